@@ -1,0 +1,23 @@
+-- _group_decision: evaluate a fan-in policy on its counters (SPEC section 6 table).
+CREATE OR REPLACE FUNCTION flowfabric._group_decision(p_group flowfabric.ff_edge_group)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT CASE p_group.policy->>'kind'
+    WHEN 'all_of' THEN
+      CASE WHEN p_group.fail_count + p_group.skip_count > 0 THEN 'impossible'
+           WHEN p_group.success_count = total THEN 'satisfied' ELSE 'pending' END
+    WHEN 'any_of' THEN
+      CASE WHEN p_group.success_count >= 1 THEN 'satisfied'
+           WHEN p_group.fail_count + p_group.skip_count = total THEN 'impossible' ELSE 'pending' END
+    WHEN 'quorum' THEN
+      CASE WHEN p_group.success_count >= p_group.k_target THEN 'satisfied'
+           WHEN total - (p_group.fail_count + p_group.skip_count) < p_group.k_target THEN 'impossible'
+           ELSE 'pending' END
+    END
+  FROM (SELECT p_group.success_count + p_group.fail_count + p_group.skip_count + p_group.running_count AS total) t
+$$;
+
+COMMENT ON FUNCTION flowfabric._group_decision(flowfabric.ff_edge_group) IS
+  'Private. pending | satisfied | impossible for a group''s policy and counters, total = success + fail + skip + running: all_of satisfied when success = total, impossible on any fail or skip; any_of satisfied when success >= 1, impossible when fail + skip = total; quorum k satisfied when success >= k, impossible when total - (fail + skip) < k. Only called after a resolution, so total >= 1.';

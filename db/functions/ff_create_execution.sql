@@ -1,0 +1,79 @@
+-- ff_create_execution: create an execution (on its flow's partition when p_flow_id is given). Idempotent on the id.
+CREATE OR REPLACE FUNCTION flowfabric.ff_create_execution(
+  p_execution_id    text   DEFAULT NULL,
+  p_flow_id         uuid   DEFAULT NULL,
+  p_lane_id         text   DEFAULT 'default',
+  p_payload         jsonb  DEFAULT NULL,
+  p_priority        int    DEFAULT 0,
+  p_task_identifier text   DEFAULT NULL,
+  p_now_ms          bigint DEFAULT NULL)
+RETURNS TABLE (status text, execution_id text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;  -- the {fp:N} of p_execution_id, NULL when bare or absent
+  v_id        uuid;
+  v_partition smallint;
+  v_existing  ff_exec_core;
+BEGIN
+  IF p_lane_id IS NULL OR p_lane_id = '' THEN
+    PERFORM _raise('invalid_input', 'p_lane_id: must be a non-empty text');
+  END IF;
+  IF p_priority IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_priority: must not be null');
+  END IF;
+  IF p_task_identifier = '' THEN
+    PERFORM _raise('invalid_input', 'p_task_identifier: must be NULL or a non-empty text');
+  END IF;
+  IF p_execution_id IS NOT NULL THEN
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  ELSE
+    v_id := gen_random_uuid();
+  END IF;
+  v_now := _now_ms(p_now_ms);
+
+  IF p_flow_id IS NOT NULL THEN
+    v_partition := ff_flow_partition(p_flow_id);
+    PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+    IF NOT FOUND THEN
+      PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+    END IF;
+  ELSE
+    v_partition := _solo_partition(p_lane_id);
+  END IF;
+
+  -- A replay is answered from an unlocked read. A {fp:N} prefix must name the partition this call mints on.
+  v_existing := _find_execution('p_execution_id', v_requested, v_id, v_partition);
+  IF v_existing.execution_id IS NOT NULL THEN
+    status := 'already_exists';
+    execution_id := _canonical_execution_id(v_existing.partition_key, v_id);
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  INSERT INTO ff_exec_core (partition_key, execution_id, lane_id, lifecycle_phase, ownership_state,
+                            eligibility_state, public_state, attempt_state, blocking_reason,
+                            priority, created_at_ms, payload, raw_fields)
+  VALUES (v_partition, v_id, p_lane_id, 'runnable', 'unowned',
+          'eligible_now', 'waiting', 'pending_first_attempt', 'waiting_for_worker',
+          p_priority, v_now, p_payload,
+          CASE WHEN p_task_identifier IS NULL THEN '{}'::jsonb
+               ELSE jsonb_build_object('task_identifier', p_task_identifier) END)
+  ON CONFLICT DO NOTHING;
+  status := CASE WHEN FOUND THEN 'created' ELSE 'already_exists' END;  -- not found: a concurrent create won
+  execution_id := _canonical_execution_id(v_partition, v_id);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_create_execution(text, uuid, text, jsonb, int, text, bigint) IS
+$$Create an execution: lifecycle_phase runnable, ownership_state unowned, eligibility_state eligible_now, public_state waiting, attempt_state pending_first_attempt, terminal_outcome none.
+Returns (status, execution_id); status: created | already_exists; execution_id is canonical {fp:N}:<uuid>.
+p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
+Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch).
+p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
+Refusals: invalid_input (malformed id, empty lane, NULL priority, empty task identifier, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;

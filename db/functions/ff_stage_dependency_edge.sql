@@ -1,0 +1,154 @@
+-- ff_stage_dependency_edge: stage edge upstream -> downstream in a flow, guarded by the flow's graph revision.
+CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edge(
+  p_flow_id                   uuid,
+  p_edge_id                   uuid,
+  p_upstream_execution_id     text,
+  p_downstream_execution_id   text,
+  p_expected_graph_revision   bigint,
+  p_dependency_kind           text   DEFAULT 'success_only',
+  p_data_passing_ref          text   DEFAULT NULL,
+  p_now_ms                    bigint DEFAULT NULL)
+RETURNS TABLE (status text, edge_id uuid, graph_revision bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now            bigint;
+  v_partition      smallint;
+  v_up_requested   smallint;
+  v_up             uuid;
+  v_down_requested smallint;
+  v_down           uuid;
+  v_flow           ff_flow_core;
+  v_edge           ff_edge;
+  v_exec           ff_exec_core;
+  v_cycle          uuid[];
+  v_revision       bigint;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_edge_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_edge_id: must not be null');
+  END IF;
+  SELECT p.partition_key, p.execution_id INTO v_up_requested, v_up
+  FROM _parse_execution_id('p_upstream_execution_id', p_upstream_execution_id) p;
+  SELECT p.partition_key, p.execution_id INTO v_down_requested, v_down
+  FROM _parse_execution_id('p_downstream_execution_id', p_downstream_execution_id) p;
+  IF p_expected_graph_revision IS NULL OR p_expected_graph_revision < 0 THEN
+    PERFORM _raise('invalid_input',
+      format('p_expected_graph_revision: must be a revision >= 0 (got %s)', coalesce(p_expected_graph_revision::text, 'NULL')));
+  END IF;
+  IF p_dependency_kind IS DISTINCT FROM 'success_only' THEN
+    PERFORM _raise('invalid_input',
+      format('p_dependency_kind: must be success_only (got %s)', coalesce(p_dependency_kind, 'NULL')));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  edge_id := p_edge_id;
+
+  -- 1. self reference
+  IF v_up = v_down THEN
+    PERFORM _raise('self_referencing_edge',
+      format('upstream_execution_id=%s downstream_execution_id=%s', p_upstream_execution_id, p_downstream_execution_id));
+  END IF;
+
+  -- 2-3 on an unlocked read: an exact retry (already_staged) takes no lock.
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  IF v_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
+  END IF;
+  SELECT * INTO v_edge FROM ff_edge e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
+  IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+    -- Write path: the flow row lock serialises every structural change of the flow,
+    -- so checks 2-7 are repeated on what the lock holder sees.
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    IF v_flow.public_flow_state <> 'open' THEN
+      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
+    END IF;
+    SELECT * INTO v_edge FROM ff_edge e
+    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
+  END IF;
+  IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+    status := 'already_staged';
+    graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  -- 4. revision guard
+  IF v_flow.graph_revision <> p_expected_graph_revision THEN
+    PERFORM _raise('stale_graph_revision',
+      format('flow_id=%s expected_graph_revision=%s current_graph_revision=%s',
+             p_flow_id, p_expected_graph_revision, v_flow.graph_revision));
+  END IF;
+
+  -- 5. both endpoints are members, upstream first
+  v_exec := _find_execution('p_upstream_execution_id', v_up_requested, v_up, v_partition);
+  IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
+    PERFORM _raise('execution_not_in_flow',
+      format('upstream_execution_id=%s flow_id=%s', _canonical_execution_id(v_partition, v_up), p_flow_id));
+  END IF;
+  v_exec := _find_execution('p_downstream_execution_id', v_down_requested, v_down, v_partition);
+  IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
+    PERFORM _raise('execution_not_in_flow',
+      format('downstream_execution_id=%s flow_id=%s', _canonical_execution_id(v_partition, v_down), p_flow_id));
+  END IF;
+
+  -- 6. exact cycle check, cost bounded by what is reachable from the downstream
+  v_cycle := _find_cycle(v_partition, p_flow_id, v_up, v_down);
+  IF v_cycle IS NOT NULL THEN
+    PERFORM _raise('cycle_detected', _format_cycle_path(v_partition, v_cycle));
+  END IF;
+
+  -- 7. the edge_id is taken by another edge
+  IF v_edge.edge_id IS NOT NULL THEN
+    PERFORM _raise('dependency_already_exists', _edge_to_json(v_edge)::text,
+      'Use a new edge_id, or retry with the endpoints and kind of the existing edge shown in DETAIL.');
+  END IF;
+
+  -- 8. insert the edge and bump the flow
+  v_revision := v_flow.graph_revision + 1;
+  INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+  VALUES (v_partition, p_flow_id, p_edge_id, v_up, v_down, 1,
+          jsonb_build_object(
+            'dependency_kind', p_dependency_kind,
+            'satisfaction_condition', 'all_required',
+            'data_passing_ref', coalesce(p_data_passing_ref, ''),
+            'edge_state', 'pending',
+            'created_at_ms', v_now,
+            'created_by', 'engine',
+            'staged_at_ms', v_now,
+            'staged_graph_revision', v_revision,
+            'applied_at_ms', NULL));
+  UPDATE ff_flow_core f
+  SET graph_revision = v_revision,
+      raw_fields = f.raw_fields || jsonb_build_object(
+        'edge_count', (f.raw_fields->>'edge_count')::bigint + 1,
+        'last_mutation_at_ms', v_now)
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
+    'stage_dependency_edge',
+    jsonb_build_object('edge_id', p_edge_id,
+                       'upstream_execution_id', _canonical_execution_id(v_partition, v_up),
+                       'downstream_execution_id', _canonical_execution_id(v_partition, v_down),
+                       'dependency_kind', p_dependency_kind,
+                       'data_passing_ref', coalesce(p_data_passing_ref, '')),
+    v_now);
+  status := 'staged';
+  graph_revision := v_revision;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
+$$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
+Returns (status, edge_id, graph_revision); status: staged (with the new revision) | already_staged (with the revision that staging produced).
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
+On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;

@@ -1,0 +1,35 @@
+// Each test gets its own database, cloned from the migrated template that `npm test` prepared.
+import { randomUUID } from 'node:crypto';
+import type { ExecutionContext } from 'ava';
+import pg from 'pg';
+import { withDatabaseName } from '../../src/database.js';
+
+const serverUrl = process.env.FLOWSTAGE_TEST_SERVER_URL;
+const template = process.env.FLOWSTAGE_TEST_TEMPLATE;
+if (!serverUrl || !template) {
+  throw new Error('Run the tests with `npm test`: it starts PostgreSQL and prepares the template database.');
+}
+
+let admin: pg.Pool | undefined;
+function adminPool(): pg.Pool {
+  admin ??= new pg.Pool({ connectionString: serverUrl, max: 2 });
+  return admin;
+}
+
+/** A fresh migrated database for this test, dropped when the test ends. */
+export async function testDatabase(t: ExecutionContext, options: { max?: number } = {}): Promise<pg.Pool> {
+  const name = `flowstage_test_${randomUUID().replaceAll('-', '')}`;
+  await adminPool().query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  const connectionString = withDatabaseName(serverUrl!, name);
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 4 });
+  t.teardown(async () => {
+    await pool.end();
+    await adminPool().query(`DROP DATABASE ${name} WITH (FORCE)`);
+  });
+  return pool;
+}
+
+/** The connection string of a test database, for code that opens its own connections. */
+export function connectionStringOf(pool: pg.Pool): string {
+  return (pool as unknown as { options: { connectionString: string } }).options.connectionString;
+}
