@@ -21,7 +21,7 @@ BEGIN
   UPDATE ff_edge_group g
   SET decision = p_decision,
       decided_at_ms = p_now_ms,
-      cancel_siblings_pending_flag = cardinality(v_siblings) > 0,
+      cancel_siblings_pending_flag = coalesce(cardinality(v_siblings) > 0, false),
       cancel_siblings_pending_members = coalesce(v_siblings, '{}')
   WHERE g.partition_key = p_group.partition_key AND g.flow_id = p_group.flow_id
     AND g.downstream_eid = p_group.downstream_eid;

@@ -4,7 +4,8 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_execution flowfabric.ff_exec_core,
   p_outcome   text,
   p_result    jsonb,
-  p_now_ms    bigint)
+  p_now_ms    bigint,
+  p_cascade   boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -35,5 +36,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint) IS
+COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean) IS
   'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result. Logs complete_execution for flow members.';

@@ -200,7 +200,7 @@ BEGIN
   UPDATE ff_edge_group g
   SET decision = p_decision,
       decided_at_ms = p_now_ms,
-      cancel_siblings_pending_flag = cardinality(v_siblings) > 0,
+      cancel_siblings_pending_flag = coalesce(cardinality(v_siblings) > 0, false),
       cancel_siblings_pending_members = coalesce(v_siblings, '{}')
   WHERE g.partition_key = p_group.partition_key AND g.flow_id = p_group.flow_id
     AND g.downstream_eid = p_group.downstream_eid;
@@ -372,7 +372,8 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_execution flowfabric.ff_exec_core,
   p_outcome   text,
   p_result    jsonb,
-  p_now_ms    bigint)
+  p_now_ms    bigint,
+  p_cascade   boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -403,7 +404,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint) IS
+COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean) IS
   'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result. Logs complete_execution for flow members.';
 
 -- db/functions/_group_decision.sql
