@@ -1,0 +1,70 @@
+-- ff_describe_edge: one staged edge of a flow with its state and resolution.
+CREATE OR REPLACE FUNCTION flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
+RETURNS TABLE (
+  flow_id                 uuid,
+  edge_id                 uuid,
+  upstream_execution_id   text,
+  downstream_execution_id text,
+  dependency_kind         text,
+  satisfaction_condition  text,
+  data_passing_ref        text,
+  edge_state              text,
+  policy_version          int,
+  created_at_ms           bigint,
+  created_by              text,
+  staged_graph_revision   bigint,
+  staged_at_ms            bigint,
+  applied_at_ms           bigint,
+  resolved_at_ms          bigint,
+  upstream_outcome        text,
+  policy                  jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_edge      ff_edge;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_edge_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_edge_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  SELECT * INTO v_edge FROM ff_edge e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('edge_not_found', format('flow_id=%s edge_id=%s', p_flow_id, p_edge_id));
+  END IF;
+
+  flow_id := v_edge.flow_id;
+  edge_id := v_edge.edge_id;
+  upstream_execution_id := _canonical_execution_id(v_partition, v_edge.upstream_eid);
+  downstream_execution_id := _canonical_execution_id(v_partition, v_edge.downstream_eid);
+  dependency_kind := v_edge.policy->>'dependency_kind';
+  satisfaction_condition := v_edge.policy->>'satisfaction_condition';
+  data_passing_ref := v_edge.policy->>'data_passing_ref';
+  edge_state := v_edge.policy->>'edge_state';
+  policy_version := v_edge.policy_version;
+  created_at_ms := (v_edge.policy->>'created_at_ms')::bigint;
+  created_by := v_edge.policy->>'created_by';
+  staged_graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
+  staged_at_ms := (v_edge.policy->>'staged_at_ms')::bigint;
+  applied_at_ms := (v_edge.policy->>'applied_at_ms')::bigint;
+  resolved_at_ms := (v_edge.policy->>'resolved_at_ms')::bigint;
+  upstream_outcome := v_edge.policy->>'upstream_outcome';
+  policy := v_edge.policy;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_describe_edge(uuid, uuid) IS
+$$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
+Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state (pending | applied | satisfied | impossible), policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;

@@ -1,0 +1,138 @@
+-- ff_explain_execution: why an execution is where it is — its state, inbound edges, fan-in group and a one-line reason.
+CREATE OR REPLACE FUNCTION flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text)
+RETURNS TABLE (
+  execution_id      text,
+  lifecycle_phase   text,
+  public_state      text,
+  eligibility_state text,
+  blocking_reason   text,
+  terminal_outcome  text,
+  group_policy      jsonb,
+  group_decision    text,
+  k_target          int,
+  success_count     int,
+  fail_count        int,
+  skip_count        int,
+  running_count     int,
+  inbound_edges     jsonb,
+  reason            text)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition  smallint;
+  v_requested  smallint;
+  v_id         uuid;
+  v_flow       ff_flow_core;
+  v_exec       ff_exec_core;
+  v_group      ff_edge_group;
+  v_kind       text;
+  v_total      int;
+  v_unresolved uuid[];
+  v_impossible uuid[];
+  v_staged     int;
+  v_waiting    text;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  v_partition := ff_flow_partition(p_flow_id);
+
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
+  execution_id := _canonical_execution_id(v_partition, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', execution_id));
+  END IF;
+  IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
+    PERFORM _raise('execution_not_in_flow', format('execution_id=%s flow_id=%s', execution_id, p_flow_id));
+  END IF;
+
+  lifecycle_phase := v_exec.lifecycle_phase;
+  public_state := v_exec.public_state;
+  eligibility_state := v_exec.eligibility_state;
+  blocking_reason := v_exec.blocking_reason;
+  terminal_outcome := v_exec.terminal_outcome;
+
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_id;
+  group_policy := v_group.policy;
+  group_decision := v_group.decision;
+  k_target := v_group.k_target;
+  success_count := v_group.success_count;
+  fail_count := v_group.fail_count;
+  skip_count := v_group.skip_count;
+  running_count := v_group.running_count;
+  v_kind := coalesce(v_group.policy->>'kind', 'all_of');
+  v_total := coalesce(v_group.success_count + v_group.fail_count + v_group.skip_count + v_group.running_count, 0);
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'edge_id', e.edge_id,
+           'upstream_execution_id', _canonical_execution_id(e.partition_key, e.upstream_eid),
+           'edge_state', e.policy->>'edge_state',
+           'upstream_public_state', u.public_state,
+           'upstream_outcome', u.terminal_outcome,
+           'resolved_with', e.policy->>'upstream_outcome',
+           'data_passing_ref', e.policy->>'data_passing_ref')
+           ORDER BY e.edge_id), '[]'::jsonb),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'applied'),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'impossible'),
+         count(*) FILTER (WHERE e.policy->>'edge_state' = 'pending')
+  INTO inbound_edges, v_unresolved, v_impossible, v_staged
+  FROM ff_edge e
+  LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.downstream_eid = v_id;
+
+  v_waiting := CASE WHEN v_flow.public_flow_state = 'open' AND v_flow.raw_fields->>'started_at_ms' IS NULL
+                    THEN 'the flow is not started yet (ff_start_flow)'
+                    ELSE 'waiting for a worker' END;
+  reason := CASE
+    WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
+      format('terminal: skipped because its %s dependencies became impossible (%s of %s failed or skipped: %s)',
+             v_kind, v_group.fail_count + v_group.skip_count, v_total, _explain_edge_list(v_impossible))
+    WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'cancelled' AND v_flow.public_flow_state = 'cancelled'
+         AND v_exec.terminal_at_ms = (v_flow.raw_fields->>'cancelled_at_ms')::bigint THEN
+      format('terminal: cancelled with the flow (%s: %s)', v_flow.raw_fields->>'cancellation_policy', v_flow.raw_fields->>'cancel_reason')
+    WHEN v_exec.lifecycle_phase = 'terminal' THEN
+      format('terminal: outcome %s', v_exec.terminal_outcome)
+    WHEN v_exec.lifecycle_phase = 'active' THEN
+      'running: claimed by a worker'
+    WHEN v_group.decision = 'pending' AND v_group.running_count > 0 THEN
+      CASE v_kind
+        WHEN 'all_of' THEN
+          format('blocked: %s of %s all_of dependencies unresolved (%s)', v_group.running_count, v_total, _explain_edge_list(v_unresolved))
+        WHEN 'any_of' THEN
+          format('blocked: any_of waits for 1 success, %s of %s dependencies unresolved (%s)',
+                 v_group.running_count, v_total, _explain_edge_list(v_unresolved))
+        ELSE
+          format('blocked: quorum needs %s successes, has %s; %s of %s dependencies unresolved (%s)',
+                 v_group.k_target, v_group.success_count, v_group.running_count, v_total, _explain_edge_list(v_unresolved))
+      END
+    WHEN v_group.decision = 'satisfied' AND v_exec.eligibility_state = 'eligible_now' THEN
+      format('eligible: %s dependencies satisfied (%s of %s succeeded); %s', v_kind, v_group.success_count, v_total, v_waiting)
+    WHEN v_exec.eligibility_state = 'eligible_now' AND v_staged > 0 THEN
+      format('eligible: no applied dependencies (%s staged inbound edge%s not applied yet); %s',
+             v_staged, CASE WHEN v_staged = 1 THEN '' ELSE 's' END, v_waiting)
+    WHEN v_exec.eligibility_state = 'eligible_now' THEN
+      format('eligible: no dependencies; %s', v_waiting)
+    ELSE
+      format('%s: eligibility_state %s, blocking_reason %s', v_exec.public_state, v_exec.eligibility_state, v_exec.blocking_reason)
+  END;
+  IF v_exec.lifecycle_phase <> 'terminal' AND v_flow.public_flow_state <> 'open' THEN
+    reason := reason || format(' (the flow is %s)', v_flow.public_flow_state);
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
+$$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
+Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
+"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: claimed by a worker", "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); waiting for a worker | the flow is not started yet (ff_start_flow)", "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;

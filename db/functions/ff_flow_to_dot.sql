@@ -1,0 +1,54 @@
+-- ff_flow_to_dot: the flow's DAG as Graphviz DOT, nodes filled by state, edges labelled and coloured by state.
+CREATE OR REPLACE FUNCTION flowfabric.ff_flow_to_dot(p_flow_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_nodes     text;
+  v_edges     text;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+
+  SELECT string_agg(format('  "%s" [label="%s\n%s", class="%s", fillcolor="%s", color="%s"];',
+           e.execution_id,
+           _dot_text(left(e.execution_id::text, 8) || coalesce(' ' || (e.raw_fields->>'task_identifier'), '')),
+           _dot_text(e.public_state), s.style_class, s.fill, s.stroke), E'\n' ORDER BY e.execution_id)
+  INTO v_nodes
+  FROM ff_exec_core e
+  CROSS JOIN LATERAL _export_style('node', e.public_state) s
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
+
+  SELECT string_agg(format('  "%s" -> "%s" [label="%s", class="%s", color="%s", fontcolor="%s"%s];',
+           e.upstream_eid, e.downstream_eid, _dot_text(e.policy->>'edge_state'), s.style_class, s.stroke, s.stroke,
+           CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END),
+           E'\n' ORDER BY e.edge_id)
+  INTO v_edges
+  FROM ff_edge e
+  CROSS JOIN LATERAL _export_style('edge', e.policy->>'edge_state') s
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
+
+  RETURN concat_ws(E'\n',
+    format('digraph "flow %s" {', p_flow_id),
+    format('  // %s, graph_revision %s, %s nodes, %s edges',
+           v_flow.public_flow_state, v_flow.graph_revision, v_flow.raw_fields->>'node_count', v_flow.raw_fields->>'edge_count'),
+    '  rankdir=TB;',
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+    v_nodes, v_edges, '}') || E'\n';
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_flow_to_dot(uuid) IS
+$$The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
+A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
+Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;

@@ -1,0 +1,63 @@
+-- ff_list_members: a flow's member executions in execution_id order, a page at a time.
+CREATE OR REPLACE FUNCTION flowfabric.ff_list_members(
+  p_flow_id uuid,
+  p_after   text DEFAULT NULL,
+  p_limit   int  DEFAULT 100)
+RETURNS TABLE (
+  execution_id      text,
+  lane_id           text,
+  lifecycle_phase   text,
+  ownership_state   text,
+  eligibility_state text,
+  public_state      text,
+  attempt_state     text,
+  blocking_reason   text,
+  terminal_outcome  text,
+  priority          int,
+  task_identifier   text,
+  created_at_ms     bigint,
+  terminal_at_ms    bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_requested smallint;
+  v_after     uuid;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  IF p_after IS NOT NULL THEN
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_after FROM _parse_execution_id('p_after', p_after) p;
+    IF v_requested <> v_partition THEN
+      PERFORM _raise('invalid_input',
+        format('p_after: partition_mismatch: %s is on partition %s, the flow on partition %s', p_after, v_requested, v_partition));
+    END IF;
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+    PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+
+  RETURN QUERY
+  SELECT _canonical_execution_id(e.partition_key, e.execution_id), e.lane_id, e.lifecycle_phase, e.ownership_state,
+         e.eligibility_state, e.public_state, e.attempt_state, e.blocking_reason, e.terminal_outcome, e.priority,
+         e.raw_fields->>'task_identifier', e.created_at_ms, e.terminal_at_ms
+  FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+    AND (v_after IS NULL OR e.execution_id > v_after)
+  ORDER BY e.execution_id
+  LIMIT p_limit;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_list_members(uuid, text, int) IS
+$$List the member executions of flow p_flow_id ordered by execution uuid, p_limit (1..1000, default 100) at a time. Keyset pagination: p_after is the last execution_id of the previous page, canonical {fp:N}:<uuid> as returned or a bare <uuid> (text, so a result can be passed back as is). Read-only: takes no row locks.
+Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms).
+Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
