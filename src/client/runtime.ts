@@ -1,0 +1,76 @@
+// What every generated function does: one `SELECT * FROM flowfabric.<fn>(p_x => $1::type, ...)`
+// with named arguments and explicit casts, and errors with a flowfabric SQLSTATE turned into
+// their typed class. No business logic lives here: the rules are in the SQL functions.
+import { errorClassesBySqlstate } from '../generated/errors.js';
+import type { Queryable } from './queryable.js';
+
+/** One argument of a call, as the generated code describes it. */
+export interface Argument {
+  /** The SQL parameter name (p_...). */
+  readonly name: string;
+  /** The SQL type the value is cast to. */
+  readonly cast: string;
+  readonly value: unknown;
+  /** Required arguments are always sent (undefined as NULL, so the function's own check refuses it); optional ones are left out when undefined, so the SQL default applies. */
+  readonly required: boolean;
+  /** json/jsonb: the value is sent as JSON text. */
+  readonly json?: boolean;
+}
+
+/** The statement a call sends: exported so tests and callers can see exactly what runs. */
+export function buildCall(fn: string, args: readonly Argument[]): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const named: string[] = [];
+  for (const arg of args) {
+    if (arg.value === undefined && !arg.required) continue;
+    let value = arg.value ?? null;
+    if (arg.json && value !== null) value = JSON.stringify(value);
+    values.push(value);
+    named.push(`${arg.name} => $${values.length}::${arg.cast}`);
+  }
+  return { text: `SELECT * FROM flowfabric.${fn}(${named.join(', ')})`, values };
+}
+
+/** A pg error with a flowfabric SQLSTATE as its typed class; anything else unchanged. */
+export function toFlowstageError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const sqlstate = (error as { code?: unknown }).code;
+  if (typeof sqlstate !== 'string' || !Object.hasOwn(errorClassesBySqlstate, sqlstate)) return error;
+  const ErrorClass = errorClassesBySqlstate[sqlstate as keyof typeof errorClassesBySqlstate];
+  return new ErrorClass(error as ConstructorParameters<typeof ErrorClass>[0]);
+}
+
+async function run(db: Queryable, fn: string, args: readonly Argument[]): Promise<any[]> {
+  const { text, values } = buildCall(fn, args);
+  try {
+    return (await db.query(text, values)).rows;
+  } catch (error) {
+    throw toFlowstageError(error);
+  }
+}
+
+/** A function returning rows (RETURNS TABLE / SETOF): every row. */
+export async function callRows<Row>(db: Queryable, fn: string, args: readonly Argument[]): Promise<Row[]> {
+  return run(db, fn, args);
+}
+
+/** A function returning one composite row (OUT parameters, not SETOF). */
+export async function callRow<Row>(db: Queryable, fn: string, args: readonly Argument[]): Promise<Row> {
+  return (await run(db, fn, args))[0];
+}
+
+/** A function returning one scalar: the value of its single column (named after the function). */
+export async function callValue<Value>(db: Queryable, fn: string, args: readonly Argument[]): Promise<Value> {
+  const rows = await run(db, fn, args);
+  return rows[0]?.[fn] ?? null;
+}
+
+/** A function returning SETOF a scalar: the values in order. */
+export async function callValues<Value>(db: Queryable, fn: string, args: readonly Argument[]): Promise<Value[]> {
+  return (await run(db, fn, args)).map((row) => row[fn]);
+}
+
+/** A function returning void. */
+export async function callVoid(db: Queryable, fn: string, args: readonly Argument[]): Promise<void> {
+  await run(db, fn, args);
+}

@@ -1,0 +1,15 @@
+// flowstage's public API: re-exports only.
+export * from './generated/index.js';
+export { FlowstageError, parseCyclePath, parseStagedEdge } from './client/errors.js';
+export type { CyclePath, PgErrorLike, StagedEdge } from './client/errors.js';
+export type { JsonValue, Queryable, QueryResultLike } from './client/queryable.js';
+export { buildCall, toFlowstageError } from './client/runtime.js';
+export type { Argument } from './client/runtime.js';
+export { withRevisionRetry } from './client/retry.js';
+export type { RevisionAttempt, RevisionRetryOptions } from './client/retry.js';
+export { createPool, withTransaction } from './client/connect.js';
+export type { ConnectionPool } from './client/connect.js';
+export { migrate } from './migrate.js';
+export type { MigrateOptions } from './migrate.js';
+export { resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
+export type { RunningServer } from './database.js';
