@@ -12,12 +12,13 @@ AS $$
       CASE WHEN p_group.success_count >= 1 THEN 'satisfied'
            WHEN p_group.fail_count + p_group.skip_count = total THEN 'impossible' ELSE 'pending' END
     WHEN 'quorum' THEN
-      CASE WHEN p_group.success_count >= p_group.k_target THEN 'satisfied'
-           WHEN total - (p_group.fail_count + p_group.skip_count) < p_group.k_target THEN 'impossible'
+      CASE WHEN p_group.success_count >= k THEN 'satisfied'
+           WHEN total - (p_group.fail_count + p_group.skip_count) < k THEN 'impossible'
            ELSE 'pending' END
     END
-  FROM (SELECT p_group.success_count + p_group.fail_count + p_group.skip_count + p_group.running_count AS total) t
+  FROM (SELECT p_group.success_count + p_group.fail_count + p_group.skip_count + p_group.running_count AS total,
+               coalesce(p_group.k_target, (p_group.policy->>'k')::int) AS k) t
 $$;
 
 COMMENT ON FUNCTION flowfabric._group_decision(flowfabric.ff_edge_group) IS
-  'Private. pending | satisfied | impossible for a group''s policy and counters, total = success + fail + skip + running: all_of satisfied when success = total, impossible on any fail or skip; any_of satisfied when success >= 1, impossible when fail + skip = total; quorum k satisfied when success >= k, impossible when total - (fail + skip) < k. Only called after a resolution, so total >= 1.';
+  'Private. pending | satisfied | impossible for a group''s policy and counters, total = success + fail + skip + running: all_of satisfied when success = total, impossible on any fail or skip; any_of satisfied when success >= 1, impossible when fail + skip = total; quorum k (k_target, else policy.k) satisfied when success >= k, impossible when total - (fail + skip) < k. Only called after a resolution, so total >= 1. NULL for an unknown kind (the caller treats it as a bug).';

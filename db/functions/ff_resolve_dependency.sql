@@ -82,6 +82,9 @@ BEGIN
         decision := 'already_decided';  -- counted, but a decided group never re-triggers its child
       ELSE
         decision := _group_decision(v_group);
+        IF decision IS NULL THEN
+          RAISE EXCEPTION 'flowstage bug: edge group of % has an unknown policy %', v_edge.downstream_eid, v_group.policy;
+        END IF;
         IF decision <> 'pending' THEN
           PERFORM _decide_group(v_group, decision, v_child, v_now);
         END IF;
@@ -108,5 +111,7 @@ $$Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome (
 Returns (status, edge_id, decision); status: resolved | already_resolved (nothing changes; decision is then the group's stored decision); decision: pending | satisfied | impossible | already_decided.
 Moves one unit of the child's group from running_count into success_count (success), skip_count (skipped) or fail_count (anything else), then evaluates the policy (all_of, any_of, quorum k). The edge records edge_state satisfied (upstream success) or impossible, resolved_at_ms and upstream_outcome.
 Data passing: with a non-empty data_passing_ref, an upstream success and a non-terminal child, the upstream's result is merged into the child's payload under that key before any decision.
-Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting); with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once). Impossible: the child becomes terminal with outcome skipped, which cascades on. A group decides once: later resolutions count but never change the decision or re-trigger the child.
-Refusals: invalid_input, flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied). Logs resolve_dependency.$$;
+Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped, which cascades on. A group decides once: later resolutions count but never change the decision or re-trigger the child.
+The outcome is the caller's word: the cascade passes the upstream's terminal_outcome. Resolving does not require the flow to be open (a cancel_flow_only flow keeps cascading).
+Checks in order, after argument validation (invalid_input FF012): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), already resolved -> already_resolved.
+Locks (write path only): the child execution, then the edge, then the group; concurrent resolutions of one child's edges serialise on the child, so counters are exact and a group decides once. Logs resolve_dependency (and complete_execution when the child is skipped).$$;

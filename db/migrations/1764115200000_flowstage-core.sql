@@ -142,6 +142,44 @@ CREATE TABLE flowfabric.ff_flow_event (
 COMMENT ON TABLE flowfabric.ff_flow_event IS
   'Append-only mutation log: flow, graph_revision after the change, operation, the call''s arguments, current_user, time. Written in the caller''s transaction; replays and refusals write nothing.';
 
+-- db/schema/040_cascade.sql
+-- The completion cascade (SPEC section 6) runs on Graphile Worker. Making a flow member
+-- terminal writes one row here and, in the same transaction, enqueues the Graphile Worker
+-- job flowstage__cascade with job key 'flowstage:cascade:<execution uuid>' (derived from
+-- this row, so a replayed completion cannot enqueue twice). The job resolves the member's
+-- outgoing applied edges one per transaction (ff_cascade_step) and, when done, stamps
+-- cascaded_at_ms and checks whether the flow has finished. Requires the graphile_worker
+-- schema, which `npm run migrate` installs first.
+
+CREATE TABLE flowfabric.ff_completion_outbox (
+  partition_key  smallint NOT NULL,
+  execution_id   uuid     NOT NULL,
+  flow_id        uuid     NOT NULL,
+  outcome        text     NOT NULL CHECK (outcome IN ('success', 'failed', 'cancelled', 'expired', 'skipped')),
+  job_key        text     NOT NULL,
+  finished_at_ms bigint   NOT NULL,
+  cascaded_at_ms bigint,
+  PRIMARY KEY (partition_key, execution_id)
+);
+-- Cascades still to finish, for operators and the re-enqueue sweep.
+CREATE INDEX ff_completion_outbox_pending ON flowfabric.ff_completion_outbox (partition_key, flow_id)
+  WHERE cascaded_at_ms IS NULL;
+COMMENT ON TABLE flowfabric.ff_completion_outbox IS
+  'One row per flow member that became terminal with the cascade on (an execution is terminal once): its outcome, the Graphile Worker job key of its cascade job (flowstage:cascade:<uuid>), and cascaded_at_ms once every outgoing applied edge was resolved.';
+
+-- "Is every member of this flow terminal?" is asked at the end of every cascade; this
+-- index holds only the members still running, so the answer is one probe.
+CREATE INDEX ff_exec_core_open_members ON flowfabric.ff_exec_core (partition_key, flow_id)
+  WHERE lifecycle_phase <> 'terminal' AND flow_id IS NOT NULL;
+
+-- db/schema/050_read_surface.sql
+-- Indexes for the read surface's keyset pagination (ff_list_flows, ff_list_members): each page
+-- is one index range scan from the cursor, never a sort of everything after it.
+CREATE INDEX ff_flow_core_by_flow_id ON flowfabric.ff_flow_core (flow_id);
+CREATE INDEX ff_flow_core_by_namespace ON flowfabric.ff_flow_core ((raw_fields->>'namespace'), flow_id);
+CREATE INDEX ff_exec_core_members_by_id ON flowfabric.ff_exec_core (partition_key, flow_id, execution_id)
+  WHERE flow_id IS NOT NULL;
+
 -- db/functions/_canonical_execution_id.sql
 -- _canonical_execution_id: the {fp:N}:<uuid> form every result reports.
 CREATE OR REPLACE FUNCTION flowfabric._canonical_execution_id(p_partition_key smallint, p_execution_id uuid)
@@ -177,7 +215,8 @@ COMMENT ON FUNCTION flowfabric._crc16_xmodem(bytea) IS
   'Private. CRC-16/XMODEM of p_bytes (check value of ''123456789'' is 0x31C3). Used for flow and solo partitions.';
 
 -- db/functions/_decide_group.sql
--- _decide_group: record a group's first decision and act on its child.
+-- _decide_group: record a group's first decision and act on its child: run it (satisfied)
+-- or skip it (impossible). Called once per group, with the child locked.
 CREATE OR REPLACE FUNCTION flowfabric._decide_group(
   p_group    flowfabric.ff_edge_group,
   p_decision text,
@@ -189,9 +228,12 @@ SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
   v_siblings text[];
+  v_child    ff_exec_core;
+  v_flow     ff_flow_core;
 BEGIN
   IF p_decision = 'satisfied' AND p_group.policy->>'on_satisfied' = 'cancel_remaining' THEN
-    SELECT coalesce(array_agg(_canonical_execution_id(e.partition_key, e.upstream_eid) ORDER BY e.upstream_eid), '{}')
+    -- The upstreams of the edges still unresolved (the deciding edge is already resolved).
+    SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
     INTO v_siblings
     FROM ff_edge e
     WHERE e.partition_key = p_group.partition_key AND e.flow_id = p_group.flow_id
@@ -204,24 +246,59 @@ BEGIN
       cancel_siblings_pending_members = coalesce(v_siblings, '{}')
   WHERE g.partition_key = p_group.partition_key AND g.flow_id = p_group.flow_id
     AND g.downstream_eid = p_group.downstream_eid;
+  IF cardinality(v_siblings) > 0 THEN
+    -- Cancelling the siblings locks each of them: that is a job of its own, one sibling
+    -- per transaction, never done while this transaction holds the child.
+    PERFORM graphile_worker.add_job('flowstage__cancel_siblings',
+      json_build_object('flow_id', p_group.flow_id,
+                        'downstream_execution_id', _canonical_execution_id(p_group.partition_key, p_group.downstream_eid)),
+      job_key => 'flowstage:cancel_siblings:' || p_group.downstream_eid);
+  END IF;
 
   IF p_child.lifecycle_phase = 'terminal' THEN
     RETURN;  -- e.g. cancelled meanwhile: the decision is recorded, the child stays as it is
   END IF;
-  IF p_decision = 'satisfied' THEN
-    UPDATE ff_exec_core e
-    SET eligibility_state = 'eligible_now',
-        blocking_reason = 'waiting_for_worker',
-        public_state = 'waiting'
-    WHERE e.partition_key = p_child.partition_key AND e.execution_id = p_child.execution_id;
-  ELSE
+  IF p_decision = 'impossible' THEN
     PERFORM _finish_execution(p_child, 'skipped', NULL, p_now_ms);
+    RETURN;
+  END IF;
+  IF p_child.lifecycle_phase <> 'runnable' THEN
+    RETURN;  -- already running (it was eligible before this edge was applied): nothing to release
+  END IF;
+  UPDATE ff_exec_core e
+  SET eligibility_state = 'eligible_now',
+      blocking_reason = 'waiting_for_worker',
+      public_state = 'waiting'
+  WHERE e.partition_key = p_child.partition_key AND e.execution_id = p_child.execution_id
+  RETURNING e.* INTO v_child;
+  -- Enqueue in the transaction that makes it eligible, if its flow has been started. The
+  -- shared advisory lock pairs with ff_start_flow's exclusive one: either start commits
+  -- first and we see started_at_ms, or start waits for us and then sees the child eligible.
+  -- (A flow row lock cannot be taken here: the child is locked and the flow comes first.)
+  PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_child.flow_id, 0));
+  SELECT * INTO v_flow FROM ff_flow_core f
+  WHERE f.partition_key = p_child.partition_key AND f.flow_id = p_child.flow_id;
+  IF v_flow.raw_fields ? 'started_at_ms' THEN
+    PERFORM _enqueue_execution(v_child, v_flow);
   END IF;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._decide_group(flowfabric.ff_edge_group, text, flowfabric.ff_exec_core, bigint) IS
-  'Private. Records a group''s first decision (decision, decided_at_ms). satisfied: the child becomes eligible_now / waiting_for_worker / waiting, and under cancel_remaining the upstreams of still-unresolved edges go to cancel_siblings_pending_members (flag set when any). impossible: the child is finished with outcome skipped. A terminal child is left as it is.';
+  'Private. Records a group''s first decision (decision, decided_at_ms); the caller holds the child''s lock. satisfied: a runnable child becomes eligible_now / waiting_for_worker / waiting and, if its flow was started (ff_start_flow), its run job is enqueued in this transaction (_enqueue_execution); under on_satisfied cancel_remaining the upstreams of still-unresolved edges go to cancel_siblings_pending_members (flag set when any) and job flowstage__cancel_siblings (job_key flowstage:cancel_siblings:<downstream uuid>) is enqueued to cancel them. impossible: the child is finished with outcome skipped (which cascades on). A terminal child is left as it is; an active child (already running) is not re-released. Takes a shared transaction advisory lock on the flow''s start key (see ff_start_flow).';
+
+-- db/functions/_dot_text.sql
+-- _dot_text: text made safe inside a double-quoted DOT string.
+CREATE OR REPLACE FUNCTION flowfabric._dot_text(p_text text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT replace(replace(replace(p_text, E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n')
+$$;
+
+COMMENT ON FUNCTION flowfabric._dot_text(text) IS
+  'Private. Escapes backslash, double quote and newline so user text (a task identifier) stays inside a quoted DOT label.';
 
 -- db/functions/_edge_to_json.sql
 -- _edge_to_json: an edge as callers see it (canonical ids), for DETAIL and reads.
@@ -240,6 +317,81 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._edge_to_json(flowfabric.ff_edge) IS
   'Private. The edge as jsonb: flow_id, edge_id, canonical upstream/downstream execution ids, policy_version and every policy field (dependency_kind, edge_state, ...).';
+
+-- db/functions/_enqueue_execution.sql
+-- _enqueue_execution: queue the Graphile Worker job that runs an eligible execution's task.
+CREATE OR REPLACE FUNCTION flowfabric._enqueue_execution(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT (p_execution.raw_fields ? 'task_identifier') THEN
+    RETURN false;  -- run by someone else, who reports with ff_complete_execution
+  END IF;
+  PERFORM graphile_worker.add_job(p_execution.raw_fields->>'task_identifier',
+    json_build_object('flow_id', p_execution.flow_id,
+                      'execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id)),
+    max_attempts => (p_flow.raw_fields->>'max_attempts')::int,
+    job_key => 'flowstage:run:' || p_execution.execution_id,
+    -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
+    priority => -greatest(least(p_execution.priority, 32767), -32767));
+  RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._enqueue_execution(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
+  'Private. For an execution with raw_fields.task_identifier: graphile_worker.add_job(task_identifier, {flow_id, execution_id}, job_key => flowstage:run:<uuid>, max_attempts => the flow''s raw_fields.max_attempts (NULL: Graphile Worker''s 25), priority => -priority) and true; false (nothing queued) without a task_identifier. The job payload names the execution only: the task wrapper reads the execution''s payload when the attempt begins (ff_begin_attempt), so data passed after enqueueing is seen.';
+
+-- db/functions/_explain_edge_list.sql
+-- _explain_edge_list: "edge <a>, edge <b>" for up to five edges, then "… (N more)".
+CREATE OR REPLACE FUNCTION flowfabric._explain_edge_list(p_edges uuid[])
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(string_agg('edge ' || x, ', ' ORDER BY n), 'none')
+         || CASE WHEN cardinality(p_edges) > 5 THEN format(', … (%s more)', cardinality(p_edges) - 5) ELSE '' END
+  FROM unnest(p_edges[1:5]) WITH ORDINALITY AS t(x, n)
+$$;
+
+COMMENT ON FUNCTION flowfabric._explain_edge_list(uuid[]) IS
+  'Private. The edge list of ff_explain_execution''s reason: "edge <uuid>" joined by ", ", at most five, then ", … (N more)"; "none" for an empty list.';
+
+-- db/functions/_export_style.sql
+-- _export_style: the class and colours the Mermaid and DOT exports give a node state or an edge state.
+CREATE OR REPLACE FUNCTION flowfabric._export_style(
+  p_what  text,
+  p_state text,
+  OUT style_class text,
+  OUT fill        text,
+  OUT stroke      text)
+LANGUAGE sql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(s.style_class, 'other'),
+         coalesce(s.fill, CASE WHEN p_what = 'node' THEN '#ffffff' END),
+         coalesce(s.stroke, '#000000')
+  FROM (SELECT 1) one
+  LEFT JOIN (VALUES
+    ('node', 'waiting',          'waiting',          '#f5f5f5', '#9e9e9e'),
+    ('node', 'waiting_children', 'waiting_children', '#fff8e1', '#ffa000'),
+    ('node', 'running',          'running',          '#e3f2fd', '#1e88e5'),
+    ('node', 'active',           'running',          '#e3f2fd', '#1e88e5'),
+    ('node', 'completed',        'completed',        '#e8f5e9', '#43a047'),
+    ('node', 'failed',           'failed',           '#ffebee', '#e53935'),
+    ('node', 'cancelled',        'cancelled',        '#eceff1', '#546e7a'),
+    ('node', 'expired',          'expired',          '#fce4ec', '#d81b60'),
+    ('node', 'skipped',          'skipped',          '#fafafa', '#bdbdbd'),
+    ('edge', 'pending',          'pending',          NULL,      '#9e9e9e'),
+    ('edge', 'applied',          'applied',          NULL,      '#ffa000'),
+    ('edge', 'satisfied',        'satisfied',        NULL,      '#43a047'),
+    ('edge', 'impossible',       'impossible',       NULL,      '#e53935')
+  ) AS s(what, state, style_class, fill, stroke) ON s.what = p_what AND s.state = p_state
+$$;
+
+COMMENT ON FUNCTION flowfabric._export_style(text, text) IS
+  'Private. Style of a node (p_what node, p_state = public_state) or an edge (p_what edge, p_state = edge_state) in ff_flow_to_mermaid and ff_flow_to_dot: style_class (the state; active shows as running; an unknown state as other), fill (nodes only) and stroke colours.';
 
 -- db/functions/_find_cycle.sql
 -- _find_cycle: would edge upstream -> downstream close a cycle? Returns the cycle
@@ -367,7 +519,8 @@ COMMENT ON FUNCTION flowfabric._find_execution(text, smallint, uuid, smallint) I
 
 -- db/functions/_finish_execution.sql
 -- _finish_execution: make a locked, non-terminal execution terminal with an outcome (the one
--- terminal transition: ff_complete_execution, skips from the cascade and cancels all use it).
+-- terminal transition: ff_complete_execution, skips from the cascade, sibling and flow cancels
+-- all use it) and, for a flow member with p_cascade, enqueue its completion cascade.
 CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_execution flowfabric.ff_exec_core,
   p_outcome   text,
@@ -379,33 +532,117 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_flow ff_flow_core;
+  v_flow      ff_flow_core;
+  v_canonical text;
+  v_job_key   text;
 BEGIN
   UPDATE ff_exec_core e
   SET lifecycle_phase = 'terminal',
       ownership_state = 'unowned',
       eligibility_state = 'not_applicable',
       blocking_reason = 'none',
+      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal' ELSE e.attempt_state END,
       public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
       terminal_outcome = p_outcome,
       terminal_at_ms = p_now_ms,
       result = p_result
   WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id;
 
-  IF p_execution.flow_id IS NOT NULL THEN
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
-    PERFORM _log_flow_event(p_execution.partition_key, p_execution.flow_id, v_flow.raw_fields->>'namespace',
-      v_flow.graph_revision, 'complete_execution',
-      jsonb_build_object('execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id),
-                         'outcome', p_outcome),
-      p_now_ms);
+  -- A cancelled or expired execution must not start any more: drop its queued run job
+  -- (a job already running is only stopped from retrying; its completion finds the
+  -- execution terminal). success/failed come from the run itself or from an outside
+  -- completion, whose queued job then finds the execution terminal and does nothing.
+  IF p_execution.raw_fields ? 'task_identifier' AND p_outcome IN ('cancelled', 'expired') THEN
+    PERFORM graphile_worker.remove_job('flowstage:run:' || p_execution.execution_id);
+  END IF;
+
+  IF p_execution.flow_id IS NULL THEN
+    RETURN;  -- a solo execution has no edges and no flow to finish
+  END IF;
+
+  v_canonical := _canonical_execution_id(p_execution.partition_key, p_execution.execution_id);
+  SELECT * INTO v_flow FROM ff_flow_core f
+  WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
+  PERFORM _log_flow_event(p_execution.partition_key, p_execution.flow_id, v_flow.raw_fields->>'namespace',
+    v_flow.graph_revision, 'complete_execution',
+    jsonb_build_object('execution_id', v_canonical, 'outcome', p_outcome),
+    p_now_ms);
+
+  IF p_cascade THEN
+    -- The outbox row and the job commit together; the job key is derived from the row, so
+    -- the cascade of one completion is enqueued once. No flow lock here: the caller holds
+    -- an execution lock, and the flow row comes first in the lock order. The job checks
+    -- whether the flow has finished, in its own transaction.
+    v_job_key := 'flowstage:cascade:' || p_execution.execution_id;
+    INSERT INTO ff_completion_outbox (partition_key, execution_id, flow_id, outcome, job_key, finished_at_ms)
+    VALUES (p_execution.partition_key, p_execution.execution_id, p_execution.flow_id, p_outcome, v_job_key, p_now_ms)
+    ON CONFLICT DO NOTHING;
+    IF FOUND THEN
+      PERFORM graphile_worker.add_job('flowstage__cascade',
+        json_build_object('flow_id', p_execution.flow_id, 'execution_id', v_canonical),
+        job_key => v_job_key);
+    END IF;
   END IF;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean) IS
-  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result. Logs complete_execution for flow members.';
+  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members: logs complete_execution and, when p_cascade, inserts the ff_completion_outbox row and enqueues Graphile Worker job flowstage__cascade {flow_id, execution_id} with job_key flowstage:cascade:<uuid> in the same transaction (once per execution). Takes no flow lock. ff_cancel_flow passes p_cascade => false (the flow is already terminal).';
+
+-- db/functions/_finish_flow_if_done.sql
+-- _finish_flow_if_done: an open flow whose members are all terminal becomes completed or failed.
+CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(p_partition_key smallint, p_flow_id uuid, p_now_ms bigint)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_flow  ff_flow_core;
+  v_state text;
+BEGIN
+  -- Unlocked first: while members run, the answer is one probe of ff_exec_core_open_members.
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+  IF v_flow.public_flow_state IS DISTINCT FROM 'open' THEN
+    RETURN v_flow.public_flow_state;
+  END IF;
+  PERFORM 1 FROM ff_exec_core e
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
+    AND e.flow_id IS NOT NULL
+  LIMIT 1;
+  IF FOUND THEN
+    RETURN 'open';
+  END IF;
+
+  -- Looks finished: decide under the flow row lock (the first lock this transaction takes).
+  SELECT * INTO v_flow FROM ff_flow_core f
+  WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id FOR UPDATE;
+  IF v_flow.public_flow_state <> 'open' THEN
+    RETURN v_flow.public_flow_state;
+  END IF;
+  PERFORM 1 FROM ff_exec_core e
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
+    AND e.flow_id IS NOT NULL
+  LIMIT 1;
+  IF FOUND THEN
+    RETURN 'open';
+  END IF;
+  PERFORM 1 FROM ff_exec_core e
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id
+    AND e.terminal_outcome IN ('failed', 'cancelled', 'expired')
+  LIMIT 1;
+  v_state := CASE WHEN FOUND THEN 'failed' ELSE 'completed' END;
+  UPDATE ff_flow_core f
+  SET public_flow_state = v_state,
+      terminal_at_ms = p_now_ms
+  WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+  PERFORM _log_flow_event(p_partition_key, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+    'complete_flow', jsonb_build_object('flow_id', p_flow_id, 'public_flow_state', v_state), p_now_ms);
+  RETURN v_state;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint) IS
+  'Private. The flow''s public_flow_state after the check: an open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. The check is an unlocked probe of the partial index ff_exec_core_open_members; only a flow that looks finished is locked (FOR UPDATE, which must be the first lock of the caller''s transaction) and checked again.';
 
 -- db/functions/_group_decision.sql
 -- _group_decision: evaluate a fan-in policy on its counters (SPEC section 6 table).
@@ -422,15 +659,16 @@ AS $$
       CASE WHEN p_group.success_count >= 1 THEN 'satisfied'
            WHEN p_group.fail_count + p_group.skip_count = total THEN 'impossible' ELSE 'pending' END
     WHEN 'quorum' THEN
-      CASE WHEN p_group.success_count >= p_group.k_target THEN 'satisfied'
-           WHEN total - (p_group.fail_count + p_group.skip_count) < p_group.k_target THEN 'impossible'
+      CASE WHEN p_group.success_count >= k THEN 'satisfied'
+           WHEN total - (p_group.fail_count + p_group.skip_count) < k THEN 'impossible'
            ELSE 'pending' END
     END
-  FROM (SELECT p_group.success_count + p_group.fail_count + p_group.skip_count + p_group.running_count AS total) t
+  FROM (SELECT p_group.success_count + p_group.fail_count + p_group.skip_count + p_group.running_count AS total,
+               coalesce(p_group.k_target, (p_group.policy->>'k')::int) AS k) t
 $$;
 
 COMMENT ON FUNCTION flowfabric._group_decision(flowfabric.ff_edge_group) IS
-  'Private. pending | satisfied | impossible for a group''s policy and counters, total = success + fail + skip + running: all_of satisfied when success = total, impossible on any fail or skip; any_of satisfied when success >= 1, impossible when fail + skip = total; quorum k satisfied when success >= k, impossible when total - (fail + skip) < k. Only called after a resolution, so total >= 1.';
+  'Private. pending | satisfied | impossible for a group''s policy and counters, total = success + fail + skip + running: all_of satisfied when success = total, impossible on any fail or skip; any_of satisfied when success >= 1, impossible when fail + skip = total; quorum k (k_target, else policy.k) satisfied when success >= k, impossible when total - (fail + skip) < k. Only called after a resolution, so total >= 1. NULL for an unknown kind (the caller treats it as a bug).';
 
 -- db/functions/_is_same_edge.sql
 -- _is_same_edge: does a stored edge match a staging call exactly (an idempotent retry)?
@@ -502,6 +740,19 @@ CREATE TRIGGER ff_flow_event_append_only
 CREATE TRIGGER ff_flow_event_no_truncate
   BEFORE TRUNCATE ON flowfabric.ff_flow_event
   FOR EACH STATEMENT EXECUTE FUNCTION flowfabric._forbid_flow_event_change();
+
+-- db/functions/_mermaid_text.sql
+-- _mermaid_text: text made safe inside a quoted Mermaid label.
+CREATE OR REPLACE FUNCTION flowfabric._mermaid_text(p_text text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT replace(replace(replace(replace(p_text, '#', '#35;'), '"', '#quot;'), '<', '#lt;'), '>', '#gt;')
+$$;
+
+COMMENT ON FUNCTION flowfabric._mermaid_text(text) IS
+  'Private. Escapes # " < > as Mermaid entity codes so user text (a task identifier) cannot break a quoted label.';
 
 -- db/functions/_now_ms.sql
 -- _now_ms: the one clock rule — the caller's pinned p_now_ms when given, else the server clock.
@@ -810,6 +1061,324 @@ Checks in order: flow_not_found (FF001); flow_already_terminal (FF002: applying 
 On applied: edge_state applied, applied_at_ms; the child's ff_edge_group row is created (policy from ff_set_edge_group_policy, else {"kind":"all_of"}) or its running_count rises by one; a runnable child is blocked (eligibility_state blocked_by_dependencies, blocking_reason waiting_for_children, public_state waiting_children). A group that has already decided (satisfied or impossible) takes no new edge: invalid_input, DETAIL group_already_decided. If the upstream is already terminal the edge is resolved at once by ff_resolve_dependency (a late edge never leaves its child waiting).
 Locks: flow row FOR SHARE, the child and the upstream in uuid order, then the edge and the group. Logs apply_dependency_to_child.$$;
 
+-- db/functions/ff_begin_attempt.sql
+-- ff_begin_attempt: the task wrapper's first call: may this execution run now, and with what payload?
+CREATE OR REPLACE FUNCTION flowfabric.ff_begin_attempt(
+  p_execution_id text,
+  p_now_ms       bigint DEFAULT NULL)
+RETURNS TABLE (status text, execution_id text, payload jsonb, attempt int)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_flow      ff_flow_core;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  v_now := _now_ms(p_now_ms);
+
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  IF v_exec.lifecycle_phase = 'active'
+     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+    SELECT * INTO v_exec FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+    IF v_exec.lifecycle_phase = 'active'
+       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+      UPDATE ff_exec_core e
+      SET lifecycle_phase = 'active',
+          ownership_state = 'leased',
+          blocking_reason = 'none',
+          public_state = 'active',
+          attempt_state = 'running_attempt',
+          raw_fields = e.raw_fields || jsonb_build_object(
+            'attempt_count', coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1,
+            'last_attempt_started_at_ms', v_now)
+      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
+      RETURNING e.payload, (e.raw_fields->>'attempt_count')::int INTO payload, attempt;
+      IF v_exec.flow_id IS NOT NULL THEN
+        SELECT * INTO v_flow FROM ff_flow_core f
+        WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+        PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace',
+          v_flow.graph_revision, 'begin_attempt',
+          jsonb_build_object('execution_id', execution_id, 'attempt', attempt), v_now);
+      END IF;
+      status := 'started';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+  END IF;
+  status := 'not_runnable';
+  payload := v_exec.payload;
+  attempt := coalesce((v_exec.raw_fields->>'attempt_count')::int, 0);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
+$$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
+Returns (status, execution_id, payload, attempt); status: started | not_runnable.
+started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
+not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
+Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;
+
+-- db/functions/ff_cancel_flow.sql
+-- ff_cancel_flow: make an open flow cancelled for good; with cancel_all its unfinished members are cancelled too, in the same transaction.
+CREATE OR REPLACE FUNCTION flowfabric.ff_cancel_flow(
+  p_flow_id             uuid,
+  p_reason              text,
+  p_cancellation_policy text   DEFAULT 'cancel_all',
+  p_now_ms              bigint DEFAULT NULL)
+RETURNS TABLE (status text, execution_id text, public_state text, terminal_outcome text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_exec      ff_exec_core;
+  v_cancelled jsonb := '[]'::jsonb;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_reason IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_reason: must not be null (say why the flow is cancelled)');
+  END IF;
+  IF p_cancellation_policy IS NULL OR p_cancellation_policy NOT IN ('cancel_all', 'cancel_flow_only') THEN
+    PERFORM _raise('invalid_input',
+      format('p_cancellation_policy: must be cancel_all or cancel_flow_only (got %s)', coalesce(p_cancellation_policy, 'NULL')));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+
+  -- Lock order: the flow row first, then the members in execution_id order.
+  SELECT * INTO v_flow FROM ff_flow_core f
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  IF v_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
+  END IF;
+
+  -- The flow turns terminal before any member does, so no member's finish can complete it.
+  UPDATE ff_flow_core f
+  SET public_flow_state = 'cancelled',
+      terminal_at_ms = v_now,
+      raw_fields = f.raw_fields || jsonb_build_object(
+        'cancelled_at_ms', v_now,
+        'cancel_reason', p_reason,
+        'cancellation_policy', p_cancellation_policy,
+        'last_mutation_at_ms', v_now)
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+
+  FOR v_exec IN
+    SELECT * FROM ff_exec_core e
+    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+    ORDER BY e.execution_id
+    FOR UPDATE
+  LOOP
+    execution_id := _canonical_execution_id(v_partition, v_exec.execution_id);
+    IF v_exec.lifecycle_phase = 'terminal' THEN
+      status := 'already_terminal';
+      public_state := v_exec.public_state;
+      terminal_outcome := v_exec.terminal_outcome;
+    ELSIF p_cancellation_policy = 'cancel_all' THEN
+      PERFORM _finish_execution(v_exec, 'cancelled', NULL, v_now, p_cascade => false);
+      v_cancelled := v_cancelled || to_jsonb(execution_id);
+      status := 'cancelled';
+      public_state := 'cancelled';
+      terminal_outcome := 'cancelled';
+    ELSE
+      status := 'left_running';
+      public_state := v_exec.public_state;
+      terminal_outcome := v_exec.terminal_outcome;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+    'cancel_flow',
+    jsonb_build_object('reason', p_reason, 'cancellation_policy', p_cancellation_policy,
+                       'cancelled_execution_ids', v_cancelled), v_now);
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_cancel_flow(uuid, text, text, bigint) IS
+$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
+p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
+Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status: cancelled | already_terminal | left_running (cancelled = made terminal by this call; already_terminal = was terminal before; left_running = not terminal, kept by cancel_flow_only). A flow without members returns no rows.
+Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
+Locks the flow row FOR UPDATE, then the members in execution_id order. Logs cancel_flow {reason, cancellation_policy, cancelled_execution_ids} (and complete_execution per cancelled member, via _finish_execution).$$;
+
+-- db/functions/ff_cancel_siblings_step.sql
+-- ff_cancel_siblings_step: cancel one sibling recorded by a cancel_remaining group's satisfied decision.
+CREATE OR REPLACE FUNCTION flowfabric.ff_cancel_siblings_step(
+  p_flow_id                 uuid,
+  p_downstream_execution_id text,
+  p_now_ms                  bigint DEFAULT NULL)
+RETURNS TABLE (status text, execution_id text, remaining int)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_requested smallint;
+  v_down      uuid;
+  v_group     ff_edge_group;
+  v_flow      ff_flow_core;
+  v_sibling   ff_exec_core;
+  v_member    text;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_down
+  FROM _parse_execution_id('p_downstream_execution_id', p_downstream_execution_id) p;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  IF v_requested IS DISTINCT FROM NULL AND v_requested <> v_partition THEN
+    PERFORM _raise('invalid_input',
+      format('partition_mismatch: p_downstream_execution_id %s is on partition %s, expected partition %s',
+             v_down, v_requested, v_partition));
+  END IF;
+
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_down;
+  IF NOT v_group.cancel_siblings_pending_flag OR cardinality(v_group.cancel_siblings_pending_members) = 0
+     OR v_group.downstream_eid IS NULL THEN
+    status := 'done';
+    remaining := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  -- Write path, one sibling per transaction. Lock order: the sibling, then the group.
+  v_member := v_group.cancel_siblings_pending_members[1];
+  execution_id := v_member;
+  SELECT * INTO v_sibling FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.execution_id = substring(v_member FROM '[0-9a-f-]{36}$')::uuid
+  FOR UPDATE;
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_down FOR UPDATE;
+  IF NOT (v_member = ANY (v_group.cancel_siblings_pending_members)) THEN
+    status := 'already_terminal';  -- a concurrent step took this sibling
+  ELSIF v_sibling.lifecycle_phase <> 'terminal' THEN
+    PERFORM _finish_execution(v_sibling, 'cancelled',
+      jsonb_build_object('cancelled_by', 'cancel_remaining',
+                         'downstream_execution_id', _canonical_execution_id(v_partition, v_down)),
+      v_now);
+    status := 'cancelled';
+  ELSE
+    status := 'already_terminal';
+  END IF;
+  UPDATE ff_edge_group g
+  SET cancel_siblings_pending_members = array_remove(g.cancel_siblings_pending_members, v_member),
+      cancel_siblings_pending_flag = cardinality(array_remove(g.cancel_siblings_pending_members, v_member)) > 0
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_down
+  RETURNING cardinality(g.cancel_siblings_pending_members) INTO remaining;
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+    'cancel_sibling',
+    jsonb_build_object('downstream_execution_id', _canonical_execution_id(v_partition, v_down),
+                       'execution_id', v_member, 'status', status), v_now);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_cancel_siblings_step(uuid, text, bigint) IS
+$$Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
+Returns (status, execution_id, remaining); status: cancelled | already_terminal | done.
+cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own cascade runs. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
+Refusals: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).$$;
+
+-- db/functions/ff_cascade_step.sql
+-- ff_cascade_step: one hop of the completion cascade: resolve one outgoing applied edge of a
+-- terminal execution, or, when none is left, close its cascade and see whether the flow is done.
+CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
+  p_execution_id text,
+  p_now_ms       bigint DEFAULT NULL)
+RETURNS TABLE (status text, execution_id text, edge_id uuid, decision text, public_flow_state text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_edge      ff_edge;
+  v_resolved  record;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  v_now := _now_ms(p_now_ms);
+
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  IF v_exec.lifecycle_phase <> 'terminal' THEN
+    PERFORM _raise('invalid_input',
+      format('p_execution_id: %s is not terminal (lifecycle_phase %s); only a finished execution cascades',
+             execution_id, v_exec.lifecycle_phase));
+  END IF;
+  IF v_exec.flow_id IS NULL THEN
+    status := 'done';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  SELECT * INTO v_edge FROM ff_edge e
+  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id
+    AND e.upstream_eid = v_id AND e.policy->>'edge_state' = 'applied'
+  ORDER BY e.edge_id
+  LIMIT 1;
+  IF FOUND THEN
+    SELECT * INTO v_resolved FROM ff_resolve_dependency(v_exec.flow_id, v_edge.edge_id, v_exec.terminal_outcome, v_now) r;
+    status := v_resolved.status;
+    edge_id := v_edge.edge_id;
+    decision := v_resolved.decision;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  -- Every outgoing edge is resolved: is the flow finished? (flow row lock first, if any)
+  public_flow_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now);
+  UPDATE ff_completion_outbox o
+  SET cascaded_at_ms = v_now
+  WHERE o.partition_key = v_exec.partition_key AND o.execution_id = v_id AND o.cascaded_at_ms IS NULL;
+  status := 'done';
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_cascade_step(text, bigint) IS
+$$One hop of the completion cascade of terminal execution p_execution_id; the flowstage__cascade job calls it, one call per transaction, until status is done.
+Returns (status, execution_id, edge_id, decision, public_flow_state); status: resolved | already_resolved | done.
+resolved / already_resolved: the outgoing applied edge with the smallest edge_id was passed to ff_resolve_dependency with the execution's terminal_outcome (edge_id and decision are its answer; already_resolved when a concurrent caller resolved it first).
+done: no outgoing edge is left applied; the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow is checked: an open flow whose members are all terminal becomes completed (no member failed, cancelled or expired) or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
+Idempotent: a repeated or crashed-and-retried job only finds fewer edges to resolve.
+Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: those of ff_resolve_dependency, one edge per call; on done, the flow row only when every member looks terminal.$$;
+
 -- db/functions/ff_complete_execution.sql
 -- ff_complete_execution: make an execution terminal once, with its outcome and result.
 CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
@@ -1016,6 +1585,364 @@ Idempotent: if the flow exists nothing changes and its current revision is retur
 Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;
 
+-- db/functions/ff_describe_edge.sql
+-- ff_describe_edge: one staged edge of a flow with its state and resolution.
+CREATE OR REPLACE FUNCTION flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
+RETURNS TABLE (
+  flow_id                 uuid,
+  edge_id                 uuid,
+  upstream_execution_id   text,
+  downstream_execution_id text,
+  dependency_kind         text,
+  satisfaction_condition  text,
+  data_passing_ref        text,
+  edge_state              text,
+  policy_version          int,
+  created_at_ms           bigint,
+  created_by              text,
+  staged_graph_revision   bigint,
+  staged_at_ms            bigint,
+  applied_at_ms           bigint,
+  resolved_at_ms          bigint,
+  upstream_outcome        text,
+  policy                  jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_edge      ff_edge;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_edge_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_edge_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  SELECT * INTO v_edge FROM ff_edge e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('edge_not_found', format('flow_id=%s edge_id=%s', p_flow_id, p_edge_id));
+  END IF;
+
+  flow_id := v_edge.flow_id;
+  edge_id := v_edge.edge_id;
+  upstream_execution_id := _canonical_execution_id(v_partition, v_edge.upstream_eid);
+  downstream_execution_id := _canonical_execution_id(v_partition, v_edge.downstream_eid);
+  dependency_kind := v_edge.policy->>'dependency_kind';
+  satisfaction_condition := v_edge.policy->>'satisfaction_condition';
+  data_passing_ref := v_edge.policy->>'data_passing_ref';
+  edge_state := v_edge.policy->>'edge_state';
+  policy_version := v_edge.policy_version;
+  created_at_ms := (v_edge.policy->>'created_at_ms')::bigint;
+  created_by := v_edge.policy->>'created_by';
+  staged_graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
+  staged_at_ms := (v_edge.policy->>'staged_at_ms')::bigint;
+  applied_at_ms := (v_edge.policy->>'applied_at_ms')::bigint;
+  resolved_at_ms := (v_edge.policy->>'resolved_at_ms')::bigint;
+  upstream_outcome := v_edge.policy->>'upstream_outcome';
+  policy := v_edge.policy;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_describe_edge(uuid, uuid) IS
+$$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
+Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state: pending | applied | satisfied | impossible; policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;
+
+-- db/functions/ff_describe_flow.sql
+-- ff_describe_flow: one flow as it stands now — every typed field, the raw_fields extras as columns, its edge groups.
+CREATE OR REPLACE FUNCTION flowfabric.ff_describe_flow(p_flow_id uuid)
+RETURNS TABLE (
+  flow_id             uuid,
+  partition_key       smallint,
+  graph_revision      bigint,
+  public_flow_state   text,
+  created_at_ms       bigint,
+  terminal_at_ms      bigint,
+  flow_kind           text,
+  namespace           text,
+  node_count          bigint,
+  edge_count          bigint,
+  last_mutation_at_ms bigint,
+  started_at_ms       bigint,
+  cancelled_at_ms     bigint,
+  cancel_reason       text,
+  cancellation_policy text,
+  raw_fields          jsonb,
+  edge_groups         jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_flow      ff_flow_core;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+
+  flow_id := v_flow.flow_id;
+  partition_key := v_flow.partition_key;
+  graph_revision := v_flow.graph_revision;
+  public_flow_state := v_flow.public_flow_state;
+  created_at_ms := v_flow.created_at_ms;
+  terminal_at_ms := v_flow.terminal_at_ms;
+  flow_kind := v_flow.raw_fields->>'flow_kind';
+  namespace := v_flow.raw_fields->>'namespace';
+  node_count := (v_flow.raw_fields->>'node_count')::bigint;
+  edge_count := (v_flow.raw_fields->>'edge_count')::bigint;
+  last_mutation_at_ms := (v_flow.raw_fields->>'last_mutation_at_ms')::bigint;
+  started_at_ms := (v_flow.raw_fields->>'started_at_ms')::bigint;
+  cancelled_at_ms := (v_flow.raw_fields->>'cancelled_at_ms')::bigint;
+  cancel_reason := v_flow.raw_fields->>'cancel_reason';
+  cancellation_policy := v_flow.raw_fields->>'cancellation_policy';
+  raw_fields := v_flow.raw_fields;
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'downstream_execution_id', _canonical_execution_id(g.partition_key, g.downstream_eid),
+           'policy', g.policy,
+           'k_target', g.k_target,
+           'success_count', g.success_count,
+           'fail_count', g.fail_count,
+           'skip_count', g.skip_count,
+           'running_count', g.running_count,
+           'decision', g.decision,
+           'decided_at_ms', g.decided_at_ms,
+           'cancel_siblings_pending_flag', g.cancel_siblings_pending_flag,
+           'cancel_siblings_pending_members', to_jsonb(g.cancel_siblings_pending_members))
+           ORDER BY g.downstream_eid), '[]'::jsonb)
+  INTO edge_groups
+  FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_describe_flow(uuid) IS
+$$Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
+Returns one row: flow_id, partition_key, graph_revision, public_flow_state: open | cancelled | completed | failed; created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
+Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
+
+-- db/functions/ff_describe_flow_at.sql
+-- ff_describe_flow_at: the flow's graph (members and edges) as it stood at a past revision, rebuilt from the mutation log.
+CREATE OR REPLACE FUNCTION flowfabric.ff_describe_flow_at(p_flow_id uuid, p_graph_revision bigint)
+RETURNS TABLE (
+  flow_id                uuid,
+  graph_revision         bigint,
+  current_graph_revision bigint,
+  node_count             bigint,
+  edge_count             bigint,
+  members                jsonb,
+  edges                  jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_flow      ff_flow_core;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_graph_revision IS NULL OR p_graph_revision < 0 THEN
+    PERFORM _raise('invalid_input',
+      format('p_graph_revision: must be a revision >= 0 (got %s)', coalesce(p_graph_revision::text, 'NULL')));
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  IF p_graph_revision > v_flow.graph_revision THEN
+    PERFORM _raise('invalid_input',
+      format('p_graph_revision: %s is beyond the flow''s current revision %s', p_graph_revision, v_flow.graph_revision),
+      'Pass a revision between 0 and the current graph_revision (ff_describe_flow).');
+  END IF;
+
+  flow_id := p_flow_id;
+  graph_revision := p_graph_revision;
+  current_graph_revision := v_flow.graph_revision;
+  -- Members in the order they joined (each add is one revision), edges in edge_id order.
+  SELECT count(*), coalesce(jsonb_agg(ev.arguments->>'execution_id' ORDER BY ev.graph_revision, ev.event_id), '[]'::jsonb)
+  INTO node_count, members
+  FROM ff_flow_event ev
+  WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
+    AND ev.operation = 'add_execution_to_flow' AND ev.graph_revision <= p_graph_revision;
+  SELECT count(*), coalesce(jsonb_agg(jsonb_build_object(
+           'edge_id', ev.arguments->>'edge_id',
+           'upstream_execution_id', ev.arguments->>'upstream_execution_id',
+           'downstream_execution_id', ev.arguments->>'downstream_execution_id',
+           'dependency_kind', ev.arguments->>'dependency_kind',
+           'data_passing_ref', coalesce(ev.arguments->>'data_passing_ref', ''),
+           'staged_graph_revision', ev.graph_revision)
+           ORDER BY (ev.arguments->>'edge_id')::uuid), '[]'::jsonb)
+  INTO edge_count, edges
+  FROM ff_flow_event ev
+  WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
+    AND ev.operation IN ('stage_dependency_edge', 'stage_dependency_edges') AND ev.graph_revision <= p_graph_revision;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_describe_flow_at(uuid, bigint) IS
+$$The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision. Read-only: takes no row locks.
+Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
+Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.$$;
+
+-- db/functions/ff_explain_execution.sql
+-- ff_explain_execution: why an execution is where it is — its state, inbound edges, fan-in group and a one-line reason.
+CREATE OR REPLACE FUNCTION flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text)
+RETURNS TABLE (
+  execution_id      text,
+  lifecycle_phase   text,
+  public_state      text,
+  eligibility_state text,
+  blocking_reason   text,
+  terminal_outcome  text,
+  group_policy      jsonb,
+  group_decision    text,
+  k_target          int,
+  success_count     int,
+  fail_count        int,
+  skip_count        int,
+  running_count     int,
+  inbound_edges     jsonb,
+  reason            text)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition  smallint;
+  v_requested  smallint;
+  v_id         uuid;
+  v_flow       ff_flow_core;
+  v_exec       ff_exec_core;
+  v_group      ff_edge_group;
+  v_kind       text;
+  v_total      int;
+  v_unresolved uuid[];
+  v_impossible uuid[];
+  v_staged     int;
+  v_waiting    text;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  v_partition := ff_flow_partition(p_flow_id);
+
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
+  execution_id := _canonical_execution_id(v_partition, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', execution_id));
+  END IF;
+  IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
+    PERFORM _raise('execution_not_in_flow', format('execution_id=%s flow_id=%s', execution_id, p_flow_id));
+  END IF;
+
+  lifecycle_phase := v_exec.lifecycle_phase;
+  public_state := v_exec.public_state;
+  eligibility_state := v_exec.eligibility_state;
+  blocking_reason := v_exec.blocking_reason;
+  terminal_outcome := v_exec.terminal_outcome;
+
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_id;
+  group_policy := v_group.policy;
+  group_decision := v_group.decision;
+  k_target := v_group.k_target;
+  success_count := v_group.success_count;
+  fail_count := v_group.fail_count;
+  skip_count := v_group.skip_count;
+  running_count := v_group.running_count;
+  v_kind := coalesce(v_group.policy->>'kind', 'all_of');
+  v_total := coalesce(v_group.success_count + v_group.fail_count + v_group.skip_count + v_group.running_count, 0);
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'edge_id', e.edge_id,
+           'upstream_execution_id', _canonical_execution_id(e.partition_key, e.upstream_eid),
+           'edge_state', e.policy->>'edge_state',
+           'upstream_public_state', u.public_state,
+           'upstream_outcome', u.terminal_outcome,
+           'resolved_with', e.policy->>'upstream_outcome',
+           'data_passing_ref', e.policy->>'data_passing_ref')
+           ORDER BY e.edge_id), '[]'::jsonb),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'applied'),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'impossible'),
+         count(*) FILTER (WHERE e.policy->>'edge_state' = 'pending')
+  INTO inbound_edges, v_unresolved, v_impossible, v_staged
+  FROM ff_edge e
+  LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.downstream_eid = v_id;
+
+  v_waiting := CASE WHEN v_flow.public_flow_state = 'open' AND v_flow.raw_fields->>'started_at_ms' IS NULL
+                    THEN 'the flow is not started yet (ff_start_flow)'
+                    ELSE 'waiting for a worker' END;
+  reason := CASE
+    WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
+      format('terminal: skipped because its %s dependencies became impossible (%s of %s failed or skipped: %s)',
+             v_kind, v_group.fail_count + v_group.skip_count, v_total, _explain_edge_list(v_impossible))
+    WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'cancelled' AND v_flow.public_flow_state = 'cancelled'
+         AND v_exec.terminal_at_ms = (v_flow.raw_fields->>'cancelled_at_ms')::bigint THEN
+      format('terminal: cancelled with the flow (%s: %s)', v_flow.raw_fields->>'cancellation_policy', v_flow.raw_fields->>'cancel_reason')
+    WHEN v_exec.lifecycle_phase = 'terminal' THEN
+      format('terminal: outcome %s', v_exec.terminal_outcome)
+    WHEN v_exec.lifecycle_phase = 'active' THEN
+      'running: claimed by a worker'
+    WHEN v_group.decision = 'pending' AND v_group.running_count > 0 THEN
+      CASE v_kind
+        WHEN 'all_of' THEN
+          format('blocked: %s of %s all_of dependencies unresolved (%s)', v_group.running_count, v_total, _explain_edge_list(v_unresolved))
+        WHEN 'any_of' THEN
+          format('blocked: any_of waits for 1 success, %s of %s dependencies unresolved (%s)',
+                 v_group.running_count, v_total, _explain_edge_list(v_unresolved))
+        ELSE
+          format('blocked: quorum needs %s successes, has %s; %s of %s dependencies unresolved (%s)',
+                 v_group.k_target, v_group.success_count, v_group.running_count, v_total, _explain_edge_list(v_unresolved))
+      END
+    WHEN v_group.decision = 'satisfied' AND v_exec.eligibility_state = 'eligible_now' THEN
+      format('eligible: %s dependencies satisfied (%s of %s succeeded); %s', v_kind, v_group.success_count, v_total, v_waiting)
+    WHEN v_exec.eligibility_state = 'eligible_now' AND v_staged > 0 THEN
+      format('eligible: no applied dependencies (%s staged inbound edge%s not applied yet); %s',
+             v_staged, CASE WHEN v_staged = 1 THEN '' ELSE 's' END, v_waiting)
+    WHEN v_exec.eligibility_state = 'eligible_now' THEN
+      format('eligible: no dependencies; %s', v_waiting)
+    ELSE
+      format('%s: eligibility_state %s, blocking_reason %s', v_exec.public_state, v_exec.eligibility_state, v_exec.blocking_reason)
+  END;
+  IF v_exec.lifecycle_phase <> 'terminal' AND v_flow.public_flow_state <> 'open' THEN
+    reason := reason || format(' (the flow is %s)', v_flow.public_flow_state);
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
+$$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
+Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
+"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: claimed by a worker", "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); waiting for a worker | the flow is not started yet (ff_start_flow)", "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;
+
 -- db/functions/ff_flow_partition.sql
 -- ff_flow_partition: the partition of a flow, crc16_xmodem(the 16 bytes of flow_id) % 256.
 CREATE OR REPLACE FUNCTION flowfabric.ff_flow_partition(p_flow_id uuid)
@@ -1028,6 +1955,334 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_partition(uuid) IS
   'Partition of a flow: crc16_xmodem(the 16 bytes of p_flow_id) % 256, as FlowFabric computes it. Executions of a flow live on this partition. NULL in, NULL out.';
+
+-- db/functions/ff_flow_to_dot.sql
+-- ff_flow_to_dot: the flow's DAG as Graphviz DOT, nodes filled by state, edges labelled and coloured by state.
+CREATE OR REPLACE FUNCTION flowfabric.ff_flow_to_dot(p_flow_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_nodes     text;
+  v_edges     text;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+
+  SELECT string_agg(format('  "%s" [label="%s\n%s", class="%s", fillcolor="%s", color="%s"];',
+           e.execution_id,
+           _dot_text(left(e.execution_id::text, 8) || coalesce(' ' || (e.raw_fields->>'task_identifier'), '')),
+           _dot_text(e.public_state), s.style_class, s.fill, s.stroke), E'\n' ORDER BY e.execution_id)
+  INTO v_nodes
+  FROM ff_exec_core e
+  CROSS JOIN LATERAL _export_style('node', e.public_state) s
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
+
+  SELECT string_agg(format('  "%s" -> "%s" [label="%s", class="%s", color="%s", fontcolor="%s"%s];',
+           e.upstream_eid, e.downstream_eid, _dot_text(e.policy->>'edge_state'), s.style_class, s.stroke, s.stroke,
+           CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END),
+           E'\n' ORDER BY e.edge_id)
+  INTO v_edges
+  FROM ff_edge e
+  CROSS JOIN LATERAL _export_style('edge', e.policy->>'edge_state') s
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
+
+  RETURN concat_ws(E'\n',
+    format('digraph "flow %s" {', p_flow_id),
+    format('  // %s, graph_revision %s, %s nodes, %s edges',
+           v_flow.public_flow_state, v_flow.graph_revision, v_flow.raw_fields->>'node_count', v_flow.raw_fields->>'edge_count'),
+    '  rankdir=TB;',
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+    v_nodes, v_edges, '}') || E'\n';
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_flow_to_dot(uuid) IS
+$$The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
+A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
+Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
+
+-- db/functions/ff_flow_to_mermaid.sql
+-- ff_flow_to_mermaid: the flow's DAG as a Mermaid flowchart, nodes classed by state, edges labelled and coloured by state.
+CREATE OR REPLACE FUNCTION flowfabric.ff_flow_to_mermaid(p_flow_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_classes   text;
+  v_nodes     text;
+  v_edges     text;
+  v_links     text;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+
+  SELECT string_agg(format('  classDef %s fill:%s,stroke:%s,color:#212121', s.style_class, s.fill, s.stroke), E'\n' ORDER BY n)
+  INTO v_classes
+  FROM unnest(ARRAY['waiting', 'waiting_children', 'running', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'other'])
+       WITH ORDINALITY AS t(state, n)
+  CROSS JOIN LATERAL _export_style('node', t.state) s;
+
+  SELECT string_agg(format('  n%s["%s"]:::%s',
+           replace(e.execution_id::text, '-', ''),
+           _mermaid_text(left(e.execution_id::text, 8)
+                         || coalesce(' ' || (e.raw_fields->>'task_identifier'), '')) || '<br/>' || _mermaid_text(e.public_state),
+           s.style_class), E'\n' ORDER BY e.execution_id)
+  INTO v_nodes
+  FROM ff_exec_core e
+  CROSS JOIN LATERAL _export_style('node', e.public_state) s
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
+
+  SELECT string_agg(format('  n%s %s|%s| n%s',
+           replace(e.upstream_eid::text, '-', ''),
+           CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END,
+           _mermaid_text(e.policy->>'edge_state'),
+           replace(e.downstream_eid::text, '-', '')), E'\n' ORDER BY e.edge_id),
+         string_agg(format('  linkStyle %s stroke:%s', n - 1, s.stroke), E'\n' ORDER BY e.edge_id)
+  INTO v_edges, v_links
+  FROM (SELECT e.*, row_number() OVER (ORDER BY e.edge_id) AS n
+        FROM ff_edge e WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id) e
+  CROSS JOIN LATERAL _export_style('edge', e.policy->>'edge_state') s;
+
+  RETURN concat_ws(E'\n',
+    'flowchart TD',
+    format('  %%%% flow %s: %s, graph_revision %s, %s nodes, %s edges',
+           p_flow_id, v_flow.public_flow_state, v_flow.graph_revision,
+           v_flow.raw_fields->>'node_count', v_flow.raw_fields->>'edge_count'),
+    v_classes, v_nodes, v_edges, v_links) || E'\n';
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_flow_to_mermaid(uuid) IS
+$$The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
+A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with its edge_state (pending dotted -.->, satisfied thick ==>, applied and impossible -->), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red).
+Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
+
+-- db/functions/ff_list_edges.sql
+-- ff_list_edges: a flow's edges in edge_id order, a page at a time — all of them, or one execution's in/out/both.
+CREATE OR REPLACE FUNCTION flowfabric.ff_list_edges(
+  p_flow_id      uuid,
+  p_execution_id text DEFAULT NULL,
+  p_direction    text DEFAULT 'both',
+  p_after        uuid DEFAULT NULL,
+  p_limit        int  DEFAULT 100)
+RETURNS TABLE (
+  edge_id                 uuid,
+  upstream_execution_id   text,
+  downstream_execution_id text,
+  dependency_kind         text,
+  data_passing_ref        text,
+  edge_state              text,
+  staged_graph_revision   bigint,
+  staged_at_ms            bigint,
+  applied_at_ms           bigint,
+  resolved_at_ms          bigint,
+  upstream_outcome        text)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_execution_id IS NOT NULL THEN
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  END IF;
+  IF p_direction IS NULL OR p_direction NOT IN ('in', 'out', 'both') THEN
+    PERFORM _raise('invalid_input', format('p_direction: must be in, out or both (got %s)', coalesce(p_direction, 'NULL')));
+  END IF;
+  IF p_direction <> 'both' AND p_execution_id IS NULL THEN
+    PERFORM _raise('invalid_input', format('p_direction: %s needs p_execution_id (the whole flow is listed with both)', p_direction));
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+    PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+
+  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  IF p_execution_id IS NOT NULL THEN
+    v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
+    IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
+      PERFORM _raise('execution_not_in_flow',
+        format('execution_id=%s flow_id=%s', _canonical_execution_id(v_partition, v_id), p_flow_id));
+    END IF;
+  END IF;
+
+  RETURN QUERY
+  SELECT e.edge_id,
+         _canonical_execution_id(e.partition_key, e.upstream_eid),
+         _canonical_execution_id(e.partition_key, e.downstream_eid),
+         e.policy->>'dependency_kind',
+         e.policy->>'data_passing_ref',
+         e.policy->>'edge_state',
+         (e.policy->>'staged_graph_revision')::bigint,
+         (e.policy->>'staged_at_ms')::bigint,
+         (e.policy->>'applied_at_ms')::bigint,
+         (e.policy->>'resolved_at_ms')::bigint,
+         e.policy->>'upstream_outcome'
+  FROM ff_edge e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+    AND (p_after IS NULL OR e.edge_id > p_after)
+    AND (v_id IS NULL
+         OR (p_direction IN ('out', 'both') AND e.upstream_eid = v_id)
+         OR (p_direction IN ('in', 'both') AND e.downstream_eid = v_id))
+  ORDER BY e.edge_id
+  LIMIT p_limit;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_list_edges(uuid, text, text, uuid, int) IS
+$$List the edges of flow p_flow_id ordered by edge_id, p_limit (1..1000, default 100) at a time, rows with edge_id > p_after (keyset pagination: pass the last edge_id of a page). Edges staged while a caller pages through appear in a later page if their id sorts after the cursor; none is returned twice. Read-only: takes no row locks.
+With p_execution_id ({fp:N}:<uuid> or <uuid>, a member of the flow): p_direction in = its inbound edges, out = its outbound edges, both (default) = either. Without it every edge of the flow is listed and p_direction must be both.
+Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state: pending | applied | satisfied | impossible; staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome).
+Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id, unknown p_direction, in/out without p_execution_id, p_limit outside 1..1000); flow_not_found (FF001); execution_not_in_flow (FF007) when p_execution_id is not a member (a {fp:N} of another partition -> invalid_input partition_mismatch).$$;
+
+-- db/functions/ff_list_flows.sql
+-- ff_list_flows: flows in flow_id order, a page at a time (keyset: rows after p_after), optionally one namespace and state.
+CREATE OR REPLACE FUNCTION flowfabric.ff_list_flows(
+  p_namespace text DEFAULT NULL,
+  p_after     uuid DEFAULT NULL,
+  p_limit     int  DEFAULT 100,
+  p_state     text DEFAULT NULL)
+RETURNS TABLE (
+  flow_id             uuid,
+  partition_key       smallint,
+  namespace           text,
+  flow_kind           text,
+  public_flow_state   text,
+  graph_revision      bigint,
+  node_count          bigint,
+  edge_count          bigint,
+  created_at_ms       bigint,
+  terminal_at_ms      bigint,
+  last_mutation_at_ms bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+    PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  IF p_state IS NOT NULL AND p_state NOT IN ('open', 'cancelled', 'completed', 'failed') THEN
+    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', p_state));
+  END IF;
+  IF p_namespace = '' THEN
+    PERFORM _raise('invalid_input', 'p_namespace: must be NULL (every namespace) or a namespace name');
+  END IF;
+
+  RETURN QUERY
+  SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
+         f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
+         f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+  FROM ff_flow_core f
+  WHERE (p_namespace IS NULL OR f.raw_fields->>'namespace' = p_namespace)
+    AND (p_state IS NULL OR f.public_flow_state = p_state)
+    AND (p_after IS NULL OR f.flow_id > p_after)
+  ORDER BY f.flow_id
+  LIMIT p_limit;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_list_flows(text, uuid, int, text) IS
+$$List flows ordered by flow_id, p_limit (1..1000, default 100) at a time. Keyset pagination: pass the last flow_id of a page as p_after to get the next page; a flow created meanwhile appears in a later page if its id sorts after the cursor, and no flow is ever returned twice. Read-only: takes no row locks.
+Filters: p_namespace (NULL = every namespace), p_state (NULL = any; else open | cancelled | completed | failed; an extra beyond SPEC section 5's signature, placed last so the spec's positional order holds).
+Returns (flow_id, partition_key, namespace, flow_kind, public_flow_state, graph_revision, node_count, edge_count, created_at_ms, terminal_at_ms, last_mutation_at_ms); an empty result when nothing is left. public_flow_state: open | cancelled | completed | failed.
+Refusals: invalid_input (FF012) for p_limit outside 1..1000, an unknown p_state or an empty p_namespace.$$;
+
+-- db/functions/ff_list_members.sql
+-- ff_list_members: a flow's member executions in execution_id order, a page at a time.
+CREATE OR REPLACE FUNCTION flowfabric.ff_list_members(
+  p_flow_id uuid,
+  p_after   text DEFAULT NULL,
+  p_limit   int  DEFAULT 100)
+RETURNS TABLE (
+  execution_id      text,
+  lane_id           text,
+  lifecycle_phase   text,
+  ownership_state   text,
+  eligibility_state text,
+  public_state      text,
+  attempt_state     text,
+  blocking_reason   text,
+  terminal_outcome  text,
+  priority          int,
+  task_identifier   text,
+  created_at_ms     bigint,
+  terminal_at_ms    bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_requested smallint;
+  v_after     uuid;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  IF p_after IS NOT NULL THEN
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_after FROM _parse_execution_id('p_after', p_after) p;
+    IF v_requested <> v_partition THEN
+      PERFORM _raise('invalid_input',
+        format('p_after: partition_mismatch: %s is on partition %s, the flow on partition %s', p_after, v_requested, v_partition));
+    END IF;
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+    PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+
+  RETURN QUERY
+  SELECT _canonical_execution_id(e.partition_key, e.execution_id), e.lane_id, e.lifecycle_phase, e.ownership_state,
+         e.eligibility_state, e.public_state, e.attempt_state, e.blocking_reason, e.terminal_outcome, e.priority,
+         e.raw_fields->>'task_identifier', e.created_at_ms, e.terminal_at_ms
+  FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+    AND (v_after IS NULL OR e.execution_id > v_after)
+  ORDER BY e.execution_id
+  LIMIT p_limit;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_list_members(uuid, text, int) IS
+$$List the member executions of flow p_flow_id ordered by execution uuid, p_limit (1..1000, default 100) at a time. Keyset pagination: p_after is the last execution_id of the previous page, canonical {fp:N}:<uuid> as returned or a bare <uuid> (text, so a result can be passed back as is). Read-only: takes no row locks.
+Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms).
+Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
 
 -- db/functions/ff_resolve_dependency.sql
 -- ff_resolve_dependency: count one applied edge's upstream outcome in its child's group and
@@ -1114,6 +2369,9 @@ BEGIN
         decision := 'already_decided';  -- counted, but a decided group never re-triggers its child
       ELSE
         decision := _group_decision(v_group);
+        IF decision IS NULL THEN
+          RAISE EXCEPTION 'flowstage bug: edge group of % has an unknown policy %', v_edge.downstream_eid, v_group.policy;
+        END IF;
         IF decision <> 'pending' THEN
           PERFORM _decide_group(v_group, decision, v_child, v_now);
         END IF;
@@ -1140,8 +2398,130 @@ $$Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome (
 Returns (status, edge_id, decision); status: resolved | already_resolved (nothing changes; decision is then the group's stored decision); decision: pending | satisfied | impossible | already_decided.
 Moves one unit of the child's group from running_count into success_count (success), skip_count (skipped) or fail_count (anything else), then evaluates the policy (all_of, any_of, quorum k). The edge records edge_state satisfied (upstream success) or impossible, resolved_at_ms and upstream_outcome.
 Data passing: with a non-empty data_passing_ref, an upstream success and a non-terminal child, the upstream's result is merged into the child's payload under that key before any decision.
-Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting); with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once). Impossible: the child becomes terminal with outcome skipped, which cascades on. A group decides once: later resolutions count but never change the decision or re-trigger the child.
-Refusals: invalid_input, flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied). Logs resolve_dependency.$$;
+Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped, which cascades on. A group decides once: later resolutions count but never change the decision or re-trigger the child.
+The outcome is the caller's word: the cascade passes the upstream's terminal_outcome. Resolving does not require the flow to be open (a cancel_flow_only flow keeps cascading).
+Checks in order, after argument validation (invalid_input FF012): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), already resolved -> already_resolved.
+Locks (write path only): the child execution, then the edge, then the group; concurrent resolutions of one child's edges serialise on the child, so counters are exact and a group decides once. Logs resolve_dependency (and complete_execution when the child is skipped).$$;
+
+-- db/functions/ff_set_edge_group_policy.sql
+-- ff_set_edge_group_policy: choose a downstream's fan-in policy (all_of, any_of, quorum k) before any edge is applied to it.
+CREATE OR REPLACE FUNCTION flowfabric.ff_set_edge_group_policy(
+  p_flow_id                 uuid,
+  p_downstream_execution_id text,
+  p_kind                    text,
+  p_on_satisfied            text   DEFAULT NULL,
+  p_k                       int    DEFAULT NULL,
+  p_now_ms                  bigint DEFAULT NULL)
+RETURNS TABLE (status text, downstream_execution_id text, policy jsonb, k_target int)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_requested smallint;
+  v_id        uuid;
+  v_flow      ff_flow_core;
+  v_exec      ff_exec_core;
+  v_group     ff_edge_group;
+  v_policy    jsonb;
+  v_k_target  int;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_downstream_execution_id', p_downstream_execution_id) p;
+  IF p_kind IS NULL OR p_kind NOT IN ('all_of', 'any_of', 'quorum') THEN
+    PERFORM _raise('invalid_input', format('p_kind: must be all_of, any_of or quorum (got %s)', coalesce(p_kind, 'NULL')));
+  END IF;
+  IF p_on_satisfied IS NOT NULL AND p_on_satisfied NOT IN ('cancel_remaining', 'let_run') THEN
+    PERFORM _raise('invalid_input', format('p_on_satisfied: must be cancel_remaining or let_run (got %s)', p_on_satisfied));
+  END IF;
+  IF p_kind = 'all_of' AND p_on_satisfied IS NOT NULL THEN
+    PERFORM _raise('invalid_input', 'p_on_satisfied: must be NULL for all_of (it is satisfied only when every edge succeeded)');
+  END IF;
+  IF p_kind IN ('any_of', 'quorum') AND p_on_satisfied IS NULL THEN
+    PERFORM _raise('invalid_input', format('p_on_satisfied: required for %s (cancel_remaining or let_run)', p_kind));
+  END IF;
+  IF p_kind IN ('all_of', 'any_of') AND p_k IS NOT NULL THEN
+    PERFORM _raise('invalid_input', format('p_k: must be NULL for %s (got %s)', p_kind, p_k));
+  END IF;
+  IF p_kind = 'quorum' AND (p_k IS NULL OR p_k < 1) THEN
+    PERFORM _raise('invalid_input', format('p_k: quorum needs k >= 1 (got %s)', coalesce(p_k::text, 'NULL')));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  v_policy := CASE p_kind
+    WHEN 'all_of' THEN jsonb_build_object('kind', 'all_of')
+    WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', p_on_satisfied)
+    ELSE jsonb_build_object('kind', 'quorum', 'k', p_k, 'on_satisfied', p_on_satisfied) END;
+  v_k_target := CASE p_kind WHEN 'quorum' THEN p_k WHEN 'any_of' THEN 1 END;
+
+  -- Checks on an unlocked read: an identical restate (already_set) takes no lock.
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  IF v_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
+  END IF;
+  v_exec := _find_execution('p_downstream_execution_id', v_requested, v_id, v_partition);
+  downstream_execution_id := _canonical_execution_id(v_partition, v_id);
+  IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
+    PERFORM _raise('execution_not_in_flow', format('downstream_execution_id=%s flow_id=%s', downstream_execution_id, p_flow_id));
+  END IF;
+  policy := v_policy;
+  k_target := v_k_target;
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_id;
+  IF v_group.policy = v_policy THEN
+    status := 'already_set';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  -- Write path. Lock order: flow (shared: a cancel waits for us), the downstream (as an apply
+  -- does, so an apply and a policy change on one child serialise), then the group.
+  SELECT * INTO v_flow FROM ff_flow_core f
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR SHARE;
+  IF v_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
+  END IF;
+  PERFORM 1 FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_id FOR UPDATE;
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_id FOR UPDATE;
+  IF v_group.policy = v_policy THEN
+    status := 'already_set';  -- a concurrent identical call won while we waited
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF v_group.success_count + v_group.fail_count + v_group.skip_count + v_group.running_count > 0 THEN
+    PERFORM _raise('edge_group_policy_already_fixed',
+      format('downstream_execution_id=%s policy=%s requested=%s applied_edges=%s',
+             downstream_execution_id, v_group.policy, v_policy,
+             v_group.success_count + v_group.fail_count + v_group.skip_count + v_group.running_count));
+  END IF;
+
+  INSERT INTO ff_edge_group AS g (partition_key, flow_id, downstream_eid, policy, k_target)
+  VALUES (v_partition, p_flow_id, v_id, v_policy, v_k_target)
+  ON CONFLICT (partition_key, flow_id, downstream_eid)
+  DO UPDATE SET policy = excluded.policy, k_target = excluded.k_target;
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+    'set_edge_group_policy',
+    jsonb_build_object('downstream_execution_id', downstream_execution_id, 'policy', v_policy), v_now);
+  status := 'set';
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_set_edge_group_policy(uuid, text, text, text, int, bigint) IS
+$$Set the fan-in policy of downstream p_downstream_execution_id ({fp:N}:<uuid> or <uuid>) in flow p_flow_id: all_of (every inbound edge must succeed), any_of (one success), quorum (p_k successes); p_on_satisfied (cancel_remaining | let_run) says what happens to the still-running upstreams once any_of/quorum is satisfied.
+Returns (status, downstream_execution_id, policy, k_target); status: set | already_set. policy is {"kind":"all_of"}, {"kind":"any_of","on_satisfied":...} or {"kind":"quorum","k":N,"on_satisfied":...}; k_target is k for quorum, 1 for any_of, NULL for all_of.
+Checks in order: invalid_input (FF012, DETAIL names the field: NULL p_flow_id, malformed id, unknown p_kind or p_on_satisfied, on_satisfied given for all_of or missing for any_of/quorum, k given for all_of/any_of, quorum without k >= 1); flow_not_found (FF001); flow_already_terminal (FF002); execution_not_in_flow (FF007) when the downstream is not a member (another partition -> invalid_input partition_mismatch); the same policy (kind, k and on_satisfied all equal) as stored -> already_set, at any time, nothing changes; a different policy once an edge has been applied to that downstream (any group counter > 0) -> edge_group_policy_already_fixed (FF013).
+On set: the group row is created with zero counters (ff_apply_dependency_to_child then keeps this policy) or its policy and k_target replaced. A policy is not a graph change: graph_revision and the flow row are not touched. A quorum whose k exceeds the edges eventually applied is refused by ff_start_flow.
+Locks on the write path: the flow row FOR SHARE, the downstream execution row, then the group row. Logs set_edge_group_policy {downstream_execution_id, policy}.$$;
 
 -- db/functions/ff_stage_dependency_edge.sql
 -- ff_stage_dependency_edge: stage edge upstream -> downstream in a flow, guarded by the flow's graph revision.
@@ -1298,6 +2678,109 @@ $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) 
 Returns (status, edge_id, graph_revision); status: staged (with the new revision) | already_staged (with the revision that staging produced).
 Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
 On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
+
+-- db/functions/ff_start_flow.sql
+-- ff_start_flow: let a flow run: enqueue every member that is already eligible; from now on
+-- each member is enqueued in the transaction that makes it eligible. Idempotent.
+CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
+  p_flow_id      uuid,
+  p_now_ms       bigint DEFAULT NULL,
+  p_max_attempts int    DEFAULT NULL)
+RETURNS TABLE (status text, flow_id uuid, started_at_ms bigint, enqueued_count int)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_group     ff_edge_group;
+  v_exec      ff_exec_core;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_max_attempts < 1 OR p_max_attempts > 32767 THEN
+    PERFORM _raise('invalid_input', format('p_max_attempts: must be NULL or 1..32767 (got %s)', p_max_attempts));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  flow_id := p_flow_id;
+
+  -- A replay (already_started) is answered from an unlocked read.
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  IF NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+    -- Write path: the flow row lock serialises start against applies, policy changes and cancel.
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+  END IF;
+  IF v_flow.raw_fields ? 'started_at_ms' THEN
+    status := 'already_started';
+    started_at_ms := (v_flow.raw_fields->>'started_at_ms')::bigint;
+    enqueued_count := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF v_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
+  END IF;
+
+  -- A quorum that can never be met is refused now rather than skipping its child later.
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.policy->>'kind' = 'quorum'
+    AND coalesce(g.k_target, (g.policy->>'k')::int)
+        > g.running_count + g.success_count + g.fail_count + g.skip_count
+  ORDER BY g.downstream_eid
+  LIMIT 1;
+  IF FOUND THEN
+    PERFORM _raise('invalid_input',
+      format('p_flow_id: quorum group of downstream_execution_id=%s needs k=%s but only %s edges are applied to it',
+             _canonical_execution_id(v_partition, v_group.downstream_eid),
+             coalesce(v_group.k_target, (v_group.policy->>'k')::int),
+             v_group.running_count + v_group.success_count + v_group.fail_count + v_group.skip_count),
+      'Apply more edges to that downstream, or lower k with ff_set_edge_group_policy before applying any edge.');
+  END IF;
+
+  UPDATE ff_flow_core f
+  SET raw_fields = f.raw_fields || jsonb_build_object('started_at_ms', v_now, 'max_attempts', p_max_attempts)
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
+  RETURNING f.* INTO v_flow;
+
+  -- Exclusive against _decide_group's shared lock: a child made eligible by a transaction
+  -- that did not see this start has committed before the scan below, which then finds it.
+  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  enqueued_count := 0;
+  FOR v_exec IN
+    SELECT * FROM ff_exec_core e
+    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    ORDER BY e.execution_id
+  LOOP
+    IF _enqueue_execution(v_exec, v_flow) THEN
+      enqueued_count := enqueued_count + 1;
+    END IF;
+  END LOOP;
+
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+    'start_flow', jsonb_build_object('flow_id', p_flow_id, 'max_attempts', p_max_attempts, 'enqueued_count', enqueued_count),
+    v_now);
+  status := 'started';
+  started_at_ms := v_now;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_start_flow(uuid, bigint, int) IS
+$$Start flow p_flow_id: nothing of a flow runs before this call. Every member that is runnable, eligible_now and has a task_identifier is enqueued now as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
+Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
+Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; public_flow_state is not changed and graph_revision stays.
+Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
+Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
+Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, shared with _decide_group, so a member made eligible concurrently is enqueued exactly once. Logs start_flow.$$;
 
 -- Down Migration
 DROP SCHEMA flowfabric CASCADE;

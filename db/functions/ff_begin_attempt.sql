@@ -1,0 +1,67 @@
+-- ff_begin_attempt: the task wrapper's first call: may this execution run now, and with what payload?
+CREATE OR REPLACE FUNCTION flowfabric.ff_begin_attempt(
+  p_execution_id text,
+  p_now_ms       bigint DEFAULT NULL)
+RETURNS TABLE (status text, execution_id text, payload jsonb, attempt int)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_flow      ff_flow_core;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  v_now := _now_ms(p_now_ms);
+
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  IF v_exec.lifecycle_phase = 'active'
+     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+    SELECT * INTO v_exec FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+    IF v_exec.lifecycle_phase = 'active'
+       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+      UPDATE ff_exec_core e
+      SET lifecycle_phase = 'active',
+          ownership_state = 'leased',
+          blocking_reason = 'none',
+          public_state = 'active',
+          attempt_state = 'running_attempt',
+          raw_fields = e.raw_fields || jsonb_build_object(
+            'attempt_count', coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1,
+            'last_attempt_started_at_ms', v_now)
+      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
+      RETURNING e.payload, (e.raw_fields->>'attempt_count')::int INTO payload, attempt;
+      IF v_exec.flow_id IS NOT NULL THEN
+        SELECT * INTO v_flow FROM ff_flow_core f
+        WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+        PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace',
+          v_flow.graph_revision, 'begin_attempt',
+          jsonb_build_object('execution_id', execution_id, 'attempt', attempt), v_now);
+      END IF;
+      status := 'started';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+  END IF;
+  status := 'not_runnable';
+  payload := v_exec.payload;
+  attempt := coalesce((v_exec.raw_fields->>'attempt_count')::int, 0);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
+$$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
+Returns (status, execution_id, payload, attempt); status: started | not_runnable.
+started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
+not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
+Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;

@@ -1,0 +1,101 @@
+-- ff_start_flow: let a flow run: enqueue every member that is already eligible; from now on
+-- each member is enqueued in the transaction that makes it eligible. Idempotent.
+CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
+  p_flow_id      uuid,
+  p_now_ms       bigint DEFAULT NULL,
+  p_max_attempts int    DEFAULT NULL)
+RETURNS TABLE (status text, flow_id uuid, started_at_ms bigint, enqueued_count int)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_group     ff_edge_group;
+  v_exec      ff_exec_core;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_max_attempts < 1 OR p_max_attempts > 32767 THEN
+    PERFORM _raise('invalid_input', format('p_max_attempts: must be NULL or 1..32767 (got %s)', p_max_attempts));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  flow_id := p_flow_id;
+
+  -- A replay (already_started) is answered from an unlocked read.
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  IF NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+    -- Write path: the flow row lock serialises start against applies, policy changes and cancel.
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+  END IF;
+  IF v_flow.raw_fields ? 'started_at_ms' THEN
+    status := 'already_started';
+    started_at_ms := (v_flow.raw_fields->>'started_at_ms')::bigint;
+    enqueued_count := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF v_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
+  END IF;
+
+  -- A quorum that can never be met is refused now rather than skipping its child later.
+  SELECT * INTO v_group FROM ff_edge_group g
+  WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.policy->>'kind' = 'quorum'
+    AND coalesce(g.k_target, (g.policy->>'k')::int)
+        > g.running_count + g.success_count + g.fail_count + g.skip_count
+  ORDER BY g.downstream_eid
+  LIMIT 1;
+  IF FOUND THEN
+    PERFORM _raise('invalid_input',
+      format('p_flow_id: quorum group of downstream_execution_id=%s needs k=%s but only %s edges are applied to it',
+             _canonical_execution_id(v_partition, v_group.downstream_eid),
+             coalesce(v_group.k_target, (v_group.policy->>'k')::int),
+             v_group.running_count + v_group.success_count + v_group.fail_count + v_group.skip_count),
+      'Apply more edges to that downstream, or lower k with ff_set_edge_group_policy before applying any edge.');
+  END IF;
+
+  UPDATE ff_flow_core f
+  SET raw_fields = f.raw_fields || jsonb_build_object('started_at_ms', v_now, 'max_attempts', p_max_attempts)
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
+  RETURNING f.* INTO v_flow;
+
+  -- Exclusive against _decide_group's shared lock: a child made eligible by a transaction
+  -- that did not see this start has committed before the scan below, which then finds it.
+  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  enqueued_count := 0;
+  FOR v_exec IN
+    SELECT * FROM ff_exec_core e
+    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    ORDER BY e.execution_id
+  LOOP
+    IF _enqueue_execution(v_exec, v_flow) THEN
+      enqueued_count := enqueued_count + 1;
+    END IF;
+  END LOOP;
+
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+    'start_flow', jsonb_build_object('flow_id', p_flow_id, 'max_attempts', p_max_attempts, 'enqueued_count', enqueued_count),
+    v_now);
+  status := 'started';
+  started_at_ms := v_now;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_start_flow(uuid, bigint, int) IS
+$$Start flow p_flow_id: nothing of a flow runs before this call. Every member that is runnable, eligible_now and has a task_identifier is enqueued now as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
+Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
+Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; public_flow_state is not changed and graph_revision stays.
+Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
+Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
+Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, shared with _decide_group, so a member made eligible concurrently is enqueued exactly once. Logs start_flow.$$;
