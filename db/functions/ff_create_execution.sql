@@ -64,7 +64,14 @@ BEGIN
           CASE WHEN p_task_identifier IS NULL THEN '{}'::jsonb
                ELSE jsonb_build_object('task_identifier', p_task_identifier) END)
   ON CONFLICT DO NOTHING;
-  status := CASE WHEN FOUND THEN 'created' ELSE 'already_exists' END;  -- not found: a concurrent create won
+  IF FOUND THEN
+    status := 'created';
+  ELSE
+    -- A concurrent create of this uuid won between our read and our insert: answer as its
+    -- replay, which refuses it (partition_mismatch) when the winner minted it on another partition.
+    v_existing := _find_execution('p_execution_id', v_requested, v_id, v_partition);
+    status := 'already_exists';
+  END IF;
   execution_id := _canonical_execution_id(v_partition, v_id);
   RETURN NEXT;
 END;
@@ -74,6 +81,6 @@ COMMENT ON FUNCTION flowfabric.ff_create_execution(text, uuid, text, jsonb, int,
 $$Create an execution: lifecycle_phase runnable, ownership_state unowned, eligibility_state eligible_now, public_state waiting, attempt_state pending_first_attempt, terminal_outcome none.
 Returns (status, execution_id); status: created | already_exists; execution_id is canonical {fp:N}:<uuid>.
 p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
-Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch).
+Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
 Refusals: invalid_input (malformed id, empty lane, NULL priority, empty task identifier, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
