@@ -1,0 +1,141 @@
+// Fixture helpers for the read-surface, policy, cancel, log and export tests: small builders
+// over the public ff_* functions (named arguments) and one refusal assertion.
+import { randomUUID } from 'node:crypto';
+import type { ExecutionContext } from 'ava';
+import type pg from 'pg';
+
+export type Db = pg.Pool | pg.PoolClient | pg.Client;
+
+export const NOW = 1_764_115_200_000;
+
+/** Runs one ff_* call and returns its rows. */
+export async function call<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await db.query(sql, params)).rows as T[];
+}
+
+/** Asserts a refusal: SQLSTATE and MESSAGE code (and, optionally, that DETAIL starts with a field name). */
+export async function assertRefused(
+  t: ExecutionContext,
+  promise: Promise<unknown>,
+  sqlstate: string,
+  code: string,
+  detailStartsWith?: string,
+): Promise<pg.DatabaseError> {
+  const err = (await t.throwsAsync(promise)) as pg.DatabaseError;
+  t.is(err.code, sqlstate);
+  t.is(err.message, code);
+  if (detailStartsWith !== undefined) t.true(err.detail?.startsWith(detailStartsWith), `DETAIL: ${err.detail}`);
+  return err;
+}
+
+export async function createFlow(db: Db, options: { flowId?: string; namespace?: string } = {}): Promise<string> {
+  const flowId = options.flowId ?? randomUUID();
+  await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_namespace => $2, p_now_ms => $3)', [
+    flowId,
+    options.namespace ?? 'default',
+    NOW,
+  ]);
+  return flowId;
+}
+
+/** Creates an execution on the flow's partition and adds it; returns its canonical id. */
+export async function addMember(
+  db: Db,
+  flowId: string,
+  options: { executionId?: string; taskIdentifier?: string } = {},
+): Promise<string> {
+  const [created] = await call<{ execution_id: string }>(
+    db,
+    'SELECT * FROM flowfabric.ff_create_execution(p_execution_id => $1, p_flow_id => $2, p_task_identifier => $3, p_now_ms => $4)',
+    [options.executionId ?? null, flowId, options.taskIdentifier ?? null, NOW],
+  );
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2, p_now_ms => $3)', [
+    flowId,
+    created.execution_id,
+    NOW,
+  ]);
+  return created.execution_id;
+}
+
+export async function revisionOf(db: Db, flowId: string): Promise<number> {
+  const [row] = await call<{ graph_revision: string }>(db, 'SELECT graph_revision FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
+  return Number(row.graph_revision);
+}
+
+/** Stages upstream -> downstream at the flow's current revision; returns the edge id. */
+export async function stageEdge(
+  db: Db,
+  flowId: string,
+  upstream: string,
+  downstream: string,
+  options: { edgeId?: string; dataPassingRef?: string } = {},
+): Promise<string> {
+  const edgeId = options.edgeId ?? randomUUID();
+  await db.query(
+    `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1, p_edge_id => $2, p_upstream_execution_id => $3,
+       p_downstream_execution_id => $4, p_expected_graph_revision => $5, p_data_passing_ref => $6, p_now_ms => $7)`,
+    [flowId, edgeId, upstream, downstream, await revisionOf(db, flowId), options.dataPassingRef ?? null, NOW],
+  );
+  return edgeId;
+}
+
+export async function applyEdge(db: Db, flowId: string, edgeId: string): Promise<void> {
+  await db.query('SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1, p_edge_id => $2, p_now_ms => $3)', [
+    flowId,
+    edgeId,
+    NOW,
+  ]);
+}
+
+/** Stages and applies upstream -> downstream; returns the edge id. */
+export async function dependOn(db: Db, flowId: string, upstream: string, downstream: string, edgeId?: string): Promise<string> {
+  const id = await stageEdge(db, flowId, upstream, downstream, { edgeId });
+  await applyEdge(db, flowId, id);
+  return id;
+}
+
+/** Completes an execution and resolves the given outgoing edges synchronously (the cascade itself runs on a worker). */
+export async function completeAndResolve(db: Db, flowId: string, executionId: string, outcome: string, edgeIds: string[] = []): Promise<void> {
+  await db.query('SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2, p_now_ms => $3)', [
+    executionId,
+    outcome,
+    NOW,
+  ]);
+  for (const edgeId of edgeIds) {
+    await db.query(
+      'SELECT * FROM flowfabric.ff_resolve_dependency(p_flow_id => $1, p_edge_id => $2, p_upstream_outcome => $3, p_now_ms => $4)',
+      [flowId, edgeId, outcome, NOW],
+    );
+  }
+}
+
+export async function setPolicy(
+  db: Db,
+  flowId: string,
+  downstream: string,
+  kind: string,
+  onSatisfied: string | null = null,
+  k: number | null = null,
+): Promise<{ status: string; downstream_execution_id: string; policy: unknown; k_target: number | null }> {
+  const [row] = await call<{ status: string; downstream_execution_id: string; policy: unknown; k_target: number | null }>(
+    db,
+    `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2, p_kind => $3,
+       p_on_satisfied => $4, p_k => $5, p_now_ms => $6)`,
+    [flowId, downstream, kind, onSatisfied, k, NOW],
+  );
+  return row;
+}
+
+export async function eventCount(db: Db, flowId: string, operation?: string): Promise<number> {
+  const [row] = await call<{ n: string }>(
+    db,
+    'SELECT count(*) AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND ($2::text IS NULL OR operation = $2)',
+    [flowId, operation ?? null],
+  );
+  return Number(row.n);
+}
+
+/** The uuid part of a canonical {fp:N}:<uuid> id. */
+export function uuidOf(executionId: string): string {
+  return executionId.replace(/^\{fp:\d+\}:/, '');
+}
