@@ -1,0 +1,58 @@
+// The flowstage worker: a Graphile Worker runner with flowstage's cascade tasks and the
+// user's tasks (each wrapped so it begins, completes or fails its execution).
+import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner } from 'graphile-worker';
+import { buildTaskList, type TaskList } from './tasks.js';
+
+export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES } from './tasks.js';
+export type {
+  FlowstageHelpers,
+  FlowstageTask,
+  FlowstageTaskName,
+  FlowstageTaskPayloads,
+  RunJobPayload,
+  TaskList,
+} from './tasks.js';
+
+/**
+ * Starts a worker. Unless `noHandleSignals`, SIGINT and SIGTERM shut it down gracefully:
+ * running jobs finish (or are released for another worker), then the process exits.
+ */
+export async function run(options: {
+  /** The database flowstage (and Graphile Worker's schema) is installed in. */
+  connectionString: string;
+  /** User tasks by task_identifier. Names starting with flowstage__ are reserved. */
+  taskList?: TaskList;
+  /** Jobs run at once in this process (Graphile Worker's concurrency); default 4. */
+  concurrency?: number;
+  /** Milliseconds between polls when LISTEN/NOTIFY is quiet; default 2000. */
+  pollInterval?: number;
+  /** Graphile Worker log function factory; default: Graphile Worker's console logger. */
+  logFactory?: LogFunctionFactory;
+  /** Leave SIGINT/SIGTERM alone (the caller handles shutdown); default false. */
+  noHandleSignals?: boolean;
+}): Promise<{ stop(): Promise<void>; promise: Promise<void> }> {
+  if (!options.connectionString) throw new Error('run: connectionString is required');
+  const runner: Runner = await runGraphileWorker({
+    connectionString: options.connectionString,
+    concurrency: options.concurrency ?? 4,
+    pollInterval: options.pollInterval ?? 2000,
+    noHandleSignals: options.noHandleSignals ?? false,
+    taskList: buildTaskList(options.taskList),
+    ...(options.logFactory ? { logger: new Logger(options.logFactory) } : {}),
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= runner.stop();
+      return stopping;
+    },
+    promise: runner.promise,
+  };
+}
+
+export type RunOptions = Parameters<typeof run>[0];
+
+/** A log function factory that keeps warnings and errors only (for progress displays, tests). */
+export const quietLogFactory: LogFunctionFactory = () => (level, message) => {
+  if (level === 'error' || level === 'warning') console.error(`[worker ${level}] ${message}`);
+};

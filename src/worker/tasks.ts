@@ -1,0 +1,142 @@
+// flowstage's own Graphile Worker tasks and the wrapper around user tasks. The rules live in
+// SQL: every task here only calls flowfabric functions, one call per transaction.
+import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
+
+/** Payloads of flowstage's own tasks, declared once (task names: `<entity>__<action>`). */
+export interface FlowstageTaskPayloads {
+  /** Enqueued by `_finish_execution` when a flow member becomes terminal: resolve its outgoing edges. */
+  flowstage__cascade: { flow_id: string; execution_id: string };
+  /** Enqueued by `_decide_group` when a cancel_remaining group is satisfied: cancel the recorded siblings. */
+  flowstage__cancel_siblings: { flow_id: string; downstream_execution_id: string };
+}
+
+/** Payload of a run job (job identifier = the execution's task_identifier), as `_enqueue_execution` writes it. */
+export interface RunJobPayload {
+  flow_id: string | null;
+  execution_id: string;
+}
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks extends FlowstageTaskPayloads {}
+  }
+}
+
+export type FlowstageTaskName = keyof FlowstageTaskPayloads;
+export const FLOWSTAGE_TASK_NAMES: readonly FlowstageTaskName[] = ['flowstage__cascade', 'flowstage__cancel_siblings'];
+
+/** What a user task receives besides its payload. */
+export interface FlowstageHelpers extends JobHelpers {
+  /** Canonical `{fp:N}:<uuid>` id of the execution being run; null for a plain Graphile Worker job. */
+  executionId: string | null;
+  flowId: string | null;
+  /** 1 for the first attempt of this execution. */
+  attempt: number;
+}
+
+/**
+ * A user task: receives the execution's payload (with the results of its data-passing parents
+ * merged in) and returns the execution's result (any JSON value; undefined means null).
+ * Throwing fails the attempt; Graphile Worker retries it until the job's attempts are spent,
+ * and then the execution completes as failed.
+ */
+export type FlowstageTask = (payload: unknown, helpers: FlowstageHelpers) => unknown;
+export type TaskList = Record<string, FlowstageTask>;
+
+const cascade: Task<'flowstage__cascade'> = async (payload, helpers) => {
+  // One hop per call and per transaction (helpers.query autocommits), never a whole subgraph.
+  for (;;) {
+    const { rows } = await helpers.query<{ status: string }>(
+      'SELECT status FROM flowfabric.ff_cascade_step(p_execution_id => $1::text)',
+      [payload.execution_id],
+    );
+    if (rows[0]?.status === 'done') return;
+  }
+};
+
+const cancelSiblings: Task<'flowstage__cancel_siblings'> = async (payload, helpers) => {
+  for (;;) {
+    const { rows } = await helpers.query<{ status: string }>(
+      'SELECT status FROM flowfabric.ff_cancel_siblings_step(p_flow_id => $1::uuid, p_downstream_execution_id => $2::text)',
+      [payload.flow_id, payload.downstream_execution_id],
+    );
+    if (rows[0]?.status === 'done') return;
+  }
+};
+
+export const flowstageTasks: { [K in FlowstageTaskName]: Task<K> } = {
+  flowstage__cascade: cascade,
+  flowstage__cancel_siblings: cancelSiblings,
+};
+
+function isRunJobPayload(payload: unknown): payload is RunJobPayload {
+  return typeof payload === 'object' && payload !== null && typeof (payload as RunJobPayload).execution_id === 'string';
+}
+
+function errorResult(error: unknown): { error: string; name?: string } {
+  if (error instanceof Error) return { error: error.message, name: error.name };
+  return { error: String(error) };
+}
+
+/**
+ * Wraps a user task: begins the attempt (ff_begin_attempt: skipped when the execution is no
+ * longer runnable, e.g. cancelled), runs the task with the execution's current payload, and
+ * completes the execution with success and the returned value, or, once Graphile Worker has
+ * spent the job's attempts, with failed. Earlier failures are rethrown so the job is retried.
+ * A job without an execution_id (added with plain graphile-worker) just runs the task.
+ */
+export function wrapUserTask(name: string, task: FlowstageTask): Task {
+  return async (rawPayload, helpers) => {
+    if (!isRunJobPayload(rawPayload)) {
+      await task(rawPayload, { ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts });
+      return;
+    }
+    const executionId = rawPayload.execution_id;
+    const { rows } = await helpers.query<{ status: string; payload: unknown; attempt: number }>(
+      'SELECT status, payload, attempt FROM flowfabric.ff_begin_attempt(p_execution_id => $1::text)',
+      [executionId],
+    );
+    const begun = rows[0];
+    if (begun?.status !== 'started') {
+      helpers.logger.debug(`${name}: execution ${executionId} is not runnable (${begun?.status}); nothing to do`);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = await task(begun.payload, {
+        ...helpers,
+        executionId,
+        flowId: rawPayload.flow_id,
+        attempt: begun.attempt,
+      });
+    } catch (error) {
+      if (helpers.job.attempts < helpers.job.max_attempts) throw error;  // Graphile Worker retries
+      helpers.logger.error(
+        `${name}: execution ${executionId} failed after ${helpers.job.attempts} attempt(s): ${errorResult(error).error}`,
+      );
+      await complete(helpers, executionId, 'failed', errorResult(error));
+      return;
+    }
+    await complete(helpers, executionId, 'success', result);
+  };
+}
+
+async function complete(helpers: JobHelpers, executionId: string, outcome: 'success' | 'failed', result: unknown) {
+  await helpers.query(
+    'SELECT status FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => $2::text, p_result => $3::jsonb)',
+    [executionId, outcome, result === undefined ? null : JSON.stringify(result)],
+  );
+}
+
+/** flowstage's tasks plus the user's tasks, each wrapped. */
+export function buildTaskList(userTasks: TaskList = {}): GraphileTaskList {
+  const list: GraphileTaskList = {};
+  for (const [name, task] of Object.entries(userTasks)) {
+    if (name.startsWith('flowstage__')) {
+      throw new Error(`task name ${name}: the flowstage__ prefix is reserved for flowstage's own tasks`);
+    }
+    if (typeof task !== 'function') throw new Error(`task ${name}: must be a function`);
+    list[name] = wrapUserTask(name, task);
+  }
+  return { ...list, ...(flowstageTasks as unknown as GraphileTaskList) };
+}

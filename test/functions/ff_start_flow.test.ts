@@ -1,0 +1,125 @@
+// ff_start_flow: nothing of a flow runs before it; it enqueues the members already eligible,
+// is idempotent, refuses a terminal flow and a quorum that can never be met.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { testDatabase } from '../helpers/database.js';
+import {
+  complete, createFlow, edge, eventCount, flowRow, jobs, member, members, operations, policy, startFlow, uuidOf,
+} from '../helpers/cascade.js';
+
+test('started: every eligible member with a task_identifier is enqueued, blocked ones are not', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const root1 = await member(flow, { task: 'extract', priority: 5 });
+  const root2 = await member(flow, { task: 'extract' });
+  await member(flow);  // no task_identifier: run by someone else
+  const child = await member(flow, { task: 'load' });
+  await edge(flow, root1, child);
+  const started = await startFlow(flow);
+  t.like(started, { status: 'started', enqueued_count: 2 });
+  const queued = await jobs(flow.db);
+  t.deepEqual(queued.map((j) => j.key).sort(), [`flowstage:run:${uuidOf(root1)}`, `flowstage:run:${uuidOf(root2)}`].sort());
+  t.true(queued.every((j) => j.task_identifier === 'extract'));
+  t.is(queued.find((j) => j.key === `flowstage:run:${uuidOf(root1)}`)!.priority, -5);
+  t.deepEqual(queued.find((j) => j.key === `flowstage:run:${uuidOf(root2)}`)!.payload,
+    { flow_id: flow.flowId, execution_id: root2 });
+});
+
+test('started: records started_at_ms, leaves public_flow_state and graph_revision, logs start_flow', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  await member(flow, { task: 'x' });
+  const before = await flowRow(flow);
+  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_now_ms => $2::bigint)',
+    [flow.flowId, 1_800_000_000_000]);
+  t.is(Number(rows[0].started_at_ms), 1_800_000_000_000);
+  const after = await flowRow(flow);
+  t.is(after.raw_fields.started_at_ms, 1_800_000_000_000);
+  t.is(after.public_flow_state, 'open');
+  t.is(after.graph_revision, before.graph_revision);
+  t.is((await operations(flow)).at(-1), 'start_flow');
+});
+
+test('already_started: a second start changes nothing, enqueues nothing and logs nothing', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  await member(flow, { task: 'x' });
+  const first = await startFlow(flow);
+  const state = { jobs: await jobs(flow.db), events: await eventCount(flow), flow: await flowRow(flow) };
+  const second = await startFlow(flow);
+  t.like(second, { status: 'already_started', started_at_ms: first.started_at_ms, enqueued_count: 0 });
+  t.deepEqual(await jobs(flow.db), state.jobs);
+  t.is(await eventCount(flow), state.events);
+  t.deepEqual(await flowRow(flow), state.flow);
+});
+
+test('nothing runs before the start: a member made eligible earlier is enqueued by the start', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const up = await member(flow);
+  const child = await member(flow, { task: 'load' });
+  const edgeId = await edge(flow, up, child);
+  await complete(flow.db, up, 'success');
+  await flow.db.query('SELECT * FROM flowfabric.ff_cascade_step(p_execution_id => $1::text)', [up]);
+  await flow.db.query('SELECT * FROM flowfabric.ff_cascade_step(p_execution_id => $1::text)', [up]);
+  t.not(edgeId, '');
+  t.deepEqual((await jobs(flow.db)).filter((j) => j.task_identifier === 'load'), []);
+  t.like(await startFlow(flow), { status: 'started', enqueued_count: 1 });
+  t.is((await jobs(flow.db)).filter((j) => j.task_identifier === 'load').length, 1);
+});
+
+test('p_max_attempts is recorded and given to every run job of the flow', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const up = await member(flow, { task: 'x' });
+  const child = await member(flow, { task: 'y' });
+  await edge(flow, up, child);
+  await startFlow(flow, { maxAttempts: 3 });
+  t.is((await flowRow(flow)).raw_fields.max_attempts, 3);
+  await complete(flow.db, up, 'success');
+  await flow.db.query('SELECT * FROM flowfabric.ff_cascade_step(p_execution_id => $1::text)', [up]);
+  const run = (await jobs(flow.db)).filter((j) => j.task_identifier !== 'flowstage__cascade');
+  t.deepEqual(run.map((j) => j.max_attempts), [3, 3]);
+});
+
+test('a terminal flow is refused with flow_already_terminal', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  await member(flow, { task: 'x' });
+  await flow.db.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1::uuid, p_reason => 'test')`, [flow.flowId]);
+  const before = await eventCount(flow);
+  t.like(await t.throwsAsync(startFlow(flow)), { code: 'FF002', message: 'flow_already_terminal' });
+  t.is(await eventCount(flow), before);
+  t.false('started_at_ms' in (await flowRow(flow)).raw_fields);
+});
+
+test('a quorum whose k exceeds its applied edges is refused naming the group, and nothing is written', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const ups = await members(flow, 2, { task: 'x' });
+  const child = await member(flow, { task: 'y' });
+  await policy(flow, child, 'quorum', { k: 3 });
+  for (const up of ups) await edge(flow, up, child);
+  const before = await eventCount(flow);
+  const error = await t.throwsAsync<Error & { code: string; detail: string }>(startFlow(flow));
+  t.like(error, { code: 'FF012', message: 'invalid_input' });
+  t.true(error!.detail.includes(`downstream_execution_id=${child}`));
+  t.regex(error!.detail, /^p_flow_id: quorum group .* k=3 .* 2 edges/);
+  t.deepEqual(await jobs(flow.db), []);
+  t.is(await eventCount(flow), before);
+  t.false('started_at_ms' in (await flowRow(flow)).raw_fields);
+});
+
+test('a quorum whose k equals its applied edges starts', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const ups = await members(flow, 2, { task: 'x' });
+  const child = await member(flow, { task: 'y' });
+  await policy(flow, child, 'quorum', { k: 2 });
+  for (const up of ups) await edge(flow, up, child);
+  t.like(await startFlow(flow), { status: 'started', enqueued_count: 2 });
+});
+
+test('an unknown flow is flow_not_found; a NULL flow id or a bad p_max_attempts is invalid_input', async (t) => {
+  const db = await testDatabase(t);
+  t.like(await t.throwsAsync(db.query('SELECT * FROM flowfabric.ff_start_flow($1::uuid)', [randomUUID()])),
+    { code: 'FF001', message: 'flow_not_found' });
+  const nullId = await t.throwsAsync<Error & { code: string; detail: string }>(db.query('SELECT * FROM flowfabric.ff_start_flow(NULL)'));
+  t.like(nullId, { code: 'FF012', message: 'invalid_input' });
+  t.regex(nullId!.detail, /^p_flow_id: /);
+  const flow = await createFlow(db);
+  const badAttempts = await t.throwsAsync<Error & { code: string; detail: string }>(startFlow(flow, { maxAttempts: 0 }));
+  t.regex(badAttempts!.detail, /^p_max_attempts: /);
+});

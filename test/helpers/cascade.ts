@@ -1,0 +1,211 @@
+// Fixture builders for the cascade tests: flows of executions joined by applied edges, and a
+// deterministic way to drain flowstage's Graphile Worker jobs (runOnce, one job at a time).
+import { randomUUID } from 'node:crypto';
+import { Logger, runOnce } from 'graphile-worker';
+import pg from 'pg';
+import { buildTaskList, type TaskList } from '../../src/worker/index.js';
+
+export type Db = pg.Pool | pg.PoolClient | pg.Client;
+
+export const NOW = 1_764_115_200_000;
+
+export interface TestFlow {
+  db: Db;
+  flowId: string;
+  partition: number;
+}
+
+export async function createFlow(db: Db): Promise<TestFlow> {
+  const flowId = randomUUID();
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid)', [flowId]);
+  return { db, flowId, partition: rows[0].partition_key };
+}
+
+/** Creates an execution on the flow's partition and adds it; returns its canonical id. */
+export async function member(
+  flow: TestFlow,
+  options: { task?: string; payload?: unknown; priority?: number } = {},
+): Promise<string> {
+  const { rows } = await flow.db.query(
+    `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => $2::jsonb,
+       p_task_identifier => $3::text, p_priority => $4::int)`,
+    [flow.flowId, options.payload === undefined ? null : JSON.stringify(options.payload), options.task ?? null,
+     options.priority ?? 0],
+  );
+  const id = rows[0].execution_id as string;
+  await flow.db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
+    [flow.flowId, id]);
+  return id;
+}
+
+export async function members(flow: TestFlow, count: number, options: { task?: string } = {}): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(await member(flow, options));
+  return ids;
+}
+
+/** Stages edge up -> down at the flow's current revision; returns the edge id. */
+export async function stage(flow: TestFlow, up: string, down: string, options: { ref?: string } = {}): Promise<string> {
+  const edgeId = randomUUID();
+  const { rows } = await flow.db.query(
+    'SELECT graph_revision FROM flowfabric.ff_flow_core WHERE partition_key = $1 AND flow_id = $2::uuid',
+    [flow.partition, flow.flowId],
+  );
+  await flow.db.query(
+    `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1::uuid, p_edge_id => $2::uuid,
+       p_upstream_execution_id => $3::text, p_downstream_execution_id => $4::text,
+       p_expected_graph_revision => $5::bigint, p_data_passing_ref => $6::text)`,
+    [flow.flowId, edgeId, up, down, rows[0].graph_revision, options.ref ?? null],
+  );
+  return edgeId;
+}
+
+export async function apply(flow: TestFlow, edgeId: string) {
+  const { rows } = await flow.db.query(
+    'SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1::uuid, p_edge_id => $2::uuid)',
+    [flow.flowId, edgeId],
+  );
+  return rows[0] as { status: string; unsatisfied_count: number };
+}
+
+/** Stages and applies edge up -> down; returns the edge id. */
+export async function edge(flow: TestFlow, up: string, down: string, options: { ref?: string } = {}): Promise<string> {
+  const edgeId = await stage(flow, up, down, options);
+  await apply(flow, edgeId);
+  return edgeId;
+}
+
+export async function policy(flow: TestFlow, down: string, kind: 'all_of' | 'any_of' | 'quorum',
+  options: { onSatisfied?: 'cancel_remaining' | 'let_run'; k?: number } = {}) {
+  await flow.db.query(
+    `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1::uuid, p_downstream_execution_id => $2::text,
+       p_kind => $3::text, p_on_satisfied => $4::text, p_k => $5::int)`,
+    [flow.flowId, down, kind, kind === 'all_of' ? null : options.onSatisfied ?? 'let_run', options.k ?? null],
+  );
+}
+
+export async function startFlow(flow: TestFlow, options: { maxAttempts?: number } = {}) {
+  const { rows } = await flow.db.query(
+    'SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_max_attempts => $2::int)',
+    [flow.flowId, options.maxAttempts ?? null],
+  );
+  return rows[0] as { status: string; started_at_ms: string; enqueued_count: number };
+}
+
+export async function complete(db: Db, executionId: string, outcome: string, result?: unknown) {
+  const { rows } = await db.query(
+    `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => $2::text,
+       p_result => $3::jsonb)`,
+    [executionId, outcome, result === undefined ? null : JSON.stringify(result)],
+  );
+  return rows[0] as { status: string; outcome: string };
+}
+
+export async function resolve(flow: TestFlow, edgeId: string, outcome: string) {
+  const { rows } = await flow.db.query(
+    `SELECT * FROM flowfabric.ff_resolve_dependency(p_flow_id => $1::uuid, p_edge_id => $2::uuid,
+       p_upstream_outcome => $3::text)`,
+    [flow.flowId, edgeId, outcome],
+  );
+  return rows[0] as { status: string; edge_id: string; decision: string };
+}
+
+export function uuidOf(executionId: string): string {
+  return executionId.slice(executionId.lastIndexOf(':') + 1);
+}
+
+export interface ExecRow {
+  lifecycle_phase: string;
+  eligibility_state: string;
+  public_state: string;
+  blocking_reason: string;
+  terminal_outcome: string;
+  payload: unknown;
+  result: unknown;
+  raw_fields: Record<string, unknown>;
+}
+
+export async function execution(db: Db, executionId: string): Promise<ExecRow> {
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_exec_core WHERE execution_id = $1::uuid', [uuidOf(executionId)]);
+  return rows[0];
+}
+
+export interface GroupRow {
+  policy: Record<string, unknown>;
+  success_count: number;
+  fail_count: number;
+  skip_count: number;
+  running_count: number;
+  decision: string;
+  cancel_siblings_pending_flag: boolean;
+  cancel_siblings_pending_members: string[];
+}
+
+export async function group(flow: TestFlow, down: string): Promise<GroupRow> {
+  const { rows } = await flow.db.query(
+    'SELECT * FROM flowfabric.ff_edge_group WHERE flow_id = $1::uuid AND downstream_eid = $2::uuid',
+    [flow.flowId, uuidOf(down)],
+  );
+  return rows[0];
+}
+
+export async function edgePolicy(flow: TestFlow, edgeId: string): Promise<Record<string, unknown>> {
+  const { rows } = await flow.db.query('SELECT policy FROM flowfabric.ff_edge WHERE flow_id = $1::uuid AND edge_id = $2::uuid',
+    [flow.flowId, edgeId]);
+  return rows[0].policy;
+}
+
+export async function flowRow(flow: TestFlow) {
+  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_flow_core WHERE flow_id = $1::uuid', [flow.flowId]);
+  return rows[0] as { public_flow_state: string; terminal_at_ms: string | null; raw_fields: Record<string, unknown>; graph_revision: string };
+}
+
+export async function eventCount(flow: TestFlow): Promise<number> {
+  const { rows } = await flow.db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid', [flow.flowId]);
+  return rows[0].n;
+}
+
+export async function operations(flow: TestFlow): Promise<string[]> {
+  const { rows } = await flow.db.query(
+    'SELECT operation FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid ORDER BY event_id', [flow.flowId]);
+  return rows.map((r) => r.operation);
+}
+
+export interface JobRow {
+  task_identifier: string;
+  key: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+  priority: number;
+}
+
+/** Graphile Worker's queue, oldest first. */
+export async function jobs(db: Db): Promise<JobRow[]> {
+  const { rows } = await db.query(
+    `SELECT t.identifier AS task_identifier, j.key, j.payload, j.attempts, j.max_attempts, j.priority
+     FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id ORDER BY j.id`);
+  return rows;
+}
+
+export const quietLogger = new Logger(() => (level, message) => {
+  if (level === 'error') console.error(`[worker] ${message}`);
+});
+
+/**
+ * Runs every job that is ready, one at a time, until the queue holds none that this task list
+ * can run: flowstage's tasks plus `userTasks`. Jobs of other task identifiers stay queued.
+ */
+export async function drain(connectionString: string, userTasks: TaskList = {}): Promise<void> {
+  await runOnce({ connectionString, concurrency: 1, logger: quietLogger, taskList: buildTaskList(userTasks) });
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
