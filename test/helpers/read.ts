@@ -3,10 +3,22 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import type pg from 'pg';
+import { testDatabase } from './database.js';
 
 export type Db = pg.Pool | pg.PoolClient | pg.Client;
 
 export const NOW = 1_764_115_200_000;
+
+/**
+ * testDatabase(t) with a pool 'error' listener: the teardown's DROP DATABASE ... WITH (FORCE)
+ * can terminate a pooled connection that pool.end() has not finished closing, and pg-pool
+ * re-emits that as a pool 'error' event, which is an uncaught exception without a listener.
+ */
+export async function openDb(t: ExecutionContext, options: { max?: number } = {}): Promise<pg.Pool> {
+  const pool = await testDatabase(t, options);
+  pool.on('error', () => {});
+  return pool;
+}
 
 /** Runs one ff_* call and returns its rows. */
 export async function call<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -138,4 +150,36 @@ export async function eventCount(db: Db, flowId: string, operation?: string): Pr
 /** The uuid part of a canonical {fp:N}:<uuid> id. */
 export function uuidOf(executionId: string): string {
   return executionId.replace(/^\{fp:\d+\}:/, '');
+}
+
+/**
+ * The fixed DAG of the export snapshots and CLI tests, on flow 6f1d2c3b-… (partition 238):
+ * fetch -> index (satisfied), parse -> index (impossible: parse failed, so index is skipped),
+ * index -> publish (applied), fetch -> publish (staged only). Ids are fixed so output is stable.
+ */
+export const FIXED = {
+  flowId: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
+  fetch: '{fp:238}:0a000000-0000-4000-8000-000000000001',
+  parse: '{fp:238}:0b000000-0000-4000-8000-000000000002',
+  index: '{fp:238}:0c000000-0000-4000-8000-000000000003',
+  publish: '{fp:238}:0d000000-0000-4000-8000-000000000004',
+  fetchToIndex: 'e0000000-0000-4000-8000-000000000001',
+  parseToIndex: 'e0000000-0000-4000-8000-000000000002',
+  indexToPublish: 'e0000000-0000-4000-8000-000000000003',
+  fetchToPublish: 'e0000000-0000-4000-8000-000000000004',
+} as const;
+
+export async function buildFixedDag(db: Db): Promise<typeof FIXED> {
+  await createFlow(db, { flowId: FIXED.flowId, namespace: 'demo' });
+  await addMember(db, FIXED.flowId, { executionId: FIXED.fetch, taskIdentifier: 'fetch' });
+  await addMember(db, FIXED.flowId, { executionId: FIXED.parse, taskIdentifier: 'parse' });
+  await addMember(db, FIXED.flowId, { executionId: FIXED.index, taskIdentifier: 'index' });
+  await addMember(db, FIXED.flowId, { executionId: FIXED.publish, taskIdentifier: 'notify<"ops">' });
+  await dependOn(db, FIXED.flowId, FIXED.fetch, FIXED.index, FIXED.fetchToIndex);
+  await dependOn(db, FIXED.flowId, FIXED.parse, FIXED.index, FIXED.parseToIndex);
+  await dependOn(db, FIXED.flowId, FIXED.index, FIXED.publish, FIXED.indexToPublish);
+  await stageEdge(db, FIXED.flowId, FIXED.fetch, FIXED.publish, { edgeId: FIXED.fetchToPublish });
+  await completeAndResolve(db, FIXED.flowId, FIXED.fetch, 'success', [FIXED.fetchToIndex]);
+  await completeAndResolve(db, FIXED.flowId, FIXED.parse, 'failed', [FIXED.parseToIndex]);
+  return FIXED;
 }

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import test from 'ava';
+import { NOW, addMember, applyEdge, assertRefused, call, createFlow, revisionOf, setPolicy, stageEdge, openDb } from '../helpers/read.js';
+
+const at = 'SELECT * FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => $2)';
+
+/** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Edge { edge_id: string; upstream_execution_id: string; downstream_execution_id: string; dependency_kind: string; data_passing_ref: string; staged_graph_revision: number }
+
+test('rebuilds every revision of a randomly built flow exactly', async (t) => {
+  const seed = Number(process.env.FLOWSTAGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  t.log(`seed ${seed} (FLOWSTAGE_SEED=${seed} replays it)`);
+  const random = prng(seed);
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+
+  const members: string[] = [];
+  const edges: Edge[] = [];
+  const expected: { members: string[]; edges: Edge[] }[] = [{ members: [], edges: [] }];  // index = revision
+  for (let step = 0; step < 70; step++) {
+    const roll = random();
+    if (members.length < 2 || (roll < 0.3 && members.length < 20)) {
+      members.push(await addMember(db, flowId));
+    } else if (roll < 0.9) {
+      // upstream joined before downstream: the flow stays acyclic
+      const i = Math.floor(random() * (members.length - 1));
+      const j = i + 1 + Math.floor(random() * (members.length - 1 - i));
+      const ref = random() < 0.3 ? `ref${step}` : '';
+      const edgeId = await stageEdge(db, flowId, members[i], members[j], { dataPassingRef: ref || undefined });
+      edges.push({ edge_id: edgeId, upstream_execution_id: members[i], downstream_execution_id: members[j], dependency_kind: 'success_only',
+        data_passing_ref: ref, staged_graph_revision: expected.length });
+    } else if (edges.length > 0) {
+      // non-graph changes interleaved: they are logged but must not change any revision's graph
+      const edge = edges[Math.floor(random() * edges.length)];
+      await applyEdge(db, flowId, edge.edge_id);
+      continue;
+    } else {
+      await setPolicy(db, flowId, members[members.length - 1], 'any_of', 'let_run');
+      continue;
+    }
+    expected.push({ members: [...members], edges: [...edges].sort((x, y) => (x.edge_id < y.edge_id ? -1 : 1)) });
+  }
+  const current = await revisionOf(db, flowId);
+  t.is(current, expected.length - 1);
+
+  for (let revision = 0; revision <= current; revision++) {
+    const [row] = await call(db, at, [flowId, revision]);
+    t.deepEqual(row, {
+      flow_id: flowId,
+      graph_revision: String(revision),
+      current_graph_revision: String(current),
+      node_count: String(expected[revision].members.length),
+      edge_count: String(expected[revision].edges.length),
+      members: expected[revision].members,
+      edges: expected[revision].edges,
+    }, `revision ${revision}`);
+  }
+});
+
+test('revision 0 is the empty flow', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  await addMember(db, flowId);
+  const [row] = await call(db, at, [flowId, 0]);
+  t.like(row, { graph_revision: '0', current_graph_revision: '1', node_count: '0', edge_count: '0', members: [], edges: [] });
+});
+
+test('refuses a revision beyond the current one with invalid_input naming p_graph_revision', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  await addMember(db, flowId);
+  await assertRefused(t, db.query(at, [flowId, 2]), 'FF012', 'invalid_input', 'p_graph_revision');
+});
+
+test('refuses a negative revision with invalid_input naming p_graph_revision', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  await assertRefused(t, db.query(at, [flowId, -1]), 'FF012', 'invalid_input', 'p_graph_revision');
+});
+
+test('refuses a missing flow with flow_not_found', async (t) => {
+  const db = await openDb(t);
+  await assertRefused(t, db.query(at, [randomUUID(), 0]), 'FF001', 'flow_not_found');
+});
+
+test('the log keeps the graph of a cancelled flow', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId);
+  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_now_ms => $2)", [flowId, NOW]);
+  const [row] = await call(db, at, [flowId, 1]);
+  t.deepEqual(row.members, [a]);
+});

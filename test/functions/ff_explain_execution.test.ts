@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import test from 'ava';
+import { NOW, addMember, assertRefused, call, completeAndResolve, createFlow, dependOn, setPolicy, stageEdge, openDb } from '../helpers/read.js';
+
+type Db = Awaited<ReturnType<typeof openDb>>;
+
+const explain = 'SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)';
+
+async function explainOf(db: Db, flowId: string, executionId: string) {
+  return (await call<Record<string, unknown> & { reason: string; inbound_edges: Record<string, unknown>[] }>(db, explain, [flowId, executionId]))[0];
+}
+
+/** Three upstreams fanned into one child with the given policy; returns ids with edges sorted by edge_id. */
+async function fanIn(db: Db, policy?: [string, string | null, number | null]) {
+  const flowId = await createFlow(db);
+  const ups = [await addMember(db, flowId), await addMember(db, flowId), await addMember(db, flowId)];
+  const child = await addMember(db, flowId);
+  if (policy) await setPolicy(db, flowId, child, ...policy);
+  const edges = [];
+  for (const up of ups) edges.push({ up, edge: await dependOn(db, flowId, up, child) });
+  edges.sort((x, y) => (x.edge < y.edge ? -1 : 1));
+  return { flowId, child, edges };
+}
+
+test('a blocked all_of child names its unresolved edges', async (t) => {
+  const db = await openDb(t);
+  const { flowId, child, edges } = await fanIn(db);
+  await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
+  const row = await explainOf(db, flowId, child);
+  t.is(row.reason, `blocked: 2 of 3 all_of dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`);
+  t.like(row, { public_state: 'waiting_children', group_decision: 'pending', success_count: 1, running_count: 2, group_policy: { kind: 'all_of' } });
+});
+
+test('lists the inbound edges with their states and upstream outcomes', async (t) => {
+  const db = await openDb(t);
+  const { flowId, child, edges } = await fanIn(db);
+  await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
+  const row = await explainOf(db, flowId, child);
+  t.deepEqual(row.inbound_edges.map((e) => [e.edge_id, e.upstream_execution_id, e.edge_state, e.upstream_outcome, e.resolved_with]), [
+    [edges[0].edge, edges[0].up, 'satisfied', 'success', 'success'],
+    [edges[1].edge, edges[1].up, 'applied', 'none', null],
+    [edges[2].edge, edges[2].up, 'applied', 'none', null],
+  ]);
+});
+
+test('a blocked quorum child says how many successes it has and needs', async (t) => {
+  const db = await openDb(t);
+  const { flowId, child, edges } = await fanIn(db, ['quorum', 'let_run', 2]);
+  await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
+  const row = await explainOf(db, flowId, child);
+  t.is(row.reason, `blocked: quorum needs 2 successes, has 1; 2 of 3 dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`);
+});
+
+test('a blocked any_of child says it waits for one success', async (t) => {
+  const db = await openDb(t);
+  const { flowId, child, edges } = await fanIn(db, ['any_of', 'let_run', null]);
+  await completeAndResolve(db, flowId, edges[0].up, 'failed', [edges[0].edge]);
+  const row = await explainOf(db, flowId, child);
+  t.is(row.reason, `blocked: any_of waits for 1 success, 2 of 3 dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`);
+});
+
+test('a satisfied child is eligible and waits for ff_start_flow when the flow is not started', async (t) => {
+  const db = await openDb(t);
+  const { flowId, child, edges } = await fanIn(db, ['any_of', 'let_run', null]);
+  await completeAndResolve(db, flowId, edges[1].up, 'success', [edges[1].edge]);
+  const row = await explainOf(db, flowId, child);
+  t.is(row.reason, 'eligible: any_of dependencies satisfied (1 of 3 succeeded); the flow is not started yet (ff_start_flow)');
+});
+
+test('a child skipped by an impossible group names the failed edges', async (t) => {
+  const db = await openDb(t);
+  const { flowId, child, edges } = await fanIn(db);
+  await completeAndResolve(db, flowId, edges[2].up, 'failed', [edges[2].edge]);
+  const row = await explainOf(db, flowId, child);
+  t.is(row.reason, `terminal: skipped because its all_of dependencies became impossible (1 of 3 failed or skipped: edge ${edges[2].edge})`);
+  t.like(row, { lifecycle_phase: 'terminal', terminal_outcome: 'skipped', group_decision: 'impossible', fail_count: 1 });
+});
+
+test('an execution without dependencies is eligible, noting staged edges not yet applied', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId);
+  const b = await addMember(db, flowId);
+  t.is((await explainOf(db, flowId, b)).reason, 'eligible: no dependencies; the flow is not started yet (ff_start_flow)');
+  await stageEdge(db, flowId, a, b);
+  const row = await explainOf(db, flowId, b);
+  t.is(row.reason, 'eligible: no applied dependencies (1 staged inbound edge not applied yet); the flow is not started yet (ff_start_flow)');
+  t.is(row.group_policy, null);
+});
+
+test('a completed execution reports its outcome', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId);
+  await completeAndResolve(db, flowId, a, 'success');
+  t.is((await explainOf(db, flowId, a)).reason, 'terminal: outcome success');
+});
+
+test('a member cancelled with its flow says so', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId);
+  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 1]);
+  t.is((await explainOf(db, flowId, a)).reason, 'terminal: cancelled with the flow (cancel_all: operator)');
+});
+
+test('a member left running by cancel_flow_only notes the flow state', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId);
+  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
+  t.is((await explainOf(db, flowId, a)).reason, 'eligible: no dependencies; waiting for a worker (the flow is cancelled)');
+});
+
+test('shortens a long list of unresolved edges after five', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const child = await addMember(db, flowId);
+  const edges: string[] = [];
+  for (let i = 0; i < 7; i++) edges.push(await dependOn(db, flowId, await addMember(db, flowId), child));
+  edges.sort();
+  const row = await explainOf(db, flowId, child);
+  t.is(row.reason, `blocked: 7 of 7 all_of dependencies unresolved (${edges.slice(0, 5).map((e) => `edge ${e}`).join(', ')}, … (2 more))`);
+});
+
+test('refuses an execution that does not exist with execution_not_found', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  await assertRefused(t, db.query(explain, [flowId, randomUUID()]), 'FF003', 'execution_not_found');
+});
+
+test('refuses an execution that is not a member with execution_not_in_flow', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
+  await assertRefused(t, db.query(explain, [flowId, execution_id]), 'FF007', 'execution_not_in_flow');
+});
+
+test('refuses a missing flow with flow_not_found', async (t) => {
+  const db = await openDb(t);
+  await assertRefused(t, db.query(explain, [randomUUID(), randomUUID()]), 'FF001', 'flow_not_found');
+});
+
+test('refuses a malformed execution id with invalid_input naming p_execution_id', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  await assertRefused(t, db.query(explain, [flowId, '{fp:1}:nope']), 'FF012', 'invalid_input', 'p_execution_id');
+});
