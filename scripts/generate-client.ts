@@ -397,7 +397,8 @@ function renderFunctions(planned: PlannedFunction[]): string {
       out += `/** A row returned by flowfabric.${fn.name}. */\n`;
       out += `export interface ${typeBase}Row {\n`;
       for (const column of p.columns) {
-        out += `  ${column.name}: ${column.union ? column.type : `${column.type} | null`};\n`;
+        // A status is always set; any other column may be NULL (pg records no nullability for results).
+        out += `  ${column.name}: ${column.name === 'status' ? column.type : `${column.type} | null`};\n`;
       }
       out += '}\n\n';
     }

@@ -436,7 +436,7 @@ export interface DescribeEdgeRow {
   dependency_kind: string | null;
   satisfaction_condition: string | null;
   data_passing_ref: string | null;
-  edge_state: DescribeEdgeEdgeState;
+  edge_state: DescribeEdgeEdgeState | null;
   policy_version: number | null;
   created_at_ms: string | null;
   created_by: string | null;
@@ -482,7 +482,7 @@ export interface DescribeFlowRow {
   flow_id: string | null;
   partition_key: number | null;
   graph_revision: string | null;
-  public_flow_state: DescribeFlowPublicFlowState;
+  public_flow_state: DescribeFlowPublicFlowState | null;
   created_at_ms: string | null;
   terminal_at_ms: string | null;
   flow_kind: string | null;
@@ -696,7 +696,7 @@ export interface ListEdgesRow {
   downstream_execution_id: string | null;
   dependency_kind: string | null;
   data_passing_ref: string | null;
-  edge_state: ListEdgesEdgeState;
+  edge_state: ListEdgesEdgeState | null;
   staged_graph_revision: string | null;
   staged_at_ms: string | null;
   applied_at_ms: string | null;
@@ -749,7 +749,7 @@ export interface ListFlowsRow {
   partition_key: number | null;
   namespace: string | null;
   flow_kind: string | null;
-  public_flow_state: ListFlowsPublicFlowState;
+  public_flow_state: ListFlowsPublicFlowState | null;
   graph_revision: string | null;
   node_count: string | null;
   edge_count: string | null;
@@ -851,7 +851,7 @@ export interface ResolveDependencyParams {
 export interface ResolveDependencyRow {
   status: ResolveDependencyStatus;
   edge_id: string | null;
-  decision: ResolveDependencyDecision;
+  decision: ResolveDependencyDecision | null;
 }
 
 /**
