@@ -48,8 +48,12 @@ export async function withRevisionRetry<T>(
       return result;
     } catch (error) {
       if (options.savepoint) {
-        await db.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-        await db.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+        try {
+          await db.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+          await db.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+        } catch {
+          throw error; // the connection itself failed: report the attempt's error, not the cleanup's
+        }
       }
       if (!(error instanceof StaleGraphRevisionError) || attempt >= attempts) throw error;
     }
