@@ -556,11 +556,12 @@ export async function generateFromScratchDatabase(): Promise<Map<string, string>
   }
 }
 
-/** Writes the files into dir, removing any other .ts file there. */
+/** Writes the files into dir, removing generated files (DO NOT EDIT header) it no longer produces. */
 export async function writeClient(files: Map<string, string>, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const name of await readdir(dir)) {
-    if (name.endsWith('.ts') && !files.has(name)) await rm(join(dir, name));
+    if (!name.endsWith('.ts') || files.has(name)) continue;
+    if ((await readFile(join(dir, name), 'utf8')).startsWith(HEADER)) await rm(join(dir, name));
   }
   for (const [name, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     await writeFile(join(dir, name), content);

@@ -237,7 +237,10 @@ test('the database accepts the call every generated function sends', async (t) =
   for (const row of rows) {
     const clientName = (Object.keys(sqlFunctionNames) as ClientName[]).find((k) => sqlFunctionNames[k] === row.name)!;
     const params: Record<string, unknown> = {};
-    for (let i = 0; i < row.required; i++) params[camel(row.arg_names[i])] = placeholder[row.arg_types[i]] ?? 'x';
+    for (let i = 0; i < row.required; i++) {
+      const type: string = row.arg_types[i];
+      params[camel(row.arg_names[i])] = type.endsWith('[]') ? [] : placeholder[type] ?? 'x';
+    }
     const fn = (flowstage as unknown as Record<string, (db: Queryable, p: unknown) => Promise<unknown>>)[clientName]!;
     try {
       await fn(db, params);
