@@ -146,3 +146,14 @@ test('refuses a malformed execution id with invalid_input naming p_execution_id'
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(explain, [flowId, '{fp:1}:nope']), 'FF012', 'invalid_input', 'p_execution_id');
 });
+
+test('a blocked child points at unresolved edges whose upstream already finished', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const up = await addMember(db, flowId);
+  const child = await addMember(db, flowId);
+  const edge = await dependOn(db, flowId, up, child);
+  await completeAndResolve(db, flowId, up, 'success');  // completed, but its cascade has not run
+  t.is((await explainOf(db, flowId, child)).reason,
+    `blocked: 1 of 1 all_of dependencies unresolved (edge ${edge}); 1 of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)`);
+});
