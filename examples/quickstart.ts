@@ -13,15 +13,15 @@ const pool = new pg.Pool({ connectionString });
 
 const flowId = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
 const [flow] = await createFlow(pool, { flowId, namespace: 'quickstart' });
-console.log(`flow ${flow!.status} on partition ${flow!.partition_key}, revision ${flow!.graph_revision}`);
+console.log(`flow ${flow.status} on partition ${flow.partition_key}, revision ${flow.graph_revision}`);
 
 // The client runs on a pool, or on a client inside your own transaction.
 const [extract, transform, load] = await withTransaction(pool, async (tx) => {
   const ids: string[] = [];
   for (const uuid of ['0a0a0a0a-0000-4000-8000-000000000001', '0a0a0a0a-0000-4000-8000-000000000002', '0a0a0a0a-0000-4000-8000-000000000003']) {
     const [execution] = await createExecution(tx, { executionId: uuid, flowId });
-    const [member] = await addExecutionToFlow(tx, { flowId, executionId: execution!.execution_id! });
-    ids.push(member!.execution_id!);
+    const [member] = await addExecutionToFlow(tx, { flowId, executionId: execution.execution_id! });
+    ids.push(member.execution_id!);
   }
   return ids as [string, string, string];
 });
@@ -37,7 +37,7 @@ const revision = await withRevisionRetry(pool, flowId, async ({ graphRevision })
   let expectedGraphRevision = graphRevision;
   for (const edge of edges) {
     const [staged] = await stageDependencyEdge(pool, { flowId, ...edge, expectedGraphRevision });
-    if (staged!.status === 'staged') expectedGraphRevision = staged!.graph_revision!;
+    if (staged.status === 'staged') expectedGraphRevision = staged.graph_revision!;
   }
   return expectedGraphRevision;
 });
@@ -65,8 +65,8 @@ try {
 
 for (const edge of edges) {
   const [applied] = await applyDependencyToChild(pool, { flowId, edgeId: edge.edgeId });
-  console.log(`${applied!.status} ${applied!.edge_id}: ${applied!.downstream_execution_id} waits for ${applied!.unsatisfied_count}`);
+  console.log(`${applied.status} ${applied.edge_id}: ${applied.downstream_execution_id} waits for ${applied.unsatisfied_count}`);
 }
 const [described] = await describeFlow(pool, { flowId });
-console.log(`flow ${described!.public_flow_state}: revision ${described!.graph_revision}, ${described!.node_count} nodes, ${described!.edge_count} edges`);
+console.log(`flow ${described.public_flow_state}: revision ${described.graph_revision}, ${described.node_count} nodes, ${described.edge_count} edges`);
 await pool.end();

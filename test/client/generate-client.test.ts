@@ -1,9 +1,12 @@
 // scripts/generate-client.ts: reads the catalogue, writes src/generated/ deterministically, and
 // refuses what it cannot type or what is undocumented.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import * as flowstage from '../../src/index.js';
 import {
-  GENERATED_DIR, clientName, documentedValues, driftFrom, generateFromDatabase, renderClient,
+  GENERATED_DIR, clientName, documentedValues, driftFrom, generateFromDatabase, renderClient, writeClient,
   type Catalogue, type SqlFunction,
 } from '../../scripts/generate-client.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
@@ -96,4 +99,24 @@ test('the generated function: documented status union, optional parameters exact
   t.true(source.includes('  note?: string | null;\n'));
   t.true(source.includes(' * Does a thing.\n * Returns (status); status: done | skipped.\n'));
   t.true(source.includes("{ name: 'p_note', cast: 'text', value: params.note, required: false }"));
+});
+
+test('a COMMENT containing */ cannot end the doc comment early', (t) => {
+  const source = renderClient(catalogue(fn({ comment: 'Globs like a/*/b.\nReturns (status); status: done.' }))).get('functions.ts')!;
+  t.true(source.includes(' * Globs like a/*\\/b.\n'));
+});
+
+test('drift: a changed, a missing and a stale generated file are reported; writeClient fixes them and keeps other files', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'flowstage-drift-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const files = renderClient(catalogue(fn({})));
+  await writeClient(files, dir);
+  t.deepEqual(await driftFrom(files, dir), []);
+  await writeFile(join(dir, 'functions.ts'), files.get('functions.ts') + '// edited\n');
+  await rm(join(dir, 'errors.ts'));
+  await writeFile(join(dir, 'old.ts'), files.get('index.ts')!);
+  await writeFile(join(dir, 'handwritten.ts'), 'export {};\n');
+  t.deepEqual(await driftFrom(files, dir), ['errors.ts', 'functions.ts', 'handwritten.ts', 'old.ts']);
+  await writeClient(files, dir);
+  t.deepEqual(await driftFrom(files, dir), ['handwritten.ts']);
 });
