@@ -224,14 +224,24 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
       }
     }
     const { run } = await import('./worker/index.js');
-    const worker = await run({ connectionString: ctx.url, taskList, concurrency, noHandleSignals: true });
-    ctx.io.err(`flowstage worker running (concurrency ${concurrency ?? 4}); Ctrl-C stops it\n`);
-    const stop = () => { void worker.stop(); };
+    // Signal handlers go first: a SIGTERM that lands before a listener exists kills the process.
+    let worker: Awaited<ReturnType<typeof run>> | undefined;
+    let stopRequested = false;
+    const stop = () => {
+      stopRequested = true;
+      void worker?.stop();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    await worker.promise;
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    try {
+      worker = await run({ connectionString: ctx.url, taskList, concurrency, noHandleSignals: true });
+      if (stopRequested) void worker.stop();
+      ctx.io.err(`flowstage worker running (concurrency ${concurrency ?? 4}); Ctrl-C stops it\n`);
+      await worker.promise;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
     ctx.io.err('flowstage worker stopped\n');
     return 0;
   },

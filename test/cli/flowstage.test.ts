@@ -1,0 +1,163 @@
+// The real `flowstage` binary (bin/flowstage.js) run as a child process against a test database.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { connectionStringOf } from '../helpers/database.js';
+import { FIXED, buildFixedDag, call, openDb } from '../helpers/read.js';
+import { withDatabaseName as withName } from '../../src/database.js';
+
+const BIN = fileURLToPath(new URL('../../bin/flowstage.js', import.meta.url));
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function flowstage(args: string[], env: Record<string, string | undefined>, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; onStderr?.(stderr, child); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function fixedDatabase(t: Parameters<typeof openDb>[0]) {
+  const db = await openDb(t);
+  await buildFixedDag(db);
+  return { db, env: { DATABASE_URL: connectionStringOf(db) } };
+}
+
+test('describe prints the flow fields, its members and its edge groups as tables', async (t) => {
+  const { env } = await fixedDatabase(t);
+  const run = await flowstage(['describe', FIXED.flowId], env);
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stdout, new RegExp(`^flow_id +${FIXED.flowId}$`, 'm'));
+  t.regex(run.stdout, /^namespace +demo$/m);
+  t.regex(run.stdout, /^graph_revision +8$/m);
+  t.regex(run.stdout, /^members \(4\)$/m);
+  t.regex(run.stdout, /^\{fp:238\}:0c000000-0000-4000-8000-000000000003 +index +skipped +not_applicable +skipped$/m);
+  t.regex(run.stdout, /^\{fp:238\}:0c000000-0000-4000-8000-000000000003 +all_of +impossible +1 +1 +0 +0$/m);
+});
+
+test('describe --json prints the flow, its edge groups and its members for scripts', async (t) => {
+  const { env } = await fixedDatabase(t);
+  const run = await flowstage(['describe', FIXED.flowId, '--json'], env);
+  t.is(run.code, 0, run.stderr);
+  const flow = JSON.parse(run.stdout);
+  t.like(flow, { flow_id: FIXED.flowId, namespace: 'demo', public_flow_state: 'open', graph_revision: '8', node_count: '4' });
+  t.deepEqual(flow.members.map((m: { execution_id: string }) => m.execution_id), [FIXED.fetch, FIXED.parse, FIXED.index, FIXED.publish]);
+  t.is(flow.edge_groups.length, 2);
+});
+
+test('list --json filters by namespace', async (t) => {
+  const { db, env } = await fixedDatabase(t);
+  await db.query("SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_namespace => 'other')", [randomUUID()]);
+  const run = await flowstage(['list', '--namespace', 'demo', '--json'], env);
+  t.is(run.code, 0, run.stderr);
+  t.deepEqual(JSON.parse(run.stdout).map((f: { flow_id: string }) => f.flow_id), [FIXED.flowId]);
+});
+
+test('list prints a table with a header', async (t) => {
+  const { env } = await fixedDatabase(t);
+  const run = await flowstage(['list'], env);
+  t.is(run.code, 0, run.stderr);
+  const [header, rule, row] = run.stdout.split('\n');
+  t.regex(header, /^flow_id +namespace +public_flow_state +graph_revision +node_count +edge_count +created_at_ms$/);
+  t.regex(rule, /^-+ +-+/);
+  t.regex(row, new RegExp(`^${FIXED.flowId} +demo +open +8 +4 +4 +\\d+$`));
+});
+
+test('explain prints the one-line reason first', async (t) => {
+  const { env } = await fixedDatabase(t);
+  const run = await flowstage(['explain', FIXED.flowId, FIXED.index], env);
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout.split('\n')[0],
+    `terminal: skipped because its all_of dependencies became impossible (1 of 2 failed or skipped: edge ${FIXED.parseToIndex})`);
+  t.regex(run.stdout, /^inbound edges \(2\)$/m);
+});
+
+test('export --format mermaid prints ff_flow_to_mermaid exactly', async (t) => {
+  const { db, env } = await fixedDatabase(t);
+  const [{ text }] = await call<{ text: string }>(db, 'SELECT flowfabric.ff_flow_to_mermaid(p_flow_id => $1) AS text', [FIXED.flowId]);
+  const run = await flowstage(['export', FIXED.flowId, '--format', 'mermaid'], env);
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, text);
+});
+
+test('export --format dot prints ff_flow_to_dot exactly', async (t) => {
+  const { db, env } = await fixedDatabase(t);
+  const [{ text }] = await call<{ text: string }>(db, 'SELECT flowfabric.ff_flow_to_dot(p_flow_id => $1) AS text', [FIXED.flowId]);
+  const run = await flowstage(['export', FIXED.flowId, '--format', 'dot'], env);
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, text);
+});
+
+test('a refusal prints error: <code>: <detail> and the hint, no stack trace, and exits 1', async (t) => {
+  const db = await openDb(t);
+  const flowId = randomUUID();
+  const run = await flowstage(['describe', flowId], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 1);
+  t.is(run.stdout, '');
+  t.is(run.stderr, `error: flow_not_found: flow_id=${flowId}\nhint: Create the flow with ff_create_flow first.\n`);
+});
+
+test('an invalid_input refusal names the field', async (t) => {
+  const db = await openDb(t);
+  const run = await flowstage(['list', '--limit', '0'], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 1);
+  t.is(run.stderr.split('\n')[0], 'error: invalid_input: p_limit: must be 1..1000 (got 0)');
+});
+
+test('export without --format is a usage error and exits 2', async (t) => {
+  const db = await openDb(t);
+  const run = await flowstage(['export', randomUUID()], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 2);
+  t.regex(run.stderr, /^error: export needs --format mermaid or --format dot\n/);
+});
+
+test('an unknown command exits 2 with the usage', async (t) => {
+  const run = await flowstage(['frobnicate'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+  t.is(run.code, 2);
+  t.regex(run.stderr, /^error: unknown command frobnicate\n\nusage: flowstage <command>/);
+});
+
+test('without DATABASE_URL it exits 2 and says so', async (t) => {
+  const run = await flowstage(['list'], { DATABASE_URL: '' });
+  t.is(run.code, 2);
+  t.regex(run.stderr, /^error: DATABASE_URL is not set/);
+});
+
+test('migrate installs flowstage into an empty database', async (t) => {
+  const db = await openDb(t);
+  const name = `flowstage_cli_${randomUUID().replaceAll('-', '')}`;
+  await db.query(`CREATE DATABASE ${name}`);
+  t.teardown(() => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
+  const url = withName(connectionStringOf(db), name);
+  const run = await flowstage(['migrate'], { DATABASE_URL: url });
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, 'flowstage is installed and up to date.\n');
+  const again = await flowstage(['migrate'], { DATABASE_URL: url });
+  t.is(again.code, 0, again.stderr);
+  const { default: pg } = await import('pg');
+  const check = new pg.Client({ connectionString: url });
+  await check.connect();
+  const { rows } = await check.query("SELECT to_regprocedure('flowfabric.ff_describe_flow(uuid)') IS NOT NULL AS installed");
+  await check.end();
+  t.true(rows[0].installed);
+});
+
+test('worker starts, and stops cleanly on SIGTERM', async (t) => {
+  const db = await openDb(t);
+  let signalled = false;
+  const run = await flowstage(['worker', '--concurrency', '1'], { DATABASE_URL: connectionStringOf(db) }, (stderr, child) => {
+    if (!signalled && stderr.includes('flowstage worker running')) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+  t.true(signalled, run.stderr);
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stderr, /flowstage worker stopped\n$/);
+});
