@@ -140,3 +140,30 @@ test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await openDb(t);
   await assertRefused(t, db.query(cancelSql, [randomUUID(), 'x', 'cancel_all', NOW]), 'FF001', 'flow_not_found');
 });
+
+test('of concurrent cancels exactly one succeeds, the rest refuse with flow_already_terminal', async (t) => {
+  const db = await openDb(t, { max: 8 });
+  const flowId = await createFlow(db);
+  await addMember(db, flowId);
+  await addMember(db, flowId);
+  const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => call(db, cancelSql, [flowId, `c${i}`, 'cancel_all', NOW])));
+  t.is(results.filter((r) => r.status === 'fulfilled').length, 1);
+  for (const r of results) if (r.status === 'rejected') t.is((r.reason as { code: string }).code, 'FF002');
+  t.is(await eventCount(db, flowId, 'cancel_flow'), 1);
+});
+
+test('a cancel racing member completions leaves every member terminal exactly once', async (t) => {
+  const db = await openDb(t, { max: 12 });
+  const flowId = await createFlow(db);
+  const members: string[] = [];
+  for (let i = 0; i < 8; i++) members.push(await addMember(db, flowId));
+  const completions = members.map((id) =>
+    call<{ status: string; outcome: string }>(db, 'SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2)', [id, 'success']));
+  const [cancel, ...done] = await Promise.all([call<{ execution_id: string; status: string }>(db, cancelSql, [flowId, 'x', 'cancel_all', NOW]), ...completions]);
+  const completedByCall = new Set(members.filter((_, i) => done[i][0].status === 'completed'));
+  for (const row of cancel) {
+    t.is(row.status, completedByCall.has(row.execution_id) ? 'already_terminal' : 'cancelled', row.execution_id);
+  }
+  t.true((await states(db, flowId)).every((m) => m.lifecycle_phase === 'terminal'));
+  t.is(await eventCount(db, flowId, 'complete_execution'), members.length);
+});

@@ -153,3 +153,21 @@ test('refuses a downstream that is not a member with execution_not_in_flow', asy
   await assertRefused(t, setPolicy(db, flowId, execution_id, 'all_of'), 'FF007', 'execution_not_in_flow');
   t.deepEqual(await groupOf(db, flowId), []);
 });
+
+test('racing an apply, a policy change either lands before it or is refused as already fixed', async (t) => {
+  const db = await openDb(t, { max: 10 });
+  for (let round = 0; round < 10; round++) {
+    const { flowId, up, down } = await pair(db);
+    const edgeId = await stageEdge(db, flowId, up, down);
+    const [policy, apply] = await Promise.allSettled([setPolicy(db, flowId, down, 'any_of', 'let_run'), applyEdge(db, flowId, edgeId)]);
+    t.is(apply.status, 'fulfilled');
+    const [group] = await groupOf(db, flowId);
+    if (policy.status === 'fulfilled') {
+      t.is(policy.value.status, 'set');
+      t.like(group, { policy: { kind: 'any_of', on_satisfied: 'let_run' }, k_target: 1, running_count: 1 });
+    } else {
+      t.is((policy.reason as { code: string }).code, 'FF013');
+      t.like(group, { policy: { kind: 'all_of' }, k_target: null, running_count: 1 });
+    }
+  }
+});
