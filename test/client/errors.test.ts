@@ -2,10 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
+import * as flowstage from '../../src/index.js';
 import {
   CycleDetectedError, DependencyAlreadyExistsError, FlowstageError, StaleGraphRevisionError, createFlow,
-  describeFlow, errorClassesByCode, errorClassesBySqlstate, stageDependencyEdge, toFlowstageError, type Queryable,
+  describeFlow, errorClassesByCode, errorClassesBySqlstate, stageDependencyEdge, toFlowstageError, type PgErrorLike,
+  type Queryable,
 } from '../../src/index.js';
+import type { SmallFlow } from '../helpers/client.js';
 import { testDatabase } from '../helpers/database.js';
 import { createMember, smallFlow } from '../helpers/client.js';
 
@@ -120,3 +123,76 @@ test('the very error object of a failing query() is rethrown when it is not flow
     t.is(error, failure);
   }
 });
+
+// Each catalogued refusal provoked through a generated function, as a user would meet it.
+const provocations: Record<keyof typeof errorClassesByCode, (db: pg.Pool, fx: SmallFlow) => Promise<unknown>> = {
+  flow_not_found: (db) => describeFlow(db, { flowId: randomUUID() }),
+  flow_already_terminal: async (db, fx) => {
+    await flowstage.cancelFlow(db, { flowId: fx.flowId, reason: 'test' });
+    return stageDependencyEdge(db, {
+      flowId: fx.flowId, edgeId: randomUUID(), upstreamExecutionId: fx.a, downstreamExecutionId: fx.c, expectedGraphRevision: 5,
+    });
+  },
+  execution_not_found: (db, fx) => flowstage.addExecutionToFlow(db, { flowId: fx.flowId, executionId: randomUUID() }),
+  already_member_of_different_flow: async (db, fx) => {
+    // Another flow on the same partition, so the execution is found and only membership differs.
+    const { rows: [{ id }] } = await db.query(`
+      SELECT u AS id FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, 20000)) s
+      WHERE flowfabric.ff_flow_partition(u) = $1 LIMIT 1`, [fx.partition]);
+    const other = await smallFlow(db, id);
+    return flowstage.addExecutionToFlow(db, { flowId: fx.flowId, executionId: other.a.replace(/^\{fp:\d+\}:/, '') });
+  },
+  self_referencing_edge: (db, fx) => stageDependencyEdge(db, {
+    flowId: fx.flowId, edgeId: randomUUID(), upstreamExecutionId: fx.a, downstreamExecutionId: fx.a, expectedGraphRevision: 5,
+  }),
+  stale_graph_revision: (db, fx) => stageDependencyEdge(db, {
+    flowId: fx.flowId, edgeId: randomUUID(), upstreamExecutionId: fx.a, downstreamExecutionId: fx.c, expectedGraphRevision: 4,
+  }),
+  execution_not_in_flow: async (db, fx) => {
+    const [solo] = await flowstage.createExecution(db, { flowId: fx.flowId });
+    return stageDependencyEdge(db, {
+      flowId: fx.flowId, edgeId: randomUUID(), upstreamExecutionId: solo!.execution_id!, downstreamExecutionId: fx.c,
+      expectedGraphRevision: 5,
+    });
+  },
+  cycle_detected: (db, fx) => stageDependencyEdge(db, {
+    flowId: fx.flowId, edgeId: randomUUID(), upstreamExecutionId: fx.c, downstreamExecutionId: fx.a, expectedGraphRevision: 5,
+  }),
+  dependency_already_exists: (db, fx) => stageDependencyEdge(db, {
+    flowId: fx.flowId, edgeId: fx.edgeAB, upstreamExecutionId: fx.a, downstreamExecutionId: fx.c, expectedGraphRevision: 5,
+  }),
+  edge_not_found: (db, fx) => flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: randomUUID() }),
+  execution_already_in_flow: async (db, fx) => {
+    // Unreachable through the calls (SPEC FF011): the child's flow_id is edited by hand.
+    const other = await smallFlow(db);
+    await db.query('UPDATE flowfabric.ff_exec_core SET flow_id = $1 WHERE execution_id = $2', [
+      other.flowId, fx.b.replace(/^\{fp:\d+\}:/, ''),
+    ]);
+    return flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: fx.edgeAB });
+  },
+  invalid_input: (db) => flowstage.createExecution(db, { executionId: 'not-an-id' }),
+  edge_group_policy_already_fixed: async (db, fx) => {
+    await flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: fx.edgeAB });
+    return flowstage.setEdgeGroupPolicy(db, { flowId: fx.flowId, downstreamExecutionId: fx.b, kind: 'any_of', onSatisfied: 'let_run' });
+  },
+  invalid_dependency: (db, fx) => flowstage.resolveDependency(db, { flowId: fx.flowId, edgeId: fx.edgeAB, upstreamOutcome: 'success' }),
+};
+
+test('every catalogued code has a provocation below', async (t) => {
+  const db = await testDatabase(t);
+  const { rows } = await db.query('SELECT code FROM flowfabric.ff_error ORDER BY code');
+  t.deepEqual(Object.keys(provocations).sort(), rows.map((r) => r.code));
+});
+
+for (const [code, provoke] of Object.entries(provocations)) {
+  const ErrorClass: (new (error: PgErrorLike) => FlowstageError) & { sqlstate: string } =
+    errorClassesByCode[code as keyof typeof errorClassesByCode];
+  test(`${code} raised by a generated call arrives as ${ErrorClass.name} (${ErrorClass.sqlstate})`, async (t) => {
+    const db = await testDatabase(t);
+    const fx = await smallFlow(db);
+    const error = await t.throwsAsync(provoke(db, fx), { instanceOf: ErrorClass });
+    t.is(error.code, code);
+    t.is(error.sqlstate, ErrorClass.sqlstate);
+    t.is((error.cause as pg.DatabaseError).code, ErrorClass.sqlstate);
+  });
+}
