@@ -8,9 +8,8 @@ import {
   describeFlow, errorClassesByCode, errorClassesBySqlstate, stageDependencyEdge, toFlowstageError, type PgErrorLike,
   type Queryable,
 } from '../../src/index.js';
-import type { SmallFlow } from '../helpers/client.js';
 import { testDatabase } from '../helpers/database.js';
-import { createMember, smallFlow } from '../helpers/client.js';
+import { createMember, smallFlow, type SmallFlow } from '../helpers/client.js';
 
 async function pgErrorOf(promise: Promise<unknown>): Promise<pg.DatabaseError> {
   try {
