@@ -54,5 +54,5 @@ export type RunOptions = Parameters<typeof run>[0];
 
 /** A log function factory that keeps warnings and errors only (for progress displays, tests). */
 export const quietLogFactory: LogFunctionFactory = () => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`[worker ${level}] ${message}`);
+  if (level === 'error' || level === 'warning') console.error(`[worker ${level}] ${message.split('\n')[0]}`);
 };
