@@ -161,3 +161,42 @@ test('worker starts, and stops cleanly on SIGTERM', async (t) => {
   t.is(run.code, 0, run.stderr);
   t.regex(run.stderr, /flowstage worker stopped\n$/);
 });
+
+test('worker --tasks runs a started flow to completion with the user\'s tasks', async (t) => {
+  const db = await openDb(t);
+  const flowId = randomUUID();
+  await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)', [flowId]);
+  const [{ execution_id: produce }] = await call<{ execution_id: string }>(db,
+    "SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1, p_task_identifier => 'produce')", [flowId]);
+  const [{ execution_id: double }] = await call<{ execution_id: string }>(db,
+    "SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1, p_task_identifier => 'double')", [flowId]);
+  for (const id of [produce, double]) {
+    await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, id]);
+  }
+  const edgeId = randomUUID();
+  await db.query(`SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1, p_edge_id => $2, p_upstream_execution_id => $3,
+    p_downstream_execution_id => $4, p_expected_graph_revision => 2, p_data_passing_ref => 'input')`, [flowId, edgeId, produce, double]);
+  await db.query('SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1, p_edge_id => $2)', [flowId, edgeId]);
+  await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
+
+  const tasks = fileURLToPath(new URL('fixtures/tasks.ts', import.meta.url));
+  let finished = false;
+  const deadline = Date.now() + 60_000;
+  const run = await flowstage(['worker', '--tasks', tasks, '--concurrency', '2'], { DATABASE_URL: connectionStringOf(db) }, (stderr, child) => {
+    if (finished || !stderr.includes('flowstage worker running')) return;
+    finished = true;
+    void (async () => {
+      for (;;) {
+        const [flow] = await call<{ public_flow_state: string }>(db, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
+        if (flow.public_flow_state !== 'open' || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      child.kill('SIGTERM');
+    })();
+  });
+  t.is(run.code, 0, run.stderr);
+  const [flow] = await call(db, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
+  t.is(flow.public_flow_state, 'completed');
+  const [result] = await call(db, 'SELECT result FROM flowfabric.ff_exec_core WHERE execution_id = $1', [double.replace(/^\{fp:\d+\}:/, '')]);
+  t.deepEqual(result.result, { value: 42 });
+});
