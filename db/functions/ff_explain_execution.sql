@@ -126,7 +126,7 @@ BEGIN
     ELSE
       format('%s: eligibility_state %s, blocking_reason %s', v_exec.public_state, v_exec.eligibility_state, v_exec.blocking_reason)
   END;
-  IF v_group.decision = 'pending' AND v_finished > 0 THEN
+  IF v_exec.lifecycle_phase <> 'terminal' AND v_group.decision = 'pending' AND v_finished > 0 THEN
     reason := reason || format('; %s of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)', v_finished);
   END IF;
   IF v_exec.lifecycle_phase <> 'terminal' AND v_flow.public_flow_state <> 'open' THEN

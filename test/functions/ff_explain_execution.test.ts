@@ -104,6 +104,17 @@ test('a member cancelled with its flow says so', async (t) => {
   t.is((await explainOf(db, flowId, a)).reason, 'terminal: cancelled with the flow (cancel_all: operator)');
 });
 
+test('a cancelled child waiting on a finished upstream is explained by the cancel alone', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const up = await addMember(db, flowId);
+  const child = await addMember(db, flowId);
+  await dependOn(db, flowId, up, child);
+  await completeAndResolve(db, flowId, up, 'success');  // its cascade has not run
+  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 1]);
+  t.is((await explainOf(db, flowId, child)).reason, 'terminal: cancelled with the flow (cancel_all: operator)');
+});
+
 test('a member left running by cancel_flow_only notes the flow state', async (t) => {
   const db = await openDb(t);
   const flowId = await createFlow(db);
