@@ -332,7 +332,18 @@ function keyValues(record: object): string {
   return entries.map(([k, v]) => `${k.padEnd(width)}  ${cell(v)}`.trimEnd()).join('\n') + '\n';
 }
 
-// `tsx src/cli.ts ...` runs it directly; bin/flowstage.js imports main().
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Runs the CLI on this process's argv and streams; a closed pipe (`flowstage list | head`) ends it quietly. */
+export async function runFromProcess(): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   process.exitCode = await main(process.argv.slice(2));
+}
+
+// `tsx src/cli.ts ...` runs it directly; bin/flowstage.js calls runFromProcess().
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runFromProcess();
 }
