@@ -1,5 +1,6 @@
 // The flowstage worker: a Graphile Worker runner with flowstage's cascade tasks and the
 // user's tasks (each wrapped so it begins, completes or fails its execution).
+import pg from 'pg';
 import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner } from 'graphile-worker';
 import { buildTaskList, type TaskList } from './tasks.js';
 
@@ -32,21 +33,47 @@ export async function run(options: {
   noHandleSignals?: boolean;
 }): Promise<{ stop(): Promise<void>; promise: Promise<void> }> {
   if (!options.connectionString) throw new Error('run: connectionString is required');
-  const runner: Runner = await runGraphileWorker({
-    connectionString: options.connectionString,
-    concurrency: options.concurrency ?? 4,
-    pollInterval: options.pollInterval ?? 2000,
-    noHandleSignals: options.noHandleSignals ?? false,
-    taskList: buildTaskList(options.taskList),
-    ...(options.logFactory ? { logger: new Logger(options.logFactory) } : {}),
+  const concurrency = options.concurrency ?? 4;
+  const taskList = buildTaskList(options.taskList);
+  const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
+  // Our own pool, so its error listener outlives the runner: a connection still closing after
+  // stop() may be told "terminating connection" by the server, which must not crash the process.
+  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
+  let stopped = false;
+  const onError = (error: Error) => {
+    if (!stopped) (logger ?? console).error(`flowstage worker: connection error: ${error.message}`);
+  };
+  pgPool.on('error', onError);
+  pgPool.on('connect', (client) => client.on('error', onError));
+  let runner: Runner;
+  try {
+    runner = await runGraphileWorker({
+      pgPool,
+      concurrency,
+      pollInterval: options.pollInterval ?? 2000,
+      noHandleSignals: options.noHandleSignals ?? false,
+      taskList,
+      ...(logger ? { logger } : {}),
+    });
+  } catch (error) {
+    await pgPool.end();
+    throw error;
+  }
+  // When Graphile Worker stops on its own (SIGINT/SIGTERM), close the pool too.
+  const promise = runner.promise.finally(async () => {
+    stopped = true;
+    await pgPool.end().catch(() => {});
   });
   let stopping: Promise<void> | undefined;
   return {
     stop() {
-      stopping ??= runner.stop();
+      stopping ??= (async () => {
+        await runner.stop();
+        await promise;
+      })();
       return stopping;
     },
-    promise: runner.promise,
+    promise,
   };
 }
 

@@ -18,9 +18,11 @@ export const NOW = 1_764_115_200_000;
  */
 export async function database(t: ExecutionContext, options: { max?: number } = {}): Promise<pg.Pool> {
   const pool = await testDatabase(t, options);
-  pool.on('error', (error: Error & { code?: string }) => {
+  const onError = (error: Error & { code?: string }) => {
     if (error.code !== '57P01') throw error;
-  });
+  };
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
   return pool;
 }
 
@@ -212,7 +214,14 @@ export const quietLogger = new Logger(() => (level, message) => {
  * can run: flowstage's tasks plus `userTasks`. Jobs of other task identifiers stay queued.
  */
 export async function drain(connectionString: string, userTasks: TaskList = {}): Promise<void> {
-  await runOnce({ connectionString, concurrency: 1, logger: quietLogger, taskList: buildTaskList(userTasks) });
+  const pgPool = new pg.Pool({ connectionString, max: 2 });
+  pgPool.on('error', () => {});  // a closing connection told "terminating connection" at teardown
+  pgPool.on('connect', (client) => client.on('error', () => {}));
+  try {
+    await runOnce({ pgPool, concurrency: 1, logger: quietLogger, taskList: buildTaskList(userTasks) });
+  } finally {
+    await pgPool.end();
+  }
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
