@@ -31,6 +31,11 @@ export async function run(options: {
   logFactory?: LogFunctionFactory;
   /** Leave SIGINT/SIGTERM alone (the caller handles shutdown); default false. */
   noHandleSignals?: boolean;
+  /**
+   * Milliseconds between calls of ff_recover_jobs (repairs left by crashed workers: runs whose
+   * last attempt died, lost cascade jobs); it also runs once at start. Default 60000; 0 = only at start.
+   */
+  recoverInterval?: number;
 }): Promise<{ stop(): Promise<void>; promise: Promise<void> }> {
   if (!options.connectionString) throw new Error('run: connectionString is required');
   const concurrency = options.concurrency ?? 4;
@@ -59,9 +64,23 @@ export async function run(options: {
     await pgPool.end();
     throw error;
   }
+  const recover = async () => {
+    try {
+      const { rows } = await pgPool.query<{ status: string; execution_id: string }>(
+        'SELECT status, execution_id FROM flowfabric.ff_recover_jobs()');
+      for (const row of rows) (logger ?? console).info(`flowstage worker: recovered ${row.execution_id}: ${row.status}`);
+    } catch (error) {
+      if (!stopped) (logger ?? console).error(`flowstage worker: ff_recover_jobs failed: ${(error as Error).message}`);
+    }
+  };
+  await recover();
+  const interval = options.recoverInterval ?? 60_000;
+  const timer = interval > 0 ? setInterval(() => void recover(), interval) : undefined;
+  timer?.unref();
   // When Graphile Worker stops on its own (SIGINT/SIGTERM), close the pool too.
   const promise = runner.promise.finally(async () => {
     stopped = true;
+    if (timer) clearInterval(timer);
     await pgPool.end().catch(() => {});
   });
   let stopping: Promise<void> | undefined;

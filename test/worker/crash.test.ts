@@ -74,13 +74,15 @@ async function finished(flow: TestFlow): Promise<boolean> {
 /**
  * Everything the cascade decides, keyed by node index: each execution's outcome, state and
  * result, each group's counters and decision, each edge's state and upstream outcome, the flow.
- * Payloads are left out: under any_of/quorum let_run a child may start before a late parent's
+ * Payloads are left out (and failed executions' error texts): under any_of/quorum let_run a child may start before a late parent's
  * result is merged, which depends on timing even without crashes.
  */
 async function snapshot(flow: TestFlow, ids: string[]) {
   const index = new Map(ids.map((id, i) => [uuidOf(id), i]));
+  // A failed execution's result is its error, whose text depends on how its last attempt ended.
   const { rows: execs } = await flow.db.query(
-    `SELECT execution_id, lifecycle_phase, public_state, terminal_outcome, eligibility_state, result
+    `SELECT execution_id, lifecycle_phase, public_state, terminal_outcome, eligibility_state,
+            CASE WHEN terminal_outcome = 'success' THEN result END AS result
      FROM flowfabric.ff_exec_core WHERE flow_id = $1::uuid`, [flow.flowId]);
   const { rows: groups } = await flow.db.query(
     `SELECT downstream_eid, success_count, fail_count, skip_count, running_count, decision
@@ -146,7 +148,17 @@ test('a 200-node DAG killed with SIGKILL three times ends exactly as an uninterr
   }
   const last = await startWorker(connectionStringOf(crashDb));
   t.teardown(() => { last.kill('SIGKILL'); });
-  await waitFor('the interrupted run', () => finished(crashed), 60_000);
+  try {
+    await waitFor('the interrupted run', () => finished(crashed), 60_000);
+  } catch (error) {
+    const { rows: stuck } = await crashDb.query(
+      `SELECT execution_id, lifecycle_phase, public_state, eligibility_state FROM flowfabric.ff_exec_core
+       WHERE lifecycle_phase <> 'terminal'`);
+    const { rows: queued } = await crashDb.query(
+      'SELECT task_identifier, key, attempts, max_attempts, locked_by, last_error, run_at FROM graphile_worker.jobs');
+    t.log('not terminal:', stuck, 'jobs:', queued);
+    throw error;
+  }
   last.kill('SIGTERM');
   t.log(`killed at: ${progressAtKill.join('; ')}`);
   t.true(progressAtKill.length > 0 && !progressAtKill[0]!.startsWith(`${NODES}/`), 'the first kill came mid-run');

@@ -1,0 +1,61 @@
+// ff_recover_jobs: what a crashed worker leaves behind is repaired when a worker starts.
+import test from 'ava';
+import {
+  complete, createFlow, database, edge, execution, jobs, member, startFlow, uuidOf,
+} from '../helpers/cascade.js';
+
+test('nothing to repair: no rows, nothing changes', async (t) => {
+  const db = await database(t);
+  const flow = await createFlow(db);
+  await member(flow, { task: 'x' });
+  await startFlow(flow);
+  const before = await jobs(db);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_recover_jobs()');
+  t.deepEqual(rows, []);
+  t.deepEqual(await jobs(db), before);
+});
+
+test('a run job whose last attempt died with its worker fails its execution, which cascades', async (t) => {
+  const db = await database(t);
+  const flow = await createFlow(db);
+  const a = await member(flow, { task: 'x' });
+  const b = await member(flow, { task: 'y' });
+  await edge(flow, a, b);
+  await startFlow(flow, { maxAttempts: 2 });
+  await db.query('SELECT * FROM flowfabric.ff_begin_attempt($1::text)', [a]);
+  // the state force_unlock_workers leaves after a crash in the last attempt: unlocked, attempts spent
+  await db.query(
+    `SELECT graphile_worker.reschedule_jobs(array_agg(id), attempts => 2) FROM graphile_worker.jobs WHERE key = $1`,
+    [`flowstage:run:${uuidOf(a)}`]);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_recover_jobs()');
+  t.deepEqual(rows, [{ status: 'failed_exhausted', execution_id: a, job_key: `flowstage:run:${uuidOf(a)}` }]);
+  t.like(await execution(db, a), { terminal_outcome: 'failed', result: { attempts_exhausted: true } });
+  t.deepEqual((await jobs(db)).map((j) => j.key), [`flowstage:cascade:${uuidOf(a)}`]);
+  t.deepEqual((await db.query('SELECT * FROM flowfabric.ff_recover_jobs()')).rows, []);
+});
+
+test('an exhausted run job of an execution that did finish is only deleted', async (t) => {
+  const db = await database(t);
+  const flow = await createFlow(db);
+  const a = await member(flow, { task: 'x' });
+  await startFlow(flow, { maxAttempts: 1 });
+  await complete(db, a, 'success');
+  await db.query(`SELECT graphile_worker.reschedule_jobs(array_agg(id), attempts => 1) FROM graphile_worker.jobs WHERE key = $1`,
+    [`flowstage:run:${uuidOf(a)}`]);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_recover_jobs()');
+  t.deepEqual(rows, []);
+  t.is((await execution(db, a)).terminal_outcome, 'success');
+  t.false((await jobs(db)).some((j) => j.key === `flowstage:run:${uuidOf(a)}`));
+});
+
+test('a cascade whose job was lost is enqueued again under its key', async (t) => {
+  const db = await database(t);
+  const flow = await createFlow(db);
+  const a = await member(flow);
+  await complete(db, a, 'success');
+  await db.query(`SELECT graphile_worker.remove_job($1)`, [`flowstage:cascade:${uuidOf(a)}`]);
+  t.deepEqual(await jobs(db), []);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_recover_jobs()');
+  t.deepEqual(rows, [{ status: 'requeued_cascade', execution_id: a, job_key: `flowstage:cascade:${uuidOf(a)}` }]);
+  t.deepEqual((await jobs(db)).map((j) => [j.task_identifier, j.key]), [['flowstage__cascade', `flowstage:cascade:${uuidOf(a)}`]]);
+});
