@@ -26,6 +26,8 @@ DECLARE
   v_requested smallint;
   v_id        uuid;
   v_exec      ff_exec_core;
+  v_after     uuid;
+  v_first     boolean;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -57,6 +59,9 @@ BEGIN
     END IF;
   END IF;
 
+  -- Keyset bound the primary key can use: inclusive only on the first page.
+  v_after := coalesce(p_after, '00000000-0000-0000-0000-000000000000'::uuid);
+  v_first := p_after IS NULL;
   RETURN QUERY
   SELECT e.edge_id,
          _canonical_execution_id(e.partition_key, e.upstream_eid),
@@ -71,7 +76,7 @@ BEGIN
          e.policy->>'upstream_outcome'
   FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-    AND (p_after IS NULL OR e.edge_id > p_after)
+    AND e.edge_id >= v_after AND (v_first OR e.edge_id <> v_after)
     AND (v_id IS NULL
          OR (p_direction IN ('out', 'both') AND e.upstream_eid = v_id)
          OR (p_direction IN ('in', 'both') AND e.downstream_eid = v_id))

@@ -20,6 +20,9 @@ LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
+DECLARE
+  v_after uuid;
+  v_first boolean;
 BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
@@ -31,16 +34,31 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_namespace: must be NULL (every namespace) or a namespace name');
   END IF;
 
-  RETURN QUERY
-  SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
-         f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
-         f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
-  FROM ff_flow_core f
-  WHERE (p_namespace IS NULL OR f.raw_fields->>'namespace' = p_namespace)
-    AND (p_state IS NULL OR f.public_flow_state = p_state)
-    AND (p_after IS NULL OR f.flow_id > p_after)
-  ORDER BY f.flow_id
-  LIMIT p_limit;
+  -- Keyset bound the index can use: inclusive only on the first page.
+  v_after := coalesce(p_after, '00000000-0000-0000-0000-000000000000'::uuid);
+  v_first := p_after IS NULL;
+  IF p_namespace IS NULL THEN
+    RETURN QUERY
+    SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
+           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
+           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    FROM ff_flow_core f
+    WHERE f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
+      AND (p_state IS NULL OR f.public_flow_state = p_state)
+    ORDER BY f.flow_id
+    LIMIT p_limit;
+  ELSE
+    RETURN QUERY
+    SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
+           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
+           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    FROM ff_flow_core f
+    WHERE f.raw_fields->>'namespace' = p_namespace
+      AND f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
+      AND (p_state IS NULL OR f.public_flow_state = p_state)
+    ORDER BY f.flow_id
+    LIMIT p_limit;
+  END IF;
 END;
 $$;
 

@@ -25,6 +25,7 @@ DECLARE
   v_partition smallint;
   v_requested smallint;
   v_after     uuid;
+  v_first     boolean;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -45,13 +46,16 @@ BEGIN
     PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
   END IF;
 
+  -- Keyset bound the index can use: inclusive only on the first page.
+  v_first := v_after IS NULL;
+  v_after := coalesce(v_after, '00000000-0000-0000-0000-000000000000'::uuid);
   RETURN QUERY
   SELECT _canonical_execution_id(e.partition_key, e.execution_id), e.lane_id, e.lifecycle_phase, e.ownership_state,
          e.eligibility_state, e.public_state, e.attempt_state, e.blocking_reason, e.terminal_outcome, e.priority,
          e.raw_fields->>'task_identifier', e.created_at_ms, e.terminal_at_ms
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-    AND (v_after IS NULL OR e.execution_id > v_after)
+    AND e.execution_id >= v_after AND (v_first OR e.execution_id <> v_after)
   ORDER BY e.execution_id
   LIMIT p_limit;
 END;
