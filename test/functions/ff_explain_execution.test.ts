@@ -88,6 +88,14 @@ test('an execution without dependencies is eligible, noting staged edges not yet
   t.is(row.group_policy, null);
 });
 
+test('a running execution reports its attempt', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId);
+  await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [a]);
+  t.is((await explainOf(db, flowId, a)).reason, 'running: attempt 1 on a worker');
+});
+
 test('a completed execution reports its outcome', async (t) => {
   const db = await openDb(t);
   const flowId = await createFlow(db);
