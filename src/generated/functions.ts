@@ -584,7 +584,7 @@ export interface ExplainExecutionRow {
 /**
  * Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
  * Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
- * "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: claimed by a worker", "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); waiting for a worker | the flow is not started yet (ff_start_flow)", "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+ * "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: claimed by a worker", "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); waiting for a worker | the flow is not started yet (ff_start_flow)", "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
  * Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).
  *
  * SQL: flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text) RETURNS TABLE(execution_id text, lifecycle_phase text, public_state text, eligibility_state text, blocking_reason text, terminal_outcome text, group_policy jsonb, group_decision text, k_target integer, success_count integer, fail_count integer, skip_count integer, running_count integer, inbound_edges jsonb, reason text)
@@ -825,6 +825,45 @@ export function listMembers(db: Queryable, params: ListMembersParams): Promise<L
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_recover_jobs(p_now_ms bigint)
+
+/** The status values flowfabric.ff_recover_jobs documents. */
+export const recoverJobsStatusValues = ['failed_exhausted', 'requeued_cascade', 'requeued_cancel_siblings'] as const;
+export type RecoverJobsStatus = (typeof recoverJobsStatusValues)[number];
+
+/** Arguments of flowfabric.ff_recover_jobs: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface RecoverJobsParams {
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_recover_jobs. */
+export interface RecoverJobsRow {
+  status: RecoverJobsStatus;
+  execution_id: string | null;
+  job_key: string | null;
+}
+
+/**
+ * Repair the queue after a worker crash; the flowstage worker calls it when it starts and then periodically. Safe to call at any time and from several workers.
+ * Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key); status: failed_exhausted | requeued_cascade | requeued_cancel_siblings.
+ * failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), which cascades, and the spent job is deleted (graphile_worker.complete_jobs).
+ * requeued_cascade: an ff_completion_outbox row without cascaded_at_ms has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
+ * requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
+ * Jobs locked by a worker that died stay locked until Graphile Worker frees them (4 hours) or graphile_worker.force_unlock_workers(...) is called for that worker; only then can they be retried or recovered here.
+ * Locks: the executions it fails, one at a time in uuid order (no flow row). Logs complete_execution for each failed execution.
+ *
+ * SQL: flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, job_key text)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function recoverJobs(db: Queryable, params: RecoverJobsParams = {}): Promise<RecoverJobsRow[]> {
+  return callRows<RecoverJobsRow>(db, 'ff_recover_jobs', [
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_resolve_dependency(p_flow_id uuid, p_edge_id uuid, p_upstream_outcome text, p_now_ms bigint)
 
 /** The status values flowfabric.ff_resolve_dependency documents. */
@@ -988,6 +1027,58 @@ export function stageDependencyEdge(db: Queryable, params: StageDependencyEdgePa
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_stage_dependency_edges(p_flow_id uuid, p_expected_graph_revision bigint, p_edges jsonb, p_dry_run boolean, p_now_ms bigint)
+
+/** The status values flowfabric.ff_stage_dependency_edges documents. */
+export const stageDependencyEdgesStatusValues = ['staged', 'already_staged', 'would_stage'] as const;
+export type StageDependencyEdgesStatus = (typeof stageDependencyEdgesStatusValues)[number];
+
+/** Arguments of flowfabric.ff_stage_dependency_edges: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface StageDependencyEdgesParams {
+  /** p_flow_id uuid */
+  flowId: string;
+  /** p_expected_graph_revision bigint */
+  expectedGraphRevision: string | number | bigint;
+  /** p_edges jsonb */
+  edges: unknown;
+  /** p_dry_run boolean DEFAULT false */
+  dryRun?: boolean | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_stage_dependency_edges. */
+export interface StageDependencyEdgesRow {
+  status: StageDependencyEdgesStatus;
+  edges_staged: number | null;
+  graph_revision: string | null;
+}
+
+/**
+ * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 10000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+ * Returns one row (status, edges_staged, graph_revision).
+ * status: staged (edges_staged = n, graph_revision = the new revision, expected + n) | already_staged (a full replay: edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges) | would_stage (p_dry_run: edges_staged = n, graph_revision = the current revision, nothing written).
+ * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 10000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string.
+ * Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
+ * On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
+ * p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
+ * Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (FOR SHARE for a dry run), then the inserted edge rows. Cost: argument checks linear in n; each entry's cycle check walks what is reachable from its downstream (as in ff_stage_dependency_edge).
+ *
+ * SQL: flowfabric.ff_stage_dependency_edges(p_flow_id uuid, p_expected_graph_revision bigint, p_edges jsonb, p_dry_run boolean DEFAULT false, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edges_staged integer, graph_revision bigint)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function stageDependencyEdges(db: Queryable, params: StageDependencyEdgesParams): Promise<StageDependencyEdgesRow[]> {
+  return callRows<StageDependencyEdgesRow>(db, 'ff_stage_dependency_edges', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+    { name: 'p_expected_graph_revision', cast: 'bigint', value: params.expectedGraphRevision, required: true },
+    { name: 'p_edges', cast: 'jsonb', value: params.edges, required: true, json: true },
+    { name: 'p_dry_run', cast: 'boolean', value: params.dryRun, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_start_flow(p_flow_id uuid, p_now_ms bigint, p_max_attempts integer)
 
 /** The status values flowfabric.ff_start_flow documents. */
@@ -1053,8 +1144,10 @@ export const sqlFunctionNames = {
   listEdges: 'ff_list_edges',
   listFlows: 'ff_list_flows',
   listMembers: 'ff_list_members',
+  recoverJobs: 'ff_recover_jobs',
   resolveDependency: 'ff_resolve_dependency',
   setEdgeGroupPolicy: 'ff_set_edge_group_policy',
   stageDependencyEdge: 'ff_stage_dependency_edge',
+  stageDependencyEdges: 'ff_stage_dependency_edges',
   startFlow: 'ff_start_flow',
 } as const;

@@ -59,6 +59,16 @@ const samples: Partial<Record<ClientName, Sample>> = {
       { status: 'staged', edge_id: '00000000-0000-4000-8000-00000000000a', graph_revision: '6' },
     ]),
   },
+  stageDependencyEdges: {
+    call: (db, fx) => flowstage.stageDependencyEdges(db, {
+      flowId: fx.flowId, expectedGraphRevision: 5,
+      edges: [
+        { edge_id: '00000000-0000-4000-8000-00000000000b', upstream_execution_id: fx.a, downstream_execution_id: fx.c },
+        { edge_id: '00000000-0000-4000-8000-00000000000c', upstream_execution_id: fx.b, downstream_execution_id: fx.c, data_passing_ref: 'b' },
+      ],
+    }),
+    check: (t, rows) => t.deepEqual(rows, [{ status: 'staged', edges_staged: 2, graph_revision: '7' }]),
+  },
   applyDependencyToChild: {
     call: (db, fx) => flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: fx.edgeAB }),
     check: (t, rows, fx) => t.deepEqual(rows, [
@@ -109,6 +119,10 @@ const samples: Partial<Record<ClientName, Sample>> = {
   cancelSiblingsStep: {
     call: (db, fx) => flowstage.cancelSiblingsStep(db, { flowId: fx.flowId, downstreamExecutionId: fx.c }),
     check: (t, rows) => t.is(rows[0].status, 'done'),
+  },
+  recoverJobs: {
+    call: (db) => flowstage.recoverJobs(db),
+    check: (t, rows) => t.deepEqual(rows, []), // nothing to repair: no worker has crashed
   },
   describeFlow: {
     call: (db, fx) => flowstage.describeFlow(db, { flowId: fx.flowId }),
