@@ -146,7 +146,7 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
     const limit = intOption(ctx, 'limit');
     const rows = await listFlows(db, { namespace: ctx.values.namespace, state: ctx.values.state, after: ctx.values.after, limit });
     if (ctx.values.json) return json(ctx, rows);
-    ctx.io.out(table(rows, ['flow_id', 'namespace', 'public_flow_state', 'graph_revision', 'node_count', 'edge_count', 'created_at_ms']));
+    ctx.io.out(table(rows, ['flow_id', 'namespace', 'public_flow_state', 'graph_revision', 'node_count', 'edge_count', 'last_mutation_at_ms']));
     nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.flow_id);
     return 0;
   }),
@@ -310,8 +310,10 @@ function policyText(policy: GroupJson['policy']): string {
   return policy.kind;
 }
 
-function cell(value: unknown): string {
+/** A value as table text; *_at_ms columns (epoch milliseconds) as UTC ISO times. */
+function cell(value: unknown, column = ''): string {
   if (value === null || value === undefined) return '';
+  if (column.endsWith('_at_ms') && /^\d+$/.test(String(value))) return new Date(Number(value)).toISOString();
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
@@ -319,7 +321,7 @@ function cell(value: unknown): string {
 /** Rows as an aligned text table with a header; "(none)" when empty. */
 export function table(rows: readonly object[], columns: string[]): string {
   if (rows.length === 0) return '(none)\n';
-  const cells = rows.map((row) => columns.map((c) => cell((row as Record<string, unknown>)[c])));
+  const cells = rows.map((row) => columns.map((c) => cell((row as Record<string, unknown>)[c], c)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (values: string[]) => values.map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
@@ -329,7 +331,7 @@ export function table(rows: readonly object[], columns: string[]): string {
 function keyValues(record: object): string {
   const entries = Object.entries(record);
   const width = Math.max(...entries.map(([k]) => k.length));
-  return entries.map(([k, v]) => `${k.padEnd(width)}  ${cell(v)}`.trimEnd()).join('\n') + '\n';
+  return entries.map(([k, v]) => `${k.padEnd(width)}  ${cell(v, k)}`.trimEnd()).join('\n') + '\n';
 }
 
 /** Runs the CLI on this process's argv and streams; a closed pipe (`flowstage list | head`) ends it quietly. */

@@ -36,6 +36,7 @@ test('describe prints the flow fields, its members and its edge groups as tables
   t.regex(run.stdout, new RegExp(`^flow_id +${FIXED.flowId}$`, 'm'));
   t.regex(run.stdout, /^namespace +demo$/m);
   t.regex(run.stdout, /^graph_revision +8$/m);
+  t.regex(run.stdout, /^created_at_ms +2025-11-26T00:00:00.000Z$/m);
   t.regex(run.stdout, /^members \(4\)$/m);
   t.regex(run.stdout, /^\{fp:238\}:0c000000-0000-4000-8000-000000000003 +index +skipped +not_applicable +skipped$/m);
   t.regex(run.stdout, /^\{fp:238\}:0c000000-0000-4000-8000-000000000003 +all_of +impossible +1 +1 +0 +0$/m);
@@ -64,9 +65,9 @@ test('list prints a table with a header', async (t) => {
   const run = await flowstage(['list'], env);
   t.is(run.code, 0, run.stderr);
   const [header, rule, row] = run.stdout.split('\n');
-  t.regex(header, /^flow_id +namespace +public_flow_state +graph_revision +node_count +edge_count +created_at_ms$/);
+  t.regex(header, /^flow_id +namespace +public_flow_state +graph_revision +node_count +edge_count +last_mutation_at_ms$/);
   t.regex(rule, /^-+ +-+/);
-  t.regex(row, new RegExp(`^${FIXED.flowId} +demo +open +8 +4 +4 +\\d+$`));
+  t.regex(row, new RegExp(`^${FIXED.flowId} +demo +open +8 +4 +4 +2025-11-26T00:00:00.000Z$`));
 });
 
 test('explain prints the one-line reason first', async (t) => {
