@@ -20,6 +20,7 @@ await admin.query(`CREATE DATABASE ${database}`);
 const connectionString = withDatabaseName(server.connectionString, database);
 await migrate(connectionString);
 const db = new pg.Pool({ connectionString, max: 4 });
+db.on('error', () => {});  // a connection still closing when the demo database is dropped
 console.log(`[${elapsed()}] PostgreSQL ready, flowstage migrated into ${database}`);
 
 // ---- the DAG ---------------------------------------------------------------------------
@@ -28,17 +29,17 @@ await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid, p
 
 interface Node { task: string; payload?: unknown; priority?: number }
 const plan: Record<string, Node> = {
-  extract:       { task: 'extract', payload: { rows: 1200 } },
+  extract:       { task: 'extract', payload: { rows: 1200 }, priority: 2 },
   clean_eu:      { task: 'clean', payload: { region: 'eu' } },
   clean_us:      { task: 'clean', payload: { region: 'us' } },
   clean_apac:    { task: 'clean', payload: { region: 'apac' } },
   consensus:     { task: 'vote' },
-  mirror_a:      { task: 'mirror', payload: { mirror: 'a', ms: 700 } },
-  mirror_b:      { task: 'mirror', payload: { mirror: 'b', ms: 120 } },
+  mirror_a:      { task: 'mirror', payload: { mirror: 'a', ms: 700 }, priority: 2 },
+  mirror_b:      { task: 'mirror', payload: { mirror: 'b', ms: 120 }, priority: 3 },
   mirror_c:      { task: 'mirror', payload: { mirror: 'c', ms: 900 }, priority: -5 },
   fetch_rates:   { task: 'rates' },
   report:        { task: 'report' },
-  legacy_export: { task: 'legacy_export' },
+  legacy_export: { task: 'legacy_export', priority: 1 },
   archive:       { task: 'archive' },
   notify:        { task: 'notify' },
 };
@@ -133,7 +134,7 @@ const taskList: TaskList = {
 };
 
 // ---- run it ------------------------------------------------------------------------------
-const worker = await run({ connectionString, taskList, concurrency: 4, pollInterval: 200, logFactory: quietLogFactory,
+const worker = await run({ connectionString, taskList, concurrency: 3, pollInterval: 200, logFactory: quietLogFactory,
   noHandleSignals: true });
 const { rows: [start] } = await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_max_attempts => 2)', [flowId]);
 console.log(`[${elapsed()}] ff_start_flow: ${start.status}, ${start.enqueued_count} executions enqueued (2 attempts each)`);
@@ -175,7 +176,8 @@ const order = Object.keys(ids);
 finals.sort((a, b) => order.indexOf(nameOf.get(a.execution_id)!) - order.indexOf(nameOf.get(b.execution_id)!));
 console.log(`  ${'execution'.padEnd(14)} ${'state'.padEnd(10)} ${'attempts'.padEnd(8)} result`);
 for (const f of finals) {
-  const result = f.result === null ? '' : JSON.stringify(f.result);
+  const result = f.result === null ? ''
+    : JSON.stringify(f.result).replace(/\{fp:\d+\}:[0-9a-f-]{36}/g, (id) => nameOf.get(id) ?? id);
   console.log(`  ${nameOf.get(f.execution_id)!.padEnd(14)} ${f.public_state.padEnd(10)} ${String(f.attempts).padEnd(8)} ${
     result.length > 90 ? `${result.slice(0, 87)}...` : result}`);
 }
