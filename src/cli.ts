@@ -19,6 +19,7 @@ import {
   listMembers,
 } from './generated/index.js';
 import { migrate } from './migrate.js';
+import type { TaskList } from './worker/index.js';
 
 const USAGE = `usage: flowstage <command> [options]
 
@@ -215,15 +216,15 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
   worker: async (ctx) => {
     positionals(ctx);
     const concurrency = intOption(ctx, 'concurrency');
-    let taskList;
+    const { run } = await import('./worker/index.js');
+    let taskList: TaskList | undefined;
     if (ctx.values.tasks) {
-      const module = await import(pathToFileURL(resolve(ctx.values.tasks)).href);
-      taskList = module.taskList ?? module.default;
-      if (!taskList || typeof taskList !== 'object') {
+      const loaded = await loadTaskList(ctx.values.tasks);
+      if (!loaded || typeof loaded !== 'object') {
         throw new UsageError(`--tasks ${ctx.values.tasks} must export a task list (export const taskList = { name: async (payload, helpers) => ... })`);
       }
+      taskList = loaded as TaskList;
     }
-    const { run } = await import('./worker/index.js');
     // Signal handlers go first: a SIGTERM that lands before a listener exists kills the process.
     let worker: Awaited<ReturnType<typeof run>> | undefined;
     let stopRequested = false;
@@ -246,6 +247,19 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
     return 0;
   },
 };
+
+/**
+ * The task list a --tasks file exports (`taskList`, or its default export). TypeScript files are
+ * loaded with tsx's tsImport, which compiles them wherever they live (a plain import would treat a
+ * .ts file outside an ESM package as CommonJS).
+ */
+async function loadTaskList(file: string): Promise<unknown> {
+  const url = pathToFileURL(resolve(file)).href;
+  const module = /\.[cm]?tsx?$/.test(file)
+    ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url)
+    : await import(url);
+  return module.taskList ?? module.default?.taskList ?? module.default;
+}
 
 interface GroupJson {
   downstream_execution_id: string;

@@ -1,6 +1,9 @@
 // The real `flowstage` binary (bin/flowstage.js) run as a child process against a test database.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { connectionStringOf } from '../helpers/database.js';
@@ -163,7 +166,7 @@ test('worker starts, and stops cleanly on SIGTERM', async (t) => {
   t.regex(run.stderr, /flowstage worker stopped\n$/);
 });
 
-test('worker --tasks runs a started flow to completion with the user\'s tasks', async (t) => {
+test('worker --tasks runs a started flow to completion with the user\'s TypeScript tasks', async (t) => {
   const db = await openDb(t);
   const flowId = randomUUID();
   await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)', [flowId]);
@@ -180,7 +183,11 @@ test('worker --tasks runs a started flow to completion with the user\'s tasks', 
   await db.query('SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1, p_edge_id => $2)', [flowId, edgeId]);
   await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
 
-  const tasks = fileURLToPath(new URL('fixtures/tasks.ts', import.meta.url));
+  // A copy outside the project (no package.json "type": "module" above it), as users keep theirs.
+  const dir = await mkdtemp(join(tmpdir(), 'flowstage-tasks-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const tasks = join(dir, 'tasks.ts');
+  await copyFile(fileURLToPath(new URL('fixtures/tasks.ts', import.meta.url)), tasks);
   let finished = false;
   const deadline = Date.now() + 60_000;
   const run = await flowstage(['worker', '--tasks', tasks, '--concurrency', '2'], { DATABASE_URL: connectionStringOf(db) }, (stderr, child) => {
