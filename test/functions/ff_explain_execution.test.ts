@@ -14,7 +14,7 @@ async function explainOf(db: Db, flowId: string, executionId: string) {
 async function fanIn(db: Db, policy?: [string, string | null, number | null]) {
   const flowId = await createFlow(db);
   const ups = [await addMember(db, flowId), await addMember(db, flowId), await addMember(db, flowId)];
-  const child = await addMember(db, flowId);
+  const child = await addMember(db, flowId, { taskIdentifier: 'merge' });
   if (policy) await setPolicy(db, flowId, child, ...policy);
   const edges = [];
   for (const up of ups) edges.push({ up, edge: await dependOn(db, flowId, up, child) });
@@ -80,7 +80,7 @@ test('an execution without dependencies is eligible, noting staged edges not yet
   const db = await openDb(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
-  const b = await addMember(db, flowId);
+  const b = await addMember(db, flowId, { taskIdentifier: 'work' });
   t.is((await explainOf(db, flowId, b)).reason, 'eligible: no dependencies; the flow is not started yet (ff_start_flow)');
   await stageEdge(db, flowId, a, b);
   const row = await explainOf(db, flowId, b);
@@ -94,6 +94,22 @@ test('a running execution reports its attempt', async (t) => {
   const a = await addMember(db, flowId);
   await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [a]);
   t.is((await explainOf(db, flowId, a)).reason, 'running: attempt 1 on a worker');
+});
+
+test('an eligible execution without a task_identifier says it must be completed from outside', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId);
+  t.is((await explainOf(db, flowId, a)).reason,
+    'eligible: no dependencies; no task_identifier, so no worker runs it: complete it with ff_complete_execution');
+});
+
+test('an eligible execution of a started flow waits for a worker', async (t) => {
+  const db = await openDb(t);
+  const flowId = await createFlow(db);
+  const a = await addMember(db, flowId, { taskIdentifier: 'work' });
+  await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
+  t.is((await explainOf(db, flowId, a)).reason, 'eligible: no dependencies; waiting for a worker');
 });
 
 test('a completed execution reports its outcome', async (t) => {
@@ -126,7 +142,7 @@ test('a cancelled child waiting on a finished upstream is explained by the cance
 test('a member left running by cancel_flow_only notes the flow state', async (t) => {
   const db = await openDb(t);
   const flowId = await createFlow(db);
-  const a = await addMember(db, flowId);
+  const a = await addMember(db, flowId, { taskIdentifier: 'work' });
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
   t.is((await explainOf(db, flowId, a)).reason, 'eligible: no dependencies; waiting for a worker (the flow is cancelled)');
 });
