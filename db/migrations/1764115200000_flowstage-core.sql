@@ -1937,8 +1937,10 @@ BEGIN
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.downstream_eid = v_id;
 
-  v_waiting := CASE WHEN v_flow.public_flow_state = 'open' AND v_flow.raw_fields->>'started_at_ms' IS NULL
-                    THEN 'the flow is not started yet (ff_start_flow)'
+  v_waiting := CASE WHEN v_exec.raw_fields->>'task_identifier' IS NULL
+                      THEN 'no task_identifier, so no worker runs it: complete it with ff_complete_execution'
+                    WHEN v_flow.public_flow_state = 'open' AND v_flow.raw_fields->>'started_at_ms' IS NULL
+                      THEN 'the flow is not started yet (ff_start_flow)'
                     ELSE 'waiting for a worker' END;
   reason := CASE
     WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
@@ -1985,7 +1987,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
 $$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
 Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
-"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); waiting for a worker | the flow is not started yet (ff_start_flow)", "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;
 
 -- db/functions/ff_flow_partition.sql
