@@ -1,0 +1,23 @@
+-- _stage_edges_replay: is a staging batch an exact replay? Its revision if so, else NULL.
+CREATE OR REPLACE FUNCTION flowfabric._stage_edges_replay(
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_edge_ids      uuid[],
+  p_upstream_eids uuid[],
+  p_downstream_eids uuid[])
+RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
+    THEN max((e.policy->>'staged_graph_revision')::bigint)
+    END
+  FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) AS batch(edge_id, upstream_eid, downstream_eid)
+  JOIN ff_edge e
+    ON e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = batch.edge_id
+  WHERE _is_same_edge(e, batch.upstream_eid, batch.downstream_eid, 'success_only')
+$$;
+
+COMMENT ON FUNCTION flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]) IS
+  'Private (ff_stage_dependency_edges). The highest staged_graph_revision among the batch''s edges when every entry (edge_id, upstream, downstream; kind success_only) is already staged exactly in the flow and no edge_id repeats within the batch; NULL otherwise (some entry new or different, or a repeated edge_id). One primary-key probe per entry; takes no locks.';
