@@ -38,6 +38,16 @@ test('every function in schema flowfabric is named ff_* (public) or _* (private)
   t.deepEqual(odd, []);
 });
 
+test('every mutating (VOLATILE) public function takes p_now_ms bigint DEFAULT NULL: one clock rule, pinnable', async (t) => {
+  const db = await database(t);
+  const { rows } = await db.query(`
+    SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+    WHERE p.pronamespace = 'flowfabric'::regnamespace AND p.proname LIKE 'ff\\_%' AND p.provolatile = 'v'
+      AND pg_get_function_arguments(p.oid) !~ '(^|, )p_now_ms bigint DEFAULT NULL::bigint(,|$)'
+    ORDER BY 1`);
+  t.deepEqual(rows.map((r) => r.signature), []);
+});
+
 const spec: Array<[string, string]> = Object.entries(SQLSTATE);
 
 test('ff_error holds exactly the 14 codes of SPEC section 3 with their SQLSTATEs', async (t) => {
