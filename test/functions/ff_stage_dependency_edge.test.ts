@@ -99,6 +99,16 @@ test('3. an exact retry with bare uuids instead of canonical ids is already_stag
   t.is(rows[0].status, 'already_staged');
 });
 
+test('3. a retry with another data_passing_ref is still an exact retry (endpoints and kind match): the stored ref is kept', async (t) => {
+  const db = await database(t);
+  const { flowId, members: [a, b], revision } = await flowWith(db, 2);
+  const edge = randomUUID();
+  await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, ref: 'first' });
+  const { rows } = await assertReplayWritesNothing(t, db, () => run(db, { flow: flowId, edge, up: a, down: b, rev: revision + 1, ref: 'second' }));
+  t.is(rows[0].status, 'already_staged');
+  t.is((await edgeRow(db, flowId, edge)).policy.data_passing_ref, 'first');
+});
+
 test('3. an exact retry after the edge was applied is still already_staged', async (t) => {
   const db = await database(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
