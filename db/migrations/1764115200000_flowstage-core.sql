@@ -3264,15 +3264,11 @@ BEGIN
   END IF;
   v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   IF v_replay_revision IS NULL THEN
-    -- Write path (a dry run too, so it answers from the graph a real call would see): the flow
-    -- row lock serialises every structural change of the flow; checks 2-7 are repeated under it.
-    IF p_dry_run THEN
-      SELECT * INTO v_flow FROM ff_flow_core f
-      WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR SHARE;
-    ELSE
-      SELECT * INTO v_flow FROM ff_flow_core f
-      WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
-    END IF;
+    -- Write path, a dry run included: the flow row lock serialises every structural change of
+    -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
+    -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
     IF v_flow.public_flow_state <> 'open' THEN
       PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
     END IF;
@@ -3343,7 +3339,8 @@ Argument validation first (invalid_input FF012, DETAIL starts with the field, en
 Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
 On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
-Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (FOR SHARE for a dry run), then the inserted edge rows. Cost: argument checks linear in n; each entry's cycle check walks what is reachable from its downstream (as in ff_stage_dependency_edge).$$;
+Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (a dry run too: its answer is the one a real call would get, and concurrent dry runs cannot deadlock on their trial inserts), then the inserted edge rows.
+Cost: validation and inserts linear in n; the cycle check is one walk over what is reachable from the batch's downstreams plus a linear topological sort of that part (not one walk per entry, so a batch listed downstream-first costs no more than one listed upstream-first); only a refused batch pays a binary search over prefixes to name the first entry that closes a cycle.$$;
 
 -- db/functions/ff_start_flow.sql
 -- ff_start_flow: let a flow run: enqueue every member that is already eligible; from now on

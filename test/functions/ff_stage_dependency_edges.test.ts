@@ -276,6 +276,31 @@ test('4. two batches at the same revision at once: one is staged, the other stal
   }
 });
 
+test('4. the same batch twice, both waiting on the flow lock: one is staged, the other already_staged (replay re-checked under the lock)', async (t) => {
+  const db = await database(t, { max: 8 });
+  const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
+  const batch = [edge(a, b), edge(b, c)];
+  const [holder, ...conns] = await clients(db, 3);
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM flowfabric.ff_flow_core WHERE flow_id = $1 FOR UPDATE', [flowId]);
+    const calls = conns.map((conn) => run(conn, { flow: flowId, rev: revision, edges: batch }));
+    // Both calls passed the unlocked read (no replay yet) and wait for the flow row.
+    for (let waiting = 0; waiting < 2;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      waiting = Number((await holder.query(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%ff_stage_dependency_edges%'`)).rows[0].n);
+    }
+    await holder.query('COMMIT');
+    const results = await Promise.all(calls);
+    t.deepEqual(results.map((r) => r.rows[0].status).sort(), ['already_staged', 'staged']);
+    t.true(results.every((r) => r.rows[0].graph_revision === String(revision + 2)));
+    t.is(await revisionOf(db, flowId), revision + 2);
+  } finally {
+    for (const c of [holder, ...conns]) c.release();
+  }
+});
+
 // Step 5
 test('5. an upstream not in the flow is execution_not_in_flow naming the entry and the upstream', async (t) => {
   const db = await database(t);
