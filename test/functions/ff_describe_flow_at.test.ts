@@ -16,7 +16,7 @@ function prng(seed: number): () => number {
 
 interface Edge { edge_id: string; upstream_execution_id: string; downstream_execution_id: string; dependency_kind: string; data_passing_ref: string; staged_graph_revision: number }
 
-test('rebuilds every revision of a randomly built flow exactly', async (t) => {
+test('rebuilds every revision of a randomly built flow exactly (single and batch staging, interleaved non-graph changes)', async (t) => {
   const seed = Number(process.env.FLOWSTAGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.log(`seed ${seed} (FLOWSTAGE_SEED=${seed} replays it)`);
   const random = prng(seed);
@@ -26,10 +26,32 @@ test('rebuilds every revision of a randomly built flow exactly', async (t) => {
   const members: string[] = [];
   const edges: Edge[] = [];
   const expected: { members: string[]; edges: Edge[] }[] = [{ members: [], edges: [] }];  // index = revision
+  let batches = 0;
   for (let step = 0; step < 70; step++) {
     const roll = random();
-    if (members.length < 2 || (roll < 0.3 && members.length < 20)) {
+    const batchNow = members.length >= 3 && ((roll >= 0.3 && roll < 0.45) || (step === 35 && batches === 0));
+    if (!batchNow && (members.length < 2 || (roll < 0.3 && members.length < 20))) {
       members.push(await addMember(db, flowId));
+    } else if (batchNow) {
+      batches++;
+      // a batch (ff_stage_dependency_edges): one event and one revision per edge, in array order
+      const batch: Edge[] = [];
+      for (let k = 0, n = 2 + Math.floor(random() * 2); k < n; k++) {
+        const i = Math.floor(random() * (members.length - 1));
+        const j = i + 1 + Math.floor(random() * (members.length - 1 - i));
+        batch.push({ edge_id: randomUUID(), upstream_execution_id: members[i], downstream_execution_id: members[j], dependency_kind: 'success_only',
+          data_passing_ref: k === 0 ? `batch${step}` : '', staged_graph_revision: expected.length + k });
+      }
+      await db.query('SELECT * FROM flowfabric.ff_stage_dependency_edges(p_flow_id => $1, p_expected_graph_revision => $2, p_edges => $3)', [
+        flowId, expected.length - 1,
+        JSON.stringify(batch.map((e) => ({ edge_id: e.edge_id, upstream_execution_id: e.upstream_execution_id,
+          downstream_execution_id: e.downstream_execution_id, data_passing_ref: e.data_passing_ref || null }))),
+      ]);
+      for (const edge of batch) {
+        edges.push(edge);
+        expected.push({ members: [...members], edges: [...edges].sort((x, y) => (x.edge_id < y.edge_id ? -1 : 1)) });
+      }
+      continue;
     } else if (roll < 0.9) {
       // upstream joined before downstream: the flow stays acyclic
       const i = Math.floor(random() * (members.length - 1));
@@ -51,6 +73,7 @@ test('rebuilds every revision of a randomly built flow exactly', async (t) => {
   }
   const current = await revisionOf(db, flowId);
   t.is(current, expected.length - 1);
+  t.true(batches > 0, 'the flow includes batch staging');
 
   for (let revision = 0; revision <= current; revision++) {
     const [row] = await call(db, at, [flowId, revision]);
