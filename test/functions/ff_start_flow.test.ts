@@ -122,3 +122,29 @@ test('an unknown flow is flow_not_found; a NULL flow id or a bad p_max_attempts 
   const badAttempts = await t.throwsAsync<Error & { code: string; detail: string }>(startFlow(flow, { maxAttempts: 0 }));
   t.regex(badAttempts!.detail, /^p_max_attempts: /);
 });
+
+test('a start racing with the cascade enqueues every member released around it', async (t) => {
+  const db = await database(t, { max: 10 });
+  const flow = await createFlow(db);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < 40; i++) {
+    const up = await member(flow);
+    const child = await member(flow, { task: 'child' });
+    await edge(flow, up, child);
+    pairs.push([up, child]);
+  }
+  for (const [up] of pairs) await complete(db, up, 'success');
+  // 8 connections release the children while the flow is started in the middle of it
+  const releases = Array.from({ length: 8 }, async (_, c) => {
+    for (let i = c; i < pairs.length; i += 8) {
+      await db.query('SELECT * FROM flowfabric.ff_cascade_step($1::text)', [pairs[i]![0]]);
+    }
+  });
+  const start = (async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    return startFlow(flow);
+  })();
+  await Promise.all([...releases, start]);
+  const runKeys = (await jobs(db)).filter((j) => j.task_identifier === 'child').map((j) => j.key).sort();
+  t.deepEqual(runKeys, pairs.map(([, child]) => `flowstage:run:${uuidOf(child)}`).sort());
+});
