@@ -5,12 +5,14 @@
 -- prefix of the batch at a time (binary search) only when the whole batch is cyclic. The cost
 -- grows with the reachable part, not with the flow or with entries x reach as one walk per entry would.
 --
--- Out-edges are probed with a row comparison, (partition_key, flow_id, upstream_eid) between
--- (p, f, node) and (p, f, node), not three equalities: on a never-analysed ff_edge of up to some
--- 40,000 rows both adjacency indexes are estimated at one row per probe, the tie goes to
--- ff_edge_inbound, and every probe then reads all the flow's edges (measured: a 2,000-node
--- chain took 4 s instead of milliseconds). Only ff_edge_outbound matches the whole row
--- comparison, so it is the cheaper plan whatever the statistics.
+-- Out-edges are probed with the three equalities plus the redundant row comparison
+-- (partition_key, flow_id, upstream_eid) >= (p, f, node). With the equalities alone, on a
+-- never-analysed ff_edge of up to some 40,000 rows both adjacency indexes are estimated at one
+-- row per probe, the tie goes to ff_edge_inbound (index condition on the flow, upstream as a
+-- filter) and every probe reads all the flow's edges: a 2,000-node chain took seconds instead of
+-- milliseconds. Only ff_edge_outbound matches the whole row comparison, so it wins whatever the
+-- statistics; the equalities keep the scan to the matching index entries (a row comparison
+-- alone bounds the scan by its first column only).
 CREATE OR REPLACE FUNCTION flowfabric._stage_edges_first_cycle(
   p_partition_key   smallint,
   p_flow_id         uuid,
@@ -44,8 +46,8 @@ BEGIN
     FROM reach r
     CROSS JOIN LATERAL (
       SELECT e.downstream_eid FROM ff_edge e
-      WHERE (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, r.eid)
-        AND (e.partition_key, e.flow_id, e.upstream_eid) <= (p_partition_key, p_flow_id, r.eid)
+      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid
+        AND (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, r.eid)
       OFFSET 0) out_edge
   ),
   nodes AS MATERIALIZED (
@@ -57,8 +59,8 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
       FROM ff_edge e
-      WHERE (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, n.eid)
-        AND (e.partition_key, e.flow_id, e.upstream_eid) <= (p_partition_key, p_flow_id, n.eid)
+      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = n.eid
+        AND (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, n.eid)
       OFFSET 0) out_edge
   )
   SELECT (SELECT count(*) FROM nodes)::int,
