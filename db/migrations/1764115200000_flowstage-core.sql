@@ -1694,7 +1694,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cascade_step(text, bigint) IS
 $$One hop of the completion cascade of terminal execution p_execution_id; the flowstage__cascade job calls it, one call per transaction, until status is done.
-Returns (status, execution_id, edge_id, decision, public_flow_state); status: resolved | already_resolved | done.
+Returns (status, execution_id, edge_id, decision, public_flow_state); status: resolved | already_resolved | done; decision (NULL when done): pending | satisfied | impossible | already_decided.
 resolved / already_resolved: the outgoing applied edge with the smallest edge_id was passed to ff_resolve_dependency with the execution's terminal_outcome (edge_id and decision are its answer; already_resolved when a concurrent caller resolved it first).
 done: no outgoing edge is left applied; the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow is checked: an open flow whose members are all terminal becomes completed (no member failed, cancelled or expired) or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
 Idempotent: a repeated or crashed-and-retried job only finds fewer edges to resolve.
