@@ -371,6 +371,23 @@ test('6. a cycle is reported before a later duplicate: the first failing entry d
   t.true(error.detail?.startsWith('p_edges[1]: '), error.detail);
 });
 
+test('6. an entry reusing a staged edge_id that also closes a cycle is cycle_detected (step 6 before step 7)', async (t) => {
+  const db = await database(t);
+  const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
+  const { edge_id } = await stage(db, flowId, a, b);
+  const error = await assertRefusedWritesNothing(t, db,
+    () => run(db, { flow: flowId, rev: revision + 1, edges: [edge(b, c), edge(c, a, { edge_id })] }), 'cycle_detected');
+  t.is(error.detail, `p_edges[1]: ${c} -> ${a} -> ${b} -> ${c}`);
+});
+
+test('6. when several entries close cycles, the first of them is named, with the cycle it closes', async (t) => {
+  const db = await database(t);
+  const { flowId, members: [a, b, c, d], revision } = await flowWith(db, 4);
+  const error = await assertRefusedWritesNothing(t, db,
+    () => run(db, { flow: flowId, rev: revision, edges: [edge(c, d), edge(a, b), edge(d, c), edge(b, a)] }), 'cycle_detected');
+  t.is(error.detail, `p_edges[2]: ${d} -> ${c} -> ${d}`);
+});
+
 test('7. a duplicate edge_id within the batch is dependency_already_exists naming the later entry, DETAIL the earlier edge', async (t) => {
   const db = await database(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
