@@ -25,8 +25,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface EmbeddedOptions {
+  /**
+   * Keep fsync on, so commits cost what they cost on a real server (benchmarks). Off by
+   * default: a throwaway server holds nothing worth an fsync, and tests create and drop
+   * many databases.
+   */
+  durable?: boolean;
+}
+
 /** Starts a throwaway PostgreSQL (data in a temp dir, deleted on stop). */
-export async function startEmbeddedPostgres(): Promise<RunningServer> {
+export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<RunningServer> {
   const databaseDir = await mkdtemp(join(tmpdir(), 'flowstage-pg-'));
   const port = await freePort();
   const password = 'flowstage';
@@ -38,9 +47,7 @@ export async function startEmbeddedPostgres(): Promise<RunningServer> {
     persistent: false,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user.
     createPostgresUser: userInfo().uid === 0,
-    // A throwaway server holds nothing worth an fsync; it also lets many
-    // test databases be created and dropped quickly.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'max_connections=300'],
+    postgresFlags: ['-c', `fsync=${options.durable ? 'on' : 'off'}`, '-c', 'max_connections=300'],
     onLog: () => {},
     onError: (message) => {
       if (process.env.FLOWSTAGE_DEBUG) console.error(message);
@@ -61,10 +68,10 @@ export async function startEmbeddedPostgres(): Promise<RunningServer> {
  * The server to use: `$DATABASE_URL` when set, else a fresh embedded server.
  * Callers must `stop()` it when done.
  */
-export async function resolveServer(): Promise<RunningServer> {
+export async function resolveServer(options: EmbeddedOptions = {}): Promise<RunningServer> {
   const url = process.env.DATABASE_URL;
   if (url) return { connectionString: url, stop: async () => {} };
-  return startEmbeddedPostgres();
+  return startEmbeddedPostgres(options);
 }
 
 /** The same connection string pointed at another database of that server. */

@@ -2,10 +2,12 @@
 -- (upstream, downstream, ..., upstream) or NULL. Exact and uncapped; one walk over what is
 -- reachable from the downstream, visiting each node once and stopping at the upstream.
 --
--- The planner settings are pinned because a recursive CTE left to the planner, on an edge
--- table it has never analysed, picks a nested loop that scans every edge of the flow at
--- every step (or a hash join over all of them). The LATERAL probe keeps the walk on the
--- out-edge index: one index lookup per reached node. The walk's rows are nodes alone, so
+-- A recursive CTE left to the planner, on an edge table it has never analysed, picks a
+-- nested loop that scans every edge of the flow at every step, even on the index of the
+-- other direction (or a hash join over all of them). So each step is a LATERAL probe by the
+-- node's uuid alone, which only the index ff_edge_walk_out can answer (execution uuids are
+-- unique and an edge's endpoints are members of its flow, so a node's edges are its flow's),
+-- and the planner's alternatives are switched off: one index lookup per reached node. The walk's rows are nodes alone, so
 -- UNION expands each node once: rows of (node, predecessor) would expand a node once per
 -- predecessor, in-degree x out-degree probes per node (18 s instead of 0.2 s on ten fully
 -- connected layers of 100 nodes).
@@ -23,6 +25,7 @@ SET enable_seqscan = off
 SET enable_bitmapscan = off
 SET enable_material = off
 SET work_mem = '64MB'
+SET jit = off
 AS $$
 DECLARE
   v_step  record;
@@ -38,9 +41,7 @@ BEGIN
       SELECT out_edge.downstream_eid
       FROM reachable r
       CROSS JOIN LATERAL (
-        SELECT e.downstream_eid FROM ff_edge e
-        WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid
-        OFFSET 0) out_edge
+        SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
     )
     SELECT eid FROM reachable
   LOOP
@@ -55,7 +56,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._find_cycle(smallint, uuid, uuid, uuid) IS
-  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one out-edge index probe, whatever the table statistics.';
+  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone; p_partition_key and p_flow_id only label the result), whatever the table statistics.';
 
 -- _cycle_path: the cycle closed by upstream -> downstream, from the nodes _find_cycle's walk reached.
 CREATE OR REPLACE FUNCTION flowfabric._cycle_path(
@@ -72,6 +73,7 @@ SET enable_mergejoin = off
 SET enable_seqscan = off
 SET enable_bitmapscan = off
 SET enable_material = off
+SET jit = off
 AS $$
 DECLARE
   v_walked jsonb;
@@ -80,7 +82,7 @@ BEGIN
   -- Every walked node but the downstream was reached from a node walked before it, so
   -- stepping back from the upstream to a walked predecessor always can go on, and in an
   -- acyclic graph it ends at the downstream. The smallest such predecessor is taken, so the
-  -- reported cycle is deterministic. One in-edge index probe per step.
+  -- reported cycle is deterministic. One ff_edge_walk_in probe per step.
   SELECT jsonb_object_agg(n, true) INTO v_walked FROM unnest(p_walked) AS n;
   WITH RECURSIVE back(eid, step) AS (
     SELECT p_upstream_eid, 0
@@ -88,10 +90,12 @@ BEGIN
     SELECT pred.upstream_eid, b.step + 1
     FROM back b
     CROSS JOIN LATERAL (
-      SELECT e.upstream_eid FROM ff_edge e
-      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.downstream_eid = b.eid
-        AND v_walked ? e.upstream_eid::text
-      ORDER BY e.upstream_eid
+      -- The in-edges are fetched in a fenced subquery: an ORDER BY ... LIMIT over ff_edge
+      -- itself lets the planner walk a whole index in upstream order instead.
+      SELECT in_edge.upstream_eid
+      FROM (SELECT e.upstream_eid FROM ff_edge e WHERE e.downstream_eid = b.eid OFFSET 0) in_edge
+      WHERE v_walked ? in_edge.upstream_eid::text
+      ORDER BY in_edge.upstream_eid
       LIMIT 1) pred
     WHERE b.eid <> p_downstream_eid
   )
@@ -101,7 +105,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._cycle_path(smallint, uuid, uuid[], uuid, uuid) IS
-  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic).';
+  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one probe of ff_edge_walk_in.';
 
 -- _format_cycle_path: the cycle as canonical ids joined by ' -> ', shortened past 20 entries.
 CREATE OR REPLACE FUNCTION flowfabric._format_cycle_path(p_partition_key smallint, p_cycle uuid[])

@@ -56,9 +56,16 @@ CREATE TABLE flowfabric.ff_edge (
   policy         jsonb    NOT NULL,
   PRIMARY KEY (partition_key, flow_id, edge_id)
 );
--- Adjacency both ways: out-edges for cycle checks and the cascade, in-edges for fan-in.
-CREATE INDEX ff_edge_outbound ON flowfabric.ff_edge (partition_key, flow_id, upstream_eid) INCLUDE (downstream_eid);
-CREATE INDEX ff_edge_inbound  ON flowfabric.ff_edge (partition_key, flow_id, downstream_eid) INCLUDE (upstream_eid);
+-- Adjacency both ways: out-edges for the cascade, in-edges for fan-in.
+CREATE INDEX ff_edge_outbound ON flowfabric.ff_edge (partition_key, flow_id, upstream_eid);
+CREATE INDEX ff_edge_inbound  ON flowfabric.ff_edge (partition_key, flow_id, downstream_eid);
+-- The cycle check's probes: edges by one endpoint's uuid alone. Only these indexes can answer
+-- `upstream_eid = $1` / `downstream_eid = $1` with an index condition, so no table statistics
+-- can steer a graph walk onto an index that scans every edge of the flow at each step.
+-- (Execution uuids are unique and an edge's endpoints are members of its flow, so a node's
+-- edges all belong to that flow.)
+CREATE INDEX ff_edge_walk_out ON flowfabric.ff_edge (upstream_eid) INCLUDE (downstream_eid);
+CREATE INDEX ff_edge_walk_in  ON flowfabric.ff_edge (downstream_eid) INCLUDE (upstream_eid);
 COMMENT ON TABLE flowfabric.ff_edge IS
   'One row per staged dependency edge. policy: dependency_kind, satisfaction_condition, data_passing_ref, edge_state (pending|applied|satisfied|impossible), created_at_ms, created_by, staged_at_ms, staged_graph_revision, applied_at_ms, resolved_at_ms, upstream_outcome.';
 

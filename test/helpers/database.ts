@@ -22,6 +22,9 @@ export async function testDatabase(t: ExecutionContext, options: { max?: number 
   await adminPool().query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const connectionString = withDatabaseName(serverUrl!, name);
   const pool = new pg.Pool({ connectionString, max: options.max ?? 4 });
+  // pool.end() resolves before idle sockets have closed; the DROP ... WITH (FORCE) below may
+  // then terminate them, and an unheard pool 'error' event would kill the test worker.
+  pool.on('error', () => {});
   t.teardown(async () => {
     await pool.end();
     await adminPool().query(`DROP DATABASE ${name} WITH (FORCE)`);
