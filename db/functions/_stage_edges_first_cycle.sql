@@ -5,14 +5,11 @@
 -- prefix of the batch at a time (binary search) only when the whole batch is cyclic. The cost
 -- grows with the reachable part, not with the flow or with entries x reach as one walk per entry would.
 --
--- Out-edges are probed with the three equalities plus the redundant row comparison
--- (partition_key, flow_id, upstream_eid) >= (p, f, node). With the equalities alone, on a
--- never-analysed ff_edge of up to some 40,000 rows both adjacency indexes are estimated at one
--- row per probe, the tie goes to ff_edge_inbound (index condition on the flow, upstream as a
--- filter) and every probe reads all the flow's edges: a 2,000-node chain took seconds instead of
--- milliseconds. Only ff_edge_outbound matches the whole row comparison, so it wins whatever the
--- statistics; the equalities keep the scan to the matching index entries (a row comparison
--- alone bounds the scan by its first column only).
+-- Out-edges are probed by the node's uuid alone, as _find_cycle does: only ff_edge_walk_out can
+-- answer that with an index condition, so no table statistics can steer a probe onto an
+-- adjacency index led by (partition_key, flow_id), which would read every edge of the flow at
+-- each step (measured: a 2,000-node chain took seconds instead of milliseconds). Execution uuids
+-- are unique and an edge's endpoints are members of its flow, so a node's edges are its flow's.
 CREATE OR REPLACE FUNCTION flowfabric._stage_edges_first_cycle(
   p_partition_key   smallint,
   p_flow_id         uuid,
@@ -46,8 +43,7 @@ BEGIN
     FROM reach r
     CROSS JOIN LATERAL (
       SELECT e.downstream_eid FROM ff_edge e
-      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid
-        AND (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, r.eid)
+      WHERE e.upstream_eid = r.eid
       OFFSET 0) out_edge
   ),
   nodes AS MATERIALIZED (
@@ -59,8 +55,7 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
       FROM ff_edge e
-      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = n.eid
-        AND (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, n.eid)
+      WHERE e.upstream_eid = n.eid
       OFFSET 0) out_edge
   )
   SELECT (SELECT count(*) FROM nodes)::int,
@@ -100,7 +95,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_first_cycle(smallint, uuid, uuid[], bigint) IS
-  'Private (_stage_edges_write). With a batch''s entries already inserted in ff_edge (staged_graph_revision = p_base_revision + 1-based position), the position of the first entry that closes a cycle with the edges before the batch and the earlier entries, or NULL when the batch keeps the flow acyclic. One walk over what is reachable from p_downstream_eids (out-edge index probes, whatever the statistics), then Kahn''s algorithm on that part in int arrays; a binary search over prefixes only when the whole batch is cyclic.';
+  'Private (_stage_edges_write). With a batch''s entries already inserted in ff_edge (staged_graph_revision = p_base_revision + 1-based position), the position of the first entry that closes a cycle with the edges before the batch and the earlier entries, or NULL when the batch keeps the flow acyclic. One walk over what is reachable from p_downstream_eids (one ff_edge_walk_out probe per node, by uuid alone, whatever the statistics; p_partition_key and p_flow_id are not needed by the probes, a node''s edges being its flow''s), then Kahn''s algorithm on that part in int arrays; a binary search over prefixes only when the whole batch is cyclic.';
 
 -- _stage_edges_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
 CREATE OR REPLACE FUNCTION flowfabric._stage_edges_cyclic(

@@ -99,9 +99,16 @@ CREATE TABLE flowfabric.ff_edge (
   policy         jsonb    NOT NULL,
   PRIMARY KEY (partition_key, flow_id, edge_id)
 );
--- Adjacency both ways: out-edges for cycle checks and the cascade, in-edges for fan-in.
-CREATE INDEX ff_edge_outbound ON flowfabric.ff_edge (partition_key, flow_id, upstream_eid) INCLUDE (downstream_eid);
-CREATE INDEX ff_edge_inbound  ON flowfabric.ff_edge (partition_key, flow_id, downstream_eid) INCLUDE (upstream_eid);
+-- Adjacency both ways: out-edges for the cascade, in-edges for fan-in.
+CREATE INDEX ff_edge_outbound ON flowfabric.ff_edge (partition_key, flow_id, upstream_eid);
+CREATE INDEX ff_edge_inbound  ON flowfabric.ff_edge (partition_key, flow_id, downstream_eid);
+-- The cycle check's probes: edges by one endpoint's uuid alone. Only these indexes can answer
+-- `upstream_eid = $1` / `downstream_eid = $1` with an index condition, so no table statistics
+-- can steer a graph walk onto an index that scans every edge of the flow at each step.
+-- (Execution uuids are unique and an edge's endpoints are members of its flow, so a node's
+-- edges all belong to that flow.)
+CREATE INDEX ff_edge_walk_out ON flowfabric.ff_edge (upstream_eid) INCLUDE (downstream_eid);
+CREATE INDEX ff_edge_walk_in  ON flowfabric.ff_edge (downstream_eid) INCLUDE (upstream_eid);
 COMMENT ON TABLE flowfabric.ff_edge IS
   'One row per staged dependency edge. policy: dependency_kind, satisfaction_condition, data_passing_ref, edge_state (pending|applied|satisfied|impossible), created_at_ms, created_by, staged_at_ms, staged_graph_revision, applied_at_ms, resolved_at_ms, upstream_outcome.';
 
@@ -398,10 +405,12 @@ COMMENT ON FUNCTION flowfabric._export_style(text, text) IS
 -- (upstream, downstream, ..., upstream) or NULL. Exact and uncapped; one walk over what is
 -- reachable from the downstream, visiting each node once and stopping at the upstream.
 --
--- The planner settings are pinned because a recursive CTE left to the planner, on an edge
--- table it has never analysed, picks a nested loop that scans every edge of the flow at
--- every step (or a hash join over all of them). The LATERAL probe keeps the walk on the
--- out-edge index: one index lookup per reached node. The walk's rows are nodes alone, so
+-- A recursive CTE left to the planner, on an edge table it has never analysed, picks a
+-- nested loop that scans every edge of the flow at every step, even on the index of the
+-- other direction (or a hash join over all of them). So each step is a LATERAL probe by the
+-- node's uuid alone, which only the index ff_edge_walk_out can answer (execution uuids are
+-- unique and an edge's endpoints are members of its flow, so a node's edges are its flow's),
+-- and the planner's alternatives are switched off: one index lookup per reached node. The walk's rows are nodes alone, so
 -- UNION expands each node once: rows of (node, predecessor) would expand a node once per
 -- predecessor, in-degree x out-degree probes per node (18 s instead of 0.2 s on ten fully
 -- connected layers of 100 nodes).
@@ -419,6 +428,7 @@ SET enable_seqscan = off
 SET enable_bitmapscan = off
 SET enable_material = off
 SET work_mem = '64MB'
+SET jit = off
 AS $$
 DECLARE
   v_step  record;
@@ -434,9 +444,7 @@ BEGIN
       SELECT out_edge.downstream_eid
       FROM reachable r
       CROSS JOIN LATERAL (
-        SELECT e.downstream_eid FROM ff_edge e
-        WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid
-        OFFSET 0) out_edge
+        SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
     )
     SELECT eid FROM reachable
   LOOP
@@ -451,7 +459,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._find_cycle(smallint, uuid, uuid, uuid) IS
-  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one out-edge index probe, whatever the table statistics.';
+  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone; p_partition_key and p_flow_id only label the result), whatever the table statistics.';
 
 -- _cycle_path: the cycle closed by upstream -> downstream, from the nodes _find_cycle's walk reached.
 CREATE OR REPLACE FUNCTION flowfabric._cycle_path(
@@ -468,6 +476,7 @@ SET enable_mergejoin = off
 SET enable_seqscan = off
 SET enable_bitmapscan = off
 SET enable_material = off
+SET jit = off
 AS $$
 DECLARE
   v_walked jsonb;
@@ -476,7 +485,7 @@ BEGIN
   -- Every walked node but the downstream was reached from a node walked before it, so
   -- stepping back from the upstream to a walked predecessor always can go on, and in an
   -- acyclic graph it ends at the downstream. The smallest such predecessor is taken, so the
-  -- reported cycle is deterministic. One in-edge index probe per step.
+  -- reported cycle is deterministic. One ff_edge_walk_in probe per step.
   SELECT jsonb_object_agg(n, true) INTO v_walked FROM unnest(p_walked) AS n;
   WITH RECURSIVE back(eid, step) AS (
     SELECT p_upstream_eid, 0
@@ -484,10 +493,12 @@ BEGIN
     SELECT pred.upstream_eid, b.step + 1
     FROM back b
     CROSS JOIN LATERAL (
-      SELECT e.upstream_eid FROM ff_edge e
-      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.downstream_eid = b.eid
-        AND v_walked ? e.upstream_eid::text
-      ORDER BY e.upstream_eid
+      -- The in-edges are fetched in a fenced subquery: an ORDER BY ... LIMIT over ff_edge
+      -- itself lets the planner walk a whole index in upstream order instead.
+      SELECT in_edge.upstream_eid
+      FROM (SELECT e.upstream_eid FROM ff_edge e WHERE e.downstream_eid = b.eid OFFSET 0) in_edge
+      WHERE v_walked ? in_edge.upstream_eid::text
+      ORDER BY in_edge.upstream_eid
       LIMIT 1) pred
     WHERE b.eid <> p_downstream_eid
   )
@@ -497,7 +508,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._cycle_path(smallint, uuid, uuid[], uuid, uuid) IS
-  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic).';
+  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one probe of ff_edge_walk_in.';
 
 -- _format_cycle_path: the cycle as canonical ids joined by ' -> ', shortened past 20 entries.
 CREATE OR REPLACE FUNCTION flowfabric._format_cycle_path(p_partition_key smallint, p_cycle uuid[])
@@ -881,14 +892,11 @@ COMMENT ON FUNCTION flowfabric._solo_partition(text) IS
 -- prefix of the batch at a time (binary search) only when the whole batch is cyclic. The cost
 -- grows with the reachable part, not with the flow or with entries x reach as one walk per entry would.
 --
--- Out-edges are probed with the three equalities plus the redundant row comparison
--- (partition_key, flow_id, upstream_eid) >= (p, f, node). With the equalities alone, on a
--- never-analysed ff_edge of up to some 40,000 rows both adjacency indexes are estimated at one
--- row per probe, the tie goes to ff_edge_inbound (index condition on the flow, upstream as a
--- filter) and every probe reads all the flow's edges: a 2,000-node chain took seconds instead of
--- milliseconds. Only ff_edge_outbound matches the whole row comparison, so it wins whatever the
--- statistics; the equalities keep the scan to the matching index entries (a row comparison
--- alone bounds the scan by its first column only).
+-- Out-edges are probed by the node's uuid alone, as _find_cycle does: only ff_edge_walk_out can
+-- answer that with an index condition, so no table statistics can steer a probe onto an
+-- adjacency index led by (partition_key, flow_id), which would read every edge of the flow at
+-- each step (measured: a 2,000-node chain took seconds instead of milliseconds). Execution uuids
+-- are unique and an edge's endpoints are members of its flow, so a node's edges are its flow's.
 CREATE OR REPLACE FUNCTION flowfabric._stage_edges_first_cycle(
   p_partition_key   smallint,
   p_flow_id         uuid,
@@ -922,8 +930,7 @@ BEGIN
     FROM reach r
     CROSS JOIN LATERAL (
       SELECT e.downstream_eid FROM ff_edge e
-      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid
-        AND (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, r.eid)
+      WHERE e.upstream_eid = r.eid
       OFFSET 0) out_edge
   ),
   nodes AS MATERIALIZED (
@@ -935,8 +942,7 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
       FROM ff_edge e
-      WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = n.eid
-        AND (e.partition_key, e.flow_id, e.upstream_eid) >= (p_partition_key, p_flow_id, n.eid)
+      WHERE e.upstream_eid = n.eid
       OFFSET 0) out_edge
   )
   SELECT (SELECT count(*) FROM nodes)::int,
@@ -976,7 +982,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_first_cycle(smallint, uuid, uuid[], bigint) IS
-  'Private (_stage_edges_write). With a batch''s entries already inserted in ff_edge (staged_graph_revision = p_base_revision + 1-based position), the position of the first entry that closes a cycle with the edges before the batch and the earlier entries, or NULL when the batch keeps the flow acyclic. One walk over what is reachable from p_downstream_eids (out-edge index probes, whatever the statistics), then Kahn''s algorithm on that part in int arrays; a binary search over prefixes only when the whole batch is cyclic.';
+  'Private (_stage_edges_write). With a batch''s entries already inserted in ff_edge (staged_graph_revision = p_base_revision + 1-based position), the position of the first entry that closes a cycle with the edges before the batch and the earlier entries, or NULL when the batch keeps the flow acyclic. One walk over what is reachable from p_downstream_eids (one ff_edge_walk_out probe per node, by uuid alone, whatever the statistics; p_partition_key and p_flow_id are not needed by the probes, a node''s edges being its flow''s), then Kahn''s algorithm on that part in int arrays; a binary search over prefixes only when the whole batch is cyclic.';
 
 -- _stage_edges_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
 CREATE OR REPLACE FUNCTION flowfabric._stage_edges_cyclic(
