@@ -1,23 +1,26 @@
 -- _group_decision: evaluate a fan-in policy on its counters (SPEC section 6 table).
 CREATE OR REPLACE FUNCTION flowfabric._group_decision(p_group flowfabric.ff_edge_group)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-  SELECT CASE p_group.policy->>'kind'
+DECLARE
+  v_total  int := p_group.success_count + p_group.fail_count + p_group.skip_count + p_group.running_count;
+  v_failed int := p_group.fail_count + p_group.skip_count;
+  v_k      int := coalesce(p_group.k_target, (p_group.policy->>'k')::int);
+BEGIN
+  RETURN CASE p_group.policy->>'kind'
     WHEN 'all_of' THEN
-      CASE WHEN p_group.fail_count + p_group.skip_count > 0 THEN 'impossible'
-           WHEN p_group.success_count = total THEN 'satisfied' ELSE 'pending' END
+      CASE WHEN v_failed > 0 THEN 'impossible'
+           WHEN p_group.success_count = v_total THEN 'satisfied' ELSE 'pending' END
     WHEN 'any_of' THEN
       CASE WHEN p_group.success_count >= 1 THEN 'satisfied'
-           WHEN p_group.fail_count + p_group.skip_count = total THEN 'impossible' ELSE 'pending' END
+           WHEN v_failed = v_total THEN 'impossible' ELSE 'pending' END
     WHEN 'quorum' THEN
-      CASE WHEN p_group.success_count >= k THEN 'satisfied'
-           WHEN total - (p_group.fail_count + p_group.skip_count) < k THEN 'impossible'
-           ELSE 'pending' END
-    END
-  FROM (SELECT p_group.success_count + p_group.fail_count + p_group.skip_count + p_group.running_count AS total,
-               coalesce(p_group.k_target, (p_group.policy->>'k')::int) AS k) t
+      CASE WHEN p_group.success_count >= v_k THEN 'satisfied'
+           WHEN v_total - v_failed < v_k THEN 'impossible' ELSE 'pending' END
+    END;
+END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._group_decision(flowfabric.ff_edge_group) IS

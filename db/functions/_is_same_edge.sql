@@ -5,12 +5,14 @@ CREATE OR REPLACE FUNCTION flowfabric._is_same_edge(
   p_downstream_eid uuid,
   p_dependency_kind text)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(p_edge.upstream_eid = p_upstream_eid
+BEGIN
+  RETURN coalesce(p_edge.upstream_eid = p_upstream_eid
                   AND p_edge.downstream_eid = p_downstream_eid
-                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind, false)
+                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind, false);
+END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text) IS

@@ -56,9 +56,15 @@ CREATE TABLE flowfabric.ff_edge (
   policy         jsonb    NOT NULL,
   PRIMARY KEY (partition_key, flow_id, edge_id)
 );
--- Adjacency both ways: out-edges for the cascade, in-edges for fan-in.
-CREATE INDEX ff_edge_outbound ON flowfabric.ff_edge (partition_key, flow_id, upstream_eid);
-CREATE INDEX ff_edge_inbound  ON flowfabric.ff_edge (partition_key, flow_id, downstream_eid);
+-- Adjacency both ways: out-edges for the cascade, in-edges for fan-in. They share the
+-- (partition_key, flow_id) prefix with the primary key, and on a table the planner has not
+-- analysed yet it then answered edge-by-id lookups from them, reading every edge of the flow.
+-- The IS NOT NULL predicates (always true: the columns are NOT NULL) make them usable only by
+-- queries that constrain their endpoint column, so a lookup by edge_id can only use the key.
+CREATE INDEX ff_edge_outbound ON flowfabric.ff_edge (partition_key, flow_id, upstream_eid)
+  WHERE upstream_eid IS NOT NULL;
+CREATE INDEX ff_edge_inbound  ON flowfabric.ff_edge (partition_key, flow_id, downstream_eid)
+  WHERE downstream_eid IS NOT NULL;
 -- The cycle check's probes: edges by one endpoint's uuid alone. Only these indexes can answer
 -- `upstream_eid = $1` / `downstream_eid = $1` with an index condition, so no table statistics
 -- can steer a graph walk onto an index that scans every edge of the flow at each step.
