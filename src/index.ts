@@ -11,5 +11,5 @@ export { createPool, withTransaction } from './client/connect.js';
 export type { ConnectionPool } from './client/connect.js';
 export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
-export { resolveServer, startEmbeddedPostgres } from './client/server.js';
-export type { RunningServer } from './database.js';
+export { resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
+export type { EmbeddedOptions, RunningServer } from './database.js';

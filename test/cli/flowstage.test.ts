@@ -1,4 +1,4 @@
-// The real `flowstage` binary (bin/flowstage.js) run as a child process against a test database.
+// The real `flowstage` binary (scripts/flowstage.js) run as a child process against a test database.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { connectionStringOf } from '../helpers/database.js';
 import { FIXED, buildFixedDag, call, openDb } from '../helpers/read.js';
 import { withDatabaseName as withName } from '../../src/database.js';
 
-const BIN = fileURLToPath(new URL('../../bin/flowstage.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../scripts/flowstage.js', import.meta.url));
 
 interface Run { code: number | null; stdout: string; stderr: string }
 

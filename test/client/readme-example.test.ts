@@ -1,4 +1,4 @@
-// The README's usage example is examples/quickstart.ts: run it as a user would (importing the
+// The README's usage example is scripts/quickstart.ts: run it as a user would (importing the
 // package by name) against a fresh database and compare its output with the one the README shows.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -9,13 +9,13 @@ import { connectionStringOf, testDatabase } from '../helpers/database.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-test('the README example (examples/quickstart.ts) runs and prints the output the README shows', async (t) => {
+test('the README example (scripts/quickstart.ts) runs and prints the output the README shows', async (t) => {
   const db = await testDatabase(t);
   const { stdout } = await promisify(execFile)(
     process.execPath,
     // flowstage-source: resolve `import ... from 'flowstage'` to src/ instead of the built dist/.
-    ['--conditions=flowstage-source', '--import=tsx', 'examples/quickstart.ts'],
+    ['--conditions=flowstage-source', '--import=tsx', 'scripts/quickstart.ts'],
     { cwd: root, env: { ...process.env, DATABASE_URL: connectionStringOf(db) } },
   );
-  t.is(stdout, await readFile(`${root}/examples/quickstart.out.txt`, 'utf8'));
+  t.is(stdout, await readFile(`${root}/test/client/fixtures/quickstart.out.txt`, 'utf8'));
 });

@@ -1,7 +1,7 @@
 // Type-level tests of the public API, checked by `npm run test:types` (tsc --noEmit). The line
 // after each ts-expect-error directive must fail to compile; if it ever compiles, tsc reports the
 // unused directive and the check fails.
-// They import src/index.ts, the package's entry point (examples/quickstart.ts, also checked by
+// They import src/index.ts, the package's entry point (scripts/quickstart.ts, also checked by
 // test:types, imports it by the package name 'flowstage').
 import pg from 'pg';
 import {
