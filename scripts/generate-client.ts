@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { resolveServer, withDatabaseName } from '../src/database.js';
@@ -602,7 +602,7 @@ async function main(argv: string[]): Promise<number> {
   await writeClient(files, dir);
   const functions = (files.get('functions.ts')!.match(/^export function /gm) ?? []).length;
   const errors = (files.get('errors.ts')!.match(/^export class /gm) ?? []).length;
-  console.log(`wrote ${dir}: ${functions} functions, ${errors} error classes`);
+  console.log(`wrote ${relative(process.cwd(), dir) || '.'}: ${functions} functions, ${errors} error classes`);
   return 0;
 }
 

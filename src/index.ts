@@ -13,3 +13,5 @@ export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
 export { resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
 export type { EmbeddedOptions, RunningServer } from './database.js';
+export { run, quietLogFactory } from './worker/index.js';
+export type { RunOptions, FlowstageHelpers, FlowstageTask, TaskList } from './worker/index.js';
