@@ -12,8 +12,6 @@
 -- predecessor, in-degree x out-degree probes per node (18 s instead of 0.2 s on ten fully
 -- connected layers of 100 nodes).
 CREATE OR REPLACE FUNCTION flowfabric._find_cycle(
-  p_partition_key  smallint,
-  p_flow_id        uuid,
   p_upstream_eid   uuid,
   p_downstream_eid uuid)
 RETURNS uuid[]
@@ -48,20 +46,18 @@ BEGIN
     v_count := v_count + 1;
     v_nodes[v_count] := v_step.eid;
     IF v_step.eid = p_upstream_eid THEN
-      RETURN _cycle_path(p_partition_key, p_flow_id, v_nodes, p_upstream_eid, p_downstream_eid);
+      RETURN _cycle_path(v_nodes, p_upstream_eid, p_downstream_eid);
     END IF;
   END LOOP;
   RETURN NULL;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._find_cycle(smallint, uuid, uuid, uuid) IS
-  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone; p_partition_key and p_flow_id only label the result), whatever the table statistics.';
+COMMENT ON FUNCTION flowfabric._find_cycle(uuid, uuid) IS
+  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone: execution uuids are unique and an edge''s endpoints are members of its flow, so the walk stays in the flow), whatever the table statistics.';
 
 -- _cycle_path: the cycle closed by upstream -> downstream, from the nodes _find_cycle's walk reached.
 CREATE OR REPLACE FUNCTION flowfabric._cycle_path(
-  p_partition_key  smallint,
-  p_flow_id        uuid,
   p_walked         uuid[],
   p_upstream_eid   uuid,
   p_downstream_eid uuid)
@@ -104,7 +100,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._cycle_path(smallint, uuid, uuid[], uuid, uuid) IS
+COMMENT ON FUNCTION flowfabric._cycle_path(uuid[], uuid, uuid) IS
   'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one probe of ff_edge_walk_in.';
 
 -- _format_cycle_path: the cycle as canonical ids joined by ' -> ', shortened past 20 entries.

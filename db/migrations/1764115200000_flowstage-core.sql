@@ -430,8 +430,6 @@ COMMENT ON FUNCTION flowfabric._export_style(text, text) IS
 -- predecessor, in-degree x out-degree probes per node (18 s instead of 0.2 s on ten fully
 -- connected layers of 100 nodes).
 CREATE OR REPLACE FUNCTION flowfabric._find_cycle(
-  p_partition_key  smallint,
-  p_flow_id        uuid,
   p_upstream_eid   uuid,
   p_downstream_eid uuid)
 RETURNS uuid[]
@@ -466,20 +464,18 @@ BEGIN
     v_count := v_count + 1;
     v_nodes[v_count] := v_step.eid;
     IF v_step.eid = p_upstream_eid THEN
-      RETURN _cycle_path(p_partition_key, p_flow_id, v_nodes, p_upstream_eid, p_downstream_eid);
+      RETURN _cycle_path(v_nodes, p_upstream_eid, p_downstream_eid);
     END IF;
   END LOOP;
   RETURN NULL;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._find_cycle(smallint, uuid, uuid, uuid) IS
-  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone; p_partition_key and p_flow_id only label the result), whatever the table statistics.';
+COMMENT ON FUNCTION flowfabric._find_cycle(uuid, uuid) IS
+  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone: execution uuids are unique and an edge''s endpoints are members of its flow, so the walk stays in the flow), whatever the table statistics.';
 
 -- _cycle_path: the cycle closed by upstream -> downstream, from the nodes _find_cycle's walk reached.
 CREATE OR REPLACE FUNCTION flowfabric._cycle_path(
-  p_partition_key  smallint,
-  p_flow_id        uuid,
   p_walked         uuid[],
   p_upstream_eid   uuid,
   p_downstream_eid uuid)
@@ -522,7 +518,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._cycle_path(smallint, uuid, uuid[], uuid, uuid) IS
+COMMENT ON FUNCTION flowfabric._cycle_path(uuid[], uuid, uuid) IS
   'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one probe of ff_edge_walk_in.';
 
 -- _format_cycle_path: the cycle as canonical ids joined by ' -> ', shortened past 20 entries.
@@ -1158,7 +1154,7 @@ BEGIN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = ANY (p_edge_ids[v_closing:v_clean]);
-      v_cycle := _find_cycle(v_partition, p_flow.flow_id, p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
+      v_cycle := _find_cycle(p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
       IF v_cycle IS NULL THEN
         RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
       END IF;
@@ -1167,7 +1163,7 @@ BEGIN
   END IF;
   IF v_duplicate IS NOT NULL THEN
     -- 6-7 for the first entry with a taken edge_id: a cycle is reported first, as for one edge.
-    v_cycle := _find_cycle(v_partition, p_flow.flow_id, p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
+    v_cycle := _find_cycle(p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
     IF v_cycle IS NOT NULL THEN
       PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_duplicate - 1, _format_cycle_path(v_partition, v_cycle)));
     END IF;
@@ -1796,6 +1792,7 @@ COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, bigint) 
 $$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result.
 Returns (status, execution_id, outcome); status: completed | already_terminal (a second call changes nothing and reports the stored outcome).
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result.
+For a flow member it starts the completion cascade in the same transaction: an ff_completion_outbox row and a Graphile Worker job flowstage__cascade (job_key flowstage:cascade:<uuid>, so a replay cannot enqueue twice) that resolves each outgoing applied edge in its own transaction (SPEC section 6); a cancelled or expired execution's queued run job is removed.
 Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks the execution row on the write path only. Logs complete_execution for flow members.$$;
 
 -- db/functions/ff_create_execution.sql
@@ -3126,7 +3123,7 @@ BEGIN
   END IF;
 
   -- 6. exact cycle check, cost bounded by what is reachable from the downstream
-  v_cycle := _find_cycle(v_partition, p_flow_id, v_up, v_down);
+  v_cycle := _find_cycle(v_up, v_down);
   IF v_cycle IS NOT NULL THEN
     PERFORM _raise('cycle_detected', _format_cycle_path(v_partition, v_cycle));
   END IF;

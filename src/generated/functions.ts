@@ -295,6 +295,7 @@ export interface CompleteExecutionRow {
  * Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result.
  * Returns (status, execution_id, outcome); status: completed | already_terminal (a second call changes nothing and reports the stored outcome).
  * Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result.
+ * For a flow member it starts the completion cascade in the same transaction: an ff_completion_outbox row and a Graphile Worker job flowstage__cascade (job_key flowstage:cascade:<uuid>, so a replay cannot enqueue twice) that resolves each outgoing applied edge in its own transaction (SPEC section 6); a cancelled or expired execution's queued run job is removed.
  * Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks the execution row on the write path only. Logs complete_execution for flow members.
  *
  * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, outcome text)
