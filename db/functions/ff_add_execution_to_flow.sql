@@ -26,13 +26,8 @@ BEGIN
   v_partition := ff_flow_partition(p_flow_id);
 
   -- Checks 1-4 on an unlocked read: a replay (already_member) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
   IF v_exec.execution_id IS NULL THEN
     PERFORM _raise('execution_not_found', format('execution_id=%s', _canonical_execution_id(v_partition, v_id)));
@@ -44,9 +39,7 @@ BEGIN
     -- Write path: lock the flow row first, then claim the execution row.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
-    IF v_flow.public_flow_state <> 'open' THEN
-      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-    END IF;
+    PERFORM _check_flow_open(v_flow);
     UPDATE ff_exec_core e SET flow_id = p_flow_id
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;
     IF FOUND THEN

@@ -28,13 +28,8 @@ BEGIN
   edge_id := p_edge_id;
 
   -- Checks 1-3 on an unlocked read: a replay (already_applied) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT FOUND THEN
@@ -59,9 +54,7 @@ BEGIN
     -- order (the child to change it, the upstream so it cannot complete unseen), edge, group.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR SHARE;
-    IF v_flow.public_flow_state <> 'open' THEN
-      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-    END IF;
+    PERFORM _check_flow_open(v_flow);
     IF v_edge.upstream_eid < v_edge.downstream_eid THEN
       SELECT * INTO v_upstream FROM ff_exec_core e
       WHERE e.partition_key = v_partition AND e.execution_id = v_edge.upstream_eid FOR SHARE;

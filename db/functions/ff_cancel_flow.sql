@@ -35,9 +35,7 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
   END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  PERFORM _check_flow_open(v_flow);
 
   -- The flow turns terminal before any member does, so no member's finish can complete it.
   UPDATE ff_flow_core f

@@ -31,10 +31,7 @@ BEGIN
              v_down, v_requested, v_partition));
   END IF;
 
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   SELECT * INTO v_group FROM ff_edge_group g
   WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_down;
   IF NOT v_group.cancel_siblings_pending_flag OR cardinality(v_group.cancel_siblings_pending_members) = 0

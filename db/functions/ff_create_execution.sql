@@ -38,10 +38,7 @@ BEGIN
 
   IF p_flow_id IS NOT NULL THEN
     v_partition := ff_flow_partition(p_flow_id);
-    PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-    IF NOT FOUND THEN
-      PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-    END IF;
+    PERFORM _get_flow(v_partition, p_flow_id);
   ELSE
     v_partition := _solo_partition(p_lane_id);
   END IF;

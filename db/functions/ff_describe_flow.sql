@@ -30,10 +30,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
 
   flow_id := v_flow.flow_id;
   partition_key := v_flow.partition_key;

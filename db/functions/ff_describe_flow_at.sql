@@ -24,10 +24,7 @@ BEGIN
       format('p_graph_revision: must be a revision >= 0 (got %s)', coalesce(p_graph_revision::text, 'NULL')));
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   IF p_graph_revision > v_flow.graph_revision THEN
     PERFORM _raise('invalid_input',
       format('p_graph_revision: %s is beyond the flow''s current revision %s', p_graph_revision, v_flow.graph_revision),

@@ -42,10 +42,7 @@ BEGIN
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   v_partition := ff_flow_partition(p_flow_id);
 
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
   execution_id := _canonical_execution_id(v_partition, v_id);
   IF v_exec.execution_id IS NULL THEN

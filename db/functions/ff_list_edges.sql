@@ -47,10 +47,7 @@ BEGIN
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
 
-  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  PERFORM _get_flow(v_partition, p_flow_id);
   IF p_execution_id IS NOT NULL THEN
     v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
     IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN

@@ -35,10 +35,7 @@ BEGIN
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
 
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT FOUND THEN

@@ -54,13 +54,8 @@ BEGIN
   v_k_target := CASE p_kind WHEN 'quorum' THEN p_k WHEN 'any_of' THEN 1 END;
 
   -- Checks on an unlocked read: an identical restate (already_set) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   v_exec := _find_execution('p_downstream_execution_id', v_requested, v_id, v_partition);
   downstream_execution_id := _canonical_execution_id(v_partition, v_id);
   IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
@@ -80,9 +75,7 @@ BEGIN
   -- does, so an apply and a policy change on one child serialise), then the group.
   SELECT * INTO v_flow FROM ff_flow_core f
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR SHARE;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  PERFORM _check_flow_open(v_flow);
   PERFORM 1 FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_id FOR UPDATE;
   SELECT * INTO v_group FROM ff_edge_group g
   WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_id FOR UPDATE;

@@ -122,13 +122,8 @@ BEGIN
   END LOOP;
 
   -- 2-3 on an unlocked read: a full replay (already_staged) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   IF v_replay_revision IS NULL THEN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
@@ -136,9 +131,7 @@ BEGIN
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
-    IF v_flow.public_flow_state <> 'open' THEN
-      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-    END IF;
+    PERFORM _check_flow_open(v_flow);
     v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   END IF;
   -- 3. every edge of the batch is already staged exactly: a replay, nothing changes (a dry run says the same)

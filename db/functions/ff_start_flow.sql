@@ -27,10 +27,7 @@ BEGIN
   flow_id := p_flow_id;
 
   -- A replay (already_started) is answered from an unlocked read.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   IF NOT (v_flow.raw_fields ? 'started_at_ms') THEN
     -- Write path: the flow row lock serialises start against applies, policy changes and cancel.
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -43,9 +40,7 @@ BEGIN
     RETURN NEXT;
     RETURN;
   END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  PERFORM _check_flow_open(v_flow);
 
   -- A quorum that can never be met is refused now rather than skipping its child later.
   SELECT * INTO v_group FROM ff_edge_group g

@@ -699,6 +699,44 @@ $$;
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint) IS
   'Private. The flow''s public_flow_state after the check: an open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. The check is an unlocked probe of the partial index ff_exec_core_open_members; only a flow that looks finished is locked (FOR UPDATE, which must be the first lock of the caller''s transaction) and checked again.';
 
+-- db/functions/_get_flow.sql
+-- _get_flow: a flow's row from an unlocked read; flow_not_found when there is none.
+CREATE OR REPLACE FUNCTION flowfabric._get_flow(p_partition_key smallint, p_flow_id uuid)
+RETURNS flowfabric.ff_flow_core
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_flow ff_flow_core;
+BEGIN
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  RETURN v_flow;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._get_flow(smallint, uuid) IS
+  'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock (flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
+
+-- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
+CREATE OR REPLACE FUNCTION flowfabric._check_flow_open(p_flow flowfabric.ff_flow_core)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal',
+      format('flow_id=%s public_flow_state=%s', p_flow.flow_id, p_flow.public_flow_state));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_flow_open(flowfabric.ff_flow_core) IS
+  'Private. flow_already_terminal (FF002, DETAIL flow_id and public_flow_state) unless p_flow is open.';
+
 -- db/functions/_group_decision.sql
 -- _group_decision: evaluate a fan-in policy on its counters (SPEC section 6 table).
 CREATE OR REPLACE FUNCTION flowfabric._group_decision(p_group flowfabric.ff_edge_group)
@@ -1229,13 +1267,8 @@ BEGIN
   v_partition := ff_flow_partition(p_flow_id);
 
   -- Checks 1-4 on an unlocked read: a replay (already_member) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
   IF v_exec.execution_id IS NULL THEN
     PERFORM _raise('execution_not_found', format('execution_id=%s', _canonical_execution_id(v_partition, v_id)));
@@ -1247,9 +1280,7 @@ BEGIN
     -- Write path: lock the flow row first, then claim the execution row.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
-    IF v_flow.public_flow_state <> 'open' THEN
-      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-    END IF;
+    PERFORM _check_flow_open(v_flow);
     UPDATE ff_exec_core e SET flow_id = p_flow_id
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;
     IF FOUND THEN
@@ -1319,13 +1350,8 @@ BEGIN
   edge_id := p_edge_id;
 
   -- Checks 1-3 on an unlocked read: a replay (already_applied) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT FOUND THEN
@@ -1350,9 +1376,7 @@ BEGIN
     -- order (the child to change it, the upstream so it cannot complete unseen), edge, group.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR SHARE;
-    IF v_flow.public_flow_state <> 'open' THEN
-      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-    END IF;
+    PERFORM _check_flow_open(v_flow);
     IF v_edge.upstream_eid < v_edge.downstream_eid THEN
       SELECT * INTO v_upstream FROM ff_exec_core e
       WHERE e.partition_key = v_partition AND e.execution_id = v_edge.upstream_eid FOR SHARE;
@@ -1528,9 +1552,7 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
   END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  PERFORM _check_flow_open(v_flow);
 
   -- The flow turns terminal before any member does, so no member's finish can complete it.
   UPDATE ff_flow_core f
@@ -1616,10 +1638,7 @@ BEGIN
              v_down, v_requested, v_partition));
   END IF;
 
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   SELECT * INTO v_group FROM ff_edge_group g
   WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_down;
   IF NOT v_group.cancel_siblings_pending_flag OR cardinality(v_group.cancel_siblings_pending_members) = 0
@@ -1836,10 +1855,7 @@ BEGIN
 
   IF p_flow_id IS NOT NULL THEN
     v_partition := ff_flow_partition(p_flow_id);
-    PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-    IF NOT FOUND THEN
-      PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-    END IF;
+    PERFORM _get_flow(v_partition, p_flow_id);
   ELSE
     v_partition := _solo_partition(p_lane_id);
   END IF;
@@ -1989,10 +2005,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_edge_id: must not be null');
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
-  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  PERFORM _get_flow(v_partition, p_flow_id);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT FOUND THEN
@@ -2058,10 +2071,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
 
   flow_id := v_flow.flow_id;
   partition_key := v_flow.partition_key;
@@ -2131,10 +2141,7 @@ BEGIN
       format('p_graph_revision: must be a revision >= 0 (got %s)', coalesce(p_graph_revision::text, 'NULL')));
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   IF p_graph_revision > v_flow.graph_revision THEN
     PERFORM _raise('invalid_input',
       format('p_graph_revision: %s is beyond the flow''s current revision %s', p_graph_revision, v_flow.graph_revision),
@@ -2216,10 +2223,7 @@ BEGIN
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   v_partition := ff_flow_partition(p_flow_id);
 
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
   execution_id := _canonical_execution_id(v_partition, v_id);
   IF v_exec.execution_id IS NULL THEN
@@ -2350,10 +2354,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
 
   SELECT string_agg(format('  "%s" [label="%s\n%s", class="%s", fillcolor="%s", color="%s"];',
            e.execution_id,
@@ -2408,10 +2409,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
 
   SELECT string_agg(format('  classDef %s fill:%s,stroke:%s,color:#212121', s.style_class, s.fill, s.stroke), E'\n' ORDER BY n)
   INTO v_classes
@@ -2504,10 +2502,7 @@ BEGIN
   END IF;
   v_partition := ff_flow_partition(p_flow_id);
 
-  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  PERFORM _get_flow(v_partition, p_flow_id);
   IF p_execution_id IS NOT NULL THEN
     v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
     IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
@@ -2663,10 +2658,7 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
   END IF;
-  PERFORM 1 FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  PERFORM _get_flow(v_partition, p_flow_id);
 
   -- Keyset bound the index can use: inclusive only on the first page.
   v_first := v_after IS NULL;
@@ -2817,10 +2809,7 @@ BEGIN
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
 
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT FOUND THEN
@@ -2955,13 +2944,8 @@ BEGIN
   v_k_target := CASE p_kind WHEN 'quorum' THEN p_k WHEN 'any_of' THEN 1 END;
 
   -- Checks on an unlocked read: an identical restate (already_set) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   v_exec := _find_execution('p_downstream_execution_id', v_requested, v_id, v_partition);
   downstream_execution_id := _canonical_execution_id(v_partition, v_id);
   IF v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
@@ -2981,9 +2965,7 @@ BEGIN
   -- does, so an apply and a policy change on one child serialise), then the group.
   SELECT * INTO v_flow FROM ff_flow_core f
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR SHARE;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  PERFORM _check_flow_open(v_flow);
   PERFORM 1 FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_id FOR UPDATE;
   SELECT * INTO v_group FROM ff_edge_group g
   WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_id FOR UPDATE;
@@ -3076,13 +3058,8 @@ BEGIN
   END IF;
 
   -- 2-3 on an unlocked read: an exact retry (already_staged) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
@@ -3090,9 +3067,7 @@ BEGIN
     -- so checks 2-7 are repeated on what the lock holder sees.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
-    IF v_flow.public_flow_state <> 'open' THEN
-      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-    END IF;
+    PERFORM _check_flow_open(v_flow);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   END IF;
@@ -3299,13 +3274,8 @@ BEGIN
   END LOOP;
 
   -- 2-3 on an unlocked read: a full replay (already_staged) takes no lock.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _check_flow_open(v_flow);
   v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   IF v_replay_revision IS NULL THEN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
@@ -3313,9 +3283,7 @@ BEGIN
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
-    IF v_flow.public_flow_state <> 'open' THEN
-      PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-    END IF;
+    PERFORM _check_flow_open(v_flow);
     v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   END IF;
   -- 3. every edge of the batch is already staged exactly: a replay, nothing changes (a dry run says the same)
@@ -3416,10 +3384,7 @@ BEGIN
   flow_id := p_flow_id;
 
   -- A replay (already_started) is answered from an unlocked read.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
-    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
-  END IF;
+  v_flow := _get_flow(v_partition, p_flow_id);
   IF NOT (v_flow.raw_fields ? 'started_at_ms') THEN
     -- Write path: the flow row lock serialises start against applies, policy changes and cancel.
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -3432,9 +3397,7 @@ BEGIN
     RETURN NEXT;
     RETURN;
   END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal', format('flow_id=%s public_flow_state=%s', p_flow_id, v_flow.public_flow_state));
-  END IF;
+  PERFORM _check_flow_open(v_flow);
 
   -- A quorum that can never be met is refused now rather than skipping its child later.
   SELECT * INTO v_group FROM ff_edge_group g

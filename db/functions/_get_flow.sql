@@ -1,0 +1,36 @@
+-- _get_flow: a flow's row from an unlocked read; flow_not_found when there is none.
+CREATE OR REPLACE FUNCTION flowfabric._get_flow(p_partition_key smallint, p_flow_id uuid)
+RETURNS flowfabric.ff_flow_core
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_flow ff_flow_core;
+BEGIN
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+  IF NOT FOUND THEN
+    PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
+  END IF;
+  RETURN v_flow;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._get_flow(smallint, uuid) IS
+  'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock (flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
+
+-- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
+CREATE OR REPLACE FUNCTION flowfabric._check_flow_open(p_flow flowfabric.ff_flow_core)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal',
+      format('flow_id=%s public_flow_state=%s', p_flow.flow_id, p_flow.public_flow_state));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_flow_open(flowfabric.ff_flow_core) IS
+  'Private. flow_already_terminal (FF002, DETAIL flow_id and public_flow_state) unless p_flow is open.';
