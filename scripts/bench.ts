@@ -74,6 +74,20 @@ try {
   const results: Timed[] = [];
   results.push(await time('one-row INSERT (baseline)', CALLS, () =>
     db.query('INSERT INTO public.bench_insert VALUES ($1, $2, $3)', [randomUUID(), flowId, null])));
+  // The floor under a staged edge: the rows it must write (edge, flow bump, log row) in one
+  // plain SQL statement, no checks. Shows how much of a staging call is checking, not writing.
+  const floorFlow = randomUUID();
+  const floorPartition = (await createFlow(db, { flowId: floorFlow }))[0].partition_key;
+  results.push(await time('floor: rows a staged edge writes, 1 stmt', CALLS, () => db.query(`
+    WITH bump AS (
+      UPDATE flowfabric.ff_flow_core SET graph_revision = graph_revision + 1
+      WHERE partition_key = $1 AND flow_id = $2 RETURNING graph_revision),
+    edge AS (
+      INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy)
+      SELECT $1, $2, gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
+             jsonb_build_object('edge_state', 'pending', 'staged_graph_revision', graph_revision) FROM bump)
+    INSERT INTO flowfabric.ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    SELECT $1, $2, graph_revision, 'bench_floor', '{}', 0 FROM bump`, [floorPartition, floorFlow])));
   results.push(await time('ff_create_flow (created)', CALLS, (i) => createFlow(db, { flowId: flows[i] })));
   results.push(await time('ff_create_flow (replay)', CALLS, (i) => createFlow(db, { flowId: flows[i] })));
   results.push(await time('ff_add_execution_to_flow (added)', CALLS, (i) =>
