@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner } from 'graphile-worker';
 import { buildTaskList, type TaskList } from './tasks.js';
+import { recoverJobs } from '../generated/index.js';
 
 export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES } from './tasks.js';
 export type {
@@ -66,9 +67,7 @@ export async function run(options: {
   }
   const recover = async () => {
     try {
-      const { rows } = await pgPool.query<{ status: string; execution_id: string }>(
-        'SELECT status, execution_id FROM flowfabric.ff_recover_jobs()');
-      for (const row of rows) (logger ?? console).info(`flowstage worker: recovered ${row.execution_id}: ${row.status}`);
+      for (const row of await recoverJobs(pgPool)) (logger ?? console).info(`flowstage worker: recovered ${row.execution_id}: ${row.status}`);
     } catch (error) {
       if (!stopped) (logger ?? console).error(`flowstage worker: ff_recover_jobs failed: ${(error as Error).message}`);
     }

@@ -1,6 +1,7 @@
 // flowstage's own Graphile Worker tasks and the wrapper around user tasks. The rules live in
 // SQL: every task here only calls flowfabric functions, one call per transaction.
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
+import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution } from '../generated/index.js';
 
 /** Payloads of flowstage's own tasks, declared once (task names: `<entity>__<action>`). */
 export interface FlowstageTaskPayloads {
@@ -36,7 +37,7 @@ export interface FlowstageHelpers extends JobHelpers {
 
 /**
  * A user task: receives the execution's payload (with the results of its data-passing parents
- * merged in) and returns the execution's result (any JSON value; undefined means null).
+ * merged in) and returns the execution's result (any JSON value; null or undefined store SQL NULL).
  * Throwing fails the attempt; Graphile Worker retries it until the job's attempts are spent,
  * and then the execution completes as failed.
  */
@@ -46,21 +47,18 @@ export type TaskList = Record<string, FlowstageTask>;
 const cascade: Task<'flowstage__cascade'> = async (payload, helpers) => {
   // One hop per call and per transaction (helpers.query autocommits), never a whole subgraph.
   for (;;) {
-    const { rows } = await helpers.query<{ status: string }>(
-      'SELECT status FROM flowfabric.ff_cascade_step(p_execution_id => $1::text)',
-      [payload.execution_id],
-    );
-    if (rows[0]?.status === 'done') return;
+    const [step] = await cascadeStep(helpers, { executionId: payload.execution_id });
+    if (step?.status === 'done') return;
   }
 };
 
 const cancelSiblings: Task<'flowstage__cancel_siblings'> = async (payload, helpers) => {
   for (;;) {
-    const { rows } = await helpers.query<{ status: string }>(
-      'SELECT status FROM flowfabric.ff_cancel_siblings_step(p_flow_id => $1::uuid, p_downstream_execution_id => $2::text)',
-      [payload.flow_id, payload.downstream_execution_id],
-    );
-    if (rows[0]?.status === 'done') return;
+    const [step] = await cancelSiblingsStep(helpers, {
+      flowId: payload.flow_id,
+      downstreamExecutionId: payload.downstream_execution_id,
+    });
+    if (step?.status === 'done') return;
   }
 };
 
@@ -92,11 +90,7 @@ export function wrapUserTask(name: string, task: FlowstageTask): Task {
       return;
     }
     const executionId = rawPayload.execution_id;
-    const { rows } = await helpers.query<{ status: string; payload: unknown; attempt: number }>(
-      'SELECT status, payload, attempt FROM flowfabric.ff_begin_attempt(p_execution_id => $1::text)',
-      [executionId],
-    );
-    const begun = rows[0];
+    const [begun] = await beginAttempt(helpers, { executionId });
     if (begun?.status !== 'started') {
       helpers.logger.debug(`${name}: execution ${executionId} is not runnable (${begun?.status}); nothing to do`);
       return;
@@ -107,7 +101,7 @@ export function wrapUserTask(name: string, task: FlowstageTask): Task {
         ...helpers,
         executionId,
         flowId: rawPayload.flow_id,
-        attempt: begun.attempt,
+        attempt: begun.attempt ?? helpers.job.attempts,
       });
     } catch (error) {
       if (helpers.job.attempts < helpers.job.max_attempts) throw error;  // Graphile Worker retries
@@ -122,10 +116,8 @@ export function wrapUserTask(name: string, task: FlowstageTask): Task {
 }
 
 async function complete(helpers: JobHelpers, executionId: string, outcome: 'success' | 'failed', result: unknown) {
-  await helpers.query(
-    'SELECT status FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => $2::text, p_result => $3::jsonb)',
-    [executionId, outcome, result === undefined ? null : JSON.stringify(result)],
-  );
+  // A task that returns null or undefined stores SQL NULL (data passing hands children JSON null).
+  await completeExecution(helpers, { executionId, outcome, result });
 }
 
 /** flowstage's tasks plus the user's tasks, each wrapped. */
