@@ -7,6 +7,10 @@ import pg from 'pg';
 import { resolveServer, withDatabaseName } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
 import { quietLogFactory, run, type TaskList } from '../src/worker/index.js';
+import {
+  addExecutionToFlow, applyDependencyToChild, createExecution, createFlow, describeFlow, flowToMermaid,
+  listMembers, setEdgeGroupPolicy, stageDependencyEdge, startFlow, type FlowstageError,
+} from '../src/index.js';
 
 const started = performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +29,7 @@ console.log(`[${elapsed()}] PostgreSQL ready, flowstage migrated into ${database
 
 // ---- the DAG ---------------------------------------------------------------------------
 const flowId = randomUUID();
-await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid, p_namespace => $2::text)', [flowId, 'demo']);
+await createFlow(db, { flowId, namespace: 'demo' });
 
 interface Node { task: string; payload?: unknown; priority?: number }
 const plan: Record<string, Node> = {
@@ -45,40 +49,34 @@ const plan: Record<string, Node> = {
 };
 const ids: Record<string, string> = {};
 for (const [name, node] of Object.entries(plan)) {
-  const { rows } = await db.query(
-    `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => $2::jsonb,
-       p_task_identifier => $3::text, p_priority => $4::int)`,
-    [flowId, JSON.stringify({ name, ...(node.payload as object | undefined) }), node.task, node.priority ?? 0]);
-  ids[name] = rows[0].execution_id;
-  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
-    [flowId, ids[name]]);
+  const [execution] = await createExecution(db, {
+    flowId, payload: { name, ...(node.payload as object | undefined) }, taskIdentifier: node.task, priority: node.priority ?? 0,
+  });
+  ids[name] = execution.execution_id!;
+  await addExecutionToFlow(db, { flowId, executionId: ids[name] });
 }
 const nameOf = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
 
 async function policy(down: string, kind: string, onSatisfied: string | null, k: number | null) {
-  await db.query(
-    `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1::uuid, p_downstream_execution_id => $2::text,
-       p_kind => $3::text, p_on_satisfied => $4::text, p_k => $5::int)`, [flowId, ids[down], kind, onSatisfied, k]);
+  await setEdgeGroupPolicy(db, { flowId, downstreamExecutionId: ids[down], kind, onSatisfied, k });
 }
-async function revision(): Promise<number> {
-  const { rows } = await db.query('SELECT graph_revision FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [flowId]);
-  return Number(rows[0].graph_revision);
+async function revision(): Promise<string> {
+  const [flow] = await describeFlow(db, { flowId });
+  return flow.graph_revision!;
 }
 async function stage(up: string, down: string, ref: string | null = null): Promise<string> {
   const edgeId = randomUUID();
-  await db.query(
-    `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1::uuid, p_edge_id => $2::uuid,
-       p_upstream_execution_id => $3::text, p_downstream_execution_id => $4::text,
-       p_expected_graph_revision => $5::bigint, p_data_passing_ref => $6::text)`,
-    [flowId, edgeId, ids[up], ids[down], await revision(), ref]);
+  await stageDependencyEdge(db, {
+    flowId, edgeId, upstreamExecutionId: ids[up], downstreamExecutionId: ids[down],
+    expectedGraphRevision: await revision(), dataPassingRef: ref,
+  });
   return edgeId;
 }
 let applied = 0;
 async function link(up: string, down: string, ref: string | null = null) {
   applied++;
   const edgeId = await stage(up, down, ref);
-  await db.query('SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1::uuid, p_edge_id => $2::uuid)',
-    [flowId, edgeId]);
+  await applyDependencyToChild(db, { flowId, edgeId });
 }
 
 await policy('consensus', 'quorum', 'let_run', 2);
@@ -99,9 +97,9 @@ console.log(`[${elapsed()}] flow ${flowId}: ${Object.keys(ids).length} execution
 try {
   await stage('notify', 'extract');
 } catch (error) {
-  const e = error as { code: string; message: string; detail: string };
-  console.log(`[${elapsed()}] refused as it should be: ${e.code} ${e.message}`);
-  console.log(`           cycle: ${e.detail.replace(/\{fp:\d+\}:([0-9a-f-]{36})/g, (id) => nameOf.get(id) ?? id)}`);
+  const e = error as FlowstageError;
+  console.log(`[${elapsed()}] refused as it should be: ${e.sqlstate} ${e.code}`);
+  console.log(`           cycle: ${e.detail!.replace(/\{fp:\d+\}:([0-9a-f-]{36})/g, (id) => nameOf.get(id) ?? id)}`);
 }
 
 // ---- the tasks -------------------------------------------------------------------------
@@ -136,17 +134,17 @@ const taskList: TaskList = {
 // ---- run it ------------------------------------------------------------------------------
 const worker = await run({ connectionString, taskList, concurrency: 3, pollInterval: 200, logFactory: quietLogFactory,
   noHandleSignals: true });
-const { rows: [start] } = await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_max_attempts => 2)', [flowId]);
+const [start] = await startFlow(db, { flowId, maxAttempts: 2 });
 console.log(`[${elapsed()}] ff_start_flow: ${start.status}, ${start.enqueued_count} executions enqueued (2 attempts each)`);
 
 const total = Object.keys(ids).length;
 let lastLine = '';
 for (;;) {
-  const { rows: members } = await db.query('SELECT public_state, lifecycle_phase FROM flowfabric.ff_list_members(p_flow_id => $1::uuid)', [flowId]);
-  const { rows: [flow] } = await db.query('SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [flowId]);
+  const members = await listMembers(db, { flowId });
+  const [flow] = await describeFlow(db, { flowId });
   const done = members.filter((m) => m.lifecycle_phase === 'terminal').length;
   const byState = new Map<string, number>();
-  for (const m of members) byState.set(m.public_state, (byState.get(m.public_state) ?? 0) + 1);
+  for (const m of members) byState.set(m.public_state!, (byState.get(m.public_state!) ?? 0) + 1);
   const bar = '#'.repeat(done) + '.'.repeat(total - done);
   const line = `[${bar}] ${String(done).padStart(2)}/${total} done | ` +
     [...byState].sort().map(([s, n]) => `${s} ${n}`).join(', ') + ` | flow ${flow.public_flow_state}`;
@@ -181,19 +179,13 @@ for (const f of finals) {
   console.log(`  ${nameOf.get(f.execution_id)!.padEnd(14)} ${f.public_state.padEnd(10)} ${String(f.attempts).padEnd(8)} ${
     result.length > 90 ? `${result.slice(0, 87)}...` : result}`);
 }
-const { rows: [flow] } = await db.query('SELECT * FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [flowId]);
+const [flow] = await describeFlow(db, { flowId });
 console.log(`\nFlow ${flow.public_flow_state} after ${Number(flow.terminal_at_ms) - Number(flow.started_at_ms)} ms of running ` +
   `(a failed, cancelled or expired member fails a flow; skipped ones do not).`);
 
-const { rows: hasMermaid } = await db.query(
-  `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-   WHERE n.nspname = 'flowfabric' AND p.proname = 'ff_flow_to_mermaid'`);
-if (hasMermaid.length > 0) {
-  const { rows: [m] } = await db.query('SELECT flowfabric.ff_flow_to_mermaid(p_flow_id => $1::uuid) AS text', [flowId]);
-  console.log('\nMermaid:\n```mermaid');
-  console.log(m.text.trimEnd());
-  console.log('```');
-}
+console.log('\nMermaid:\n```mermaid');
+console.log(String(await flowToMermaid(db, { flowId })).trimEnd());
+console.log('```');
 
 await db.end();
 await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
