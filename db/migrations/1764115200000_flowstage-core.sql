@@ -84,8 +84,11 @@ CREATE TABLE flowfabric.ff_exec_core (
 );
 -- A bare uuid is looked up by the uuid alone; uuids are unique across partitions.
 CREATE UNIQUE INDEX ff_exec_core_execution_id ON flowfabric.ff_exec_core (execution_id);
--- Membership is the back-pointer flow_id.
-CREATE INDEX ff_exec_core_flow_members ON flowfabric.ff_exec_core (partition_key, flow_id);
+-- Membership is the back-pointer flow_id: (partition_key, flow_id) finds a flow's members, and
+-- execution_id after them orders ff_list_members' pages. Partial, so lookups by
+-- (partition_key, execution_id) can only use the key.
+CREATE INDEX ff_exec_core_members ON flowfabric.ff_exec_core (partition_key, flow_id, execution_id)
+  WHERE flow_id IS NOT NULL;
 COMMENT ON TABLE flowfabric.ff_exec_core IS
   'One row per execution. flow_id is the membership back-pointer (NULL for a solo execution). raw_fields: task_identifier.';
 
@@ -186,12 +189,11 @@ CREATE INDEX ff_exec_core_open_members ON flowfabric.ff_exec_core (partition_key
   WHERE lifecycle_phase <> 'terminal' AND flow_id IS NOT NULL;
 
 -- db/schema/050_read_surface.sql
--- Indexes for the read surface's keyset pagination (ff_list_flows, ff_list_members): each page
--- is one index range scan from the cursor, never a sort of everything after it.
+-- Indexes for the read surface's keyset pagination (ff_list_flows; ff_list_members uses
+-- ff_exec_core_members): each page is one index range scan from the cursor, never a sort of
+-- everything after it.
 CREATE INDEX ff_flow_core_by_flow_id ON flowfabric.ff_flow_core (flow_id);
 CREATE INDEX ff_flow_core_by_namespace ON flowfabric.ff_flow_core ((raw_fields->>'namespace'), flow_id);
-CREATE INDEX ff_exec_core_members_by_id ON flowfabric.ff_exec_core (partition_key, flow_id, execution_id)
-  WHERE flow_id IS NOT NULL;
 
 -- db/functions/_canonical_execution_id.sql
 -- _canonical_execution_id: the {fp:N}:<uuid> form every result reports.
