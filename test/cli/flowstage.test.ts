@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { connectionStringOf } from '../helpers/database.js';
-import { FIXED, buildFixedDag, call, openDb } from '../helpers/read.js';
+import { FIXED, buildFixedDag, call } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 import { withDatabaseName as withName } from '../../src/database.js';
 
 const BIN = fileURLToPath(new URL('../../scripts/flowstage.js', import.meta.url));
@@ -26,8 +27,8 @@ function flowstage(args: string[], env: Record<string, string | undefined>, onSt
   });
 }
 
-async function fixedDatabase(t: Parameters<typeof openDb>[0]) {
-  const db = await openDb(t);
+async function fixedDatabase(t: Parameters<typeof testDatabase>[0]) {
+  const db = await testDatabase(t);
   await buildFixedDag(db);
   return { db, env: { DATABASE_URL: connectionStringOf(db) } };
 }
@@ -99,7 +100,7 @@ test('export --format dot prints ff_flow_to_dot exactly', async (t) => {
 });
 
 test('a refusal prints error: <code>: <detail> and the hint, no stack trace, and exits 1', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = randomUUID();
   const run = await flowstage(['describe', flowId], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 1);
@@ -108,14 +109,14 @@ test('a refusal prints error: <code>: <detail> and the hint, no stack trace, and
 });
 
 test('an invalid_input refusal names the field', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const run = await flowstage(['list', '--limit', '0'], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 1);
   t.is(run.stderr.split('\n')[0], 'error: invalid_input: p_limit: must be 1..1000 (got 0)');
 });
 
 test('export without --format is a usage error and exits 2', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const run = await flowstage(['export', randomUUID()], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 2);
   t.regex(run.stderr, /^error: export needs --format mermaid or --format dot\n/);
@@ -134,7 +135,7 @@ test('without DATABASE_URL it exits 2 and says so', async (t) => {
 });
 
 test('migrate installs flowstage into an empty database', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const name = `flowstage_cli_${randomUUID().replaceAll('-', '')}`;
   await db.query(`CREATE DATABASE ${name}`);
   t.teardown(() => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
@@ -153,7 +154,7 @@ test('migrate installs flowstage into an empty database', async (t) => {
 });
 
 test('worker starts, and stops cleanly on SIGTERM', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   let signalled = false;
   const run = await flowstage(['worker', '--concurrency', '1'], { DATABASE_URL: connectionStringOf(db) }, (stderr, child) => {
     if (!signalled && stderr.includes('flowstage worker running')) {
@@ -167,7 +168,7 @@ test('worker starts, and stops cleanly on SIGTERM', async (t) => {
 });
 
 test('worker --tasks runs a started flow to completion with the user\'s TypeScript tasks', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = randomUUID();
   await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)', [flowId]);
   const [{ execution_id: produce }] = await call<{ execution_id: string }>(db,

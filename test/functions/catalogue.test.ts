@@ -2,12 +2,13 @@
 // and ff_error holding exactly the 14 codes of SPEC section 3.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { database, SQLSTATE } from '../helpers/fixtures.js';
+import { SQLSTATE } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 
 const PINNED = 'search_path=flowfabric, pg_catalog, pg_temp';
 
 async function functions(t: ExecutionContext) {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(`
     SELECT p.oid::regprocedure::text AS signature, p.proname AS name, p.proconfig AS config,
            obj_description(p.oid, 'pg_proc') AS comment, p.prokind AS kind
@@ -39,7 +40,7 @@ test('every function in schema flowfabric is named ff_* (public) or _* (private)
 });
 
 test('every mutating (VOLATILE) public function takes p_now_ms bigint DEFAULT NULL: one clock rule, pinnable', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(`
     SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
     WHERE p.pronamespace = 'flowfabric'::regnamespace AND p.proname LIKE 'ff\\_%' AND p.provolatile = 'v'
@@ -51,20 +52,20 @@ test('every mutating (VOLATILE) public function takes p_now_ms bigint DEFAULT NU
 const spec: Array<[string, string]> = Object.entries(SQLSTATE);
 
 test('ff_error holds exactly the 14 codes of SPEC section 3 with their SQLSTATEs', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT code, sqlstate FROM flowfabric.ff_error ORDER BY sqlstate`);
   t.is(rows.length, 14);
   t.deepEqual(rows.map((r) => [r.code, r.sqlstate]), [...spec].sort((a, b) => a[1].localeCompare(b[1])));
 });
 
 test('only stale_graph_revision is retryable', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT code FROM flowfabric.ff_error WHERE retryable ORDER BY code`);
   t.deepEqual(rows.map((r) => r.code), ['stale_graph_revision']);
 });
 
 test('every catalogued error has a description and a default hint', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT code FROM flowfabric.ff_error
     WHERE coalesce(btrim(description), '') = '' OR coalesce(btrim(hint), '') = ''`);
   t.deepEqual(rows, []);
@@ -72,7 +73,7 @@ test('every catalogued error has a description and a default hint', async (t) =>
 
 for (const [code, sqlstate] of spec) {
   test(`_raise('${code}') raises SQLSTATE ${sqlstate}, MESSAGE ${code}, the DETAIL given and the catalogue's hint`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { rows } = await db.query(`SELECT hint FROM flowfabric.ff_error WHERE code = $1`, [code]);
     const error = await t.throwsAsync(db.query(`SELECT flowfabric._raise($1, 'p_x: detail')`, [code])) as unknown as { code: string; message: string; detail: string; hint: string };
     t.is(error.code, sqlstate);
@@ -83,7 +84,7 @@ for (const [code, sqlstate] of spec) {
 }
 
 test('_raise with an explicit hint uses it instead of the default', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const error = await t.throwsAsync(db.query(`SELECT flowfabric._raise('invalid_input', 'p_x: bad', 'do this')`)) as unknown as { hint: string };
   t.is(error.hint, 'do this');
 });

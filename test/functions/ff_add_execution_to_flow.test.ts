@@ -2,21 +2,22 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  database, NOW, addMember, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createExecution, createFlow, events,
-  executionRow, flowIdOffDefaultLane, flowRow, makeFlowTerminal, otherPartition, uuidOf,
+  NOW, addMember, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createExecution, createFlow,
+  events, executionRow, flowIdOffDefaultLane, flowRow, makeFlowTerminal, otherPartition, uuidOf,
 } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 
 const ADD = `SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2, p_now_ms => $3)`;
 
 // Step 1
 test('1. a missing flow is flow_not_found (checked before the execution)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await assertRefusedWritesNothing(t, db, () => db.query(ADD, [randomUUID(), randomUUID(), null]), 'flow_not_found');
 });
 
 for (const state of ['cancelled', 'completed', 'failed'] as const) {
   test(`1. a ${state} flow is flow_already_terminal, nothing written`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId } = await createFlow(db);
     const executionId = await createExecution(db, { flowId });
     await makeFlowTerminal(db, flowId, state);
@@ -25,7 +26,7 @@ for (const state of ['cancelled', 'completed', 'failed'] as const) {
 }
 
 test('1. a terminal flow is refused before a missing execution is looked at', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   await makeFlowTerminal(db, flowId);
   await assertRefusedWritesNothing(t, db, () => db.query(ADD, [flowId, randomUUID(), null]), 'flow_already_terminal');
@@ -33,7 +34,7 @@ test('1. a terminal flow is refused before a missing execution is looked at', as
 
 // Step 2
 test('2. a missing execution is execution_not_found, DETAIL names it canonically', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const id = randomUUID();
   const error = await assertRefusedWritesNothing(t, db, () => db.query(ADD, [flowId, id, null]), 'execution_not_found');
@@ -41,7 +42,7 @@ test('2. a missing execution is execution_not_found, DETAIL names it canonically
 });
 
 test('2. a {fp:N} prefix naming another partition than the flow is invalid_input partition_mismatch', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const executionId = await createExecution(db, { flowId });
   const wrong = `{fp:${otherPartition(partition)}}:${uuidOf(executionId)}`;
@@ -51,7 +52,7 @@ test('2. a {fp:N} prefix naming another partition than the flow is invalid_input
 });
 
 test('2. a solo execution stored on another partition (bare uuid) is invalid_input partition_mismatch with a hint', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { flowId: await flowIdOffDefaultLane(db) });
   const solo = await createExecution(db);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(ADD, [flowId, uuidOf(solo), null]), 'invalid_input');
@@ -61,7 +62,7 @@ test('2. a solo execution stored on another partition (bare uuid) is invalid_inp
 
 // Step 3
 test('3. an execution already in this flow: already_member with the current counts, nothing changes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const a = await createExecution(db, { flowId });
   const b = await createExecution(db, { flowId });
@@ -72,7 +73,7 @@ test('3. an execution already in this flow: already_member with the current coun
 });
 
 test('3. a repeated add by bare uuid: already_member, canonical id in the result', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const a = await createExecution(db, { flowId });
   await addMember(db, flowId, a);
@@ -83,7 +84,7 @@ test('3. a repeated add by bare uuid: already_member, canonical id in the result
 
 // Step 4
 test('4. an execution in another flow is already_member_of_different_flow, DETAIL names that flow', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   // Two flows on one partition, so the execution's partition fits both.
   const first = await createFlow(db);
   let secondId: string;
@@ -99,7 +100,7 @@ test('4. an execution in another flow is already_member_of_different_flow, DETAI
 
 // Step 5
 test('5. added: flow_id stamped, revision and node_count + 1, last_mutation_at_ms = now', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
   const executionId = await createExecution(db, { flowId });
   const { rows } = await db.query(ADD, [flowId, executionId, NOW + 10]);
@@ -111,7 +112,7 @@ test('5. added: flow_id stamped, revision and node_count + 1, last_mutation_at_m
 });
 
 test('5. added by bare uuid: the result carries the canonical id', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const executionId = await createExecution(db, { flowId });
   const { rows } = await db.query(ADD, [flowId, uuidOf(executionId), null]);
@@ -119,7 +120,7 @@ test('5. added by bare uuid: the result carries the canonical id', async (t) => 
 });
 
 test('5. a solo execution that happens to live on the flow partition can be added', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows: lane } = await db.query(`SELECT flowfabric._solo_partition('default') AS p`);
   let flowId: string;
   do flowId = randomUUID(); while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [flowId])).rows[0].p !== lane[0].p);
@@ -130,7 +131,7 @@ test('5. a solo execution that happens to live on the flow partition can be adde
 });
 
 test('5. adding logs one add_execution_to_flow event with the new revision', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const executionId = await createExecution(db, { flowId });
   await db.query(ADD, [flowId, executionId, NOW]);
@@ -141,7 +142,7 @@ test('5. adding logs one add_execution_to_flow event with the new revision', asy
 });
 
 test('20 concurrent adds of distinct executions: node_count and revision both rise by exactly 20', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId } = await createFlow(db);
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) ids.push(await createExecution(db, { flowId }));
@@ -161,7 +162,7 @@ test('20 concurrent adds of distinct executions: node_count and revision both ri
 });
 
 test('20 concurrent adds of one execution: one added, 19 already_member, counts rise by one', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId } = await createFlow(db);
   const executionId = await createExecution(db, { flowId });
   const connections = await clients(db, 20);
@@ -179,7 +180,7 @@ test('20 concurrent adds of one execution: one added, 19 already_member, counts 
 });
 
 test('concurrent adds of one execution to two flows: exactly one wins, the other is already_member_of_different_flow', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const first = await createFlow(db);
   let secondId: string;
   do secondId = randomUUID(); while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [secondId])).rows[0].p !== first.partition);
@@ -212,7 +213,7 @@ test('concurrent adds of one execution to two flows: exactly one wins, the other
 const malformed = ['nope', `{fp:999}:${randomUUID()}`, `{fp:1}${randomUUID()}`, randomUUID().replaceAll('-', ''), ''];
 for (const bad of malformed) {
   test(`p_execution_id ${JSON.stringify(bad)} is invalid_input naming p_execution_id`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId } = await createFlow(db);
     const error = await assertRefusedWritesNothing(t, db, () => db.query(ADD, [flowId, bad, null]), 'invalid_input');
     t.true(error.detail?.startsWith('p_execution_id:'), error.detail);
@@ -225,7 +226,7 @@ const nulls: Array<[string, (flowId: string, executionId: string) => unknown[]]>
 ];
 for (const [field, params] of nulls) {
   test(`a NULL ${field} is invalid_input naming ${field}`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId } = await createFlow(db);
     const executionId = await createExecution(db, { flowId });
     const error = await assertRefusedWritesNothing(t, db, () => db.query(ADD, params(flowId, executionId)), 'invalid_input');
@@ -234,7 +235,7 @@ for (const [field, params] of nulls) {
 }
 
 test('a negative p_now_ms is invalid_input naming p_now_ms', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const executionId = await createExecution(db, { flowId });
   const error = await assertRefusedWritesNothing(t, db, () => db.query(ADD, [flowId, executionId, -1]), 'invalid_input');
@@ -242,6 +243,6 @@ test('a negative p_now_ms is invalid_input naming p_now_ms', async (t) => {
 });
 
 test('invalid input is refused before the flow is looked up', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await assertRefusedWritesNothing(t, db, () => db.query(ADD, [randomUUID(), 'nope', null]), 'invalid_input');
 });

@@ -2,9 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  database, NOW, apply, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete,
-  createFlow, createMembers, edgeRow, events, executionRow, flowRow, groupRow, makeFlowTerminal, stage, uuidOf,
+  NOW, apply, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, createFlow, createMembers,
+  edgeRow, events, executionRow, flowRow, groupRow, makeFlowTerminal, stage, uuidOf,
 } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 import type { Db } from '../helpers/fixtures.js';
 
 const APPLY = `SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1, p_edge_id => $2, p_now_ms => $3)`;
@@ -24,19 +25,19 @@ async function resolve(db: Db, flowId: string, edgeId: string, outcome: string) 
 
 // Step 1
 test('1. a missing flow is flow_not_found', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [randomUUID(), randomUUID(), null]), 'flow_not_found');
 });
 
 test('1. an edge not staged in the flow is edge_not_found', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, randomUUID(), null]), 'edge_not_found');
   t.true(error.detail?.includes(flowId), error.detail);
 });
 
 test('1. an edge staged in another flow is edge_not_found in this one', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { edgeId } = await staged(db);
   const { flowId: other } = await createFlow(db);
   await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [other, edgeId, null]), 'edge_not_found');
@@ -44,7 +45,7 @@ test('1. an edge staged in another flow is edge_not_found in this one', async (t
 
 for (const state of ['cancelled', 'completed', 'failed'] as const) {
   test(`1. a ${state} flow is flow_already_terminal (applying would change it), nothing written`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId, edgeId } = await staged(db);
     await makeFlowTerminal(db, flowId, state);
     await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]), 'flow_already_terminal');
@@ -53,7 +54,7 @@ for (const state of ['cancelled', 'completed', 'failed'] as const) {
 
 // Step 2
 test('2. a missing child is execution_not_found (fixture: the child row deleted by hand)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   await db.query(`DELETE FROM flowfabric.ff_exec_core WHERE execution_id = $1`, [uuidOf(child)]);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]), 'execution_not_found');
@@ -61,7 +62,7 @@ test('2. a missing child is execution_not_found (fixture: the child row deleted 
 });
 
 test('2. a child whose flow_id names another flow is execution_already_in_flow (fixture: flow_id edited by hand)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   const other = randomUUID();
   await db.query(`UPDATE flowfabric.ff_exec_core SET flow_id = $2 WHERE execution_id = $1`, [uuidOf(child), other]);
@@ -70,7 +71,7 @@ test('2. a child whose flow_id names another flow is execution_already_in_flow (
 });
 
 test('2. a child whose flow_id was cleared by hand is execution_not_in_flow', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   await db.query(`UPDATE flowfabric.ff_exec_core SET flow_id = NULL WHERE execution_id = $1`, [uuidOf(child)]);
   await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]), 'execution_not_in_flow');
@@ -78,7 +79,7 @@ test('2. a child whose flow_id was cleared by hand is execution_not_in_flow', as
 
 // Step 3
 test('3. an edge already applied: already_applied with the current unsatisfied count, nothing changes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child, c] } = await staged(db, 3);
   await apply(db, flowId, edgeId);
   const { edge_id: second } = await stage(db, flowId, c, child);
@@ -88,7 +89,7 @@ test('3. an edge already applied: already_applied with the current unsatisfied c
 });
 
 test('3. an edge already applied and resolved: already_applied, nothing changes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId } = await staged(db);
   await apply(db, flowId, edgeId);
   await resolve(db, flowId, edgeId, 'success');
@@ -98,7 +99,7 @@ test('3. an edge already applied and resolved: already_applied, nothing changes'
 
 // Step 4
 test('4. applied: edge_state applied, applied_at_ms = now, the rest of the edge unchanged', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   const before = await edgeRow(db, flowId, edgeId);
   const { rows } = await db.query(APPLY, [flowId, edgeId, NOW]);
@@ -110,7 +111,7 @@ test('4. applied: edge_state applied, applied_at_ms = now, the rest of the edge 
 });
 
 test('4. the first apply creates the child\'s group: all_of, running_count 1, other counters 0, pending', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, partition, members: [, child] } = await staged(db);
   await apply(db, flowId, edgeId);
   t.like(await groupRow(db, flowId, child), {
@@ -120,7 +121,7 @@ test('4. the first apply creates the child\'s group: all_of, running_count 1, ot
 });
 
 test('4. each further edge into the child raises running_count; unsatisfied_count reports it', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members } = await staged(db, 4);
   const child = members[3];
   const counts: number[] = [];
@@ -133,7 +134,7 @@ test('4. each further edge into the child raises running_count; unsatisfied_coun
 });
 
 test('4. a group whose policy was set first keeps that policy when the first edge is applied', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   await db.query(`SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2,
     p_kind => 'quorum', p_on_satisfied => 'let_run', p_k => 1)`, [flowId, child]);
@@ -145,7 +146,7 @@ test('4. a group whose policy was set first keeps that policy when the first edg
 });
 
 test('4. applying does not change graph_revision; it logs one apply_dependency_to_child event', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   const revision = (await flowRow(db, flowId)).graph_revision;
   const count = (await events(db, flowId)).length;
@@ -159,7 +160,7 @@ test('4. applying does not change graph_revision; it logs one apply_dependency_t
 
 // Step 5
 test('5. a runnable child is blocked: blocked_by_dependencies, waiting_for_children, waiting_children', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [a, child] } = await staged(db);
   await apply(db, flowId, edgeId);
   t.like(await executionRow(db, child), {
@@ -170,7 +171,7 @@ test('5. a runnable child is blocked: blocked_by_dependencies, waiting_for_child
 });
 
 test('5. a terminal child is not blocked', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   await complete(db, child, 'success');
   const before = await executionRow(db, child);
@@ -179,7 +180,7 @@ test('5. a terminal child is not blocked', async (t) => {
 });
 
 test('5. a child whose group already decided (satisfied) refuses new edges: invalid_input group_already_decided, nothing written', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child, c] } = await staged(db, 3);
   await apply(db, flowId, edgeId);
   await resolve(db, flowId, edgeId, 'success');
@@ -190,7 +191,7 @@ test('5. a child whose group already decided (satisfied) refuses new edges: inva
 });
 
 test('5. a child whose group already decided (impossible) refuses new edges too', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child, c] } = await staged(db, 3);
   await apply(db, flowId, edgeId);
   await resolve(db, flowId, edgeId, 'failed');
@@ -202,7 +203,7 @@ test('5. a child whose group already decided (impossible) refuses new edges too'
 
 // Step 6
 test('6. an upstream already succeeded: the edge resolves at apply, the child becomes eligible again', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [a, child] } = await staged(db);
   await complete(db, a, 'success');
   const { rows } = await db.query(APPLY, [flowId, edgeId, NOW]);
@@ -215,7 +216,7 @@ test('6. an upstream already succeeded: the edge resolves at apply, the child be
 });
 
 test('6. an upstream already failed: the edge resolves impossible at apply, the child is skipped', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [a, child] } = await staged(db);
   await complete(db, a, 'failed');
   const { rows } = await db.query(APPLY, [flowId, edgeId, NOW]);
@@ -226,7 +227,7 @@ test('6. an upstream already failed: the edge resolves impossible at apply, the 
 });
 
 test('6. a late edge with a skipped upstream counts as a skip', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [a, child] } = await staged(db);
   await complete(db, a, 'skipped');
   await apply(db, flowId, edgeId);
@@ -234,7 +235,7 @@ test('6. a late edge with a skipped upstream counts as a skip', async (t) => {
 });
 
 test('6. an upstream still running: the edge stays applied and the child waits', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, edgeId, members: [, child] } = await staged(db);
   await apply(db, flowId, edgeId);
   t.is((await edgeRow(db, flowId, edgeId)).policy.edge_state, 'applied');
@@ -249,7 +250,7 @@ const badArgs: Array<[string, (flowId: string, edgeId: string) => unknown[], str
 ];
 for (const [what, params, field] of badArgs) {
   test(`${what} is invalid_input naming ${field}`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId, edgeId } = await staged(db);
     const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, params(flowId, edgeId)), 'invalid_input');
     t.true(error.detail?.startsWith(`${field}:`), error.detail);
@@ -258,7 +259,7 @@ for (const [what, params, field] of badArgs) {
 
 // Concurrency
 test('20 concurrent applies of one edge: one applied, 19 already_applied, running_count 1', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId, edgeId, members: [, child] } = await staged(db);
   const connections = await clients(db, 20);
   let results;
@@ -275,7 +276,7 @@ test('20 concurrent applies of one edge: one applied, 19 already_applied, runnin
 });
 
 test('20 concurrent applies of 20 edges into one child: running_count 20, no deadlock', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const flow = await createFlow(db);
   const members = await createMembers(db, flow.flowId, 21);
   const child = members[20];
@@ -294,7 +295,7 @@ test('20 concurrent applies of 20 edges into one child: running_count 20, no dea
 });
 
 test('applies racing the completion of their upstreams: only our refusals, and the group counts each applied edge once', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const flow = await createFlow(db);
   const members = await createMembers(db, flow.flowId, 11);
   const child = members[10];
@@ -325,7 +326,7 @@ test('applies racing the completion of their upstreams: only our refusals, and t
 });
 
 test('a second late edge into an all_of child is refused: the first one already satisfied the group (SPEC 4.4 steps 5-6)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b, child] = await createMembers(db, flow.flowId, 3);
   const first = (await stage(db, flow.flowId, a, child)).edge_id;

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  NOW, addMember, applyEdge, assertRefused, call, completeAndResolve, createFlow, dependOn, eventCount, revisionOf, setPolicy, stageEdge, uuidOf, openDb } from '../helpers/read.js';
+  NOW, addMember, applyEdge, assertRefused, call, completeAndResolve, createFlow, dependOn, eventCount, revisionOf,
+  setPolicy, stageEdge, uuidOf,
+} from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
-type Db = Awaited<ReturnType<typeof openDb>>;
+type Db = Awaited<ReturnType<typeof testDatabase>>;
 
 const cancelSql = 'SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => $2, p_cancellation_policy => $3, p_now_ms => $4)';
 
@@ -17,7 +20,7 @@ async function states(db: Db, flowId: string) {
 }
 
 test('cancel_all makes every non-terminal member terminal with outcome cancelled and returns the member list', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const [a, b, c] = [await addMember(db, flowId), await addMember(db, flowId), await addMember(db, flowId)];
   await completeAndResolve(db, flowId, a, 'success');
@@ -32,7 +35,7 @@ test('cancel_all makes every non-terminal member terminal with outcome cancelled
 });
 
 test('cancel_all is the default policy', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await addMember(db, flowId);
   const [row] = await call(db, 'SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => $2)', [flowId, 'x']);
@@ -40,7 +43,7 @@ test('cancel_all is the default policy', async (t) => {
 });
 
 test('sets the flow cancelled with the cancel fields and keeps graph_revision', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await addMember(db, flowId);
   const revision = await revisionOf(db, flowId);
@@ -52,7 +55,7 @@ test('sets the flow cancelled with the cancel fields and keeps graph_revision', 
 });
 
 test('cancel_flow_only leaves the members as they are', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   const rows = await call(db, cancelSql, [flowId, 'x', 'cancel_flow_only', NOW]);
@@ -61,7 +64,7 @@ test('cancel_flow_only leaves the members as they are', async (t) => {
 });
 
 test('cancelled members do not cascade: their applied edges stay unresolved', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const up = await addMember(db, flowId);
   const down = await addMember(db, flowId);
@@ -77,14 +80,14 @@ test('cancelled members do not cascade: their applied edges stay unresolved', as
 });
 
 test('a second cancel refuses with flow_already_terminal', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await call(db, cancelSql, [flowId, 'x', 'cancel_all', NOW]);
   await assertRefused(t, db.query(cancelSql, [flowId, 'again', 'cancel_all', NOW]), 'FF002', 'flow_already_terminal');
 });
 
 test('after a cancel every graph-changing call refuses with flow_already_terminal', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId);
@@ -103,7 +106,7 @@ test('after a cancel every graph-changing call refuses with flow_already_termina
 });
 
 test('logs cancel_flow with the reason, the policy and the cancelled members', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   const revision = await revisionOf(db, flowId);
@@ -113,13 +116,13 @@ test('logs cancel_flow with the reason, the policy and the cancelled members', a
 });
 
 test('returns no rows for a flow without members', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   t.deepEqual(await call(db, cancelSql, [flowId, 'x', 'cancel_all', NOW]), []);
 });
 
 test('refuses an unknown cancellation policy with invalid_input, writing nothing', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await addMember(db, flowId);
   const events = await eventCount(db, flowId);
@@ -129,7 +132,7 @@ test('refuses an unknown cancellation policy with invalid_input, writing nothing
 });
 
 test('refuses a NULL reason with invalid_input naming p_reason', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(cancelSql, [flowId, null, 'cancel_all', NOW]), 'FF012', 'invalid_input', 'p_reason');
   const [flow] = await call(db, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
@@ -137,12 +140,12 @@ test('refuses a NULL reason with invalid_input naming p_reason', async (t) => {
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(cancelSql, [randomUUID(), 'x', 'cancel_all', NOW]), 'FF001', 'flow_not_found');
 });
 
 test('of concurrent cancels exactly one succeeds, the rest refuse with flow_already_terminal', async (t) => {
-  const db = await openDb(t, { max: 8 });
+  const db = await testDatabase(t, { max: 8 });
   const flowId = await createFlow(db);
   await addMember(db, flowId);
   await addMember(db, flowId);
@@ -153,7 +156,7 @@ test('of concurrent cancels exactly one succeeds, the rest refuse with flow_alre
 });
 
 test('a cancel racing member completions leaves every member terminal exactly once', async (t) => {
-  const db = await openDb(t, { max: 12 });
+  const db = await testDatabase(t, { max: 12 });
   const flowId = await createFlow(db);
   const members: string[] = [];
   for (let i = 0; i < 8; i++) members.push(await addMember(db, flowId));

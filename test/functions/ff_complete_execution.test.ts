@@ -2,9 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  database, NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, createExecution, createFlow,
+  NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, createExecution, createFlow,
   createMember, events, executionRow, otherPartition, uuidOf,
 } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 
 const COMPLETE = `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2, p_result => $3, p_now_ms => $4)`;
 
@@ -13,7 +14,7 @@ const outcomes: Array<[string, string]> = [
 ];
 for (const [outcome, publicState] of outcomes) {
   test(`outcome ${outcome}: terminal, not_applicable, terminal_outcome ${outcome}, public_state ${publicState}, time and result stored`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId } = await createFlow(db);
     const id = await createMember(db, flowId);
     const { rows } = await db.query(COMPLETE, [id, outcome, JSON.stringify({ answer: 42 }), NOW]);
@@ -28,7 +29,7 @@ for (const [outcome, publicState] of outcomes) {
 }
 
 test('a solo execution can be completed, by bare uuid; the result reports the canonical id', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const id = await createExecution(db);
   const { rows } = await db.query(COMPLETE, [uuidOf(id), 'success', null, null]);
   t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome: 'success' }]);
@@ -36,7 +37,7 @@ test('a solo execution can be completed, by bare uuid; the result reports the ca
 });
 
 test('completing a flow member logs one complete_execution event at the unchanged revision', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const id = await createMember(db, flowId);
   await createMember(db, flowId);  // keeps the flow open, so only the completion is logged
@@ -48,14 +49,14 @@ test('completing a flow member logs one complete_execution event at the unchange
 });
 
 test('completing a solo execution logs no flow event', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const id = await createExecution(db);
   await db.query(COMPLETE, [id, 'success', null, null]);
   t.deepEqual(await events(db), []);
 });
 
 test('a second call: already_terminal with the stored outcome, nothing changes (even with another outcome and result)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const id = await createMember(db, flowId);
   await complete(db, id, 'failed', { result: { first: true } });
@@ -65,7 +66,7 @@ test('a second call: already_terminal with the stored outcome, nothing changes (
 });
 
 test('a repeated call with the same outcome: already_terminal, nothing changes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const id = await createExecution(db);
   await complete(db, id, 'success');
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(COMPLETE, [id, 'success', null, null]));
@@ -73,7 +74,7 @@ test('a repeated call with the same outcome: already_terminal, nothing changes',
 });
 
 test('20 concurrent completions with different outcomes: one completed, 19 already_terminal reporting the winner', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId } = await createFlow(db);
   const id = await createMember(db, flowId);
   await createMember(db, flowId);
@@ -95,12 +96,12 @@ test('20 concurrent completions with different outcomes: one completed, 19 alrea
 });
 
 test('a missing execution is execution_not_found', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [randomUUID(), 'success', null, null]), 'execution_not_found');
 });
 
 test('a {fp:N} prefix naming another partition than the execution\'s is invalid_input partition_mismatch', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const id = await createExecution(db);
   const partition = Number(/^\{fp:(\d+)\}/.exec(id)![1]);
   const error = await assertRefusedWritesNothing(t, db,
@@ -111,7 +112,7 @@ test('a {fp:N} prefix naming another partition than the execution\'s is invalid_
 const malformed = [null, 'nope', `{fp:999}:${randomUUID()}`, `{fp:1}${randomUUID()}`, randomUUID().replaceAll('-', ''), ''];
 for (const bad of malformed) {
   test(`p_execution_id ${JSON.stringify(bad)} is invalid_input naming p_execution_id`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const error = await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [bad, 'success', null, null]), 'invalid_input');
     t.true(error.detail?.startsWith('p_execution_id:'), error.detail);
   });
@@ -119,7 +120,7 @@ for (const bad of malformed) {
 
 for (const bad of [null, 'succeeded', 'SUCCESS', 'none', '']) {
   test(`p_outcome ${JSON.stringify(bad)} is invalid_input naming p_outcome`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const id = await createExecution(db);
     const error = await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [id, bad, null, null]), 'invalid_input');
     t.true(error.detail?.startsWith('p_outcome:'), error.detail);
@@ -127,7 +128,7 @@ for (const bad of [null, 'succeeded', 'SUCCESS', 'none', '']) {
 }
 
 test('a negative p_now_ms is invalid_input naming p_now_ms', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const id = await createExecution(db);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [id, 'success', null, -1]), 'invalid_input');
   t.true(error.detail?.startsWith('p_now_ms:'), error.detail);

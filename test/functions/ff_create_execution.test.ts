@@ -2,9 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  database, NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createFlow, events, executionRow,
+  NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createFlow, events, executionRow,
   flowIdOffDefaultLane, flowRow, otherPartition, uuidOf,
 } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 
 const CREATE = `SELECT * FROM flowfabric.ff_create_execution(p_execution_id => $1, p_flow_id => $2, p_lane_id => $3,
   p_payload => $4, p_priority => $5, p_task_identifier => $6, p_now_ms => $7)`;
@@ -14,7 +15,7 @@ const args = (o: { id?: string | null; flow?: string | null; lane?: string | nul
 ];
 
 test('with p_flow_id: created on the flow partition, canonical id, not yet a member', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const id = randomUUID();
   const { rows } = await db.query(CREATE, args({ id, flow: flowId }));
@@ -26,7 +27,7 @@ test('with p_flow_id: created on the flow partition, canonical id, not yet a mem
 });
 
 test('starts runnable, unowned, eligible_now, waiting, pending_first_attempt, terminal_outcome none', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(CREATE, args({ lane: 'lane-1', payload: { a: 1 }, priority: 5, task: 'send_mail', now: NOW }));
   const row = await executionRow(db, rows[0].execution_id);
   t.like(row, {
@@ -39,7 +40,7 @@ test('starts runnable, unowned, eligible_now, waiting, pending_first_attempt, te
 });
 
 test('without p_flow_id: the solo partition of the lane', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(CREATE, args({ lane: 'emails' }));
   const { rows: p } = await db.query(`SELECT (flowfabric._crc16_xmodem(convert_to('emails', 'UTF8')) % 256)::int AS p`);
   t.regex(rows[0].execution_id, new RegExp(`^\\{fp:${p[0].p}\\}:[0-9a-f-]{36}$`));
@@ -47,7 +48,7 @@ test('without p_flow_id: the solo partition of the lane', async (t) => {
 });
 
 test('a NULL id mints a new uuid each call', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const a = (await db.query(CREATE, args())).rows[0];
   const b = (await db.query(CREATE, args())).rows[0];
   t.is(a.status, 'created');
@@ -56,7 +57,7 @@ test('a NULL id mints a new uuid each call', async (t) => {
 });
 
 test('the id may be given in canonical form when the partition is right', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const id = `{fp:${partition}}:${randomUUID()}`;
   const { rows } = await db.query(CREATE, args({ id, flow: flowId }));
@@ -64,7 +65,7 @@ test('the id may be given in canonical form when the partition is right', async 
 });
 
 test('creating an execution writes no flow event (it is not a member yet)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const before = (await events(db)).length;
   await db.query(CREATE, args({ flow: flowId }));
@@ -72,7 +73,7 @@ test('creating an execution writes no flow event (it is not a member yet)', asyn
 });
 
 test('a repeated create of the same id: already_exists, nothing changes (even with other fields)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const id = randomUUID();
   await db.query(CREATE, args({ id, flow: flowId, payload: { v: 1 } }));
@@ -82,19 +83,19 @@ test('a repeated create of the same id: already_exists, nothing changes (even wi
 });
 
 test('a repeated create with the canonical id: already_exists', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const first = (await db.query(CREATE, args({ lane: 'x' }))).rows[0];
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(CREATE, args({ id: first.execution_id, lane: 'x' })));
   t.deepEqual(rows[0], { status: 'already_exists', execution_id: first.execution_id });
 });
 
 test('p_flow_id of a missing flow: flow_not_found, nothing written', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await assertRefusedWritesNothing(t, db, () => db.query(CREATE, args({ flow: randomUUID() })), 'flow_not_found');
 });
 
 test('a {fp:N} prefix naming another partition than the flow: invalid_input partition_mismatch', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const error = await assertRefusedWritesNothing(t, db,
     () => db.query(CREATE, args({ id: `{fp:${otherPartition(partition)}}:${randomUUID()}`, flow: flowId })), 'invalid_input');
@@ -103,7 +104,7 @@ test('a {fp:N} prefix naming another partition than the flow: invalid_input part
 });
 
 test('re-creating a solo execution for a flow on another partition: invalid_input partition_mismatch', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { flowId: await flowIdOffDefaultLane(db) });
   const solo = (await db.query(CREATE, args())).rows[0].execution_id;
   const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, args({ id: uuidOf(solo), flow: flowId })), 'invalid_input');
@@ -113,7 +114,7 @@ test('re-creating a solo execution for a flow on another partition: invalid_inpu
 const malformed = ['nope', `{fp:999}:${randomUUID()}`, `{fp:1}${randomUUID()}`, randomUUID().replaceAll('-', ''), '', `{fp:-1}:${randomUUID()}`, `${randomUUID()} `];
 for (const bad of malformed) {
   test(`p_execution_id ${JSON.stringify(bad)} is invalid_input naming p_execution_id`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, args({ id: bad })), 'invalid_input');
     t.true(error.detail?.startsWith('p_execution_id:'), error.detail);
   });
@@ -128,14 +129,14 @@ const badFields: Array<[string, Parameters<typeof args>[0], string]> = [
 ];
 for (const [what, input, field] of badFields) {
   test(`${what} is invalid_input naming ${field}`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, args(input)), 'invalid_input');
     t.true(error.detail?.startsWith(`${field}:`), error.detail);
   });
 }
 
 test('concurrent creates of one id: one created, the others already_exists with the same canonical id', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId } = await createFlow(db);
   const id = randomUUID();
   const results = await Promise.all(Array.from({ length: 20 }, () => db.query(CREATE, args({ id, flow: flowId }))));
@@ -146,7 +147,7 @@ test('concurrent creates of one id: one created, the others already_exists with 
 });
 
 test('concurrent creates of one id on two partitions: one partition wins, every other call is refused partition_mismatch', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId } = await createFlow(db, { flowId: await flowIdOffDefaultLane(db) });
   for (let round = 0; round < 5; round++) {
     const id = randomUUID();

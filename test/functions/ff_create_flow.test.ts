@@ -2,20 +2,21 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  database, NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createFlow, events, flowRow,
+  NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createFlow, events, flowRow,
 } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 
 const CREATE = `SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_flow_kind => $2, p_namespace => $3, p_now_ms => $4)`;
 
 test('creates the flow: status created, graph_revision 0, partition ff_flow_partition(flow_id)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flowId = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
   const { rows } = await db.query(CREATE, [flowId, 'dag', 'default', NOW]);
   t.deepEqual(rows, [{ status: 'created', flow_id: flowId, partition_key: 238, graph_revision: '0' }]);
 });
 
 test('the new flow row is open, at revision 0, with kind, namespace, zero counts and the pinned time', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flowId = randomUUID();
   await db.query(CREATE, [flowId, 'pipeline', 'team-a', NOW]);
   const row = await flowRow(db, flowId);
@@ -29,7 +30,7 @@ test('the new flow row is open, at revision 0, with kind, namespace, zero counts
 });
 
 test('defaults: kind dag, namespace default, time from the server clock', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flowId = randomUUID();
   const before = Date.now();
   await db.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)`, [flowId]);
@@ -41,7 +42,7 @@ test('defaults: kind dag, namespace default, time from the server clock', async 
 });
 
 test('creating logs one create_flow event at revision 0', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW, namespace: 'ns1', kind: 'dag' });
   const log = await events(db, flowId);
   t.is(log.length, 1);
@@ -52,7 +53,7 @@ test('creating logs one create_flow event at revision 0', async (t) => {
 });
 
 test('an existing flow: already_satisfied with its current revision, nothing changes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db, { nowMs: NOW });
   await db.query(`UPDATE flowfabric.ff_flow_core SET graph_revision = 7 WHERE flow_id = $1`, [flowId]);  // as if 7 changes happened
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(CREATE, [flowId, 'dag', 'default', NOW + 5]));
@@ -60,7 +61,7 @@ test('an existing flow: already_satisfied with its current revision, nothing cha
 });
 
 test('a replay with another kind and namespace keeps the stored ones', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { kind: 'dag', namespace: 'first' });
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(CREATE, [flowId, 'other', 'second', null]));
   t.is(rows[0].status, 'already_satisfied');
@@ -70,7 +71,7 @@ test('a replay with another kind and namespace keeps the stored ones', async (t)
 });
 
 test('a replay on a terminal flow is already_satisfied too (creating changes nothing)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   await db.query(`UPDATE flowfabric.ff_flow_core SET public_flow_state = 'cancelled' WHERE flow_id = $1`, [flowId]);
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(CREATE, [flowId, 'dag', 'default', null]));
@@ -78,7 +79,7 @@ test('a replay on a terminal flow is already_satisfied too (creating changes not
 });
 
 test('20 concurrent creates of one id: exactly one created, the rest already_satisfied, one event', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const flowId = randomUUID();
   const connections = await clients(db, 20);
   try {
@@ -105,7 +106,7 @@ const badInputs: Array<[string, unknown[]]> = [
 ];
 for (const [what, args] of badInputs) {
   test(`${what} is invalid_input and creates nothing`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const flowId = randomUUID();
     const params = args.map((a) => (a === '$flow' ? flowId : a));
     const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, params), 'invalid_input');
@@ -115,7 +116,7 @@ for (const [what, args] of badInputs) {
 }
 
 test('a namespace of exactly 53 bytes is accepted', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { rows } = await db.query(CREATE, [randomUUID(), 'dag', 'n'.repeat(53), null]);
   t.is(rows[0].status, 'created');
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { NOW, addMember, applyEdge, assertRefused, call, createFlow, revisionOf, setPolicy, stageEdge, openDb } from '../helpers/read.js';
+import { NOW, addMember, applyEdge, assertRefused, call, createFlow, revisionOf, setPolicy, stageEdge } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
 const at = 'SELECT * FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => $2)';
 
@@ -20,7 +21,7 @@ test('rebuilds every revision of a randomly built flow exactly (single and batch
   const seed = Number(process.env.FLOWSTAGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.log(`seed ${seed} (FLOWSTAGE_SEED=${seed} replays it)`);
   const random = prng(seed);
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
 
   const members: string[] = [];
@@ -90,7 +91,7 @@ test('rebuilds every revision of a randomly built flow exactly (single and batch
 });
 
 test('revision 0 is the empty flow', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await addMember(db, flowId);
   const [row] = await call(db, at, [flowId, 0]);
@@ -98,25 +99,25 @@ test('revision 0 is the empty flow', async (t) => {
 });
 
 test('refuses a revision beyond the current one with invalid_input naming p_graph_revision', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await addMember(db, flowId);
   await assertRefused(t, db.query(at, [flowId, 2]), 'FF012', 'invalid_input', 'p_graph_revision');
 });
 
 test('refuses a negative revision with invalid_input naming p_graph_revision', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(at, [flowId, -1]), 'FF012', 'invalid_input', 'p_graph_revision');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(at, [randomUUID(), 0]), 'FF001', 'flow_not_found');
 });
 
 test('the log keeps the graph of a cancelled flow', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_now_ms => $2)", [flowId, NOW]);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { NOW, addMember, assertRefused, call, completeAndResolve, createFlow, dependOn, setPolicy, stageEdge, openDb } from '../helpers/read.js';
+import { NOW, addMember, assertRefused, call, completeAndResolve, createFlow, dependOn, setPolicy, stageEdge } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
-type Db = Awaited<ReturnType<typeof openDb>>;
+type Db = Awaited<ReturnType<typeof testDatabase>>;
 
 const explain = 'SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)';
 
@@ -23,7 +24,7 @@ async function fanIn(db: Db, policy?: [string, string | null, number | null]) {
 }
 
 test('a blocked all_of child names its unresolved edges', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, child, edges } = await fanIn(db);
   await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
@@ -32,7 +33,7 @@ test('a blocked all_of child names its unresolved edges', async (t) => {
 });
 
 test('lists the inbound edges with their states and upstream outcomes', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, child, edges } = await fanIn(db);
   await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
@@ -44,7 +45,7 @@ test('lists the inbound edges with their states and upstream outcomes', async (t
 });
 
 test('a blocked quorum child says how many successes it has and needs', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, child, edges } = await fanIn(db, ['quorum', 'let_run', 2]);
   await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
@@ -52,7 +53,7 @@ test('a blocked quorum child says how many successes it has and needs', async (t
 });
 
 test('a blocked any_of child says it waits for one success', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, child, edges } = await fanIn(db, ['any_of', 'let_run', null]);
   await completeAndResolve(db, flowId, edges[0].up, 'failed', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
@@ -60,7 +61,7 @@ test('a blocked any_of child says it waits for one success', async (t) => {
 });
 
 test('a satisfied child is eligible and waits for ff_start_flow when the flow is not started', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, child, edges } = await fanIn(db, ['any_of', 'let_run', null]);
   await completeAndResolve(db, flowId, edges[1].up, 'success', [edges[1].edge]);
   const row = await explainOf(db, flowId, child);
@@ -68,7 +69,7 @@ test('a satisfied child is eligible and waits for ff_start_flow when the flow is
 });
 
 test('a child skipped by an impossible group names the failed edges', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, child, edges } = await fanIn(db);
   await completeAndResolve(db, flowId, edges[2].up, 'failed', [edges[2].edge]);
   const row = await explainOf(db, flowId, child);
@@ -77,7 +78,7 @@ test('a child skipped by an impossible group names the failed edges', async (t) 
 });
 
 test('an execution without dependencies is eligible, noting staged edges not yet applied', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId, { taskIdentifier: 'work' });
@@ -89,7 +90,7 @@ test('an execution without dependencies is eligible, noting staged edges not yet
 });
 
 test('a running execution reports its attempt', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [a]);
@@ -97,7 +98,7 @@ test('a running execution reports its attempt', async (t) => {
 });
 
 test('an eligible execution without a task_identifier says it must be completed from outside', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   t.is((await explainOf(db, flowId, a)).reason,
@@ -105,7 +106,7 @@ test('an eligible execution without a task_identifier says it must be completed 
 });
 
 test('an eligible execution of a started flow waits for a worker', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId, { taskIdentifier: 'work' });
   await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
@@ -113,7 +114,7 @@ test('an eligible execution of a started flow waits for a worker', async (t) => 
 });
 
 test('a completed execution reports its outcome', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   await completeAndResolve(db, flowId, a, 'success');
@@ -121,7 +122,7 @@ test('a completed execution reports its outcome', async (t) => {
 });
 
 test('a member cancelled with its flow says so', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 1]);
@@ -129,7 +130,7 @@ test('a member cancelled with its flow says so', async (t) => {
 });
 
 test('a cancelled child waiting on a finished upstream is explained by the cancel alone', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const up = await addMember(db, flowId);
   const child = await addMember(db, flowId);
@@ -140,7 +141,7 @@ test('a cancelled child waiting on a finished upstream is explained by the cance
 });
 
 test('a member left running by cancel_flow_only notes the flow state', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId, { taskIdentifier: 'work' });
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
@@ -148,7 +149,7 @@ test('a member left running by cancel_flow_only notes the flow state', async (t)
 });
 
 test('shortens a long list of unresolved edges after five', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const child = await addMember(db, flowId);
   const edges: string[] = [];
@@ -159,31 +160,31 @@ test('shortens a long list of unresolved edges after five', async (t) => {
 });
 
 test('refuses an execution that does not exist with execution_not_found', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(explain, [flowId, randomUUID()]), 'FF003', 'execution_not_found');
 });
 
 test('refuses an execution that is not a member with execution_not_in_flow', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
   await assertRefused(t, db.query(explain, [flowId, execution_id]), 'FF007', 'execution_not_in_flow');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(explain, [randomUUID(), randomUUID()]), 'FF001', 'flow_not_found');
 });
 
 test('refuses a malformed execution id with invalid_input naming p_execution_id', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(explain, [flowId, '{fp:1}:nope']), 'FF012', 'invalid_input', 'p_execution_id');
 });
 
 test('a blocked child points at unresolved edges whose upstream already finished', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const up = await addMember(db, flowId);
   const child = await addMember(db, flowId);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { assertRefused, buildFixedDag, call, openDb } from '../helpers/read.js';
+import { assertRefused, buildFixedDag, call } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
 const dot = 'SELECT flowfabric.ff_flow_to_dot(p_flow_id => $1) AS text';
 
@@ -21,18 +22,18 @@ const expected = `digraph "flow 6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b" {
 `;
 
 test('renders the fixed DAG: nodes filled by state, edges labelled and coloured by state, in a stable order', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId } = await buildFixedDag(db);
   const [{ text }] = await call<{ text: string }>(db, dot, [flowId]);
   t.is(text, expected);
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(dot, [randomUUID()]), 'FF001', 'flow_not_found');
 });
 
 test('refuses a NULL flow id with invalid_input naming p_flow_id', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(dot, [null]), 'FF012', 'invalid_input', 'p_flow_id');
 });

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
-import { addMember, assertRefused, call, createFlow, stageEdge, openDb } from '../helpers/read.js';
+import { addMember, assertRefused, call, createFlow, stageEdge } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
 const list =
   'SELECT * FROM flowfabric.ff_list_edges(p_flow_id => $1, p_execution_id => $2, p_direction => $3, p_after => $4, p_limit => $5)';
 
-type Db = Awaited<ReturnType<typeof openDb>>;
+type Db = Awaited<ReturnType<typeof testDatabase>>;
 
 async function ids(db: Db, flowId: string, executionId: string | null, direction: string): Promise<string[]> {
   return (await call<{ edge_id: string }>(db, list, [flowId, executionId, direction, null, 1000])).map((r) => r.edge_id);
@@ -24,13 +25,13 @@ async function triangle(db: Db) {
 }
 
 test('lists every edge of the flow in edge_id order', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const g = await triangle(db);
   t.deepEqual(await ids(db, g.flowId, null, 'both'), [g.ab, g.ac, g.cb].sort());
 });
 
 test('lists one execution\'s inbound, outbound or both edges', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const g = await triangle(db);
   t.deepEqual(await ids(db, g.flowId, g.c, 'in'), [g.ac]);
   t.deepEqual(await ids(db, g.flowId, g.c, 'out'), [g.cb]);
@@ -39,14 +40,14 @@ test('lists one execution\'s inbound, outbound or both edges', async (t) => {
 });
 
 test('returns canonical endpoints and the edge state', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const g = await triangle(db);
   const [row] = await call(db, list, [g.flowId, g.a, 'out', null, 1]);
   t.like(row, { upstream_execution_id: g.a, dependency_kind: 'success_only', edge_state: 'pending', data_passing_ref: '' });
 });
 
 test('walks 2,500 edges in pages of 100 with no gaps or repeats while edges are being added', async (t) => {
-  const db = await openDb(t, { max: 2 });
+  const db = await testDatabase(t, { max: 2 });
   const flowId = await createFlow(db);
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId);
@@ -108,38 +109,38 @@ test('walks 2,500 edges in pages of 100 with no gaps or repeats while edges are 
 });
 
 test('refuses an execution that is not a member with execution_not_in_flow', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
   await assertRefused(t, db.query(list, [flowId, execution_id, 'both', null, 10]), 'FF007', 'execution_not_in_flow');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(list, [randomUUID(), null, 'both', null, 10]), 'FF001', 'flow_not_found');
 });
 
 test('refuses an unknown direction with invalid_input naming p_direction', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const g = await triangle(db);
   await assertRefused(t, db.query(list, [g.flowId, g.a, 'sideways', null, 10]), 'FF012', 'invalid_input', 'p_direction');
 });
 
 test('refuses in or out without an execution with invalid_input naming p_direction', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(list, [flowId, null, 'in', null, 10]), 'FF012', 'invalid_input', 'p_direction');
 });
 
 test('refuses p_limit outside 1..1000 with invalid_input naming p_limit', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(list, [flowId, null, 'both', null, 0]), 'FF012', 'invalid_input', 'p_limit');
   await assertRefused(t, db.query(list, [flowId, null, 'both', null, 1001]), 'FF012', 'invalid_input', 'p_limit');
 });
 
 test('refuses a malformed execution id with invalid_input naming p_execution_id', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(list, [flowId, 'nope', 'both', null, 10]), 'FF012', 'invalid_input', 'p_execution_id');
 });

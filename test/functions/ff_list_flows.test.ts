@@ -1,9 +1,10 @@
 import test from 'ava';
-import { assertRefused, call, createFlow, openDb } from '../helpers/read.js';
+import { assertRefused, call, createFlow } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
 const list = 'SELECT * FROM flowfabric.ff_list_flows(p_namespace => $1, p_after => $2, p_limit => $3, p_state => $4)';
 
-async function walk(db: Awaited<ReturnType<typeof openDb>>, namespace: string | null, limit: number, state: string | null = null) {
+async function walk(db: Awaited<ReturnType<typeof testDatabase>>, namespace: string | null, limit: number, state: string | null = null) {
   const seen: string[] = [];
   let after: string | null = null;
   for (;;) {
@@ -15,7 +16,7 @@ async function walk(db: Awaited<ReturnType<typeof openDb>>, namespace: string | 
 }
 
 test('pages through every flow in flow_id order with no gaps or repeats', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const ids: string[] = [];
   for (let i = 0; i < 25; i++) ids.push(await createFlow(db));
   const seen = await walk(db, null, 7);
@@ -23,14 +24,14 @@ test('pages through every flow in flow_id order with no gaps or repeats', async 
 });
 
 test('filters by namespace', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const billing = [await createFlow(db, { namespace: 'billing' }), await createFlow(db, { namespace: 'billing' })];
   await createFlow(db, { namespace: 'search' });
   t.deepEqual(await walk(db, 'billing', 1), billing.sort());
 });
 
 test('filters by state', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const open = await createFlow(db);
   const cancelled = await createFlow(db);
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x')", [cancelled]);
@@ -39,7 +40,7 @@ test('filters by state', async (t) => {
 });
 
 test('returns the flow fields of each row', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db, { namespace: 'billing' });
   const [row] = await call(db, list, [null, null, 100, null]);
   t.like(row, { flow_id: flowId, namespace: 'billing', flow_kind: 'dag', public_flow_state: 'open', graph_revision: '0', node_count: '0', edge_count: '0' });
@@ -47,12 +48,12 @@ test('returns the flow fields of each row', async (t) => {
 
 for (const limit of [0, 1001, null]) {
   test(`refuses p_limit ${limit} with invalid_input naming p_limit`, async (t) => {
-    const db = await openDb(t);
+    const db = await testDatabase(t);
     await assertRefused(t, db.query(list, [null, null, limit, null]), 'FF012', 'invalid_input', 'p_limit');
   });
 }
 
 test('refuses an unknown state with invalid_input naming p_state', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(list, [null, null, 10, 'closed']), 'FF012', 'invalid_input', 'p_state');
 });

@@ -3,9 +3,10 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import {
-  complete, createFlow, database, edge, edgePolicy, eventCount, execution, group, jobs, member, members, operations, policy,
+  complete, createFlow, edge, edgePolicy, eventCount, execution, group, jobs, member, members, operations, policy,
   resolve, stage, startFlow, type TestFlow,
 } from '../helpers/cascade.js';
+import { testDatabase } from '../helpers/database.js';
 
 /** A child with `n` applied inbound edges under a policy; returns the child and the edge ids. */
 async function fanIn(flow: TestFlow, n: number, kind: 'all_of' | 'any_of' | 'quorum',
@@ -19,7 +20,7 @@ async function fanIn(flow: TestFlow, n: number, kind: 'all_of' | 'any_of' | 'quo
 }
 
 test('resolution moves one unit from running_count into success_count, fail_count or skip_count', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 6, 'quorum', { k: 1 });
   // quorum 1 of 6 with only failures and skips stays pending until total - (fail + skip) < 1
   for (const [i, outcome] of ['failed', 'cancelled', 'expired', 'skipped'].entries()) await resolve(flow, edges[i]!, outcome);
@@ -28,7 +29,7 @@ test('resolution moves one unit from running_count into success_count, fail_coun
 });
 
 test('all_of: satisfied when success = total, and only then', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'all_of');
   t.is((await resolve(flow, edges[0]!, 'success')).decision, 'pending');
   t.is((await resolve(flow, edges[1]!, 'success')).decision, 'pending');
@@ -41,7 +42,7 @@ test('all_of: satisfied when success = total, and only then', async (t) => {
 });
 
 test('all_of: impossible on the first fail, the child is skipped', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'all_of');
   await resolve(flow, edges[0]!, 'success');
   t.is((await resolve(flow, edges[1]!, 'failed')).decision, 'impossible');
@@ -50,14 +51,14 @@ test('all_of: impossible on the first fail, the child is skipped', async (t) => 
 });
 
 test('all_of: impossible on a skipped upstream', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 2, 'all_of');
   t.is((await resolve(flow, edges[0]!, 'skipped')).decision, 'impossible');
   t.like(await group(flow, child), { skip_count: 1, fail_count: 0, decision: 'impossible' });
 });
 
 test('any_of: satisfied on the first success while other edges still run', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'any_of');
   t.is((await resolve(flow, edges[0]!, 'failed')).decision, 'pending');
   t.is((await resolve(flow, edges[1]!, 'success')).decision, 'satisfied');
@@ -66,7 +67,7 @@ test('any_of: satisfied on the first success while other edges still run', async
 });
 
 test('any_of: impossible when fail + skip = total', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'any_of');
   t.is((await resolve(flow, edges[0]!, 'failed')).decision, 'pending');
   t.is((await resolve(flow, edges[1]!, 'skipped')).decision, 'pending');
@@ -75,7 +76,7 @@ test('any_of: impossible when fail + skip = total', async (t) => {
 });
 
 test('quorum k: satisfied when success >= k', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'quorum', { k: 2 });
   t.is((await resolve(flow, edges[0]!, 'success')).decision, 'pending');
   t.is((await resolve(flow, edges[1]!, 'failed')).decision, 'pending');
@@ -84,7 +85,7 @@ test('quorum k: satisfied when success >= k', async (t) => {
 });
 
 test('quorum k: impossible as soon as total - (fail + skip) < k', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 4, 'quorum', { k: 3 });
   t.is((await resolve(flow, edges[0]!, 'failed')).decision, 'pending');  // 4 - 1 = 3, still reachable
   t.is((await resolve(flow, edges[1]!, 'skipped')).decision, 'impossible');  // 4 - 2 = 2 < 3
@@ -93,7 +94,7 @@ test('quorum k: impossible as soon as total - (fail + skip) < k', async (t) => {
 });
 
 test('the edge records its resolution: satisfied for success, impossible otherwise, with time and outcome', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { edges } = await fanIn(flow, 2, 'quorum', { k: 1 });
   await flow.db.query('SELECT flowfabric.ff_resolve_dependency($1::uuid, $2::uuid, $3::text, $4::bigint)',
     [flow.flowId, edges[0], 'expired', 1_800_000_000_000]);
@@ -103,7 +104,7 @@ test('the edge records its resolution: satisfied for success, impossible otherwi
 });
 
 test('a second resolution of an edge is already_resolved and changes nothing', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 2, 'all_of');
   await resolve(flow, edges[0]!, 'success');
   const before = { group: await group(flow, child), events: await eventCount(flow) };
@@ -115,7 +116,7 @@ test('a second resolution of an edge is already_resolved and changes nothing', a
 });
 
 test('decide-once: an impossible all_of stays impossible when the remaining edges succeed', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'all_of');
   await resolve(flow, edges[0]!, 'failed');
   t.is((await resolve(flow, edges[1]!, 'success')).decision, 'already_decided');
@@ -125,7 +126,7 @@ test('decide-once: an impossible all_of stays impossible when the remaining edge
 });
 
 test('decide-once: later resolutions of a satisfied any_of count but do not re-trigger the child', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'any_of', { childTask: 'work' });
   await startFlow(flow);
   await resolve(flow, edges[0]!, 'success');
@@ -139,7 +140,7 @@ test('decide-once: later resolutions of a satisfied any_of count but do not re-t
 });
 
 test('a satisfied child of a started flow is enqueued in the resolving transaction', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 1, 'all_of', { childTask: 'work' });
   await startFlow(flow);
   await resolve(flow, edges[0]!, 'success');
@@ -150,7 +151,7 @@ test('a satisfied child of a started flow is enqueued in the resolving transacti
 });
 
 test('a satisfied child of a flow not yet started is eligible but not enqueued', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 1, 'all_of', { childTask: 'work' });
   await resolve(flow, edges[0]!, 'success');
   t.is((await execution(flow.db, child)).eligibility_state, 'eligible_now');
@@ -158,7 +159,7 @@ test('a satisfied child of a flow not yet started is eligible but not enqueued',
 });
 
 test('data passing: a success stores the upstream result under the ref, keeping the child\'s own keys', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const a = await member(flow);
   const b = await member(flow);
   const child = await member(flow, { payload: { own: 1, a: 'mine until a arrives' } });
@@ -173,7 +174,7 @@ test('data passing: a success stores the upstream result under the ref, keeping 
 });
 
 test('data passing: nothing is stored for a failed upstream or a terminal child', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const a = await member(flow);
   const b = await member(flow);
   const child = await member(flow);
@@ -189,7 +190,7 @@ test('data passing: nothing is stored for a failed upstream or a terminal child'
 });
 
 test('cancel_remaining: the upstreams of unresolved edges are recorded once and a cancel job is queued', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { ups, child, edges } = await fanIn(flow, 3, 'any_of', { onSatisfied: 'cancel_remaining' });
   await resolve(flow, edges[0]!, 'success');
   const g = await group(flow, child);
@@ -204,7 +205,7 @@ test('cancel_remaining: the upstreams of unresolved edges are recorded once and 
 });
 
 test('let_run: a satisfied any_of records no siblings', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { child, edges } = await fanIn(flow, 3, 'any_of', { onSatisfied: 'let_run' });
   await resolve(flow, edges[0]!, 'success');
   t.like(await group(flow, child), { cancel_siblings_pending_flag: false, cancel_siblings_pending_members: [] });
@@ -212,7 +213,7 @@ test('let_run: a satisfied any_of records no siblings', async (t) => {
 });
 
 test('a resolution logs resolve_dependency; a skipped child also logs complete_execution', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { edges } = await fanIn(flow, 1, 'all_of');
   const before = (await operations(flow)).length;
   await resolve(flow, edges[0]!, 'failed');
@@ -220,7 +221,7 @@ test('a resolution logs resolve_dependency; a skipped child also logs complete_e
 });
 
 test('an edge that was never applied is invalid_dependency and nothing is written', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const [a, b] = await members(flow, 2);
   const edgeId = await stage(flow, a!, b!);
   const before = await eventCount(flow);
@@ -231,14 +232,14 @@ test('an edge that was never applied is invalid_dependency and nothing is writte
 });
 
 test('an unknown edge is edge_not_found, an unknown flow flow_not_found', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   t.like(await t.throwsAsync(resolve(flow, randomUUID(), 'success')), { code: 'FF010', message: 'edge_not_found' });
   t.like(await t.throwsAsync(resolve({ ...flow, flowId: randomUUID() }, randomUUID(), 'success')),
     { code: 'FF001', message: 'flow_not_found' });
 });
 
 test('an unknown outcome is invalid_input naming p_upstream_outcome', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const { edges } = await fanIn(flow, 1, 'all_of');
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(resolve(flow, edges[0]!, 'succeeded'));
   t.like(error, { code: 'FF012', message: 'invalid_input' });

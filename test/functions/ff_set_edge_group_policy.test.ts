@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { addMember, applyEdge, assertRefused, call, createFlow, dependOn, eventCount, setPolicy, stageEdge, openDb } from '../helpers/read.js';
+import { addMember, applyEdge, assertRefused, call, createFlow, dependOn, eventCount, setPolicy, stageEdge } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
-type Db = Awaited<ReturnType<typeof openDb>>;
+type Db = Awaited<ReturnType<typeof testDatabase>>;
 
 const setSql = `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2, p_kind => $3,
   p_on_satisfied => $4, p_k => $5)`;
@@ -19,7 +20,7 @@ async function pair(db: Db) {
 }
 
 test('sets an any_of policy before any edge: the group is created with zero counters and k_target 1', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   const row = await setPolicy(db, flowId, down, 'any_of', 'cancel_remaining');
   t.deepEqual(row, { status: 'set', downstream_execution_id: down, policy: { kind: 'any_of', on_satisfied: 'cancel_remaining' }, k_target: 1 });
@@ -29,7 +30,7 @@ test('sets an any_of policy before any edge: the group is created with zero coun
 });
 
 test('sets a quorum policy with k_target = k', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   const row = await setPolicy(db, flowId, down, 'quorum', 'let_run', 2);
   t.deepEqual(row.policy, { kind: 'quorum', k: 2, on_satisfied: 'let_run' });
@@ -37,7 +38,7 @@ test('sets a quorum policy with k_target = k', async (t) => {
 });
 
 test('sets an all_of policy as {"kind":"all_of"} with a NULL k_target', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   const row = await setPolicy(db, flowId, down, 'all_of');
   t.deepEqual(row.policy, { kind: 'all_of' });
@@ -45,7 +46,7 @@ test('sets an all_of policy as {"kind":"all_of"} with a NULL k_target', async (t
 });
 
 test('replaces a policy while no edge has been applied to the downstream', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, up, down } = await pair(db);
   await setPolicy(db, flowId, down, 'any_of', 'let_run');
   await stageEdge(db, flowId, up, down);  // staged, not applied
@@ -55,7 +56,7 @@ test('replaces a policy while no edge has been applied to the downstream', async
 });
 
 test('an apply keeps the policy that was set', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, up, down } = await pair(db);
   await setPolicy(db, flowId, down, 'quorum', 'cancel_remaining', 1);
   await dependOn(db, flowId, up, down);
@@ -63,7 +64,7 @@ test('an apply keeps the policy that was set', async (t) => {
 });
 
 test('the same policy again is already_set and logs nothing', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   await setPolicy(db, flowId, down, 'quorum', 'let_run', 2);
   const events = await eventCount(db, flowId);
@@ -72,7 +73,7 @@ test('the same policy again is already_set and logs nothing', async (t) => {
 });
 
 test('the same policy again after an edge was applied is still already_set', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, up, down } = await pair(db);
   await setPolicy(db, flowId, down, 'any_of', 'let_run');
   await dependOn(db, flowId, up, down);
@@ -80,14 +81,14 @@ test('the same policy again after an edge was applied is still already_set', asy
 });
 
 test('restating the default all_of after an edge was applied is already_set', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, up, down } = await pair(db);
   await dependOn(db, flowId, up, down);
   t.is((await setPolicy(db, flowId, down, 'all_of')).status, 'already_set');
 });
 
 test('a different policy after an edge was applied is edge_group_policy_already_fixed and changes nothing', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, up, down } = await pair(db);
   await setPolicy(db, flowId, down, 'any_of', 'let_run');
   const edgeId = await stageEdge(db, flowId, up, down);
@@ -100,7 +101,7 @@ test('a different policy after an edge was applied is edge_group_policy_already_
 });
 
 test('logs set_edge_group_policy with the downstream and the policy', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   await setPolicy(db, flowId, down, 'quorum', 'let_run', 1);
   const rows = await call(db, "SELECT graph_revision, arguments FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'set_edge_group_policy'", [flowId]);
@@ -121,7 +122,7 @@ const invalid: [string, string | null, string | null, number | null, string][] =
 ];
 for (const [what, kind, onSatisfied, k, field] of invalid) {
   test(`refuses ${what} with invalid_input naming ${field}, writing nothing`, async (t) => {
-    const db = await openDb(t);
+    const db = await testDatabase(t);
     const { flowId, down } = await pair(db);
     await assertRefused(t, db.query(setSql, [flowId, down, kind, onSatisfied, k]), 'FF012', 'invalid_input', field);
     t.deepEqual(await groupOf(db, flowId), []);
@@ -129,25 +130,25 @@ for (const [what, kind, onSatisfied, k, field] of invalid) {
 }
 
 test('refuses a malformed downstream id with invalid_input naming p_downstream_execution_id', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   await assertRefused(t, db.query(setSql, [flowId, 'x', 'all_of', null, null]), 'FF012', 'invalid_input', 'p_downstream_execution_id');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await assertRefused(t, db.query(setSql, [randomUUID(), randomUUID(), 'all_of', null, null]), 'FF001', 'flow_not_found');
 });
 
 test('refuses a cancelled flow with flow_already_terminal', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
   await assertRefused(t, setPolicy(db, flowId, down, 'all_of'), 'FF002', 'flow_already_terminal');
 });
 
 test('refuses a downstream that is not a member with execution_not_in_flow', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   const flowId = await createFlow(db);
   const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
   await assertRefused(t, setPolicy(db, flowId, execution_id, 'all_of'), 'FF007', 'execution_not_in_flow');
@@ -155,7 +156,7 @@ test('refuses a downstream that is not a member with execution_not_in_flow', asy
 });
 
 test('racing an apply, a policy change either lands before it or is refused as already fixed', async (t) => {
-  const db = await openDb(t, { max: 10 });
+  const db = await testDatabase(t, { max: 10 });
   for (let round = 0; round < 10; round++) {
     const { flowId, up, down } = await pair(db);
     const edgeId = await stageEdge(db, flowId, up, down);

@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import {
-  database, NOW, SQLSTATE, addMember, apply, assertRefused, complete, assertRefusedWritesNothing, assertReplayWritesNothing, clients,
-  createExecution, createFlow, createMember, createMembers, edgeRow, events, flowIdOffDefaultLane, flowRow,
+  NOW, SQLSTATE, addMember, apply, assertRefused, complete, assertRefusedWritesNothing, assertReplayWritesNothing,
+  clients, createExecution, createFlow, createMember, createMembers, edgeRow, events, flowIdOffDefaultLane, flowRow,
   makeFlowTerminal, otherPartition, revisionOf, stage, uuidOf,
 } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 import type { Db } from '../helpers/fixtures.js';
 
 const STAGE = `SELECT * FROM flowfabric.ff_stage_dependency_edge(
@@ -27,32 +28,32 @@ async function flowWith(db: Db, n: number) {
 
 // Step 1
 test('1. upstream = downstream is self_referencing_edge, nothing written', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a], revision } = await flowWith(db, 1);
   await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: a, rev: revision }), 'self_referencing_edge');
 });
 
 test('1. self reference is recognised across id forms (canonical vs bare uuid)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a], revision } = await flowWith(db, 1);
   await assertRefused(t, run(db, { flow: flowId, edge: randomUUID(), up: a, down: uuidOf(a), rev: revision }), 'self_referencing_edge');
 });
 
 test('1. self reference is checked before the flow exists', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const id = randomUUID();
   await assertRefused(t, run(db, { flow: randomUUID(), edge: randomUUID(), up: id, down: id, rev: 0 }), 'self_referencing_edge');
 });
 
 // Step 2
 test('2. a missing flow is flow_not_found', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await assertRefusedWritesNothing(t, db, () => run(db, { flow: randomUUID(), edge: randomUUID(), up: randomUUID(), down: randomUUID(), rev: 0 }), 'flow_not_found');
 });
 
 for (const state of ['cancelled', 'completed', 'failed'] as const) {
   test(`2. a ${state} flow is flow_already_terminal, nothing written`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId, members: [a, b], revision } = await flowWith(db, 2);
     await makeFlowTerminal(db, flowId, state);
     await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: b, rev: revision }), 'flow_already_terminal');
@@ -60,7 +61,7 @@ for (const state of ['cancelled', 'completed', 'failed'] as const) {
 }
 
 test('2. a terminal flow is refused even for an exact retry of a staged edge (step 2 before step 3)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b] } = await flowWith(db, 2);
   const { edge_id, graph_revision } = await stage(db, flowId, a, b);
   await makeFlowTerminal(db, flowId);
@@ -70,7 +71,7 @@ test('2. a terminal flow is refused even for an exact retry of a staged edge (st
 
 // Step 3
 test('3. an exact retry: already_staged with the revision that staging produced, nothing changes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   const first = (await run(db, { flow: flowId, edge, up: a, down: b, rev: revision })).rows[0];
@@ -79,7 +80,7 @@ test('3. an exact retry: already_staged with the revision that staging produced,
 });
 
 test('3. an exact retry after the revision moved on is already_staged, not stale_graph_revision', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const edge = randomUUID();
   await run(db, { flow: flowId, edge, up: a, down: b, rev: revision });
@@ -91,7 +92,7 @@ test('3. an exact retry after the revision moved on is already_staged, not stale
 });
 
 test('3. an exact retry with bare uuids instead of canonical ids is already_staged', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   await run(db, { flow: flowId, edge, up: a, down: b, rev: revision });
@@ -100,7 +101,7 @@ test('3. an exact retry with bare uuids instead of canonical ids is already_stag
 });
 
 test('3. a retry with another data_passing_ref is still an exact retry (endpoints and kind match): the stored ref is kept', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, ref: 'first' });
@@ -110,7 +111,7 @@ test('3. a retry with another data_passing_ref is still an exact retry (endpoint
 });
 
 test('3. an exact retry after the edge was applied is still already_staged', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   await run(db, { flow: flowId, edge, up: a, down: b, rev: revision });
@@ -121,26 +122,26 @@ test('3. an exact retry after the edge was applied is still already_staged', asy
 
 // Step 4
 test('4. an expected revision other than the current one is stale_graph_revision, DETAIL has both', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: b, rev: revision - 1 }), 'stale_graph_revision');
   t.regex(error.detail ?? '', new RegExp(`expected_graph_revision=${revision - 1}\\b.*current_graph_revision=${revision}\\b`));
 });
 
 test('4. a revision from the future is stale_graph_revision too', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: b, rev: revision + 1 }), 'stale_graph_revision');
 });
 
 test('4. stale revision is checked before membership (step 4 before step 5)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, revision } = await flowWith(db, 0);
   await assertRefused(t, run(db, { flow: flowId, edge: randomUUID(), up: randomUUID(), down: randomUUID(), rev: revision + 5 }), 'stale_graph_revision');
 });
 
 test('4. an edge_id reused with other endpoints at a stale revision is stale_graph_revision (step 4 before step 7)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c] } = await flowWith(db, 3);
   const { edge_id } = await stage(db, flowId, a, b);
   await assertRefused(t, run(db, { flow: flowId, edge: edge_id, up: a, down: c, rev: 0 }), 'stale_graph_revision');
@@ -148,7 +149,7 @@ test('4. an edge_id reused with other endpoints at a stale revision is stale_gra
 
 // Step 5
 test('5. an upstream that is not a member is execution_not_in_flow naming the upstream', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [b], revision } = await flowWith(db, 1);
   const outsider = await createExecution(db, { flowId });  // created on the partition, never added
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: outsider, down: b, rev: revision }), 'execution_not_in_flow');
@@ -156,7 +157,7 @@ test('5. an upstream that is not a member is execution_not_in_flow naming the up
 });
 
 test('5. a downstream that is not a member is execution_not_in_flow naming the downstream', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a], revision } = await flowWith(db, 1);
   const outsider = await createExecution(db, { flowId });
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: outsider, rev: revision }), 'execution_not_in_flow');
@@ -164,7 +165,7 @@ test('5. a downstream that is not a member is execution_not_in_flow naming the d
 });
 
 test('5. a missing execution is execution_not_in_flow (as FlowFabric reports it), upstream checked first', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition, revision } = await flowWith(db, 0);
   const up = randomUUID();
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up, down: randomUUID(), rev: revision }), 'execution_not_in_flow');
@@ -172,7 +173,7 @@ test('5. a missing execution is execution_not_in_flow (as FlowFabric reports it)
 });
 
 test('5. a member of another flow is execution_not_in_flow', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition, members: [a], revision } = await flowWith(db, 1);
   let otherId: string;
   do otherId = randomUUID(); while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [otherId])).rows[0].p !== partition);
@@ -182,7 +183,7 @@ test('5. a member of another flow is execution_not_in_flow', async (t) => {
 });
 
 test('5. a {fp:N} prefix on the wrong partition is invalid_input partition_mismatch', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition, members: [a, b], revision } = await flowWith(db, 2);
   const wrong = `{fp:${otherPartition(partition)}}:${uuidOf(b)}`;
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: wrong, rev: revision }), 'invalid_input');
@@ -191,7 +192,7 @@ test('5. a {fp:N} prefix on the wrong partition is invalid_input partition_misma
 });
 
 test('5. a solo execution on another partition (bare uuid) is invalid_input partition_mismatch', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flowId = await flowIdOffDefaultLane(db);
   await createFlow(db, { flowId });
   const a = await createMember(db, flowId);
@@ -203,7 +204,7 @@ test('5. a solo execution on another partition (bare uuid) is invalid_input part
 
 // Step 6: cycles
 test('6. a 2-node cycle is cycle_detected with DETAIL "b -> a -> b"', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b] } = await flowWith(db, 2);
   await stage(db, flowId, a, b);
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: randomUUID(), up: b, down: a, rev: 3 }), 'cycle_detected');
@@ -211,7 +212,7 @@ test('6. a 2-node cycle is cycle_detected with DETAIL "b -> a -> b"', async (t) 
 });
 
 test('6. a 3-node cycle is cycle_detected with DETAIL "c -> a -> b -> c" (canonical ids, even when called with bare uuids)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c] } = await flowWith(db, 3);
   await stage(db, flowId, a, b);
   await stage(db, flowId, b, c);
@@ -221,7 +222,7 @@ test('6. a 3-node cycle is cycle_detected with DETAIL "c -> a -> b -> c" (canoni
 });
 
 test('6. diamond plus back edge: cycle_detected with a real cycle through the new edge, the same path every time', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c, d] } = await flowWith(db, 4);
   const edges = [[a, b], [a, c], [b, d], [c, d]];
   for (const [u, v] of edges) await stage(db, flowId, u, v);
@@ -241,7 +242,7 @@ test('6. diamond plus back edge: cycle_detected with a real cycle through the ne
 });
 
 test('6. a cycle through a longer detour in a wider graph is found (exact, not capped)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members } = await flowWith(db, 30);
   // Many branches from members[0]; only one of them leads to members[29].
   for (let i = 1; i < 25; i++) await stage(db, flowId, members[0], members[i]);
@@ -253,7 +254,7 @@ test('6. a cycle through a longer detour in a wider graph is found (exact, not c
 });
 
 test('6. a cycle of exactly 20 entries is shown in full', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members } = await flowWith(db, 19);
   for (let i = 0; i + 1 < 19; i++) await stage(db, flowId, members[i], members[i + 1]);
   const error = await assertRefused(t, run(db, { flow: flowId, edge: randomUUID(), up: members[18], down: members[0], rev: await revisionOf(db, flowId) }), 'cycle_detected');
@@ -261,7 +262,7 @@ test('6. a cycle of exactly 20 entries is shown in full', async (t) => {
 });
 
 test('6. a cycle of 21 entries keeps the first ten and the last ten: "… (1 more) …"', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members } = await flowWith(db, 20);
   for (let i = 0; i + 1 < 20; i++) await stage(db, flowId, members[i], members[i + 1]);
   const error = await assertRefused(t, run(db, { flow: flowId, edge: randomUUID(), up: members[19], down: members[0], rev: await revisionOf(db, flowId) }), 'cycle_detected');
@@ -270,7 +271,7 @@ test('6. a cycle of 21 entries keeps the first ten and the last ten: "… (1 mor
 });
 
 test('6. a cycle of 26 entries is shortened to first ten, "… (6 more) …", last ten', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members } = await flowWith(db, 25);
   for (let i = 0; i + 1 < 25; i++) await stage(db, flowId, members[i], members[i + 1]);
   const error = await assertRefused(t, run(db, { flow: flowId, edge: randomUUID(), up: members[24], down: members[0], rev: await revisionOf(db, flowId) }), 'cycle_detected');
@@ -280,21 +281,21 @@ test('6. a cycle of 26 entries is shortened to first ten, "… (6 more) …", la
 });
 
 test('6. stale revision is checked before the cycle (step 4 before step 6)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b] } = await flowWith(db, 2);
   await stage(db, flowId, a, b);
   await assertRefused(t, run(db, { flow: flowId, edge: randomUUID(), up: b, down: a, rev: 0 }), 'stale_graph_revision');
 });
 
 test('6. an edge_id reused for an edge that closes a cycle is cycle_detected (step 6 before step 7)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b] } = await flowWith(db, 2);
   const { edge_id } = await stage(db, flowId, a, b);
   await assertRefused(t, run(db, { flow: flowId, edge: edge_id, up: b, down: a, rev: 3 }), 'cycle_detected');
 });
 
 test('6. parallel edges (a new edge_id between a connected pair) are allowed and are no cycle', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b] } = await flowWith(db, 2);
   await stage(db, flowId, a, b);
   const second = await stage(db, flowId, a, b);
@@ -303,7 +304,7 @@ test('6. parallel edges (a new edge_id between a connected pair) are allowed and
 });
 
 test('6. a transitive shortcut (a -> c beside a -> b -> c) is no cycle', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c] } = await flowWith(db, 3);
   await stage(db, flowId, a, b);
   await stage(db, flowId, b, c);
@@ -312,7 +313,7 @@ test('6. a transitive shortcut (a -> c beside a -> b -> c) is no cycle', async (
 
 // Step 7
 test('7. an edge_id already staged with other endpoints is dependency_already_exists, DETAIL is the existing edge as JSON', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c] } = await flowWith(db, 3);
   const { edge_id } = await stage(db, flowId, a, b, { nowMs: NOW });
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge: edge_id, up: a, down: c, rev: 4 }), 'dependency_already_exists');
@@ -324,14 +325,14 @@ test('7. an edge_id already staged with other endpoints is dependency_already_ex
 });
 
 test('7. an edge_id reused with swapped endpoints in another part of the graph is dependency_already_exists', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c, d] } = await flowWith(db, 4);
   const { edge_id } = await stage(db, flowId, a, b);
   await assertRefused(t, run(db, { flow: flowId, edge: edge_id, up: c, down: d, rev: 5 }), 'dependency_already_exists');
 });
 
 test('7. an edge_id staged in another flow does not collide', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const one = await flowWith(db, 2);
   const two = await flowWith(db, 2);
   const edge = randomUUID();
@@ -341,7 +342,7 @@ test('7. an edge_id staged in another flow does not collide', async (t) => {
 
 // Step 8
 test('8. staged: the edge row with its full policy, the new revision in the result', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   const { rows } = await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, ref: 'input', now: NOW });
@@ -356,7 +357,7 @@ test('8. staged: the edge row with its full policy, the new revision in the resu
 });
 
 test('8. a NULL data_passing_ref is stored as the empty string', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, ref: null });
@@ -364,7 +365,7 @@ test('8. a NULL data_passing_ref is stored as the empty string', async (t) => {
 });
 
 test('8. the dependency kind defaults to success_only', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   await db.query(`SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1, p_edge_id => $2,
@@ -373,7 +374,7 @@ test('8. the dependency kind defaults to success_only', async (t) => {
 });
 
 test('8. the flow: graph_revision + 1, edge_count + 1, last_mutation_at_ms = now; node_count unchanged', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   await run(db, { flow: flowId, edge: randomUUID(), up: a, down: b, rev: revision, now: NOW + 7 });
   const flow = await flowRow(db, flowId);
@@ -382,7 +383,7 @@ test('8. the flow: graph_revision + 1, edge_count + 1, last_mutation_at_ms = now
 });
 
 test('8. staging logs one stage_dependency_edge event at the new revision with canonical ids', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   const before = (await events(db, flowId)).length;
@@ -400,7 +401,7 @@ const malformed = ['nope', `{fp:999}:${randomUUID()}`, `{fp:1}${randomUUID()}`, 
 for (const field of ['p_upstream_execution_id', 'p_downstream_execution_id'] as const) {
   for (const bad of [null, ...malformed]) {
     test(`${field} ${JSON.stringify(bad)} is invalid_input naming ${field}`, async (t) => {
-      const db = await database(t);
+      const db = await testDatabase(t);
       const { flowId, members: [a, b], revision } = await flowWith(db, 2);
       const call: Call = { flow: flowId, edge: randomUUID(), up: a, down: b, rev: revision };
       if (field === 'p_upstream_execution_id') call.up = bad; else call.down = bad;
@@ -422,7 +423,7 @@ const badArgs: Array<[string, Partial<Call>, string]> = [
 ];
 for (const [what, change, field] of badArgs) {
   test(`${what} is invalid_input naming ${field}`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId, members: [a, b], revision } = await flowWith(db, 2);
     const error = await assertRefusedWritesNothing(t, db,
       () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: b, rev: revision, ...change }), 'invalid_input');
@@ -431,14 +432,14 @@ for (const [what, change, field] of badArgs) {
 }
 
 test('invalid input is refused before self reference and before the flow is looked up', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const id = randomUUID();
   await assertRefused(t, run(db, { flow: randomUUID(), edge: randomUUID(), up: id, down: id, rev: -1 }), 'invalid_input');
 });
 
 // Concurrency
 test('20 concurrent stagers of different edges at one expected revision: one staged, 19 stale, revision + 1', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId, members, revision } = await flowWith(db, 21);
   const connections = await clients(db, 20);
   let results;
@@ -460,7 +461,7 @@ test('20 concurrent stagers of different edges at one expected revision: one sta
 });
 
 test('20 concurrent exact retries of one edge: one staged, 19 already_staged, revision + 1', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edge = randomUUID();
   const connections = await clients(db, 20);
@@ -477,7 +478,7 @@ test('20 concurrent exact retries of one edge: one staged, 19 already_staged, re
 });
 
 test('concurrent stagers that each close half of a 2-cycle: never both staged', async (t) => {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   for (let round = 0; round < 5; round++) {
     const { flowId, members: [a, b], revision } = await flowWith(db, 2);
     const [c1, c2] = await clients(db, 2);
@@ -500,7 +501,7 @@ test('concurrent stagers that each close half of a 2-cycle: never both staged', 
  * must be one of our SQLSTATEs (never a deadlock, 40P01), and the flow's counters must add up.
  */
 async function mixedLoad(t: ExecutionContext, kinds: number) {
-  const db = await database(t, { max: 25 });
+  const db = await testDatabase(t, { max: 25 });
   const { flowId } = await createFlow(db);
   const pool: string[] = [];
   for (let i = 0; i < 40; i++) pool.push(await createExecution(db, { flowId }));
@@ -602,7 +603,7 @@ test('no deadlock under 200 mixed concurrent add / stage / apply / complete call
  */
 test('a 100,000-execution chain on never-analysed tables: tail -> head is cycle_detected, non-cycles stage', async (t) => {
   t.timeout(60_000);
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   const N = 100_000;
   const started = Date.now();
@@ -677,7 +678,7 @@ test('a 100,000-execution chain on never-analysed tables: tail -> head is cycle_
  */
 test('a dense layered graph (10 x 100 nodes, 90,000 edges): non-cycles stage, a back edge is refused with a real cycle', async (t) => {
   t.timeout(60_000);
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
   await db.query(`ALTER TABLE flowfabric.ff_edge SET (autovacuum_enabled = false)`);
   const node = (l: string, n: string) => `md5($1::text || ':' || ${l} || ':' || ${n})::uuid`;

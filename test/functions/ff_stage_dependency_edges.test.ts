@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  database, NOW, assertRefused, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createExecution,
-  createFlow, createMembers, edgeRow, events, flowRow, makeFlowTerminal, otherPartition, revisionOf, snapshot, stage,
-  uuidOf,
+  NOW, assertRefused, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createExecution, createFlow,
+  createMembers, edgeRow, events, flowRow, makeFlowTerminal, otherPartition, revisionOf, snapshot, stage, uuidOf,
 } from '../helpers/fixtures.js';
+import { testDatabase } from '../helpers/database.js';
 import type { Db } from '../helpers/fixtures.js';
 
 const STAGE = `SELECT * FROM flowfabric.ff_stage_dependency_edges(
@@ -40,7 +40,7 @@ async function flowWith(db: Db, n: number) {
 
 // The happy path
 test('staged: returns (staged, n, expected + n); revision and edge_count rise by n', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c, d], revision } = await flowWith(db, 4);
   const batch = [edge(a, b), edge(b, c), edge(a, d)];
   const { rows } = await run(db, { flow: flowId, rev: revision, edges: batch, now: NOW + 5 });
@@ -51,7 +51,7 @@ test('staged: returns (staged, n, expected + n); revision and edge_count rise by
 });
 
 test('staged: each edge is stored as ff_stage_dependency_edge stores it, staged_graph_revision = expected + its position', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(a, b, { data_passing_ref: 'input' }), edge(uuidOf(b), uuidOf(c), { dependency_kind: 'success_only' }), edge(a, c, { data_passing_ref: null })];
   await run(db, { flow: flowId, rev: revision, edges: batch, now: NOW });
@@ -68,7 +68,7 @@ test('staged: each edge is stored as ff_stage_dependency_edge stores it, staged_
 });
 
 test('staged: one stage_dependency_edge event per edge, in array order, at the revision after that edge, canonical ids', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(uuidOf(a), uuidOf(b), { data_passing_ref: 'x' }), edge(b, c)];
   const before = (await events(db, flowId)).length;
@@ -82,7 +82,7 @@ test('staged: one stage_dependency_edge event per edge, in array order, at the r
 });
 
 test('staged: parallel edges (two edge_ids between one pair) in one batch are allowed', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const { rows } = await run(db, { flow: flowId, rev: revision, edges: [edge(a, b), edge(a, b)] });
   t.is(rows[0].status, 'staged');
@@ -90,7 +90,7 @@ test('staged: parallel edges (two edge_ids between one pair) in one batch are al
 });
 
 test('staged: the staged edges are the flow\'s graph at that revision for ff_describe_flow_at', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(a, b), edge(b, c)];
   await run(db, { flow: flowId, rev: revision, edges: batch });
@@ -101,7 +101,7 @@ test('staged: the staged edges are the flow\'s graph at that revision for ff_des
 
 // Dry run
 test('dry run: would_stage with n and the current revision, nothing written, no event', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(a, b), edge(b, c)];
   const before = await snapshot(db);
@@ -111,7 +111,7 @@ test('dry run: would_stage with n and the current revision, nothing written, no 
 });
 
 test('dry run: the same batch then stages for real at the same revision', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(a, b), edge(b, c)];
   await run(db, { flow: flowId, rev: revision, edges: batch, dryRun: true });
@@ -120,7 +120,7 @@ test('dry run: the same batch then stages for real at the same revision', async 
 });
 
 test('dry run: a cycle formed by the batch is still refused cycle_detected naming the entry, nothing written', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const error = await assertRefusedWritesNothing(t, db,
     () => run(db, { flow: flowId, rev: revision, edges: [edge(a, b), edge(b, c), edge(c, a)], dryRun: true }), 'cycle_detected');
@@ -128,7 +128,7 @@ test('dry run: a cycle formed by the batch is still refused cycle_detected namin
 });
 
 test('dry run: a duplicate edge_id within the batch is still refused dependency_already_exists', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const first = edge(a, b);
   const error = await assertRefusedWritesNothing(t, db,
@@ -137,14 +137,14 @@ test('dry run: a duplicate edge_id within the batch is still refused dependency_
 });
 
 test('dry run: a stale revision is refused stale_graph_revision', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   await assertRefusedWritesNothing(t, db,
     () => run(db, { flow: flowId, rev: revision - 1, edges: [edge(a, b)], dryRun: true }), 'stale_graph_revision');
 });
 
 test('dry run: a full replay answers already_staged, as the real call would', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const batch = [edge(a, b)];
   await run(db, { flow: flowId, rev: revision, edges: batch });
@@ -154,7 +154,7 @@ test('dry run: a full replay answers already_staged, as the real call would', as
 
 // Step 1
 test('1. an entry with upstream = downstream is self_referencing_edge naming its index, nothing written', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const error = await assertRefusedWritesNothing(t, db,
     () => run(db, { flow: flowId, rev: revision, edges: [edge(a, b), edge(b, uuidOf(b)), edge(a, a)] }), 'self_referencing_edge');
@@ -162,7 +162,7 @@ test('1. an entry with upstream = downstream is self_referencing_edge naming its
 });
 
 test('1. self reference is checked before the flow exists and before the revision', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const x = randomUUID();
   const error = await assertRefused(t, run(db, { flow: randomUUID(), rev: 99, edges: [edge(randomUUID(), randomUUID()), edge(x, x)] }), 'self_referencing_edge');
   t.true(error.detail?.startsWith('p_edges[1]: '), error.detail);
@@ -170,13 +170,13 @@ test('1. self reference is checked before the flow exists and before the revisio
 
 // Step 2
 test('2. a missing flow is flow_not_found', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await assertRefusedWritesNothing(t, db, () => run(db, { flow: randomUUID(), rev: 0, edges: [edge(randomUUID(), randomUUID())] }), 'flow_not_found');
 });
 
 for (const state of ['cancelled', 'completed', 'failed'] as const) {
   test(`2. a ${state} flow is flow_already_terminal, nothing written`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId, members: [a, b], revision } = await flowWith(db, 2);
     await makeFlowTerminal(db, flowId, state);
     await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, rev: revision, edges: [edge(a, b)] }), 'flow_already_terminal');
@@ -184,7 +184,7 @@ for (const state of ['cancelled', 'completed', 'failed'] as const) {
 }
 
 test('2. a terminal flow is refused even for a full replay (step 2 before step 3)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const batch = [edge(a, b)];
   await run(db, { flow: flowId, rev: revision, edges: batch });
@@ -194,7 +194,7 @@ test('2. a terminal flow is refused even for a full replay (step 2 before step 3
 
 // Step 3
 test('3. a full replay is already_staged with the highest staged revision, nothing written, even after the revision moved on', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(a, b), edge(b, c), edge(a, c)];
   await run(db, { flow: flowId, rev: revision, edges: batch });
@@ -204,7 +204,7 @@ test('3. a full replay is already_staged with the highest staged revision, nothi
 });
 
 test('3. a replay in another order and with bare uuids is still already_staged', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(a, b), edge(b, c)];
   await run(db, { flow: flowId, rev: revision, edges: batch });
@@ -214,7 +214,7 @@ test('3. a replay in another order and with bare uuids is still already_staged',
 });
 
 test('3. a batch only partly staged is no replay: at a stale revision it is stale_graph_revision', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const first = edge(a, b);
   await run(db, { flow: flowId, rev: revision, edges: [first] });
@@ -222,7 +222,7 @@ test('3. a batch only partly staged is no replay: at a stale revision it is stal
 });
 
 test('3. a batch only partly staged, at the current revision, is dependency_already_exists naming the staged entry', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const first = edge(a, b);
   await run(db, { flow: flowId, rev: revision, edges: [first] });
@@ -232,7 +232,7 @@ test('3. a batch only partly staged, at the current revision, is dependency_alre
 });
 
 test('3. a replay whose entry appears twice is no replay (a fresh call would refuse the repeat)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const first = edge(a, b);
   await run(db, { flow: flowId, rev: revision, edges: [first] });
@@ -242,20 +242,20 @@ test('3. a replay whose entry appears twice is no replay (a fresh call would ref
 
 // Step 4
 test('4. an expected revision other than the current one is stale_graph_revision, DETAIL has both', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, rev: revision - 1, edges: [edge(a, b)] }), 'stale_graph_revision');
   t.regex(error.detail ?? '', new RegExp(`expected_graph_revision=${revision - 1}\\b.*current_graph_revision=${revision}\\b`));
 });
 
 test('4. stale revision is checked before membership and cycles (step 4 before 5-7)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   await assertRefused(t, run(db, { flow: flowId, rev: revision + 1, edges: [edge(randomUUID(), randomUUID()), edge(a, b), edge(b, a)] }), 'stale_graph_revision');
 });
 
 test('4. two batches at the same revision at once: one is staged, the other stale_graph_revision', async (t) => {
-  const db = await database(t, { max: 8 });
+  const db = await testDatabase(t, { max: 8 });
   const { flowId, members, revision } = await flowWith(db, 6);
   const conns = await clients(db, 2);
   try {
@@ -277,7 +277,7 @@ test('4. two batches at the same revision at once: one is staged, the other stal
 });
 
 test('4. the same batch twice, both waiting on the flow lock: one is staged, the other already_staged (replay re-checked under the lock)', async (t) => {
-  const db = await database(t, { max: 8 });
+  const db = await testDatabase(t, { max: 8 });
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const batch = [edge(a, b), edge(b, c)];
   const [holder, ...conns] = await clients(db, 3);
@@ -303,7 +303,7 @@ test('4. the same batch twice, both waiting on the flow lock: one is staged, the
 
 // Step 5
 test('5. an upstream not in the flow is execution_not_in_flow naming the entry and the upstream', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const outsider = await createExecution(db, { flowId });
   const error = await assertRefusedWritesNothing(t, db,
@@ -312,7 +312,7 @@ test('5. an upstream not in the flow is execution_not_in_flow naming the entry a
 });
 
 test('5. a missing downstream is execution_not_in_flow naming the entry and the canonical downstream', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition, members: [a, b], revision } = await flowWith(db, 2);
   const missing = randomUUID();
   const error = await assertRefusedWritesNothing(t, db,
@@ -321,14 +321,14 @@ test('5. a missing downstream is execution_not_in_flow naming the entry and the 
 });
 
 test('5. membership is checked before cycles: a not-in-flow entry after a cycle-closing one is what is reported', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const error = await assertRefused(t, run(db, { flow: flowId, rev: revision, edges: [edge(a, b), edge(b, a), edge(a, randomUUID())] }), 'execution_not_in_flow');
   t.true(error.detail?.startsWith('p_edges[2]: '), error.detail);
 });
 
 test('5. a {fp:N} prefix on another partition is invalid_input partition_mismatch naming p_edges[i].<field>', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, partition, members: [a, b], revision } = await flowWith(db, 2);
   const wrong = `{fp:${otherPartition(partition)}}:${uuidOf(b)}`;
   const error = await assertRefusedWritesNothing(t, db,
@@ -338,7 +338,7 @@ test('5. a {fp:N} prefix on another partition is invalid_input partition_mismatc
 
 // Steps 6-7
 test('6. a cycle formed only by the batch (a->b, b->c, c->a) is cycle_detected naming index 2, nothing written', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const error = await assertRefusedWritesNothing(t, db,
     () => run(db, { flow: flowId, rev: revision, edges: [edge(a, b), edge(b, c), edge(c, a)] }), 'cycle_detected');
@@ -346,7 +346,7 @@ test('6. a cycle formed only by the batch (a->b, b->c, c->a) is cycle_detected n
 });
 
 test('6. a cycle through existing edges and earlier entries is cycle_detected with the path', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c, d], revision } = await flowWith(db, 4);
   await stage(db, flowId, a, b);
   const error = await assertRefusedWritesNothing(t, db,
@@ -355,7 +355,7 @@ test('6. a cycle through existing edges and earlier entries is cycle_detected wi
 });
 
 test('6. an entry closing a cycle with existing edges alone is cycle_detected naming it', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   await stage(db, flowId, a, b);
   const error = await assertRefusedWritesNothing(t, db,
@@ -364,7 +364,7 @@ test('6. an entry closing a cycle with existing edges alone is cycle_detected na
 });
 
 test('6. a cycle is reported before a later duplicate: the first failing entry decides', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const first = edge(a, b);
   const error = await assertRefused(t, run(db, { flow: flowId, rev: revision, edges: [first, edge(b, a), { ...first }] }), 'cycle_detected');
@@ -372,7 +372,7 @@ test('6. a cycle is reported before a later duplicate: the first failing entry d
 });
 
 test('6. an entry reusing a staged edge_id that also closes a cycle is cycle_detected (step 6 before step 7)', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const { edge_id } = await stage(db, flowId, a, b);
   const error = await assertRefusedWritesNothing(t, db,
@@ -381,7 +381,7 @@ test('6. an entry reusing a staged edge_id that also closes a cycle is cycle_det
 });
 
 test('6. when several entries close cycles, the first of them is named, with the cycle it closes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c, d], revision } = await flowWith(db, 4);
   const error = await assertRefusedWritesNothing(t, db,
     () => run(db, { flow: flowId, rev: revision, edges: [edge(c, d), edge(a, b), edge(d, c), edge(b, a)] }), 'cycle_detected');
@@ -389,7 +389,7 @@ test('6. when several entries close cycles, the first of them is named, with the
 });
 
 test('7. a duplicate edge_id within the batch is dependency_already_exists naming the later entry, DETAIL the earlier edge', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const first = edge(a, b);
   const error = await assertRefusedWritesNothing(t, db,
@@ -401,7 +401,7 @@ test('7. a duplicate edge_id within the batch is dependency_already_exists namin
 });
 
 test('7. an edge_id already staged with other endpoints is dependency_already_exists, DETAIL the existing edge', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
   const { edge_id } = await stage(db, flowId, a, b);
   const error = await assertRefusedWritesNothing(t, db,
@@ -432,7 +432,7 @@ const invalid: Array<[string, (m: { a: string; b: string }) => unknown, string]>
 ];
 for (const [title, edges, field] of invalid) {
   test(`validation: ${title} is invalid_input naming ${field.replace(/:$/, '')}`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId, members: [a, b], revision } = await flowWith(db, 2);
     const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, rev: revision, edges: edges({ a, b }) }), 'invalid_input');
     t.true(error.detail?.startsWith(field), error.detail);
@@ -440,7 +440,7 @@ for (const [title, edges, field] of invalid) {
 }
 
 test('validation: more than 10000 entries is invalid_input naming p_edges', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edges = Array.from({ length: 10001 }, () => edge(a, b));
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, rev: revision, edges }), 'invalid_input');
@@ -455,7 +455,7 @@ for (const [title, call, field] of [
   ['a negative p_now_ms', { now: -1 }, 'p_now_ms:'],
 ] as Array<[string, Partial<Call>, string]>) {
   test(`validation: ${title} is invalid_input naming ${field.replace(/:$/, '')}`, async (t) => {
-    const db = await database(t);
+    const db = await testDatabase(t);
     const { flowId, members: [a, b], revision } = await flowWith(db, 2);
     const error = await assertRefusedWritesNothing(t, db,
       () => run(db, { flow: flowId, rev: revision, edges: [edge(a, b)], ...call }), 'invalid_input');
@@ -464,7 +464,7 @@ for (const [title, call, field] of [
 }
 
 test('validation comes before every other check: a malformed entry in a batch for a missing flow is invalid_input', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const x = randomUUID();
   const error = await assertRefused(t, run(db, { flow: randomUUID(), rev: 0, edges: [edge(x, x), edge(x, 'nope')] }), 'invalid_input');
   t.true(error.detail?.startsWith('p_edges[1].downstream_execution_id:'), error.detail);
@@ -488,7 +488,7 @@ test('the largest batch, a 10,000-edge chain listed downstream-first, stages in 
   // One walk per entry would probe 50 million times; a probe planned onto an index led by
   // (partition_key, flow_id) would read the flow's 10,000 edges each time. Either takes minutes.
   t.timeout(120_000);
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const members = await manyMembers(db, flowId, 10_001);
   const revision = await revisionOf(db, flowId);
@@ -505,7 +505,7 @@ test('the largest batch, a 10,000-edge chain listed downstream-first, stages in 
 });
 
 test('a 3,000-edge chain listed downstream-first whose last entry closes it is cycle_detected naming index 2999', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const members = await manyMembers(db, flowId, 3000);
   const revision = await revisionOf(db, flowId);

@@ -3,11 +3,12 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import {
-  complete, createFlow, database, edge, eventCount, flowRow, jobs, member, members, operations, policy, startFlow, uuidOf,
+  complete, createFlow, edge, eventCount, flowRow, jobs, member, members, operations, policy, startFlow, uuidOf,
 } from '../helpers/cascade.js';
+import { testDatabase } from '../helpers/database.js';
 
 test('started: every eligible member with a task_identifier is enqueued, blocked ones are not', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const root1 = await member(flow, { task: 'extract', priority: 5 });
   const root2 = await member(flow, { task: 'extract' });
   await member(flow);  // no task_identifier: run by someone else
@@ -24,7 +25,7 @@ test('started: every eligible member with a task_identifier is enqueued, blocked
 });
 
 test('started: records started_at_ms, leaves public_flow_state and graph_revision, logs start_flow', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
   const before = await flowRow(flow);
   const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_now_ms => $2::bigint)',
@@ -38,7 +39,7 @@ test('started: records started_at_ms, leaves public_flow_state and graph_revisio
 });
 
 test('already_started: a second start changes nothing, enqueues nothing and logs nothing', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
   const first = await startFlow(flow);
   const state = { jobs: await jobs(flow.db), events: await eventCount(flow), flow: await flowRow(flow) };
@@ -50,7 +51,7 @@ test('already_started: a second start changes nothing, enqueues nothing and logs
 });
 
 test('nothing runs before the start: a member made eligible earlier is enqueued by the start', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const up = await member(flow);
   const child = await member(flow, { task: 'load' });
   const edgeId = await edge(flow, up, child);
@@ -64,7 +65,7 @@ test('nothing runs before the start: a member made eligible earlier is enqueued 
 });
 
 test('p_max_attempts is recorded and given to every run job of the flow', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const up = await member(flow, { task: 'x' });
   const child = await member(flow, { task: 'y' });
   await edge(flow, up, child);
@@ -77,7 +78,7 @@ test('p_max_attempts is recorded and given to every run job of the flow', async 
 });
 
 test('a terminal flow is refused with flow_already_terminal', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
   await flow.db.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1::uuid, p_reason => 'test')`, [flow.flowId]);
   const before = await eventCount(flow);
@@ -87,7 +88,7 @@ test('a terminal flow is refused with flow_already_terminal', async (t) => {
 });
 
 test('a quorum whose k exceeds its applied edges is refused naming the group, and nothing is written', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const ups = await members(flow, 2, { task: 'x' });
   const child = await member(flow, { task: 'y' });
   await policy(flow, child, 'quorum', { k: 3 });
@@ -103,7 +104,7 @@ test('a quorum whose k exceeds its applied edges is refused naming the group, an
 });
 
 test('a quorum whose k equals its applied edges starts', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const ups = await members(flow, 2, { task: 'x' });
   const child = await member(flow, { task: 'y' });
   await policy(flow, child, 'quorum', { k: 2 });
@@ -112,7 +113,7 @@ test('a quorum whose k equals its applied edges starts', async (t) => {
 });
 
 test('an unknown flow is flow_not_found; a NULL flow id or a bad p_max_attempts is invalid_input', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   t.like(await t.throwsAsync(db.query('SELECT * FROM flowfabric.ff_start_flow($1::uuid)', [randomUUID()])),
     { code: 'FF001', message: 'flow_not_found' });
   const nullId = await t.throwsAsync<Error & { code: string; detail: string }>(db.query('SELECT * FROM flowfabric.ff_start_flow(NULL)'));
@@ -124,7 +125,7 @@ test('an unknown flow is flow_not_found; a NULL flow id or a bad p_max_attempts 
 });
 
 test('a start racing with the cascade enqueues every member released around it', async (t) => {
-  const db = await database(t, { max: 10 });
+  const db = await testDatabase(t, { max: 10 });
   const flow = await createFlow(db);
   const pairs: [string, string][] = [];
   for (let i = 0; i < 40; i++) {

@@ -3,7 +3,8 @@
 import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
-import { FIXED, buildFixedDag, openDb } from '../helpers/read.js';
+import { FIXED, buildFixedDag } from '../helpers/read.js';
+import { testDatabase } from '../helpers/database.js';
 
 const reads: [string, string, unknown[]][] = [
   ['ff_describe_flow', 'SELECT * FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [FIXED.flowId]],
@@ -18,7 +19,7 @@ const reads: [string, string, unknown[]][] = [
 ];
 
 test('every read answers while a writer holds row locks on the whole flow', async (t) => {
-  const db = await openDb(t);
+  const db = await testDatabase(t);
   await buildFixedDag(db);
   const writer = new pg.Client({ connectionString: connectionStringOf(db) });
   const reader = new pg.Client({ connectionString: connectionStringOf(db) });

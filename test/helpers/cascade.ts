@@ -2,29 +2,12 @@
 // deterministic way to drain flowstage's Graphile Worker jobs (runOnce, one job at a time).
 import { randomUUID } from 'node:crypto';
 import { Logger, runOnce } from 'graphile-worker';
-import type { ExecutionContext } from 'ava';
 import pg from 'pg';
-import { testDatabase } from './database.js';
 import { buildTaskList, type TaskList } from '../../src/worker/index.js';
 
 export type Db = pg.Pool | pg.PoolClient | pg.Client;
 
 export const NOW = 1_764_115_200_000;
-
-/**
- * testDatabase(t), tolerating the "terminating connection due to administrator command" that a
- * pool client still closing can receive from the teardown's DROP DATABASE ... WITH (FORCE)
- * (pg-pool resolves end() before its clients' sockets are closed; unhandled, it fails the file).
- */
-export async function database(t: ExecutionContext, options: { max?: number } = {}): Promise<pg.Pool> {
-  const pool = await testDatabase(t, options);
-  const onError = (error: Error & { code?: string }) => {
-    if (error.code !== '57P01') throw error;
-  };
-  pool.on('error', onError);
-  pool.on('connect', (client) => client.on('error', onError));
-  return pool;
-}
 
 export interface TestFlow {
   db: Db;

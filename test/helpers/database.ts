@@ -23,8 +23,13 @@ export async function testDatabase(t: ExecutionContext, options: { max?: number 
   const connectionString = withDatabaseName(serverUrl!, name);
   const pool = new pg.Pool({ connectionString, max: options.max ?? 4 });
   // pool.end() resolves before idle sockets have closed; the DROP ... WITH (FORCE) below may
-  // then terminate them, and an unheard pool 'error' event would kill the test worker.
-  pool.on('error', () => {});
+  // then terminate them (57P01), and an unheard 'error' event would kill the test worker.
+  // Any other connection error still surfaces.
+  const tolerateTeardown = (error: Error & { code?: string }) => {
+    if (error.code !== '57P01') throw error;
+  };
+  pool.on('error', tolerateTeardown);
+  pool.on('connect', (client) => client.on('error', tolerateTeardown));
   t.teardown(async () => {
     await pool.end();
     await adminPool().query(`DROP DATABASE ${name} WITH (FORCE)`);

@@ -4,21 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import pg from 'pg';
 import { withDatabaseName } from '../../src/database.js';
-import { testDatabase } from './database.js';
 
 export type Db = pg.Pool | pg.PoolClient | pg.Client;
-
-/**
- * testDatabase(t) with a pool 'error' listener. pg-pool's end() resolves before its idle clients
- * have disconnected, so the teardown's DROP DATABASE ... WITH (FORCE) can terminate them while
- * they close; without a listener the pool re-emits that as an uncaught exception that kills the
- * test worker and hides the real test result. (Reported to the owner of test/helpers/database.ts.)
- */
-export async function database(t: ExecutionContext, options: { max?: number } = {}): Promise<pg.Pool> {
-  const pool = await testDatabase(t, options);
-  pool.on('error', () => {});
-  return pool;
-}
 
 /** SPEC section 3: code -> SQLSTATE. */
 export const SQLSTATE = {

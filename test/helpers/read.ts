@@ -3,22 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import type pg from 'pg';
-import { testDatabase } from './database.js';
 
 export type Db = pg.Pool | pg.PoolClient | pg.Client;
 
 export const NOW = 1_764_115_200_000;
-
-/**
- * testDatabase(t) with a pool 'error' listener: the teardown's DROP DATABASE ... WITH (FORCE)
- * can terminate a pooled connection that pool.end() has not finished closing, and pg-pool
- * re-emits that as a pool 'error' event, which is an uncaught exception without a listener.
- */
-export async function openDb(t: ExecutionContext, options: { max?: number } = {}): Promise<pg.Pool> {
-  const pool = await testDatabase(t, options);
-  pool.on('error', () => {});
-  return pool;
-}
 
 /** Runs one ff_* call and returns its rows. */
 export async function call<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {

@@ -4,12 +4,13 @@ import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
 import {
-  apply, complete, createFlow, database, drain, edge, edgePolicy, execution, flowRow, group, jobs, member, members, operations,
+  apply, complete, createFlow, drain, edge, edgePolicy, execution, flowRow, group, jobs, member, members, operations,
   policy, resolve, stage, startFlow, uuidOf,
 } from '../helpers/cascade.js';
+import { testDatabase } from '../helpers/database.js';
 
 test('completing a member writes one outbox row and enqueues one cascade job keyed by it; a replay enqueues nothing', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const [a, b] = await members(flow, 2);
   await edge(flow, a!, b!);
   t.is((await complete(flow.db, a!, 'success')).status, 'completed');
@@ -23,14 +24,14 @@ test('completing a member writes one outbox row and enqueues one cascade job key
 });
 
 test('a refused completion enqueues nothing', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const a = await member(flow);
   await t.throwsAsync(complete(flow.db, a, 'done'), { code: 'FF012' } as never);
   t.deepEqual(await jobs(flow.db), []);
 });
 
 test('the cascade job resolves every outgoing edge and stamps the outbox row', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow);
   const children = await members(flow, 3);
@@ -46,7 +47,7 @@ test('the cascade job resolves every outgoing edge and stamps the outbox row', a
 });
 
 test('a skip propagates three levels deep and the flow fails', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b, c, d] = await members(flow, 4);
   const edges = [await edge(flow, a!, b!), await edge(flow, b!, c!), await edge(flow, c!, d!)];
@@ -59,7 +60,7 @@ test('a skip propagates three levels deep and the flow fails', async (t) => {
 });
 
 test('when every member succeeded the flow becomes completed, once', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b, c] = await members(flow, 3);
   await edge(flow, a!, c!);
@@ -77,7 +78,7 @@ test('when every member succeeded the flow becomes completed, once', async (t) =
 });
 
 test('a failed member makes the flow failed even when its dependents do not need it', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b, c] = await members(flow, 3);
   await policy(flow, c!, 'any_of', { onSatisfied: 'let_run' });
@@ -93,7 +94,7 @@ test('a failed member makes the flow failed even when its dependents do not need
 });
 
 test('a late edge whose upstream already succeeded is resolved at apply and its child enqueued', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const up = await member(flow);
   const child = await member(flow, { task: 'load' });
@@ -114,7 +115,7 @@ test('a late edge whose upstream already succeeded is resolved at apply and its 
 });
 
 test('a late edge whose upstream failed skips its child at apply, and the skip cascades', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [up, child, grandchild, keepOpen] = await members(flow, 4);
   t.truthy(keepOpen);
@@ -129,7 +130,7 @@ test('a late edge whose upstream failed skips its child at apply, and the skip c
 });
 
 test('cancel_remaining: the siblings\' queued jobs are removed and they complete as cancelled', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const ups = await members(flow, 3, { task: 'fetch' });
   const child = await member(flow, { task: 'merge' });
@@ -153,7 +154,7 @@ test('cancel_remaining: the siblings\' queued jobs are removed and they complete
 });
 
 test('a sibling that finished before its cancellation is left as it is', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const ups = await members(flow, 2);
   const child = await member(flow);
@@ -169,7 +170,7 @@ test('a sibling that finished before its cancellation is left as it is', async (
 });
 
 test('cancel_all cancels queued members without cascading: their run jobs go, no cascade job is queued', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b] = await members(flow, 2, { task: 'x' });
   await edge(flow, a!, b!);
@@ -182,7 +183,7 @@ test('cancel_all cancels queued members without cascading: their run jobs go, no
 });
 
 test('ff_cascade_step refuses an execution that is not terminal', async (t) => {
-  const flow = await createFlow(await database(t));
+  const flow = await createFlow(await testDatabase(t));
   const a = await member(flow);
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(
     flow.db.query('SELECT * FROM flowfabric.ff_cascade_step($1::text)', [a]));
@@ -191,7 +192,7 @@ test('ff_cascade_step refuses an execution that is not terminal', async (t) => {
 });
 
 test('fan-in race: 50 upstreams completing from 10 connections release their all_of child exactly once', async (t) => {
-  const db = await database(t, { max: 10 });
+  const db = await testDatabase(t, { max: 10 });
   const flow = await createFlow(db);
   const ups = await members(flow, 50);
   const child = await member(flow, { task: 'reduce' });
@@ -222,7 +223,7 @@ test('fan-in race: 50 upstreams completing from 10 connections release their all
 });
 
 test('fan-in race through the worker: 50 concurrent completions, a concurrent worker, one release', async (t) => {
-  const db = await database(t, { max: 10 });
+  const db = await testDatabase(t, { max: 10 });
   const flow = await createFlow(db);
   const ups = await members(flow, 50);
   const child = await member(flow, { task: 'reduce' });

@@ -4,7 +4,8 @@ import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connectionStringOf } from '../helpers/database.js';
-import { createFlow, database, edge, flowRow, jobs, member, policy, startFlow, type TestFlow, uuidOf, waitFor } from '../helpers/cascade.js';
+import { createFlow, edge, flowRow, jobs, member, policy, startFlow, type TestFlow, uuidOf, waitFor } from '../helpers/cascade.js';
+import { testDatabase } from '../helpers/database.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
 const NODES = 200;
@@ -107,7 +108,7 @@ test('a 200-node DAG killed with SIGKILL three times ends exactly as an uninterr
   const p = plan(seed);
 
   // Uninterrupted run.
-  const quietDb = await database(t);
+  const quietDb = await testDatabase(t);
   const quiet = await createFlow(quietDb);
   const quietIds = await build(quiet, p);
   await startFlow(quiet, { maxAttempts: 5 });
@@ -120,7 +121,7 @@ test('a 200-node DAG killed with SIGKILL three times ends exactly as an uninterr
   t.true(expected.executions.every((e) => (e as Record<string, unknown>).lifecycle_phase === 'terminal'));
 
   // The same DAG, with the worker killed at random moments.
-  const crashDb = await database(t);
+  const crashDb = await testDatabase(t);
   const crashed = await createFlow(crashDb);
   const crashIds = await build(crashed, p);
   await startFlow(crashed, { maxAttempts: 5 });

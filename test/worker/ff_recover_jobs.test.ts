@@ -1,11 +1,12 @@
 // ff_recover_jobs: what a crashed worker leaves behind is repaired when a worker starts.
 import test from 'ava';
 import {
-  complete, createFlow, database, edge, execution, jobs, member, startFlow, uuidOf,
+  complete, createFlow, edge, execution, jobs, member, startFlow, uuidOf,
 } from '../helpers/cascade.js';
+import { testDatabase } from '../helpers/database.js';
 
 test('nothing to repair: no rows, nothing changes', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   await member(flow, { task: 'x' });
   await startFlow(flow);
@@ -16,7 +17,7 @@ test('nothing to repair: no rows, nothing changes', async (t) => {
 });
 
 test('a run job whose last attempt died with its worker fails its execution, which cascades', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'x' });
   const b = await member(flow, { task: 'y' });
@@ -35,7 +36,7 @@ test('a run job whose last attempt died with its worker fails its execution, whi
 });
 
 test('an exhausted run job of an execution that did finish is only deleted', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'x' });
   await startFlow(flow, { maxAttempts: 1 });
@@ -49,7 +50,7 @@ test('an exhausted run job of an execution that did finish is only deleted', asy
 });
 
 test('a cascade whose job was lost is enqueued again under its key', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow);
   await complete(db, a, 'success');

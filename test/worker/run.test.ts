@@ -3,8 +3,9 @@ import test, { type ExecutionContext } from 'ava';
 import { quickAddJob } from 'graphile-worker';
 import { connectionStringOf } from '../helpers/database.js';
 import {
-  createFlow, database, edge, execution, flowRow, jobs, member, policy, quietLogger, startFlow, waitFor,
+  createFlow, edge, execution, flowRow, jobs, member, policy, quietLogger, startFlow, waitFor,
 } from '../helpers/cascade.js';
+import { testDatabase } from '../helpers/database.js';
 import { run, type TaskList } from '../../src/worker/index.js';
 
 const silent = () => () => {};
@@ -16,7 +17,7 @@ async function startWorker(t: ExecutionContext, connectionString: string, taskLi
 }
 
 test('a started flow runs to the end: each task gets its payload with its parents\' results and returns its result', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'number', payload: { value: 2 } });
   const b = await member(flow, { task: 'number', payload: { value: 3 } });
@@ -41,7 +42,7 @@ test('a started flow runs to the end: each task gets its payload with its parent
 });
 
 test('nothing runs before ff_start_flow', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'work' });
   let calls = 0;
@@ -55,7 +56,7 @@ test('nothing runs before ff_start_flow', async (t) => {
 });
 
 test('a task that throws is retried and only its final failure completes the execution as failed', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const flaky = await member(flow, { task: 'flaky' });
   const dependent = await member(flow, { task: 'never' });
@@ -84,7 +85,7 @@ test('a task that throws is retried and only its final failure completes the exe
 });
 
 test('cancel_remaining with a worker: the first success runs the child and the slower siblings never run', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const flow = await createFlow(db);
   const fast = await member(flow, { task: 'fast' });
   const slow1 = await member(flow, { task: 'slow' });
@@ -109,13 +110,13 @@ test('cancel_remaining with a worker: the first success runs the child and the s
 });
 
 test('run() refuses user task names with the reserved flowstage__ prefix', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, taskList: { flowstage__cascade: () => 1 } }),
     { message: /flowstage__ prefix is reserved/ });
 });
 
 test('a plain Graphile Worker job for a user task runs the task with the job payload', async (t) => {
-  const db = await database(t);
+  const db = await testDatabase(t);
   const received: unknown[] = [];
   await startWorker(t, connectionStringOf(db), { greet: (payload, helpers) => { received.push([payload, helpers.executionId]); } });
   await quickAddJob({ pgPool: db, logger: quietLogger }, 'greet', { name: 'ada' });
