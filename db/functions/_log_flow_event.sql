@@ -42,9 +42,9 @@ $$;
 COMMENT ON FUNCTION flowfabric._forbid_flow_event_change() IS
   'Private trigger. Refuses UPDATE, DELETE and TRUNCATE on ff_flow_event.';
 
-CREATE TRIGGER ff_flow_event_append_only
+CREATE OR REPLACE TRIGGER ff_flow_event_append_only
   BEFORE UPDATE OR DELETE ON flowfabric.ff_flow_event
   FOR EACH ROW EXECUTE FUNCTION flowfabric._forbid_flow_event_change();
-CREATE TRIGGER ff_flow_event_no_truncate
+CREATE OR REPLACE TRIGGER ff_flow_event_no_truncate
   BEFORE TRUNCATE ON flowfabric.ff_flow_event
   FOR EACH STATEMENT EXECUTE FUNCTION flowfabric._forbid_flow_event_change();

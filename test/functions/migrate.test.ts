@@ -32,13 +32,13 @@ async function fingerprint(connectionString: string) {
   }
 }
 
-test('a fresh database is installed: flowfabric and graphile_worker schemas, one flowstage migration recorded', async (t) => {
+test('a fresh database is installed: flowfabric and graphile_worker schemas, every flowstage migration recorded in order', async (t) => {
   const url = await emptyDatabase(t);
   await migrate(url);
   const print = await fingerprint(url);
   t.true(print.schemas.some((s) => s.nspname === 'flowfabric'));
   t.true(print.schemas.some((s) => s.nspname === 'graphile_worker'));
-  t.deepEqual(print.migrations.map((m) => m.name), ['1764115200000_flowstage-core']);
+  t.deepEqual(print.migrations.map((m) => m.name), ['1764115200000_flowstage-core', '1795737600000_flowstage-0.2.0']);
   t.is(print.errors.length, 14);
   t.true(print.workerMigrations[0].n > 0);
 });
