@@ -1,4 +1,4 @@
--- _log_flow_event: append a mutation to ff_flow_event and notify the flow's namespace channel.
+-- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
 CREATE OR REPLACE FUNCTION flowfabric._log_flow_event(
   p_partition_key smallint,
   p_flow_id uuid,
@@ -11,20 +11,15 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-DECLARE
-  v_event_id bigint;
 BEGIN
   INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-  VALUES (p_partition_key, p_flow_id, p_graph_revision, p_operation, p_arguments, p_now_ms)
-  RETURNING event_id INTO v_event_id;
-  PERFORM pg_notify('flowstage:' || p_namespace,
-    json_build_object('event_id', v_event_id, 'flow_id', p_flow_id,
-                      'graph_revision', p_graph_revision, 'operation', p_operation)::text);
+  VALUES (p_partition_key, p_flow_id, p_graph_revision, p_operation, p_arguments, p_now_ms);
+  PERFORM _notify_namespace(p_namespace);
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._log_flow_event(smallint, uuid, text, bigint, text, jsonb, bigint) IS
-  'Private. Appends one ff_flow_event row in the caller''s transaction and sends pg_notify on channel "flowstage:<namespace>" with {event_id, flow_id, graph_revision, operation}; the notification is delivered at commit.';
+  'Private. Appends one ff_flow_event row in the caller''s transaction; if p_namespace opted in (ff_set_namespace_notify), _notify_namespace sends one pg_notify per transaction on channel "flowstage:<namespace>", delivered at commit.';
 
 -- ff_flow_event is append-only: the log is an audit trail.
 CREATE OR REPLACE FUNCTION flowfabric._forbid_flow_event_change()

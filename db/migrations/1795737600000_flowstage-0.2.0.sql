@@ -3,6 +3,18 @@
 
 -- Up Migration
 
+-- db/schema/110_namespace_notify.sql
+-- 0.2.0: notifications are opt-in per namespace (SPEC section 5). PostgreSQL serialises every
+-- notifying commit on one cluster-wide lock, so a pg_notify on every call capped concurrent
+-- writers; now a namespace listed here gets at most one notification per transaction, and the
+-- others none. The mutation log (ff_flow_event) stays the source of truth either way.
+CREATE TABLE flowfabric.ff_namespace_notify (
+  namespace     text   PRIMARY KEY,
+  enabled_at_ms bigint NOT NULL
+);
+COMMENT ON TABLE flowfabric.ff_namespace_notify IS
+  'Namespaces whose changes are announced with pg_notify on channel "flowstage:<namespace>" (at most one notification per transaction; payload {"namespace": ...}). Written by ff_set_namespace_notify; absent = off (the default).';
+
 -- db/functions/_canonical_execution_id.sql
 -- _canonical_execution_id: the {fp:N}:<uuid> form every result reports.
 CREATE OR REPLACE FUNCTION flowfabric._canonical_execution_id(p_partition_key smallint, p_execution_id uuid)
@@ -598,7 +610,7 @@ COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, tex
   'Private. True when p_edge exists with these endpoints and dependency kind: staging it again is an exact retry. False for a missing (all-NULL) edge.';
 
 -- db/functions/_log_flow_event.sql
--- _log_flow_event: append a mutation to ff_flow_event and notify the flow's namespace channel.
+-- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
 CREATE OR REPLACE FUNCTION flowfabric._log_flow_event(
   p_partition_key smallint,
   p_flow_id uuid,
@@ -611,20 +623,15 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-DECLARE
-  v_event_id bigint;
 BEGIN
   INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-  VALUES (p_partition_key, p_flow_id, p_graph_revision, p_operation, p_arguments, p_now_ms)
-  RETURNING event_id INTO v_event_id;
-  PERFORM pg_notify('flowstage:' || p_namespace,
-    json_build_object('event_id', v_event_id, 'flow_id', p_flow_id,
-                      'graph_revision', p_graph_revision, 'operation', p_operation)::text);
+  VALUES (p_partition_key, p_flow_id, p_graph_revision, p_operation, p_arguments, p_now_ms);
+  PERFORM _notify_namespace(p_namespace);
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._log_flow_event(smallint, uuid, text, bigint, text, jsonb, bigint) IS
-  'Private. Appends one ff_flow_event row in the caller''s transaction and sends pg_notify on channel "flowstage:<namespace>" with {event_id, flow_id, graph_revision, operation}; the notification is delivered at commit.';
+  'Private. Appends one ff_flow_event row in the caller''s transaction; if p_namespace opted in (ff_set_namespace_notify), _notify_namespace sends one pg_notify per transaction on channel "flowstage:<namespace>", delivered at commit.';
 
 -- ff_flow_event is append-only: the log is an audit trail.
 CREATE OR REPLACE FUNCTION flowfabric._forbid_flow_event_change()
@@ -661,6 +668,26 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._mermaid_text(text) IS
   'Private. Escapes # " < > as Mermaid entity codes so user text (a task identifier) cannot break a quoted label.';
+
+-- db/functions/_notify_namespace.sql
+-- _notify_namespace: announce a change in p_namespace, at most once per transaction, if the namespace opted in.
+CREATE OR REPLACE FUNCTION flowfabric._notify_namespace(p_namespace text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM 1 FROM ff_namespace_notify n WHERE n.namespace = p_namespace;
+  IF FOUND THEN
+    -- The payload is the same for every call of a transaction, and PostgreSQL delivers identical
+    -- notifications of one transaction once: one notification per transaction and namespace.
+    PERFORM pg_notify('flowstage:' || p_namespace, json_build_object('namespace', p_namespace)::text);
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._notify_namespace(text) IS
+  'Private. If p_namespace is listed in ff_namespace_notify (ff_set_namespace_notify), pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}; identical within a transaction, so listeners get one notification per committed transaction and then read ff_flow_event. Otherwise nothing: a notifying commit takes a cluster-wide lock, so notifications are off by default.';
 
 -- db/functions/_now_ms.sql
 -- _now_ms: the one clock rule — the caller's pinned p_now_ms when given, else the server clock.
@@ -2809,6 +2836,47 @@ Returns (status, downstream_execution_id, policy, k_target); status: set | alrea
 Checks in order: invalid_input (FF012, DETAIL names the field: NULL p_flow_id, malformed id, unknown p_kind or p_on_satisfied, on_satisfied given for all_of or missing for any_of/quorum, k given for all_of/any_of, quorum without k >= 1); flow_not_found (FF001); flow_already_terminal (FF002); execution_not_in_flow (FF007) when the downstream is not a member (another partition -> invalid_input partition_mismatch); the same policy (kind, k and on_satisfied all equal) as stored -> already_set, at any time, nothing changes; a different policy once an edge has been applied to that downstream (any group counter > 0) -> edge_group_policy_already_fixed (FF013).
 On set: the group row is created with zero counters (ff_apply_dependency_to_child then keeps this policy) or its policy and k_target replaced. A policy is not a graph change: graph_revision and the flow row are not touched. A quorum whose k exceeds the edges eventually applied is refused by ff_start_flow.
 Locks on the write path: the flow row FOR SHARE, the downstream execution row, then the group row. Logs set_edge_group_policy {downstream_execution_id, policy}.$$;
+
+-- db/functions/ff_set_namespace_notify.sql
+-- ff_set_namespace_notify: turn pg_notify announcements of a namespace's changes on or off. Idempotent.
+CREATE OR REPLACE FUNCTION flowfabric.ff_set_namespace_notify(
+  p_namespace text,
+  p_enabled   boolean,
+  p_now_ms    bigint DEFAULT NULL)
+RETURNS TABLE (status text, namespace text, enabled boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now bigint;
+BEGIN
+  -- The same rule as ff_create_flow: the channel "flowstage:<namespace>" is at most 63 bytes.
+  IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', left(coalesce(quote_literal(p_namespace), 'NULL'), 200)));
+  END IF;
+  IF p_enabled IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_enabled: must not be null');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  namespace := p_namespace;
+  enabled := p_enabled;
+  IF p_enabled THEN
+    INSERT INTO ff_namespace_notify (namespace, enabled_at_ms) VALUES (p_namespace, v_now)
+    ON CONFLICT DO NOTHING;
+  ELSE
+    DELETE FROM ff_namespace_notify n WHERE n.namespace = p_namespace;
+  END IF;
+  status := CASE WHEN FOUND THEN 'set' ELSE 'already_set' END;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_set_namespace_notify(text, boolean, bigint) IS
+$$Turn notifications of namespace p_namespace on (p_enabled true) or off. Off is the default for every namespace.
+Returns (status, namespace, enabled); status: set | already_set (the namespace was already in the requested state; nothing changes).
+While on, every transaction that changes a flow of the namespace or one of its members sends one pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}, delivered at commit; listeners then read ff_flow_event (the source of truth, written whether or not notifications are on). Notifications are off by default because PostgreSQL serialises every notifying commit on one cluster-wide lock. Any role that may connect can LISTEN on (or NOTIFY) that channel: treat a notification as a hint to re-read, never as data.
+Refusals: invalid_input (FF012) for a p_namespace that is NULL, empty or longer than 53 bytes, or a NULL p_enabled. Not logged to ff_flow_event (it changes no flow).$$;
 
 -- db/functions/ff_stage_dependency_edge.sql
 -- ff_stage_dependency_edge: stage edge upstream -> downstream in a flow, guarded by the flow's graph revision.
