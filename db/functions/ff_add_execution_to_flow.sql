@@ -52,6 +52,7 @@ BEGIN
       RETURNING (f.raw_fields->>'node_count')::bigint, f.graph_revision INTO node_count, graph_revision;
       PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', graph_revision,
         'add_execution_to_flow', jsonb_build_object('execution_id', execution_id), v_now);
+      PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');  -- an already terminal member may be the last
       status := 'added';
       RETURN NEXT;
       RETURN;

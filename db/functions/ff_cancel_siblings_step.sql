@@ -17,6 +17,7 @@ DECLARE
   v_flow      ff_flow_core;
   v_sibling   ff_exec_core;
   v_member    text;
+  v_spec      graphile_worker.job_spec;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -53,10 +54,13 @@ BEGIN
   IF NOT (v_member = ANY (v_group.cancel_siblings_pending_members)) THEN
     status := 'already_terminal';  -- a concurrent step took this sibling
   ELSIF v_sibling.lifecycle_phase <> 'terminal' THEN
-    PERFORM _finish_execution(v_sibling, 'cancelled',
+    -- Its own cascade is deferred to its flowstage__cascade job: its children are not locked
+    -- here, and the group row is (the lock order puts executions before groups).
+    v_spec := _finish_execution(v_sibling, 'cancelled',
       jsonb_build_object('cancelled_by', 'cancel_remaining',
                          'downstream_execution_id', _canonical_execution_id(v_partition, v_down)),
-      v_now);
+      v_now, p_cascade => true);
+    PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
     status := 'cancelled';
   ELSE
     status := 'already_terminal';
@@ -77,5 +81,5 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_cancel_siblings_step(uuid, text, bigint) IS
 $$Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
 Returns (status, execution_id, remaining); status: cancelled | already_terminal | done.
-cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own cascade runs. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
+cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
 Refusals: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).$$;

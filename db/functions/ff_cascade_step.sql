@@ -1,9 +1,9 @@
--- ff_cascade_step: one hop of the completion cascade: resolve one outgoing applied edge of a
--- terminal execution, or, when none is left, close its cascade and see whether the flow is done.
+-- ff_cascade_step: a deferred hop of the completion cascade: resolve every outgoing applied edge
+-- of a terminal execution in one transaction, then see whether the flow is done.
 CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, edge_id uuid, decision text, public_flow_state text)
+RETURNS TABLE (status text, execution_id text, edges_resolved int, public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -13,8 +13,9 @@ DECLARE
   v_requested smallint;
   v_id        uuid;
   v_exec      ff_exec_core;
-  v_edge      ff_edge;
-  v_resolved  record;
+  v_children  uuid[];
+  v_deferred  boolean := false;
+  v_state     text;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -30,40 +31,62 @@ BEGIN
       format('p_execution_id: %s is not terminal (lifecycle_phase %s); only a finished execution cascades',
              execution_id, v_exec.lifecycle_phase));
   END IF;
+  edges_resolved := 0;
   IF v_exec.flow_id IS NULL THEN
     status := 'done';
     RETURN NEXT;
     RETURN;
   END IF;
 
-  SELECT * INTO v_edge FROM ff_edge e
-  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id
-    AND e.upstream_eid = v_id AND e.policy->>'edge_state' = 'applied'
-  ORDER BY e.edge_id
-  LIMIT 1;
-  IF FOUND THEN
-    SELECT * INTO v_resolved FROM ff_resolve_dependency(v_exec.flow_id, v_edge.edge_id, v_exec.terminal_outcome, v_now) r;
-    status := v_resolved.status;
-    edge_id := v_edge.edge_id;
-    decision := v_resolved.decision;
+  -- The execution is terminal, so the set of its applied edges only shrinks (an apply that finds
+  -- its upstream terminal resolves the edge itself). Lock the children in uuid order.
+  SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
+  FROM ff_edge e
+  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
+    AND e.policy->>'edge_state' = 'applied';
+
+  IF cardinality(v_children) > 0 THEN
+    PERFORM 1 FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+    ORDER BY e.execution_id
+    FOR UPDATE;
+    SELECT count(*)::int, coalesce(bool_or(r.child_skipped), false) INTO edges_resolved, v_deferred
+    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now) r;
+    PERFORM 1 FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      AND e.lifecycle_phase <> 'terminal'
+    LIMIT 1;
+    IF FOUND OR v_deferred THEN
+      v_state := 'open';  -- an open child (locked here) or a skipped child's own job checks later
+    ELSE
+      v_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions');
+    END IF;
+  ELSE
+    v_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'none');
+  END IF;
+
+  IF v_state = 'undecided' THEN
+    -- The flow row was busy while this transaction held its children: check again in a new
+    -- transaction, which holds nothing and may wait for it.
+    status := 'check_again';
+    SELECT f.public_flow_state INTO public_flow_state FROM ff_flow_core f
+    WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
     RETURN NEXT;
     RETURN;
   END IF;
-
-  -- Every outgoing edge is resolved: is the flow finished? (flow row lock first, if any)
-  public_flow_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now);
   UPDATE ff_completion_outbox o
   SET cascaded_at_ms = v_now
   WHERE o.partition_key = v_exec.partition_key AND o.execution_id = v_id AND o.cascaded_at_ms IS NULL;
   status := 'done';
+  public_flow_state := v_state;
   RETURN NEXT;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cascade_step(text, bigint) IS
-$$One hop of the completion cascade of terminal execution p_execution_id; the flowstage__cascade job calls it, one call per transaction, until status is done.
-Returns (status, execution_id, edge_id, decision, public_flow_state); status: resolved | already_resolved | done; decision (NULL when done): pending | satisfied | impossible | already_decided.
-resolved / already_resolved: the outgoing applied edge with the smallest edge_id was passed to ff_resolve_dependency with the execution's terminal_outcome (edge_id and decision are its answer; already_resolved when a concurrent caller resolved it first).
-done: no outgoing edge is left applied; the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow is checked: an open flow whose members are all terminal becomes completed (no member failed, cancelled or expired) or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
-Idempotent: a repeated or crashed-and-retried job only finds fewer edges to resolve.
-Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: those of ff_resolve_dependency, one edge per call; on done, the flow row only when every member looks terminal.$$;
+$$A deferred hop of the completion cascade of terminal execution p_execution_id: the flowstage__cascade job calls it (one call per transaction) until status is done. Such a job exists only for an execution whose cascade did not run where it became terminal: a child skipped by a cascade (so a skip chain advances one hop per job), a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, and a completion whose flow check was deferred; a normal completion resolves its edges itself (ff_complete_execution).
+Returns (status, execution_id, edges_resolved, public_flow_state); status: done | check_again.
+done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
+check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
+Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
+Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.$$;

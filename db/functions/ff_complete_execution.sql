@@ -1,4 +1,5 @@
--- ff_complete_execution: make an execution terminal once, with its outcome and result.
+-- ff_complete_execution: make an execution terminal once, with its outcome and result, and run
+-- its completion cascade in the same transaction (its direct children only).
 CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_execution_id text,
   p_outcome      text,
@@ -14,6 +15,9 @@ DECLARE
   v_requested smallint;
   v_id        uuid;
   v_exec      ff_exec_core;
+  v_children  uuid[];
+  v_deferred  boolean;
+  v_spec      graphile_worker.job_spec;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -29,26 +33,77 @@ BEGIN
     PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
-  IF v_exec.lifecycle_phase <> 'terminal' THEN
-    SELECT * INTO v_exec FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
-    IF v_exec.lifecycle_phase <> 'terminal' THEN
-      PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now);
-      status := 'completed';
-      outcome := p_outcome;
-      RETURN NEXT;
-      RETURN;
+  IF v_exec.lifecycle_phase = 'terminal' THEN
+    status := 'already_terminal';
+    outcome := v_exec.terminal_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  -- Write path. Lock order: executions in uuid order, the execution together with its direct
+  -- children (read unlocked first; once the execution is locked no edge can be applied from it,
+  -- since an apply locks its upstream too), then edges, then groups. The flow row, which comes
+  -- first in the lock order, is never waited for (see _finish_flow_if_done).
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
+    FROM ff_edge e
+    WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
+      AND e.policy->>'edge_state' = 'applied';
+  ELSE
+    v_children := '{}';
+  END IF;
+  PERFORM 1 FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
+  ORDER BY e.execution_id
+  FOR UPDATE;
+  SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+  IF v_exec.lifecycle_phase = 'terminal' THEN
+    status := 'already_terminal';  -- a concurrent completion won while we waited
+    outcome := v_exec.terminal_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false);
+  status := 'completed';
+  outcome := p_outcome;
+  IF v_exec.flow_id IS NULL THEN
+    RETURN NEXT;  -- a solo execution has no edges and no flow
+    RETURN;
+  END IF;
+
+  -- The cascade, one hop: every outgoing applied edge into the children locked above.
+  SELECT coalesce(bool_or(r.child_skipped), false) INTO v_deferred
+  FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now) r;
+
+  PERFORM 1 FROM ff_edge e
+  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
+    AND e.policy->>'edge_state' = 'applied'
+  LIMIT 1;
+  IF FOUND THEN
+    -- An edge applied between the unlocked read and the lock: its child is not locked here, and
+    -- locking it now could break the lock order. Its job resolves it (and checks the flow).
+    v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
+    PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
+  ELSIF NOT v_deferred THEN
+    -- Did this completion finish the flow? Not if a child is still open (locked here, so its own
+    -- completion comes after this commit) nor when a skipped child's job will check.
+    PERFORM 1 FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      AND e.lifecycle_phase <> 'terminal'
+    LIMIT 1;
+    IF NOT FOUND AND _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions') = 'undecided' THEN
+      v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
+      PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
     END IF;
   END IF;
-  status := 'already_terminal';
-  outcome := v_exec.terminal_outcome;
   RETURN NEXT;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, bigint) IS
-$$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result.
+$$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
 Returns (status, execution_id, outcome); status: completed | already_terminal (a second call changes nothing and reports the stored outcome).
-Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result.
-For a flow member it starts the completion cascade in the same transaction: an ff_completion_outbox row and a Graphile Worker job flowstage__cascade (job_key flowstage:cascade:<uuid>, so a replay cannot enqueue twice) that resolves each outgoing applied edge in its own transaction (SPEC section 6); a cancelled or expired execution's queued run job is removed.
-Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks the execution row on the write path only. Logs complete_execution for flow members.$$;
+Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
+For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
+Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;

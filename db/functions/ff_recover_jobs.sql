@@ -1,5 +1,6 @@
--- ff_recover_jobs: repair what a crashed worker can leave behind in Graphile Worker's queue:
--- a run job whose last attempt died with its process, a cascade or sibling-cancel job lost.
+-- ff_recover_jobs: repair what the queue cannot know about after a crash: a run job whose last
+-- attempt died with its process, a deferred cascade or sibling-cancel job lost. (Jobs a dead
+-- worker still holds locked are unlocked by ff_reap_dead_workers.)
 CREATE OR REPLACE FUNCTION flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL)
 RETURNS TABLE (status text, execution_id text, job_key text)
 LANGUAGE plpgsql VOLATILE
@@ -12,6 +13,7 @@ DECLARE
   v_exec   ff_exec_core;
   v_outbox ff_completion_outbox;
   v_group  ff_edge_group;
+  v_spec   graphile_worker.job_spec;
 BEGIN
   v_now := _now_ms(p_now_ms);
 
@@ -26,10 +28,14 @@ BEGIN
   LOOP
     SELECT * INTO v_exec FROM ff_exec_core e WHERE e.execution_id = v_job.eid FOR UPDATE;
     IF FOUND AND v_exec.lifecycle_phase <> 'terminal' THEN
-      PERFORM _finish_execution(v_exec, 'failed',
+      -- Its cascade is deferred to a job: its children are not locked here.
+      v_spec := _finish_execution(v_exec, 'failed',
         jsonb_build_object('error', coalesce(v_job.last_error, 'the worker stopped during the last attempt'),
                            'attempts_exhausted', true),
-        v_now);
+        v_now, p_cascade => true);
+      IF NOT (v_spec IS NULL) THEN
+        PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
+      END IF;
       status := 'failed_exhausted';
       execution_id := _canonical_execution_id(v_exec.partition_key, v_exec.execution_id);
       job_key := v_job.key;
@@ -80,10 +86,10 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_recover_jobs(bigint) IS
-$$Repair the queue after a worker crash; the flowstage worker calls it when it starts and then periodically. Safe to call at any time and from several workers.
+$$Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
 Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key); status: failed_exhausted | requeued_cascade | requeued_cancel_siblings.
-failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), which cascades, and the spent job is deleted (graphile_worker.complete_jobs).
-requeued_cascade: an ff_completion_outbox row without cascaded_at_ms has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
+failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), its cascade is deferred to its flowstage__cascade job (outbox row, enqueued here), and the spent job is deleted (graphile_worker.complete_jobs).
+requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
 requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
-Jobs locked by a worker that died stay locked until Graphile Worker frees them (4 hours) or graphile_worker.force_unlock_workers(...) is called for that worker; only then can they be retried or recovered here.
+Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.
 Locks: the executions it fails, one at a time in uuid order (no flow row). Logs complete_execution for each failed execution.$$;

@@ -1,5 +1,6 @@
--- ff_start_flow: let a flow run: enqueue every member that is already eligible; from now on
--- each member is enqueued in the transaction that makes it eligible. Idempotent.
+-- ff_start_flow: let a flow run: enqueue every member that is already eligible (one add_jobs
+-- call); from now on each member is enqueued in the transaction that makes it eligible, and the
+-- flow can finish (at once, if its members are all terminal already). Idempotent.
 CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
   p_flow_id      uuid,
   p_now_ms       bigint DEFAULT NULL,
@@ -14,7 +15,7 @@ DECLARE
   v_partition smallint;
   v_flow      ff_flow_core;
   v_group     ff_edge_group;
-  v_exec      ff_exec_core;
+  v_specs     graphile_worker.job_spec[];
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -63,24 +64,26 @@ BEGIN
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
   RETURNING f.* INTO v_flow;
 
-  -- Exclusive against _decide_group's shared lock: a child made eligible by a transaction
-  -- that did not see this start has committed before the scan below, which then finds it.
+  -- Exclusive against the cascade's shared lock (_resolve_edges, _finish_flow_if_done): a child
+  -- made eligible by a transaction that did not see this start has committed before the scan
+  -- below, which then finds it; one that started after waits for this commit and sees the start.
   PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
-  enqueued_count := 0;
-  FOR v_exec IN
-    SELECT * FROM ff_exec_core e
-    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
-    ORDER BY e.execution_id
-  LOOP
-    IF _enqueue_execution(v_exec, v_flow) THEN
-      enqueued_count := enqueued_count + 1;
-    END IF;
-  END LOOP;
+  SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+                  FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
+  INTO v_specs
+  FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+  enqueued_count := cardinality(v_specs);
+  IF enqueued_count > 0 THEN
+    PERFORM graphile_worker.add_jobs(v_specs);  -- one call for every member released by the start
+  END IF;
 
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
     'start_flow', jsonb_build_object('flow_id', p_flow_id, 'max_attempts', p_max_attempts, 'enqueued_count', enqueued_count),
     v_now);
+  -- Members that all finished before the start (or before they were added) finish the flow now.
+  PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');
   status := 'started';
   started_at_ms := v_now;
   RETURN NEXT;
@@ -88,9 +91,9 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_start_flow(uuid, bigint, int) IS
-$$Start flow p_flow_id: nothing of a flow runs before this call. Every member that is runnable, eligible_now and has a task_identifier is enqueued now as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
+$$Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
 Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
-Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; public_flow_state is not changed and graph_revision stays.
+Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
-Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, shared with _decide_group, so a member made eligible concurrently is enqueued exactly once. Logs start_flow.$$;
+Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;

@@ -15,6 +15,49 @@ CREATE TABLE flowfabric.ff_namespace_notify (
 COMMENT ON TABLE flowfabric.ff_namespace_notify IS
   'Namespaces whose changes are announced with pg_notify on channel "flowstage:<namespace>" (at most one notification per transaction; payload {"namespace": ...}). Written by ff_set_namespace_notify; absent = off (the default).';
 
+-- db/schema/130_cascade.sql
+-- 0.2.0: the completion cascade runs in the completing transaction (SPEC section 6, issue 8).
+--
+-- 0.1.0 made every completion write an outbox row and enqueue a flowstage__cascade job that
+-- resolved each outgoing edge in a transaction of its own: two jobs per execution that ran, and
+-- a commit per edge. Now ff_complete_execution locks the execution and its direct children (uuid
+-- order), resolves every outgoing applied edge set-based, and enqueues the children it releases
+-- with one graphile_worker.add_jobs call, all in the completing transaction. Only what must not
+-- grow that transaction is deferred to a job, through ff_completion_outbox as before (the row and
+-- its job commit together, so a crash loses nothing): the outgoing edges of a child the
+-- completion skipped (one hop per transaction, so a skip chain is a chain of jobs), of a sibling
+-- cancelled by cancel_remaining or an execution failed by ff_recover_jobs, and the rare flow
+-- check that could not be decided without waiting for the flow row (see _finish_flow_if_done).
+--
+-- Dead workers: Graphile Worker 0.17 keeps a job locked by a crashed process for 4 hours. Each
+-- flowstage worker (one Graphile Worker pool, whose id is what jobs' locked_by holds) writes a
+-- heartbeat row here every few seconds; any live worker calls ff_reap_dead_workers, which
+-- unlocks the jobs of every worker silent past its lease (graphile_worker.force_unlock_workers).
+
+-- Signatures that change (CREATE OR REPLACE cannot change a return type, and this makes the
+-- intent explicit for the new default of p_upstream_outcome):
+DROP FUNCTION IF EXISTS flowfabric.ff_resolve_dependency(uuid, uuid, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_cascade_step(text, bigint);
+DROP FUNCTION IF EXISTS flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean);
+DROP FUNCTION IF EXISTS flowfabric._finish_flow_if_done(smallint, uuid, bigint);
+-- Replaced by the set-based _resolve_edges (one add_jobs call per transaction).
+DROP FUNCTION IF EXISTS flowfabric._decide_group(flowfabric.ff_edge_group, text, flowfabric.ff_exec_core, bigint);
+
+COMMENT ON TABLE flowfabric.ff_completion_outbox IS
+  'One row per terminal flow member whose outgoing edges are resolved by a later transaction (a flowstage__cascade job, job_key flowstage:cascade:<uuid>, enqueued in the transaction that wrote the row): a child skipped by a cascade, a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, or a completion whose flow check was deferred. A normally completed execution resolves its edges in its own transaction and has no row. cascaded_at_ms is set when the job has resolved every outgoing applied edge and checked the flow; ff_recover_jobs re-enqueues rows without it whose job is gone.';
+
+CREATE TABLE flowfabric.ff_worker_heartbeat (
+  worker_id       text   PRIMARY KEY,
+  started_at_ms   bigint NOT NULL,
+  heartbeat_at_ms bigint NOT NULL,
+  lease_ms        bigint NOT NULL CHECK (lease_ms > 0),
+  info            jsonb  NOT NULL DEFAULT '{}'
+);
+-- The reaper's question: whose lease has run out?
+CREATE INDEX ff_worker_heartbeat_expiry ON flowfabric.ff_worker_heartbeat ((heartbeat_at_ms + lease_ms));
+COMMENT ON TABLE flowfabric.ff_worker_heartbeat IS
+  'One row per live flowstage worker: worker_id is its Graphile Worker pool id (the locked_by of the jobs it runs), heartbeat_at_ms its last ff_worker_heartbeat, lease_ms how long it may stay silent before ff_reap_dead_workers declares it dead, deletes the row and unlocks its jobs. info: what the worker reported about itself (host, pid).';
+
 -- db/functions/_canonical_execution_id.sql
 -- _canonical_execution_id: the {fp:N}:<uuid> form every result reports.
 CREATE OR REPLACE FUNCTION flowfabric._canonical_execution_id(p_partition_key smallint, p_execution_id uuid)
@@ -56,78 +99,36 @@ $$;
 COMMENT ON FUNCTION flowfabric._crc16_xmodem(bytea) IS
   'Private. CRC-16/XMODEM of p_bytes (check value of ''123456789'' is 0x31C3). Used for flow and solo partitions.';
 
--- db/functions/_decide_group.sql
--- _decide_group: record a group's first decision and act on its child: run it (satisfied)
--- or skip it (impossible). Called once per group, with the child locked.
-CREATE OR REPLACE FUNCTION flowfabric._decide_group(
-  p_group    flowfabric.ff_edge_group,
-  p_decision text,
-  p_child    flowfabric.ff_exec_core,
-  p_now_ms   bigint)
-RETURNS void
+-- db/functions/_defer_cascade.sql
+-- _defer_cascade: record that a terminal flow member's outgoing edges (and the flow check) are
+-- left to a later transaction, and return the job that will do it; the caller enqueues it in
+-- this transaction, so the outbox row and its job commit together.
+CREATE OR REPLACE FUNCTION flowfabric._defer_cascade(
+  p_partition_key smallint,
+  p_execution_id  uuid,
+  p_flow_id       uuid,
+  p_outcome       text,
+  p_now_ms        bigint)
+RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_siblings text[];
-  v_child    ff_exec_core;
-  v_flow     ff_flow_core;
+  v_job_key text := 'flowstage:cascade:' || p_execution_id;
 BEGIN
-  IF p_decision = 'satisfied' AND p_group.policy->>'on_satisfied' = 'cancel_remaining' THEN
-    -- The upstreams of the edges still unresolved (the deciding edge is already resolved).
-    SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
-    INTO v_siblings
-    FROM ff_edge e
-    WHERE e.partition_key = p_group.partition_key AND e.flow_id = p_group.flow_id
-      AND e.downstream_eid = p_group.downstream_eid AND e.policy->>'edge_state' = 'applied';
-  END IF;
-  UPDATE ff_edge_group g
-  SET decision = p_decision,
-      decided_at_ms = p_now_ms,
-      cancel_siblings_pending_flag = coalesce(cardinality(v_siblings) > 0, false),
-      cancel_siblings_pending_members = coalesce(v_siblings, '{}')
-  WHERE g.partition_key = p_group.partition_key AND g.flow_id = p_group.flow_id
-    AND g.downstream_eid = p_group.downstream_eid;
-  IF cardinality(v_siblings) > 0 THEN
-    -- Cancelling the siblings locks each of them: that is a job of its own, one sibling
-    -- per transaction, never done while this transaction holds the child.
-    PERFORM graphile_worker.add_job('flowstage__cancel_siblings',
-      json_build_object('flow_id', p_group.flow_id,
-                        'downstream_execution_id', _canonical_execution_id(p_group.partition_key, p_group.downstream_eid)),
-      job_key => 'flowstage:cancel_siblings:' || p_group.downstream_eid);
-  END IF;
-
-  IF p_child.lifecycle_phase = 'terminal' THEN
-    RETURN;  -- e.g. cancelled meanwhile: the decision is recorded, the child stays as it is
-  END IF;
-  IF p_decision = 'impossible' THEN
-    PERFORM _finish_execution(p_child, 'skipped', NULL, p_now_ms);
-    RETURN;
-  END IF;
-  IF p_child.lifecycle_phase <> 'runnable' THEN
-    RETURN;  -- already running (it was eligible before this edge was applied): nothing to release
-  END IF;
-  UPDATE ff_exec_core e
-  SET eligibility_state = 'eligible_now',
-      blocking_reason = 'waiting_for_worker',
-      public_state = 'waiting'
-  WHERE e.partition_key = p_child.partition_key AND e.execution_id = p_child.execution_id
-  RETURNING e.* INTO v_child;
-  -- Enqueue in the transaction that makes it eligible, if its flow has been started. The
-  -- shared advisory lock pairs with ff_start_flow's exclusive one: either start commits
-  -- first and we see started_at_ms, or start waits for us and then sees the child eligible.
-  -- (A flow row lock cannot be taken here: the child is locked and the flow comes first.)
-  PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_child.flow_id, 0));
-  SELECT * INTO v_flow FROM ff_flow_core f
-  WHERE f.partition_key = p_child.partition_key AND f.flow_id = p_child.flow_id;
-  IF v_flow.raw_fields ? 'started_at_ms' THEN
-    PERFORM _enqueue_execution(v_child, v_flow);
-  END IF;
+  -- A deferred flow check after a deferred hop re-arms the same row: one row per execution.
+  INSERT INTO ff_completion_outbox AS o (partition_key, execution_id, flow_id, outcome, job_key, finished_at_ms)
+  VALUES (p_partition_key, p_execution_id, p_flow_id, p_outcome, v_job_key, p_now_ms)
+  ON CONFLICT (partition_key, execution_id) DO UPDATE SET cascaded_at_ms = NULL;
+  RETURN ROW('flowstage__cascade',
+             json_build_object('flow_id', p_flow_id,
+                               'execution_id', _canonical_execution_id(p_partition_key, p_execution_id)),
+             NULL, NULL, NULL, v_job_key, NULL, NULL)::graphile_worker.job_spec;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._decide_group(flowfabric.ff_edge_group, text, flowfabric.ff_exec_core, bigint) IS
-  'Private. Records a group''s first decision (decision, decided_at_ms); the caller holds the child''s lock. satisfied: a runnable child becomes eligible_now / waiting_for_worker / waiting and, if its flow was started (ff_start_flow), its run job is enqueued in this transaction (_enqueue_execution); under on_satisfied cancel_remaining the upstreams of still-unresolved edges go to cancel_siblings_pending_members (flag set when any) and job flowstage__cancel_siblings (job_key flowstage:cancel_siblings:<downstream uuid>) is enqueued to cancel them. impossible: the child is finished with outcome skipped (which cascades on). A terminal child is left as it is; an active child (already running) is not re-released. Takes a shared transaction advisory lock on the flow''s start key (see ff_start_flow).';
+COMMENT ON FUNCTION flowfabric._defer_cascade(smallint, uuid, uuid, text, bigint) IS
+  'Private. Writes (or re-arms: cascaded_at_ms back to NULL) the ff_completion_outbox row of terminal flow member p_execution_id and returns the spec of its flowstage__cascade job ({flow_id, execution_id}, job_key flowstage:cascade:<uuid>), which the caller must pass to graphile_worker.add_jobs in the same transaction. The job (ff_cascade_step) resolves the member''s outgoing applied edges and checks whether the flow has finished.';
 
 -- db/functions/_dot_text.sql
 -- _dot_text: text made safe inside a double-quoted DOT string.
@@ -163,29 +164,25 @@ COMMENT ON FUNCTION flowfabric._edge_to_json(flowfabric.ff_edge) IS
   'Private. The edge as jsonb: flow_id, edge_id, canonical upstream/downstream execution ids, policy_version and every policy field (dependency_kind, edge_state, ...).';
 
 -- db/functions/_enqueue_execution.sql
--- _enqueue_execution: queue the Graphile Worker job that runs an eligible execution's task.
+-- _enqueue_execution: queue the Graphile Worker job that runs one eligible execution's task.
 CREATE OR REPLACE FUNCTION flowfabric._enqueue_execution(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
+DECLARE
+  v_spec graphile_worker.job_spec := _run_job_spec(p_execution, p_flow);
 BEGIN
-  IF NOT (p_execution.raw_fields ? 'task_identifier') THEN
+  IF v_spec IS NULL THEN
     RETURN false;  -- run by someone else, who reports with ff_complete_execution
   END IF;
-  PERFORM graphile_worker.add_job(p_execution.raw_fields->>'task_identifier',
-    json_build_object('flow_id', p_execution.flow_id,
-                      'execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id)),
-    max_attempts => (p_flow.raw_fields->>'max_attempts')::int,
-    job_key => 'flowstage:run:' || p_execution.execution_id,
-    -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
-    priority => -greatest(least(p_execution.priority, 32767), -32767));
+  PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
   RETURN true;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._enqueue_execution(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
-  'Private. For an execution with raw_fields.task_identifier: graphile_worker.add_job(task_identifier, {flow_id, execution_id}, job_key => flowstage:run:<uuid>, max_attempts => the flow''s raw_fields.max_attempts (NULL: Graphile Worker''s 25), priority => -priority) and true; false (nothing queued) without a task_identifier. The job payload names the execution only: the task wrapper reads the execution''s payload when the attempt begins (ff_begin_attempt), so data passed after enqueueing is seen.';
+  'Private. Enqueues one execution''s run job (_run_job_spec) with graphile_worker.add_jobs and returns true; false (nothing queued) without a task_identifier. For one execution only: code that releases several collects their _run_job_spec values and calls add_jobs once.';
 
 -- db/functions/_explain_edge_list.sql
 -- _explain_edge_list: "edge <a>, edge <b>" for up to five edges, then "… (N more)".
@@ -396,29 +393,30 @@ COMMENT ON FUNCTION flowfabric._find_execution(text, smallint, uuid, smallint) I
 
 -- db/functions/_finish_execution.sql
 -- _finish_execution: make a locked, non-terminal execution terminal with an outcome (the one
--- terminal transition: ff_complete_execution, skips from the cascade, sibling and flow cancels
--- all use it) and, for a flow member with p_cascade, enqueue its completion cascade.
+-- terminal transition: completions, skips from the cascade, sibling and flow cancels all use it)
+-- and, for a flow member with p_cascade, defer its cascade to a job whose spec it returns.
 CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_execution flowfabric.ff_exec_core,
   p_outcome   text,
   p_result    jsonb,
   p_now_ms    bigint,
   p_cascade   boolean DEFAULT true)
-RETURNS void
+RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_flow      ff_flow_core;
-  v_canonical text;
-  v_job_key   text;
+  v_flow ff_flow_core;
 BEGIN
   UPDATE ff_exec_core e
   SET lifecycle_phase = 'terminal',
       ownership_state = 'unowned',
       eligibility_state = 'not_applicable',
       blocking_reason = 'none',
-      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal' ELSE e.attempt_state END,
+      -- A skipped execution that never began an attempt never ran: attempt_state none.
+      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
+                           WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
+                           ELSE e.attempt_state END,
       public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
       terminal_outcome = p_outcome,
       terminal_at_ms = p_now_ms,
@@ -434,41 +432,54 @@ BEGIN
   END IF;
 
   IF p_execution.flow_id IS NULL THEN
-    RETURN;  -- a solo execution has no edges and no flow to finish
+    RETURN NULL;  -- a solo execution has no edges and no flow to finish
   END IF;
 
-  v_canonical := _canonical_execution_id(p_execution.partition_key, p_execution.execution_id);
   SELECT * INTO v_flow FROM ff_flow_core f
   WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
   PERFORM _log_flow_event(p_execution.partition_key, p_execution.flow_id, v_flow.raw_fields->>'namespace',
     v_flow.graph_revision, 'complete_execution',
-    jsonb_build_object('execution_id', v_canonical, 'outcome', p_outcome),
+    jsonb_build_object('execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id),
+                       'outcome', p_outcome),
     p_now_ms);
 
   IF p_cascade THEN
-    -- The outbox row and the job commit together; the job key is derived from the row, so
-    -- the cascade of one completion is enqueued once. No flow lock here: the caller holds
-    -- an execution lock, and the flow row comes first in the lock order. The job checks
-    -- whether the flow has finished, in its own transaction.
-    v_job_key := 'flowstage:cascade:' || p_execution.execution_id;
-    INSERT INTO ff_completion_outbox (partition_key, execution_id, flow_id, outcome, job_key, finished_at_ms)
-    VALUES (p_execution.partition_key, p_execution.execution_id, p_execution.flow_id, p_outcome, v_job_key, p_now_ms)
-    ON CONFLICT DO NOTHING;
-    IF FOUND THEN
-      PERFORM graphile_worker.add_job('flowstage__cascade',
-        json_build_object('flow_id', p_execution.flow_id, 'execution_id', v_canonical),
-        job_key => v_job_key);
-    END IF;
+    RETURN _defer_cascade(p_execution.partition_key, p_execution.execution_id, p_execution.flow_id, p_outcome, p_now_ms);
   END IF;
+  RETURN NULL;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean) IS
-  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members: logs complete_execution and, when p_cascade, inserts the ff_completion_outbox row and enqueues Graphile Worker job flowstage__cascade {flow_id, execution_id} with job_key flowstage:cascade:<uuid> in the same transaction (once per execution). Takes no flow lock. ff_cancel_flow passes p_cascade => false (the flow is already terminal).';
+  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
 
 -- db/functions/_finish_flow_if_done.sql
--- _finish_flow_if_done: an open flow whose members are all terminal becomes completed or failed.
-CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(p_partition_key smallint, p_flow_id uuid, p_now_ms bigint)
+-- _finish_flow_if_done: a started, open flow whose members are all terminal becomes completed or
+-- failed; callable from any transaction that may have made that true, without a lock-order cycle.
+--
+-- The staging calls lock the flow row first and then executions, so a transaction that holds
+-- execution locks (a completion, a cascade hop: p_held 'executions') must never wait for the
+-- flow row. The check is built so it need not:
+--   1. a witness: a non-terminal member that nobody is changing, locked FOR KEY SHARE SKIP LOCKED.
+--      Its own completion locks it FOR UPDATE, so it commits after us and runs this check again:
+--      the flow is not finished by us, and not forgotten. (A completion that leaves one of its
+--      children non-terminal, or defers a hop to a job, has its witness already and does not
+--      call this at all.)
+--   2. no witness: every other member is terminal or being changed right now. Take the flow row
+--      FOR UPDATE SKIP LOCKED. Checks that get it are serialised by it, and each looks again
+--      after it (a new statement sees every commit before it): the last one sees all members
+--      terminal. A check that cannot get it returns 'undecided', and its caller defers the check
+--      to a job that runs after it commits, with no lock held, and may wait (p_held 'none').
+-- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
+-- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
+-- one, so a check racing with the start either sees it or is seen by it.
+-- p_held 'flow': the caller (ff_start_flow, ff_add_execution_to_flow) holds the flow row FOR
+-- UPDATE; a member being completed concurrently will find the row locked, or see our commit.
+CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_now_ms        bigint,
+  p_held          text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -477,25 +488,47 @@ DECLARE
   v_flow  ff_flow_core;
   v_state text;
 BEGIN
-  -- Unlocked first: while members run, the answer is one probe of ff_exec_core_open_members.
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
-  IF v_flow.public_flow_state IS DISTINCT FROM 'open' THEN
-    RETURN v_flow.public_flow_state;
+  IF p_held NOT IN ('flow', 'executions', 'none') THEN
+    RAISE EXCEPTION 'flowstage bug: _finish_flow_if_done called with p_held %', p_held;
   END IF;
-  PERFORM 1 FROM ff_exec_core e
-  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
-    AND e.flow_id IS NOT NULL
-  LIMIT 1;
-  IF FOUND THEN
-    RETURN 'open';
+  IF p_held <> 'flow' THEN
+    -- 1. a witness (one probe of the partial index ff_exec_core_open_members)
+    PERFORM 1 FROM ff_exec_core e
+    WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
+      AND e.flow_id IS NOT NULL
+    LIMIT 1
+    FOR KEY SHARE SKIP LOCKED;
+    IF FOUND THEN
+      RETURN 'open';
+    END IF;
   END IF;
 
-  -- Looks finished: decide under the flow row lock (the first lock this transaction takes).
-  SELECT * INTO v_flow FROM ff_flow_core f
-  WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id FOR UPDATE;
-  IF v_flow.public_flow_state <> 'open' THEN
+  IF p_held = 'executions' THEN
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+    SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+      RETURN v_flow.public_flow_state;
+    END IF;
+    -- 2. never wait for the flow row while holding executions
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id
+    FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      RETURN 'undecided';
+    END IF;
+  ELSIF p_held = 'none' THEN
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id
+    FOR UPDATE;
+  ELSE
+    SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+  END IF;
+  IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
     RETURN v_flow.public_flow_state;
   END IF;
+
+  -- Under the flow row lock: anything not terminal (committed, or being completed: that one's
+  -- own check comes after our commit) keeps the flow open.
   PERFORM 1 FROM ff_exec_core e
   WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
     AND e.flow_id IS NOT NULL
@@ -504,7 +537,13 @@ BEGIN
     RETURN 'open';
   END IF;
   PERFORM 1 FROM ff_exec_core e
-  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.flow_id IS NOT NULL
+  LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN 'open';  -- a flow without members has nothing to finish
+  END IF;
+  PERFORM 1 FROM ff_exec_core e
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.flow_id IS NOT NULL
     AND e.terminal_outcome IN ('failed', 'cancelled', 'expired')
   LIMIT 1;
   v_state := CASE WHEN FOUND THEN 'failed' ELSE 'completed' END;
@@ -518,8 +557,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint) IS
-  'Private. The flow''s public_flow_state after the check: an open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. The check is an unlocked probe of the partial index ff_exec_core_open_members; only a flow that looks finished is locked (FOR UPDATE, which must be the first lock of the caller''s transaction) and checked again.';
+COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
 
 -- db/functions/_get_flow.sql
 -- _get_flow: a flow's row from an unlocked read; flow_not_found when there is none.
@@ -776,6 +815,245 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._raise(text, text, text) IS
   'Private. Raises the ff_error row p_code: SQLSTATE FFnnn, MESSAGE = code, DETAIL = p_detail, HINT = p_hint or the catalogue''s default hint.';
+
+-- db/functions/_resolve_edges.sql
+-- _resolve_edges: one hop of the completion cascade, set-based: resolve a terminal upstream's
+-- applied edges into children the caller holds locked, act on every group that decides, and
+-- enqueue what that releases with one graphile_worker.add_jobs call.
+--
+-- Every path that resolves edges comes here: ff_complete_execution (all outgoing edges, in the
+-- completing transaction), ff_cascade_step (the deferred hop of a skipped or cancelled
+-- execution), ff_resolve_dependency (one edge; also the late edge of ff_apply_dependency_to_child).
+-- The statements run once per call, not once per edge: the edges (one UPDATE), the data passed
+-- (one UPDATE), the group counters (one UPDATE), the released children (one UPDATE), the log
+-- (one INSERT) and the queue (one add_jobs). Only groups that decide now, and children skipped
+-- now, are handled one at a time: each happens once in a child's life.
+CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_upstream_eid  uuid,
+  p_outcome       text,
+  p_children      uuid[],
+  p_edge_id       uuid,
+  p_now_ms        bigint)
+RETURNS TABLE (edge_id uuid, downstream_eid uuid, decision text, child_skipped boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_flow       ff_flow_core;
+  v_edges      uuid[];
+  v_downs      uuid[];
+  v_refs       text[];
+  v_group      ff_edge_group;
+  v_decision   text;
+  v_groups     uuid[] := '{}';  -- children whose group counted edges now, and what each group says
+  v_decisions  text[] := '{}';
+  v_satisfied  uuid[] := '{}';
+  v_impossible uuid[] := '{}';
+  v_siblings   text[];
+  v_released   ff_exec_core[];
+  v_child      ff_exec_core;
+  v_skipped    uuid[] := '{}';
+  v_specs      graphile_worker.job_spec[] := '{}';
+  v_spec       graphile_worker.job_spec;
+BEGIN
+  -- 1. The edges record their resolution (only applied ones: a concurrent resolver's are skipped).
+  WITH resolved AS (
+    UPDATE ff_edge e
+    SET policy = e.policy || jsonb_build_object(
+          'edge_state', CASE WHEN p_outcome = 'success' THEN 'satisfied' ELSE 'impossible' END,
+          'resolved_at_ms', p_now_ms,
+          'upstream_outcome', p_outcome)
+    WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
+      AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
+      AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
+    RETURNING e.edge_id, e.downstream_eid, e.policy->>'data_passing_ref' AS ref)
+  SELECT array_agg(r.edge_id ORDER BY r.downstream_eid, r.edge_id),
+         array_agg(r.downstream_eid ORDER BY r.downstream_eid, r.edge_id),
+         array_agg(coalesce(r.ref, '') ORDER BY r.downstream_eid, r.edge_id)
+  INTO v_edges, v_downs, v_refs
+  FROM resolved r;
+  IF v_edges IS NULL THEN
+    RETURN;  -- nothing left to resolve
+  END IF;
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+
+  -- 2. Data passing, at the edges' resolution and before any decision: a success hands its result
+  --    to every non-terminal child under each edge's ref (several refs of one child merge).
+  IF p_outcome = 'success' AND EXISTS (SELECT 1 FROM unnest(v_refs) x(ref) WHERE x.ref <> '') THEN
+    UPDATE ff_exec_core c
+    SET payload = coalesce(c.payload, '{}'::jsonb) || d.passed
+    FROM (SELECT x.down, jsonb_object_agg(x.ref, u.result) AS passed
+          FROM unnest(v_downs, v_refs) x(down, ref)
+          CROSS JOIN (SELECT e.result FROM ff_exec_core e
+                      WHERE e.partition_key = p_partition_key AND e.execution_id = p_upstream_eid) u
+          WHERE x.ref <> ''
+          GROUP BY x.down) d
+    WHERE c.partition_key = p_partition_key AND c.execution_id = d.down AND c.lifecycle_phase <> 'terminal';
+  END IF;
+
+  -- 3. Count the edges in their children's groups (one unit each out of running_count) and
+  --    evaluate each group's policy. A decided group counts but never decides again.
+  FOR v_group IN
+    WITH counted AS (
+      SELECT x.down, count(*)::int AS n FROM unnest(v_downs) x(down) GROUP BY x.down)
+    UPDATE ff_edge_group g
+    SET running_count = g.running_count - c.n,
+        success_count = g.success_count + CASE WHEN p_outcome = 'success' THEN c.n ELSE 0 END,
+        skip_count    = g.skip_count    + CASE WHEN p_outcome = 'skipped' THEN c.n ELSE 0 END,
+        fail_count    = g.fail_count    + CASE WHEN p_outcome NOT IN ('success', 'skipped') THEN c.n ELSE 0 END
+    FROM counted c
+    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = c.down
+    RETURNING g.*
+  LOOP
+    IF v_group.decision <> 'pending' THEN
+      v_decision := 'already_decided';
+    ELSE
+      v_decision := _group_decision(v_group);
+      IF v_decision IS NULL THEN
+        RAISE EXCEPTION 'flowstage bug: edge group of % has an unknown policy %', v_group.downstream_eid, v_group.policy;
+      END IF;
+    END IF;
+    v_groups := v_groups || v_group.downstream_eid;
+    v_decisions := v_decisions || v_decision;
+    IF v_decision IN ('satisfied', 'impossible') THEN
+      -- 4. Record the decision, once. cancel_remaining: the upstreams of the edges still unresolved.
+      v_siblings := NULL;
+      IF v_decision = 'satisfied' AND v_group.policy->>'on_satisfied' = 'cancel_remaining' THEN
+        SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
+        INTO v_siblings
+        FROM ff_edge e
+        WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id
+          AND e.downstream_eid = v_group.downstream_eid AND e.policy->>'edge_state' = 'applied';
+      END IF;
+      UPDATE ff_edge_group g
+      SET decision = v_decision,
+          decided_at_ms = p_now_ms,
+          cancel_siblings_pending_flag = coalesce(cardinality(v_siblings) > 0, false),
+          cancel_siblings_pending_members = coalesce(v_siblings, '{}')
+      WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = v_group.downstream_eid;
+      IF cardinality(v_siblings) > 0 THEN
+        -- Cancelling the siblings locks each of them: a job of its own, one sibling per transaction.
+        v_specs := v_specs || ROW('flowstage__cancel_siblings',
+          json_build_object('flow_id', p_flow_id,
+                            'downstream_execution_id', _canonical_execution_id(p_partition_key, v_group.downstream_eid)),
+          NULL, NULL, NULL, 'flowstage:cancel_siblings:' || v_group.downstream_eid, NULL, NULL)::graphile_worker.job_spec;
+      END IF;
+      IF v_decision = 'satisfied' THEN
+        v_satisfied := v_satisfied || v_group.downstream_eid;
+      ELSE
+        v_impossible := v_impossible || v_group.downstream_eid;
+      END IF;
+    END IF;
+  END LOOP;
+
+  -- 5. Satisfied: a runnable child becomes eligible (an active one already runs; a terminal one,
+  --    e.g. cancelled meanwhile, stays as it is) and, once its flow is started, is enqueued here.
+  IF cardinality(v_satisfied) > 0 THEN
+    WITH released AS (
+      UPDATE ff_exec_core e
+      SET eligibility_state = 'eligible_now',
+          blocking_reason = 'waiting_for_worker',
+          public_state = 'waiting'
+      WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_satisfied) AND e.lifecycle_phase = 'runnable'
+      RETURNING e)
+    SELECT array_agg(r.e) INTO v_released FROM released r;
+    IF v_released IS NOT NULL THEN
+      -- The shared advisory lock pairs with ff_start_flow's exclusive one: either the start
+      -- committed first and we see started_at_ms, or it waits for us and then finds these
+      -- children eligible. (The flow row cannot be locked here: children are locked, and the
+      -- flow row comes first in the lock order.)
+      PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+      SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+      IF v_flow.raw_fields ? 'started_at_ms' THEN
+        SELECT v_specs || coalesce(array_agg(_run_job_spec(x, v_flow) ORDER BY x.execution_id)
+                                   FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
+        INTO v_specs
+        FROM unnest(v_released) x;
+      END IF;
+    END IF;
+  END IF;
+
+  -- 6. The log: one resolve_dependency per edge. Within a child's edges (ordered by edge_id) the
+  --    last carries the group's decision and the others pending, as if resolved one by one.
+  INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+  SELECT p_partition_key, p_flow_id, v_flow.graph_revision, 'resolve_dependency',
+         jsonb_build_object('edge_id', x.edge, 'upstream_outcome', p_outcome, 'decision', x.decision),
+         p_now_ms
+  FROM (
+    SELECT r.edge,
+           CASE WHEN g.decision = 'already_decided' OR r.n = r.last THEN g.decision ELSE 'pending' END AS decision,
+           r.ord
+    FROM (SELECT u.edge, u.down, u.ord,
+                 row_number() OVER (PARTITION BY u.down ORDER BY u.edge) AS n,
+                 count(*) OVER (PARTITION BY u.down) AS last
+          FROM unnest(v_edges, v_downs) WITH ORDINALITY u(edge, down, ord)) r
+    JOIN unnest(v_groups, v_decisions) g(down, decision) ON g.down = r.down
+  ) x
+  ORDER BY x.ord;
+  PERFORM _notify_namespace(v_flow.raw_fields->>'namespace');
+
+  -- 7. Impossible: a non-terminal child is skipped now; the edges going out of it are resolved by
+  --    a later transaction (its flowstage__cascade job): one hop per transaction.
+  FOR v_child IN
+    SELECT * FROM ff_exec_core e
+    WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_impossible) AND e.lifecycle_phase <> 'terminal'
+    ORDER BY e.execution_id
+  LOOP
+    v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true);
+    IF NOT (v_spec IS NULL) THEN  -- (a row IS NULL only when every field is)
+      v_specs := v_specs || v_spec;
+    END IF;
+    v_skipped := v_skipped || v_child.execution_id;
+  END LOOP;
+
+  -- 8. One add_jobs call for everything this hop enqueues: released children, sibling
+  --    cancellations, the deferred hops of skipped children.
+  IF cardinality(v_specs) > 0 THEN
+    PERFORM graphile_worker.add_jobs(v_specs);
+  END IF;
+
+  RETURN QUERY
+  SELECT r.edge, r.down,
+         CASE WHEN g.decision = 'already_decided' OR r.n = r.last THEN g.decision ELSE 'pending' END,
+         r.down = ANY (v_skipped)
+  FROM (SELECT u.edge, u.down, u.ord,
+               row_number() OVER (PARTITION BY u.down ORDER BY u.edge) AS n,
+               count(*) OVER (PARTITION BY u.down) AS last
+        FROM unnest(v_edges, v_downs) WITH ORDINALITY u(edge, down, ord)) r
+  JOIN unnest(v_groups, v_decisions) g(down, decision) ON g.down = r.down
+  ORDER BY r.ord;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all of them, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) once per call: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again (already_decided). Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child. Returns one row per edge resolved now (edges already resolved are not returned): (edge_id, downstream_eid, decision pending | satisfied | impossible | already_decided, child_skipped). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+
+-- db/functions/_run_job_spec.sql
+-- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
+CREATE OR REPLACE FUNCTION flowfabric._run_job_spec(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
+RETURNS graphile_worker.job_spec
+LANGUAGE sql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN p_execution.raw_fields ? 'task_identifier' THEN
+    ROW(p_execution.raw_fields->>'task_identifier',
+        json_build_object('flow_id', p_execution.flow_id,
+                          'execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id)),
+        NULL,
+        NULL,
+        (p_flow.raw_fields->>'max_attempts')::smallint,
+        'flowstage:run:' || p_execution.execution_id,
+        -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
+        (-greatest(least(p_execution.priority, 32767), -32767))::smallint,
+        NULL)::graphile_worker.job_spec
+  END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._run_job_spec(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
+  'Private. For an execution with raw_fields.task_identifier, the graphile_worker.job_spec of its run job: identifier = task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>, max_attempts = the flow''s raw_fields.max_attempts (NULL: Graphile Worker''s 25), priority = -priority. NULL without a task_identifier (run by someone else, who reports with ff_complete_execution). The payload names the execution only: the task wrapper reads its payload when the attempt begins (ff_begin_attempt), so data passed after enqueueing is seen. Callers collect specs and call graphile_worker.add_jobs once per transaction.';
 
 -- db/functions/_solo_partition.sql
 -- _solo_partition: FlowFabric's partition for an execution created without a flow.
@@ -1130,6 +1408,7 @@ BEGIN
       RETURNING (f.raw_fields->>'node_count')::bigint, f.graph_revision INTO node_count, graph_revision;
       PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', graph_revision,
         'add_execution_to_flow', jsonb_build_object('execution_id', execution_id), v_now);
+      PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');  -- an already terminal member may be the last
       status := 'added';
       RETURN NEXT;
       RETURN;
@@ -1461,6 +1740,7 @@ DECLARE
   v_flow      ff_flow_core;
   v_sibling   ff_exec_core;
   v_member    text;
+  v_spec      graphile_worker.job_spec;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -1497,10 +1777,13 @@ BEGIN
   IF NOT (v_member = ANY (v_group.cancel_siblings_pending_members)) THEN
     status := 'already_terminal';  -- a concurrent step took this sibling
   ELSIF v_sibling.lifecycle_phase <> 'terminal' THEN
-    PERFORM _finish_execution(v_sibling, 'cancelled',
+    -- Its own cascade is deferred to its flowstage__cascade job: its children are not locked
+    -- here, and the group row is (the lock order puts executions before groups).
+    v_spec := _finish_execution(v_sibling, 'cancelled',
       jsonb_build_object('cancelled_by', 'cancel_remaining',
                          'downstream_execution_id', _canonical_execution_id(v_partition, v_down)),
-      v_now);
+      v_now, p_cascade => true);
+    PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
     status := 'cancelled';
   ELSE
     status := 'already_terminal';
@@ -1521,16 +1804,16 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_cancel_siblings_step(uuid, text, bigint) IS
 $$Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
 Returns (status, execution_id, remaining); status: cancelled | already_terminal | done.
-cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own cascade runs. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
+cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
 Refusals: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).$$;
 
 -- db/functions/ff_cascade_step.sql
--- ff_cascade_step: one hop of the completion cascade: resolve one outgoing applied edge of a
--- terminal execution, or, when none is left, close its cascade and see whether the flow is done.
+-- ff_cascade_step: a deferred hop of the completion cascade: resolve every outgoing applied edge
+-- of a terminal execution in one transaction, then see whether the flow is done.
 CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, edge_id uuid, decision text, public_flow_state text)
+RETURNS TABLE (status text, execution_id text, edges_resolved int, public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -1540,8 +1823,9 @@ DECLARE
   v_requested smallint;
   v_id        uuid;
   v_exec      ff_exec_core;
-  v_edge      ff_edge;
-  v_resolved  record;
+  v_children  uuid[];
+  v_deferred  boolean := false;
+  v_state     text;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -1557,46 +1841,69 @@ BEGIN
       format('p_execution_id: %s is not terminal (lifecycle_phase %s); only a finished execution cascades',
              execution_id, v_exec.lifecycle_phase));
   END IF;
+  edges_resolved := 0;
   IF v_exec.flow_id IS NULL THEN
     status := 'done';
     RETURN NEXT;
     RETURN;
   END IF;
 
-  SELECT * INTO v_edge FROM ff_edge e
-  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id
-    AND e.upstream_eid = v_id AND e.policy->>'edge_state' = 'applied'
-  ORDER BY e.edge_id
-  LIMIT 1;
-  IF FOUND THEN
-    SELECT * INTO v_resolved FROM ff_resolve_dependency(v_exec.flow_id, v_edge.edge_id, v_exec.terminal_outcome, v_now) r;
-    status := v_resolved.status;
-    edge_id := v_edge.edge_id;
-    decision := v_resolved.decision;
+  -- The execution is terminal, so the set of its applied edges only shrinks (an apply that finds
+  -- its upstream terminal resolves the edge itself). Lock the children in uuid order.
+  SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
+  FROM ff_edge e
+  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
+    AND e.policy->>'edge_state' = 'applied';
+
+  IF cardinality(v_children) > 0 THEN
+    PERFORM 1 FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+    ORDER BY e.execution_id
+    FOR UPDATE;
+    SELECT count(*)::int, coalesce(bool_or(r.child_skipped), false) INTO edges_resolved, v_deferred
+    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now) r;
+    PERFORM 1 FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      AND e.lifecycle_phase <> 'terminal'
+    LIMIT 1;
+    IF FOUND OR v_deferred THEN
+      v_state := 'open';  -- an open child (locked here) or a skipped child's own job checks later
+    ELSE
+      v_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions');
+    END IF;
+  ELSE
+    v_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'none');
+  END IF;
+
+  IF v_state = 'undecided' THEN
+    -- The flow row was busy while this transaction held its children: check again in a new
+    -- transaction, which holds nothing and may wait for it.
+    status := 'check_again';
+    SELECT f.public_flow_state INTO public_flow_state FROM ff_flow_core f
+    WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
     RETURN NEXT;
     RETURN;
   END IF;
-
-  -- Every outgoing edge is resolved: is the flow finished? (flow row lock first, if any)
-  public_flow_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now);
   UPDATE ff_completion_outbox o
   SET cascaded_at_ms = v_now
   WHERE o.partition_key = v_exec.partition_key AND o.execution_id = v_id AND o.cascaded_at_ms IS NULL;
   status := 'done';
+  public_flow_state := v_state;
   RETURN NEXT;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cascade_step(text, bigint) IS
-$$One hop of the completion cascade of terminal execution p_execution_id; the flowstage__cascade job calls it, one call per transaction, until status is done.
-Returns (status, execution_id, edge_id, decision, public_flow_state); status: resolved | already_resolved | done; decision (NULL when done): pending | satisfied | impossible | already_decided.
-resolved / already_resolved: the outgoing applied edge with the smallest edge_id was passed to ff_resolve_dependency with the execution's terminal_outcome (edge_id and decision are its answer; already_resolved when a concurrent caller resolved it first).
-done: no outgoing edge is left applied; the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow is checked: an open flow whose members are all terminal becomes completed (no member failed, cancelled or expired) or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
-Idempotent: a repeated or crashed-and-retried job only finds fewer edges to resolve.
-Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: those of ff_resolve_dependency, one edge per call; on done, the flow row only when every member looks terminal.$$;
+$$A deferred hop of the completion cascade of terminal execution p_execution_id: the flowstage__cascade job calls it (one call per transaction) until status is done. Such a job exists only for an execution whose cascade did not run where it became terminal: a child skipped by a cascade (so a skip chain advances one hop per job), a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, and a completion whose flow check was deferred; a normal completion resolves its edges itself (ff_complete_execution).
+Returns (status, execution_id, edges_resolved, public_flow_state); status: done | check_again.
+done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
+check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
+Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
+Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.$$;
 
 -- db/functions/ff_complete_execution.sql
--- ff_complete_execution: make an execution terminal once, with its outcome and result.
+-- ff_complete_execution: make an execution terminal once, with its outcome and result, and run
+-- its completion cascade in the same transaction (its direct children only).
 CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_execution_id text,
   p_outcome      text,
@@ -1612,6 +1919,9 @@ DECLARE
   v_requested smallint;
   v_id        uuid;
   v_exec      ff_exec_core;
+  v_children  uuid[];
+  v_deferred  boolean;
+  v_spec      graphile_worker.job_spec;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -1627,29 +1937,80 @@ BEGIN
     PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
-  IF v_exec.lifecycle_phase <> 'terminal' THEN
-    SELECT * INTO v_exec FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
-    IF v_exec.lifecycle_phase <> 'terminal' THEN
-      PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now);
-      status := 'completed';
-      outcome := p_outcome;
-      RETURN NEXT;
-      RETURN;
+  IF v_exec.lifecycle_phase = 'terminal' THEN
+    status := 'already_terminal';
+    outcome := v_exec.terminal_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  -- Write path. Lock order: executions in uuid order, the execution together with its direct
+  -- children (read unlocked first; once the execution is locked no edge can be applied from it,
+  -- since an apply locks its upstream too), then edges, then groups. The flow row, which comes
+  -- first in the lock order, is never waited for (see _finish_flow_if_done).
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
+    FROM ff_edge e
+    WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
+      AND e.policy->>'edge_state' = 'applied';
+  ELSE
+    v_children := '{}';
+  END IF;
+  PERFORM 1 FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
+  ORDER BY e.execution_id
+  FOR UPDATE;
+  SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+  IF v_exec.lifecycle_phase = 'terminal' THEN
+    status := 'already_terminal';  -- a concurrent completion won while we waited
+    outcome := v_exec.terminal_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false);
+  status := 'completed';
+  outcome := p_outcome;
+  IF v_exec.flow_id IS NULL THEN
+    RETURN NEXT;  -- a solo execution has no edges and no flow
+    RETURN;
+  END IF;
+
+  -- The cascade, one hop: every outgoing applied edge into the children locked above.
+  SELECT coalesce(bool_or(r.child_skipped), false) INTO v_deferred
+  FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now) r;
+
+  PERFORM 1 FROM ff_edge e
+  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
+    AND e.policy->>'edge_state' = 'applied'
+  LIMIT 1;
+  IF FOUND THEN
+    -- An edge applied between the unlocked read and the lock: its child is not locked here, and
+    -- locking it now could break the lock order. Its job resolves it (and checks the flow).
+    v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
+    PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
+  ELSIF NOT v_deferred THEN
+    -- Did this completion finish the flow? Not if a child is still open (locked here, so its own
+    -- completion comes after this commit) nor when a skipped child's job will check.
+    PERFORM 1 FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      AND e.lifecycle_phase <> 'terminal'
+    LIMIT 1;
+    IF NOT FOUND AND _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions') = 'undecided' THEN
+      v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
+      PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
     END IF;
   END IF;
-  status := 'already_terminal';
-  outcome := v_exec.terminal_outcome;
   RETURN NEXT;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, bigint) IS
-$$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result.
+$$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
 Returns (status, execution_id, outcome); status: completed | already_terminal (a second call changes nothing and reports the stored outcome).
-Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result.
-For a flow member it starts the completion cascade in the same transaction: an ff_completion_outbox row and a Graphile Worker job flowstage__cascade (job_key flowstage:cascade:<uuid>, so a replay cannot enqueue twice) that resolves each outgoing applied edge in its own transaction (SPEC section 6); a cancelled or expired execution's queued run job is removed.
-Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks the execution row on the write path only. Logs complete_execution for flow members.$$;
+Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
+For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
+Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
 
 -- db/functions/ff_create_execution.sql
 -- ff_create_execution: create an execution (on its flow's partition when p_flow_id is given). Idempotent on the id.
@@ -2517,9 +2878,58 @@ $$List the member executions of flow p_flow_id ordered by execution uuid, p_limi
 Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms).
 Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
 
+-- db/functions/ff_reap_dead_workers.sql
+-- ff_reap_dead_workers: unlock the jobs of every worker that stopped heartbeating, so a crashed
+-- worker's flows resume on the live ones (Graphile Worker alone keeps them locked for 4 hours).
+CREATE OR REPLACE FUNCTION flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL)
+RETURNS TABLE (status text, worker_id text, silent_ms bigint, jobs_unlocked int)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now    bigint;
+  v_ids    text[];
+  v_silent bigint[];
+  v_held   int[];
+BEGIN
+  v_now := _now_ms(p_now_ms);
+  -- SKIP LOCKED: reapers running at once share the dead between them, and none waits for
+  -- another or for a heartbeat in flight.
+  WITH dead AS (
+    SELECT w.worker_id FROM ff_worker_heartbeat w
+    WHERE w.heartbeat_at_ms + w.lease_ms < v_now
+    ORDER BY w.worker_id
+    FOR UPDATE SKIP LOCKED),
+  gone AS (
+    DELETE FROM ff_worker_heartbeat w USING dead
+    WHERE w.worker_id = dead.worker_id
+    RETURNING w.worker_id, v_now - w.heartbeat_at_ms AS silent_ms)
+  SELECT array_agg(g.worker_id ORDER BY g.worker_id),
+         array_agg(g.silent_ms ORDER BY g.worker_id),
+         array_agg((SELECT count(*) FROM graphile_worker.jobs j WHERE j.locked_by = g.worker_id)::int ORDER BY g.worker_id)
+  INTO v_ids, v_silent, v_held
+  FROM gone g;
+  IF v_ids IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM graphile_worker.force_unlock_workers(v_ids);
+  RETURN QUERY
+  SELECT 'reaped'::text, d.id, d.silent, d.held
+  FROM unnest(v_ids, v_silent, v_held) d(id, silent, held);
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_reap_dead_workers(bigint) IS
+$$Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
+Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked); status: reaped. silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
+Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
+Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).$$;
+
 -- db/functions/ff_recover_jobs.sql
--- ff_recover_jobs: repair what a crashed worker can leave behind in Graphile Worker's queue:
--- a run job whose last attempt died with its process, a cascade or sibling-cancel job lost.
+-- ff_recover_jobs: repair what the queue cannot know about after a crash: a run job whose last
+-- attempt died with its process, a deferred cascade or sibling-cancel job lost. (Jobs a dead
+-- worker still holds locked are unlocked by ff_reap_dead_workers.)
 CREATE OR REPLACE FUNCTION flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL)
 RETURNS TABLE (status text, execution_id text, job_key text)
 LANGUAGE plpgsql VOLATILE
@@ -2532,6 +2942,7 @@ DECLARE
   v_exec   ff_exec_core;
   v_outbox ff_completion_outbox;
   v_group  ff_edge_group;
+  v_spec   graphile_worker.job_spec;
 BEGIN
   v_now := _now_ms(p_now_ms);
 
@@ -2546,10 +2957,14 @@ BEGIN
   LOOP
     SELECT * INTO v_exec FROM ff_exec_core e WHERE e.execution_id = v_job.eid FOR UPDATE;
     IF FOUND AND v_exec.lifecycle_phase <> 'terminal' THEN
-      PERFORM _finish_execution(v_exec, 'failed',
+      -- Its cascade is deferred to a job: its children are not locked here.
+      v_spec := _finish_execution(v_exec, 'failed',
         jsonb_build_object('error', coalesce(v_job.last_error, 'the worker stopped during the last attempt'),
                            'attempts_exhausted', true),
-        v_now);
+        v_now, p_cascade => true);
+      IF NOT (v_spec IS NULL) THEN
+        PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
+      END IF;
       status := 'failed_exhausted';
       execution_id := _canonical_execution_id(v_exec.partition_key, v_exec.execution_id);
       job_key := v_job.key;
@@ -2600,21 +3015,21 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_recover_jobs(bigint) IS
-$$Repair the queue after a worker crash; the flowstage worker calls it when it starts and then periodically. Safe to call at any time and from several workers.
+$$Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
 Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key); status: failed_exhausted | requeued_cascade | requeued_cancel_siblings.
-failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), which cascades, and the spent job is deleted (graphile_worker.complete_jobs).
-requeued_cascade: an ff_completion_outbox row without cascaded_at_ms has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
+failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), its cascade is deferred to its flowstage__cascade job (outbox row, enqueued here), and the spent job is deleted (graphile_worker.complete_jobs).
+requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
 requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
-Jobs locked by a worker that died stay locked until Graphile Worker frees them (4 hours) or graphile_worker.force_unlock_workers(...) is called for that worker; only then can they be retried or recovered here.
+Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.
 Locks: the executions it fails, one at a time in uuid order (no flow row). Logs complete_execution for each failed execution.$$;
 
 -- db/functions/ff_resolve_dependency.sql
--- ff_resolve_dependency: count one applied edge's upstream outcome in its child's group and
--- act on the group's decision. One edge per transaction; idempotent per edge.
+-- ff_resolve_dependency: count one applied edge's upstream outcome, taken from the upstream's
+-- stored terminal_outcome, in its child's group and act on the group's decision. Idempotent per edge.
 CREATE OR REPLACE FUNCTION flowfabric.ff_resolve_dependency(
   p_flow_id          uuid,
   p_edge_id          uuid,
-  p_upstream_outcome text,
+  p_upstream_outcome text   DEFAULT NULL,
   p_now_ms           bigint DEFAULT NULL)
 RETURNS TABLE (status text, edge_id uuid, decision text)
 LANGUAGE plpgsql VOLATILE
@@ -2626,10 +3041,8 @@ DECLARE
   v_partition smallint;
   v_flow      ff_flow_core;
   v_edge      ff_edge;
-  v_child     ff_exec_core;
-  v_group     ff_edge_group;
-  v_ref       text;
-  v_decision  text;
+  v_upstream  ff_exec_core;
+  v_resolved  record;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -2637,10 +3050,10 @@ BEGIN
   IF p_edge_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_edge_id: must not be null');
   END IF;
-  IF p_upstream_outcome IS NULL OR p_upstream_outcome NOT IN ('success', 'failed', 'cancelled', 'expired', 'skipped') THEN
+  IF p_upstream_outcome NOT IN ('success', 'failed', 'cancelled', 'expired', 'skipped') THEN
     PERFORM _raise('invalid_input',
-      format('p_upstream_outcome: must be success, failed, cancelled, expired or skipped (got %s)',
-             coalesce(p_upstream_outcome, 'NULL')));
+      format('p_upstream_outcome: must be NULL or success, failed, cancelled, expired or skipped (got %s)',
+             left(p_upstream_outcome, 200)));
   END IF;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -2655,58 +3068,40 @@ BEGIN
   IF v_edge.policy->>'edge_state' = 'pending' THEN
     PERFORM _raise('invalid_dependency', format('flow_id=%s edge_id=%s edge_state=pending', p_flow_id, p_edge_id));
   END IF;
+  -- The outcome is the upstream's, never the caller's word (a terminal execution stays terminal,
+  -- so an unlocked read answers for good).
+  SELECT * INTO v_upstream FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.execution_id = v_edge.upstream_eid;
+  IF v_upstream.lifecycle_phase IS DISTINCT FROM 'terminal' THEN
+    PERFORM _raise('invalid_input',
+      format('upstream_not_terminal: edge_id=%s upstream_execution_id=%s lifecycle_phase=%s',
+             p_edge_id, _canonical_execution_id(v_partition, v_edge.upstream_eid), v_upstream.lifecycle_phase),
+      'An edge is resolved once its upstream has finished: complete the upstream with ff_complete_execution, which resolves its edges.');
+  END IF;
+  IF p_upstream_outcome <> v_upstream.terminal_outcome THEN
+    PERFORM _raise('invalid_input',
+      format('outcome_mismatch: edge_id=%s upstream_execution_id=%s p_upstream_outcome=%s terminal_outcome=%s',
+             p_edge_id, _canonical_execution_id(v_partition, v_edge.upstream_eid), p_upstream_outcome,
+             v_upstream.terminal_outcome),
+      'Pass NULL (the upstream''s stored outcome is used) or the outcome it finished with.');
+  END IF;
 
   IF v_edge.policy->>'edge_state' = 'applied' THEN
-    -- Write path. Lock order: the child, then the edge, then its group.
-    SELECT * INTO v_child FROM ff_exec_core e
+    -- Write path. Lock order: the child, then (in _resolve_edges) the edge, then its group.
+    PERFORM 1 FROM ff_exec_core e
     WHERE e.partition_key = v_partition AND e.execution_id = v_edge.downstream_eid FOR UPDATE;
-    UPDATE ff_edge e
-    SET policy = e.policy || jsonb_build_object(
-          'edge_state', CASE WHEN p_upstream_outcome = 'success' THEN 'satisfied' ELSE 'impossible' END,
-          'resolved_at_ms', v_now,
-          'upstream_outcome', p_upstream_outcome)
-    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id
-      AND e.policy->>'edge_state' = 'applied';
+    SELECT * INTO v_resolved
+    FROM _resolve_edges(v_partition, p_flow_id, v_edge.upstream_eid, v_upstream.terminal_outcome,
+                        ARRAY[v_edge.downstream_eid], p_edge_id, v_now) r;
     IF FOUND THEN
-      -- Data passing happens at this edge's resolution, before any decision.
-      v_ref := v_edge.policy->>'data_passing_ref';
-      IF p_upstream_outcome = 'success' AND v_ref <> '' AND v_child.lifecycle_phase <> 'terminal' THEN
-        UPDATE ff_exec_core c
-        SET payload = coalesce(c.payload, '{}'::jsonb) || jsonb_build_object(v_ref, u.result)
-        FROM ff_exec_core u
-        WHERE c.partition_key = v_partition AND c.execution_id = v_edge.downstream_eid
-          AND u.partition_key = v_partition AND u.execution_id = v_edge.upstream_eid;
-      END IF;
-
-      UPDATE ff_edge_group g
-      SET running_count = g.running_count - 1,
-          success_count = g.success_count + (p_upstream_outcome = 'success')::int,
-          skip_count    = g.skip_count    + (p_upstream_outcome = 'skipped')::int,
-          fail_count    = g.fail_count    + (p_upstream_outcome NOT IN ('success', 'skipped'))::int
-      WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_edge.downstream_eid
-      RETURNING g.* INTO v_group;
-
-      IF v_group.decision <> 'pending' THEN
-        decision := 'already_decided';  -- counted, but a decided group never re-triggers its child
-      ELSE
-        decision := _group_decision(v_group);
-        IF decision IS NULL THEN
-          RAISE EXCEPTION 'flowstage bug: edge group of % has an unknown policy %', v_edge.downstream_eid, v_group.policy;
-        END IF;
-        IF decision <> 'pending' THEN
-          PERFORM _decide_group(v_group, decision, v_child, v_now);
-        END IF;
-      END IF;
-      PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
-        'resolve_dependency',
-        jsonb_build_object('edge_id', p_edge_id, 'upstream_outcome', p_upstream_outcome, 'decision', decision), v_now);
       status := 'resolved';
+      decision := v_resolved.decision;
       RETURN NEXT;
       RETURN;
     END IF;
   END IF;
 
-  -- Already resolved (now, or by a concurrent resolver we waited for): report the group's decision.
+  -- Already resolved (before, or by a concurrent resolver we waited for): the group's decision.
   SELECT g.decision INTO decision FROM ff_edge_group g
   WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_edge.downstream_eid;
   status := 'already_resolved';
@@ -2715,13 +3110,13 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_resolve_dependency(uuid, uuid, text, bigint) IS
-$$Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome (success | failed | cancelled | expired | skipped). The completion cascade calls it once per outgoing applied edge, one edge per transaction.
+$$Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome, read from the upstream's stored terminal_outcome: the unit of the completion cascade (SPEC section 6), which ff_complete_execution applies to every outgoing edge in the completing transaction. Called directly, it mostly answers already_resolved; it resolves an edge whose upstream's cascade was deferred to a job (a skipped or cancelled upstream) ahead of that job.
 Returns (status, edge_id, decision); status: resolved | already_resolved (nothing changes; decision is then the group's stored decision); decision: pending | satisfied | impossible | already_decided.
 Moves one unit of the child's group from running_count into success_count (success), skip_count (skipped) or fail_count (anything else), then evaluates the policy (all_of, any_of, quorum k). The edge records edge_state satisfied (upstream success) or impossible, resolved_at_ms and upstream_outcome.
 Data passing: with a non-empty data_passing_ref, an upstream success and a non-terminal child, the upstream's result is merged into the child's payload under that key before any decision.
-Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped, which cascades on. A group decides once: later resolutions count but never change the decision or re-trigger the child.
-The outcome is the caller's word: the cascade passes the upstream's terminal_outcome. Resolving does not require the flow to be open (a cancel_flow_only flow keeps cascading).
-Checks in order, after argument validation (invalid_input FF012): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), already resolved -> already_resolved.
+Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped (attempt_state none: it never ran), and its own outgoing edges are resolved by its flowstage__cascade job, a later transaction. A group decides once: later resolutions count but never change the decision or re-trigger the child.
+Resolving does not require the flow to be open (a cancel_flow_only flow keeps cascading).
+Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id or p_edge_id, an unknown p_upstream_outcome): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), invalid_input DETAIL upstream_not_terminal: ... (the upstream has not finished), invalid_input DETAIL outcome_mismatch: ... (p_upstream_outcome given and not the upstream's terminal_outcome), already resolved -> already_resolved.
 Locks (write path only): the child execution, then the edge, then the group; concurrent resolutions of one child's edges serialise on the child, so counters are exact and a group decides once. Logs resolve_dependency (and complete_execution when the child is skipped).$$;
 
 -- db/functions/ff_set_edge_group_policy.sql
@@ -3233,8 +3628,9 @@ Locks: none for a replay found on the unlocked read; else the flow row FOR UPDAT
 Cost: validation and inserts linear in n; the cycle check is one walk over what is reachable from the batch's downstreams plus a linear topological sort of that part (not one walk per entry, so a batch listed downstream-first costs no more than one listed upstream-first); only a refused batch pays a binary search over prefixes to name the first entry that closes a cycle.$$;
 
 -- db/functions/ff_start_flow.sql
--- ff_start_flow: let a flow run: enqueue every member that is already eligible; from now on
--- each member is enqueued in the transaction that makes it eligible. Idempotent.
+-- ff_start_flow: let a flow run: enqueue every member that is already eligible (one add_jobs
+-- call); from now on each member is enqueued in the transaction that makes it eligible, and the
+-- flow can finish (at once, if its members are all terminal already). Idempotent.
 CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
   p_flow_id      uuid,
   p_now_ms       bigint DEFAULT NULL,
@@ -3249,7 +3645,7 @@ DECLARE
   v_partition smallint;
   v_flow      ff_flow_core;
   v_group     ff_edge_group;
-  v_exec      ff_exec_core;
+  v_specs     graphile_worker.job_spec[];
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -3298,24 +3694,26 @@ BEGIN
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
   RETURNING f.* INTO v_flow;
 
-  -- Exclusive against _decide_group's shared lock: a child made eligible by a transaction
-  -- that did not see this start has committed before the scan below, which then finds it.
+  -- Exclusive against the cascade's shared lock (_resolve_edges, _finish_flow_if_done): a child
+  -- made eligible by a transaction that did not see this start has committed before the scan
+  -- below, which then finds it; one that started after waits for this commit and sees the start.
   PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
-  enqueued_count := 0;
-  FOR v_exec IN
-    SELECT * FROM ff_exec_core e
-    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
-    ORDER BY e.execution_id
-  LOOP
-    IF _enqueue_execution(v_exec, v_flow) THEN
-      enqueued_count := enqueued_count + 1;
-    END IF;
-  END LOOP;
+  SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+                  FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
+  INTO v_specs
+  FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+  enqueued_count := cardinality(v_specs);
+  IF enqueued_count > 0 THEN
+    PERFORM graphile_worker.add_jobs(v_specs);  -- one call for every member released by the start
+  END IF;
 
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
     'start_flow', jsonb_build_object('flow_id', p_flow_id, 'max_attempts', p_max_attempts, 'enqueued_count', enqueued_count),
     v_now);
+  -- Members that all finished before the start (or before they were added) finish the flow now.
+  PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');
   status := 'started';
   started_at_ms := v_now;
   RETURN NEXT;
@@ -3323,11 +3721,58 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_start_flow(uuid, bigint, int) IS
-$$Start flow p_flow_id: nothing of a flow runs before this call. Every member that is runnable, eligible_now and has a task_identifier is enqueued now as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
+$$Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
 Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
-Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; public_flow_state is not changed and graph_revision stays.
+Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
-Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, shared with _decide_group, so a member made eligible concurrently is enqueued exactly once. Logs start_flow.$$;
+Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
+
+-- db/functions/ff_worker_heartbeat.sql
+-- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms.
+CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
+  p_worker_id text,
+  p_lease_ms  bigint DEFAULT 30000,
+  p_info      jsonb  DEFAULT NULL,
+  p_now_ms    bigint DEFAULT NULL)
+RETURNS TABLE (status text, worker_id text, expires_at_ms bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now      bigint;
+  v_inserted boolean;
+BEGIN
+  IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 128 THEN
+    PERFORM _raise('invalid_input', format('p_worker_id: must be 1..128 characters (got %s)',
+      coalesce(quote_literal(left(p_worker_id, 200)), 'NULL')));
+  END IF;
+  IF p_lease_ms IS NULL OR p_lease_ms NOT BETWEEN 100 AND 3600000 THEN
+    PERFORM _raise('invalid_input', format('p_lease_ms: must be 100..3600000 (got %s)', coalesce(p_lease_ms::text, 'NULL')));
+  END IF;
+  IF p_info IS NOT NULL AND jsonb_typeof(p_info) <> 'object' THEN
+    PERFORM _raise('invalid_input', format('p_info: must be a JSON object or NULL (got %s)', jsonb_typeof(p_info)));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+
+  INSERT INTO ff_worker_heartbeat AS w (worker_id, started_at_ms, heartbeat_at_ms, lease_ms, info)
+  VALUES (p_worker_id, v_now, v_now, p_lease_ms, coalesce(p_info, '{}'))
+  ON CONFLICT (worker_id) DO UPDATE
+  SET heartbeat_at_ms = greatest(w.heartbeat_at_ms, excluded.heartbeat_at_ms),
+      lease_ms = excluded.lease_ms,
+      info = CASE WHEN p_info IS NULL THEN w.info ELSE excluded.info END
+  RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, expires_at_ms;
+  status := CASE WHEN v_inserted THEN 'registered' ELSE 'alive' END;
+  worker_id := p_worker_id;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_worker_heartbeat(text, bigint, jsonb, bigint) IS
+$$Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
+Returns (status, worker_id, expires_at_ms); status: registered (first heartbeat, or the first since the worker was reaped) | alive. expires_at_ms = last heartbeat + lease.
+p_info (a JSON object: host, pid, ...) replaces the stored info when given.
+Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.$$;
 
 -- Down Migration

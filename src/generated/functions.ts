@@ -207,7 +207,7 @@ export interface CancelSiblingsStepRow {
 /**
  * Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
  * Returns (status, execution_id, remaining); status: cancelled | already_terminal | done.
- * cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own cascade runs. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
+ * cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
  * Refusals: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).
  *
  * SQL: flowfabric.ff_cancel_siblings_step(p_flow_id uuid, p_downstream_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, remaining integer)
@@ -226,7 +226,7 @@ export function cancelSiblingsStep(db: Queryable, params: CancelSiblingsStepPara
 // flowfabric.ff_cascade_step(p_execution_id text, p_now_ms bigint)
 
 /** The status values flowfabric.ff_cascade_step documents. */
-export const cascadeStepStatusValues = ['resolved', 'already_resolved', 'done'] as const;
+export const cascadeStepStatusValues = ['done', 'check_again'] as const;
 export type CascadeStepStatus = (typeof cascadeStepStatusValues)[number];
 
 /** Arguments of flowfabric.ff_cascade_step: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -241,20 +241,19 @@ export interface CascadeStepParams {
 export interface CascadeStepRow {
   status: CascadeStepStatus;
   execution_id: string | null;
-  edge_id: string | null;
-  decision: string | null;
+  edges_resolved: number | null;
   public_flow_state: string | null;
 }
 
 /**
- * One hop of the completion cascade of terminal execution p_execution_id; the flowstage__cascade job calls it, one call per transaction, until status is done.
- * Returns (status, execution_id, edge_id, decision, public_flow_state); status: resolved | already_resolved | done; decision (NULL when done): pending | satisfied | impossible | already_decided.
- * resolved / already_resolved: the outgoing applied edge with the smallest edge_id was passed to ff_resolve_dependency with the execution's terminal_outcome (edge_id and decision are its answer; already_resolved when a concurrent caller resolved it first).
- * done: no outgoing edge is left applied; the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow is checked: an open flow whose members are all terminal becomes completed (no member failed, cancelled or expired) or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
- * Idempotent: a repeated or crashed-and-retried job only finds fewer edges to resolve.
- * Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: those of ff_resolve_dependency, one edge per call; on done, the flow row only when every member looks terminal.
+ * A deferred hop of the completion cascade of terminal execution p_execution_id: the flowstage__cascade job calls it (one call per transaction) until status is done. Such a job exists only for an execution whose cascade did not run where it became terminal: a child skipped by a cascade (so a skip chain advances one hop per job), a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, and a completion whose flow check was deferred; a normal completion resolves its edges itself (ff_complete_execution).
+ * Returns (status, execution_id, edges_resolved, public_flow_state); status: done | check_again.
+ * done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
+ * check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
+ * Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
+ * Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.
  *
- * SQL: flowfabric.ff_cascade_step(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, edge_id uuid, decision text, public_flow_state text)
+ * SQL: flowfabric.ff_cascade_step(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, edges_resolved integer, public_flow_state text)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -292,11 +291,11 @@ export interface CompleteExecutionRow {
 }
 
 /**
- * Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result.
+ * Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
  * Returns (status, execution_id, outcome); status: completed | already_terminal (a second call changes nothing and reports the stored outcome).
- * Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result.
- * For a flow member it starts the completion cascade in the same transaction: an ff_completion_outbox row and a Graphile Worker job flowstage__cascade (job_key flowstage:cascade:<uuid>, so a replay cannot enqueue twice) that resolves each outgoing applied edge in its own transaction (SPEC section 6); a cancelled or expired execution's queued run job is removed.
- * Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks the execution row on the write path only. Logs complete_execution for flow members.
+ * Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
+ * For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
+ * Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.
  *
  * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, outcome text)
  * Resolves to every row the function returns (an array, possibly empty).
@@ -826,6 +825,43 @@ export function listMembers(db: Queryable, params: ListMembersParams): Promise<L
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_reap_dead_workers(p_now_ms bigint)
+
+/** The status values flowfabric.ff_reap_dead_workers documents. */
+export const reapDeadWorkersStatusValues = ['reaped'] as const;
+export type ReapDeadWorkersStatus = (typeof reapDeadWorkersStatusValues)[number];
+
+/** Arguments of flowfabric.ff_reap_dead_workers: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface ReapDeadWorkersParams {
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_reap_dead_workers. */
+export interface ReapDeadWorkersRow {
+  status: ReapDeadWorkersStatus;
+  worker_id: string | null;
+  silent_ms: string | null;
+  jobs_unlocked: number | null;
+}
+
+/**
+ * Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
+ * Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked); status: reaped. silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
+ * Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
+ * Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).
+ *
+ * SQL: flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, worker_id text, silent_ms bigint, jobs_unlocked integer)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function reapDeadWorkers(db: Queryable, params: ReapDeadWorkersParams = {}): Promise<ReapDeadWorkersRow[]> {
+  return callRows<ReapDeadWorkersRow>(db, 'ff_reap_dead_workers', [
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_recover_jobs(p_now_ms bigint)
 
 /** The status values flowfabric.ff_recover_jobs documents. */
@@ -846,12 +882,12 @@ export interface RecoverJobsRow {
 }
 
 /**
- * Repair the queue after a worker crash; the flowstage worker calls it when it starts and then periodically. Safe to call at any time and from several workers.
+ * Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
  * Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key); status: failed_exhausted | requeued_cascade | requeued_cancel_siblings.
- * failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), which cascades, and the spent job is deleted (graphile_worker.complete_jobs).
- * requeued_cascade: an ff_completion_outbox row without cascaded_at_ms has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
+ * failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), its cascade is deferred to its flowstage__cascade job (outbox row, enqueued here), and the spent job is deleted (graphile_worker.complete_jobs).
+ * requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
  * requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
- * Jobs locked by a worker that died stay locked until Graphile Worker frees them (4 hours) or graphile_worker.force_unlock_workers(...) is called for that worker; only then can they be retried or recovered here.
+ * Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.
  * Locks: the executions it fails, one at a time in uuid order (no flow row). Logs complete_execution for each failed execution.
  *
  * SQL: flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, job_key text)
@@ -881,8 +917,8 @@ export interface ResolveDependencyParams {
   flowId: string;
   /** p_edge_id uuid */
   edgeId: string;
-  /** p_upstream_outcome text */
-  upstreamOutcome: string;
+  /** p_upstream_outcome text DEFAULT NULL::text */
+  upstreamOutcome?: string | null;
   /** p_now_ms bigint DEFAULT NULL::bigint */
   nowMs?: string | number | bigint | null;
 }
@@ -895,16 +931,16 @@ export interface ResolveDependencyRow {
 }
 
 /**
- * Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome (success | failed | cancelled | expired | skipped). The completion cascade calls it once per outgoing applied edge, one edge per transaction.
+ * Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome, read from the upstream's stored terminal_outcome: the unit of the completion cascade (SPEC section 6), which ff_complete_execution applies to every outgoing edge in the completing transaction. Called directly, it mostly answers already_resolved; it resolves an edge whose upstream's cascade was deferred to a job (a skipped or cancelled upstream) ahead of that job.
  * Returns (status, edge_id, decision); status: resolved | already_resolved (nothing changes; decision is then the group's stored decision); decision: pending | satisfied | impossible | already_decided.
  * Moves one unit of the child's group from running_count into success_count (success), skip_count (skipped) or fail_count (anything else), then evaluates the policy (all_of, any_of, quorum k). The edge records edge_state satisfied (upstream success) or impossible, resolved_at_ms and upstream_outcome.
  * Data passing: with a non-empty data_passing_ref, an upstream success and a non-terminal child, the upstream's result is merged into the child's payload under that key before any decision.
- * Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped, which cascades on. A group decides once: later resolutions count but never change the decision or re-trigger the child.
- * The outcome is the caller's word: the cascade passes the upstream's terminal_outcome. Resolving does not require the flow to be open (a cancel_flow_only flow keeps cascading).
- * Checks in order, after argument validation (invalid_input FF012): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), already resolved -> already_resolved.
+ * Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped (attempt_state none: it never ran), and its own outgoing edges are resolved by its flowstage__cascade job, a later transaction. A group decides once: later resolutions count but never change the decision or re-trigger the child.
+ * Resolving does not require the flow to be open (a cancel_flow_only flow keeps cascading).
+ * Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id or p_edge_id, an unknown p_upstream_outcome): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), invalid_input DETAIL upstream_not_terminal: ... (the upstream has not finished), invalid_input DETAIL outcome_mismatch: ... (p_upstream_outcome given and not the upstream's terminal_outcome), already resolved -> already_resolved.
  * Locks (write path only): the child execution, then the edge, then the group; concurrent resolutions of one child's edges serialise on the child, so counters are exact and a group decides once. Logs resolve_dependency (and complete_execution when the child is skipped).
  *
- * SQL: flowfabric.ff_resolve_dependency(p_flow_id uuid, p_edge_id uuid, p_upstream_outcome text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edge_id uuid, decision text)
+ * SQL: flowfabric.ff_resolve_dependency(p_flow_id uuid, p_edge_id uuid, p_upstream_outcome text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edge_id uuid, decision text)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -912,7 +948,7 @@ export function resolveDependency(db: Queryable, params: ResolveDependencyParams
   return callRows<ResolveDependencyRow>(db, 'ff_resolve_dependency', [
     { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
     { name: 'p_edge_id', cast: 'uuid', value: params.edgeId, required: true },
-    { name: 'p_upstream_outcome', cast: 'text', value: params.upstreamOutcome, required: true },
+    { name: 'p_upstream_outcome', cast: 'text', value: params.upstreamOutcome, required: false },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
@@ -966,6 +1002,48 @@ export function setEdgeGroupPolicy(db: Queryable, params: SetEdgeGroupPolicyPara
     { name: 'p_kind', cast: 'text', value: params.kind, required: true },
     { name: 'p_on_satisfied', cast: 'text', value: params.onSatisfied, required: false },
     { name: 'p_k', cast: 'integer', value: params.k, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint)
+
+/** The status values flowfabric.ff_set_namespace_notify documents. */
+export const setNamespaceNotifyStatusValues = ['set', 'already_set'] as const;
+export type SetNamespaceNotifyStatus = (typeof setNamespaceNotifyStatusValues)[number];
+
+/** Arguments of flowfabric.ff_set_namespace_notify: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface SetNamespaceNotifyParams {
+  /** p_namespace text */
+  namespace: string;
+  /** p_enabled boolean */
+  enabled: boolean;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_set_namespace_notify. */
+export interface SetNamespaceNotifyRow {
+  status: SetNamespaceNotifyStatus;
+  namespace: string | null;
+  enabled: boolean | null;
+}
+
+/**
+ * Turn notifications of namespace p_namespace on (p_enabled true) or off. Off is the default for every namespace.
+ * Returns (status, namespace, enabled); status: set | already_set (the namespace was already in the requested state; nothing changes).
+ * While on, every transaction that changes a flow of the namespace or one of its members sends one pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}, delivered at commit; listeners then read ff_flow_event (the source of truth, written whether or not notifications are on). Notifications are off by default because PostgreSQL serialises every notifying commit on one cluster-wide lock. Any role that may connect can LISTEN on (or NOTIFY) that channel: treat a notification as a hint to re-read, never as data.
+ * Refusals: invalid_input (FF012) for a p_namespace that is NULL, empty or longer than 53 bytes, or a NULL p_enabled. Not logged to ff_flow_event (it changes no flow).
+ *
+ * SQL: flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, namespace text, enabled boolean)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function setNamespaceNotify(db: Queryable, params: SetNamespaceNotifyParams): Promise<SetNamespaceNotifyRow[]> {
+  return callRows<SetNamespaceNotifyRow>(db, 'ff_set_namespace_notify', [
+    { name: 'p_namespace', cast: 'text', value: params.namespace, required: true },
+    { name: 'p_enabled', cast: 'boolean', value: params.enabled, required: true },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
@@ -1106,12 +1184,12 @@ export interface StartFlowRow {
 }
 
 /**
- * Start flow p_flow_id: nothing of a flow runs before this call. Every member that is runnable, eligible_now and has a task_identifier is enqueued now as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
+ * Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
  * Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
- * Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; public_flow_state is not changed and graph_revision stays.
+ * Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
  * Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
  * Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
- * Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, shared with _decide_group, so a member made eligible concurrently is enqueued exactly once. Logs start_flow.
+ * Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.
  *
  * SQL: flowfabric.ff_start_flow(p_flow_id uuid, p_now_ms bigint DEFAULT NULL::bigint, p_max_attempts integer DEFAULT NULL::integer) RETURNS TABLE(status text, flow_id uuid, started_at_ms bigint, enqueued_count integer)
  * Resolves to every row the function returns (an array, possibly empty).
@@ -1122,6 +1200,51 @@ export function startFlow(db: Queryable, params: StartFlowParams): Promise<Start
     { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
     { name: 'p_max_attempts', cast: 'integer', value: params.maxAttempts, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_worker_heartbeat(p_worker_id text, p_lease_ms bigint, p_info jsonb, p_now_ms bigint)
+
+/** The status values flowfabric.ff_worker_heartbeat documents. */
+export const workerHeartbeatStatusValues = ['registered', 'alive'] as const;
+export type WorkerHeartbeatStatus = (typeof workerHeartbeatStatusValues)[number];
+
+/** Arguments of flowfabric.ff_worker_heartbeat: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface WorkerHeartbeatParams {
+  /** p_worker_id text */
+  workerId: string;
+  /** p_lease_ms bigint DEFAULT 30000 */
+  leaseMs?: string | number | bigint | null;
+  /** p_info jsonb DEFAULT NULL::jsonb */
+  info?: unknown;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_worker_heartbeat. */
+export interface WorkerHeartbeatRow {
+  status: WorkerHeartbeatStatus;
+  worker_id: string | null;
+  expires_at_ms: string | null;
+}
+
+/**
+ * Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
+ * Returns (status, worker_id, expires_at_ms); status: registered (first heartbeat, or the first since the worker was reaped) | alive. expires_at_ms = last heartbeat + lease.
+ * p_info (a JSON object: host, pid, ...) replaces the stored info when given.
+ * Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.
+ *
+ * SQL: flowfabric.ff_worker_heartbeat(p_worker_id text, p_lease_ms bigint DEFAULT 30000, p_info jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, worker_id text, expires_at_ms bigint)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function workerHeartbeat(db: Queryable, params: WorkerHeartbeatParams): Promise<WorkerHeartbeatRow[]> {
+  return callRows<WorkerHeartbeatRow>(db, 'ff_worker_heartbeat', [
+    { name: 'p_worker_id', cast: 'text', value: params.workerId, required: true },
+    { name: 'p_lease_ms', cast: 'bigint', value: params.leaseMs, required: false },
+    { name: 'p_info', cast: 'jsonb', value: params.info, required: false, json: true },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
 
@@ -1146,10 +1269,13 @@ export const sqlFunctionNames = {
   listEdges: 'ff_list_edges',
   listFlows: 'ff_list_flows',
   listMembers: 'ff_list_members',
+  reapDeadWorkers: 'ff_reap_dead_workers',
   recoverJobs: 'ff_recover_jobs',
   resolveDependency: 'ff_resolve_dependency',
   setEdgeGroupPolicy: 'ff_set_edge_group_policy',
+  setNamespaceNotify: 'ff_set_namespace_notify',
   stageDependencyEdge: 'ff_stage_dependency_edge',
   stageDependencyEdges: 'ff_stage_dependency_edges',
   startFlow: 'ff_start_flow',
+  workerHeartbeat: 'ff_worker_heartbeat',
 } as const;

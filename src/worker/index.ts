@@ -1,9 +1,13 @@
 // The flowstage worker: a Graphile Worker runner with flowstage's cascade tasks and the
-// user's tasks (each wrapped so it begins, completes or fails its execution).
+// user's tasks (each wrapped so it begins, completes or fails its execution), plus a heartbeat:
+// every few seconds it tells the database it is alive (ff_worker_heartbeat) and unlocks the jobs
+// of workers that stopped doing so (ff_reap_dead_workers), so a crashed worker's flows resume.
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
 import pg from 'pg';
-import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner } from 'graphile-worker';
+import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
 import { buildTaskList, type TaskList } from './tasks.js';
-import { recoverJobs } from '../generated/index.js';
+import { reapDeadWorkers, recoverJobs, workerHeartbeat } from '../generated/index.js';
 
 export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES } from './tasks.js';
 export type {
@@ -34,12 +38,29 @@ export async function run(options: {
   noHandleSignals?: boolean;
   /**
    * Milliseconds between calls of ff_recover_jobs (repairs left by crashed workers: runs whose
-   * last attempt died, lost cascade jobs); it also runs once at start. Default 60000; 0 = only at start.
+   * last attempt died, lost cascade jobs); it also runs once at start and after a dead worker's
+   * jobs were unlocked. Default 60000; 0 = only then.
    */
   recoverInterval?: number;
-}): Promise<{ stop(): Promise<void>; promise: Promise<void> }> {
+  /**
+   * Milliseconds between heartbeats (ff_worker_heartbeat, then ff_reap_dead_workers, which unlocks
+   * the jobs of every worker whose lease ran out). Default 5000.
+   */
+  heartbeatInterval?: number;
+  /**
+   * Milliseconds this worker may stay silent before a live worker declares it dead and unlocks its
+   * jobs; more than heartbeatInterval (a task that blocks the event loop longer than this gets its
+   * job run again elsewhere). Default 30000: a crashed worker's jobs run again within 35 s.
+   */
+  workerLease?: number;
+}): Promise<{ stop(): Promise<void>; promise: Promise<void>; workerId: string }> {
   if (!options.connectionString) throw new Error('run: connectionString is required');
   const concurrency = options.concurrency ?? 4;
+  const heartbeatInterval = options.heartbeatInterval ?? 5000;
+  const workerLease = options.workerLease ?? 30_000;
+  if (!(heartbeatInterval > 0) || !(workerLease > heartbeatInterval)) {
+    throw new Error('run: heartbeatInterval must be positive and workerLease longer than heartbeatInterval');
+  }
   const taskList = buildTaskList(options.taskList);
   const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
   // Our own pool, so its error listener outlives the runner: a connection still closing after
@@ -51,6 +72,11 @@ export async function run(options: {
   };
   pgPool.on('error', onError);
   pgPool.on('connect', (client) => client.on('error', onError));
+  // Graphile Worker 0.17 locks jobs in the name of the worker pool (jobs.locked_by = the pool's
+  // id), and announces the pool with the pool:create event while run() starts it.
+  const events = new EventEmitter() as WorkerEvents;
+  let workerId: string | undefined;
+  events.on('pool:create', ({ workerPool }) => { workerId ??= workerPool.id; });
   let runner: Runner;
   try {
     runner = await runGraphileWorker({
@@ -59,27 +85,56 @@ export async function run(options: {
       pollInterval: options.pollInterval ?? 2000,
       noHandleSignals: options.noHandleSignals ?? false,
       taskList,
+      events,
       ...(logger ? { logger } : {}),
     });
   } catch (error) {
     await pgPool.end();
     throw error;
   }
+  if (!workerId) {
+    await runner.stop();
+    await pgPool.end().catch(() => {});
+    throw new Error('run: Graphile Worker did not announce its worker pool (pool:create); cannot heartbeat');
+  }
+  const log = logger ?? console;
   const recover = async () => {
     try {
-      for (const row of await recoverJobs(pgPool)) (logger ?? console).info(`flowstage worker: recovered ${row.execution_id}: ${row.status}`);
+      for (const row of await recoverJobs(pgPool)) log.info(`flowstage worker: recovered ${row.execution_id}: ${row.status}`);
     } catch (error) {
-      if (!stopped) (logger ?? console).error(`flowstage worker: ff_recover_jobs failed: ${(error as Error).message}`);
+      if (!stopped) log.error(`flowstage worker: ff_recover_jobs failed: ${(error as Error).message}`);
     }
   };
+  const info = { host: hostname(), pid: process.pid };
+  const heartbeat = async () => {
+    try {
+      await workerHeartbeat(pgPool, { workerId: workerId!, leaseMs: workerLease, info });
+      let unlocked = 0;
+      for (const row of await reapDeadWorkers(pgPool)) {
+        if ((row.jobs_unlocked ?? 0) > 0) {
+          log.warn(`flowstage worker: worker ${row.worker_id} was silent for ${row.silent_ms} ms: unlocked its ${row.jobs_unlocked} job(s)`);
+        }
+        unlocked += row.jobs_unlocked ?? 0;
+      }
+      if (unlocked > 0) await recover();  // runs whose last attempt died with that worker
+    } catch (error) {
+      if (!stopped) log.error(`flowstage worker: heartbeat failed: ${(error as Error).message}`);
+    }
+  };
+  await heartbeat();
   await recover();
+  let beating: Promise<void> | undefined;
+  const heartbeatTimer = setInterval(() => { beating ??= heartbeat().finally(() => { beating = undefined; }); }, heartbeatInterval);
+  heartbeatTimer.unref();
   const interval = options.recoverInterval ?? 60_000;
   const timer = interval > 0 ? setInterval(() => void recover(), interval) : undefined;
   timer?.unref();
   // When Graphile Worker stops on its own (SIGINT/SIGTERM), close the pool too.
   const promise = runner.promise.finally(async () => {
     stopped = true;
+    clearInterval(heartbeatTimer);
     if (timer) clearInterval(timer);
+    await beating;
     await pgPool.end().catch(() => {});
   });
   let stopping: Promise<void> | undefined;
@@ -92,6 +147,7 @@ export async function run(options: {
       return stopping;
     },
     promise,
+    workerId,
   };
 }
 

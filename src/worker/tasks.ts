@@ -5,7 +5,12 @@ import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution } from
 
 /** Payloads of flowstage's own tasks, declared once (task names: `<entity>__<action>`). */
 export interface FlowstageTaskPayloads {
-  /** Enqueued by `_finish_execution` when a flow member becomes terminal: resolve its outgoing edges. */
+  /**
+   * A deferred hop (`_defer_cascade`): resolve the outgoing edges of an execution whose cascade did
+   * not run where it became terminal (a skipped child, a cancelled sibling, an execution failed by
+   * ff_recover_jobs), or check whether the flow has finished when its completion could not.
+   * A normally completed execution resolves its edges in its own transaction and has no such job.
+   */
   flowstage__cascade: { flow_id: string; execution_id: string };
   /** Enqueued by `_decide_group` when a cancel_remaining group is satisfied: cancel the recorded siblings. */
   flowstage__cancel_siblings: { flow_id: string; downstream_execution_id: string };
@@ -45,10 +50,12 @@ export type FlowstageTask = (payload: unknown, helpers: FlowstageHelpers) => unk
 export type TaskList = Record<string, FlowstageTask>;
 
 const cascade: Task<'flowstage__cascade'> = async (payload, helpers) => {
-  // One hop per call and per transaction (helpers.query autocommits), never a whole subgraph.
+  // One hop per transaction (helpers.query autocommits): every outgoing edge of this execution,
+  // never its grandchildren (a child skipped here gets a job of its own). check_again: the flow
+  // row was busy while the hop held the children; the next call holds nothing and may wait.
   for (;;) {
     const [step] = await cascadeStep(helpers, { executionId: payload.execution_id });
-    if (step?.status === 'done') return;
+    if (step?.status !== 'check_again') return;
   }
 };
 

@@ -18,10 +18,6 @@ async function staged(db: Db, n = 2) {
   return { ...flow, members, edgeId };
 }
 
-async function resolve(db: Db, flowId: string, edgeId: string, outcome: string) {
-  await db.query(`SELECT * FROM flowfabric.ff_resolve_dependency(p_flow_id => $1, p_edge_id => $2, p_upstream_outcome => $3)`,
-    [flowId, edgeId, outcome]);
-}
 
 // Step 1
 test('1. a missing flow is flow_not_found', async (t) => {
@@ -90,9 +86,9 @@ test('3. an edge already applied: already_applied with the current unsatisfied c
 
 test('3. an edge already applied and resolved: already_applied, nothing changes', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId } = await staged(db);
+  const { flowId, edgeId, members: [a] } = await staged(db);
   await apply(db, flowId, edgeId);
-  await resolve(db, flowId, edgeId, 'success');
+  await complete(db, a, 'success');  // resolves the edge in the same transaction
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]));
   t.like(rows[0], { status: 'already_applied', unsatisfied_count: 0 });
 });
@@ -181,9 +177,9 @@ test('5. a terminal child is not blocked', async (t) => {
 
 test('5. a child whose group already decided (satisfied) refuses new edges: invalid_input group_already_decided, nothing written', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child, c] } = await staged(db, 3);
+  const { flowId, edgeId, members: [a, child, c] } = await staged(db, 3);
   await apply(db, flowId, edgeId);
-  await resolve(db, flowId, edgeId, 'success');
+  await complete(db, a, 'success');  // resolves the edge: the all_of group is satisfied
   t.is((await groupRow(db, flowId, child)).decision, 'satisfied');
   const { edge_id: late } = await stage(db, flowId, c, child);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, late, null]), 'invalid_input');
@@ -192,9 +188,9 @@ test('5. a child whose group already decided (satisfied) refuses new edges: inva
 
 test('5. a child whose group already decided (impossible) refuses new edges too', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child, c] } = await staged(db, 3);
+  const { flowId, edgeId, members: [a, child, c] } = await staged(db, 3);
   await apply(db, flowId, edgeId);
-  await resolve(db, flowId, edgeId, 'failed');
+  await complete(db, a, 'failed');  // resolves the edge: the all_of group is impossible
   t.is((await groupRow(db, flowId, child)).decision, 'impossible');
   const { edge_id: late } = await stage(db, flowId, c, child);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, late, null]), 'invalid_input');

@@ -132,10 +132,12 @@ test('a member cancelled with its flow says so', async (t) => {
 test('a cancelled child waiting on a finished upstream is explained by the cancel alone', async (t) => {
   const db = await testDatabase(t);
   const flowId = await createFlow(db);
+  const root = await addMember(db, flowId);
   const up = await addMember(db, flowId);
   const child = await addMember(db, flowId);
+  await dependOn(db, flowId, root, up);
   await dependOn(db, flowId, up, child);
-  await completeAndResolve(db, flowId, up, 'success');  // its cascade has not run
+  await completeAndResolve(db, flowId, root, 'failed');  // up is skipped; its own edges wait for its cascade job
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 1]);
   t.is((await explainOf(db, flowId, child)).reason, 'terminal: cancelled with the flow (cancel_all: operator)');
 });
@@ -186,10 +188,14 @@ test('refuses a malformed execution id with invalid_input naming p_execution_id'
 test('a blocked child points at unresolved edges whose upstream already finished', async (t) => {
   const db = await testDatabase(t);
   const flowId = await createFlow(db);
+  const root = await addMember(db, flowId);
   const up = await addMember(db, flowId);
   const child = await addMember(db, flowId);
+  await dependOn(db, flowId, root, up);
   const edge = await dependOn(db, flowId, up, child);
-  await completeAndResolve(db, flowId, up, 'success');  // completed, but its cascade has not run
+  // root's completion skips up in the same transaction; up's own edges are resolved by its
+  // cascade job (one hop per transaction), which no worker has run yet
+  await completeAndResolve(db, flowId, root, 'failed');
   t.is((await explainOf(db, flowId, child)).reason,
     `blocked: 1 of 1 all_of dependencies unresolved (edge ${edge}); 1 of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)`);
 });

@@ -101,7 +101,8 @@ export async function complete(db: Db, executionId: string, outcome: string, res
   return rows[0] as { status: string; outcome: string };
 }
 
-export async function resolve(flow: TestFlow, edgeId: string, outcome: string) {
+/** ff_resolve_dependency; outcome null = the upstream's stored terminal_outcome. */
+export async function resolve(flow: TestFlow, edgeId: string, outcome: string | null) {
   const { rows } = await flow.db.query(
     `SELECT * FROM flowfabric.ff_resolve_dependency(p_flow_id => $1::uuid, p_edge_id => $2::uuid,
        p_upstream_outcome => $3::text)`,
@@ -116,6 +117,7 @@ export function uuidOf(executionId: string): string {
 
 export interface ExecRow {
   lifecycle_phase: string;
+  attempt_state: string;
   eligibility_state: string;
   public_state: string;
   blocking_reason: string;

@@ -94,7 +94,10 @@ export async function dependOn(db: Db, flowId: string, upstream: string, downstr
   return id;
 }
 
-/** Completes an execution and resolves the given outgoing edges synchronously (the cascade itself runs on a worker). */
+/**
+ * Completes an execution, which resolves its outgoing edges in the same transaction, then calls
+ * ff_resolve_dependency for the given edges (already_resolved unless the edge was applied later).
+ */
 export async function completeAndResolve(db: Db, flowId: string, executionId: string, outcome: string, edgeIds: string[] = []): Promise<void> {
   await db.query('SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2, p_now_ms => $3)', [
     executionId,

@@ -1,0 +1,22 @@
+-- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
+CREATE OR REPLACE FUNCTION flowfabric._run_job_spec(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
+RETURNS graphile_worker.job_spec
+LANGUAGE sql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN p_execution.raw_fields ? 'task_identifier' THEN
+    ROW(p_execution.raw_fields->>'task_identifier',
+        json_build_object('flow_id', p_execution.flow_id,
+                          'execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id)),
+        NULL,
+        NULL,
+        (p_flow.raw_fields->>'max_attempts')::smallint,
+        'flowstage:run:' || p_execution.execution_id,
+        -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
+        (-greatest(least(p_execution.priority, 32767), -32767))::smallint,
+        NULL)::graphile_worker.job_spec
+  END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._run_job_spec(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
+  'Private. For an execution with raw_fields.task_identifier, the graphile_worker.job_spec of its run job: identifier = task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>, max_attempts = the flow''s raw_fields.max_attempts (NULL: Graphile Worker''s 25), priority = -priority. NULL without a task_identifier (run by someone else, who reports with ff_complete_execution). The payload names the execution only: the task wrapper reads its payload when the attempt begins (ff_begin_attempt), so data passed after enqueueing is seen. Callers collect specs and call graphile_worker.add_jobs once per transaction.';
