@@ -82,9 +82,10 @@ const samples: Partial<Record<ClientName, Sample>> = {
   resolveDependency: {
     call: async (db, fx) => {
       await flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: fx.edgeAB });
-      return flowstage.resolveDependency(db, { flowId: fx.flowId, edgeId: fx.edgeAB, upstreamOutcome: 'success' });
+      await flowstage.completeExecution(db, { executionId: fx.a, outcome: 'success' });  // resolves a -> b itself
+      return flowstage.resolveDependency(db, { flowId: fx.flowId, edgeId: fx.edgeAB });
     },
-    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'resolved', edge_id: fx.edgeAB, decision: 'satisfied' }]),
+    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'already_resolved', edge_id: fx.edgeAB, decision: 'satisfied' }]),
   },
   setEdgeGroupPolicy: {
     call: (db, fx) => flowstage.setEdgeGroupPolicy(db, {
@@ -115,6 +116,17 @@ const samples: Partial<Record<ClientName, Sample>> = {
       return flowstage.cascadeStep(db, { executionId: fx.a });
     },
     check: (t, rows, fx) => t.like(rows[0], { status: 'done', execution_id: fx.a, public_flow_state: 'open' }),
+  },
+  workerHeartbeat: {
+    call: (db) => flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', leaseMs: 10_000, info: { pid: 1 }, nowMs: 1_900_000_000_000 }),
+    check: (t, rows) => t.deepEqual(rows, [{ status: 'registered', worker_id: 'pool-client-test', expires_at_ms: '1900000010000' }]),
+  },
+  reapDeadWorkers: {
+    call: async (db) => {
+      await flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', leaseMs: 10_000, nowMs: 1_900_000_000_000 });
+      return flowstage.reapDeadWorkers(db, { nowMs: 1_900_000_010_001 });
+    },
+    check: (t, rows) => t.deepEqual(rows, [{ status: 'reaped', worker_id: 'pool-client-test', silent_ms: '10001', jobs_unlocked: 0 }]),
   },
   cancelSiblingsStep: {
     call: (db, fx) => flowstage.cancelSiblingsStep(db, { flowId: fx.flowId, downstreamExecutionId: fx.c }),

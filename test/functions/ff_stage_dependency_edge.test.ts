@@ -5,10 +5,11 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import {
   NOW, SQLSTATE, addMember, apply, assertRefused, complete, assertRefusedWritesNothing, assertReplayWritesNothing,
-  clients, createExecution, createFlow, createMember, createMembers, edgeRow, events, flowIdOffDefaultLane, flowRow,
+  clients, connect, createExecution, createFlow, createMember, createMembers, edgeRow, events, flowIdOffDefaultLane, flowRow,
   makeFlowTerminal, otherPartition, revisionOf, stage, uuidOf,
 } from '../helpers/fixtures.js';
-import { testDatabase } from '../helpers/database.js';
+import { drain } from '../helpers/cascade.js';
+import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import type { Db } from '../helpers/fixtures.js';
 
 const STAGE = `SELECT * FROM flowfabric.ff_stage_dependency_edge(
@@ -593,6 +594,105 @@ async function mixedLoad(t: ExecutionContext, kinds: number) {
 test('no deadlock under 200 mixed concurrent add / stage / apply calls from 20 connections', (t) => mixedLoad(t, 3));
 
 test('no deadlock under 200 mixed concurrent add / stage / apply / complete calls from 20 connections', (t) => mixedLoad(t, 4));
+
+/**
+ * The same mix on started flows, where completions resolve their children in the completing
+ * transaction and the last ones finish their flow: 8 started flows, 20 connections adding
+ * members (some already terminal), staging and applying edges and completing members at random;
+ * then every member left is completed at once, so the last completions of each flow race with
+ * each other and with the staging calls. No deadlock; every flow ends completed or failed.
+ */
+test('no deadlock when completions finish flows: add / stage / apply / complete on 8 started flows from 20 connections', async (t) => {
+  t.timeout(120_000);
+  const db = await testDatabase(t, { max: 25 });
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) % n;
+  };
+  const flows: Array<{ flowId: string; members: string[]; spare: string[]; staged: string[] }> = [];
+  for (let f = 0; f < 8; f++) {
+    const { flowId } = await createFlow(db);
+    const members = await createMembers(db, flowId, 6);
+    for (let i = 1; i < 6; i++) await connect(db, flowId, members[random(i)]!, members[i]!);
+    const spare: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = await createExecution(db, { flowId });
+      if (i % 2 === 0) await complete(db, id, ['success', 'failed'][random(2)]!);  // terminal before it is added
+      spare.push(id);
+    }
+    await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
+    flows.push({ flowId, members, spare, staged: [] });
+  }
+  const errors: Array<{ code: string; message: string }> = [];
+  const attempt = async (call: () => Promise<unknown>) => {
+    try {
+      await call();
+    } catch (error) {
+      const e = error as { code: string; message: string };
+      errors.push({ code: e.code, message: e.message });
+    }
+  };
+  const outcomes = ['success', 'success', 'success', 'failed', 'skipped'];
+  const connections = await clients(db, 20);
+  try {
+    await Promise.all(connections.map(async (c) => {
+      for (let i = 0; i < 15; i++) {
+        const flow = flows[random(flows.length)]!;
+        const op = random(4);
+        if (op === 0 && flow.spare.length > 0) {
+          const id = flow.spare.splice(random(flow.spare.length), 1)[0]!;
+          await attempt(async () => { await addMember(c, flow.flowId, id); flow.members.push(id); });
+        } else if (op === 1) {
+          const [up, down] = [flow.members[random(flow.members.length)]!, flow.members[random(flow.members.length)]!];
+          await attempt(async () => {
+            for (let n = 0; ; n++) {
+              try {
+                const r = await stage(c, flow.flowId, up, down, { expected: await revisionOf(c, flow.flowId) });
+                flow.staged.push(r.edge_id);
+                return;
+              } catch (error) {
+                if ((error as { code: string }).code !== SQLSTATE.stale_graph_revision || n === 4) throw error;
+              }
+            }
+          });
+        } else if (op === 2 && flow.staged.length > 0) {
+          await attempt(() => apply(c, flow.flowId, flow.staged[random(flow.staged.length)]!));
+        } else {
+          await attempt(() => complete(c, flow.members[random(flow.members.length)]!, outcomes[random(outcomes.length)]!));
+        }
+      }
+    }));
+    // The end: every member still open is completed at once, 20 connections.
+    const { rows: open } = await db.query(
+      `SELECT '{fp:' || partition_key || '}:' || execution_id AS id FROM flowfabric.ff_exec_core
+       WHERE flow_id = ANY ($1::uuid[]) AND lifecycle_phase <> 'terminal' ORDER BY random()`,
+      [flows.map((f) => f.flowId)]);
+    await Promise.all(connections.map(async (c, k) => {
+      for (let i = k; i < open.length; i += connections.length) await attempt(() => complete(c, open[i].id, 'success'));
+    }));
+  } finally {
+    connections.forEach((c) => c.release());
+  }
+  const ours = new Set(Object.values(SQLSTATE) as string[]);
+  t.deepEqual(errors.filter((e) => !ours.has(e.code)), [], 'every refusal is one of ours (no deadlock 40P01)');
+  t.log(`${errors.length} refusals: ${JSON.stringify(Object.entries(
+    errors.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.message]: (acc[e.message] ?? 0) + 1 }), {})))}`);
+  // Deferred hops (skipped children) and flow checks deferred because the flow row was busy.
+  await drain(connectionStringOf(db));
+  const { rows } = await db.query(`
+    SELECT f.flow_id, f.public_flow_state,
+           (SELECT count(*)::int FROM flowfabric.ff_exec_core e WHERE e.flow_id = f.flow_id AND e.lifecycle_phase <> 'terminal') AS open,
+           (SELECT count(*)::int FROM flowfabric.ff_edge e WHERE e.flow_id = f.flow_id AND e.policy->>'edge_state' = 'applied') AS unresolved,
+           (SELECT bool_or(e.terminal_outcome IN ('failed', 'cancelled', 'expired')) FROM flowfabric.ff_exec_core e
+             WHERE e.flow_id = f.flow_id) AS any_failed
+    FROM flowfabric.ff_flow_core f WHERE f.flow_id = ANY ($1::uuid[])`, [flows.map((f) => f.flowId)]);
+  for (const r of rows) {
+    t.like(r, { open: 0, unresolved: 0, public_flow_state: r.any_failed ? 'failed' : 'completed' }, r.flow_id);
+  }
+});
 
 /**
  * The 100,000-execution chain. FIXTURE SHORTCUT: the chain is inserted directly with set-based

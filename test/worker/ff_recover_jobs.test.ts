@@ -1,4 +1,5 @@
-// ff_recover_jobs: what a crashed worker leaves behind is repaired when a worker starts.
+// ff_recover_jobs: what a crashed worker leaves behind and the queue cannot know about is
+// repaired when a worker starts (jobs it still holds locked: ff_reap_dead_workers).
 import test from 'ava';
 import {
   complete, createFlow, edge, execution, jobs, member, startFlow, uuidOf,
@@ -49,14 +50,29 @@ test('an exhausted run job of an execution that did finish is only deleted', asy
   t.false((await jobs(db)).some((j) => j.key === `flowstage:run:${uuidOf(a)}`));
 });
 
-test('a cascade whose job was lost is enqueued again under its key', async (t) => {
+test('a deferred hop whose job was lost is enqueued again under its key', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
+  const root = await member(flow);
   const a = await member(flow);
-  await complete(db, a, 'success');
+  const b = await member(flow);
+  await edge(flow, root, a);
+  await edge(flow, a, b);
+  await complete(db, root, 'failed');  // a is skipped; a -> b is left to a's cascade job
   await db.query(`SELECT graphile_worker.remove_job($1)`, [`flowstage:cascade:${uuidOf(a)}`]);
   t.deepEqual(await jobs(db), []);
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_recover_jobs()');
   t.deepEqual(rows, [{ status: 'requeued_cascade', execution_id: a, job_key: `flowstage:cascade:${uuidOf(a)}` }]);
   t.deepEqual((await jobs(db)).map((j) => [j.task_identifier, j.key]), [['flowstage__cascade', `flowstage:cascade:${uuidOf(a)}`]]);
+});
+
+test('a normal completion leaves nothing to recover: its edges were resolved in its transaction', async (t) => {
+  const db = await testDatabase(t);
+  const flow = await createFlow(db);
+  const a = await member(flow);
+  const b = await member(flow);
+  await edge(flow, a, b);
+  await complete(db, a, 'success');
+  t.deepEqual((await db.query('SELECT * FROM flowfabric.ff_recover_jobs()')).rows, []);
+  t.deepEqual(await jobs(db), []);
 });
