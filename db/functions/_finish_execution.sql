@@ -10,6 +10,8 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_flow ff_flow_core;

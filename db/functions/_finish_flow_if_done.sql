@@ -27,6 +27,11 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- The probes must use the partial index ff_exec_core_open_members whatever the statistics say
+-- (a LIMIT 1 probe planned as a sequential scan reads every execution of every flow).
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
 AS $$
 DECLARE
   v_flow  ff_flow_core;
@@ -38,7 +43,7 @@ BEGIN
   IF p_held <> 'flow' THEN
     -- 1. a witness (one probe of the partial index ff_exec_core_open_members)
     PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
+    WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.terminal_outcome = 'none'
       AND e.flow_id IS NOT NULL
     LIMIT 1
     FOR KEY SHARE SKIP LOCKED;
@@ -74,7 +79,7 @@ BEGIN
   -- Under the flow row lock: anything not terminal (committed, or being completed: that one's
   -- own check comes after our commit) keeps the flow open.
   PERFORM 1 FROM ff_exec_core e
-  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.terminal_outcome = 'none'
     AND e.flow_id IS NOT NULL
   LIMIT 1;
   IF FOUND THEN

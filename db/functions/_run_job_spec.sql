@@ -1,21 +1,26 @@
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
 CREATE OR REPLACE FUNCTION flowfabric._run_job_spec(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
 RETURNS graphile_worker.job_spec
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN p_execution.raw_fields ? 'task_identifier' THEN
-    ROW(p_execution.raw_fields->>'task_identifier',
-        json_build_object('flow_id', p_execution.flow_id,
-                          'execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id)),
-        NULL,
-        NULL,
-        (p_flow.raw_fields->>'max_attempts')::smallint,
-        'flowstage:run:' || p_execution.execution_id,
-        -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
-        (-greatest(least(p_execution.priority, 32767), -32767))::smallint,
-        NULL)::graphile_worker.job_spec
-  END;
+BEGIN
+  -- PL/pgSQL, not SQL: a SQL function is parsed again at every call site execution, and this
+  -- runs for every execution a cascade releases.
+  IF NOT (p_execution.raw_fields ? 'task_identifier') THEN
+    RETURN NULL;
+  END IF;
+  RETURN ROW(p_execution.raw_fields->>'task_identifier',
+             json_build_object('flow_id', p_execution.flow_id,
+                               'execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id),
+             NULL,
+             NULL,
+             (p_flow.raw_fields->>'max_attempts')::smallint,
+             'flowstage:run:' || p_execution.execution_id,
+             -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
+             (-greatest(least(p_execution.priority, 32767), -32767))::smallint,
+             NULL)::graphile_worker.job_spec;
+END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._run_job_spec(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS

@@ -6,6 +6,8 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
 RETURNS TABLE (status text, execution_id text, edges_resolved int, public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -14,7 +16,9 @@ DECLARE
   v_id        uuid;
   v_exec      ff_exec_core;
   v_children  uuid[];
-  v_deferred  boolean := false;
+  v_row       ff_exec_core;
+  v_open      boolean;
+  v_hop       record;
   v_state     text;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -46,18 +50,26 @@ BEGIN
     AND e.policy->>'edge_state' = 'applied';
 
   IF cardinality(v_children) > 0 THEN
-    PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
-    ORDER BY e.execution_id
-    FOR UPDATE;
-    SELECT count(*)::int, coalesce(bool_or(r.child_skipped), false) INTO edges_resolved, v_deferred
-    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now) r;
-    PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
-      AND e.lifecycle_phase <> 'terminal'
-    LIMIT 1;
-    IF FOUND OR v_deferred THEN
-      v_state := 'open';  -- an open child (locked here) or a skipped child's own job checks later
+    v_open := false;
+    FOR v_row IN
+      SELECT * FROM ff_exec_core e
+      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      ORDER BY e.execution_id
+      FOR UPDATE
+    LOOP
+      v_open := v_open OR v_row.lifecycle_phase <> 'terminal';
+    END LOOP;
+    SELECT * INTO v_hop
+    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now);
+    edges_resolved := coalesce(cardinality(v_hop.edge_ids), 0);
+    IF v_hop.others_left THEN
+      -- Edges applied after the read above (not expected: an apply resolves an edge whose
+      -- upstream is terminal itself): the next call, a new transaction, resolves them.
+      v_state := 'undecided';
+    ELSIF cardinality(v_hop.skipped) > 0 OR v_open THEN
+      -- A skipped child's own job checks the flow later; an open child is locked here, so its own
+      -- completion comes after this commit (only a skip makes a child terminal here).
+      v_state := 'open';
     ELSE
       v_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions');
     END IF;

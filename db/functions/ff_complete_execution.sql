@@ -8,6 +8,9 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
 RETURNS TABLE (status text, execution_id text, outcome text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Index lookups by key throughout: one generic plan per session rather than a custom plan per
+-- call (the arrays of ids it passes keep the plan cache on custom plans otherwise).
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -16,8 +19,9 @@ DECLARE
   v_id        uuid;
   v_exec      ff_exec_core;
   v_children  uuid[];
-  v_deferred  boolean;
-  v_spec      graphile_worker.job_spec;
+  v_row       ff_exec_core;
+  v_open      boolean;
+  v_hop       record;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -52,11 +56,19 @@ BEGIN
   ELSE
     v_children := '{}';
   END IF;
-  PERFORM 1 FROM ff_exec_core e
-  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
-  ORDER BY e.execution_id
-  FOR UPDATE;
-  SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+  v_open := false;
+  FOR v_row IN
+    SELECT * FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
+    ORDER BY e.execution_id
+    FOR UPDATE
+  LOOP
+    IF v_row.execution_id = v_id THEN
+      v_exec := v_row;
+    ELSIF v_row.lifecycle_phase <> 'terminal' THEN
+      v_open := true;  -- an open child, so far
+    END IF;
+  END LOOP;
   IF v_exec.lifecycle_phase = 'terminal' THEN
     status := 'already_terminal';  -- a concurrent completion won while we waited
     outcome := v_exec.terminal_outcome;
@@ -73,28 +85,17 @@ BEGIN
   END IF;
 
   -- The cascade, one hop: every outgoing applied edge into the children locked above.
-  SELECT coalesce(bool_or(r.child_skipped), false) INTO v_deferred
-  FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now) r;
-
-  PERFORM 1 FROM ff_edge e
-  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
-    AND e.policy->>'edge_state' = 'applied'
-  LIMIT 1;
-  IF FOUND THEN
+  SELECT * INTO v_hop FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now);
+  IF v_hop.others_left THEN
     -- An edge applied between the unlocked read and the lock: its child is not locked here, and
-    -- locking it now could break the lock order. Its job resolves it (and checks the flow).
-    v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
-    PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
-  ELSIF NOT v_deferred THEN
-    -- Did this completion finish the flow? Not if a child is still open (locked here, so its own
-    -- completion comes after this commit) nor when a skipped child's job will check.
-    PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
-      AND e.lifecycle_phase <> 'terminal'
-    LIMIT 1;
-    IF NOT FOUND AND _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions') = 'undecided' THEN
-      v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
-      PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
+    -- locking it now could break the lock order. A job resolves it (and checks the flow).
+    PERFORM _add_jobs(ARRAY[_defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now)]);
+  ELSIF cardinality(v_hop.skipped) = 0 THEN
+    -- Did this completion finish the flow? Not if a child is still open (it is locked here, so its
+    -- own completion comes after this commit and checks again); a skipped child's job checks too.
+    -- (Only a skip makes a child terminal here, so a child open before is open still.)
+    IF NOT v_open AND _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions') = 'undecided' THEN
+      PERFORM _add_jobs(ARRAY[_defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now)]);
     END IF;
   END IF;
   RETURN NEXT;

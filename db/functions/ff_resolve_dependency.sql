@@ -67,9 +67,9 @@ BEGIN
     SELECT * INTO v_resolved
     FROM _resolve_edges(v_partition, p_flow_id, v_edge.upstream_eid, v_upstream.terminal_outcome,
                         ARRAY[v_edge.downstream_eid], p_edge_id, v_now) r;
-    IF FOUND THEN
+    IF v_resolved.edge_ids IS NOT NULL THEN
       status := 'resolved';
-      decision := v_resolved.decision;
+      decision := v_resolved.decisions[1];
       RETURN NEXT;
       RETURN;
     END IF;

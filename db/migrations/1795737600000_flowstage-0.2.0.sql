@@ -58,6 +58,46 @@ CREATE INDEX ff_worker_heartbeat_expiry ON flowfabric.ff_worker_heartbeat ((hear
 COMMENT ON TABLE flowfabric.ff_worker_heartbeat IS
   'One row per live flowstage worker: worker_id is its Graphile Worker pool id (the locked_by of the jobs it runs), heartbeat_at_ms its last ff_worker_heartbeat, lease_ms how long it may stay silent before ff_reap_dead_workers declares it dead, deletes the row and unlocks its jobs. info: what the worker reported about itself (host, pid).';
 
+-- Storage for the completion's writes. An update that changes no indexed column (and no column a
+-- partial index's predicate reads) and finds room on its page is a HOT update: no index entry
+-- is written. Each execution is updated when it is released, when its attempt begins and when
+-- it finishes; each edge when it is applied and when it is resolved; each group once per edge.
+-- The open-members index now keys on terminal_outcome, which only the terminal transition
+-- changes (lifecycle_phase also changes when an attempt begins), and the tables keep room on
+-- each page for the new row versions.
+DROP INDEX flowfabric.ff_exec_core_open_members;
+CREATE INDEX ff_exec_core_open_members ON flowfabric.ff_exec_core (partition_key, flow_id)
+  WHERE terminal_outcome = 'none' AND flow_id IS NOT NULL;
+COMMENT ON INDEX flowfabric.ff_exec_core_open_members IS
+  'The members of each flow that are not terminal yet (terminal_outcome none): the witness probe and the flow-completion check of _finish_flow_if_done.';
+ALTER TABLE flowfabric.ff_exec_core SET (fillfactor = 80);
+ALTER TABLE flowfabric.ff_edge SET (fillfactor = 80);
+ALTER TABLE flowfabric.ff_edge_group SET (fillfactor = 80);
+
+-- db/functions/_add_jobs.sql
+-- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, planned as Graphile Worker plans it.
+CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+-- The cascade's functions force generic plans (their statements are index lookups whose custom
+-- plans would be re-planned at every call); add_jobs inherits settings from its caller, and its
+-- generic plan for the job-key lookup is a sequential scan of the queue. Back to the default here,
+-- and no sequential scan of the queue either: its statistics lag its churn (every job is inserted
+-- and deleted), and add_jobs's job-key update then reads every queued and dead row per call.
+SET plan_cache_mode = auto
+SET enable_seqscan = off
+AS $$
+BEGIN
+  IF cardinality(p_specs) > 0 THEN
+    PERFORM graphile_worker.add_jobs(p_specs);
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._add_jobs(graphile_worker.job_spec[]) IS
+  'Private. graphile_worker.add_jobs(p_specs) (replace mode for job keys, one pg_notify) when p_specs is not empty; nothing otherwise. Resets plan_cache_mode to auto for Graphile Worker''s statements, whatever the caller forces.';
+
 -- db/functions/_canonical_execution_id.sql
 -- _canonical_execution_id: the {fp:N}:<uuid> form every result reports.
 CREATE OR REPLACE FUNCTION flowfabric._canonical_execution_id(p_partition_key smallint, p_execution_id uuid)
@@ -404,6 +444,8 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_flow ff_flow_core;
@@ -483,6 +525,11 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- The probes must use the partial index ff_exec_core_open_members whatever the statistics say
+-- (a LIMIT 1 probe planned as a sequential scan reads every execution of every flow).
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
 AS $$
 DECLARE
   v_flow  ff_flow_core;
@@ -494,7 +541,7 @@ BEGIN
   IF p_held <> 'flow' THEN
     -- 1. a witness (one probe of the partial index ff_exec_core_open_members)
     PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
+    WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.terminal_outcome = 'none'
       AND e.flow_id IS NOT NULL
     LIMIT 1
     FOR KEY SHARE SKIP LOCKED;
@@ -530,7 +577,7 @@ BEGIN
   -- Under the flow row lock: anything not terminal (committed, or being completed: that one's
   -- own check comes after our commit) keeps the flow open.
   PERFORM 1 FROM ff_exec_core e
-  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.lifecycle_phase <> 'terminal'
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.terminal_outcome = 'none'
     AND e.flow_id IS NOT NULL
   LIMIT 1;
   IF FOUND THEN
@@ -824,10 +871,11 @@ COMMENT ON FUNCTION flowfabric._raise(text, text, text) IS
 -- Every path that resolves edges comes here: ff_complete_execution (all outgoing edges, in the
 -- completing transaction), ff_cascade_step (the deferred hop of a skipped or cancelled
 -- execution), ff_resolve_dependency (one edge; also the late edge of ff_apply_dependency_to_child).
--- The statements run once per call, not once per edge: the edges (one UPDATE), the data passed
--- (one UPDATE), the group counters (one UPDATE), the released children (one UPDATE), the log
--- (one INSERT) and the queue (one add_jobs). Only groups that decide now, and children skipped
--- now, are handled one at a time: each happens once in a child's life.
+-- It runs on every completion, so it is written as few statements as the work allows, each
+-- touching all edges at once: (1) the edges, the data they pass, the group counters with each
+-- group's verdict, and the log, in one statement; then only when a group decides: (2) the
+-- decisions with the released children, (3) the flow's started flag, (4) the skipped children
+-- one at a time (each happens once in a child's life); and one add_jobs call.
 CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   p_partition_key smallint,
   p_flow_id       uuid,
@@ -835,31 +883,38 @@ CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   p_outcome       text,
   p_children      uuid[],
   p_edge_id       uuid,
-  p_now_ms        bigint)
-RETURNS TABLE (edge_id uuid, downstream_eid uuid, decision text, child_skipped boolean)
+  p_now_ms        bigint,
+  OUT edge_ids    uuid[],
+  OUT decisions   text[],
+  OUT skipped     uuid[],
+  OUT others_left boolean)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Every statement here is an index lookup by key or by the upstream: one generic plan per
+-- session, instead of custom plans re-planned at every call (arrays of ids as parameters
+-- keep the plan cache on custom plans otherwise). add_jobs runs under its own setting (_add_jobs).
+SET plan_cache_mode = force_generic_plan
 AS $$
-#variable_conflict use_column
 DECLARE
   v_flow       ff_flow_core;
-  v_edges      uuid[];
-  v_downs      uuid[];
-  v_refs       text[];
-  v_group      ff_edge_group;
-  v_decision   text;
-  v_groups     uuid[] := '{}';  -- children whose group counted edges now, and what each group says
-  v_decisions  text[] := '{}';
-  v_satisfied  uuid[] := '{}';
-  v_impossible uuid[] := '{}';
-  v_siblings   text[];
+  v_satisfied  uuid[];
+  v_impossible uuid[];
   v_released   ff_exec_core[];
+  v_cancelling uuid[];
   v_child      ff_exec_core;
-  v_skipped    uuid[] := '{}';
-  v_specs      graphile_worker.job_spec[] := '{}';
+  v_specs      graphile_worker.job_spec[];
   v_spec       graphile_worker.job_spec;
 BEGIN
-  -- 1. The edges record their resolution (only applied ones: a concurrent resolver's are skipped).
+  skipped := '{}';
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+
+  -- 1. The edges record their resolution (only applied ones: a concurrent resolver's are left
+  --    out); a success passes its result to each non-terminal child under each edge's ref,
+  --    before any decision; each edge moves one unit of its child's group out of running_count,
+  --    and each group's policy is evaluated on its new counters (a decided group counts but
+  --    never decides again: already_decided); one resolve_dependency log row per edge, the last
+  --    edge of a child (by edge_id) carrying the group's verdict and the others pending, as if
+  --    they had been resolved one by one.
   WITH resolved AS (
     UPDATE ff_edge e
     SET policy = e.policy || jsonb_build_object(
@@ -869,187 +924,165 @@ BEGIN
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
       AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
       AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
-    RETURNING e.edge_id, e.downstream_eid, e.policy->>'data_passing_ref' AS ref)
-  SELECT array_agg(r.edge_id ORDER BY r.downstream_eid, r.edge_id),
-         array_agg(r.downstream_eid ORDER BY r.downstream_eid, r.edge_id),
-         array_agg(coalesce(r.ref, '') ORDER BY r.downstream_eid, r.edge_id)
-  INTO v_edges, v_downs, v_refs
-  FROM resolved r;
-  IF v_edges IS NULL THEN
-    RETURN;  -- nothing left to resolve
-  END IF;
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
-
-  -- 2. Data passing, at the edges' resolution and before any decision: a success hands its result
-  --    to every non-terminal child under each edge's ref (several refs of one child merge).
-  IF p_outcome = 'success' AND EXISTS (SELECT 1 FROM unnest(v_refs) x(ref) WHERE x.ref <> '') THEN
+    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref),
+  passed AS (
     UPDATE ff_exec_core c
     SET payload = coalesce(c.payload, '{}'::jsonb) || d.passed
-    FROM (SELECT x.down, jsonb_object_agg(x.ref, u.result) AS passed
-          FROM unnest(v_downs, v_refs) x(down, ref)
-          CROSS JOIN (SELECT e.result FROM ff_exec_core e
-                      WHERE e.partition_key = p_partition_key AND e.execution_id = p_upstream_eid) u
-          WHERE x.ref <> ''
-          GROUP BY x.down) d
-    WHERE c.partition_key = p_partition_key AND c.execution_id = d.down AND c.lifecycle_phase <> 'terminal';
-  END IF;
-
-  -- 3. Count the edges in their children's groups (one unit each out of running_count) and
-  --    evaluate each group's policy. A decided group counts but never decides again.
-  FOR v_group IN
-    WITH counted AS (
-      SELECT x.down, count(*)::int AS n FROM unnest(v_downs) x(down) GROUP BY x.down)
+    FROM (SELECT r.downstream_eid AS down, jsonb_object_agg(r.ref, u.result) AS passed
+          FROM resolved r
+          JOIN ff_exec_core u ON u.partition_key = p_partition_key AND u.execution_id = p_upstream_eid
+          WHERE p_outcome = 'success' AND r.ref <> ''
+          GROUP BY r.downstream_eid) d
+    WHERE c.partition_key = p_partition_key AND c.execution_id = d.down AND c.lifecycle_phase <> 'terminal'
+    RETURNING c.execution_id),
+  counted AS (
     UPDATE ff_edge_group g
-    SET running_count = g.running_count - c.n,
-        success_count = g.success_count + CASE WHEN p_outcome = 'success' THEN c.n ELSE 0 END,
-        skip_count    = g.skip_count    + CASE WHEN p_outcome = 'skipped' THEN c.n ELSE 0 END,
-        fail_count    = g.fail_count    + CASE WHEN p_outcome NOT IN ('success', 'skipped') THEN c.n ELSE 0 END
-    FROM counted c
-    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = c.down
-    RETURNING g.*
-  LOOP
-    IF v_group.decision <> 'pending' THEN
-      v_decision := 'already_decided';
-    ELSE
-      v_decision := _group_decision(v_group);
-      IF v_decision IS NULL THEN
-        RAISE EXCEPTION 'flowstage bug: edge group of % has an unknown policy %', v_group.downstream_eid, v_group.policy;
-      END IF;
-    END IF;
-    v_groups := v_groups || v_group.downstream_eid;
-    v_decisions := v_decisions || v_decision;
-    IF v_decision IN ('satisfied', 'impossible') THEN
-      -- 4. Record the decision, once. cancel_remaining: the upstreams of the edges still unresolved.
-      v_siblings := NULL;
-      IF v_decision = 'satisfied' AND v_group.policy->>'on_satisfied' = 'cancel_remaining' THEN
-        SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
-        INTO v_siblings
-        FROM ff_edge e
-        WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id
-          AND e.downstream_eid = v_group.downstream_eid AND e.policy->>'edge_state' = 'applied';
-      END IF;
-      UPDATE ff_edge_group g
-      SET decision = v_decision,
-          decided_at_ms = p_now_ms,
-          cancel_siblings_pending_flag = coalesce(cardinality(v_siblings) > 0, false),
-          cancel_siblings_pending_members = coalesce(v_siblings, '{}')
-      WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = v_group.downstream_eid;
-      IF cardinality(v_siblings) > 0 THEN
-        -- Cancelling the siblings locks each of them: a job of its own, one sibling per transaction.
-        v_specs := v_specs || ROW('flowstage__cancel_siblings',
-          json_build_object('flow_id', p_flow_id,
-                            'downstream_execution_id', _canonical_execution_id(p_partition_key, v_group.downstream_eid)),
-          NULL, NULL, NULL, 'flowstage:cancel_siblings:' || v_group.downstream_eid, NULL, NULL)::graphile_worker.job_spec;
-      END IF;
-      IF v_decision = 'satisfied' THEN
-        v_satisfied := v_satisfied || v_group.downstream_eid;
-      ELSE
-        v_impossible := v_impossible || v_group.downstream_eid;
-      END IF;
-    END IF;
-  END LOOP;
-
-  -- 5. Satisfied: a runnable child becomes eligible (an active one already runs; a terminal one,
-  --    e.g. cancelled meanwhile, stays as it is) and, once its flow is started, is enqueued here.
-  IF cardinality(v_satisfied) > 0 THEN
-    WITH released AS (
-      UPDATE ff_exec_core e
-      SET eligibility_state = 'eligible_now',
-          blocking_reason = 'waiting_for_worker',
-          public_state = 'waiting'
-      WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_satisfied) AND e.lifecycle_phase = 'runnable'
-      RETURNING e)
-    SELECT array_agg(r.e) INTO v_released FROM released r;
-    IF v_released IS NOT NULL THEN
-      -- The shared advisory lock pairs with ff_start_flow's exclusive one: either the start
-      -- committed first and we see started_at_ms, or it waits for us and then finds these
-      -- children eligible. (The flow row cannot be locked here: children are locked, and the
-      -- flow row comes first in the lock order.)
-      PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
-      SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
-      IF v_flow.raw_fields ? 'started_at_ms' THEN
-        SELECT v_specs || coalesce(array_agg(_run_job_spec(x, v_flow) ORDER BY x.execution_id)
-                                   FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
-        INTO v_specs
-        FROM unnest(v_released) x;
-      END IF;
-    END IF;
+    SET running_count = g.running_count - n.n,
+        success_count = g.success_count + CASE WHEN p_outcome = 'success' THEN n.n ELSE 0 END,
+        skip_count    = g.skip_count    + CASE WHEN p_outcome = 'skipped' THEN n.n ELSE 0 END,
+        fail_count    = g.fail_count    + CASE WHEN p_outcome NOT IN ('success', 'skipped') THEN n.n ELSE 0 END
+    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n FROM resolved r GROUP BY r.downstream_eid) n
+    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = n.down
+    RETURNING g.downstream_eid AS down,
+              CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(g) END AS verdict),
+  per_edge AS (
+    SELECT r.edge_id, r.downstream_eid AS down,
+           CASE WHEN k.verdict = 'already_decided'
+                  OR row_number() OVER (PARTITION BY r.downstream_eid ORDER BY r.edge_id DESC) = 1
+                THEN k.verdict ELSE 'pending' END AS decision
+    FROM resolved r JOIN counted k ON k.down = r.downstream_eid),
+  logged AS (
+    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    SELECT p_partition_key, p_flow_id, v_flow.graph_revision, 'resolve_dependency',
+           jsonb_build_object('edge_id', pe.edge_id, 'upstream_outcome', p_outcome, 'decision', pe.decision), p_now_ms
+    FROM per_edge pe
+    ORDER BY pe.down, pe.edge_id
+    RETURNING 1)
+  SELECT (SELECT array_agg(pe.edge_id ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
+         (SELECT array_agg(pe.decision ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
+         (SELECT array_agg(k.down ORDER BY k.down) FROM counted k WHERE k.verdict = 'satisfied'),
+         (SELECT array_agg(k.down ORDER BY k.down) FROM counted k WHERE k.verdict = 'impossible'),
+         p_edge_id IS NULL AND EXISTS (
+           SELECT 1 FROM ff_edge e
+           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
+             AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children)))
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left;
+  IF edge_ids IS NULL THEN
+    RETURN;  -- nothing left to resolve into these children
   END IF;
-
-  -- 6. The log: one resolve_dependency per edge. Within a child's edges (ordered by edge_id) the
-  --    last carries the group's decision and the others pending, as if resolved one by one.
-  INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-  SELECT p_partition_key, p_flow_id, v_flow.graph_revision, 'resolve_dependency',
-         jsonb_build_object('edge_id', x.edge, 'upstream_outcome', p_outcome, 'decision', x.decision),
-         p_now_ms
-  FROM (
-    SELECT r.edge,
-           CASE WHEN g.decision = 'already_decided' OR r.n = r.last THEN g.decision ELSE 'pending' END AS decision,
-           r.ord
-    FROM (SELECT u.edge, u.down, u.ord,
-                 row_number() OVER (PARTITION BY u.down ORDER BY u.edge) AS n,
-                 count(*) OVER (PARTITION BY u.down) AS last
-          FROM unnest(v_edges, v_downs) WITH ORDINALITY u(edge, down, ord)) r
-    JOIN unnest(v_groups, v_decisions) g(down, decision) ON g.down = r.down
-  ) x
-  ORDER BY x.ord;
   PERFORM _notify_namespace(v_flow.raw_fields->>'namespace');
-
-  -- 7. Impossible: a non-terminal child is skipped now; the edges going out of it are resolved by
-  --    a later transaction (its flowstage__cascade job): one hop per transaction.
-  FOR v_child IN
-    SELECT * FROM ff_exec_core e
-    WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_impossible) AND e.lifecycle_phase <> 'terminal'
-    ORDER BY e.execution_id
-  LOOP
-    v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true);
-    IF NOT (v_spec IS NULL) THEN  -- (a row IS NULL only when every field is)
-      v_specs := v_specs || v_spec;
-    END IF;
-    v_skipped := v_skipped || v_child.execution_id;
-  END LOOP;
-
-  -- 8. One add_jobs call for everything this hop enqueues: released children, sibling
-  --    cancellations, the deferred hops of skipped children.
-  IF cardinality(v_specs) > 0 THEN
-    PERFORM graphile_worker.add_jobs(v_specs);
+  IF v_satisfied IS NULL AND v_impossible IS NULL THEN
+    RETURN;  -- every group still pending (or decided before): nothing to act on
   END IF;
 
-  RETURN QUERY
-  SELECT r.edge, r.down,
-         CASE WHEN g.decision = 'already_decided' OR r.n = r.last THEN g.decision ELSE 'pending' END,
-         r.down = ANY (v_skipped)
-  FROM (SELECT u.edge, u.down, u.ord,
-               row_number() OVER (PARTITION BY u.down ORDER BY u.edge) AS n,
-               count(*) OVER (PARTITION BY u.down) AS last
-        FROM unnest(v_edges, v_downs) WITH ORDINALITY u(edge, down, ord)) r
-  JOIN unnest(v_groups, v_decisions) g(down, decision) ON g.down = r.down
-  ORDER BY r.ord;
+  -- 2. Record the decisions, once. satisfied + cancel_remaining: the upstreams of the edges still
+  --    unresolved go to cancel_siblings_pending_members (flag set when any) with a job that
+  --    cancels them one per transaction. A satisfied runnable child becomes eligible (an active
+  --    one already runs; a terminal one, e.g. cancelled meanwhile, stays as it is).
+  WITH decided AS (
+    UPDATE ff_edge_group g
+    SET decision = d.decision,
+        decided_at_ms = p_now_ms,
+        cancel_siblings_pending_members = CASE
+          WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
+            (SELECT coalesce(array_agg(DISTINCT '{fp:' || e.partition_key || '}:' || e.upstream_eid), '{}')
+             FROM ff_edge e
+             WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
+               AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
+          ELSE '{}' END
+    FROM (SELECT x, 'satisfied' FROM unnest(v_satisfied) x
+          UNION ALL SELECT x, 'impossible' FROM unnest(v_impossible) x) d(down, decision)
+    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = d.down
+    RETURNING g.downstream_eid, g.decision, cardinality(g.cancel_siblings_pending_members) > 0 AS cancel_siblings),
+  released AS (
+    UPDATE ff_exec_core e
+    SET eligibility_state = 'eligible_now',
+        blocking_reason = 'waiting_for_worker',
+        public_state = 'waiting'
+    FROM decided d
+    WHERE d.decision = 'satisfied' AND e.partition_key = p_partition_key AND e.execution_id = d.downstream_eid
+      AND e.lifecycle_phase = 'runnable'
+    RETURNING e)
+  SELECT (SELECT array_agg(r.e ORDER BY (r.e).execution_id) FROM released r),
+         (SELECT array_agg(d.downstream_eid ORDER BY d.downstream_eid) FROM decided d WHERE d.cancel_siblings)
+  INTO v_released, v_cancelling;
+  v_specs := '{}';
+  IF v_cancelling IS NOT NULL THEN
+    -- (Rare: a cancel_remaining group satisfied with upstreams still unresolved.)
+    UPDATE ff_edge_group g
+    SET cancel_siblings_pending_flag = true
+    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = ANY (v_cancelling);
+    SELECT array_agg(ROW('flowstage__cancel_siblings',
+                         json_build_object('flow_id', p_flow_id,
+                                           'downstream_execution_id', '{fp:' || p_partition_key || '}:' || x),
+                         NULL, NULL, NULL, 'flowstage:cancel_siblings:' || x, NULL, NULL)::graphile_worker.job_spec ORDER BY x)
+    INTO v_specs
+    FROM unnest(v_cancelling) x;
+  END IF;
+
+  -- 3. Released children of a started flow are enqueued here. The shared advisory lock pairs
+  --    with ff_start_flow's exclusive one: either the start committed first and we see
+  --    started_at_ms, or it waits for us and then finds these children eligible. (The flow row
+  --    cannot be locked here: children are locked, and the flow row comes first in the lock order.)
+  IF v_released IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+    SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
+                               FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
+    INTO v_specs
+    FROM unnest(v_released) x
+    JOIN ff_flow_core f ON f.partition_key = p_partition_key AND f.flow_id = p_flow_id
+    WHERE f.raw_fields ? 'started_at_ms';
+  END IF;
+
+  -- 4. Impossible: a non-terminal child is skipped now; the edges going out of it are resolved by
+  --    a later transaction, its flowstage__cascade job: one hop per transaction.
+  IF v_impossible IS NOT NULL THEN
+    FOR v_child IN
+      SELECT * FROM ff_exec_core e
+      WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_impossible) AND e.lifecycle_phase <> 'terminal'
+      ORDER BY e.execution_id
+    LOOP
+      v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true);
+      IF NOT (v_spec IS NULL) THEN  -- (a row IS NULL only when every field is)
+        v_specs := v_specs || v_spec;
+      END IF;
+      skipped := skipped || v_child.execution_id;
+    END LOOP;
+  END IF;
+
+  -- One add_jobs call for everything this hop enqueues: released children, sibling
+  -- cancellations, the deferred hops of skipped children.
+  PERFORM _add_jobs(v_specs);
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all of them, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) once per call: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again (already_decided). Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child. Returns one row per edge resolved now (edges already resolved are not returned): (edge_id, downstream_eid, decision pending | satisfied | impossible | already_decided, child_skipped). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) and others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
 
 -- db/functions/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
 CREATE OR REPLACE FUNCTION flowfabric._run_job_spec(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
 RETURNS graphile_worker.job_spec
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN p_execution.raw_fields ? 'task_identifier' THEN
-    ROW(p_execution.raw_fields->>'task_identifier',
-        json_build_object('flow_id', p_execution.flow_id,
-                          'execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id)),
-        NULL,
-        NULL,
-        (p_flow.raw_fields->>'max_attempts')::smallint,
-        'flowstage:run:' || p_execution.execution_id,
-        -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
-        (-greatest(least(p_execution.priority, 32767), -32767))::smallint,
-        NULL)::graphile_worker.job_spec
-  END;
+BEGIN
+  -- PL/pgSQL, not SQL: a SQL function is parsed again at every call site execution, and this
+  -- runs for every execution a cascade releases.
+  IF NOT (p_execution.raw_fields ? 'task_identifier') THEN
+    RETURN NULL;
+  END IF;
+  RETURN ROW(p_execution.raw_fields->>'task_identifier',
+             json_build_object('flow_id', p_execution.flow_id,
+                               'execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id),
+             NULL,
+             NULL,
+             (p_flow.raw_fields->>'max_attempts')::smallint,
+             'flowstage:run:' || p_execution.execution_id,
+             -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
+             (-greatest(least(p_execution.priority, 32767), -32767))::smallint,
+             NULL)::graphile_worker.job_spec;
+END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._run_job_spec(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
@@ -1816,6 +1849,8 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
 RETURNS TABLE (status text, execution_id text, edges_resolved int, public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -1824,7 +1859,9 @@ DECLARE
   v_id        uuid;
   v_exec      ff_exec_core;
   v_children  uuid[];
-  v_deferred  boolean := false;
+  v_row       ff_exec_core;
+  v_open      boolean;
+  v_hop       record;
   v_state     text;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -1856,18 +1893,26 @@ BEGIN
     AND e.policy->>'edge_state' = 'applied';
 
   IF cardinality(v_children) > 0 THEN
-    PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
-    ORDER BY e.execution_id
-    FOR UPDATE;
-    SELECT count(*)::int, coalesce(bool_or(r.child_skipped), false) INTO edges_resolved, v_deferred
-    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now) r;
-    PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
-      AND e.lifecycle_phase <> 'terminal'
-    LIMIT 1;
-    IF FOUND OR v_deferred THEN
-      v_state := 'open';  -- an open child (locked here) or a skipped child's own job checks later
+    v_open := false;
+    FOR v_row IN
+      SELECT * FROM ff_exec_core e
+      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      ORDER BY e.execution_id
+      FOR UPDATE
+    LOOP
+      v_open := v_open OR v_row.lifecycle_phase <> 'terminal';
+    END LOOP;
+    SELECT * INTO v_hop
+    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now);
+    edges_resolved := coalesce(cardinality(v_hop.edge_ids), 0);
+    IF v_hop.others_left THEN
+      -- Edges applied after the read above (not expected: an apply resolves an edge whose
+      -- upstream is terminal itself): the next call, a new transaction, resolves them.
+      v_state := 'undecided';
+    ELSIF cardinality(v_hop.skipped) > 0 OR v_open THEN
+      -- A skipped child's own job checks the flow later; an open child is locked here, so its own
+      -- completion comes after this commit (only a skip makes a child terminal here).
+      v_state := 'open';
     ELSE
       v_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions');
     END IF;
@@ -1912,6 +1957,9 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
 RETURNS TABLE (status text, execution_id text, outcome text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Index lookups by key throughout: one generic plan per session rather than a custom plan per
+-- call (the arrays of ids it passes keep the plan cache on custom plans otherwise).
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -1920,8 +1968,9 @@ DECLARE
   v_id        uuid;
   v_exec      ff_exec_core;
   v_children  uuid[];
-  v_deferred  boolean;
-  v_spec      graphile_worker.job_spec;
+  v_row       ff_exec_core;
+  v_open      boolean;
+  v_hop       record;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -1956,11 +2005,19 @@ BEGIN
   ELSE
     v_children := '{}';
   END IF;
-  PERFORM 1 FROM ff_exec_core e
-  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
-  ORDER BY e.execution_id
-  FOR UPDATE;
-  SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+  v_open := false;
+  FOR v_row IN
+    SELECT * FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
+    ORDER BY e.execution_id
+    FOR UPDATE
+  LOOP
+    IF v_row.execution_id = v_id THEN
+      v_exec := v_row;
+    ELSIF v_row.lifecycle_phase <> 'terminal' THEN
+      v_open := true;  -- an open child, so far
+    END IF;
+  END LOOP;
   IF v_exec.lifecycle_phase = 'terminal' THEN
     status := 'already_terminal';  -- a concurrent completion won while we waited
     outcome := v_exec.terminal_outcome;
@@ -1977,28 +2034,17 @@ BEGIN
   END IF;
 
   -- The cascade, one hop: every outgoing applied edge into the children locked above.
-  SELECT coalesce(bool_or(r.child_skipped), false) INTO v_deferred
-  FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now) r;
-
-  PERFORM 1 FROM ff_edge e
-  WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
-    AND e.policy->>'edge_state' = 'applied'
-  LIMIT 1;
-  IF FOUND THEN
+  SELECT * INTO v_hop FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now);
+  IF v_hop.others_left THEN
     -- An edge applied between the unlocked read and the lock: its child is not locked here, and
-    -- locking it now could break the lock order. Its job resolves it (and checks the flow).
-    v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
-    PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
-  ELSIF NOT v_deferred THEN
-    -- Did this completion finish the flow? Not if a child is still open (locked here, so its own
-    -- completion comes after this commit) nor when a skipped child's job will check.
-    PERFORM 1 FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
-      AND e.lifecycle_phase <> 'terminal'
-    LIMIT 1;
-    IF NOT FOUND AND _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions') = 'undecided' THEN
-      v_spec := _defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now);
-      PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
+    -- locking it now could break the lock order. A job resolves it (and checks the flow).
+    PERFORM _add_jobs(ARRAY[_defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now)]);
+  ELSIF cardinality(v_hop.skipped) = 0 THEN
+    -- Did this completion finish the flow? Not if a child is still open (it is locked here, so its
+    -- own completion comes after this commit and checks again); a skipped child's job checks too.
+    -- (Only a skip makes a child terminal here, so a child open before is open still.)
+    IF NOT v_open AND _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions') = 'undecided' THEN
+      PERFORM _add_jobs(ARRAY[_defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now)]);
     END IF;
   END IF;
   RETURN NEXT;
@@ -3093,9 +3139,9 @@ BEGIN
     SELECT * INTO v_resolved
     FROM _resolve_edges(v_partition, p_flow_id, v_edge.upstream_eid, v_upstream.terminal_outcome,
                         ARRAY[v_edge.downstream_eid], p_edge_id, v_now) r;
-    IF FOUND THEN
+    IF v_resolved.edge_ids IS NOT NULL THEN
       status := 'resolved';
-      decision := v_resolved.decision;
+      decision := v_resolved.decisions[1];
       RETURN NEXT;
       RETURN;
     END IF;

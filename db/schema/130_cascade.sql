@@ -39,3 +39,19 @@ CREATE TABLE flowfabric.ff_worker_heartbeat (
 CREATE INDEX ff_worker_heartbeat_expiry ON flowfabric.ff_worker_heartbeat ((heartbeat_at_ms + lease_ms));
 COMMENT ON TABLE flowfabric.ff_worker_heartbeat IS
   'One row per live flowstage worker: worker_id is its Graphile Worker pool id (the locked_by of the jobs it runs), heartbeat_at_ms its last ff_worker_heartbeat, lease_ms how long it may stay silent before ff_reap_dead_workers declares it dead, deletes the row and unlocks its jobs. info: what the worker reported about itself (host, pid).';
+
+-- Storage for the completion's writes. An update that changes no indexed column (and no column a
+-- partial index's predicate reads) and finds room on its page is a HOT update: no index entry
+-- is written. Each execution is updated when it is released, when its attempt begins and when
+-- it finishes; each edge when it is applied and when it is resolved; each group once per edge.
+-- The open-members index now keys on terminal_outcome, which only the terminal transition
+-- changes (lifecycle_phase also changes when an attempt begins), and the tables keep room on
+-- each page for the new row versions.
+DROP INDEX flowfabric.ff_exec_core_open_members;
+CREATE INDEX ff_exec_core_open_members ON flowfabric.ff_exec_core (partition_key, flow_id)
+  WHERE terminal_outcome = 'none' AND flow_id IS NOT NULL;
+COMMENT ON INDEX flowfabric.ff_exec_core_open_members IS
+  'The members of each flow that are not terminal yet (terminal_outcome none): the witness probe and the flow-completion check of _finish_flow_if_done.';
+ALTER TABLE flowfabric.ff_exec_core SET (fillfactor = 80);
+ALTER TABLE flowfabric.ff_edge SET (fillfactor = 80);
+ALTER TABLE flowfabric.ff_edge_group SET (fillfactor = 80);

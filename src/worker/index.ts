@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
 import { buildTaskList, type TaskList } from './tasks.js';
+import { callPool, preparedCalls } from './calls.js';
+import type { Queryable } from '../client/queryable.js';
 import { reapDeadWorkers, recoverJobs, workerHeartbeat } from '../generated/index.js';
 
 export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES } from './tasks.js';
@@ -53,6 +55,12 @@ export async function run(options: {
    * job run again elsewhere). Default 30000: a crashed worker's jobs run again within 35 s.
    */
   workerLease?: number;
+  /**
+   * Whether flowstage's own calls (begin and complete an attempt, cascade hops) wait for the
+   * write-ahead log flush at commit. Default false: Graphile Worker's synchronous completion of
+   * the same job, which follows each of them, flushes them (see src/worker/calls.ts).
+   */
+  synchronousCommit?: boolean;
 }): Promise<{ stop(): Promise<void>; promise: Promise<void>; workerId: string }> {
   if (!options.connectionString) throw new Error('run: connectionString is required');
   const concurrency = options.concurrency ?? 4;
@@ -61,17 +69,23 @@ export async function run(options: {
   if (!(heartbeatInterval > 0) || !(workerLease > heartbeatInterval)) {
     throw new Error('run: heartbeatInterval must be positive and workerLease longer than heartbeatInterval');
   }
-  const taskList = buildTaskList(options.taskList);
   const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
-  // Our own pool, so its error listener outlives the runner: a connection still closing after
+  let calls: Queryable | undefined;
+  const taskList = buildTaskList(options.taskList, () => calls!);  // (refuses reserved names first)
+  // Our own pools, so their error listeners outlive the runner: a connection still closing after
   // stop() may be told "terminating connection" by the server, which must not crash the process.
+  // One for Graphile Worker, one for flowstage's own calls from the tasks.
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
+  const flowstagePool = callPool(options.connectionString, concurrency, options.synchronousCommit ?? false);
+  calls = preparedCalls(flowstagePool);
   let stopped = false;
   const onError = (error: Error) => {
     if (!stopped) (logger ?? console).error(`flowstage worker: connection error: ${error.message}`);
   };
-  pgPool.on('error', onError);
-  pgPool.on('connect', (client) => client.on('error', onError));
+  for (const pool of [pgPool, flowstagePool]) {
+    pool.on('error', onError);
+    pool.on('connect', (client) => client.on('error', onError));
+  }
   // Graphile Worker 0.17 locks jobs in the name of the worker pool (jobs.locked_by = the pool's
   // id), and announces the pool with the pool:create event while run() starts it.
   const events = new EventEmitter() as WorkerEvents;
@@ -90,11 +104,13 @@ export async function run(options: {
     });
   } catch (error) {
     await pgPool.end();
+    await flowstagePool.end();
     throw error;
   }
   if (!workerId) {
     await runner.stop();
     await pgPool.end().catch(() => {});
+    await flowstagePool.end().catch(() => {});
     throw new Error('run: Graphile Worker did not announce its worker pool (pool:create); cannot heartbeat');
   }
   const log = logger ?? console;
@@ -136,6 +152,7 @@ export async function run(options: {
     if (timer) clearInterval(timer);
     await beating;
     await pgPool.end().catch(() => {});
+    await flowstagePool.end().catch(() => {});
   });
   let stopping: Promise<void> | undefined;
   return {

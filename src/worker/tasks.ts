@@ -2,6 +2,7 @@
 // SQL: every task here only calls flowfabric functions, one call per transaction.
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
 import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution } from '../generated/index.js';
+import type { Queryable } from '../client/queryable.js';
 
 /** Payloads of flowstage's own tasks, declared once (task names: `<entity>__<action>`). */
 export interface FlowstageTaskPayloads {
@@ -12,7 +13,7 @@ export interface FlowstageTaskPayloads {
    * A normally completed execution resolves its edges in its own transaction and has no such job.
    */
   flowstage__cascade: { flow_id: string; execution_id: string };
-  /** Enqueued by `_decide_group` when a cancel_remaining group is satisfied: cancel the recorded siblings. */
+  /** Enqueued by `_resolve_edges` when a cancel_remaining group is satisfied: cancel the recorded siblings. */
   flowstage__cancel_siblings: { flow_id: string; downstream_execution_id: string };
 }
 
@@ -49,30 +50,42 @@ export interface FlowstageHelpers extends JobHelpers {
 export type FlowstageTask = (payload: unknown, helpers: FlowstageHelpers) => unknown;
 export type TaskList = Record<string, FlowstageTask>;
 
-const cascade: Task<'flowstage__cascade'> = async (payload, helpers) => {
-  // One hop per transaction (helpers.query autocommits): every outgoing edge of this execution,
-  // never its grandchildren (a child skipped here gets a job of its own). check_again: the flow
-  // row was busy while the hop held the children; the next call holds nothing and may wait.
-  for (;;) {
-    const [step] = await cascadeStep(helpers, { executionId: payload.execution_id });
-    if (step?.status !== 'check_again') return;
-  }
-};
+/**
+ * Where the tasks send their flowfabric calls: Graphile Worker's job helpers by default (its
+ * pool), or a Queryable the runner provides (see run()'s connection for flowstage's own calls).
+ */
+export type CallsFor = (helpers: JobHelpers) => Queryable;
+const viaHelpers: CallsFor = (helpers) => helpers;
 
-const cancelSiblings: Task<'flowstage__cancel_siblings'> = async (payload, helpers) => {
-  for (;;) {
-    const [step] = await cancelSiblingsStep(helpers, {
-      flowId: payload.flow_id,
-      downstreamExecutionId: payload.downstream_execution_id,
-    });
-    if (step?.status === 'done') return;
-  }
-};
+function cascadeTask(callsFor: CallsFor): Task<'flowstage__cascade'> {
+  return async (payload, helpers) => {
+    // One hop per transaction (each call autocommits): every outgoing edge of this execution,
+    // never its grandchildren (a child skipped here gets a job of its own). check_again: the flow
+    // row was busy while the hop held the children; the next call holds nothing and may wait.
+    for (;;) {
+      const [step] = await cascadeStep(callsFor(helpers), { executionId: payload.execution_id });
+      if (step?.status !== 'check_again') return;
+    }
+  };
+}
 
-export const flowstageTasks: { [K in FlowstageTaskName]: Task<K> } = {
-  flowstage__cascade: cascade,
-  flowstage__cancel_siblings: cancelSiblings,
-};
+function cancelSiblingsTask(callsFor: CallsFor): Task<'flowstage__cancel_siblings'> {
+  return async (payload, helpers) => {
+    for (;;) {
+      const [step] = await cancelSiblingsStep(callsFor(helpers), {
+        flowId: payload.flow_id,
+        downstreamExecutionId: payload.downstream_execution_id,
+      });
+      if (step?.status === 'done') return;
+    }
+  };
+}
+
+function flowstageTasksWith(callsFor: CallsFor): { [K in FlowstageTaskName]: Task<K> } {
+  return { flowstage__cascade: cascadeTask(callsFor), flowstage__cancel_siblings: cancelSiblingsTask(callsFor) };
+}
+
+export const flowstageTasks: { [K in FlowstageTaskName]: Task<K> } = flowstageTasksWith(viaHelpers);
 
 function isRunJobPayload(payload: unknown): payload is RunJobPayload {
   return typeof payload === 'object' && payload !== null && typeof (payload as RunJobPayload).execution_id === 'string';
@@ -90,14 +103,15 @@ function errorResult(error: unknown): { error: string; name?: string } {
  * spent the job's attempts, with failed. Earlier failures are rethrown so the job is retried.
  * A job without an execution_id (added with plain graphile-worker) just runs the task.
  */
-export function wrapUserTask(name: string, task: FlowstageTask): Task {
+export function wrapUserTask(name: string, task: FlowstageTask, callsFor: CallsFor = viaHelpers): Task {
   return async (rawPayload, helpers) => {
     if (!isRunJobPayload(rawPayload)) {
       await task(rawPayload, { ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts });
       return;
     }
     const executionId = rawPayload.execution_id;
-    const [begun] = await beginAttempt(helpers, { executionId });
+    const calls = callsFor(helpers);
+    const [begun] = await beginAttempt(calls, { executionId });
     if (begun?.status !== 'started') {
       helpers.logger.debug(`${name}: execution ${executionId} is not runnable (${begun?.status}); nothing to do`);
       return;
@@ -115,27 +129,27 @@ export function wrapUserTask(name: string, task: FlowstageTask): Task {
       helpers.logger.error(
         `${name}: execution ${executionId} failed after ${helpers.job.attempts} attempt(s): ${errorResult(error).error}`,
       );
-      await complete(helpers, executionId, 'failed', errorResult(error));
+      await complete(calls, executionId, 'failed', errorResult(error));
       return;
     }
-    await complete(helpers, executionId, 'success', result);
+    await complete(calls, executionId, 'success', result);
   };
 }
 
-async function complete(helpers: JobHelpers, executionId: string, outcome: 'success' | 'failed', result: unknown) {
+async function complete(calls: Queryable, executionId: string, outcome: 'success' | 'failed', result: unknown) {
   // A task that returns null or undefined stores SQL NULL (data passing hands children JSON null).
-  await completeExecution(helpers, { executionId, outcome, result });
+  await completeExecution(calls, { executionId, outcome, result });
 }
 
-/** flowstage's tasks plus the user's tasks, each wrapped. */
-export function buildTaskList(userTasks: TaskList = {}): GraphileTaskList {
+/** flowstage's tasks plus the user's tasks, each wrapped; callsFor: where their flowfabric calls go. */
+export function buildTaskList(userTasks: TaskList = {}, callsFor: CallsFor = viaHelpers): GraphileTaskList {
   const list: GraphileTaskList = {};
   for (const [name, task] of Object.entries(userTasks)) {
     if (name.startsWith('flowstage__')) {
       throw new Error(`task name ${name}: the flowstage__ prefix is reserved for flowstage's own tasks`);
     }
     if (typeof task !== 'function') throw new Error(`task ${name}: must be a function`);
-    list[name] = wrapUserTask(name, task);
+    list[name] = wrapUserTask(name, task, callsFor);
   }
-  return { ...list, ...(flowstageTasks as unknown as GraphileTaskList) };
+  return { ...list, ...(flowstageTasksWith(callsFor) as unknown as GraphileTaskList) };
 }
