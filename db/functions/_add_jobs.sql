@@ -1,14 +1,13 @@
--- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, planned as Graphile Worker plans it.
+-- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- The cascade's functions force generic plans (their statements are index lookups whose custom
--- plans would be re-planned at every call); add_jobs inherits settings from its caller, and its
--- generic plan for the job-key lookup is a sequential scan of the queue. Back to the default here,
--- and no sequential scan of the queue either: its statistics lag its churn (every job is inserted
--- and deleted), and add_jobs's job-key update then reads every queued and dead row per call.
-SET plan_cache_mode = auto
+-- add_jobs runs once per completion that releases a child: one generic plan per session for its
+-- statements (its array parameter keeps the plan cache re-planning them at every call otherwise),
+-- and no sequential scan of the queue: its statistics lag its churn (every job is inserted and
+-- deleted), and a scan for the job-key lookup reads every queued and dead row at each call.
+SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 AS $$
 BEGIN
@@ -19,4 +18,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._add_jobs(graphile_worker.job_spec[]) IS
-  'Private. graphile_worker.add_jobs(p_specs) (replace mode for job keys, one pg_notify) when p_specs is not empty; nothing otherwise. Resets plan_cache_mode to auto for Graphile Worker''s statements, whatever the caller forces.';
+  'Private. graphile_worker.add_jobs(p_specs) (replace mode for job keys, one pg_notify) when p_specs is not empty; nothing otherwise. Graphile Worker''s statements run with generic plans and without sequential scans (see the function''s header).';

@@ -6,7 +6,8 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_outcome   text,
   p_result    jsonb,
   p_now_ms    bigint,
-  p_cascade   boolean DEFAULT true)
+  p_cascade   boolean DEFAULT true,
+  p_notify    boolean DEFAULT true)
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -14,22 +15,38 @@ SET search_path = flowfabric, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-  v_flow ff_flow_core;
+  v_namespace text;
 BEGIN
-  UPDATE ff_exec_core e
-  SET lifecycle_phase = 'terminal',
-      ownership_state = 'unowned',
-      eligibility_state = 'not_applicable',
-      blocking_reason = 'none',
-      -- A skipped execution that never began an attempt never ran: attempt_state none.
-      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
-                           WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
-                           ELSE e.attempt_state END,
-      public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
-      terminal_outcome = p_outcome,
-      terminal_at_ms = p_now_ms,
-      result = p_result
-  WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id;
+  -- The transition and, for a flow member, its log row: one statement (runs on every completion).
+  WITH finished AS (
+    UPDATE ff_exec_core e
+    SET lifecycle_phase = 'terminal',
+        ownership_state = 'unowned',
+        eligibility_state = 'not_applicable',
+        blocking_reason = 'none',
+        -- A skipped execution that never began an attempt never ran: attempt_state none.
+        attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
+                             WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
+                             ELSE e.attempt_state END,
+        public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
+        terminal_outcome = p_outcome,
+        terminal_at_ms = p_now_ms,
+        result = p_result
+    WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id
+    RETURNING e.flow_id),
+  logged AS (
+    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    SELECT f.partition_key, f.flow_id, f.graph_revision, 'complete_execution',
+           jsonb_build_object('execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id,
+                              'outcome', p_outcome),
+           p_now_ms
+    FROM ff_flow_core f
+    WHERE p_execution.flow_id IS NOT NULL
+      AND f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id
+    RETURNING 1)
+  SELECT f.raw_fields->>'namespace' INTO v_namespace
+  FROM ff_flow_core f
+  WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;  -- (the CTEs always run)
 
   -- A cancelled or expired execution must not start any more: drop its queued run job
   -- (a job already running is only stopped from retrying; its completion finds the
@@ -42,15 +59,9 @@ BEGIN
   IF p_execution.flow_id IS NULL THEN
     RETURN NULL;  -- a solo execution has no edges and no flow to finish
   END IF;
-
-  SELECT * INTO v_flow FROM ff_flow_core f
-  WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
-  PERFORM _log_flow_event(p_execution.partition_key, p_execution.flow_id, v_flow.raw_fields->>'namespace',
-    v_flow.graph_revision, 'complete_execution',
-    jsonb_build_object('execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id),
-                       'outcome', p_outcome),
-    p_now_ms);
-
+  IF p_notify THEN
+    PERFORM _notify_namespace(v_namespace);  -- (the log row above was written directly)
+  END IF;
   IF p_cascade THEN
     RETURN _defer_cascade(p_execution.partition_key, p_execution.execution_id, p_execution.flow_id, p_outcome, p_now_ms);
   END IF;
@@ -58,5 +69,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean) IS
-  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
+COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean, boolean) IS
+  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution (and notifies the namespace unless p_notify => false: the caller then calls _notify_namespace itself in this transaction) and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';

@@ -30,7 +30,7 @@ SET search_path = flowfabric, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-  v_flow       ff_flow_core;
+  v_notified   bigint;
   v_satisfied  uuid[];
   v_impossible uuid[];
   v_released   ff_exec_core[];
@@ -40,7 +40,6 @@ DECLARE
   v_spec       graphile_worker.job_spec;
 BEGIN
   skipped := '{}';
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
 
   -- 1. The edges record their resolution (only applied ones: a concurrent resolver's are left
   --    out); a success passes its result to each non-terminal child under each edge's ref,
@@ -49,7 +48,14 @@ BEGIN
   --    never decides again: already_decided); one resolve_dependency log row per edge, the last
   --    edge of a child (by edge_id) carrying the group's verdict and the others pending, as if
   --    they had been resolved one by one.
-  WITH resolved AS (
+  WITH flow AS (
+    SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace FROM ff_flow_core f
+    WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
+  notified AS (
+    -- The caller logged the completion (or the apply) without notifying: one notification for
+    -- the transaction, if the namespace opted in.
+    SELECT _notify_namespace(fl.namespace) FROM flow fl),
+  resolved AS (
     UPDATE ff_edge e
     SET policy = e.policy || jsonb_build_object(
           'edge_state', CASE WHEN p_outcome = 'success' THEN 'satisfied' ELSE 'impossible' END,
@@ -87,9 +93,9 @@ BEGIN
     FROM resolved r JOIN counted k ON k.down = r.downstream_eid),
   logged AS (
     INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    SELECT p_partition_key, p_flow_id, v_flow.graph_revision, 'resolve_dependency',
+    SELECT p_partition_key, p_flow_id, fl.graph_revision, 'resolve_dependency',
            jsonb_build_object('edge_id', pe.edge_id, 'upstream_outcome', p_outcome, 'decision', pe.decision), p_now_ms
-    FROM per_edge pe
+    FROM per_edge pe CROSS JOIN flow fl
     ORDER BY pe.down, pe.edge_id
     RETURNING 1)
   SELECT (SELECT array_agg(pe.edge_id ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
@@ -99,12 +105,12 @@ BEGIN
          p_edge_id IS NULL AND EXISTS (
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
-             AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children)))
-  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left;
+             AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
+         (SELECT count(*) FROM notified)
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, v_notified;
   IF edge_ids IS NULL THEN
     RETURN;  -- nothing left to resolve into these children
   END IF;
-  PERFORM _notify_namespace(v_flow.raw_fields->>'namespace');
   IF v_satisfied IS NULL AND v_impossible IS NULL THEN
     RETURN;  -- every group still pending (or decided before): nothing to act on
   END IF;
@@ -176,7 +182,7 @@ BEGIN
       WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_impossible) AND e.lifecycle_phase <> 'terminal'
       ORDER BY e.execution_id
     LOOP
-      v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true);
+      v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true, p_notify => false);
       IF NOT (v_spec IS NULL) THEN  -- (a row IS NULL only when every field is)
         v_specs := v_specs || v_spec;
       END IF;
@@ -191,4 +197,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) and others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) and others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';

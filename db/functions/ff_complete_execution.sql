@@ -76,7 +76,7 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false);
+  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false);
   status := 'completed';
   outcome := p_outcome;
   IF v_exec.flow_id IS NULL THEN

@@ -75,17 +75,16 @@ ALTER TABLE flowfabric.ff_edge SET (fillfactor = 80);
 ALTER TABLE flowfabric.ff_edge_group SET (fillfactor = 80);
 
 -- db/functions/_add_jobs.sql
--- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, planned as Graphile Worker plans it.
+-- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- The cascade's functions force generic plans (their statements are index lookups whose custom
--- plans would be re-planned at every call); add_jobs inherits settings from its caller, and its
--- generic plan for the job-key lookup is a sequential scan of the queue. Back to the default here,
--- and no sequential scan of the queue either: its statistics lag its churn (every job is inserted
--- and deleted), and add_jobs's job-key update then reads every queued and dead row per call.
-SET plan_cache_mode = auto
+-- add_jobs runs once per completion that releases a child: one generic plan per session for its
+-- statements (its array parameter keeps the plan cache re-planning them at every call otherwise),
+-- and no sequential scan of the queue: its statistics lag its churn (every job is inserted and
+-- deleted), and a scan for the job-key lookup reads every queued and dead row at each call.
+SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 AS $$
 BEGIN
@@ -96,7 +95,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._add_jobs(graphile_worker.job_spec[]) IS
-  'Private. graphile_worker.add_jobs(p_specs) (replace mode for job keys, one pg_notify) when p_specs is not empty; nothing otherwise. Resets plan_cache_mode to auto for Graphile Worker''s statements, whatever the caller forces.';
+  'Private. graphile_worker.add_jobs(p_specs) (replace mode for job keys, one pg_notify) when p_specs is not empty; nothing otherwise. Graphile Worker''s statements run with generic plans and without sequential scans (see the function''s header).';
 
 -- db/functions/_canonical_execution_id.sql
 -- _canonical_execution_id: the {fp:N}:<uuid> form every result reports.
@@ -440,7 +439,8 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_outcome   text,
   p_result    jsonb,
   p_now_ms    bigint,
-  p_cascade   boolean DEFAULT true)
+  p_cascade   boolean DEFAULT true,
+  p_notify    boolean DEFAULT true)
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -448,22 +448,38 @@ SET search_path = flowfabric, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-  v_flow ff_flow_core;
+  v_namespace text;
 BEGIN
-  UPDATE ff_exec_core e
-  SET lifecycle_phase = 'terminal',
-      ownership_state = 'unowned',
-      eligibility_state = 'not_applicable',
-      blocking_reason = 'none',
-      -- A skipped execution that never began an attempt never ran: attempt_state none.
-      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
-                           WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
-                           ELSE e.attempt_state END,
-      public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
-      terminal_outcome = p_outcome,
-      terminal_at_ms = p_now_ms,
-      result = p_result
-  WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id;
+  -- The transition and, for a flow member, its log row: one statement (runs on every completion).
+  WITH finished AS (
+    UPDATE ff_exec_core e
+    SET lifecycle_phase = 'terminal',
+        ownership_state = 'unowned',
+        eligibility_state = 'not_applicable',
+        blocking_reason = 'none',
+        -- A skipped execution that never began an attempt never ran: attempt_state none.
+        attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
+                             WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
+                             ELSE e.attempt_state END,
+        public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
+        terminal_outcome = p_outcome,
+        terminal_at_ms = p_now_ms,
+        result = p_result
+    WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id
+    RETURNING e.flow_id),
+  logged AS (
+    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    SELECT f.partition_key, f.flow_id, f.graph_revision, 'complete_execution',
+           jsonb_build_object('execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id,
+                              'outcome', p_outcome),
+           p_now_ms
+    FROM ff_flow_core f
+    WHERE p_execution.flow_id IS NOT NULL
+      AND f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id
+    RETURNING 1)
+  SELECT f.raw_fields->>'namespace' INTO v_namespace
+  FROM ff_flow_core f
+  WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;  -- (the CTEs always run)
 
   -- A cancelled or expired execution must not start any more: drop its queued run job
   -- (a job already running is only stopped from retrying; its completion finds the
@@ -476,15 +492,9 @@ BEGIN
   IF p_execution.flow_id IS NULL THEN
     RETURN NULL;  -- a solo execution has no edges and no flow to finish
   END IF;
-
-  SELECT * INTO v_flow FROM ff_flow_core f
-  WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
-  PERFORM _log_flow_event(p_execution.partition_key, p_execution.flow_id, v_flow.raw_fields->>'namespace',
-    v_flow.graph_revision, 'complete_execution',
-    jsonb_build_object('execution_id', _canonical_execution_id(p_execution.partition_key, p_execution.execution_id),
-                       'outcome', p_outcome),
-    p_now_ms);
-
+  IF p_notify THEN
+    PERFORM _notify_namespace(v_namespace);  -- (the log row above was written directly)
+  END IF;
   IF p_cascade THEN
     RETURN _defer_cascade(p_execution.partition_key, p_execution.execution_id, p_execution.flow_id, p_outcome, p_now_ms);
   END IF;
@@ -492,8 +502,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean) IS
-  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
+COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean, boolean) IS
+  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution (and notifies the namespace unless p_notify => false: the caller then calls _notify_namespace itself in this transaction) and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
 
 -- db/functions/_finish_flow_if_done.sql
 -- _finish_flow_if_done: a started, open flow whose members are all terminal becomes completed or
@@ -896,7 +906,7 @@ SET search_path = flowfabric, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-  v_flow       ff_flow_core;
+  v_notified   bigint;
   v_satisfied  uuid[];
   v_impossible uuid[];
   v_released   ff_exec_core[];
@@ -906,7 +916,6 @@ DECLARE
   v_spec       graphile_worker.job_spec;
 BEGIN
   skipped := '{}';
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
 
   -- 1. The edges record their resolution (only applied ones: a concurrent resolver's are left
   --    out); a success passes its result to each non-terminal child under each edge's ref,
@@ -915,7 +924,14 @@ BEGIN
   --    never decides again: already_decided); one resolve_dependency log row per edge, the last
   --    edge of a child (by edge_id) carrying the group's verdict and the others pending, as if
   --    they had been resolved one by one.
-  WITH resolved AS (
+  WITH flow AS (
+    SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace FROM ff_flow_core f
+    WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
+  notified AS (
+    -- The caller logged the completion (or the apply) without notifying: one notification for
+    -- the transaction, if the namespace opted in.
+    SELECT _notify_namespace(fl.namespace) FROM flow fl),
+  resolved AS (
     UPDATE ff_edge e
     SET policy = e.policy || jsonb_build_object(
           'edge_state', CASE WHEN p_outcome = 'success' THEN 'satisfied' ELSE 'impossible' END,
@@ -953,9 +969,9 @@ BEGIN
     FROM resolved r JOIN counted k ON k.down = r.downstream_eid),
   logged AS (
     INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    SELECT p_partition_key, p_flow_id, v_flow.graph_revision, 'resolve_dependency',
+    SELECT p_partition_key, p_flow_id, fl.graph_revision, 'resolve_dependency',
            jsonb_build_object('edge_id', pe.edge_id, 'upstream_outcome', p_outcome, 'decision', pe.decision), p_now_ms
-    FROM per_edge pe
+    FROM per_edge pe CROSS JOIN flow fl
     ORDER BY pe.down, pe.edge_id
     RETURNING 1)
   SELECT (SELECT array_agg(pe.edge_id ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
@@ -965,12 +981,12 @@ BEGIN
          p_edge_id IS NULL AND EXISTS (
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
-             AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children)))
-  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left;
+             AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
+         (SELECT count(*) FROM notified)
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, v_notified;
   IF edge_ids IS NULL THEN
     RETURN;  -- nothing left to resolve into these children
   END IF;
-  PERFORM _notify_namespace(v_flow.raw_fields->>'namespace');
   IF v_satisfied IS NULL AND v_impossible IS NULL THEN
     RETURN;  -- every group still pending (or decided before): nothing to act on
   END IF;
@@ -1042,7 +1058,7 @@ BEGIN
       WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_impossible) AND e.lifecycle_phase <> 'terminal'
       ORDER BY e.execution_id
     LOOP
-      v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true);
+      v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true, p_notify => false);
       IF NOT (v_spec IS NULL) THEN  -- (a row IS NULL only when every field is)
         v_specs := v_specs || v_spec;
       END IF;
@@ -1057,7 +1073,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) and others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) and others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
 
 -- db/functions/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -2025,7 +2041,7 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false);
+  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false);
   status := 'completed';
   outcome := p_outcome;
   IF v_exec.flow_id IS NULL THEN

@@ -132,7 +132,7 @@ test('a 200-node DAG killed with SIGKILL three times ends exactly as an uninterr
   for (let round = 0; round < 3; round++) {
     const worker = await startWorker(connectionStringOf(crashDb));
     t.teardown(() => { worker.kill('SIGKILL'); });
-    await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 600)));
+    await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 300)));
     const exited = new Promise((r) => worker.once('exit', r));
     worker.kill('SIGKILL');
     await exited;
