@@ -17,7 +17,7 @@ export interface FlowstageTaskPayloads {
   flowstage__cancel_siblings: { flow_id: string; downstream_execution_id: string };
 }
 
-/** Payload of a run job (job identifier = the execution's task_identifier), as `_enqueue_execution` writes it. */
+/** Payload of a run job (job identifier = the execution's task_identifier), as `_run_job_spec` builds it. */
 export interface RunJobPayload {
   flow_id: string | null;
   execution_id: string;
