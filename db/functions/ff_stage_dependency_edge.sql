@@ -62,8 +62,7 @@ BEGIN
   IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
     PERFORM _check_flow_open(v_flow);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
@@ -120,12 +119,7 @@ BEGIN
             'staged_at_ms', v_now,
             'staged_graph_revision', v_revision,
             'applied_at_ms', NULL));
-  UPDATE ff_flow_core f
-  SET graph_revision = v_revision,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + 1,
-        'last_mutation_at_ms', v_now)
-  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',
     jsonb_build_object('edge_id', p_edge_id,
