@@ -28,7 +28,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
   END IF;
   IF p_state IS NOT NULL AND p_state NOT IN ('open', 'cancelled', 'completed', 'failed') THEN
-    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', p_state));
+    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', _shown(p_state)));
   END IF;
   IF p_namespace = '' THEN
     PERFORM _raise('invalid_input', 'p_namespace: must be NULL (every namespace) or a namespace name');

@@ -848,7 +848,7 @@ BEGIN
      OR substr(v_uuid, 9, 1) <> '-' OR substr(v_uuid, 14, 1) <> '-'
      OR substr(v_uuid, 19, 1) <> '-' OR substr(v_uuid, 24, 1) <> '-' THEN
     PERFORM _raise('invalid_input',
-      format('%s: not an execution id, expected {fp:N}:<uuid> with N in 0..255 or <uuid> (got %s)', p_field, p_value));
+      format('%s: not an execution id, expected {fp:N}:<uuid> with N in 0..255 or <uuid> (got %s)', p_field, _shown(p_value)));
   END IF;
   partition_key := v_digits::smallint;  -- NULL for a bare uuid
   execution_id := v_uuid::uuid;
@@ -882,6 +882,45 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._raise(text, text, text) IS
   'Private. Raises the ff_error row p_code: SQLSTATE FFnnn, MESSAGE = code, DETAIL = p_detail, HINT = p_hint or the catalogue''s default hint.';
+
+-- db/functions/_shown.sql
+-- _shown: a value as a refusal's DETAIL repeats it: at most 200 characters (SPEC section 8).
+CREATE OR REPLACE FUNCTION flowfabric._shown(p_value text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_value IS NULL THEN
+    RETURN 'NULL';
+  END IF;
+  IF length(p_value) <= 200 THEN
+    RETURN p_value;
+  END IF;
+  -- One refused megabyte argument must not write a megabyte to the server log.
+  RETURN left(p_value, 200) || format('… (%s characters in all)', length(p_value));
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._shown(text) IS
+  'Private. p_value for a refusal''s DETAIL: unchanged up to 200 characters, else its first 200 followed by "… (N characters in all)"; NULL as the word NULL.';
+
+-- _check_text_size: refuse a text argument longer than the limit (SPEC section 8).
+CREATE OR REPLACE FUNCTION flowfabric._check_text_size(p_field text, p_value text, p_max_bytes int)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF octet_length(p_value) > p_max_bytes THEN
+    PERFORM _raise('invalid_input',
+      format('%s: at most %s bytes (got %s bytes: %s)', p_field, p_max_bytes, octet_length(p_value), _shown(p_value)));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_text_size(text, text, int) IS
+  'Private. invalid_input naming p_field when p_value is longer than p_max_bytes bytes (DETAIL quotes at most 200 characters of it); NULL passes.';
 
 -- db/functions/_solo_partition.sql
 -- _solo_partition: FlowFabric's partition for an execution created without a flow.
@@ -1471,9 +1510,10 @@ BEGIN
   IF p_reason IS NULL THEN
     PERFORM _raise('invalid_input', 'p_reason: must not be null (say why the flow is cancelled)');
   END IF;
+  PERFORM _check_text_size('p_reason', p_reason, 1024);
   IF p_cancellation_policy IS NULL OR p_cancellation_policy NOT IN ('cancel_all', 'cancel_flow_only') THEN
     PERFORM _raise('invalid_input',
-      format('p_cancellation_policy: must be cancel_all or cancel_flow_only (got %s)', coalesce(p_cancellation_policy, 'NULL')));
+      format('p_cancellation_policy: must be cancel_all or cancel_flow_only (got %s)', _shown(p_cancellation_policy)));
   END IF;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -1530,7 +1570,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cancel_flow(uuid, text, text, bigint) IS
-$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
+$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty, at most 1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
 p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
 Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status: cancelled | already_terminal | left_running (cancelled = made terminal by this call; already_terminal = was terminal before; left_running = not terminal, kept by cancel_flow_only). A flow without members returns no rows.
 Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
@@ -1771,11 +1811,19 @@ BEGIN
   IF p_lane_id IS NULL OR p_lane_id = '' THEN
     PERFORM _raise('invalid_input', 'p_lane_id: must be a non-empty text');
   END IF;
+  PERFORM _check_text_size('p_lane_id', p_lane_id, 1024);
   IF p_priority IS NULL THEN
     PERFORM _raise('invalid_input', 'p_priority: must not be null');
   END IF;
-  IF p_task_identifier = '' THEN
-    PERFORM _raise('invalid_input', 'p_task_identifier: must be NULL or a non-empty text');
+  -- Graphile Worker refuses task identifiers over 128 characters: a longer one would jam the flow at start.
+  IF p_task_identifier = '' OR length(p_task_identifier) > 128 THEN
+    PERFORM _raise('invalid_input',
+      format('p_task_identifier: must be NULL or 1 to 128 characters (got %s characters: %s)',
+             length(p_task_identifier), _shown(p_task_identifier)));
+  END IF;
+  -- Data passing merges parents' results into the payload by key: it must be an object.
+  IF p_payload IS NOT NULL AND jsonb_typeof(p_payload) <> 'object' THEN
+    PERFORM _raise('invalid_input', format('p_payload: must be a JSON object or NULL (got a JSON %s)', jsonb_typeof(p_payload)));
   END IF;
   IF p_execution_id IS NOT NULL THEN
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -1829,7 +1877,7 @@ Returns (status, execution_id); status: created | already_exists; execution_id i
 p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
 Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
-Refusals: invalid_input (malformed id, empty lane, NULL priority, empty task identifier, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
+Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
 
 -- db/functions/ff_create_flow.sql
 -- ff_create_flow: create a flow, or report the existing one. Idempotent on p_flow_id.
@@ -1853,9 +1901,10 @@ BEGIN
   IF p_flow_kind IS NULL OR p_flow_kind = '' THEN
     PERFORM _raise('invalid_input', 'p_flow_kind: must be a non-empty text');
   END IF;
+  PERFORM _check_text_size('p_flow_kind', p_flow_kind, 1024);
   -- The namespace names the pg_notify channel "flowstage:<namespace>", at most 63 bytes.
   IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
-    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %L)', p_namespace));
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _shown(quote_nullable(p_namespace))));
   END IF;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -1898,7 +1947,7 @@ COMMENT ON FUNCTION flowfabric.ff_create_flow(uuid, text, text, bigint) IS
 $$Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
 Returns (status, flow_id, partition_key, graph_revision); status: created | already_satisfied.
 Idempotent: if the flow exists nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
-Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
+Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;
 
 -- db/functions/ff_describe_edge.sql
@@ -2424,7 +2473,7 @@ BEGIN
     FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   END IF;
   IF p_direction IS NULL OR p_direction NOT IN ('in', 'out', 'both') THEN
-    PERFORM _raise('invalid_input', format('p_direction: must be in, out or both (got %s)', coalesce(p_direction, 'NULL')));
+    PERFORM _raise('invalid_input', format('p_direction: must be in, out or both (got %s)', _shown(p_direction)));
   END IF;
   IF p_direction <> 'both' AND p_execution_id IS NULL THEN
     PERFORM _raise('invalid_input', format('p_direction: %s needs p_execution_id (the whole flow is listed with both)', p_direction));
@@ -2506,7 +2555,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
   END IF;
   IF p_state IS NOT NULL AND p_state NOT IN ('open', 'cancelled', 'completed', 'failed') THEN
-    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', p_state));
+    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', _shown(p_state)));
   END IF;
   IF p_namespace = '' THEN
     PERFORM _raise('invalid_input', 'p_namespace: must be NULL (every namespace) or a namespace name');
@@ -2850,10 +2899,10 @@ BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_downstream_execution_id', p_downstream_execution_id) p;
   IF p_kind IS NULL OR p_kind NOT IN ('all_of', 'any_of', 'quorum') THEN
-    PERFORM _raise('invalid_input', format('p_kind: must be all_of, any_of or quorum (got %s)', coalesce(p_kind, 'NULL')));
+    PERFORM _raise('invalid_input', format('p_kind: must be all_of, any_of or quorum (got %s)', _shown(p_kind)));
   END IF;
   IF p_on_satisfied IS NOT NULL AND p_on_satisfied NOT IN ('cancel_remaining', 'let_run') THEN
-    PERFORM _raise('invalid_input', format('p_on_satisfied: must be cancel_remaining or let_run (got %s)', p_on_satisfied));
+    PERFORM _raise('invalid_input', format('p_on_satisfied: must be cancel_remaining or let_run (got %s)', _shown(p_on_satisfied)));
   END IF;
   IF p_kind = 'all_of' AND p_on_satisfied IS NOT NULL THEN
     PERFORM _raise('invalid_input', 'p_on_satisfied: must be NULL for all_of (it is satisfied only when every edge succeeded)');
@@ -2948,7 +2997,7 @@ DECLARE
 BEGIN
   -- The same rule as ff_create_flow: the channel "flowstage:<namespace>" is at most 63 bytes.
   IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
-    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', left(coalesce(quote_literal(p_namespace), 'NULL'), 200)));
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _shown(quote_nullable(p_namespace))));
   END IF;
   IF p_enabled IS NULL THEN
     PERFORM _raise('invalid_input', 'p_enabled: must not be null');
@@ -3018,8 +3067,9 @@ BEGIN
   END IF;
   IF p_dependency_kind IS DISTINCT FROM 'success_only' THEN
     PERFORM _raise('invalid_input',
-      format('p_dependency_kind: must be success_only (got %s)', coalesce(p_dependency_kind, 'NULL')));
+      format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
   END IF;
+  PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
@@ -3113,7 +3163,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); status: staged (with the new revision) | already_staged (with the revision that staging produced).
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
 On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
 
 -- db/functions/ff_stage_dependency_edges.sql
@@ -3195,7 +3245,7 @@ BEGIN
     END IF;
     IF jsonb_typeof(v_value) <> 'string'
        OR (v_value #>> '{}') !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
-      PERFORM _raise('invalid_input', format('%s: must be a uuid string (got %s)', v_field, v_value::text));
+      PERFORM _raise('invalid_input', format('%s: must be a uuid string (got %s)', v_field, _shown(v_value::text)));
     END IF;
     v_edge_ids[v_index + 1] := (v_value #>> '{}')::uuid;
     -- endpoints: {fp:N}:<uuid> or <uuid>, as JSON strings
@@ -3203,7 +3253,7 @@ BEGIN
       v_value := v_entry->v_field;
       IF v_value IS NOT NULL AND jsonb_typeof(v_value) NOT IN ('string', 'null') THEN
         PERFORM _raise('invalid_input',
-          format('p_edges[%s].%s: must be an execution id string (got %s)', v_index, v_field, v_value::text));
+          format('p_edges[%s].%s: must be an execution id string (got %s)', v_index, v_field, _shown(v_value::text)));
       END IF;
     END LOOP;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -3218,15 +3268,16 @@ BEGIN
     v_value := v_entry->'dependency_kind';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null' AND v_value <> '"success_only"'::jsonb THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, v_value::text));
+        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, _shown(v_value::text)));
     END IF;
     -- data_passing_ref: absent or null means '' (no data passing)
     v_value := v_entry->'data_passing_ref';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) NOT IN ('string', 'null') THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, v_value::text));
+        format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, _shown(v_value::text)));
     END IF;
     v_refs[v_index + 1] := coalesce(v_entry->>'data_passing_ref', '');
+    PERFORM _check_text_size(format('p_edges[%s].data_passing_ref', v_index), v_refs[v_index + 1], 1024);
   END LOOP;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -3313,7 +3364,7 @@ COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, bo
 $$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 status: staged (edges_staged = n, graph_revision = the new revision, expected + n) | already_staged (a full replay: edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges) | would_stage (p_dry_run: edges_staged = n, graph_revision = the current revision, nothing written).
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
 Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
 On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.

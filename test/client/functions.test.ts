@@ -37,7 +37,7 @@ const samples: Partial<Record<ClientName, Sample>> = {
     check: (t, value) => t.is(value, 217),
   },
   createExecution: {
-    call: (db, fx) => flowstage.createExecution(db, { flowId: fx.flowId, payload: [1, { two: 2 }], priority: 3 }),
+    call: (db, fx) => flowstage.createExecution(db, { flowId: fx.flowId, payload: { items: [1, { two: 2 }] }, priority: 3 }),
     check: (t, rows, fx) => {
       t.is(rows.length, 1);
       t.is(rows[0].status, 'created');
@@ -294,13 +294,13 @@ test('a required parameter missing at run time (untyped callers) is sent as NULL
 
 test('jsonb parameters are sent as JSON: arrays and strings arrive as JSON values', async (t) => {
   const db = await testDatabase(t);
-  const [a] = await flowstage.createExecution(db, { payload: ['x', 1, { y: null }] });
-  const [b] = await flowstage.createExecution(db, { payload: 'just text' });
-  const { rows } = await db.query(
-    `SELECT payload FROM flowfabric.ff_exec_core WHERE execution_id IN ($1::uuid, $2::uuid) ORDER BY (payload = '"just text"')`,
-    [a!.execution_id!.replace(/^\{fp:\d+\}:/, ''), b!.execution_id!.replace(/^\{fp:\d+\}:/, '')],
-  );
-  t.deepEqual(rows.map((r) => r.payload), [['x', 1, { y: null }], 'just text']);
+  const [a] = await flowstage.createExecution(db, { payload: { list: ['x', 1, { y: null }], text: 'just text' } });
+  const { rows } = await db.query(`SELECT payload FROM flowfabric.ff_exec_core WHERE execution_id = $1::uuid`,
+    [a!.execution_id!.replace(/^\{fp:\d+\}:/, '')]);
+  t.deepEqual(rows[0].payload, { list: ['x', 1, { y: null }], text: 'just text' });
+  // A top-level array reaches SQL as a JSON array (pg alone would send a PostgreSQL array literal), and is refused there.
+  const error = await t.throwsAsync(flowstage.createExecution(db, { payload: ['x'] }), { instanceOf: InvalidInputError });
+  t.regex((error as InvalidInputError).detail!, /^p_payload: must be a JSON object or NULL \(got a JSON array\)/);
 });
 
 test('bigint results are decimal strings; bigint parameters accept number, string and bigint', async (t) => {

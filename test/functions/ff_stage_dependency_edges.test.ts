@@ -477,7 +477,7 @@ async function manyMembers(db: Db, flowId: string, n: number): Promise<string[]>
     WITH created AS (
       SELECT i, c.execution_id
       FROM generate_series(1, $2::int) i
-      CROSS JOIN LATERAL flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => to_jsonb(i)) c)
+      CROSS JOIN LATERAL flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => jsonb_build_object('i', i)) c)
     SELECT created.execution_id FROM created
     CROSS JOIN LATERAL flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => created.execution_id) a
     ORDER BY created.i`, [flowId, n]);
