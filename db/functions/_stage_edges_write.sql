@@ -22,7 +22,6 @@ DECLARE
   v_closing   int;
   v_cycle     uuid[];
   v_edge      ff_edge;
-  v_index     int;
 BEGIN
   v_now := _now_ms(p_now_ms);
   -- The first entry whose edge_id is taken (by an edge of the flow, or by an earlier entry).

@@ -21,12 +21,12 @@ DECLARE
   v_unknown         text;
   v_requested       smallint;
   v_id              uuid;
-  v_edge_ids        uuid[]     := '{}';
-  v_ups             uuid[]     := '{}';
-  v_up_requested    smallint[] := '{}';
-  v_downs           uuid[]     := '{}';
-  v_down_requested  smallint[] := '{}';
-  v_refs            text[]     := '{}';
+  v_edge_ids        uuid[]     := '{}'::uuid[];
+  v_ups             uuid[]     := '{}'::uuid[];
+  v_up_requested    smallint[] := '{}'::smallint[];
+  v_downs           uuid[]     := '{}'::uuid[];
+  v_down_requested  smallint[] := '{}'::smallint[];
+  v_refs            text[]     := '{}'::text[];
   v_flow            ff_flow_core;
   v_exec            ff_exec_core;
   v_replay_revision bigint;

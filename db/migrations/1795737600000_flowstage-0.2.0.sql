@@ -282,7 +282,7 @@ AS $$
 DECLARE
   v_step  record;
   v_count int := 0;
-  v_nodes uuid[] := '{}';
+  v_nodes uuid[] := '{}'::uuid[];
 BEGIN
   -- The loop reads the walk lazily, so it ends at the upstream; only a walk that never
   -- meets it covers the whole reach.
@@ -972,7 +972,6 @@ DECLARE
   v_low   int;
   v_high  int;
   v_mid   int;
-  v_arc   int;
 BEGIN
   -- The reachable part as arcs between dense node numbers; pos = the entry that added the arc
   -- (1-based), 0 for an edge staged before the batch. Arcs come ordered by their source node.
@@ -1055,7 +1054,6 @@ DECLARE
   v_tail     int := 0;
   v_node     int;
   v_next     int;
-  v_arc      int;
 BEGIN
   FOR v_arc IN 1 .. cardinality(p_dst) LOOP
     IF p_pos[v_arc] <= p_bound THEN
@@ -1139,7 +1137,6 @@ DECLARE
   v_closing   int;
   v_cycle     uuid[];
   v_edge      ff_edge;
-  v_index     int;
 BEGIN
   v_now := _now_ms(p_now_ms);
   -- The first entry whose edge_id is taken (by an edge of the flow, or by an earlier entry).
@@ -3190,12 +3187,12 @@ DECLARE
   v_unknown         text;
   v_requested       smallint;
   v_id              uuid;
-  v_edge_ids        uuid[]     := '{}';
-  v_ups             uuid[]     := '{}';
-  v_up_requested    smallint[] := '{}';
-  v_downs           uuid[]     := '{}';
-  v_down_requested  smallint[] := '{}';
-  v_refs            text[]     := '{}';
+  v_edge_ids        uuid[]     := '{}'::uuid[];
+  v_ups             uuid[]     := '{}'::uuid[];
+  v_up_requested    smallint[] := '{}'::smallint[];
+  v_downs           uuid[]     := '{}'::uuid[];
+  v_down_requested  smallint[] := '{}'::smallint[];
+  v_refs            text[]     := '{}'::text[];
   v_flow            ff_flow_core;
   v_exec            ff_exec_core;
   v_replay_revision bigint;
