@@ -574,7 +574,6 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
     ['describe', '00000000-0000-4000-8000-000000000000'],
   ])));
   regions.set('cli-export', fence('', await cliSession(cliUrl, [['export', FLOW, '--format', 'mermaid']])));
-  regions.set('cli-migrate', fence('', await cliSession(cliUrl, [['migrate']])));
 
   regions.set('quickstart-ts', fence('ts', await readFile(join(ROOT, 'scripts/quickstart.ts'), 'utf8')));
   regions.set('quickstart-ts-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/quickstart.out.txt'), 'utf8')));
