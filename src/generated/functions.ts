@@ -971,6 +971,48 @@ export function setEdgeGroupPolicy(db: Queryable, params: SetEdgeGroupPolicyPara
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint)
+
+/** The status values flowfabric.ff_set_namespace_notify documents. */
+export const setNamespaceNotifyStatusValues = ['set', 'already_set'] as const;
+export type SetNamespaceNotifyStatus = (typeof setNamespaceNotifyStatusValues)[number];
+
+/** Arguments of flowfabric.ff_set_namespace_notify: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface SetNamespaceNotifyParams {
+  /** p_namespace text */
+  namespace: string;
+  /** p_enabled boolean */
+  enabled: boolean;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_set_namespace_notify. */
+export interface SetNamespaceNotifyRow {
+  status: SetNamespaceNotifyStatus;
+  namespace: string | null;
+  enabled: boolean | null;
+}
+
+/**
+ * Turn notifications of namespace p_namespace on (p_enabled true) or off. Off is the default for every namespace.
+ * Returns (status, namespace, enabled); status: set | already_set (the namespace was already in the requested state; nothing changes).
+ * While on, every transaction that changes a flow of the namespace or one of its members sends one pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}, delivered at commit; listeners then read ff_flow_event (the source of truth, written whether or not notifications are on). Notifications are off by default because PostgreSQL serialises every notifying commit on one cluster-wide lock. Any role that may connect can LISTEN on (or NOTIFY) that channel: treat a notification as a hint to re-read, never as data.
+ * Refusals: invalid_input (FF012) for a p_namespace that is NULL, empty or longer than 53 bytes, or a NULL p_enabled. Not logged to ff_flow_event (it changes no flow).
+ *
+ * SQL: flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, namespace text, enabled boolean)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function setNamespaceNotify(db: Queryable, params: SetNamespaceNotifyParams): Promise<SetNamespaceNotifyRow[]> {
+  return callRows<SetNamespaceNotifyRow>(db, 'ff_set_namespace_notify', [
+    { name: 'p_namespace', cast: 'text', value: params.namespace, required: true },
+    { name: 'p_enabled', cast: 'boolean', value: params.enabled, required: true },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text, p_data_passing_ref text, p_now_ms bigint)
 
 /** The status values flowfabric.ff_stage_dependency_edge documents. */
@@ -1149,6 +1191,7 @@ export const sqlFunctionNames = {
   recoverJobs: 'ff_recover_jobs',
   resolveDependency: 'ff_resolve_dependency',
   setEdgeGroupPolicy: 'ff_set_edge_group_policy',
+  setNamespaceNotify: 'ff_set_namespace_notify',
   stageDependencyEdge: 'ff_stage_dependency_edge',
   stageDependencyEdges: 'ff_stage_dependency_edges',
   startFlow: 'ff_start_flow',
