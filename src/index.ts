@@ -15,3 +15,5 @@ export { EmbeddedPostgresError, resolveServer, startEmbeddedPostgres, withDataba
 export type { EmbeddedOptions, RunningServer } from './database.js';
 export { run, quietLogFactory } from './worker/index.js';
 export type { RunOptions, FlowstageHelpers, FlowstageTask, TaskList } from './worker/index.js';
+export { FlowWaitAbortedError, FlowWaitTimeoutError, waitForFlow } from './client/wait.js';
+export type { FinishedFlow, WaitForFlowOptions } from './client/wait.js';
