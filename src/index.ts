@@ -14,6 +14,8 @@ export type { MigrateOptions } from './migrate.js';
 export { EmbeddedPostgresError, resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
 export type { EmbeddedOptions, RunningServer } from './database.js';
 export { run, quietLogFactory } from './worker/index.js';
-export type { RunOptions, FlowstageHelpers, FlowstageTask, TaskList } from './worker/index.js';
+export type {
+  FlowFinishedEvent, FlowstageEventMap, FlowstageEvents, RunOptions, FlowstageHelpers, FlowstageTask, TaskList,
+} from './worker/index.js';
 export { FlowWaitAbortedError, FlowWaitTimeoutError, waitForFlow } from './client/wait.js';
 export type { FinishedFlow, WaitForFlowOptions } from './client/wait.js';
