@@ -19,3 +19,5 @@ export type {
 } from './worker/index.js';
 export { FlowWaitAbortedError, FlowWaitTimeoutError, waitForFlow } from './client/wait.js';
 export type { FinishedFlow, WaitForFlowOptions } from './client/wait.js';
+export { FlowPlan, uuidV5 } from './client/plan.js';
+export type { GroupPolicy, PlanStep, PlanSteps, SubmitPlanJson, SubmitPlanOptions, SubmittedPlan } from './client/plan.js';
