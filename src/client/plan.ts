@@ -26,8 +26,12 @@ export interface PlanStep<Name extends string = string> {
   lane?: string;
   /** Steps that must finish first (edges without data passing). */
   after?: readonly Name[];
-  /** Steps that must finish first and whose results are merged into this step's payload under the key (data_passing_ref). */
-  inputs?: { readonly [key: string]: Name };
+  /**
+   * Steps that must finish first and whose results are merged into this step's payload under the key
+   * (the edge's data_passing_ref). Several steps under one key (with an any_of group): the first
+   * success is what arrives.
+   */
+  inputs?: { readonly [key: string]: Name | readonly Name[] };
   /** How its upstreams decide it; default all_of. */
   group?: GroupPolicy;
 }
@@ -158,6 +162,7 @@ export class FlowPlan<const S extends PlanSteps<S>> {
 function upstreams(step: PlanStep): [string, string, string | undefined][] {
   return [
     ...(step.after ?? []).map((up, i): [string, string, undefined] => [`after[${i}]`, up, undefined]),
-    ...Object.entries(step.inputs ?? {}).map(([ref, up]): [string, string, string] => [`inputs.${ref}`, up, ref]),
+    ...Object.entries(step.inputs ?? {}).flatMap(([ref, ups]) => (typeof ups === 'string' ? [ups] : ups)
+      .map((up, i): [string, string, string] => [`inputs.${ref}${typeof ups === 'string' ? '' : `[${i}]`}`, up, ref])),
   ];
 }

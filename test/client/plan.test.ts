@@ -47,6 +47,15 @@ test('the plan JSON lists executions in step order, the groups, and each step\'s
   });
 });
 
+test('several steps under one input key are edges with the same data_passing_ref', (t) => {
+  const plan = new FlowPlan(FLOW, {
+    a: {}, b: {},
+    fastest: { inputs: { rates: ['a', 'b'] }, group: { kind: 'any_of', onSatisfied: 'cancel_remaining' } },
+  });
+  t.deepEqual(plan.toJSON().edges.map((e) => [e.upstream_execution_id, e.data_passing_ref]),
+    [[plan.executionIds.a, 'rates'], [plan.executionIds.b, 'rates']]);
+});
+
 test('a quorum step sends kind, k and on_satisfied', (t) => {
   const plan = new FlowPlan(FLOW, {
     a: {}, b: {}, c: {},
@@ -58,6 +67,11 @@ test('a quorum step sends kind, k and on_satisfied', (t) => {
 test('an upstream that is not a step of the plan is refused when the plan is built, naming it', (t) => {
   const steps: Record<string, PlanStep> = { a: {}, b: { after: ['a', 'c'] } };
   t.throws(() => new FlowPlan(FLOW, steps), { message: /step b: after\[1\] names "c", which is not a step of this plan/ });
+});
+
+test('an unknown step in an input list is refused, naming its place', (t) => {
+  const steps: Record<string, PlanStep> = { a: {}, b: { inputs: { x: ['a', 'z'] } } };
+  t.throws(() => new FlowPlan(FLOW, steps), { message: /step b: inputs\.x\[1\] names "z"/ });
 });
 
 test('an upstream named twice (after and inputs) is refused: one edge per pair of steps', (t) => {
@@ -125,8 +139,13 @@ test('a three-step DAG submitted with start runs to the end on a worker, passing
     },
   });
   t.teardown(() => worker.stop());
-  const flowId = randomUUID();
-  const { started } = await threeSteps(flowId).submit(db, { start: true });
+  const plan = new FlowPlan(randomUUID(), {
+    fetch: { task: 'fetch', payload: { url: 'https://example.com' } },
+    parse: { task: 'parse', inputs: { page: 'fetch' } },
+    index: { task: 'index', after: ['fetch'], inputs: { doc: 'parse' } },
+  });
+  const { started } = await plan.submit(db, { start: true });
+  const flowId = plan.flowId;
   t.true(started);
   t.is((await waitForFlow(db, flowId, { timeoutMs: 60_000 })).public_flow_state, 'completed');
   t.deepEqual(seen, [{ doc: { title: 32 } }]);

@@ -34,6 +34,12 @@ export async function plans(): Promise<void> {
     parse: { task: 'parse', inputs: { page: 'fecth' } },
   });
   void new FlowPlan(flowId, {
+    a: {}, b: {},
+    // @ts-expect-error a step in an input list that does not exist
+    c: { inputs: { rates: ['a', 'bb'] } },
+  });
+  void new FlowPlan(flowId, { a: {}, b: {}, c: { inputs: { rates: ['a', 'b'] }, group: { kind: 'any_of', onSatisfied: 'let_run' } } });
+  void new FlowPlan(flowId, {
     // @ts-expect-error any_of needs onSatisfied
     join: { group: { kind: 'any_of' } },
   });
