@@ -107,7 +107,18 @@ export async function run(options: {
 
 export type RunOptions = Parameters<typeof run>[0];
 
-/** A log function factory that keeps warnings and errors only (for progress displays, tests). */
-export const quietLogFactory: LogFunctionFactory = () => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`[worker ${level}] ${message.split('\n')[0]}`);
+/**
+ * A log function factory that keeps warnings and errors only (for progress displays, tests): each
+ * message whole, without the stack trace Graphile Worker appends to a failed task's line.
+ */
+export const quietLogFactory: LogFunctionFactory = () => (level, message, meta) => {
+  if (level !== 'error' && level !== 'warning') return;
+  const error = (meta as { error?: unknown } | undefined)?.error;
+  let text = message;
+  if (error instanceof Error && error.stack) {
+    // Graphile Worker writes `...with error '<message>':\n  <stack, indented>`.
+    const stack = `:\n  ${String(error.stack).replace(/\n/g, '\n  ').trim()}`;
+    if (text.endsWith(stack)) text = text.slice(0, -stack.length);
+  }
+  console.error(`[worker ${level}] ${text.replace(/\n/g, '\n    ')}`);
 };
