@@ -21,3 +21,5 @@ export { FlowWaitAbortedError, FlowWaitTimeoutError, waitForFlow } from './clien
 export type { FinishedFlow, WaitForFlowOptions } from './client/wait.js';
 export { FlowPlan, uuidV5 } from './client/plan.js';
 export type { GroupPolicy, PlanStep, PlanSteps, SubmitPlanJson, SubmitPlanOptions, SubmittedPlan } from './client/plan.js';
+export { flowToHtml } from './client/html.js';
+export type { FlowHtmlOptions } from './client/html.js';

@@ -167,6 +167,7 @@ h1 { font-size: 18px; margin: 0 0 4px; font-weight: 600; }
 .edge.edge-satisfied path { stroke-width: 2.5px; }
 .edge text { font-size: 11px; fill: #616161; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }
 #error { color: #e53935; }
+#graph svg { max-width: 100%; height: auto; }
 ${css}
 </style>
 </head>
@@ -238,10 +239,11 @@ const RENDER = String.raw`
   });
   dagre.layout(g);
   var size = g.graph();
-  var svg = el('svg', { width: Math.ceil(size.width), height: Math.ceil(size.height), role: 'img' }, document.getElementById('graph'));
+  var svg = el('svg', { width: Math.ceil(size.width), height: Math.ceil(size.height), role: 'img',
+    viewBox: '0 0 ' + Math.ceil(size.width) + ' ' + Math.ceil(size.height) }, document.getElementById('graph'));
   var defs = el('defs', {}, svg);
   ['pending', 'applied', 'satisfied', 'impossible', 'other'].forEach(function (state) {
-    var marker = el('marker', { id: 'arrow-' + state, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' }, defs);
+    var marker = el('marker', { id: 'arrow-' + state, viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 10, markerHeight: 10, orient: 'auto-start-reverse' }, defs);
     el('path', { d: 'M 0 0 L 10 5 L 0 10 z' }, marker);
   });
   g.edges().forEach(function (key) {
