@@ -74,8 +74,11 @@ export interface FlowstageEvents extends EventEmitter {
  * Emits flowstage's events; a listener that throws is logged, never fails the job. A flow is
  * announced once per emitter (the cascade steps of its last members may each see it finished).
  */
+const announcedFlows = new WeakMap<FlowstageEvents, Set<string>>();
+
 function announcer(events: FlowstageEvents | undefined) {
-  const announced = new Set<string>();
+  let announced = events && announcedFlows.get(events);
+  if (events && !announced) announcedFlows.set(events, announced = new Set());
   const emit = <K extends keyof FlowstageEventMap>(helpers: JobHelpers, event: K, payload: FlowstageEventMap[K]) => {
     try {
       events?.emit(event, payload);
@@ -86,7 +89,7 @@ function announcer(events: FlowstageEvents | undefined) {
   return {
     execution: (helpers: JobHelpers, payload: FlowstageEventMap['execution:completed']) => emit(helpers, 'execution:completed', payload),
     flow(helpers: JobHelpers, flowId: string, executionId: string, state: string | null | undefined) {
-      if (!events || (state !== 'completed' && state !== 'failed' && state !== 'cancelled') || announced.has(flowId)) return;
+      if (!announced || (state !== 'completed' && state !== 'failed' && state !== 'cancelled') || announced.has(flowId)) return;
       announced.add(flowId);
       if (announced.size > 10_000) announced.delete(announced.values().next().value!);
       emit(helpers, `flow:${state}`, { flowId, state, executionId });
@@ -178,7 +181,12 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
 async function complete(helpers: JobHelpers, run: RunJobPayload, outcome: 'success' | 'failed', result: unknown, announce: Announcer) {
   // A task that returns null or undefined stores SQL NULL (data passing hands children JSON null).
   const [completed] = await completeExecution(helpers, { executionId: run.execution_id, outcome, result });
-  if (completed?.status === 'completed') announce.execution(helpers, { executionId: run.execution_id, flowId: run.flow_id, outcome });
+  if (completed?.status !== 'completed') return;
+  announce.execution(helpers, { executionId: run.execution_id, flowId: run.flow_id, outcome });
+  // Where ff_complete_execution finishes the flow itself and says so (a public_flow_state column),
+  // the flow's end is announced here; otherwise the cascade step that finishes it announces it.
+  const flowState = (completed as { public_flow_state?: string | null }).public_flow_state;
+  if (run.flow_id && flowState) announce.flow(helpers, run.flow_id, run.execution_id, flowState);
 }
 
 /** flowstage's tasks plus the user's tasks, each wrapped; they emit flowstage's events on `events`. */
