@@ -22,9 +22,9 @@ export interface WaitForFlowOptions {
   /**
    * LISTEN on `flowstage:<namespace>` (default true). It needs a connection that stays open: a
    * connection string (waitForFlow opens and closes its own connection), a pg.Pool (one client is
-   * held for the wait and released after), or a pg.Client / pg.PoolClient (LISTEN on it, UNLISTEN
-   * after: do not share the channel with a LISTEN of your own on that client). Anything else with
-   * `query` (Graphile Worker's helpers) is polled only.
+   * held for the wait, for the LISTEN and the reads, and released after), or a pg.Client /
+   * pg.PoolClient (LISTEN on it, UNLISTEN after: do not share the channel with a LISTEN of your own
+   * on that client). Anything else with `query` (Graphile Worker's helpers) is polled only.
    */
   listen?: boolean;
   /** Called with every description read, the first one included (progress displays). */
@@ -172,7 +172,7 @@ async function openListener(db: Queryable | string, listen: boolean, notify: () 
     return { reads: client, ...listenOn(client, listen, notify), close: () => client.end().catch(() => {}) };
   }
   if (listen && isPool(db)) {
-    // A client held for the wait; the reads go to the pool, so a lost LISTEN connection only costs promptness.
+    // One client held for the wait, for the LISTEN and the reads (a pool of one connection works too).
     const acquiring = db.connect();
     const client = await Promise.race([acquiring, cancelled()]).catch((error) => {
       void acquiring.then((c) => c.release(), () => {});
@@ -183,10 +183,10 @@ async function openListener(db: Queryable | string, listen: boolean, notify: () 
     client.on('error', onError);
     const own = listenOn(client, true, notify);
     return {
-      reads: db,
-      listen: (channel) => own.listen!(channel).catch((error: Error) => { broken = error; }),
+      reads: client,
+      listen: own.listen,
       close: async () => {
-        await own.close();
+        if (!broken) await own.close();
         client.removeListener('error', onError);
         client.release(broken ?? false);
       },

@@ -2,6 +2,7 @@
 // where it holds a connection, is woken early by the namespace's notifications.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
+import pg from 'pg';
 import {
   FlowNotFoundError, FlowWaitAbortedError, FlowWaitTimeoutError, addExecutionToFlow, cancelFlow, completeExecution,
   createExecution, createFlow, run, setNamespaceNotify, startFlow, submitFlow, waitForFlow, type Queryable,
@@ -140,4 +141,15 @@ test('an already aborted signal rejects before reading the flow', async (t) => {
   await t.throwsAsync(waitForFlow(db, flowId, { signal: AbortSignal.abort(), onCheck: () => { reads++; } }),
     { instanceOf: FlowWaitAbortedError });
   t.is(reads, 0);
+});
+
+test('a pool of one connection is enough: the wait reads on the client it holds', async (t) => {
+  const db = await testDatabase(t, { max: 1 });
+  const { flowId } = await openFlow(db, 'default', 1);
+  const waiting = waitForFlow(db, flowId, { timeoutMs: 60_000 });
+  const other = new pg.Client({ connectionString: connectionStringOf(db) });
+  await other.connect();
+  t.teardown(() => other.end());
+  await cancelFlow(other, { flowId, reason: 'done' });
+  t.is((await waiting).public_flow_state, 'cancelled');
 });
