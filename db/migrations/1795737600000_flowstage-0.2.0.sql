@@ -1395,8 +1395,8 @@ COMMENT ON FUNCTION flowfabric._submit_parse_id(text, jsonb, boolean) IS
 --
 -- Every item is read with a few operators per field in three statements (one per section), no
 -- per-item function call: a PL/pgSQL helper per id costs ~10 us, a regular expression ~15 us and
--- translate() and lower() ~1-3 us, against well under 1 us here. jsonb_to_record takes each
--- item's fields apart in one pass. An id is checked by LIKE '________-____-____-____-____________'
+-- translate() and lower() ~1-3 us, jsonb_to_record per item ~2 us, against well under 1 us here:
+-- each field is extracted once (->>, in a fenced subquery so no expression repeats it). An id is checked by LIKE '________-____-____-____-____________'
 -- (36 characters, hyphens at 9, 14, 19 and 24) and a cast to uuid, which accepts only hex digits
 -- there: together exactly 8-4-4-4-12, either case, one cast per id. A cast that fails raises, so
 -- the statements run in an exception block. Each section's rows are sorted once by position and
@@ -1438,7 +1438,7 @@ BEGIN
            coalesce(array_agg(t.priority), '{}'), coalesce(array_agg(t.lane), '{}')
     INTO v_ok, x_ids, x_partitions, x_task_identifiers, x_payloads, x_priorities, x_lane_ids
     FROM (
-      SELECT a.ord,
+      SELECT r.ord,
              i.u::uuid AS id,
              i.d::smallint AS requested,
              r.task_identifier #>> '{}' AS task,
@@ -1446,7 +1446,7 @@ BEGIN
              CASE WHEN jsonb_typeof(r.priority) = 'number' THEN (r.priority #>> '{}')::int ELSE 0 END AS priority,
              coalesce(r.lane_id #>> '{}', 'default') AS lane,
              coalesce(
-               (a.item - '{execution_id,task_identifier,payload,priority,lane_id}'::text[]) = '{}'::jsonb
+               (r.item - '{execution_id,task_identifier,payload,priority,lane_id}'::text[]) = '{}'::jsonb
                AND i.u LIKE '________-____-____-____-____________'
                AND (i.d IS NULL OR (i.d = i.d::int::text AND i.d::int <= 255))
                AND CASE jsonb_typeof(r.task_identifier)
@@ -1460,13 +1460,14 @@ BEGIN
                      WHEN 'string' THEN octet_length(r.lane_id #>> '{}') BETWEEN 1 AND 1024
                      WHEN 'null' THEN true ELSE r.lane_id IS NULL END,
                false) AS ok
-      FROM jsonb_array_elements(coalesce(nullif(p_plan->'executions', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
-      CROSS JOIN LATERAL jsonb_to_record(a.item)
-        AS r(execution_id text, task_identifier jsonb, payload jsonb, priority jsonb, lane_id jsonb)
+      FROM (SELECT a.ord, a.item, a.item->>'execution_id' AS execution_id, a.item->'task_identifier' AS task_identifier,
+                   a.item->'payload' AS payload, a.item->'priority' AS priority, a.item->'lane_id' AS lane_id
+            FROM jsonb_array_elements(coalesce(nullif(p_plan->'executions', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
+            OFFSET 0) r
       CROSS JOIN LATERAL (
         SELECT CASE WHEN left(r.execution_id, 4) = '{fp:' THEN substr(r.execution_id, strpos(r.execution_id, '}:') + 2) ELSE r.execution_id END AS u,
                CASE WHEN left(r.execution_id, 4) = '{fp:' THEN substr(r.execution_id, 5, strpos(r.execution_id, '}:') - 5) END AS d) i
-      ORDER BY a.ord
+      ORDER BY r.ord
     ) t;
 
     SELECT coalesce(bool_and(t.ok), true),
@@ -1474,7 +1475,7 @@ BEGIN
            coalesce(array_agg(t.policy), '{}'), coalesce(array_agg(t.k_target), '{}')
     INTO v_ok_groups, g_downstream_ids, g_downstream_partitions, g_policies, g_k_targets
     FROM (
-      SELECT a.ord,
+      SELECT r.ord,
              i.u::uuid AS id,
              i.d::smallint AS requested,
              CASE r.kind #>> '{}'
@@ -1483,7 +1484,7 @@ BEGIN
                ELSE jsonb_build_object('kind', 'quorum', 'k', (r.k #>> '{}')::int, 'on_satisfied', r.on_satisfied #>> '{}') END AS policy,
              CASE r.kind #>> '{}' WHEN 'quorum' THEN (r.k #>> '{}')::int WHEN 'any_of' THEN 1 END AS k_target,
              coalesce(
-               (a.item - '{downstream_execution_id,kind,on_satisfied,k}'::text[]) = '{}'::jsonb
+               (r.item - '{downstream_execution_id,kind,on_satisfied,k}'::text[]) = '{}'::jsonb
                AND i.u LIKE '________-____-____-____-____________'
                AND (i.d IS NULL OR (i.d = i.d::int::text AND i.d::int <= 255))
                AND jsonb_typeof(r.kind) = 'string'
@@ -1499,15 +1500,16 @@ BEGIN
                                     AND r.k #>> '{}' = (r.k #>> '{}')::int::text AND (r.k #>> '{}')::int >= 1
                      ELSE false END,
                false) AS ok
-      FROM jsonb_array_elements(coalesce(nullif(p_plan->'groups', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
-      CROSS JOIN LATERAL jsonb_to_record(a.item)
-        AS r(downstream_execution_id text, kind jsonb, on_satisfied jsonb, k jsonb)
+      FROM (SELECT a.ord, a.item, a.item->>'downstream_execution_id' AS downstream_execution_id, a.item->'kind' AS kind,
+                   a.item->'on_satisfied' AS on_satisfied, a.item->'k' AS k
+            FROM jsonb_array_elements(coalesce(nullif(p_plan->'groups', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
+            OFFSET 0) r
       CROSS JOIN LATERAL (
         SELECT CASE WHEN left(r.downstream_execution_id, 4) = '{fp:'
                     THEN substr(r.downstream_execution_id, strpos(r.downstream_execution_id, '}:') + 2) ELSE r.downstream_execution_id END AS u,
                CASE WHEN left(r.downstream_execution_id, 4) = '{fp:'
                     THEN substr(r.downstream_execution_id, 5, strpos(r.downstream_execution_id, '}:') - 5) END AS d) i
-      ORDER BY a.ord
+      ORDER BY r.ord
     ) t;
 
     SELECT coalesce(bool_and(t.ok), true),
@@ -1517,13 +1519,13 @@ BEGIN
            coalesce(array_agg(t.ref), '{}')
     INTO v_ok_edges, e_ids, e_upstream_ids, e_upstream_partitions, e_downstream_ids, e_downstream_partitions, e_data_passing_refs
     FROM (
-      SELECT a.ord,
+      SELECT r.ord,
              r.edge_id::uuid AS id,
              up.u::uuid AS up, up.d::smallint AS up_requested,
              down.u::uuid AS down, down.d::smallint AS down_requested,
              coalesce(r.data_passing_ref #>> '{}', '') AS ref,
              coalesce(
-               (a.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind}'::text[]) = '{}'::jsonb
+               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind}'::text[]) = '{}'::jsonb
                AND r.edge_id LIKE '________-____-____-____-____________'
                AND up.u LIKE '________-____-____-____-____________'
                AND (up.d IS NULL OR (up.d = up.d::int::text AND up.d::int <= 255))
@@ -1534,9 +1536,11 @@ BEGIN
                      WHEN 'null' THEN true ELSE r.data_passing_ref IS NULL END
                AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null' OR r.dependency_kind = '"success_only"'::jsonb),
                false) AS ok
-      FROM jsonb_array_elements(coalesce(nullif(p_plan->'edges', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
-      CROSS JOIN LATERAL jsonb_to_record(a.item)
-        AS r(edge_id text, upstream_execution_id text, downstream_execution_id text, data_passing_ref jsonb, dependency_kind jsonb)
+      FROM (SELECT a.ord, a.item, a.item->>'edge_id' AS edge_id, a.item->>'upstream_execution_id' AS upstream_execution_id,
+                   a.item->>'downstream_execution_id' AS downstream_execution_id, a.item->'data_passing_ref' AS data_passing_ref,
+                   a.item->'dependency_kind' AS dependency_kind
+            FROM jsonb_array_elements(coalesce(nullif(p_plan->'edges', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
+            OFFSET 0) r
       CROSS JOIN LATERAL (
         SELECT CASE WHEN left(r.upstream_execution_id, 4) = '{fp:'
                     THEN substr(r.upstream_execution_id, strpos(r.upstream_execution_id, '}:') + 2) ELSE r.upstream_execution_id END AS u,
@@ -1547,7 +1551,7 @@ BEGIN
                     THEN substr(r.downstream_execution_id, strpos(r.downstream_execution_id, '}:') + 2) ELSE r.downstream_execution_id END AS u,
                CASE WHEN left(r.downstream_execution_id, 4) = '{fp:'
                     THEN substr(r.downstream_execution_id, 5, strpos(r.downstream_execution_id, '}:') - 5) END AS d) down
-      ORDER BY a.ord
+      ORDER BY r.ord
     ) t;
     v_ok := v_ok AND v_ok_groups AND v_ok_edges;
   EXCEPTION WHEN OTHERS THEN
@@ -1680,7 +1684,7 @@ DECLARE
 BEGIN
   started := p_flow.raw_fields ? 'started_at_ms';
   IF p_start AND NOT started THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow.flow_id, p_now_ms);
+    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
     started := true;
   END IF;
   status := 'already_submitted';
@@ -4596,11 +4600,12 @@ BEGIN
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = v_late_ids[v_place];
     SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_edge.upstream_eid;
-    PERFORM ff_resolve_dependency(p_flow_id, v_edge.edge_id, v_exec.terminal_outcome, v_now);
+    PERFORM ff_resolve_dependency(p_flow_id => p_flow_id, p_edge_id => v_edge.edge_id,
+                                  p_upstream_outcome => v_exec.terminal_outcome, p_now_ms => v_now);
   END LOOP;
 
   IF p_start THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow_id, v_now);
+    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
   END IF;
   -- A member that joined already terminal may have been the flow's last open one.
   IF EXISTS (SELECT 1 FROM unnest(v_adopted) a WHERE a = ANY (v_terminal)) THEN
@@ -4624,12 +4629,12 @@ COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, bool
 $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); status: submitted | already_submitted | would_submit.
 executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
-The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
+The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
-On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
-Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order), edges ({edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref} in revision order), groups ({downstream_execution_id, policy} set), applied_edge_ids (edges staged earlier that the plan applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions and the start log their own rows.
-p_start: ff_start_flow in the same transaction (members eligible now are enqueued; a quorum whose k exceeds its applied edges is refused); started = the flow has been started (by this call or before). p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
+On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided). The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
+Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
+p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
 Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else one walk over the part reachable from them plus Kahn's algorithm.$$;
 
