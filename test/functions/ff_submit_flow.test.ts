@@ -596,6 +596,22 @@ test('a plan of 10,000 executions and 30,000 edges listed downstream-first gets 
   t.like(row, { status: 'submitted', graph_revision: '40000', edges_staged: 30_000 });
 });
 
+test('two identical submissions of a new flow at once: one submitted, the other already_submitted', async (t) => {
+  const db = await testDatabase(t, { max: 4 });
+  const [first, second] = await clients(db as pg.Pool, 2);
+  const flowId = randomUUID();
+  const { plan } = chainPlan(50);
+  try {
+    const rows = await Promise.all([submit(first, flowId, plan), submit(second, flowId, plan)]);
+    t.deepEqual(rows.map((r) => r.status).sort(), ['already_submitted', 'submitted']);
+    t.true(rows.every((r) => r.graph_revision === '99'));
+  } finally {
+    first.release();
+    second.release();
+  }
+  t.is((await events(db, flowId)).filter((e) => e.operation === 'submit_flow').length, 1);
+});
+
 test('a submission racing with single add and stage calls on the same flow serialises: revision = members + edges, no deadlock', async (t) => {
   const db = await testDatabase(t, { max: 12 });
   const { flowId } = await createFlow(db);
