@@ -345,6 +345,8 @@ const invalidPlans: Array<[string, unknown, string]> = [
   ['a malformed execution id', { executions: [exec(), exec('not-a-uuid')] }, 'executions[1].execution_id: not an execution id'],
   ['an execution id with braces', { executions: [exec(`{${randomUUID()}}`)] }, 'executions[0].execution_id: not an execution id'],
   ['a partition prefix over 255', { executions: [exec(`{fp:256}:${randomUUID()}`)] }, 'executions[0].execution_id: not an execution id'],
+  ['a negative partition prefix', { edges: [edge(`{fp:-5}:${randomUUID()}`, randomUUID())] }, 'edges[0].upstream_execution_id: not an execution id'],
+  ['a prefix without its separator', { groups: [{ downstream_execution_id: `{fp:12}${randomUUID()}`, kind: 'all_of' }] }, 'groups[0].downstream_execution_id: not an execution id'],
   ['a missing execution id', { executions: [{ task_identifier: 't' }] }, 'executions[0].execution_id: must not be null'],
   ['a task_identifier over 128 characters', { executions: [exec(undefined, { task_identifier: 't'.repeat(129) })] }, 'executions[0].task_identifier'],
   ['an empty task_identifier', { executions: [exec(undefined, { task_identifier: '' })] }, 'executions[0].task_identifier'],
