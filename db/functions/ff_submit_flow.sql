@@ -108,6 +108,7 @@ DECLARE
   v_new_refs       text[];
   v_new_places     int[];
   v_forward        boolean;
+  v_into_added     boolean;          -- every new edge points at an execution the plan adds
   v_apply_existing uuid[];
   v_applied_downs  uuid[];
   v_late_ids       uuid[];
@@ -415,10 +416,11 @@ BEGIN
            coalesce(array_agg(p.ref) FILTER (WHERE p.new), '{}'),
            coalesce(array_agg(p.ord::int) FILTER (WHERE p.new), '{}'),
            coalesce(bool_and(coalesce(p.up_pos < p.down_pos, false)) FILTER (WHERE p.new), true),
+           coalesce(bool_and(p.down_pos IS NOT NULL) FILTER (WHERE p.new), true),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.stored), '{}'),
            coalesce(array_agg(p.down) FILTER (WHERE p.applies), '{}'),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.up = ANY (v_terminal)), '{}')
-    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward,
+    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward, v_into_added,
          v_apply_existing, v_applied_downs, v_late_ids
     FROM (
       SELECT k.*, pu.pos AS up_pos, pd.pos AS down_pos,
@@ -484,9 +486,10 @@ BEGIN
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
-      -- reachable from their downstreams (_stage_edges_first_cycle) names the first closing one.
+      -- reachable from their downstreams (_submit_first_cycle: the new edges alone when they all
+      -- point at executions the plan adds) names the first closing one.
       IF NOT v_forward THEN
-        v_closing := _stage_edges_first_cycle(v_partition, p_flow_id, v_new_downs[1:v_bound], v_base + v_m);
+        v_closing := _submit_first_cycle(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
         IF v_closing IS NOT NULL THEN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
@@ -640,4 +643,4 @@ On submitted: members join in plan order, each raising graph_revision and node_c
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
 p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
-Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else one walk over the part reachable from them plus Kahn's algorithm.$$;
+Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;

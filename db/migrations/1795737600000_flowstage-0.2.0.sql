@@ -1268,6 +1268,112 @@ $$Private (ff_submit_flow). The exact argument check of a plan's items, one by o
 executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
 
+-- db/functions/_submit_first_cycle.sql
+-- _submit_first_cycle: the first of a plan's new edges (already inserted) that closes a cycle, or NULL.
+--
+-- Every cycle passes through a new edge, so only the part of the graph reachable from the new
+-- edges' downstreams matters. When every new edge points at an execution the plan adds, that part
+-- holds no edge staged before the plan (an execution the plan adds had none, and a cycle could only
+-- reach an older execution through a new edge pointing at it): the graph is the new edges alone,
+-- taken from the arrays without reading ff_edge. Otherwise the part is walked in ff_edge (one
+-- ff_edge_walk_out probe per reached node, by uuid alone, as _find_cycle does).
+--
+-- Each step is its own statement over arrays whose sizes the planner knows: the node numbering
+-- is a hash join of two arrays. (_stage_edges_first_cycle does it all in one statement of
+-- recursive CTEs; planned with its 30,000-element array as a constant, the estimates grew to 10^11
+-- rows and its hash join split into 65,536 batches on disk: 17 s for a 30,000-edge plan.) Then
+-- Kahn's algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only
+-- when the whole set is cyclic.
+CREATE OR REPLACE FUNCTION flowfabric._submit_first_cycle(
+  p_base_revision   bigint,
+  p_upstream_eids   uuid[],
+  p_downstream_eids uuid[],
+  p_walk            boolean)
+RETURNS int
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_mergejoin = off
+SET work_mem = '64MB'
+SET jit = off
+AS $$
+DECLARE
+  v_nodes  uuid[];
+  v_count  int;
+  v_src    int[];
+  v_dst    int[];
+  v_pos    int[];
+  v_start  int[];
+  v_low    int;
+  v_high   int := cardinality(p_downstream_eids);
+  v_mid    int;
+  v_arc    int;
+BEGIN
+  IF p_walk THEN
+    -- The reachable part: its nodes, then their out-edges (pos = the new edge's place, 0 for an
+    -- edge staged before the plan), numbered by a hash join on the node array.
+    WITH RECURSIVE reach(eid) AS (
+      SELECT DISTINCT d FROM unnest(p_downstream_eids) AS d
+      UNION
+      SELECT out_edge.downstream_eid
+      FROM reach r
+      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
+    )
+    SELECT array_agg(eid) INTO v_nodes FROM reach;
+    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
+    INTO v_src, v_dst, v_pos
+    FROM (SELECT n.idx::int AS src, d.idx::int AS dst, a.pos
+          FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
+          CROSS JOIN LATERAL (
+            SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
+            FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a
+          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.downstream_eid
+          ORDER BY n.idx) arc;
+  ELSE
+    SELECT array_agg(DISTINCT x) INTO v_nodes FROM unnest(p_upstream_eids || p_downstream_eids) AS x;
+    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
+    INTO v_src, v_dst, v_pos
+    FROM (SELECT s.idx::int AS src, d.idx::int AS dst, a.pos::int AS pos
+          FROM unnest(p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS a(up, down, pos)
+          JOIN unnest(v_nodes) WITH ORDINALITY AS s(eid, idx) ON s.eid = a.up
+          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.down
+          ORDER BY s.idx) arc;
+  END IF;
+  v_count := cardinality(v_nodes);
+
+  -- v_start[n] .. v_start[n + 1] - 1: the arcs leaving node n (arcs are ordered by source).
+  v_start := array_fill(0, ARRAY[v_count + 1]);
+  FOR v_arc IN 1 .. cardinality(v_src) LOOP
+    v_start[v_src[v_arc] + 1] := v_start[v_src[v_arc] + 1] + 1;
+  END LOOP;
+  v_start[1] := 1;
+  FOR v_mid IN 2 .. v_count + 1 LOOP
+    v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
+  END LOOP;
+
+  IF NOT _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
+    RETURN NULL;
+  END IF;
+  -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
+  -- ends with the edge that closes a cycle.
+  v_low := 1;
+  WHILE v_low < v_high LOOP
+    v_mid := (v_low + v_high) / 2;
+    IF _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
+      v_high := v_mid;
+    ELSE
+      v_low := v_mid + 1;
+    END IF;
+  END LOOP;
+  RETURN v_low;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_first_cycle(bigint, uuid[], uuid[], boolean) IS
+  'Private (ff_submit_flow). With a plan''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+
 -- db/functions/_submit_is_replay.sql
 -- _submit_is_replay: is every item of a plan already present in the flow exactly as the plan would leave it?
 CREATE OR REPLACE FUNCTION flowfabric._submit_is_replay(
@@ -4103,6 +4209,7 @@ DECLARE
   v_new_refs       text[];
   v_new_places     int[];
   v_forward        boolean;
+  v_into_added     boolean;          -- every new edge points at an execution the plan adds
   v_apply_existing uuid[];
   v_applied_downs  uuid[];
   v_late_ids       uuid[];
@@ -4410,10 +4517,11 @@ BEGIN
            coalesce(array_agg(p.ref) FILTER (WHERE p.new), '{}'),
            coalesce(array_agg(p.ord::int) FILTER (WHERE p.new), '{}'),
            coalesce(bool_and(coalesce(p.up_pos < p.down_pos, false)) FILTER (WHERE p.new), true),
+           coalesce(bool_and(p.down_pos IS NOT NULL) FILTER (WHERE p.new), true),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.stored), '{}'),
            coalesce(array_agg(p.down) FILTER (WHERE p.applies), '{}'),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.up = ANY (v_terminal)), '{}')
-    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward,
+    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward, v_into_added,
          v_apply_existing, v_applied_downs, v_late_ids
     FROM (
       SELECT k.*, pu.pos AS up_pos, pd.pos AS down_pos,
@@ -4479,9 +4587,10 @@ BEGIN
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
-      -- reachable from their downstreams (_stage_edges_first_cycle) names the first closing one.
+      -- reachable from their downstreams (_submit_first_cycle: the new edges alone when they all
+      -- point at executions the plan adds) names the first closing one.
       IF NOT v_forward THEN
-        v_closing := _stage_edges_first_cycle(v_partition, p_flow_id, v_new_downs[1:v_bound], v_base + v_m);
+        v_closing := _submit_first_cycle(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
         IF v_closing IS NOT NULL THEN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
@@ -4635,6 +4744,6 @@ On submitted: members join in plan order, each raising graph_revision and node_c
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
 p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
-Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else one walk over the part reachable from them plus Kahn's algorithm.$$;
+Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;
 
 -- Down Migration
