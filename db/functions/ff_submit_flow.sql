@@ -100,18 +100,18 @@ DECLARE
   v_se_states      text[] := '{}';
   v_failure        int;              -- 1-based place of the first edge item that fails a check other than the cycle check
   v_failure_kind   text;
-  v_repeated       uuid[];
+  v_repeated       uuid[] := '{}';
   v_policy         jsonb;
-  v_new_ids        uuid[];
-  v_new_ups        uuid[];
-  v_new_downs      uuid[];
-  v_new_refs       text[];
-  v_new_places     int[];
-  v_forward        boolean;
+  v_new_ids        uuid[] := '{}';
+  v_new_ups        uuid[] := '{}';
+  v_new_downs      uuid[] := '{}';
+  v_new_refs       text[] := '{}';
+  v_new_places     int[] := '{}';
+  v_forward        boolean := true;
   v_into_added     boolean;          -- every new edge points at an execution the plan adds
-  v_apply_existing uuid[];
-  v_applied_downs  uuid[];
-  v_late_ids       uuid[];
+  v_apply_existing uuid[] := '{}';
+  v_applied_downs  uuid[] := '{}';
+  v_late_ids       uuid[] := '{}';
   v_e              int := 0;
   v_applied        int := 0;
   v_bound          int;
@@ -125,7 +125,6 @@ DECLARE
   v_fail_stored    jsonb;
   v_fail_counted   int;
   v_fail_kind      text;
-  v_text           text;
   v_edge           ff_edge;
   v_exec           ff_exec_core;
   v_log            jsonb;

@@ -166,6 +166,20 @@ test('a later group item for the same downstream replaces the policy before the 
   t.like(await groupRow(db, flowId, b), { policy: { kind: 'quorum', k: 1, on_satisfied: 'cancel_remaining' }, k_target: 1, running_count: 1 });
 });
 
+test('a plan of groups alone sets their policies without a new revision and logs them', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, partition } = await createFlow(db);
+  const [a, b] = await createMembers(db, flowId, 2);
+  const revision = await revisionOf(db, flowId);
+  const row = await submit(db, flowId, { groups: [{ downstream_execution_id: b, kind: 'quorum', k: 2, on_satisfied: 'let_run' }] });
+  t.like(row, { status: 'submitted', graph_revision: String(revision), members_added: 0, edges_staged: 0, groups_set: 1 });
+  t.like(await groupRow(db, flowId, b), { policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' }, k_target: 2, running_count: 0 });
+  t.is(await groupRow(db, flowId, a), undefined);
+  const [logged] = (await events(db, flowId)).filter((e) => e.operation === 'submit_flow');
+  t.like(logged, { graph_revision: String(revision) });
+  t.deepEqual(logged.arguments.groups, [{ downstream_execution_id: canonical(partition, b), policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' } }]);
+});
+
 test('an empty plan creates the flow and nothing else', async (t) => {
   const db = await testDatabase(t);
   const flowId = randomUUID();
