@@ -244,9 +244,10 @@ const COMMANDS: Record<string, Command> = {
     },
     run: async (ctx) => {
       const [file] = ctx.args;
-      const plan = await readPlan(file);
-      const flowId = str(ctx, 'flow-id') ?? (typeof plan.flow_id === 'string' ? plan.flow_id : undefined) ?? randomUUID();
-      delete plan.flow_id;
+      const { flow_id: fileFlowId, ...plan } = await readPlan(file);
+      if (fileFlowId !== undefined && typeof fileFlowId !== 'string') throw new UsageError(`${file}: flow_id must be a string`);
+      // Everything but flow_id is the plan, checked by ff_submit_flow (a misspelt section is refused there).
+      const flowId = str(ctx, 'flow-id') ?? (fileFlowId as string | undefined) ?? randomUUID();
       return withClient(ctx, async (db) => {
         const [row] = await submitFlow(db, {
           flowId, plan, start: ctx.values.start === true, dryRun: ctx.values['dry-run'] === true, namespace: str(ctx, 'namespace'),

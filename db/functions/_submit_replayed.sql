@@ -18,7 +18,7 @@ DECLARE
 BEGIN
   started := p_flow.raw_fields ? 'started_at_ms';
   IF p_start AND NOT started THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow.flow_id, p_now_ms);
+    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
     started := true;
   END IF;
   status := 'already_submitted';

@@ -100,17 +100,18 @@ DECLARE
   v_se_states      text[] := '{}';
   v_failure        int;              -- 1-based place of the first edge item that fails a check other than the cycle check
   v_failure_kind   text;
-  v_repeated       uuid[];
+  v_repeated       uuid[] := '{}';
   v_policy         jsonb;
-  v_new_ids        uuid[];
-  v_new_ups        uuid[];
-  v_new_downs      uuid[];
-  v_new_refs       text[];
-  v_new_places     int[];
-  v_forward        boolean;
-  v_apply_existing uuid[];
-  v_applied_downs  uuid[];
-  v_late_ids       uuid[];
+  v_new_ids        uuid[] := '{}';
+  v_new_ups        uuid[] := '{}';
+  v_new_downs      uuid[] := '{}';
+  v_new_refs       text[] := '{}';
+  v_new_places     int[] := '{}';
+  v_forward        boolean := true;
+  v_into_added     boolean;          -- every new edge points at an execution the plan adds
+  v_apply_existing uuid[] := '{}';
+  v_applied_downs  uuid[] := '{}';
+  v_late_ids       uuid[] := '{}';
   v_e              int := 0;
   v_applied        int := 0;
   v_bound          int;
@@ -124,7 +125,6 @@ DECLARE
   v_fail_stored    jsonb;
   v_fail_counted   int;
   v_fail_kind      text;
-  v_text           text;
   v_edge           ff_edge;
   v_exec           ff_exec_core;
   v_log            jsonb;
@@ -415,10 +415,11 @@ BEGIN
            coalesce(array_agg(p.ref) FILTER (WHERE p.new), '{}'),
            coalesce(array_agg(p.ord::int) FILTER (WHERE p.new), '{}'),
            coalesce(bool_and(coalesce(p.up_pos < p.down_pos, false)) FILTER (WHERE p.new), true),
+           coalesce(bool_and(p.down_pos IS NOT NULL) FILTER (WHERE p.new), true),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.stored), '{}'),
            coalesce(array_agg(p.down) FILTER (WHERE p.applies), '{}'),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.up = ANY (v_terminal)), '{}')
-    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward,
+    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward, v_into_added,
          v_apply_existing, v_applied_downs, v_late_ids
     FROM (
       SELECT k.*, pu.pos AS up_pos, pd.pos AS down_pos,
@@ -484,9 +485,10 @@ BEGIN
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
-      -- reachable from their downstreams (_stage_edges_first_cycle) names the first closing one.
+      -- reachable from their downstreams (_submit_first_cycle: the new edges alone when they all
+      -- point at executions the plan adds) names the first closing one.
       IF NOT v_forward THEN
-        v_closing := _stage_edges_first_cycle(v_partition, p_flow_id, v_new_downs[1:v_bound], v_base + v_m);
+        v_closing := _submit_first_cycle(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
         IF v_closing IS NOT NULL THEN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
@@ -604,11 +606,12 @@ BEGIN
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = v_late_ids[v_place];
     SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_edge.upstream_eid;
-    PERFORM ff_resolve_dependency(p_flow_id, v_edge.edge_id, v_exec.terminal_outcome, v_now);
+    PERFORM ff_resolve_dependency(p_flow_id => p_flow_id, p_edge_id => v_edge.edge_id,
+                                  p_upstream_outcome => v_exec.terminal_outcome, p_now_ms => v_now);
   END LOOP;
 
   IF p_start THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow_id, v_now);
+    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
   END IF;
   -- A member that joined already terminal may have been the flow's last open one.
   IF EXISTS (SELECT 1 FROM unnest(v_adopted) a WHERE a = ANY (v_terminal)) THEN
@@ -632,11 +635,11 @@ COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, bool
 $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); status: submitted | already_submitted | would_submit.
 executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
-The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
+The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
-On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
-Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order), edges ({edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref} in revision order), groups ({downstream_execution_id, policy} set), applied_edge_ids (edges staged earlier that the plan applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions and the start log their own rows.
-p_start: ff_start_flow in the same transaction (members eligible now are enqueued; a quorum whose k exceeds its applied edges is refused); started = the flow has been started (by this call or before). p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
+On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided). The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
+Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
+p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
-Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else one walk over the part reachable from them plus Kahn's algorithm.$$;
+Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;

@@ -1,7 +1,7 @@
 // The real `flowstage` entry point (src/cli.ts, compiled to the package's bin dist/cli.js) run as a
 // child process against a test database, through tsx so the tests need no build.
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -258,69 +258,9 @@ test('a database without flowstage is answered with what to run, not a missing s
     'hint: install it with `flowstage migrate`, or have a DBA run `flowstage sql | psql -v ON_ERROR_STOP=1 "$DATABASE_URL"`\n');
 });
 
-// ---- submit ----------------------------------------------------------------------------------
+// ---- wait ------------------------------------------------------------------------------------
 
 const PLAN_A = '0a000000-0000-4000-8000-00000000000a';
-const PLAN_B = '0b000000-0000-4000-8000-00000000000b';
-
-async function planFile(t: Parameters<typeof testDatabase>[0], plan: unknown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'flowstage-plan-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'plan.json');
-  await writeFile(file, typeof plan === 'string' ? plan : JSON.stringify(plan));
-  return file;
-}
-
-function twoStepPlan(flowId?: string) {
-  return {
-    ...(flowId && { flow_id: flowId }),
-    executions: [{ execution_id: PLAN_A, task_identifier: 'a' }, { execution_id: PLAN_B, task_identifier: 'b' }],
-    edges: [{ edge_id: randomUUID(), upstream_execution_id: PLAN_A, downstream_execution_id: PLAN_B }],
-  };
-}
-
-test('submit builds the flow of a plan file, --start starts it, and a resubmission is already_submitted', async (t) => {
-  const db = await testDatabase(t);
-  const flowId = randomUUID();
-  const file = await planFile(t, twoStepPlan(flowId));
-  const env = { DATABASE_URL: connectionStringOf(db) };
-  const run = await flowstage(['submit', file, '--start'], env);
-  t.is(run.code, 0, run.stderr);
-  t.regex(run.stdout, new RegExp(`^flow_id +${flowId}$`, 'm'));
-  t.regex(run.stdout, /^status +submitted$/m);
-  t.regex(run.stdout, /^edges_applied +1$/m);
-  t.regex(run.stdout, /^started +true$/m);
-  const again = await flowstage(['submit', file, '--json'], env);
-  t.is(again.code, 0, again.stderr);
-  t.like(JSON.parse(again.stdout), { flow_id: flowId, status: 'already_submitted', graph_revision: '3', started: true });
-});
-
-test('submit --flow-id names the flow when the file has no flow_id', async (t) => {
-  const db = await testDatabase(t);
-  const flowId = randomUUID();
-  const run = await flowstage(['submit', await planFile(t, twoStepPlan()), '--flow-id', flowId, '--json'], { DATABASE_URL: connectionStringOf(db) });
-  t.is(run.code, 0, run.stderr);
-  t.like(JSON.parse(run.stdout), { flow_id: flowId, status: 'submitted', members_added: 2 });
-  const [flow] = await call(db, 'SELECT node_count FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
-  t.is(flow.node_count, '2');
-});
-
-test('submit reports a refused plan as the database\'s refusal, naming the item', async (t) => {
-  const db = await testDatabase(t);
-  const plan = twoStepPlan(randomUUID());
-  plan.edges.push({ edge_id: randomUUID(), upstream_execution_id: PLAN_B, downstream_execution_id: PLAN_A });
-  const run = await flowstage(['submit', await planFile(t, plan)], { DATABASE_URL: connectionStringOf(db) });
-  t.is(run.code, 1);
-  t.regex(run.stderr, /^error: cycle_detected: edges\[1\]/);
-});
-
-test('submit of a file that is not JSON is a usage error', async (t) => {
-  const run = await flowstage(['submit', await planFile(t, '{"executions": [')], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
-  t.is(run.code, 2);
-  t.regex(run.stderr, /^error: .*plan\.json is not JSON: /);
-});
-
-// ---- wait ------------------------------------------------------------------------------------
 
 async function startedFlow(db: pg.Pool): Promise<{ flowId: string; a: string }> {
   const flowId = randomUUID();
