@@ -2,7 +2,7 @@
 // the calls that did what they report.
 import test, { type ExecutionContext } from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, edge, member, policy, startFlow } from '../helpers/cascade.js';
+import { createFlow, edge, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
 import { run, waitForFlow, type FlowFinishedEvent, type FlowstageEventMap, type TaskList } from '../../src/index.js';
 
 const silent = () => () => {};
@@ -38,6 +38,8 @@ test('each completion a task ends emits execution:completed, and the flow\'s end
   await startFlow(flow);
   const event = await flowFinished;
   t.deepEqual(event, { flowId: flow.flowId, state: 'completed', executionId: c });
+  // The task that completed c emits after its call returns, maybe after c's cascade announced the flow.
+  await waitFor('three completions', async () => completed.length >= 3);
   t.deepEqual(completed.sort(byId), [a, b, c].map((executionId) => ({ executionId, flowId: flow.flowId, outcome: 'success' })).sort(byId));
   t.deepEqual(flows.map((f) => (f as FlowFinishedEvent & { name: string }).name), ['flow:completed']);
 });
@@ -49,6 +51,7 @@ test('a task that fails for good emits execution:completed failed, and its flow 
   const { completed, flowFinished } = await startWorker(t, connectionStringOf(db), { broken: () => { throw new Error('no'); } });
   await startFlow(flow, { maxAttempts: 1 });
   t.deepEqual(await flowFinished, { flowId: flow.flowId, state: 'failed', executionId: broken });
+  await waitFor('the completion', async () => completed.length >= 1);
   t.deepEqual(completed, [{ executionId: broken, flowId: flow.flowId, outcome: 'failed' }]);
 });
 
@@ -65,6 +68,8 @@ test('siblings cancelled by a satisfied cancel_remaining group emit execution:co
   const { completed, flowFinished } = await startWorker(t, connectionStringOf(db), { fast: () => 1, child: () => 2 });
   await startFlow(flow);
   t.like(await flowFinished, { flowId: flow.flowId, state: 'failed' });  // SPEC 6: a cancelled member fails the flow
+  // Each cancellation is emitted after its step returns, maybe after the flow's end was announced.
+  await waitFor('two cancellations', async () => completed.filter((e) => e.outcome === 'cancelled').length >= 2);
   t.deepEqual(completed.filter((e) => e.outcome === 'cancelled').sort(byId),
     [slow1, slow2].map((executionId) => ({ executionId, flowId: flow.flowId, outcome: 'cancelled' })).sort(byId));
 });
