@@ -5,6 +5,7 @@
 //
 // Exit codes: 0 done; 1 a refusal from the database (printed as `error: <code>: <detail>`
 // and `hint: <hint>`, no stack trace) or another runtime error; 2 a usage error.
+import { randomUUID } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -19,6 +20,7 @@ import {
   listEdges,
   listFlows,
   listMembers,
+  submitFlow,
 } from './generated/index.js';
 import { migrate } from './migrate.js';
 import type { TaskList } from './worker/index.js';
@@ -33,13 +35,17 @@ commands:
                                           the flow's edges (--after EDGE_ID, --limit N)
   explain <flow_id> <execution_id>        why an execution is where it is
   export <flow_id> --format mermaid|dot   the DAG as Mermaid or Graphviz DOT text
+  submit <plan.json> [--start] [--flow-id ID]
+                                          build or extend a flow from a plan file in one call
+                                          ({"flow_id"?, "executions", "groups", "edges"}; a new
+                                          flow id when neither the file nor --flow-id gives one)
   migrate                                 install or upgrade flowstage in the database
   sql                                     print the psql install file (no database needed):
                                           flowstage sql | psql -v ON_ERROR_STOP=1 "$DATABASE_URL"
   worker [--concurrency N] [--tasks FILE] run the cascade (and FILE's tasks) on Graphile Worker
 
 options:
-  --json        print JSON instead of tables (describe, list, members, edges, explain)
+  --json        print JSON instead of tables (describe, list, members, edges, explain, submit)
   -h, --help    print this help
 
 The database is $DATABASE_URL.`;
@@ -66,6 +72,8 @@ const options = {
   format: { type: 'string' },
   concurrency: { type: 'string' },
   tasks: { type: 'string' },
+  start: { type: 'boolean' },
+  'flow-id': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string };
@@ -213,6 +221,16 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
     return 0;
   }),
 
+  submit: (ctx) => withClient(ctx, async (db) => {
+    const [file] = positionals(ctx, 'plan.json');
+    const { flowId, plan } = await readPlan(file, ctx.values['flow-id']);
+    const [row] = await submitFlow(db, { flowId, plan, start: ctx.values.start ?? false });
+    const result = { flow_id: flowId, ...row };
+    if (ctx.values.json) return json(ctx, result);
+    ctx.io.out(keyValues(result));
+    return 0;
+  }),
+
   migrate: async (ctx) => {
     positionals(ctx);
     await migrate(ctx.url, { log: (line) => ctx.io.err(`${line}\n`) });
@@ -291,6 +309,32 @@ async function loadTaskList(file: string): Promise<unknown> {
     module = await import(url);
   }
   return module.taskList ?? module.default?.taskList ?? module.default;
+}
+
+/**
+ * A plan file: {"flow_id"?, "executions"?, "groups"?, "edges"?}. The flow id comes from --flow-id,
+ * else the file, else a new uuid; everything else is the plan, checked by ff_submit_flow (an
+ * unknown key is refused there, so a misspelt section is not silently dropped).
+ */
+async function readPlan(file: string, flowIdOption: string | undefined): Promise<{ flowId: string; plan: Record<string, unknown> }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`${file} must hold a JSON object {"flow_id"?, "executions", "groups", "edges"}`);
+  }
+  const { flow_id: fileFlowId, ...plan } = parsed as Record<string, unknown>;
+  if (fileFlowId !== undefined && typeof fileFlowId !== 'string') throw new UsageError(`${file}: flow_id must be a string`);
+  return { flowId: flowIdOption ?? (fileFlowId as string | undefined) ?? randomUUID(), plan };
 }
 
 interface GroupJson {
