@@ -70,7 +70,7 @@ export const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' / 
 export async function environment(db: pg.Client, server: string): Promise<Environment> {
   const cpuinfo = (() => { try { return readFileSync('/proc/cpuinfo', 'utf8'); } catch { return ''; } })();
   const { rows } = await db.query(`
-    SELECT current_setting('server_version') AS version, name, setting
+    SELECT current_setting('server_version') AS version, name, current_setting(name) AS setting
     FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections', 'wal_level')`);
   const commit = git(['rev-parse', '--short', 'HEAD']);
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : '';

@@ -69,7 +69,8 @@ export class Results {
     // How far from the bound, as a share of the bound.
     const margin = goal.kind === 'min' ? value / goal.target - 1 : 1 - value / goal.target;
     const pct = `${Math.abs(margin * 100).toFixed(0)}%`;
-    let text = met ? `met (${pct} ${goal.kind === 'min' ? 'over' : 'under'} the bound)` : `MISSED by ${pct}`;
+    const side = margin >= 0 === (goal.kind === 'min') ? 'over' : 'under';
+    let text = met ? `met (${pct} ${side} the bound)` : `MISSED (${pct} ${side} the bound)`;
     if (goal.stretch !== undefined) text += stretchMet ? '; stretch met' : `; stretch (${bound(goal, goal.stretch)}) missed`;
     return { goal, value, met, stretchMet, text };
   }
