@@ -971,6 +971,48 @@ export function setEdgeGroupPolicy(db: Queryable, params: SetEdgeGroupPolicyPara
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint)
+
+/** The status values flowfabric.ff_set_namespace_notify documents. */
+export const setNamespaceNotifyStatusValues = ['set', 'already_set'] as const;
+export type SetNamespaceNotifyStatus = (typeof setNamespaceNotifyStatusValues)[number];
+
+/** Arguments of flowfabric.ff_set_namespace_notify: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface SetNamespaceNotifyParams {
+  /** p_namespace text */
+  namespace: string;
+  /** p_enabled boolean */
+  enabled: boolean;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_set_namespace_notify. */
+export interface SetNamespaceNotifyRow {
+  status: SetNamespaceNotifyStatus;
+  namespace: string | null;
+  enabled: boolean | null;
+}
+
+/**
+ * Turn notifications of namespace p_namespace on (p_enabled true) or off. Off is the default for every namespace.
+ * Returns (status, namespace, enabled); status: set | already_set (the namespace was already in the requested state; nothing changes).
+ * While on, every transaction that changes a flow of the namespace or one of its members sends one pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}, delivered at commit; listeners then read ff_flow_event (the source of truth, written whether or not notifications are on). Notifications are off by default because PostgreSQL serialises every notifying commit on one cluster-wide lock. Any role that may connect can LISTEN on (or NOTIFY) that channel: treat a notification as a hint to re-read, never as data.
+ * Refusals: invalid_input (FF012) for a p_namespace that is NULL, empty or longer than 53 bytes, or a NULL p_enabled. Not logged to ff_flow_event (it changes no flow).
+ *
+ * SQL: flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, namespace text, enabled boolean)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function setNamespaceNotify(db: Queryable, params: SetNamespaceNotifyParams): Promise<SetNamespaceNotifyRow[]> {
+  return callRows<SetNamespaceNotifyRow>(db, 'ff_set_namespace_notify', [
+    { name: 'p_namespace', cast: 'text', value: params.namespace, required: true },
+    { name: 'p_enabled', cast: 'boolean', value: params.enabled, required: true },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text, p_data_passing_ref text, p_now_ms bigint)
 
 /** The status values flowfabric.ff_stage_dependency_edge documents. */
@@ -1056,10 +1098,10 @@ export interface StageDependencyEdgesRow {
 }
 
 /**
- * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 10000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+ * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
  * Returns one row (status, edges_staged, graph_revision).
  * status: staged (edges_staged = n, graph_revision = the new revision, expected + n) | already_staged (a full replay: edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges) | would_stage (p_dry_run: edges_staged = n, graph_revision = the current revision, nothing written).
- * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 10000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string.
+ * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string.
  * Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
  * On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
  * p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
@@ -1149,6 +1191,7 @@ export const sqlFunctionNames = {
   recoverJobs: 'ff_recover_jobs',
   resolveDependency: 'ff_resolve_dependency',
   setEdgeGroupPolicy: 'ff_set_edge_group_policy',
+  setNamespaceNotify: 'ff_set_namespace_notify',
   stageDependencyEdge: 'ff_stage_dependency_edge',
   stageDependencyEdges: 'ff_stage_dependency_edges',
   startFlow: 'ff_start_flow',
