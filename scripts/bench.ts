@@ -39,7 +39,8 @@ const serverKind = process.env.DATABASE_URL ? `$DATABASE_URL, ${new URL(process.
 const admin = await client(server.connectionString);
 const scratch = new Scratch(admin, server.connectionString);
 try {
-  const env = await environment(admin, serverKind);
+  const command = `${process.env.DATABASE_URL ? 'DATABASE_URL=... ' : ''}npm run bench${args.length ? ` -- ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` : ''}`;
+  const env = await environment(admin, serverKind, command);
   log(`flowstage bench${quick ? ' --quick (tiny sizes, one round; timings mean nothing)' : ''}: PostgreSQL ${env.postgres} `
       + `(${serverKind}), fsync=${env.settings.fsync}, synchronous_commit=${env.settings.synchronous_commit}; `
       + `${env.cores} cores, load ${env.loadStart}`);

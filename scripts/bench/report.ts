@@ -51,6 +51,19 @@ export interface Environment {
   postgres: string;
   settings: Record<string, string>;
   versions: Record<string, string>;
+  command: string;
+}
+
+function describeSizes(sizes: Sizes): string {
+  const { submit, staging, latency, run, chain } = sizes;
+  return [
+    `${sizes.rounds} round(s)`,
+    `A ${submit.layers} x ${submit.width} DAG, fan-in ${submit.fanIn}`,
+    `B ${staging.windowMs / 1000} s windows at ${staging.connections.join(' / ')} connections`,
+    `C ${latency.calls.toLocaleString('en-US')} calls of each form`,
+    `D ${run.layers} x ${run.width} DAG, fan-in ${run.fanIn}, concurrency ${run.concurrencies.join(' / ')}`,
+    `E ${chain.length}-node chain, concurrency ${chain.concurrency}`,
+  ].join('; ');
 }
 
 function packageVersion(path: string): string {
@@ -67,7 +80,7 @@ function git(args: string[]): string {
 
 export const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 
-export async function environment(db: pg.Client, server: string): Promise<Environment> {
+export async function environment(db: pg.Client, server: string, command: string): Promise<Environment> {
   const cpuinfo = (() => { try { return readFileSync('/proc/cpuinfo', 'utf8'); } catch { return ''; } })();
   const { rows } = await db.query(`
     SELECT current_setting('server_version') AS version, name, current_setting(name) AS setting
@@ -90,6 +103,7 @@ export async function environment(db: pg.Client, server: string): Promise<Enviro
       pg: packageVersion('node_modules/pg/package.json'),
       node: process.version,
     },
+    command,
   };
 }
 
@@ -128,7 +142,8 @@ export function markdown(env: Environment, sizes: Sizes, results: Results, outco
   lines.push(`- date: ${env.date}`);
   lines.push(`- machine: ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB memory; load average (1/5/15 min) ${env.loadStart} at the start, ${env.loadEnd ?? '?'} at the end`);
   lines.push(`- PostgreSQL ${env.postgres} (${env.server}); ${Object.entries(env.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  lines.push(`- packages: ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
+  lines.push(`- packages: ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(`- command: \`${env.command}\`; sizes: ${describeSizes(sizes)}`, '');
   lines.push('## Figures', '');
   for (const [section, title] of Object.entries(SECTIONS)) {
     const figures = [...results.figures.values()].filter((f) => f.section === section);
