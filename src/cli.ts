@@ -1,10 +1,12 @@
+#!/usr/bin/env node
 // flowstage: the command line over the read surface, export, migrate and the worker.
 // Every database call goes through the generated client (src/generated/); this file only
 // parses arguments and formats results. Tables for people, --json for scripts.
 //
 // Exit codes: 0 done; 1 a refusal from the database (printed as `error: <code>: <detail>`
 // and `hint: <hint>`, no stack trace) or another runtime error; 2 a usage error.
-import { pathToFileURL } from 'node:url';
+import { readFile, realpath } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -32,6 +34,8 @@ commands:
   explain <flow_id> <execution_id>        why an execution is where it is
   export <flow_id> --format mermaid|dot   the DAG as Mermaid or Graphviz DOT text
   migrate                                 install or upgrade flowstage in the database
+  sql                                     print the psql install file (no database needed):
+                                          flowstage sql | psql -v ON_ERROR_STOP=1 "$DATABASE_URL"
   worker [--concurrency N] [--tasks FILE] run the cascade (and FILE's tasks) on Graphile Worker
 
 options:
@@ -39,6 +43,9 @@ options:
   -h, --help    print this help
 
 The database is $DATABASE_URL.`;
+
+/** Commands that do not connect to a database. */
+const OFFLINE = new Set(['sql']);
 
 class UsageError extends Error {}
 
@@ -88,8 +95,8 @@ export async function main(argv: string[], io: Output = { out: (s) => process.st
   const url = process.env.DATABASE_URL;
   try {
     if (!COMMANDS[command]) throw new UsageError(`unknown command ${command}`);
-    if (!url) throw new UsageError('DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user@host:5432/db flowstage ...)');
-    return await COMMANDS[command]({ url, args, values, io });
+    if (!url && !OFFLINE.has(command)) throw new UsageError('DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user@host:5432/db flowstage ...)');
+    return await COMMANDS[command]({ url: url ?? '', args, values, io });
   } catch (error) {
     return report(error, io);
   }
@@ -213,6 +220,12 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
     return 0;
   },
 
+  sql: async (ctx) => {
+    positionals(ctx);
+    ctx.io.out(await installSql());
+    return 0;
+  },
+
   worker: async (ctx) => {
     positionals(ctx);
     const concurrency = intOption(ctx, 'concurrency');
@@ -249,15 +262,34 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
 };
 
 /**
- * The task list a --tasks file exports (`taskList`, or its default export). TypeScript files are
- * loaded with tsx's tsImport, which compiles them wherever they live (a plain import would treat a
- * .ts file outside an ESM package as CommonJS).
+ * The psql install file: dist/flowstage.sql next to the compiled CLI (what the package ships),
+ * else, run from the sources, built from them now (src/install-sql.ts).
+ */
+async function installSql(): Promise<string> {
+  const built = await readFile(new URL('./flowstage.sql', import.meta.url), 'utf8').catch(() => undefined);
+  if (built !== undefined) return built;
+  const { buildInstallSql } = await import('./install-sql.js');
+  return buildInstallSql();
+}
+
+/**
+ * The task list a --tasks file exports (`taskList`, or its default export). JavaScript files are
+ * imported; TypeScript files are loaded with tsx's tsImport when tsx is installed (it compiles
+ * them wherever they live: a plain import would treat a .ts file outside an ESM package as CommonJS).
  */
 async function loadTaskList(file: string): Promise<unknown> {
   const url = pathToFileURL(resolve(file)).href;
-  const module = /\.[cm]?tsx?$/.test(file)
-    ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url)
-    : await import(url);
+  let module;
+  if (/\.[cm]?tsx?$/.test(file)) {
+    const tsx = await import('tsx/esm/api').catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      throw new Error(`--tasks ${file} is TypeScript, which needs tsx to load: install it (npm install --save-dev tsx), ` +
+        'or compile the file to JavaScript and pass the .js file');
+    });
+    module = await tsx.tsImport(url, import.meta.url);
+  } else {
+    module = await import(url);
+  }
   return module.taskList ?? module.default?.taskList ?? module.default;
 }
 
@@ -359,7 +391,13 @@ export async function runFromProcess(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2));
 }
 
-// `tsx src/cli.ts ...` runs it directly; scripts/flowstage.js calls runFromProcess().
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Whether this module is the program (the `flowstage` bin, possibly through npm's symlink, or `tsx src/cli.ts`). */
+async function isMain(): Promise<boolean> {
+  if (!process.argv[1]) return false;
+  const main = await realpath(process.argv[1]).catch(() => process.argv[1]);
+  return main === fileURLToPath(import.meta.url);
+}
+
+if (await isMain()) {
   await runFromProcess();
 }

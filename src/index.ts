@@ -11,7 +11,7 @@ export { createPool, withTransaction } from './client/connect.js';
 export type { ConnectionPool } from './client/connect.js';
 export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
-export { resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
+export { EmbeddedPostgresError, resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
 export type { EmbeddedOptions, RunningServer } from './database.js';
 export { run, quietLogFactory } from './worker/index.js';
 export type { RunOptions, FlowstageHelpers, FlowstageTask, TaskList } from './worker/index.js';

@@ -1,4 +1,5 @@
-// The real `flowstage` binary (scripts/flowstage.js) run as a child process against a test database.
+// The real `flowstage` entry point (src/cli.ts, compiled to the package's bin dist/cli.js) run as a
+// child process against a test database, through tsx so the tests need no build.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -10,14 +11,16 @@ import { connectionStringOf } from '../helpers/database.js';
 import { FIXED, buildFixedDag, call } from '../helpers/read.js';
 import { testDatabase } from '../helpers/database.js';
 import { withDatabaseName as withName } from '../../src/database.js';
+import { buildInstallSql } from '../../src/install-sql.js';
 
-const BIN = fileURLToPath(new URL('../../scripts/flowstage.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function flowstage(args: string[], env: Record<string, string | undefined>, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`--import=${TSX}`, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
@@ -132,6 +135,12 @@ test('without DATABASE_URL it exits 2 and says so', async (t) => {
   const run = await flowstage(['list'], { DATABASE_URL: '' });
   t.is(run.code, 2);
   t.regex(run.stderr, /^error: DATABASE_URL is not set/);
+});
+
+test('sql prints the psql install file, without a database', async (t) => {
+  const run = await flowstage(['sql'], { DATABASE_URL: '' });
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, await buildInstallSql());
 });
 
 test('migrate installs flowstage into an empty database', async (t) => {
