@@ -537,7 +537,7 @@ export interface DescribeFlowAtRow {
 }
 
 /**
- * The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision. Read-only: takes no row locks.
+ * The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision, and of each submit_flow event (ff_submit_flow: one row per plan holding base_graph_revision, its members in revision order, then its edges as parallel arrays) the members and edges whose own revision is <= p_graph_revision. Read-only: takes no row locks.
  * Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
  * Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.
  *
@@ -1167,6 +1167,75 @@ export function startFlow(db: Queryable, params: StartFlowParams): Promise<Start
   ]);
 }
 
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_submit_flow(p_flow_id uuid, p_plan jsonb, p_expected_graph_revision bigint, p_start boolean, p_dry_run boolean, p_flow_kind text, p_namespace text, p_now_ms bigint)
+
+/** The status values flowfabric.ff_submit_flow documents. */
+export const submitFlowStatusValues = ['submitted', 'already_submitted', 'would_submit'] as const;
+export type SubmitFlowStatus = (typeof submitFlowStatusValues)[number];
+
+/** Arguments of flowfabric.ff_submit_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface SubmitFlowParams {
+  /** p_flow_id uuid */
+  flowId: string;
+  /** p_plan jsonb */
+  plan: unknown;
+  /** p_expected_graph_revision bigint DEFAULT NULL::bigint */
+  expectedGraphRevision?: string | number | bigint | null;
+  /** p_start boolean DEFAULT false */
+  start?: boolean | null;
+  /** p_dry_run boolean DEFAULT false */
+  dryRun?: boolean | null;
+  /** p_flow_kind text DEFAULT 'dag'::text */
+  flowKind?: string | null;
+  /** p_namespace text DEFAULT 'default'::text */
+  namespace?: string | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_submit_flow. */
+export interface SubmitFlowRow {
+  status: SubmitFlowStatus;
+  graph_revision: string | null;
+  executions_created: number | null;
+  members_added: number | null;
+  edges_staged: number | null;
+  edges_applied: number | null;
+  groups_set: number | null;
+  started: boolean | null;
+}
+
+/**
+ * Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
+ * Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); status: submitted | already_submitted | would_submit.
+ * executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
+ * The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
+ * Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
+ * Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
+ * On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
+ * Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order), edges ({edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref} in revision order), groups ({downstream_execution_id, policy} set), applied_edge_ids (edges staged earlier that the plan applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions and the start log their own rows.
+ * p_start: ff_start_flow in the same transaction (members eligible now are enqueued; a quorum whose k exceeds its applied edges is refused); started = the flow has been started (by this call or before). p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
+ * Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
+ * Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else one walk over the part reachable from them plus Kahn's algorithm.
+ *
+ * SQL: flowfabric.ff_submit_flow(p_flow_id uuid, p_plan jsonb, p_expected_graph_revision bigint DEFAULT NULL::bigint, p_start boolean DEFAULT false, p_dry_run boolean DEFAULT false, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, graph_revision bigint, executions_created integer, members_added integer, edges_staged integer, edges_applied integer, groups_set integer, started boolean)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function submitFlow(db: Queryable, params: SubmitFlowParams): Promise<SubmitFlowRow[]> {
+  return callRows<SubmitFlowRow>(db, 'ff_submit_flow', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+    { name: 'p_plan', cast: 'jsonb', value: params.plan, required: true, json: true },
+    { name: 'p_expected_graph_revision', cast: 'bigint', value: params.expectedGraphRevision, required: false },
+    { name: 'p_start', cast: 'boolean', value: params.start, required: false },
+    { name: 'p_dry_run', cast: 'boolean', value: params.dryRun, required: false },
+    { name: 'p_flow_kind', cast: 'text', value: params.flowKind, required: false },
+    { name: 'p_namespace', cast: 'text', value: params.namespace, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
 /** Every generated function and the SQL function it calls. */
 export const sqlFunctionNames = {
   addExecutionToFlow: 'ff_add_execution_to_flow',
@@ -1195,4 +1264,5 @@ export const sqlFunctionNames = {
   stageDependencyEdge: 'ff_stage_dependency_edge',
   stageDependencyEdges: 'ff_stage_dependency_edges',
   startFlow: 'ff_start_flow',
+  submitFlow: 'ff_submit_flow',
 } as const;
