@@ -135,11 +135,14 @@ export async function buildFlow(db: pg.Pool, flowId: string, plan: Plan): Promis
  * The floor: the rows a submitted plan leaves behind, written with one INSERT ... SELECT per table
  * in one statement (one transaction, one round trip) and no checks: the flow row, the executions
  * (members; those with inbound edges blocked), the edges (applied), one edge group per
- * downstream, and one log row per item (create_flow, then add_execution_to_flow per execution,
- * stage_dependency_edge per edge), shaped as the single-item functions write them.
+ * downstream, and the log. `perItem` (the floor the goals use): one log row per item, as the
+ * single-item functions write them (create_flow, add_execution_to_flow per execution,
+ * stage_dependency_edge per edge). `perPlan` (for reference): create_flow and one submit_flow
+ * row listing the plan's members and edges, as ff_submit_flow logs a plan.
  * $1 flow uuid, $2 the plan (the same jsonb ff_submit_flow gets), $3 now in ms.
  */
-export const FLOOR_SQL = `
+export function floorSql(log: 'perItem' | 'perPlan'): string {
+  return `
 WITH p AS (
   SELECT flowfabric.ff_flow_partition($1::uuid) AS pk, $3::bigint AS now_ms),
 ex AS MATERIALIZED (
@@ -185,11 +188,30 @@ ins_event AS (
   SELECT p.pk, $1::uuid, 0, 'create_flow',
          jsonb_build_object('flow_id', $1::uuid, 'flow_kind', 'dag', 'namespace', 'default'), p.now_ms FROM p
   UNION ALL
+  ${log === 'perItem' ? PER_ITEM_LOG : PER_PLAN_LOG})
+SELECT n.executions, n.edges FROM n`;
+}
+
+const PER_ITEM_LOG = `
   SELECT p.pk, $1::uuid, ex.ord, 'add_execution_to_flow',
          jsonb_build_object('execution_id', '{fp:' || p.pk || '}:' || ex.id), p.now_ms FROM ex, p
   UNION ALL
   SELECT p.pk, $1::uuid, n.executions + ed.ord, 'stage_dependency_edge',
          jsonb_build_object('edge_id', ed.id, 'upstream_execution_id', '{fp:' || p.pk || '}:' || ed.up,
                             'downstream_execution_id', '{fp:' || p.pk || '}:' || ed.down,
-                            'dependency_kind', 'success_only', 'data_passing_ref', ''), p.now_ms FROM ed, p, n)
-SELECT n.executions, n.edges FROM n`;
+                            'dependency_kind', 'success_only', 'data_passing_ref', ''), p.now_ms FROM ed, p, n`;
+
+const PER_PLAN_LOG = `
+  SELECT p.pk, $1::uuid, n.executions + n.edges, 'submit_flow',
+         jsonb_build_object(
+           'flow_id', $1::uuid, 'base_graph_revision', 0, 'executions_created', n.executions,
+           'members', (SELECT jsonb_agg('{fp:' || p.pk || '}:' || ex.id ORDER BY ex.ord) FROM ex),
+           'edges', jsonb_build_object(
+             'edge_id', (SELECT jsonb_agg(ed.id::text ORDER BY ed.ord) FROM ed),
+             'upstream_execution_id', (SELECT jsonb_agg('{fp:' || p.pk || '}:' || ed.up ORDER BY ed.ord) FROM ed),
+             'downstream_execution_id', (SELECT jsonb_agg('{fp:' || p.pk || '}:' || ed.down ORDER BY ed.ord) FROM ed),
+             'data_passing_ref', (SELECT jsonb_agg(''::text ORDER BY ed.ord) FROM ed),
+             'dependency_kind', 'success_only'),
+           'groups', '[]'::jsonb, 'applied_edge_ids', '[]'::jsonb, 'edges_applied', n.edges),
+         p.now_ms
+  FROM p, n`;

@@ -10,6 +10,7 @@ export function goals(sizes: Sizes): Goal[] {
   const list: Goal[] = [
     { section: 'A', name: 'ff_submit_flow / pg-boss flow()', numerator: 'A.submit', denominator: 'A.pgboss', kind: 'max', target: 1.0, stretch: 0.5, unit: 'x' },
     { section: 'A', name: 'ff_submit_flow / floor', numerator: 'A.submit', denominator: 'A.floor', kind: 'max', target: 1.5, unit: 'x' },
+    { section: 'A', name: 'ff_submit_flow / the floor with one log row per plan', numerator: 'A.submit', denominator: 'A.floorPlanLog', kind: 'info', target: 0, unit: 'x' },
   ];
   const high = sizes.staging.connections[sizes.staging.connections.length - 1];
   list.push(
@@ -118,13 +119,13 @@ export function printTable(results: Results, outcomes: GoalOutcome[], log: (line
     log(`\n${title}`);
     for (const f of figures) {
       const rounds = f.values.length > 1 ? `   [${f.values.map((v) => formatValue(v, f.digits)).join(', ')}]` : '';
-      log(`  ${pad(f.label, 92)} ${pad(formatValue(results.median(f.key), f.digits), 10, true)} ${f.unit}${rounds}`);
+      log(`  ${pad(f.label, 100)} ${pad(formatValue(results.median(f.key), f.digits), 10, true)} ${f.unit}${rounds}`);
     }
   }
   log('\nGoals (ratios of medians)');
   for (const o of outcomes) {
     log(`  ${o.goal.section} ${pad(o.goal.name, 86)} ${pad(o.value === undefined ? 'n/a' : `${o.value.toFixed(2)}${o.goal.unit}`, 9, true)}  `
-        + `goal ${bound(o.goal, o.goal.target)}: ${o.text}`);
+        + (o.goal.kind === 'info' ? o.text : `goal ${bound(o.goal, o.goal.target)}: ${o.text}`));
   }
   for (const note of results.notes) log(`note: ${note}`);
 }
@@ -173,8 +174,10 @@ const METHOD: Record<string, string> = {
     + 'above; a seeded PRNG, so every contender builds the same graph): flowstage `ff_submit_flow(p_flow_id, p_plan)` '
     + '(executions with task_identifier and payload, edges; created, added, staged and applied), pg-boss 12 `flow()` '
     + 'with `dependsOn` (queue created beforehand), and the floor: one `INSERT ... SELECT` statement writing the rows '
-    + 'a submitted plan leaves in flowstage\'s tables (flow, executions, applied edges, edge groups, one log row per '
-    + 'item), unpacked from the same jsonb, with no checks. Timed: the call, including serialising the plan. Each '
+    + 'a submitted plan leaves in flowstage\'s tables (flow, executions, applied edges, edge groups, and one log row per '
+    + 'item as the single calls write them: 1 + executions + edges rows), unpacked from the same jsonb, with no checks. '
+    + 'ff_submit_flow itself logs a plan as one submit_flow row (expanded by ff_describe_flow_at), so a second floor '
+    + 'writes the log that way, for reference (no goal). Timed: the call, including serialising the plan. Each '
     + 'contender makes one small untimed call first on the same connection.',
   B: 'Each connection stages edges into its own flow (separate flows, so connections do not contend on one flow '
     + 'row), one `ff_stage_dependency_edge` call per transaction through the generated client, with the flow\'s '

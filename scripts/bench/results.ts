@@ -18,8 +18,8 @@ export interface Goal {
   /** Figure keys: the goal is on numerator / denominator, or on the numerator alone when no denominator. */
   numerator: string;
   denominator?: string;
-  /** 'max': at most target (lower is better); 'min': at least target; 'below': strictly under target. */
-  kind: 'max' | 'min' | 'below';
+  /** 'max': at most target (lower is better); 'min': at least target; 'below': strictly under target; 'info': a ratio shown for reference, no goal. */
+  kind: 'max' | 'min' | 'below' | 'info';
   target: number;
   stretch?: number;
   unit: string;
@@ -62,6 +62,7 @@ export class Results {
       return { goal, value: undefined, met: undefined, stretchMet: undefined, text: 'not measured' };
     }
     const value = numerator / denominator;
+    if (goal.kind === 'info') return { goal, value, met: undefined, stretchMet: undefined, text: 'for reference, no goal' };
     const holds = (target: number) =>
       goal.kind === 'max' ? value <= target : goal.kind === 'below' ? value < target : value >= target;
     const met = holds(goal.target);
@@ -77,6 +78,7 @@ export class Results {
 }
 
 export function bound(goal: Goal, target: number): string {
+  if (goal.kind === 'info') return '-';
   const op = goal.kind === 'max' ? '<=' : goal.kind === 'below' ? '<' : '>=';
   return `${op} ${target}${goal.unit}`;
 }
