@@ -142,7 +142,16 @@ export async function migrate(connectionString: string, options: MigrateOptions 
       if (error.code !== MIGRATION_MISMATCH) throw error;
       throw Object.assign(new Error(`${error.message}. ${error.detail}\nhint: ${error.hint}`, { cause: error }), { code: error.code });
     });
-    await runGraphileWorkerMigrations({ connectionString, logger: silentGraphileLogger });
+    // Our own pool, ended and awaited here: given a connection string, Graphile Worker 0.17 ends
+    // the pool it makes without waiting, so a connection could still be closing after migrate()
+    // returned (and a caller dropping the database at once then met an unhandled error).
+    const workerPool = new pg.Pool({ connectionString, max: 1 });
+    workerPool.on('error', () => {});
+    try {
+      await runGraphileWorkerMigrations({ pgPool: workerPool, logger: silentGraphileLogger });
+    } finally {
+      await workerPool.end();
+    }
     const byFile = new Map(shipped.map((m) => [basename(m.path), m]));
     await runner({
       dbClient: client,
