@@ -1,12 +1,16 @@
 // The flowstage worker: a Graphile Worker runner with flowstage's cascade tasks and the
 // user's tasks (each wrapped so it begins, completes or fails its execution).
+import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner } from 'graphile-worker';
-import { buildTaskList, type TaskList } from './tasks.js';
+import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
+import { buildTaskList, type FlowstageEvents, type TaskList } from './tasks.js';
 import { recoverJobs } from '../generated/index.js';
 
 export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES } from './tasks.js';
 export type {
+  FlowFinishedEvent,
+  FlowstageEventMap,
+  FlowstageEvents,
   FlowstageHelpers,
   FlowstageTask,
   FlowstageTaskName,
@@ -18,6 +22,8 @@ export type {
 /**
  * Starts a worker. Unless `noHandleSignals`, SIGINT and SIGTERM shut it down gracefully:
  * running jobs finish (or are released for another worker), then the process exits.
+ * `events` carries Graphile Worker's events (job:start, job:success, worker:create, ...) and
+ * flowstage's: execution:completed, flow:completed, flow:failed, flow:cancelled (FlowstageEventMap).
  */
 export async function run(options: {
   /** The database flowstage (and Graphile Worker's schema) is installed in. */
@@ -37,10 +43,12 @@ export async function run(options: {
    * last attempt died, lost cascade jobs); it also runs once at start. Default 60000; 0 = only at start.
    */
   recoverInterval?: number;
-}): Promise<{ stop(): Promise<void>; promise: Promise<void> }> {
+}): Promise<{ stop(): Promise<void>; promise: Promise<void>; events: WorkerEvents & FlowstageEvents }> {
   if (!options.connectionString) throw new Error('run: connectionString is required');
   const concurrency = options.concurrency ?? 4;
-  const taskList = buildTaskList(options.taskList);
+  // One emitter for Graphile Worker's events (runner.events) and flowstage's own (tasks.ts).
+  const events = new EventEmitter() as WorkerEvents & FlowstageEvents;
+  const taskList = buildTaskList(options.taskList, events);
   const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
   // Our own pool, so its error listener outlives the runner: a connection still closing after
   // stop() may be told "terminating connection" by the server, which must not crash the process.
@@ -59,6 +67,7 @@ export async function run(options: {
       pollInterval: options.pollInterval ?? 2000,
       noHandleSignals: options.noHandleSignals ?? false,
       taskList,
+      events,
       ...(logger ? { logger } : {}),
     });
   } catch (error) {
@@ -92,12 +101,24 @@ export async function run(options: {
       return stopping;
     },
     promise,
+    events,
   };
 }
 
 export type RunOptions = Parameters<typeof run>[0];
 
-/** A log function factory that keeps warnings and errors only (for progress displays, tests). */
-export const quietLogFactory: LogFunctionFactory = () => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`[worker ${level}] ${message.split('\n')[0]}`);
+/**
+ * A log function factory that keeps warnings and errors only (for progress displays, tests): each
+ * message whole, without the stack trace Graphile Worker appends to a failed task's line.
+ */
+export const quietLogFactory: LogFunctionFactory = () => (level, message, meta) => {
+  if (level !== 'error' && level !== 'warning') return;
+  const error = (meta as { error?: unknown } | undefined)?.error;
+  let text = message;
+  if (error instanceof Error && error.stack) {
+    // Graphile Worker writes `...with error '<message>':\n  <stack, indented>`.
+    const stack = `:\n  ${String(error.stack).replace(/\n/g, '\n  ').trim()}`;
+    if (text.endsWith(stack)) text = text.slice(0, -stack.length);
+  }
+  console.error(`[worker ${level}] ${text.replace(/\n/g, '\n    ')}`);
 };

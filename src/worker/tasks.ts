@@ -1,5 +1,6 @@
 // flowstage's own Graphile Worker tasks and the wrapper around user tasks. The rules live in
 // SQL: every task here only calls flowfabric functions, one call per transaction.
+import type { EventEmitter } from 'node:events';
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
 import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution } from '../generated/index.js';
 
@@ -44,28 +45,88 @@ export interface FlowstageHelpers extends JobHelpers {
 export type FlowstageTask = (payload: unknown, helpers: FlowstageHelpers) => unknown;
 export type TaskList = Record<string, FlowstageTask>;
 
-const cascade: Task<'flowstage__cascade'> = async (payload, helpers) => {
+/** flowstage's own events, emitted by its tasks after the calls that did what they report. */
+export interface FlowstageEventMap {
+  /** This worker completed an execution: a user task's end (success, or failed once its attempts are spent), or a cancelled sibling. */
+  'execution:completed': { executionId: string; flowId: string | null; outcome: 'success' | 'failed' | 'cancelled' };
+  /** A cascade step of this worker found the flow completed (its check runs on the last member's cascade). */
+  'flow:completed': FlowFinishedEvent;
+  'flow:failed': FlowFinishedEvent;
+  'flow:cancelled': FlowFinishedEvent;
+}
+
+export interface FlowFinishedEvent {
+  flowId: string;
+  state: 'completed' | 'failed' | 'cancelled';
+  /** The execution whose cascade step reported the flow finished. */
+  executionId: string;
+}
+
+/** An EventEmitter typed with FlowstageEventMap (run() hands one back as `events`, merged with Graphile Worker's). */
+export interface FlowstageEvents extends EventEmitter {
+  on<K extends keyof FlowstageEventMap>(event: K, listener: (payload: FlowstageEventMap[K]) => void): this;
+  once<K extends keyof FlowstageEventMap>(event: K, listener: (payload: FlowstageEventMap[K]) => void): this;
+  off<K extends keyof FlowstageEventMap>(event: K, listener: (payload: FlowstageEventMap[K]) => void): this;
+  emit<K extends keyof FlowstageEventMap>(event: K, payload: FlowstageEventMap[K]): boolean;
+}
+
+/**
+ * Emits flowstage's events; a listener that throws is logged, never fails the job. A flow is
+ * announced once per emitter (the cascade steps of its last members may each see it finished).
+ */
+const announcedFlows = new WeakMap<FlowstageEvents, Set<string>>();
+
+function announcer(events: FlowstageEvents | undefined) {
+  let announced = events && announcedFlows.get(events);
+  if (events && !announced) announcedFlows.set(events, announced = new Set());
+  const emit = <K extends keyof FlowstageEventMap>(helpers: JobHelpers, event: K, payload: FlowstageEventMap[K]) => {
+    try {
+      events?.emit(event, payload);
+    } catch (error) {
+      helpers.logger.error(`flowstage: a listener of ${event} threw: ${(error as Error).message}`);
+    }
+  };
+  return {
+    execution: (helpers: JobHelpers, payload: FlowstageEventMap['execution:completed']) => emit(helpers, 'execution:completed', payload),
+    flow(helpers: JobHelpers, flowId: string, executionId: string, state: string | null | undefined) {
+      if (!announced || (state !== 'completed' && state !== 'failed' && state !== 'cancelled') || announced.has(flowId)) return;
+      announced.add(flowId);
+      if (announced.size > 10_000) announced.delete(announced.values().next().value!);
+      emit(helpers, `flow:${state}`, { flowId, state, executionId });
+    },
+  };
+}
+type Announcer = ReturnType<typeof announcer>;
+
+const cascade = (announce: Announcer): Task<'flowstage__cascade'> => async (payload, helpers) => {
   // One hop per call and per transaction (helpers.query autocommits), never a whole subgraph.
   for (;;) {
     const [step] = await cascadeStep(helpers, { executionId: payload.execution_id });
-    if (step?.status === 'done') return;
+    if (step?.status === 'done') {
+      announce.flow(helpers, payload.flow_id, payload.execution_id, step.public_flow_state);
+      return;
+    }
   }
 };
 
-const cancelSiblings: Task<'flowstage__cancel_siblings'> = async (payload, helpers) => {
+const cancelSiblings = (announce: Announcer): Task<'flowstage__cancel_siblings'> => async (payload, helpers) => {
   for (;;) {
     const [step] = await cancelSiblingsStep(helpers, {
       flowId: payload.flow_id,
       downstreamExecutionId: payload.downstream_execution_id,
     });
+    if (step?.status === 'cancelled') {
+      announce.execution(helpers, { executionId: step.execution_id!, flowId: payload.flow_id, outcome: 'cancelled' });
+    }
     if (step?.status === 'done') return;
   }
 };
 
-export const flowstageTasks: { [K in FlowstageTaskName]: Task<K> } = {
-  flowstage__cascade: cascade,
-  flowstage__cancel_siblings: cancelSiblings,
-};
+function buildFlowstageTasks(announce: Announcer): { [K in FlowstageTaskName]: Task<K> } {
+  return { flowstage__cascade: cascade(announce), flowstage__cancel_siblings: cancelSiblings(announce) };
+}
+
+export const flowstageTasks = buildFlowstageTasks(announcer(undefined));
 
 function isRunJobPayload(payload: unknown): payload is RunJobPayload {
   return typeof payload === 'object' && payload !== null && typeof (payload as RunJobPayload).execution_id === 'string';
@@ -82,8 +143,10 @@ function errorResult(error: unknown): { error: string; name?: string } {
  * completes the execution with success and the returned value, or, once Graphile Worker has
  * spent the job's attempts, with failed. Earlier failures are rethrown so the job is retried.
  * A job without an execution_id (added with plain graphile-worker) just runs the task.
+ * Emits execution:completed on `events` after each completion it performed.
  */
-export function wrapUserTask(name: string, task: FlowstageTask): Task {
+export function wrapUserTask(name: string, task: FlowstageTask, events?: FlowstageEvents): Task {
+  const announce = announcer(events);
   return async (rawPayload, helpers) => {
     if (!isRunJobPayload(rawPayload)) {
       await task(rawPayload, { ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts });
@@ -108,27 +171,34 @@ export function wrapUserTask(name: string, task: FlowstageTask): Task {
       helpers.logger.error(
         `${name}: execution ${executionId} failed after ${helpers.job.attempts} attempt(s): ${errorResult(error).error}`,
       );
-      await complete(helpers, executionId, 'failed', errorResult(error));
+      await complete(helpers, rawPayload, 'failed', errorResult(error), announce);
       return;
     }
-    await complete(helpers, executionId, 'success', result);
+    await complete(helpers, rawPayload, 'success', result, announce);
   };
 }
 
-async function complete(helpers: JobHelpers, executionId: string, outcome: 'success' | 'failed', result: unknown) {
+async function complete(helpers: JobHelpers, run: RunJobPayload, outcome: 'success' | 'failed', result: unknown, announce: Announcer) {
   // A task that returns null or undefined stores SQL NULL (data passing hands children JSON null).
-  await completeExecution(helpers, { executionId, outcome, result });
+  const [completed] = await completeExecution(helpers, { executionId: run.execution_id, outcome, result });
+  if (completed?.status !== 'completed') return;
+  announce.execution(helpers, { executionId: run.execution_id, flowId: run.flow_id, outcome });
+  // Where ff_complete_execution finishes the flow itself and says so (a public_flow_state column),
+  // the flow's end is announced here; otherwise the cascade step that finishes it announces it.
+  const flowState = (completed as { public_flow_state?: string | null }).public_flow_state;
+  if (run.flow_id && flowState) announce.flow(helpers, run.flow_id, run.execution_id, flowState);
 }
 
-/** flowstage's tasks plus the user's tasks, each wrapped. */
-export function buildTaskList(userTasks: TaskList = {}): GraphileTaskList {
+/** flowstage's tasks plus the user's tasks, each wrapped; they emit flowstage's events on `events`. */
+export function buildTaskList(userTasks: TaskList = {}, events?: FlowstageEvents): GraphileTaskList {
+  const announce = announcer(events);
   const list: GraphileTaskList = {};
   for (const [name, task] of Object.entries(userTasks)) {
     if (name.startsWith('flowstage__')) {
       throw new Error(`task name ${name}: the flowstage__ prefix is reserved for flowstage's own tasks`);
     }
     if (typeof task !== 'function') throw new Error(`task ${name}: must be a function`);
-    list[name] = wrapUserTask(name, task);
+    list[name] = wrapUserTask(name, task, events);
   }
-  return { ...list, ...(flowstageTasks as unknown as GraphileTaskList) };
+  return { ...list, ...(buildFlowstageTasks(announce) as unknown as GraphileTaskList) };
 }

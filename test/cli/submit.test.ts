@@ -1,30 +1,13 @@
-// `flowstage submit <plan.json>`: the real binary (scripts/flowstage.js) run as a child process
+// `flowstage submit <plan.json>`: the real binary (src/cli.ts, through tsx) run as a child process
 // against a test database; the plan goes to ff_submit_flow through the generated client.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-
-const BIN = fileURLToPath(new URL('../../scripts/flowstage.js', import.meta.url));
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function flowstage(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { flowstage } from './bin.js';
 
 /** Writes `content` (JSON unless a string) to a plan file in a temporary directory. */
 async function planFile(t: ExecutionContext, content: unknown): Promise<string> {
@@ -94,4 +77,20 @@ test('submit refuses a plan file that is not JSON as a usage error (exit 2)', as
   const run = await flowstage(['submit', await planFile(t, '{"executions": [')], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 2);
   t.regex(run.stderr, /plan\.json is not JSON/);
+});
+
+test('submitting the same plan file again is already_submitted and writes nothing', async (t) => {
+  const db = await testDatabase(t);
+  const file = await planFile(t, { flow_id: randomUUID(), ...PLAN });
+  const env = { DATABASE_URL: connectionStringOf(db) };
+  t.is((await flowstage(['submit', file], env)).code, 0);
+  const again = await flowstage(['submit', file, '--json'], env);
+  t.is(again.code, 0, again.stderr);
+  t.like(JSON.parse(again.stdout), { status: 'already_submitted', graph_revision: '5', executions_created: 0, edges_staged: 0 });
+});
+
+test('a flow_id in the plan file that is not a string is a usage error', async (t) => {
+  const run = await flowstage(['submit', await planFile(t, { flow_id: 7, ...PLAN })], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+  t.is(run.code, 2);
+  t.regex(run.stderr, /^error: .*plan\.json: flow_id must be a string\n/);
 });
