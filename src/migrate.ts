@@ -146,7 +146,9 @@ export async function migrate(connectionString: string, options: MigrateOptions 
     // the pool it makes without waiting, so a connection could still be closing after migrate()
     // returned (and a caller dropping the database at once then met an unhandled error).
     const workerPool = new pg.Pool({ connectionString, max: 1 });
-    workerPool.on('error', () => {});
+    const ignore = () => {};  // an idle connection's error: the migration's own queries still throw
+    workerPool.on('error', ignore);
+    workerPool.on('connect', (connection) => connection.on('error', ignore));
     try {
       await runGraphileWorkerMigrations({ pgPool: workerPool, logger: silentGraphileLogger });
     } finally {

@@ -17,7 +17,7 @@ CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(
   OUT e_downstream_ids        uuid[],
   OUT e_downstream_partitions smallint[],
   OUT e_data_passing_refs     text[])
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION flowfabric._submit_parse_id(
   p_bare_only boolean DEFAULT false,
   OUT partition_key smallint,
   OUT execution_id  uuid)
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -1264,7 +1264,7 @@ CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(
   OUT e_downstream_ids        uuid[],
   OUT e_downstream_partitions smallint[],
   OUT e_data_passing_refs     text[])
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1608,7 +1608,7 @@ CREATE OR REPLACE FUNCTION flowfabric._submit_parse_id(
   p_bare_only boolean DEFAULT false,
   OUT partition_key smallint,
   OUT execution_id  uuid)
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1685,7 +1685,7 @@ CREATE OR REPLACE FUNCTION flowfabric._submit_parse_plan(
   OUT e_downstream_ids        uuid[],
   OUT e_downstream_partitions smallint[],
   OUT e_data_passing_refs     text[])
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 SET jit = off
 AS $$
