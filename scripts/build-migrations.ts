@@ -8,7 +8,7 @@
 // whole function layer and a fresh install and an upgrade run the same statements).
 //
 // Releasing: add the unreleased file's name and sha256 to RELEASED, move UNRELEASED on to the next
-// version with a new timestamped name and the next schema number range (docs/operations.md).
+// version with a new timestamped name and the next schema number range (docs/releasing.md).
 // `npm run build:migrations -- --check` fails when a committed migration differs from its build.
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';

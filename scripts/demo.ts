@@ -1,15 +1,19 @@
-// npm run demo: a flow of 13 executions run by an in-process flowstage worker on a throwaway
-// PostgreSQL (embedded unless DATABASE_URL is set). Shows fan-out, any_of + cancel_remaining,
-// a 2-of-3 quorum, all_of with data passing, a retried task whose final failure skips its
-// dependents two levels down, a refused cycle, and the flow's Mermaid diagram.
+// npm run demo: a flow of 13 executions, written as one FlowPlan and submitted in one call, run by
+// an in-process flowstage worker on a throwaway PostgreSQL (embedded unless DATABASE_URL is set).
+// Shows fan-out, any_of + cancel_remaining, a 2-of-3 quorum, all_of with data passing, a retried
+// task whose final failure skips its dependents two levels down, a refused cycle, progress from the
+// worker's events, waitForFlow, and the flow as an HTML picture.
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { resolveServer, withDatabaseName } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
 import { quietLogFactory, run, type TaskList } from '../src/worker/index.js';
 import {
-  addExecutionToFlow, applyDependencyToChild, createExecution, createFlow, describeFlow, flowToMermaid,
-  listMembers, setEdgeGroupPolicy, stageDependencyEdge, startFlow, type FlowstageError,
+  FlowPlan, describeFlow, flowToHtml, listMembers, stageDependencyEdge, startFlow, waitForFlow, type FlowstageError,
+  type PlanStep, type PlanSteps,
 } from '../src/index.js';
 
 const started = performance.now();
@@ -27,75 +31,41 @@ const db = new pg.Pool({ connectionString, max: 4 });
 db.on('error', () => {});  // a connection still closing when the demo database is dropped
 console.log(`[${elapsed()}] PostgreSQL ready, flowstage migrated into ${database}`);
 
-// ---- the DAG ---------------------------------------------------------------------------
+// ---- the DAG: one statement, one call -----------------------------------------------------
 const flowId = randomUUID();
-await createFlow(db, { flowId, namespace: 'demo' });
-
-interface Node { task: string; payload?: unknown; priority?: number }
-const plan: Record<string, Node> = {
+/** Each step's payload carries its name, so pictures and logs can tell mirror_a from mirror_b. */
+function named<const S extends PlanSteps<S>>(steps: S): S {
+  return Object.fromEntries(Object.entries<PlanStep>(steps).map(([name, step]) => [name, { ...step, payload: { name, ...step.payload } }])) as unknown as S;
+}
+const plan = new FlowPlan(flowId, named({
   extract:       { task: 'extract', payload: { rows: 1200 }, priority: 2 },
-  clean_eu:      { task: 'clean', payload: { region: 'eu' } },
-  clean_us:      { task: 'clean', payload: { region: 'us' } },
-  clean_apac:    { task: 'clean', payload: { region: 'apac' } },
-  consensus:     { task: 'vote' },
+  clean_eu:      { task: 'clean', payload: { region: 'eu' }, inputs: { raw: 'extract' } },   // fan-out, the extract's result passed on
+  clean_us:      { task: 'clean', payload: { region: 'us' }, inputs: { raw: 'extract' } },
+  clean_apac:    { task: 'clean', payload: { region: 'apac' }, inputs: { raw: 'extract' } },
+  consensus:     { task: 'vote', inputs: { eu: 'clean_eu', us: 'clean_us', apac: 'clean_apac' },
+                   group: { kind: 'quorum', k: 2, onSatisfied: 'let_run' } },                 // quorum 2 of 3
   mirror_a:      { task: 'mirror', payload: { mirror: 'a', ms: 700 }, priority: 2 },
   mirror_b:      { task: 'mirror', payload: { mirror: 'b', ms: 120 }, priority: 3 },
   mirror_c:      { task: 'mirror', payload: { mirror: 'c', ms: 900 }, priority: -5 },
-  fetch_rates:   { task: 'rates' },
-  report:        { task: 'report' },
+  fetch_rates:   { task: 'rates', inputs: { rates: ['mirror_a', 'mirror_b', 'mirror_c'] },
+                   group: { kind: 'any_of', onSatisfied: 'cancel_remaining' } },              // the fastest mirror wins
+  report:        { task: 'report', inputs: { consensus: 'consensus', rates: 'fetch_rates' } },  // all_of (the default)
   legacy_export: { task: 'legacy_export', priority: 1 },
-  archive:       { task: 'archive' },
-  notify:        { task: 'notify' },
-};
-const ids: Record<string, string> = {};
-for (const [name, node] of Object.entries(plan)) {
-  const [execution] = await createExecution(db, {
-    flowId, payload: { name, ...(node.payload as object | undefined) }, taskIdentifier: node.task, priority: node.priority ?? 0,
-  });
-  ids[name] = execution.execution_id!;
-  await addExecutionToFlow(db, { flowId, executionId: ids[name] });
-}
+  archive:       { task: 'archive', after: ['legacy_export'] },
+  notify:        { task: 'notify', after: ['archive'], inputs: { report: 'report' } },
+}));
+const submitted = await plan.submit(db, { namespace: 'demo' });
+const ids: Record<string, string> = submitted.ids;
 const nameOf = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
-
-async function policy(down: string, kind: string, onSatisfied: string | null, k: number | null) {
-  await setEdgeGroupPolicy(db, { flowId, downstreamExecutionId: ids[down], kind, onSatisfied, k });
-}
-async function revision(): Promise<string> {
-  const [flow] = await describeFlow(db, { flowId });
-  return flow.graph_revision!;
-}
-async function stage(up: string, down: string, ref: string | null = null): Promise<string> {
-  const edgeId = randomUUID();
-  await stageDependencyEdge(db, {
-    flowId, edgeId, upstreamExecutionId: ids[up], downstreamExecutionId: ids[down],
-    expectedGraphRevision: await revision(), dataPassingRef: ref,
-  });
-  return edgeId;
-}
-let applied = 0;
-async function link(up: string, down: string, ref: string | null = null) {
-  applied++;
-  const edgeId = await stage(up, down, ref);
-  await applyDependencyToChild(db, { flowId, edgeId });
-}
-
-await policy('consensus', 'quorum', 'let_run', 2);
-await policy('fetch_rates', 'any_of', 'cancel_remaining', null);
-for (const region of ['eu', 'us', 'apac']) {
-  await link('extract', `clean_${region}`, 'raw');          // fan-out, the extract's result passed on
-  await link(`clean_${region}`, 'consensus', region);       // quorum 2 of 3
-}
-for (const mirror of ['mirror_a', 'mirror_b', 'mirror_c']) await link(mirror, 'fetch_rates', 'rates');  // any_of
-await link('consensus', 'report', 'consensus');             // all_of (the default)
-await link('fetch_rates', 'report', 'rates');
-await link('legacy_export', 'archive');
-await link('archive', 'notify');
-await link('report', 'notify', 'report');
-console.log(`[${elapsed()}] flow ${flowId}: ${Object.keys(ids).length} executions, ${applied} edges applied`);
+console.log(`[${elapsed()}] flow ${flowId}: ff_submit_flow ${submitted.status}, ${submitted.members_added} executions, ` +
+  `${submitted.edges_applied} edges applied, graph_revision ${submitted.graph_revision}`);
 
 // One refusal: an edge back from notify to extract would close a cycle.
 try {
-  await stage('notify', 'extract');
+  await stageDependencyEdge(db, {
+    flowId, edgeId: plan.edgeId('notify', 'extract'), upstreamExecutionId: ids.notify, downstreamExecutionId: ids.extract,
+    expectedGraphRevision: submitted.graph_revision!,
+  });
 } catch (error) {
   const e = error as FlowstageError;
   console.log(`[${elapsed()}] refused as it should be: ${e.sqlstate} ${e.code}`);
@@ -134,27 +104,33 @@ const taskList: TaskList = {
 // ---- run it ------------------------------------------------------------------------------
 const worker = await run({ connectionString, taskList, concurrency: 3, pollInterval: 200, logFactory: quietLogFactory,
   noHandleSignals: true });
+const total = Object.keys(ids).length;
+let lastLine = '';
+let progress = Promise.resolve();
+/** One progress line, printed when it changed (each completion a worker reports, and the end). */
+const showProgress = () => {
+  progress = progress.then(async () => {
+    const members = await listMembers(db, { flowId });
+    const [flow] = await describeFlow(db, { flowId });
+    const done = members.filter((m) => m.lifecycle_phase === 'terminal').length;
+    const byState = new Map<string, number>();
+    for (const m of members) byState.set(m.public_state!, (byState.get(m.public_state!) ?? 0) + 1);
+    const bar = '#'.repeat(done) + '.'.repeat(total - done);
+    const line = `[${bar}] ${String(done).padStart(2)}/${total} done | ` +
+      [...byState].sort().map(([s, n]) => `${s} ${n}`).join(', ') + ` | flow ${flow.public_flow_state}`;
+    if (line !== lastLine) console.log(`[${elapsed()}] ${line}`);
+    lastLine = line;
+  });
+};
+worker.events.on('execution:completed', showProgress);
+worker.events.on('flow:failed', ({ executionId }) => console.log(`[${elapsed()}] flow:failed (seen by the cascade of ${nameOf.get(executionId)})`));
+worker.events.on('flow:completed', ({ executionId }) => console.log(`[${elapsed()}] flow:completed (seen by the cascade of ${nameOf.get(executionId)})`));
 const [start] = await startFlow(db, { flowId, maxAttempts: 2 });
 console.log(`[${elapsed()}] ff_start_flow: ${start.status}, ${start.enqueued_count} executions enqueued (2 attempts each)`);
 
-const total = Object.keys(ids).length;
-let lastLine = '';
-for (;;) {
-  const members = await listMembers(db, { flowId });
-  const [flow] = await describeFlow(db, { flowId });
-  const done = members.filter((m) => m.lifecycle_phase === 'terminal').length;
-  const byState = new Map<string, number>();
-  for (const m of members) byState.set(m.public_state!, (byState.get(m.public_state!) ?? 0) + 1);
-  const bar = '#'.repeat(done) + '.'.repeat(total - done);
-  const line = `[${bar}] ${String(done).padStart(2)}/${total} done | ` +
-    [...byState].sort().map(([s, n]) => `${s} ${n}`).join(', ') + ` | flow ${flow.public_flow_state}`;
-  if (line !== lastLine) {
-    console.log(`[${elapsed()}] ${line}`);
-    lastLine = line;
-  }
-  if (flow.public_flow_state !== 'open') break;
-  await sleep(100);
-}
+await waitForFlow(db, flowId, { timeoutMs: 120_000 });
+showProgress();
+await progress;
 // let the last cascade jobs settle (counters of edges into already-skipped children)
 for (let i = 0; i < 50; i++) {
   const { rows } = await db.query('SELECT count(*)::int AS n FROM graphile_worker.jobs');
@@ -183,12 +159,12 @@ const [flow] = await describeFlow(db, { flowId });
 console.log(`\nFlow ${flow.public_flow_state} after ${Number(flow.terminal_at_ms) - Number(flow.started_at_ms)} ms of running ` +
   `(a failed, cancelled or expired member fails a flow; skipped ones do not).`);
 
-console.log('\nMermaid:\n```mermaid');
-console.log(String(await flowToMermaid(db, { flowId })).trimEnd());
-console.log('```');
+const picture = join(tmpdir(), `flowstage-demo-${flowId}.html`);
+await writeFile(picture, await flowToHtml(db, flowId));
 
 await db.end();
 await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
 await admin.end();
 await server.stop();
 console.log(`\nDone in ${elapsed()} (including PostgreSQL start and migration).`);
+console.log(`The flow as a picture (open it in a browser): ${picture}`);

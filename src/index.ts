@@ -11,7 +11,15 @@ export { createPool, withTransaction } from './client/connect.js';
 export type { ConnectionPool } from './client/connect.js';
 export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
-export { resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
+export { EmbeddedPostgresError, resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
 export type { EmbeddedOptions, RunningServer } from './database.js';
 export { run, quietLogFactory } from './worker/index.js';
-export type { RunOptions, FlowstageHelpers, FlowstageTask, TaskList } from './worker/index.js';
+export type {
+  FlowFinishedEvent, FlowstageEventMap, FlowstageEvents, RunOptions, FlowstageHelpers, FlowstageTask, TaskList,
+} from './worker/index.js';
+export { FlowWaitAbortedError, FlowWaitTimeoutError, waitForFlow } from './client/wait.js';
+export type { FinishedFlow, WaitForFlowOptions } from './client/wait.js';
+export { FlowPlan, uuidV5 } from './client/plan.js';
+export type { GroupPolicy, PlanStep, PlanSteps, SubmitPlanJson, SubmitPlanOptions, SubmittedPlan } from './client/plan.js';
+export { flowToHtml } from './client/html.js';
+export type { FlowHtmlOptions } from './client/html.js';

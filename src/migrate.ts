@@ -1,37 +1,190 @@
 // Installs flowstage into a database: Graphile Worker's schema (its own migrator), then
 // flowstage's migrations (node-pg-migrate, db/migrations). Safe to run twice and concurrently.
+//
+// Migrations are immutable once released, and a database must hold exactly the ones this
+// package ships. Each applied migration's sha256 (of its whole file) is recorded in
+// flowfabric.ff_migration_checksum, in the transaction that applies it; before anything runs,
+// checksumGuardSql() refuses a database whose record disagrees with the shipped files (a
+// migration changed after it was applied, an unknown or out-of-order one). 0.1.0 predates the
+// table: 0.2.0 creates it and records 0.1.0's released checksum (db/schema/140_*). The psql
+// install file (src/install-sql.ts) runs the same guard and records the same rows.
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger, runMigrations as runGraphileWorkerMigrations } from 'graphile-worker';
-import { runner } from 'node-pg-migrate';
+import { runner, type MigrationBuilder } from 'node-pg-migrate';
 import pg from 'pg';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations', import.meta.url));
-// One session-level advisory lock serialises concurrent migrators of a database.
-const MIGRATE_LOCK_KEY = 'flowstage.migrate';
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations', import.meta.url));
+export const MIGRATIONS_TABLE = 'ff_schema_migrations';
+/** One session-level advisory lock serialises concurrent installers of a database (migrate() and the psql file). */
+export const MIGRATE_LOCK_SQL = "SELECT pg_advisory_lock(hashtext('flowstage.migrate'))";
+/** Released before checksums were recorded: accepted without one (0.2.0 backfills its known checksum). */
+const RECORDED_WITHOUT_CHECKSUM = ['1764115200000_flowstage-core'];
+/** SQLSTATE of the installer's refusal: the database's recorded migrations are not the shipped ones. */
+export const MIGRATION_MISMATCH = 'FFM01';
 const silentGraphileLogger = new Logger(() => () => {});
+
+export interface ShippedMigration {
+  /** The name node-pg-migrate records: the file name without .sql. */
+  name: string;
+  path: string;
+  /** sha256 of the whole file, hex. */
+  sha256: string;
+  /** The Up section, exactly as node-pg-migrate runs it. */
+  up: string;
+}
+
+/** The Up section of a node-pg-migrate SQL migration: node-pg-migrate's own rule (sqlMigration.js). */
+export function upSection(content: string): string {
+  const start = content.search(/^\s*--[\s-]*up\s+migration/im);
+  const downStart = content.search(/^\s*--[\s-]*down\s+migration/im);
+  if (start < 0) return content;
+  return content.slice(start, downStart < start ? undefined : downStart);
+}
+
+/** The migrations this package ships, in the order they apply. */
+export async function shippedMigrations(dir = MIGRATIONS_DIR): Promise<ShippedMigration[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql') && !f.startsWith('.')).sort();
+  return Promise.all(files.map(async (file) => {
+    const text = await readFile(join(dir, file), 'utf8');
+    return {
+      name: basename(file, '.sql'),
+      path: join(dir, file),
+      sha256: createHash('sha256').update(text).digest('hex'),
+      up: upSection(text),
+    };
+  }));
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** Records a migration's checksum, inside the transaction that applies it (skipped before the table exists: 0.1.0). */
+export function recordChecksumSql(migration: ShippedMigration): string {
+  return `DO $flowstage_checksum$
+BEGIN
+  IF to_regclass('flowfabric.ff_migration_checksum') IS NOT NULL THEN
+    INSERT INTO flowfabric.ff_migration_checksum (name, sha256) VALUES (${literal(migration.name)}, ${literal(migration.sha256)});
+  END IF;
+END
+$flowstage_checksum$;`;
+}
+
+/**
+ * A statement that raises unless the database's recorded flowstage migrations are a prefix of
+ * `shipped`, each with the shipped checksum. Run before anything is applied.
+ */
+export function checksumGuardSql(shipped: ShippedMigration[]): string {
+  const names = `ARRAY[${shipped.map((m) => literal(m.name)).join(', ')}]::text[]`;
+  const sums = `ARRAY[${shipped.map((m) => literal(m.sha256)).join(', ')}]::text[]`;
+  const legacy = `ARRAY[${RECORDED_WITHOUT_CHECKSUM.map(literal).join(', ')}]::text[]`;
+  return `DO $flowstage_guard$
+DECLARE
+  v_names    text[] := ${names};
+  v_sums     text[] := ${sums};
+  v_legacy   text[] := ${legacy};
+  v_recorded text[];
+  v_sha256   text;
+  v_has_sums boolean := to_regclass('flowfabric.ff_migration_checksum') IS NOT NULL;
+BEGIN
+  IF to_regclass('flowfabric.${MIGRATIONS_TABLE}') IS NULL THEN
+    RETURN;  -- a fresh database
+  END IF;
+  v_recorded := ARRAY(SELECT name FROM flowfabric.${MIGRATIONS_TABLE} ORDER BY run_on, id);
+  FOR i IN 1 .. coalesce(cardinality(v_recorded), 0) LOOP
+    IF NOT v_recorded[i] = ANY (v_names) THEN
+      RAISE EXCEPTION USING ERRCODE = '${MIGRATION_MISMATCH}',
+        MESSAGE = format('flowstage migration %s is recorded in this database but is not one this flowstage ships', v_recorded[i]),
+        DETAIL = format('The last migration shipped is %s: the database was installed by a newer or a different build of flowstage.', v_names[cardinality(v_names)]),
+        HINT = 'Migrate it with the flowstage version that installed it, or a newer one.';
+    END IF;
+    IF i > cardinality(v_names) OR v_recorded[i] <> v_names[i] THEN
+      RAISE EXCEPTION USING ERRCODE = '${MIGRATION_MISMATCH}',
+        MESSAGE = format('flowstage migration %s is recorded in this database out of order', v_recorded[i]),
+        DETAIL = format('Position %s should hold %s: the database was installed by a different build of flowstage.', i, v_names[i]),
+        HINT = 'Recreate the database (DROP SCHEMA flowfabric CASCADE, then migrate again).';
+    END IF;
+    v_sha256 := NULL;
+    IF v_has_sums THEN
+      EXECUTE 'SELECT sha256 FROM flowfabric.ff_migration_checksum WHERE name = $1' INTO v_sha256 USING v_recorded[i];
+    END IF;
+    IF v_sha256 IS NULL AND v_recorded[i] = ANY (v_legacy) THEN
+      CONTINUE;  -- released before checksums were recorded
+    END IF;
+    IF v_sha256 IS DISTINCT FROM v_sums[i] THEN
+      RAISE EXCEPTION USING ERRCODE = '${MIGRATION_MISMATCH}',
+        MESSAGE = format('flowstage migration %s in this database differs from the one this flowstage ships', v_recorded[i]),
+        DETAIL = format('Recorded sha256 %s, shipped %s: it was applied from an unreleased build (released migrations never change), so its functions and tables may not be the ones this flowstage expects.',
+          coalesce(v_sha256, '(none)'), v_sums[i]),
+        HINT = 'Recreate the database (DROP SCHEMA flowfabric CASCADE, then migrate again), or migrate it with the flowstage build that installed it.';
+    END IF;
+  END LOOP;
+END
+$flowstage_guard$;`;
+}
 
 export interface MigrateOptions {
   /** Receives progress lines; silent when omitted. */
   log?: (message: string) => void;
+  /** @internal Apply at most this many pending flowstage migrations (upgrade tests install an old release). */
+  count?: number;
 }
 
 export async function migrate(connectionString: string, options: MigrateOptions = {}): Promise<void> {
   const log = options.log ?? (() => {});
+  const shipped = await shippedMigrations();
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATE_LOCK_KEY]);
-    await runGraphileWorkerMigrations({ connectionString, logger: silentGraphileLogger });
+    await client.query(MIGRATE_LOCK_SQL);
+    await client.query(checksumGuardSql(shipped)).catch((error: pg.DatabaseError) => {
+      if (error.code !== MIGRATION_MISMATCH) throw error;
+      throw Object.assign(new Error(`${error.message}. ${error.detail}\nhint: ${error.hint}`, { cause: error }), { code: error.code });
+    });
+    // Our own pool, ended and awaited here: given a connection string, Graphile Worker 0.17 ends
+    // the pool it makes without waiting, so a connection could still be closing after migrate()
+    // returned (and a caller dropping the database at once then met an unhandled error).
+    const workerPool = new pg.Pool({ connectionString, max: 1 });
+    const ignore = () => {};  // an idle connection's error: the migration's own queries still throw
+    workerPool.on('error', ignore);
+    workerPool.on('connect', (connection) => connection.on('error', ignore));
+    try {
+      await runGraphileWorkerMigrations({ pgPool: workerPool, logger: silentGraphileLogger });
+    } finally {
+      await workerPool.end();
+    }
+    const byFile = new Map(shipped.map((m) => [basename(m.path), m]));
     await runner({
       dbClient: client,
       dir: MIGRATIONS_DIR,
       direction: 'up',
-      migrationsTable: 'ff_schema_migrations',
+      count: options.count,
+      migrationsTable: MIGRATIONS_TABLE,
       migrationsSchema: 'flowfabric',
       createMigrationsSchema: true,
       checkOrder: true,
       singleTransaction: true,
       advisoryLockMode: 'wait',
+      // Each migration is its Up section, then its checksum row (node-pg-migrate then records its name).
+      migrationLoaderStrategies: [{
+        extensions: ['.sql'],
+        loader: async (paths) => paths.map((path) => {
+          const migration = byFile.get(basename(path));
+          if (!migration) throw new Error(`${path} appeared while migrating`);
+          return {
+            id: path,
+            filePaths: [path],
+            actions: {
+              up: (pgm: MigrationBuilder) => {
+                pgm.sql(migration.up);
+                pgm.sql(recordChecksumSql(migration));
+              },
+              down: false,
+            },
+          };
+        }),
+      }],
       log,
     });
   } finally {

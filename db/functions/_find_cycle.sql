@@ -28,7 +28,7 @@ AS $$
 DECLARE
   v_step  record;
   v_count int := 0;
-  v_nodes uuid[] := '{}';
+  v_nodes uuid[] := '{}'::uuid[];
 BEGIN
   -- The loop reads the walk lazily, so it ends at the upstream; only a walk that never
   -- meets it covers the whole reach.

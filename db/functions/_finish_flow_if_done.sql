@@ -17,13 +17,13 @@
 -- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
 -- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
 -- one, so a check racing with the start either sees it or is seen by it.
--- p_held 'flow': the caller (ff_start_flow, ff_add_execution_to_flow) holds the flow row FOR
--- UPDATE; a member being completed concurrently will find the row locked, or see our commit.
+-- p_held 'flow' (the default): the caller (ff_start_flow, ff_add_execution_to_flow, ff_submit_flow)
+-- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked, or see our commit.
 CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
   p_partition_key smallint,
   p_flow_id       uuid,
   p_now_ms        bigint,
-  p_held          text)
+  p_held          text DEFAULT 'flow')
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -107,4 +107,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';

@@ -1,14 +1,14 @@
 -- _get_flow: a flow's row from an unlocked read; flow_not_found when there is none.
 CREATE OR REPLACE FUNCTION flowfabric._get_flow(p_partition_key smallint, p_flow_id uuid)
 RETURNS flowfabric.ff_flow_core
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
   v_flow ff_flow_core;
 BEGIN
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
+  SELECT (r.flow).* INTO v_flow FROM _flow_row(p_partition_key, p_flow_id, false) r;
+  IF v_flow.flow_id IS NULL THEN
     PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
   END IF;
   RETURN v_flow;
@@ -16,7 +16,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._get_flow(smallint, uuid) IS
-  'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock (flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
+  'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock through _flow_row (O(1) even after many rewrites in this transaction; flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
 
 -- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
 CREATE OR REPLACE FUNCTION flowfabric._check_flow_open(p_flow flowfabric.ff_flow_core)

@@ -32,7 +32,7 @@ BEGIN
      OR substr(v_uuid, 9, 1) <> '-' OR substr(v_uuid, 14, 1) <> '-'
      OR substr(v_uuid, 19, 1) <> '-' OR substr(v_uuid, 24, 1) <> '-' THEN
     PERFORM _raise('invalid_input',
-      format('%s: not an execution id, expected {fp:N}:<uuid> with N in 0..255 or <uuid> (got %s)', p_field, p_value));
+      format('%s: not an execution id, expected {fp:N}:<uuid> with N in 0..255 or <uuid> (got %s)', p_field, _shown(p_value)));
   END IF;
   partition_key := v_digits::smallint;  -- NULL for a bare uuid
   execution_id := v_uuid::uuid;

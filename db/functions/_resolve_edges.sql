@@ -21,7 +21,8 @@ CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   OUT edge_ids    uuid[],
   OUT decisions   text[],
   OUT skipped     uuid[],
-  OUT others_left boolean)
+  OUT others_left boolean,
+  OUT public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Every statement here is an index lookup by key or by the upstream: one generic plan per
@@ -49,7 +50,7 @@ BEGIN
   --    edge of a child (by edge_id) carrying the group's verdict and the others pending, as if
   --    they had been resolved one by one.
   WITH flow AS (
-    SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace FROM ff_flow_core f
+    SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace, f.public_flow_state FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
   notified AS (
     -- The caller logged the completion (or the apply) without notifying: one notification for
@@ -106,8 +107,9 @@ BEGIN
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
              AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
-         (SELECT count(*) FROM notified)
-  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, v_notified;
+         (SELECT count(*) FROM notified),
+         (SELECT fl.public_flow_state FROM flow fl)
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, v_notified, public_flow_state;
   IF edge_ids IS NULL THEN
     RETURN;  -- nothing left to resolve into these children
   END IF;
@@ -197,4 +199,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) and others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';

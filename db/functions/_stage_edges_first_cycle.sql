@@ -32,7 +32,6 @@ DECLARE
   v_low   int;
   v_high  int;
   v_mid   int;
-  v_arc   int;
 BEGIN
   -- The reachable part as arcs between dense node numbers; pos = the entry that added the arc
   -- (1-based), 0 for an edge staged before the batch. Arcs come ordered by their source node.
@@ -115,7 +114,6 @@ DECLARE
   v_tail     int := 0;
   v_node     int;
   v_next     int;
-  v_arc      int;
 BEGIN
   FOR v_arc IN 1 .. cardinality(p_dst) LOOP
     IF p_pos[v_arc] <= p_bound THEN

@@ -22,7 +22,6 @@ DECLARE
   v_closing   int;
   v_cycle     uuid[];
   v_edge      ff_edge;
-  v_index     int;
 BEGIN
   v_now := _now_ms(p_now_ms);
   -- The first entry whose edge_id is taken (by an edge of the flow, or by an earlier entry).
@@ -90,12 +89,7 @@ BEGIN
                          'data_passing_ref', p_data_passing_refs[v_index]),
       v_now);
   END LOOP;
-  UPDATE ff_flow_core f
-  SET graph_revision = f.graph_revision + v_count,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + v_count,
-        'last_mutation_at_ms', v_now)
-  WHERE f.partition_key = v_partition AND f.flow_id = p_flow.flow_id;
+  PERFORM _bump_flow(v_partition, p_flow.flow_id, 0, v_count, v_now);
 END;
 $$;
 

@@ -37,19 +37,13 @@ BEGIN
 
   IF v_member_of IS NULL THEN
     -- Write path: lock the flow row first, then claim the execution row.
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
     PERFORM _check_flow_open(v_flow);
     UPDATE ff_exec_core e SET flow_id = p_flow_id
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;
     IF FOUND THEN
-      UPDATE ff_flow_core f
-      SET graph_revision = f.graph_revision + 1,
-          raw_fields = f.raw_fields || jsonb_build_object(
-            'node_count', (f.raw_fields->>'node_count')::bigint + 1,
-            'last_mutation_at_ms', v_now)
-      WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
-      RETURNING (f.raw_fields->>'node_count')::bigint, f.graph_revision INTO node_count, graph_revision;
+      SELECT b.node_count, b.graph_revision INTO node_count, graph_revision
+      FROM _bump_flow(v_partition, p_flow_id, 1, 0, v_now) b;
       PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', graph_revision,
         'add_execution_to_flow', jsonb_build_object('execution_id', execution_id), v_now);
       PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');  -- an already terminal member may be the last

@@ -19,9 +19,10 @@ BEGIN
   IF p_flow_kind IS NULL OR p_flow_kind = '' THEN
     PERFORM _raise('invalid_input', 'p_flow_kind: must be a non-empty text');
   END IF;
+  PERFORM _check_text_size('p_flow_kind', p_flow_kind, 1024);
   -- The namespace names the pg_notify channel "flowstage:<namespace>", at most 63 bytes.
   IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
-    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %L)', p_namespace));
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _shown(quote_nullable(p_namespace))));
   END IF;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -64,5 +65,5 @@ COMMENT ON FUNCTION flowfabric.ff_create_flow(uuid, text, text, bigint) IS
 $$Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
 Returns (status, flow_id, partition_key, graph_revision); status: created | already_satisfied.
 Idempotent: if the flow exists nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
-Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
+Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;

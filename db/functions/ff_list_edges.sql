@@ -37,7 +37,7 @@ BEGIN
     FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   END IF;
   IF p_direction IS NULL OR p_direction NOT IN ('in', 'out', 'both') THEN
-    PERFORM _raise('invalid_input', format('p_direction: must be in, out or both (got %s)', coalesce(p_direction, 'NULL')));
+    PERFORM _raise('invalid_input', format('p_direction: must be in, out or both (got %s)', _shown(p_direction)));
   END IF;
   IF p_direction <> 'both' AND p_execution_id IS NULL THEN
     PERFORM _raise('invalid_input', format('p_direction: %s needs p_execution_id (the whole flow is listed with both)', p_direction));

@@ -28,7 +28,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
   END IF;
   IF p_state IS NOT NULL AND p_state NOT IN ('open', 'cancelled', 'completed', 'failed') THEN
-    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', p_state));
+    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', _shown(p_state)));
   END IF;
   IF p_namespace = '' THEN
     PERFORM _raise('invalid_input', 'p_namespace: must be NULL (every namespace) or a namespace name');
@@ -39,7 +39,7 @@ BEGIN
   v_first := p_after IS NULL;
   IF p_namespace IS NULL THEN
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
+    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
            f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
            f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
     FROM ff_flow_core f
@@ -49,11 +49,11 @@ BEGIN
     LIMIT p_limit;
   ELSE
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
+    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
            f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
            f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
     FROM ff_flow_core f
-    WHERE f.raw_fields->>'namespace' = p_namespace
+    WHERE f.namespace = p_namespace
       AND f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
       AND (p_state IS NULL OR f.public_flow_state = p_state)
     ORDER BY f.flow_id

@@ -28,10 +28,10 @@ BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_downstream_execution_id', p_downstream_execution_id) p;
   IF p_kind IS NULL OR p_kind NOT IN ('all_of', 'any_of', 'quorum') THEN
-    PERFORM _raise('invalid_input', format('p_kind: must be all_of, any_of or quorum (got %s)', coalesce(p_kind, 'NULL')));
+    PERFORM _raise('invalid_input', format('p_kind: must be all_of, any_of or quorum (got %s)', _shown(p_kind)));
   END IF;
   IF p_on_satisfied IS NOT NULL AND p_on_satisfied NOT IN ('cancel_remaining', 'let_run') THEN
-    PERFORM _raise('invalid_input', format('p_on_satisfied: must be cancel_remaining or let_run (got %s)', p_on_satisfied));
+    PERFORM _raise('invalid_input', format('p_on_satisfied: must be cancel_remaining or let_run (got %s)', _shown(p_on_satisfied)));
   END IF;
   IF p_kind = 'all_of' AND p_on_satisfied IS NOT NULL THEN
     PERFORM _raise('invalid_input', 'p_on_satisfied: must be NULL for all_of (it is satisfied only when every edge succeeded)');

@@ -13,7 +13,7 @@ DECLARE
 BEGIN
   -- The same rule as ff_create_flow: the channel "flowstage:<namespace>" is at most 63 bytes.
   IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
-    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', left(coalesce(quote_literal(p_namespace), 'NULL'), 200)));
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _shown(quote_nullable(p_namespace))));
   END IF;
   IF p_enabled IS NULL THEN
     PERFORM _raise('invalid_input', 'p_enabled: must not be null');

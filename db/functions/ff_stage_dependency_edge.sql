@@ -42,8 +42,9 @@ BEGIN
   END IF;
   IF p_dependency_kind IS DISTINCT FROM 'success_only' THEN
     PERFORM _raise('invalid_input',
-      format('p_dependency_kind: must be success_only (got %s)', coalesce(p_dependency_kind, 'NULL')));
+      format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
   END IF;
+  PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
@@ -62,8 +63,7 @@ BEGIN
   IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
     PERFORM _check_flow_open(v_flow);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
@@ -120,12 +120,7 @@ BEGIN
             'staged_at_ms', v_now,
             'staged_graph_revision', v_revision,
             'applied_at_ms', NULL));
-  UPDATE ff_flow_core f
-  SET graph_revision = v_revision,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + 1,
-        'last_mutation_at_ms', v_now)
-  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',
     jsonb_build_object('edge_id', p_edge_id,
@@ -143,5 +138,5 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); status: staged (with the new revision) | already_staged (with the revision that staging produced).
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
 On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;

@@ -21,12 +21,12 @@ DECLARE
   v_unknown         text;
   v_requested       smallint;
   v_id              uuid;
-  v_edge_ids        uuid[]     := '{}';
-  v_ups             uuid[]     := '{}';
-  v_up_requested    smallint[] := '{}';
-  v_downs           uuid[]     := '{}';
-  v_down_requested  smallint[] := '{}';
-  v_refs            text[]     := '{}';
+  v_edge_ids        uuid[]     := '{}'::uuid[];
+  v_ups             uuid[]     := '{}'::uuid[];
+  v_up_requested    smallint[] := '{}'::smallint[];
+  v_downs           uuid[]     := '{}'::uuid[];
+  v_down_requested  smallint[] := '{}'::smallint[];
+  v_refs            text[]     := '{}'::text[];
   v_flow            ff_flow_core;
   v_exec            ff_exec_core;
   v_replay_revision bigint;
@@ -52,9 +52,9 @@ BEGIN
   IF v_count = 0 THEN
     PERFORM _raise('invalid_input', 'p_edges: must hold at least one edge (got an empty array)');
   END IF;
-  IF v_count > 10000 THEN
-    PERFORM _raise('invalid_input', format('p_edges: at most 10000 edges per call (got %s)', v_count),
-      'Split the batch into calls of at most 10000 edges, each with the revision the previous one returned.');
+  IF v_count > 100000 THEN
+    PERFORM _raise('invalid_input', format('p_edges: at most 100000 edges per call (got %s)', v_count),
+      'Split the batch into calls of at most 100000 edges, each with the revision the previous one returned.');
   END IF;
   FOR v_entry, v_index IN SELECT a.value, a.ordinality::int - 1 FROM jsonb_array_elements(p_edges) WITH ORDINALITY a LOOP
     IF jsonb_typeof(v_entry) <> 'object' THEN
@@ -76,7 +76,7 @@ BEGIN
     END IF;
     IF jsonb_typeof(v_value) <> 'string'
        OR (v_value #>> '{}') !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
-      PERFORM _raise('invalid_input', format('%s: must be a uuid string (got %s)', v_field, v_value::text));
+      PERFORM _raise('invalid_input', format('%s: must be a uuid string (got %s)', v_field, _shown(v_value::text)));
     END IF;
     v_edge_ids[v_index + 1] := (v_value #>> '{}')::uuid;
     -- endpoints: {fp:N}:<uuid> or <uuid>, as JSON strings
@@ -84,7 +84,7 @@ BEGIN
       v_value := v_entry->v_field;
       IF v_value IS NOT NULL AND jsonb_typeof(v_value) NOT IN ('string', 'null') THEN
         PERFORM _raise('invalid_input',
-          format('p_edges[%s].%s: must be an execution id string (got %s)', v_index, v_field, v_value::text));
+          format('p_edges[%s].%s: must be an execution id string (got %s)', v_index, v_field, _shown(v_value::text)));
       END IF;
     END LOOP;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -99,15 +99,16 @@ BEGIN
     v_value := v_entry->'dependency_kind';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null' AND v_value <> '"success_only"'::jsonb THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, v_value::text));
+        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, _shown(v_value::text)));
     END IF;
     -- data_passing_ref: absent or null means '' (no data passing)
     v_value := v_entry->'data_passing_ref';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) NOT IN ('string', 'null') THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, v_value::text));
+        format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, _shown(v_value::text)));
     END IF;
     v_refs[v_index + 1] := coalesce(v_entry->>'data_passing_ref', '');
+    PERFORM _check_text_size(format('p_edges[%s].data_passing_ref', v_index), v_refs[v_index + 1], 1024);
   END LOOP;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -129,8 +130,7 @@ BEGIN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
     -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
     PERFORM _check_flow_open(v_flow);
     v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   END IF;
@@ -192,10 +192,10 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, boolean, bigint) IS
-$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 10000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 status: staged (edges_staged = n, graph_revision = the new revision, expected + n) | already_staged (a full replay: edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges) | would_stage (p_dry_run: edges_staged = n, graph_revision = the current revision, nothing written).
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 10000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
 Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
 On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.

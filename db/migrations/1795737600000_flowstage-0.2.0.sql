@@ -15,6 +15,34 @@ CREATE TABLE flowfabric.ff_namespace_notify (
 COMMENT ON TABLE flowfabric.ff_namespace_notify IS
   'Namespaces whose changes are announced with pg_notify on channel "flowstage:<namespace>" (at most one notification per transaction; payload {"namespace": ...}). Written by ff_set_namespace_notify; absent = off (the default).';
 
+-- db/schema/111_flow_row_hot.sql
+-- 0.2.0: ff_flow_core's counters (graph_revision, node_count, edge_count) are rewritten by every
+-- structural change. The namespace index was an expression over raw_fields, so every such update
+-- changed an indexed column and could not be HOT: each one added index entries, and inside one
+-- transaction every later lookup of the flow walked all of them (10,000 adds in one transaction:
+-- 0.47 s for the first thousand, 1.3 s for the third). The namespace never changes after
+-- creation: it gets a stored generated column, indexed instead, so counter updates stay HOT.
+ALTER TABLE flowfabric.ff_flow_core
+  ADD COLUMN namespace text GENERATED ALWAYS AS (raw_fields->>'namespace') STORED;
+DROP INDEX flowfabric.ff_flow_core_by_namespace;
+CREATE INDEX ff_flow_core_by_namespace ON flowfabric.ff_flow_core (namespace, flow_id);
+COMMENT ON COLUMN flowfabric.ff_flow_core.namespace IS
+  'raw_fields->>''namespace'', stored for the namespace index (so updates of raw_fields'' counters stay HOT).';
+
+-- db/schema/120_submit.sql
+-- 0.2.0: ff_submit_flow logs a whole plan in one ff_flow_event row (its members and edges: ~3.7 MB
+-- of jsonb for 10,000 executions and 30,000 edges). pglz compressed such a row in ~140 ms, lz4 in
+-- ~25 ms (to 1.9 MB); storing it uncompressed out of line also takes ~25 ms (3.7 MB). So lz4 where
+-- the server has it, else no compression (STORAGE EXTERNAL). The small rows of the single calls
+-- stay inline below the TOAST threshold either way.
+DO $$
+BEGIN
+  ALTER TABLE flowfabric.ff_flow_event ALTER COLUMN arguments SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+  ALTER TABLE flowfabric.ff_flow_event ALTER COLUMN arguments SET STORAGE EXTERNAL;
+END;
+$$;
+
 -- db/schema/130_cascade.sql
 -- 0.2.0: the completion cascade runs in the completing transaction (SPEC section 6, issue 8).
 --
@@ -38,6 +66,7 @@ COMMENT ON TABLE flowfabric.ff_namespace_notify IS
 -- intent explicit for the new default of p_upstream_outcome):
 DROP FUNCTION IF EXISTS flowfabric.ff_resolve_dependency(uuid, uuid, text, bigint);
 DROP FUNCTION IF EXISTS flowfabric.ff_cascade_step(text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_complete_execution(text, text, jsonb, bigint);  -- + public_flow_state
 DROP FUNCTION IF EXISTS flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean);
 DROP FUNCTION IF EXISTS flowfabric._finish_flow_if_done(smallint, uuid, bigint);
 -- Replaced by the set-based _resolve_edges (one add_jobs call per transaction).
@@ -73,6 +102,24 @@ COMMENT ON INDEX flowfabric.ff_exec_core_open_members IS
 ALTER TABLE flowfabric.ff_exec_core SET (fillfactor = 80);
 ALTER TABLE flowfabric.ff_edge SET (fillfactor = 80);
 ALTER TABLE flowfabric.ff_edge_group SET (fillfactor = 80);
+
+-- db/schema/140_migration_checksums.sql
+-- 0.2.0: released migrations are immutable, and a database must hold the ones the package ships.
+-- `flowstage migrate` (src/migrate.ts) and the psql install file record each migration's sha256
+-- here in the transaction that applies it, and refuse to go on when a recorded migration's
+-- checksum differs from the shipped file's. 0.1.0 predates this table: its released checksum
+-- is recorded here (db/migrations/1764115200000_flowstage-core.sql, never edited since).
+CREATE TABLE flowfabric.ff_migration_checksum (
+  name   text PRIMARY KEY,
+  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$')
+);
+COMMENT ON TABLE flowfabric.ff_migration_checksum IS
+  'sha256 of each applied flowstage migration file, by the name recorded in ff_schema_migrations. Written by the installer (flowstage migrate, dist/flowstage.sql) when it applies a migration; an installer refuses a database whose checksums differ from its shipped files.';
+
+INSERT INTO flowfabric.ff_migration_checksum (name, sha256)
+SELECT name, '800c6f5863305c4e0c62712610c3be44845df271fd85002b221f545d347f4387'
+FROM flowfabric.ff_schema_migrations
+WHERE name = '1764115200000_flowstage-core';
 
 -- db/functions/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
@@ -304,7 +351,7 @@ AS $$
 DECLARE
   v_step  record;
   v_count int := 0;
-  v_nodes uuid[] := '{}';
+  v_nodes uuid[] := '{}'::uuid[];
 BEGIN
   -- The loop reads the walk lazily, so it ends at the upstream; only a walk that never
   -- meets it covers the whole reach.
@@ -525,13 +572,13 @@ COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, 
 -- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
 -- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
 -- one, so a check racing with the start either sees it or is seen by it.
--- p_held 'flow': the caller (ff_start_flow, ff_add_execution_to_flow) holds the flow row FOR
--- UPDATE; a member being completed concurrently will find the row locked, or see our commit.
+-- p_held 'flow' (the default): the caller (ff_start_flow, ff_add_execution_to_flow, ff_submit_flow)
+-- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked, or see our commit.
 CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
   p_partition_key smallint,
   p_flow_id       uuid,
   p_now_ms        bigint,
-  p_held          text)
+  p_held          text DEFAULT 'flow')
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -615,20 +662,112 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+
+-- db/functions/_flow_row.sql
+-- _flow_row: a flow's row and its physical row version, read unlocked or locked FOR UPDATE, found
+-- in O(1) when this transaction already rewrote it.
+--
+-- Why: every structural change rewrites the flow row (revision and counters). Inside one
+-- transaction none of those versions can be pruned, so a lookup by key walks all of them: adding
+-- 10,000 members in one transaction went quadratic. The functions that rewrite the row
+-- (_bump_flow) remember the new version's ctid in a transaction-local setting, and this lookup
+-- tries that ctid first. A stale or forged setting is harmless: the ctid must hold a visible
+-- version of this very flow (key rechecked), else the key lookup answers.
+CREATE OR REPLACE FUNCTION flowfabric._flow_row(
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_for_update    boolean,
+  OUT flow        flowfabric.ff_flow_core,
+  OUT row_tid     tid)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_remembered text := current_setting('flowstage.flow_row', true);
+  v_tid        tid;
+  v_found      record;
+BEGIN
+  IF v_remembered LIKE p_flow_id::text || ' %' THEN
+    v_tid := substr(v_remembered, 38)::tid;
+    IF p_for_update THEN
+      SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+      WHERE f.ctid = v_tid AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id FOR UPDATE;
+    ELSE
+      SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+      WHERE f.ctid = v_tid AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    END IF;
+    IF v_found.row_tid IS NOT NULL THEN
+      flow := v_found.flow;
+      row_tid := v_found.row_tid;
+      RETURN;
+    END IF;
+  END IF;
+  IF p_for_update THEN
+    SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+    WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id FOR UPDATE;
+  ELSE
+    SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+    WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+  END IF;
+  flow := v_found.flow;
+  row_tid := v_found.row_tid;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._flow_row(smallint, uuid, boolean) IS
+  'Private. The ff_flow_core row of p_flow_id (flow NULL when missing) and its ctid, locked FOR UPDATE when p_for_update. Tries the row version _bump_flow remembered in the transaction-local setting flowstage.flow_row first (O(1) however often this transaction rewrote the row), then the key. The ctid is rechecked against the key and visibility, so a stale or forged setting only costs the key lookup.';
+
+-- _bump_flow: raise a locked flow's graph_revision, node_count and edge_count and stamp last_mutation_at_ms, in one row write.
+CREATE OR REPLACE FUNCTION flowfabric._bump_flow(
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_nodes_added   bigint,
+  p_edges_added   bigint,
+  p_now_ms        bigint,
+  OUT graph_revision bigint,
+  OUT node_count     bigint,
+  OUT edge_count     bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_tid tid;
+BEGIN
+  -- The caller holds the row lock, so the version _flow_row finds stays current: a TID update.
+  SELECT r.row_tid INTO v_tid FROM _flow_row(p_partition_key, p_flow_id, true) r;
+  UPDATE ff_flow_core f
+  SET graph_revision = f.graph_revision + p_nodes_added + p_edges_added,
+      raw_fields = f.raw_fields || jsonb_build_object(
+        'node_count', (f.raw_fields->>'node_count')::bigint + p_nodes_added,
+        'edge_count', (f.raw_fields->>'edge_count')::bigint + p_edges_added,
+        'last_mutation_at_ms', p_now_ms)
+  WHERE f.ctid = v_tid AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id
+  RETURNING f.ctid, f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint
+  INTO v_tid, graph_revision, node_count, edge_count;
+  IF v_tid IS NULL THEN
+    RAISE EXCEPTION 'flowstage bug: _bump_flow found no row for flow %', p_flow_id;
+  END IF;
+  PERFORM set_config('flowstage.flow_row', p_flow_id::text || ' ' || v_tid::text, true);
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._bump_flow(smallint, uuid, bigint, bigint, bigint) IS
+  'Private. For a flow row the caller has locked (FOR UPDATE, e.g. with _flow_row): graph_revision + p_nodes_added + p_edges_added, node_count + p_nodes_added, edge_count + p_edges_added, last_mutation_at_ms = p_now_ms; returns the new values. Remembers the new row version in the transaction-local setting flowstage.flow_row for _flow_row.';
 
 -- db/functions/_get_flow.sql
 -- _get_flow: a flow's row from an unlocked read; flow_not_found when there is none.
 CREATE OR REPLACE FUNCTION flowfabric._get_flow(p_partition_key smallint, p_flow_id uuid)
 RETURNS flowfabric.ff_flow_core
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
   v_flow ff_flow_core;
 BEGIN
-  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
-  IF NOT FOUND THEN
+  SELECT (r.flow).* INTO v_flow FROM _flow_row(p_partition_key, p_flow_id, false) r;
+  IF v_flow.flow_id IS NULL THEN
     PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
   END IF;
   RETURN v_flow;
@@ -636,7 +775,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._get_flow(smallint, uuid) IS
-  'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock (flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
+  'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock through _flow_row (O(1) even after many rewrites in this transaction; flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
 
 -- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
 CREATE OR REPLACE FUNCTION flowfabric._check_flow_open(p_flow flowfabric.ff_flow_core)
@@ -838,7 +977,7 @@ BEGIN
      OR substr(v_uuid, 9, 1) <> '-' OR substr(v_uuid, 14, 1) <> '-'
      OR substr(v_uuid, 19, 1) <> '-' OR substr(v_uuid, 24, 1) <> '-' THEN
     PERFORM _raise('invalid_input',
-      format('%s: not an execution id, expected {fp:N}:<uuid> with N in 0..255 or <uuid> (got %s)', p_field, p_value));
+      format('%s: not an execution id, expected {fp:N}:<uuid> with N in 0..255 or <uuid> (got %s)', p_field, _shown(p_value)));
   END IF;
   partition_key := v_digits::smallint;  -- NULL for a bare uuid
   execution_id := v_uuid::uuid;
@@ -897,7 +1036,8 @@ CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   OUT edge_ids    uuid[],
   OUT decisions   text[],
   OUT skipped     uuid[],
-  OUT others_left boolean)
+  OUT others_left boolean,
+  OUT public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Every statement here is an index lookup by key or by the upstream: one generic plan per
@@ -925,7 +1065,7 @@ BEGIN
   --    edge of a child (by edge_id) carrying the group's verdict and the others pending, as if
   --    they had been resolved one by one.
   WITH flow AS (
-    SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace FROM ff_flow_core f
+    SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace, f.public_flow_state FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
   notified AS (
     -- The caller logged the completion (or the apply) without notifying: one notification for
@@ -982,8 +1122,9 @@ BEGIN
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
              AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
-         (SELECT count(*) FROM notified)
-  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, v_notified;
+         (SELECT count(*) FROM notified),
+         (SELECT fl.public_flow_state FROM flow fl)
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, v_notified, public_flow_state;
   IF edge_ids IS NULL THEN
     RETURN;  -- nothing left to resolve into these children
   END IF;
@@ -1073,7 +1214,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) and others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
 
 -- db/functions/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -1103,6 +1244,45 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._run_job_spec(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
   'Private. For an execution with raw_fields.task_identifier, the graphile_worker.job_spec of its run job: identifier = task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>, max_attempts = the flow''s raw_fields.max_attempts (NULL: Graphile Worker''s 25), priority = -priority. NULL without a task_identifier (run by someone else, who reports with ff_complete_execution). The payload names the execution only: the task wrapper reads its payload when the attempt begins (ff_begin_attempt), so data passed after enqueueing is seen. Callers collect specs and call graphile_worker.add_jobs once per transaction.';
+
+-- db/functions/_shown.sql
+-- _shown: a value as a refusal's DETAIL repeats it: at most 200 characters (SPEC section 8).
+CREATE OR REPLACE FUNCTION flowfabric._shown(p_value text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_value IS NULL THEN
+    RETURN 'NULL';
+  END IF;
+  IF length(p_value) <= 200 THEN
+    RETURN p_value;
+  END IF;
+  -- One refused megabyte argument must not write a megabyte to the server log.
+  RETURN left(p_value, 200) || format('… (%s characters in all)', length(p_value));
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._shown(text) IS
+  'Private. p_value for a refusal''s DETAIL: unchanged up to 200 characters, else its first 200 followed by "… (N characters in all)"; NULL as the word NULL.';
+
+-- _check_text_size: refuse a text argument longer than the limit (SPEC section 8).
+CREATE OR REPLACE FUNCTION flowfabric._check_text_size(p_field text, p_value text, p_max_bytes int)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF octet_length(p_value) > p_max_bytes THEN
+    PERFORM _raise('invalid_input',
+      format('%s: at most %s bytes (got %s bytes: %s)', p_field, p_max_bytes, octet_length(p_value), _shown(p_value)));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_text_size(text, text, int) IS
+  'Private. invalid_input naming p_field when p_value is longer than p_max_bytes bytes (DETAIL quotes at most 200 characters of it); NULL passes.';
 
 -- db/functions/_solo_partition.sql
 -- _solo_partition: FlowFabric's partition for an execution created without a flow.
@@ -1154,7 +1334,6 @@ DECLARE
   v_low   int;
   v_high  int;
   v_mid   int;
-  v_arc   int;
 BEGIN
   -- The reachable part as arcs between dense node numbers; pos = the entry that added the arc
   -- (1-based), 0 for an edge staged before the batch. Arcs come ordered by their source node.
@@ -1237,7 +1416,6 @@ DECLARE
   v_tail     int := 0;
   v_node     int;
   v_next     int;
-  v_arc      int;
 BEGIN
   FOR v_arc IN 1 .. cardinality(p_dst) LOOP
     IF p_pos[v_arc] <= p_bound THEN
@@ -1321,7 +1499,6 @@ DECLARE
   v_closing   int;
   v_cycle     uuid[];
   v_edge      ff_edge;
-  v_index     int;
 BEGIN
   v_now := _now_ms(p_now_ms);
   -- The first entry whose edge_id is taken (by an edge of the flow, or by an earlier entry).
@@ -1389,18 +1566,730 @@ BEGIN
                          'data_passing_ref', p_data_passing_refs[v_index]),
       v_now);
   END LOOP;
-  UPDATE ff_flow_core f
-  SET graph_revision = f.graph_revision + v_count,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + v_count,
-        'last_mutation_at_ms', v_now)
-  WHERE f.partition_key = v_partition AND f.flow_id = p_flow.flow_id;
+  PERFORM _bump_flow(v_partition, p_flow.flow_id, 0, v_count, v_now);
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint) IS
 $$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it), and asks _stage_edges_first_cycle for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
 With p_dry_run, once every entry has passed it logs nothing, leaves the flow row alone and raises the private sentinel SQLSTATE FF900 so the caller's exception block rolls the inserts back; refusals propagate unchanged. Planner pinned to index scans: ff_edge is only probed by key.$$;
+
+-- db/functions/_submit_check_items.sql
+-- _submit_check_items: check a plan's items one by one, in plan order, and raise the first malformed one.
+CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(
+  p_plan jsonb,
+  OUT x_ids                   uuid[],
+  OUT x_partitions            smallint[],
+  OUT x_task_identifiers      text[],
+  OUT x_payloads              jsonb[],
+  OUT x_priorities            int[],
+  OUT x_lane_ids              text[],
+  OUT g_downstream_ids        uuid[],
+  OUT g_downstream_partitions smallint[],
+  OUT g_policies              jsonb[],
+  OUT g_k_targets             int[],
+  OUT e_ids                   uuid[],
+  OUT e_upstream_ids          uuid[],
+  OUT e_upstream_partitions   smallint[],
+  OUT e_downstream_ids        uuid[],
+  OUT e_downstream_partitions smallint[],
+  OUT e_data_passing_refs     text[])
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_item      jsonb;
+  v_index     int;
+  v_place     text;
+  v_unknown   text;
+  v_value     jsonb;
+  v_requested smallint;
+  v_id        uuid;
+  v_kind      text;
+  v_on        text;
+  v_k         int;
+BEGIN
+  x_ids := '{}'; x_partitions := '{}'; x_task_identifiers := '{}'; x_payloads := '{}'; x_priorities := '{}'; x_lane_ids := '{}';
+  g_downstream_ids := '{}'; g_downstream_partitions := '{}'; g_policies := '{}'; g_k_targets := '{}';
+  e_ids := '{}'; e_upstream_ids := '{}'; e_upstream_partitions := '{}'; e_downstream_ids := '{}';
+  e_downstream_partitions := '{}'; e_data_passing_refs := '{}';
+
+  -- executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?}
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1
+    FROM jsonb_array_elements(coalesce(nullif(p_plan->'executions', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY a
+  LOOP
+    v_place := format('executions[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
+    END IF;
+    SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
+    WHERE k NOT IN ('execution_id', 'task_identifier', 'payload', 'priority', 'lane_id') ORDER BY k LIMIT 1;
+    IF v_unknown IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an execution has execution_id, task_identifier, payload, priority, lane_id',
+        v_place, left(v_unknown, 200)));
+    END IF;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.execution_id', v_item->'execution_id') p;
+    x_ids[v_index + 1] := v_id;
+    x_partitions[v_index + 1] := v_requested;
+    v_value := nullif(v_item->'task_identifier', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR char_length(v_value #>> '{}') NOT BETWEEN 1 AND 128) THEN
+      PERFORM _raise('invalid_input', format('%s.task_identifier: must be a string of 1 to 128 characters (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    x_task_identifiers[v_index + 1] := v_value #>> '{}';
+    v_value := nullif(v_item->'payload', 'null'::jsonb);
+    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s.payload: must be a JSON object or null (got a JSON %s)', v_place, jsonb_typeof(v_value)));
+    END IF;
+    x_payloads[v_index + 1] := v_value;
+    v_value := nullif(v_item->'priority', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'number' OR v_value::numeric <> trunc(v_value::numeric)
+                                OR v_value::numeric NOT BETWEEN -2147483648 AND 2147483647) THEN
+      PERFORM _raise('invalid_input', format('%s.priority: must be an integer (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    x_priorities[v_index + 1] := coalesce(v_value::numeric::int, 0);
+    v_value := nullif(v_item->'lane_id', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
+      PERFORM _raise('invalid_input', format('%s.lane_id: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    x_lane_ids[v_index + 1] := coalesce(v_value #>> '{}', 'default');
+  END LOOP;
+
+  -- groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?}, checked as ff_set_edge_group_policy checks its arguments
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1
+    FROM jsonb_array_elements(coalesce(nullif(p_plan->'groups', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY a
+  LOOP
+    v_place := format('groups[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
+    END IF;
+    SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
+    WHERE k NOT IN ('downstream_execution_id', 'kind', 'on_satisfied', 'k') ORDER BY k LIMIT 1;
+    IF v_unknown IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; a group has downstream_execution_id, kind, on_satisfied, k',
+        v_place, left(v_unknown, 200)));
+    END IF;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.downstream_execution_id', v_item->'downstream_execution_id') p;
+    v_value := v_item->'kind';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'string' OR v_value #>> '{}' NOT IN ('all_of', 'any_of', 'quorum') THEN
+      PERFORM _raise('invalid_input', format('%s.kind: must be all_of, any_of or quorum (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_kind := v_value #>> '{}';
+    v_value := nullif(v_item->'on_satisfied', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR v_value #>> '{}' NOT IN ('cancel_remaining', 'let_run')) THEN
+      PERFORM _raise('invalid_input', format('%s.on_satisfied: must be cancel_remaining or let_run (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_on := v_value #>> '{}';
+    IF v_kind = 'all_of' AND v_on IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.on_satisfied: must be absent for all_of (it is satisfied only when every edge succeeded)', v_place));
+    END IF;
+    IF v_kind IN ('any_of', 'quorum') AND v_on IS NULL THEN
+      PERFORM _raise('invalid_input', format('%s.on_satisfied: required for %s (cancel_remaining or let_run)', v_place, v_kind));
+    END IF;
+    v_value := nullif(v_item->'k', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'number' OR v_value::numeric <> trunc(v_value::numeric)
+                                OR v_value::numeric NOT BETWEEN -2147483648 AND 2147483647) THEN
+      PERFORM _raise('invalid_input', format('%s.k: must be an integer (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_k := v_value::numeric::int;
+    IF v_kind IN ('all_of', 'any_of') AND v_k IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.k: must be absent for %s (got %s)', v_place, v_kind, v_k));
+    END IF;
+    IF v_kind = 'quorum' AND (v_k IS NULL OR v_k < 1) THEN
+      PERFORM _raise('invalid_input', format('%s.k: quorum needs k >= 1 (got %s)', v_place, coalesce(v_k::text, 'NULL')));
+    END IF;
+    g_downstream_ids[v_index + 1] := v_id;
+    g_downstream_partitions[v_index + 1] := v_requested;
+    g_policies[v_index + 1] := CASE v_kind
+      WHEN 'all_of' THEN jsonb_build_object('kind', 'all_of')
+      WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', v_on)
+      ELSE jsonb_build_object('kind', 'quorum', 'k', v_k, 'on_satisfied', v_on) END;
+    g_k_targets[v_index + 1] := CASE v_kind WHEN 'quorum' THEN v_k WHEN 'any_of' THEN 1 END;
+  END LOOP;
+
+  -- edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"?}
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1
+    FROM jsonb_array_elements(coalesce(nullif(p_plan->'edges', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY a
+  LOOP
+    v_place := format('edges[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
+    END IF;
+    SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind') ORDER BY k LIMIT 1;
+    IF v_unknown IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, dependency_kind',
+        v_place, left(v_unknown, 200)));
+    END IF;
+    SELECT p.execution_id INTO v_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
+    e_ids[v_index + 1] := v_id;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.upstream_execution_id', v_item->'upstream_execution_id') p;
+    e_upstream_ids[v_index + 1] := v_id;
+    e_upstream_partitions[v_index + 1] := v_requested;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.downstream_execution_id', v_item->'downstream_execution_id') p;
+    e_downstream_ids[v_index + 1] := v_id;
+    e_downstream_partitions[v_index + 1] := v_requested;
+    v_value := nullif(v_item->'dependency_kind', 'null'::jsonb);
+    IF v_value IS NOT NULL AND v_value <> '"success_only"'::jsonb THEN
+      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_value := nullif(v_item->'data_passing_ref', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
+      PERFORM _raise('invalid_input', format('%s.data_passing_ref: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    e_data_passing_refs[v_index + 1] := coalesce(v_value #>> '{}', '');
+  END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
+$$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
+
+-- db/functions/_submit_first_cycle.sql
+-- _submit_first_cycle: the first of a plan's new edges (already inserted) that closes a cycle, or NULL.
+--
+-- Every cycle passes through a new edge, so only the part of the graph reachable from the new
+-- edges' downstreams matters. When every new edge points at an execution the plan adds, that part
+-- holds no edge staged before the plan (an execution the plan adds had none, and a cycle could only
+-- reach an older execution through a new edge pointing at it): the graph is the new edges alone,
+-- taken from the arrays without reading ff_edge. Otherwise the part is walked in ff_edge (one
+-- ff_edge_walk_out probe per reached node, by uuid alone, as _find_cycle does).
+--
+-- Each step is its own statement over arrays whose sizes the planner knows: the node numbering
+-- is a hash join of two arrays. (_stage_edges_first_cycle does it all in one statement of
+-- recursive CTEs; planned with its 30,000-element array as a constant, the estimates grew to 10^11
+-- rows and its hash join split into 65,536 batches on disk: 17 s for a 30,000-edge plan.) Then
+-- Kahn's algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only
+-- when the whole set is cyclic.
+CREATE OR REPLACE FUNCTION flowfabric._submit_first_cycle(
+  p_base_revision   bigint,
+  p_upstream_eids   uuid[],
+  p_downstream_eids uuid[],
+  p_walk            boolean)
+RETURNS int
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_mergejoin = off
+SET work_mem = '64MB'
+SET jit = off
+AS $$
+DECLARE
+  v_nodes  uuid[];
+  v_count  int;
+  v_src    int[];
+  v_dst    int[];
+  v_pos    int[];
+  v_start  int[];
+  v_low    int;
+  v_high   int := cardinality(p_downstream_eids);
+  v_mid    int;
+  v_arc    int;
+BEGIN
+  IF p_walk THEN
+    -- The reachable part: its nodes, then their out-edges (pos = the new edge's place, 0 for an
+    -- edge staged before the plan), numbered by a hash join on the node array.
+    WITH RECURSIVE reach(eid) AS (
+      SELECT DISTINCT d FROM unnest(p_downstream_eids) AS d
+      UNION
+      SELECT out_edge.downstream_eid
+      FROM reach r
+      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
+    )
+    SELECT array_agg(eid) INTO v_nodes FROM reach;
+    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
+    INTO v_src, v_dst, v_pos
+    FROM (SELECT n.idx::int AS src, d.idx::int AS dst, a.pos
+          FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
+          CROSS JOIN LATERAL (
+            SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
+            FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a
+          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.downstream_eid
+          ORDER BY n.idx) arc;
+  ELSE
+    SELECT array_agg(DISTINCT x) INTO v_nodes FROM unnest(p_upstream_eids || p_downstream_eids) AS x;
+    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
+    INTO v_src, v_dst, v_pos
+    FROM (SELECT s.idx::int AS src, d.idx::int AS dst, a.pos::int AS pos
+          FROM unnest(p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS a(up, down, pos)
+          JOIN unnest(v_nodes) WITH ORDINALITY AS s(eid, idx) ON s.eid = a.up
+          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.down
+          ORDER BY s.idx) arc;
+  END IF;
+  v_count := cardinality(v_nodes);
+
+  -- v_start[n] .. v_start[n + 1] - 1: the arcs leaving node n (arcs are ordered by source).
+  v_start := array_fill(0, ARRAY[v_count + 1]);
+  FOR v_arc IN 1 .. cardinality(v_src) LOOP
+    v_start[v_src[v_arc] + 1] := v_start[v_src[v_arc] + 1] + 1;
+  END LOOP;
+  v_start[1] := 1;
+  FOR v_mid IN 2 .. v_count + 1 LOOP
+    v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
+  END LOOP;
+
+  IF NOT _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
+    RETURN NULL;
+  END IF;
+  -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
+  -- ends with the edge that closes a cycle.
+  v_low := 1;
+  WHILE v_low < v_high LOOP
+    v_mid := (v_low + v_high) / 2;
+    IF _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
+      v_high := v_mid;
+    ELSE
+      v_low := v_mid + 1;
+    END IF;
+  END LOOP;
+  RETURN v_low;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_first_cycle(bigint, uuid[], uuid[], boolean) IS
+  'Private (ff_submit_flow). With a plan''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+
+-- db/functions/_submit_is_replay.sql
+-- _submit_is_replay: is every item of a plan already present in the flow exactly as the plan would leave it?
+CREATE OR REPLACE FUNCTION flowfabric._submit_is_replay(
+  p_partition_key           smallint,
+  p_flow_id                 uuid,
+  p_x_ids                   uuid[],
+  p_x_partitions            smallint[],
+  p_g_downstream_ids        uuid[],
+  p_g_downstream_partitions smallint[],
+  p_g_policies              jsonb[],
+  p_e_ids                   uuid[],
+  p_e_upstream_ids          uuid[],
+  p_e_upstream_partitions   smallint[],
+  p_e_downstream_ids        uuid[],
+  p_e_downstream_partitions smallint[])
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET jit = off
+AS $$
+DECLARE
+  v_count bigint;
+BEGIN
+  -- Every {fp:N} prefix names the flow's partition (else the plan would be refused).
+  IF EXISTS (SELECT 1 FROM unnest(p_x_partitions || p_g_downstream_partitions || p_e_upstream_partitions || p_e_downstream_partitions) r
+             WHERE r <> p_partition_key) THEN
+    RETURN false;
+  END IF;
+  -- Every execution is a member of this flow.
+  SELECT count(*) INTO v_count FROM ff_exec_core e
+  WHERE e.execution_id = ANY (p_x_ids) AND e.partition_key = p_partition_key AND e.flow_id = p_flow_id;
+  IF v_count <> (SELECT count(DISTINCT x) FROM unnest(p_x_ids) x) THEN
+    RETURN false;
+  END IF;
+  -- Every group item restates the policy in force when its turn comes (ff_set_edge_group_policy: already_set).
+  IF cardinality(p_g_downstream_ids) > 0 THEN
+    PERFORM 1
+    FROM (SELECT u.id, u.policy, lag(u.policy) OVER (PARTITION BY u.id ORDER BY u.ord) AS previous
+          FROM unnest(p_g_downstream_ids, p_g_policies) WITH ORDINALITY AS u(id, policy, ord)) i
+    LEFT JOIN (SELECT g.downstream_eid, g.policy FROM ff_edge_group g
+               WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id
+                 AND g.downstream_eid = ANY (p_g_downstream_ids)) stored ON stored.downstream_eid = i.id
+    WHERE i.policy IS DISTINCT FROM coalesce(i.previous, stored.policy)
+    LIMIT 1;
+    IF FOUND THEN
+      RETURN false;
+    END IF;
+  END IF;
+  -- Every edge item is staged exactly (same endpoints, kind success_only) and already applied.
+  IF cardinality(p_e_ids) > 0 THEN
+    SELECT count(*) INTO v_count
+    FROM unnest(p_e_ids, p_e_upstream_ids, p_e_downstream_ids) AS u(id, up, down)
+    JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.policy FROM ff_edge e
+          WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (p_e_ids)) stored
+      ON stored.edge_id = u.id
+    WHERE stored.upstream_eid = u.up AND stored.downstream_eid = u.down
+      AND stored.policy->>'dependency_kind' = 'success_only' AND stored.policy->>'edge_state' <> 'pending';
+    IF v_count <> cardinality(p_e_ids) THEN
+      RETURN false;
+    END IF;
+  END IF;
+  RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[]) IS
+  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints and kind success_only and already applied. Reads without locks: one index probe per item, by key.';
+
+-- db/functions/_submit_parse_id.sql
+-- _submit_parse_id: one id field of a plan item ({fp:N}:<uuid> or <uuid>, or a bare uuid for an edge_id), refused with its place.
+CREATE OR REPLACE FUNCTION flowfabric._submit_parse_id(
+  p_field     text,
+  p_value     jsonb,
+  p_bare_only boolean DEFAULT false,
+  OUT partition_key smallint,
+  OUT execution_id  uuid)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_text   text;
+  v_uuid   text;
+  v_digits text;
+BEGIN
+  IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+    PERFORM _raise('invalid_input', format('%s: must not be null', p_field));
+  END IF;
+  IF jsonb_typeof(p_value) <> 'string' THEN
+    PERFORM _raise('invalid_input', format('%s: must be %s string (got %s)', p_field,
+      CASE WHEN p_bare_only THEN 'a uuid' ELSE 'an execution id' END, _submit_quote(p_value)));
+  END IF;
+  v_text := p_value #>> '{}';
+  v_uuid := v_text;
+  IF left(v_text, 4) = '{fp:' AND NOT p_bare_only THEN
+    v_digits := split_part(substr(v_text, 5), '}:', 1);
+    v_uuid := substr(v_text, 7 + length(v_digits));
+    IF v_digits = '' OR length(v_digits) > 3 OR translate(v_digits, '0123456789', '') <> ''
+       OR substr(v_text, 5 + length(v_digits), 2) <> '}:' THEN
+      v_uuid := NULL;
+    ELSIF v_digits::int > 255 THEN
+      v_uuid := NULL;
+    END IF;
+  END IF;
+  IF v_uuid IS NULL OR length(v_uuid) <> 36
+     OR translate(lower(v_uuid), '0123456789abcdef', '') <> '----'
+     OR substr(v_uuid, 9, 1) <> '-' OR substr(v_uuid, 14, 1) <> '-'
+     OR substr(v_uuid, 19, 1) <> '-' OR substr(v_uuid, 24, 1) <> '-' THEN
+    PERFORM _raise('invalid_input', CASE WHEN p_bare_only
+      THEN format('%s: must be a uuid string (got %s)', p_field, _submit_quote(p_value))
+      ELSE format('%s: not an execution id, expected {fp:N}:<uuid> with N in 0..255 or <uuid> (got %s)',
+                  p_field, _submit_quote(p_value)) END);
+  END IF;
+  partition_key := v_digits::smallint;  -- NULL for a bare uuid
+  execution_id := v_uuid::uuid;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_parse_id(text, jsonb, boolean) IS
+  'Private (ff_submit_flow''s exact item check). Parses a plan item''s id field: a JSON string {fp:N}:<uuid> (N in 0..255) or <uuid> (8-4-4-4-12 hex digits, either case); with p_bare_only (edge_id) only <uuid>. partition_key is NULL for a bare uuid. Absent, JSON null, not a string or malformed -> invalid_input with DETAIL "<p_field>: ..." quoting at most 200 characters of the value.';
+
+-- db/functions/_submit_parse_plan.sql
+-- _submit_parse_plan: a plan's items as arrays, checked set-based; any doubt goes to the exact item-by-item check.
+--
+-- Every item is read with a few operators per field in three statements (one per section), no
+-- per-item function call: a PL/pgSQL helper per id costs ~10 us, a regular expression ~15 us and
+-- translate() and lower() ~1-3 us, jsonb_to_record per item ~2 us, against well under 1 us here:
+-- each field is extracted once (->>) and each id split once ({fp:N}: prefix and the last 36
+-- characters), in fenced subqueries (OFFSET 0) so no expression repeats the work. An id is checked by LIKE '________-____-____-____-____________'
+-- (36 characters, hyphens at 9, 14, 19 and 24) and a cast to uuid, which accepts only hex digits
+-- there: together exactly 8-4-4-4-12, either case, one cast per id. A cast that fails raises, so
+-- the statements run in an exception block. Each section's rows are sorted once by position and
+-- aggregated without a per-aggregate ORDER BY (seven of those meant seven sorts). Each item gets an ok flag that
+-- holds only when the exact check would accept it with the same values; when any flag is false or
+-- anything raised, _submit_check_items walks the items in plan order and refuses the first bad
+-- one (or, for a false alarm such as {fp:007}, returns the same arrays).
+CREATE OR REPLACE FUNCTION flowfabric._submit_parse_plan(
+  p_plan jsonb,
+  OUT x_ids                   uuid[],
+  OUT x_partitions            smallint[],
+  OUT x_task_identifiers      text[],
+  OUT x_payloads              jsonb[],
+  OUT x_priorities            int[],
+  OUT x_lane_ids              text[],
+  OUT g_downstream_ids        uuid[],
+  OUT g_downstream_partitions smallint[],
+  OUT g_policies              jsonb[],
+  OUT g_k_targets             int[],
+  OUT e_ids                   uuid[],
+  OUT e_upstream_ids          uuid[],
+  OUT e_upstream_partitions   smallint[],
+  OUT e_downstream_ids        uuid[],
+  OUT e_downstream_partitions smallint[],
+  OUT e_data_passing_refs     text[])
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  v_ok boolean;
+  v_ok_groups boolean;
+  v_ok_edges boolean;
+BEGIN
+  BEGIN
+    SELECT coalesce(bool_and(t.ok), true),
+           coalesce(array_agg(t.id), '{}'), coalesce(array_agg(t.requested), '{}'),
+           coalesce(array_agg(t.task), '{}'), coalesce(array_agg(t.payload), '{}'),
+           coalesce(array_agg(t.priority), '{}'), coalesce(array_agg(t.lane), '{}')
+    INTO v_ok, x_ids, x_partitions, x_task_identifiers, x_payloads, x_priorities, x_lane_ids
+    FROM (
+      SELECT r.ord,
+             r.u::uuid AS id,
+             r.d::smallint AS requested,
+             r.task_identifier #>> '{}' AS task,
+             CASE WHEN jsonb_typeof(r.payload) = 'object' THEN r.payload END AS payload,
+             CASE WHEN jsonb_typeof(r.priority) = 'number' THEN (r.priority #>> '{}')::int ELSE 0 END AS priority,
+             coalesce(r.lane_id #>> '{}', 'default') AS lane,
+             coalesce(
+               (r.item - '{execution_id,task_identifier,payload,priority,lane_id}'::text[]) = '{}'::jsonb
+               AND r.u LIKE '________-____-____-____-____________'
+               AND r.sep AND (r.d IS NULL OR (r.d = r.d::int::text AND r.d::int BETWEEN 0 AND 255))
+               AND CASE jsonb_typeof(r.task_identifier)
+                     WHEN 'string' THEN char_length(r.task_identifier #>> '{}') BETWEEN 1 AND 128
+                     WHEN 'null' THEN true ELSE r.task_identifier IS NULL END
+               AND coalesce(jsonb_typeof(r.payload) IN ('object', 'null'), true)
+               AND CASE jsonb_typeof(r.priority)
+                     WHEN 'number' THEN r.priority #>> '{}' = (r.priority #>> '{}')::int::text
+                     WHEN 'null' THEN true ELSE r.priority IS NULL END
+               AND CASE jsonb_typeof(r.lane_id)
+                     WHEN 'string' THEN octet_length(r.lane_id #>> '{}') BETWEEN 1 AND 1024
+                     WHEN 'null' THEN true ELSE r.lane_id IS NULL END,
+               false) AS ok
+      FROM (SELECT f.*, CASE WHEN left(f.execution_id, 4) = '{fp:' THEN right(f.execution_id, 36) ELSE f.execution_id END AS u,
+                   CASE WHEN left(f.execution_id, 4) = '{fp:' THEN substr(f.execution_id, 5, length(f.execution_id) - 42) END AS d,
+                   CASE WHEN left(f.execution_id, 4) = '{fp:' THEN substr(f.execution_id, length(f.execution_id) - 37, 2) = '}:' ELSE true END AS sep
+            FROM (SELECT a.ord, a.item, a.item->>'execution_id' AS execution_id, a.item->'task_identifier' AS task_identifier,
+                         a.item->'payload' AS payload, a.item->'priority' AS priority, a.item->'lane_id' AS lane_id
+                  FROM jsonb_array_elements(coalesce(nullif(p_plan->'executions', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
+                  OFFSET 0) f
+            OFFSET 0) r
+      ORDER BY r.ord
+    ) t;
+
+    SELECT coalesce(bool_and(t.ok), true),
+           coalesce(array_agg(t.id), '{}'), coalesce(array_agg(t.requested), '{}'),
+           coalesce(array_agg(t.policy), '{}'), coalesce(array_agg(t.k_target), '{}')
+    INTO v_ok_groups, g_downstream_ids, g_downstream_partitions, g_policies, g_k_targets
+    FROM (
+      SELECT r.ord,
+             r.u::uuid AS id,
+             r.d::smallint AS requested,
+             CASE r.kind #>> '{}'
+               WHEN 'all_of' THEN '{"kind": "all_of"}'::jsonb
+               WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', r.on_satisfied #>> '{}')
+               ELSE jsonb_build_object('kind', 'quorum', 'k', (r.k #>> '{}')::int, 'on_satisfied', r.on_satisfied #>> '{}') END AS policy,
+             CASE r.kind #>> '{}' WHEN 'quorum' THEN (r.k #>> '{}')::int WHEN 'any_of' THEN 1 END AS k_target,
+             coalesce(
+               (r.item - '{downstream_execution_id,kind,on_satisfied,k}'::text[]) = '{}'::jsonb
+               AND r.u LIKE '________-____-____-____-____________'
+               AND r.sep AND (r.d IS NULL OR (r.d = r.d::int::text AND r.d::int BETWEEN 0 AND 255))
+               AND jsonb_typeof(r.kind) = 'string'
+               AND CASE r.kind #>> '{}'
+                     WHEN 'all_of' THEN coalesce(jsonb_typeof(r.on_satisfied) = 'null', true)
+                                    AND coalesce(jsonb_typeof(r.k) = 'null', true)
+                     WHEN 'any_of' THEN jsonb_typeof(r.on_satisfied) = 'string'
+                                    AND r.on_satisfied #>> '{}' IN ('cancel_remaining', 'let_run')
+                                    AND coalesce(jsonb_typeof(r.k) = 'null', true)
+                     WHEN 'quorum' THEN jsonb_typeof(r.on_satisfied) = 'string'
+                                    AND r.on_satisfied #>> '{}' IN ('cancel_remaining', 'let_run')
+                                    AND jsonb_typeof(r.k) = 'number'
+                                    AND r.k #>> '{}' = (r.k #>> '{}')::int::text AND (r.k #>> '{}')::int >= 1
+                     ELSE false END,
+               false) AS ok
+      FROM (SELECT f.*, CASE WHEN left(f.downstream_execution_id, 4) = '{fp:' THEN right(f.downstream_execution_id, 36) ELSE f.downstream_execution_id END AS u,
+                   CASE WHEN left(f.downstream_execution_id, 4) = '{fp:' THEN substr(f.downstream_execution_id, 5, length(f.downstream_execution_id) - 42) END AS d,
+                   CASE WHEN left(f.downstream_execution_id, 4) = '{fp:' THEN substr(f.downstream_execution_id, length(f.downstream_execution_id) - 37, 2) = '}:' ELSE true END AS sep
+            FROM (SELECT a.ord, a.item, a.item->>'downstream_execution_id' AS downstream_execution_id, a.item->'kind' AS kind,
+                         a.item->'on_satisfied' AS on_satisfied, a.item->'k' AS k
+                  FROM jsonb_array_elements(coalesce(nullif(p_plan->'groups', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
+                  OFFSET 0) f
+            OFFSET 0) r
+      ORDER BY r.ord
+    ) t;
+
+    SELECT coalesce(bool_and(t.ok), true),
+           coalesce(array_agg(t.id), '{}'),
+           coalesce(array_agg(t.up), '{}'), coalesce(array_agg(t.up_requested), '{}'),
+           coalesce(array_agg(t.down), '{}'), coalesce(array_agg(t.down_requested), '{}'),
+           coalesce(array_agg(t.ref), '{}')
+    INTO v_ok_edges, e_ids, e_upstream_ids, e_upstream_partitions, e_downstream_ids, e_downstream_partitions, e_data_passing_refs
+    FROM (
+      SELECT r.ord,
+             r.edge_id::uuid AS id,
+             r.up_u::uuid AS up, r.up_d::smallint AS up_requested,
+             r.down_u::uuid AS down, r.down_d::smallint AS down_requested,
+             coalesce(r.data_passing_ref #>> '{}', '') AS ref,
+             coalesce(
+               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind}'::text[]) = '{}'::jsonb
+               AND r.edge_id LIKE '________-____-____-____-____________'
+               AND r.up_u LIKE '________-____-____-____-____________'
+               AND r.up_sep AND (r.up_d IS NULL OR (r.up_d = r.up_d::int::text AND r.up_d::int BETWEEN 0 AND 255))
+               AND r.down_u LIKE '________-____-____-____-____________'
+               AND r.down_sep AND (r.down_d IS NULL OR (r.down_d = r.down_d::int::text AND r.down_d::int BETWEEN 0 AND 255))
+               AND CASE jsonb_typeof(r.data_passing_ref)
+                     WHEN 'string' THEN octet_length(r.data_passing_ref #>> '{}') BETWEEN 1 AND 1024
+                     WHEN 'null' THEN true ELSE r.data_passing_ref IS NULL END
+               AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null' OR r.dependency_kind = '"success_only"'::jsonb),
+               false) AS ok
+      FROM (SELECT f.*, CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN right(f.upstream_execution_id, 36) ELSE f.upstream_execution_id END AS up_u,
+                   CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN substr(f.upstream_execution_id, 5, length(f.upstream_execution_id) - 42) END AS up_d,
+                   CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN substr(f.upstream_execution_id, length(f.upstream_execution_id) - 37, 2) = '}:' ELSE true END AS up_sep,
+                   CASE WHEN left(f.downstream_execution_id, 4) = '{fp:' THEN right(f.downstream_execution_id, 36) ELSE f.downstream_execution_id END AS down_u,
+                   CASE WHEN left(f.downstream_execution_id, 4) = '{fp:' THEN substr(f.downstream_execution_id, 5, length(f.downstream_execution_id) - 42) END AS down_d,
+                   CASE WHEN left(f.downstream_execution_id, 4) = '{fp:' THEN substr(f.downstream_execution_id, length(f.downstream_execution_id) - 37, 2) = '}:' ELSE true END AS down_sep
+            FROM (SELECT a.ord, a.item, a.item->>'edge_id' AS edge_id, a.item->>'upstream_execution_id' AS upstream_execution_id,
+                         a.item->>'downstream_execution_id' AS downstream_execution_id, a.item->'data_passing_ref' AS data_passing_ref,
+                         a.item->'dependency_kind' AS dependency_kind
+                  FROM jsonb_array_elements(coalesce(nullif(p_plan->'edges', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY AS a(item, ord)
+                  OFFSET 0) f
+            OFFSET 0) r
+      ORDER BY r.ord
+    ) t;
+    v_ok := v_ok AND v_ok_groups AND v_ok_edges;
+  EXCEPTION WHEN OTHERS THEN
+    v_ok := false;  -- a cast failed: some item is malformed; the exact check names it
+  END;
+  IF NOT v_ok THEN
+    SELECT * INTO x_ids, x_partitions, x_task_identifiers, x_payloads, x_priorities, x_lane_ids,
+                  g_downstream_ids, g_downstream_partitions, g_policies, g_k_targets,
+                  e_ids, e_upstream_ids, e_upstream_partitions, e_downstream_ids, e_downstream_partitions, e_data_passing_refs
+    FROM _submit_check_items(p_plan);
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_parse_plan(jsonb) IS
+  'Private (ff_submit_flow). The plan''s items as arrays (see _submit_check_items for the fields, defaults and refusals), read set-based in one statement per section: each item carries an ok flag that holds only when _submit_check_items would accept it with the same values; if any flag is false or a cast raises, _submit_check_items runs and refuses the first malformed item in plan order (invalid_input, DETAIL "<section>[i].<field>: ..."). Cost: well under a microsecond per field on well-formed plans.';
+
+-- db/functions/_submit_quote.sql
+-- _submit_quote: a JSON value as DETAIL quotes it, cut to at most 200 characters.
+CREATE OR REPLACE FUNCTION flowfabric._submit_quote(p_value jsonb)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_text text := coalesce(p_value::text, 'NULL');
+BEGIN
+  IF char_length(v_text) > 200 THEN
+    RETURN left(v_text, 200) || format('… (%s characters)', char_length(v_text));
+  END IF;
+  RETURN v_text;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_quote(jsonb) IS
+  'Private (ff_submit_flow). p_value as JSON text for a refusal''s DETAIL: at most its first 200 characters, then "… (N characters)" when longer (SPEC section 8); NULL as the word NULL.';
+
+-- db/functions/_submit_refuse_edge.sql
+-- _submit_refuse_edge: raise the refusal of ff_submit_flow's first failing edge item, as the single calls would.
+CREATE OR REPLACE FUNCTION flowfabric._submit_refuse_edge(
+  p_partition_key      smallint,
+  p_flow_id            uuid,
+  p_index              int,
+  p_kind               text,
+  p_edge_id            uuid,
+  p_upstream_eid       uuid,
+  p_upstream_partition smallint,
+  p_downstream_eid     uuid,
+  p_downstream_partition smallint)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_place    text := format('edges[%s]', p_index);
+  v_side     text;
+  v_eid      uuid;
+  v_stored   smallint;
+  v_cycle    uuid[];
+  v_edge     ff_edge;
+  v_decision text;
+BEGIN
+  IF p_kind = 'self' THEN
+    PERFORM _raise('self_referencing_edge', format('%s: upstream_execution_id=%s downstream_execution_id=%s', v_place,
+      _canonical_execution_id(p_partition_key, p_upstream_eid), _canonical_execution_id(p_partition_key, p_downstream_eid)));
+  END IF;
+  IF p_kind IN ('up_partition', 'up_member', 'down_partition', 'down_member') THEN
+    v_side := CASE WHEN p_kind LIKE 'up%' THEN 'upstream' ELSE 'downstream' END;
+    v_eid := CASE v_side WHEN 'upstream' THEN p_upstream_eid ELSE p_downstream_eid END;
+    IF p_kind LIKE '%partition' THEN
+      SELECT e.partition_key INTO v_stored FROM ff_exec_core e WHERE e.execution_id = v_eid;
+      PERFORM _raise('invalid_input',
+        format('%s: partition_mismatch: %s_execution_id %s is on partition %s, expected partition %s', v_place, v_side, v_eid,
+               CASE v_side WHEN 'upstream' THEN coalesce(nullif(p_upstream_partition, p_partition_key), v_stored)
+                           ELSE coalesce(nullif(p_downstream_partition, p_partition_key), v_stored) END,
+               p_partition_key),
+        'Create the execution with ff_create_execution(p_flow_id => <flow>) so it lives on the flow''s partition, and pass its canonical {fp:N}:<uuid> id.');
+    END IF;
+    PERFORM _raise('execution_not_in_flow',
+      format('%s: %s_execution_id=%s flow_id=%s', v_place, v_side, _canonical_execution_id(p_partition_key, v_eid), p_flow_id));
+  END IF;
+
+  SELECT * INTO v_edge FROM ff_edge e
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
+  -- An item that stages (not an exact retry) meets the cycle check before the edge_id check and
+  -- the apply; the graph holds exactly the edges staged before it.
+  IF NOT _is_same_edge(v_edge, p_upstream_eid, p_downstream_eid, 'success_only') THEN
+    v_cycle := _find_cycle(p_upstream_eid, p_downstream_eid);
+    IF v_cycle IS NOT NULL THEN
+      PERFORM _raise('cycle_detected', format('%s: %s', v_place, _format_cycle_path(p_partition_key, v_cycle)));
+    END IF;
+  END IF;
+  IF p_kind = 'taken' THEN
+    PERFORM _raise('dependency_already_exists', format('%s: %s', v_place, _edge_to_json(v_edge)::text),
+      'Use a new edge_id, or retry with the endpoints and kind of the existing edge shown in DETAIL.');
+  END IF;
+  IF p_kind = 'decided' THEN
+    SELECT g.decision INTO v_decision FROM ff_edge_group g
+    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = p_downstream_eid;
+    PERFORM _raise('invalid_input',
+      format('%s: group_already_decided: downstream_execution_id=%s decision=%s edge_id=%s', v_place,
+             _canonical_execution_id(p_partition_key, p_downstream_eid), v_decision, p_edge_id),
+      'The child''s fan-in decision is final; stage the dependency to another execution.');
+  END IF;
+  RAISE EXCEPTION 'flowstage bug: _submit_refuse_edge has no refusal for kind %', p_kind;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_refuse_edge(smallint, uuid, int, text, uuid, uuid, smallint, uuid, smallint) IS
+  'Private (ff_submit_flow, refusals only). Raises the refusal of edge item p_index (0-based) of kind p_kind, with DETAIL "edges[i]: ..." as ff_stage_dependency_edge / ff_apply_dependency_to_child would word it: self -> self_referencing_edge; up_partition / down_partition -> invalid_input partition_mismatch; up_member / down_member -> execution_not_in_flow; taken -> cycle_detected if the item closes a cycle on the graph staged before it, else dependency_already_exists with the edge holding the id; decided -> cycle_detected likewise for a new edge, else invalid_input group_already_decided. The caller has inserted exactly the plan''s edges staged before the item.';
+
+-- db/functions/_submit_replayed.sql
+-- _submit_replayed: the answer of ff_submit_flow to a plan that changes nothing (starting the flow if asked).
+CREATE OR REPLACE FUNCTION flowfabric._submit_replayed(p_flow flowfabric.ff_flow_core, p_start boolean, p_now_ms bigint)
+RETURNS TABLE (
+  status             text,
+  graph_revision     bigint,
+  executions_created int,
+  members_added      int,
+  edges_staged       int,
+  edges_applied      int,
+  groups_set         int,
+  started            boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_start record;
+BEGIN
+  started := p_flow.raw_fields ? 'started_at_ms';
+  IF p_start AND NOT started THEN
+    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
+    started := true;
+  END IF;
+  status := 'already_submitted';
+  graph_revision := p_flow.graph_revision;
+  executions_created := 0;
+  members_added := 0;
+  edges_staged := 0;
+  edges_applied := 0;
+  groups_set := 0;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_replayed(flowfabric.ff_flow_core, boolean, bigint) IS
+  'Private (ff_submit_flow). The already_submitted row for a plan already present in flow p_flow: graph_revision = the flow''s current revision, every count 0, started = the flow has been started; with p_start and a flow not yet started, ff_start_flow runs first (the only write).';
 
 -- db/functions/ff_add_execution_to_flow.sql
 -- ff_add_execution_to_flow: make an execution a member of a flow (stamp ff_exec_core.flow_id).
@@ -1442,19 +2331,13 @@ BEGIN
 
   IF v_member_of IS NULL THEN
     -- Write path: lock the flow row first, then claim the execution row.
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
     PERFORM _check_flow_open(v_flow);
     UPDATE ff_exec_core e SET flow_id = p_flow_id
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;
     IF FOUND THEN
-      UPDATE ff_flow_core f
-      SET graph_revision = f.graph_revision + 1,
-          raw_fields = f.raw_fields || jsonb_build_object(
-            'node_count', (f.raw_fields->>'node_count')::bigint + 1,
-            'last_mutation_at_ms', v_now)
-      WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
-      RETURNING (f.raw_fields->>'node_count')::bigint, f.graph_revision INTO node_count, graph_revision;
+      SELECT b.node_count, b.graph_revision INTO node_count, graph_revision
+      FROM _bump_flow(v_partition, p_flow_id, 1, 0, v_now) b;
       PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', graph_revision,
         'add_execution_to_flow', jsonb_build_object('execution_id', execution_id), v_now);
       PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');  -- an already terminal member may be the last
@@ -1704,9 +2587,10 @@ BEGIN
   IF p_reason IS NULL THEN
     PERFORM _raise('invalid_input', 'p_reason: must not be null (say why the flow is cancelled)');
   END IF;
+  PERFORM _check_text_size('p_reason', p_reason, 1024);
   IF p_cancellation_policy IS NULL OR p_cancellation_policy NOT IN ('cancel_all', 'cancel_flow_only') THEN
     PERFORM _raise('invalid_input',
-      format('p_cancellation_policy: must be cancel_all or cancel_flow_only (got %s)', coalesce(p_cancellation_policy, 'NULL')));
+      format('p_cancellation_policy: must be cancel_all or cancel_flow_only (got %s)', _shown(p_cancellation_policy)));
   END IF;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -1763,7 +2647,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cancel_flow(uuid, text, text, bigint) IS
-$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
+$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty, at most 1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
 p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
 Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status: cancelled | already_terminal | left_running (cancelled = made terminal by this call; already_terminal = was terminal before; left_running = not terminal, kept by cancel_flow_only). A flow without members returns no rows.
 Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
@@ -1970,7 +2854,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_outcome      text,
   p_result       jsonb  DEFAULT NULL,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, outcome text)
+RETURNS TABLE (status text, execution_id text, outcome text, public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Index lookups by key throughout: one generic plan per session rather than a custom plan per
@@ -1987,6 +2871,7 @@ DECLARE
   v_row       ff_exec_core;
   v_open      boolean;
   v_hop       record;
+  v_state     text;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -2051,16 +2936,20 @@ BEGIN
 
   -- The cascade, one hop: every outgoing applied edge into the children locked above.
   SELECT * INTO v_hop FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now);
+  public_flow_state := v_hop.public_flow_state;
   IF v_hop.others_left THEN
     -- An edge applied between the unlocked read and the lock: its child is not locked here, and
     -- locking it now could break the lock order. A job resolves it (and checks the flow).
     PERFORM _add_jobs(ARRAY[_defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now)]);
-  ELSIF cardinality(v_hop.skipped) = 0 THEN
+  ELSIF cardinality(v_hop.skipped) = 0 AND NOT v_open THEN
     -- Did this completion finish the flow? Not if a child is still open (it is locked here, so its
     -- own completion comes after this commit and checks again); a skipped child's job checks too.
     -- (Only a skip makes a child terminal here, so a child open before is open still.)
-    IF NOT v_open AND _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions') = 'undecided' THEN
+    v_state := _finish_flow_if_done(v_exec.partition_key, v_exec.flow_id, v_now, 'executions');
+    IF v_state = 'undecided' THEN
       PERFORM _add_jobs(ARRAY[_defer_cascade(v_exec.partition_key, v_id, v_exec.flow_id, p_outcome, v_now)]);
+    ELSE
+      public_flow_state := v_state;
     END IF;
   END IF;
   RETURN NEXT;
@@ -2069,7 +2958,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, bigint) IS
 $$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
-Returns (status, execution_id, outcome); status: completed | already_terminal (a second call changes nothing and reports the stored outcome).
+Returns (status, execution_id, outcome, public_flow_state); status: completed | already_terminal (a second call changes nothing and reports the stored outcome). public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
 For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
 Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
@@ -2099,11 +2988,19 @@ BEGIN
   IF p_lane_id IS NULL OR p_lane_id = '' THEN
     PERFORM _raise('invalid_input', 'p_lane_id: must be a non-empty text');
   END IF;
+  PERFORM _check_text_size('p_lane_id', p_lane_id, 1024);
   IF p_priority IS NULL THEN
     PERFORM _raise('invalid_input', 'p_priority: must not be null');
   END IF;
-  IF p_task_identifier = '' THEN
-    PERFORM _raise('invalid_input', 'p_task_identifier: must be NULL or a non-empty text');
+  -- Graphile Worker refuses task identifiers over 128 characters: a longer one would jam the flow at start.
+  IF p_task_identifier = '' OR length(p_task_identifier) > 128 THEN
+    PERFORM _raise('invalid_input',
+      format('p_task_identifier: must be NULL or 1 to 128 characters (got %s characters: %s)',
+             length(p_task_identifier), _shown(p_task_identifier)));
+  END IF;
+  -- Data passing merges parents' results into the payload by key: it must be an object.
+  IF p_payload IS NOT NULL AND jsonb_typeof(p_payload) <> 'object' THEN
+    PERFORM _raise('invalid_input', format('p_payload: must be a JSON object or NULL (got a JSON %s)', jsonb_typeof(p_payload)));
   END IF;
   IF p_execution_id IS NOT NULL THEN
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -2157,7 +3054,7 @@ Returns (status, execution_id); status: created | already_exists; execution_id i
 p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
 Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
-Refusals: invalid_input (malformed id, empty lane, NULL priority, empty task identifier, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
+Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
 
 -- db/functions/ff_create_flow.sql
 -- ff_create_flow: create a flow, or report the existing one. Idempotent on p_flow_id.
@@ -2181,9 +3078,10 @@ BEGIN
   IF p_flow_kind IS NULL OR p_flow_kind = '' THEN
     PERFORM _raise('invalid_input', 'p_flow_kind: must be a non-empty text');
   END IF;
+  PERFORM _check_text_size('p_flow_kind', p_flow_kind, 1024);
   -- The namespace names the pg_notify channel "flowstage:<namespace>", at most 63 bytes.
   IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
-    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %L)', p_namespace));
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _shown(quote_nullable(p_namespace))));
   END IF;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -2226,7 +3124,7 @@ COMMENT ON FUNCTION flowfabric.ff_create_flow(uuid, text, text, bigint) IS
 $$Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
 Returns (status, flow_id, partition_key, graph_revision); status: created | already_satisfied.
 Idempotent: if the flow exists nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
-Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
+Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;
 
 -- db/functions/ff_describe_edge.sql
@@ -2411,30 +3309,67 @@ BEGIN
   flow_id := p_flow_id;
   graph_revision := p_graph_revision;
   current_graph_revision := v_flow.graph_revision;
-  -- Members in the order they joined (each add is one revision), edges in edge_id order.
-  SELECT count(*), coalesce(jsonb_agg(ev.arguments->>'execution_id' ORDER BY ev.graph_revision, ev.event_id), '[]'::jsonb)
+  -- Members in the order they joined (each add is one revision), edges in edge_id order. A
+  -- submit_flow row (ff_submit_flow) stands for the revisions base + 1 .. its graph_revision:
+  -- its members joined at base + 1 .. base + m in list order, then its edges (parallel arrays
+  -- edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref) were staged at
+  -- base + m + 1 .. in list order. Its lists are taken out of the (TOASTed, compressed) row once,
+  -- in a fenced subquery: an expression on ev.arguments evaluated per expanded element
+  -- decompressed the whole row each time (90 s for a 30,000-edge plan instead of 0.1 s).
+  SELECT count(*), coalesce(jsonb_agg(m.execution_id ORDER BY m.revision, m.event_id), '[]'::jsonb)
   INTO node_count, members
-  FROM ff_flow_event ev
-  WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
-    AND ev.operation = 'add_execution_to_flow' AND ev.graph_revision <= p_graph_revision;
+  FROM (
+    SELECT ev.arguments->>'execution_id' AS execution_id, ev.graph_revision AS revision, ev.event_id
+    FROM ff_flow_event ev
+    WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
+      AND ev.operation = 'add_execution_to_flow' AND ev.graph_revision <= p_graph_revision
+    UNION ALL
+    SELECT m.execution_id, plan.base + m.k, plan.event_id
+    FROM (SELECT ev.event_id, (ev.arguments->>'base_graph_revision')::bigint AS base, ev.arguments->'members' AS members
+          FROM ff_flow_event ev
+          WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
+            AND ev.operation = 'submit_flow' AND (ev.arguments->>'base_graph_revision')::bigint < p_graph_revision
+          OFFSET 0) plan
+    CROSS JOIN LATERAL jsonb_array_elements_text(plan.members) WITH ORDINALITY AS m(execution_id, k)
+    WHERE plan.base + m.k <= p_graph_revision) m;
   SELECT count(*), coalesce(jsonb_agg(jsonb_build_object(
-           'edge_id', ev.arguments->>'edge_id',
-           'upstream_execution_id', ev.arguments->>'upstream_execution_id',
-           'downstream_execution_id', ev.arguments->>'downstream_execution_id',
-           'dependency_kind', ev.arguments->>'dependency_kind',
-           'data_passing_ref', coalesce(ev.arguments->>'data_passing_ref', ''),
-           'staged_graph_revision', ev.graph_revision)
-           ORDER BY (ev.arguments->>'edge_id')::uuid), '[]'::jsonb)
+           'edge_id', e.edge_id,
+           'upstream_execution_id', e.upstream_execution_id,
+           'downstream_execution_id', e.downstream_execution_id,
+           'dependency_kind', e.dependency_kind,
+           'data_passing_ref', coalesce(e.data_passing_ref, ''),
+           'staged_graph_revision', e.revision)
+           ORDER BY e.edge_id::uuid), '[]'::jsonb)
   INTO edge_count, edges
-  FROM ff_flow_event ev
-  WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
-    AND ev.operation IN ('stage_dependency_edge', 'stage_dependency_edges') AND ev.graph_revision <= p_graph_revision;
+  FROM (
+    SELECT ev.arguments->>'edge_id' AS edge_id, ev.arguments->>'upstream_execution_id' AS upstream_execution_id,
+           ev.arguments->>'downstream_execution_id' AS downstream_execution_id, ev.arguments->>'dependency_kind' AS dependency_kind,
+           ev.arguments->>'data_passing_ref' AS data_passing_ref, ev.graph_revision AS revision
+    FROM ff_flow_event ev
+    WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
+      AND ev.operation IN ('stage_dependency_edge', 'stage_dependency_edges') AND ev.graph_revision <= p_graph_revision
+    UNION ALL
+    SELECT s.edge_id, s.upstream_execution_id, s.downstream_execution_id, plan.edges->>'dependency_kind', s.data_passing_ref,
+           plan.base + plan.member_count + s.k
+    FROM (SELECT (ev.arguments->>'base_graph_revision')::bigint AS base,
+                 jsonb_array_length(ev.arguments->'members') AS member_count, ev.arguments->'edges' AS edges
+          FROM ff_flow_event ev
+          WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
+            AND ev.operation = 'submit_flow' AND (ev.arguments->>'base_graph_revision')::bigint < p_graph_revision
+          OFFSET 0) plan
+    CROSS JOIN LATERAL ROWS FROM (
+      jsonb_array_elements_text(plan.edges->'edge_id'),
+      jsonb_array_elements_text(plan.edges->'upstream_execution_id'),
+      jsonb_array_elements_text(plan.edges->'downstream_execution_id'),
+      jsonb_array_elements_text(plan.edges->'data_passing_ref')
+    ) WITH ORDINALITY AS s(edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, k)
+    WHERE plan.base + plan.member_count + s.k <= p_graph_revision) e;
   RETURN NEXT;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow_at(uuid, bigint) IS
-$$The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision. Read-only: takes no row locks.
+$$The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision, and of each submit_flow event (ff_submit_flow: one row per plan holding base_graph_revision, its members in revision order, then its edges as parallel arrays) the members and edges whose own revision is <= p_graph_revision. Read-only: takes no row locks.
 Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
 Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.$$;
 
@@ -2752,7 +3687,7 @@ BEGIN
     FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   END IF;
   IF p_direction IS NULL OR p_direction NOT IN ('in', 'out', 'both') THEN
-    PERFORM _raise('invalid_input', format('p_direction: must be in, out or both (got %s)', coalesce(p_direction, 'NULL')));
+    PERFORM _raise('invalid_input', format('p_direction: must be in, out or both (got %s)', _shown(p_direction)));
   END IF;
   IF p_direction <> 'both' AND p_execution_id IS NULL THEN
     PERFORM _raise('invalid_input', format('p_direction: %s needs p_execution_id (the whole flow is listed with both)', p_direction));
@@ -2834,7 +3769,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
   END IF;
   IF p_state IS NOT NULL AND p_state NOT IN ('open', 'cancelled', 'completed', 'failed') THEN
-    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', p_state));
+    PERFORM _raise('invalid_input', format('p_state: must be open, cancelled, completed or failed (got %s)', _shown(p_state)));
   END IF;
   IF p_namespace = '' THEN
     PERFORM _raise('invalid_input', 'p_namespace: must be NULL (every namespace) or a namespace name');
@@ -2845,7 +3780,7 @@ BEGIN
   v_first := p_after IS NULL;
   IF p_namespace IS NULL THEN
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
+    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
            f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
            f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
     FROM ff_flow_core f
@@ -2855,11 +3790,11 @@ BEGIN
     LIMIT p_limit;
   ELSE
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.raw_fields->>'namespace', f.raw_fields->>'flow_kind', f.public_flow_state,
+    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
            f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
            f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
     FROM ff_flow_core f
-    WHERE f.raw_fields->>'namespace' = p_namespace
+    WHERE f.namespace = p_namespace
       AND f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
       AND (p_state IS NULL OR f.public_flow_state = p_state)
     ORDER BY f.flow_id
@@ -3212,10 +4147,10 @@ BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_downstream_execution_id', p_downstream_execution_id) p;
   IF p_kind IS NULL OR p_kind NOT IN ('all_of', 'any_of', 'quorum') THEN
-    PERFORM _raise('invalid_input', format('p_kind: must be all_of, any_of or quorum (got %s)', coalesce(p_kind, 'NULL')));
+    PERFORM _raise('invalid_input', format('p_kind: must be all_of, any_of or quorum (got %s)', _shown(p_kind)));
   END IF;
   IF p_on_satisfied IS NOT NULL AND p_on_satisfied NOT IN ('cancel_remaining', 'let_run') THEN
-    PERFORM _raise('invalid_input', format('p_on_satisfied: must be cancel_remaining or let_run (got %s)', p_on_satisfied));
+    PERFORM _raise('invalid_input', format('p_on_satisfied: must be cancel_remaining or let_run (got %s)', _shown(p_on_satisfied)));
   END IF;
   IF p_kind = 'all_of' AND p_on_satisfied IS NOT NULL THEN
     PERFORM _raise('invalid_input', 'p_on_satisfied: must be NULL for all_of (it is satisfied only when every edge succeeded)');
@@ -3310,7 +4245,7 @@ DECLARE
 BEGIN
   -- The same rule as ff_create_flow: the channel "flowstage:<namespace>" is at most 63 bytes.
   IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
-    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', left(coalesce(quote_literal(p_namespace), 'NULL'), 200)));
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _shown(quote_nullable(p_namespace))));
   END IF;
   IF p_enabled IS NULL THEN
     PERFORM _raise('invalid_input', 'p_enabled: must not be null');
@@ -3380,8 +4315,9 @@ BEGIN
   END IF;
   IF p_dependency_kind IS DISTINCT FROM 'success_only' THEN
     PERFORM _raise('invalid_input',
-      format('p_dependency_kind: must be success_only (got %s)', coalesce(p_dependency_kind, 'NULL')));
+      format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
   END IF;
+  PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
@@ -3400,8 +4336,7 @@ BEGIN
   IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
     PERFORM _check_flow_open(v_flow);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
@@ -3458,12 +4393,7 @@ BEGIN
             'staged_at_ms', v_now,
             'staged_graph_revision', v_revision,
             'applied_at_ms', NULL));
-  UPDATE ff_flow_core f
-  SET graph_revision = v_revision,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + 1,
-        'last_mutation_at_ms', v_now)
-  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',
     jsonb_build_object('edge_id', p_edge_id,
@@ -3481,7 +4411,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); status: staged (with the new revision) | already_staged (with the revision that staging produced).
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
 On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
 
 -- db/functions/ff_stage_dependency_edges.sql
@@ -3508,12 +4438,12 @@ DECLARE
   v_unknown         text;
   v_requested       smallint;
   v_id              uuid;
-  v_edge_ids        uuid[]     := '{}';
-  v_ups             uuid[]     := '{}';
-  v_up_requested    smallint[] := '{}';
-  v_downs           uuid[]     := '{}';
-  v_down_requested  smallint[] := '{}';
-  v_refs            text[]     := '{}';
+  v_edge_ids        uuid[]     := '{}'::uuid[];
+  v_ups             uuid[]     := '{}'::uuid[];
+  v_up_requested    smallint[] := '{}'::smallint[];
+  v_downs           uuid[]     := '{}'::uuid[];
+  v_down_requested  smallint[] := '{}'::smallint[];
+  v_refs            text[]     := '{}'::text[];
   v_flow            ff_flow_core;
   v_exec            ff_exec_core;
   v_replay_revision bigint;
@@ -3539,9 +4469,9 @@ BEGIN
   IF v_count = 0 THEN
     PERFORM _raise('invalid_input', 'p_edges: must hold at least one edge (got an empty array)');
   END IF;
-  IF v_count > 10000 THEN
-    PERFORM _raise('invalid_input', format('p_edges: at most 10000 edges per call (got %s)', v_count),
-      'Split the batch into calls of at most 10000 edges, each with the revision the previous one returned.');
+  IF v_count > 100000 THEN
+    PERFORM _raise('invalid_input', format('p_edges: at most 100000 edges per call (got %s)', v_count),
+      'Split the batch into calls of at most 100000 edges, each with the revision the previous one returned.');
   END IF;
   FOR v_entry, v_index IN SELECT a.value, a.ordinality::int - 1 FROM jsonb_array_elements(p_edges) WITH ORDINALITY a LOOP
     IF jsonb_typeof(v_entry) <> 'object' THEN
@@ -3563,7 +4493,7 @@ BEGIN
     END IF;
     IF jsonb_typeof(v_value) <> 'string'
        OR (v_value #>> '{}') !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
-      PERFORM _raise('invalid_input', format('%s: must be a uuid string (got %s)', v_field, v_value::text));
+      PERFORM _raise('invalid_input', format('%s: must be a uuid string (got %s)', v_field, _shown(v_value::text)));
     END IF;
     v_edge_ids[v_index + 1] := (v_value #>> '{}')::uuid;
     -- endpoints: {fp:N}:<uuid> or <uuid>, as JSON strings
@@ -3571,7 +4501,7 @@ BEGIN
       v_value := v_entry->v_field;
       IF v_value IS NOT NULL AND jsonb_typeof(v_value) NOT IN ('string', 'null') THEN
         PERFORM _raise('invalid_input',
-          format('p_edges[%s].%s: must be an execution id string (got %s)', v_index, v_field, v_value::text));
+          format('p_edges[%s].%s: must be an execution id string (got %s)', v_index, v_field, _shown(v_value::text)));
       END IF;
     END LOOP;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -3586,15 +4516,16 @@ BEGIN
     v_value := v_entry->'dependency_kind';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null' AND v_value <> '"success_only"'::jsonb THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, v_value::text));
+        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, _shown(v_value::text)));
     END IF;
     -- data_passing_ref: absent or null means '' (no data passing)
     v_value := v_entry->'data_passing_ref';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) NOT IN ('string', 'null') THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, v_value::text));
+        format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, _shown(v_value::text)));
     END IF;
     v_refs[v_index + 1] := coalesce(v_entry->>'data_passing_ref', '');
+    PERFORM _check_text_size(format('p_edges[%s].data_passing_ref', v_index), v_refs[v_index + 1], 1024);
   END LOOP;
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -3616,8 +4547,7 @@ BEGIN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
     -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
-    SELECT * INTO v_flow FROM ff_flow_core f
-    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
     PERFORM _check_flow_open(v_flow);
     v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   END IF;
@@ -3679,10 +4609,10 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, boolean, bigint) IS
-$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 10000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 status: staged (edges_staged = n, graph_revision = the new revision, expected + n) | already_staged (a full replay: edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges) | would_stage (p_dry_run: edges_staged = n, graph_revision = the current revision, nothing written).
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 10000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
 Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
 On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
@@ -3789,6 +4719,653 @@ Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
 Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
+
+-- db/functions/ff_submit_flow.sql
+-- ff_submit_flow: build or extend a flow from a whole plan (executions, fan-in groups, edges) in one call, all or nothing.
+--
+-- Set-based throughout: the plan is read into arrays once (_submit_parse_plan), every check is a
+-- join or a window over those arrays and the few rows the plan touches (read by key with
+-- `= ANY`), and every write is one INSERT ... SELECT or UPDATE per table. The flow row is written
+-- once and the mutation log gets one submit_flow row per call (plus create_flow for a new flow).
+--
+-- Planner settings, measured on a 10,000-execution / 29,700-edge plan: plan_cache_mode =
+-- force_custom_plan plans each statement with the arrays as constants, so unnest() is estimated
+-- at its real size (a generic plan assumes 10 rows and joins two 30,000-row arrays with a nested
+-- loop) and `x = ANY (array)` membership tests are hashed; enable_seqscan/enable_bitmapscan off
+-- keep the `= ANY` reads on their keys whatever the table statistics (a never-analysed table
+-- included); jit off (JIT compiling these statements cost more than running them).
+CREATE OR REPLACE FUNCTION flowfabric.ff_submit_flow(
+  p_flow_id                 uuid,
+  p_plan                    jsonb,
+  p_expected_graph_revision bigint  DEFAULT NULL,
+  p_start                   boolean DEFAULT false,
+  p_dry_run                 boolean DEFAULT false,
+  p_flow_kind               text    DEFAULT 'dag',
+  p_namespace               text    DEFAULT 'default',
+  p_now_ms                  bigint  DEFAULT NULL)
+RETURNS TABLE (
+  status             text,
+  graph_revision     bigint,
+  executions_created int,
+  members_added      int,
+  edges_staged       int,
+  edges_applied      int,
+  groups_set         int,
+  started            boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_mergejoin = off
+SET work_mem = '64MB'
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now            bigint;
+  v_partition      smallint;
+  v_key            text;
+  v_items          bigint;
+  v_result         record;
+  v_flow           ff_flow_core;
+  v_new_flow       boolean := false;
+  v_base           bigint;
+  v_namespace      text;
+  -- the plan, parsed (index i + 1 = item i)
+  v_x_ids          uuid[];
+  v_x_requested    smallint[];
+  v_x_tasks        text[];
+  v_x_payloads     jsonb[];
+  v_x_priorities   int[];
+  v_x_lanes        text[];
+  v_g_ids          uuid[];
+  v_g_requested    smallint[];
+  v_g_policies     jsonb[];
+  v_g_k_targets    int[];
+  v_e_ids          uuid[];
+  v_e_ups          uuid[];
+  v_e_up_requested smallint[];
+  v_e_downs        uuid[];
+  v_e_down_requested smallint[];
+  v_e_refs         text[];
+  -- executions
+  v_distinct_executions int;
+  v_distinct_edges      int;
+  v_created        uuid[] := '{}';
+  v_lookup         uuid[];
+  v_r_ids          uuid[] := '{}';   -- rows the plan names that it did not create, locked
+  v_r_partitions   smallint[] := '{}';
+  v_r_flows        uuid[] := '{}';
+  v_r_phases       text[] := '{}';
+  v_members_before uuid[] := '{}';   -- of those, the flow's members before the plan
+  v_adopted        uuid[] := '{}';   -- of those, executions without a flow that the plan adds
+  v_terminal       uuid[] := '{}';   -- of those, the terminal ones
+  v_mismatched     uuid[] := '{}';   -- of those, the ones on another partition
+  v_added          uuid[] := '{}';   -- members added, in revision order
+  v_m              int := 0;
+  -- groups
+  v_sg_ids         uuid[] := '{}';   -- stored groups of the downstreams the plan touches
+  v_sg_policies    jsonb[] := '{}';
+  v_sg_k_targets   int[] := '{}';
+  v_sg_counted     int[] := '{}';
+  v_sg_decisions   text[] := '{}';
+  v_decided        uuid[] := '{}';
+  v_groups_set     int := 0;
+  v_group_log      jsonb := '[]';
+  v_policy_ids     uuid[] := '{}';   -- downstreams whose policy the plan sets, with the final policy
+  v_policy_values  jsonb[] := '{}';
+  v_policy_k       int[] := '{}';
+  -- edges
+  v_se_ids         uuid[] := '{}';   -- stored edges with the plan's edge_ids
+  v_se_ups         uuid[] := '{}';
+  v_se_downs       uuid[] := '{}';
+  v_se_states      text[] := '{}';
+  v_failure        int;              -- 1-based place of the first edge item that fails a check other than the cycle check
+  v_failure_kind   text;
+  v_repeated       uuid[] := '{}';
+  v_policy         jsonb;
+  v_new_ids        uuid[] := '{}';
+  v_new_ups        uuid[] := '{}';
+  v_new_downs      uuid[] := '{}';
+  v_new_refs       text[] := '{}';
+  v_new_places     int[] := '{}';
+  v_forward        boolean := true;
+  v_into_added     boolean;          -- every new edge points at an execution the plan adds
+  v_apply_existing uuid[] := '{}';
+  v_applied_downs  uuid[] := '{}';
+  v_late_ids       uuid[] := '{}';
+  v_e              int := 0;
+  v_applied        int := 0;
+  v_bound          int;
+  v_closing        int;
+  v_cycle          uuid[];
+  v_place          int;
+  v_fail_id        uuid;
+  v_fail_partition smallint;
+  v_fail_flow      uuid;
+  v_fail_policy    jsonb;
+  v_fail_stored    jsonb;
+  v_fail_counted   int;
+  v_fail_kind      text;
+  v_edge           ff_edge;
+  v_exec           ff_exec_core;
+  v_log            jsonb;
+  v_start          record;
+BEGIN
+  -- Argument validation (invalid_input, DETAIL names the parameter or the item's field).
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_expected_graph_revision < 0 THEN
+    PERFORM _raise('invalid_input', format('p_expected_graph_revision: must be NULL or a revision >= 0 (got %s)', p_expected_graph_revision));
+  END IF;
+  IF p_start IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_start: must not be null');
+  END IF;
+  IF p_dry_run IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_dry_run: must not be null');
+  END IF;
+  IF p_flow_kind IS NULL OR octet_length(p_flow_kind) NOT BETWEEN 1 AND 1024 THEN
+    PERFORM _raise('invalid_input', format('p_flow_kind: must be 1 to 1024 bytes (got %s)',
+      CASE WHEN p_flow_kind IS NULL THEN 'NULL' ELSE octet_length(p_flow_kind) || ' bytes' END));
+  END IF;
+  -- The namespace names the pg_notify channel "flowstage:<namespace>", at most 63 bytes.
+  IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
+    PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _submit_quote(to_jsonb(p_namespace))));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  IF p_plan IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_plan: must not be null');
+  END IF;
+  IF jsonb_typeof(p_plan) <> 'object' THEN
+    PERFORM _raise('invalid_input',
+      format('p_plan: must be a JSON object {"executions": [...], "groups": [...], "edges": [...]} (got a JSON %s)', jsonb_typeof(p_plan)));
+  END IF;
+  SELECT k INTO v_key FROM jsonb_object_keys(p_plan) k WHERE k NOT IN ('executions', 'groups', 'edges') ORDER BY k LIMIT 1;
+  IF v_key IS NOT NULL THEN
+    PERFORM _raise('invalid_input', format('p_plan.%s: unknown key; a plan has executions, groups, edges', left(v_key, 200)));
+  END IF;
+  FOREACH v_key IN ARRAY ARRAY['executions', 'groups', 'edges'] LOOP
+    IF jsonb_typeof(p_plan->v_key) NOT IN ('array', 'null') THEN
+      PERFORM _raise('invalid_input', format('p_plan.%s: must be a JSON array (got a JSON %s)', v_key, jsonb_typeof(p_plan->v_key)));
+    END IF;
+  END LOOP;
+  v_items := coalesce(jsonb_array_length(nullif(p_plan->'executions', 'null'::jsonb)), 0)
+           + coalesce(jsonb_array_length(nullif(p_plan->'groups', 'null'::jsonb)), 0)
+           + coalesce(jsonb_array_length(nullif(p_plan->'edges', 'null'::jsonb)), 0);
+  IF v_items > 100000 THEN
+    PERFORM _raise('invalid_input', format('p_plan: at most 100000 items (executions + groups + edges) per call (got %s)', v_items),
+      'Submit the plan in parts: each later part may name members and edges of the earlier ones.');
+  END IF;
+
+  IF p_dry_run THEN
+    -- The real call in a subtransaction, rolled back through the private sentinel SQLSTATE
+    -- FF900: every check runs exactly as in a real call (refusals propagate unchanged), and
+    -- nothing it wrote survives.
+    BEGIN
+      SELECT * INTO v_result FROM ff_submit_flow(p_flow_id, p_plan, p_expected_graph_revision, p_start, false,
+                                                 p_flow_kind, p_namespace, v_now);
+      RAISE EXCEPTION USING ERRCODE = 'FF900', MESSAGE = 'flowstage private: dry run rollback',
+        DETAIL = 'Raised by ff_submit_flow''s dry run and caught by it; never reaches a caller.';
+    EXCEPTION WHEN SQLSTATE 'FF900' THEN
+      NULL;
+    END;
+    status := CASE v_result.status WHEN 'submitted' THEN 'would_submit' ELSE v_result.status END;
+    graph_revision := CASE v_result.status WHEN 'submitted'
+                        THEN v_result.graph_revision - v_result.members_added - v_result.edges_staged
+                        ELSE v_result.graph_revision END;
+    executions_created := v_result.executions_created;
+    members_added := v_result.members_added;
+    edges_staged := v_result.edges_staged;
+    edges_applied := v_result.edges_applied;
+    groups_set := v_result.groups_set;
+    started := v_result.started;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  SELECT * INTO v_x_ids, v_x_requested, v_x_tasks, v_x_payloads, v_x_priorities, v_x_lanes,
+                v_g_ids, v_g_requested, v_g_policies, v_g_k_targets,
+                v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs
+  FROM _submit_parse_plan(p_plan);
+  v_partition := ff_flow_partition(p_flow_id);
+  -- Distinct executions and edge_ids, and the edge_ids named by more than one item (their first
+  -- item decides what the later ones are), in one hash aggregate each.
+  SELECT count(*)::int INTO v_distinct_executions FROM (SELECT DISTINCT x FROM unnest(v_x_ids) x) d;
+  SELECT count(*)::int, coalesce(array_agg(g.id) FILTER (WHERE g.n > 1), '{}') INTO v_distinct_edges, v_repeated
+  FROM (SELECT u.id, count(*) AS n FROM unnest(v_e_ids) AS u(id) GROUP BY u.id) g;
+
+  ---------------------------------------------------------------------------------------------
+  -- The flow. A replay (already_submitted) is answered from an unlocked read.
+  SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  IF FOUND THEN
+    PERFORM _check_flow_open(v_flow);
+    IF _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
+                         v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
+      RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
+      RETURN;
+    END IF;
+  ELSE
+    -- A new flow: its row is inserted now, with the counters a successful submission leaves (in
+    -- a new flow every execution joins and every edge_id is staged once), so it is written once;
+    -- concurrent callers wait on it. A refusal rolls it back with everything else.
+    INSERT INTO ff_flow_core (partition_key, flow_id, graph_revision, public_flow_state, created_at_ms, raw_fields)
+    VALUES (v_partition, p_flow_id, v_distinct_executions + v_distinct_edges, 'open', v_now,
+            jsonb_build_object('flow_kind', p_flow_kind, 'namespace', p_namespace,
+                               'node_count', v_distinct_executions, 'edge_count', v_distinct_edges,
+                               'last_mutation_at_ms', v_now))
+    ON CONFLICT DO NOTHING
+    RETURNING * INTO v_flow;
+    v_new_flow := FOUND;
+  END IF;
+  IF NOT v_new_flow THEN
+    -- Write path: the flow row lock serialises every structural change of the flow.
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    PERFORM _check_flow_open(v_flow);
+  END IF;
+  v_base := CASE WHEN v_new_flow THEN 0 ELSE v_flow.graph_revision END;
+  v_namespace := v_flow.raw_fields->>'namespace';
+  IF p_expected_graph_revision IS NOT NULL AND p_expected_graph_revision <> v_base THEN
+    -- A concurrent identical submission may have committed while we waited for the lock.
+    IF NOT v_new_flow
+       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
+                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
+      RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
+      RETURN;
+    END IF;
+    PERFORM _raise('stale_graph_revision',
+      format('flow_id=%s expected_graph_revision=%s current_graph_revision=%s', p_flow_id, p_expected_graph_revision, v_base));
+  END IF;
+
+  ---------------------------------------------------------------------------------------------
+  -- Executions. Those missing are created on the flow's partition, already members (and, when
+  -- an edge of the plan points at them, already blocked as the apply would leave them). The
+  -- insert goes first: a uuid that exists anywhere conflicts and is left alone, so the rows the
+  -- plan did not create are exactly the ones to check.
+  WITH inserted AS (
+    INSERT INTO ff_exec_core AS e (partition_key, execution_id, flow_id, lane_id, lifecycle_phase, ownership_state,
+                                   eligibility_state, public_state, attempt_state, blocking_reason,
+                                   priority, created_at_ms, payload, raw_fields)
+    SELECT v_partition, x.id, p_flow_id, x.lane, 'runnable', 'unowned',
+           CASE WHEN x.child THEN 'blocked_by_dependencies' ELSE 'eligible_now' END,
+           CASE WHEN x.child THEN 'waiting_children' ELSE 'waiting' END,
+           'pending_first_attempt',
+           CASE WHEN x.child THEN 'waiting_for_children' ELSE 'waiting_for_worker' END,
+           x.priority, v_now, x.payload,
+           CASE WHEN x.task IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('task_identifier', x.task) END
+    FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_e_downs) AS child,
+                 row_number() OVER (PARTITION BY u.id ORDER BY u.ord) AS nth
+          FROM unnest(v_x_ids, v_x_tasks, v_x_payloads, v_x_priorities, v_x_lanes)
+               WITH ORDINALITY AS u(id, task, payload, priority, lane, ord)) x
+    WHERE x.nth = 1
+    ON CONFLICT DO NOTHING
+    RETURNING e.execution_id)
+  SELECT coalesce(array_agg(i.execution_id), '{}') INTO v_created FROM inserted i;
+
+  -- Every other execution the plan names (its executions, edge endpoints, group downstreams),
+  -- read and locked in uuid order.
+  SELECT coalesce(array_agg(DISTINCT r.id), '{}') INTO v_lookup
+  FROM unnest(v_x_ids || v_e_ups || v_e_downs || v_g_ids) AS r(id)
+  WHERE r.id <> ALL (v_created);
+  IF cardinality(v_lookup) > 0 THEN
+    SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
+           coalesce(array_agg(e.partition_key ORDER BY e.execution_id), '{}'),
+           coalesce(array_agg(e.flow_id ORDER BY e.execution_id), '{}'),
+           coalesce(array_agg(e.lifecycle_phase ORDER BY e.execution_id), '{}')
+    INTO v_r_ids, v_r_partitions, v_r_flows, v_r_phases
+    FROM (SELECT e.execution_id, e.partition_key, e.flow_id, e.lifecycle_phase FROM ff_exec_core e
+          WHERE e.execution_id = ANY (v_lookup) ORDER BY e.execution_id FOR UPDATE) e;
+    SELECT coalesce(array_agg(r.id) FILTER (WHERE r.flow_id = p_flow_id), '{}'),
+           coalesce(array_agg(r.id) FILTER (WHERE r.flow_id IS NULL AND r.partition_key = v_partition AND r.id = ANY (v_x_ids)), '{}'),
+           coalesce(array_agg(r.id) FILTER (WHERE r.phase = 'terminal'), '{}'),
+           coalesce(array_agg(r.id) FILTER (WHERE r.partition_key <> v_partition), '{}')
+    INTO v_members_before, v_adopted, v_terminal, v_mismatched
+    FROM unnest(v_r_ids, v_r_partitions, v_r_flows, v_r_phases) AS r(id, partition_key, flow_id, phase);
+  END IF;
+
+  -- The first execution item a single call would refuse: partition_mismatch (its {fp:N}, or the
+  -- stored row's partition), then already_member_of_different_flow.
+  SELECT u.ord::int - 1, u.id, CASE WHEN u.requested <> v_partition THEN u.requested ELSE r.partition_key END, r.flow_id
+  INTO v_place, v_fail_id, v_fail_partition, v_fail_flow
+  FROM unnest(v_x_ids, v_x_requested) WITH ORDINALITY AS u(id, requested, ord)
+  LEFT JOIN unnest(v_r_ids, v_r_partitions, v_r_flows) AS r(id, partition_key, flow_id) ON r.id = u.id
+  WHERE u.requested <> v_partition OR r.partition_key <> v_partition OR r.flow_id <> p_flow_id
+  ORDER BY u.ord
+  LIMIT 1;
+  IF v_place IS NOT NULL THEN
+    IF v_fail_partition <> v_partition THEN
+      PERFORM _raise('invalid_input',
+        format('executions[%s]: partition_mismatch: execution_id %s is on partition %s, expected partition %s',
+               v_place, v_fail_id, v_fail_partition, v_partition),
+        'Create the execution with ff_create_execution(p_flow_id => <flow>) so it lives on the flow''s partition, and pass its canonical {fp:N}:<uuid> id.');
+    END IF;
+    PERFORM _raise('already_member_of_different_flow',
+      format('executions[%s]: execution_id=%s member_of_flow_id=%s', v_place,
+             _canonical_execution_id(v_partition, v_fail_id), v_fail_flow));
+  END IF;
+
+  -- Members added, in plan order (the first item of each execution): revisions base + 1 .. base + m.
+  SELECT coalesce(array_agg(x.id ORDER BY x.ord), '{}') INTO v_added
+  FROM (SELECT DISTINCT ON (u.id) u.id, u.ord FROM unnest(v_x_ids) WITH ORDINALITY AS u(id, ord) ORDER BY u.id, u.ord) x
+  WHERE x.id <> ALL (v_members_before);
+  v_m := cardinality(v_added);
+
+  ---------------------------------------------------------------------------------------------
+  -- Stored fan-in groups of the flow's existing members that the plan touches.
+  IF NOT v_new_flow AND cardinality(v_members_before) > 0 THEN
+    SELECT coalesce(array_agg(g.downstream_eid), '{}'), coalesce(array_agg(g.policy), '{}'),
+           coalesce(array_agg(g.k_target), '{}'),
+           coalesce(array_agg(g.success_count + g.fail_count + g.skip_count + g.running_count), '{}'),
+           coalesce(array_agg(g.decision), '{}')
+    INTO v_sg_ids, v_sg_policies, v_sg_k_targets, v_sg_counted, v_sg_decisions
+    FROM ff_edge_group g
+    WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id
+      AND g.downstream_eid = ANY (ARRAY(SELECT DISTINCT d FROM unnest(v_g_ids || v_e_downs) d WHERE d = ANY (v_members_before)));
+    SELECT coalesce(array_agg(s.id) FILTER (WHERE s.decision <> 'pending'), '{}') INTO v_decided
+    FROM unnest(v_sg_ids, v_sg_decisions) AS s(id, decision);
+  END IF;
+
+  -- Groups, item by item as ff_set_edge_group_policy would take them: the downstream must be a
+  -- member (the plan's executions are by now); an item whose policy differs from the one in
+  -- force at its turn (the previous item for that downstream, else the stored one) sets it, and
+  -- is refused once an edge has been applied to that downstream.
+  IF cardinality(v_g_ids) > 0 THEN
+    SELECT i.ord::int - 1, i.id, coalesce(i.requested, r.partition_key), i.policy, coalesce(i.previous, s.policy), s.counted,
+           CASE WHEN i.requested <> v_partition OR r.partition_key <> v_partition THEN 'partition'
+                WHEN NOT (i.id = ANY (v_x_ids) OR coalesce(r.flow_id = p_flow_id, false)) THEN 'member'
+                ELSE 'fixed' END
+    INTO v_place, v_fail_id, v_fail_partition, v_fail_policy, v_fail_stored, v_fail_counted, v_fail_kind
+    FROM (SELECT u.*, lag(u.policy) OVER (PARTITION BY u.id ORDER BY u.ord) AS previous
+          FROM unnest(v_g_ids, v_g_requested, v_g_policies) WITH ORDINALITY AS u(id, requested, policy, ord)) i
+    LEFT JOIN unnest(v_r_ids, v_r_partitions, v_r_flows) AS r(id, partition_key, flow_id) ON r.id = i.id
+    LEFT JOIN unnest(v_sg_ids, v_sg_policies, v_sg_counted) AS s(id, policy, counted) ON s.id = i.id
+    WHERE i.requested <> v_partition OR r.partition_key <> v_partition
+       OR NOT (i.id = ANY (v_x_ids) OR coalesce(r.flow_id = p_flow_id, false))
+       OR (i.policy IS DISTINCT FROM coalesce(i.previous, s.policy) AND s.counted > 0)
+    ORDER BY i.ord
+    LIMIT 1;
+    IF v_fail_kind = 'partition' THEN
+      PERFORM _raise('invalid_input',
+        format('groups[%s]: partition_mismatch: downstream_execution_id %s is on partition %s, expected partition %s',
+               v_place, v_fail_id, v_fail_partition, v_partition),
+        'Create the execution with ff_create_execution(p_flow_id => <flow>) so it lives on the flow''s partition, and pass its canonical {fp:N}:<uuid> id.');
+    ELSIF v_fail_kind = 'member' THEN
+      PERFORM _raise('execution_not_in_flow',
+        format('groups[%s]: downstream_execution_id=%s flow_id=%s', v_place, _canonical_execution_id(v_partition, v_fail_id), p_flow_id));
+    ELSIF v_fail_kind = 'fixed' THEN
+      PERFORM _raise('edge_group_policy_already_fixed',
+        format('groups[%s]: downstream_execution_id=%s policy=%s requested=%s applied_edges=%s', v_place,
+               _canonical_execution_id(v_partition, v_fail_id), v_fail_stored, v_fail_policy, v_fail_counted));
+    END IF;
+    SELECT count(*) FILTER (WHERE i.sets)::int,
+           coalesce(jsonb_agg(jsonb_build_object('downstream_execution_id', _canonical_execution_id(v_partition, i.id),
+                                                 'policy', i.policy) ORDER BY i.ord) FILTER (WHERE i.sets), '[]'),
+           coalesce(array_agg(i.id ORDER BY i.ord) FILTER (WHERE i.last AND i.any_sets), '{}'),
+           coalesce(array_agg(i.policy ORDER BY i.ord) FILTER (WHERE i.last AND i.any_sets), '{}'),
+           coalesce(array_agg(i.k ORDER BY i.ord) FILTER (WHERE i.last AND i.any_sets), '{}')
+    INTO v_groups_set, v_group_log, v_policy_ids, v_policy_values, v_policy_k
+    FROM (SELECT j.*, bool_or(j.sets) OVER (PARTITION BY j.id) AS any_sets
+          FROM (SELECT u.id, u.policy, u.k, u.ord,
+                       u.policy IS DISTINCT FROM coalesce(lag(u.policy) OVER w, s.policy) AS sets,
+                       u.ord = max(u.ord) OVER (PARTITION BY u.id) AS last
+                FROM unnest(v_g_ids, v_g_policies, v_g_k_targets) WITH ORDINALITY AS u(id, policy, k, ord)
+                LEFT JOIN unnest(v_sg_ids, v_sg_policies) AS s(id, policy) ON s.id = u.id
+                WINDOW w AS (PARTITION BY u.id ORDER BY u.ord)) j) i;
+  END IF;
+
+  ---------------------------------------------------------------------------------------------
+  -- Edges, item by item as ff_stage_dependency_edge then ff_apply_dependency_to_child would
+  -- take them: 1 self reference; 3 an exact retry (same edge_id and endpoints, staged before
+  -- the plan or by an earlier item) stages nothing; 5 both endpoints members (partition first);
+  -- 6 the cycle check (below, once for the whole plan); 7 an edge_id taken by other endpoints;
+  -- then the apply: a downstream whose group has decided takes no new edge.
+  IF cardinality(v_e_ids) > 0 THEN
+    IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
+      SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
+             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}')
+      INTO v_se_ids, v_se_ups, v_se_downs, v_se_states
+      FROM ff_edge e
+      WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_e_ids)
+        AND e.policy->>'dependency_kind' IS NOT NULL;
+    END IF;
+    SELECT min(p.ord) FILTER (WHERE p.failure IS NOT NULL),
+           (array_agg(p.failure) FILTER (WHERE p.failure IS NOT NULL))[1],
+           coalesce(array_agg(p.id) FILTER (WHERE p.new), '{}'),
+           coalesce(array_agg(p.up) FILTER (WHERE p.new), '{}'),
+           coalesce(array_agg(p.down) FILTER (WHERE p.new), '{}'),
+           coalesce(array_agg(p.ref) FILTER (WHERE p.new), '{}'),
+           coalesce(array_agg(p.ord::int) FILTER (WHERE p.new), '{}'),
+           coalesce(bool_and(coalesce(p.up_pos < p.down_pos, false)) FILTER (WHERE p.new), true),
+           coalesce(bool_and(p.down_pos IS NOT NULL) FILTER (WHERE p.new), true),
+           coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.stored), '{}'),
+           coalesce(array_agg(p.down) FILTER (WHERE p.applies), '{}'),
+           coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.up = ANY (v_terminal)), '{}')
+    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward, v_into_added,
+         v_apply_existing, v_applied_downs, v_late_ids
+    FROM (
+      SELECT k.*, pu.pos AS up_pos, pd.pos AS down_pos,
+             k.new OR (k.stored AND k.retry AND k.state = 'pending' AND k.ord = k.first_ord) AS applies,
+             CASE
+               WHEN k.up = k.down THEN 'self'
+               WHEN k.retry THEN CASE WHEN k.stored AND k.state = 'pending' AND k.ord = k.first_ord
+                                           AND k.down = ANY (v_decided) THEN 'decided' END
+               WHEN k.up_requested <> v_partition OR k.up = ANY (v_mismatched) THEN 'up_partition'
+               WHEN NOT (k.up = ANY (v_x_ids) OR k.up = ANY (v_members_before)) THEN 'up_member'
+               WHEN k.down_requested <> v_partition OR k.down = ANY (v_mismatched) THEN 'down_partition'
+               WHEN NOT (k.down = ANY (v_x_ids) OR k.down = ANY (v_members_before)) THEN 'down_member'
+               WHEN NOT k.new THEN 'taken'
+               WHEN k.down = ANY (v_decided) THEN 'decided'
+             END AS failure
+      FROM (
+        SELECT i.*, s.state, s.id IS NOT NULL AS stored, coalesce(f.ord, i.ord) AS first_ord,
+               -- retry: the endpoints of the edge holding the id (stored, else its first item)
+               i.up = coalesce(s.up, f.up, i.up) AND i.down = coalesce(s.down, f.down, i.down)
+                 AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord)) AS retry,
+               s.id IS NULL AND i.ord = coalesce(f.ord, i.ord) AS new
+        FROM unnest(v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs)
+             WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, ord)
+        LEFT JOIN (SELECT DISTINCT ON (u.id) u.id, u.up, u.down, u.ord
+                   FROM unnest(v_e_ids, v_e_ups, v_e_downs) WITH ORDINALITY AS u(id, up, down, ord)
+                   WHERE cardinality(v_repeated) > 0 AND u.id = ANY (v_repeated)
+                   ORDER BY u.id, u.ord) f ON f.id = i.id
+        LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states) AS s(id, up, down, state) ON s.id = i.id
+      ) k
+      -- positions among the members the plan adds, for the forward test of the cycle check
+      LEFT JOIN unnest(v_added) WITH ORDINALITY AS pu(id, pos) ON pu.id = k.up
+      LEFT JOIN unnest(v_added) WITH ORDINALITY AS pd(id, pos) ON pd.id = k.down
+      ORDER BY k.ord
+    ) p;
+    v_e := cardinality(v_new_ids);
+    v_applied := cardinality(v_applied_downs);
+
+    -- Stage: the new edges, each as ff_stage_dependency_edge stores it at its own revision
+    -- (base + m + its position among them) and already applied. On a refusal only the edges
+    -- before the first refused item are inserted: the graph that item saw.
+    v_bound := CASE WHEN v_failure IS NULL THEN v_e
+                    ELSE (SELECT count(*) FROM unnest(v_new_places) p WHERE p < v_failure)::int END;
+    IF v_bound > 0 THEN
+      -- The policy ff_stage_dependency_edge writes, applied; per edge only its revision and
+      -- data_passing_ref are set in a template (a 9-key jsonb_build_object per edge cost 3x more).
+      v_policy := jsonb_build_object(
+        'dependency_kind', 'success_only',
+        'satisfaction_condition', 'all_required',
+        'data_passing_ref', '',
+        'edge_state', 'applied',
+        'created_at_ms', v_now,
+        'created_by', 'engine',
+        'staged_at_ms', v_now,
+        'staged_graph_revision', 0,
+        'applied_at_ms', v_now);
+      INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+      SELECT v_partition, p_flow_id, n.id, n.up, n.down, 1,
+             CASE WHEN n.ref = '' THEN jsonb_set(v_policy, '{staged_graph_revision}', to_jsonb(v_base + v_m + n.k))
+                  ELSE jsonb_set(jsonb_set(v_policy, '{staged_graph_revision}', to_jsonb(v_base + v_m + n.k)),
+                                 '{data_passing_ref}', to_jsonb(n.ref)) END
+      FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
+           WITH ORDINALITY AS n(id, up, down, ref, k);
+      -- 6. One exact cycle check for all of them. When every new edge joins two executions the
+      -- plan adds and points forward in the plan's order, none can close a cycle (those
+      -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
+      -- reachable from their downstreams (_submit_first_cycle: the new edges alone when they all
+      -- point at executions the plan adds) names the first closing one.
+      IF NOT v_forward THEN
+        v_closing := _submit_first_cycle(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
+        IF v_closing IS NOT NULL THEN
+          -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
+          DELETE FROM ff_edge e
+          WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_new_ids[v_closing:v_bound]);
+          v_cycle := _find_cycle(v_new_ups[v_closing], v_new_downs[v_closing]);
+          IF v_cycle IS NULL THEN
+            RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
+          END IF;
+          PERFORM _raise('cycle_detected', format('edges[%s]: %s', v_new_places[v_closing] - 1, _format_cycle_path(v_partition, v_cycle)));
+        END IF;
+      END IF;
+    END IF;
+    IF v_failure IS NOT NULL THEN
+      PERFORM _submit_refuse_edge(v_partition, p_flow_id, v_failure - 1, v_failure_kind, v_e_ids[v_failure],
+        v_e_ups[v_failure], v_e_up_requested[v_failure], v_e_downs[v_failure], v_e_down_requested[v_failure]);
+    END IF;
+  END IF;
+
+  ---------------------------------------------------------------------------------------------
+  -- Every check passed. Nothing to do at all (a concurrent identical submission won the lock):
+  -- answer as a replay.
+  IF v_m = 0 AND v_e = 0 AND v_applied = 0 AND v_groups_set = 0 AND NOT v_new_flow THEN
+    RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
+    RETURN;
+  END IF;
+
+  -- Executions that existed without a flow join it (blocked if an edge now points at them).
+  IF cardinality(v_adopted) > 0 THEN
+    UPDATE ff_exec_core e SET flow_id = p_flow_id
+    WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_adopted) AND e.flow_id IS NULL;
+  END IF;
+  IF cardinality(v_applied_downs) > 0 AND cardinality(v_r_ids) > 0 THEN
+    UPDATE ff_exec_core e
+    SET eligibility_state = 'blocked_by_dependencies',
+        blocking_reason = 'waiting_for_children',
+        public_state = 'waiting_children'
+    WHERE e.partition_key = v_partition
+      AND e.execution_id = ANY (ARRAY(SELECT DISTINCT d FROM unnest(v_applied_downs) d WHERE d = ANY (v_r_ids)))
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state <> 'blocked_by_dependencies';
+  END IF;
+  -- Edges staged before the plan and applied by it.
+  IF cardinality(v_apply_existing) > 0 THEN
+    UPDATE ff_edge e
+    SET policy = e.policy || jsonb_build_object('edge_state', 'applied', 'applied_at_ms', v_now)
+    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_apply_existing)
+      AND e.policy->>'edge_state' = 'pending';
+  END IF;
+  -- Fan-in groups: the policy the plan set last for a downstream (else the stored one, else
+  -- all_of), running_count + the edges the plan applied to it. Under the flow row lock nobody
+  -- else creates a group in this flow, so downstreams without a stored group get a plain INSERT
+  -- (an upsert cost ~50% more) and the stored ones an UPDATE.
+  IF cardinality(v_applied_downs) > 0 OR cardinality(v_policy_ids) > 0 THEN
+    INSERT INTO ff_edge_group (partition_key, flow_id, downstream_eid, policy, k_target, running_count)
+    SELECT v_partition, p_flow_id, d.id, coalesce(p.policy, '{"kind": "all_of"}'::jsonb), p.k, d.running
+    FROM (SELECT a.id, count(*)::int AS running FROM unnest(v_applied_downs) AS a(id) GROUP BY a.id
+          UNION ALL
+          SELECT q.id, 0 FROM unnest(v_policy_ids) AS q(id) WHERE q.id <> ALL (v_applied_downs)) d
+    LEFT JOIN unnest(v_policy_ids, v_policy_values, v_policy_k) AS p(id, policy, k) ON p.id = d.id
+    WHERE d.id <> ALL (v_sg_ids);
+    IF cardinality(v_sg_ids) > 0 THEN
+      UPDATE ff_edge_group g
+      SET policy = coalesce(p.policy, g.policy),
+          k_target = CASE WHEN p.id IS NOT NULL THEN p.k ELSE g.k_target END,
+          running_count = g.running_count + coalesce(d.running, 0)
+      FROM unnest(v_sg_ids) AS s(id)
+      LEFT JOIN (SELECT a.id, count(*)::int AS running FROM unnest(v_applied_downs) AS a(id) GROUP BY a.id) d ON d.id = s.id
+      LEFT JOIN unnest(v_policy_ids, v_policy_values, v_policy_k) AS p(id, policy, k) ON p.id = s.id
+      WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = ANY (v_sg_ids)
+        AND g.downstream_eid = s.id AND (d.id IS NOT NULL OR p.id IS NOT NULL);
+    END IF;
+  END IF;
+
+  -- The flow row, once (a new flow's was inserted with these counters already).
+  IF NOT v_new_flow AND v_m + v_e > 0 THEN
+    UPDATE ff_flow_core f
+    SET graph_revision = f.graph_revision + v_m + v_e,
+        raw_fields = f.raw_fields || jsonb_build_object(
+          'node_count', (f.raw_fields->>'node_count')::bigint + v_m,
+          'edge_count', (f.raw_fields->>'edge_count')::bigint + v_e,
+          'last_mutation_at_ms', v_now)
+    WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  END IF;
+
+  -- The mutation log: create_flow for a new flow, then one submit_flow row whose graph_revision
+  -- is the revision after the plan. Its members and edges are listed in revision order
+  -- (member i at base + i, edge j at base + m + j), which ff_describe_flow_at expands; edges as
+  -- parallel arrays (edge j is entry j of each).
+  -- The lists are jsonb arrays of text (an object per edge cost ~180 ms for 30,000 edges, parallel
+  -- arrays ~30 ms).
+  v_log := jsonb_build_object(
+    'flow_id', p_flow_id,
+    'base_graph_revision', v_base,
+    'executions_created', cardinality(v_created),
+    'members', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || a.id FROM unnest(v_added) AS a(id))),
+    'edges', jsonb_build_object(
+      'edge_id', to_jsonb(ARRAY(SELECT n.id::text FROM unnest(v_new_ids) AS n(id))),
+      'upstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_ups) AS n(id))),
+      'downstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_downs) AS n(id))),
+      'data_passing_ref', to_jsonb(v_new_refs),
+      'dependency_kind', 'success_only'),
+    'groups', v_group_log,
+    'applied_edge_ids', to_jsonb(ARRAY(SELECT n.id::text FROM unnest(v_apply_existing) AS n(id))),
+    'edges_applied', v_applied);
+  INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+  SELECT v_partition, p_flow_id, 0, 'create_flow',
+         jsonb_build_object('flow_id', p_flow_id, 'flow_kind', p_flow_kind, 'namespace', p_namespace), v_now
+  WHERE v_new_flow
+  UNION ALL
+  SELECT v_partition, p_flow_id, v_base + v_m + v_e, 'submit_flow', v_log, v_now
+  WHERE v_m + v_e + v_applied + v_groups_set > 0;
+  PERFORM _notify_namespace(v_namespace);
+
+  -- 4.4 step 6: a late edge (its upstream already terminal) resolves now, in plan order.
+  FOR v_place IN 1 .. coalesce(cardinality(v_late_ids), 0) LOOP
+    SELECT * INTO v_edge FROM ff_edge e
+    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = v_late_ids[v_place];
+    SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_edge.upstream_eid;
+    PERFORM ff_resolve_dependency(p_flow_id => p_flow_id, p_edge_id => v_edge.edge_id,
+                                  p_upstream_outcome => v_exec.terminal_outcome, p_now_ms => v_now);
+  END LOOP;
+
+  IF p_start THEN
+    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
+  END IF;
+  -- A member that joined already terminal may have been the flow's last open one.
+  IF EXISTS (SELECT 1 FROM unnest(v_adopted) a WHERE a = ANY (v_terminal)) THEN
+    PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now);
+  END IF;
+
+  status := 'submitted';
+  graph_revision := v_base + v_m + v_e;
+  executions_created := cardinality(v_created);
+  members_added := v_m;
+  edges_staged := v_e;
+  edges_applied := v_applied;
+  groups_set := v_groups_set;
+  started := (SELECT f.raw_fields ? 'started_at_ms' FROM ff_flow_core f
+              WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, boolean, text, text, bigint) IS
+$$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
+Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); status: submitted | already_submitted | would_submit.
+executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
+The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
+Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
+Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
+On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided). The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
+Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
+p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
+Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
+Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;
 
 -- db/functions/ff_worker_heartbeat.sql
 -- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms.

@@ -20,6 +20,7 @@
 -- intent explicit for the new default of p_upstream_outcome):
 DROP FUNCTION IF EXISTS flowfabric.ff_resolve_dependency(uuid, uuid, text, bigint);
 DROP FUNCTION IF EXISTS flowfabric.ff_cascade_step(text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_complete_execution(text, text, jsonb, bigint);  -- + public_flow_state
 DROP FUNCTION IF EXISTS flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean);
 DROP FUNCTION IF EXISTS flowfabric._finish_flow_if_done(smallint, uuid, bigint);
 -- Replaced by the set-based _resolve_edges (one add_jobs call per transaction).

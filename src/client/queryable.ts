@@ -1,15 +1,23 @@
-// What the client runs on: anything with pg's `query(text, values)`: a pg.Pool (each call its own
-// transaction), a pg.PoolClient or pg.Client (calls join whatever transaction the caller opened).
-// The client keeps no state of its own.
+// What the client runs on: anything with pg's `query`: a pg.Pool (each call its own transaction),
+// a pg.PoolClient or pg.Client (calls join whatever transaction the caller opened), Graphile
+// Worker's job helpers. The client keeps no state of its own; it sends each call as a named
+// prepared statement (pg's `{ name, text, values }` form), which pg prepares once per connection.
 
 /** The part of a pg result the client reads. */
 export interface QueryResultLike {
   rows: any[];
 }
 
-/** A pg.Pool, pg.PoolClient or pg.Client — or anything else with pg's `query(text, values)`. */
+/** pg's query config: a named statement is parsed and planned once per connection, then only bound and executed. */
+export interface QueryConfigLike {
+  name?: string;
+  text: string;
+  values?: any[];
+}
+
+/** A pg.Pool, pg.PoolClient or pg.Client — or anything else whose `query` takes pg's query config. */
 export interface Queryable {
-  query(text: string, values?: any[]): Promise<QueryResultLike>;
+  query(config: QueryConfigLike | string, values?: any[]): Promise<QueryResultLike>;
 }
 
 /**

@@ -161,7 +161,7 @@ export interface CancelFlowRow {
 }
 
 /**
- * Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
+ * Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty, at most 1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
  * p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
  * Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status: cancelled | already_terminal | left_running (cancelled = made terminal by this call; already_terminal = was terminal before; left_running = not terminal, kept by cancel_flow_only). A flow without members returns no rows.
  * Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
@@ -288,16 +288,17 @@ export interface CompleteExecutionRow {
   status: CompleteExecutionStatus;
   execution_id: string | null;
   outcome: string | null;
+  public_flow_state: string | null;
 }
 
 /**
  * Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
- * Returns (status, execution_id, outcome); status: completed | already_terminal (a second call changes nothing and reports the stored outcome).
+ * Returns (status, execution_id, outcome, public_flow_state); status: completed | already_terminal (a second call changes nothing and reports the stored outcome). public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
  * Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
  * For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
  * Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.
  *
- * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, outcome text)
+ * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, outcome text, public_flow_state text)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -347,7 +348,7 @@ export interface CreateExecutionRow {
  * p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
  * Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
  * p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
- * Refusals: invalid_input (malformed id, empty lane, NULL priority, empty task identifier, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.
+ * Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.
  *
  * SQL: flowfabric.ff_create_execution(p_execution_id text DEFAULT NULL::text, p_flow_id uuid DEFAULT NULL::uuid, p_lane_id text DEFAULT 'default'::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT 0, p_task_identifier text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text)
  * Resolves to every row the function returns (an array, possibly empty).
@@ -396,7 +397,7 @@ export interface CreateFlowRow {
  * Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
  * Returns (status, flow_id, partition_key, graph_revision); status: created | already_satisfied.
  * Idempotent: if the flow exists nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
- * Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
+ * Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
  * Logs create_flow to ff_flow_event.
  *
  * SQL: flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, flow_id uuid, partition_key smallint, graph_revision bigint)
@@ -536,7 +537,7 @@ export interface DescribeFlowAtRow {
 }
 
 /**
- * The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision. Read-only: takes no row locks.
+ * The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision, and of each submit_flow event (ff_submit_flow: one row per plan holding base_graph_revision, its members in revision order, then its edges as parallel arrays) the members and edges whose own revision is <= p_graph_revision. Read-only: takes no row locks.
  * Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
  * Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.
  *
@@ -1085,7 +1086,7 @@ export interface StageDependencyEdgeRow {
 /**
  * Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
  * Returns (status, edge_id, graph_revision); status: staged (with the new revision) | already_staged (with the revision that staging produced).
- * Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
+ * Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
  * On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.
  *
  * SQL: flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text DEFAULT 'success_only'::text, p_data_passing_ref text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edge_id uuid, graph_revision bigint)
@@ -1134,10 +1135,10 @@ export interface StageDependencyEdgesRow {
 }
 
 /**
- * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 10000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+ * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
  * Returns one row (status, edges_staged, graph_revision).
  * status: staged (edges_staged = n, graph_revision = the new revision, expected + n) | already_staged (a full replay: edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges) | would_stage (p_dry_run: edges_staged = n, graph_revision = the current revision, nothing written).
- * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 10000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string.
+ * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
  * Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
  * On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
  * p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
@@ -1200,6 +1201,75 @@ export function startFlow(db: Queryable, params: StartFlowParams): Promise<Start
     { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
     { name: 'p_max_attempts', cast: 'integer', value: params.maxAttempts, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_submit_flow(p_flow_id uuid, p_plan jsonb, p_expected_graph_revision bigint, p_start boolean, p_dry_run boolean, p_flow_kind text, p_namespace text, p_now_ms bigint)
+
+/** The status values flowfabric.ff_submit_flow documents. */
+export const submitFlowStatusValues = ['submitted', 'already_submitted', 'would_submit'] as const;
+export type SubmitFlowStatus = (typeof submitFlowStatusValues)[number];
+
+/** Arguments of flowfabric.ff_submit_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface SubmitFlowParams {
+  /** p_flow_id uuid */
+  flowId: string;
+  /** p_plan jsonb */
+  plan: unknown;
+  /** p_expected_graph_revision bigint DEFAULT NULL::bigint */
+  expectedGraphRevision?: string | number | bigint | null;
+  /** p_start boolean DEFAULT false */
+  start?: boolean | null;
+  /** p_dry_run boolean DEFAULT false */
+  dryRun?: boolean | null;
+  /** p_flow_kind text DEFAULT 'dag'::text */
+  flowKind?: string | null;
+  /** p_namespace text DEFAULT 'default'::text */
+  namespace?: string | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_submit_flow. */
+export interface SubmitFlowRow {
+  status: SubmitFlowStatus;
+  graph_revision: string | null;
+  executions_created: number | null;
+  members_added: number | null;
+  edges_staged: number | null;
+  edges_applied: number | null;
+  groups_set: number | null;
+  started: boolean | null;
+}
+
+/**
+ * Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
+ * Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); status: submitted | already_submitted | would_submit.
+ * executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
+ * The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
+ * Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
+ * Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
+ * On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided). The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
+ * Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
+ * p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
+ * Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
+ * Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).
+ *
+ * SQL: flowfabric.ff_submit_flow(p_flow_id uuid, p_plan jsonb, p_expected_graph_revision bigint DEFAULT NULL::bigint, p_start boolean DEFAULT false, p_dry_run boolean DEFAULT false, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, graph_revision bigint, executions_created integer, members_added integer, edges_staged integer, edges_applied integer, groups_set integer, started boolean)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function submitFlow(db: Queryable, params: SubmitFlowParams): Promise<SubmitFlowRow[]> {
+  return callRows<SubmitFlowRow>(db, 'ff_submit_flow', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+    { name: 'p_plan', cast: 'jsonb', value: params.plan, required: true, json: true },
+    { name: 'p_expected_graph_revision', cast: 'bigint', value: params.expectedGraphRevision, required: false },
+    { name: 'p_start', cast: 'boolean', value: params.start, required: false },
+    { name: 'p_dry_run', cast: 'boolean', value: params.dryRun, required: false },
+    { name: 'p_flow_kind', cast: 'text', value: params.flowKind, required: false },
+    { name: 'p_namespace', cast: 'text', value: params.namespace, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
 
@@ -1277,5 +1347,6 @@ export const sqlFunctionNames = {
   stageDependencyEdge: 'ff_stage_dependency_edge',
   stageDependencyEdges: 'ff_stage_dependency_edges',
   startFlow: 'ff_start_flow',
+  submitFlow: 'ff_submit_flow',
   workerHeartbeat: 'ff_worker_heartbeat',
 } as const;

@@ -6,13 +6,16 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
-import { buildTaskList, type TaskList } from './tasks.js';
+import { buildTaskList, type FlowstageEvents, type TaskList } from './tasks.js';
 import { callPool, preparedCalls } from './calls.js';
 import type { Queryable } from '../client/queryable.js';
 import { reapDeadWorkers, recoverJobs, workerHeartbeat } from '../generated/index.js';
 
 export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES } from './tasks.js';
 export type {
+  FlowFinishedEvent,
+  FlowstageEventMap,
+  FlowstageEvents,
   FlowstageHelpers,
   FlowstageTask,
   FlowstageTaskName,
@@ -24,6 +27,8 @@ export type {
 /**
  * Starts a worker. Unless `noHandleSignals`, SIGINT and SIGTERM shut it down gracefully:
  * running jobs finish (or are released for another worker), then the process exits.
+ * `events` carries Graphile Worker's events (job:start, job:success, worker:create, ...) and
+ * flowstage's: execution:completed, flow:completed, flow:failed, flow:cancelled (FlowstageEventMap).
  */
 export async function run(options: {
   /** The database flowstage (and Graphile Worker's schema) is installed in. */
@@ -61,7 +66,7 @@ export async function run(options: {
    * the same job, which follows each of them, flushes them (see src/worker/calls.ts).
    */
   synchronousCommit?: boolean;
-}): Promise<{ stop(): Promise<void>; promise: Promise<void>; workerId: string }> {
+}): Promise<{ stop(): Promise<void>; promise: Promise<void>; events: WorkerEvents & FlowstageEvents; workerId: string }> {
   if (!options.connectionString) throw new Error('run: connectionString is required');
   const concurrency = options.concurrency ?? 4;
   const heartbeatInterval = options.heartbeatInterval ?? 5000;
@@ -69,9 +74,11 @@ export async function run(options: {
   if (!(heartbeatInterval > 0) || !(workerLease > heartbeatInterval)) {
     throw new Error('run: heartbeatInterval must be positive and workerLease longer than heartbeatInterval');
   }
-  const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
+  // One emitter for Graphile Worker's events (runner.events) and flowstage's own (tasks.ts).
+  const events = new EventEmitter() as WorkerEvents & FlowstageEvents;
   let calls: Queryable | undefined;
-  const taskList = buildTaskList(options.taskList, () => calls!);  // (refuses reserved names first)
+  const taskList = buildTaskList(options.taskList, events, () => calls!);  // (refuses reserved names first)
+  const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
   // Our own pools, so their error listeners outlive the runner: a connection still closing after
   // stop() may be told "terminating connection" by the server, which must not crash the process.
   // One for Graphile Worker, one for flowstage's own calls from the tasks.
@@ -88,7 +95,6 @@ export async function run(options: {
   }
   // Graphile Worker 0.17 locks jobs in the name of the worker pool (jobs.locked_by = the pool's
   // id), and announces the pool with the pool:create event while run() starts it.
-  const events = new EventEmitter() as WorkerEvents;
   let workerId: string | undefined;
   events.on('pool:create', ({ workerPool }) => { workerId ??= workerPool.id; });
   let runner: Runner;
@@ -164,13 +170,25 @@ export async function run(options: {
       return stopping;
     },
     promise,
+    events,
     workerId,
   };
 }
 
 export type RunOptions = Parameters<typeof run>[0];
 
-/** A log function factory that keeps warnings and errors only (for progress displays, tests). */
-export const quietLogFactory: LogFunctionFactory = () => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`[worker ${level}] ${message.split('\n')[0]}`);
+/**
+ * A log function factory that keeps warnings and errors only (for progress displays, tests): each
+ * message whole, without the stack trace Graphile Worker appends to a failed task's line.
+ */
+export const quietLogFactory: LogFunctionFactory = () => (level, message, meta) => {
+  if (level !== 'error' && level !== 'warning') return;
+  const error = (meta as { error?: unknown } | undefined)?.error;
+  let text = message;
+  if (error instanceof Error && error.stack) {
+    // Graphile Worker writes `...with error '<message>':\n  <stack, indented>`.
+    const stack = `:\n  ${String(error.stack).replace(/\n/g, '\n  ').trim()}`;
+    if (text.endsWith(stack)) text = text.slice(0, -stack.length);
+  }
+  console.error(`[worker ${level}] ${text.replace(/\n/g, '\n    ')}`);
 };

@@ -1,5 +1,6 @@
 // flowstage's own Graphile Worker tasks and the wrapper around user tasks. The rules live in
 // SQL: every task here only calls flowfabric functions, one call per transaction.
+import type { EventEmitter } from 'node:events';
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
 import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution } from '../generated/index.js';
 import type { Queryable } from '../client/queryable.js';
@@ -50,42 +51,97 @@ export interface FlowstageHelpers extends JobHelpers {
 export type FlowstageTask = (payload: unknown, helpers: FlowstageHelpers) => unknown;
 export type TaskList = Record<string, FlowstageTask>;
 
+/** flowstage's own events, emitted by its tasks after the calls that did what they report. */
+export interface FlowstageEventMap {
+  /** This worker completed an execution: a user task's end (success, or failed once its attempts are spent), or a cancelled sibling. */
+  'execution:completed': { executionId: string; flowId: string | null; outcome: 'success' | 'failed' | 'cancelled' };
+  /** This worker's completion of the flow's last member (or a cascade hop's flow check) found the flow completed. */
+  'flow:completed': FlowFinishedEvent;
+  'flow:failed': FlowFinishedEvent;
+  'flow:cancelled': FlowFinishedEvent;
+}
+
+export interface FlowFinishedEvent {
+  flowId: string;
+  state: 'completed' | 'failed' | 'cancelled';
+  /** The execution whose completion (or cascade hop) reported the flow finished. */
+  executionId: string;
+}
+
+/** An EventEmitter typed with FlowstageEventMap (run() hands one back as `events`, merged with Graphile Worker's). */
+export interface FlowstageEvents extends EventEmitter {
+  on<K extends keyof FlowstageEventMap>(event: K, listener: (payload: FlowstageEventMap[K]) => void): this;
+  once<K extends keyof FlowstageEventMap>(event: K, listener: (payload: FlowstageEventMap[K]) => void): this;
+  off<K extends keyof FlowstageEventMap>(event: K, listener: (payload: FlowstageEventMap[K]) => void): this;
+  emit<K extends keyof FlowstageEventMap>(event: K, payload: FlowstageEventMap[K]): boolean;
+}
+
+/**
+ * Emits flowstage's events; a listener that throws is logged, never fails the job. A flow is
+ * announced once per emitter (the completions or hops of its last members may each see it finished).
+ */
+const announcedFlows = new WeakMap<FlowstageEvents, Set<string>>();
+
+function announcer(events: FlowstageEvents | undefined) {
+  let announced = events && announcedFlows.get(events);
+  if (events && !announced) announcedFlows.set(events, announced = new Set());
+  const emit = <K extends keyof FlowstageEventMap>(helpers: JobHelpers, event: K, payload: FlowstageEventMap[K]) => {
+    try {
+      events?.emit(event, payload);
+    } catch (error) {
+      helpers.logger.error(`flowstage: a listener of ${event} threw: ${(error as Error).message}`);
+    }
+  };
+  return {
+    execution: (helpers: JobHelpers, payload: FlowstageEventMap['execution:completed']) => emit(helpers, 'execution:completed', payload),
+    flow(helpers: JobHelpers, flowId: string, executionId: string, state: string | null | undefined) {
+      if (!announced || (state !== 'completed' && state !== 'failed' && state !== 'cancelled') || announced.has(flowId)) return;
+      announced.add(flowId);
+      if (announced.size > 10_000) announced.delete(announced.values().next().value!);
+      emit(helpers, `flow:${state}`, { flowId, state, executionId });
+    },
+  };
+}
+type Announcer = ReturnType<typeof announcer>;
+
 /**
  * Where the tasks send their flowfabric calls: Graphile Worker's job helpers by default (its
- * pool), or a Queryable the runner provides (see run()'s connection for flowstage's own calls).
+ * pool), or a Queryable the runner provides (run(): a pool of its own for flowstage's calls).
  */
 export type CallsFor = (helpers: JobHelpers) => Queryable;
 const viaHelpers: CallsFor = (helpers) => helpers;
 
-function cascadeTask(callsFor: CallsFor): Task<'flowstage__cascade'> {
-  return async (payload, helpers) => {
-    // One hop per transaction (each call autocommits): every outgoing edge of this execution,
-    // never its grandchildren (a child skipped here gets a job of its own). check_again: the flow
-    // row was busy while the hop held the children; the next call holds nothing and may wait.
-    for (;;) {
-      const [step] = await cascadeStep(callsFor(helpers), { executionId: payload.execution_id });
-      if (step?.status !== 'check_again') return;
+const cascade = (announce: Announcer, callsFor: CallsFor): Task<'flowstage__cascade'> => async (payload, helpers) => {
+  // One hop per transaction (each call autocommits): every outgoing edge of this execution,
+  // never its grandchildren (a child skipped here gets a job of its own). check_again: the flow
+  // row was busy while the hop held the children; the next call holds nothing and may wait.
+  for (;;) {
+    const [step] = await cascadeStep(callsFor(helpers), { executionId: payload.execution_id });
+    if (step?.status !== 'check_again') {
+      if (step?.status === 'done') announce.flow(helpers, payload.flow_id, payload.execution_id, step.public_flow_state);
+      return;
     }
-  };
-}
+  }
+};
 
-function cancelSiblingsTask(callsFor: CallsFor): Task<'flowstage__cancel_siblings'> {
-  return async (payload, helpers) => {
-    for (;;) {
-      const [step] = await cancelSiblingsStep(callsFor(helpers), {
-        flowId: payload.flow_id,
-        downstreamExecutionId: payload.downstream_execution_id,
-      });
-      if (step?.status === 'done') return;
+const cancelSiblings = (announce: Announcer, callsFor: CallsFor): Task<'flowstage__cancel_siblings'> => async (payload, helpers) => {
+  for (;;) {
+    const [step] = await cancelSiblingsStep(callsFor(helpers), {
+      flowId: payload.flow_id,
+      downstreamExecutionId: payload.downstream_execution_id,
+    });
+    if (step?.status === 'cancelled') {
+      announce.execution(helpers, { executionId: step.execution_id!, flowId: payload.flow_id, outcome: 'cancelled' });
     }
-  };
+    if (step?.status === 'done') return;
+  }
+};
+
+function buildFlowstageTasks(announce: Announcer, callsFor: CallsFor = viaHelpers): { [K in FlowstageTaskName]: Task<K> } {
+  return { flowstage__cascade: cascade(announce, callsFor), flowstage__cancel_siblings: cancelSiblings(announce, callsFor) };
 }
 
-function flowstageTasksWith(callsFor: CallsFor): { [K in FlowstageTaskName]: Task<K> } {
-  return { flowstage__cascade: cascadeTask(callsFor), flowstage__cancel_siblings: cancelSiblingsTask(callsFor) };
-}
-
-export const flowstageTasks: { [K in FlowstageTaskName]: Task<K> } = flowstageTasksWith(viaHelpers);
+export const flowstageTasks = buildFlowstageTasks(announcer(undefined));
 
 function isRunJobPayload(payload: unknown): payload is RunJobPayload {
   return typeof payload === 'object' && payload !== null && typeof (payload as RunJobPayload).execution_id === 'string';
@@ -102,8 +158,10 @@ function errorResult(error: unknown): { error: string; name?: string } {
  * completes the execution with success and the returned value, or, once Graphile Worker has
  * spent the job's attempts, with failed. Earlier failures are rethrown so the job is retried.
  * A job without an execution_id (added with plain graphile-worker) just runs the task.
+ * Emits execution:completed on `events` after each completion it performed.
  */
-export function wrapUserTask(name: string, task: FlowstageTask, callsFor: CallsFor = viaHelpers): Task {
+export function wrapUserTask(name: string, task: FlowstageTask, events?: FlowstageEvents, callsFor: CallsFor = viaHelpers): Task {
+  const announce = announcer(events);
   return async (rawPayload, helpers) => {
     if (!isRunJobPayload(rawPayload)) {
       await task(rawPayload, { ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts });
@@ -129,27 +187,37 @@ export function wrapUserTask(name: string, task: FlowstageTask, callsFor: CallsF
       helpers.logger.error(
         `${name}: execution ${executionId} failed after ${helpers.job.attempts} attempt(s): ${errorResult(error).error}`,
       );
-      await complete(calls, executionId, 'failed', errorResult(error));
+      await complete(helpers, calls, rawPayload, 'failed', errorResult(error), announce);
       return;
     }
-    await complete(calls, executionId, 'success', result);
+    await complete(helpers, calls, rawPayload, 'success', result, announce);
   };
 }
 
-async function complete(calls: Queryable, executionId: string, outcome: 'success' | 'failed', result: unknown) {
+async function complete(helpers: JobHelpers, calls: Queryable, run: RunJobPayload, outcome: 'success' | 'failed', result: unknown,
+  announce: Announcer) {
   // A task that returns null or undefined stores SQL NULL (data passing hands children JSON null).
-  await completeExecution(calls, { executionId, outcome, result });
+  const [completed] = await completeExecution(calls, { executionId: run.execution_id, outcome, result });
+  if (completed?.status !== 'completed') return;
+  announce.execution(helpers, { executionId: run.execution_id, flowId: run.flow_id, outcome });
+  // ff_complete_execution finishes the flow itself when this was its last member (public_flow_state
+  // says so); a flow check it deferred is announced by the cascade step that finishes it.
+  if (run.flow_id && completed.public_flow_state) announce.flow(helpers, run.flow_id, run.execution_id, completed.public_flow_state);
 }
 
-/** flowstage's tasks plus the user's tasks, each wrapped; callsFor: where their flowfabric calls go. */
-export function buildTaskList(userTasks: TaskList = {}, callsFor: CallsFor = viaHelpers): GraphileTaskList {
+/**
+ * flowstage's tasks plus the user's tasks, each wrapped; they emit flowstage's events on `events`
+ * and send their flowfabric calls where callsFor says (default: the job helpers).
+ */
+export function buildTaskList(userTasks: TaskList = {}, events?: FlowstageEvents, callsFor: CallsFor = viaHelpers): GraphileTaskList {
+  const announce = announcer(events);
   const list: GraphileTaskList = {};
   for (const [name, task] of Object.entries(userTasks)) {
     if (name.startsWith('flowstage__')) {
       throw new Error(`task name ${name}: the flowstage__ prefix is reserved for flowstage's own tasks`);
     }
     if (typeof task !== 'function') throw new Error(`task ${name}: must be a function`);
-    list[name] = wrapUserTask(name, task, callsFor);
+    list[name] = wrapUserTask(name, task, events, callsFor);
   }
-  return { ...list, ...(flowstageTasksWith(callsFor) as unknown as GraphileTaskList) };
+  return { ...list, ...(buildFlowstageTasks(announce, callsFor) as unknown as GraphileTaskList) };
 }

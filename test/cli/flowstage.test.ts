@@ -1,31 +1,19 @@
-// The real `flowstage` binary (scripts/flowstage.js) run as a child process against a test database.
-import { spawn } from 'node:child_process';
+// The real `flowstage` entry point (src/cli.ts, compiled to the package's bin dist/cli.js) run as a
+// child process against a test database, through tsx so the tests need no build.
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import type pg from 'pg';
+import { flowstage } from './bin.js';
+import { drain } from '../helpers/cascade.js';
 import { connectionStringOf } from '../helpers/database.js';
 import { FIXED, buildFixedDag, call } from '../helpers/read.js';
 import { testDatabase } from '../helpers/database.js';
 import { withDatabaseName as withName } from '../../src/database.js';
-
-const BIN = fileURLToPath(new URL('../../scripts/flowstage.js', import.meta.url));
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function flowstage(args: string[], env: Record<string, string | undefined>, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; onStderr?.(stderr, child); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { buildInstallSql } from '../../src/install-sql.js';
 
 async function fixedDatabase(t: Parameters<typeof testDatabase>[0]) {
   const db = await testDatabase(t);
@@ -119,7 +107,7 @@ test('export without --format is a usage error and exits 2', async (t) => {
   const db = await testDatabase(t);
   const run = await flowstage(['export', randomUUID()], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 2);
-  t.regex(run.stderr, /^error: export needs --format mermaid or --format dot\n/);
+  t.regex(run.stderr, /^error: export needs --format mermaid, --format dot or --format html\n\nusage: flowstage export <flow_id>/);
 });
 
 test('an unknown command exits 2 with the usage', async (t) => {
@@ -128,10 +116,16 @@ test('an unknown command exits 2 with the usage', async (t) => {
   t.regex(run.stderr, /^error: unknown command frobnicate\n\nusage: flowstage <command>/);
 });
 
-test('without DATABASE_URL it exits 2 and says so', async (t) => {
+test('without DATABASE_URL or --database-url it exits 2 and says so', async (t) => {
   const run = await flowstage(['list'], { DATABASE_URL: '' });
   t.is(run.code, 2);
-  t.regex(run.stderr, /^error: DATABASE_URL is not set/);
+  t.regex(run.stderr, /^error: DATABASE_URL is not set and no --database-url was given/);
+});
+
+test('sql prints the psql install file, without a database', async (t) => {
+  const run = await flowstage(['sql'], { DATABASE_URL: '' });
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, await buildInstallSql());
 });
 
 test('migrate installs flowstage into an empty database', async (t) => {
@@ -208,4 +202,122 @@ test('worker --tasks runs a started flow to completion with the user\'s TypeScri
   t.is(flow.public_flow_state, 'completed');
   const [result] = await call(db, 'SELECT result FROM flowfabric.ff_exec_core WHERE execution_id = $1', [double.replace(/^\{fp:\d+\}:/, '')]);
   t.deepEqual(result.result, { value: 42 });
+});
+
+// ---- help, options and the database ----------------------------------------------------------
+
+test('<command> --help prints that command\'s usage and options, and exits 0', async (t) => {
+  const run = await flowstage(['describe', '--help'], { DATABASE_URL: '' });
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stderr, '');
+  t.regex(run.stdout, /^usage: flowstage describe <flow_id> \[options\]\n/);
+  t.regex(run.stdout, /^ {2}--json +print JSON instead of tables$/m);
+  t.regex(run.stdout, /^ {2}--database-url URL +the database \(default: \$DATABASE_URL\)$/m);
+  t.notRegex(run.stdout, /--limit/);
+});
+
+test('help <command> prints the same as <command> --help', async (t) => {
+  const [help, flag] = await Promise.all([flowstage(['help', 'wait'], { DATABASE_URL: '' }), flowstage(['wait', '-h'], { DATABASE_URL: '' })]);
+  t.is(help.code, 0);
+  t.is(help.stdout, flag.stdout);
+  t.regex(help.stdout, /^ {2}--timeout SECONDS +/m);
+});
+
+test('an option the command does not take is refused with exit 2 and that command\'s usage', async (t) => {
+  const run = await flowstage(['describe', randomUUID(), '--limit', '5'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+  t.is(run.code, 2);
+  t.is(run.stdout, '');
+  t.regex(run.stderr, /^error: unknown option --limit\n\nusage: flowstage describe <flow_id> \[options\]\n/);
+});
+
+test('a missing argument is refused with exit 2 and the command\'s usage', async (t) => {
+  const run = await flowstage(['explain', randomUUID()], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+  t.is(run.code, 2);
+  t.regex(run.stderr, /^error: expected <flow_id> <execution_id>, got 1 argument\(s\)\n\nusage: flowstage explain/);
+});
+
+test('--database-url, before or after the command, wins over DATABASE_URL', async (t) => {
+  const { env } = await fixedDatabase(t);
+  const elsewhere = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+  const before = await flowstage(['--database-url', env.DATABASE_URL, 'list', '--json'], elsewhere);
+  t.is(before.code, 0, before.stderr);
+  t.deepEqual(JSON.parse(before.stdout).map((f: { flow_id: string }) => f.flow_id), [FIXED.flowId]);
+  const after = await flowstage(['list', `--database-url=${env.DATABASE_URL}`, '--json'], { DATABASE_URL: '' });
+  t.is(after.code, 0, after.stderr);
+  t.is(after.stdout, before.stdout);
+});
+
+test('a database without flowstage is answered with what to run, not a missing schema', async (t) => {
+  const db = await testDatabase(t);
+  const name = `flowstage_cli_${randomUUID().replaceAll('-', '')}`;
+  await db.query(`CREATE DATABASE ${name}`);
+  t.teardown(() => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
+  const run = await flowstage(['describe', randomUUID()], { DATABASE_URL: withName(connectionStringOf(db), name) });
+  t.is(run.code, 1);
+  t.is(run.stderr, 'error: flowstage is not installed in this database (schema "flowfabric" does not exist)\n' +
+    'hint: install it with `flowstage migrate`, or have a DBA run `flowstage sql | psql -v ON_ERROR_STOP=1 "$DATABASE_URL"`\n');
+});
+
+// ---- wait ------------------------------------------------------------------------------------
+
+const PLAN_A = '0a000000-0000-4000-8000-00000000000a';
+
+async function startedFlow(db: pg.Pool): Promise<{ flowId: string; a: string }> {
+  const flowId = randomUUID();
+  await call(db, `SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1, p_plan => $2, p_start => true)`,
+    [flowId, JSON.stringify({ executions: [{ execution_id: PLAN_A, task_identifier: 'a' }] })]);
+  return { flowId, a: PLAN_A };
+}
+
+test('wait exits 0 with the state when the flow completes while it waits', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, a } = await startedFlow(db);
+  let finishing: Promise<void> | undefined;
+  const run = await flowstage(['wait', flowId, '--timeout', '60'], { DATABASE_URL: connectionStringOf(db) }, (stderr) => {
+    if (finishing || !stderr.includes('waiting for flow')) return;
+    finishing = (async () => {
+      await call(db, "SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success')", [a]);
+      await drain(connectionStringOf(db));
+    })();
+  });
+  await finishing;
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stderr, `waiting for flow ${flowId} (open)\n`);
+  t.is(run.stdout, `${flowId} completed\n`);
+});
+
+test('wait exits 1 for a flow that failed, printing its state', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, a } = await startedFlow(db);
+  await call(db, "SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'failed')", [a]);
+  await drain(connectionStringOf(db));
+  const run = await flowstage(['wait', flowId, '--json'], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 1, run.stderr);
+  t.like(JSON.parse(run.stdout), { flow_id: flowId, public_flow_state: 'failed' });
+});
+
+test('wait exits 1 for a cancelled flow', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId } = await startedFlow(db);
+  await call(db, "SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'stop')", [flowId]);
+  const run = await flowstage(['wait', flowId], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 1, run.stderr);
+  t.is(run.stdout, `${flowId} cancelled\n`);
+});
+
+test('wait --timeout exits 1 when the flow is still open', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId } = await startedFlow(db);
+  const run = await flowstage(['wait', flowId, '--timeout', '0.5'], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 1);
+  t.is(run.stdout, '');
+  t.is(run.stderr, `waiting for flow ${flowId} (open)\nerror: flow ${flowId} is still open after 0.5 s\n`);
+});
+
+test('wait on an unknown flow is the database\'s flow_not_found', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const run = await flowstage(['wait', flowId], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 1);
+  t.regex(run.stderr, new RegExp(`^error: flow_not_found: flow_id=${flowId}\n`));
 });

@@ -28,12 +28,16 @@ const samples: Partial<Record<ClientName, Sample>> = {
       { status: 'created', flow_id: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', partition_key: 238, graph_revision: '0' },
     ]),
   },
+  setNamespaceNotify: {
+    call: (db) => flowstage.setNamespaceNotify(db, { namespace: 'client', enabled: true }),
+    check: (t, rows) => t.deepEqual(rows, [{ status: 'set', namespace: 'client', enabled: true }]),
+  },
   flowPartition: {
     call: (db) => flowstage.flowPartition(db, { flowId: '0b3e4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d' }),
     check: (t, value) => t.is(value, 217),
   },
   createExecution: {
-    call: (db, fx) => flowstage.createExecution(db, { flowId: fx.flowId, payload: [1, { two: 2 }], priority: 3 }),
+    call: (db, fx) => flowstage.createExecution(db, { flowId: fx.flowId, payload: { items: [1, { two: 2 }] }, priority: 3 }),
     check: (t, rows, fx) => {
       t.is(rows.length, 1);
       t.is(rows[0].status, 'created');
@@ -302,13 +306,13 @@ test('a required parameter missing at run time (untyped callers) is sent as NULL
 
 test('jsonb parameters are sent as JSON: arrays and strings arrive as JSON values', async (t) => {
   const db = await testDatabase(t);
-  const [a] = await flowstage.createExecution(db, { payload: ['x', 1, { y: null }] });
-  const [b] = await flowstage.createExecution(db, { payload: 'just text' });
-  const { rows } = await db.query(
-    `SELECT payload FROM flowfabric.ff_exec_core WHERE execution_id IN ($1::uuid, $2::uuid) ORDER BY (payload = '"just text"')`,
-    [a!.execution_id!.replace(/^\{fp:\d+\}:/, ''), b!.execution_id!.replace(/^\{fp:\d+\}:/, '')],
-  );
-  t.deepEqual(rows.map((r) => r.payload), [['x', 1, { y: null }], 'just text']);
+  const [a] = await flowstage.createExecution(db, { payload: { list: ['x', 1, { y: null }], text: 'just text' } });
+  const { rows } = await db.query(`SELECT payload FROM flowfabric.ff_exec_core WHERE execution_id = $1::uuid`,
+    [a!.execution_id!.replace(/^\{fp:\d+\}:/, '')]);
+  t.deepEqual(rows[0].payload, { list: ['x', 1, { y: null }], text: 'just text' });
+  // A top-level array reaches SQL as a JSON array (pg alone would send a PostgreSQL array literal), and is refused there.
+  const error = await t.throwsAsync(flowstage.createExecution(db, { payload: ['x'] }), { instanceOf: InvalidInputError });
+  t.regex((error as InvalidInputError).detail!, /^p_payload: must be a JSON object or NULL \(got a JSON array\)/);
 });
 
 test('bigint results are decimal strings; bigint parameters accept number, string and bigint', async (t) => {
@@ -336,10 +340,35 @@ test('buildCall: one SELECT with named arguments and explicit casts, optional ar
       { name: 'p_payload', cast: 'jsonb', value: [1], required: false, json: true },
     ]),
     {
+      name: 'flowstage_c60ecb9e6c4588ce',
       text: 'SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid, p_namespace => $2::text, p_payload => $3::jsonb)',
       values: ['f', null, '[1]'],
     },
   );
+});
+
+test('buildCall: one statement name per statement text, so pg prepares each function and argument set once per connection', (t) => {
+  const call = (flowKind: string | undefined, flowId: string) => flowstage.buildCall('ff_create_flow', [
+    { name: 'p_flow_id', cast: 'uuid', value: flowId, required: true },
+    { name: 'p_flow_kind', cast: 'text', value: flowKind, required: false },
+  ]);
+  t.is(call('dag', 'a').name, call('etl', 'b').name, 'other values, same statement');
+  t.not(call(undefined, 'a').name, call('dag', 'a').name, 'another set of arguments, another statement');
+  t.regex(call('dag', 'a').name, /^flowstage_[0-9a-f]{16}$/);
+});
+
+test('a generated call runs as a named prepared statement on the connection', async (t) => {
+  const db = await testDatabase(t);
+  const client = await db.connect();
+  try {
+    await flowstage.describeFlow(client, { flowId: randomUUID() }).catch(() => {});
+    const { rows } = await client.query('SELECT name, statement FROM pg_prepared_statements');
+    t.is(rows.length, 1);
+    t.regex(rows[0].name, /^flowstage_[0-9a-f]{16}$/);
+    t.regex(rows[0].statement, /^SELECT \* FROM flowfabric\.ff_describe_flow\(p_flow_id => \$1::uuid\)$/);
+  } finally {
+    client.release();
+  }
 });
 
 test('a refusal from a sample call is its typed class (flow_not_found from describeFlow)', async (t) => {

@@ -1,5 +1,6 @@
-// The README's usage example is scripts/quickstart.ts: run it as a user would (importing the
-// package by name) against a fresh database and compare its output with the one the README shows.
+// The TypeScript quickstart (docs/quickstart.md shows scripts/quickstart.ts and this output, both
+// copied in by scripts/generate-docs.ts): run it as a user would (importing the package by name)
+// against a fresh database and compare its output with the fixture the page shows.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { connectionStringOf, testDatabase } from '../helpers/database.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-test('the README example (scripts/quickstart.ts) runs and prints the output the README shows', async (t) => {
+test('the quickstart example (scripts/quickstart.ts) runs and prints the output docs/quickstart.md shows', async (t) => {
   const db = await testDatabase(t);
   const { stdout } = await promisify(execFile)(
     process.execPath,

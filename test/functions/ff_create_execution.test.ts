@@ -125,6 +125,10 @@ const badFields: Array<[string, Parameters<typeof args>[0], string]> = [
   ['an empty p_lane_id', { lane: '' }, 'p_lane_id'],
   ['a NULL p_priority', { priority: null }, 'p_priority'],
   ['an empty p_task_identifier', { task: '' }, 'p_task_identifier'],
+  ['a p_task_identifier over 128 characters (Graphile Worker\'s limit; SPEC section 8)', { task: 't'.repeat(129) }, 'p_task_identifier'],
+  ['a p_lane_id over 1024 bytes (SPEC section 8)', { lane: 'l'.repeat(1025) }, 'p_lane_id'],
+  ['a JSON array as p_payload (a payload is an object: data passing merges into it by key)', { payload: [1, 2] }, 'p_payload'],
+  ['a JSON string as p_payload', { payload: 'text' }, 'p_payload'],
   ['a negative p_now_ms', { now: -5 }, 'p_now_ms'],
 ];
 for (const [what, input, field] of badFields) {
@@ -170,4 +174,17 @@ test('concurrent creates of one id on two partitions: one partition wins, every 
     }
     t.is(results.filter((r) => r.status === 'fulfilled' && r.value.rows[0].status === 'created').length, 1);
   }
+});
+
+test('a task identifier of exactly 128 characters is accepted', async (t) => {
+  const db = await testDatabase(t);
+  const { rows } = await db.query(CREATE, args({ task: 't'.repeat(128) }));
+  t.is(rows[0].status, 'created');
+});
+
+test('a refusal quotes at most 200 characters of the value it repeats (a 1 MB argument does not flood the log)', async (t) => {
+  const db = await testDatabase(t);
+  const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, args({ task: 'x'.repeat(1_000_000) })), 'invalid_input');
+  t.true(error.detail!.length < 400, `${error.detail!.length} characters`);
+  t.true(error.detail!.includes(`${'x'.repeat(200)}… (1000000 characters in all)`), error.detail);
 });

@@ -102,6 +102,7 @@ const badInputs: Array<[string, unknown[]]> = [
   ['a NULL p_namespace', ['$flow', 'dag', null, null]],
   ['an empty p_namespace', ['$flow', 'dag', '', null]],
   ['a p_namespace longer than 53 bytes (it names the pg_notify channel)', ['$flow', 'dag', 'n'.repeat(54), null]],
+  ['a p_flow_kind over 1024 bytes (SPEC section 8)', ['$flow', 'k'.repeat(1025), 'default', null]],
   ['a negative p_now_ms', ['$flow', 'dag', 'default', -1]],
 ];
 for (const [what, args] of badInputs) {

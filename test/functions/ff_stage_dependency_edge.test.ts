@@ -421,6 +421,7 @@ const badArgs: Array<[string, Partial<Call>, string]> = [
   ['an unknown p_dependency_kind', { kind: 'failure_only' }, 'p_dependency_kind'],
   ['a p_dependency_kind in another case', { kind: 'SUCCESS_ONLY' }, 'p_dependency_kind'],
   ['a negative p_now_ms', { now: -1 }, 'p_now_ms'],
+  ['a p_data_passing_ref over 1024 bytes (SPEC section 8)', { ref: 'r'.repeat(1025) }, 'p_data_passing_ref'],
 ];
 for (const [what, change, field] of badArgs) {
   test(`${what} is invalid_input naming ${field}`, async (t) => {

@@ -439,10 +439,10 @@ for (const [title, edges, field] of invalid) {
   });
 }
 
-test('validation: more than 10000 entries is invalid_input naming p_edges', async (t) => {
+test('validation: more than 100000 entries (SPEC section 8) is invalid_input naming p_edges', async (t) => {
   const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
-  const edges = Array.from({ length: 10001 }, () => edge(a, b));
+  const edges = Array.from({ length: 100_001 }, () => edge(a, b));
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, rev: revision, edges }), 'invalid_input');
   t.true(error.detail?.startsWith('p_edges:'), error.detail);
 });
@@ -477,16 +477,17 @@ async function manyMembers(db: Db, flowId: string, n: number): Promise<string[]>
     WITH created AS (
       SELECT i, c.execution_id
       FROM generate_series(1, $2::int) i
-      CROSS JOIN LATERAL flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => to_jsonb(i)) c)
+      CROSS JOIN LATERAL flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => jsonb_build_object('i', i)) c)
     SELECT created.execution_id FROM created
     CROSS JOIN LATERAL flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => created.execution_id) a
     ORDER BY created.i`, [flowId, n]);
   return rows.map((r) => r.execution_id as string);
 }
 
-test('the largest batch, a 10,000-edge chain listed downstream-first, stages in one call within 20 s on never-analysed tables', async (t) => {
+test('a 10,000-edge chain listed downstream-first stages in one call on never-analysed tables', async (t) => {
   // One walk per entry would probe 50 million times; a probe planned onto an index led by
-  // (partition_key, flow_id) would read the flow's 10,000 edges each time. Either takes minutes.
+  // (partition_key, flow_id) would read the flow's 10,000 edges each time. Either would take
+  // minutes and hit the timeout; npm run bench measures the speed.
   t.timeout(120_000);
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
@@ -495,13 +496,9 @@ test('the largest batch, a 10,000-edge chain listed downstream-first, stages in 
   const { rows: stats } = await db.query(`SELECT last_analyze, last_autoanalyze FROM pg_stat_user_tables WHERE relid = 'flowfabric.ff_edge'::regclass`);
   t.true(stats[0].last_analyze === null && stats[0].last_autoanalyze === null, 'ff_edge was never analysed');
   const edges = members.slice(0, -1).map((m, i) => edge(m, members[i + 1])).reverse();
-  const started = Date.now();
   const { rows } = await run(db, { flow: flowId, rev: revision, edges });
-  const elapsed = Date.now() - started;
-  t.log(`10,000 edges staged in ${elapsed} ms`);
   t.deepEqual(rows, [{ status: 'staged', edges_staged: 10_000, graph_revision: String(revision + 10_000) }]);
   t.is((await flowRow(db, flowId)).raw_fields.edge_count, 10_000);
-  t.true(elapsed < 20_000, `${elapsed} ms`);
 });
 
 test('a 3,000-edge chain listed downstream-first whose last entry closes it is cycle_detected naming index 2999', async (t) => {

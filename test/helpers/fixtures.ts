@@ -174,9 +174,10 @@ export interface Snapshot {
   edges: unknown[];
   groups: unknown[];
   events: unknown[];
+  notifyingNamespaces: unknown[];
 }
 
-/** Every row of the flow tables (flows, executions, edges, edge groups, the event log), in key order. */
+/** Every row of the flow tables (flows, executions, edges, edge groups, the event log, notification settings), in key order. */
 export async function snapshot(db: Db): Promise<Snapshot> {
   const all = async (table: string, order: string) =>
     (await db.query(`SELECT to_jsonb(t) AS row FROM flowfabric.${table} t ORDER BY ${order}`)).rows.map((r) => r.row);
@@ -186,6 +187,7 @@ export async function snapshot(db: Db): Promise<Snapshot> {
     edges: await all('ff_edge', 'partition_key, flow_id, edge_id'),
     groups: await all('ff_edge_group', 'partition_key, flow_id, downstream_eid'),
     events: await all('ff_flow_event', 'event_id'),
+    notifyingNamespaces: await all('ff_namespace_notify', 'namespace'),
   };
 }
 

@@ -1,0 +1,177 @@
+-- _submit_check_items: check a plan's items one by one, in plan order, and raise the first malformed one.
+CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(
+  p_plan jsonb,
+  OUT x_ids                   uuid[],
+  OUT x_partitions            smallint[],
+  OUT x_task_identifiers      text[],
+  OUT x_payloads              jsonb[],
+  OUT x_priorities            int[],
+  OUT x_lane_ids              text[],
+  OUT g_downstream_ids        uuid[],
+  OUT g_downstream_partitions smallint[],
+  OUT g_policies              jsonb[],
+  OUT g_k_targets             int[],
+  OUT e_ids                   uuid[],
+  OUT e_upstream_ids          uuid[],
+  OUT e_upstream_partitions   smallint[],
+  OUT e_downstream_ids        uuid[],
+  OUT e_downstream_partitions smallint[],
+  OUT e_data_passing_refs     text[])
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_item      jsonb;
+  v_index     int;
+  v_place     text;
+  v_unknown   text;
+  v_value     jsonb;
+  v_requested smallint;
+  v_id        uuid;
+  v_kind      text;
+  v_on        text;
+  v_k         int;
+BEGIN
+  x_ids := '{}'; x_partitions := '{}'; x_task_identifiers := '{}'; x_payloads := '{}'; x_priorities := '{}'; x_lane_ids := '{}';
+  g_downstream_ids := '{}'; g_downstream_partitions := '{}'; g_policies := '{}'; g_k_targets := '{}';
+  e_ids := '{}'; e_upstream_ids := '{}'; e_upstream_partitions := '{}'; e_downstream_ids := '{}';
+  e_downstream_partitions := '{}'; e_data_passing_refs := '{}';
+
+  -- executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?}
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1
+    FROM jsonb_array_elements(coalesce(nullif(p_plan->'executions', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY a
+  LOOP
+    v_place := format('executions[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
+    END IF;
+    SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
+    WHERE k NOT IN ('execution_id', 'task_identifier', 'payload', 'priority', 'lane_id') ORDER BY k LIMIT 1;
+    IF v_unknown IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an execution has execution_id, task_identifier, payload, priority, lane_id',
+        v_place, left(v_unknown, 200)));
+    END IF;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.execution_id', v_item->'execution_id') p;
+    x_ids[v_index + 1] := v_id;
+    x_partitions[v_index + 1] := v_requested;
+    v_value := nullif(v_item->'task_identifier', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR char_length(v_value #>> '{}') NOT BETWEEN 1 AND 128) THEN
+      PERFORM _raise('invalid_input', format('%s.task_identifier: must be a string of 1 to 128 characters (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    x_task_identifiers[v_index + 1] := v_value #>> '{}';
+    v_value := nullif(v_item->'payload', 'null'::jsonb);
+    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s.payload: must be a JSON object or null (got a JSON %s)', v_place, jsonb_typeof(v_value)));
+    END IF;
+    x_payloads[v_index + 1] := v_value;
+    v_value := nullif(v_item->'priority', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'number' OR v_value::numeric <> trunc(v_value::numeric)
+                                OR v_value::numeric NOT BETWEEN -2147483648 AND 2147483647) THEN
+      PERFORM _raise('invalid_input', format('%s.priority: must be an integer (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    x_priorities[v_index + 1] := coalesce(v_value::numeric::int, 0);
+    v_value := nullif(v_item->'lane_id', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
+      PERFORM _raise('invalid_input', format('%s.lane_id: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    x_lane_ids[v_index + 1] := coalesce(v_value #>> '{}', 'default');
+  END LOOP;
+
+  -- groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?}, checked as ff_set_edge_group_policy checks its arguments
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1
+    FROM jsonb_array_elements(coalesce(nullif(p_plan->'groups', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY a
+  LOOP
+    v_place := format('groups[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
+    END IF;
+    SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
+    WHERE k NOT IN ('downstream_execution_id', 'kind', 'on_satisfied', 'k') ORDER BY k LIMIT 1;
+    IF v_unknown IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; a group has downstream_execution_id, kind, on_satisfied, k',
+        v_place, left(v_unknown, 200)));
+    END IF;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.downstream_execution_id', v_item->'downstream_execution_id') p;
+    v_value := v_item->'kind';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'string' OR v_value #>> '{}' NOT IN ('all_of', 'any_of', 'quorum') THEN
+      PERFORM _raise('invalid_input', format('%s.kind: must be all_of, any_of or quorum (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_kind := v_value #>> '{}';
+    v_value := nullif(v_item->'on_satisfied', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR v_value #>> '{}' NOT IN ('cancel_remaining', 'let_run')) THEN
+      PERFORM _raise('invalid_input', format('%s.on_satisfied: must be cancel_remaining or let_run (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_on := v_value #>> '{}';
+    IF v_kind = 'all_of' AND v_on IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.on_satisfied: must be absent for all_of (it is satisfied only when every edge succeeded)', v_place));
+    END IF;
+    IF v_kind IN ('any_of', 'quorum') AND v_on IS NULL THEN
+      PERFORM _raise('invalid_input', format('%s.on_satisfied: required for %s (cancel_remaining or let_run)', v_place, v_kind));
+    END IF;
+    v_value := nullif(v_item->'k', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'number' OR v_value::numeric <> trunc(v_value::numeric)
+                                OR v_value::numeric NOT BETWEEN -2147483648 AND 2147483647) THEN
+      PERFORM _raise('invalid_input', format('%s.k: must be an integer (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_k := v_value::numeric::int;
+    IF v_kind IN ('all_of', 'any_of') AND v_k IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.k: must be absent for %s (got %s)', v_place, v_kind, v_k));
+    END IF;
+    IF v_kind = 'quorum' AND (v_k IS NULL OR v_k < 1) THEN
+      PERFORM _raise('invalid_input', format('%s.k: quorum needs k >= 1 (got %s)', v_place, coalesce(v_k::text, 'NULL')));
+    END IF;
+    g_downstream_ids[v_index + 1] := v_id;
+    g_downstream_partitions[v_index + 1] := v_requested;
+    g_policies[v_index + 1] := CASE v_kind
+      WHEN 'all_of' THEN jsonb_build_object('kind', 'all_of')
+      WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', v_on)
+      ELSE jsonb_build_object('kind', 'quorum', 'k', v_k, 'on_satisfied', v_on) END;
+    g_k_targets[v_index + 1] := CASE v_kind WHEN 'quorum' THEN v_k WHEN 'any_of' THEN 1 END;
+  END LOOP;
+
+  -- edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"?}
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1
+    FROM jsonb_array_elements(coalesce(nullif(p_plan->'edges', 'null'::jsonb), '[]'::jsonb)) WITH ORDINALITY a
+  LOOP
+    v_place := format('edges[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
+    END IF;
+    SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind') ORDER BY k LIMIT 1;
+    IF v_unknown IS NOT NULL THEN
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, dependency_kind',
+        v_place, left(v_unknown, 200)));
+    END IF;
+    SELECT p.execution_id INTO v_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
+    e_ids[v_index + 1] := v_id;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.upstream_execution_id', v_item->'upstream_execution_id') p;
+    e_upstream_ids[v_index + 1] := v_id;
+    e_upstream_partitions[v_index + 1] := v_requested;
+    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    FROM _submit_parse_id(v_place || '.downstream_execution_id', v_item->'downstream_execution_id') p;
+    e_downstream_ids[v_index + 1] := v_id;
+    e_downstream_partitions[v_index + 1] := v_requested;
+    v_value := nullif(v_item->'dependency_kind', 'null'::jsonb);
+    IF v_value IS NOT NULL AND v_value <> '"success_only"'::jsonb THEN
+      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    v_value := nullif(v_item->'data_passing_ref', 'null'::jsonb);
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
+      PERFORM _raise('invalid_input', format('%s.data_passing_ref: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
+    e_data_passing_refs[v_index + 1] := coalesce(v_value #>> '{}', '');
+  END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
+$$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;

@@ -1,0 +1,36 @@
+-- _submit_replayed: the answer of ff_submit_flow to a plan that changes nothing (starting the flow if asked).
+CREATE OR REPLACE FUNCTION flowfabric._submit_replayed(p_flow flowfabric.ff_flow_core, p_start boolean, p_now_ms bigint)
+RETURNS TABLE (
+  status             text,
+  graph_revision     bigint,
+  executions_created int,
+  members_added      int,
+  edges_staged       int,
+  edges_applied      int,
+  groups_set         int,
+  started            boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_start record;
+BEGIN
+  started := p_flow.raw_fields ? 'started_at_ms';
+  IF p_start AND NOT started THEN
+    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
+    started := true;
+  END IF;
+  status := 'already_submitted';
+  graph_revision := p_flow.graph_revision;
+  executions_created := 0;
+  members_added := 0;
+  edges_staged := 0;
+  edges_applied := 0;
+  groups_set := 0;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_replayed(flowfabric.ff_flow_core, boolean, bigint) IS
+  'Private (ff_submit_flow). The already_submitted row for a plan already present in flow p_flow: graph_revision = the flow''s current revision, every count 0, started = the flow has been started; with p_start and a flow not yet started, ff_start_flow runs first (the only write).';
