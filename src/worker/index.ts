@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
 import { buildTaskList, type FlowstageEvents, type TaskList } from './tasks.js';
-import { callPool, preparedCalls } from './calls.js';
+import { callPool } from './calls.js';
 import type { Queryable } from '../client/queryable.js';
 import { reapDeadWorkers, recoverJobs, workerHeartbeat } from '../generated/index.js';
 
@@ -84,7 +84,7 @@ export async function run(options: {
   // One for Graphile Worker, one for flowstage's own calls from the tasks.
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
   const flowstagePool = callPool(options.connectionString, concurrency, options.synchronousCommit ?? false);
-  calls = preparedCalls(flowstagePool);
+  calls = flowstagePool;
   let stopped = false;
   const onError = (error: Error) => {
     if (!stopped) (logger ?? console).error(`flowstage worker: connection error: ${error.message}`);

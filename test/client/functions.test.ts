@@ -81,7 +81,7 @@ const samples: Partial<Record<ClientName, Sample>> = {
   },
   completeExecution: {
     call: (db, fx) => flowstage.completeExecution(db, { executionId: fx.a, outcome: 'success', result: { rows: 3 } }),
-    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'completed', execution_id: fx.a, outcome: 'success' }]),
+    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'completed', execution_id: fx.a, outcome: 'success', public_flow_state: 'open' }]),
   },
   resolveDependency: {
     call: async (db, fx) => {

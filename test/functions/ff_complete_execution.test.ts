@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
   NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, createExecution, createFlow,
-  createMember, events, executionRow, otherPartition, uuidOf,
+  createMember, events, executionRow, flowRow, otherPartition, uuidOf,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
@@ -18,7 +18,9 @@ for (const [outcome, publicState] of outcomes) {
     const { flowId } = await createFlow(db);
     const id = await createMember(db, flowId);
     const { rows } = await db.query(COMPLETE, [id, outcome, JSON.stringify({ answer: 42 }), NOW]);
-    t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome }]);
+    // its flow's only member: the flow is finished by this completion
+    t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome,
+      public_flow_state: ['success', 'skipped'].includes(outcome) ? 'completed' : 'failed' }]);
     const row = await executionRow(db, id);
     t.like(row, {
       lifecycle_phase: 'terminal', eligibility_state: 'not_applicable', terminal_outcome: outcome,
@@ -32,7 +34,7 @@ test('a solo execution can be completed, by bare uuid; the result reports the ca
   const db = await testDatabase(t);
   const id = await createExecution(db);
   const { rows } = await db.query(COMPLETE, [uuidOf(id), 'success', null, null]);
-  t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome: 'success' }]);
+  t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome: 'success', public_flow_state: null }]);
   t.is((await executionRow(db, id)).result, null);
 });
 
@@ -48,6 +50,17 @@ test('completing a flow member logs one complete_execution event at the unchange
   t.deepEqual(log[0].arguments, { execution_id: id, outcome: 'failed' });
 });
 
+test('the last completion of a flow finishes it and reports the flow\'s state', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId } = await createFlow(db);
+  const a = await createMember(db, flowId);
+  const b = await createMember(db, flowId);
+  t.like((await db.query(COMPLETE, [a, 'failed', null, NOW])).rows[0], { status: 'completed', public_flow_state: 'open' });
+  t.like((await db.query(COMPLETE, [b, 'success', null, NOW + 1])).rows[0], { status: 'completed', public_flow_state: 'failed' });
+  t.like(await flowRow(db, flowId), { public_flow_state: 'failed', terminal_at_ms: String(NOW + 1) });
+  t.is((await events(db, flowId)).at(-1)?.operation, 'complete_flow');
+});
+
 test('completing a solo execution logs no flow event', async (t) => {
   const db = await testDatabase(t);
   const id = await createExecution(db);
@@ -61,7 +74,7 @@ test('a second call: already_terminal with the stored outcome, nothing changes (
   const id = await createMember(db, flowId);
   await complete(db, id, 'failed', { result: { first: true } });
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(COMPLETE, [id, 'success', JSON.stringify({ second: true }), NOW]));
-  t.deepEqual(rows, [{ status: 'already_terminal', execution_id: id, outcome: 'failed' }]);
+  t.deepEqual(rows, [{ status: 'already_terminal', execution_id: id, outcome: 'failed', public_flow_state: null }]);
   t.deepEqual((await executionRow(db, id)).result, { first: true });
 });
 

@@ -38,7 +38,7 @@ test('each completion a task ends emits execution:completed, and the flow\'s end
   await startFlow(flow);
   const event = await flowFinished;
   t.deepEqual(event, { flowId: flow.flowId, state: 'completed', executionId: c });
-  // The task that completed c emits after its call returns, maybe after c's cascade announced the flow.
+  // c's completion finished the flow in its own transaction: its task announces both.
   await waitFor('three completions', async () => completed.length >= 3);
   t.deepEqual(completed.sort(byId), [a, b, c].map((executionId) => ({ executionId, flowId: flow.flowId, outcome: 'success' })).sort(byId));
   t.deepEqual(flows.map((f) => (f as FlowFinishedEvent & { name: string }).name), ['flow:completed']);
@@ -82,7 +82,8 @@ test('Graphile Worker\'s own events come through the same emitter', async (t) =>
   const succeeded: string[] = [];
   worker.events.on('job:success', ({ job }) => succeeded.push(job.task_identifier));
   await startFlow(flow);
-  await flowFinished;  // emitted by the cascade job, after the work job's success
+  await flowFinished;  // emitted by the work job itself: its completion finished the flow
+  await waitFor('the job\'s success', async () => succeeded.includes('work'));
   t.deepEqual(succeeded.filter((name) => name === 'work'), ['work']);
 });
 
