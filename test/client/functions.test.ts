@@ -28,6 +28,22 @@ const samples: Partial<Record<ClientName, Sample>> = {
       { status: 'created', flow_id: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', partition_key: 238, graph_revision: '0' },
     ]),
   },
+  submitFlow: {
+    call: (db) => flowstage.submitFlow(db, {
+      flowId: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
+      plan: {
+        executions: [{ execution_id: '00000000-0000-4000-8000-0000000000b1' }, { execution_id: '00000000-0000-4000-8000-0000000000b2' }],
+        edges: [{
+          edge_id: '00000000-0000-4000-8000-0000000000e1',
+          upstream_execution_id: '00000000-0000-4000-8000-0000000000b1',
+          downstream_execution_id: '00000000-0000-4000-8000-0000000000b2',
+        }],
+      },
+    }),
+    check: (t, rows) => t.like(rows[0], {
+      status: 'submitted', graph_revision: '3', executions_created: 2, members_added: 2, edges_staged: 1, edges_applied: 1,
+    }),
+  },
   setNamespaceNotify: {
     call: (db) => flowstage.setNamespaceNotify(db, { namespace: 'client', enabled: true }),
     check: (t, rows) => t.deepEqual(rows, [{ status: 'set', namespace: 'client', enabled: true }]),

@@ -273,7 +273,8 @@ test('p_start on a replay starts a flow that was submitted without it', async (t
 test('a late edge (upstream already terminal) resolves at once, as ff_apply_dependency_to_child resolves it', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
-  const [done] = await createMembers(db, flowId, 1);
+  // A second member still open keeps the flow open once the first has finished.
+  const [done] = await createMembers(db, flowId, 2);
   await complete(db, done, 'success', { result: { rows: 3 }, nowMs: NOW });
   const child = randomUUID();
   const e = edge(done, child, { data_passing_ref: 'input' });
