@@ -1,5 +1,5 @@
--- _finish_flow_if_done: an open flow whose members are all terminal becomes completed or failed;
--- callable from any transaction that may have made that true, without a lock-order cycle.
+-- _finish_flow_if_done: a started, open flow whose members are all terminal becomes completed or
+-- failed; callable from any transaction that may have made that true, without a lock-order cycle.
 --
 -- The staging calls lock the flow row first and then executions, so a transaction that holds
 -- execution locks (a completion, a cascade hop: p_held 'executions') must never wait for the
@@ -14,9 +14,11 @@
 --      after it (a new statement sees every commit before it): the last one sees all members
 --      terminal. A check that cannot get it returns 'undecided', and its caller defers the check
 --      to a job that runs after it commits, with no lock held, and may wait (p_held 'none').
+-- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
+-- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
+-- one, so a check racing with the start either sees it or is seen by it.
 -- p_held 'flow' (the default): the caller (ff_start_flow, ff_add_execution_to_flow, ff_submit_flow)
--- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked
--- (and defer its own check to a job), or see our commit.
+-- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked, or see our commit.
 CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
   p_partition_key smallint,
   p_flow_id       uuid,
@@ -51,6 +53,11 @@ BEGIN
   END IF;
 
   IF p_held = 'executions' THEN
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+    SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+      RETURN v_flow.public_flow_state;
+    END IF;
     -- 2. never wait for the flow row while holding executions
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id
@@ -65,7 +72,7 @@ BEGIN
   ELSE
     SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
   END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
+  IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
     RETURN v_flow.public_flow_state;
   END IF;
 
@@ -100,4 +107,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: an open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). The probes use the partial index ff_exec_core_open_members.';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';

@@ -1,6 +1,6 @@
 -- ff_start_flow: let a flow run: enqueue every member that is already eligible (one add_jobs
--- call); from now on each member is enqueued in the transaction that makes it eligible. A flow
--- whose members are all terminal already finishes here. Idempotent.
+-- call); from now on each member is enqueued in the transaction that makes it eligible, and the
+-- flow can finish (at once, if its members are all terminal already). Idempotent.
 CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
   p_flow_id      uuid,
   p_now_ms       bigint DEFAULT NULL,
@@ -64,9 +64,9 @@ BEGIN
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
   RETURNING f.* INTO v_flow;
 
-  -- Exclusive against the cascade's shared lock (_resolve_edges): a child made eligible by a
-  -- transaction that did not see this start has committed before the scan below, which then
-  -- finds it; one that comes after waits for this commit and sees the start.
+  -- Exclusive against the cascade's shared lock (_resolve_edges, _finish_flow_if_done): a child
+  -- made eligible by a transaction that did not see this start has committed before the scan
+  -- below, which then finds it; one that started after waits for this commit and sees the start.
   PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
   SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
                   FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
@@ -82,7 +82,7 @@ BEGIN
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
     'start_flow', jsonb_build_object('flow_id', p_flow_id, 'max_attempts', p_max_attempts, 'enqueued_count', enqueued_count),
     v_now);
-  -- Members all terminal already (e.g. the last completion's check is still queued): finish now.
+  -- Members that all finished before the start (or before they were added) finish the flow now.
   PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');
   status := 'started';
   started_at_ms := v_now;
@@ -91,9 +91,9 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_start_flow(uuid, bigint, int) IS
-$$Start flow p_flow_id: nothing of a flow runs before this call. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
+$$Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
 Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
-Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (a completion's flow check may still be queued as a job), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
+Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
-Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes before it reads started_at_ms, so a member made eligible concurrently is enqueued exactly once. Logs start_flow (and complete_flow when it finishes the flow).$$;
+Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;

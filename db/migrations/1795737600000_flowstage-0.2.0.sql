@@ -553,8 +553,8 @@ COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, 
   'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution (and notifies the namespace unless p_notify => false: the caller then calls _notify_namespace itself in this transaction) and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
 
 -- db/functions/_finish_flow_if_done.sql
--- _finish_flow_if_done: an open flow whose members are all terminal becomes completed or failed;
--- callable from any transaction that may have made that true, without a lock-order cycle.
+-- _finish_flow_if_done: a started, open flow whose members are all terminal becomes completed or
+-- failed; callable from any transaction that may have made that true, without a lock-order cycle.
 --
 -- The staging calls lock the flow row first and then executions, so a transaction that holds
 -- execution locks (a completion, a cascade hop: p_held 'executions') must never wait for the
@@ -569,9 +569,11 @@ COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, 
 --      after it (a new statement sees every commit before it): the last one sees all members
 --      terminal. A check that cannot get it returns 'undecided', and its caller defers the check
 --      to a job that runs after it commits, with no lock held, and may wait (p_held 'none').
+-- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
+-- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
+-- one, so a check racing with the start either sees it or is seen by it.
 -- p_held 'flow' (the default): the caller (ff_start_flow, ff_add_execution_to_flow, ff_submit_flow)
--- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked
--- (and defer its own check to a job), or see our commit.
+-- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked, or see our commit.
 CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
   p_partition_key smallint,
   p_flow_id       uuid,
@@ -606,6 +608,11 @@ BEGIN
   END IF;
 
   IF p_held = 'executions' THEN
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+    SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+      RETURN v_flow.public_flow_state;
+    END IF;
     -- 2. never wait for the flow row while holding executions
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id
@@ -620,7 +627,7 @@ BEGIN
   ELSE
     SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
   END IF;
-  IF v_flow.public_flow_state <> 'open' THEN
+  IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
     RETURN v_flow.public_flow_state;
   END IF;
 
@@ -655,7 +662,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: an open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). The probes use the partial index ff_exec_core_open_members.';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
 
 -- db/functions/_flow_row.sql
 -- _flow_row: a flow's row and its physical row version, read unlocked or locked FOR UPDATE, found
@@ -1207,7 +1214,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now), others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
 
 -- db/functions/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -2834,7 +2841,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_cascade_step(text, bigint) IS
 $$A deferred hop of the completion cascade of terminal execution p_execution_id: the flowstage__cascade job calls it (one call per transaction) until status is done. Such a job exists only for an execution whose cascade did not run where it became terminal: a child skipped by a cascade (so a skip chain advances one hop per job), a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, and a completion whose flow check was deferred; a normal completion resolves its edges itself (ff_complete_execution).
 Returns (status, execution_id, edges_resolved, public_flow_state); status: done | check_again.
-done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: an open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
+done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
 check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
 Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
 Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.$$;
@@ -4614,8 +4621,8 @@ Cost: validation and inserts linear in n; the cycle check is one walk over what 
 
 -- db/functions/ff_start_flow.sql
 -- ff_start_flow: let a flow run: enqueue every member that is already eligible (one add_jobs
--- call); from now on each member is enqueued in the transaction that makes it eligible. A flow
--- whose members are all terminal already finishes here. Idempotent.
+-- call); from now on each member is enqueued in the transaction that makes it eligible, and the
+-- flow can finish (at once, if its members are all terminal already). Idempotent.
 CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
   p_flow_id      uuid,
   p_now_ms       bigint DEFAULT NULL,
@@ -4679,9 +4686,9 @@ BEGIN
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
   RETURNING f.* INTO v_flow;
 
-  -- Exclusive against the cascade's shared lock (_resolve_edges): a child made eligible by a
-  -- transaction that did not see this start has committed before the scan below, which then
-  -- finds it; one that comes after waits for this commit and sees the start.
+  -- Exclusive against the cascade's shared lock (_resolve_edges, _finish_flow_if_done): a child
+  -- made eligible by a transaction that did not see this start has committed before the scan
+  -- below, which then finds it; one that started after waits for this commit and sees the start.
   PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
   SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
                   FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
@@ -4697,7 +4704,7 @@ BEGIN
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
     'start_flow', jsonb_build_object('flow_id', p_flow_id, 'max_attempts', p_max_attempts, 'enqueued_count', enqueued_count),
     v_now);
-  -- Members all terminal already (e.g. the last completion's check is still queued): finish now.
+  -- Members that all finished before the start (or before they were added) finish the flow now.
   PERFORM _finish_flow_if_done(v_partition, p_flow_id, v_now, 'flow');
   status := 'started';
   started_at_ms := v_now;
@@ -4706,12 +4713,12 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_start_flow(uuid, bigint, int) IS
-$$Start flow p_flow_id: nothing of a flow runs before this call. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
+$$Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
 Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
-Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (a completion's flow check may still be queued as a job), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
+Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
-Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes before it reads started_at_ms, so a member made eligible concurrently is enqueued exactly once. Logs start_flow (and complete_flow when it finishes the flow).$$;
+Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
 
 -- db/functions/ff_submit_flow.sql
 -- ff_submit_flow: build or extend a flow from a whole plan (executions, fan-in groups, edges) in one call, all or nothing.

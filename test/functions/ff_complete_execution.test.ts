@@ -18,9 +18,7 @@ for (const [outcome, publicState] of outcomes) {
     const { flowId } = await createFlow(db);
     const id = await createMember(db, flowId);
     const { rows } = await db.query(COMPLETE, [id, outcome, JSON.stringify({ answer: 42 }), NOW]);
-    // its flow's only member: the flow is finished by this completion
-    t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome,
-      public_flow_state: ['success', 'skipped'].includes(outcome) ? 'completed' : 'failed' }]);
+    t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome, public_flow_state: 'open' }]);  // not started: open
     const row = await executionRow(db, id);
     t.like(row, {
       lifecycle_phase: 'terminal', eligibility_state: 'not_applicable', terminal_outcome: outcome,
@@ -50,11 +48,12 @@ test('completing a flow member logs one complete_execution event at the unchange
   t.deepEqual(log[0].arguments, { execution_id: id, outcome: 'failed' });
 });
 
-test('the last completion of a flow finishes it and reports the flow\'s state', async (t) => {
+test('the last completion of a started flow finishes it and reports the flow\'s state', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const a = await createMember(db, flowId);
   const b = await createMember(db, flowId);
+  await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
   t.like((await db.query(COMPLETE, [a, 'failed', null, NOW])).rows[0], { status: 'completed', public_flow_state: 'open' });
   t.like((await db.query(COMPLETE, [b, 'success', null, NOW + 1])).rows[0], { status: 'completed', public_flow_state: 'failed' });
   t.like(await flowRow(db, flowId), { public_flow_state: 'failed', terminal_at_ms: String(NOW + 1) });

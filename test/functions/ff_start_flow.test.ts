@@ -146,27 +146,30 @@ test('a start racing with completions enqueues every member they release, exactl
   t.deepEqual(runKeys, pairs.map(([, child]) => `flowstage:run:${uuidOf(child)}`).sort());
 });
 
-test('a start that finds every member terminal finishes the flow (the last completion\'s check still queued)', async (t) => {
+test('the flow finishes only once started: members that all finished before the start finish it at the start', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b] = await members(flow, 2);
+  await edge(flow, a!, b!);
   await complete(db, a!, 'success');
-  // The flow row is busy when b completes, so b's completion leaves the flow check to a job.
-  const holder = await db.connect();
-  try {
-    await holder.query('BEGIN');
-    await holder.query('SELECT 1 FROM flowfabric.ff_flow_core WHERE flow_id = $1::uuid FOR SHARE', [flow.flowId]);
-    await complete(db, b!, 'failed');
-    await holder.query('COMMIT');
-  } finally {
-    holder.release();
-  }
+  await complete(db, b!, 'success');
   t.is((await flowRow(flow)).public_flow_state, 'open');
-  await startFlow(flow);  // before any worker ran that job
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  await startFlow(flow);
+  t.like(await flowRow(flow), { public_flow_state: 'completed' });
   t.deepEqual((await operations(flow)).slice(-2), ['start_flow', 'complete_flow']);
-  await drain(connectionStringOf(db));  // the queued check finds the flow finished
-  t.is((await operations(flow)).filter((o) => o === 'complete_flow').length, 1);
+});
+
+test('members completed before they were added finish the flow at its start', async (t) => {
+  const db = await testDatabase(t);
+  const flow = await createFlow(db);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
+  const done = rows[0].execution_id as string;
+  await complete(db, done, 'failed');
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
+    [flow.flowId, done]);
+  t.is((await flowRow(flow)).public_flow_state, 'open');
+  await startFlow(flow);
+  t.is((await flowRow(flow)).public_flow_state, 'failed');
 });
 
 test('a flow without members stays open at its start: there is nothing to finish yet', async (t) => {
@@ -175,16 +178,13 @@ test('a flow without members stays open at its start: there is nothing to finish
   t.is((await flowRow(flow)).public_flow_state, 'open');
 });
 
-test('a start racing with the last completions leaves no finished flow open', async (t) => {
+test('a start racing with the last completions never leaves a finished flow open', async (t) => {
   const db = await testDatabase(t, { max: 12 });
   for (let round = 0; round < 5; round++) {
     const flow = await createFlow(db);
     const ids = await members(flow, 10);
     const done = Promise.all(ids.map((id) => complete(db, id, 'success')));
-    // A start after the last completion finds the flow finished: flow_already_terminal.
-    const started = startFlow(flow).catch((error) => {
-      if ((error as { code?: string }).code !== 'FF002') throw error;
-    });
+    const started = startFlow(flow);
     await Promise.all([done, started]);
     await drain(connectionStringOf(db));  // a check deferred because the flow row was busy
     t.is((await flowRow(flow)).public_flow_state, 'completed', `round ${round}`);

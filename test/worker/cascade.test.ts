@@ -141,19 +141,20 @@ test('a failed member makes the flow failed even when its dependents do not need
   t.is((await flowRow(flow)).public_flow_state, 'failed');
 });
 
-test('adding an already terminal member to a flow whose other members are terminal finishes it', async (t) => {
+test('adding an already terminal member to a started flow whose other members are terminal finishes it', async (t) => {
   const db = await testDatabase(t);
-  const flow = await createFlow(db);  // no members: nothing to finish yet
-  const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
-  await complete(db, rows[0].execution_id, 'success');  // finished before it was added
+  const flow = await createFlow(db);
+  await startFlow(flow);  // a started flow without members stays open: nothing to finish yet
   t.is((await flowRow(flow)).public_flow_state, 'open');
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
+  await complete(db, rows[0].execution_id, 'success');
   await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
     [flow.flowId, rows[0].execution_id]);
   t.like(await flowRow(flow), { public_flow_state: 'completed' });
   t.is((await operations(flow)).at(-1), 'complete_flow');
 });
 
-test('a terminal member added to a flow with a running member is counted when that member completes', async (t) => {
+test('a terminal member added to a started flow with a running member is counted when that member completes', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const running = await member(flow);
