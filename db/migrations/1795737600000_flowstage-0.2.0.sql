@@ -71,6 +71,8 @@ DROP FUNCTION IF EXISTS flowfabric._finish_execution(flowfabric.ff_exec_core, te
 DROP FUNCTION IF EXISTS flowfabric._finish_flow_if_done(smallint, uuid, bigint);
 -- Replaced by the set-based _resolve_edges (one add_jobs call per transaction).
 DROP FUNCTION IF EXISTS flowfabric._decide_group(flowfabric.ff_edge_group, text, flowfabric.ff_exec_core, bigint);
+-- Replaced by _run_job_spec and _add_jobs (one add_jobs call for every child a transaction releases).
+DROP FUNCTION IF EXISTS flowfabric._enqueue_execution(flowfabric.ff_exec_core, flowfabric.ff_flow_core);
 
 COMMENT ON TABLE flowfabric.ff_completion_outbox IS
   'One row per terminal flow member whose outgoing edges are resolved by a later transaction (a flowstage__cascade job, job_key flowstage:cascade:<uuid>, enqueued in the transaction that wrote the row): a child skipped by a cascade, a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, or a completion whose flow check was deferred. A normally completed execution resolves its edges in its own transaction and has no row. cascaded_at_ms is set when the job has resolved every outgoing applied edge and checked the flow; ff_recover_jobs re-enqueues rows without it whose job is gone.';
@@ -248,27 +250,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._edge_to_json(flowfabric.ff_edge) IS
   'Private. The edge as jsonb: flow_id, edge_id, canonical upstream/downstream execution ids, policy_version and every policy field (dependency_kind, edge_state, ...).';
-
--- db/functions/_enqueue_execution.sql
--- _enqueue_execution: queue the Graphile Worker job that runs one eligible execution's task.
-CREATE OR REPLACE FUNCTION flowfabric._enqueue_execution(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
-RETURNS boolean
-LANGUAGE plpgsql VOLATILE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-DECLARE
-  v_spec graphile_worker.job_spec := _run_job_spec(p_execution, p_flow);
-BEGIN
-  IF v_spec IS NULL THEN
-    RETURN false;  -- run by someone else, who reports with ff_complete_execution
-  END IF;
-  PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
-  RETURN true;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._enqueue_execution(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
-  'Private. Enqueues one execution''s run job (_run_job_spec) with graphile_worker.add_jobs and returns true; false (nothing queued) without a task_identifier. For one execution only: code that releases several collects their _run_job_spec values and calls add_jobs once.';
 
 -- db/functions/_explain_edge_list.sql
 -- _explain_edge_list: "edge <a>, edge <b>" for up to five edges, then "… (N more)".
@@ -2365,7 +2346,7 @@ COMMENT ON FUNCTION flowfabric.ff_add_execution_to_flow(uuid, text, bigint) IS
 $$Make execution p_execution_id ({fp:N}:<uuid> or <uuid>) a member of flow p_flow_id.
 Returns (status, execution_id, node_count, graph_revision); status: added | already_member.
 Checks in order: flow_not_found (FF001); flow_already_terminal (FF002); execution_not_found (FF003, looked up on the flow's partition; another partition -> invalid_input DETAIL partition_mismatch); already a member of this flow -> already_member with the current counts, nothing changes; member of another flow -> already_member_of_different_flow (FF004, DETAIL names it).
-On added: ff_exec_core.flow_id is stamped; the flow's graph_revision and node_count rise by one and last_mutation_at_ms is set. Locks the flow row, then the execution row. Logs add_execution_to_flow.$$;
+On added: ff_exec_core.flow_id is stamped; the flow's graph_revision and node_count rise by one and last_mutation_at_ms is set. Locks the flow row, then the execution row. Logs add_execution_to_flow. A terminal member added to a started flow whose other members are all terminal finishes the flow (completed or failed) in this call.$$;
 
 -- db/functions/ff_apply_dependency_to_child.sql
 -- ff_apply_dependency_to_child: make a staged edge count for its child: the child waits on it.

@@ -25,6 +25,8 @@ DROP FUNCTION IF EXISTS flowfabric._finish_execution(flowfabric.ff_exec_core, te
 DROP FUNCTION IF EXISTS flowfabric._finish_flow_if_done(smallint, uuid, bigint);
 -- Replaced by the set-based _resolve_edges (one add_jobs call per transaction).
 DROP FUNCTION IF EXISTS flowfabric._decide_group(flowfabric.ff_edge_group, text, flowfabric.ff_exec_core, bigint);
+-- Replaced by _run_job_spec and _add_jobs (one add_jobs call for every child a transaction releases).
+DROP FUNCTION IF EXISTS flowfabric._enqueue_execution(flowfabric.ff_exec_core, flowfabric.ff_flow_core);
 
 COMMENT ON TABLE flowfabric.ff_completion_outbox IS
   'One row per terminal flow member whose outgoing edges are resolved by a later transaction (a flowstage__cascade job, job_key flowstage:cascade:<uuid>, enqueued in the transaction that wrote the row): a child skipped by a cascade, a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, or a completion whose flow check was deferred. A normally completed execution resolves its edges in its own transaction and has no row. cascaded_at_ms is set when the job has resolved every outgoing applied edge and checked the flow; ff_recover_jobs re-enqueues rows without it whose job is gone.';
