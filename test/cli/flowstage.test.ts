@@ -308,10 +308,12 @@ test('wait exits 1 for a cancelled flow', async (t) => {
 test('wait --timeout exits 1 when the flow is still open', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await startedFlow(db);
-  const run = await flowstage(['wait', flowId, '--timeout', '0.5'], { DATABASE_URL: connectionStringOf(db) });
+  // 3 s, not less: the first read must come back before the timeout even when every test file
+  // runs at once on two cores (0.5 s was missed there once, and the "waiting for" line with it).
+  const run = await flowstage(['wait', flowId, '--timeout', '3'], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 1);
   t.is(run.stdout, '');
-  t.is(run.stderr, `waiting for flow ${flowId} (open)\nerror: flow ${flowId} is still open after 0.5 s\n`);
+  t.is(run.stderr, `waiting for flow ${flowId} (open)\nerror: flow ${flowId} is still open after 3 s\n`);
 });
 
 test('wait on an unknown flow is the database\'s flow_not_found', async (t) => {
