@@ -7,7 +7,7 @@ AS $$
 DECLARE
   v_flow ff_flow_core;
 BEGIN
-  SELECT (r.flow).* INTO v_flow FROM _flow_row(p_partition_key, p_flow_id, false) r;
+  v_flow := _flow_row(p_partition_key, p_flow_id, false);
   IF v_flow.flow_id IS NULL THEN
     PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
   END IF;

@@ -13,12 +13,10 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
-DECLARE
-  v_start record;
 BEGIN
   started := p_flow.raw_fields ? 'started_at_ms';
   IF p_start AND NOT started THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
+    PERFORM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
     started := true;
   END IF;
   status := 'already_submitted';

@@ -37,7 +37,7 @@ BEGIN
 
   IF v_member_of IS NULL THEN
     -- Write path: lock the flow row first, then claim the execution row.
-    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
+    v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
     UPDATE ff_exec_core e SET flow_id = p_flow_id
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;

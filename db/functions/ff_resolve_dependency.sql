@@ -13,7 +13,6 @@ AS $$
 DECLARE
   v_now       bigint;
   v_partition smallint;
-  v_flow      ff_flow_core;
   v_edge      ff_edge;
   v_upstream  ff_exec_core;
   v_resolved  record;
@@ -33,7 +32,7 @@ BEGIN
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
 
-  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _get_flow(v_partition, p_flow_id);  -- flow_not_found before edge_not_found
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT FOUND THEN

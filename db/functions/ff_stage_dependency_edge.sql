@@ -63,7 +63,7 @@ BEGIN
   IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
-    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
+    v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;

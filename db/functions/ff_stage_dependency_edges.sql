@@ -130,7 +130,7 @@ BEGIN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
     -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
-    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
+    v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
     v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   END IF;

@@ -69,49 +69,48 @@ DECLARE
   -- executions
   v_distinct_executions int;
   v_distinct_edges      int;
-  v_created        uuid[] := '{}';
+  v_created        uuid[] := '{}'::uuid[];
   v_lookup         uuid[];
-  v_r_ids          uuid[] := '{}';   -- rows the plan names that it did not create, locked
-  v_r_partitions   smallint[] := '{}';
-  v_r_flows        uuid[] := '{}';
-  v_r_phases       text[] := '{}';
-  v_members_before uuid[] := '{}';   -- of those, the flow's members before the plan
-  v_adopted        uuid[] := '{}';   -- of those, executions without a flow that the plan adds
-  v_terminal       uuid[] := '{}';   -- of those, the terminal ones
-  v_mismatched     uuid[] := '{}';   -- of those, the ones on another partition
-  v_added          uuid[] := '{}';   -- members added, in revision order
+  v_r_ids          uuid[] := '{}'::uuid[];   -- rows the plan names that it did not create, locked
+  v_r_partitions   smallint[] := '{}'::smallint[];
+  v_r_flows        uuid[] := '{}'::uuid[];
+  v_r_phases       text[] := '{}'::text[];
+  v_members_before uuid[] := '{}'::uuid[];   -- of those, the flow's members before the plan
+  v_adopted        uuid[] := '{}'::uuid[];   -- of those, executions without a flow that the plan adds
+  v_terminal       uuid[] := '{}'::uuid[];   -- of those, the terminal ones
+  v_mismatched     uuid[] := '{}'::uuid[];   -- of those, the ones on another partition
+  v_added          uuid[] := '{}'::uuid[];   -- members added, in revision order
   v_m              int := 0;
   -- groups
-  v_sg_ids         uuid[] := '{}';   -- stored groups of the downstreams the plan touches
-  v_sg_policies    jsonb[] := '{}';
-  v_sg_k_targets   int[] := '{}';
-  v_sg_counted     int[] := '{}';
-  v_sg_decisions   text[] := '{}';
-  v_decided        uuid[] := '{}';
+  v_sg_ids         uuid[] := '{}'::uuid[];   -- stored groups of the downstreams the plan touches
+  v_sg_policies    jsonb[] := '{}'::jsonb[];
+  v_sg_counted     int[] := '{}'::int[];
+  v_sg_decisions   text[] := '{}'::text[];
+  v_decided        uuid[] := '{}'::uuid[];
   v_groups_set     int := 0;
-  v_group_log      jsonb := '[]';
-  v_policy_ids     uuid[] := '{}';   -- downstreams whose policy the plan sets, with the final policy
-  v_policy_values  jsonb[] := '{}';
-  v_policy_k       int[] := '{}';
+  v_group_log      jsonb := '[]'::jsonb;
+  v_policy_ids     uuid[] := '{}'::uuid[];   -- downstreams whose policy the plan sets, with the final policy
+  v_policy_values  jsonb[] := '{}'::jsonb[];
+  v_policy_k       int[] := '{}'::int[];
   -- edges
-  v_se_ids         uuid[] := '{}';   -- stored edges with the plan's edge_ids
-  v_se_ups         uuid[] := '{}';
-  v_se_downs       uuid[] := '{}';
-  v_se_states      text[] := '{}';
+  v_se_ids         uuid[] := '{}'::uuid[];   -- stored edges with the plan's edge_ids
+  v_se_ups         uuid[] := '{}'::uuid[];
+  v_se_downs       uuid[] := '{}'::uuid[];
+  v_se_states      text[] := '{}'::text[];
   v_failure        int;              -- 1-based place of the first edge item that fails a check other than the cycle check
   v_failure_kind   text;
-  v_repeated       uuid[] := '{}';
+  v_repeated       uuid[] := '{}'::uuid[];
   v_policy         jsonb;
-  v_new_ids        uuid[] := '{}';
-  v_new_ups        uuid[] := '{}';
-  v_new_downs      uuid[] := '{}';
-  v_new_refs       text[] := '{}';
-  v_new_places     int[] := '{}';
+  v_new_ids        uuid[] := '{}'::uuid[];
+  v_new_ups        uuid[] := '{}'::uuid[];
+  v_new_downs      uuid[] := '{}'::uuid[];
+  v_new_refs       text[] := '{}'::text[];
+  v_new_places     int[] := '{}'::int[];
   v_forward        boolean := true;
   v_into_added     boolean;          -- every new edge points at an execution the plan adds
-  v_apply_existing uuid[] := '{}';
-  v_applied_downs  uuid[] := '{}';
-  v_late_ids       uuid[] := '{}';
+  v_apply_existing uuid[] := '{}'::uuid[];
+  v_applied_downs  uuid[] := '{}'::uuid[];
+  v_late_ids       uuid[] := '{}'::uuid[];
   v_e              int := 0;
   v_applied        int := 0;
   v_bound          int;
@@ -128,7 +127,6 @@ DECLARE
   v_edge           ff_edge;
   v_exec           ff_exec_core;
   v_log            jsonb;
-  v_start          record;
 BEGIN
   -- Argument validation (invalid_input, DETAIL names the parameter or the item's field).
   IF p_flow_id IS NULL THEN
@@ -333,10 +331,9 @@ BEGIN
   -- Stored fan-in groups of the flow's existing members that the plan touches.
   IF NOT v_new_flow AND cardinality(v_members_before) > 0 THEN
     SELECT coalesce(array_agg(g.downstream_eid), '{}'), coalesce(array_agg(g.policy), '{}'),
-           coalesce(array_agg(g.k_target), '{}'),
            coalesce(array_agg(g.success_count + g.fail_count + g.skip_count + g.running_count), '{}'),
            coalesce(array_agg(g.decision), '{}')
-    INTO v_sg_ids, v_sg_policies, v_sg_k_targets, v_sg_counted, v_sg_decisions
+    INTO v_sg_ids, v_sg_policies, v_sg_counted, v_sg_decisions
     FROM ff_edge_group g
     WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id
       AND g.downstream_eid = ANY (ARRAY(SELECT DISTINCT d FROM unnest(v_g_ids || v_e_downs) d WHERE d = ANY (v_members_before)));
@@ -485,10 +482,10 @@ BEGIN
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
-      -- reachable from their downstreams (_submit_first_cycle: the new edges alone when they all
+      -- reachable from their downstreams (_first_cycle_closing_edge: the new edges alone when they all
       -- point at executions the plan adds) names the first closing one.
       IF NOT v_forward THEN
-        v_closing := _submit_first_cycle(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
+        v_closing := _first_cycle_closing_edge(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
         IF v_closing IS NOT NULL THEN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
@@ -611,7 +608,7 @@ BEGIN
   END LOOP;
 
   IF p_start THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
+    PERFORM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
   END IF;
   -- A member that joined already terminal may have been the flow's last open one.
   IF EXISTS (SELECT 1 FROM unnest(v_adopted) a WHERE a = ANY (v_terminal)) THEN

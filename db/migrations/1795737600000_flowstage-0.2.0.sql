@@ -123,6 +123,16 @@ SELECT name, '800c6f5863305c4e0c62712610c3be44845df271fd85002b221f545d347f4387'
 FROM flowfabric.ff_schema_migrations
 WHERE name = '1764115200000_flowstage-core';
 
+-- db/schema/145_replaced_helpers.sql
+-- Private helpers replaced in 0.2.0 (the function files re-create what replaces them):
+-- _flow_row returns the flow row alone (it returned the row and its ctid as OUT parameters);
+-- batch staging and plan submission share one cycle check, _first_cycle_closing_edge, and its
+-- Kahn step _graph_is_cyclic.
+DROP FUNCTION IF EXISTS flowfabric._flow_row(smallint, uuid, boolean);
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_first_cycle(smallint, uuid, uuid[], bigint);
+DROP FUNCTION IF EXISTS flowfabric._submit_first_cycle(bigint, uuid[], uuid[], boolean);
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_cyclic(int, int[], int[], int[], int);
+
 -- db/functions/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -145,6 +155,46 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._add_jobs(graphile_worker.job_spec[]) IS
   'Private. graphile_worker.add_jobs(p_specs) (replace mode for job keys, one pg_notify) when p_specs is not empty; nothing otherwise. Graphile Worker''s statements run with generic plans and without sequential scans (see the function''s header).';
+
+-- db/functions/_bump_flow.sql
+-- _bump_flow: raise a locked flow's graph_revision, node_count and edge_count and stamp last_mutation_at_ms, in one row write.
+CREATE OR REPLACE FUNCTION flowfabric._bump_flow(
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_nodes_added   bigint,
+  p_edges_added   bigint,
+  p_now_ms        bigint,
+  OUT graph_revision bigint,
+  OUT node_count     bigint,
+  OUT edge_count     bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_locked tid := _remembered_flow_tid(p_flow_id);
+  v_tid    tid;
+BEGIN
+  -- The caller's _flow_row(..., true) remembered the version it locked, and while the lock is
+  -- held that version stays current: a TID update, however many versions this transaction left.
+  UPDATE ff_flow_core f
+  SET graph_revision = f.graph_revision + p_nodes_added + p_edges_added,
+      raw_fields = f.raw_fields || jsonb_build_object(
+        'node_count', (f.raw_fields->>'node_count')::bigint + p_nodes_added,
+        'edge_count', (f.raw_fields->>'edge_count')::bigint + p_edges_added,
+        'last_mutation_at_ms', p_now_ms)
+  WHERE f.ctid = v_locked AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id
+  RETURNING f.ctid, f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint
+  INTO v_tid, graph_revision, node_count, edge_count;
+  IF v_tid IS NULL THEN
+    RAISE EXCEPTION 'flowstage bug: _bump_flow without a current _flow_row(..., true) lock on flow %', p_flow_id;
+  END IF;
+  PERFORM set_config('flowstage.flow_row', p_flow_id::text || ' ' || v_tid::text, true);
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._bump_flow(smallint, uuid, bigint, bigint, bigint) IS
+  'Private. For a flow row the caller has locked with _flow_row(..., true) and not rewritten since: graph_revision + p_nodes_added + p_edges_added, node_count + p_nodes_added, edge_count + p_edges_added, last_mutation_at_ms = p_now_ms; returns the new values. Writes the version at the ctid _flow_row remembered in the transaction-local setting flowstage.flow_row (a TID update, O(1) in long transactions) and remembers the new version. Raises (a flowstage bug) when that version is not current.';
 
 -- db/functions/_canonical_execution_id.sql
 -- _canonical_execution_id: the {fp:N}:<uuid> form every result reports.
@@ -645,97 +695,163 @@ $$;
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
   'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
 
+-- db/functions/_first_cycle_closing_edge.sql
+-- _first_cycle_closing_edge: the first of a plan's or a batch's new edges (already inserted) that closes a cycle, or NULL.
+--
+-- ff_submit_flow and batch staging (_stage_edges_write) check all their new edges at once here.
+-- Every cycle passes through a new edge, so only the part of the graph reachable from the new
+-- edges' downstreams matters. When every new edge points at an execution the plan adds, that part
+-- holds no edge staged before the plan (an execution the plan adds had none, and a cycle could only
+-- reach an older execution through a new edge pointing at it): the graph is the new edges alone,
+-- taken from the arrays without reading ff_edge. Otherwise the part is walked in ff_edge (one
+-- ff_edge_walk_out probe per reached node, by uuid alone, as _find_cycle does).
+--
+-- Each step is its own statement over arrays whose sizes the planner knows: the node numbering
+-- is a hash join of two arrays. (Done in one statement of recursive CTEs instead, planned with a
+-- 30,000-element array as a constant, the estimates grew to 10^11 rows and the hash join split
+-- into 65,536 batches on disk: 17 s for 30,000 edges.) Then Kahn's algorithm over int arrays
+-- (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic.
+CREATE OR REPLACE FUNCTION flowfabric._first_cycle_closing_edge(
+  p_base_revision   bigint,
+  p_upstream_eids   uuid[],
+  p_downstream_eids uuid[],
+  p_walk            boolean)
+RETURNS int
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_mergejoin = off
+SET work_mem = '64MB'
+SET jit = off
+AS $$
+DECLARE
+  v_nodes  uuid[];
+  v_count  int;
+  v_src    int[];
+  v_dst    int[];
+  v_pos    int[];
+  v_start  int[];
+  v_low    int;
+  v_high   int := cardinality(p_downstream_eids);
+  v_mid    int;
+BEGIN
+  IF p_walk THEN
+    -- The reachable part: its nodes, then their out-edges (pos = the new edge's place, 0 for an
+    -- edge staged before the plan), numbered by a hash join on the node array.
+    WITH RECURSIVE reach(eid) AS (
+      SELECT DISTINCT d FROM unnest(p_downstream_eids) AS d
+      UNION
+      SELECT out_edge.downstream_eid
+      FROM reach r
+      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
+    )
+    SELECT array_agg(eid) INTO v_nodes FROM reach;
+    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
+    INTO v_src, v_dst, v_pos
+    FROM (SELECT n.idx::int AS src, d.idx::int AS dst, a.pos
+          FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
+          CROSS JOIN LATERAL (
+            SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
+            FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a
+          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.downstream_eid
+          ORDER BY n.idx) arc;
+  ELSE
+    SELECT array_agg(DISTINCT x) INTO v_nodes FROM unnest(p_upstream_eids || p_downstream_eids) AS x;
+    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
+    INTO v_src, v_dst, v_pos
+    FROM (SELECT s.idx::int AS src, d.idx::int AS dst, a.pos::int AS pos
+          FROM unnest(p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS a(up, down, pos)
+          JOIN unnest(v_nodes) WITH ORDINALITY AS s(eid, idx) ON s.eid = a.up
+          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.down
+          ORDER BY s.idx) arc;
+  END IF;
+  v_count := cardinality(v_nodes);
+
+  -- v_start[n] .. v_start[n + 1] - 1: the arcs leaving node n (arcs are ordered by source).
+  v_start := array_fill(0, ARRAY[v_count + 1]);
+  FOR v_arc IN 1 .. cardinality(v_src) LOOP
+    v_start[v_src[v_arc] + 1] := v_start[v_src[v_arc] + 1] + 1;
+  END LOOP;
+  v_start[1] := 1;
+  FOR v_mid IN 2 .. v_count + 1 LOOP
+    v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
+  END LOOP;
+
+  IF NOT _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
+    RETURN NULL;
+  END IF;
+  -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
+  -- ends with the edge that closes a cycle.
+  v_low := 1;
+  WHILE v_low < v_high LOOP
+    v_mid := (v_low + v_high) / 2;
+    IF _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
+      v_high := v_mid;
+    ELSE
+      v_low := v_mid + 1;
+    END IF;
+  END LOOP;
+  RETURN v_low;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean) IS
+  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+
 -- db/functions/_flow_row.sql
--- _flow_row: a flow's row and its physical row version, read unlocked or locked FOR UPDATE, found
--- in O(1) when this transaction already rewrote it.
+-- _flow_row: a flow's row, read unlocked or locked FOR UPDATE, found in O(1) when this
+-- transaction already rewrote it. Locking remembers the locked version for _bump_flow.
 --
 -- Why: every structural change rewrites the flow row (revision and counters). Inside one
 -- transaction none of those versions can be pruned, so a lookup by key walks all of them: adding
--- 10,000 members in one transaction went quadratic. The functions that rewrite the row
--- (_bump_flow) remember the new version's ctid in a transaction-local setting, and this lookup
--- tries that ctid first. A stale or forged setting is harmless: the ctid must hold a visible
--- version of this very flow (key rechecked), else the key lookup answers.
+-- 10,000 members in one transaction went quadratic. _bump_flow remembers the version it wrote
+-- (_remembered_flow_tid) and this lookup tries that ctid first. A stale or forged setting is
+-- harmless: the ctid must hold a visible version of this very flow (key rechecked), else the key
+-- lookup answers.
 CREATE OR REPLACE FUNCTION flowfabric._flow_row(
   p_partition_key smallint,
   p_flow_id       uuid,
-  p_for_update    boolean,
-  OUT flow        flowfabric.ff_flow_core,
-  OUT row_tid     tid)
+  p_for_update    boolean)
+RETURNS flowfabric.ff_flow_core
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_remembered text := current_setting('flowstage.flow_row', true);
-  v_tid        tid;
-  v_found      record;
+  v_tid    tid := _remembered_flow_tid(p_flow_id);
+  v_flow   ff_flow_core;
+  v_locked record;
 BEGIN
-  IF v_remembered LIKE p_flow_id::text || ' %' THEN
-    v_tid := substr(v_remembered, 38)::tid;
+  IF v_tid IS NOT NULL THEN
     IF p_for_update THEN
-      SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+      SELECT f.* INTO v_flow FROM ff_flow_core f
       WHERE f.ctid = v_tid AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id FOR UPDATE;
     ELSE
-      SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+      SELECT f.* INTO v_flow FROM ff_flow_core f
       WHERE f.ctid = v_tid AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
     END IF;
-    IF v_found.row_tid IS NOT NULL THEN
-      flow := v_found.flow;
-      row_tid := v_found.row_tid;
-      RETURN;
+    IF FOUND THEN
+      RETURN v_flow;
     END IF;
   END IF;
   IF p_for_update THEN
-    SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+    SELECT f AS flow, f.ctid AS row_tid INTO v_locked FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id FOR UPDATE;
+    IF v_locked.row_tid IS NOT NULL THEN
+      PERFORM set_config('flowstage.flow_row', p_flow_id::text || ' ' || v_locked.row_tid::text, true);
+    END IF;
+    RETURN v_locked.flow;
   ELSE
-    SELECT f AS flow, f.ctid AS row_tid INTO v_found FROM ff_flow_core f
+    SELECT f.* INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
   END IF;
-  flow := v_found.flow;
-  row_tid := v_found.row_tid;
+  RETURN v_flow;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._flow_row(smallint, uuid, boolean) IS
-  'Private. The ff_flow_core row of p_flow_id (flow NULL when missing) and its ctid, locked FOR UPDATE when p_for_update. Tries the row version _bump_flow remembered in the transaction-local setting flowstage.flow_row first (O(1) however often this transaction rewrote the row), then the key. The ctid is rechecked against the key and visibility, so a stale or forged setting only costs the key lookup.';
-
--- _bump_flow: raise a locked flow's graph_revision, node_count and edge_count and stamp last_mutation_at_ms, in one row write.
-CREATE OR REPLACE FUNCTION flowfabric._bump_flow(
-  p_partition_key smallint,
-  p_flow_id       uuid,
-  p_nodes_added   bigint,
-  p_edges_added   bigint,
-  p_now_ms        bigint,
-  OUT graph_revision bigint,
-  OUT node_count     bigint,
-  OUT edge_count     bigint)
-LANGUAGE plpgsql VOLATILE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-  v_tid tid;
-BEGIN
-  -- The caller holds the row lock, so the version _flow_row finds stays current: a TID update.
-  SELECT r.row_tid INTO v_tid FROM _flow_row(p_partition_key, p_flow_id, true) r;
-  UPDATE ff_flow_core f
-  SET graph_revision = f.graph_revision + p_nodes_added + p_edges_added,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'node_count', (f.raw_fields->>'node_count')::bigint + p_nodes_added,
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + p_edges_added,
-        'last_mutation_at_ms', p_now_ms)
-  WHERE f.ctid = v_tid AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id
-  RETURNING f.ctid, f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint
-  INTO v_tid, graph_revision, node_count, edge_count;
-  IF v_tid IS NULL THEN
-    RAISE EXCEPTION 'flowstage bug: _bump_flow found no row for flow %', p_flow_id;
-  END IF;
-  PERFORM set_config('flowstage.flow_row', p_flow_id::text || ' ' || v_tid::text, true);
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._bump_flow(smallint, uuid, bigint, bigint, bigint) IS
-  'Private. For a flow row the caller has locked (FOR UPDATE, e.g. with _flow_row): graph_revision + p_nodes_added + p_edges_added, node_count + p_nodes_added, edge_count + p_edges_added, last_mutation_at_ms = p_now_ms; returns the new values. Remembers the new row version in the transaction-local setting flowstage.flow_row for _flow_row.';
+  'Private. The ff_flow_core row of p_flow_id (all fields NULL when missing), locked FOR UPDATE when p_for_update (then the locked version is remembered for _bump_flow). Tries the row version _bump_flow remembered in the transaction-local setting flowstage.flow_row first (O(1) however often this transaction rewrote the row), then the key. The ctid is rechecked against the key and visibility, so a stale or forged setting only costs the key lookup.';
 
 -- db/functions/_get_flow.sql
 -- _get_flow: a flow's row from an unlocked read; flow_not_found when there is none.
@@ -747,7 +863,7 @@ AS $$
 DECLARE
   v_flow ff_flow_core;
 BEGIN
-  SELECT (r.flow).* INTO v_flow FROM _flow_row(p_partition_key, p_flow_id, false) r;
+  v_flow := _flow_row(p_partition_key, p_flow_id, false);
   IF v_flow.flow_id IS NULL THEN
     PERFORM _raise('flow_not_found', format('flow_id=%s', p_flow_id));
   END IF;
@@ -774,6 +890,58 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._check_flow_open(flowfabric.ff_flow_core) IS
   'Private. flow_already_terminal (FF002, DETAIL flow_id and public_flow_state) unless p_flow is open.';
+
+-- db/functions/_graph_is_cyclic.sql
+-- _graph_is_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
+CREATE OR REPLACE FUNCTION flowfabric._graph_is_cyclic(
+  p_nodes int,
+  p_start int[],
+  p_dst   int[],
+  p_pos   int[],
+  p_bound int)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_indegree int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_queue    int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_head     int := 1;
+  v_tail     int := 0;
+  v_node     int;
+  v_next     int;
+BEGIN
+  FOR v_arc IN 1 .. cardinality(p_dst) LOOP
+    IF p_pos[v_arc] <= p_bound THEN
+      v_indegree[p_dst[v_arc]] := v_indegree[p_dst[v_arc]] + 1;
+    END IF;
+  END LOOP;
+  FOR v_node IN 1 .. p_nodes LOOP
+    IF v_indegree[v_node] = 0 THEN
+      v_tail := v_tail + 1;
+      v_queue[v_tail] := v_node;
+    END IF;
+  END LOOP;
+  WHILE v_head <= v_tail LOOP
+    v_node := v_queue[v_head];
+    v_head := v_head + 1;
+    FOR v_arc IN p_start[v_node] .. p_start[v_node + 1] - 1 LOOP
+      IF p_pos[v_arc] <= p_bound THEN
+        v_next := p_dst[v_arc];
+        v_indegree[v_next] := v_indegree[v_next] - 1;
+        IF v_indegree[v_next] = 0 THEN
+          v_tail := v_tail + 1;
+          v_queue[v_tail] := v_next;
+        END IF;
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN v_tail < p_nodes;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._graph_is_cyclic(int, int[], int[], int[], int) IS
+  'Private (_first_cycle_closing_edge). True when the graph of p_nodes nodes (1..p_nodes) has a cycle, counting only the arcs whose p_pos <= p_bound. Arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Kahn''s algorithm, linear in nodes + arcs.';
 
 -- db/functions/_group_decision.sql
 -- _group_decision: evaluate a fan-in policy on its counters (SPEC section 6 table).
@@ -993,6 +1161,26 @@ $$;
 COMMENT ON FUNCTION flowfabric._raise(text, text, text) IS
   'Private. Raises the ff_error row p_code: SQLSTATE FFnnn, MESSAGE = code, DETAIL = p_detail, HINT = p_hint or the catalogue''s default hint.';
 
+-- db/functions/_remembered_flow_tid.sql
+-- _remembered_flow_tid: the ctid of the flow row version this transaction last wrote, if _bump_flow remembered one for this flow.
+CREATE OR REPLACE FUNCTION flowfabric._remembered_flow_tid(p_flow_id uuid)
+RETURNS tid
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_remembered text := current_setting('flowstage.flow_row', true);
+BEGIN
+  IF v_remembered LIKE p_flow_id::text || ' %' THEN
+    RETURN substr(v_remembered, 38)::tid;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._remembered_flow_tid(uuid) IS
+  'Private (_flow_row, _bump_flow). The ctid held by the transaction-local setting flowstage.flow_row (''<flow_id> <ctid>'', written by _bump_flow) when it names p_flow_id, else NULL. Only a hint: every reader rechecks the key and visibility at that ctid.';
+
 -- db/functions/_resolve_edges.sql
 -- _resolve_edges: one hop of the completion cascade, set-based: resolve a terminal upstream's
 -- applied edges into children the caller holds locked, act on every group that decides, and
@@ -1027,7 +1215,6 @@ SET search_path = flowfabric, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-  v_notified   bigint;
   v_satisfied  uuid[];
   v_impossible uuid[];
   v_released   ff_exec_core[];
@@ -1103,9 +1290,9 @@ BEGIN
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
              AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
-         (SELECT count(*) FROM notified),
-         (SELECT fl.public_flow_state FROM flow fl)
-  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, v_notified, public_flow_state;
+         -- read through notified: a CTE that nothing reads is never run
+         (SELECT fl.public_flow_state FROM flow fl CROSS JOIN notified)
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, public_flow_state;
   IF edge_ids IS NULL THEN
     RETURN;  -- nothing left to resolve into these children
   END IF;
@@ -1280,156 +1467,6 @@ $$;
 COMMENT ON FUNCTION flowfabric._solo_partition(text) IS
   'Private. Partition of a solo execution: crc16_xmodem(utf8 bytes of p_lane_id) % 256.';
 
--- db/functions/_stage_edges_first_cycle.sql
--- _stage_edges_first_cycle: the first entry of a freshly inserted batch that closes a cycle, or NULL.
---
--- One walk over what is reachable from the batch's downstreams (every cycle through a batch edge
--- lies there), then Kahn's algorithm on that part of the graph held in int arrays, run for a
--- prefix of the batch at a time (binary search) only when the whole batch is cyclic. The cost
--- grows with the reachable part, not with the flow or with entries x reach as one walk per entry would.
---
--- Out-edges are probed by the node's uuid alone, as _find_cycle does: only ff_edge_walk_out can
--- answer that with an index condition, so no table statistics can steer a probe onto an
--- adjacency index led by (partition_key, flow_id), which would read every edge of the flow at
--- each step (measured: a 2,000-node chain took seconds instead of milliseconds). Execution uuids
--- are unique and an edge's endpoints are members of its flow, so a node's edges are its flow's.
-CREATE OR REPLACE FUNCTION flowfabric._stage_edges_first_cycle(
-  p_partition_key   smallint,
-  p_flow_id         uuid,
-  p_downstream_eids uuid[],
-  p_base_revision   bigint)
-RETURNS int
-LANGUAGE plpgsql STABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-SET enable_seqscan = off
-SET enable_bitmapscan = off
-SET work_mem = '64MB'
-SET jit = off
-AS $$
-DECLARE
-  v_nodes int;
-  v_src   int[];
-  v_dst   int[];
-  v_pos   int[];
-  v_start int[];
-  v_low   int;
-  v_high  int;
-  v_mid   int;
-BEGIN
-  -- The reachable part as arcs between dense node numbers; pos = the entry that added the arc
-  -- (1-based), 0 for an edge staged before the batch. Arcs come ordered by their source node.
-  WITH RECURSIVE reach(eid) AS (
-    SELECT d FROM unnest(p_downstream_eids) AS d
-    UNION
-    SELECT out_edge.downstream_eid
-    FROM reach r
-    CROSS JOIN LATERAL (
-      SELECT e.downstream_eid FROM ff_edge e
-      WHERE e.upstream_eid = r.eid
-      OFFSET 0) out_edge
-  ),
-  nodes AS MATERIALIZED (
-    SELECT eid, (row_number() OVER (ORDER BY eid))::int AS idx FROM reach
-  ),
-  arcs AS MATERIALIZED (
-    SELECT n.idx AS src, out_edge.downstream_eid, out_edge.pos
-    FROM nodes n
-    CROSS JOIN LATERAL (
-      SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
-      FROM ff_edge e
-      WHERE e.upstream_eid = n.eid
-      OFFSET 0) out_edge
-  )
-  SELECT (SELECT count(*) FROM nodes)::int,
-         coalesce(array_agg(a.src ORDER BY a.src), '{}'),
-         coalesce(array_agg(d.idx ORDER BY a.src), '{}'),
-         coalesce(array_agg(a.pos ORDER BY a.src), '{}')
-  INTO v_nodes, v_src, v_dst, v_pos
-  FROM arcs a JOIN nodes d ON d.eid = a.downstream_eid;
-
-  -- v_start[n] .. v_start[n + 1] - 1: the arcs leaving node n.
-  v_start := array_fill(0, ARRAY[v_nodes + 1]);
-  FOR v_arc IN 1 .. cardinality(v_src) LOOP
-    v_start[v_src[v_arc] + 1] := v_start[v_src[v_arc] + 1] + 1;
-  END LOOP;
-  v_start[1] := 1;
-  FOR v_mid IN 2 .. v_nodes + 1 LOOP
-    v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
-  END LOOP;
-
-  v_high := cardinality(p_downstream_eids);
-  IF NOT _stage_edges_cyclic(v_nodes, v_start, v_dst, v_pos, v_high) THEN
-    RETURN NULL;
-  END IF;
-  -- The graph before the batch is acyclic (bound 0), the whole batch is not: find the first
-  -- prefix that is cyclic; its last entry is the one that closes a cycle.
-  v_low := 1;
-  WHILE v_low < v_high LOOP
-    v_mid := (v_low + v_high) / 2;
-    IF _stage_edges_cyclic(v_nodes, v_start, v_dst, v_pos, v_mid) THEN
-      v_high := v_mid;
-    ELSE
-      v_low := v_mid + 1;
-    END IF;
-  END LOOP;
-  RETURN v_low;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._stage_edges_first_cycle(smallint, uuid, uuid[], bigint) IS
-  'Private (_stage_edges_write). With a batch''s entries already inserted in ff_edge (staged_graph_revision = p_base_revision + 1-based position), the position of the first entry that closes a cycle with the edges before the batch and the earlier entries, or NULL when the batch keeps the flow acyclic. One walk over what is reachable from p_downstream_eids (one ff_edge_walk_out probe per node, by uuid alone, whatever the statistics; p_partition_key and p_flow_id are not needed by the probes, a node''s edges being its flow''s), then Kahn''s algorithm on that part in int arrays; a binary search over prefixes only when the whole batch is cyclic.';
-
--- _stage_edges_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
-CREATE OR REPLACE FUNCTION flowfabric._stage_edges_cyclic(
-  p_nodes int,
-  p_start int[],
-  p_dst   int[],
-  p_pos   int[],
-  p_bound int)
-RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-DECLARE
-  v_indegree int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
-  v_queue    int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
-  v_head     int := 1;
-  v_tail     int := 0;
-  v_node     int;
-  v_next     int;
-BEGIN
-  FOR v_arc IN 1 .. cardinality(p_dst) LOOP
-    IF p_pos[v_arc] <= p_bound THEN
-      v_indegree[p_dst[v_arc]] := v_indegree[p_dst[v_arc]] + 1;
-    END IF;
-  END LOOP;
-  FOR v_node IN 1 .. p_nodes LOOP
-    IF v_indegree[v_node] = 0 THEN
-      v_tail := v_tail + 1;
-      v_queue[v_tail] := v_node;
-    END IF;
-  END LOOP;
-  WHILE v_head <= v_tail LOOP
-    v_node := v_queue[v_head];
-    v_head := v_head + 1;
-    FOR v_arc IN p_start[v_node] .. p_start[v_node + 1] - 1 LOOP
-      IF p_pos[v_arc] <= p_bound THEN
-        v_next := p_dst[v_arc];
-        v_indegree[v_next] := v_indegree[v_next] - 1;
-        IF v_indegree[v_next] = 0 THEN
-          v_tail := v_tail + 1;
-          v_queue[v_tail] := v_next;
-        END IF;
-      END IF;
-    END LOOP;
-  END LOOP;
-  RETURN v_tail < p_nodes;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._stage_edges_cyclic(int, int[], int[], int[], int) IS
-  'Private (_stage_edges_first_cycle). True when the graph of p_nodes nodes (1..p_nodes) has a cycle, counting only the arcs whose p_pos <= p_bound. Arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Kahn''s algorithm, linear in nodes + arcs.';
-
 -- db/functions/_stage_edges_replay.sql
 -- _stage_edges_replay: is a staging batch an exact replay? Its revision if so, else NULL.
 CREATE OR REPLACE FUNCTION flowfabric._stage_edges_replay(
@@ -1509,7 +1546,7 @@ BEGIN
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
     -- flow's edges and the entries before it.
-    v_closing := _stage_edges_first_cycle(v_partition, p_flow.flow_id, p_downstream_eids[1:v_clean], p_flow.graph_revision);
+    v_closing := _first_cycle_closing_edge(p_flow.graph_revision, p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], true);
     IF v_closing IS NOT NULL THEN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
@@ -1552,7 +1589,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint) IS
-$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it), and asks _stage_edges_first_cycle for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
+$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
 With p_dry_run, once every entry has passed it logs nothing, leaves the flow row alone and raises the private sentinel SQLSTATE FF900 so the caller's exception block rolls the inserts back; refusals propagate unchanged. Planner pinned to index scans: ff_edge is only probed by key.$$;
 
 -- db/functions/_submit_check_items.sql
@@ -1733,112 +1770,6 @@ COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
 executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
-
--- db/functions/_submit_first_cycle.sql
--- _submit_first_cycle: the first of a plan's new edges (already inserted) that closes a cycle, or NULL.
---
--- Every cycle passes through a new edge, so only the part of the graph reachable from the new
--- edges' downstreams matters. When every new edge points at an execution the plan adds, that part
--- holds no edge staged before the plan (an execution the plan adds had none, and a cycle could only
--- reach an older execution through a new edge pointing at it): the graph is the new edges alone,
--- taken from the arrays without reading ff_edge. Otherwise the part is walked in ff_edge (one
--- ff_edge_walk_out probe per reached node, by uuid alone, as _find_cycle does).
---
--- Each step is its own statement over arrays whose sizes the planner knows: the node numbering
--- is a hash join of two arrays. (_stage_edges_first_cycle does it all in one statement of
--- recursive CTEs; planned with its 30,000-element array as a constant, the estimates grew to 10^11
--- rows and its hash join split into 65,536 batches on disk: 17 s for a 30,000-edge plan.) Then
--- Kahn's algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only
--- when the whole set is cyclic.
-CREATE OR REPLACE FUNCTION flowfabric._submit_first_cycle(
-  p_base_revision   bigint,
-  p_upstream_eids   uuid[],
-  p_downstream_eids uuid[],
-  p_walk            boolean)
-RETURNS int
-LANGUAGE plpgsql STABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-SET plan_cache_mode = force_custom_plan
-SET enable_seqscan = off
-SET enable_bitmapscan = off
-SET enable_mergejoin = off
-SET work_mem = '64MB'
-SET jit = off
-AS $$
-DECLARE
-  v_nodes  uuid[];
-  v_count  int;
-  v_src    int[];
-  v_dst    int[];
-  v_pos    int[];
-  v_start  int[];
-  v_low    int;
-  v_high   int := cardinality(p_downstream_eids);
-  v_mid    int;
-  v_arc    int;
-BEGIN
-  IF p_walk THEN
-    -- The reachable part: its nodes, then their out-edges (pos = the new edge's place, 0 for an
-    -- edge staged before the plan), numbered by a hash join on the node array.
-    WITH RECURSIVE reach(eid) AS (
-      SELECT DISTINCT d FROM unnest(p_downstream_eids) AS d
-      UNION
-      SELECT out_edge.downstream_eid
-      FROM reach r
-      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
-    )
-    SELECT array_agg(eid) INTO v_nodes FROM reach;
-    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
-    INTO v_src, v_dst, v_pos
-    FROM (SELECT n.idx::int AS src, d.idx::int AS dst, a.pos
-          FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
-          CROSS JOIN LATERAL (
-            SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
-            FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a
-          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.downstream_eid
-          ORDER BY n.idx) arc;
-  ELSE
-    SELECT array_agg(DISTINCT x) INTO v_nodes FROM unnest(p_upstream_eids || p_downstream_eids) AS x;
-    SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
-    INTO v_src, v_dst, v_pos
-    FROM (SELECT s.idx::int AS src, d.idx::int AS dst, a.pos::int AS pos
-          FROM unnest(p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS a(up, down, pos)
-          JOIN unnest(v_nodes) WITH ORDINALITY AS s(eid, idx) ON s.eid = a.up
-          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.down
-          ORDER BY s.idx) arc;
-  END IF;
-  v_count := cardinality(v_nodes);
-
-  -- v_start[n] .. v_start[n + 1] - 1: the arcs leaving node n (arcs are ordered by source).
-  v_start := array_fill(0, ARRAY[v_count + 1]);
-  FOR v_arc IN 1 .. cardinality(v_src) LOOP
-    v_start[v_src[v_arc] + 1] := v_start[v_src[v_arc] + 1] + 1;
-  END LOOP;
-  v_start[1] := 1;
-  FOR v_mid IN 2 .. v_count + 1 LOOP
-    v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
-  END LOOP;
-
-  IF NOT _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
-    RETURN NULL;
-  END IF;
-  -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
-  -- ends with the edge that closes a cycle.
-  v_low := 1;
-  WHILE v_low < v_high LOOP
-    v_mid := (v_low + v_high) / 2;
-    IF _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
-      v_high := v_mid;
-    ELSE
-      v_low := v_mid + 1;
-    END IF;
-  END LOOP;
-  RETURN v_low;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._submit_first_cycle(bigint, uuid[], uuid[], boolean) IS
-  'Private (ff_submit_flow). With a plan''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
 
 -- db/functions/_submit_is_replay.sql
 -- _submit_is_replay: is every item of a plan already present in the flow exactly as the plan would leave it?
@@ -2250,12 +2181,10 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
-DECLARE
-  v_start record;
 BEGIN
   started := p_flow.raw_fields ? 'started_at_ms';
   IF p_start AND NOT started THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
+    PERFORM ff_start_flow(p_flow_id => p_flow.flow_id, p_now_ms => p_now_ms);
     started := true;
   END IF;
   status := 'already_submitted';
@@ -2312,7 +2241,7 @@ BEGIN
 
   IF v_member_of IS NULL THEN
     -- Write path: lock the flow row first, then claim the execution row.
-    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
+    v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
     UPDATE ff_exec_core e SET flow_id = p_flow_id
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;
@@ -4017,7 +3946,6 @@ AS $$
 DECLARE
   v_now       bigint;
   v_partition smallint;
-  v_flow      ff_flow_core;
   v_edge      ff_edge;
   v_upstream  ff_exec_core;
   v_resolved  record;
@@ -4037,7 +3965,7 @@ BEGIN
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
 
-  v_flow := _get_flow(v_partition, p_flow_id);
+  PERFORM _get_flow(v_partition, p_flow_id);  -- flow_not_found before edge_not_found
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   IF NOT FOUND THEN
@@ -4317,7 +4245,7 @@ BEGIN
   IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
-    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
+    v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
@@ -4528,7 +4456,7 @@ BEGIN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
     -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
-    SELECT (r.flow).* INTO v_flow FROM _flow_row(v_partition, p_flow_id, true) r;
+    v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
     v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
   END IF;
@@ -4773,49 +4701,48 @@ DECLARE
   -- executions
   v_distinct_executions int;
   v_distinct_edges      int;
-  v_created        uuid[] := '{}';
+  v_created        uuid[] := '{}'::uuid[];
   v_lookup         uuid[];
-  v_r_ids          uuid[] := '{}';   -- rows the plan names that it did not create, locked
-  v_r_partitions   smallint[] := '{}';
-  v_r_flows        uuid[] := '{}';
-  v_r_phases       text[] := '{}';
-  v_members_before uuid[] := '{}';   -- of those, the flow's members before the plan
-  v_adopted        uuid[] := '{}';   -- of those, executions without a flow that the plan adds
-  v_terminal       uuid[] := '{}';   -- of those, the terminal ones
-  v_mismatched     uuid[] := '{}';   -- of those, the ones on another partition
-  v_added          uuid[] := '{}';   -- members added, in revision order
+  v_r_ids          uuid[] := '{}'::uuid[];   -- rows the plan names that it did not create, locked
+  v_r_partitions   smallint[] := '{}'::smallint[];
+  v_r_flows        uuid[] := '{}'::uuid[];
+  v_r_phases       text[] := '{}'::text[];
+  v_members_before uuid[] := '{}'::uuid[];   -- of those, the flow's members before the plan
+  v_adopted        uuid[] := '{}'::uuid[];   -- of those, executions without a flow that the plan adds
+  v_terminal       uuid[] := '{}'::uuid[];   -- of those, the terminal ones
+  v_mismatched     uuid[] := '{}'::uuid[];   -- of those, the ones on another partition
+  v_added          uuid[] := '{}'::uuid[];   -- members added, in revision order
   v_m              int := 0;
   -- groups
-  v_sg_ids         uuid[] := '{}';   -- stored groups of the downstreams the plan touches
-  v_sg_policies    jsonb[] := '{}';
-  v_sg_k_targets   int[] := '{}';
-  v_sg_counted     int[] := '{}';
-  v_sg_decisions   text[] := '{}';
-  v_decided        uuid[] := '{}';
+  v_sg_ids         uuid[] := '{}'::uuid[];   -- stored groups of the downstreams the plan touches
+  v_sg_policies    jsonb[] := '{}'::jsonb[];
+  v_sg_counted     int[] := '{}'::int[];
+  v_sg_decisions   text[] := '{}'::text[];
+  v_decided        uuid[] := '{}'::uuid[];
   v_groups_set     int := 0;
-  v_group_log      jsonb := '[]';
-  v_policy_ids     uuid[] := '{}';   -- downstreams whose policy the plan sets, with the final policy
-  v_policy_values  jsonb[] := '{}';
-  v_policy_k       int[] := '{}';
+  v_group_log      jsonb := '[]'::jsonb;
+  v_policy_ids     uuid[] := '{}'::uuid[];   -- downstreams whose policy the plan sets, with the final policy
+  v_policy_values  jsonb[] := '{}'::jsonb[];
+  v_policy_k       int[] := '{}'::int[];
   -- edges
-  v_se_ids         uuid[] := '{}';   -- stored edges with the plan's edge_ids
-  v_se_ups         uuid[] := '{}';
-  v_se_downs       uuid[] := '{}';
-  v_se_states      text[] := '{}';
+  v_se_ids         uuid[] := '{}'::uuid[];   -- stored edges with the plan's edge_ids
+  v_se_ups         uuid[] := '{}'::uuid[];
+  v_se_downs       uuid[] := '{}'::uuid[];
+  v_se_states      text[] := '{}'::text[];
   v_failure        int;              -- 1-based place of the first edge item that fails a check other than the cycle check
   v_failure_kind   text;
-  v_repeated       uuid[] := '{}';
+  v_repeated       uuid[] := '{}'::uuid[];
   v_policy         jsonb;
-  v_new_ids        uuid[] := '{}';
-  v_new_ups        uuid[] := '{}';
-  v_new_downs      uuid[] := '{}';
-  v_new_refs       text[] := '{}';
-  v_new_places     int[] := '{}';
+  v_new_ids        uuid[] := '{}'::uuid[];
+  v_new_ups        uuid[] := '{}'::uuid[];
+  v_new_downs      uuid[] := '{}'::uuid[];
+  v_new_refs       text[] := '{}'::text[];
+  v_new_places     int[] := '{}'::int[];
   v_forward        boolean := true;
   v_into_added     boolean;          -- every new edge points at an execution the plan adds
-  v_apply_existing uuid[] := '{}';
-  v_applied_downs  uuid[] := '{}';
-  v_late_ids       uuid[] := '{}';
+  v_apply_existing uuid[] := '{}'::uuid[];
+  v_applied_downs  uuid[] := '{}'::uuid[];
+  v_late_ids       uuid[] := '{}'::uuid[];
   v_e              int := 0;
   v_applied        int := 0;
   v_bound          int;
@@ -4832,7 +4759,6 @@ DECLARE
   v_edge           ff_edge;
   v_exec           ff_exec_core;
   v_log            jsonb;
-  v_start          record;
 BEGIN
   -- Argument validation (invalid_input, DETAIL names the parameter or the item's field).
   IF p_flow_id IS NULL THEN
@@ -5037,10 +4963,9 @@ BEGIN
   -- Stored fan-in groups of the flow's existing members that the plan touches.
   IF NOT v_new_flow AND cardinality(v_members_before) > 0 THEN
     SELECT coalesce(array_agg(g.downstream_eid), '{}'), coalesce(array_agg(g.policy), '{}'),
-           coalesce(array_agg(g.k_target), '{}'),
            coalesce(array_agg(g.success_count + g.fail_count + g.skip_count + g.running_count), '{}'),
            coalesce(array_agg(g.decision), '{}')
-    INTO v_sg_ids, v_sg_policies, v_sg_k_targets, v_sg_counted, v_sg_decisions
+    INTO v_sg_ids, v_sg_policies, v_sg_counted, v_sg_decisions
     FROM ff_edge_group g
     WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id
       AND g.downstream_eid = ANY (ARRAY(SELECT DISTINCT d FROM unnest(v_g_ids || v_e_downs) d WHERE d = ANY (v_members_before)));
@@ -5189,10 +5114,10 @@ BEGIN
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
-      -- reachable from their downstreams (_submit_first_cycle: the new edges alone when they all
+      -- reachable from their downstreams (_first_cycle_closing_edge: the new edges alone when they all
       -- point at executions the plan adds) names the first closing one.
       IF NOT v_forward THEN
-        v_closing := _submit_first_cycle(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
+        v_closing := _first_cycle_closing_edge(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
         IF v_closing IS NOT NULL THEN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
@@ -5315,7 +5240,7 @@ BEGIN
   END LOOP;
 
   IF p_start THEN
-    SELECT * INTO v_start FROM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
+    PERFORM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
   END IF;
   -- A member that joined already terminal may have been the flow's last open one.
   IF EXISTS (SELECT 1 FROM unnest(v_adopted) a WHERE a = ANY (v_terminal)) THEN

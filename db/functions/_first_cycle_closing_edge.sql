@@ -1,5 +1,6 @@
--- _submit_first_cycle: the first of a plan's new edges (already inserted) that closes a cycle, or NULL.
+-- _first_cycle_closing_edge: the first of a plan's or a batch's new edges (already inserted) that closes a cycle, or NULL.
 --
+-- ff_submit_flow and batch staging (_stage_edges_write) check all their new edges at once here.
 -- Every cycle passes through a new edge, so only the part of the graph reachable from the new
 -- edges' downstreams matters. When every new edge points at an execution the plan adds, that part
 -- holds no edge staged before the plan (an execution the plan adds had none, and a cycle could only
@@ -8,12 +9,11 @@
 -- ff_edge_walk_out probe per reached node, by uuid alone, as _find_cycle does).
 --
 -- Each step is its own statement over arrays whose sizes the planner knows: the node numbering
--- is a hash join of two arrays. (_stage_edges_first_cycle does it all in one statement of
--- recursive CTEs; planned with its 30,000-element array as a constant, the estimates grew to 10^11
--- rows and its hash join split into 65,536 batches on disk: 17 s for a 30,000-edge plan.) Then
--- Kahn's algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only
--- when the whole set is cyclic.
-CREATE OR REPLACE FUNCTION flowfabric._submit_first_cycle(
+-- is a hash join of two arrays. (Done in one statement of recursive CTEs instead, planned with a
+-- 30,000-element array as a constant, the estimates grew to 10^11 rows and the hash join split
+-- into 65,536 batches on disk: 17 s for 30,000 edges.) Then Kahn's algorithm over int arrays
+-- (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic.
+CREATE OR REPLACE FUNCTION flowfabric._first_cycle_closing_edge(
   p_base_revision   bigint,
   p_upstream_eids   uuid[],
   p_downstream_eids uuid[],
@@ -38,7 +38,6 @@ DECLARE
   v_low    int;
   v_high   int := cardinality(p_downstream_eids);
   v_mid    int;
-  v_arc    int;
 BEGIN
   IF p_walk THEN
     -- The reachable part: its nodes, then their out-edges (pos = the new edge's place, 0 for an
@@ -82,7 +81,7 @@ BEGIN
     v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
   END LOOP;
 
-  IF NOT _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
+  IF NOT _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
     RETURN NULL;
   END IF;
   -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
@@ -90,7 +89,7 @@ BEGIN
   v_low := 1;
   WHILE v_low < v_high LOOP
     v_mid := (v_low + v_high) / 2;
-    IF _stage_edges_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
+    IF _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
       v_high := v_mid;
     ELSE
       v_low := v_mid + 1;
@@ -100,5 +99,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._submit_first_cycle(bigint, uuid[], uuid[], boolean) IS
-  'Private (ff_submit_flow). With a plan''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_stage_edges_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean) IS
+  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';

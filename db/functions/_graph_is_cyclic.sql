@@ -1,0 +1,50 @@
+-- _graph_is_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
+CREATE OR REPLACE FUNCTION flowfabric._graph_is_cyclic(
+  p_nodes int,
+  p_start int[],
+  p_dst   int[],
+  p_pos   int[],
+  p_bound int)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_indegree int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_queue    int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_head     int := 1;
+  v_tail     int := 0;
+  v_node     int;
+  v_next     int;
+BEGIN
+  FOR v_arc IN 1 .. cardinality(p_dst) LOOP
+    IF p_pos[v_arc] <= p_bound THEN
+      v_indegree[p_dst[v_arc]] := v_indegree[p_dst[v_arc]] + 1;
+    END IF;
+  END LOOP;
+  FOR v_node IN 1 .. p_nodes LOOP
+    IF v_indegree[v_node] = 0 THEN
+      v_tail := v_tail + 1;
+      v_queue[v_tail] := v_node;
+    END IF;
+  END LOOP;
+  WHILE v_head <= v_tail LOOP
+    v_node := v_queue[v_head];
+    v_head := v_head + 1;
+    FOR v_arc IN p_start[v_node] .. p_start[v_node + 1] - 1 LOOP
+      IF p_pos[v_arc] <= p_bound THEN
+        v_next := p_dst[v_arc];
+        v_indegree[v_next] := v_indegree[v_next] - 1;
+        IF v_indegree[v_next] = 0 THEN
+          v_tail := v_tail + 1;
+          v_queue[v_tail] := v_next;
+        END IF;
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN v_tail < p_nodes;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._graph_is_cyclic(int, int[], int[], int[], int) IS
+  'Private (_first_cycle_closing_edge). True when the graph of p_nodes nodes (1..p_nodes) has a cycle, counting only the arcs whose p_pos <= p_bound. Arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Kahn''s algorithm, linear in nodes + arcs.';
