@@ -2601,6 +2601,16 @@ BEGIN
   v_flow := _get_flow(v_partition, p_flow_id);
   SELECT * INTO v_group FROM ff_edge_group g
   WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id AND g.downstream_eid = v_down;
+  IF v_group.downstream_eid IS NULL THEN
+    -- No group: done for a member of the flow, refused for anything else.
+    v_sibling := _find_execution('p_downstream_execution_id', v_requested, v_down, v_partition);
+    IF v_sibling.execution_id IS NULL THEN
+      PERFORM _raise('execution_not_found', format('execution_id=%s', _canonical_execution_id(v_partition, v_down)));
+    ELSIF v_sibling.flow_id IS DISTINCT FROM p_flow_id THEN
+      PERFORM _raise('execution_not_in_flow',
+        format('flow_id=%s execution_id=%s', p_flow_id, _canonical_execution_id(v_partition, v_down)));
+    END IF;
+  END IF;
   IF NOT v_group.cancel_siblings_pending_flag OR cardinality(v_group.cancel_siblings_pending_members) = 0
      OR v_group.downstream_eid IS NULL THEN
     status := 'done';
@@ -2647,8 +2657,8 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_cancel_siblings_step(uuid, text, bigint) IS
 $$Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
 Returns (status, execution_id, remaining); status: cancelled | already_terminal | done.
-cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for an unknown group).
-Refusals: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).$$;
+cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for a member of the flow without a group).
+Refusals, in this order: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001), execution_not_found (FF003: no such execution), execution_not_in_flow (FF007: not a member of p_flow_id). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).$$;
 
 -- db/functions/ff_cascade_step.sql
 -- ff_cascade_step: a deferred hop of the completion cascade: resolve every outgoing applied edge

@@ -2,6 +2,7 @@
 // transaction; what it defers (the hop of a skipped child, a sibling cancellation, a busy flow
 // check) runs as Graphile Worker jobs, drained here deterministically, one at a time, with
 // graphile-worker's runOnce and flowstage's task list.
+import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
@@ -266,6 +267,28 @@ test('a sibling that finished before its cancellation is left as it is', async (
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, child]);
   t.like(rows[0], { status: 'already_terminal', execution_id: ups[1], remaining: 0 });
   t.is((await execution(db, ups[1]!)).terminal_outcome, 'success');
+});
+
+test('ff_cancel_siblings_step answers done for a member of the flow without a group', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const a = await member(flow);
+  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, a]);
+  t.like(rows[0], { status: 'done', remaining: 0 });
+});
+
+test('ff_cancel_siblings_step refuses an unknown execution with execution_not_found', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
+    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, randomUUID()]));
+  t.like(error, { code: 'FF003', message: 'execution_not_found' });
+});
+
+test('ff_cancel_siblings_step refuses an execution that is not a member of the flow with execution_not_in_flow', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const { rows } = await flow.db.query('SELECT execution_id FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
+  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
+    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, rows[0].execution_id]));
+  t.like(error, { code: 'FF007', message: 'execution_not_in_flow' });
 });
 
 test('cancel_all cancels queued members without cascading: their run jobs go, no cascade job is queued', async (t) => {
