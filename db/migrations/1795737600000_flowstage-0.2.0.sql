@@ -211,6 +211,42 @@ $$;
 COMMENT ON FUNCTION flowfabric._canonical_execution_id(smallint, uuid) IS
   'Private. Canonical execution id text: {fp:<partition>}:<uuid>.';
 
+-- db/functions/_check_flow_open.sql
+-- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
+CREATE OR REPLACE FUNCTION flowfabric._check_flow_open(p_flow flowfabric.ff_flow_core)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_flow.public_flow_state <> 'open' THEN
+    PERFORM _raise('flow_already_terminal',
+      format('flow_id=%s public_flow_state=%s', p_flow.flow_id, p_flow.public_flow_state));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_flow_open(flowfabric.ff_flow_core) IS
+  'Private. flow_already_terminal (FF002, DETAIL flow_id and public_flow_state) unless p_flow is open.';
+
+-- db/functions/_check_text_size.sql
+-- _check_text_size: refuse a text argument longer than the limit (SPEC section 8).
+CREATE OR REPLACE FUNCTION flowfabric._check_text_size(p_field text, p_value text, p_max_bytes int)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF octet_length(p_value) > p_max_bytes THEN
+    PERFORM _raise('invalid_input',
+      format('%s: at most %s bytes (got %s bytes: %s)', p_field, p_max_bytes, octet_length(p_value), _shown(p_value)));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_text_size(text, text, int) IS
+  'Private. invalid_input naming p_field when p_value is longer than p_max_bytes bytes (DETAIL quotes at most 200 characters of it); NULL passes.';
+
 -- db/functions/_crc16_xmodem.sql
 -- _crc16_xmodem: CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of a byte string, table-driven.
 CREATE OR REPLACE FUNCTION flowfabric._crc16_xmodem(p_bytes bytea)
@@ -236,6 +272,54 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._crc16_xmodem(bytea) IS
   'Private. CRC-16/XMODEM of p_bytes (check value of ''123456789'' is 0x31C3). Used for flow and solo partitions.';
+
+-- db/functions/_cycle_path.sql
+-- _cycle_path: the cycle closed by upstream -> downstream, from the nodes _find_cycle's walk reached.
+CREATE OR REPLACE FUNCTION flowfabric._cycle_path(
+  p_walked         uuid[],
+  p_upstream_eid   uuid,
+  p_downstream_eid uuid)
+RETURNS uuid[]
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_material = off
+SET jit = off
+AS $$
+DECLARE
+  v_walked jsonb;
+  v_path   uuid[];
+BEGIN
+  -- Every walked node but the downstream was reached from a node walked before it, so
+  -- stepping back from the upstream to a walked predecessor always can go on, and in an
+  -- acyclic graph it ends at the downstream. The smallest such predecessor is taken, so the
+  -- reported cycle is deterministic. One ff_edge_walk_in probe per step.
+  SELECT jsonb_object_agg(n, true) INTO v_walked FROM unnest(p_walked) AS n;
+  WITH RECURSIVE back(eid, step) AS (
+    SELECT p_upstream_eid, 0
+    UNION ALL
+    SELECT pred.upstream_eid, b.step + 1
+    FROM back b
+    CROSS JOIN LATERAL (
+      -- The in-edges are fetched in a fenced subquery: an ORDER BY ... LIMIT over ff_edge
+      -- itself lets the planner walk a whole index in upstream order instead.
+      SELECT in_edge.upstream_eid
+      FROM (SELECT e.upstream_eid FROM ff_edge e WHERE e.downstream_eid = b.eid OFFSET 0) in_edge
+      WHERE v_walked ? in_edge.upstream_eid::text
+      ORDER BY in_edge.upstream_eid
+      LIMIT 1) pred
+    WHERE b.eid <> p_downstream_eid
+  )
+  SELECT array_agg(eid ORDER BY step DESC) INTO v_path FROM back;
+  RETURN p_upstream_eid || v_path;  -- up -> down -> ... -> up
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._cycle_path(uuid[], uuid, uuid) IS
+  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one probe of ff_edge_walk_in.';
 
 -- db/functions/_defer_cascade.sql
 -- _defer_cascade: record that a terminal flow member's outgoing edges (and the flow check) are
@@ -409,73 +493,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._find_cycle(uuid, uuid) IS
   'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone: execution uuids are unique and an edge''s endpoints are members of its flow, so the walk stays in the flow), whatever the table statistics.';
-
--- _cycle_path: the cycle closed by upstream -> downstream, from the nodes _find_cycle's walk reached.
-CREATE OR REPLACE FUNCTION flowfabric._cycle_path(
-  p_walked         uuid[],
-  p_upstream_eid   uuid,
-  p_downstream_eid uuid)
-RETURNS uuid[]
-LANGUAGE plpgsql STABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-SET enable_hashjoin = off
-SET enable_mergejoin = off
-SET enable_seqscan = off
-SET enable_bitmapscan = off
-SET enable_material = off
-SET jit = off
-AS $$
-DECLARE
-  v_walked jsonb;
-  v_path   uuid[];
-BEGIN
-  -- Every walked node but the downstream was reached from a node walked before it, so
-  -- stepping back from the upstream to a walked predecessor always can go on, and in an
-  -- acyclic graph it ends at the downstream. The smallest such predecessor is taken, so the
-  -- reported cycle is deterministic. One ff_edge_walk_in probe per step.
-  SELECT jsonb_object_agg(n, true) INTO v_walked FROM unnest(p_walked) AS n;
-  WITH RECURSIVE back(eid, step) AS (
-    SELECT p_upstream_eid, 0
-    UNION ALL
-    SELECT pred.upstream_eid, b.step + 1
-    FROM back b
-    CROSS JOIN LATERAL (
-      -- The in-edges are fetched in a fenced subquery: an ORDER BY ... LIMIT over ff_edge
-      -- itself lets the planner walk a whole index in upstream order instead.
-      SELECT in_edge.upstream_eid
-      FROM (SELECT e.upstream_eid FROM ff_edge e WHERE e.downstream_eid = b.eid OFFSET 0) in_edge
-      WHERE v_walked ? in_edge.upstream_eid::text
-      ORDER BY in_edge.upstream_eid
-      LIMIT 1) pred
-    WHERE b.eid <> p_downstream_eid
-  )
-  SELECT array_agg(eid ORDER BY step DESC) INTO v_path FROM back;
-  RETURN p_upstream_eid || v_path;  -- up -> down -> ... -> up
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._cycle_path(uuid[], uuid, uuid) IS
-  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one probe of ff_edge_walk_in.';
-
--- _format_cycle_path: the cycle as canonical ids joined by ' -> ', shortened past 20 entries.
-CREATE OR REPLACE FUNCTION flowfabric._format_cycle_path(p_partition_key smallint, p_cycle uuid[])
-RETURNS text
-LANGUAGE sql IMMUTABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-  SELECT CASE
-    WHEN n <= 20 THEN
-      array_to_string(ARRAY(SELECT _canonical_execution_id(p_partition_key, x) FROM unnest(p_cycle) x), ' -> ')
-    ELSE
-      array_to_string(ARRAY(SELECT _canonical_execution_id(p_partition_key, x) FROM unnest(p_cycle[1:10]) x), ' -> ')
-      || ' -> … (' || (n - 20) || ' more) … -> '
-      || array_to_string(ARRAY(SELECT _canonical_execution_id(p_partition_key, x) FROM unnest(p_cycle[n - 9:n]) x), ' -> ')
-    END
-  FROM (SELECT cardinality(p_cycle) AS n) sizes
-$$;
-
-COMMENT ON FUNCTION flowfabric._format_cycle_path(smallint, uuid[]) IS
-  'Private. DETAIL text of cycle_detected: canonical {fp:N}:<uuid> ids joined by " -> "; with more than 20 entries, the first ten, "… (N more) …" (N = entries left out) and the last ten.';
 
 -- db/functions/_find_execution.sql
 -- _find_execution: look an execution up by uuid, refusing one on another partition than expected.
@@ -853,6 +870,27 @@ $$;
 COMMENT ON FUNCTION flowfabric._flow_row(smallint, uuid, boolean) IS
   'Private. The ff_flow_core row of p_flow_id (all fields NULL when missing), locked FOR UPDATE when p_for_update (then the locked version is remembered for _bump_flow). Tries the row version _bump_flow remembered in the transaction-local setting flowstage.flow_row first (O(1) however often this transaction rewrote the row), then the key. The ctid is rechecked against the key and visibility, so a stale or forged setting only costs the key lookup.';
 
+-- db/functions/_format_cycle_path.sql
+-- _format_cycle_path: the cycle as canonical ids joined by ' -> ', shortened past 20 entries.
+CREATE OR REPLACE FUNCTION flowfabric._format_cycle_path(p_partition_key smallint, p_cycle uuid[])
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN n <= 20 THEN
+      array_to_string(ARRAY(SELECT _canonical_execution_id(p_partition_key, x) FROM unnest(p_cycle) x), ' -> ')
+    ELSE
+      array_to_string(ARRAY(SELECT _canonical_execution_id(p_partition_key, x) FROM unnest(p_cycle[1:10]) x), ' -> ')
+      || ' -> … (' || (n - 20) || ' more) … -> '
+      || array_to_string(ARRAY(SELECT _canonical_execution_id(p_partition_key, x) FROM unnest(p_cycle[n - 9:n]) x), ' -> ')
+    END
+  FROM (SELECT cardinality(p_cycle) AS n) sizes
+$$;
+
+COMMENT ON FUNCTION flowfabric._format_cycle_path(smallint, uuid[]) IS
+  'Private. DETAIL text of cycle_detected: canonical {fp:N}:<uuid> ids joined by " -> "; with more than 20 entries, the first ten, "… (N more) …" (N = entries left out) and the last ten.';
+
 -- db/functions/_get_flow.sql
 -- _get_flow: a flow's row from an unlocked read; flow_not_found when there is none.
 CREATE OR REPLACE FUNCTION flowfabric._get_flow(p_partition_key smallint, p_flow_id uuid)
@@ -873,23 +911,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._get_flow(smallint, uuid) IS
   'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock through _flow_row (O(1) even after many rewrites in this transaction; flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
-
--- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
-CREATE OR REPLACE FUNCTION flowfabric._check_flow_open(p_flow flowfabric.ff_flow_core)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF p_flow.public_flow_state <> 'open' THEN
-    PERFORM _raise('flow_already_terminal',
-      format('flow_id=%s public_flow_state=%s', p_flow.flow_id, p_flow.public_flow_state));
-  END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._check_flow_open(flowfabric.ff_flow_core) IS
-  'Private. flow_already_terminal (FF002, DETAIL flow_id and public_flow_state) unless p_flow is open.';
 
 -- db/functions/_graph_is_cyclic.sql
 -- _graph_is_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
@@ -1434,23 +1455,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._shown(text) IS
   'Private. p_value for a refusal''s DETAIL: unchanged up to 200 characters, else its first 200 followed by "… (N characters in all)"; NULL as the word NULL.';
-
--- _check_text_size: refuse a text argument longer than the limit (SPEC section 8).
-CREATE OR REPLACE FUNCTION flowfabric._check_text_size(p_field text, p_value text, p_max_bytes int)
-RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF octet_length(p_value) > p_max_bytes THEN
-    PERFORM _raise('invalid_input',
-      format('%s: at most %s bytes (got %s bytes: %s)', p_field, p_max_bytes, octet_length(p_value), _shown(p_value)));
-  END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._check_text_size(text, text, int) IS
-  'Private. invalid_input naming p_field when p_value is longer than p_max_bytes bytes (DETAIL quotes at most 200 characters of it); NULL passes.';
 
 -- db/functions/_solo_partition.sql
 -- _solo_partition: FlowFabric's partition for an execution created without a flow.
