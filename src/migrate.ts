@@ -187,7 +187,7 @@ function missingInstallRights(rights: InstallRights): { missing: string[]; fix: 
   const role = ident(rights.role);
   const toCreate = rights.schemas.filter((schema) => schema.owner === null);
   if (toCreate.length > 0 && !rights.create_on_database) {
-    missing.push(`the right to create schema ${toCreate.map((schema) => schema.name).join(' and ')} in database ` +
+    missing.push(`the right to create ${toCreate.length > 1 ? 'schemas' : 'schema'} ${toCreate.map((schema) => schema.name).join(' and ')} in database ` +
       `${rights.database} (CREATE on the database)`);
     fix.push(`GRANT CREATE ON DATABASE ${ident(rights.database)} TO ${role};`);
   }
