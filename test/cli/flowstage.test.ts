@@ -171,6 +171,15 @@ test('a login granted no flowstage role is told which role to ask for', async (t
     '(or flowstage_reader for reading only); see docs/operations.md#roles-and-privileges\n');
 });
 
+test('worker as a flowstage_writer login without Graphile Worker\'s grants exits 1 and points at them', async (t) => {
+  const login = await createLogin(t, ['flowstage_writer']);
+  const db = await testDatabase(t);
+  const run = await flowstage(['worker'], { DATABASE_URL: login.urlFor(connectionStringOf(db)) });
+  t.is(run.code, 1);
+  t.true(run.stderr.endsWith('hint: a worker\'s login needs flowstage_writer and rights on Graphile Worker\'s tables; the GRANT ' +
+    'lines are in docs/operations.md#roles-and-privileges\n'), run.stderr);
+});
+
 test('worker starts, and stops cleanly on SIGTERM', async (t) => {
   const db = await testDatabase(t);
   let signalled = false;
