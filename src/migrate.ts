@@ -151,6 +151,7 @@ interface InstallRights {
   server_version_num: number;
   create_on_database: boolean;
   schemas: { name: string; owner: string | null; owner_is_superuser: boolean; acts_as_owner: boolean }[];
+  /** member: has the role's rights and may hand it objects (USAGE, and SET from PostgreSQL 16). */
   roles: { name: string; exists: boolean; member: boolean; admin: boolean }[];
 }
 
@@ -172,7 +173,8 @@ async function installRights(client: pg.Client): Promise<InstallRights> {
               LEFT JOIN pg_roles o ON o.oid = n.nspowner) AS schemas,
            (SELECT json_agg(json_build_object(
                      'name', x.name, 'exists', g.oid IS NOT NULL,
-                     'member', g.oid IS NOT NULL AND pg_has_role(current_user, g.oid, 'MEMBER'),
+                     'member', g.oid IS NOT NULL AND pg_has_role(current_user, g.oid, 'USAGE')
+                               AND (current_setting('server_version_num')::int < 160000 OR pg_has_role(current_user, g.oid, 'SET')),
                      'admin', g.oid IS NOT NULL AND pg_has_role(current_user, g.oid, 'MEMBER WITH ADMIN OPTION')) ORDER BY x.name)
               FROM unnest($1::text[]) AS x (name) LEFT JOIN pg_roles g ON g.rolname = x.name) AS roles
     FROM pg_roles r WHERE r.rolname = current_user`, [FLOWSTAGE_ROLES]);

@@ -5463,13 +5463,18 @@ $flowstage_roles$;
 -- left alone (ALTER TABLE ... OWNER takes an exclusive lock even when nothing changes).
 --
 -- Handing an object to a role requires membership in it: a superuser has it, a role with
--- CREATEROLE grants it to itself here (on PostgreSQL 16 and later only for roles it created:
--- otherwise a superuser runs GRANT flowstage_owner TO <installer>). Later migrations need it too,
+-- CREATEROLE grants it to itself here (on PostgreSQL 16 and later only for roles it created, on
+-- which it holds ADMIN: otherwise a superuser runs GRANT flowstage_owner TO <installer>). Later migrations need it too,
 -- to replace the functions flowstage_owner owns. The schema itself stays the installer's;
 -- flowstage_owner gets CREATE on it, which PostgreSQL requires of the new owner of an object.
 DO $flowstage_owner$
 BEGIN
-  IF NOT pg_has_role(current_user, 'flowstage_owner', 'MEMBER') THEN
+  -- USAGE: the owner's rights (to replace its functions); PostgreSQL 16 and later also ask for SET
+  -- to hand it an object, which the ADMIN-only membership a CREATEROLE role gets for a role it
+  -- creates does not give.
+  IF NOT (pg_has_role(current_user, 'flowstage_owner', 'USAGE')
+          AND (current_setting('server_version_num')::int < 160000
+               OR pg_has_role(current_user, 'flowstage_owner', 'SET'))) THEN
     BEGIN
       EXECUTE format('GRANT flowstage_owner TO %I', current_user);
     EXCEPTION

@@ -18,6 +18,8 @@ async function query(url: string, sql: string, params: unknown[] = []) {
 
 const databaseName = (url: string) => new URL(url).pathname.slice(1);
 
+const serverVersion = Number((await query(process.env.FLOWSTAGE_TEST_SERVER_URL!, `SHOW server_version_num`))[0].server_version_num);
+
 test('a login with CREATE on the database and membership in flowstage_owner installs flowstage, and everything it made belongs to flowstage_owner', async (t) => {
   const login = await createLogin(t, ['flowstage_owner']);
   const url = await emptyDatabase(t);
@@ -63,3 +65,23 @@ test('migrate as a login that is not a member of flowstage_owner asks for GRANT 
   // node-pg-migrate made the schema and its bookkeeping table before the migrations, which rolled back.
   t.deepEqual(await query(url, `SELECT name FROM flowfabric.ff_schema_migrations`), []);
 });
+
+// The roles exist already on a test server (the template's migration made them), so this login did
+// not create them: what CREATEROLE allows then differs between PostgreSQL versions.
+if (serverVersion < 160000) {
+  test('before PostgreSQL 16, a CREATEROLE login makes itself a member of flowstage_owner and installs', async (t) => {
+    const login = await createLogin(t, [], 'CREATEROLE');
+    const url = await emptyDatabase(t);
+    await query(url, `GRANT CREATE ON DATABASE ${databaseName(url)} TO ${login.name}`);
+    await migrate(login.urlFor(url));
+    t.deepEqual(await query(url, `SELECT pg_has_role($1, 'flowstage_owner', 'USAGE') AS member`, [login.name]), [{ member: true }]);
+  });
+} else {
+  test('from PostgreSQL 16, a CREATEROLE login that did not create flowstage_owner is told to ask for GRANT flowstage_owner', async (t) => {
+    const login = await createLogin(t, [], 'CREATEROLE');
+    const url = await emptyDatabase(t);
+    await query(url, `GRANT CREATE ON DATABASE ${databaseName(url)} TO ${login.name}`);
+    const error = await t.throwsAsync(migrate(login.urlFor(url)), { instanceOf: MigratePermissionError });
+    t.deepEqual(error!.fix, [`GRANT flowstage_owner TO ${login.name};`, 'or run flowstage migrate as a superuser']);
+  });
+}
