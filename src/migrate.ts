@@ -228,7 +228,7 @@ async function explainPermissionError(connectionString: string, error: unknown):
     const rights = await installRights(client);
     const { missing, fix } = missingInstallRights(rights);
     if (missing.length === 0) {
-      missing.push('a privilege the checks above do not cover (see the message)');
+      missing.push('a privilege flowstage does not check for itself (PostgreSQL\'s message above names it)');
       fix.push('run flowstage migrate as a superuser, or as the role that installed flowstage and Graphile Worker here');
     } else {
       fix.push('or run flowstage migrate as a superuser');
