@@ -46,6 +46,8 @@ export interface DocFunction {
   /** i, s or v (pg_proc.provolatile). */
   volatility: string;
   securityDefiner: boolean;
+  /** The roles granted EXECUTE, the owner aside (db/privileges/030_function_access.sql). */
+  executableBy: string[];
   comment: string | null;
 }
 
@@ -91,6 +93,8 @@ export async function readDocCatalogue(db: pg.ClientBase | pg.Pool): Promise<Doc
             l.lanname::text AS language,
             p.provolatile::text AS volatility,
             p.prosecdef AS security_definer,
+            ARRAY(SELECT DISTINCT a.grantee::regrole::text FROM aclexplode(p.proacl) a
+                  WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner ORDER BY 1) AS executable_by,
             obj_description(p.oid, 'pg_proc') AS comment
      FROM pg_proc p
      JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -101,7 +105,7 @@ export async function readDocCatalogue(db: pg.ClientBase | pg.Pool): Promise<Doc
   );
   const functions: DocFunction[] = procs.map((p) => ({
     name: p.name, identity: p.identity, arguments: p.arguments, result: p.result, language: p.language,
-    volatility: p.volatility, securityDefiner: p.security_definer, comment: p.comment,
+    volatility: p.volatility, securityDefiner: p.security_definer, executableBy: p.executable_by, comment: p.comment,
   }));
 
   const { rows: relations } = await db.query(
@@ -339,6 +343,7 @@ export function renderSqlReference(catalogue: DocCatalogue): string {
       out += `\n### ${fn.name}\n\n`;
       out += '```sql\n' + signature(fn) + '```\n\n';
       out += `${fn.language} · ${VOLATILITY[fn.volatility] ?? fn.volatility} · ${fn.securityDefiner ? 'SECURITY DEFINER' : 'SECURITY INVOKER'}`;
+      out += ` · EXECUTE: ${fn.executableBy.length > 0 ? fn.executableBy.join(', ') : 'the owner only'}`;
       out += ` · TypeScript: \`${clientName(fn.name)}()\`\n\n`;
       out += paragraphs(fn.comment);
     }
@@ -346,7 +351,8 @@ export function renderSqlReference(catalogue: DocCatalogue): string {
 
   out += '\n## Tables\n\n';
   out += 'There are no foreign keys: the functions are the only writers and check every reference themselves\n';
-  out += '(see [design](../design.md)). Read the tables freely; write them only through the functions.\n';
+  out += '(see [design](../design.md)). They belong to flowstage_owner: logins granted flowstage_reader or\n';
+  out += 'flowstage_writer read and write them only through the functions ([roles](../operations.md#roles-and-privileges)).\n';
   for (const table of catalogue.tables) {
     out += `\n### ${table.name}\n\n`;
     out += paragraphs(table.comment);

@@ -9,7 +9,7 @@ export { withRevisionRetry } from './client/retry.js';
 export type { RevisionAttempt, RevisionRetryOptions } from './client/retry.js';
 export { createPool, withTransaction } from './client/connect.js';
 export type { ConnectionPool } from './client/connect.js';
-export { migrate } from './migrate.js';
+export { MigratePermissionError, migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
 export { EmbeddedPostgresError, resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
 export type { EmbeddedOptions, RunningServer } from './database.js';

@@ -8,6 +8,10 @@
 // migration changed after it was applied, an unknown or out-of-order one). 0.1.0 predates the
 // table: 0.2.0 creates it and records 0.1.0's released checksum (db/schema/140_*). The psql
 // install file (src/install-sql.ts) runs the same guard and records the same rows.
+//
+// The installing role needs rights a login of an application should not have (docs/operations.md,
+// roles and privileges). When PostgreSQL refuses one (SQLSTATE 42501), migrate() looks at what the
+// role lacks and throws MigratePermissionError, whose message lists it and the GRANTs that fix it.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -124,6 +128,119 @@ END
 $flowstage_guard$;`;
 }
 
+/**
+ * migrate() was refused a privilege (SQLSTATE 42501). `missing` says what the installing role
+ * lacks, `fix` the statements (for a superuser to run) or the change of role that gives it.
+ */
+export class MigratePermissionError extends Error {
+  readonly code = '42501';
+  constructor(readonly role: string, readonly missing: string[], readonly fix: string[], cause: Error) {
+    super(`flowstage migrate: ${cause.message} (SQLSTATE 42501). Role ${role} cannot install flowstage here:\n` +
+      missing.map((line) => `- ${line}\n`).join('') +
+      `Fix:\n${fix.map((line) => `  ${line}\n`).join('')}` +
+      'See docs/operations.md#the-installing-role.', { cause });
+    this.name = 'MigratePermissionError';
+  }
+}
+
+interface InstallRights {
+  role: string;
+  database: string;
+  superuser: boolean;
+  createrole: boolean;
+  server_version_num: number;
+  create_on_database: boolean;
+  schemas: { name: string; owner: string | null; owner_is_superuser: boolean; acts_as_owner: boolean }[];
+  /** member: has the role's rights and may hand it objects (USAGE, and SET from PostgreSQL 16). */
+  roles: { name: string; exists: boolean; member: boolean; admin: boolean }[];
+}
+
+const FLOWSTAGE_ROLES = ['flowstage_owner', 'flowstage_reader', 'flowstage_writer'];
+/** `name` as an SQL identifier, quoted only when it must be. */
+const ident = (name: string) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : pg.Client.prototype.escapeIdentifier(name));
+
+/** What the connected role may do that installing flowstage needs (read from the catalogue). */
+async function installRights(client: pg.Client): Promise<InstallRights> {
+  const { rows: [row] } = await client.query(`
+    SELECT current_user AS role, current_database() AS database, r.rolsuper AS superuser, r.rolcreaterole AS createrole,
+           current_setting('server_version_num')::int AS server_version_num,
+           has_database_privilege(current_database(), 'CREATE') AS create_on_database,
+           (SELECT json_agg(json_build_object(
+                     'name', s.name, 'owner', o.rolname, 'owner_is_superuser', coalesce(o.rolsuper, false),
+                     'acts_as_owner', coalesce(pg_has_role(current_user, n.nspowner, 'USAGE'), false)) ORDER BY s.name)
+              FROM unnest(ARRAY['flowfabric', 'graphile_worker']) AS s (name)
+              LEFT JOIN pg_namespace n ON n.nspname = s.name
+              LEFT JOIN pg_roles o ON o.oid = n.nspowner) AS schemas,
+           (SELECT json_agg(json_build_object(
+                     'name', x.name, 'exists', g.oid IS NOT NULL,
+                     'member', g.oid IS NOT NULL AND pg_has_role(current_user, g.oid, 'USAGE')
+                               AND (current_setting('server_version_num')::int < 160000 OR pg_has_role(current_user, g.oid, 'SET')),
+                     'admin', g.oid IS NOT NULL AND pg_has_role(current_user, g.oid, 'MEMBER WITH ADMIN OPTION')) ORDER BY x.name)
+              FROM unnest($1::text[]) AS x (name) LEFT JOIN pg_roles g ON g.rolname = x.name) AS roles
+    FROM pg_roles r WHERE r.rolname = current_user`, [FLOWSTAGE_ROLES]);
+  return row as InstallRights;
+}
+
+/** What `rights` lacks for an install, and the statements that give it (empty when nothing is seen missing). */
+function missingInstallRights(rights: InstallRights): { missing: string[]; fix: string[] } {
+  const missing: string[] = [];
+  const fix: string[] = [];
+  if (rights.superuser) return { missing, fix };
+  const role = ident(rights.role);
+  const toCreate = rights.schemas.filter((schema) => schema.owner === null);
+  if (toCreate.length > 0 && !rights.create_on_database) {
+    missing.push(`the right to create ${toCreate.length > 1 ? 'schemas' : 'schema'} ${toCreate.map((schema) => schema.name).join(' and ')} in database ` +
+      `${rights.database} (CREATE on the database)`);
+    fix.push(`GRANT CREATE ON DATABASE ${ident(rights.database)} TO ${role};`);
+  }
+  // An install changes the tables and functions of both schemas: it must act as their owner.
+  const foreign = rights.schemas.filter((schema) => schema.owner !== null && !schema.acts_as_owner);
+  for (const owner of new Set(foreign.map((schema) => schema.owner!))) {
+    const owned = foreign.filter((schema) => schema.owner === owner);
+    const names = `${owned.length > 1 ? 'schemas' : 'schema'} ${owned.map((schema) => schema.name).join(' and ')}`;
+    missing.push(`the rights of role ${owner}, which owns ${names}`);
+    fix.push(owned[0].owner_is_superuser
+      ? `run flowstage migrate as ${owner} (a superuser owns ${names})`
+      : `GRANT ${ident(owner)} TO ${role};  -- or run flowstage migrate as ${owner}`);
+  }
+  const absent = rights.roles.filter((r) => !r.exists);
+  if (absent.length > 0 && !rights.createrole) {
+    missing.push(`role(s) ${absent.map((r) => r.name).join(', ')}, which it may not create (no CREATEROLE)`);
+    fix.push(...absent.map((r) => `CREATE ROLE ${r.name} NOLOGIN;`));
+  }
+  // Handing objects to flowstage_owner takes membership in it; a CREATEROLE role grants it to
+  // itself, on PostgreSQL 16 and later only when it holds ADMIN on the role (it created it).
+  const owner = rights.roles.find((r) => r.name === 'flowstage_owner')!;
+  const selfGrant = rights.createrole && (!owner.exists || rights.server_version_num < 160000 || owner.admin);
+  if (!owner.member && !selfGrant) {
+    missing.push('membership in flowstage_owner (it hands every table and function of flowfabric to that role)');
+    fix.push(`GRANT flowstage_owner TO ${role};`);
+  }
+  return { missing, fix };
+}
+
+/** `error` as a MigratePermissionError naming what the role lacks; other errors unchanged. */
+async function explainPermissionError(connectionString: string, error: unknown): Promise<unknown> {
+  if ((error as { code?: string } | null)?.code !== '42501' || error instanceof MigratePermissionError) return error;
+  const client = new pg.Client({ connectionString });
+  try {
+    await client.connect();
+    const rights = await installRights(client);
+    const { missing, fix } = missingInstallRights(rights);
+    if (missing.length === 0) {
+      missing.push('a privilege flowstage does not check for itself (PostgreSQL\'s message above names it)');
+      fix.push('run flowstage migrate as a superuser, or as the role that installed flowstage and Graphile Worker here');
+    } else {
+      fix.push('or run flowstage migrate as a superuser');
+    }
+    return new MigratePermissionError(rights.role, missing, fix, error as Error);
+  } catch {
+    return error;  // the diagnosis failed too: the original error says more
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 export interface MigrateOptions {
   /** Receives progress lines; silent when omitted. */
   log?: (message: string) => void;
@@ -132,6 +249,14 @@ export interface MigrateOptions {
 }
 
 export async function migrate(connectionString: string, options: MigrateOptions = {}): Promise<void> {
+  try {
+    await migrateUnexplained(connectionString, options);
+  } catch (error) {
+    throw await explainPermissionError(connectionString, error);
+  }
+}
+
+async function migrateUnexplained(connectionString: string, options: MigrateOptions): Promise<void> {
   const log = options.log ?? (() => {});
   const shipped = await shippedMigrations();
   const client = new pg.Client({ connectionString });

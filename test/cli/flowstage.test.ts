@@ -12,6 +12,7 @@ import { drain } from '../helpers/cascade.js';
 import { connectionStringOf } from '../helpers/database.js';
 import { FIXED, buildFixedDag, call } from '../helpers/read.js';
 import { testDatabase } from '../helpers/database.js';
+import { createLogin } from '../helpers/logins.js';
 import { withDatabaseName as withName } from '../../src/database.js';
 import { buildInstallSql } from '../../src/install-sql.js';
 
@@ -145,6 +146,38 @@ test('migrate installs flowstage into an empty database', async (t) => {
   const { rows } = await check.query("SELECT to_regprocedure('flowfabric.ff_describe_flow(uuid)') IS NOT NULL AS installed");
   await check.end();
   t.true(rows[0].installed);
+});
+
+test('migrate as a login that may not install says what it lacks and the GRANT that gives it', async (t) => {
+  const login = await createLogin(t, ['flowstage_owner']);
+  const db = await testDatabase(t);
+  const name = `flowstage_cli_${randomUUID().replaceAll('-', '')}`;
+  await db.query(`CREATE DATABASE ${name}`);
+  t.teardown(() => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
+  const run = await flowstage(['migrate'], { DATABASE_URL: login.urlFor(withName(connectionStringOf(db), name)) });
+  t.is(run.code, 1);
+  t.regex(run.stderr, new RegExp(`^error: flowstage migrate: permission denied for database ${name} \\(SQLSTATE 42501\\)\\. ` +
+    `Role ${login.name} cannot install flowstage here:$`, 'm'));
+  t.regex(run.stderr, new RegExp(`^  GRANT CREATE ON DATABASE ${name} TO ${login.name};$`, 'm'));
+});
+
+test('a login granted no flowstage role is told which role to ask for', async (t) => {
+  const login = await createLogin(t);
+  const { db } = await fixedDatabase(t);
+  const run = await flowstage(['describe', FIXED.flowId], { DATABASE_URL: login.urlFor(connectionStringOf(db)) });
+  t.is(run.code, 1);
+  t.is(run.stderr, 'error: permission denied for schema flowfabric\n' +
+    'hint: this login has not been granted flowstage\'s roles: a DBA runs GRANT flowstage_writer TO <login> ' +
+    '(or flowstage_reader for reading only); see docs/operations.md#roles-and-privileges\n');
+});
+
+test('worker as a flowstage_writer login without Graphile Worker\'s grants exits 1 and points at them', async (t) => {
+  const login = await createLogin(t, ['flowstage_writer']);
+  const db = await testDatabase(t);
+  const run = await flowstage(['worker'], { DATABASE_URL: login.urlFor(connectionStringOf(db)) });
+  t.is(run.code, 1);
+  t.true(run.stderr.endsWith('hint: a worker\'s login needs flowstage_writer and rights on Graphile Worker\'s tables; the GRANT ' +
+    'lines are in docs/operations.md#roles-and-privileges\n'), run.stderr);
 });
 
 test('worker starts, and stops cleanly on SIGTERM', async (t) => {

@@ -65,7 +65,7 @@ test('the reference is deterministic: two databases give byte-identical text', a
 });
 
 const fn = (name: string): DocFunction => ({
-  name, identity: '', arguments: '', result: 'void', language: 'plpgsql', volatility: 'v', securityDefiner: false,
+  name, identity: '', arguments: '', result: 'void', language: 'plpgsql', volatility: 'v', securityDefiner: true, executableBy: ['flowstage_writer'],
   comment: `Does ${name}.`,
 });
 

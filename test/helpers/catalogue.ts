@@ -8,7 +8,8 @@ const MINE = `NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspnam
 /**
  * The installed catalogue: schemas, tables and views with their columns, indexes, constraints,
  * triggers, policies, sequences and types; functions with their definitions, settings and
- * comments; every grant (ACL) and comment; the seeded and bookkeeping rows.
+ * comments; every owner, grant (ACL) and comment; the roles flowstage creates; the seeded and
+ * bookkeeping rows.
  */
 export async function fingerprint(connectionString: string) {
   const client = new pg.Client({ connectionString });
@@ -16,10 +17,10 @@ export async function fingerprint(connectionString: string) {
   try {
     const q = async (sql: string) => (await client.query(sql)).rows;
     return {
-      schemas: await q(`SELECT nspname, nspacl::text AS acl, obj_description(oid, 'pg_namespace') AS comment
+      schemas: await q(`SELECT nspname, pg_get_userbyid(nspowner) AS owner, nspacl::text AS acl, obj_description(oid, 'pg_namespace') AS comment
         FROM pg_namespace WHERE nspname ${MINE} ORDER BY 1`),
       relations: await q(`SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.reloptions,
-          c.relacl::text AS acl, obj_description(c.oid, 'pg_class') AS comment
+          pg_get_userbyid(c.relowner) AS owner, c.relacl::text AS acl, obj_description(c.oid, 'pg_class') AS comment
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname ${MINE} ORDER BY 1, 2`),
       columns: await q(`SELECT n.nspname, c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
           a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity, a.attgenerated,
@@ -42,16 +43,19 @@ export async function fingerprint(connectionString: string) {
         FROM pg_sequences WHERE schemaname IN (SELECT nspname FROM pg_namespace WHERE nspname ${MINE}) ORDER BY 1, 2`),
       types: await q(`SELECT n.nspname, t.typname, t.typtype, pg_catalog.format_type(t.typbasetype, t.typtypmod) AS base,
           (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)::text AS labels,
-          t.typacl::text AS acl, obj_description(t.oid, 'pg_type') AS comment
+          pg_get_userbyid(t.typowner) AS owner, t.typacl::text AS acl, obj_description(t.oid, 'pg_type') AS comment
         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE n.nspname ${MINE} AND t.typtype IN ('e', 'd', 'c') AND (t.typrelid = 0 OR
           (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c') ORDER BY 1, 2`),
       functions: await q(`SELECT p.oid::regprocedure::text AS signature, p.prokind, pg_get_functiondef(p.oid) AS def,
-          p.proconfig, p.prosecdef, p.provolatile, p.proparallel, p.proacl::text AS acl,
+          p.proconfig, p.prosecdef, p.provolatile, p.proparallel, pg_get_userbyid(p.proowner) AS owner, p.proacl::text AS acl,
           obj_description(p.oid, 'pg_proc') AS comment
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname ${MINE} AND p.prokind <> 'a' ORDER BY 1`),
       defaultPrivileges: await q(`SELECT defaclrole::regrole::text, defaclnamespace::regnamespace::text, defaclobjtype, defaclacl::text
         FROM pg_default_acl ORDER BY 1, 2, 3`),
+      // (not their members: roles belong to the server, and other tests add logins to them meanwhile)
+      roles: await q(`SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolinherit, shobj_description(r.oid, 'pg_authid') AS comment
+        FROM pg_roles r WHERE r.rolname LIKE 'flowstage\\_%' ORDER BY 1`),
       errors: await q(`SELECT * FROM flowfabric.ff_error ORDER BY code`),
       migrations: await q(`SELECT name FROM flowfabric.ff_schema_migrations ORDER BY id`),
       checksums: await q(`SELECT name, sha256 FROM flowfabric.ff_migration_checksum ORDER BY name`),
