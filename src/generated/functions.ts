@@ -826,6 +826,47 @@ export function listMembers(db: Queryable, params: ListMembersParams): Promise<L
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer)
+
+/** Arguments of flowfabric.ff_prune_flows: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface PruneFlowsParams {
+  /** p_finished_before_ms bigint */
+  finishedBeforeMs: string | number | bigint;
+  /** p_limit integer DEFAULT 1000 */
+  limit?: number | null;
+}
+
+/** A row returned by flowfabric.ff_prune_flows. */
+export interface PruneFlowsRow {
+  finished_before_ms: string | null;
+  flows: string | null;
+  executions: string | null;
+  edges: string | null;
+  edge_groups: string | null;
+  completion_outbox_rows: string | null;
+  flow_events: string | null;
+  jobs_removed: string | null;
+}
+
+/**
+ * Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
+ * Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+ * Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
+ * Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
+ * Refusals: invalid_input when p_finished_before_ms is NULL or negative, or p_limit is NULL or not in 1..100000.
+ *
+ * SQL: flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer DEFAULT 1000) RETURNS TABLE(finished_before_ms bigint, flows bigint, executions bigint, edges bigint, edge_groups bigint, completion_outbox_rows bigint, flow_events bigint, jobs_removed bigint)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function pruneFlows(db: Queryable, params: PruneFlowsParams): Promise<PruneFlowsRow[]> {
+  return callRows<PruneFlowsRow>(db, 'ff_prune_flows', [
+    { name: 'p_finished_before_ms', cast: 'bigint', value: params.finishedBeforeMs, required: true },
+    { name: 'p_limit', cast: 'integer', value: params.limit, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_reap_dead_workers(p_now_ms bigint)
 
 /** The status values flowfabric.ff_reap_dead_workers documents. */
@@ -1339,6 +1380,7 @@ export const sqlFunctionNames = {
   listEdges: 'ff_list_edges',
   listFlows: 'ff_list_flows',
   listMembers: 'ff_list_members',
+  pruneFlows: 'ff_prune_flows',
   reapDeadWorkers: 'ff_reap_dead_workers',
   recoverJobs: 'ff_recover_jobs',
   resolveDependency: 'ff_resolve_dependency',
