@@ -10,7 +10,8 @@
 -- at once take disjoint flows.
 CREATE OR REPLACE FUNCTION flowfabric.ff_prune_flows(
   p_finished_before_ms bigint,
-  p_limit              int DEFAULT 1000)
+  p_limit              int    DEFAULT 1000,
+  p_now_ms             bigint DEFAULT NULL)
 RETURNS TABLE (finished_before_ms bigint, flows bigint, executions bigint, edges bigint, edge_groups bigint,
                completion_outbox_rows bigint, flow_events bigint, jobs_removed bigint)
 LANGUAGE plpgsql VOLATILE
@@ -26,6 +27,7 @@ DECLARE
   v_flow_ids   uuid[];
   v_members    uuid[];
   v_job_keys   text[];
+  v_now        bigint;
 BEGIN
   IF p_finished_before_ms IS NULL OR p_finished_before_ms < 0 THEN
     PERFORM _raise('invalid_input',
@@ -35,6 +37,14 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 100000 THEN
     PERFORM _raise('invalid_input',
       format('p_limit: must be between 1 and 100000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  -- A cutoff in the future would prune every finished flow at once: most likely a unit mistake
+  -- (microseconds or nanoseconds for milliseconds). Pruning everything finished so far is a cutoff of now.
+  IF p_finished_before_ms > v_now THEN
+    PERFORM _raise('invalid_input',
+      format('p_finished_before_ms: %s is later than now (%s); it is in milliseconds since the epoch',
+             p_finished_before_ms, v_now));
   END IF;
   finished_before_ms := p_finished_before_ms;
 
@@ -127,9 +137,9 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int) IS
+COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
 $$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
 Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
 Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
 Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
-Refusals: invalid_input when p_finished_before_ms is NULL or negative, or p_limit is NULL or not in 1..100000.$$;
+Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;

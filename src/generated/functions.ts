@@ -826,7 +826,7 @@ export function listMembers(db: Queryable, params: ListMembersParams): Promise<L
 }
 
 // --------------------------------------------------------------------------------------------
-// flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer)
+// flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_prune_flows: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface PruneFlowsParams {
@@ -834,6 +834,8 @@ export interface PruneFlowsParams {
   finishedBeforeMs: string | number | bigint;
   /** p_limit integer DEFAULT 1000 */
   limit?: number | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
 }
 
 /** A row returned by flowfabric.ff_prune_flows. */
@@ -853,9 +855,9 @@ export interface PruneFlowsRow {
  * Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
  * Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
  * Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
- * Refusals: invalid_input when p_finished_before_ms is NULL or negative, or p_limit is NULL or not in 1..100000.
+ * Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.
  *
- * SQL: flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer DEFAULT 1000) RETURNS TABLE(finished_before_ms bigint, flows bigint, executions bigint, edges bigint, edge_groups bigint, completion_outbox_rows bigint, flow_events bigint, jobs_removed bigint)
+ * SQL: flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer DEFAULT 1000, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(finished_before_ms bigint, flows bigint, executions bigint, edges bigint, edge_groups bigint, completion_outbox_rows bigint, flow_events bigint, jobs_removed bigint)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -863,6 +865,7 @@ export function pruneFlows(db: Queryable, params: PruneFlowsParams): Promise<Pru
   return callRows<PruneFlowsRow>(db, 'ff_prune_flows', [
     { name: 'p_finished_before_ms', cast: 'bigint', value: params.finishedBeforeMs, required: true },
     { name: 'p_limit', cast: 'integer', value: params.limit, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
 

@@ -270,3 +270,11 @@ test('refuses a NULL or negative cutoff and a limit outside 1..100000 with inval
     t.regex(error.detail ?? '', cutoff === NOW ? /^p_limit:/ : /^p_finished_before_ms:/);
   }
 });
+
+test('refuses a cutoff later than now (a unit mistake would prune every finished flow), writing nothing', async (t) => {
+  const db = await testDatabase(t);
+  await cancelledFlow(db, NOW - 1);
+  const error = await assertRefusedWritesNothing(t, db, () => db.query(
+    'SELECT * FROM flowfabric.ff_prune_flows(p_finished_before_ms => $1, p_now_ms => $2)', [NOW * 1000, NOW]), 'invalid_input');
+  t.regex(error.detail ?? '', /^p_finished_before_ms: .* is later than now/);
+});
