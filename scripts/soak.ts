@@ -1,8 +1,9 @@
 // npm run soak [-- --seconds N]: a bounded chaos soak. 32 connections call every operation on a
 // few hot and many cold flows while flowstage workers (run()) execute the started ones, and a chaos
 // loop terminates random backends of the soak's own connections and stops and restarts workers.
-// Then the workers drain, and the whole database is checked: ff_check_invariants(), no orphan
-// rows, no run lost; then ff_prune_flows and the same checks again.
+// ff_prune_flows runs every few seconds during the load too. Then the workers drain, and the whole
+// database is checked: ff_check_invariants(), no orphan rows, no run lost; then everything finished
+// is pruned and the same checks run again.
 //
 // Loopback servers only: $DATABASE_URL must point at this machine (it terminates backends there),
 // else an embedded server is started as for npm test. It creates, and drops at the end, a database
@@ -127,7 +128,7 @@ async function retire(db: pg.Pool, flow: SoakFlow): Promise<void> {
   await createFlow(db, true);
 }
 const retireWhenTerminal = (db: pg.Pool, flow: SoakFlow) => (code: string) => {
-  if (code === 'flow_already_terminal') void retire(db, flow);
+  if (code === 'flow_already_terminal' || code === 'flow_not_found') void retire(db, flow);  // finished, or pruned
 };
 
 async function createFlow(db: pg.Pool, isHot = false): Promise<void> {
@@ -465,7 +466,15 @@ try {
       }
     }
   })();
-  await Promise.all([...clients, chaos]);
+  // Retention while the load runs: flows finished more than a second ago go, in small batches,
+  // alongside the cascade, the workers and the clients still calling them (flow_not_found then).
+  const pruner = (async () => {
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 2000));
+      await attempt('prune_flows', () => ff.pruneFlows(db, { finishedBeforeMs: Date.now() - 1000, limit: 50 }));
+    }
+  })();
+  await Promise.all([...clients, chaos, pruner]);
   const elapsed = (Date.now() - startedAt) / 1000;
 
   // Drain with a fresh set of workers. A job whose completion query the chaos loop cut off stays
