@@ -468,10 +468,14 @@ try {
   })();
   // Retention while the load runs: flows finished more than a second ago go, in small batches,
   // alongside the cascade, the workers and the clients still calling them (flow_not_found then).
+  const prunedDuringLoad = { flows: 0, executions: 0, flow_events: 0 };
   const pruner = (async () => {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000 + Math.random() * 2000));
-      await attempt('prune_flows', () => ff.pruneFlows(db, { finishedBeforeMs: Date.now() - 1000, limit: 50 }));
+      const rows = await attempt('prune_flows', () => ff.pruneFlows(db, { finishedBeforeMs: Date.now() - 1000, limit: 50 }));
+      prunedDuringLoad.flows += Number(rows?.[0]?.flows ?? 0);
+      prunedDuringLoad.executions += Number(rows?.[0]?.executions ?? 0);
+      prunedDuringLoad.flow_events += Number(rows?.[0]?.flow_events ?? 0);
     }
   })();
   await Promise.all([...clients, chaos, pruner]);
@@ -533,7 +537,8 @@ try {
     pruned.flow_events += Number(row!.flow_events);
     if (Number(row!.flows) < 1000) break;
   }
-  console.log(`prune: ${pruned.flows} flows, ${pruned.executions} executions, ${pruned.flow_events} log rows in ${pruned.batches} batch(es)`);
+  console.log(`prune during the load: ${prunedDuringLoad.flows} flows, ${prunedDuringLoad.executions} executions, ${prunedDuringLoad.flow_events} log rows`);
+  console.log(`prune at the end: ${pruned.flows} flows, ${pruned.executions} executions, ${pruned.flow_events} log rows in ${pruned.batches} batch(es)`);
   const after = await checkDatabase(chaosDb, 'after the prune');
   for (const finding of [...before, ...after]) failures.push(`${finding.check}: ${finding.detail}`);
 
