@@ -17,7 +17,7 @@ DECLARE
   v_reader  text[] := ARRAY[
     'ff_describe_edge', 'ff_describe_flow', 'ff_describe_flow_at', 'ff_explain_execution',
     'ff_flow_partition', 'ff_flow_to_dot', 'ff_flow_to_mermaid', 'ff_list_edges', 'ff_list_flows',
-    'ff_list_members'];
+    'ff_list_members', 'ff_check_invariants'];
   v_writer  text[] := ARRAY[
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
@@ -25,7 +25,7 @@ DECLARE
     -- the worker's calls
     'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];
-  v_neither text[] := ARRAY[]::text[];
+  v_neither text[] := ARRAY['ff_prune_flows'];
   v_listed    text[] := v_reader || v_writer || v_neither;
   v_installed text[];
   v_function  record;

@@ -122,6 +122,17 @@ const samples: Partial<Record<ClientName, Sample>> = {
       [fx.a, fx.b, fx.c].map((id) => [id, 'cancelled', 'cancelled']).sort(),
     ),
   },
+  checkInvariants: {
+    call: (db, fx) => flowstage.checkInvariants(db, { flowId: fx.flowId }),
+    check: (t, rows) => t.deepEqual(rows, []),
+  },
+  pruneFlows: {
+    call: async (db, fx) => {
+      await flowstage.cancelFlow(db, { flowId: fx.flowId, reason: 'client test', nowMs: 1 });
+      return flowstage.pruneFlows(db, { finishedBeforeMs: 2, limit: 10 });
+    },
+    check: (t, rows) => t.like(rows[0], { finished_before_ms: '2', flows: '1', executions: '3', edges: '2' }),
+  },
   startFlow: {
     call: (db, fx) => flowstage.startFlow(db, { flowId: fx.flowId, maxAttempts: 3 }),
     check: (t, rows, fx) => t.like(rows[0], { status: 'started', flow_id: fx.flowId, enqueued_count: 0 }),

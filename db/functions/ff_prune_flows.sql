@@ -1,0 +1,145 @@
+-- ff_prune_flows: retention. Deletes up to p_limit finished flows (terminal before a cutoff) with
+-- everything that belongs to them, mutation log included; a DBA calls it in a loop or on a schedule.
+--
+-- Concurrency: it never waits for a row lock, so it can be part of no deadlock. It takes the flow
+-- rows FOR UPDATE SKIP LOCKED (the lock order of every writer: flow row first), then the members
+-- FOR UPDATE SKIP LOCKED; a flow whose row or any member is busy is left for a later call. Every
+-- transaction that writes a flow's edges, groups or outbox rows holds its flow row or one of its
+-- members until it commits (see the Locks of the writers' COMMENTs), so once the flow and all of its
+-- members are held nothing else holds the rest and the DELETEs take it without waiting. Two prunes
+-- at once take disjoint flows.
+CREATE OR REPLACE FUNCTION flowfabric.ff_prune_flows(
+  p_finished_before_ms bigint,
+  p_limit              int    DEFAULT 1000,
+  p_now_ms             bigint DEFAULT NULL)
+RETURNS TABLE (finished_before_ms bigint, flows bigint, executions bigint, edges bigint, edge_groups bigint,
+               completion_outbox_rows bigint, flow_events bigint, jobs_removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+-- Lets _forbid_flow_event_change pass this function's DELETEs of log rows (and nobody else's:
+-- see that trigger for why the setting alone is not enough). A SET clause is on exactly while the
+-- function runs and is restored when it returns or fails.
+SET flowstage.prune_flow_events = 'on'
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partitions smallint[];
+  v_flow_ids   uuid[];
+  v_members    uuid[];
+  v_job_keys   text[];
+  v_now        bigint;
+BEGIN
+  IF p_finished_before_ms IS NULL OR p_finished_before_ms < 0 THEN
+    PERFORM _raise('invalid_input',
+      format('p_finished_before_ms: must be a time in ms since the epoch, not negative (got %s)',
+             coalesce(p_finished_before_ms::text, 'NULL')));
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 100000 THEN
+    PERFORM _raise('invalid_input',
+      format('p_limit: must be between 1 and 100000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  -- A cutoff in the future would prune every finished flow at once: most likely a unit mistake
+  -- (microseconds or nanoseconds for milliseconds). Pruning everything finished so far is a cutoff of now.
+  IF p_finished_before_ms > v_now THEN
+    PERFORM _raise('invalid_input',
+      format('p_finished_before_ms: %s is later than now (%s); it is in milliseconds since the epoch',
+             p_finished_before_ms, v_now));
+  END IF;
+  finished_before_ms := p_finished_before_ms;
+
+  -- Candidates, oldest first (index ff_flow_core_finished). A terminal flow whose members are not
+  -- all terminal (cancelled with cancel_flow_only while members ran) or whose deferred cascades
+  -- have not run yet is still settling: it is kept until it has settled, and is filtered here, so
+  -- such flows never fill a batch and starve the ones behind them.
+  SELECT coalesce(array_agg(c.partition_key), '{}'), coalesce(array_agg(c.flow_id), '{}')
+  INTO v_partitions, v_flow_ids
+  FROM (
+    SELECT f.partition_key, f.flow_id
+    FROM ff_flow_core f
+    WHERE f.public_flow_state <> 'open' AND f.terminal_at_ms < p_finished_before_ms
+      AND NOT EXISTS (SELECT 1 FROM ff_exec_core e
+                      WHERE e.partition_key = f.partition_key AND e.flow_id = f.flow_id
+                        AND e.terminal_outcome = 'none')
+      AND NOT EXISTS (SELECT 1 FROM ff_completion_outbox o
+                      WHERE o.partition_key = f.partition_key AND o.flow_id = f.flow_id
+                        AND o.cascaded_at_ms IS NULL)
+    ORDER BY f.terminal_at_ms, f.flow_id
+    LIMIT p_limit
+    FOR UPDATE OF f SKIP LOCKED) c;
+
+  -- The members, locked without waiting; a flow with a member someone holds is kept (its row
+  -- stays locked by this transaction until it ends, which harms nobody: the flow is finished).
+  WITH candidate AS (
+    SELECT c.partition_key, c.flow_id FROM unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)),
+  locked AS MATERIALIZED (
+    SELECT e.partition_key, e.flow_id, e.execution_id
+    FROM ff_exec_core e JOIN candidate c ON e.partition_key = c.partition_key AND e.flow_id = c.flow_id
+    ORDER BY e.execution_id
+    FOR UPDATE OF e SKIP LOCKED),
+  complete AS (
+    SELECT c.partition_key, c.flow_id FROM candidate c
+    WHERE (SELECT count(*) FROM ff_exec_core e WHERE e.partition_key = c.partition_key AND e.flow_id = c.flow_id)
+        = (SELECT count(*) FROM locked l WHERE l.partition_key = c.partition_key AND l.flow_id = c.flow_id))
+  SELECT coalesce(array_agg(c.partition_key), '{}'), coalesce(array_agg(c.flow_id), '{}'),
+         coalesce((SELECT array_agg(l.execution_id) FROM locked l JOIN complete k USING (partition_key, flow_id)), '{}')
+  INTO v_partitions, v_flow_ids, v_members
+  FROM complete c;
+
+  -- Graphile Worker jobs that still name a pruned execution or group (a queued run of a member
+  -- cancelled before it ran is removed by the cancel; what can remain are jobs whose attempts are
+  -- spent, kept by Graphile Worker, and a job in flight). remove_job deletes an unlocked job and
+  -- makes a running one final (no retry, key cleared): its call then finds the execution gone
+  -- (execution_not_found) once and is not retried.
+  SELECT coalesce(array_agg(k.job_key), '{}') INTO v_job_keys
+  FROM (
+    SELECT 'flowstage:run:' || e.execution_id AS job_key
+    FROM ff_exec_core e
+    WHERE e.execution_id = ANY (v_members) AND e.raw_fields ? 'task_identifier'
+    UNION ALL
+    SELECT o.job_key
+    FROM ff_completion_outbox o JOIN unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+      ON o.partition_key = c.partition_key AND o.flow_id = c.flow_id
+    UNION ALL
+    SELECT 'flowstage:cancel_siblings:' || g.downstream_eid
+    FROM ff_edge_group g JOIN unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+      ON g.partition_key = c.partition_key AND g.flow_id = c.flow_id
+    WHERE g.cancel_siblings_pending_flag) k;
+  SELECT count(*) INTO jobs_removed
+  FROM unnest(v_job_keys) k(job_key), LATERAL graphile_worker.remove_job(k.job_key) j
+  WHERE j.id IS NOT NULL;
+
+  -- The flow rows go first: the log trigger lets a log row go only once its flow row is gone.
+  WITH gone AS (
+    DELETE FROM ff_flow_core f USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+    WHERE f.partition_key = c.partition_key AND f.flow_id = c.flow_id RETURNING 1)
+  SELECT count(*) INTO flows FROM gone;
+  WITH gone AS (
+    DELETE FROM ff_exec_core e WHERE e.execution_id = ANY (v_members) RETURNING 1)
+  SELECT count(*) INTO executions FROM gone;
+  WITH gone AS (
+    DELETE FROM ff_edge d USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+    WHERE d.partition_key = c.partition_key AND d.flow_id = c.flow_id RETURNING 1)
+  SELECT count(*) INTO edges FROM gone;
+  WITH gone AS (
+    DELETE FROM ff_edge_group g USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+    WHERE g.partition_key = c.partition_key AND g.flow_id = c.flow_id RETURNING 1)
+  SELECT count(*) INTO edge_groups FROM gone;
+  WITH gone AS (
+    DELETE FROM ff_completion_outbox o USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+    WHERE o.partition_key = c.partition_key AND o.flow_id = c.flow_id RETURNING 1)
+  SELECT count(*) INTO completion_outbox_rows FROM gone;
+  WITH gone AS (
+    DELETE FROM ff_flow_event v USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+    WHERE v.partition_key = c.partition_key AND v.flow_id = c.flow_id RETURNING 1)
+  SELECT count(*) INTO flow_events FROM gone;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
+$$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
+Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
+Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
+Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;
