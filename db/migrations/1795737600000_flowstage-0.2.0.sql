@@ -1681,7 +1681,6 @@ DECLARE
   v_nodes      int;
   v_node       int;
   v_next       int;
-  v_step       int;
   v_pred       int;
   v_seen_at    int[];       -- per node: its step in the current walk back (0 = not seen)
   v_walk       int[];       -- the nodes of the current walk back, v_walked of them
