@@ -3,7 +3,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_add_execution_to_flow(
   p_flow_id      uuid,
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, node_count bigint, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_add_execution_to_flow_status,
+  execution_id   flowfabric.ff_execution_id,
+  node_count     flowfabric.ff_graph_size,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

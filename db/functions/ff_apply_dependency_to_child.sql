@@ -3,7 +3,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_apply_dependency_to_child(
   p_flow_id uuid,
   p_edge_id uuid,
   p_now_ms  bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, downstream_execution_id text, unsatisfied_count int)
+RETURNS TABLE (
+  status                  flowfabric.ff_apply_dependency_to_child_status,
+  edge_id                 flowfabric.ff_edge_id,
+  downstream_execution_id flowfabric.ff_execution_id,
+  unsatisfied_count       flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -2,7 +2,11 @@
 CREATE OR REPLACE FUNCTION flowfabric.ff_begin_attempt(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, payload jsonb, attempt int)
+RETURNS TABLE (
+  status       flowfabric.ff_begin_attempt_status,
+  execution_id flowfabric.ff_execution_id,
+  payload      jsonb,
+  attempt      flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

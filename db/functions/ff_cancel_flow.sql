@@ -4,7 +4,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_cancel_flow(
   p_reason              text,
   p_cancellation_policy text   DEFAULT 'cancel_all',
   p_now_ms              bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, public_state text, terminal_outcome text)
+RETURNS TABLE (
+  status           flowfabric.ff_cancel_flow_status,
+  execution_id     flowfabric.ff_execution_id,
+  public_state     flowfabric.ff_public_state,
+  terminal_outcome flowfabric.ff_terminal_outcome)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -3,7 +3,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_cancel_siblings_step(
   p_flow_id                 uuid,
   p_downstream_execution_id text,
   p_now_ms                  bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, remaining int)
+RETURNS TABLE (
+  status       flowfabric.ff_cancel_siblings_step_status,
+  execution_id text,
+  remaining    flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -3,7 +3,11 @@
 CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, edges_resolved int, public_flow_state text)
+RETURNS TABLE (
+  status            flowfabric.ff_cascade_step_status,
+  execution_id      flowfabric.ff_execution_id,
+  edges_resolved    flowfabric.ff_count,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Index lookups by key throughout: one generic plan per session (see _resolve_edges).

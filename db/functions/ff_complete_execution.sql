@@ -5,7 +5,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_outcome      text,
   p_result       jsonb  DEFAULT NULL,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, outcome text, public_flow_state text)
+RETURNS TABLE (
+  status            flowfabric.ff_complete_execution_status,
+  execution_id      flowfabric.ff_execution_id,
+  outcome           flowfabric.ff_outcome,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Index lookups by key throughout: one generic plan per session rather than a custom plan per

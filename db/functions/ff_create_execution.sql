@@ -7,7 +7,9 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_execution(
   p_priority        int    DEFAULT 0,
   p_task_identifier text   DEFAULT NULL,
   p_now_ms          bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text)
+RETURNS TABLE (
+  status       flowfabric.ff_create_execution_status,
+  execution_id flowfabric.ff_execution_id)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -4,7 +4,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_flow(
   p_flow_kind text   DEFAULT 'dag',
   p_namespace text   DEFAULT 'default',
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, flow_id uuid, partition_key smallint, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_create_flow_status,
+  flow_id        flowfabric.ff_flow_id,
+  partition_key  flowfabric.ff_partition,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -12,6 +16,7 @@ AS $$
 DECLARE
   v_now       bigint;
   v_partition smallint;
+  v_revision  bigint;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -30,11 +35,13 @@ BEGIN
   flow_id := p_flow_id;
   partition_key := v_partition;
 
-  -- A replay is answered from an unlocked read: no lock, nothing to commit.
-  SELECT f.graph_revision INTO graph_revision
+  -- A replay is answered from an unlocked read: no lock, nothing to commit. (Read into a
+  -- variable: graph_revision is NOT NULL, and a SELECT INTO that finds no row assigns NULL.)
+  SELECT f.graph_revision INTO v_revision
   FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   IF FOUND THEN
     status := 'already_satisfied';
+    graph_revision := v_revision;
     RETURN NEXT;
     RETURN;
   END IF;

@@ -1,22 +1,22 @@
 -- ff_describe_edge: one staged edge of a flow with its state and resolution.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
 RETURNS TABLE (
-  flow_id                 uuid,
-  edge_id                 uuid,
-  upstream_execution_id   text,
-  downstream_execution_id text,
-  dependency_kind         text,
-  satisfaction_condition  text,
-  data_passing_ref        text,
-  edge_state              text,
-  policy_version          int,
-  created_at_ms           bigint,
-  created_by              text,
-  staged_graph_revision   bigint,
-  staged_at_ms            bigint,
+  flow_id                 flowfabric.ff_flow_id,
+  edge_id                 flowfabric.ff_edge_id,
+  upstream_execution_id   flowfabric.ff_execution_id,
+  downstream_execution_id flowfabric.ff_execution_id,
+  dependency_kind         flowfabric.ff_dependency_kind,
+  satisfaction_condition  flowfabric.ff_satisfaction_condition,
+  data_passing_ref        flowfabric.ff_text,
+  edge_state              flowfabric.ff_edge_state,
+  policy_version          flowfabric.ff_policy_version,
+  created_at_ms           flowfabric.ff_time_ms,
+  created_by              flowfabric.ff_name,
+  staged_graph_revision   flowfabric.ff_revision,
+  staged_at_ms            flowfabric.ff_time_ms,
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
-  upstream_outcome        text,
+  upstream_outcome        flowfabric.ff_outcome_or_null,
   policy                  jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp

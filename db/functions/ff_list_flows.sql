@@ -5,17 +5,17 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_list_flows(
   p_limit     int  DEFAULT 100,
   p_state     text DEFAULT NULL)
 RETURNS TABLE (
-  flow_id             uuid,
-  partition_key       smallint,
-  namespace           text,
-  flow_kind           text,
-  public_flow_state   text,
-  graph_revision      bigint,
-  node_count          bigint,
-  edge_count          bigint,
-  created_at_ms       bigint,
+  flow_id             flowfabric.ff_flow_id,
+  partition_key       flowfabric.ff_partition,
+  namespace           flowfabric.ff_name,
+  flow_kind           flowfabric.ff_name,
+  public_flow_state   flowfabric.ff_public_flow_state,
+  graph_revision      flowfabric.ff_revision,
+  node_count          flowfabric.ff_graph_size,
+  edge_count          flowfabric.ff_graph_size,
+  created_at_ms       flowfabric.ff_time_ms,
   terminal_at_ms      bigint,
-  last_mutation_at_ms bigint)
+  last_mutation_at_ms flowfabric.ff_time_ms)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -39,9 +39,11 @@ BEGIN
   v_first := p_after IS NULL;
   IF p_namespace IS NULL THEN
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
-           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
-           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    SELECT f.flow_id::ff_flow_id, f.partition_key::ff_partition, f.namespace::ff_name,
+           (f.raw_fields->>'flow_kind')::ff_name, f.public_flow_state::ff_public_flow_state,
+           f.graph_revision::ff_revision, (f.raw_fields->>'node_count')::ff_graph_size,
+           (f.raw_fields->>'edge_count')::ff_graph_size, f.created_at_ms::ff_time_ms, f.terminal_at_ms,
+           (f.raw_fields->>'last_mutation_at_ms')::ff_time_ms
     FROM ff_flow_core f
     WHERE f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
       AND (p_state IS NULL OR f.public_flow_state = p_state)
@@ -49,9 +51,11 @@ BEGIN
     LIMIT p_limit;
   ELSE
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
-           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
-           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    SELECT f.flow_id::ff_flow_id, f.partition_key::ff_partition, f.namespace::ff_name,
+           (f.raw_fields->>'flow_kind')::ff_name, f.public_flow_state::ff_public_flow_state,
+           f.graph_revision::ff_revision, (f.raw_fields->>'node_count')::ff_graph_size,
+           (f.raw_fields->>'edge_count')::ff_graph_size, f.created_at_ms::ff_time_ms, f.terminal_at_ms,
+           (f.raw_fields->>'last_mutation_at_ms')::ff_time_ms
     FROM ff_flow_core f
     WHERE f.namespace = p_namespace
       AND f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)

@@ -1,7 +1,11 @@
 -- ff_reap_dead_workers: unlock the jobs of every worker that stopped heartbeating, so a crashed
 -- worker's flows resume on the live ones (Graphile Worker alone keeps them locked for 4 hours).
 CREATE OR REPLACE FUNCTION flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL)
-RETURNS TABLE (status text, worker_id text, silent_ms bigint, jobs_unlocked int)
+RETURNS TABLE (
+  status        flowfabric.ff_reap_dead_workers_status,
+  worker_id     flowfabric.ff_name,
+  silent_ms     flowfabric.ff_duration_ms,
+  jobs_unlocked flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -34,7 +38,7 @@ BEGIN
   END IF;
   PERFORM graphile_worker.force_unlock_workers(v_ids);
   RETURN QUERY
-  SELECT 'reaped'::text, d.id, d.silent, d.held
+  SELECT 'reaped'::ff_reap_dead_workers_status, d.id::ff_name, d.silent::ff_duration_ms, d.held::ff_count
   FROM unnest(v_ids, v_silent, v_held) d(id, silent, held);
 END;
 $$;

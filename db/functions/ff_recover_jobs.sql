@@ -2,7 +2,10 @@
 -- attempt died with its process, a deferred cascade or sibling-cancel job lost. (Jobs a dead
 -- worker still holds locked are unlocked by ff_reap_dead_workers.)
 CREATE OR REPLACE FUNCTION flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, job_key text)
+RETURNS TABLE (
+  status       flowfabric.ff_recover_jobs_status,
+  execution_id flowfabric.ff_execution_id,
+  job_key      flowfabric.ff_name)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

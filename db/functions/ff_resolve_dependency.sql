@@ -5,7 +5,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_resolve_dependency(
   p_edge_id          uuid,
   p_upstream_outcome text   DEFAULT NULL,
   p_now_ms           bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, decision text)
+RETURNS TABLE (
+  status   flowfabric.ff_resolve_dependency_status,
+  edge_id  flowfabric.ff_edge_id,
+  decision flowfabric.ff_resolve_decision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

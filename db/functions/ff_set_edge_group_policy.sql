@@ -6,7 +6,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_set_edge_group_policy(
   p_on_satisfied            text   DEFAULT NULL,
   p_k                       int    DEFAULT NULL,
   p_now_ms                  bigint DEFAULT NULL)
-RETURNS TABLE (status text, downstream_execution_id text, policy jsonb, k_target int)
+RETURNS TABLE (
+  status                  flowfabric.ff_set_status,
+  downstream_execution_id flowfabric.ff_execution_id,
+  policy                  jsonb,
+  k_target                int)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

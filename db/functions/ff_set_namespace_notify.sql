@@ -3,7 +3,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_set_namespace_notify(
   p_namespace text,
   p_enabled   boolean,
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, namespace text, enabled boolean)
+RETURNS TABLE (
+  status    flowfabric.ff_set_status,
+  namespace flowfabric.ff_name,
+  enabled   flowfabric.ff_flag)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -8,7 +8,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edge(
   p_dependency_kind           text   DEFAULT 'success_only',
   p_data_passing_ref          text   DEFAULT NULL,
   p_now_ms                    bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_stage_dependency_edge_status,
+  edge_id        flowfabric.ff_edge_id,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -5,7 +5,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edges(
   p_edges                   jsonb,
   p_dry_run                 boolean DEFAULT false,
   p_now_ms                  bigint  DEFAULT NULL)
-RETURNS TABLE (status text, edges_staged int, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_stage_dependency_edges_status,
+  edges_staged   flowfabric.ff_count,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

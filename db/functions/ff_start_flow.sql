@@ -5,7 +5,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
   p_flow_id      uuid,
   p_now_ms       bigint DEFAULT NULL,
   p_max_attempts int    DEFAULT NULL)
-RETURNS TABLE (status text, flow_id uuid, started_at_ms bigint, enqueued_count int)
+RETURNS TABLE (
+  status         flowfabric.ff_start_flow_status,
+  flow_id        flowfabric.ff_flow_id,
+  started_at_ms  flowfabric.ff_time_ms,
+  enqueued_count flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -21,14 +21,14 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_submit_flow(
   p_namespace               text    DEFAULT 'default',
   p_now_ms                  bigint  DEFAULT NULL)
 RETURNS TABLE (
-  status             text,
-  graph_revision     bigint,
-  executions_created int,
-  members_added      int,
-  edges_staged       int,
-  edges_applied      int,
-  groups_set         int,
-  started            boolean)
+  status             flowfabric.ff_submit_flow_status,
+  graph_revision     flowfabric.ff_revision,
+  executions_created flowfabric.ff_count,
+  members_added      flowfabric.ff_count,
+  edges_staged       flowfabric.ff_count,
+  edges_applied      flowfabric.ff_count,
+  groups_set         flowfabric.ff_count,
+  started            flowfabric.ff_flag)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan

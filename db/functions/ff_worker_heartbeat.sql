@@ -4,7 +4,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
   p_lease_ms  bigint DEFAULT 30000,
   p_info      jsonb  DEFAULT NULL,
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, worker_id text, expires_at_ms bigint)
+RETURNS TABLE (
+  status        flowfabric.ff_worker_heartbeat_status,
+  worker_id     flowfabric.ff_name,
+  expires_at_ms flowfabric.ff_time_ms)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -123,6 +123,208 @@ SELECT name, '800c6f5863305c4e0c62712610c3be44845df271fd85002b221f545d347f4387'
 FROM flowfabric.ff_schema_migrations
 WHERE name = '1764115200000_flowstage-core';
 
+-- db/schema/190_result_types.sql
+-- 0.2.0: the result columns of the public functions have types that say what they hold (issue 10).
+--
+-- Every value set a result column can take is declared once here, as a CHECK-constrained domain
+-- over text, and every column a function always fills has a NOT NULL type. The generated client
+-- reads these domains from the catalogue (typnotnull and the CHECK), so a status or state is a
+-- TypeScript union and an always-filled column is not `| null`; \dD+ shows the same to a DBA.
+--
+-- Domains, not enums: a domain over text compares with text as text does (SQL callers compare
+-- results with text variables and literals), and adding a value later is a new CHECK, not
+-- ALTER TYPE ... ADD VALUE. Only results use them: input parameters stay text, so a bad input is
+-- refused by the function's own validation as invalid_input (FF012), never as a raw 23514.
+--
+-- A declared type cannot lie: PL/pgSQL checks a domain's constraints when it assigns an OUT
+-- column (SELECT ... INTO included) and RETURN QUERY casts explicitly, so a NULL into a NOT NULL
+-- column, or a value outside its set, raises instead of reaching the caller. The checks run once
+-- per returned column value; they are kept to IN lists and simple comparisons, since a list
+-- function returns up to 1000 rows.
+--
+-- Naming: a domain ending in _or_null takes NULL (a column that is not always filled) and
+-- carries the value set; the domain of the same name without the suffix is that set NOT NULL.
+-- Every other domain is NOT NULL.
+
+-- What the flow model's rows hold (SPEC sections 1, 4.6 and 6).
+CREATE DOMAIN flowfabric.ff_public_flow_state_or_null AS text
+  CHECK (VALUE IN ('open', 'cancelled', 'completed', 'failed'));
+COMMENT ON DOMAIN flowfabric.ff_public_flow_state_or_null IS
+  'A flow''s public_flow_state, or NULL where a result has no flow (a solo execution) or does not report it.';
+CREATE DOMAIN flowfabric.ff_public_flow_state AS flowfabric.ff_public_flow_state_or_null NOT NULL;
+COMMENT ON DOMAIN flowfabric.ff_public_flow_state IS
+  'A flow''s public_flow_state: open until it is cancelled, or completed or failed once every member is terminal.';
+
+CREATE DOMAIN flowfabric.ff_public_state AS text NOT NULL
+  CHECK (VALUE IN ('waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped'));
+COMMENT ON DOMAIN flowfabric.ff_public_state IS
+  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
+
+CREATE DOMAIN flowfabric.ff_lifecycle_phase AS text NOT NULL
+  CHECK (VALUE IN ('runnable', 'active', 'terminal'));
+COMMENT ON DOMAIN flowfabric.ff_lifecycle_phase IS 'An execution''s lifecycle_phase.';
+
+CREATE DOMAIN flowfabric.ff_ownership_state AS text NOT NULL
+  CHECK (VALUE IN ('unowned', 'leased'));
+COMMENT ON DOMAIN flowfabric.ff_ownership_state IS 'An execution''s ownership_state: leased while an attempt runs.';
+
+CREATE DOMAIN flowfabric.ff_eligibility_state AS text NOT NULL
+  CHECK (VALUE IN ('eligible_now', 'blocked_by_dependencies', 'not_applicable'));
+COMMENT ON DOMAIN flowfabric.ff_eligibility_state IS 'An execution''s eligibility_state: not_applicable once terminal.';
+
+CREATE DOMAIN flowfabric.ff_attempt_state AS text NOT NULL
+  CHECK (VALUE IN ('pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none'));
+COMMENT ON DOMAIN flowfabric.ff_attempt_state IS
+  'An execution''s attempt_state: none for an execution skipped before it ever ran.';
+
+CREATE DOMAIN flowfabric.ff_blocking_reason AS text NOT NULL
+  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none'));
+COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS 'An execution''s blocking_reason: none while it runs and once terminal.';
+
+CREATE DOMAIN flowfabric.ff_terminal_outcome AS text NOT NULL
+  CHECK (VALUE IN ('none', 'success', 'failed', 'cancelled', 'expired', 'skipped'));
+COMMENT ON DOMAIN flowfabric.ff_terminal_outcome IS 'An execution''s terminal_outcome: none until it is terminal.';
+
+CREATE DOMAIN flowfabric.ff_outcome_or_null AS text
+  CHECK (VALUE IN ('success', 'failed', 'cancelled', 'expired', 'skipped'));
+COMMENT ON DOMAIN flowfabric.ff_outcome_or_null IS
+  'The outcome a terminal execution finished with, or NULL where there is none yet (an edge not resolved).';
+CREATE DOMAIN flowfabric.ff_outcome AS flowfabric.ff_outcome_or_null NOT NULL;
+COMMENT ON DOMAIN flowfabric.ff_outcome IS 'The outcome a terminal execution finished with.';
+
+CREATE DOMAIN flowfabric.ff_edge_state AS text NOT NULL
+  CHECK (VALUE IN ('pending', 'applied', 'satisfied', 'impossible'));
+COMMENT ON DOMAIN flowfabric.ff_edge_state IS
+  'An edge''s edge_state: pending once staged, applied, then satisfied (upstream success) or impossible (any other outcome).';
+
+CREATE DOMAIN flowfabric.ff_dependency_kind AS text NOT NULL
+  CHECK (VALUE IN ('success_only'));
+COMMENT ON DOMAIN flowfabric.ff_dependency_kind IS 'An edge''s dependency_kind (success_only is the only kind).';
+
+CREATE DOMAIN flowfabric.ff_satisfaction_condition AS text NOT NULL
+  CHECK (VALUE IN ('all_required'));
+COMMENT ON DOMAIN flowfabric.ff_satisfaction_condition IS 'An edge''s satisfaction_condition (FlowFabric''s; all_required is the only one).';
+
+CREATE DOMAIN flowfabric.ff_group_decision_or_null AS text
+  CHECK (VALUE IN ('pending', 'satisfied', 'impossible'));
+COMMENT ON DOMAIN flowfabric.ff_group_decision_or_null IS
+  'A fan-in group''s decision (pending until satisfied or impossible, then never changed), or NULL for an execution without a group.';
+
+CREATE DOMAIN flowfabric.ff_cancellation_policy_or_null AS text
+  CHECK (VALUE IN ('cancel_all', 'cancel_flow_only'));
+COMMENT ON DOMAIN flowfabric.ff_cancellation_policy_or_null IS
+  'How a cancelled flow was cancelled (ff_cancel_flow''s p_cancellation_policy), or NULL for a flow not cancelled.';
+
+-- The statuses of each function: one domain per distinct set.
+CREATE DOMAIN flowfabric.ff_create_flow_status AS text NOT NULL CHECK (VALUE IN ('created', 'already_satisfied'));
+CREATE DOMAIN flowfabric.ff_create_execution_status AS text NOT NULL CHECK (VALUE IN ('created', 'already_exists'));
+CREATE DOMAIN flowfabric.ff_add_execution_to_flow_status AS text NOT NULL CHECK (VALUE IN ('added', 'already_member'));
+CREATE DOMAIN flowfabric.ff_stage_dependency_edge_status AS text NOT NULL CHECK (VALUE IN ('staged', 'already_staged'));
+CREATE DOMAIN flowfabric.ff_stage_dependency_edges_status AS text NOT NULL
+  CHECK (VALUE IN ('staged', 'already_staged', 'would_stage'));
+CREATE DOMAIN flowfabric.ff_apply_dependency_to_child_status AS text NOT NULL CHECK (VALUE IN ('applied', 'already_applied'));
+CREATE DOMAIN flowfabric.ff_submit_flow_status AS text NOT NULL
+  CHECK (VALUE IN ('submitted', 'already_submitted', 'would_submit'));
+CREATE DOMAIN flowfabric.ff_set_status AS text NOT NULL CHECK (VALUE IN ('set', 'already_set'));
+CREATE DOMAIN flowfabric.ff_cancel_flow_status AS text NOT NULL
+  CHECK (VALUE IN ('cancelled', 'already_terminal', 'left_running'));
+CREATE DOMAIN flowfabric.ff_start_flow_status AS text NOT NULL CHECK (VALUE IN ('started', 'already_started'));
+CREATE DOMAIN flowfabric.ff_begin_attempt_status AS text NOT NULL CHECK (VALUE IN ('started', 'not_runnable'));
+CREATE DOMAIN flowfabric.ff_complete_execution_status AS text NOT NULL CHECK (VALUE IN ('completed', 'already_terminal'));
+CREATE DOMAIN flowfabric.ff_resolve_dependency_status AS text NOT NULL CHECK (VALUE IN ('resolved', 'already_resolved'));
+CREATE DOMAIN flowfabric.ff_resolve_decision AS text NOT NULL
+  CHECK (VALUE IN ('pending', 'satisfied', 'impossible', 'already_decided'));
+CREATE DOMAIN flowfabric.ff_cascade_step_status AS text NOT NULL CHECK (VALUE IN ('done', 'check_again'));
+CREATE DOMAIN flowfabric.ff_cancel_siblings_step_status AS text NOT NULL
+  CHECK (VALUE IN ('cancelled', 'already_terminal', 'done'));
+CREATE DOMAIN flowfabric.ff_recover_jobs_status AS text NOT NULL
+  CHECK (VALUE IN ('failed_exhausted', 'requeued_cascade', 'requeued_cancel_siblings'));
+CREATE DOMAIN flowfabric.ff_worker_heartbeat_status AS text NOT NULL CHECK (VALUE IN ('registered', 'alive'));
+CREATE DOMAIN flowfabric.ff_reap_dead_workers_status AS text NOT NULL CHECK (VALUE IN ('reaped'));
+COMMENT ON DOMAIN flowfabric.ff_create_flow_status IS 'The statuses of ff_create_flow.';
+COMMENT ON DOMAIN flowfabric.ff_create_execution_status IS 'The statuses of ff_create_execution.';
+COMMENT ON DOMAIN flowfabric.ff_add_execution_to_flow_status IS 'The statuses of ff_add_execution_to_flow.';
+COMMENT ON DOMAIN flowfabric.ff_stage_dependency_edge_status IS 'The statuses of ff_stage_dependency_edge.';
+COMMENT ON DOMAIN flowfabric.ff_stage_dependency_edges_status IS 'The statuses of ff_stage_dependency_edges.';
+COMMENT ON DOMAIN flowfabric.ff_apply_dependency_to_child_status IS 'The statuses of ff_apply_dependency_to_child.';
+COMMENT ON DOMAIN flowfabric.ff_submit_flow_status IS 'The statuses of ff_submit_flow.';
+COMMENT ON DOMAIN flowfabric.ff_set_status IS 'The statuses of ff_set_edge_group_policy and ff_set_namespace_notify.';
+COMMENT ON DOMAIN flowfabric.ff_cancel_flow_status IS 'The per-member statuses of ff_cancel_flow.';
+COMMENT ON DOMAIN flowfabric.ff_start_flow_status IS 'The statuses of ff_start_flow.';
+COMMENT ON DOMAIN flowfabric.ff_begin_attempt_status IS 'The statuses of ff_begin_attempt.';
+COMMENT ON DOMAIN flowfabric.ff_complete_execution_status IS 'The statuses of ff_complete_execution.';
+COMMENT ON DOMAIN flowfabric.ff_resolve_dependency_status IS 'The statuses of ff_resolve_dependency.';
+COMMENT ON DOMAIN flowfabric.ff_resolve_decision IS
+  'The decision ff_resolve_dependency reports: the group''s (pending, satisfied, impossible), or already_decided when the resolution counted in a group that had decided before.';
+COMMENT ON DOMAIN flowfabric.ff_cascade_step_status IS 'The statuses of ff_cascade_step.';
+COMMENT ON DOMAIN flowfabric.ff_cancel_siblings_step_status IS 'The statuses of ff_cancel_siblings_step.';
+COMMENT ON DOMAIN flowfabric.ff_recover_jobs_status IS 'The repairs ff_recover_jobs reports.';
+COMMENT ON DOMAIN flowfabric.ff_worker_heartbeat_status IS 'The statuses of ff_worker_heartbeat.';
+COMMENT ON DOMAIN flowfabric.ff_reap_dead_workers_status IS 'The status of each row of ff_reap_dead_workers.';
+
+-- Always-filled values without a value set: identifiers, revisions, counts, times, names.
+CREATE DOMAIN flowfabric.ff_flow_id AS uuid NOT NULL;
+COMMENT ON DOMAIN flowfabric.ff_flow_id IS 'A flow id (a uuid chosen by the caller).';
+CREATE DOMAIN flowfabric.ff_edge_id AS uuid NOT NULL;
+COMMENT ON DOMAIN flowfabric.ff_edge_id IS 'An edge id (a uuid chosen by the caller).';
+-- The canonical form every result reports, {fp:N}:<uuid>: a LIKE on the fixed parts (a regular
+-- expression costs about twice as much per row, for no caller-visible gain).
+CREATE DOMAIN flowfabric.ff_execution_id AS text NOT NULL
+  CHECK (VALUE LIKE '{fp:%}:________-____-____-____-____________');
+COMMENT ON DOMAIN flowfabric.ff_execution_id IS
+  'An execution id in its canonical form {fp:N}:<uuid>, N its partition (0..255).';
+CREATE DOMAIN flowfabric.ff_partition AS smallint NOT NULL CHECK (VALUE BETWEEN 0 AND 255);
+COMMENT ON DOMAIN flowfabric.ff_partition IS 'A partition: crc16_xmodem of the flow id (or of a solo execution''s lane) % 256.';
+CREATE DOMAIN flowfabric.ff_revision AS bigint NOT NULL CHECK (VALUE >= 0);
+COMMENT ON DOMAIN flowfabric.ff_revision IS 'A flow''s graph_revision: 0 when created, one more per member added and per edge staged.';
+CREATE DOMAIN flowfabric.ff_graph_size AS bigint NOT NULL CHECK (VALUE >= 0);
+COMMENT ON DOMAIN flowfabric.ff_graph_size IS 'How many members (node_count) or staged edges (edge_count) a flow has.';
+CREATE DOMAIN flowfabric.ff_count AS integer NOT NULL CHECK (VALUE >= 0);
+COMMENT ON DOMAIN flowfabric.ff_count IS 'How many of something a call counted, changed or found (never negative).';
+CREATE DOMAIN flowfabric.ff_time_ms AS bigint NOT NULL CHECK (VALUE >= 0);
+COMMENT ON DOMAIN flowfabric.ff_time_ms IS 'A time in milliseconds since the epoch (p_now_ms when the call pinned it, else the server clock).';
+CREATE DOMAIN flowfabric.ff_duration_ms AS bigint NOT NULL CHECK (VALUE >= 0);
+COMMENT ON DOMAIN flowfabric.ff_duration_ms IS 'A duration in milliseconds.';
+CREATE DOMAIN flowfabric.ff_priority AS integer NOT NULL;
+COMMENT ON DOMAIN flowfabric.ff_priority IS 'An execution''s priority (ff_create_execution''s p_priority).';
+CREATE DOMAIN flowfabric.ff_policy_version AS integer NOT NULL CHECK (VALUE >= 1);
+COMMENT ON DOMAIN flowfabric.ff_policy_version IS 'The version of an edge''s policy layout (1).';
+CREATE DOMAIN flowfabric.ff_name AS text NOT NULL CHECK (VALUE <> '');
+COMMENT ON DOMAIN flowfabric.ff_name IS 'A non-empty name: a lane, flow kind, namespace, worker id, job key or creator.';
+CREATE DOMAIN flowfabric.ff_text AS text NOT NULL;
+COMMENT ON DOMAIN flowfabric.ff_text IS 'Text that is always present, possibly empty (a data_passing_ref of '''' means no data passing).';
+CREATE DOMAIN flowfabric.ff_flag AS boolean NOT NULL;
+COMMENT ON DOMAIN flowfabric.ff_flag IS 'A yes or no that is always answered.';
+
+-- db/schema/191_result_types_functions.sql
+-- 0.2.0: the functions whose result columns now have the domains of 190_result_types.sql.
+-- CREATE OR REPLACE cannot change a result type, so the 0.1.0 versions are dropped here and the
+-- function files re-create them (with their COMMENTs) later in this migration. Nothing else
+-- depends on them: no view, default or other signature names them, and the PL/pgSQL callers
+-- (ff_apply_dependency_to_child, ff_submit_flow, _submit_replayed) resolve them when they run.
+-- The functions new in 0.2.0 (ff_submit_flow, _submit_replayed, ff_set_namespace_notify,
+-- ff_worker_heartbeat, ff_reap_dead_workers) do not exist yet at this point, and 130_cascade.sql
+-- already dropped ff_complete_execution, ff_resolve_dependency and ff_cascade_step: nothing to drop.
+DROP FUNCTION IF EXISTS flowfabric.ff_create_flow(uuid, text, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_create_execution(text, uuid, text, jsonb, integer, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_add_execution_to_flow(uuid, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, boolean, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_apply_dependency_to_child(uuid, uuid, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow_at(uuid, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_edge(uuid, uuid);
+DROP FUNCTION IF EXISTS flowfabric.ff_list_flows(text, uuid, integer, text);
+DROP FUNCTION IF EXISTS flowfabric.ff_list_members(uuid, text, integer);
+DROP FUNCTION IF EXISTS flowfabric.ff_list_edges(uuid, text, text, uuid, integer);
+DROP FUNCTION IF EXISTS flowfabric.ff_explain_execution(uuid, text);
+DROP FUNCTION IF EXISTS flowfabric.ff_set_edge_group_policy(uuid, text, text, text, integer, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_cancel_flow(uuid, text, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_start_flow(uuid, bigint, integer);
+DROP FUNCTION IF EXISTS flowfabric.ff_begin_attempt(text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_cancel_siblings_step(uuid, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_recover_jobs(bigint);
+
 -- db/functions/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -2238,14 +2440,14 @@ COMMENT ON FUNCTION flowfabric._submit_refuse_edge(smallint, uuid, int, text, uu
 -- _submit_replayed: the answer of ff_submit_flow to a plan that changes nothing (starting the flow if asked).
 CREATE OR REPLACE FUNCTION flowfabric._submit_replayed(p_flow flowfabric.ff_flow_core, p_start boolean, p_now_ms bigint)
 RETURNS TABLE (
-  status             text,
-  graph_revision     bigint,
-  executions_created int,
-  members_added      int,
-  edges_staged       int,
-  edges_applied      int,
-  groups_set         int,
-  started            boolean)
+  status             flowfabric.ff_submit_flow_status,
+  graph_revision     flowfabric.ff_revision,
+  executions_created flowfabric.ff_count,
+  members_added      flowfabric.ff_count,
+  edges_staged       flowfabric.ff_count,
+  edges_applied      flowfabric.ff_count,
+  groups_set         flowfabric.ff_count,
+  started            flowfabric.ff_flag)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -2278,7 +2480,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_add_execution_to_flow(
   p_flow_id      uuid,
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, node_count bigint, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_add_execution_to_flow_status,
+  execution_id   flowfabric.ff_execution_id,
+  node_count     flowfabric.ff_graph_size,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -2354,7 +2560,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_apply_dependency_to_child(
   p_flow_id uuid,
   p_edge_id uuid,
   p_now_ms  bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, downstream_execution_id text, unsatisfied_count int)
+RETURNS TABLE (
+  status                  flowfabric.ff_apply_dependency_to_child_status,
+  edge_id                 flowfabric.ff_edge_id,
+  downstream_execution_id flowfabric.ff_execution_id,
+  unsatisfied_count       flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -2479,7 +2689,11 @@ Locks: flow row FOR SHARE, the child and the upstream in uuid order, then the ed
 CREATE OR REPLACE FUNCTION flowfabric.ff_begin_attempt(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, payload jsonb, attempt int)
+RETURNS TABLE (
+  status       flowfabric.ff_begin_attempt_status,
+  execution_id flowfabric.ff_execution_id,
+  payload      jsonb,
+  attempt      flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -2550,7 +2764,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_cancel_flow(
   p_reason              text,
   p_cancellation_policy text   DEFAULT 'cancel_all',
   p_now_ms              bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, public_state text, terminal_outcome text)
+RETURNS TABLE (
+  status           flowfabric.ff_cancel_flow_status,
+  execution_id     flowfabric.ff_execution_id,
+  public_state     flowfabric.ff_public_state,
+  terminal_outcome flowfabric.ff_terminal_outcome)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -2640,7 +2858,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_cancel_siblings_step(
   p_flow_id                 uuid,
   p_downstream_execution_id text,
   p_now_ms                  bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, remaining int)
+RETURNS TABLE (
+  status       flowfabric.ff_cancel_siblings_step_status,
+  execution_id text,
+  remaining    flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -2727,7 +2948,11 @@ Refusals: invalid_input (NULL p_flow_id, malformed id or another partition), flo
 CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, edges_resolved int, public_flow_state text)
+RETURNS TABLE (
+  status            flowfabric.ff_cascade_step_status,
+  execution_id      flowfabric.ff_execution_id,
+  edges_resolved    flowfabric.ff_count,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
@@ -2835,7 +3060,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_outcome      text,
   p_result       jsonb  DEFAULT NULL,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, outcome text, public_flow_state text)
+RETURNS TABLE (
+  status            flowfabric.ff_complete_execution_status,
+  execution_id      flowfabric.ff_execution_id,
+  outcome           flowfabric.ff_outcome,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Index lookups by key throughout: one generic plan per session rather than a custom plan per
@@ -2954,7 +3183,9 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_execution(
   p_priority        int    DEFAULT 0,
   p_task_identifier text   DEFAULT NULL,
   p_now_ms          bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text)
+RETURNS TABLE (
+  status       flowfabric.ff_create_execution_status,
+  execution_id flowfabric.ff_execution_id)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3044,7 +3275,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_flow(
   p_flow_kind text   DEFAULT 'dag',
   p_namespace text   DEFAULT 'default',
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, flow_id uuid, partition_key smallint, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_create_flow_status,
+  flow_id        flowfabric.ff_flow_id,
+  partition_key  flowfabric.ff_partition,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3052,6 +3287,7 @@ AS $$
 DECLARE
   v_now       bigint;
   v_partition smallint;
+  v_revision  bigint;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -3070,11 +3306,13 @@ BEGIN
   flow_id := p_flow_id;
   partition_key := v_partition;
 
-  -- A replay is answered from an unlocked read: no lock, nothing to commit.
-  SELECT f.graph_revision INTO graph_revision
+  -- A replay is answered from an unlocked read: no lock, nothing to commit. (Read into a
+  -- variable: graph_revision is NOT NULL, and a SELECT INTO that finds no row assigns NULL.)
+  SELECT f.graph_revision INTO v_revision
   FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   IF FOUND THEN
     status := 'already_satisfied';
+    graph_revision := v_revision;
     RETURN NEXT;
     RETURN;
   END IF;
@@ -3112,22 +3350,22 @@ Logs create_flow to ff_flow_event.$$;
 -- ff_describe_edge: one staged edge of a flow with its state and resolution.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
 RETURNS TABLE (
-  flow_id                 uuid,
-  edge_id                 uuid,
-  upstream_execution_id   text,
-  downstream_execution_id text,
-  dependency_kind         text,
-  satisfaction_condition  text,
-  data_passing_ref        text,
-  edge_state              text,
-  policy_version          int,
-  created_at_ms           bigint,
-  created_by              text,
-  staged_graph_revision   bigint,
-  staged_at_ms            bigint,
+  flow_id                 flowfabric.ff_flow_id,
+  edge_id                 flowfabric.ff_edge_id,
+  upstream_execution_id   flowfabric.ff_execution_id,
+  downstream_execution_id flowfabric.ff_execution_id,
+  dependency_kind         flowfabric.ff_dependency_kind,
+  satisfaction_condition  flowfabric.ff_satisfaction_condition,
+  data_passing_ref        flowfabric.ff_text,
+  edge_state              flowfabric.ff_edge_state,
+  policy_version          flowfabric.ff_policy_version,
+  created_at_ms           flowfabric.ff_time_ms,
+  created_by              flowfabric.ff_name,
+  staged_graph_revision   flowfabric.ff_revision,
+  staged_at_ms            flowfabric.ff_time_ms,
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
-  upstream_outcome        text,
+  upstream_outcome        flowfabric.ff_outcome_or_null,
   policy                  jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -3181,21 +3419,21 @@ Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001),
 -- ff_describe_flow: one flow as it stands now — every typed field, the raw_fields extras as columns, its edge groups.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_flow(p_flow_id uuid)
 RETURNS TABLE (
-  flow_id             uuid,
-  partition_key       smallint,
-  graph_revision      bigint,
-  public_flow_state   text,
-  created_at_ms       bigint,
+  flow_id             flowfabric.ff_flow_id,
+  partition_key       flowfabric.ff_partition,
+  graph_revision      flowfabric.ff_revision,
+  public_flow_state   flowfabric.ff_public_flow_state,
+  created_at_ms       flowfabric.ff_time_ms,
   terminal_at_ms      bigint,
-  flow_kind           text,
-  namespace           text,
-  node_count          bigint,
-  edge_count          bigint,
-  last_mutation_at_ms bigint,
+  flow_kind           flowfabric.ff_name,
+  namespace           flowfabric.ff_name,
+  node_count          flowfabric.ff_graph_size,
+  edge_count          flowfabric.ff_graph_size,
+  last_mutation_at_ms flowfabric.ff_time_ms,
   started_at_ms       bigint,
   cancelled_at_ms     bigint,
   cancel_reason       text,
-  cancellation_policy text,
+  cancellation_policy flowfabric.ff_cancellation_policy_or_null,
   raw_fields          jsonb,
   edge_groups         jsonb)
 LANGUAGE plpgsql STABLE
@@ -3257,11 +3495,11 @@ Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 -- ff_describe_flow_at: the flow's graph (members and edges) as it stood at a past revision, rebuilt from the mutation log.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_flow_at(p_flow_id uuid, p_graph_revision bigint)
 RETURNS TABLE (
-  flow_id                uuid,
-  graph_revision         bigint,
-  current_graph_revision bigint,
-  node_count             bigint,
-  edge_count             bigint,
+  flow_id                flowfabric.ff_flow_id,
+  graph_revision         flowfabric.ff_revision,
+  current_graph_revision flowfabric.ff_revision,
+  node_count             flowfabric.ff_graph_size,
+  edge_count             flowfabric.ff_graph_size,
   members                jsonb,
   edges                  jsonb)
 LANGUAGE plpgsql STABLE
@@ -3358,21 +3596,21 @@ Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_
 -- ff_explain_execution: why an execution is where it is — its state, inbound edges, fan-in group and a one-line reason.
 CREATE OR REPLACE FUNCTION flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text)
 RETURNS TABLE (
-  execution_id      text,
-  lifecycle_phase   text,
-  public_state      text,
-  eligibility_state text,
-  blocking_reason   text,
-  terminal_outcome  text,
+  execution_id      flowfabric.ff_execution_id,
+  lifecycle_phase   flowfabric.ff_lifecycle_phase,
+  public_state      flowfabric.ff_public_state,
+  eligibility_state flowfabric.ff_eligibility_state,
+  blocking_reason   flowfabric.ff_blocking_reason,
+  terminal_outcome  flowfabric.ff_terminal_outcome,
   group_policy      jsonb,
-  group_decision    text,
+  group_decision    flowfabric.ff_group_decision_or_null,
   k_target          int,
   success_count     int,
   fail_count        int,
   skip_count        int,
   running_count     int,
   inbound_edges     jsonb,
-  reason            text)
+  reason            flowfabric.ff_text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3637,17 +3875,17 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_list_edges(
   p_after        uuid DEFAULT NULL,
   p_limit        int  DEFAULT 100)
 RETURNS TABLE (
-  edge_id                 uuid,
-  upstream_execution_id   text,
-  downstream_execution_id text,
-  dependency_kind         text,
-  data_passing_ref        text,
-  edge_state              text,
-  staged_graph_revision   bigint,
-  staged_at_ms            bigint,
+  edge_id                 flowfabric.ff_edge_id,
+  upstream_execution_id   flowfabric.ff_execution_id,
+  downstream_execution_id flowfabric.ff_execution_id,
+  dependency_kind         flowfabric.ff_dependency_kind,
+  data_passing_ref        flowfabric.ff_text,
+  edge_state              flowfabric.ff_edge_state,
+  staged_graph_revision   flowfabric.ff_revision,
+  staged_at_ms            flowfabric.ff_time_ms,
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
-  upstream_outcome        text)
+  upstream_outcome        flowfabric.ff_outcome_or_null)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3691,17 +3929,17 @@ BEGIN
   v_after := coalesce(p_after, '00000000-0000-0000-0000-000000000000'::uuid);
   v_first := p_after IS NULL;
   RETURN QUERY
-  SELECT e.edge_id,
-         _canonical_execution_id(e.partition_key, e.upstream_eid),
-         _canonical_execution_id(e.partition_key, e.downstream_eid),
-         e.policy->>'dependency_kind',
-         e.policy->>'data_passing_ref',
-         e.policy->>'edge_state',
-         (e.policy->>'staged_graph_revision')::bigint,
-         (e.policy->>'staged_at_ms')::bigint,
+  SELECT e.edge_id::ff_edge_id,
+         _canonical_execution_id(e.partition_key, e.upstream_eid)::ff_execution_id,
+         _canonical_execution_id(e.partition_key, e.downstream_eid)::ff_execution_id,
+         (e.policy->>'dependency_kind')::ff_dependency_kind,
+         (e.policy->>'data_passing_ref')::ff_text,
+         (e.policy->>'edge_state')::ff_edge_state,
+         (e.policy->>'staged_graph_revision')::ff_revision,
+         (e.policy->>'staged_at_ms')::ff_time_ms,
          (e.policy->>'applied_at_ms')::bigint,
          (e.policy->>'resolved_at_ms')::bigint,
-         e.policy->>'upstream_outcome'
+         (e.policy->>'upstream_outcome')::ff_outcome_or_null
   FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.edge_id >= v_after AND (v_first OR e.edge_id <> v_after)
@@ -3727,17 +3965,17 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_list_flows(
   p_limit     int  DEFAULT 100,
   p_state     text DEFAULT NULL)
 RETURNS TABLE (
-  flow_id             uuid,
-  partition_key       smallint,
-  namespace           text,
-  flow_kind           text,
-  public_flow_state   text,
-  graph_revision      bigint,
-  node_count          bigint,
-  edge_count          bigint,
-  created_at_ms       bigint,
+  flow_id             flowfabric.ff_flow_id,
+  partition_key       flowfabric.ff_partition,
+  namespace           flowfabric.ff_name,
+  flow_kind           flowfabric.ff_name,
+  public_flow_state   flowfabric.ff_public_flow_state,
+  graph_revision      flowfabric.ff_revision,
+  node_count          flowfabric.ff_graph_size,
+  edge_count          flowfabric.ff_graph_size,
+  created_at_ms       flowfabric.ff_time_ms,
   terminal_at_ms      bigint,
-  last_mutation_at_ms bigint)
+  last_mutation_at_ms flowfabric.ff_time_ms)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3761,9 +3999,11 @@ BEGIN
   v_first := p_after IS NULL;
   IF p_namespace IS NULL THEN
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
-           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
-           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    SELECT f.flow_id::ff_flow_id, f.partition_key::ff_partition, f.namespace::ff_name,
+           (f.raw_fields->>'flow_kind')::ff_name, f.public_flow_state::ff_public_flow_state,
+           f.graph_revision::ff_revision, (f.raw_fields->>'node_count')::ff_graph_size,
+           (f.raw_fields->>'edge_count')::ff_graph_size, f.created_at_ms::ff_time_ms, f.terminal_at_ms,
+           (f.raw_fields->>'last_mutation_at_ms')::ff_time_ms
     FROM ff_flow_core f
     WHERE f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
       AND (p_state IS NULL OR f.public_flow_state = p_state)
@@ -3771,9 +4011,11 @@ BEGIN
     LIMIT p_limit;
   ELSE
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
-           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
-           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    SELECT f.flow_id::ff_flow_id, f.partition_key::ff_partition, f.namespace::ff_name,
+           (f.raw_fields->>'flow_kind')::ff_name, f.public_flow_state::ff_public_flow_state,
+           f.graph_revision::ff_revision, (f.raw_fields->>'node_count')::ff_graph_size,
+           (f.raw_fields->>'edge_count')::ff_graph_size, f.created_at_ms::ff_time_ms, f.terminal_at_ms,
+           (f.raw_fields->>'last_mutation_at_ms')::ff_time_ms
     FROM ff_flow_core f
     WHERE f.namespace = p_namespace
       AND f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
@@ -3797,18 +4039,18 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_list_members(
   p_after   text DEFAULT NULL,
   p_limit   int  DEFAULT 100)
 RETURNS TABLE (
-  execution_id      text,
-  lane_id           text,
-  lifecycle_phase   text,
-  ownership_state   text,
-  eligibility_state text,
-  public_state      text,
-  attempt_state     text,
-  blocking_reason   text,
-  terminal_outcome  text,
-  priority          int,
+  execution_id      flowfabric.ff_execution_id,
+  lane_id           flowfabric.ff_name,
+  lifecycle_phase   flowfabric.ff_lifecycle_phase,
+  ownership_state   flowfabric.ff_ownership_state,
+  eligibility_state flowfabric.ff_eligibility_state,
+  public_state      flowfabric.ff_public_state,
+  attempt_state     flowfabric.ff_attempt_state,
+  blocking_reason   flowfabric.ff_blocking_reason,
+  terminal_outcome  flowfabric.ff_terminal_outcome,
+  priority          flowfabric.ff_priority,
   task_identifier   text,
-  created_at_ms     bigint,
+  created_at_ms     flowfabric.ff_time_ms,
   terminal_at_ms    bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -3840,9 +4082,12 @@ BEGIN
   v_first := v_after IS NULL;
   v_after := coalesce(v_after, '00000000-0000-0000-0000-000000000000'::uuid);
   RETURN QUERY
-  SELECT _canonical_execution_id(e.partition_key, e.execution_id), e.lane_id, e.lifecycle_phase, e.ownership_state,
-         e.eligibility_state, e.public_state, e.attempt_state, e.blocking_reason, e.terminal_outcome, e.priority,
-         e.raw_fields->>'task_identifier', e.created_at_ms, e.terminal_at_ms
+  SELECT _canonical_execution_id(e.partition_key, e.execution_id)::ff_execution_id, e.lane_id::ff_name,
+         e.lifecycle_phase::ff_lifecycle_phase, e.ownership_state::ff_ownership_state,
+         e.eligibility_state::ff_eligibility_state, e.public_state::ff_public_state,
+         e.attempt_state::ff_attempt_state, e.blocking_reason::ff_blocking_reason,
+         e.terminal_outcome::ff_terminal_outcome, e.priority::ff_priority,
+         e.raw_fields->>'task_identifier', e.created_at_ms::ff_time_ms, e.terminal_at_ms
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.execution_id >= v_after AND (v_first OR e.execution_id <> v_after)
@@ -3860,7 +4105,11 @@ Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or on
 -- ff_reap_dead_workers: unlock the jobs of every worker that stopped heartbeating, so a crashed
 -- worker's flows resume on the live ones (Graphile Worker alone keeps them locked for 4 hours).
 CREATE OR REPLACE FUNCTION flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL)
-RETURNS TABLE (status text, worker_id text, silent_ms bigint, jobs_unlocked int)
+RETURNS TABLE (
+  status        flowfabric.ff_reap_dead_workers_status,
+  worker_id     flowfabric.ff_name,
+  silent_ms     flowfabric.ff_duration_ms,
+  jobs_unlocked flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3893,7 +4142,7 @@ BEGIN
   END IF;
   PERFORM graphile_worker.force_unlock_workers(v_ids);
   RETURN QUERY
-  SELECT 'reaped'::text, d.id, d.silent, d.held
+  SELECT 'reaped'::ff_reap_dead_workers_status, d.id::ff_name, d.silent::ff_duration_ms, d.held::ff_count
   FROM unnest(v_ids, v_silent, v_held) d(id, silent, held);
 END;
 $$;
@@ -3909,7 +4158,10 @@ Safe when several workers call it at once: the heartbeat rows are taken FOR UPDA
 -- attempt died with its process, a deferred cascade or sibling-cancel job lost. (Jobs a dead
 -- worker still holds locked are unlocked by ff_reap_dead_workers.)
 CREATE OR REPLACE FUNCTION flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, job_key text)
+RETURNS TABLE (
+  status       flowfabric.ff_recover_jobs_status,
+  execution_id flowfabric.ff_execution_id,
+  job_key      flowfabric.ff_name)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4009,7 +4261,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_resolve_dependency(
   p_edge_id          uuid,
   p_upstream_outcome text   DEFAULT NULL,
   p_now_ms           bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, decision text)
+RETURNS TABLE (
+  status   flowfabric.ff_resolve_dependency_status,
+  edge_id  flowfabric.ff_edge_id,
+  decision flowfabric.ff_resolve_decision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4106,7 +4361,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_set_edge_group_policy(
   p_on_satisfied            text   DEFAULT NULL,
   p_k                       int    DEFAULT NULL,
   p_now_ms                  bigint DEFAULT NULL)
-RETURNS TABLE (status text, downstream_execution_id text, policy jsonb, k_target int)
+RETURNS TABLE (
+  status                  flowfabric.ff_set_status,
+  downstream_execution_id flowfabric.ff_execution_id,
+  policy                  jsonb,
+  k_target                int)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4216,7 +4475,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_set_namespace_notify(
   p_namespace text,
   p_enabled   boolean,
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, namespace text, enabled boolean)
+RETURNS TABLE (
+  status    flowfabric.ff_set_status,
+  namespace flowfabric.ff_name,
+  enabled   flowfabric.ff_flag)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4262,7 +4524,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edge(
   p_dependency_kind           text   DEFAULT 'success_only',
   p_data_passing_ref          text   DEFAULT NULL,
   p_now_ms                    bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_stage_dependency_edge_status,
+  edge_id        flowfabric.ff_edge_id,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4403,7 +4668,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edges(
   p_edges                   jsonb,
   p_dry_run                 boolean DEFAULT false,
   p_now_ms                  bigint  DEFAULT NULL)
-RETURNS TABLE (status text, edges_staged int, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_stage_dependency_edges_status,
+  edges_staged   flowfabric.ff_count,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4608,7 +4876,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_start_flow(
   p_flow_id      uuid,
   p_now_ms       bigint DEFAULT NULL,
   p_max_attempts int    DEFAULT NULL)
-RETURNS TABLE (status text, flow_id uuid, started_at_ms bigint, enqueued_count int)
+RETURNS TABLE (
+  status         flowfabric.ff_start_flow_status,
+  flow_id        flowfabric.ff_flow_id,
+  started_at_ms  flowfabric.ff_time_ms,
+  enqueued_count flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4725,14 +4997,14 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_submit_flow(
   p_namespace               text    DEFAULT 'default',
   p_now_ms                  bigint  DEFAULT NULL)
 RETURNS TABLE (
-  status             text,
-  graph_revision     bigint,
-  executions_created int,
-  members_added      int,
-  edges_staged       int,
-  edges_applied      int,
-  groups_set         int,
-  started            boolean)
+  status             flowfabric.ff_submit_flow_status,
+  graph_revision     flowfabric.ff_revision,
+  executions_created flowfabric.ff_count,
+  members_added      flowfabric.ff_count,
+  edges_staged       flowfabric.ff_count,
+  edges_applied      flowfabric.ff_count,
+  groups_set         flowfabric.ff_count,
+  started            flowfabric.ff_flag)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan
@@ -5355,7 +5627,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
   p_lease_ms  bigint DEFAULT 30000,
   p_info      jsonb  DEFAULT NULL,
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, worker_id text, expires_at_ms bigint)
+RETURNS TABLE (
+  status        flowfabric.ff_worker_heartbeat_status,
+  worker_id     flowfabric.ff_name,
+  expires_at_ms flowfabric.ff_time_ms)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
