@@ -70,7 +70,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_create_flow(uuid, text, text, bigint) IS
 $$Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
-Returns (status, flow_id, partition_key, graph_revision); status: created | already_satisfied.
-Idempotent: if the flow exists nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
+Returns (status, flow_id, partition_key, graph_revision).
+Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
 Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;

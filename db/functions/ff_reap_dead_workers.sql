@@ -45,6 +45,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_reap_dead_workers(bigint) IS
 $$Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
-Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked); status: reaped. silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
+Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked). silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
 Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
 Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).$$;
