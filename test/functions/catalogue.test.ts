@@ -180,3 +180,25 @@ test('results compare with text as text does (SQL callers keep their text variab
     FROM flowfabric.ff_create_flow(p_flow_id => '11111111-1111-1111-1111-111111111111') c`);
   t.deepEqual(rows, [{ created: true, listed: true, appended: 'created!', type: 'flowfabric.ff_create_flow_status' }]);
 });
+
+test('a RETURN NEXT that leaves a NOT NULL column unassigned is caught by the suite\'s result check (test/helpers/result-types.ts)', async (t) => {
+  const db = await testDatabase(t);
+  // PostgreSQL itself lets this through (RETURN NEXT does not check the OUT columns' domains):
+  // the check every test database runs is what catches such a path.
+  await db.query(`
+    CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
+      p_worker_id text, p_lease_ms bigint DEFAULT 30000, p_info jsonb DEFAULT NULL, p_now_ms bigint DEFAULT NULL)
+    RETURNS TABLE (status flowfabric.ff_worker_heartbeat_status, worker_id flowfabric.ff_name, expires_at_ms flowfabric.ff_time_ms)
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      status := 'alive';
+      expires_at_ms := 1;
+      RETURN NEXT;  -- worker_id never assigned
+    END;
+    $$`);
+  const { rows } = await db.query(`SELECT worker_id FROM flowfabric.ff_worker_heartbeat('w')`);
+  t.deepEqual(rows, [{ worker_id: null }]);
+  await t.throwsAsync(db.query(`SELECT * FROM flowfabric.ff_worker_heartbeat('w')`), {
+    message: /flowfabric\.ff_worker_heartbeat returned NULL in worker_id, whose type is NOT NULL/,
+  });
+});
