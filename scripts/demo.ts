@@ -64,7 +64,7 @@ console.log(`[${elapsed()}] flow ${flowId}: ff_submit_flow ${submitted.status}, 
 try {
   await stageDependencyEdge(db, {
     flowId, edgeId: plan.edgeId('notify', 'extract'), upstreamExecutionId: ids.notify, downstreamExecutionId: ids.extract,
-    expectedGraphRevision: submitted.graph_revision!,
+    expectedGraphRevision: submitted.graph_revision,
   });
 } catch (error) {
   const e = error as FlowstageError;
@@ -114,7 +114,7 @@ const showProgress = () => {
     const [flow] = await describeFlow(db, { flowId });
     const done = members.filter((m) => m.lifecycle_phase === 'terminal').length;
     const byState = new Map<string, number>();
-    for (const m of members) byState.set(m.public_state!, (byState.get(m.public_state!) ?? 0) + 1);
+    for (const m of members) byState.set(m.public_state, (byState.get(m.public_state) ?? 0) + 1);
     const bar = '#'.repeat(done) + '.'.repeat(total - done);
     const line = `[${bar}] ${String(done).padStart(2)}/${total} done | ` +
       [...byState].sort().map(([s, n]) => `${s} ${n}`).join(', ') + ` | flow ${flow.public_flow_state}`;

@@ -1,7 +1,8 @@
 // npm run generate: writes src/generated/ (the typed client and error classes) from the catalogue
 // of a freshly migrated database — every public function of schema flowfabric (names not starting
-// with `_`): arguments, defaults, modes and types, result columns, COMMENT ON FUNCTION text and
-// the status values it documents — and the ff_error table.
+// with `_`): arguments, defaults, modes and types, result columns and COMMENT ON FUNCTION text;
+// the domains its result columns have (NOT NULL or not, and the value set of a CHECK (VALUE IN
+// (...)), which becomes a TypeScript union) — and the ff_error table.
 //
 //   tsx scripts/generate-client.ts            regenerate src/generated/
 //   tsx scripts/generate-client.ts --out DIR  write elsewhere
@@ -25,16 +26,31 @@ const SCHEMA = 'flowfabric';
 // ---------------------------------------------------------------------------------------------
 // Reading the catalogue
 
-interface TypeInfo {
+export interface TypeInfo {
   oid: number;
   /** format_type(oid, NULL): what the call casts to, e.g. `bigint`, `text[]`. */
   sqlName: string;
-  /** The type's own name, or its base type's for a domain. */
+  /** The type's own name, or for a domain the name of the type it is ultimately built on. */
   typname: string;
   category: string;
   elementTypname: string | null;
   typtype: string;
   relid: number;
+  /** What a domain declares (through the domains it is built on too); null for any other type. */
+  domain: DomainInfo | null;
+}
+
+export interface DomainInfo {
+  /** The domain's own name, e.g. `ff_public_state`. */
+  name: string;
+  /** NOT NULL on the domain or on a domain it is built on: a column of this type is never NULL. */
+  notNull: boolean;
+  /** The values its CHECK (VALUE IN (...)) allows, in declaration order; null without such a CHECK. */
+  values: string[] | null;
+  /** The domain that declares `values` (itself, or one it is built on). */
+  valuesDomain: string | null;
+  /** COMMENT ON DOMAIN of valuesDomain. */
+  valuesComment: string | null;
 }
 
 export interface SqlArgument {
@@ -71,16 +87,88 @@ export interface Catalogue {
   errors: SqlError[];
 }
 
-const TYPE_QUERY = `
+// Each type with the chain of types it is built on (a domain over a domain over text: depth 0, 1, 2).
+const TYPE_CHAIN = `
+  WITH RECURSIVE chain AS (
+    SELECT t.oid AS root, t.oid, 0 AS depth FROM pg_type t WHERE t.oid = ANY($1::oid[])
+    UNION ALL
+    SELECT c.root, d.typbasetype, c.depth + 1 FROM chain c JOIN pg_type d ON d.oid = c.oid WHERE d.typtype = 'd'
+  )`;
+
+const TYPE_QUERY = `${TYPE_CHAIN},
+  base AS (SELECT DISTINCT ON (root) root, oid FROM chain ORDER BY root, depth DESC)
   SELECT t.oid::int AS oid, format_type(t.oid, NULL) AS sql_name,
-         coalesce(b.typname, t.typname)::text AS typname,
-         coalesce(b.typcategory, t.typcategory)::text AS category,
+         b.typname::text AS typname, b.typcategory::text AS category,
          e.typname::text AS element_typname,
          t.typtype::text AS typtype, t.typrelid::int AS relid
   FROM pg_type t
-  LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
-  LEFT JOIN pg_type e ON e.oid = coalesce(b.typelem, t.typelem) AND coalesce(b.typcategory, t.typcategory) = 'A'
-  WHERE t.oid = ANY($1::oid[])`;
+  JOIN base ON base.root = t.oid
+  JOIN pg_type b ON b.oid = base.oid
+  LEFT JOIN pg_type e ON e.oid = b.typelem AND b.typcategory = 'A'`;
+
+// The domains of each chain, outermost first, with their NOT NULL and CHECK constraints.
+const DOMAIN_QUERY = `${TYPE_CHAIN}
+  SELECT c.root::int AS root, t.typname::text AS name, t.typnotnull AS not_null,
+         obj_description(t.oid, 'pg_type') AS comment,
+         array(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
+               WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname) AS checks
+  FROM chain c JOIN pg_type t ON t.oid = c.oid
+  WHERE t.typtype = 'd'
+  ORDER BY c.root, c.depth`;
+
+// A value set as pg_get_constraintdef shows CHECK (VALUE IN ('a', 'b')) on a text domain, or
+// CHECK (VALUE IN ('a')) (PostgreSQL folds a one-value IN list to an equality).
+const VALUE_LIST = /^CHECK \(\(VALUE = ANY \(ARRAY\[('(?:[^']|'')*'::text(?:, '(?:[^']|'')*'::text)*)\]\)\)\)$/;
+const ONE_VALUE = /^CHECK \(\(VALUE = ('(?:[^']|'')*'::text)\)\)$/;
+// Anything else that compares VALUE with literals for equality is meant as a value set too, in a
+// form this generator does not read: it fails rather than guess.
+const LOOKS_LIKE_VALUES = /VALUE = ANY|VALUE = '|'::text\]/;
+
+/**
+ * The values of a CHECK constraint's definition (pg_get_constraintdef) when it declares a value
+ * set; null for another kind of CHECK (a format, a range). Throws on a value set it cannot read.
+ */
+export function checkValues(definition: string, where: string): string[] | null {
+  const match = VALUE_LIST.exec(definition) ?? ONE_VALUE.exec(definition);
+  if (!match) {
+    if (LOOKS_LIKE_VALUES.test(definition)) {
+      throw new Error(`${where}: cannot read the value set of ${definition}; declare it as CHECK (VALUE IN ('a', 'b', ...)) on a text domain`);
+    }
+    return null;
+  }
+  return [...match[1].matchAll(/'((?:[^']|'')*)'::text/g)].map((m) => m[1].replaceAll("''", "'"));
+}
+
+interface DomainRow {
+  root: number;
+  name: string;
+  not_null: boolean;
+  comment: string | null;
+  checks: string[];
+}
+
+/** What a domain chain (outermost first) declares. */
+export function domainInfo(chain: readonly DomainRow[]): DomainInfo {
+  const info: DomainInfo = { name: chain[0].name, notNull: false, values: null, valuesDomain: null, valuesComment: null };
+  for (const domain of chain) {
+    const where = `domain flowfabric.${domain.name}`;
+    if (domain.name.endsWith('_or_null') && domain.not_null) {
+      throw new Error(`${where} is NOT NULL: a domain named *_or_null takes NULL`);
+    }
+    info.notNull ||= domain.not_null;
+    for (const check of domain.checks) {
+      const values = checkValues(check, where);
+      if (!values) continue;
+      if (info.values) {
+        throw new Error(`flowfabric.${chain[0].name}: two value sets (${info.valuesDomain} and ${domain.name}); declare one`);
+      }
+      info.values = values;
+      info.valuesDomain = domain.name;
+      info.valuesComment = domain.comment;
+    }
+  }
+  return info;
+}
 
 /** Reads the public functions of schema flowfabric and the ff_error table. */
 export async function readCatalogue(db: pg.ClientBase | pg.Pool): Promise<Catalogue> {
@@ -110,10 +198,13 @@ export async function readCatalogue(db: pg.ClientBase | pg.Pool): Promise<Catalo
   const types = new Map<number, TypeInfo>();
   const loadTypes = async (oids: number[]) => {
     const { rows } = await db.query(TYPE_QUERY, [oids]);
+    const { rows: domainRows } = await db.query<DomainRow>(DOMAIN_QUERY, [oids]);
     for (const row of rows) {
+      const chain = domainRows.filter((d) => d.root === row.oid);
       types.set(row.oid, {
         oid: row.oid, sqlName: row.sql_name, typname: row.typname, category: row.category,
         elementTypname: row.element_typname, typtype: row.typtype, relid: row.relid,
+        domain: chain.length > 0 ? domainInfo(chain) : null,
       });
     }
   };
@@ -217,37 +308,9 @@ function parameterName(sqlName: string): string {
   return camel(sqlName.replace(/^p_/, ''));
 }
 
-/**
- * The values documented for result column `column` in a COMMENT: a `column: a (...) | b (...) | c`
- * phrase. Values are the words before any parenthesis, separated by `|`; parentheses may hold
- * anything (even `;` or another `x: y`). null when there is no such phrase.
- */
-export function documentedValues(comment: string, column: string, minimum: number): string[] | null {
-  const label = new RegExp(`(?<![A-Za-z0-9_])${column}:[ \\t]*`, 'g');
-  for (const match of comment.matchAll(label)) {
-    let i = match.index + match[0].length;
-    const values: string[] = [];
-    for (;;) {
-      const word = /^[a-z][a-z0-9_]*/.exec(comment.slice(i));
-      if (!word) break;
-      values.push(word[0]);
-      i += word[0].length;
-      while (comment[i] === ' ' || comment[i] === '\t') i++;
-      if (comment[i] === '(') {
-        let depth = 0;
-        for (; i < comment.length; i++) {
-          if (comment[i] === '(') depth++;
-          else if (comment[i] === ')' && --depth === 0) { i++; break; }
-        }
-        while (comment[i] === ' ' || comment[i] === '\t') i++;
-      }
-      if (comment[i] !== '|') break;
-      i++;
-      while (comment[i] === ' ' || comment[i] === '\t') i++;
-    }
-    if (values.length >= minimum) return values;
-  }
-  return null;
+/** `ff_public_flow_state_or_null` / `ff_public_flow_state` -> `PublicFlowState`: the union of a value set. */
+export function unionName(domain: string): string {
+  return pascal(domain.replace(/^ff_/, '').replace(/_or_null$/, ''));
 }
 
 /** Splits pg_get_function_arguments() output at top-level commas. */
@@ -283,8 +346,17 @@ const quote = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'
 
 interface Column {
   name: string;
+  /** The TypeScript type of a value (a union's name for a value set), without `| null`. */
   type: string;
-  union: string[] | null;
+  /** The column's type is a NOT NULL domain: the function always fills it. */
+  notNull: boolean;
+}
+
+/** A value set of a domain, exported as a runtime list and a union type. */
+interface ValueSet {
+  domain: string;
+  values: string[];
+  comment: string | null;
 }
 
 interface PlannedFunction {
@@ -295,6 +367,10 @@ interface PlannedFunction {
   columns: Column[];
   shape: 'rows' | 'row' | 'value' | 'values' | 'void';
   scalar: TsType | null;
+  /** The scalar result's type is a NOT NULL domain. */
+  scalarNotNull: boolean;
+  /** The value sets its columns use. */
+  valueSets: ValueSet[];
 }
 
 function planFunction(fn: SqlFunction): PlannedFunction {
@@ -322,24 +398,29 @@ function planFunction(fn: SqlFunction): PlannedFunction {
   let columns: Column[] = [];
   let shape: PlannedFunction['shape'];
   let scalar: TsType | null = null;
+  const valueSets: ValueSet[] = [];
+  // A column's TypeScript type: a domain's value set is its union, a NOT NULL domain is not `| null`.
+  const columnType = (type: TypeInfo, column: string): Column => {
+    const ts = tsType(type, `${where} result column ${column}`);
+    const domain = type.domain;
+    if (column === 'status' && !(domain?.values && domain.notNull)) {
+      throw new Error(`${where} returns a status column of type ${type.sqlName}; declare its statuses as a NOT NULL text domain with CHECK (VALUE IN (...)) (db/schema/190_result_types.sql)`);
+    }
+    if (domain?.values) {
+      if (type.category === 'A' || type.typname !== 'text') {
+        throw new Error(`${where} result column ${column}: the value set of ${domain.valuesDomain} is on a ${type.sqlName}; value sets are text domains`);
+      }
+      valueSets.push({ domain: domain.valuesDomain!, values: domain.values, comment: domain.valuesComment });
+      return { name: column, type: unionName(domain.valuesDomain!), notNull: domain.notNull };
+    }
+    return { name: column, type: ts.out, notNull: domain?.notNull ?? false };
+  };
   const rawColumns = outputArgs.length > 0
     ? outputArgs.map((a) => ({ name: a.name, type: a.type }))
     : fn.compositeColumns;
   if (rawColumns.length > 0) {
     shape = fn.returnsSet ? 'rows' : 'row';
-    columns = rawColumns.map((c) => {
-      const type = tsType(c.type, `${where} result column ${c.name}`);
-      let union: string[] | null = null;
-      if (c.type.typname === 'text' && c.type.category !== 'A') {
-        union = documentedValues(fn.comment!, c.name, c.name === 'status' ? 1 : 2);
-        if (c.name === 'status' && !union) {
-          throw new Error(
-            `${where} returns a status column but its COMMENT has no "status: a | b | ..." line; document the statuses it can return`,
-          );
-        }
-      }
-      return { name: c.name, type: type.out, union };
-    });
+    columns = rawColumns.map((c) => columnType(c.type, c.name));
   } else if (fn.returnType.typname === 'void') {
     shape = 'void';
   } else if (fn.returnType.typtype === 'p') {
@@ -347,9 +428,15 @@ function planFunction(fn: SqlFunction): PlannedFunction {
   } else {
     shape = fn.returnsSet ? 'values' : 'value';
     scalar = tsType(fn.returnType, `${where} result`);
+    if (fn.returnType.domain?.values) {
+      throw new Error(`${where} returns the value set of ${fn.returnType.domain.valuesDomain} as a scalar; return it as a column`);
+    }
   }
   const client = clientName(fn.name);
-  return { fn, client, typeBase: pascal(client), inputs, columns, shape, scalar };
+  return {
+    fn, client, typeBase: pascal(client), inputs, columns, shape, scalar,
+    scalarNotNull: fn.returnType.domain?.notNull ?? false, valueSets,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,18 +457,28 @@ function renderFunctions(planned: PlannedFunction[]): string {
   out += "import type { JsonValue, Queryable } from '../client/queryable.js';\n\n";
   out += 'export type { JsonValue, Queryable };\n\n';
 
+  // The value sets of the result columns' domains, once each: a runtime list and its union.
+  const valueSets = new Map<string, ValueSet>();
+  for (const set of planned.flatMap((p) => p.valueSets)) valueSets.set(set.domain, set);
+  const unionOwners = new Map<string, string>();
+  out += `// ${'-'.repeat(92)}\n// Value sets: the CHECK (VALUE IN (...)) of each domain a result column has.\n\n`;
+  for (const set of [...valueSets.values()].sort((a, b) => (a.domain < b.domain ? -1 : 1))) {
+    const union = unionName(set.domain);
+    const other = unionOwners.get(union);
+    if (other) throw new Error(`domains flowfabric.${other} and flowfabric.${set.domain} both map to the union ${union}; rename one`);
+    unionOwners.set(union, set.domain);
+    const constName = `${union.charAt(0).toLowerCase()}${union.slice(1)}Values`;
+    out += docComment([
+      ...(set.comment ? [set.comment.trim()] : []),
+      `SQL: domain flowfabric.${set.domain}.`,
+    ]);
+    out += `export const ${constName} = [${set.values.map(quote).join(', ')}] as const;\n`;
+    out += `export type ${union} = (typeof ${constName})[number];\n\n`;
+  }
+
   for (const p of planned) {
     const { fn, typeBase } = p;
     out += `// ${'-'.repeat(92)}\n// flowfabric.${fn.name}(${fn.identity})\n\n`;
-    // Documented values of text columns, as runtime lists and literal unions.
-    for (const column of p.columns) {
-      if (!column.union) continue;
-      const constName = `${p.client}${pascal(column.name)}Values`;
-      out += `/** The ${column.name} values flowfabric.${fn.name} documents. */\n`;
-      out += `export const ${constName} = [${column.union.map(quote).join(', ')}] as const;\n`;
-      out += `export type ${typeBase}${pascal(column.name)} = (typeof ${constName})[number];\n\n`;
-      column.type = `${typeBase}${pascal(column.name)}`;
-    }
     if (p.inputs.length > 0) {
       out += `/** Arguments of flowfabric.${fn.name}: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */\n`;
       out += `export interface ${typeBase}Params {\n`;
@@ -397,8 +494,8 @@ function renderFunctions(planned: PlannedFunction[]): string {
       out += `/** A row returned by flowfabric.${fn.name}. */\n`;
       out += `export interface ${typeBase}Row {\n`;
       for (const column of p.columns) {
-        // A status is always set; any other column may be NULL (pg records no nullability for results).
-        out += `  ${column.name}: ${column.name === 'status' ? column.type : `${column.type} | null`};\n`;
+        // NULL only where the column's type allows it: a NOT NULL domain is always filled.
+        out += `  ${column.name}: ${column.notNull ? column.type : `${column.type} | null`};\n`;
       }
       out += '}\n\n';
     }
@@ -407,8 +504,14 @@ function renderFunctions(planned: PlannedFunction[]): string {
     switch (p.shape) {
       case 'rows': returns = `${typeBase}Row[]`; call = `callRows<${typeBase}Row>`; break;
       case 'row': returns = `${typeBase}Row`; call = `callRow<${typeBase}Row>`; break;
-      case 'value': returns = `${p.scalar!.out} | null`; call = `callValue<${p.scalar!.out} | null>`; break;
-      case 'values': returns = `(${p.scalar!.out} | null)[]`; call = `callValues<${p.scalar!.out} | null>`; break;
+      case 'value': {
+        const value = p.scalarNotNull ? p.scalar!.out : `${p.scalar!.out} | null`;
+        returns = value; call = `callValue<${value}>`; break;
+      }
+      case 'values': {
+        const value = p.scalarNotNull ? p.scalar!.out : `${p.scalar!.out} | null`;
+        returns = `(${value})[]`; call = `callValues<${value}>`; break;
+      }
       case 'void': returns = 'void'; call = 'callVoid'; break;
     }
     const shapeNote = {

@@ -1,6 +1,7 @@
 // npm run generate:docs: writes docs/reference/sql.md from the catalogue of a freshly migrated
 // database — every public function of schema flowfabric (names not starting with `_`) with its
-// signature, volatility, security and COMMENT ON FUNCTION text verbatim, grouped; every table with
+// signature, volatility, security and COMMENT ON FUNCTION text verbatim, grouped; the domains its
+// result columns have (NOT NULL, value set or format CHECK, COMMENT ON DOMAIN); every table with
 // its COMMENT ON TABLE / COLUMN texts, columns, constraints, indexes and triggers; the error
 // catalogue ff_error — and refreshes the generated regions of the hand-written pages (README.md,
 // docs/*.md), which show examples this script runs on that database: a psql session, the `flowstage`
@@ -28,7 +29,7 @@ import pg from 'pg';
 import { main as cli } from '../src/cli.js';
 import { resolveServer, withDatabaseName } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
-import { clientName } from './generate-client.js';
+import { checkValues, clientName, unionName } from './generate-client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SQL_REFERENCE = 'docs/reference/sql.md';
@@ -77,8 +78,19 @@ export interface DocError {
   hint: string;
 }
 
+export interface DocDomain {
+  name: string;
+  /** The type it is built on, as format_type shows it (a flowfabric domain is schema-qualified). */
+  base: string;
+  notNull: boolean;
+  /** pg_get_constraintdef of each CHECK, by constraint name. */
+  checks: string[];
+  comment: string | null;
+}
+
 export interface DocCatalogue {
   functions: DocFunction[];
+  domains: DocDomain[];
   tables: DocTable[];
   errors: DocError[];
 }
@@ -107,6 +119,17 @@ export async function readDocCatalogue(db: pg.ClientBase | pg.Pool): Promise<Doc
     name: p.name, identity: p.identity, arguments: p.arguments, result: p.result, language: p.language,
     volatility: p.volatility, securityDefiner: p.security_definer, executableBy: p.executable_by, comment: p.comment,
   }));
+
+  const { rows: domains } = await db.query(
+    `SELECT t.typname::text AS name, format_type(t.typbasetype, t.typtypmod) AS base, t.typnotnull AS not_null,
+            array(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
+                  WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname) AS checks,
+            obj_description(t.oid, 'pg_type') AS comment
+     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname = $1 AND t.typtype = 'd'
+     ORDER BY t.typname`,
+    [SCHEMA],
+  );
 
   const { rows: relations } = await db.query(
     `SELECT c.oid::int AS oid, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment
@@ -162,7 +185,12 @@ export async function readDocCatalogue(db: pg.ClientBase | pg.Pool): Promise<Doc
   const { rows: errors } = await db.query(
     `SELECT code, sqlstate, retryable, description, hint FROM ${SCHEMA}.ff_error ORDER BY sqlstate`,
   );
-  return { functions, tables, errors };
+  return {
+    functions,
+    domains: domains.map((d) => ({ name: d.name, base: d.base, notNull: d.not_null, checks: d.checks, comment: d.comment })),
+    tables,
+    errors,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,6 +362,7 @@ export function renderSqlReference(catalogue: DocCatalogue): string {
   for (const group of groups) {
     out += `- [${group.title}](#${anchor(group.title)}): ${group.functions.map((f) => `[\`${f.name}\`](#${anchor(f.name)})`).join(', ')}\n`;
   }
+  if (catalogue.domains.length > 0) out += '- [Types](#types)\n';
   out += '- [Tables](#tables): ' + catalogue.tables.map((t) => `[\`${t.name}\`](#${anchor(t.name)})`).join(', ') + '\n';
   out += '- [Error catalogue](#error-catalogue)\n';
 
@@ -348,6 +377,8 @@ export function renderSqlReference(catalogue: DocCatalogue): string {
       out += paragraphs(fn.comment);
     }
   }
+
+  if (catalogue.domains.length > 0) out += renderTypes(catalogue.domains);
 
   out += '\n## Tables\n\n';
   out += 'There are no foreign keys: the functions are the only writers and check every reference themselves\n';
@@ -377,6 +408,39 @@ export function renderSqlReference(catalogue: DocCatalogue): string {
   out += '| SQLSTATE | code | retryable | description | hint | TypeScript class |\n|---|---|---|---|---|---|\n';
   for (const error of catalogue.errors) {
     out += `| ${error.sqlstate} | \`${error.code}\` | ${error.retryable ? 'yes' : 'no'} | ${cell(error.description)} | ${cell(error.hint)} | \`${errorClassName(error.code)}\` |\n`;
+  }
+  return out;
+}
+
+/** The Types section: every domain of the schema, what it allows and its TypeScript union. */
+function renderTypes(domains: readonly DocDomain[]): string {
+  let out = '\n## Types\n\n';
+  out += 'The result columns of the functions have these domains (`\\dD+ flowfabric.*` in psql): a column the function always\n';
+  out += 'fills has a `NOT NULL` one, and a column that holds one of a set of values has the domain that lists them, so the\n';
+  out += 'catalogue says what a function can return. PostgreSQL checks the domain when the function fills the column. A\n';
+  out += 'domain named `*_or_null` takes NULL. Parameters stay plain types (a bad argument is `invalid_input`, FF012). The\n';
+  out += 'generated client types each value set as the union in the TypeScript column, and a `NOT NULL` column without `| null`.\n\n';
+  out += '| domain | built on | null | values or constraint | TypeScript | comment |\n|---|---|---|---|---|---|\n';
+  const byName = new Map(domains.map((d) => [d.name, d]));
+  for (const domain of domains) {
+    const constraints: string[] = [];
+    let union: string | null = null;
+    for (const check of domain.checks) {
+      const values = checkValues(check, `domain ${SCHEMA}.${domain.name}`);
+      if (values) {
+        constraints.push(values.map((v) => `\`${v}\``).join(', '));
+        union = unionName(domain.name);
+      } else {
+        constraints.push(codeCell(check));
+      }
+    }
+    const base = byName.get(domain.base.replace(`${SCHEMA}.`, ''));
+    if (base && base.checks.some((c) => checkValues(c, `domain ${SCHEMA}.${base.name}`))) {
+      constraints.push(`the values of \`${base.name}\``);
+      union = unionName(base.name);
+    }
+    out += `| \`${domain.name}\` | ${codeCell(domain.base)} | ${domain.notNull ? 'not null' : 'null'} | ${constraints.join('; ')} | `;
+    out += `${union ? `\`${union}\`` : ''} | ${cell(domain.comment)} |\n`;
   }
   return out;
 }

@@ -22,8 +22,8 @@ const [extract, transform, load] = await withTransaction(pool, async (tx) => {
   const ids: string[] = [];
   for (const uuid of ['0a0a0a0a-0000-4000-8000-000000000001', '0a0a0a0a-0000-4000-8000-000000000002', '0a0a0a0a-0000-4000-8000-000000000003']) {
     const [execution] = await createExecution(tx, { executionId: uuid, flowId });
-    const [member] = await addExecutionToFlow(tx, { flowId, executionId: execution.execution_id! });
-    ids.push(member.execution_id!);
+    const [member] = await addExecutionToFlow(tx, { flowId, executionId: execution.execution_id });
+    ids.push(member.execution_id);
   }
   return ids as [string, string, string];
 });
@@ -39,7 +39,7 @@ const revision = await withRevisionRetry(pool, flowId, async ({ graphRevision })
   let expectedGraphRevision = graphRevision;
   for (const edge of edges) {
     const [staged] = await stageDependencyEdge(pool, { flowId, ...edge, expectedGraphRevision });
-    if (staged.status === 'staged') expectedGraphRevision = staged.graph_revision!;
+    if (staged.status === 'staged') expectedGraphRevision = staged.graph_revision;
   }
   return expectedGraphRevision;
 });

@@ -83,7 +83,7 @@ const COMMANDS: Record<string, Command> = {
     run: (ctx) => withClient(ctx, async (db) => {
       const [flowId] = ctx.args;
       const [flow] = await describeFlow(db, { flowId });
-      const members = await allPages((after) => listMembers(db, { flowId, after, limit: 1000 }), (m) => m.execution_id!);
+      const members = await allPages((after) => listMembers(db, { flowId, after, limit: 1000 }), (m) => m.execution_id);
       if (ctx.values.json) return json(ctx, { ...flow, members });
       const { edge_groups: groups, raw_fields: _raw, ...fields } = flow;
       ctx.io.out(keyValues(fields));

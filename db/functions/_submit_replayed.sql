@@ -1,14 +1,14 @@
 -- _submit_replayed: the answer of ff_submit_flow to a plan that changes nothing (starting the flow if asked).
 CREATE OR REPLACE FUNCTION flowfabric._submit_replayed(p_flow flowfabric.ff_flow_core, p_start boolean, p_now_ms bigint)
 RETURNS TABLE (
-  status             text,
-  graph_revision     bigint,
-  executions_created int,
-  members_added      int,
-  edges_staged       int,
-  edges_applied      int,
-  groups_set         int,
-  started            boolean)
+  status             flowfabric.ff_submit_flow_status,
+  graph_revision     flowfabric.ff_revision,
+  executions_created flowfabric.ff_count,
+  members_added      flowfabric.ff_count,
+  edges_staged       flowfabric.ff_count,
+  edges_applied      flowfabric.ff_count,
+  groups_set         flowfabric.ff_count,
+  started            flowfabric.ff_flag)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

@@ -3,7 +3,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_add_execution_to_flow(
   p_flow_id      uuid,
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, node_count bigint, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_add_execution_to_flow_status,
+  execution_id   flowfabric.ff_execution_id,
+  node_count     flowfabric.ff_graph_size,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -69,6 +73,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_add_execution_to_flow(uuid, text, bigint) IS
 $$Make execution p_execution_id ({fp:N}:<uuid> or <uuid>) a member of flow p_flow_id.
-Returns (status, execution_id, node_count, graph_revision); status: added | already_member.
+Returns (status, execution_id, node_count, graph_revision).
 Checks in order: flow_not_found (FF001); flow_already_terminal (FF002); execution_not_found (FF003, looked up on the flow's partition; another partition -> invalid_input DETAIL partition_mismatch); already a member of this flow -> already_member with the current counts, nothing changes; member of another flow -> already_member_of_different_flow (FF004, DETAIL names it).
 On added: ff_exec_core.flow_id is stamped; the flow's graph_revision and node_count rise by one and last_mutation_at_ms is set. Locks the flow row, then the execution row. Logs add_execution_to_flow. A terminal member added to a started flow whose other members are all terminal finishes the flow (completed or failed) in this call.$$;

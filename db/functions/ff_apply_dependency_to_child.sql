@@ -3,7 +3,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_apply_dependency_to_child(
   p_flow_id uuid,
   p_edge_id uuid,
   p_now_ms  bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, downstream_execution_id text, unsatisfied_count int)
+RETURNS TABLE (
+  status                  flowfabric.ff_apply_dependency_to_child_status,
+  edge_id                 flowfabric.ff_edge_id,
+  downstream_execution_id flowfabric.ff_execution_id,
+  unsatisfied_count       flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -118,7 +122,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_apply_dependency_to_child(uuid, uuid, bigint) IS
 $$Apply staged edge p_edge_id of flow p_flow_id to its child (the edge's downstream): the edge becomes applied and counts in the child's fan-in group.
-Returns (status, edge_id, downstream_execution_id, unsatisfied_count); status: applied | already_applied; unsatisfied_count is the group's running_count after the call.
+Returns (status, edge_id, downstream_execution_id, unsatisfied_count); unsatisfied_count is the group's running_count after the call.
 Checks in order: flow_not_found (FF001); flow_already_terminal (FF002: applying changes a cancelled or finished flow); edge_not_found (FF010: not staged in this flow); execution_not_found (FF003) for the child; execution_already_in_flow (FF011) if the child's flow_id names another flow (execution_not_in_flow FF007 if it was cleared); already applied -> already_applied, nothing changes.
 On applied: edge_state applied, applied_at_ms; the child's ff_edge_group row is created (policy from ff_set_edge_group_policy, else {"kind":"all_of"}) or its running_count rises by one; a runnable child is blocked (eligibility_state blocked_by_dependencies, blocking_reason waiting_for_children, public_state waiting_children). A group that has already decided (satisfied or impossible) takes no new edge: invalid_input, DETAIL group_already_decided. If the upstream is already terminal the edge is resolved at once by ff_resolve_dependency (a late edge never leaves its child waiting).
 Locks: flow row FOR SHARE, the child and the upstream in uuid order, then the edge and the group. Logs apply_dependency_to_child.$$;

@@ -2,7 +2,11 @@
 CREATE OR REPLACE FUNCTION flowfabric.ff_begin_attempt(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, payload jsonb, attempt int)
+RETURNS TABLE (
+  status       flowfabric.ff_begin_attempt_status,
+  execution_id flowfabric.ff_execution_id,
+  payload      jsonb,
+  attempt      flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -61,7 +65,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
 $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
-Returns (status, execution_id, payload, attempt); status: started | not_runnable.
+Returns (status, execution_id, payload, attempt).
 started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
 not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
 Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;

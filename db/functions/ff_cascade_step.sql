@@ -3,7 +3,11 @@
 CREATE OR REPLACE FUNCTION flowfabric.ff_cascade_step(
   p_execution_id text,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, edges_resolved int, public_flow_state text)
+RETURNS TABLE (
+  status            flowfabric.ff_cascade_step_status,
+  execution_id      flowfabric.ff_execution_id,
+  edges_resolved    flowfabric.ff_count,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
@@ -97,7 +101,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cascade_step(text, bigint) IS
 $$A deferred hop of the completion cascade of terminal execution p_execution_id: the flowstage__cascade job calls it (one call per transaction) until status is done. Such a job exists only for an execution whose cascade did not run where it became terminal: a child skipped by a cascade (so a skip chain advances one hop per job), a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, and a completion whose flow check was deferred; a normal completion resolves its edges itself (ff_complete_execution).
-Returns (status, execution_id, edges_resolved, public_flow_state); status: done | check_again.
+Returns (status, execution_id, edges_resolved, public_flow_state).
 done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
 check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
 Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.

@@ -5,7 +5,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_outcome      text,
   p_result       jsonb  DEFAULT NULL,
   p_now_ms       bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, outcome text, public_flow_state text)
+RETURNS TABLE (
+  status            flowfabric.ff_complete_execution_status,
+  execution_id      flowfabric.ff_execution_id,
+  outcome           flowfabric.ff_outcome,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Index lookups by key throughout: one generic plan per session rather than a custom plan per
@@ -109,7 +113,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, bigint) IS
 $$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
-Returns (status, execution_id, outcome, public_flow_state); status: completed | already_terminal (a second call changes nothing and reports the stored outcome). public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
+Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
 For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
 Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;

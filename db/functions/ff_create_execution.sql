@@ -7,7 +7,9 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_execution(
   p_priority        int    DEFAULT 0,
   p_task_identifier text   DEFAULT NULL,
   p_now_ms          bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text)
+RETURNS TABLE (
+  status       flowfabric.ff_create_execution_status,
+  execution_id flowfabric.ff_execution_id)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -84,7 +86,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_create_execution(text, uuid, text, jsonb, int, text, bigint) IS
 $$Create an execution: lifecycle_phase runnable, ownership_state unowned, eligibility_state eligible_now, public_state waiting, attempt_state pending_first_attempt, terminal_outcome none.
-Returns (status, execution_id); status: created | already_exists; execution_id is canonical {fp:N}:<uuid>.
+Returns (status, execution_id); execution_id is canonical {fp:N}:<uuid>.
 p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
 Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.

@@ -4,7 +4,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_flow(
   p_flow_kind text   DEFAULT 'dag',
   p_namespace text   DEFAULT 'default',
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, flow_id uuid, partition_key smallint, graph_revision bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_create_flow_status,
+  flow_id        flowfabric.ff_flow_id,
+  partition_key  flowfabric.ff_partition,
+  graph_revision flowfabric.ff_revision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -12,6 +16,7 @@ AS $$
 DECLARE
   v_now       bigint;
   v_partition smallint;
+  v_revision  bigint;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -30,11 +35,13 @@ BEGIN
   flow_id := p_flow_id;
   partition_key := v_partition;
 
-  -- A replay is answered from an unlocked read: no lock, nothing to commit.
-  SELECT f.graph_revision INTO graph_revision
+  -- A replay is answered from an unlocked read: no lock, nothing to commit. (Read into a
+  -- variable: graph_revision is NOT NULL, and a SELECT INTO that finds no row assigns NULL.)
+  SELECT f.graph_revision INTO v_revision
   FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   IF FOUND THEN
     status := 'already_satisfied';
+    graph_revision := v_revision;
     RETURN NEXT;
     RETURN;
   END IF;
@@ -63,7 +70,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_create_flow(uuid, text, text, bigint) IS
 $$Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
-Returns (status, flow_id, partition_key, graph_revision); status: created | already_satisfied.
-Idempotent: if the flow exists nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
+Returns (status, flow_id, partition_key, graph_revision).
+Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
 Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;

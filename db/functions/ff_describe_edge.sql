@@ -1,22 +1,22 @@
 -- ff_describe_edge: one staged edge of a flow with its state and resolution.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
 RETURNS TABLE (
-  flow_id                 uuid,
-  edge_id                 uuid,
-  upstream_execution_id   text,
-  downstream_execution_id text,
-  dependency_kind         text,
-  satisfaction_condition  text,
-  data_passing_ref        text,
-  edge_state              text,
-  policy_version          int,
-  created_at_ms           bigint,
-  created_by              text,
-  staged_graph_revision   bigint,
-  staged_at_ms            bigint,
+  flow_id                 flowfabric.ff_flow_id,
+  edge_id                 flowfabric.ff_edge_id,
+  upstream_execution_id   flowfabric.ff_execution_id,
+  downstream_execution_id flowfabric.ff_execution_id,
+  dependency_kind         flowfabric.ff_dependency_kind,
+  satisfaction_condition  flowfabric.ff_satisfaction_condition,
+  data_passing_ref        flowfabric.ff_text,
+  edge_state              flowfabric.ff_edge_state,
+  policy_version          flowfabric.ff_policy_version,
+  created_at_ms           flowfabric.ff_time_ms,
+  created_by              flowfabric.ff_name,
+  staged_graph_revision   flowfabric.ff_revision,
+  staged_at_ms            flowfabric.ff_time_ms,
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
-  upstream_outcome        text,
+  upstream_outcome        flowfabric.ff_outcome_or_null,
   policy                  jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -63,5 +63,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_edge(uuid, uuid) IS
 $$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
-Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state: pending | applied | satisfied | impossible; policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
 Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;

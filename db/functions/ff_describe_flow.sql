@@ -1,21 +1,21 @@
 -- ff_describe_flow: one flow as it stands now — every typed field, the raw_fields extras as columns, its edge groups.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_flow(p_flow_id uuid)
 RETURNS TABLE (
-  flow_id             uuid,
-  partition_key       smallint,
-  graph_revision      bigint,
-  public_flow_state   text,
-  created_at_ms       bigint,
+  flow_id             flowfabric.ff_flow_id,
+  partition_key       flowfabric.ff_partition,
+  graph_revision      flowfabric.ff_revision,
+  public_flow_state   flowfabric.ff_public_flow_state,
+  created_at_ms       flowfabric.ff_time_ms,
   terminal_at_ms      bigint,
-  flow_kind           text,
-  namespace           text,
-  node_count          bigint,
-  edge_count          bigint,
-  last_mutation_at_ms bigint,
+  flow_kind           flowfabric.ff_name,
+  namespace           flowfabric.ff_name,
+  node_count          flowfabric.ff_graph_size,
+  edge_count          flowfabric.ff_graph_size,
+  last_mutation_at_ms flowfabric.ff_time_ms,
   started_at_ms       bigint,
   cancelled_at_ms     bigint,
   cancel_reason       text,
-  cancellation_policy text,
+  cancellation_policy flowfabric.ff_cancellation_policy_or_null,
   raw_fields          jsonb,
   edge_groups         jsonb)
 LANGUAGE plpgsql STABLE
@@ -70,5 +70,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow(uuid) IS
 $$Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
-Returns one row: flow_id, partition_key, graph_revision, public_flow_state: open | cancelled | completed | failed; created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
+Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;

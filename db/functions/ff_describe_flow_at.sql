@@ -1,11 +1,11 @@
 -- ff_describe_flow_at: the flow's graph (members and edges) as it stood at a past revision, rebuilt from the mutation log.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_flow_at(p_flow_id uuid, p_graph_revision bigint)
 RETURNS TABLE (
-  flow_id                uuid,
-  graph_revision         bigint,
-  current_graph_revision bigint,
-  node_count             bigint,
-  edge_count             bigint,
+  flow_id                flowfabric.ff_flow_id,
+  graph_revision         flowfabric.ff_revision,
+  current_graph_revision flowfabric.ff_revision,
+  node_count             flowfabric.ff_graph_size,
+  edge_count             flowfabric.ff_graph_size,
   members                jsonb,
   edges                  jsonb)
 LANGUAGE plpgsql STABLE

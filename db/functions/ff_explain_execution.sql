@@ -1,21 +1,21 @@
 -- ff_explain_execution: why an execution is where it is — its state, inbound edges, fan-in group and a one-line reason.
 CREATE OR REPLACE FUNCTION flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text)
 RETURNS TABLE (
-  execution_id      text,
-  lifecycle_phase   text,
-  public_state      text,
-  eligibility_state text,
-  blocking_reason   text,
-  terminal_outcome  text,
+  execution_id      flowfabric.ff_execution_id,
+  lifecycle_phase   flowfabric.ff_lifecycle_phase,
+  public_state      flowfabric.ff_public_state,
+  eligibility_state flowfabric.ff_eligibility_state,
+  blocking_reason   flowfabric.ff_blocking_reason,
+  terminal_outcome  flowfabric.ff_terminal_outcome,
   group_policy      jsonb,
-  group_decision    text,
+  group_decision    flowfabric.ff_group_decision_or_null,
   k_target          int,
   success_count     int,
   fail_count        int,
   skip_count        int,
   running_count     int,
   inbound_edges     jsonb,
-  reason            text)
+  reason            flowfabric.ff_text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$

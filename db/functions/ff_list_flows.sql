@@ -5,17 +5,17 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_list_flows(
   p_limit     int  DEFAULT 100,
   p_state     text DEFAULT NULL)
 RETURNS TABLE (
-  flow_id             uuid,
-  partition_key       smallint,
-  namespace           text,
-  flow_kind           text,
-  public_flow_state   text,
-  graph_revision      bigint,
-  node_count          bigint,
-  edge_count          bigint,
-  created_at_ms       bigint,
+  flow_id             flowfabric.ff_flow_id,
+  partition_key       flowfabric.ff_partition,
+  namespace           flowfabric.ff_name,
+  flow_kind           flowfabric.ff_name,
+  public_flow_state   flowfabric.ff_public_flow_state,
+  graph_revision      flowfabric.ff_revision,
+  node_count          flowfabric.ff_graph_size,
+  edge_count          flowfabric.ff_graph_size,
+  created_at_ms       flowfabric.ff_time_ms,
   terminal_at_ms      bigint,
-  last_mutation_at_ms bigint)
+  last_mutation_at_ms flowfabric.ff_time_ms)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -39,9 +39,11 @@ BEGIN
   v_first := p_after IS NULL;
   IF p_namespace IS NULL THEN
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
-           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
-           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    SELECT f.flow_id::ff_flow_id, f.partition_key::ff_partition, f.namespace::ff_name,
+           (f.raw_fields->>'flow_kind')::ff_name, f.public_flow_state::ff_public_flow_state,
+           f.graph_revision::ff_revision, (f.raw_fields->>'node_count')::ff_graph_size,
+           (f.raw_fields->>'edge_count')::ff_graph_size, f.created_at_ms::ff_time_ms, f.terminal_at_ms,
+           (f.raw_fields->>'last_mutation_at_ms')::ff_time_ms
     FROM ff_flow_core f
     WHERE f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
       AND (p_state IS NULL OR f.public_flow_state = p_state)
@@ -49,9 +51,11 @@ BEGIN
     LIMIT p_limit;
   ELSE
     RETURN QUERY
-    SELECT f.flow_id, f.partition_key, f.namespace, f.raw_fields->>'flow_kind', f.public_flow_state,
-           f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint,
-           f.created_at_ms, f.terminal_at_ms, (f.raw_fields->>'last_mutation_at_ms')::bigint
+    SELECT f.flow_id::ff_flow_id, f.partition_key::ff_partition, f.namespace::ff_name,
+           (f.raw_fields->>'flow_kind')::ff_name, f.public_flow_state::ff_public_flow_state,
+           f.graph_revision::ff_revision, (f.raw_fields->>'node_count')::ff_graph_size,
+           (f.raw_fields->>'edge_count')::ff_graph_size, f.created_at_ms::ff_time_ms, f.terminal_at_ms,
+           (f.raw_fields->>'last_mutation_at_ms')::ff_time_ms
     FROM ff_flow_core f
     WHERE f.namespace = p_namespace
       AND f.flow_id >= v_after AND (v_first OR f.flow_id <> v_after)
@@ -65,5 +69,5 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_list_flows(text, uuid, int, text) IS
 $$List flows ordered by flow_id, p_limit (1..1000, default 100) at a time. Keyset pagination: pass the last flow_id of a page as p_after to get the next page; a flow created meanwhile appears in a later page if its id sorts after the cursor, and no flow is ever returned twice. Read-only: takes no row locks.
 Filters: p_namespace (NULL = every namespace), p_state (NULL = any; else open | cancelled | completed | failed; an extra beyond SPEC section 5's signature, placed last so the spec's positional order holds).
-Returns (flow_id, partition_key, namespace, flow_kind, public_flow_state, graph_revision, node_count, edge_count, created_at_ms, terminal_at_ms, last_mutation_at_ms); an empty result when nothing is left. public_flow_state: open | cancelled | completed | failed.
+Returns (flow_id, partition_key, namespace, flow_kind, public_flow_state, graph_revision, node_count, edge_count, created_at_ms, terminal_at_ms, last_mutation_at_ms); an empty result when nothing is left.
 Refusals: invalid_input (FF012) for p_limit outside 1..1000, an unknown p_state or an empty p_namespace.$$;

@@ -4,18 +4,18 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_list_members(
   p_after   text DEFAULT NULL,
   p_limit   int  DEFAULT 100)
 RETURNS TABLE (
-  execution_id      text,
-  lane_id           text,
-  lifecycle_phase   text,
-  ownership_state   text,
-  eligibility_state text,
-  public_state      text,
-  attempt_state     text,
-  blocking_reason   text,
-  terminal_outcome  text,
-  priority          int,
+  execution_id      flowfabric.ff_execution_id,
+  lane_id           flowfabric.ff_name,
+  lifecycle_phase   flowfabric.ff_lifecycle_phase,
+  ownership_state   flowfabric.ff_ownership_state,
+  eligibility_state flowfabric.ff_eligibility_state,
+  public_state      flowfabric.ff_public_state,
+  attempt_state     flowfabric.ff_attempt_state,
+  blocking_reason   flowfabric.ff_blocking_reason,
+  terminal_outcome  flowfabric.ff_terminal_outcome,
+  priority          flowfabric.ff_priority,
   task_identifier   text,
-  created_at_ms     bigint,
+  created_at_ms     flowfabric.ff_time_ms,
   terminal_at_ms    bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -47,9 +47,12 @@ BEGIN
   v_first := v_after IS NULL;
   v_after := coalesce(v_after, '00000000-0000-0000-0000-000000000000'::uuid);
   RETURN QUERY
-  SELECT _canonical_execution_id(e.partition_key, e.execution_id), e.lane_id, e.lifecycle_phase, e.ownership_state,
-         e.eligibility_state, e.public_state, e.attempt_state, e.blocking_reason, e.terminal_outcome, e.priority,
-         e.raw_fields->>'task_identifier', e.created_at_ms, e.terminal_at_ms
+  SELECT _canonical_execution_id(e.partition_key, e.execution_id)::ff_execution_id, e.lane_id::ff_name,
+         e.lifecycle_phase::ff_lifecycle_phase, e.ownership_state::ff_ownership_state,
+         e.eligibility_state::ff_eligibility_state, e.public_state::ff_public_state,
+         e.attempt_state::ff_attempt_state, e.blocking_reason::ff_blocking_reason,
+         e.terminal_outcome::ff_terminal_outcome, e.priority::ff_priority,
+         e.raw_fields->>'task_identifier', e.created_at_ms::ff_time_ms, e.terminal_at_ms
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.execution_id >= v_after AND (v_first OR e.execution_id <> v_after)

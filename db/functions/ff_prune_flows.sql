@@ -12,8 +12,15 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_prune_flows(
   p_finished_before_ms bigint,
   p_limit              int    DEFAULT 1000,
   p_now_ms             bigint DEFAULT NULL)
-RETURNS TABLE (finished_before_ms bigint, flows bigint, executions bigint, edges bigint, edge_groups bigint,
-               completion_outbox_rows bigint, flow_events bigint, jobs_removed bigint)
+RETURNS TABLE (
+  finished_before_ms     flowfabric.ff_time_ms,
+  flows                  flowfabric.ff_count,
+  executions             flowfabric.ff_count,
+  edges                  flowfabric.ff_count,
+  edge_groups            flowfabric.ff_count,
+  completion_outbox_rows flowfabric.ff_count,
+  flow_events            flowfabric.ff_count,
+  jobs_removed           flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- Lets _forbid_flow_event_change pass this function's DELETEs of log rows (and nobody else's:

@@ -1,7 +1,11 @@
 -- ff_reap_dead_workers: unlock the jobs of every worker that stopped heartbeating, so a crashed
 -- worker's flows resume on the live ones (Graphile Worker alone keeps them locked for 4 hours).
 CREATE OR REPLACE FUNCTION flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL)
-RETURNS TABLE (status text, worker_id text, silent_ms bigint, jobs_unlocked int)
+RETURNS TABLE (
+  status        flowfabric.ff_reap_dead_workers_status,
+  worker_id     flowfabric.ff_name,
+  silent_ms     flowfabric.ff_duration_ms,
+  jobs_unlocked flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -34,13 +38,13 @@ BEGIN
   END IF;
   PERFORM graphile_worker.force_unlock_workers(v_ids);
   RETURN QUERY
-  SELECT 'reaped'::text, d.id, d.silent, d.held
+  SELECT 'reaped'::ff_reap_dead_workers_status, d.id::ff_name, d.silent::ff_duration_ms, d.held::ff_count
   FROM unnest(v_ids, v_silent, v_held) d(id, silent, held);
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_reap_dead_workers(bigint) IS
 $$Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
-Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked); status: reaped. silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
+Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked). silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
 Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
 Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).$$;

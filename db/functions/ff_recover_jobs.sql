@@ -2,7 +2,10 @@
 -- attempt died with its process, a deferred cascade or sibling-cancel job lost. (Jobs a dead
 -- worker still holds locked are unlocked by ff_reap_dead_workers.)
 CREATE OR REPLACE FUNCTION flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL)
-RETURNS TABLE (status text, execution_id text, job_key text)
+RETURNS TABLE (
+  status       flowfabric.ff_recover_jobs_status,
+  execution_id flowfabric.ff_execution_id,
+  job_key      flowfabric.ff_name)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -87,7 +90,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_recover_jobs(bigint) IS
 $$Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
-Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key); status: failed_exhausted | requeued_cascade | requeued_cancel_siblings.
+Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key).
 failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), its cascade is deferred to its flowstage__cascade job (outbox row, enqueued here), and the spent job is deleted (graphile_worker.complete_jobs).
 requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
 requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.

@@ -5,7 +5,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_resolve_dependency(
   p_edge_id          uuid,
   p_upstream_outcome text   DEFAULT NULL,
   p_now_ms           bigint DEFAULT NULL)
-RETURNS TABLE (status text, edge_id uuid, decision text)
+RETURNS TABLE (
+  status   flowfabric.ff_resolve_dependency_status,
+  edge_id  flowfabric.ff_edge_id,
+  decision flowfabric.ff_resolve_decision)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -84,7 +87,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_resolve_dependency(uuid, uuid, text, bigint) IS
 $$Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome, read from the upstream's stored terminal_outcome: the unit of the completion cascade (SPEC section 6), which ff_complete_execution applies to every outgoing edge in the completing transaction. Called directly, it mostly answers already_resolved; it resolves an edge whose upstream's cascade was deferred to a job (a skipped or cancelled upstream) ahead of that job.
-Returns (status, edge_id, decision); status: resolved | already_resolved (nothing changes; decision is then the group's stored decision); decision: pending | satisfied | impossible | already_decided.
+Returns (status, edge_id, decision); decision: the group's decision after this resolution, already_decided when the group had decided before it. already_resolved: nothing changes, and decision is the group's stored decision.
 Moves one unit of the child's group from running_count into success_count (success), skip_count (skipped) or fail_count (anything else), then evaluates the policy (all_of, any_of, quorum k). The edge records edge_state satisfied (upstream success) or impossible, resolved_at_ms and upstream_outcome.
 Data passing: with a non-empty data_passing_ref, an upstream success and a non-terminal child, the upstream's result is merged into the child's payload under that key before any decision.
 Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped (attempt_state none: it never ran), and its own outgoing edges are resolved by its flowstage__cascade job, a later transaction. A group decides once: later resolutions count but never change the decision or re-trigger the child.

@@ -6,7 +6,11 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_set_edge_group_policy(
   p_on_satisfied            text   DEFAULT NULL,
   p_k                       int    DEFAULT NULL,
   p_now_ms                  bigint DEFAULT NULL)
-RETURNS TABLE (status text, downstream_execution_id text, policy jsonb, k_target int)
+RETURNS TABLE (
+  status                  flowfabric.ff_set_status,
+  downstream_execution_id flowfabric.ff_execution_id,
+  policy                  jsonb,
+  k_target                int)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -105,7 +109,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_set_edge_group_policy(uuid, text, text, text, int, bigint) IS
 $$Set the fan-in policy of downstream p_downstream_execution_id ({fp:N}:<uuid> or <uuid>) in flow p_flow_id: all_of (every inbound edge must succeed), any_of (one success), quorum (p_k successes); p_on_satisfied (cancel_remaining | let_run) says what happens to the still-running upstreams once any_of/quorum is satisfied.
-Returns (status, downstream_execution_id, policy, k_target); status: set | already_set. policy is {"kind":"all_of"}, {"kind":"any_of","on_satisfied":...} or {"kind":"quorum","k":N,"on_satisfied":...}; k_target is k for quorum, 1 for any_of, NULL for all_of.
+Returns (status, downstream_execution_id, policy, k_target); policy is {"kind":"all_of"}, {"kind":"any_of","on_satisfied":...} or {"kind":"quorum","k":N,"on_satisfied":...}; k_target is k for quorum, 1 for any_of, NULL for all_of.
 Checks in order: invalid_input (FF012, DETAIL names the field: NULL p_flow_id, malformed id, unknown p_kind or p_on_satisfied, on_satisfied given for all_of or missing for any_of/quorum, k given for all_of/any_of, quorum without k >= 1); flow_not_found (FF001); flow_already_terminal (FF002); execution_not_in_flow (FF007) when the downstream is not a member (another partition -> invalid_input partition_mismatch); the same policy (kind, k and on_satisfied all equal) as stored -> already_set, at any time, nothing changes; a different policy once an edge has been applied to that downstream (any group counter > 0) -> edge_group_policy_already_fixed (FF013).
 On set: the group row is created with zero counters (ff_apply_dependency_to_child then keeps this policy) or its policy and k_target replaced. A policy is not a graph change: graph_revision and the flow row are not touched. A quorum whose k exceeds the edges eventually applied is refused by ff_start_flow.
 Locks on the write path: the flow row FOR SHARE, the downstream execution row, then the group row. Logs set_edge_group_policy {downstream_execution_id, policy}.$$;

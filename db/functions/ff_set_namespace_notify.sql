@@ -3,7 +3,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_set_namespace_notify(
   p_namespace text,
   p_enabled   boolean,
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, namespace text, enabled boolean)
+RETURNS TABLE (
+  status    flowfabric.ff_set_status,
+  namespace flowfabric.ff_name,
+  enabled   flowfabric.ff_flag)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -34,6 +37,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_set_namespace_notify(text, boolean, bigint) IS
 $$Turn notifications of namespace p_namespace on (p_enabled true) or off. Off is the default for every namespace.
-Returns (status, namespace, enabled); status: set | already_set (the namespace was already in the requested state; nothing changes).
+Returns (status, namespace, enabled); already_set: the namespace was already in the requested state, nothing changes.
 While on, every transaction that changes a flow of the namespace or one of its members sends one pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}, delivered at commit; listeners then read ff_flow_event (the source of truth, written whether or not notifications are on). Notifications are off by default because PostgreSQL serialises every notifying commit on one cluster-wide lock. Any role that may connect can LISTEN on (or NOTIFY) that channel: treat a notification as a hint to re-read, never as data.
 Refusals: invalid_input (FF012) for a p_namespace that is NULL, empty or longer than 53 bytes, or a NULL p_enabled. Not logged to ff_flow_event (it changes no flow).$$;

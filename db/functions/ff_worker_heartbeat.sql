@@ -4,7 +4,10 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
   p_lease_ms  bigint DEFAULT 30000,
   p_info      jsonb  DEFAULT NULL,
   p_now_ms    bigint DEFAULT NULL)
-RETURNS TABLE (status text, worker_id text, expires_at_ms bigint)
+RETURNS TABLE (
+  status        flowfabric.ff_worker_heartbeat_status,
+  worker_id     flowfabric.ff_name,
+  expires_at_ms flowfabric.ff_time_ms)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -40,6 +43,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_worker_heartbeat(text, bigint, jsonb, bigint) IS
 $$Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
-Returns (status, worker_id, expires_at_ms); status: registered (first heartbeat, or the first since the worker was reaped) | alive. expires_at_ms = last heartbeat + lease.
+Returns (status, worker_id, expires_at_ms); registered: the first heartbeat, or the first since the worker was reaped; else alive. expires_at_ms = last heartbeat + lease.
 p_info (a JSON object: host, pid, ...) replaces the stored info when given.
 Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.$$;

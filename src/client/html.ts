@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
-  describeFlow, listEdges, listMembers, type DescribeFlowRow, type ListEdgesRow, type ListMembersRow,
+  describeFlow, listEdges, listMembers, type DescribeFlowRow, type ListEdgesRow, type ListMembersRow, type PublicState,
 } from '../generated/functions.js';
 import type { Queryable } from './queryable.js';
 
@@ -24,7 +24,8 @@ export interface FlowHtmlOptions {
 /**
  * Node colours by public_state and edge colours by edge_state: the palette of ff_flow_to_mermaid and
  * ff_flow_to_dot (flowfabric._export_style; test/cli/flowstage.test.ts checks that they agree).
- * `active` is drawn as running; an unknown state as other.
+ * `active` is drawn as running. `other` is _export_style's fallback, kept so the palettes stay
+ * equal; every state the read functions return has its own colour.
  */
 export const NODE_STYLES: Record<string, { fill: string; stroke: string }> = {
   waiting: { fill: '#f5f5f5', stroke: '#9e9e9e' },
@@ -42,13 +43,8 @@ export const EDGE_STYLES: Record<string, string> = {
 };
 
 /** The style class of a node state (as _export_style names it). */
-export function nodeClass(state: string | null): string {
-  if (state === 'active') return 'running';
-  return state !== null && Object.hasOwn(NODE_STYLES, state) ? state : 'other';
-}
-
-function edgeClass(state: string | null): string {
-  return state !== null && Object.hasOwn(EDGE_STYLES, state) ? state : 'other';
+export function nodeClass(state: PublicState): string {
+  return state === 'active' ? 'running' : state;
 }
 
 /** What the page draws (embedded as JSON). */
@@ -63,8 +59,8 @@ const uuidOf = (id: string) => id.slice(id.lastIndexOf(':') + 1);
 /** The flow as a self-contained HTML page (see the file header). */
 export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtmlOptions = {}): Promise<string> {
   const [flow] = await describeFlow(db, { flowId });
-  const members = await allPages<ListMembersRow>((after) => listMembers(db, { flowId, after, limit: 1000 }), (m) => m.execution_id!);
-  const edges = await allPages<ListEdgesRow>((after) => listEdges(db, { flowId, after, limit: 1000 }), (e) => e.edge_id!);
+  const members = await allPages<ListMembersRow>((after) => listMembers(db, { flowId, after, limit: 1000 }), (m) => m.execution_id);
+  const edges = await allPages<ListEdgesRow>((after) => listEdges(db, { flowId, after, limit: 1000 }), (e) => e.edge_id);
   const labels = new Map<string, string>();
   if (!options.labels) for (const [id, label] of await payloadLabels(db, flow)) labels.set(id, label);
   for (const [id, label] of Object.entries(options.labels ?? {})) labels.set(uuidOf(id), label);
@@ -74,20 +70,20 @@ export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtm
       graph_revision: flow.graph_revision, node_count: flow.node_count, edge_count: flow.edge_count,
     },
     nodes: members.map((m) => {
-      const id = m.execution_id!;
+      const id = m.execution_id;
       const short = `${uuidOf(id).slice(0, 8)}${m.task_identifier ? ` ${m.task_identifier}` : ''}`;
       const label = labels.get(uuidOf(id));
       return {
         id,
         label: label ?? short,
-        detail: label !== undefined ? `${short} · ${m.public_state}` : String(m.public_state),
-        state: String(m.public_state),
+        detail: label !== undefined ? `${short} · ${m.public_state}` : m.public_state,
+        state: m.public_state,
         style: nodeClass(m.public_state),
       };
     }),
     edges: edges.map((e) => ({
-      id: e.edge_id!, from: e.upstream_execution_id!, to: e.downstream_execution_id!,
-      state: String(e.edge_state), style: edgeClass(e.edge_state), ref: e.data_passing_ref,
+      id: e.edge_id, from: e.upstream_execution_id, to: e.downstream_execution_id,
+      state: e.edge_state, style: e.edge_state, ref: e.data_passing_ref,
     })),
   };
   return page(options.title ?? `flow ${flowId}`, data, await dagreSource());

@@ -43,7 +43,7 @@ export async function withRevisionRetry<T>(
     if (options.savepoint) await db.query(`SAVEPOINT ${SAVEPOINT}`);
     try {
       const [flow] = await describeFlow(db, { flowId });
-      const result = await stage({ graphRevision: String(flow!.graph_revision), attempt });
+      const result = await stage({ graphRevision: flow!.graph_revision, attempt });
       if (options.savepoint) await db.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
       return result;
     } catch (error) {

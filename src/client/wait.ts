@@ -4,11 +4,11 @@
 // wakes the next read early. Notifications are opt-in per namespace (ff_set_namespace_notify, off by
 // default), so the poll is what guarantees progress; the notification is what makes it prompt.
 import pg from 'pg';
-import { describeFlow, type DescribeFlowPublicFlowState, type DescribeFlowRow } from '../generated/functions.js';
+import { describeFlow, type DescribeFlowRow, type PublicFlowState } from '../generated/functions.js';
 import type { Queryable } from './queryable.js';
 
 /** The flow's description (ff_describe_flow's row) once it has left `open`. */
-export type FinishedFlow = DescribeFlowRow & { public_flow_state: Exclude<DescribeFlowPublicFlowState, 'open'> };
+export type FinishedFlow = DescribeFlowRow & { public_flow_state: Exclude<PublicFlowState, 'open'> };
 
 export interface WaitForFlowOptions {
   /** Reject with FlowWaitTimeoutError after this many milliseconds; default: no limit. */

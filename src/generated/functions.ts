@@ -6,11 +6,241 @@ import type { JsonValue, Queryable } from '../client/queryable.js';
 export type { JsonValue, Queryable };
 
 // --------------------------------------------------------------------------------------------
-// flowfabric.ff_add_execution_to_flow(p_flow_id uuid, p_execution_id text, p_now_ms bigint)
+// Value sets: the CHECK (VALUE IN (...)) of each domain a result column has.
 
-/** The status values flowfabric.ff_add_execution_to_flow documents. */
+/**
+ * The statuses of ff_add_execution_to_flow.
+ * SQL: domain flowfabric.ff_add_execution_to_flow_status.
+ */
 export const addExecutionToFlowStatusValues = ['added', 'already_member'] as const;
 export type AddExecutionToFlowStatus = (typeof addExecutionToFlowStatusValues)[number];
+
+/**
+ * The statuses of ff_apply_dependency_to_child.
+ * SQL: domain flowfabric.ff_apply_dependency_to_child_status.
+ */
+export const applyDependencyToChildStatusValues = ['applied', 'already_applied'] as const;
+export type ApplyDependencyToChildStatus = (typeof applyDependencyToChildStatusValues)[number];
+
+/**
+ * An execution's attempt_state: none for an execution skipped before it ever ran.
+ * SQL: domain flowfabric.ff_attempt_state.
+ */
+export const attemptStateValues = ['pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none'] as const;
+export type AttemptState = (typeof attemptStateValues)[number];
+
+/**
+ * The statuses of ff_begin_attempt.
+ * SQL: domain flowfabric.ff_begin_attempt_status.
+ */
+export const beginAttemptStatusValues = ['started', 'not_runnable'] as const;
+export type BeginAttemptStatus = (typeof beginAttemptStatusValues)[number];
+
+/**
+ * An execution's blocking_reason: none while it runs and once terminal.
+ * SQL: domain flowfabric.ff_blocking_reason.
+ */
+export const blockingReasonValues = ['waiting_for_worker', 'waiting_for_children', 'none'] as const;
+export type BlockingReason = (typeof blockingReasonValues)[number];
+
+/**
+ * The per-member statuses of ff_cancel_flow.
+ * SQL: domain flowfabric.ff_cancel_flow_status.
+ */
+export const cancelFlowStatusValues = ['cancelled', 'already_terminal', 'left_running'] as const;
+export type CancelFlowStatus = (typeof cancelFlowStatusValues)[number];
+
+/**
+ * The statuses of ff_cancel_siblings_step.
+ * SQL: domain flowfabric.ff_cancel_siblings_step_status.
+ */
+export const cancelSiblingsStepStatusValues = ['cancelled', 'already_terminal', 'done'] as const;
+export type CancelSiblingsStepStatus = (typeof cancelSiblingsStepStatusValues)[number];
+
+/**
+ * How a cancelled flow was cancelled (ff_cancel_flow's p_cancellation_policy), or NULL for a flow not cancelled.
+ * SQL: domain flowfabric.ff_cancellation_policy_or_null.
+ */
+export const cancellationPolicyValues = ['cancel_all', 'cancel_flow_only'] as const;
+export type CancellationPolicy = (typeof cancellationPolicyValues)[number];
+
+/**
+ * The statuses of ff_cascade_step.
+ * SQL: domain flowfabric.ff_cascade_step_status.
+ */
+export const cascadeStepStatusValues = ['done', 'check_again'] as const;
+export type CascadeStepStatus = (typeof cascadeStepStatusValues)[number];
+
+/**
+ * The statuses of ff_complete_execution.
+ * SQL: domain flowfabric.ff_complete_execution_status.
+ */
+export const completeExecutionStatusValues = ['completed', 'already_terminal'] as const;
+export type CompleteExecutionStatus = (typeof completeExecutionStatusValues)[number];
+
+/**
+ * The statuses of ff_create_execution.
+ * SQL: domain flowfabric.ff_create_execution_status.
+ */
+export const createExecutionStatusValues = ['created', 'already_exists'] as const;
+export type CreateExecutionStatus = (typeof createExecutionStatusValues)[number];
+
+/**
+ * The statuses of ff_create_flow.
+ * SQL: domain flowfabric.ff_create_flow_status.
+ */
+export const createFlowStatusValues = ['created', 'already_satisfied'] as const;
+export type CreateFlowStatus = (typeof createFlowStatusValues)[number];
+
+/**
+ * An edge's dependency_kind (success_only is the only kind).
+ * SQL: domain flowfabric.ff_dependency_kind.
+ */
+export const dependencyKindValues = ['success_only'] as const;
+export type DependencyKind = (typeof dependencyKindValues)[number];
+
+/**
+ * An edge's edge_state: pending once staged, applied, then satisfied (upstream success) or impossible (any other outcome).
+ * SQL: domain flowfabric.ff_edge_state.
+ */
+export const edgeStateValues = ['pending', 'applied', 'satisfied', 'impossible'] as const;
+export type EdgeState = (typeof edgeStateValues)[number];
+
+/**
+ * An execution's eligibility_state: not_applicable once terminal.
+ * SQL: domain flowfabric.ff_eligibility_state.
+ */
+export const eligibilityStateValues = ['eligible_now', 'blocked_by_dependencies', 'not_applicable'] as const;
+export type EligibilityState = (typeof eligibilityStateValues)[number];
+
+/**
+ * A fan-in group's decision (pending until satisfied or impossible, then never changed), or NULL for an execution without a group.
+ * SQL: domain flowfabric.ff_group_decision_or_null.
+ */
+export const groupDecisionValues = ['pending', 'satisfied', 'impossible'] as const;
+export type GroupDecision = (typeof groupDecisionValues)[number];
+
+/**
+ * An execution's lifecycle_phase.
+ * SQL: domain flowfabric.ff_lifecycle_phase.
+ */
+export const lifecyclePhaseValues = ['runnable', 'active', 'terminal'] as const;
+export type LifecyclePhase = (typeof lifecyclePhaseValues)[number];
+
+/**
+ * The outcome a terminal execution finished with, or NULL where there is none yet (an edge not resolved).
+ * SQL: domain flowfabric.ff_outcome_or_null.
+ */
+export const outcomeValues = ['success', 'failed', 'cancelled', 'expired', 'skipped'] as const;
+export type Outcome = (typeof outcomeValues)[number];
+
+/**
+ * An execution's ownership_state: leased while an attempt runs.
+ * SQL: domain flowfabric.ff_ownership_state.
+ */
+export const ownershipStateValues = ['unowned', 'leased'] as const;
+export type OwnershipState = (typeof ownershipStateValues)[number];
+
+/**
+ * A flow's public_flow_state, or NULL where a result has no flow (a solo execution) or does not report it.
+ * SQL: domain flowfabric.ff_public_flow_state_or_null.
+ */
+export const publicFlowStateValues = ['open', 'cancelled', 'completed', 'failed'] as const;
+export type PublicFlowState = (typeof publicFlowStateValues)[number];
+
+/**
+ * An execution's public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome's name).
+ * SQL: domain flowfabric.ff_public_state.
+ */
+export const publicStateValues = ['waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped'] as const;
+export type PublicState = (typeof publicStateValues)[number];
+
+/**
+ * The status of each row of ff_reap_dead_workers.
+ * SQL: domain flowfabric.ff_reap_dead_workers_status.
+ */
+export const reapDeadWorkersStatusValues = ['reaped'] as const;
+export type ReapDeadWorkersStatus = (typeof reapDeadWorkersStatusValues)[number];
+
+/**
+ * The repairs ff_recover_jobs reports.
+ * SQL: domain flowfabric.ff_recover_jobs_status.
+ */
+export const recoverJobsStatusValues = ['failed_exhausted', 'requeued_cascade', 'requeued_cancel_siblings'] as const;
+export type RecoverJobsStatus = (typeof recoverJobsStatusValues)[number];
+
+/**
+ * The decision ff_resolve_dependency reports: the group's (pending, satisfied, impossible), or already_decided when the resolution counted in a group that had decided before.
+ * SQL: domain flowfabric.ff_resolve_decision.
+ */
+export const resolveDecisionValues = ['pending', 'satisfied', 'impossible', 'already_decided'] as const;
+export type ResolveDecision = (typeof resolveDecisionValues)[number];
+
+/**
+ * The statuses of ff_resolve_dependency.
+ * SQL: domain flowfabric.ff_resolve_dependency_status.
+ */
+export const resolveDependencyStatusValues = ['resolved', 'already_resolved'] as const;
+export type ResolveDependencyStatus = (typeof resolveDependencyStatusValues)[number];
+
+/**
+ * An edge's satisfaction_condition (FlowFabric's; all_required is the only one).
+ * SQL: domain flowfabric.ff_satisfaction_condition.
+ */
+export const satisfactionConditionValues = ['all_required'] as const;
+export type SatisfactionCondition = (typeof satisfactionConditionValues)[number];
+
+/**
+ * The statuses of ff_set_edge_group_policy and ff_set_namespace_notify.
+ * SQL: domain flowfabric.ff_set_status.
+ */
+export const setStatusValues = ['set', 'already_set'] as const;
+export type SetStatus = (typeof setStatusValues)[number];
+
+/**
+ * The statuses of ff_stage_dependency_edge.
+ * SQL: domain flowfabric.ff_stage_dependency_edge_status.
+ */
+export const stageDependencyEdgeStatusValues = ['staged', 'already_staged'] as const;
+export type StageDependencyEdgeStatus = (typeof stageDependencyEdgeStatusValues)[number];
+
+/**
+ * The statuses of ff_stage_dependency_edges.
+ * SQL: domain flowfabric.ff_stage_dependency_edges_status.
+ */
+export const stageDependencyEdgesStatusValues = ['staged', 'already_staged', 'would_stage'] as const;
+export type StageDependencyEdgesStatus = (typeof stageDependencyEdgesStatusValues)[number];
+
+/**
+ * The statuses of ff_start_flow.
+ * SQL: domain flowfabric.ff_start_flow_status.
+ */
+export const startFlowStatusValues = ['started', 'already_started'] as const;
+export type StartFlowStatus = (typeof startFlowStatusValues)[number];
+
+/**
+ * The statuses of ff_submit_flow.
+ * SQL: domain flowfabric.ff_submit_flow_status.
+ */
+export const submitFlowStatusValues = ['submitted', 'already_submitted', 'would_submit'] as const;
+export type SubmitFlowStatus = (typeof submitFlowStatusValues)[number];
+
+/**
+ * An execution's terminal_outcome: none until it is terminal.
+ * SQL: domain flowfabric.ff_terminal_outcome.
+ */
+export const terminalOutcomeValues = ['none', 'success', 'failed', 'cancelled', 'expired', 'skipped'] as const;
+export type TerminalOutcome = (typeof terminalOutcomeValues)[number];
+
+/**
+ * The statuses of ff_worker_heartbeat.
+ * SQL: domain flowfabric.ff_worker_heartbeat_status.
+ */
+export const workerHeartbeatStatusValues = ['registered', 'alive'] as const;
+export type WorkerHeartbeatStatus = (typeof workerHeartbeatStatusValues)[number];
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_add_execution_to_flow(p_flow_id uuid, p_execution_id text, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_add_execution_to_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface AddExecutionToFlowParams {
@@ -25,18 +255,18 @@ export interface AddExecutionToFlowParams {
 /** A row returned by flowfabric.ff_add_execution_to_flow. */
 export interface AddExecutionToFlowRow {
   status: AddExecutionToFlowStatus;
-  execution_id: string | null;
-  node_count: string | null;
-  graph_revision: string | null;
+  execution_id: string;
+  node_count: string;
+  graph_revision: string;
 }
 
 /**
  * Make execution p_execution_id ({fp:N}:<uuid> or <uuid>) a member of flow p_flow_id.
- * Returns (status, execution_id, node_count, graph_revision); status: added | already_member.
+ * Returns (status, execution_id, node_count, graph_revision).
  * Checks in order: flow_not_found (FF001); flow_already_terminal (FF002); execution_not_found (FF003, looked up on the flow's partition; another partition -> invalid_input DETAIL partition_mismatch); already a member of this flow -> already_member with the current counts, nothing changes; member of another flow -> already_member_of_different_flow (FF004, DETAIL names it).
  * On added: ff_exec_core.flow_id is stamped; the flow's graph_revision and node_count rise by one and last_mutation_at_ms is set. Locks the flow row, then the execution row. Logs add_execution_to_flow. A terminal member added to a started flow whose other members are all terminal finishes the flow (completed or failed) in this call.
  *
- * SQL: flowfabric.ff_add_execution_to_flow(p_flow_id uuid, p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, node_count bigint, graph_revision bigint)
+ * SQL: flowfabric.ff_add_execution_to_flow(p_flow_id uuid, p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_add_execution_to_flow_status, execution_id flowfabric.ff_execution_id, node_count flowfabric.ff_graph_size, graph_revision flowfabric.ff_revision)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -51,10 +281,6 @@ export function addExecutionToFlow(db: Queryable, params: AddExecutionToFlowPara
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_apply_dependency_to_child(p_flow_id uuid, p_edge_id uuid, p_now_ms bigint)
 
-/** The status values flowfabric.ff_apply_dependency_to_child documents. */
-export const applyDependencyToChildStatusValues = ['applied', 'already_applied'] as const;
-export type ApplyDependencyToChildStatus = (typeof applyDependencyToChildStatusValues)[number];
-
 /** Arguments of flowfabric.ff_apply_dependency_to_child: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface ApplyDependencyToChildParams {
   /** p_flow_id uuid */
@@ -68,19 +294,19 @@ export interface ApplyDependencyToChildParams {
 /** A row returned by flowfabric.ff_apply_dependency_to_child. */
 export interface ApplyDependencyToChildRow {
   status: ApplyDependencyToChildStatus;
-  edge_id: string | null;
-  downstream_execution_id: string | null;
-  unsatisfied_count: number | null;
+  edge_id: string;
+  downstream_execution_id: string;
+  unsatisfied_count: number;
 }
 
 /**
  * Apply staged edge p_edge_id of flow p_flow_id to its child (the edge's downstream): the edge becomes applied and counts in the child's fan-in group.
- * Returns (status, edge_id, downstream_execution_id, unsatisfied_count); status: applied | already_applied; unsatisfied_count is the group's running_count after the call.
+ * Returns (status, edge_id, downstream_execution_id, unsatisfied_count); unsatisfied_count is the group's running_count after the call.
  * Checks in order: flow_not_found (FF001); flow_already_terminal (FF002: applying changes a cancelled or finished flow); edge_not_found (FF010: not staged in this flow); execution_not_found (FF003) for the child; execution_already_in_flow (FF011) if the child's flow_id names another flow (execution_not_in_flow FF007 if it was cleared); already applied -> already_applied, nothing changes.
  * On applied: edge_state applied, applied_at_ms; the child's ff_edge_group row is created (policy from ff_set_edge_group_policy, else {"kind":"all_of"}) or its running_count rises by one; a runnable child is blocked (eligibility_state blocked_by_dependencies, blocking_reason waiting_for_children, public_state waiting_children). A group that has already decided (satisfied or impossible) takes no new edge: invalid_input, DETAIL group_already_decided. If the upstream is already terminal the edge is resolved at once by ff_resolve_dependency (a late edge never leaves its child waiting).
  * Locks: flow row FOR SHARE, the child and the upstream in uuid order, then the edge and the group. Logs apply_dependency_to_child.
  *
- * SQL: flowfabric.ff_apply_dependency_to_child(p_flow_id uuid, p_edge_id uuid, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edge_id uuid, downstream_execution_id text, unsatisfied_count integer)
+ * SQL: flowfabric.ff_apply_dependency_to_child(p_flow_id uuid, p_edge_id uuid, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_apply_dependency_to_child_status, edge_id flowfabric.ff_edge_id, downstream_execution_id flowfabric.ff_execution_id, unsatisfied_count flowfabric.ff_count)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -95,10 +321,6 @@ export function applyDependencyToChild(db: Queryable, params: ApplyDependencyToC
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_begin_attempt(p_execution_id text, p_now_ms bigint)
 
-/** The status values flowfabric.ff_begin_attempt documents. */
-export const beginAttemptStatusValues = ['started', 'not_runnable'] as const;
-export type BeginAttemptStatus = (typeof beginAttemptStatusValues)[number];
-
 /** Arguments of flowfabric.ff_begin_attempt: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface BeginAttemptParams {
   /** p_execution_id text */
@@ -110,19 +332,19 @@ export interface BeginAttemptParams {
 /** A row returned by flowfabric.ff_begin_attempt. */
 export interface BeginAttemptRow {
   status: BeginAttemptStatus;
-  execution_id: string | null;
+  execution_id: string;
   payload: JsonValue | null;
-  attempt: number | null;
+  attempt: number;
 }
 
 /**
  * Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
- * Returns (status, execution_id, payload, attempt); status: started | not_runnable.
+ * Returns (status, execution_id, payload, attempt).
  * started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
  * not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
  * Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.
  *
- * SQL: flowfabric.ff_begin_attempt(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, payload jsonb, attempt integer)
+ * SQL: flowfabric.ff_begin_attempt(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_begin_attempt_status, execution_id flowfabric.ff_execution_id, payload jsonb, attempt flowfabric.ff_count)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -135,10 +357,6 @@ export function beginAttempt(db: Queryable, params: BeginAttemptParams): Promise
 
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_cancel_flow(p_flow_id uuid, p_reason text, p_cancellation_policy text, p_now_ms bigint)
-
-/** The status values flowfabric.ff_cancel_flow documents. */
-export const cancelFlowStatusValues = ['cancelled', 'already_terminal', 'left_running'] as const;
-export type CancelFlowStatus = (typeof cancelFlowStatusValues)[number];
 
 /** Arguments of flowfabric.ff_cancel_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CancelFlowParams {
@@ -155,19 +373,19 @@ export interface CancelFlowParams {
 /** A row returned by flowfabric.ff_cancel_flow. */
 export interface CancelFlowRow {
   status: CancelFlowStatus;
-  execution_id: string | null;
-  public_state: string | null;
-  terminal_outcome: string | null;
+  execution_id: string;
+  public_state: PublicState;
+  terminal_outcome: TerminalOutcome;
 }
 
 /**
  * Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty, at most 1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
  * p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
- * Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status: cancelled | already_terminal | left_running (cancelled = made terminal by this call; already_terminal = was terminal before; left_running = not terminal, kept by cancel_flow_only). A flow without members returns no rows.
+ * Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status cancelled = made terminal by this call, already_terminal = was terminal before, left_running = not terminal, kept by cancel_flow_only. A flow without members returns no rows.
  * Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
  * Locks the flow row FOR UPDATE, then the members in execution_id order. Logs cancel_flow {reason, cancellation_policy, cancelled_execution_ids} (and complete_execution per cancelled member, via _finish_execution).
  *
- * SQL: flowfabric.ff_cancel_flow(p_flow_id uuid, p_reason text, p_cancellation_policy text DEFAULT 'cancel_all'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, public_state text, terminal_outcome text)
+ * SQL: flowfabric.ff_cancel_flow(p_flow_id uuid, p_reason text, p_cancellation_policy text DEFAULT 'cancel_all'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_cancel_flow_status, execution_id flowfabric.ff_execution_id, public_state flowfabric.ff_public_state, terminal_outcome flowfabric.ff_terminal_outcome)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -183,10 +401,6 @@ export function cancelFlow(db: Queryable, params: CancelFlowParams): Promise<Can
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_cancel_siblings_step(p_flow_id uuid, p_downstream_execution_id text, p_now_ms bigint)
 
-/** The status values flowfabric.ff_cancel_siblings_step documents. */
-export const cancelSiblingsStepStatusValues = ['cancelled', 'already_terminal', 'done'] as const;
-export type CancelSiblingsStepStatus = (typeof cancelSiblingsStepStatusValues)[number];
-
 /** Arguments of flowfabric.ff_cancel_siblings_step: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CancelSiblingsStepParams {
   /** p_flow_id uuid */
@@ -201,16 +415,16 @@ export interface CancelSiblingsStepParams {
 export interface CancelSiblingsStepRow {
   status: CancelSiblingsStepStatus;
   execution_id: string | null;
-  remaining: number | null;
+  remaining: number;
 }
 
 /**
  * Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
- * Returns (status, execution_id, remaining); status: cancelled | already_terminal | done.
- * cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for a member of the flow without a group).
+ * Returns (status, execution_id, remaining).
+ * cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for a member of the flow without a group); execution_id is then NULL.
  * Refusals, in this order: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001), execution_not_found (FF003: no such execution), execution_not_in_flow (FF007: not a member of p_flow_id). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).
  *
- * SQL: flowfabric.ff_cancel_siblings_step(p_flow_id uuid, p_downstream_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, remaining integer)
+ * SQL: flowfabric.ff_cancel_siblings_step(p_flow_id uuid, p_downstream_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_cancel_siblings_step_status, execution_id text, remaining flowfabric.ff_count)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -225,10 +439,6 @@ export function cancelSiblingsStep(db: Queryable, params: CancelSiblingsStepPara
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_cascade_step(p_execution_id text, p_now_ms bigint)
 
-/** The status values flowfabric.ff_cascade_step documents. */
-export const cascadeStepStatusValues = ['done', 'check_again'] as const;
-export type CascadeStepStatus = (typeof cascadeStepStatusValues)[number];
-
 /** Arguments of flowfabric.ff_cascade_step: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CascadeStepParams {
   /** p_execution_id text */
@@ -240,20 +450,20 @@ export interface CascadeStepParams {
 /** A row returned by flowfabric.ff_cascade_step. */
 export interface CascadeStepRow {
   status: CascadeStepStatus;
-  execution_id: string | null;
-  edges_resolved: number | null;
-  public_flow_state: string | null;
+  execution_id: string;
+  edges_resolved: number;
+  public_flow_state: PublicFlowState | null;
 }
 
 /**
  * A deferred hop of the completion cascade of terminal execution p_execution_id: the flowstage__cascade job calls it (one call per transaction) until status is done. Such a job exists only for an execution whose cascade did not run where it became terminal: a child skipped by a cascade (so a skip chain advances one hop per job), a sibling cancelled by cancel_remaining, an execution failed by ff_recover_jobs, and a completion whose flow check was deferred; a normal completion resolves its edges itself (ff_complete_execution).
- * Returns (status, execution_id, edges_resolved, public_flow_state); status: done | check_again.
+ * Returns (status, execution_id, edges_resolved, public_flow_state).
  * done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
  * check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
  * Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
  * Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.
  *
- * SQL: flowfabric.ff_cascade_step(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, edges_resolved integer, public_flow_state text)
+ * SQL: flowfabric.ff_cascade_step(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_cascade_step_status, execution_id flowfabric.ff_execution_id, edges_resolved flowfabric.ff_count, public_flow_state flowfabric.ff_public_flow_state_or_null)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -298,10 +508,6 @@ export function checkInvariants(db: Queryable, params: CheckInvariantsParams = {
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb, p_now_ms bigint)
 
-/** The status values flowfabric.ff_complete_execution documents. */
-export const completeExecutionStatusValues = ['completed', 'already_terminal'] as const;
-export type CompleteExecutionStatus = (typeof completeExecutionStatusValues)[number];
-
 /** Arguments of flowfabric.ff_complete_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CompleteExecutionParams {
   /** p_execution_id text */
@@ -317,19 +523,19 @@ export interface CompleteExecutionParams {
 /** A row returned by flowfabric.ff_complete_execution. */
 export interface CompleteExecutionRow {
   status: CompleteExecutionStatus;
-  execution_id: string | null;
-  outcome: string | null;
-  public_flow_state: string | null;
+  execution_id: string;
+  outcome: Outcome;
+  public_flow_state: PublicFlowState | null;
 }
 
 /**
  * Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
- * Returns (status, execution_id, outcome, public_flow_state); status: completed | already_terminal (a second call changes nothing and reports the stored outcome). public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
+ * Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
  * Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
  * For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
  * Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.
  *
- * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, outcome text, public_flow_state text)
+ * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_complete_execution_status, execution_id flowfabric.ff_execution_id, outcome flowfabric.ff_outcome, public_flow_state flowfabric.ff_public_flow_state_or_null)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -344,10 +550,6 @@ export function completeExecution(db: Queryable, params: CompleteExecutionParams
 
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_create_execution(p_execution_id text, p_flow_id uuid, p_lane_id text, p_payload jsonb, p_priority integer, p_task_identifier text, p_now_ms bigint)
-
-/** The status values flowfabric.ff_create_execution documents. */
-export const createExecutionStatusValues = ['created', 'already_exists'] as const;
-export type CreateExecutionStatus = (typeof createExecutionStatusValues)[number];
 
 /** Arguments of flowfabric.ff_create_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CreateExecutionParams {
@@ -370,18 +572,18 @@ export interface CreateExecutionParams {
 /** A row returned by flowfabric.ff_create_execution. */
 export interface CreateExecutionRow {
   status: CreateExecutionStatus;
-  execution_id: string | null;
+  execution_id: string;
 }
 
 /**
  * Create an execution: lifecycle_phase runnable, ownership_state unowned, eligibility_state eligible_now, public_state waiting, attempt_state pending_first_attempt, terminal_outcome none.
- * Returns (status, execution_id); status: created | already_exists; execution_id is canonical {fp:N}:<uuid>.
+ * Returns (status, execution_id); execution_id is canonical {fp:N}:<uuid>.
  * p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
  * Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
  * p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
  * Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.
  *
- * SQL: flowfabric.ff_create_execution(p_execution_id text DEFAULT NULL::text, p_flow_id uuid DEFAULT NULL::uuid, p_lane_id text DEFAULT 'default'::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT 0, p_task_identifier text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text)
+ * SQL: flowfabric.ff_create_execution(p_execution_id text DEFAULT NULL::text, p_flow_id uuid DEFAULT NULL::uuid, p_lane_id text DEFAULT 'default'::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT 0, p_task_identifier text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_create_execution_status, execution_id flowfabric.ff_execution_id)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -400,10 +602,6 @@ export function createExecution(db: Queryable, params: CreateExecutionParams = {
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text, p_namespace text, p_now_ms bigint)
 
-/** The status values flowfabric.ff_create_flow documents. */
-export const createFlowStatusValues = ['created', 'already_satisfied'] as const;
-export type CreateFlowStatus = (typeof createFlowStatusValues)[number];
-
 /** Arguments of flowfabric.ff_create_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CreateFlowParams {
   /** p_flow_id uuid */
@@ -419,19 +617,19 @@ export interface CreateFlowParams {
 /** A row returned by flowfabric.ff_create_flow. */
 export interface CreateFlowRow {
   status: CreateFlowStatus;
-  flow_id: string | null;
-  partition_key: number | null;
-  graph_revision: string | null;
+  flow_id: string;
+  partition_key: number;
+  graph_revision: string;
 }
 
 /**
  * Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
- * Returns (status, flow_id, partition_key, graph_revision); status: created | already_satisfied.
- * Idempotent: if the flow exists nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
+ * Returns (status, flow_id, partition_key, graph_revision).
+ * Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
  * Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
  * Logs create_flow to ff_flow_event.
  *
- * SQL: flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, flow_id uuid, partition_key smallint, graph_revision bigint)
+ * SQL: flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_create_flow_status, flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -447,10 +645,6 @@ export function createFlow(db: Queryable, params: CreateFlowParams): Promise<Cre
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
 
-/** The edge_state values flowfabric.ff_describe_edge documents. */
-export const describeEdgeEdgeStateValues = ['pending', 'applied', 'satisfied', 'impossible'] as const;
-export type DescribeEdgeEdgeState = (typeof describeEdgeEdgeStateValues)[number];
-
 /** Arguments of flowfabric.ff_describe_edge: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface DescribeEdgeParams {
   /** p_flow_id uuid */
@@ -461,31 +655,31 @@ export interface DescribeEdgeParams {
 
 /** A row returned by flowfabric.ff_describe_edge. */
 export interface DescribeEdgeRow {
-  flow_id: string | null;
-  edge_id: string | null;
-  upstream_execution_id: string | null;
-  downstream_execution_id: string | null;
-  dependency_kind: string | null;
-  satisfaction_condition: string | null;
-  data_passing_ref: string | null;
-  edge_state: DescribeEdgeEdgeState | null;
-  policy_version: number | null;
-  created_at_ms: string | null;
-  created_by: string | null;
-  staged_graph_revision: string | null;
-  staged_at_ms: string | null;
+  flow_id: string;
+  edge_id: string;
+  upstream_execution_id: string;
+  downstream_execution_id: string;
+  dependency_kind: DependencyKind;
+  satisfaction_condition: SatisfactionCondition;
+  data_passing_ref: string;
+  edge_state: EdgeState;
+  policy_version: number;
+  created_at_ms: string;
+  created_by: string;
+  staged_graph_revision: string;
+  staged_at_ms: string;
   applied_at_ms: string | null;
   resolved_at_ms: string | null;
-  upstream_outcome: string | null;
+  upstream_outcome: Outcome | null;
   policy: JsonValue | null;
 }
 
 /**
  * Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
- * Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state: pending | applied | satisfied | impossible; policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+ * Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
  * Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).
  *
- * SQL: flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid) RETURNS TABLE(flow_id uuid, edge_id uuid, upstream_execution_id text, downstream_execution_id text, dependency_kind text, satisfaction_condition text, data_passing_ref text, edge_state text, policy_version integer, created_at_ms bigint, created_by text, staged_graph_revision bigint, staged_at_ms bigint, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome text, policy jsonb)
+ * SQL: flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, satisfaction_condition flowfabric.ff_satisfaction_condition, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, policy_version flowfabric.ff_policy_version, created_at_ms flowfabric.ff_time_ms, created_by flowfabric.ff_name, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null, policy jsonb)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -499,10 +693,6 @@ export function describeEdge(db: Queryable, params: DescribeEdgeParams): Promise
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_describe_flow(p_flow_id uuid)
 
-/** The public_flow_state values flowfabric.ff_describe_flow documents. */
-export const describeFlowPublicFlowStateValues = ['open', 'cancelled', 'completed', 'failed'] as const;
-export type DescribeFlowPublicFlowState = (typeof describeFlowPublicFlowStateValues)[number];
-
 /** Arguments of flowfabric.ff_describe_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface DescribeFlowParams {
   /** p_flow_id uuid */
@@ -511,31 +701,31 @@ export interface DescribeFlowParams {
 
 /** A row returned by flowfabric.ff_describe_flow. */
 export interface DescribeFlowRow {
-  flow_id: string | null;
-  partition_key: number | null;
-  graph_revision: string | null;
-  public_flow_state: DescribeFlowPublicFlowState | null;
-  created_at_ms: string | null;
+  flow_id: string;
+  partition_key: number;
+  graph_revision: string;
+  public_flow_state: PublicFlowState;
+  created_at_ms: string;
   terminal_at_ms: string | null;
-  flow_kind: string | null;
-  namespace: string | null;
-  node_count: string | null;
-  edge_count: string | null;
-  last_mutation_at_ms: string | null;
+  flow_kind: string;
+  namespace: string;
+  node_count: string;
+  edge_count: string;
+  last_mutation_at_ms: string;
   started_at_ms: string | null;
   cancelled_at_ms: string | null;
   cancel_reason: string | null;
-  cancellation_policy: string | null;
+  cancellation_policy: CancellationPolicy | null;
   raw_fields: JsonValue | null;
   edge_groups: JsonValue | null;
 }
 
 /**
  * Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
- * Returns one row: flow_id, partition_key, graph_revision, public_flow_state: open | cancelled | completed | failed; created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
+ * Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
  * Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).
  *
- * SQL: flowfabric.ff_describe_flow(p_flow_id uuid) RETURNS TABLE(flow_id uuid, partition_key smallint, graph_revision bigint, public_flow_state text, created_at_ms bigint, terminal_at_ms bigint, flow_kind text, namespace text, node_count bigint, edge_count bigint, last_mutation_at_ms bigint, started_at_ms bigint, cancelled_at_ms bigint, cancel_reason text, cancellation_policy text, raw_fields jsonb, edge_groups jsonb)
+ * SQL: flowfabric.ff_describe_flow(p_flow_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision, public_flow_state flowfabric.ff_public_flow_state, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, flow_kind flowfabric.ff_name, namespace flowfabric.ff_name, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, last_mutation_at_ms flowfabric.ff_time_ms, started_at_ms bigint, cancelled_at_ms bigint, cancel_reason text, cancellation_policy flowfabric.ff_cancellation_policy_or_null, raw_fields jsonb, edge_groups jsonb)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -558,11 +748,11 @@ export interface DescribeFlowAtParams {
 
 /** A row returned by flowfabric.ff_describe_flow_at. */
 export interface DescribeFlowAtRow {
-  flow_id: string | null;
-  graph_revision: string | null;
-  current_graph_revision: string | null;
-  node_count: string | null;
-  edge_count: string | null;
+  flow_id: string;
+  graph_revision: string;
+  current_graph_revision: string;
+  node_count: string;
+  edge_count: string;
   members: JsonValue | null;
   edges: JsonValue | null;
 }
@@ -572,7 +762,7 @@ export interface DescribeFlowAtRow {
  * Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
  * Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.
  *
- * SQL: flowfabric.ff_describe_flow_at(p_flow_id uuid, p_graph_revision bigint) RETURNS TABLE(flow_id uuid, graph_revision bigint, current_graph_revision bigint, node_count bigint, edge_count bigint, members jsonb, edges jsonb)
+ * SQL: flowfabric.ff_describe_flow_at(p_flow_id uuid, p_graph_revision bigint) RETURNS TABLE(flow_id flowfabric.ff_flow_id, graph_revision flowfabric.ff_revision, current_graph_revision flowfabric.ff_revision, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, members jsonb, edges jsonb)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -596,21 +786,21 @@ export interface ExplainExecutionParams {
 
 /** A row returned by flowfabric.ff_explain_execution. */
 export interface ExplainExecutionRow {
-  execution_id: string | null;
-  lifecycle_phase: string | null;
-  public_state: string | null;
-  eligibility_state: string | null;
-  blocking_reason: string | null;
-  terminal_outcome: string | null;
+  execution_id: string;
+  lifecycle_phase: LifecyclePhase;
+  public_state: PublicState;
+  eligibility_state: EligibilityState;
+  blocking_reason: BlockingReason;
+  terminal_outcome: TerminalOutcome;
   group_policy: JsonValue | null;
-  group_decision: string | null;
+  group_decision: GroupDecision | null;
   k_target: number | null;
   success_count: number | null;
   fail_count: number | null;
   skip_count: number | null;
   running_count: number | null;
   inbound_edges: JsonValue | null;
-  reason: string | null;
+  reason: string;
 }
 
 /**
@@ -619,7 +809,7 @@ export interface ExplainExecutionRow {
  * "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
  * Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).
  *
- * SQL: flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text) RETURNS TABLE(execution_id text, lifecycle_phase text, public_state text, eligibility_state text, blocking_reason text, terminal_outcome text, group_policy jsonb, group_decision text, k_target integer, success_count integer, fail_count integer, skip_count integer, running_count integer, inbound_edges jsonb, reason text)
+ * SQL: flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lifecycle_phase flowfabric.ff_lifecycle_phase, public_state flowfabric.ff_public_state, eligibility_state flowfabric.ff_eligibility_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, group_policy jsonb, group_decision flowfabric.ff_group_decision_or_null, k_target integer, success_count integer, fail_count integer, skip_count integer, running_count integer, inbound_edges jsonb, reason flowfabric.ff_text)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -703,10 +893,6 @@ export function flowToMermaid(db: Queryable, params: FlowToMermaidParams): Promi
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_list_edges(p_flow_id uuid, p_execution_id text, p_direction text, p_after uuid, p_limit integer)
 
-/** The edge_state values flowfabric.ff_list_edges documents. */
-export const listEdgesEdgeStateValues = ['pending', 'applied', 'satisfied', 'impossible'] as const;
-export type ListEdgesEdgeState = (typeof listEdgesEdgeStateValues)[number];
-
 /** Arguments of flowfabric.ff_list_edges: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface ListEdgesParams {
   /** p_flow_id uuid */
@@ -723,26 +909,26 @@ export interface ListEdgesParams {
 
 /** A row returned by flowfabric.ff_list_edges. */
 export interface ListEdgesRow {
-  edge_id: string | null;
-  upstream_execution_id: string | null;
-  downstream_execution_id: string | null;
-  dependency_kind: string | null;
-  data_passing_ref: string | null;
-  edge_state: ListEdgesEdgeState | null;
-  staged_graph_revision: string | null;
-  staged_at_ms: string | null;
+  edge_id: string;
+  upstream_execution_id: string;
+  downstream_execution_id: string;
+  dependency_kind: DependencyKind;
+  data_passing_ref: string;
+  edge_state: EdgeState;
+  staged_graph_revision: string;
+  staged_at_ms: string;
   applied_at_ms: string | null;
   resolved_at_ms: string | null;
-  upstream_outcome: string | null;
+  upstream_outcome: Outcome | null;
 }
 
 /**
  * List the edges of flow p_flow_id ordered by edge_id, p_limit (1..1000, default 100) at a time, rows with edge_id > p_after (keyset pagination: pass the last edge_id of a page). Edges staged while a caller pages through appear in a later page if their id sorts after the cursor; none is returned twice. Read-only: takes no row locks.
  * With p_execution_id ({fp:N}:<uuid> or <uuid>, a member of the flow): p_direction in = its inbound edges, out = its outbound edges, both (default) = either. Without it every edge of the flow is listed and p_direction must be both.
- * Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state: pending | applied | satisfied | impossible; staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome).
+ * Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved)).
  * Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id, unknown p_direction, in/out without p_execution_id, p_limit outside 1..1000); flow_not_found (FF001); execution_not_in_flow (FF007) when p_execution_id is not a member (a {fp:N} of another partition -> invalid_input partition_mismatch).
  *
- * SQL: flowfabric.ff_list_edges(p_flow_id uuid, p_execution_id text DEFAULT NULL::text, p_direction text DEFAULT 'both'::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100) RETURNS TABLE(edge_id uuid, upstream_execution_id text, downstream_execution_id text, dependency_kind text, data_passing_ref text, edge_state text, staged_graph_revision bigint, staged_at_ms bigint, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome text)
+ * SQL: flowfabric.ff_list_edges(p_flow_id uuid, p_execution_id text DEFAULT NULL::text, p_direction text DEFAULT 'both'::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100) RETURNS TABLE(edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -759,10 +945,6 @@ export function listEdges(db: Queryable, params: ListEdgesParams): Promise<ListE
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_list_flows(p_namespace text, p_after uuid, p_limit integer, p_state text)
 
-/** The public_flow_state values flowfabric.ff_list_flows documents. */
-export const listFlowsPublicFlowStateValues = ['open', 'cancelled', 'completed', 'failed'] as const;
-export type ListFlowsPublicFlowState = (typeof listFlowsPublicFlowStateValues)[number];
-
 /** Arguments of flowfabric.ff_list_flows: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface ListFlowsParams {
   /** p_namespace text DEFAULT NULL::text */
@@ -777,26 +959,26 @@ export interface ListFlowsParams {
 
 /** A row returned by flowfabric.ff_list_flows. */
 export interface ListFlowsRow {
-  flow_id: string | null;
-  partition_key: number | null;
-  namespace: string | null;
-  flow_kind: string | null;
-  public_flow_state: ListFlowsPublicFlowState | null;
-  graph_revision: string | null;
-  node_count: string | null;
-  edge_count: string | null;
-  created_at_ms: string | null;
+  flow_id: string;
+  partition_key: number;
+  namespace: string;
+  flow_kind: string;
+  public_flow_state: PublicFlowState;
+  graph_revision: string;
+  node_count: string;
+  edge_count: string;
+  created_at_ms: string;
   terminal_at_ms: string | null;
-  last_mutation_at_ms: string | null;
+  last_mutation_at_ms: string;
 }
 
 /**
  * List flows ordered by flow_id, p_limit (1..1000, default 100) at a time. Keyset pagination: pass the last flow_id of a page as p_after to get the next page; a flow created meanwhile appears in a later page if its id sorts after the cursor, and no flow is ever returned twice. Read-only: takes no row locks.
  * Filters: p_namespace (NULL = every namespace), p_state (NULL = any; else open | cancelled | completed | failed; an extra beyond SPEC section 5's signature, placed last so the spec's positional order holds).
- * Returns (flow_id, partition_key, namespace, flow_kind, public_flow_state, graph_revision, node_count, edge_count, created_at_ms, terminal_at_ms, last_mutation_at_ms); an empty result when nothing is left. public_flow_state: open | cancelled | completed | failed.
+ * Returns (flow_id, partition_key, namespace, flow_kind, public_flow_state, graph_revision, node_count, edge_count, created_at_ms, terminal_at_ms, last_mutation_at_ms); an empty result when nothing is left.
  * Refusals: invalid_input (FF012) for p_limit outside 1..1000, an unknown p_state or an empty p_namespace.
  *
- * SQL: flowfabric.ff_list_flows(p_namespace text DEFAULT NULL::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100, p_state text DEFAULT NULL::text) RETURNS TABLE(flow_id uuid, partition_key smallint, namespace text, flow_kind text, public_flow_state text, graph_revision bigint, node_count bigint, edge_count bigint, created_at_ms bigint, terminal_at_ms bigint, last_mutation_at_ms bigint)
+ * SQL: flowfabric.ff_list_flows(p_namespace text DEFAULT NULL::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100, p_state text DEFAULT NULL::text) RETURNS TABLE(flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, namespace flowfabric.ff_name, flow_kind flowfabric.ff_name, public_flow_state flowfabric.ff_public_flow_state, graph_revision flowfabric.ff_revision, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, last_mutation_at_ms flowfabric.ff_time_ms)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -824,18 +1006,18 @@ export interface ListMembersParams {
 
 /** A row returned by flowfabric.ff_list_members. */
 export interface ListMembersRow {
-  execution_id: string | null;
-  lane_id: string | null;
-  lifecycle_phase: string | null;
-  ownership_state: string | null;
-  eligibility_state: string | null;
-  public_state: string | null;
-  attempt_state: string | null;
-  blocking_reason: string | null;
-  terminal_outcome: string | null;
-  priority: number | null;
+  execution_id: string;
+  lane_id: string;
+  lifecycle_phase: LifecyclePhase;
+  ownership_state: OwnershipState;
+  eligibility_state: EligibilityState;
+  public_state: PublicState;
+  attempt_state: AttemptState;
+  blocking_reason: BlockingReason;
+  terminal_outcome: TerminalOutcome;
+  priority: number;
   task_identifier: string | null;
-  created_at_ms: string | null;
+  created_at_ms: string;
   terminal_at_ms: string | null;
 }
 
@@ -844,7 +1026,7 @@ export interface ListMembersRow {
  * Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms).
  * Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).
  *
- * SQL: flowfabric.ff_list_members(p_flow_id uuid, p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(execution_id text, lane_id text, lifecycle_phase text, ownership_state text, eligibility_state text, public_state text, attempt_state text, blocking_reason text, terminal_outcome text, priority integer, task_identifier text, created_at_ms bigint, terminal_at_ms bigint)
+ * SQL: flowfabric.ff_list_members(p_flow_id uuid, p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lane_id flowfabric.ff_name, lifecycle_phase flowfabric.ff_lifecycle_phase, ownership_state flowfabric.ff_ownership_state, eligibility_state flowfabric.ff_eligibility_state, public_state flowfabric.ff_public_state, attempt_state flowfabric.ff_attempt_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, priority flowfabric.ff_priority, task_identifier text, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -871,14 +1053,14 @@ export interface PruneFlowsParams {
 
 /** A row returned by flowfabric.ff_prune_flows. */
 export interface PruneFlowsRow {
-  finished_before_ms: string | null;
-  flows: string | null;
-  executions: string | null;
-  edges: string | null;
-  edge_groups: string | null;
-  completion_outbox_rows: string | null;
-  flow_events: string | null;
-  jobs_removed: string | null;
+  finished_before_ms: string;
+  flows: number;
+  executions: number;
+  edges: number;
+  edge_groups: number;
+  completion_outbox_rows: number;
+  flow_events: number;
+  jobs_removed: number;
 }
 
 /**
@@ -888,7 +1070,7 @@ export interface PruneFlowsRow {
  * Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
  * Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.
  *
- * SQL: flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer DEFAULT 1000, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(finished_before_ms bigint, flows bigint, executions bigint, edges bigint, edge_groups bigint, completion_outbox_rows bigint, flow_events bigint, jobs_removed bigint)
+ * SQL: flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer DEFAULT 1000, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(finished_before_ms flowfabric.ff_time_ms, flows flowfabric.ff_count, executions flowfabric.ff_count, edges flowfabric.ff_count, edge_groups flowfabric.ff_count, completion_outbox_rows flowfabric.ff_count, flow_events flowfabric.ff_count, jobs_removed flowfabric.ff_count)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -903,10 +1085,6 @@ export function pruneFlows(db: Queryable, params: PruneFlowsParams): Promise<Pru
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_reap_dead_workers(p_now_ms bigint)
 
-/** The status values flowfabric.ff_reap_dead_workers documents. */
-export const reapDeadWorkersStatusValues = ['reaped'] as const;
-export type ReapDeadWorkersStatus = (typeof reapDeadWorkersStatusValues)[number];
-
 /** Arguments of flowfabric.ff_reap_dead_workers: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface ReapDeadWorkersParams {
   /** p_now_ms bigint DEFAULT NULL::bigint */
@@ -916,18 +1094,18 @@ export interface ReapDeadWorkersParams {
 /** A row returned by flowfabric.ff_reap_dead_workers. */
 export interface ReapDeadWorkersRow {
   status: ReapDeadWorkersStatus;
-  worker_id: string | null;
-  silent_ms: string | null;
-  jobs_unlocked: number | null;
+  worker_id: string;
+  silent_ms: string;
+  jobs_unlocked: number;
 }
 
 /**
  * Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
- * Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked); status: reaped. silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
+ * Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked). silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
  * Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
  * Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).
  *
- * SQL: flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, worker_id text, silent_ms bigint, jobs_unlocked integer)
+ * SQL: flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_reap_dead_workers_status, worker_id flowfabric.ff_name, silent_ms flowfabric.ff_duration_ms, jobs_unlocked flowfabric.ff_count)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -940,10 +1118,6 @@ export function reapDeadWorkers(db: Queryable, params: ReapDeadWorkersParams = {
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_recover_jobs(p_now_ms bigint)
 
-/** The status values flowfabric.ff_recover_jobs documents. */
-export const recoverJobsStatusValues = ['failed_exhausted', 'requeued_cascade', 'requeued_cancel_siblings'] as const;
-export type RecoverJobsStatus = (typeof recoverJobsStatusValues)[number];
-
 /** Arguments of flowfabric.ff_recover_jobs: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface RecoverJobsParams {
   /** p_now_ms bigint DEFAULT NULL::bigint */
@@ -953,20 +1127,20 @@ export interface RecoverJobsParams {
 /** A row returned by flowfabric.ff_recover_jobs. */
 export interface RecoverJobsRow {
   status: RecoverJobsStatus;
-  execution_id: string | null;
-  job_key: string | null;
+  execution_id: string;
+  job_key: string;
 }
 
 /**
  * Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
- * Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key); status: failed_exhausted | requeued_cascade | requeued_cancel_siblings.
+ * Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key).
  * failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), its cascade is deferred to its flowstage__cascade job (outbox row, enqueued here), and the spent job is deleted (graphile_worker.complete_jobs).
  * requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
  * requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
  * Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.
  * Locks: the executions it fails, one at a time in uuid order (no flow row). Logs complete_execution for each failed execution.
  *
- * SQL: flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, execution_id text, job_key text)
+ * SQL: flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_recover_jobs_status, execution_id flowfabric.ff_execution_id, job_key flowfabric.ff_name)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -978,14 +1152,6 @@ export function recoverJobs(db: Queryable, params: RecoverJobsParams = {}): Prom
 
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_resolve_dependency(p_flow_id uuid, p_edge_id uuid, p_upstream_outcome text, p_now_ms bigint)
-
-/** The status values flowfabric.ff_resolve_dependency documents. */
-export const resolveDependencyStatusValues = ['resolved', 'already_resolved'] as const;
-export type ResolveDependencyStatus = (typeof resolveDependencyStatusValues)[number];
-
-/** The decision values flowfabric.ff_resolve_dependency documents. */
-export const resolveDependencyDecisionValues = ['pending', 'satisfied', 'impossible', 'already_decided'] as const;
-export type ResolveDependencyDecision = (typeof resolveDependencyDecisionValues)[number];
 
 /** Arguments of flowfabric.ff_resolve_dependency: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface ResolveDependencyParams {
@@ -1002,13 +1168,13 @@ export interface ResolveDependencyParams {
 /** A row returned by flowfabric.ff_resolve_dependency. */
 export interface ResolveDependencyRow {
   status: ResolveDependencyStatus;
-  edge_id: string | null;
-  decision: ResolveDependencyDecision | null;
+  edge_id: string;
+  decision: ResolveDecision;
 }
 
 /**
  * Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome, read from the upstream's stored terminal_outcome: the unit of the completion cascade (SPEC section 6), which ff_complete_execution applies to every outgoing edge in the completing transaction. Called directly, it mostly answers already_resolved; it resolves an edge whose upstream's cascade was deferred to a job (a skipped or cancelled upstream) ahead of that job.
- * Returns (status, edge_id, decision); status: resolved | already_resolved (nothing changes; decision is then the group's stored decision); decision: pending | satisfied | impossible | already_decided.
+ * Returns (status, edge_id, decision); decision: the group's decision after this resolution, already_decided when the group had decided before it. already_resolved: nothing changes, and decision is the group's stored decision.
  * Moves one unit of the child's group from running_count into success_count (success), skip_count (skipped) or fail_count (anything else), then evaluates the policy (all_of, any_of, quorum k). The edge records edge_state satisfied (upstream success) or impossible, resolved_at_ms and upstream_outcome.
  * Data passing: with a non-empty data_passing_ref, an upstream success and a non-terminal child, the upstream's result is merged into the child's payload under that key before any decision.
  * Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, public_state waiting) and, once its flow is started (ff_start_flow), its run job is enqueued in this transaction; with on_satisfied cancel_remaining the upstreams of the group's unresolved edges are recorded in cancel_siblings_pending_members (once) and the flowstage__cancel_siblings job is enqueued to cancel them. Impossible: the child becomes terminal with outcome skipped (attempt_state none: it never ran), and its own outgoing edges are resolved by its flowstage__cascade job, a later transaction. A group decides once: later resolutions count but never change the decision or re-trigger the child.
@@ -1016,7 +1182,7 @@ export interface ResolveDependencyRow {
  * Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id or p_edge_id, an unknown p_upstream_outcome): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), invalid_input DETAIL upstream_not_terminal: ... (the upstream has not finished), invalid_input DETAIL outcome_mismatch: ... (p_upstream_outcome given and not the upstream's terminal_outcome), already resolved -> already_resolved.
  * Locks (write path only): the child execution, then the edge, then the group; concurrent resolutions of one child's edges serialise on the child, so counters are exact and a group decides once. Logs resolve_dependency (and complete_execution when the child is skipped).
  *
- * SQL: flowfabric.ff_resolve_dependency(p_flow_id uuid, p_edge_id uuid, p_upstream_outcome text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edge_id uuid, decision text)
+ * SQL: flowfabric.ff_resolve_dependency(p_flow_id uuid, p_edge_id uuid, p_upstream_outcome text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_resolve_dependency_status, edge_id flowfabric.ff_edge_id, decision flowfabric.ff_resolve_decision)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1031,10 +1197,6 @@ export function resolveDependency(db: Queryable, params: ResolveDependencyParams
 
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_set_edge_group_policy(p_flow_id uuid, p_downstream_execution_id text, p_kind text, p_on_satisfied text, p_k integer, p_now_ms bigint)
-
-/** The status values flowfabric.ff_set_edge_group_policy documents. */
-export const setEdgeGroupPolicyStatusValues = ['set', 'already_set'] as const;
-export type SetEdgeGroupPolicyStatus = (typeof setEdgeGroupPolicyStatusValues)[number];
 
 /** Arguments of flowfabric.ff_set_edge_group_policy: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface SetEdgeGroupPolicyParams {
@@ -1054,20 +1216,20 @@ export interface SetEdgeGroupPolicyParams {
 
 /** A row returned by flowfabric.ff_set_edge_group_policy. */
 export interface SetEdgeGroupPolicyRow {
-  status: SetEdgeGroupPolicyStatus;
-  downstream_execution_id: string | null;
+  status: SetStatus;
+  downstream_execution_id: string;
   policy: JsonValue | null;
   k_target: number | null;
 }
 
 /**
  * Set the fan-in policy of downstream p_downstream_execution_id ({fp:N}:<uuid> or <uuid>) in flow p_flow_id: all_of (every inbound edge must succeed), any_of (one success), quorum (p_k successes); p_on_satisfied (cancel_remaining | let_run) says what happens to the still-running upstreams once any_of/quorum is satisfied.
- * Returns (status, downstream_execution_id, policy, k_target); status: set | already_set. policy is {"kind":"all_of"}, {"kind":"any_of","on_satisfied":...} or {"kind":"quorum","k":N,"on_satisfied":...}; k_target is k for quorum, 1 for any_of, NULL for all_of.
+ * Returns (status, downstream_execution_id, policy, k_target); policy is {"kind":"all_of"}, {"kind":"any_of","on_satisfied":...} or {"kind":"quorum","k":N,"on_satisfied":...}; k_target is k for quorum, 1 for any_of, NULL for all_of.
  * Checks in order: invalid_input (FF012, DETAIL names the field: NULL p_flow_id, malformed id, unknown p_kind or p_on_satisfied, on_satisfied given for all_of or missing for any_of/quorum, k given for all_of/any_of, quorum without k >= 1); flow_not_found (FF001); flow_already_terminal (FF002); execution_not_in_flow (FF007) when the downstream is not a member (another partition -> invalid_input partition_mismatch); the same policy (kind, k and on_satisfied all equal) as stored -> already_set, at any time, nothing changes; a different policy once an edge has been applied to that downstream (any group counter > 0) -> edge_group_policy_already_fixed (FF013).
  * On set: the group row is created with zero counters (ff_apply_dependency_to_child then keeps this policy) or its policy and k_target replaced. A policy is not a graph change: graph_revision and the flow row are not touched. A quorum whose k exceeds the edges eventually applied is refused by ff_start_flow.
  * Locks on the write path: the flow row FOR SHARE, the downstream execution row, then the group row. Logs set_edge_group_policy {downstream_execution_id, policy}.
  *
- * SQL: flowfabric.ff_set_edge_group_policy(p_flow_id uuid, p_downstream_execution_id text, p_kind text, p_on_satisfied text DEFAULT NULL::text, p_k integer DEFAULT NULL::integer, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, downstream_execution_id text, policy jsonb, k_target integer)
+ * SQL: flowfabric.ff_set_edge_group_policy(p_flow_id uuid, p_downstream_execution_id text, p_kind text, p_on_satisfied text DEFAULT NULL::text, p_k integer DEFAULT NULL::integer, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_set_status, downstream_execution_id flowfabric.ff_execution_id, policy jsonb, k_target integer)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1085,10 +1247,6 @@ export function setEdgeGroupPolicy(db: Queryable, params: SetEdgeGroupPolicyPara
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint)
 
-/** The status values flowfabric.ff_set_namespace_notify documents. */
-export const setNamespaceNotifyStatusValues = ['set', 'already_set'] as const;
-export type SetNamespaceNotifyStatus = (typeof setNamespaceNotifyStatusValues)[number];
-
 /** Arguments of flowfabric.ff_set_namespace_notify: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface SetNamespaceNotifyParams {
   /** p_namespace text */
@@ -1101,18 +1259,18 @@ export interface SetNamespaceNotifyParams {
 
 /** A row returned by flowfabric.ff_set_namespace_notify. */
 export interface SetNamespaceNotifyRow {
-  status: SetNamespaceNotifyStatus;
-  namespace: string | null;
-  enabled: boolean | null;
+  status: SetStatus;
+  namespace: string;
+  enabled: boolean;
 }
 
 /**
  * Turn notifications of namespace p_namespace on (p_enabled true) or off. Off is the default for every namespace.
- * Returns (status, namespace, enabled); status: set | already_set (the namespace was already in the requested state; nothing changes).
+ * Returns (status, namespace, enabled); already_set: the namespace was already in the requested state, nothing changes.
  * While on, every transaction that changes a flow of the namespace or one of its members sends one pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}, delivered at commit; listeners then read ff_flow_event (the source of truth, written whether or not notifications are on). Notifications are off by default because PostgreSQL serialises every notifying commit on one cluster-wide lock. Any role that may connect can LISTEN on (or NOTIFY) that channel: treat a notification as a hint to re-read, never as data.
  * Refusals: invalid_input (FF012) for a p_namespace that is NULL, empty or longer than 53 bytes, or a NULL p_enabled. Not logged to ff_flow_event (it changes no flow).
  *
- * SQL: flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, namespace text, enabled boolean)
+ * SQL: flowfabric.ff_set_namespace_notify(p_namespace text, p_enabled boolean, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_set_status, namespace flowfabric.ff_name, enabled flowfabric.ff_flag)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1126,10 +1284,6 @@ export function setNamespaceNotify(db: Queryable, params: SetNamespaceNotifyPara
 
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text, p_data_passing_ref text, p_now_ms bigint)
-
-/** The status values flowfabric.ff_stage_dependency_edge documents. */
-export const stageDependencyEdgeStatusValues = ['staged', 'already_staged'] as const;
-export type StageDependencyEdgeStatus = (typeof stageDependencyEdgeStatusValues)[number];
 
 /** Arguments of flowfabric.ff_stage_dependency_edge: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface StageDependencyEdgeParams {
@@ -1154,17 +1308,17 @@ export interface StageDependencyEdgeParams {
 /** A row returned by flowfabric.ff_stage_dependency_edge. */
 export interface StageDependencyEdgeRow {
   status: StageDependencyEdgeStatus;
-  edge_id: string | null;
-  graph_revision: string | null;
+  edge_id: string;
+  graph_revision: string;
 }
 
 /**
  * Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
- * Returns (status, edge_id, graph_revision); status: staged (with the new revision) | already_staged (with the revision that staging produced).
+ * Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
  * Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
  * On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.
  *
- * SQL: flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text DEFAULT 'success_only'::text, p_data_passing_ref text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edge_id uuid, graph_revision bigint)
+ * SQL: flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text DEFAULT 'success_only'::text, p_data_passing_ref text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_stage_dependency_edge_status, edge_id flowfabric.ff_edge_id, graph_revision flowfabric.ff_revision)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1184,10 +1338,6 @@ export function stageDependencyEdge(db: Queryable, params: StageDependencyEdgePa
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_stage_dependency_edges(p_flow_id uuid, p_expected_graph_revision bigint, p_edges jsonb, p_dry_run boolean, p_now_ms bigint)
 
-/** The status values flowfabric.ff_stage_dependency_edges documents. */
-export const stageDependencyEdgesStatusValues = ['staged', 'already_staged', 'would_stage'] as const;
-export type StageDependencyEdgesStatus = (typeof stageDependencyEdgesStatusValues)[number];
-
 /** Arguments of flowfabric.ff_stage_dependency_edges: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface StageDependencyEdgesParams {
   /** p_flow_id uuid */
@@ -1205,14 +1355,14 @@ export interface StageDependencyEdgesParams {
 /** A row returned by flowfabric.ff_stage_dependency_edges. */
 export interface StageDependencyEdgesRow {
   status: StageDependencyEdgesStatus;
-  edges_staged: number | null;
-  graph_revision: string | null;
+  edges_staged: number;
+  graph_revision: string;
 }
 
 /**
  * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
  * Returns one row (status, edges_staged, graph_revision).
- * status: staged (edges_staged = n, graph_revision = the new revision, expected + n) | already_staged (a full replay: edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges) | would_stage (p_dry_run: edges_staged = n, graph_revision = the current revision, nothing written).
+ * staged: edges_staged = n, graph_revision = the new revision, expected + n. already_staged (a full replay): edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges. would_stage (p_dry_run): edges_staged = n, graph_revision = the current revision, nothing written.
  * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
  * Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
  * On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
@@ -1220,7 +1370,7 @@ export interface StageDependencyEdgesRow {
  * Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (a dry run too: its answer is the one a real call would get, and concurrent dry runs cannot deadlock on their trial inserts), then the inserted edge rows.
  * Cost: validation and inserts linear in n; the cycle check is one walk over what is reachable from the batch's downstreams plus a linear topological sort of that part (not one walk per entry, so a batch listed downstream-first costs no more than one listed upstream-first); only a refused batch pays a binary search over prefixes to name the first entry that closes a cycle.
  *
- * SQL: flowfabric.ff_stage_dependency_edges(p_flow_id uuid, p_expected_graph_revision bigint, p_edges jsonb, p_dry_run boolean DEFAULT false, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, edges_staged integer, graph_revision bigint)
+ * SQL: flowfabric.ff_stage_dependency_edges(p_flow_id uuid, p_expected_graph_revision bigint, p_edges jsonb, p_dry_run boolean DEFAULT false, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_stage_dependency_edges_status, edges_staged flowfabric.ff_count, graph_revision flowfabric.ff_revision)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1237,10 +1387,6 @@ export function stageDependencyEdges(db: Queryable, params: StageDependencyEdges
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_start_flow(p_flow_id uuid, p_now_ms bigint, p_max_attempts integer)
 
-/** The status values flowfabric.ff_start_flow documents. */
-export const startFlowStatusValues = ['started', 'already_started'] as const;
-export type StartFlowStatus = (typeof startFlowStatusValues)[number];
-
 /** Arguments of flowfabric.ff_start_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface StartFlowParams {
   /** p_flow_id uuid */
@@ -1254,20 +1400,20 @@ export interface StartFlowParams {
 /** A row returned by flowfabric.ff_start_flow. */
 export interface StartFlowRow {
   status: StartFlowStatus;
-  flow_id: string | null;
-  started_at_ms: string | null;
-  enqueued_count: number | null;
+  flow_id: string;
+  started_at_ms: string;
+  enqueued_count: number;
 }
 
 /**
  * Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
- * Returns (status, flow_id, started_at_ms, enqueued_count); status: started | already_started (a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0).
+ * Returns (status, flow_id, started_at_ms, enqueued_count); already_started: a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0.
  * Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
  * Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
  * Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later with no inbound edge is not run (create the flow's members before starting it).
  * Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.
  *
- * SQL: flowfabric.ff_start_flow(p_flow_id uuid, p_now_ms bigint DEFAULT NULL::bigint, p_max_attempts integer DEFAULT NULL::integer) RETURNS TABLE(status text, flow_id uuid, started_at_ms bigint, enqueued_count integer)
+ * SQL: flowfabric.ff_start_flow(p_flow_id uuid, p_now_ms bigint DEFAULT NULL::bigint, p_max_attempts integer DEFAULT NULL::integer) RETURNS TABLE(status flowfabric.ff_start_flow_status, flow_id flowfabric.ff_flow_id, started_at_ms flowfabric.ff_time_ms, enqueued_count flowfabric.ff_count)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1281,10 +1427,6 @@ export function startFlow(db: Queryable, params: StartFlowParams): Promise<Start
 
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_submit_flow(p_flow_id uuid, p_plan jsonb, p_expected_graph_revision bigint, p_start boolean, p_dry_run boolean, p_flow_kind text, p_namespace text, p_now_ms bigint)
-
-/** The status values flowfabric.ff_submit_flow documents. */
-export const submitFlowStatusValues = ['submitted', 'already_submitted', 'would_submit'] as const;
-export type SubmitFlowStatus = (typeof submitFlowStatusValues)[number];
 
 /** Arguments of flowfabric.ff_submit_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface SubmitFlowParams {
@@ -1309,18 +1451,18 @@ export interface SubmitFlowParams {
 /** A row returned by flowfabric.ff_submit_flow. */
 export interface SubmitFlowRow {
   status: SubmitFlowStatus;
-  graph_revision: string | null;
-  executions_created: number | null;
-  members_added: number | null;
-  edges_staged: number | null;
-  edges_applied: number | null;
-  groups_set: number | null;
-  started: boolean | null;
+  graph_revision: string;
+  executions_created: number;
+  members_added: number;
+  edges_staged: number;
+  edges_applied: number;
+  groups_set: number;
+  started: boolean;
 }
 
 /**
  * Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
- * Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); status: submitted | already_submitted | would_submit.
+ * Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
  * executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
  * The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
  * Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
@@ -1331,7 +1473,7 @@ export interface SubmitFlowRow {
  * Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
  * Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).
  *
- * SQL: flowfabric.ff_submit_flow(p_flow_id uuid, p_plan jsonb, p_expected_graph_revision bigint DEFAULT NULL::bigint, p_start boolean DEFAULT false, p_dry_run boolean DEFAULT false, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, graph_revision bigint, executions_created integer, members_added integer, edges_staged integer, edges_applied integer, groups_set integer, started boolean)
+ * SQL: flowfabric.ff_submit_flow(p_flow_id uuid, p_plan jsonb, p_expected_graph_revision bigint DEFAULT NULL::bigint, p_start boolean DEFAULT false, p_dry_run boolean DEFAULT false, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_submit_flow_status, graph_revision flowfabric.ff_revision, executions_created flowfabric.ff_count, members_added flowfabric.ff_count, edges_staged flowfabric.ff_count, edges_applied flowfabric.ff_count, groups_set flowfabric.ff_count, started flowfabric.ff_flag)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1351,10 +1493,6 @@ export function submitFlow(db: Queryable, params: SubmitFlowParams): Promise<Sub
 // --------------------------------------------------------------------------------------------
 // flowfabric.ff_worker_heartbeat(p_worker_id text, p_lease_ms bigint, p_info jsonb, p_now_ms bigint)
 
-/** The status values flowfabric.ff_worker_heartbeat documents. */
-export const workerHeartbeatStatusValues = ['registered', 'alive'] as const;
-export type WorkerHeartbeatStatus = (typeof workerHeartbeatStatusValues)[number];
-
 /** Arguments of flowfabric.ff_worker_heartbeat: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface WorkerHeartbeatParams {
   /** p_worker_id text */
@@ -1370,17 +1508,17 @@ export interface WorkerHeartbeatParams {
 /** A row returned by flowfabric.ff_worker_heartbeat. */
 export interface WorkerHeartbeatRow {
   status: WorkerHeartbeatStatus;
-  worker_id: string | null;
-  expires_at_ms: string | null;
+  worker_id: string;
+  expires_at_ms: string;
 }
 
 /**
  * Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
- * Returns (status, worker_id, expires_at_ms); status: registered (first heartbeat, or the first since the worker was reaped) | alive. expires_at_ms = last heartbeat + lease.
+ * Returns (status, worker_id, expires_at_ms); registered: the first heartbeat, or the first since the worker was reaped; else alive. expires_at_ms = last heartbeat + lease.
  * p_info (a JSON object: host, pid, ...) replaces the stored info when given.
  * Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.
  *
- * SQL: flowfabric.ff_worker_heartbeat(p_worker_id text, p_lease_ms bigint DEFAULT 30000, p_info jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status text, worker_id text, expires_at_ms bigint)
+ * SQL: flowfabric.ff_worker_heartbeat(p_worker_id text, p_lease_ms bigint DEFAULT 30000, p_info jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_worker_heartbeat_status, worker_id flowfabric.ff_name, expires_at_ms flowfabric.ff_time_ms)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */

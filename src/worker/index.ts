@@ -133,10 +133,10 @@ export async function run(options: {
       await workerHeartbeat(pgPool, { workerId: workerId!, leaseMs: workerLease, info });
       let unlocked = 0;
       for (const row of await reapDeadWorkers(pgPool)) {
-        if ((row.jobs_unlocked ?? 0) > 0) {
+        if (row.jobs_unlocked > 0) {
           log.warn(`flowstage worker: worker ${row.worker_id} was silent for ${row.silent_ms} ms: unlocked its ${row.jobs_unlocked} job(s)`);
         }
-        unlocked += row.jobs_unlocked ?? 0;
+        unlocked += row.jobs_unlocked;
       }
       if (unlocked > 0) await recover();  // runs whose last attempt died with that worker
     } catch (error) {

@@ -2,7 +2,7 @@
 // SQL: every task here only calls flowfabric functions, one call per transaction.
 import type { EventEmitter } from 'node:events';
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
-import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution } from '../generated/index.js';
+import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, type PublicFlowState } from '../generated/index.js';
 import type { Queryable } from '../client/queryable.js';
 
 /** Payloads of flowstage's own tasks, declared once (task names: `<entity>__<action>`). */
@@ -63,7 +63,7 @@ export interface FlowstageEventMap {
 
 export interface FlowFinishedEvent {
   flowId: string;
-  state: 'completed' | 'failed' | 'cancelled';
+  state: Exclude<PublicFlowState, 'open'>;
   /** The execution whose completion (or cascade hop) reported the flow finished. */
   executionId: string;
 }
@@ -94,8 +94,8 @@ function announcer(events: FlowstageEvents | undefined) {
   };
   return {
     execution: (helpers: JobHelpers, payload: FlowstageEventMap['execution:completed']) => emit(helpers, 'execution:completed', payload),
-    flow(helpers: JobHelpers, flowId: string, executionId: string, state: string | null | undefined) {
-      if (!announced || (state !== 'completed' && state !== 'failed' && state !== 'cancelled') || announced.has(flowId)) return;
+    flow(helpers: JobHelpers, flowId: string, executionId: string, state: PublicFlowState | null) {
+      if (!announced || state === null || state === 'open' || announced.has(flowId)) return;
       announced.add(flowId);
       if (announced.size > 10_000) announced.delete(announced.values().next().value!);
       emit(helpers, `flow:${state}`, { flowId, state, executionId });
@@ -180,7 +180,7 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
         ...helpers,
         executionId,
         flowId: rawPayload.flow_id,
-        attempt: begun.attempt ?? helpers.job.attempts,
+        attempt: begun.attempt,
       });
     } catch (error) {
       if (helpers.job.attempts < helpers.job.max_attempts) throw error;  // Graphile Worker retries

@@ -64,10 +64,10 @@ inChromium('the page draws one node per member, coloured by its state, and one e
   const dom = await chromium(dir, ['--dump-dom', pathToFileURL(file).href]);
   const { nodes, edges } = drawn(dom);
   const members = await listMembers(db, { flowId: FIXED.flowId });
-  t.deepEqual(nodes, new Map(members.map((m) => [m.execution_id!, nodeClass(m.public_state)])));
+  t.deepEqual(nodes, new Map(members.map((m) => [m.execution_id, nodeClass(m.public_state)])));
   t.deepEqual([...new Set(nodes.values())].sort(), ['completed', 'failed', 'skipped', 'waiting_children']);
   const flowEdges = await listEdges(db, { flowId: FIXED.flowId });
-  t.deepEqual(edges, new Map(flowEdges.map((e) => [e.edge_id!, e.edge_state!])));
+  t.deepEqual(edges, new Map(flowEdges.map((e) => [e.edge_id, e.edge_state])));
   // Text is drawn as text: the task identifier notify<"ops"> is not markup.
   t.regex(dom, /<text x="14" y="19">0d000000 notify&lt;"ops"&gt;<\/text>/);
 });

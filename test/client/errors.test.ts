@@ -150,7 +150,7 @@ const provocations: Record<keyof typeof errorClassesByCode, (db: pg.Pool, fx: Sm
   execution_not_in_flow: async (db, fx) => {
     const [solo] = await flowstage.createExecution(db, { flowId: fx.flowId });
     return stageDependencyEdge(db, {
-      flowId: fx.flowId, edgeId: randomUUID(), upstreamExecutionId: solo!.execution_id!, downstreamExecutionId: fx.c,
+      flowId: fx.flowId, edgeId: randomUUID(), upstreamExecutionId: solo!.execution_id, downstreamExecutionId: fx.c,
       expectedGraphRevision: 5,
     });
   },

@@ -1,13 +1,13 @@
-// scripts/generate-client.ts: reads the catalogue, writes src/generated/ deterministically, and
-// refuses what it cannot type or what is undocumented.
+// scripts/generate-client.ts: reads the catalogue (the result columns' domains included), writes
+// src/generated/ deterministically, and refuses what it cannot type or what is undocumented.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import * as flowstage from '../../src/index.js';
 import {
-  GENERATED_DIR, clientName, documentedValues, driftFrom, generateFromDatabase, renderClient, writeClient,
-  type Catalogue, type SqlFunction,
+  GENERATED_DIR, checkValues, clientName, domainInfo, driftFrom, generateFromDatabase, readCatalogue, renderClient,
+  unionName, writeClient, type Catalogue, type DomainInfo, type SqlFunction, type TypeInfo,
 } from '../../scripts/generate-client.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 
@@ -38,39 +38,118 @@ test('no public flowfabric function is missing from the client, and nothing else
   }
 });
 
-test('documented values: the words of "status: a (...) | b", parentheses skipped, a second label on the line kept apart', (t) => {
-  const comment = 'Returns (status, edge_id, decision); status: resolved | already_resolved (nothing changes; decision is stored); decision: pending | satisfied | impossible.\nMore.';
-  t.deepEqual(documentedValues(comment, 'status', 1), ['resolved', 'already_resolved']);
-  t.deepEqual(documentedValues(comment, 'decision', 2), ['pending', 'satisfied', 'impossible']);
+test('a value set: the values of CHECK (VALUE IN (...)) as pg_get_constraintdef shows it, one value included', (t) => {
+  t.deepEqual(checkValues("CHECK ((VALUE = ANY (ARRAY['open'::text, 'cancelled'::text, 'it''s'::text])))", 'd'),
+    ['open', 'cancelled', "it's"]);
+  t.deepEqual(checkValues("CHECK ((VALUE = 'reaped'::text))", 'd'), ['reaped']);
 });
 
-test('documented values: a label inside a longer name, or a single word where two are required, is no union', (t) => {
-  t.is(documentedValues('p_execution_id: {fp:N}:<uuid> or <uuid>', 'execution_id', 2), null);
-  t.is(documentedValues('reason: one line', 'reason', 2), null);
-  t.deepEqual(documentedValues('status: done.', 'status', 1), ['done']);
+test('a CHECK that is no value set (a format, a range) leaves the type as it is', (t) => {
+  t.is(checkValues("CHECK ((VALUE >= 0))", 'd'), null);
+  t.is(checkValues("CHECK ((VALUE <> ''::text))", 'd'), null);
+  t.is(checkValues("CHECK ((VALUE ~~ '{fp:%}:%'::text))", 'd'), null);
 });
 
-const text = { oid: 25, sqlName: 'text', typname: 'text', category: 'S', elementTypname: null, typtype: 'b', relid: 0 };
-const uuid = { oid: 2950, sqlName: 'uuid', typname: 'uuid', category: 'U', elementTypname: null, typtype: 'b', relid: 0 };
-const point = { oid: 600, sqlName: 'point', typname: 'point', category: 'G', elementTypname: null, typtype: 'b', relid: 0 };
+test('a value set in any other form fails the generation rather than being guessed', (t) => {
+  t.throws(() => checkValues("CHECK (((VALUE = ANY (ARRAY['a'::text, 'b'::text])) OR (VALUE IS NULL)))", 'domain flowfabric.ff_x'), {
+    message: /domain flowfabric\.ff_x: cannot read the value set/,
+  });
+  t.throws(() => checkValues("CHECK ((VALUE = ANY (ARRAY['a'::character varying, 'b'::character varying]::text[])))", 'd'), {
+    message: /cannot read the value set/,
+  });
+  t.throws(() => checkValues("CHECK (((VALUE = 'a'::text) OR (VALUE = 'b'::text)))", 'd'), { message: /cannot read the value set/ });
+});
+
+test('a domain chain: NOT NULL from any level, the value set from the level that declares it', (t) => {
+  const info = domainInfo([
+    { root: 1, name: 'ff_state', not_null: true, comment: null, checks: [] },
+    { root: 1, name: 'ff_state_or_null', not_null: false, comment: 'A state.', checks: ["CHECK ((VALUE = ANY (ARRAY['a'::text, 'b'::text])))"] },
+  ]);
+  t.deepEqual(info, { name: 'ff_state', notNull: true, values: ['a', 'b'], valuesDomain: 'ff_state_or_null', valuesComment: 'A state.' });
+  t.is(unionName('ff_state_or_null'), 'State');
+  t.is(unionName('ff_create_flow_status'), 'CreateFlowStatus');
+});
+
+test('a domain named *_or_null that is NOT NULL, or a chain with two value sets, fails the generation', (t) => {
+  t.throws(() => domainInfo([{ root: 1, name: 'ff_state_or_null', not_null: true, comment: null, checks: [] }]), {
+    message: /ff_state_or_null is NOT NULL/,
+  });
+  t.throws(() => domainInfo([
+    { root: 1, name: 'ff_b', not_null: true, comment: null, checks: ["CHECK ((VALUE = 'x'::text))"] },
+    { root: 1, name: 'ff_a', not_null: false, comment: null, checks: ["CHECK ((VALUE = 'y'::text))"] },
+  ]), { message: /two value sets/ });
+});
+
+test('the catalogue: every public function\'s status column has a NOT NULL value set, and the list functions\' ids are NOT NULL', async (t) => {
+  const db = await testDatabase(t);
+  const { functions } = await readCatalogue(db);
+  for (const fn of functions) {
+    for (const arg of fn.args.filter((a) => a.name === 'status' && a.mode === 't')) {
+      t.true(arg.type.domain?.notNull === true && arg.type.domain.values !== null, `${fn.name}.status`);
+    }
+  }
+  const members = functions.find((f) => f.name === 'ff_list_members')!;
+  const column = (name: string) => members.args.find((a) => a.name === name && a.mode === 't')!.type.domain;
+  t.like(column('public_state'), { name: 'ff_public_state', notNull: true, valuesDomain: 'ff_public_state' });
+  t.like(column('execution_id'), { name: 'ff_execution_id', notNull: true, values: null });
+  t.is(column('terminal_at_ms'), null);
+  t.is(members.args.find((a) => a.name === 'p_after')!.type.domain, null, 'parameters stay plain types');
+});
+
+const text: TypeInfo = { oid: 25, sqlName: 'text', typname: 'text', category: 'S', elementTypname: null, typtype: 'b', relid: 0, domain: null };
+const uuid: TypeInfo = { oid: 2950, sqlName: 'uuid', typname: 'uuid', category: 'U', elementTypname: null, typtype: 'b', relid: 0, domain: null };
+const point: TypeInfo = { oid: 600, sqlName: 'point', typname: 'point', category: 'G', elementTypname: null, typtype: 'b', relid: 0, domain: null };
+/** A text domain as the catalogue reads it. */
+const textDomain = (oid: number, domain: DomainInfo): TypeInfo => ({ ...text, oid, sqlName: `flowfabric.${domain.name}`, typtype: 'd', domain });
+const thingStatus = textDomain(9001, {
+  name: 'ff_thing_status', notNull: true, values: ['done', 'skipped'], valuesDomain: 'ff_thing_status', valuesComment: 'The statuses of ff_thing.',
+});
 
 function fn(overrides: Partial<SqlFunction>): SqlFunction {
   return {
     name: 'ff_thing', identity: 'p_flow_id uuid', arguments: 'p_flow_id uuid', result: 'TABLE(status text)',
     returnsSet: true, returnType: text, defaults: 0, compositeColumns: [],
-    args: [{ name: 'p_flow_id', mode: 'i', type: uuid }, { name: 'status', mode: 't', type: text }],
-    comment: 'Does a thing.\nReturns (status); status: done | skipped.',
+    args: [{ name: 'p_flow_id', mode: 'i', type: uuid }, { name: 'status', mode: 't', type: thingStatus }],
+    comment: 'Does a thing.\nReturns (status).',
     ...overrides,
   };
 }
 
 const catalogue = (...functions: SqlFunction[]): Catalogue => ({ functions, errors: [] });
 
-test('a function with a status column and no "status:" line in its COMMENT fails the generation', (t) => {
+test('a status column that is not a NOT NULL domain with a value set fails the generation', (t) => {
   t.notThrows(() => renderClient(catalogue(fn({}))));
-  t.throws(() => renderClient(catalogue(fn({ comment: 'Does a thing. Returns (status).' }))), {
-    message: /ff_thing.*status column.*"status: a \| b \| \.\.\." line/,
+  const statusOf = (type: TypeInfo) => fn({ args: [{ name: 'p_flow_id', mode: 'i', type: uuid }, { name: 'status', mode: 't', type }] });
+  t.throws(() => renderClient(catalogue(statusOf(text))), {
+    message: /ff_thing.*status column of type text; declare its statuses as a NOT NULL text domain/,
   });
+  const nullable = textDomain(9002, { ...thingStatus.domain!, name: 'ff_thing_status_or_null', notNull: false, valuesDomain: 'ff_thing_status_or_null' });
+  t.throws(() => renderClient(catalogue(statusOf(nullable))), { message: /declare its statuses as a NOT NULL text domain/ });
+});
+
+test('result columns: a NOT NULL domain is never | null, a value set is its union, anything else stays | null', (t) => {
+  const executionId = textDomain(9003, { name: 'ff_execution_id', notNull: true, values: null, valuesDomain: null, valuesComment: null });
+  const outcome = textDomain(9004, { name: 'ff_outcome_or_null', notNull: false, values: ['success', 'failed'], valuesDomain: 'ff_outcome_or_null', valuesComment: null });
+  const source = renderClient(catalogue(fn({
+    args: [
+      { name: 'p_flow_id', mode: 'i', type: uuid }, { name: 'status', mode: 't', type: thingStatus },
+      { name: 'execution_id', mode: 't', type: executionId }, { name: 'outcome', mode: 't', type: outcome },
+      { name: 'note', mode: 't', type: text },
+    ],
+  }))).get('functions.ts')!;
+  t.true(source.includes('export interface ThingRow {\n  status: ThingStatus;\n  execution_id: string;\n  outcome: Outcome | null;\n  note: string | null;\n}\n'));
+  t.true(source.includes(" * The statuses of ff_thing.\n * SQL: domain flowfabric.ff_thing_status.\n */\nexport const thingStatusValues = ['done', 'skipped'] as const;\n" +
+    'export type ThingStatus = (typeof thingStatusValues)[number];\n'));
+  t.true(source.includes("export const outcomeValues = ['success', 'failed'] as const;\nexport type Outcome = (typeof outcomeValues)[number];\n"));
+});
+
+test('two domains whose unions would share a name fail the generation', (t) => {
+  const a = textDomain(9005, { name: 'ff_state', notNull: true, values: ['a'], valuesDomain: 'ff_state', valuesComment: null });
+  const b = textDomain(9006, { name: 'ff_state_or_null', notNull: false, values: ['b'], valuesDomain: 'ff_state_or_null', valuesComment: null });
+  t.throws(() => renderClient(catalogue(fn({
+    args: [{ name: 'p_flow_id', mode: 'i', type: uuid }, { name: 'status', mode: 't', type: thingStatus },
+      { name: 'a', mode: 't', type: a }, { name: 'b', mode: 't', type: b }],
+  }))), { message: /ff_state and flowfabric\.ff_state_or_null both map to the union State/ });
 });
 
 test('a public function without COMMENT ON FUNCTION fails the generation', (t) => {
@@ -84,12 +163,12 @@ test('a type the client cannot map, or overloads mapping to one name, fail the g
   t.throws(() => renderClient(catalogue(fn({}), fn({ identity: 'p_flow_id text' }))), { message: /overloads are not supported/ });
 });
 
-test('the generated function: documented status union, optional parameters exactly the defaulted ones, the SQL COMMENT as doc', (t) => {
+test('the generated function: status union, optional parameters exactly the defaulted ones, the SQL COMMENT as doc', (t) => {
   const files = renderClient(catalogue(fn({
     identity: 'p_flow_id uuid, p_note text', arguments: "p_flow_id uuid, p_note text DEFAULT 'x'::text", defaults: 1,
     args: [
       { name: 'p_flow_id', mode: 'i', type: uuid }, { name: 'p_note', mode: 'i', type: text },
-      { name: 'status', mode: 't', type: text },
+      { name: 'status', mode: 't', type: thingStatus },
     ],
   })));
   const source = files.get('functions.ts')!;
@@ -97,12 +176,12 @@ test('the generated function: documented status union, optional parameters exact
   t.true(source.includes("export const thingStatusValues = ['done', 'skipped'] as const;"));
   t.true(source.includes('  flowId: string;\n'));
   t.true(source.includes('  note?: string | null;\n'));
-  t.true(source.includes(' * Does a thing.\n * Returns (status); status: done | skipped.\n'));
+  t.true(source.includes(' * Does a thing.\n * Returns (status).\n'));
   t.true(source.includes("{ name: 'p_note', cast: 'text', value: params.note, required: false }"));
 });
 
 test('a COMMENT containing */ cannot end the doc comment early', (t) => {
-  const source = renderClient(catalogue(fn({ comment: 'Globs like a/*/b.\nReturns (status); status: done.' }))).get('functions.ts')!;
+  const source = renderClient(catalogue(fn({ comment: 'Globs like a/*/b.\nReturns (status).' }))).get('functions.ts')!;
   t.true(source.includes(' * Globs like a/*\\/b.\n'));
 });
 

@@ -57,6 +57,20 @@ test('the reference has every flowfabric table with its columns', async (t) => {
   }
 });
 
+test('the reference has every flowfabric domain: NOT NULL or not, its values or constraint, its TypeScript union', async (t) => {
+  const db = await testDatabase(t);
+  const reference = renderSqlReference(await readDocCatalogue(db));
+  const { rows } = await db.query(`SELECT typname AS name, typnotnull AS not_null FROM pg_type
+    WHERE typnamespace = 'flowfabric'::regnamespace AND typtype = 'd'`);
+  t.true(rows.length >= 30);
+  for (const domain of rows) {
+    t.regex(reference, new RegExp(`\\n\\| \`${domain.name}\` \\| [^|]+ \\| ${domain.not_null ? 'not null' : 'null'} \\|`), domain.name);
+  }
+  t.true(reference.includes("| `ff_public_state` | `text` | not null | `waiting`, `waiting_children`, `active`, `completed`, "));
+  t.regex(reference, /\| `ff_public_flow_state` \| `flowfabric\.ff_public_flow_state_or_null` \| not null \| the values of `ff_public_flow_state_or_null` \| `PublicFlowState` \|/);
+  t.regex(reference, /\| `ff_revision` \| `bigint` \| not null \| `CHECK \(\(VALUE >= 0\)\)` \| +\|/);
+});
+
 test('the reference is deterministic: two databases give byte-identical text', async (t) => {
   const first = renderSqlReference(await readDocCatalogue(await testDatabase(t)));
   const second = renderSqlReference(await readDocCatalogue(await testDatabase(t)));
@@ -76,7 +90,7 @@ test('functions are grouped by the group map, alphabetical within a group; an un
     ['Reads', ['ff_list_flows']],
     ['Other', ['ff_brand_new']],
   ]);
-  const catalogue: DocCatalogue = { functions: [fn('ff_brand_new')], tables: [], errors: [] };
+  const catalogue: DocCatalogue = { functions: [fn('ff_brand_new')], domains: [], tables: [], errors: [] };
   t.regex(renderSqlReference(catalogue), /\n## Other\n[\s\S]*\n### ff_brand_new\n/);
 });
 

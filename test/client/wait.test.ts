@@ -17,8 +17,8 @@ async function openFlow(db: Queryable, ns: string, count: number): Promise<{ flo
   const members: string[] = [];
   for (let i = 0; i < count; i++) {
     const [created] = await createExecution(db, { flowId, taskIdentifier: 'work' });
-    await addExecutionToFlow(db, { flowId, executionId: created.execution_id! });
-    members.push(created.execution_id!);
+    await addExecutionToFlow(db, { flowId, executionId: created.execution_id });
+    members.push(created.execution_id);
   }
   return { flowId, members };
 }

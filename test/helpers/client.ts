@@ -19,8 +19,8 @@ export interface SmallFlow {
 
 export async function createMember(db: Queryable, flowId: string): Promise<string> {
   const [created] = await createExecution(db, { flowId });
-  await addExecutionToFlow(db, { flowId, executionId: created!.execution_id! });
-  return created!.execution_id!;
+  await addExecutionToFlow(db, { flowId, executionId: created!.execution_id });
+  return created!.execution_id;
 }
 
 export async function smallFlow(db: Queryable, flowId: string = randomUUID()): Promise<SmallFlow> {
@@ -36,7 +36,7 @@ export async function smallFlow(db: Queryable, flowId: string = randomUUID()): P
   const [staged] = await stageDependencyEdge(db, {
     flowId, edgeId: edgeBC, upstreamExecutionId: b, downstreamExecutionId: c, expectedGraphRevision: 4,
   });
-  return { flowId, partition: flow!.partition_key!, a, b, c, edgeAB, edgeBC, revision: staged!.graph_revision! };
+  return { flowId, partition: flow!.partition_key, a, b, c, edgeAB, edgeBC, revision: staged!.graph_revision };
 }
 
 /** How many rows each flowstage table holds: shows that a call wrote nothing, or that a rollback undid it. */

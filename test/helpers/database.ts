@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import pg from 'pg';
 import { withDatabaseName } from '../../src/database.js';
+import { checkResultTypes } from './result-types.js';
 
 const serverUrl = process.env.FLOWSTAGE_TEST_SERVER_URL;
 const template = process.env.FLOWSTAGE_TEST_TEMPLATE;
@@ -34,6 +35,7 @@ export async function testDatabase(t: ExecutionContext, options: { max?: number 
     await pool.end();
     await adminPool().query(`DROP DATABASE ${name} WITH (FORCE)`);
   });
+  await checkResultTypes(pool);  // from the first test database on: see ./result-types.ts
   return pool;
 }
 

@@ -6,9 +6,9 @@
 import pg from 'pg';
 import {
   CycleDetectedError, DependencyAlreadyExistsError, FlowstageError, StaleGraphRevisionError, applyDependencyToChild,
-  createExecution, createFlow, describeFlow, flowPartition, listFlows, resolveDependency, stageDependencyEdge,
-  withRevisionRetry, withTransaction, type CreateFlowRow, type FlowstageErrorCode, type Queryable,
-  type StageDependencyEdgeStatus,
+  completeExecution, createExecution, createFlow, describeFlow, flowPartition, listEdges, listFlows, listMembers,
+  publicStateValues, resolveDependency, stageDependencyEdge, withRevisionRetry, withTransaction, type CreateFlowRow,
+  type FlowstageErrorCode, type PublicFlowState, type PublicState, type Queryable, type StageDependencyEdgeStatus,
 } from '../../src/index.js';
 
 declare const pool: pg.Pool;
@@ -62,8 +62,8 @@ export async function resultTypes(): Promise<void> {
   const [flow] = await createFlow(pool, { flowId });
   const row: CreateFlowRow = flow!;
   // bigint results are strings; smallint/int results are numbers.
-  const revision: string | null = row.graph_revision;
-  const partition: number | null = row.partition_key;
+  const revision: string = row.graph_revision;
+  const partition: number = row.partition_key;
   // @ts-expect-error graph_revision is a string (bigint), not a number
   const wrong: number = row.graph_revision;
   const value: number | null = await flowPartition(pool, { flowId });
@@ -85,6 +85,66 @@ export async function resultTypes(): Promise<void> {
   if (resolved!.decision === 'maybe') void resolved;
   // @ts-expect-error result rows have the SQL column names, not camelCase
   void flow!.graphRevision;
+}
+
+export async function nullability(): Promise<void> {
+  // Columns the function always fills (NOT NULL domains) need no `!` and no null check.
+  const [created] = await createExecution(pool, { flowId });
+  const executionId: string = created!.execution_id;
+  const [flow] = await describeFlow(pool, { flowId });
+  const nodeCount: string = flow!.node_count;
+  const createdAt: string = flow!.created_at_ms;
+  for (const m of await listMembers(pool, { flowId })) {
+    const id: string = m.execution_id;
+    const priority: number = m.priority;
+    // Columns that may be NULL stay `| null`: terminal_at_ms is NULL until the execution is terminal.
+    // @ts-expect-error terminal_at_ms may be null
+    const terminalAt: string = m.terminal_at_ms;
+    // @ts-expect-error task_identifier may be null (an execution without a task)
+    const task: string = m.task_identifier;
+    void [id, priority, terminalAt, task];
+  }
+  // @ts-expect-error terminal_at_ms of a flow is NULL until it finishes
+  const flowEnd: string = flow!.terminal_at_ms;
+  // @ts-expect-error started_at_ms is NULL until ff_start_flow
+  const startedAt: string = flow!.started_at_ms;
+  void [executionId, nodeCount, createdAt, flowEnd, startedAt];
+}
+
+export async function states(): Promise<void> {
+  // States are unions of their domain's values: a misspelt state does not compile.
+  for (const m of await listMembers(pool, { flowId })) {
+    const state: PublicState = m.public_state;
+    if (m.public_state === 'completed' || m.terminal_outcome === 'skipped' || m.lifecycle_phase === 'terminal') void state;
+    // @ts-expect-error 'complted' is not a public_state
+    if (m.public_state === 'complted') void m;
+    // @ts-expect-error 'succeeded' is not a terminal_outcome (success is)
+    if (m.terminal_outcome === 'succeeded') void m;
+    // @ts-expect-error 'blocked' is not an eligibility_state
+    if (m.eligibility_state === 'blocked') void m;
+  }
+  const [flow] = await describeFlow(pool, { flowId });
+  const flowState: PublicFlowState = flow!.public_flow_state;
+  // @ts-expect-error 'finished' is not a public_flow_state
+  if (flowState === 'finished') void flowState;
+  for (const e of await listEdges(pool, { flowId })) {
+    // @ts-expect-error 'resolved' is not an edge_state
+    if (e.edge_state === 'resolved') void e;
+    // upstream_outcome is NULL until the edge is resolved, and an outcome once it is.
+    if (e.upstream_outcome !== null && e.upstream_outcome === 'success') void e;
+    // @ts-expect-error upstream_outcome may be null
+    const outcome: 'success' | 'failed' | 'cancelled' | 'expired' | 'skipped' = e.upstream_outcome;
+    void outcome;
+  }
+  const [completed] = await completeExecution(pool, { executionId: 'x', outcome: 'success' });
+  // public_flow_state of a completion is NULL for a solo execution: a nullable state.
+  const after: PublicFlowState | null = completed!.public_flow_state;
+  // @ts-expect-error it may be null
+  const afterNotNull: PublicFlowState = completed!.public_flow_state;
+  void [after, afterNotNull];
+  // The values are also there at run time.
+  const known: readonly PublicState[] = publicStateValues;
+  void known;
 }
 
 export async function errorTypes(): Promise<void> {
