@@ -141,18 +141,14 @@ await worker.stop();
 
 // ---- the result --------------------------------------------------------------------------
 console.log(`\nFinal state of every execution:`);
-// Display only: results are read straight from the table (no read function returns them yet).
-const { rows: finals } = await db.query(
-  `SELECT m.execution_id, m.public_state, m.terminal_outcome, coalesce((e.raw_fields->>'attempt_count')::int, 0) AS attempts, e.result
-   FROM flowfabric.ff_list_members(p_flow_id => $1::uuid) m
-   JOIN flowfabric.ff_exec_core e ON e.execution_id = substring(m.execution_id FROM '[0-9a-f-]{36}$')::uuid`, [flowId]);
+const finals = await listMembers(db, { flowId });
 const order = Object.keys(ids);
 finals.sort((a, b) => order.indexOf(nameOf.get(a.execution_id)!) - order.indexOf(nameOf.get(b.execution_id)!));
 console.log(`  ${'execution'.padEnd(14)} ${'state'.padEnd(10)} ${'attempts'.padEnd(8)} result`);
 for (const f of finals) {
   const result = f.result === null ? ''
     : JSON.stringify(f.result).replace(/\{fp:\d+\}:[0-9a-f-]{36}/g, (id) => nameOf.get(id) ?? id);
-  console.log(`  ${nameOf.get(f.execution_id)!.padEnd(14)} ${f.public_state.padEnd(10)} ${String(f.attempts).padEnd(8)} ${
+  console.log(`  ${nameOf.get(f.execution_id)!.padEnd(14)} ${f.public_state.padEnd(10)} ${String(f.attempt_count).padEnd(8)} ${
     result.length > 90 ? `${result.slice(0, 87)}...` : result}`);
 }
 const [flow] = await describeFlow(db, { flowId });

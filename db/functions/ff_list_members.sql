@@ -16,7 +16,10 @@ RETURNS TABLE (
   priority          flowfabric.ff_priority,
   task_identifier   text,
   created_at_ms     flowfabric.ff_time_ms,
-  terminal_at_ms    bigint)
+  terminal_at_ms    bigint,
+  attempt_count     flowfabric.ff_count,
+  payload           jsonb,
+  result            jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -52,7 +55,8 @@ BEGIN
          e.eligibility_state::ff_eligibility_state, e.public_state::ff_public_state,
          e.attempt_state::ff_attempt_state, e.blocking_reason::ff_blocking_reason,
          e.terminal_outcome::ff_terminal_outcome, e.priority::ff_priority,
-         e.raw_fields->>'task_identifier', e.created_at_ms::ff_time_ms, e.terminal_at_ms
+         e.raw_fields->>'task_identifier', e.created_at_ms::ff_time_ms, e.terminal_at_ms,
+         coalesce((e.raw_fields->>'attempt_count')::int, 0)::ff_count, e.payload, e.result
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.execution_id >= v_after AND (v_first OR e.execution_id <> v_after)
@@ -63,5 +67,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_list_members(uuid, text, int) IS
 $$List the member executions of flow p_flow_id ordered by execution uuid, p_limit (1..1000, default 100) at a time. Keyset pagination: p_after is the last execution_id of the previous page, canonical {fp:N}:<uuid> as returned or a bare <uuid> (text, so a result can be passed back as is). Read-only: takes no row locks.
-Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms).
+Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
 Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;

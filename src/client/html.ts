@@ -3,9 +3,8 @@
 // coloured by state with the palette of ff_flow_to_mermaid and ff_flow_to_dot.
 //
 // The flow, its members and its edges come from the read functions (ff_describe_flow,
-// ff_list_members, ff_list_edges). A node is labelled with its payload's `label` or `name` key when
-// it has one (read straight from ff_exec_core, for display only: no read function returns payloads
-// yet; a role without SELECT on the table gets the fallback), else `<first 8 hex of the id> <task>`.
+// ff_list_members, ff_list_edges), so a flowstage_reader login can draw it. A node is labelled with
+// its payload's `label` or `name` key when it has one, else `<first 8 hex of the id> <task>`.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -62,7 +61,12 @@ export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtm
   const members = await allPages<ListMembersRow>((after) => listMembers(db, { flowId, after, limit: 1000 }), (m) => m.execution_id);
   const edges = await allPages<ListEdgesRow>((after) => listEdges(db, { flowId, after, limit: 1000 }), (e) => e.edge_id);
   const labels = new Map<string, string>();
-  if (!options.labels) for (const [id, label] of await payloadLabels(db, flow)) labels.set(id, label);
+  if (!options.labels) {
+    for (const m of members) {
+      const label = payloadLabel(m.payload);
+      if (label !== undefined) labels.set(uuidOf(m.execution_id), label);
+    }
+  }
   for (const [id, label] of Object.entries(options.labels ?? {})) labels.set(uuidOf(id), label);
   const data: PageData = {
     flow: {
@@ -99,20 +103,11 @@ async function allPages<Row>(page: (after: string | undefined) => Promise<Row[]>
   }
 }
 
-/** The payload `label` (else `name`) of each member that has one, by bare uuid; none without SELECT on ff_exec_core. */
-async function payloadLabels(db: Queryable, flow: DescribeFlowRow): Promise<Map<string, string>> {
-  try {
-    const { rows } = await db.query({
-      text: `SELECT execution_id::text AS id, coalesce(payload->>'label', payload->>'name') AS label
-             FROM flowfabric.ff_exec_core
-             WHERE partition_key = $1 AND flow_id = $2::uuid AND (payload ? 'label' OR payload ? 'name')`,
-      values: [flow.partition_key, flow.flow_id],
-    });
-    return new Map(rows.map((r: { id: string; label: string }) => [r.id, r.label]));
-  } catch (error) {
-    if ((error as { code?: string }).code === '42501') return new Map();  // insufficient_privilege
-    throw error;
-  }
+/** A member's payload `label` (else `name`) when it is a string. */
+function payloadLabel(payload: unknown): string | undefined {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
+  const { label, name } = payload as Record<string, unknown>;
+  return typeof label === 'string' ? label : typeof name === 'string' ? name : undefined;
 }
 
 let dagre: Promise<{ version: string; source: string }> | undefined;

@@ -1019,14 +1019,17 @@ export interface ListMembersRow {
   task_identifier: string | null;
   created_at_ms: string;
   terminal_at_ms: string | null;
+  attempt_count: number;
+  payload: JsonValue | null;
+  result: JsonValue | null;
 }
 
 /**
  * List the member executions of flow p_flow_id ordered by execution uuid, p_limit (1..1000, default 100) at a time. Keyset pagination: p_after is the last execution_id of the previous page, canonical {fp:N}:<uuid> as returned or a bare <uuid> (text, so a result can be passed back as is). Read-only: takes no row locks.
- * Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms).
+ * Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
  * Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).
  *
- * SQL: flowfabric.ff_list_members(p_flow_id uuid, p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lane_id flowfabric.ff_name, lifecycle_phase flowfabric.ff_lifecycle_phase, ownership_state flowfabric.ff_ownership_state, eligibility_state flowfabric.ff_eligibility_state, public_state flowfabric.ff_public_state, attempt_state flowfabric.ff_attempt_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, priority flowfabric.ff_priority, task_identifier text, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint)
+ * SQL: flowfabric.ff_list_members(p_flow_id uuid, p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lane_id flowfabric.ff_name, lifecycle_phase flowfabric.ff_lifecycle_phase, ownership_state flowfabric.ff_ownership_state, eligibility_state flowfabric.ff_eligibility_state, public_state flowfabric.ff_public_state, attempt_state flowfabric.ff_attempt_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, priority flowfabric.ff_priority, task_identifier text, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, attempt_count flowfabric.ff_count, payload jsonb, result jsonb)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */

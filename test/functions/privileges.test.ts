@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import test, { type ExecutionContext } from 'ava';
 import type pg from 'pg';
+import { flowToHtml } from '../../src/client/html.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { createLogin, poolAs, type Login } from '../helpers/logins.js';
 
@@ -196,6 +197,15 @@ test('a flowstage_reader login reads and exports a flow', async (t) => {
   t.is((await as.query(`SELECT * FROM flowfabric.ff_list_flows()`)).rows.length, 1);
   t.regex((await as.query(`SELECT flowfabric.ff_flow_to_dot($1::uuid) AS dot`, [flowId])).rows[0].dot, /^digraph/);
   t.regex((await as.query(`SELECT flowfabric.ff_flow_to_mermaid($1::uuid) AS m`, [flowId])).rows[0].m, /^flowchart/);
+});
+
+test('a flowstage_reader login\'s HTML export labels nodes from their payloads, read through ff_list_members', async (t) => {
+  const { db, as } = await databaseWithLogin(t, ['flowstage_reader']);
+  const flowId = randomUUID();
+  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)`, [flowId, {
+    executions: [{ execution_id: randomUUID(), payload: { label: 'fetch_orders' } }],
+  }]);
+  t.true((await flowToHtml(as, flowId)).includes('"label":"fetch_orders"'));
 });
 
 test('a flowstage_reader login cannot change anything, through the functions or the tables', async (t) => {
