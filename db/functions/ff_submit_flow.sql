@@ -127,6 +127,7 @@ DECLARE
   v_edge           ff_edge;
   v_exec           ff_exec_core;
   v_log            jsonb;
+  v_specs          graphile_worker.job_spec[];
 BEGIN
   -- Argument validation (invalid_input, DETAIL names the parameter or the item's field).
   IF p_flow_id IS NULL THEN
@@ -607,6 +608,20 @@ BEGIN
                                   p_upstream_outcome => v_exec.terminal_outcome, p_now_ms => v_now);
   END LOOP;
 
+  -- A flow already running runs what the plan adds: the new members nothing blocks (no inbound
+  -- edge, or only satisfied ones) are enqueued now, as ff_start_flow enqueues a flow's first ones.
+  -- (A single ff_add_execution_to_flow does not enqueue: the edges meant for its member may come
+  -- in later transactions; a plan brings them in the same one.) A child released by a late edge
+  -- above was enqueued by that resolution already: the same job key keeps it one job.
+  IF v_flow.raw_fields ? 'started_at_ms' AND v_m > 0 THEN
+    SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+                    FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
+    INTO v_specs
+    FROM ff_exec_core e
+    WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_added)
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+    PERFORM _add_jobs(v_specs);
+  END IF;
   IF p_start THEN
     PERFORM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
   END IF;
@@ -637,6 +652,6 @@ Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
 On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided). The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
-p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
+p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A flow started before the call runs what the plan adds: each added member with a task_identifier that nothing blocks (runnable and eligible_now once the plan's edges are applied) is enqueued in this transaction, as ff_start_flow enqueues; the others run when their group releases them. A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
 Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;

@@ -291,6 +291,26 @@ test('ff_cancel_siblings_step refuses an execution that is not a member of the f
   t.like(error, { code: 'FF007', message: 'execution_not_in_flow' });
 });
 
+test('a plan submitted to a started flow enqueues its new members that nothing blocks, and not the blocked ones', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const a = await member(flow, { task: 'x' });
+  await startFlow(flow);
+  const [root, child] = [randomUUID(), randomUUID()];
+  await flow.db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [flow.flowId, {
+    executions: [{ execution_id: root, task_identifier: 'y' }, { execution_id: child, task_identifier: 'z' }],
+    edges: [{ edge_id: randomUUID(), upstream_execution_id: a, downstream_execution_id: child }],
+  }]);
+  t.deepEqual((await jobs(flow.db)).map((j) => j.task_identifier), ['x', 'y']);
+});
+
+test('a plan submitted to a flow not yet started enqueues nothing', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  await flow.db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [flow.flowId, {
+    executions: [{ execution_id: randomUUID(), task_identifier: 'y' }],
+  }]);
+  t.deepEqual(await jobs(flow.db), []);
+});
+
 test('cancel_all cancels queued members without cascading: their run jobs go, no cascade job is queued', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
