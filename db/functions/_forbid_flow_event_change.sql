@@ -2,10 +2,10 @@
 -- deletes from it, and only the rows of flows it has already deleted.
 --
 -- Why a writer cannot use the prune's way through: a DELETE passes only when all three hold:
---   1. the transaction-local setting flowstage.prune_flow_events is 'on'. ff_prune_flows sets it
---      with its own SET clause, so it is on exactly while the function runs. Anyone can set it in
---      a session, so it only keeps the owner's own hand-written DELETEs out; the next two are the
---      guard.
+--   1. the transaction-local setting flowstage.prune_flow_events is 'on'. ff_prune_flows turns it
+--      on around its DELETE of log rows and off again (an error aborts the transaction, and the
+--      setting with it). Anyone can set it in a session, so it only keeps the owner's own
+--      hand-written DELETEs out; the next two are the guard.
 --   2. the row's flow no longer exists in ff_flow_core. Flow rows are deleted by ff_prune_flows
 --      alone, and only when the flow is terminal and past the caller's cutoff, so the log of a
 --      flow that exists (open, or finished and kept) can never be deleted, whatever the setting.

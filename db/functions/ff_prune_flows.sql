@@ -23,10 +23,6 @@ RETURNS TABLE (
   jobs_removed           flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Lets _forbid_flow_event_change pass this function's DELETEs of log rows (and nobody else's:
--- see that trigger for why the setting alone is not enough). A SET clause is on exactly while the
--- function runs and is restored when it returns or fails.
-SET flowstage.prune_flow_events = 'on'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -136,10 +132,16 @@ BEGIN
     DELETE FROM ff_completion_outbox o USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE o.partition_key = c.partition_key AND o.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO completion_outbox_rows FROM gone;
+  -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
+  -- see that trigger for why the setting alone is not enough), on for this statement only (set
+  -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
+  -- clause for a parameter nothing has defined, so a non-superuser could not install it).
+  PERFORM set_config('flowstage.prune_flow_events', 'on', true);
   WITH gone AS (
     DELETE FROM ff_flow_event v USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE v.partition_key = c.partition_key AND v.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO flow_events FROM gone;
+  PERFORM set_config('flowstage.prune_flow_events', 'off', true);
   RETURN NEXT;
 END;
 $$;

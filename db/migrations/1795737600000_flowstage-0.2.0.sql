@@ -1106,10 +1106,10 @@ COMMENT ON FUNCTION flowfabric._flow_row(smallint, uuid, boolean) IS
 -- deletes from it, and only the rows of flows it has already deleted.
 --
 -- Why a writer cannot use the prune's way through: a DELETE passes only when all three hold:
---   1. the transaction-local setting flowstage.prune_flow_events is 'on'. ff_prune_flows sets it
---      with its own SET clause, so it is on exactly while the function runs. Anyone can set it in
---      a session, so it only keeps the owner's own hand-written DELETEs out; the next two are the
---      guard.
+--   1. the transaction-local setting flowstage.prune_flow_events is 'on'. ff_prune_flows turns it
+--      on around its DELETE of log rows and off again (an error aborts the transaction, and the
+--      setting with it). Anyone can set it in a session, so it only keeps the owner's own
+--      hand-written DELETEs out; the next two are the guard.
 --   2. the row's flow no longer exists in ff_flow_core. Flow rows are deleted by ff_prune_flows
 --      alone, and only when the flow is terminal and past the caller's cutoff, so the log of a
 --      flow that exists (open, or finished and kept) can never be deleted, whatever the setting.
@@ -4516,10 +4516,6 @@ RETURNS TABLE (
   jobs_removed           flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Lets _forbid_flow_event_change pass this function's DELETEs of log rows (and nobody else's:
--- see that trigger for why the setting alone is not enough). A SET clause is on exactly while the
--- function runs and is restored when it returns or fails.
-SET flowstage.prune_flow_events = 'on'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -4629,10 +4625,16 @@ BEGIN
     DELETE FROM ff_completion_outbox o USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE o.partition_key = c.partition_key AND o.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO completion_outbox_rows FROM gone;
+  -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
+  -- see that trigger for why the setting alone is not enough), on for this statement only (set
+  -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
+  -- clause for a parameter nothing has defined, so a non-superuser could not install it).
+  PERFORM set_config('flowstage.prune_flow_events', 'on', true);
   WITH gone AS (
     DELETE FROM ff_flow_event v USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE v.partition_key = c.partition_key AND v.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO flow_events FROM gone;
+  PERFORM set_config('flowstage.prune_flow_events', 'off', true);
   RETURN NEXT;
 END;
 $$;
