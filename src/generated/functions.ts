@@ -265,6 +265,37 @@ export function cascadeStep(db: Queryable, params: CascadeStepParams): Promise<C
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_check_invariants(p_flow_id uuid)
+
+/** Arguments of flowfabric.ff_check_invariants: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface CheckInvariantsParams {
+  /** p_flow_id uuid DEFAULT NULL::uuid */
+  flowId?: string | null;
+}
+
+/** A row returned by flowfabric.ff_check_invariants. */
+export interface CheckInvariantsRow {
+  flow_id: string | null;
+  invariant: string | null;
+  detail: string | null;
+}
+
+/**
+ * Check the stored rows of flow p_flow_id (NULL: every flow, and every row that names a flow) against the invariants the ff_ functions maintain. Returns one row (flow_id, invariant, detail) per violation found; no row means healthy. Read-only, takes no lock; set-based (seconds on a database of thousands of flows or a 10,000-node flow).
+ * Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
+ * Transient states a later job will settle (an ff_completion_outbox row without cascaded_at_ms) are not reported.
+ *
+ * SQL: flowfabric.ff_check_invariants(p_flow_id uuid DEFAULT NULL::uuid) RETURNS TABLE(flow_id uuid, invariant text, detail text)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function checkInvariants(db: Queryable, params: CheckInvariantsParams = {}): Promise<CheckInvariantsRow[]> {
+  return callRows<CheckInvariantsRow>(db, 'ff_check_invariants', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb, p_now_ms bigint)
 
 /** The status values flowfabric.ff_complete_execution documents. */
@@ -1326,6 +1357,7 @@ export const sqlFunctionNames = {
   cancelFlow: 'ff_cancel_flow',
   cancelSiblingsStep: 'ff_cancel_siblings_step',
   cascadeStep: 'ff_cascade_step',
+  checkInvariants: 'ff_check_invariants',
   completeExecution: 'ff_complete_execution',
   createExecution: 'ff_create_execution',
   createFlow: 'ff_create_flow',
