@@ -23,22 +23,33 @@ const PARTITION = { F: 6, G: 12, H: 0 } as const;
 type FlowName = keyof typeof FLOWS;
 const EXECUTIONS = [0, 1, 2, 3, 4, 5].map((i) => `0000000${i}-0000-4000-8000-00000000000${i}`);
 const HOME: FlowName[] = ['F', 'F', 'F', 'F', 'G', 'F'];
-const EDGES = [0, 1, 2, 3, 4, 5, 6].map((i) => `e000000${i}-0000-4000-8000-00000000000${i}`);
+const EDGES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `e000000${i}-0000-4000-8000-00000000000${i}`);
+// A step names an edge by a number read against the flow's edges at that point (so most applies
+// and replays hit a staged edge): `fresh` takes the first id not staged in the flow yet, else the
+// n-th staged edge (n modulo their count), else EDGES[n] when none is staged.
+type EdgePick = { n: number; fresh: boolean };
 
 type Step =
   | { op: 'add'; flow: FlowName; execution: number; form: IdForm }
-  | { op: 'stage'; flow: FlowName; edge: number; up: number; down: number; upForm: IdForm; downForm: IdForm; revision: 'current' | 'stale' | 'negative' }
-  | { op: 'stage_batch'; flow: FlowName; edges: Array<{ edge: number; up: number; down: number }>; revision: 'current' | 'stale'; dryRun: boolean }
+  | { op: 'stage'; flow: FlowName; edge: EdgePick; up: number; down: number; upForm: IdForm; downForm: IdForm; revision: 'current' | 'stale' | 'negative' }
+  | { op: 'stage_batch'; flow: FlowName; edges: Array<{ edge: EdgePick; up: number; down: number }>; revision: 'current' | 'stale'; dryRun: boolean }
   | { op: 'set_policy'; flow: FlowName; down: number; policy: Policy }
-  | { op: 'apply'; flow: FlowName; edge: number }
+  | { op: 'apply'; flow: FlowName; edge: EdgePick }
   | { op: 'complete'; execution: number; form: IdForm; outcome: Outcome }
   | { op: 'start'; flow: FlowName }
   | { op: 'cancel'; flow: FlowName; policy: 'cancel_all' | 'cancel_flow_only' };
 
-const flowArb = fc.constantFrom<FlowName>('F', 'F', 'F', 'F', 'F', 'G', 'H');
-const executionArb = fc.integer({ min: 0, max: 5 });
-const formArb = fc.constantFrom<IdForm>('canonical', 'canonical', 'canonical', 'bare', 'bare', 'wrong_partition', 'malformed');
-const edgeArb = fc.integer({ min: 0, max: EDGES.length - 1 });
+/** One of the values, each as often as its weight says. */
+function weighted<T>(choices: Array<[T, number]>): fc.Arbitrary<T> {
+  return fc.oneof(...choices.map(([value, weight]) => ({ weight, arbitrary: fc.constant(value) })));
+}
+// Mostly calls that can succeed (so sequences get deep: applied edges, decisions, finished flows),
+// with every kind of wrong argument now and then.
+const flowArb = weighted<FlowName>([['F', 12], ['G', 1], ['H', 1]]);
+const executionArb = weighted([[0, 6], [1, 6], [2, 6], [3, 4], [4, 1], [5, 1]]);
+const formArb = weighted<IdForm>([['canonical', 20], ['bare', 8], ['wrong_partition', 1], ['malformed', 1]]);
+const stagedEdgeArb = fc.record({ n: fc.integer({ min: 0, max: EDGES.length - 1 }), fresh: weighted([[false, 6], [true, 1]]) });
+const newEdgeArb = fc.record({ n: fc.integer({ min: 0, max: EDGES.length - 1 }), fresh: weighted([[true, 6], [false, 1]]) });
 const policyArb: fc.Arbitrary<Policy> = fc.oneof(
   fc.constant<Policy>({ kind: 'all_of' }),
   fc.record({ kind: fc.constant('any_of' as const), onSatisfied: fc.constantFrom('cancel_remaining' as const, 'let_run' as const) }),
@@ -46,32 +57,32 @@ const policyArb: fc.Arbitrary<Policy> = fc.oneof(
   fc.constantFrom<Policy>({ kind: 'any_of' }, { kind: 'quorum', onSatisfied: 'let_run', k: 0 }, { kind: 'all_of', k: 1 }), // invalid
 );
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('add' as const), flow: flowArb, execution: executionArb, form: formArb }) },
+  { weight: 9, arbitrary: fc.record({ op: fc.constant('add' as const), flow: flowArb, execution: executionArb, form: formArb }) },
+  {
+    weight: 18,
+    arbitrary: fc.record({
+      op: fc.constant('stage' as const), flow: flowArb, edge: newEdgeArb, up: executionArb, down: executionArb,
+      upForm: formArb, downForm: formArb, revision: weighted([['current' as const, 12], ['stale' as const, 1], ['negative' as const, 1]]),
+    }),
+  },
   {
     weight: 6,
     arbitrary: fc.record({
-      op: fc.constant('stage' as const), flow: flowArb, edge: edgeArb, up: executionArb, down: executionArb,
-      upForm: formArb, downForm: formArb, revision: fc.constantFrom('current' as const, 'current' as const, 'current' as const, 'stale' as const, 'negative' as const),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
       op: fc.constant('stage_batch' as const), flow: flowArb,
-      edges: fc.array(fc.record({ edge: edgeArb, up: executionArb, down: executionArb }), { minLength: 1, maxLength: 3 }),
-      revision: fc.constantFrom('current' as const, 'current' as const, 'stale' as const), dryRun: fc.boolean(),
+      edges: fc.array(fc.record({ edge: newEdgeArb, up: executionArb, down: executionArb }), { minLength: 1, maxLength: 3 }),
+      revision: weighted([['current' as const, 6], ['stale' as const, 1]]), dryRun: weighted([[false, 3], [true, 1]]),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('set_policy' as const), flow: flowArb, down: executionArb, policy: policyArb }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('apply' as const), flow: flowArb, edge: edgeArb }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('set_policy' as const), flow: flowArb, down: executionArb, policy: policyArb }) },
+  { weight: 18, arbitrary: fc.record({ op: fc.constant('apply' as const), flow: flowArb, edge: stagedEdgeArb }) },
   {
-    weight: 4,
+    weight: 12,
     arbitrary: fc.record({
-      op: fc.constant('complete' as const), execution: executionArb, form: fc.constantFrom<IdForm>('canonical', 'canonical', 'bare', 'wrong_partition', 'malformed'),
-      outcome: fc.constantFrom<Outcome>('success', 'success', 'success', 'failed', 'skipped', 'cancelled', 'expired'),
+      op: fc.constant('complete' as const), execution: executionArb, form: formArb,
+      outcome: weighted<Outcome>([['success', 8], ['failed', 2], ['skipped', 1], ['cancelled', 1], ['expired', 1]]),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('start' as const), flow: flowArb }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('start' as const), flow: flowArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cancel' as const), flow: flowArb, policy: fc.constantFrom('cancel_all' as const, 'cancel_flow_only' as const) }) },
 );
 
@@ -98,28 +109,45 @@ function ref(execution: number, form: IdForm): Ref {
   }
 }
 
+function edgeFor(model: Model, flow: FlowName, pick: EdgePick, taken: string[] = []): string {
+  const staged = [...(model.flows.get(FLOWS[flow])?.edges.keys() ?? [])];
+  if (pick.fresh) return EDGES.find((id) => !staged.includes(id) && !taken.includes(id)) ?? EDGES[pick.n]!;
+  return staged.length > 0 ? staged[pick.n % staged.length]! : EDGES[pick.n]!;
+}
+
 function revisionFor(model: Model, flow: FlowName, kind: 'current' | 'stale' | 'negative'): number {
   const current = model.flows.get(FLOWS[flow])?.revision ?? 0;
   return kind === 'current' ? current : kind === 'stale' ? current + 1 : -1;
 }
 
-/** The model's answer to a step (`revision`: what the step passes as p_expected_graph_revision). */
-function modelAnswer(model: Model, step: Step, revision: number): Answer {
+/** What a step's picks mean in the current state: p_expected_graph_revision and the edge ids it passes. */
+interface Args { revision: number; edgeIds: string[] }
+
+function argsFor(model: Model, step: Step): Args {
+  const revision = 'revision' in step ? revisionFor(model, step.flow, step.revision) : 0;
+  const edgeIds: string[] = [];
+  if (step.op === 'stage' || step.op === 'apply') edgeIds.push(edgeFor(model, step.flow, step.edge));
+  if (step.op === 'stage_batch') for (const e of step.edges) edgeIds.push(edgeFor(model, step.flow, e.edge, edgeIds));
+  return { revision, edgeIds };
+}
+
+/** The model's answer to a step. */
+function modelAnswer(model: Model, step: Step, { revision, edgeIds }: Args): Answer {
   const flowId = 'flow' in step ? FLOWS[step.flow] : '';
   switch (step.op) {
     case 'add': return model.call(() => model.add(flowId, ref(step.execution, step.form)));
     case 'stage': {
       return model.call(() => {
-        const r = model.stage(flowId, EDGES[step.edge]!, ref(step.up, step.upForm), ref(step.down, step.downForm), revision);
+        const r = model.stage(flowId, edgeIds[0]!, ref(step.up, step.upForm), ref(step.down, step.downForm), revision);
         return `${r.status}@${r.revision}`;
       });
     }
     case 'stage_batch': {
-      const edges = step.edges.map((e) => ({ id: EDGES[e.edge]!, up: EXECUTIONS[e.up]!, down: EXECUTIONS[e.down]! }));
+      const edges = step.edges.map((e, i) => ({ id: edgeIds[i]!, up: EXECUTIONS[e.up]!, down: EXECUTIONS[e.down]! }));
       return model.call(() => model.stageBatch(flowId, revision, edges, step.dryRun), { dryRun: step.dryRun });
     }
     case 'set_policy': return model.call(() => model.setPolicy(flowId, ref(step.down, 'canonical')!, step.policy));
-    case 'apply': return model.call(() => model.apply(flowId, EDGES[step.edge]!));
+    case 'apply': return model.call(() => model.apply(flowId, edgeIds[0]!));
     case 'complete': return model.call(() => model.complete(ref(step.execution, step.form), step.outcome));
     case 'start': return model.call(() => model.start(flowId));
     case 'cancel': return model.call(() => model.cancel(flowId, step.policy));
@@ -127,7 +155,7 @@ function modelAnswer(model: Model, step: Step, revision: number): Answer {
 }
 
 /** The database's answer to a step: the first row's status, or the error's code name (its MESSAGE). */
-async function databaseAnswer(db: pg.Pool, step: Step, revision: number): Promise<Answer> {
+async function databaseAnswer(db: pg.Pool, step: Step, { revision, edgeIds }: Args): Promise<Answer> {
   const flowId = 'flow' in step ? FLOWS[step.flow] : null;
   const call = async (): Promise<string> => {
     switch (step.op) {
@@ -137,11 +165,11 @@ async function databaseAnswer(db: pg.Pool, step: Step, revision: number): Promis
         const { rows } = await db.query(
           `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1, p_edge_id => $2, p_upstream_execution_id => $3,
              p_downstream_execution_id => $4, p_expected_graph_revision => $5)`,
-          [flowId, EDGES[step.edge], idText(step.up, step.upForm), idText(step.down, step.downForm), revision]);
+          [flowId, edgeIds[0], idText(step.up, step.upForm), idText(step.down, step.downForm), revision]);
         return `${rows[0].status}@${rows[0].graph_revision}`;
       }
       case 'stage_batch': {
-        const edges = step.edges.map((e) => ({ edge_id: EDGES[e.edge], upstream_execution_id: EXECUTIONS[e.up], downstream_execution_id: EXECUTIONS[e.down] }));
+        const edges = step.edges.map((e, i) => ({ edge_id: edgeIds[i], upstream_execution_id: EXECUTIONS[e.up], downstream_execution_id: EXECUTIONS[e.down] }));
         return first(await db.query(
           `SELECT * FROM flowfabric.ff_stage_dependency_edges(p_flow_id => $1, p_expected_graph_revision => $2, p_edges => $3, p_dry_run => $4)`,
           [flowId, revision, JSON.stringify(edges), step.dryRun]));
@@ -151,7 +179,7 @@ async function databaseAnswer(db: pg.Pool, step: Step, revision: number): Promis
           `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2, p_kind => $3, p_on_satisfied => $4, p_k => $5)`,
           [flowId, idText(step.down, 'canonical'), step.policy.kind, step.policy.onSatisfied ?? null, step.policy.k ?? null]));
       case 'apply':
-        return first(await db.query(`SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1, p_edge_id => $2)`, [flowId, EDGES[step.edge]]));
+        return first(await db.query(`SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1, p_edge_id => $2)`, [flowId, edgeIds[0]]));
       case 'complete':
         return first(await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2)`, [idText(step.execution, step.form), step.outcome]));
       case 'start':
@@ -239,17 +267,19 @@ async function setUp(db: pg.Pool, model: Model): Promise<void> {
 
 test('random call sequences: the database answers and ends as the model does, with no broken invariant', async (t) => {
   t.timeout(10 * 60_000);
+  const seen = new Map<string, number>(); // what the sequences reached, for the log: answers and end states
+  const count = (what: string) => seen.set(what, (seen.get(what) ?? 0) + 1);
   await fc.assert(
-    fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 30 }), async (steps) => {
+    fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 40, size: 'max' }), async (steps) => {
       const { pool: db, drop } = await cloneTemplate();
       try {
         const model = new Model();
         await setUp(db, model);
         let decided = await decisions(db);
         for (const [index, step] of steps.entries()) {
-          const revision = 'revision' in step ? revisionFor(model, step.flow, step.revision) : 0;
-          const expected = modelAnswer(model, step, revision);
-          const actual = await databaseAnswer(db, step, revision);
+          const args = argsFor(model, step);
+          const expected = modelAnswer(model, step, args);
+          const actual = await databaseAnswer(db, step, args);
           if (JSON.stringify(actual) !== JSON.stringify(expected)) {
             throw new Error(`step ${index} ${JSON.stringify(step)}: database ${JSON.stringify(actual)}, model ${JSON.stringify(expected)}`);
           }
@@ -260,6 +290,11 @@ test('random call sequences: the database answers and ends as the model does, wi
             }
           }
           decided = now;
+          count(`${step.op}: ${'status' in actual ? actual.status.replace(/@.*/, '') : actual.error}`);
+        }
+        for (const flow of model.flows.values()) {
+          count(`end: flow ${flow.state}`);
+          for (const group of flow.groups.values()) count(`end: ${group.policy.kind} group ${group.decision}`);
         }
         const [actualState, expectedState] = [await databaseState(db), modelState(model)];
         if (JSON.stringify(actualState) !== JSON.stringify(expectedState)) {
@@ -273,5 +308,6 @@ test('random call sequences: the database answers and ends as the model does, wi
     }),
     { numRuns: RUNS, seed: SEED, path: PATH, includeErrorInReport: true },
   );
+  t.log([...seen].sort().map(([what, n]) => `${what}: ${n}`).join('\n'));
   t.pass(); // fc.assert throws (with the seed, the path and the shrunk sequence) on any failure
 });

@@ -114,17 +114,25 @@ export class Model {
     return { status: 'staged', revision: flow.revision };
   }
 
-  /** 4.5: the checks of 4.3 for every edge, against the flow and the batch's earlier edges; one revision check. */
+  /**
+   * 4.5: the checks of 4.3 for every edge, one check at a time across the batch (self edges, the
+   * flow, an exact replay of the whole batch, the one revision check, members), then cycle and
+   * duplicate id edge by edge against the flow and the batch's earlier edges.
+   */
   stageBatch(flowId: string, expected: number, edges: Array<{ id: string; up: string; down: string }>, dryRun: boolean): string {
-    if (edges.length === 0) refuse('invalid_input');
-    if (expected < 0) refuse('invalid_input');
-    if (edges.some((edge) => edge.up === edge.down)) refuse('self_referencing_edge'); // step 1 of 4.3, for every edge
+    if (edges.length === 0 || expected < 0) refuse('invalid_input');
+    if (edges.some((edge) => edge.up === edge.down)) refuse('self_referencing_edge');
     const flow = this.openFlow(flowId);
+    const sameAsStaged = (edge: { id: string; up: string; down: string }) => {
+      const staged = flow.edges.get(edge.id);
+      return staged !== undefined && staged.up === edge.up && staged.down === edge.down;
+    };
+    if (edges.every(sameAsStaged)) return 'already_staged';
     if (flow.revision !== expected) refuse('stale_graph_revision');
+    for (const uuid of edges.flatMap((edge) => [edge.up, edge.down])) {
+      if (this.lookUp(flow, { uuid, prefix: null })?.flowId !== flowId) refuse('execution_not_in_flow');
+    }
     for (const edge of edges) {
-      for (const uuid of [edge.up, edge.down]) {
-        if (this.lookUp(flow, { uuid, prefix: null })?.flowId !== flowId) refuse('execution_not_in_flow');
-      }
       if (reaches(flow, edge.down, edge.up)) refuse('cycle_detected');
       if (flow.edges.has(edge.id)) refuse('dependency_already_exists');
       flow.revision += 1;
