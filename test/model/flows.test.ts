@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { cloneTemplate } from '../helpers/database.js';
 import { Model } from './model.js';
-import type { Answer, Outcome, Policy, Ref } from './model.js';
+import type { Answer, Outcome, Plan, Policy, Ref } from './model.js';
 
 type IdForm = 'canonical' | 'bare' | 'wrong_partition' | 'malformed';
 
@@ -19,7 +19,7 @@ const PATH = process.env.FLOWSTAGE_MODEL_PATH;
 
 // Two flows and one that is never created; executions 0-3 live on F's partition, 4 on G's, 5 is never created.
 const FLOWS = { F: '11111111-1111-1111-1111-111111111111', G: '22222222-2222-2222-2222-222222222222', H: '33333333-3333-3333-3333-333333333333' };
-const PARTITION = { F: 6, G: 12, H: 0 } as const;
+const PARTITION = { F: 6, G: 12, H: 10 } as const;
 type FlowName = keyof typeof FLOWS;
 const EXECUTIONS = [0, 1, 2, 3, 4, 5].map((i) => `0000000${i}-0000-4000-8000-00000000000${i}`);
 const HOME: FlowName[] = ['F', 'F', 'F', 'F', 'G', 'F'];
@@ -37,7 +37,11 @@ type Step =
   | { op: 'apply'; flow: FlowName; edge: EdgePick }
   | { op: 'complete'; execution: number; form: IdForm; outcome: Outcome }
   | { op: 'start'; flow: FlowName }
-  | { op: 'cancel'; flow: FlowName; policy: 'cancel_all' | 'cancel_flow_only' };
+  | { op: 'cancel'; flow: FlowName; policy: 'cancel_all' | 'cancel_flow_only' }
+  | {
+    op: 'submit'; flow: FlowName; executions: number[]; groups: Array<{ down: number; policy: Policy }>;
+    edges: Array<{ edge: EdgePick; up: number; down: number }>; start: boolean;
+  };
 
 /** One of the values, each as often as its weight says. */
 function weighted<T>(choices: Array<[T, number]>): fc.Arbitrary<T> {
@@ -56,6 +60,8 @@ const policyArb: fc.Arbitrary<Policy> = fc.oneof(
   fc.record({ kind: fc.constant('quorum' as const), onSatisfied: fc.constantFrom('cancel_remaining' as const, 'let_run' as const), k: fc.integer({ min: 1, max: 3 }) }),
   fc.constantFrom<Policy>({ kind: 'any_of' }, { kind: 'quorum', onSatisfied: 'let_run', k: 0 }, { kind: 'all_of', k: 1 }), // invalid
 );
+const validPolicyArb = policyArb.filter((p) =>
+  p.kind === 'all_of' ? p.k === undefined : p.onSatisfied !== undefined && (p.kind === 'any_of' || (p.k ?? 0) >= 1));
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 9, arbitrary: fc.record({ op: fc.constant('add' as const), flow: flowArb, execution: executionArb, form: formArb }) },
   {
@@ -83,6 +89,16 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('start' as const), flow: flowArb }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('submit' as const), flow: flowArb,
+      executions: fc.array(executionArb, { maxLength: 3 }),
+      groups: fc.array(fc.record({ down: executionArb, policy: validPolicyArb }), { maxLength: 1 }),
+      edges: fc.array(fc.record({ edge: newEdgeArb, up: executionArb, down: executionArb }), { maxLength: 3 }),
+      start: weighted([[false, 3], [true, 1]]),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cancel' as const), flow: flowArb, policy: fc.constantFrom('cancel_all' as const, 'cancel_flow_only' as const) }) },
 );
 
@@ -127,8 +143,16 @@ function argsFor(model: Model, step: Step): Args {
   const revision = 'revision' in step ? revisionFor(model, step.flow, step.revision) : 0;
   const edgeIds: string[] = [];
   if (step.op === 'stage' || step.op === 'apply') edgeIds.push(edgeFor(model, step.flow, step.edge));
-  if (step.op === 'stage_batch') for (const e of step.edges) edgeIds.push(edgeFor(model, step.flow, e.edge, edgeIds));
+  if (step.op === 'stage_batch' || step.op === 'submit') for (const e of step.edges) edgeIds.push(edgeFor(model, step.flow, e.edge, edgeIds));
   return { revision, edgeIds };
+}
+
+function planOf(step: Step & { op: 'submit' }, edgeIds: string[]): Plan {
+  return {
+    executions: step.executions.map((i) => EXECUTIONS[i]!),
+    groups: step.groups.map((g) => ({ down: EXECUTIONS[g.down]!, policy: g.policy })),
+    edges: step.edges.map((e, i) => ({ id: edgeIds[i]!, up: EXECUTIONS[e.up]!, down: EXECUTIONS[e.down]! })),
+  };
 }
 
 /** The model's answer to a step. */
@@ -151,6 +175,7 @@ function modelAnswer(model: Model, step: Step, { revision, edgeIds }: Args): Ans
     case 'complete': return model.call(() => model.complete(ref(step.execution, step.form), step.outcome));
     case 'start': return model.call(() => model.start(flowId));
     case 'cancel': return model.call(() => model.cancel(flowId, step.policy));
+    case 'submit': return model.call(() => model.submit(flowId, PARTITION[step.flow], planOf(step, edgeIds), step.start));
   }
 }
 
@@ -184,6 +209,15 @@ async function databaseAnswer(db: pg.Pool, step: Step, { revision, edgeIds }: Ar
         return first(await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2)`, [idText(step.execution, step.form), step.outcome]));
       case 'start':
         return first(await db.query(`SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)`, [flowId]));
+      case 'submit': {
+        const plan = planOf(step, edgeIds);
+        const json = {
+          executions: plan.executions.map((execution_id) => ({ execution_id })),
+          groups: plan.groups.map((g) => ({ downstream_execution_id: g.down, kind: g.policy.kind, on_satisfied: g.policy.onSatisfied, k: g.policy.k })),
+          edges: plan.edges.map((e) => ({ edge_id: e.id, upstream_execution_id: e.up, downstream_execution_id: e.down })),
+        };
+        return first(await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1, p_plan => $2, p_start => $3)`, [flowId, JSON.stringify(json), step.start]));
+      }
       case 'cancel': {
         await db.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'model', p_cancellation_policy => $2)`, [flowId, step.policy]);
         return 'cancelled'; // (one row per member, statuses per member: compared through the final state)

@@ -13,6 +13,12 @@ export type Ref = { uuid: string; prefix: number | null } | null;
 
 export interface Policy { kind: Kind; onSatisfied?: 'cancel_remaining' | 'let_run'; k?: number }
 
+export interface Plan {
+  executions: string[];
+  groups: Array<{ down: string; policy: Policy }>;
+  edges: Array<{ id: string; up: string; down: string }>;
+}
+
 export interface Execution {
   uuid: string;
   partition: number;
@@ -211,6 +217,32 @@ export class Model {
       }
     }
     return 'cancelled';
+  }
+
+  /**
+   * 4.7: the plan checked as if its items were called one by one (executions: created if missing
+   * and added; groups; edges: staged and applied), then p_start; all or nothing (see call).
+   * Creates the flow if missing. Items already present identically are no-ops.
+   * Not modelled: p_expected_graph_revision, p_dry_run, payloads (the generator passes none).
+   */
+  submit(flowId: string, partition: number, plan: Plan, start: boolean): string {
+    let changed = this.createFlow(flowId, partition) === 'created';
+    const flow = this.openFlow(flowId);
+    for (const uuid of plan.executions) {
+      if (!this.executions.has(uuid)) changed = this.createExecution(uuid, flow.partition) === 'created' || changed;
+      changed = this.add(flowId, { uuid, prefix: null }) === 'added' || changed;
+    }
+    for (const group of plan.groups) {
+      changed = this.setPolicy(flowId, { uuid: group.down, prefix: null }, group.policy) === 'set' || changed;
+    }
+    for (const edge of plan.edges) {
+      changed = this.stage(flowId, edge.id, { uuid: edge.up, prefix: null }, { uuid: edge.down, prefix: null }, flow.revision).status === 'staged' || changed;
+      changed = this.apply(flowId, edge.id) === 'applied' || changed;
+    }
+    // The status speaks of the plan: a plan already present answers already_submitted even when
+    // p_start starts the flow (ff_submit_flow's documented decision; its `started` column says so).
+    if (start) this.start(flowId);
+    return changed ? 'submitted' : 'already_submitted';
   }
 
   // --- 6: the completion cascade, one hop --------------------------------------------------
