@@ -13,7 +13,7 @@ import type { Answer, Outcome, Plan, Policy, Ref } from './model.js';
 
 type IdForm = 'canonical' | 'bare' | 'wrong_partition' | 'malformed';
 
-const RUNS = Number(process.env.FLOWSTAGE_MODEL_RUNS ?? 40);
+const RUNS = Number(process.env.FLOWSTAGE_MODEL_RUNS ?? 30);
 const SEED = process.env.FLOWSTAGE_MODEL_SEED === undefined ? undefined : Number(process.env.FLOWSTAGE_MODEL_SEED);
 const PATH = process.env.FLOWSTAGE_MODEL_PATH;
 
@@ -36,6 +36,7 @@ type Step =
   | { op: 'set_policy'; flow: FlowName; down: number; policy: Policy }
   | { op: 'apply'; flow: FlowName; edge: EdgePick }
   | { op: 'complete'; execution: number; form: IdForm; outcome: Outcome }
+  | { op: 'resolve'; flow: FlowName; edge: EdgePick; outcome: Outcome | null }
   | { op: 'start'; flow: FlowName }
   | { op: 'cancel'; flow: FlowName; policy: 'cancel_all' | 'cancel_flow_only' }
   | {
@@ -86,6 +87,13 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('complete' as const), execution: executionArb, form: formArb,
       outcome: weighted<Outcome>([['success', 8], ['failed', 2], ['skipped', 1], ['cancelled', 1], ['expired', 1]]),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('resolve' as const), flow: flowArb, edge: stagedEdgeArb,
+      outcome: weighted<Outcome | null>([[null, 6], ['success', 1], ['failed', 1], ['skipped', 1]]),
     }),
   },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('start' as const), flow: flowArb }) },
@@ -142,7 +150,7 @@ interface Args { revision: number; edgeIds: string[] }
 function argsFor(model: Model, step: Step): Args {
   const revision = 'revision' in step ? revisionFor(model, step.flow, step.revision) : 0;
   const edgeIds: string[] = [];
-  if (step.op === 'stage' || step.op === 'apply') edgeIds.push(edgeFor(model, step.flow, step.edge));
+  if (step.op === 'stage' || step.op === 'apply' || step.op === 'resolve') edgeIds.push(edgeFor(model, step.flow, step.edge));
   if (step.op === 'stage_batch' || step.op === 'submit') for (const e of step.edges) edgeIds.push(edgeFor(model, step.flow, e.edge, edgeIds));
   return { revision, edgeIds };
 }
@@ -173,6 +181,7 @@ function modelAnswer(model: Model, step: Step, { revision, edgeIds }: Args): Ans
     case 'set_policy': return model.call(() => model.setPolicy(flowId, ref(step.down, 'canonical')!, step.policy));
     case 'apply': return model.call(() => model.apply(flowId, edgeIds[0]!));
     case 'complete': return model.call(() => model.complete(ref(step.execution, step.form), step.outcome));
+    case 'resolve': return model.call(() => model.resolveDependency(flowId, edgeIds[0]!, step.outcome));
     case 'start': return model.call(() => model.start(flowId));
     case 'cancel': return model.call(() => model.cancel(flowId, step.policy));
     case 'submit': return model.call(() => model.submit(flowId, PARTITION[step.flow], planOf(step, edgeIds), step.start));
@@ -207,6 +216,9 @@ async function databaseAnswer(db: pg.Pool, step: Step, { revision, edgeIds }: Ar
         return first(await db.query(`SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1, p_edge_id => $2)`, [flowId, edgeIds[0]]));
       case 'complete':
         return first(await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2)`, [idText(step.execution, step.form), step.outcome]));
+      case 'resolve':
+        return first(await db.query(`SELECT * FROM flowfabric.ff_resolve_dependency(p_flow_id => $1, p_edge_id => $2, p_upstream_outcome => $3)`,
+          [flowId, edgeIds[0], step.outcome]));
       case 'start':
         return first(await db.query(`SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)`, [flowId]));
       case 'submit': {

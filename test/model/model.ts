@@ -173,7 +173,7 @@ export class Model {
     const child = this.executions.get(edge.down)!;
     if (child.outcome === 'none') block(child);
     const upstream = this.executions.get(edge.up)!;
-    if (upstream.outcome !== 'none') this.resolve(flow, upstream.uuid, upstream.outcome, [edge]); // a late edge
+    if (upstream.outcome !== 'none') this.resolve(flow, upstream.outcome, [edge]); // a late edge
     return 'applied';
   }
 
@@ -188,10 +188,23 @@ export class Model {
     const flow = execution.flowId === null ? undefined : this.flows.get(execution.flowId)!;
     if (flow) {
       const edges = [...flow.edges.values()].filter((e) => e.up === uuid && e.state === 'applied');
-      const skipped = this.resolve(flow, uuid, outcome, edges);
+      const skipped = this.resolve(flow, outcome, edges);
       if (!skipped) this.finishIfDone(flow); // a skipped child's own job checks the flow later
     }
     return 'completed';
+  }
+
+  /** 6: one edge resolved on its own (what the deferred cascade job does), idempotent; the outcome is the upstream's. */
+  resolveDependency(flowId: string, edgeId: string, claimed: Outcome | null): string {
+    const flow = this.flows.get(flowId) ?? refuse('flow_not_found');
+    const edge = flow.edges.get(edgeId) ?? refuse('edge_not_found');
+    if (edge.state === 'pending') refuse('invalid_dependency');
+    const upstream = this.executions.get(edge.up)!;
+    if (upstream.outcome === 'none') return refuse('invalid_input'); // upstream_not_terminal
+    if (claimed !== null && claimed !== upstream.outcome) refuse('invalid_input'); // outcome_mismatch
+    if (edge.state !== 'applied') return 'already_resolved';
+    this.resolve(flow, upstream.outcome, [edge]);
+    return 'resolved';
   }
 
   start(flowId: string): string {
@@ -248,7 +261,7 @@ export class Model {
   // --- 6: the completion cascade, one hop --------------------------------------------------
 
   /** Resolves edges out of a terminal upstream; returns whether a child was skipped. */
-  private resolve(flow: Flow, upstream: string, outcome: Outcome, edges: Edge[]): boolean {
+  private resolve(flow: Flow, outcome: Outcome, edges: Edge[]): boolean {
     let skipped = false;
     const children = [...new Set(edges.map((e) => e.down))];
     for (const down of children) {
@@ -272,7 +285,6 @@ export class Model {
         skipped = true;
       }
     }
-    void upstream;
     return skipped;
   }
 
