@@ -55,10 +55,13 @@ const refuse = (code: string): never => {
 export class Model {
   flows = new Map<string, Flow>();
   executions = new Map<string, Execution>();
+  /** Executions the current call skipped: one hop per transaction, so their edges wait for a job. */
+  private skippedByThisCall = new Set<string>();
 
   /** Runs one call: a refusal (or a dry run) leaves the state as it was (the call is one transaction). */
   call(step: () => string, options: { dryRun?: boolean } = {}): Answer {
     const saved = this.clone();
+    this.skippedByThisCall.clear();
     try {
       const status = step();
       if (options.dryRun) {
@@ -173,7 +176,9 @@ export class Model {
     const child = this.executions.get(edge.down)!;
     if (child.outcome === 'none') block(child);
     const upstream = this.executions.get(edge.up)!;
-    if (upstream.outcome !== 'none') this.resolve(flow, upstream.outcome, [edge]); // a late edge
+    // A late edge resolves at once, unless this very call skipped its upstream (a plan whose
+    // edges skip a chain): that execution's own job resolves it, one hop per transaction (SPEC 6).
+    if (upstream.outcome !== 'none' && !this.skippedByThisCall.has(upstream.uuid)) this.resolve(flow, upstream.outcome, [edge]);
     return 'applied';
   }
 
@@ -282,6 +287,7 @@ export class Model {
         group.cancelSiblings = group.policy.onSatisfied === 'cancel_remaining' && unresolved;
       } else if (group.decision === 'impossible' && child.outcome === 'none') {
         finish(child, 'skipped'); // its own outgoing edges: a later job
+        this.skippedByThisCall.add(child.uuid);
         skipped = true;
       }
     }
