@@ -7,7 +7,7 @@
 -- a later job is still allowed to make true (a skipped child's outgoing edges, a deferred flow
 -- check: a ff_completion_outbox row without cascaded_at_ms) are not reported while that job is due.
 CREATE OR REPLACE FUNCTION flowfabric.ff_check_invariants(p_flow_id uuid DEFAULT NULL)
-RETURNS TABLE (flow_id uuid, invariant text, detail text)
+RETURNS TABLE (flow_id flowfabric.ff_flow_id, invariant flowfabric.ff_name, detail flowfabric.ff_text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- p_flow_id IS NULL folds away in a custom plan: one flow is read through its keys, the whole
@@ -46,7 +46,7 @@ BEGIN
     FROM flows f
     LEFT JOIN members m ON m.partition_key = f.home AND m.flow_id = f.flow_id
     LEFT JOIN edges d ON d.partition_key = f.home AND d.flow_id = f.flow_id)
-  SELECT c.flow_id, v.invariant, v.detail
+  SELECT c.flow_id::ff_flow_id, v.invariant::ff_name, v.detail::ff_text
   FROM counted c
   CROSS JOIN LATERAL (VALUES
     ('flow_partition', c.partition_key <> c.home, format('partition_key=%s, ff_flow_partition=%s', c.partition_key, c.home)),
@@ -87,12 +87,12 @@ BEGIN
     WHERE p_flow_id IS NULL OR (g.partition_key = ANY (v_partitions) AND g.flow_id = p_flow_id)),
   homes AS (
     SELECT d.flow_id, ff_flow_partition(d.flow_id) AS home FROM (SELECT DISTINCT r.flow_id FROM rows_of_flows r) d)
-  SELECT r.flow_id,
-         CASE WHEN r.partition_key <> h.home THEN 'rows_on_flow_partition' ELSE 'rows_have_flow' END,
+  SELECT r.flow_id::ff_flow_id,
+         (CASE WHEN r.partition_key <> h.home THEN 'rows_on_flow_partition' ELSE 'rows_have_flow' END)::ff_name,
          format(CASE WHEN r.partition_key <> h.home THEN '%s %s is on partition %s, its flow on %s'
                      ELSE '%s %s belongs to a flow that does not exist' END,
                 r.kind, CASE r.kind WHEN 'edge' THEN r.id::text ELSE _canonical_execution_id(r.partition_key, r.id) END,
-                r.partition_key, h.home)
+                r.partition_key, h.home)::ff_text
   FROM rows_of_flows r
   JOIN homes h ON h.flow_id = r.flow_id
   WHERE r.partition_key <> h.home
@@ -104,7 +104,7 @@ BEGIN
   WITH edges AS (
     SELECT e.*, e.policy->>'edge_state' AS state, e.policy->>'upstream_outcome' AS outcome FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
-  SELECT e.flow_id, v.invariant, format('edge %s: %s', e.edge_id, v.detail)
+  SELECT e.flow_id::ff_flow_id, v.invariant::ff_name, format('edge %s: %s', e.edge_id, v.detail)::ff_text
   FROM edges e
   JOIN ff_flow_core f ON f.partition_key = e.partition_key AND f.flow_id = e.flow_id
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
@@ -167,10 +167,10 @@ BEGIN
                        WHEN 'any_of' THEN g.failed = g.total AND g.total > 0
                        WHEN 'quorum' THEN g.total - g.failed < g.k END AS impossible
     FROM groups g)
-  SELECT coalesce(g.flow_id, a.flow_id), v.invariant,
+  SELECT coalesce(g.flow_id, a.flow_id)::ff_flow_id, v.invariant::ff_name,
          format('edge group of %s: %s',
                 _canonical_execution_id(coalesce(g.partition_key, a.partition_key), coalesce(g.downstream_eid, a.downstream_eid)),
-                v.detail)
+                v.detail)::ff_text
   FROM verdicts g
   FULL JOIN edges a ON a.partition_key = g.partition_key AND a.flow_id = g.flow_id AND a.downstream_eid = g.downstream_eid
   LEFT JOIN ff_exec_core c ON c.partition_key = coalesce(g.partition_key, a.partition_key)
@@ -226,7 +226,7 @@ BEGIN
 
   -- The flow's edges are acyclic.
   RETURN QUERY
-  SELECT s.flow_id, 'edges_acyclic', 'cycle: ' || _format_cycle_path(s.partition_key, s.cycle)
+  SELECT s.flow_id::ff_flow_id, 'edges_acyclic'::ff_name, ('cycle: ' || _format_cycle_path(s.partition_key, s.cycle))::ff_text
   FROM _stored_cycles(p_flow_id) s;
 END;
 $$;

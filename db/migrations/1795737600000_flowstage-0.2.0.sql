@@ -3208,7 +3208,7 @@ Refusals: invalid_input (malformed id; the execution is not terminal), execution
 -- a later job is still allowed to make true (a skipped child's outgoing edges, a deferred flow
 -- check: a ff_completion_outbox row without cascaded_at_ms) are not reported while that job is due.
 CREATE OR REPLACE FUNCTION flowfabric.ff_check_invariants(p_flow_id uuid DEFAULT NULL)
-RETURNS TABLE (flow_id uuid, invariant text, detail text)
+RETURNS TABLE (flow_id flowfabric.ff_flow_id, invariant flowfabric.ff_name, detail flowfabric.ff_text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 -- p_flow_id IS NULL folds away in a custom plan: one flow is read through its keys, the whole
@@ -3247,7 +3247,7 @@ BEGIN
     FROM flows f
     LEFT JOIN members m ON m.partition_key = f.home AND m.flow_id = f.flow_id
     LEFT JOIN edges d ON d.partition_key = f.home AND d.flow_id = f.flow_id)
-  SELECT c.flow_id, v.invariant, v.detail
+  SELECT c.flow_id::ff_flow_id, v.invariant::ff_name, v.detail::ff_text
   FROM counted c
   CROSS JOIN LATERAL (VALUES
     ('flow_partition', c.partition_key <> c.home, format('partition_key=%s, ff_flow_partition=%s', c.partition_key, c.home)),
@@ -3288,12 +3288,12 @@ BEGIN
     WHERE p_flow_id IS NULL OR (g.partition_key = ANY (v_partitions) AND g.flow_id = p_flow_id)),
   homes AS (
     SELECT d.flow_id, ff_flow_partition(d.flow_id) AS home FROM (SELECT DISTINCT r.flow_id FROM rows_of_flows r) d)
-  SELECT r.flow_id,
-         CASE WHEN r.partition_key <> h.home THEN 'rows_on_flow_partition' ELSE 'rows_have_flow' END,
+  SELECT r.flow_id::ff_flow_id,
+         (CASE WHEN r.partition_key <> h.home THEN 'rows_on_flow_partition' ELSE 'rows_have_flow' END)::ff_name,
          format(CASE WHEN r.partition_key <> h.home THEN '%s %s is on partition %s, its flow on %s'
                      ELSE '%s %s belongs to a flow that does not exist' END,
                 r.kind, CASE r.kind WHEN 'edge' THEN r.id::text ELSE _canonical_execution_id(r.partition_key, r.id) END,
-                r.partition_key, h.home)
+                r.partition_key, h.home)::ff_text
   FROM rows_of_flows r
   JOIN homes h ON h.flow_id = r.flow_id
   WHERE r.partition_key <> h.home
@@ -3305,7 +3305,7 @@ BEGIN
   WITH edges AS (
     SELECT e.*, e.policy->>'edge_state' AS state, e.policy->>'upstream_outcome' AS outcome FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
-  SELECT e.flow_id, v.invariant, format('edge %s: %s', e.edge_id, v.detail)
+  SELECT e.flow_id::ff_flow_id, v.invariant::ff_name, format('edge %s: %s', e.edge_id, v.detail)::ff_text
   FROM edges e
   JOIN ff_flow_core f ON f.partition_key = e.partition_key AND f.flow_id = e.flow_id
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
@@ -3368,10 +3368,10 @@ BEGIN
                        WHEN 'any_of' THEN g.failed = g.total AND g.total > 0
                        WHEN 'quorum' THEN g.total - g.failed < g.k END AS impossible
     FROM groups g)
-  SELECT coalesce(g.flow_id, a.flow_id), v.invariant,
+  SELECT coalesce(g.flow_id, a.flow_id)::ff_flow_id, v.invariant::ff_name,
          format('edge group of %s: %s',
                 _canonical_execution_id(coalesce(g.partition_key, a.partition_key), coalesce(g.downstream_eid, a.downstream_eid)),
-                v.detail)
+                v.detail)::ff_text
   FROM verdicts g
   FULL JOIN edges a ON a.partition_key = g.partition_key AND a.flow_id = g.flow_id AND a.downstream_eid = g.downstream_eid
   LEFT JOIN ff_exec_core c ON c.partition_key = coalesce(g.partition_key, a.partition_key)
@@ -3427,7 +3427,7 @@ BEGIN
 
   -- The flow's edges are acyclic.
   RETURN QUERY
-  SELECT s.flow_id, 'edges_acyclic', 'cycle: ' || _format_cycle_path(s.partition_key, s.cycle)
+  SELECT s.flow_id::ff_flow_id, 'edges_acyclic'::ff_name, ('cycle: ' || _format_cycle_path(s.partition_key, s.cycle))::ff_text
   FROM _stored_cycles(p_flow_id) s;
 END;
 $$;
@@ -6170,7 +6170,7 @@ executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
-On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided). The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
+On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided); a child that a late edge skips resolves its own outgoing edges (the plan's included) in its cascade job, one hop per transaction as everywhere (SPEC 6), so the same end state is reached when that job has run. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
 p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A flow started before the call runs what the plan adds: each added member with a task_identifier that nothing blocks (runnable and eligible_now once the plan's edges are applied) is enqueued in this transaction, as ff_start_flow enqueues; the others run when their group releases them. A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
