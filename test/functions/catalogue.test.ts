@@ -2,6 +2,7 @@
 // ff_error holding exactly the 14 codes of SPEC section 3, and the result columns' domains
 // (db/schema/190_result_types.sql): what they declare, and that a function cannot return a value
 // its declared type does not allow.
+import { readdir, readFile } from 'node:fs/promises';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { SQLSTATE } from '../helpers/fixtures.js';
@@ -23,6 +24,18 @@ test('the schema holds the public staging functions of SPEC 2-4', async (t) => {
   for (const name of ['ff_flow_partition', 'ff_create_flow', 'ff_create_execution', 'ff_add_execution_to_flow',
     'ff_stage_dependency_edge', 'ff_apply_dependency_to_child', 'ff_complete_execution']) {
     t.true(names.has(name), name);
+  }
+});
+
+test('db/functions holds one file per installed function, named after it and defining it alone', async (t) => {
+  const installed = [...new Set((await functions(t)).map((f) => f.name))].sort();
+  const directory = new URL('../../db/functions/', import.meta.url);
+  const files = (await readdir(directory)).filter((f) => f.endsWith('.sql')).sort();
+  t.deepEqual(files.map((f) => f.slice(0, -'.sql'.length)), installed);
+  for (const file of files) {
+    const defined = [...(await readFile(new URL(file, directory), 'utf8')).matchAll(/^CREATE OR REPLACE FUNCTION flowfabric\.(\w+)\(/gm)]
+      .map((m) => m[1]);
+    t.deepEqual(defined, [file.slice(0, -'.sql'.length)], file);
   }
 });
 
