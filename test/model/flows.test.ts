@@ -373,6 +373,16 @@ test('a plan edge out of an execution the same plan skipped waits for that execu
   ]));
 });
 
+test('a plan\'s late edges resolve after its last apply: a second edge into the child they skip is applied, not refused', async (t) => {
+  await t.notThrowsAsync(runSequence([
+    { op: 'complete', execution: 0, form: 'canonical', outcome: 'failed' },
+    { op: 'submit', flow: 'F', executions: [], groups: [], start: false, edges: [
+      { edge: { n: 0, fresh: true }, up: 0, down: 2 }, // late edge: its resolution will skip 2 ...
+      { edge: { n: 0, fresh: true }, up: 1, down: 2 }, // ... but only after this edge is applied too
+    ] },
+  ]));
+});
+
 test('a plan that changes nothing but starts the flow answers already_submitted (its started column says the flow started)', async (t) => {
   await t.notThrowsAsync(runSequence([{ op: 'submit', flow: 'F', executions: [], groups: [], edges: [], start: true }]));
 });

@@ -164,7 +164,8 @@ export class Model {
     return 'set';
   }
 
-  apply(flowId: string, edgeId: string): string {
+  /** 4.4; a late edge resolves at once, or joins `late` when the caller (a plan) resolves them after its last apply. */
+  apply(flowId: string, edgeId: string, late?: Edge[]): string {
     const flow = this.openFlow(flowId);
     const edge = flow.edges.get(edgeId) ?? refuse('edge_not_found');
     if (edge.state !== 'pending') return 'already_applied';
@@ -178,7 +179,10 @@ export class Model {
     const upstream = this.executions.get(edge.up)!;
     // A late edge resolves at once, unless this very call skipped its upstream (a plan whose
     // edges skip a chain): that execution's own job resolves it, one hop per transaction (SPEC 6).
-    if (upstream.outcome !== 'none' && !this.skippedByThisCall.has(upstream.uuid)) this.resolve(flow, upstream.outcome, [edge]);
+    if (upstream.outcome !== 'none' && !this.skippedByThisCall.has(upstream.uuid)) {
+      if (late) late.push(edge);
+      else this.resolve(flow, upstream.outcome, [edge]);
+    }
     return 'applied';
   }
 
@@ -253,10 +257,15 @@ export class Model {
     for (const group of plan.groups) {
       changed = this.setPolicy(flowId, { uuid: group.down, prefix: null }, group.policy) === 'set' || changed;
     }
+    const late: Edge[] = [];
     for (const edge of plan.edges) {
       changed = this.stage(flowId, edge.id, { uuid: edge.up, prefix: null }, { uuid: edge.down, prefix: null }, flow.revision).status === 'staged' || changed;
-      changed = this.apply(flowId, edge.id) === 'applied' || changed;
+      changed = this.apply(flowId, edge.id, late) === 'applied' || changed;
     }
+    // Late edges resolve after the plan's last apply, in plan order, so a child's group counts
+    // every edge the plan brings it before it decides (ff_submit_flow's documented order: one by
+    // one, a late edge deciding first would get the plan's later edges into that child refused).
+    for (const edge of late) this.resolve(flow, this.executions.get(edge.up)!.outcome as Outcome, [edge]);
     // The status speaks of the plan: a plan already present answers already_submitted even when
     // p_start starts the flow (ff_submit_flow's documented decision; its `started` column says so).
     if (start) this.start(flowId);
