@@ -313,8 +313,8 @@ export function unionName(domain: string): string {
   return pascal(domain.replace(/^ff_/, '').replace(/_or_null$/, ''));
 }
 
-/** Splits pg_get_function_arguments() output at top-level commas. */
-function splitArguments(text: string): string[] {
+/** Splits pg_get_function_arguments() output (or a RETURNS TABLE column list) at top-level commas. */
+export function splitArguments(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;

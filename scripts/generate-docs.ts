@@ -29,7 +29,7 @@ import pg from 'pg';
 import { main as cli } from '../src/cli.js';
 import { resolveServer, withDatabaseName } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
-import { checkValues, clientName, unionName } from './generate-client.js';
+import { checkValues, clientName, splitArguments, unionName } from './generate-client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SQL_REFERENCE = 'docs/reference/sql.md';
@@ -282,34 +282,14 @@ export function unescapeMarkdown(text: string): string {
   return text.replace(/\\([\\`*[\]<$~|_&#>+=.)-])/g, '$1');
 }
 
-/** Splits pg_get_function_arguments()-style text at top-level commas. */
-export function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "'") quoted = !quoted;
-    else if (!quoted && c === '(') depth++;
-    else if (!quoted && c === ')') depth--;
-    else if (!quoted && depth === 0 && c === ',') {
-      parts.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  if (text.trim() !== '') parts.push(text.slice(start).trim());
-  return parts;
-}
-
 const VOLATILITY: Record<string, string> = { i: 'IMMUTABLE', s: 'STABLE', v: 'VOLATILE' };
 
 function signature(fn: DocFunction): string {
-  const args = splitTopLevel(fn.arguments);
+  const args = splitArguments(fn.arguments);
   let text = `FUNCTION ${SCHEMA}.${fn.name}(${args.length === 0 ? ')' : `\n${args.map((a) => `  ${a}`).join(',\n')})`}\n`;
   const table = /^TABLE\((.*)\)$/s.exec(fn.result);
   if (table) {
-    const columns = splitTopLevel(table[1]);
+    const columns = splitArguments(table[1]);
     text += `RETURNS TABLE(\n${columns.map((c) => `  ${c}`).join(',\n')})\n`;
   } else {
     text += `RETURNS ${fn.result}\n`;
