@@ -7,7 +7,7 @@ import pg from 'pg';
 import { MIGRATION_MISMATCH, migrate, shippedMigrations } from '../../src/migrate.js';
 import { fingerprint } from '../helpers/catalogue.js';
 import { drain } from '../helpers/cascade.js';
-import { emptyDatabase } from '../helpers/fixtures.js';
+import { emptyDatabase, queryUrl } from '../helpers/fixtures.js';
 
 const RELEASED_0_1_0 = '1764115200000_flowstage-core';
 
@@ -55,21 +55,11 @@ test('5 migrators at once on one fresh database: all succeed and the result equa
   t.deepEqual(await fingerprint(concurrent), await fingerprint(single));
 });
 
-async function query(url: string, sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 test('every applied migration is recorded with the sha256 of its shipped file', async (t) => {
   const url = await emptyDatabase(t);
   await migrate(url);
   const shipped = await shippedMigrations();
-  t.deepEqual(await query(url, 'SELECT name, sha256 FROM flowfabric.ff_migration_checksum ORDER BY name'),
+  t.deepEqual(await queryUrl(url, 'SELECT name, sha256 FROM flowfabric.ff_migration_checksum ORDER BY name'),
     shipped.map((m) => ({ name: m.name, sha256: m.sha256 })));
 });
 
@@ -77,7 +67,7 @@ test('migrate refuses a database whose recorded migration differs from the shipp
   const url = await emptyDatabase(t);
   await migrate(url);
   const last = (await shippedMigrations()).at(-1)!;
-  await query(url, `UPDATE flowfabric.ff_migration_checksum SET sha256 = repeat('0', 64) WHERE name = $1`, [last.name]);
+  await queryUrl(url, `UPDATE flowfabric.ff_migration_checksum SET sha256 = repeat('0', 64) WHERE name = $1`, [last.name]);
   const before = await fingerprint(url);
   const error = await t.throwsAsync(migrate(url), { code: MIGRATION_MISMATCH } as object);
   t.true(error!.message.includes(last.name));
@@ -87,10 +77,10 @@ test('migrate refuses a database whose recorded migration differs from the shipp
 test('migrate refuses a migration recorded without a checksum, except 0.1.0 (released before checksums)', async (t) => {
   const url = await emptyDatabase(t);
   await migrate(url);
-  await query(url, `DELETE FROM flowfabric.ff_migration_checksum WHERE name = $1`, [RELEASED_0_1_0]);
+  await queryUrl(url, `DELETE FROM flowfabric.ff_migration_checksum WHERE name = $1`, [RELEASED_0_1_0]);
   await t.notThrowsAsync(migrate(url));
   const last = (await shippedMigrations()).at(-1)!;
-  await query(url, `DELETE FROM flowfabric.ff_migration_checksum WHERE name = $1`, [last.name]);
+  await queryUrl(url, `DELETE FROM flowfabric.ff_migration_checksum WHERE name = $1`, [last.name]);
   const error = await t.throwsAsync(migrate(url), { code: MIGRATION_MISMATCH } as object);
   t.true(error!.message.includes(last.name));
 });
@@ -98,7 +88,7 @@ test('migrate refuses a migration recorded without a checksum, except 0.1.0 (rel
 test('migrate refuses a database holding a migration this flowstage does not ship (installed by a newer one)', async (t) => {
   const url = await emptyDatabase(t);
   await migrate(url);
-  await query(url, `INSERT INTO flowfabric.ff_schema_migrations (name, run_on) VALUES ('9999999999999_flowstage-9.9.9', now())`);
+  await queryUrl(url, `INSERT INTO flowfabric.ff_schema_migrations (name, run_on) VALUES ('9999999999999_flowstage-9.9.9', now())`);
   const error = await t.throwsAsync(migrate(url), { code: MIGRATION_MISMATCH } as object);
   t.true(error!.message.includes('9999999999999_flowstage-9.9.9'));
 });
@@ -115,11 +105,11 @@ interface Loaded {
 
 /** Every row of every table of flowfabric and graphile_worker, as JSON objects, by table. */
 async function tableRows(url: string): Promise<Record<string, Record<string, unknown>[]>> {
-  const tables = await query(url, `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+  const tables = await queryUrl(url, `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
     WHERE schemaname IN ('flowfabric', 'graphile_worker') ORDER BY 1`);
   const rows: Record<string, Record<string, unknown>[]> = {};
   for (const { name } of tables) {
-    rows[name] = (await query(url, `SELECT to_jsonb(t) AS row FROM ${name} t`)).map((r) => r.row)
+    rows[name] = (await queryUrl(url, `SELECT to_jsonb(t) AS row FROM ${name} t`)).map((r) => r.row)
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   }
   return rows;
@@ -132,9 +122,9 @@ async function tableRows(url: string): Promise<Record<string, Record<string, unk
 async function upgradedFrom010(t: ExecutionContext): Promise<Loaded> {
   const url = await emptyDatabase(t);
   await migrate(url, { count: 1 });
-  t.deepEqual((await query(url, 'SELECT name FROM flowfabric.ff_schema_migrations')).map((r) => r.name), [RELEASED_0_1_0]);
+  t.deepEqual((await queryUrl(url, 'SELECT name FROM flowfabric.ff_schema_migrations')).map((r) => r.name), [RELEASED_0_1_0]);
 
-  const call = async (sql: string, params: unknown[] = []) => (await query(url, `SELECT * FROM flowfabric.${sql}`, params))[0];
+  const call = async (sql: string, params: unknown[] = []) => (await queryUrl(url, `SELECT * FROM flowfabric.${sql}`, params))[0];
   const flow = async (namespace: string, tasks: string[]) => {
     const flowId = randomUUID();
     await call('ff_create_flow(p_flow_id => $1::uuid, p_namespace => $2::text)', [flowId, namespace]);
@@ -168,7 +158,7 @@ async function upgradedFrom010(t: ExecutionContext): Promise<Loaded> {
   await call('ff_start_flow(p_flow_id => $1::uuid)', [running.flowId]);
   t.is((await call('ff_begin_attempt(p_execution_id => $1::text)', [a])).status, 'started');
   await call(`ff_complete_execution(p_execution_id => $1::text, p_outcome => 'success', p_result => '{"value": 1}'::jsonb)`, [a]);
-  await query(url, `SELECT graphile_worker.complete_jobs(ARRAY(SELECT j.id FROM graphile_worker._private_jobs j
+  await queryUrl(url, `SELECT graphile_worker.complete_jobs(ARRAY(SELECT j.id FROM graphile_worker._private_jobs j
     JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE k.identifier = 'step'))`);
   // Staged, not applied, not started.
   const staged = await flow('upgrade', ['step', 'step']);
@@ -217,8 +207,8 @@ test('upgrading from 0.1.0 keeps every row of every table', async (t) => {
 test('flows started under 0.1.0 run to completion under HEAD after the upgrade', async (t) => {
   const { url, running } = await upgradedFrom010(t);
   await drain(url, { step: (payload) => payload });
-  const [flow] = await query(url, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [running]);
+  const [flow] = await queryUrl(url, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [running]);
   t.is(flow.public_flow_state, 'completed');
-  t.deepEqual(await query(url, 'SELECT count(*)::int AS pending FROM flowfabric.ff_completion_outbox WHERE cascaded_at_ms IS NULL'),
+  t.deepEqual(await queryUrl(url, 'SELECT count(*)::int AS pending FROM flowfabric.ff_completion_outbox WHERE cascaded_at_ms IS NULL'),
     [{ pending: 0 }]);
 });

@@ -248,6 +248,17 @@ let admin: pg.Pool | undefined;
  * An empty database (nothing installed) on the test server, dropped when the test ends;
  * returns its connection string. For migration tests.
  */
+/** Runs one statement on its own connection to `url` (a database that is not a test pool's) and returns its rows. */
+export async function queryUrl(url: string, sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 export async function emptyDatabase(t: ExecutionContext): Promise<string> {
   const serverUrl = process.env.FLOWSTAGE_TEST_SERVER_URL;
   if (!serverUrl) throw new Error('Run the tests with `npm test`.');
