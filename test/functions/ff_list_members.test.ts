@@ -47,6 +47,20 @@ test('lists only members, with their state', async (t) => {
   });
 });
 
+test('shows what each member did: attempts begun, payload as it is now, result once completed', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = await createFlow(db);
+  const [{ execution_id: ran }] = await call<{ execution_id: string }>(db,
+    `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1, p_payload => '{"label": "fetch"}')`, [flowId]);
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, ran]);
+  const idle = await addMember(db, flowId);
+  await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [ran]);
+  await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success', p_result => '{"rows": 3}')`, [ran]);
+  const rows = await call<{ execution_id: string }>(db, list, [flowId, null, 100]);
+  t.like(rows.find((r) => r.execution_id === ran), { attempt_count: 1, payload: { label: 'fetch' }, result: { rows: 3 } });
+  t.like(rows.find((r) => r.execution_id === idle), { attempt_count: 0, payload: null, result: null });
+});
+
 test('refuses a p_after on another partition with invalid_input naming p_after', async (t) => {
   const db = await testDatabase(t);
   const flowId = await createFlow(db);
