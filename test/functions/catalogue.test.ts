@@ -3,6 +3,7 @@
 // (db/schema/190_result_types.sql): what they declare, and that a function cannot return a value
 // its declared type does not allow.
 import { readdir, readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { SQLSTATE } from '../helpers/fixtures.js';
@@ -30,12 +31,13 @@ test('the schema holds the public staging functions of SPEC 2-4', async (t) => {
 test('db/functions holds one file per installed function, named after it and defining it alone', async (t) => {
   const installed = [...new Set((await functions(t)).map((f) => f.name))].sort();
   const directory = new URL('../../db/functions/', import.meta.url);
-  const files = (await readdir(directory)).filter((f) => f.endsWith('.sql')).sort();
-  t.deepEqual(files.map((f) => f.slice(0, -'.sql'.length)), installed);
+  const files = (await readdir(directory, { recursive: true })).filter((f) => f.endsWith('.sql'));
+  const name = (file: string) => basename(file, '.sql');
+  t.deepEqual(files.map(name).sort(), installed);
   for (const file of files) {
     const defined = [...(await readFile(new URL(file, directory), 'utf8')).matchAll(/^CREATE OR REPLACE FUNCTION flowfabric\.(\w+)\(/gm)]
       .map((m) => m[1]);
-    t.deepEqual(defined, [file.slice(0, -'.sql'.length)], file);
+    t.deepEqual(defined, [name(file)], file);
   }
 });
 
