@@ -3,6 +3,12 @@
 
 -- Up Migration
 
+-- db/upgrades/0.3.0/000_schema_comment.sql
+-- The schema's comment points at the semantics reference the package ships (it named a file
+-- outside the repository).
+COMMENT ON SCHEMA flowfabric IS
+  'flowstage: workflow DAGs staged and run inside PostgreSQL. Call the ff_* functions; tables are written only by them. Semantics: docs/semantics.md in the flowstage package.';
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])

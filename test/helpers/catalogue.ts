@@ -57,7 +57,9 @@ export async function fingerprint(connectionString: string) {
       roles: await q(`SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolinherit, shobj_description(r.oid, 'pg_authid') AS comment
         FROM pg_roles r WHERE r.rolname LIKE 'flowstage\\_%' ORDER BY 1`),
       errors: await q(`SELECT * FROM flowfabric.ff_error ORDER BY code`),
-      migrations: await q(`SELECT name FROM flowfabric.ff_schema_migrations ORDER BY id`),
+      // (an install by the migrations only: the desired state built from db/ has no such table)
+      migrations: (await q(`SELECT to_regclass('flowfabric.ff_schema_migrations') IS NOT NULL AS present`))[0].present
+        ? await q(`SELECT name FROM flowfabric.ff_schema_migrations ORDER BY id`) : [],
       checksums: await q(`SELECT name, sha256 FROM flowfabric.ff_migration_checksum ORDER BY name`),
       workerMigrations: await q(`SELECT id, breaking FROM graphile_worker.migrations ORDER BY id`),
     };

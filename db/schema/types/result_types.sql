@@ -1,4 +1,4 @@
--- 0.2.0: the result columns of the public functions have types that say what they hold (issue 10).
+-- The result types of the public functions: every result column has a type that says what it holds.
 --
 -- Every value set a result column can take is declared once here, as a CHECK-constrained domain
 -- over text, and every column a function always fills has a NOT NULL type. The generated client

@@ -1,6 +1,7 @@
--- 0.2.0: notifications are opt-in per namespace (SPEC section 5). PostgreSQL serialises every
+-- ff_namespace_notify: the namespaces whose changes are announced with pg_notify (docs/semantics.md §5).
+-- Notifications are opt-in per namespace. PostgreSQL serialises every
 -- notifying commit on one cluster-wide lock, so a pg_notify on every call capped concurrent
--- writers; now a namespace listed here gets at most one notification per transaction, and the
+-- writers: a namespace listed here gets at most one notification per transaction, and the
 -- others none. The mutation log (ff_flow_event) stays the source of truth either way.
 CREATE TABLE flowfabric.ff_namespace_notify (
   namespace     text   PRIMARY KEY,
