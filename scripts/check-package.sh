@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The published package works in a new app. Packs the tarball (npm pack runs prepack: the build),
-# checks what it holds, installs it into a scratch app in a temporary directory outside the
-# repository (npm install <tarball>: pg, graphile-worker and node-pg-migrate come from the
-# registry, the dev tools do not come at all), and there:
-#   - a small .mjs imports the package, migrates a fresh database, and runs a three-node flow
-#     to completion with run() (and tsc, from the repository, type-checks a .ts use of it);
-#   - `npx flowstage --help`, `npx flowstage sql` and `npx flowstage migrate` work;
-#   - a .ts task file without tsx, and the embedded server without embedded-postgres, fail with
-#     messages that say what to do.
+# checks what it holds, then in a temporary directory outside the repository:
+#   - follows docs/quickstart.md as a new user does: its marked ```sh blocks (npm init -y,
+#     npm install <the tarball>, npm install -D tsx, npx tsx quickstart.mts, npx flowstage sql,
+#     psql -f flowstage.sql, psql -f quickstart.sql) with the programs the page shows, and checks
+#     that npm does not warn, that the programs print the output the page shows, and that
+#     quickstart.mts type-checks against the package's declarations;
+#   - in that app, a small .mjs runs a three-node flow built call by call to completion with run(),
+#     tsc type-checks a .mts use of the package, and `npx flowstage --help | sql | migrate` work;
+#   - in an app with flowstage alone, a .ts task file without tsx, and the embedded server without
+#     embedded-postgres, fail with messages that say what to do.
 # Needs DATABASE_URL: a PostgreSQL server where a scratch database may be created and dropped.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,17 +41,71 @@ fi
 head -n 1 <(tar -xzOf "$tarball" package/dist/cli.js) | grep -qx '#!/usr/bin/env node' || fail 'dist/cli.js has no shebang'
 echo "$(wc -l < "$work/contents") files, $(du -k "$tarball" | cut -f1) KiB"
 
-echo "== npm install <tarball> in a new app ($work/app)"
-mkdir "$work/app"
-cd "$work/app"
-echo '{ "name": "flowstage-check-app", "version": "1.0.0", "private": true, "type": "module" }' > package.json
-npm install --no-audit --no-fund --loglevel=error "$tarball"
-for absent in embedded-postgres tsx ava typescript; do
-  [ ! -e "node_modules/$absent" ] || fail "installing flowstage installed $absent, a development tool"
-done
-
+echo "== docs/quickstart.md, as a new user follows it, in $work"
+# The page's commands: every ```sh block after a `<!-- check-package: run -->` line, in order, with
+# two substitutions (the packed tarball for `npm install flowstage`, the scratch database for
+# `export DATABASE_URL=...`); the programs it says to save are its generated regions example-ts
+# (quickstart.mts) and example-sql (quickstart.sql), saved after the first block. Both must happen.
+mkdir "$work/saved"
+node --input-type=module - "$repo/docs/quickstart.md" "$work/saved" > "$work/quickstart.sh" <<'EOF_NODE'
+import { readFileSync, writeFileSync } from 'node:fs';
+const [page, saved] = process.argv.slice(2);
+const lines = readFileSync(page, 'utf8').split('\n');
+const region = (name) => {
+  const begin = lines.findIndex((l) => l.startsWith(`<!-- BEGIN GENERATED ${name} `));
+  const end = lines.indexOf(`<!-- END GENERATED ${name} -->`);
+  if (begin < 0 || end < 0) throw new Error(`${page}: no generated region ${name}`);
+  return lines.slice(begin + 2, end - 1).join('\n') + '\n';  // inside the fence
+};
+writeFileSync(`${saved}/quickstart.mts`, region('example-ts'));
+writeFileSync(`${saved}/quickstart.sql`, region('example-sql'));
+writeFileSync(`${saved}/example-ts.out`, region('example-ts-output'));
+writeFileSync(`${saved}/example-sql.out`, region('example-sql-output'));
+const out = ['set -euo pipefail'];
+let blocks = 0, installs = 0, urls = 0;
+for (let i = 0; i < lines.length; i++) {
+  if (lines[i] !== '<!-- check-package: run -->') continue;
+  if (lines[i + 1] !== '```sh') throw new Error(`${page}:${i + 2}: a check-package block must be \`\`\`sh`);
+  for (let j = i + 2; lines[j] !== '```'; j++) {
+    let line = lines[j];
+    if (/^npm install flowstage(\s|$)/.test(line)) { line = line.replace('flowstage', '"$FLOWSTAGE_TARBALL"'); installs++; }
+    if (/^export DATABASE_URL=/.test(line)) { line = 'export DATABASE_URL="$FLOWSTAGE_APP_URL"'; urls++; }
+    out.push(line);
+  }
+  if (blocks++ === 0) out.push(`cp "${saved}/quickstart.mts" "${saved}/quickstart.sql" .`);
+}
+if (blocks < 3 || installs !== 1 || urls !== 1) {
+  throw new Error(`${page}: expected 3+ check-package blocks, one npm install flowstage, one export DATABASE_URL (found ${blocks}, ${installs}, ${urls})`);
+}
+console.log(out.join('\n'));
+EOF_NODE
 psql -X -q "$DATABASE_URL" -c "CREATE DATABASE $db"
 app_url="$(node -e 'const u = new URL(process.argv[1]); u.pathname = `/${process.argv[2]}`; console.log(u.href)' "$DATABASE_URL" "$db")"
+cd "$work"
+start=$SECONDS
+if ! env -u DATABASE_URL FLOWSTAGE_TARBALL="$tarball" FLOWSTAGE_APP_URL="$app_url" bash "$work/quickstart.sh" \
+  > "$work/quickstart.stdout" 2> "$work/quickstart.stderr"; then
+  cat "$work/quickstart.stdout" "$work/quickstart.stderr" >&2
+  fail 'the commands of docs/quickstart.md failed'
+fi
+echo "the page's commands ran in $((SECONDS - start)) s"
+# (npm 11 warns about esbuild's postinstall when tsx is installed; docs/quickstart.md says so. Any
+# warning naming flowstage, e.g. its old `prepare` script, is a failure.)
+if grep -i 'npm warn.*flowstage' "$work/quickstart.stderr"; then fail 'npm warned about flowstage while installing it (above)'; fi
+grep -i 'npm warn' "$work/quickstart.stderr" || true
+for out in example-ts example-sql; do
+  node -e 'const fs = require("fs"); process.exit(fs.readFileSync(process.argv[1], "utf8").includes(fs.readFileSync(process.argv[2], "utf8")) ? 0 : 1)' \
+    "$work/quickstart.stdout" "$work/saved/$out.out" || { cat "$work/quickstart.stdout" >&2; fail "the output docs/quickstart.md shows ($out) is not what its program printed"; }
+done
+version="$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
+grep -q "flowstage $version is installed and up to date." "$work/quickstart.stdout" || fail 'psql -f flowstage.sql did not end with its version line'
+cd "$work/flowstage-app"
+grep -q '"type": "commonjs"' package.json || echo "note: npm init -y no longer writes \"type\": \"commonjs\""
+for absent in embedded-postgres ava typescript; do
+  [ ! -e "node_modules/$absent" ] || fail "installing flowstage installed $absent, a development tool"
+done
+echo "== quickstart.mts type-checks against the package's declarations (tsc --strict)"
+node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext quickstart.mts
 
 echo "== import flowstage, migrate, run a three-node flow with run()"
 cat > flow.mjs <<'EOF'
@@ -108,20 +164,24 @@ EOF
 APP_DATABASE_URL="$app_url" node flow.mjs
 
 echo "== the types resolve in a TypeScript app"
-cat > check.ts <<'EOF'
+cat > check.mts <<'EOF'
 import { createPool, describeFlow, FlowstageError, migrate, type RunningServer } from 'flowstage';
 const pool = createPool('postgres://localhost/app');
 const rows: { flow_id: string | null }[] = await describeFlow(pool, { flowId: '00000000-0000-0000-0000-000000000000' });
 const server: RunningServer | undefined = undefined;
 export { rows, server, migrate, FlowstageError };
 EOF
-node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext check.ts
+node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext check.mts
 
 echo "== npx flowstage"
 npx --no-install flowstage --help | head -n 1 | grep -qx 'usage: flowstage <command> \[options\]' || fail 'flowstage --help'
 npx --no-install flowstage sql | cmp -s - node_modules/flowstage/dist/flowstage.sql || fail 'flowstage sql does not print dist/flowstage.sql'
 [ "$(DATABASE_URL="$app_url" npx --no-install flowstage migrate 2>/dev/null)" = 'flowstage is installed and up to date.' ] \
   || fail 'flowstage migrate'
+echo "== without tsx and embedded-postgres (an app that installed flowstage alone)"
+mkdir "$work/bare" && cd "$work/bare"
+npm init -y > /dev/null
+npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball"
 echo 'export const taskList = {};' > tasks.ts
 if DATABASE_URL="$app_url" npx --no-install flowstage worker --tasks tasks.ts 2> worker.err; then fail 'worker --tasks tasks.ts without tsx'; fi
 grep -q 'needs tsx' worker.err || fail "worker --tasks tasks.ts without tsx said: $(cat worker.err)"
