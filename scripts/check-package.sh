@@ -38,6 +38,11 @@ if grep -v -e '^package/dist/' -e '^package/db/migrations/' \
   -e '^package/\(package\.json\|LICENSE\|CHANGELOG\.md\|README\.md\)$' "$work/contents"; then
   fail 'the tarball holds the files above, which are not part of the package'
 fi
+# No install script: npm would run (or, npm 11, warn about) it in every app that installs flowstage.
+tar -xzOf "$tarball" package/package.json | node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")).scripts ?? {};
+  const found = ["preinstall", "install", "postinstall", "prepare"].filter((k) => k in s);
+  if (found.length) { console.error(`the packed package.json has install scripts: ${found.join(", ")}`); process.exit(1); }' \
+  || fail 'the packed package.json has install scripts'
 head -n 1 <(tar -xzOf "$tarball" package/dist/cli.js) | grep -qx '#!/usr/bin/env node' || fail 'dist/cli.js has no shebang'
 echo "$(wc -l < "$work/contents") files, $(du -k "$tarball" | cut -f1) KiB"
 
