@@ -81,6 +81,7 @@ export interface TaskDefinitions<T extends TaskTypes> {
    * keys, and together they must provide every required one (else: a compile error naming the
    * missing keys as `missingInputs`).
    */
+  step<K extends TasksWithoutRequiredInputs<T>>(task: K): { task: K };
   step<K extends TasksWithoutRequiredInputs<T>, const O extends StepOptions = {}>(
     task: K, options?: O & NoInfer<TypedStepOptions<T, K> & InputsCheck<T, K, O>>): O & { task: K };
   step<K extends Extract<keyof T, string>, const O extends StepOptions>(

@@ -1,6 +1,6 @@
 // Type-level tests of defineTasks (checked by `npm run test:types`): the line after each
 // ts-expect-error directive must fail to compile; the rest must compile.
-import { FlowPlan, defineTasks, run, type TaskOutput } from '../../src/index.js';
+import { FlowPlan, defineTasks, run, type TaskInput, type TaskOutput } from '../../src/index.js';
 
 type Etl = {
   extract: { input: { source: string }; output: { rows: number[] } };
@@ -63,4 +63,14 @@ export function steps(): void {
     // @ts-expect-error an input from a step the plan does not define
     transform: tasks.step('transform', { inputs: { extracted: 'extarct' } }),
   });
+}
+
+export function optionalInputs(): void {
+  const more = defineTasks<{ ping: { input: { note?: string }; output: null }; echo: { input: { text: string }; output: string } }>();
+  // A task whose inputs are all optional needs no options.
+  void new FlowPlan(flowId, { ping: more.step('ping'), echo: more.step('echo', { payload: { text: 'hi' }, after: ['ping'] }) });
+  // @ts-expect-error echo's text is required
+  more.step('echo');
+  const input: TaskInput<Etl, 'transform'> = { extracted: { rows: [] } };
+  void input;
 }
