@@ -69,14 +69,15 @@ export function edgeLabel(edge: Pick<ListEdgesRow, 'edge_state' | 'data_passing_
 
 /**
  * A fan-in group as a node shows it: `all_of`, `any_of, cancel_remaining`, `quorum 2, let_run`, then
- * its decision and counts: `: satisfied (1 ok, 2 failed)`. No group row: all_of, the default.
+ * its decision and counts: `: satisfied (1 ok, 2 failed/cancelled)`. No group row: all_of, the default.
  */
 export function groupText(row: Pick<ExplainExecutionRow, 'group_policy' | 'group_decision' | 'success_count' | 'fail_count' | 'skip_count'>): string {
   const policy = (row.group_policy ?? { kind: 'all_of' }) as { kind?: string; k?: number; on_satisfied?: string };
   let text = policy.kind === 'quorum' ? `quorum ${policy.k}` : String(policy.kind ?? 'all_of');
   if (policy.on_satisfied) text += `, ${policy.on_satisfied}`;
   if (row.group_decision) {
-    const counts = [[row.success_count, 'ok'], [row.fail_count, 'failed'], [row.skip_count, 'skipped']]
+    // fail_count: upstreams that ended failed, cancelled or expired (not skipped).
+    const counts = [[row.success_count, 'ok'], [row.fail_count, 'failed/cancelled'], [row.skip_count, 'skipped']]
       .filter(([n]) => Number(n) > 0).map(([n, what]) => `${n} ${what}`);
     text += `: ${row.group_decision}${counts.length ? ` (${counts.join(', ')})` : ''}`;
   }

@@ -147,7 +147,7 @@ test('an edge label is its state, then its data_passing_ref, then a dependency k
 test('a group is shown as its policy, then its decision and counts', (t) => {
   t.is(groupText({ group_policy: null, group_decision: null, success_count: null, fail_count: null, skip_count: null }), 'all_of');
   t.is(groupText({ group_policy: { kind: 'any_of', on_satisfied: 'cancel_remaining' }, group_decision: 'satisfied', success_count: 1, fail_count: 2, skip_count: 0 }),
-    'any_of, cancel_remaining: satisfied (1 ok, 2 failed)');
+    'any_of, cancel_remaining: satisfied (1 ok, 2 failed/cancelled)');
   t.is(groupText({ group_policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' }, group_decision: 'pending', success_count: 0, fail_count: 0, skip_count: 0 }),
     'quorum 2, let_run: pending');
 });
@@ -169,7 +169,7 @@ inChromium('edges are labelled with their state and data_passing_ref, and a chil
   const edgeTexts = [...dom.matchAll(/<g class="edge [^"]+" data-edge-id="[^"]+"><path[^>]*><\/path><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).sort();
   t.deepEqual(edgeTexts, ['applied', 'impossible · rate', 'impossible · rate', 'satisfied · rate']);
   const groups = [...dom.matchAll(/<text x="14" y="53" class="group">([^<]*)<\/text>/g)].map((m) => m[1]);
-  t.deepEqual(groups, ['any_of, let_run: satisfied (1 ok, 2 failed)']);  // only rates has more than one parent
+  t.deepEqual(groups, ['any_of, let_run: satisfied (1 ok, 2 failed/cancelled)']);  // only rates has more than one parent
 });
 
 inChromium('a small flow is drawn larger than its layout, a large one at its size', async (t) => {
