@@ -70,7 +70,7 @@ echo "the page's commands ran in $((SECONDS - start)) s"
 # warning naming flowstage, e.g. its old `prepare` script, is a failure.)
 if grep -i 'npm warn.*flowstage' "$work/quickstart.stderr"; then fail 'npm warned about flowstage while installing it (above)'; fi
 grep -i 'npm warn' "$work/quickstart.stderr" || true
-for out in example-ts example-sql; do
+for out in example-ts example-sql quickstart-ts; do
   node -e 'const fs = require("fs"); process.exit(fs.readFileSync(process.argv[1], "utf8").includes(fs.readFileSync(process.argv[2], "utf8")) ? 0 : 1)' \
     "$work/quickstart.stdout" "$work/saved/$out.out" || { cat "$work/quickstart.stdout" >&2; fail "the output docs/quickstart.md shows ($out) is not what its program printed"; }
 done
@@ -92,8 +92,8 @@ first_line="$(grep -o '`-- flowstage [^`]*`' "$repo/docs/install-without-node.md
 grep -qxF -- "$first_line" "$work/dba.stdout" || fail "install-without-node.md quotes the file's first line as: $first_line"
 grep -q "flowstage $version is installed and up to date." "$work/dba.stdout" || fail 'install-without-node.md: psql -f did not end with the version line'
 
-echo "== quickstart.mts type-checks against the package's declarations (tsc --strict)"
-node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext quickstart.mts
+echo "== quickstart.mts and quickstart-calls.mts type-check against the package's declarations (tsc --strict)"
+node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext quickstart.mts quickstart-calls.mts
 
 echo "== import flowstage, migrate, run a three-node flow with run()"
 cat > flow.mjs <<'EOF'
@@ -109,8 +109,9 @@ const db = createPool(url);
 const flowId = randomUUID();
 await createFlow(db, { flowId });
 const ids = [];
+// (check_* task names: the quickstart's flow in this database has queued extract/transform/load jobs.)
 for (const task of ['extract', 'transform', 'load']) {
-  const [execution] = await createExecution(db, { flowId, taskIdentifier: task, payload: { task } });
+  const [execution] = await createExecution(db, { flowId, taskIdentifier: `check_${task}`, payload: { task } });
   await addExecutionToFlow(db, { flowId, executionId: execution.execution_id });
   ids.push(execution.execution_id);
 }
@@ -129,9 +130,9 @@ const ran = [];
 const worker = await run({
   connectionString: url, concurrency: 2, pollInterval: 200, noHandleSignals: true, logFactory: quietLogFactory,
   taskList: {
-    extract: async () => { ran.push('extract'); return { rows: 3 }; },
-    transform: async (payload) => { ran.push('transform'); return { rows: payload.input.rows * 2 }; },
-    load: async (payload) => { ran.push('load'); return { loaded: payload.input.rows }; },
+    check_extract: async () => { ran.push('extract'); return { rows: 3 }; },
+    check_transform: async (payload) => { ran.push('transform'); return { rows: payload.input.rows * 2 }; },
+    check_load: async (payload) => { ran.push('load'); return { loaded: payload.input.rows }; },
   },
 });
 const deadline = Date.now() + 60_000;

@@ -5,10 +5,10 @@
 //   npm pack flowstage@X.Y.Z    -> cp "$FLOWSTAGE_TARBALL" flowstage-X.Y.Z.tgz (X.Y.Z must be
 //                                   $FLOWSTAGE_VERSION, package.json's: a stale page fails)
 //   export DATABASE_URL=...     -> export DATABASE_URL="$FLOWSTAGE_APP_URL" (the scratch database)
-// A page's programs are its generated regions example-ts and example-sql: they are written to
-// <saved>/quickstart.mts and <saved>/quickstart.sql (and their outputs, example-*-output, to
-// <saved>/example-*.out), and copied into the working directory after the page's first block,
-// where the page says to save them. Usage: node scripts/doc-commands.mjs <page.md> <saved-dir>
+// A page's programs are its generated regions example-ts, example-sql and quickstart-ts: they are
+// written to <saved>/quickstart.mts, quickstart.sql and quickstart-calls.mts (and their outputs,
+// <region>-output, to <saved>/<region>.out), and copied into the working directory after the
+// page's first block (step 1 makes the app they are saved in). Usage: node scripts/doc-commands.mjs <page.md> <saved-dir>
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const [page, saved] = process.argv.slice(2);
@@ -16,14 +16,17 @@ const version = process.env.FLOWSTAGE_VERSION;
 const lines = readFileSync(page, 'utf8').split('\n');
 const fail = (message) => { console.error(`${page}: ${message}`); process.exit(1); };
 
-const files = { 'example-ts': 'quickstart.mts', 'example-sql': 'quickstart.sql', 'example-ts-output': 'example-ts.out', 'example-sql-output': 'example-sql.out' };
+const files = {
+  'example-ts': 'quickstart.mts', 'example-sql': 'quickstart.sql', 'quickstart-ts': 'quickstart-calls.mts',
+  'example-ts-output': 'example-ts.out', 'example-sql-output': 'example-sql.out', 'quickstart-ts-output': 'quickstart-ts.out',
+};
 const programs = [];
 for (const [region, file] of Object.entries(files)) {
   const begin = lines.findIndex((l) => l.startsWith(`<!-- BEGIN GENERATED ${region} `));
   if (begin < 0) continue;
   const end = lines.indexOf(`<!-- END GENERATED ${region} -->`, begin);
   writeFileSync(`${saved}/${file}`, `${lines.slice(begin + 2, end - 1).join('\n')}\n`);  // inside the fence
-  if (file.startsWith('quickstart.')) programs.push(`"${saved}/${file}"`);
+  if (file.startsWith('quickstart')) programs.push(`"${saved}/${file}"`);
 }
 
 const out = ['set -euo pipefail'];
