@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The published package works in a new app. Packs the tarball (npm pack runs prepack: the build),
-# checks what it holds, installs it into a scratch app in a temporary directory outside the
-# repository (npm install <tarball>: pg, graphile-worker and node-pg-migrate come from the
-# registry, the dev tools do not come at all), and there:
-#   - a small .mjs imports the package, migrates a fresh database, and runs a three-node flow
-#     to completion with run() (and tsc, from the repository, type-checks a .ts use of it);
-#   - `npx flowstage --help`, `npx flowstage sql` and `npx flowstage migrate` work;
-#   - a .ts task file without tsx, and the embedded server without embedded-postgres, fail with
-#     messages that say what to do.
+# checks what it holds, then in a temporary directory outside the repository:
+#   - follows docs/quickstart.md as a new user does: its marked ```sh blocks (npm init -y,
+#     npm install <the tarball>, npm install -D tsx, npx tsx quickstart.mts, npx flowstage sql,
+#     psql -f flowstage.sql, psql -f quickstart.sql) with the programs the page shows, and checks
+#     that npm does not warn, that the programs print the output the page shows, and that
+#     quickstart.mts type-checks against the package's declarations;
+#   - in that app, a small .mjs runs a three-node flow built call by call to completion with run(),
+#     tsc type-checks a .mts use of the package, and `npx flowstage --help | sql | migrate` work;
+#   - in an app with flowstage alone, a .ts task file without tsx, and the embedded server without
+#     embedded-postgres, fail with messages that say what to do.
 # Needs DATABASE_URL: a PostgreSQL server where a scratch database may be created and dropped.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,20 +38,62 @@ if grep -v -e '^package/dist/' -e '^package/db/migrations/' \
   -e '^package/\(package\.json\|LICENSE\|CHANGELOG\.md\|README\.md\)$' "$work/contents"; then
   fail 'the tarball holds the files above, which are not part of the package'
 fi
+# No install script: npm would run (or, npm 11, warn about) it in every app that installs flowstage.
+tar -xzOf "$tarball" package/package.json | node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")).scripts ?? {};
+  const found = ["preinstall", "install", "postinstall", "prepare"].filter((k) => k in s);
+  if (found.length) { console.error(`the packed package.json has install scripts: ${found.join(", ")}`); process.exit(1); }' \
+  || fail 'the packed package.json has install scripts'
 head -n 1 <(tar -xzOf "$tarball" package/dist/cli.js) | grep -qx '#!/usr/bin/env node' || fail 'dist/cli.js has no shebang'
 echo "$(wc -l < "$work/contents") files, $(du -k "$tarball" | cut -f1) KiB"
 
-echo "== npm install <tarball> in a new app ($work/app)"
-mkdir "$work/app"
-cd "$work/app"
-echo '{ "name": "flowstage-check-app", "version": "1.0.0", "private": true, "type": "module" }' > package.json
-npm install --no-audit --no-fund --loglevel=error "$tarball"
-for absent in embedded-postgres tsx ava typescript; do
-  [ ! -e "node_modules/$absent" ] || fail "installing flowstage installed $absent, a development tool"
-done
-
+echo "== docs/quickstart.md, as a new user follows it, in $work"
+# The page's commands (scripts/doc-commands.mjs: its marked ```sh blocks, with the packed tarball
+# for `npm install flowstage` and the scratch database for `export DATABASE_URL=...`), with the
+# programs it says to save (its generated regions example-ts and example-sql).
+version="$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
+export FLOWSTAGE_VERSION="$version"
+mkdir "$work/saved"
+node "$repo/scripts/doc-commands.mjs" "$repo/docs/quickstart.md" "$work/saved" > "$work/quickstart.sh"
+grep -q '^npm install "$FLOWSTAGE_TARBALL"' "$work/quickstart.sh" || fail 'docs/quickstart.md no longer says npm install flowstage'
+grep -q '^export DATABASE_URL="$FLOWSTAGE_APP_URL"' "$work/quickstart.sh" || fail 'docs/quickstart.md no longer exports DATABASE_URL'
 psql -X -q "$DATABASE_URL" -c "CREATE DATABASE $db"
 app_url="$(node -e 'const u = new URL(process.argv[1]); u.pathname = `/${process.argv[2]}`; console.log(u.href)' "$DATABASE_URL" "$db")"
+cd "$work"
+start=$SECONDS
+if ! env -u DATABASE_URL FLOWSTAGE_TARBALL="$tarball" FLOWSTAGE_APP_URL="$app_url" bash "$work/quickstart.sh" \
+  > "$work/quickstart.stdout" 2> "$work/quickstart.stderr"; then
+  cat "$work/quickstart.stdout" "$work/quickstart.stderr" >&2
+  fail 'the commands of docs/quickstart.md failed'
+fi
+echo "the page's commands ran in $((SECONDS - start)) s"
+# (npm 11 warns about esbuild's postinstall when tsx is installed; docs/quickstart.md says so. Any
+# warning naming flowstage, e.g. its old `prepare` script, is a failure.)
+if grep -i 'npm warn.*flowstage' "$work/quickstart.stderr"; then fail 'npm warned about flowstage while installing it (above)'; fi
+grep -i 'npm warn' "$work/quickstart.stderr" || true
+for out in example-ts example-sql quickstart-ts; do
+  node -e 'const fs = require("fs"); process.exit(fs.readFileSync(process.argv[1], "utf8").includes(fs.readFileSync(process.argv[2], "utf8")) ? 0 : 1)' \
+    "$work/quickstart.stdout" "$work/saved/$out.out" || { cat "$work/quickstart.stdout" >&2; fail "the output docs/quickstart.md shows ($out) is not what its program printed"; }
+done
+grep -q "flowstage $version is installed and up to date." "$work/quickstart.stdout" || fail 'psql -f flowstage.sql did not end with its version line'
+cd "$work/flowstage-app"
+grep -q '"type": "commonjs"' package.json || echo "note: npm init -y no longer writes \"type\": \"commonjs\""
+for absent in embedded-postgres ava typescript; do
+  [ ! -e "node_modules/$absent" ] || fail "installing flowstage installed $absent, a development tool"
+done
+echo "== docs/install-without-node.md, as a DBA follows it, in $work/dba"
+mkdir "$work/dba" "$work/saved-dba"
+node "$repo/scripts/doc-commands.mjs" "$repo/docs/install-without-node.md" "$work/saved-dba" > "$work/dba.sh"
+grep -q '^cp "$FLOWSTAGE_TARBALL" flowstage-' "$work/dba.sh" || fail 'docs/install-without-node.md no longer says npm pack flowstage@<version>'
+if ! (cd "$work/dba" && DATABASE_URL="$app_url" FLOWSTAGE_TARBALL="$tarball" bash "$work/dba.sh" > "$work/dba.stdout" 2>&1); then
+  cat "$work/dba.stdout" >&2
+  fail 'the commands of docs/install-without-node.md failed'
+fi
+first_line="$(grep -o '`-- flowstage [^`]*`' "$repo/docs/install-without-node.md" | head -n 1 | tr -d '`')"
+grep -qxF -- "$first_line" "$work/dba.stdout" || fail "install-without-node.md quotes the file's first line as: $first_line"
+grep -q "flowstage $version is installed and up to date." "$work/dba.stdout" || fail 'install-without-node.md: psql -f did not end with the version line'
+
+echo "== quickstart.mts and quickstart-calls.mts type-check against the package's declarations (tsc --strict)"
+node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext quickstart.mts quickstart-calls.mts
 
 echo "== import flowstage, migrate, run a three-node flow with run()"
 cat > flow.mjs <<'EOF'
@@ -65,8 +109,9 @@ const db = createPool(url);
 const flowId = randomUUID();
 await createFlow(db, { flowId });
 const ids = [];
+// (check_* task names: the quickstart's flow in this database has queued extract/transform/load jobs.)
 for (const task of ['extract', 'transform', 'load']) {
-  const [execution] = await createExecution(db, { flowId, taskIdentifier: task, payload: { task } });
+  const [execution] = await createExecution(db, { flowId, taskIdentifier: `check_${task}`, payload: { task } });
   await addExecutionToFlow(db, { flowId, executionId: execution.execution_id });
   ids.push(execution.execution_id);
 }
@@ -85,9 +130,9 @@ const ran = [];
 const worker = await run({
   connectionString: url, concurrency: 2, pollInterval: 200, noHandleSignals: true, logFactory: quietLogFactory,
   taskList: {
-    extract: async () => { ran.push('extract'); return { rows: 3 }; },
-    transform: async (payload) => { ran.push('transform'); return { rows: payload.input.rows * 2 }; },
-    load: async (payload) => { ran.push('load'); return { loaded: payload.input.rows }; },
+    check_extract: async () => { ran.push('extract'); return { rows: 3 }; },
+    check_transform: async (payload) => { ran.push('transform'); return { rows: payload.input.rows * 2 }; },
+    check_load: async (payload) => { ran.push('load'); return { loaded: payload.input.rows }; },
   },
 });
 const deadline = Date.now() + 60_000;
@@ -108,20 +153,24 @@ EOF
 APP_DATABASE_URL="$app_url" node flow.mjs
 
 echo "== the types resolve in a TypeScript app"
-cat > check.ts <<'EOF'
+cat > check.mts <<'EOF'
 import { createPool, describeFlow, FlowstageError, migrate, type RunningServer } from 'flowstage';
 const pool = createPool('postgres://localhost/app');
 const rows: { flow_id: string | null }[] = await describeFlow(pool, { flowId: '00000000-0000-0000-0000-000000000000' });
 const server: RunningServer | undefined = undefined;
 export { rows, server, migrate, FlowstageError };
 EOF
-node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext check.ts
+node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext check.mts
 
 echo "== npx flowstage"
 npx --no-install flowstage --help | head -n 1 | grep -qx 'usage: flowstage <command> \[options\]' || fail 'flowstage --help'
 npx --no-install flowstage sql | cmp -s - node_modules/flowstage/dist/flowstage.sql || fail 'flowstage sql does not print dist/flowstage.sql'
 [ "$(DATABASE_URL="$app_url" npx --no-install flowstage migrate 2>/dev/null)" = 'flowstage is installed and up to date.' ] \
   || fail 'flowstage migrate'
+echo "== without tsx and embedded-postgres (an app that installed flowstage alone)"
+mkdir "$work/bare" && cd "$work/bare"
+npm init -y > /dev/null
+npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball"
 echo 'export const taskList = {};' > tasks.ts
 if DATABASE_URL="$app_url" npx --no-install flowstage worker --tasks tasks.ts 2> worker.err; then fail 'worker --tasks tasks.ts without tsx'; fi
 grep -q 'needs tsx' worker.err || fail "worker --tasks tasks.ts without tsx said: $(cat worker.err)"

@@ -627,6 +627,11 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
 
   regions.set('quickstart-ts', fence('ts', await readFile(join(ROOT, 'scripts/quickstart.ts'), 'utf8')));
   regions.set('quickstart-ts-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/quickstart.out.txt'), 'utf8')));
+  // examples/ and their outputs (test/client/examples.test.ts checks them; check-package runs them).
+  regions.set('example-ts', fence('ts', await readFile(join(ROOT, 'examples/quickstart.mts'), 'utf8')));
+  regions.set('example-ts-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/example-ts.out.txt'), 'utf8')));
+  regions.set('example-sql', fence('sql', await readFile(join(ROOT, 'examples/quickstart.sql'), 'utf8')));
+  regions.set('example-sql-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/example-sql.out.txt'), 'utf8')));
   regions.set('worker-tasks', fence('ts', await readFile(join(ROOT, 'test/cli/fixtures/tasks.ts'), 'utf8')));
   return regions;
 }

@@ -1,12 +1,14 @@
-// Quickstart: stage a three-step DAG with the generated client.
-// Run from an installed package: DATABASE_URL=postgres://user@host/db npx tsx quickstart.ts
+// Quickstart: stage a three-step DAG with the generated client, call by call, and start it
+// (examples/quickstart.mts then runs such a flow to its end with a worker).
+// From an app that installed the package and tsx (npm install -D tsx), saved as quickstart.mts:
+//   DATABASE_URL=postgres://user@host/db npx tsx quickstart.mts
 // In this repository (where 'flowstage' resolves to src/ under the flowstage-source condition):
 //   DATABASE_URL=postgres://user@host/db node --conditions=flowstage-source --import=tsx scripts/quickstart.ts
 // (test/client/readme-example.test.ts runs this file and compares its output with quickstart.out.txt.)
 import pg from 'pg';
 import {
   CycleDetectedError, StaleGraphRevisionError, addExecutionToFlow, applyDependencyToChild, createExecution,
-  createFlow, describeFlow, migrate, stageDependencyEdge, withRevisionRetry, withTransaction,
+  createFlow, describeFlow, migrate, stageDependencyEdge, startFlow, withRevisionRetry, withTransaction,
 } from 'flowstage';
 
 const connectionString = process.env.DATABASE_URL!;
@@ -20,8 +22,10 @@ console.log(`flow ${flow.status} on partition ${flow.partition_key}, revision ${
 // The client runs on a pool, or on a client inside your own transaction.
 const [extract, transform, load] = await withTransaction(pool, async (tx) => {
   const ids: string[] = [];
-  for (const uuid of ['0a0a0a0a-0000-4000-8000-000000000001', '0a0a0a0a-0000-4000-8000-000000000002', '0a0a0a0a-0000-4000-8000-000000000003']) {
-    const [execution] = await createExecution(tx, { executionId: uuid, flowId });
+  const steps = { extract: '0a0a0a0a-0000-4000-8000-000000000001', transform: '0a0a0a0a-0000-4000-8000-000000000002', load: '0a0a0a0a-0000-4000-8000-000000000003' };
+  for (const [task, uuid] of Object.entries(steps)) {
+    // taskIdentifier: the worker task that will run it (run({ taskList: { extract, ... } })).
+    const [execution] = await createExecution(tx, { executionId: uuid, flowId, taskIdentifier: task });
     const [member] = await addExecutionToFlow(tx, { flowId, executionId: execution.execution_id });
     ids.push(member.execution_id);
   }
@@ -69,6 +73,9 @@ for (const edge of edges) {
   const [applied] = await applyDependencyToChild(pool, { flowId, edgeId: edge.edgeId });
   console.log(`${applied.status} ${applied.edge_id}: ${applied.downstream_execution_id} waits for ${applied.unsatisfied_count}`);
 }
+// Nothing runs before the start; then extract, which waits for nothing, gets its worker job.
+const [started] = await startFlow(pool, { flowId });
+console.log(`flow ${started.status}: ${started.enqueued_count} job enqueued`);
 const [described] = await describeFlow(pool, { flowId });
 console.log(`flow ${described.public_flow_state}: revision ${described.graph_revision}, ${described.node_count} nodes, ${described.edge_count} edges`);
 await pool.end();

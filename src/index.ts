@@ -23,3 +23,7 @@ export { FlowPlan, uuidV5 } from './client/plan.js';
 export type { GroupPolicy, PlanStep, PlanSteps, SubmitPlanJson, SubmitPlanOptions, SubmittedPlan } from './client/plan.js';
 export { flowToHtml } from './client/html.js';
 export type { FlowHtmlOptions } from './client/html.js';
+export { defineTasks } from './worker/typed.js';
+export type {
+  MissingInputs, StepOptions, TaskDefinitions, UnknownInputs, TaskInput, TaskOutput, TaskTypes, TypedStepOptions, TypedTask, TypedTaskList,
+} from './worker/typed.js';

@@ -3,13 +3,16 @@
 // coloured by state with the palette of ff_flow_to_mermaid and ff_flow_to_dot.
 //
 // The flow, its members and its edges come from the read functions (ff_describe_flow,
-// ff_list_members, ff_list_edges), so a flowstage_reader login can draw it. A node is labelled with
-// its payload's `label` or `name` key when it has one, else `<first 8 hex of the id> <task>`.
+// ff_list_members, ff_list_edges; ff_explain_execution for the fan-in group of each member with more
+// than one inbound edge), so a flowstage_reader login can draw it. A node is labelled with its
+// payload's `label` or `name` key when it has one, else `<first 8 hex of the id> <task>`; an edge
+// with its state, data_passing_ref and (when not the default success_only) dependency kind. The
+// legend is built from NODE_STYLES and EDGE_STYLES, so a state added there gets its entry.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
-  describeFlow, listEdges, listMembers, type DescribeFlowRow, type ListEdgesRow, type ListMembersRow, type PublicState,
+  describeFlow, explainExecution, listEdges, listMembers, type DescribeFlowRow, type ExplainExecutionRow, type ListEdgesRow, type ListMembersRow, type PublicState,
 } from '../generated/functions.js';
 import type { Queryable } from './queryable.js';
 
@@ -49,8 +52,36 @@ export function nodeClass(state: PublicState): string {
 /** What the page draws (embedded as JSON). */
 interface PageData {
   flow: Pick<DescribeFlowRow, 'flow_id' | 'namespace' | 'public_flow_state' | 'graph_revision' | 'node_count' | 'edge_count'>;
-  nodes: { id: string; label: string; detail: string; state: string; style: string }[];
-  edges: { id: string; from: string; to: string; state: string; style: string; ref: string | null }[];
+  /** group: the fan-in policy and decision of a member with more than one inbound edge, else null. */
+  nodes: { id: string; label: string; detail: string; state: string; style: string; group: string | null }[];
+  /** label: what the edge shows next to it (state, data_passing_ref, a kind other than success_only). */
+  edges: { id: string; from: string; to: string; state: string; style: string; ref: string | null; kind: string; label: string }[];
+}
+
+/** The default dependency kind, not repeated on every edge's label. */
+const DEFAULT_KIND = 'success_only';
+
+/** An edge's label: `<state>[ · <data_passing_ref>][ · <kind>]`. */
+export function edgeLabel(edge: Pick<ListEdgesRow, 'edge_state' | 'data_passing_ref' | 'dependency_kind'>): string {
+  return [edge.edge_state, edge.data_passing_ref || null, edge.dependency_kind !== DEFAULT_KIND ? edge.dependency_kind : null]
+    .filter((part) => part !== null).join(' · ');
+}
+
+/**
+ * A fan-in group as a node shows it: `all_of`, `any_of, cancel_remaining`, `quorum 2, let_run`, then
+ * its decision and counts: `: satisfied (1 ok, 2 failed/cancelled)`. No group row: all_of, the default.
+ */
+export function groupText(row: Pick<ExplainExecutionRow, 'group_policy' | 'group_decision' | 'success_count' | 'fail_count' | 'skip_count'>): string {
+  const policy = (row.group_policy ?? { kind: 'all_of' }) as { kind?: string; k?: number; on_satisfied?: string };
+  let text = policy.kind === 'quorum' ? `quorum ${policy.k}` : String(policy.kind ?? 'all_of');
+  if (policy.on_satisfied) text += `, ${policy.on_satisfied}`;
+  if (row.group_decision) {
+    // fail_count: upstreams that ended failed, cancelled or expired (not skipped).
+    const counts = [[row.success_count, 'ok'], [row.fail_count, 'failed/cancelled'], [row.skip_count, 'skipped']]
+      .filter(([n]) => Number(n) > 0).map(([n, what]) => `${n} ${what}`);
+    text += `: ${row.group_decision}${counts.length ? ` (${counts.join(', ')})` : ''}`;
+  }
+  return text;
 }
 
 const uuidOf = (id: string) => id.slice(id.lastIndexOf(':') + 1);
@@ -68,6 +99,14 @@ export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtm
     }
   }
   for (const [id, label] of Object.entries(options.labels ?? {})) labels.set(uuidOf(id), label);
+  const inbound = new Map<string, number>();
+  for (const e of edges) inbound.set(e.downstream_execution_id, (inbound.get(e.downstream_execution_id) ?? 0) + 1);
+  const groups = new Map<string, string>();
+  for (const [executionId, count] of inbound) {
+    if (count < 2) continue;
+    const [row] = await explainExecution(db, { flowId, executionId });
+    if (row) groups.set(executionId, groupText(row));
+  }
   const data: PageData = {
     flow: {
       flow_id: flow.flow_id, namespace: flow.namespace, public_flow_state: flow.public_flow_state,
@@ -83,11 +122,12 @@ export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtm
         detail: label !== undefined ? `${short} · ${m.public_state}` : m.public_state,
         state: m.public_state,
         style: nodeClass(m.public_state),
+        group: groups.get(id) ?? null,
       };
     }),
     edges: edges.map((e) => ({
       id: e.edge_id, from: e.upstream_execution_id, to: e.downstream_execution_id,
-      state: e.edge_state, style: e.edge_state, ref: e.data_passing_ref,
+      state: e.edge_state, style: e.edge_state, ref: e.data_passing_ref, kind: e.dependency_kind, label: edgeLabel(e),
     })),
   };
   return page(options.title ?? `flow ${flowId}`, data, await dagreSource());
@@ -132,12 +172,28 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * The legend, from the style tables (`other`, the fallback, aside): every node style with its fill
+ * and border and the number of members drawn with it, every edge style with its line and count.
+ */
+export function legendHtml(data: Pick<PageData, 'nodes' | 'edges'>): string {
+  const count = (items: { style: string }[], style: string) => items.filter((i) => i.style === style).length;
+  const nodes = Object.keys(NODE_STYLES).filter((name) => name !== 'other').map((name) =>
+    `<span class="legend-node state-${name}" data-legend-node="${name}">${name} ${count(data.nodes, name)}</span>`);
+  const edges = Object.keys(EDGE_STYLES).filter((name) => name !== 'other').map((name) =>
+    `<span class="legend-edge edge-${name}" data-legend-edge="${name}"><svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" y2="5"/></svg>${name} ${count(data.edges, name)}</span>`);
+  return `<div class="legend" id="legend">
+<div class="legend-row"><b>executions</b> ${nodes.join(' ')}</div>
+<div class="legend-row"><b>edges</b> ${edges.join(' ')} <i>label: state · data_passing_ref; fan-in children show their group policy</i></div>
+</div>`;
+}
+
 function page(title: string, data: PageData, dagreJs: { version: string; source: string }): string {
   const css = Object.entries(NODE_STYLES)
     .map(([name, s]) => `.node.state-${name} rect { fill: ${s.fill}; stroke: ${s.stroke}; }\n.legend .state-${name} { background: ${s.fill}; border-color: ${s.stroke}; }`)
-    .concat(Object.entries(EDGE_STYLES).map(([name, stroke]) => `.edge.edge-${name} path { stroke: ${stroke}; }\n#arrow-${name} path { fill: ${stroke}; }`))
+    .concat(Object.entries(EDGE_STYLES).map(([name, stroke]) => `.edge.edge-${name} path { stroke: ${stroke}; }\n#arrow-${name} path { fill: ${stroke}; }\n.legend .edge-${name} line { stroke: ${stroke}; }`))
     .join('\n');
-  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  const json = JSON.stringify({ ...data, edgeStyles: Object.keys(EDGE_STYLES) }).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -148,11 +204,18 @@ function page(title: string, data: PageData, dagreJs: { version: string; source:
 body { font: 14px system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px; color: #212121; }
 h1 { font-size: 18px; margin: 0 0 4px; font-weight: 600; }
 .meta { color: #616161; margin-bottom: 8px; }
-.legend { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 12px; }
-.legend span { border: 2px solid; border-radius: 4px; padding: 1px 8px; font-size: 12px; }
+.legend { margin-bottom: 12px; font-size: 12px; }
+.legend-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-bottom: 4px; }
+.legend-row b { width: 72px; font-weight: 600; }
+.legend-row i { color: #616161; }
+.legend-node { border: 2px solid; border-radius: 4px; padding: 1px 8px; }
+.legend-edge { display: inline-flex; align-items: center; gap: 4px; padding: 1px 4px; }
+.legend-edge line { stroke-width: 2px; }
+.legend .edge-pending line { stroke-dasharray: 4 3; }
 .node rect { stroke-width: 2px; }
 .node text { font-size: 13px; fill: #212121; }
 .node text.detail { font-size: 11px; fill: #616161; }
+.node text.group { font-size: 11px; fill: #424242; font-style: italic; }
 .edge path { fill: none; stroke-width: 1.5px; }
 .edge.edge-pending path { stroke-dasharray: 5 4; }
 .edge.edge-satisfied path { stroke-width: 2.5px; }
@@ -165,7 +228,7 @@ ${css}
 <body>
 <h1>${escapeHtml(title)}</h1>
 <div class="meta" id="meta"></div>
-<div class="legend" id="legend"></div>
+${legendHtml(data)}
 <div id="error"></div>
 <div id="graph"></div>
 <script type="application/json" id="flow-data">${json}</script>
@@ -191,15 +254,6 @@ const RENDER = String.raw`
   var f = data.flow;
   document.getElementById('meta').textContent = f.public_flow_state + ' · namespace ' + f.namespace + ' · graph_revision ' +
     f.graph_revision + ' · ' + f.node_count + ' nodes, ' + f.edge_count + ' edges';
-  var counts = {};
-  data.nodes.forEach(function (n) { counts[n.style] = (counts[n.style] || 0) + 1; });
-  var legend = document.getElementById('legend');
-  Object.keys(counts).sort().forEach(function (style) {
-    var item = document.createElement('span');
-    item.className = 'state-' + style;
-    item.textContent = style + ' ' + counts[style];
-    legend.appendChild(item);
-  });
   if (typeof dagre === 'undefined') {
     document.getElementById('error').textContent = 'dagre did not load: the graph cannot be drawn.';
     return;
@@ -220,20 +274,23 @@ const RENDER = String.raw`
   var g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 56, marginx: 12, marginy: 12 });
   data.nodes.forEach(function (n) {
-    g.setNode(n.id, { node: n, width: Math.max(width(n.label, 13), width(n.detail, 11)) + 28, height: 46 });
+    g.setNode(n.id, { node: n, width: Math.max(width(n.label, 13), width(n.detail, 11), n.group ? width(n.group, 11) : 0) + 28,
+      height: n.group ? 62 : 46 });
   });
   data.edges.forEach(function (e) {
     if (!g.hasNode(e.from) || !g.hasNode(e.to)) return;
-    var label = e.ref ? { width: width(e.ref, 11) + 8, height: 14, labelpos: 'c' } : {};
+    var label = { width: width(e.label, 11) + 8, height: 14, labelpos: 'c' };
     label.edge = e;
     g.setEdge(e.from, e.to, label, e.id);
   });
   dagre.layout(g);
   var size = g.graph();
-  var svg = el('svg', { width: Math.ceil(size.width), height: Math.ceil(size.height), role: 'img',
+  // A small flow is drawn larger (up to twice its size, to about 480 px wide); a large one at its size.
+  var scale = Math.min(2, Math.max(1, 480 / size.width));
+  var svg = el('svg', { width: Math.ceil(size.width * scale), height: Math.ceil(size.height * scale), role: 'img',
     viewBox: '0 0 ' + Math.ceil(size.width) + ' ' + Math.ceil(size.height) }, document.getElementById('graph'));
   var defs = el('defs', {}, svg);
-  ['pending', 'applied', 'satisfied', 'impossible', 'other'].forEach(function (state) {
+  data.edgeStyles.forEach(function (state) {
     var marker = el('marker', { id: 'arrow-' + state, viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 10, markerHeight: 10, orient: 'auto-start-reverse' }, defs);
     el('path', { d: 'M 0 0 L 10 5 L 0 10 z' }, marker);
   });
@@ -242,8 +299,8 @@ const RENDER = String.raw`
     var e = edge.edge;
     var group = el('g', { 'class': 'edge edge-' + e.style, 'data-edge-id': e.id }, svg);
     el('path', { d: curve(edge.points), 'marker-end': 'url(#arrow-' + e.style + ')' }, group);
-    if (e.ref) el('text', { x: edge.x.toFixed(1), y: (edge.y + 4).toFixed(1), 'text-anchor': 'middle' }, group).textContent = e.ref;
-    el('title', {}, group).textContent = e.state + (e.ref ? ' · passes result as ' + e.ref : '');
+    el('text', { x: edge.x.toFixed(1), y: (edge.y + 4).toFixed(1), 'text-anchor': 'middle' }, group).textContent = e.label;
+    el('title', {}, group).textContent = e.state + ' · ' + e.kind + (e.ref ? ' · passes result as ' + e.ref : '');
   });
   g.nodes().forEach(function (id) {
     var box = g.node(id);
@@ -253,6 +310,7 @@ const RENDER = String.raw`
     el('rect', { width: box.width, height: box.height, rx: 6, ry: 6 }, group);
     el('text', { x: 14, y: 19 }, group).textContent = n.label;
     el('text', { x: 14, y: 36, 'class': 'detail' }, group).textContent = n.detail;
+    if (n.group) el('text', { x: 14, y: 53, 'class': 'group' }, group).textContent = n.group;
     el('title', {}, group).textContent = n.id + ' · ' + n.state;
   });
   document.body.setAttribute('data-rendered', String(data.nodes.length));

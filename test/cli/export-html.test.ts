@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { flowstage } from './bin.js';
-import { EDGE_STYLES, NODE_STYLES, nodeClass } from '../../src/client/html.js';
-import { FlowPlan, flowToMermaid, listEdges, listMembers } from '../../src/index.js';
+import { EDGE_STYLES, NODE_STYLES, edgeLabel, groupText, nodeClass } from '../../src/client/html.js';
+import { FlowPlan, completeExecution, flowToMermaid, listEdges, listMembers } from '../../src/index.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { FIXED, buildFixedDag } from '../helpers/read.js';
 
@@ -121,4 +121,72 @@ test('the page colours states as ff_flow_to_mermaid does', async (t) => {
   const strokes = [...mermaid.matchAll(/linkStyle (\d+) stroke:(#\w+)/g)].map((m) => m[2]);
   t.is(edgeStates.length, 4);
   t.deepEqual(strokes, edgeStates.map((state) => EDGE_STYLES[state]));
+});
+
+test('the legend has an entry for every node and edge style of the style tables, with the number drawn in each', async (t) => {
+  const db = await testDatabase(t);
+  await buildFixedDag(db);
+  const dir = await tempDir(t);
+  const html = await readFile(await exportHtml(t, connectionStringOf(db), FIXED.flowId, dir), 'utf8');
+  const nodes = Object.fromEntries([...html.matchAll(/data-legend-node="([a-z_]+)">[a-z_]+ (\d+)</g)].map((m) => [m[1], Number(m[2])]));
+  const edges = Object.fromEntries([...html.matchAll(/data-legend-edge="([a-z_]+)"><svg[^]*?<\/svg>[a-z_]+ (\d+)</g)].map((m) => [m[1], Number(m[2])]));
+  const styles = (table: object) => Object.keys(table).filter((name) => name !== 'other').sort();
+  t.deepEqual(Object.keys(nodes).sort(), styles(NODE_STYLES));
+  t.deepEqual(Object.keys(edges).sort(), styles(EDGE_STYLES));
+  t.like(nodes, { completed: 1, failed: 1, skipped: 1, waiting_children: 1, running: 0 });
+  t.like(edges, { pending: 1, applied: 1, satisfied: 1, impossible: 1 });
+  for (const [name, stroke] of Object.entries(EDGE_STYLES)) t.true(html.includes(`.legend .edge-${name} line { stroke: ${stroke}; }`), name);
+});
+
+test('an edge label is its state, then its data_passing_ref, then a dependency kind other than success_only', (t) => {
+  t.is(edgeLabel({ edge_state: 'satisfied', data_passing_ref: 'page', dependency_kind: 'success_only' }), 'satisfied · page');
+  t.is(edgeLabel({ edge_state: 'pending', data_passing_ref: '', dependency_kind: 'success_only' }), 'pending');
+  t.is(edgeLabel({ edge_state: 'impossible', data_passing_ref: '', dependency_kind: 'failure_only' as 'success_only' }), 'impossible · failure_only');
+});
+
+test('a group is shown as its policy, then its decision and counts', (t) => {
+  t.is(groupText({ group_policy: null, group_decision: null, success_count: null, fail_count: null, skip_count: null }), 'all_of');
+  t.is(groupText({ group_policy: { kind: 'any_of', on_satisfied: 'cancel_remaining' }, group_decision: 'satisfied', success_count: 1, fail_count: 2, skip_count: 0 }),
+    'any_of, cancel_remaining: satisfied (1 ok, 2 failed/cancelled)');
+  t.is(groupText({ group_policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' }, group_decision: 'pending', success_count: 0, fail_count: 0, skip_count: 0 }),
+    'quorum 2, let_run: pending');
+});
+
+inChromium('edges are labelled with their state and data_passing_ref, and a child of several parents with its group policy', async (t) => {
+  const db = await testDatabase(t);
+  const plan = new FlowPlan('2f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', {
+    a: { payload: { name: 'a' } }, b: { payload: { name: 'b' } }, c: { payload: { name: 'c' } },
+    rates: { inputs: { rate: ['a', 'b', 'c'] }, group: { kind: 'any_of', onSatisfied: 'let_run' }, payload: { name: 'rates' } },
+    report: { after: ['rates'], payload: { name: 'report' } },
+  });
+  const { ids } = await plan.submit(db, { start: true });
+  await completeExecution(db, { executionId: ids.a, outcome: 'failed', result: null });
+  await completeExecution(db, { executionId: ids.b, outcome: 'failed', result: null });
+  await completeExecution(db, { executionId: ids.c, outcome: 'success', result: { rate: 1.1 } });
+  const dir = await tempDir(t);
+  const file = await exportHtml(t, connectionStringOf(db), plan.flowId, dir);
+  const dom = await chromium(dir, ['--dump-dom', pathToFileURL(file).href]);
+  const edgeTexts = [...dom.matchAll(/<g class="edge [^"]+" data-edge-id="[^"]+"><path[^>]*><\/path><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).sort();
+  t.deepEqual(edgeTexts, ['applied', 'impossible · rate', 'impossible · rate', 'satisfied · rate']);
+  const groups = [...dom.matchAll(/<text x="14" y="53" class="group">([^<]*)<\/text>/g)].map((m) => m[1]);
+  t.deepEqual(groups, ['any_of, let_run: satisfied (1 ok, 2 failed/cancelled)']);  // only rates has more than one parent
+});
+
+inChromium('a small flow is drawn larger than its layout, a large one at its size', async (t) => {
+  const db = await testDatabase(t);
+  const small = new FlowPlan('3f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', { only: { task: 'x' } });
+  await small.submit(db);
+  const wide = new FlowPlan('4f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
+    Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`step_${i}`, { task: 'x' }])));
+  await wide.submit(db);
+  const dir = await tempDir(t);
+  const widths: number[] = [];
+  for (const flowId of [small.flowId, wide.flowId]) {
+    const file = await exportHtml(t, connectionStringOf(db), flowId, dir);
+    const dom = await chromium(dir, ['--dump-dom', pathToFileURL(file).href]);
+    const [, width, viewWidth] = /<svg width="(\d+)" height="\d+" role="img" viewBox="0 0 (\d+) \d+"/.exec(dom)!;
+    widths.push(Number(width) / Number(viewWidth));
+  }
+  t.true(widths[0] > 1.5, `small flow scale ${widths[0]}`);
+  t.is(widths[1], 1);
 });
