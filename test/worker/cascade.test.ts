@@ -269,28 +269,6 @@ test('a sibling that finished before its cancellation is left as it is', async (
   t.is((await execution(db, ups[1]!)).terminal_outcome, 'success');
 });
 
-test('ff_cancel_siblings_step answers done for a member of the flow without a group', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const a = await member(flow);
-  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, a]);
-  t.like(rows[0], { status: 'done', remaining: 0 });
-});
-
-test('ff_cancel_siblings_step refuses an unknown execution with execution_not_found', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
-    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, randomUUID()]));
-  t.like(error, { code: 'FF003', message: 'execution_not_found' });
-});
-
-test('ff_cancel_siblings_step refuses an execution that is not a member of the flow with execution_not_in_flow', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const { rows } = await flow.db.query('SELECT execution_id FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
-  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
-    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, rows[0].execution_id]));
-  t.like(error, { code: 'FF007', message: 'execution_not_in_flow' });
-});
-
 test('a plan submitted to a started flow enqueues its new members that nothing blocks, and not the blocked ones', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const a = await member(flow, { task: 'x' });
@@ -322,15 +300,6 @@ test('cancel_all cancels queued members without cascading: their run jobs go, no
   t.deepEqual(await jobs(db), []);
   const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_completion_outbox');
   t.is(rows[0].n, 0);
-});
-
-test('ff_cascade_step refuses an execution that is not terminal', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const a = await member(flow);
-  const error = await t.throwsAsync<Error & { code: string; detail: string }>(
-    flow.db.query('SELECT * FROM flowfabric.ff_cascade_step($1::text)', [a]));
-  t.like(error, { code: 'FF012', message: 'invalid_input' });
-  t.regex(error!.detail, /^p_execution_id: /);
 });
 
 test('fan-in race: 50 upstreams completing from 10 connections release their all_of child exactly once', async (t) => {
