@@ -6,13 +6,13 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import {
-  complete, createFlow, edge, edgePolicy, eventCount, execution, group, jobs, member, members, operations, policy,
-  resolve, stage, startFlow, uuidOf, type TestFlow,
+  complete, edge, edgePolicy, eventCount, execution, group, jobs, member, members, operations, policy, resolve, stage, startFlow,
 } from '../helpers/cascade.js';
+import { createFlow, uuidOf, type Flow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 /** A child with `n` applied inbound edges under a policy; returns the upstreams, the child and the edge ids. */
-async function fanIn(flow: TestFlow, n: number, kind: 'all_of' | 'any_of' | 'quorum',
+async function fanIn(flow: Flow, n: number, kind: 'all_of' | 'any_of' | 'quorum',
   options: { k?: number; onSatisfied?: 'cancel_remaining' | 'let_run'; childTask?: string } = {}) {
   const ups = await members(flow, n);
   const child = await member(flow, { task: options.childTask });
@@ -23,7 +23,7 @@ async function fanIn(flow: TestFlow, n: number, kind: 'all_of' | 'any_of' | 'quo
 }
 
 /** The decision the resolve_dependency log entry of an edge recorded. */
-async function loggedDecision(flow: TestFlow, edgeId: string): Promise<string | undefined> {
+async function loggedDecision(flow: Flow, edgeId: string): Promise<string | undefined> {
   const { rows } = await flow.db.query(
     `SELECT arguments->>'decision' AS decision FROM flowfabric.ff_flow_event
      WHERE flow_id = $1::uuid AND operation = 'resolve_dependency' AND arguments->>'edge_id' = $2`,
@@ -32,7 +32,7 @@ async function loggedDecision(flow: TestFlow, edgeId: string): Promise<string | 
 }
 
 /** a -> b -> c: a fails, so b is skipped at once and b -> c waits for b's cascade job (a deferred hop). */
-async function deferredHop(flow: TestFlow, options: { childKind?: 'all_of' | 'any_of' } = {}) {
+async function deferredHop(flow: Flow, options: { childKind?: 'all_of' | 'any_of' } = {}) {
   const [a, b, c] = await members(flow, 3);
   if (options.childKind === 'any_of') await policy(flow, c!, 'any_of', { onSatisfied: 'let_run' });
   await edge(flow, a!, b!);

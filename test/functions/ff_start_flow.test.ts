@@ -4,8 +4,9 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import {
-  complete, createFlow, drain, edge, eventCount, flowRow, jobs, member, members, operations, policy, startFlow, uuidOf,
+  complete, drain, edge, eventCount, flowRow, jobs, member, members, operations, policy, startFlow,
 } from '../helpers/cascade.js';
+import { createFlow, uuidOf } from '../helpers/fixtures.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 
 test('started: every eligible member with a task_identifier is enqueued, blocked ones are not', async (t) => {

@@ -5,21 +5,7 @@ import { Logger, runOnce } from 'graphile-worker';
 import pg from 'pg';
 import { buildTaskList, type TaskList } from '../../src/worker/index.js';
 
-export type Db = pg.Pool | pg.PoolClient | pg.Client;
-
-export const NOW = 1_764_115_200_000;
-
-export interface TestFlow {
-  db: Db;
-  flowId: string;
-  partition: number;
-}
-
-export async function createFlow(db: Db): Promise<TestFlow> {
-  const flowId = randomUUID();
-  const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid)', [flowId]);
-  return { db, flowId, partition: rows[0].partition_key };
-}
+import { uuidOf, type Db, type Flow as TestFlow } from './fixtures.js';
 
 /** Creates an execution on the flow's partition and adds it; returns its canonical id. */
 export async function member(
@@ -109,10 +95,6 @@ export async function resolve(flow: TestFlow, edgeId: string, outcome: string | 
     [flow.flowId, edgeId, outcome],
   );
   return rows[0] as { status: string; edge_id: string; decision: string };
-}
-
-export function uuidOf(executionId: string): string {
-  return executionId.slice(executionId.lastIndexOf(':') + 1);
 }
 
 export interface ExecRow {

@@ -29,19 +29,21 @@ export type ErrorCode = keyof typeof SQLSTATE;
 /** A fixed clock for assertions on timestamps. */
 export const NOW = 1_764_115_200_000;
 
+/** A flow created by createFlow: the database it lives in, its id and its partition. */
 export interface Flow {
+  db: Db;
   flowId: string;
   partition: number;
 }
 
-/** ff_create_flow; returns the flow id and its partition. */
+/** ff_create_flow (named arguments, p_now_ms null unless given); the one flow builder of every test. */
 export async function createFlow(db: Db, options: { flowId?: string; kind?: string; namespace?: string; nowMs?: number } = {}): Promise<Flow> {
   const flowId = options.flowId ?? randomUUID();
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_flow_kind => $2, p_namespace => $3, p_now_ms => $4)`,
     [flowId, options.kind ?? 'dag', options.namespace ?? 'default', options.nowMs ?? null],
   );
-  return { flowId, partition: rows[0].partition_key };
+  return { db, flowId, partition: rows[0].partition_key };
 }
 
 /** ff_create_execution; returns the canonical execution id. */
@@ -191,11 +193,20 @@ export async function snapshot(db: Db): Promise<Snapshot> {
   };
 }
 
-/** Asserts the promise is refused with the catalogued error `code`; returns the error for DETAIL checks. */
-export async function assertRefused(t: ExecutionContext, promise: Promise<unknown>, code: ErrorCode): Promise<pg.DatabaseError> {
+/**
+ * Asserts the promise is refused with the catalogued error `code` (its SQLSTATE and MESSAGE) and,
+ * when given, that DETAIL starts with `detailStartsWith` (a field name); returns the error.
+ */
+export async function assertRefused(
+  t: ExecutionContext,
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  detailStartsWith?: string,
+): Promise<pg.DatabaseError> {
   const error = (await t.throwsAsync(promise)) as pg.DatabaseError;
   t.is(error?.code, SQLSTATE[code], `SQLSTATE of ${code} (got ${error?.code}: ${error?.message} / ${error?.detail})`);
   t.is(error?.message, code);
+  if (detailStartsWith !== undefined) t.true(error?.detail?.startsWith(detailStartsWith), `DETAIL: ${error?.detail}`);
   return error;
 }
 

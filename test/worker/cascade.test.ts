@@ -7,9 +7,9 @@ import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
 import {
-  apply, complete, createFlow, drain, edge, edgePolicy, execution, flowRow, group, jobs, member, members, operations,
-  policy, resolve, stage, startFlow, uuidOf, waitFor,
+  apply, complete, drain, edge, edgePolicy, execution, flowRow, group, jobs, member, members, operations, policy, resolve, stage, startFlow, waitFor,
 } from '../helpers/cascade.js';
+import { createFlow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 test('completing a member resolves its edges before it returns: no outbox row, no cascade job; a replay changes nothing', async (t) => {

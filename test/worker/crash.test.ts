@@ -6,7 +6,8 @@ import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connectionStringOf } from '../helpers/database.js';
-import { createFlow, edge, flowRow, jobs, member, policy, startFlow, type TestFlow, uuidOf, waitFor } from '../helpers/cascade.js';
+import { edge, flowRow, jobs, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, uuidOf, type Flow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
@@ -45,7 +46,7 @@ function plan(seed: number): Plan {
   return p;
 }
 
-async function build(flow: TestFlow, p: Plan): Promise<string[]> {
+async function build(flow: Flow, p: Plan): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < NODES; i++) {
     ids.push(await member(flow, { task: 'crash_node', payload: { i, fail: p.fail[i], sleep_ms: (i * 7) % 13 } }));
@@ -70,7 +71,7 @@ function startWorker(connectionString: string): Promise<ChildProcess> {
   });
 }
 
-async function finished(flow: TestFlow): Promise<boolean> {
+async function finished(flow: Flow): Promise<boolean> {
   return (await flowRow(flow)).public_flow_state !== 'open' && (await jobs(flow.db)).length === 0;
 }
 
@@ -80,7 +81,7 @@ async function finished(flow: TestFlow): Promise<boolean> {
  * Payloads are left out (and failed executions' error texts): under any_of/quorum let_run a child may start before a late parent's
  * result is merged, which depends on timing even without crashes.
  */
-async function snapshot(flow: TestFlow, ids: string[]) {
+async function snapshot(flow: Flow, ids: string[]) {
   const index = new Map(ids.map((id, i) => [uuidOf(id), i]));
   // A failed execution's result is its error, whose text depends on how its last attempt ended.
   const { rows: execs } = await flow.db.query(

@@ -3,7 +3,8 @@
 // through the worker, is in cascade.test.ts.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { createFlow, member } from '../helpers/cascade.js';
+import { member } from '../helpers/cascade.js';
+import { createFlow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 test('ff_cancel_siblings_step answers done for a member of the flow without a group', async (t) => {

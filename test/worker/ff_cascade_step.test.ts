@@ -1,7 +1,8 @@
 // ff_cascade_step: one hop of the completion cascade (the cascade job), refused for an
 // execution that is not terminal. The hops themselves, through the worker, are in cascade.test.ts.
 import test from 'ava';
-import { createFlow, member } from '../helpers/cascade.js';
+import { member } from '../helpers/cascade.js';
+import { createFlow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 test('ff_cascade_step refuses an execution that is not terminal', async (t) => {

@@ -4,7 +4,8 @@
 // with p_now_ms: nothing here waits for a lease to run out.
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, flowRow, heartbeat, member, startFlow, uuidOf, waitFor, type Db } from '../helpers/cascade.js';
+import { flowRow, heartbeat, member, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, uuidOf, type Db } from '../helpers/fixtures.js';
 import { run } from '../../src/worker/index.js';
 
 const T0 = 1_900_000_000_000;

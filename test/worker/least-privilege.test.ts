@@ -2,7 +2,8 @@
 // grants of docs/operations.md#roles-and-privileges (not as the role that installed flowstage).
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, edge, execution, flowRow, member, startFlow, waitFor } from '../helpers/cascade.js';
+import { edge, execution, flowRow, member, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow } from '../helpers/fixtures.js';
 import { createLogin } from '../helpers/logins.js';
 import { run } from '../../src/worker/index.js';
 

@@ -2,9 +2,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { quickAddJob } from 'graphile-worker';
 import { connectionStringOf } from '../helpers/database.js';
-import {
-  createFlow, edge, execution, flowRow, jobs, member, policy, quietLogger, startFlow, waitFor,
-} from '../helpers/cascade.js';
+import { edge, execution, flowRow, jobs, member, policy, quietLogger, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 import { run, type TaskList } from '../../src/worker/index.js';
 
