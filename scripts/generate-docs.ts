@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { main as cli } from '../src/cli.js';
+import { main as cli } from '../src/cli/index.js';
 import { resolveServer, withDatabaseName } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
 import { checkValues, clientName, splitArguments, unionName } from './generate-client.js';
@@ -624,6 +624,7 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
     ['describe', '00000000-0000-4000-8000-000000000000'],
   ])));
   regions.set('cli-export', fence('', await cliSession(cliUrl, [['export', FLOW, '--format', 'mermaid']])));
+  regions.set('cli-cancel', fence('', await cliSession(cliUrl, [['cancel', '--help']])));
 
   regions.set('quickstart-ts', fence('ts', await readFile(join(ROOT, 'scripts/quickstart.ts'), 'utf8')));
   regions.set('quickstart-ts-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/quickstart.out.txt'), 'utf8')));
