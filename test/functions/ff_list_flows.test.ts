@@ -26,8 +26,11 @@ test('pages through every flow in flow_id order with no gaps or repeats', async 
 
 test('filters by namespace', async (t) => {
   const db = await testDatabase(t);
-  const billing = [(await createFlow(db, { namespace: 'billing', nowMs: NOW })).flowId, (await createFlow(db, { namespace: 'billing', nowMs: NOW })).flowId];
-  (await createFlow(db, { namespace: 'search', nowMs: NOW })).flowId;
+  const billing = [
+    (await createFlow(db, { namespace: 'billing', nowMs: NOW })).flowId,
+    (await createFlow(db, { namespace: 'billing', nowMs: NOW })).flowId,
+  ];
+  await createFlow(db, { namespace: 'search', nowMs: NOW });
   t.deepEqual(await walk(db, 'billing', 1), billing.sort());
 });
 
