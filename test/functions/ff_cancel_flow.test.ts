@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import {
-  addMember, applyEdge, call, completeAndResolve, dependOn, eventCount, revisionOf, setPolicy, stageEdge,
-} from '../helpers/read.js';
-import { assertRefused, createFlow, NOW, uuidOf } from '../helpers/fixtures.js';
+import { addMember, applyEdge, call, completeAndResolve, dependOn, setPolicy, stageEdge } from '../helpers/read.js';
+import { assertRefused, createFlow, eventCount, NOW, revisionOf, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 type Db = Awaited<ReturnType<typeof testDatabase>>;

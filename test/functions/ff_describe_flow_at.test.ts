@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { addMember, applyEdge, call, revisionOf, setPolicy, stageEdge } from '../helpers/read.js';
-import { assertRefused, createFlow, NOW } from '../helpers/fixtures.js';
+import { addMember, applyEdge, call, setPolicy, stageEdge } from '../helpers/read.js';
+import { assertRefused, createFlow, NOW, revisionOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const at = 'SELECT * FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => $2)';

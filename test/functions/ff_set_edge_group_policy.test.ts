@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { addMember, applyEdge, call, dependOn, eventCount, setPolicy, stageEdge } from '../helpers/read.js';
-import { NOW, assertRefused, createFlow } from '../helpers/fixtures.js';
+import { addMember, applyEdge, call, dependOn, setPolicy, stageEdge } from '../helpers/read.js';
+import { assertRefused, createFlow, eventCount, NOW } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 type Db = Awaited<ReturnType<typeof testDatabase>>;

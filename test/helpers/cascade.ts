@@ -78,15 +78,6 @@ export async function startFlow(flow: TestFlow, options: { maxAttempts?: number 
   return rows[0] as { status: string; started_at_ms: string; enqueued_count: number };
 }
 
-export async function complete(db: Db, executionId: string, outcome: string, result?: unknown) {
-  const { rows } = await db.query(
-    `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => $2::text,
-       p_result => $3::jsonb)`,
-    [executionId, outcome, result === undefined ? null : JSON.stringify(result)],
-  );
-  return rows[0] as { status: string; outcome: string };
-}
-
 /** ff_resolve_dependency; outcome null = the upstream's stored terminal_outcome. */
 export async function resolve(flow: TestFlow, edgeId: string, outcome: string | null) {
   const { rows } = await flow.db.query(
@@ -137,16 +128,6 @@ export async function edgePolicy(flow: TestFlow, edgeId: string): Promise<Record
   const { rows } = await flow.db.query('SELECT policy FROM flowfabric.ff_edge WHERE flow_id = $1::uuid AND edge_id = $2::uuid',
     [flow.flowId, edgeId]);
   return rows[0].policy;
-}
-
-export async function flowRow(flow: TestFlow) {
-  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_flow_core WHERE flow_id = $1::uuid', [flow.flowId]);
-  return rows[0] as { public_flow_state: string; terminal_at_ms: string | null; raw_fields: Record<string, unknown>; graph_revision: string };
-}
-
-export async function eventCount(flow: TestFlow): Promise<number> {
-  const { rows } = await flow.db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid', [flow.flowId]);
-  return rows[0].n;
 }
 
 export async function operations(flow: TestFlow): Promise<string[]> {

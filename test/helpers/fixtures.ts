@@ -162,6 +162,15 @@ export async function groupRow(db: Db, flowId: string, downstream: string) {
   return rows[0];
 }
 
+/** How many events the flow's log holds (of one operation, when given). */
+export async function eventCount(db: Db, flowId: string, operation?: string): Promise<number> {
+  const { rows: [row] } = await db.query(
+    'SELECT count(*) AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND ($2::text IS NULL OR operation = $2)',
+    [flowId, operation ?? null],
+  );
+  return Number(row.n);
+}
+
 export async function events(db: Db, flowId?: string) {
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_flow_event WHERE $1::uuid IS NULL OR flow_id = $1 ORDER BY event_id`,

@@ -2,7 +2,7 @@
 // over the public ff_* functions (named arguments) and one refusal assertion.
 import { randomUUID } from 'node:crypto';
 
-import { NOW, createFlow, type Db } from './fixtures.js';
+import { NOW, createFlow, revisionOf, type Db } from './fixtures.js';
 
 /** Runs one ff_* call and returns its rows. */
 export async function call<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -26,11 +26,6 @@ export async function addMember(
     NOW,
   ]);
   return created.execution_id;
-}
-
-export async function revisionOf(db: Db, flowId: string): Promise<number> {
-  const [row] = await call<{ graph_revision: string }>(db, 'SELECT graph_revision FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
-  return Number(row.graph_revision);
 }
 
 /** Stages upstream -> downstream at the flow's current revision; returns the edge id. */
@@ -98,15 +93,6 @@ export async function setPolicy(
     [flowId, downstream, kind, onSatisfied, k, NOW],
   );
   return row;
-}
-
-export async function eventCount(db: Db, flowId: string, operation?: string): Promise<number> {
-  const [row] = await call<{ n: string }>(
-    db,
-    'SELECT count(*) AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND ($2::text IS NULL OR operation = $2)',
-    [flowId, operation ?? null],
-  );
-  return Number(row.n);
 }
 
 /**

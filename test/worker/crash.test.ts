@@ -6,8 +6,8 @@ import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connectionStringOf } from '../helpers/database.js';
-import { edge, flowRow, jobs, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
-import { createFlow, uuidOf, type Flow } from '../helpers/fixtures.js';
+import { edge, jobs, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, type Flow, flowRow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
@@ -72,7 +72,7 @@ function startWorker(connectionString: string): Promise<ChildProcess> {
 }
 
 async function finished(flow: Flow): Promise<boolean> {
-  return (await flowRow(flow)).public_flow_state !== 'open' && (await jobs(flow.db)).length === 0;
+  return (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open' && (await jobs(flow.db)).length === 0;
 }
 
 /**
@@ -97,7 +97,7 @@ async function snapshot(flow: Flow, ids: string[]) {
   const strip = (row: Record<string, unknown>, ...keys: string[]): Record<string, unknown> =>
     Object.fromEntries(Object.entries(row).filter(([k]) => !keys.includes(k)));
   return {
-    flow: (await flowRow(flow)).public_flow_state,
+    flow: (await flowRow(flow.db, flow.flowId)).public_flow_state,
     executions: execs.map((r) => ({ i: index.get(r.execution_id), ...strip(r, 'execution_id') })).sort((a, b) => a.i! - b.i!),
     groups: groups.map((r) => ({ i: index.get(r.downstream_eid), ...strip(r, 'downstream_eid') })).sort((a, b) => a.i! - b.i!),
     edges: edges.map((r) => ({ up: index.get(r.upstream_eid), down: index.get(r.downstream_eid), state: r.state, outcome: r.outcome }))

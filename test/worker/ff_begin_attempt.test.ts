@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
-import { complete, edge, execution, member } from '../helpers/cascade.js';
-import { createFlow, type Db } from '../helpers/fixtures.js';
+import { edge, execution, member } from '../helpers/cascade.js';
+import { complete, createFlow, type Db } from '../helpers/fixtures.js';
 
 async function begin(db: Db, executionId: string) {
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [executionId]);

@@ -4,8 +4,8 @@
 // with p_now_ms: nothing here waits for a lease to run out.
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { flowRow, heartbeat, member, startFlow, waitFor } from '../helpers/cascade.js';
-import { createFlow, uuidOf, type Db } from '../helpers/fixtures.js';
+import { heartbeat, member, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, type Db, flowRow, uuidOf } from '../helpers/fixtures.js';
 import { run } from '../../src/worker/index.js';
 
 const T0 = 1_900_000_000_000;
@@ -112,8 +112,8 @@ test('a live worker unlocks a dead worker\'s job and runs it: the flow finishes 
   const worker = await run({ connectionString: connectionStringOf(db), concurrency: 2, pollInterval: 200, noHandleSignals: true,
     heartbeatInterval: 100, workerLease: 1_000, logFactory: () => () => {}, taskList: { work: () => { calls++; return 'done'; } } });
   t.teardown(() => worker.stop());
-  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state !== 'open');
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.is(calls, 1);
   const { rows } = await db.query("SELECT count(*)::int AS n FROM flowfabric.ff_worker_heartbeat WHERE worker_id = 'pool-killed'");
   t.is(rows[0].n, 0);
