@@ -12,6 +12,7 @@ import { drain } from '../helpers/cascade.js';
 import { connectionStringOf } from '../helpers/database.js';
 import { FIXED, buildFixedDag, call } from '../helpers/read.js';
 import { testDatabase } from '../helpers/database.js';
+import { emptyDatabase, queryUrl } from '../helpers/fixtures.js';
 import { createLogin } from '../helpers/logins.js';
 import { withDatabaseName as withName } from '../../src/database.js';
 import { buildInstallSql } from '../../src/install-sql.js';
@@ -131,11 +132,7 @@ test('sql prints the psql install file, without a database', async (t) => {
 });
 
 test('migrate installs flowstage into an empty database', async (t) => {
-  const db = await testDatabase(t);
-  const name = `flowstage_cli_${randomUUID().replaceAll('-', '')}`;
-  await db.query(`CREATE DATABASE ${name}`);
-  t.teardown(() => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
-  const url = withName(connectionStringOf(db), name);
+  const url = await emptyDatabase(t);
   const run = await flowstage(['migrate'], { DATABASE_URL: url });
   t.is(run.code, 0, run.stderr);
   const applied = (await shippedMigrations()).map((m) => `applied ${basename(m.path, '.sql')}\n`).join('');
@@ -145,11 +142,7 @@ test('migrate installs flowstage into an empty database', async (t) => {
   t.is(again.code, 0, again.stderr);
   t.is(again.stdout, 'flowstage is installed and up to date.\n');
   t.is(again.stderr, '', 'no "No migrations to run!" without --verbose');
-  const { default: pg } = await import('pg');
-  const check = new pg.Client({ connectionString: url });
-  await check.connect();
-  const { rows } = await check.query("SELECT to_regprocedure('flowfabric.ff_describe_flow(uuid)') IS NOT NULL AS installed");
-  await check.end();
+  const rows = await queryUrl(url, "SELECT to_regprocedure('flowfabric.ff_describe_flow(uuid)') IS NOT NULL AS installed");
   t.true(rows[0].installed);
 });
 
@@ -363,11 +356,7 @@ test('wait on an unknown flow is the database\'s flow_not_found', async (t) => {
 });
 
 test('migrate --verbose adds node-pg-migrate\'s progress lines on stderr', async (t) => {
-  const db = await testDatabase(t);
-  const name = `flowstage_cli_${randomUUID().replaceAll('-', '')}`;
-  await db.query(`CREATE DATABASE ${name}`);
-  t.teardown(() => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
-  const url = withName(connectionStringOf(db), name);
+  const url = await emptyDatabase(t);
   const run = await flowstage(['migrate', '--verbose'], { DATABASE_URL: url });
   t.is(run.code, 0, run.stderr);
   t.regex(run.stderr, /^> Migrating files:$/m);
