@@ -46,7 +46,7 @@ try {
       + `${env.cores} cores, load ${env.loadStart}`);
 
   const templates = {
-    flowstage: await scratch.template((url) => migrate(url)),
+    flowstage: await scratch.template(async (url) => { await migrate(url); }),
     graphile: await scratch.template((url) => runMigrations({ connectionString: url })),
     pgboss: await scratch.template(async (url) => {
       const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, max: 2 });

@@ -174,6 +174,6 @@ npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball"
 echo 'export const taskList = {};' > tasks.ts
 if DATABASE_URL="$app_url" npx --no-install flowstage worker --tasks tasks.ts 2> worker.err; then fail 'worker --tasks tasks.ts without tsx'; fi
 grep -q 'needs tsx' worker.err || fail "worker --tasks tasks.ts without tsx said: $(cat worker.err)"
-if node -e "import('flowstage').then((f) => f.startEmbeddedPostgres())" 2> embedded.err; then fail 'embedded server without embedded-postgres'; fi
+if node -e "import('flowstage/testing').then((f) => f.startEmbeddedPostgres())" 2> embedded.err; then fail 'embedded server without embedded-postgres'; fi
 grep -q 'DATABASE_URL' embedded.err || fail "the embedded server without embedded-postgres said: $(cat embedded.err)"
 echo "check-package: the packed package works in a new app"

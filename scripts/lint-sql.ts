@@ -5,8 +5,8 @@
 // postgresql-NN-plpgsql-check; the embedded server has no extensions) in a scratch database that
 // it drops again. Trigger functions are checked against the table of each of their triggers.
 import pg from 'pg';
-import { withDatabaseName } from '../src/database.js';
-import { migrate } from '../src/migrate.js';
+import { readPlpgsqlFunctions } from './lib/catalogue.js';
+import { withScratchDatabase } from './lib/scratch.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
@@ -17,31 +17,14 @@ if (!serverUrl) {
 
 // Each row: one finding of one function (for a trigger function, as fired on one table).
 const FINDINGS_SQL = `
-  WITH checked AS (
-    SELECT p.oid, p.oid::regprocedure::text AS function_name, 0::oid AS relid
-      FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-     WHERE p.pronamespace = 'flowfabric'::regnamespace AND l.lanname = 'plpgsql'
-       AND p.prorettype <> 'trigger'::regtype
-    UNION ALL
-    SELECT DISTINCT p.oid, p.oid::regprocedure::text || ' on ' || t.tgrelid::regclass::text, t.tgrelid
-      FROM pg_proc p JOIN pg_trigger t ON t.tgfoid = p.oid
-     WHERE p.pronamespace = 'flowfabric'::regnamespace AND NOT t.tgisinternal
-  )
-  SELECT c.function_name, f.level, f.lineno, f.sqlstate, f.message, f.detail, f.hint
-    FROM checked c
+  SELECT c.label AS function_name, f.level, f.lineno, f.sqlstate, f.message, f.detail, f.hint
+    FROM unnest($1::oid[], $2::oid[], $3::text[]) AS c(oid, relid, label)
    CROSS JOIN LATERAL plpgsql_check_function_tb(c.oid, c.relid,
            fatal_errors => false, other_warnings => true, extra_warnings => true,
            security_warnings => true) f
-   ORDER BY c.function_name, f.lineno`;
+   ORDER BY c.label, f.lineno`;
 
-const database = `flowstage_lint_${process.pid}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-let findings: Array<Record<string, string | number | null>> = [];
-try {
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = withDatabaseName(serverUrl, database);
-  await migrate(url);
+await withScratchDatabase({ prefix: 'flowstage_lint', serverUrl }, async ([url]) => {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
@@ -49,22 +32,19 @@ try {
     if (available.rowCount === 0) {
       console.error('plpgsql_check is not installed on this server (Debian: apt-get install postgresql-15-plpgsql-check)');
       process.exitCode = 2;
-    } else {
-      await db.query('CREATE EXTENSION plpgsql_check');
-      const checked = await db.query(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-        WHERE p.pronamespace = 'flowfabric'::regnamespace AND l.lanname = 'plpgsql'`);
-      findings = (await db.query(FINDINGS_SQL)).rows;
-      for (const f of findings) {
-        console.log(`${f.function_name}:${f.lineno ?? '-'}: ${f.level} ${f.sqlstate}: ${f.message}` +
-          (f.detail ? `\n    detail: ${f.detail}` : '') + (f.hint ? `\n    hint: ${f.hint}` : ''));
-      }
-      console.log(`plpgsql_check: ${checked.rows[0].n} PL/pgSQL functions, ${findings.length} findings`);
-      if (findings.length > 0) process.exitCode = 1;
+      return;
     }
+    await db.query('CREATE EXTENSION plpgsql_check');
+    const checked = await readPlpgsqlFunctions(db);
+    const { rows: findings } = await db.query(FINDINGS_SQL,
+      [checked.map((c) => c.oid), checked.map((c) => c.relid), checked.map((c) => c.label)]);
+    for (const f of findings) {
+      console.log(`${f.function_name}:${f.lineno ?? '-'}: ${f.level} ${f.sqlstate}: ${f.message}` +
+        (f.detail ? `\n    detail: ${f.detail}` : '') + (f.hint ? `\n    hint: ${f.hint}` : ''));
+    }
+    console.log(`plpgsql_check: ${new Set(checked.map((c) => c.oid)).size} PL/pgSQL functions, ${findings.length} findings`);
+    if (findings.length > 0) process.exitCode = 1;
   } finally {
     await db.end();
   }
-} finally {
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
-  await admin.end();
-}
+});

@@ -11,8 +11,6 @@ export { createPool, withTransaction } from './client/connect.js';
 export type { ConnectionPool } from './client/connect.js';
 export { MigratePermissionError, migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
-export { EmbeddedPostgresError, resolveServer, startEmbeddedPostgres, withDatabaseName } from './database.js';
-export type { EmbeddedOptions, RunningServer } from './database.js';
 export { run, quietLogFactory } from './worker/index.js';
 export type {
   FlowFinishedEvent, FlowstageEventMap, FlowstageEvents, RunOptions, FlowstageHelpers, FlowstageTask, TaskList,

@@ -248,15 +248,16 @@ export interface MigrateOptions {
   count?: number;
 }
 
-export async function migrate(connectionString: string, options: MigrateOptions = {}): Promise<void> {
+/** Installs or upgrades flowstage; returns the names of the flowstage migrations it applied (none: up to date). */
+export async function migrate(connectionString: string, options: MigrateOptions = {}): Promise<string[]> {
   try {
-    await migrateUnexplained(connectionString, options);
+    return await migrateUnexplained(connectionString, options);
   } catch (error) {
     throw await explainPermissionError(connectionString, error);
   }
 }
 
-async function migrateUnexplained(connectionString: string, options: MigrateOptions): Promise<void> {
+async function migrateUnexplained(connectionString: string, options: MigrateOptions): Promise<string[]> {
   const log = options.log ?? (() => {});
   const shipped = await shippedMigrations();
   const client = new pg.Client({ connectionString });
@@ -280,7 +281,7 @@ async function migrateUnexplained(connectionString: string, options: MigrateOpti
       await workerPool.end();
     }
     const byFile = new Map(shipped.map((m) => [basename(m.path), m]));
-    await runner({
+    const applied = await runner({
       dbClient: client,
       dir: MIGRATIONS_DIR,
       direction: 'up',
@@ -312,6 +313,7 @@ async function migrateUnexplained(connectionString: string, options: MigrateOpti
       }],
       log,
     });
+    return applied.map((m) => m.name);
   } finally {
     await client.end();  // ending the session releases the advisory lock
   }

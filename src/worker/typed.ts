@@ -82,7 +82,7 @@ export interface TaskDefinitions<T extends TaskTypes> {
    * missing keys as `missingInputs`).
    */
   step<K extends TasksWithoutRequiredInputs<T>>(task: K): { task: K };
-  step<K extends TasksWithoutRequiredInputs<T>, const O extends StepOptions = {}>(
+  step<K extends TasksWithoutRequiredInputs<T>, const O extends StepOptions = Record<never, never>>(
     task: K, options?: O & NoInfer<TypedStepOptions<T, K> & InputsCheck<T, K, O>>): O & { task: K };
   step<K extends Extract<keyof T, string>, const O extends StepOptions>(
     task: K, options: O & NoInfer<TypedStepOptions<T, K> & InputsCheck<T, K, O>>): O & { task: K };

@@ -1,9 +1,9 @@
-// Runs the real `flowstage` entry point (src/cli.ts, compiled to the package's bin dist/cli.js) as a
+// Runs the real `flowstage` entry point (src/cli/index.ts; the package's bin dist/cli.js runs it) as a
 // child process, through tsx so the tests need no build.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 export interface Run { code: number | null; stdout: string; stderr: string }

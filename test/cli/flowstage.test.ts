@@ -1,9 +1,9 @@
-// The real `flowstage` entry point (src/cli.ts, compiled to the package's bin dist/cli.js) run as a
+// The real `flowstage` entry point (src/cli/index.ts; the package's bin dist/cli.js runs it) run as a
 // child process against a test database, through tsx so the tests need no build.
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import type pg from 'pg';
@@ -12,9 +12,11 @@ import { drain } from '../helpers/cascade.js';
 import { connectionStringOf } from '../helpers/database.js';
 import { FIXED, buildFixedDag, call } from '../helpers/read.js';
 import { testDatabase } from '../helpers/database.js';
+import { emptyDatabase, queryUrl } from '../helpers/fixtures.js';
 import { createLogin } from '../helpers/logins.js';
 import { withDatabaseName as withName } from '../../src/database.js';
 import { buildInstallSql } from '../../src/install-sql.js';
+import { shippedMigrations } from '../../src/migrate.js';
 
 async function fixedDatabase(t: Parameters<typeof testDatabase>[0]) {
   const db = await testDatabase(t);
@@ -130,21 +132,17 @@ test('sql prints the psql install file, without a database', async (t) => {
 });
 
 test('migrate installs flowstage into an empty database', async (t) => {
-  const db = await testDatabase(t);
-  const name = `flowstage_cli_${randomUUID().replaceAll('-', '')}`;
-  await db.query(`CREATE DATABASE ${name}`);
-  t.teardown(() => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
-  const url = withName(connectionStringOf(db), name);
+  const url = await emptyDatabase(t);
   const run = await flowstage(['migrate'], { DATABASE_URL: url });
   t.is(run.code, 0, run.stderr);
-  t.is(run.stdout, 'flowstage is installed and up to date.\n');
+  const applied = (await shippedMigrations()).map((m) => `applied ${basename(m.path, '.sql')}\n`).join('');
+  t.is(run.stdout, `${applied}flowstage is installed and up to date.\n`, 'each migration applied, then up to date');
+  t.is(run.stderr, '', 'no node-pg-migrate progress lines without --verbose');
   const again = await flowstage(['migrate'], { DATABASE_URL: url });
   t.is(again.code, 0, again.stderr);
-  const { default: pg } = await import('pg');
-  const check = new pg.Client({ connectionString: url });
-  await check.connect();
-  const { rows } = await check.query("SELECT to_regprocedure('flowfabric.ff_describe_flow(uuid)') IS NOT NULL AS installed");
-  await check.end();
+  t.is(again.stdout, 'flowstage is installed and up to date.\n');
+  t.is(again.stderr, '', 'no "No migrations to run!" without --verbose');
+  const rows = await queryUrl(url, "SELECT to_regprocedure('flowfabric.ff_describe_flow(uuid)') IS NOT NULL AS installed");
   t.true(rows[0].installed);
 });
 
@@ -355,4 +353,29 @@ test('wait on an unknown flow is the database\'s flow_not_found', async (t) => {
   const run = await flowstage(['wait', flowId], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 1);
   t.regex(run.stderr, new RegExp(`^error: flow_not_found: flow_id=${flowId}\n`));
+});
+
+test('migrate --verbose adds node-pg-migrate\'s progress lines on stderr', async (t) => {
+  const url = await emptyDatabase(t);
+  const run = await flowstage(['migrate', '--verbose'], { DATABASE_URL: url });
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stderr, /^> Migrating files:$/m);
+  t.regex(run.stderr, /^### MIGRATION \d+_flowstage-0\.3\.0 \(UP\) ###$/m);
+  const again = await flowstage(['migrate', '--verbose'], { DATABASE_URL: url });
+  t.regex(again.stderr, /No migrations to run!/);
+  t.is(again.stdout, 'flowstage is installed and up to date.\n');
+});
+
+test('--version prints package.json\'s version and exits 0, without a database', async (t) => {
+  const { version } = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+  const run = await flowstage(['--version'], { DATABASE_URL: undefined });
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, `${version}\n`);
+});
+
+test('submit --help says what a plan is in words, citing no file a user does not have', async (t) => {
+  const run = await flowstage(['submit', '--help'], {});
+  t.is(run.code, 0, run.stderr);
+  t.notRegex(run.stdout, /SPEC/);
+  t.regex(run.stdout, /all of it or nothing/);
 });

@@ -39,6 +39,6 @@ test('examples/quickstart.sql run a second time is refused at its first statemen
   const psql = () => promisify(execFile)('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-f', 'examples/quickstart.sql', connectionStringOf(db)], { cwd: root });
   await psql();
   const error = await t.throwsAsync(psql()) as Error & { stdout: string; stderr: string };
-  t.regex(error.stderr, /quickstart\.sql:\d+: ERROR:  flow_already_terminal/);
+  t.regex(error.stderr, /quickstart\.sql:\d+: ERROR: {2}flow_already_terminal/);
   t.is(error.stdout, '');
 });

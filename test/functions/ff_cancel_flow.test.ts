@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import {
-  NOW, addMember, applyEdge, assertRefused, call, completeAndResolve, createFlow, dependOn, eventCount, revisionOf,
-  setPolicy, stageEdge, uuidOf,
-} from '../helpers/read.js';
+import { addMember, applyEdge, call, completeAndResolve, dependOn, setPolicy, stageEdge } from '../helpers/read.js';
+import { assertRefused, createFlow, eventCount, NOW, revisionOf, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 type Db = Awaited<ReturnType<typeof testDatabase>>;
@@ -21,7 +19,7 @@ async function states(db: Db, flowId: string) {
 
 test('cancel_all makes every non-terminal member terminal with outcome cancelled and returns the member list', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const [a, b, c] = [await addMember(db, flowId), await addMember(db, flowId), await addMember(db, flowId)];
   await completeAndResolve(db, flowId, a, 'success');
   const rows = await call(db, cancelSql, [flowId, 'operator', 'cancel_all', NOW + 1]);
@@ -36,7 +34,7 @@ test('cancel_all makes every non-terminal member terminal with outcome cancelled
 
 test('cancel_all is the default policy', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   await addMember(db, flowId);
   const [row] = await call(db, 'SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => $2)', [flowId, 'x']);
   t.is(row.status, 'cancelled');
@@ -44,7 +42,7 @@ test('cancel_all is the default policy', async (t) => {
 
 test('sets the flow cancelled with the cancel fields and keeps graph_revision', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   await addMember(db, flowId);
   const revision = await revisionOf(db, flowId);
   await call(db, cancelSql, [flowId, 'budget exceeded', 'cancel_flow_only', NOW + 7]);
@@ -56,7 +54,7 @@ test('sets the flow cancelled with the cancel fields and keeps graph_revision', 
 
 test('cancel_flow_only leaves the members as they are', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   const rows = await call(db, cancelSql, [flowId, 'x', 'cancel_flow_only', NOW]);
   t.deepEqual(rows, [{ status: 'left_running', execution_id: a, public_state: 'waiting', terminal_outcome: 'none' }]);
@@ -65,7 +63,7 @@ test('cancel_flow_only leaves the members as they are', async (t) => {
 
 test('cancelled members do not cascade: their applied edges stay unresolved', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const up = await addMember(db, flowId);
   const down = await addMember(db, flowId);
   const edgeId = await dependOn(db, flowId, up, down);
@@ -81,14 +79,14 @@ test('cancelled members do not cascade: their applied edges stay unresolved', as
 
 test('a second cancel refuses with flow_already_terminal', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   await call(db, cancelSql, [flowId, 'x', 'cancel_all', NOW]);
-  await assertRefused(t, db.query(cancelSql, [flowId, 'again', 'cancel_all', NOW]), 'FF002', 'flow_already_terminal');
+  await assertRefused(t, db.query(cancelSql, [flowId, 'again', 'cancel_all', NOW]), 'flow_already_terminal');
 });
 
 test('after a cancel every graph-changing call refuses with flow_already_terminal', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId);
   const edgeId = await stageEdge(db, flowId, a, b);
@@ -96,18 +94,18 @@ test('after a cancel every graph-changing call refuses with flow_already_termina
   const [{ execution_id: c }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
   await call(db, cancelSql, [flowId, 'x', 'cancel_flow_only', NOW]);
   await assertRefused(t, db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, c]),
-    'FF002', 'flow_already_terminal');
+    'flow_already_terminal');
   await assertRefused(t, db.query(
     `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1, p_edge_id => $2, p_upstream_execution_id => $3,
        p_downstream_execution_id => $4, p_expected_graph_revision => $5)`, [flowId, randomUUID(), b, a, revision]),
-    'FF002', 'flow_already_terminal');
-  await assertRefused(t, applyEdge(db, flowId, edgeId), 'FF002', 'flow_already_terminal');
-  await assertRefused(t, setPolicy(db, flowId, b, 'any_of', 'let_run'), 'FF002', 'flow_already_terminal');
+    'flow_already_terminal');
+  await assertRefused(t, applyEdge(db, flowId, edgeId), 'flow_already_terminal');
+  await assertRefused(t, setPolicy(db, flowId, b, 'any_of', 'let_run'), 'flow_already_terminal');
 });
 
 test('logs cancel_flow with the reason, the policy and the cancelled members', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   const revision = await revisionOf(db, flowId);
   await call(db, cancelSql, [flowId, 'operator', 'cancel_all', NOW]);
@@ -117,44 +115,44 @@ test('logs cancel_flow with the reason, the policy and the cancelled members', a
 
 test('returns no rows for a flow without members', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   t.deepEqual(await call(db, cancelSql, [flowId, 'x', 'cancel_all', NOW]), []);
 });
 
 test('refuses an unknown cancellation policy with invalid_input, writing nothing', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   await addMember(db, flowId);
   const events = await eventCount(db, flowId);
-  await assertRefused(t, db.query(cancelSql, [flowId, 'x', 'cancel_some', NOW]), 'FF012', 'invalid_input', 'p_cancellation_policy');
+  await assertRefused(t, db.query(cancelSql, [flowId, 'x', 'cancel_some', NOW]), 'invalid_input', 'p_cancellation_policy');
   t.is(await eventCount(db, flowId), events);
   t.is((await states(db, flowId))[0].public_state, 'waiting');
 });
 
 test('refuses a NULL reason with invalid_input naming p_reason', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(cancelSql, [flowId, null, 'cancel_all', NOW]), 'FF012', 'invalid_input', 'p_reason');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(cancelSql, [flowId, null, 'cancel_all', NOW]), 'invalid_input', 'p_reason');
   const [flow] = await call(db, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
   t.is(flow.public_flow_state, 'open');
 });
 
 test('refuses a reason over 1024 bytes (SPEC section 8) with invalid_input naming p_reason', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(cancelSql, [flowId, 'r'.repeat(1025), 'cancel_all', NOW]), 'FF012', 'invalid_input', 'p_reason');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(cancelSql, [flowId, 'r'.repeat(1025), 'cancel_all', NOW]), 'invalid_input', 'p_reason');
   const [flow] = await call(db, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
   t.is(flow.public_flow_state, 'open');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(cancelSql, [randomUUID(), 'x', 'cancel_all', NOW]), 'FF001', 'flow_not_found');
+  await assertRefused(t, db.query(cancelSql, [randomUUID(), 'x', 'cancel_all', NOW]), 'flow_not_found');
 });
 
 test('of concurrent cancels exactly one succeeds, the rest refuse with flow_already_terminal', async (t) => {
   const db = await testDatabase(t, { max: 8 });
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   await addMember(db, flowId);
   await addMember(db, flowId);
   const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => call(db, cancelSql, [flowId, `c${i}`, 'cancel_all', NOW])));
@@ -165,7 +163,7 @@ test('of concurrent cancels exactly one succeeds, the rest refuse with flow_alre
 
 test('a cancel racing member completions leaves every member terminal exactly once', async (t) => {
   const db = await testDatabase(t, { max: 12 });
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const members: string[] = [];
   for (let i = 0; i < 8; i++) members.push(await addMember(db, flowId));
   const completions = members.map((id) =>

@@ -145,3 +145,12 @@ test('a negative p_now_ms is invalid_input naming p_now_ms', async (t) => {
   const error = await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [id, 'success', null, -1]), 'invalid_input');
   t.true(error.detail?.startsWith('p_now_ms:'), error.detail);
 });
+
+test('a 1 MB p_outcome is invalid_input whose DETAIL is cut to 200 characters (_raise bounds every DETAIL)', async (t) => {
+  const db = await testDatabase(t);
+  const id = await createExecution(db);
+  const outcome = 'x'.repeat(1_048_576);
+  const error = await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [id, outcome, null, null]), 'invalid_input');
+  const full = `p_outcome: must be success, failed, cancelled, expired or skipped (got ${outcome})`;
+  t.is(error.detail, `${full.slice(0, 200)}… (${full.length} characters in all)`);
+});

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { NOW, addMember, applyEdge, assertRefused, call, completeAndResolve, createFlow, stageEdge } from '../helpers/read.js';
+import { addMember, applyEdge, call, completeAndResolve, stageEdge } from '../helpers/read.js';
+import { assertRefused, createFlow, NOW } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const describe = 'SELECT * FROM flowfabric.ff_describe_edge(p_flow_id => $1, p_edge_id => $2)';
 
 test('describes a staged edge with canonical endpoints and every policy field', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId);
   const edgeId = await stageEdge(db, flowId, a, b, { dataPassingRef: 'input' });
@@ -33,7 +34,7 @@ test('describes a staged edge with canonical endpoints and every policy field', 
 
 test('shows the resolution of a resolved edge', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId);
   const edgeId = await stageEdge(db, flowId, a, b);
@@ -45,17 +46,17 @@ test('shows the resolution of a resolved edge', async (t) => {
 
 test('refuses an edge not staged in the flow with edge_not_found', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(describe, [flowId, randomUUID()]), 'FF010', 'edge_not_found');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(describe, [flowId, randomUUID()]), 'edge_not_found');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(describe, [randomUUID(), randomUUID()]), 'FF001', 'flow_not_found');
+  await assertRefused(t, db.query(describe, [randomUUID(), randomUUID()]), 'flow_not_found');
 });
 
 test('refuses a NULL edge id with invalid_input naming p_edge_id', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(describe, [flowId, null]), 'FF012', 'invalid_input', 'p_edge_id');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(describe, [flowId, null]), 'invalid_input', 'p_edge_id');
 });

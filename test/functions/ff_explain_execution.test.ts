@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { NOW, addMember, assertRefused, call, completeAndResolve, createFlow, dependOn, setPolicy, stageEdge } from '../helpers/read.js';
+import { addMember, call, completeAndResolve, dependOn, setPolicy, stageEdge } from '../helpers/read.js';
+import { assertRefused, createFlow, NOW } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 type Db = Awaited<ReturnType<typeof testDatabase>>;
@@ -13,7 +14,7 @@ async function explainOf(db: Db, flowId: string, executionId: string) {
 
 /** Three upstreams fanned into one child with the given policy; returns ids with edges sorted by edge_id. */
 async function fanIn(db: Db, policy?: [string, string | null, number | null]) {
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const ups = [await addMember(db, flowId), await addMember(db, flowId), await addMember(db, flowId)];
   const child = await addMember(db, flowId, { taskIdentifier: 'merge' });
   if (policy) await setPolicy(db, flowId, child, ...policy);
@@ -79,7 +80,7 @@ test('a child skipped by an impossible group names the failed edges', async (t) 
 
 test('an execution without dependencies is eligible, noting staged edges not yet applied', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId, { taskIdentifier: 'work' });
   t.is((await explainOf(db, flowId, b)).reason, 'eligible: no dependencies; the flow is not started yet (ff_start_flow)');
@@ -91,7 +92,7 @@ test('an execution without dependencies is eligible, noting staged edges not yet
 
 test('a running execution reports its attempt', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [a]);
   t.is((await explainOf(db, flowId, a)).reason, 'running: attempt 1 on a worker');
@@ -99,7 +100,7 @@ test('a running execution reports its attempt', async (t) => {
 
 test('an eligible execution without a task_identifier says it must be completed from outside', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   t.is((await explainOf(db, flowId, a)).reason,
     'eligible: no dependencies; no task_identifier, so no worker runs it: complete it with ff_complete_execution');
@@ -107,7 +108,7 @@ test('an eligible execution without a task_identifier says it must be completed 
 
 test('an eligible execution of a started flow waits for a worker', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId, { taskIdentifier: 'work' });
   await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
   t.is((await explainOf(db, flowId, a)).reason, 'eligible: no dependencies; waiting for a worker');
@@ -115,7 +116,7 @@ test('an eligible execution of a started flow waits for a worker', async (t) => 
 
 test('a completed execution reports its outcome', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   await completeAndResolve(db, flowId, a, 'success');
   t.is((await explainOf(db, flowId, a)).reason, 'terminal: outcome success');
@@ -123,7 +124,7 @@ test('a completed execution reports its outcome', async (t) => {
 
 test('a member cancelled with its flow says so', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 1]);
   t.is((await explainOf(db, flowId, a)).reason, 'terminal: cancelled with the flow (cancel_all: operator)');
@@ -131,7 +132,7 @@ test('a member cancelled with its flow says so', async (t) => {
 
 test('a cancelled child waiting on a finished upstream is explained by the cancel alone', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const root = await addMember(db, flowId);
   const up = await addMember(db, flowId);
   const child = await addMember(db, flowId);
@@ -144,7 +145,7 @@ test('a cancelled child waiting on a finished upstream is explained by the cance
 
 test('a member left running by cancel_flow_only notes the flow state', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId, { taskIdentifier: 'work' });
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
   t.is((await explainOf(db, flowId, a)).reason, 'eligible: no dependencies; waiting for a worker (the flow is cancelled)');
@@ -152,7 +153,7 @@ test('a member left running by cancel_flow_only notes the flow state', async (t)
 
 test('shortens a long list of unresolved edges after five', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const child = await addMember(db, flowId);
   const edges: string[] = [];
   for (let i = 0; i < 7; i++) edges.push(await dependOn(db, flowId, await addMember(db, flowId), child));
@@ -163,31 +164,31 @@ test('shortens a long list of unresolved edges after five', async (t) => {
 
 test('refuses an execution that does not exist with execution_not_found', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(explain, [flowId, randomUUID()]), 'FF003', 'execution_not_found');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(explain, [flowId, randomUUID()]), 'execution_not_found');
 });
 
 test('refuses an execution that is not a member with execution_not_in_flow', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
-  await assertRefused(t, db.query(explain, [flowId, execution_id]), 'FF007', 'execution_not_in_flow');
+  await assertRefused(t, db.query(explain, [flowId, execution_id]), 'execution_not_in_flow');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(explain, [randomUUID(), randomUUID()]), 'FF001', 'flow_not_found');
+  await assertRefused(t, db.query(explain, [randomUUID(), randomUUID()]), 'flow_not_found');
 });
 
 test('refuses a malformed execution id with invalid_input naming p_execution_id', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(explain, [flowId, '{fp:1}:nope']), 'FF012', 'invalid_input', 'p_execution_id');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(explain, [flowId, '{fp:1}:nope']), 'invalid_input', 'p_execution_id');
 });
 
 test('a blocked child points at unresolved edges whose upstream already finished', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const root = await addMember(db, flowId);
   const up = await addMember(db, flowId);
   const child = await addMember(db, flowId);

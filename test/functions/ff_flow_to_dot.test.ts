@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { assertRefused, buildFixedDag, call } from '../helpers/read.js';
+import { buildFixedDag, call } from '../helpers/read.js';
+import { assertRefused } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const dot = 'SELECT flowfabric.ff_flow_to_dot(p_flow_id => $1) AS text';
@@ -30,10 +31,10 @@ test('renders the fixed DAG: nodes filled by state, edges labelled and coloured 
 
 test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(dot, [randomUUID()]), 'FF001', 'flow_not_found');
+  await assertRefused(t, db.query(dot, [randomUUID()]), 'flow_not_found');
 });
 
 test('refuses a NULL flow id with invalid_input naming p_flow_id', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(dot, [null]), 'FF012', 'invalid_input', 'p_flow_id');
+  await assertRefused(t, db.query(dot, [null]), 'invalid_input', 'p_flow_id');
 });

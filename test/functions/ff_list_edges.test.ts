@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
-import { addMember, assertRefused, call, createFlow, stageEdge } from '../helpers/read.js';
+import { addMember, call, stageEdge } from '../helpers/read.js';
+import { NOW, assertRefused, createFlow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const list =
@@ -16,7 +17,7 @@ async function ids(db: Db, flowId: string, executionId: string | null, direction
 
 /** a -> b, a -> c, c -> b: three members, three edges. */
 async function triangle(db: Db) {
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const [a, b, c] = [await addMember(db, flowId), await addMember(db, flowId), await addMember(db, flowId)];
   const ab = await stageEdge(db, flowId, a, b);
   const ac = await stageEdge(db, flowId, a, c);
@@ -48,7 +49,7 @@ test('returns canonical endpoints and the edge state', async (t) => {
 
 test('walks 2,500 edges in pages of 100 with no gaps or repeats while edges are being added', async (t) => {
   const db = await testDatabase(t, { max: 2 });
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
   const b = await addMember(db, flowId);
   // 2,500 parallel edges a -> b, staged in one round trip.
@@ -110,37 +111,37 @@ test('walks 2,500 edges in pages of 100 with no gaps or repeats while edges are 
 
 test('refuses an execution that is not a member with execution_not_in_flow', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
-  await assertRefused(t, db.query(list, [flowId, execution_id, 'both', null, 10]), 'FF007', 'execution_not_in_flow');
+  await assertRefused(t, db.query(list, [flowId, execution_id, 'both', null, 10]), 'execution_not_in_flow');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(list, [randomUUID(), null, 'both', null, 10]), 'FF001', 'flow_not_found');
+  await assertRefused(t, db.query(list, [randomUUID(), null, 'both', null, 10]), 'flow_not_found');
 });
 
 test('refuses an unknown direction with invalid_input naming p_direction', async (t) => {
   const db = await testDatabase(t);
   const g = await triangle(db);
-  await assertRefused(t, db.query(list, [g.flowId, g.a, 'sideways', null, 10]), 'FF012', 'invalid_input', 'p_direction');
+  await assertRefused(t, db.query(list, [g.flowId, g.a, 'sideways', null, 10]), 'invalid_input', 'p_direction');
 });
 
 test('refuses in or out without an execution with invalid_input naming p_direction', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(list, [flowId, null, 'in', null, 10]), 'FF012', 'invalid_input', 'p_direction');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(list, [flowId, null, 'in', null, 10]), 'invalid_input', 'p_direction');
 });
 
 test('refuses p_limit outside 1..1000 with invalid_input naming p_limit', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(list, [flowId, null, 'both', null, 0]), 'FF012', 'invalid_input', 'p_limit');
-  await assertRefused(t, db.query(list, [flowId, null, 'both', null, 1001]), 'FF012', 'invalid_input', 'p_limit');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(list, [flowId, null, 'both', null, 0]), 'invalid_input', 'p_limit');
+  await assertRefused(t, db.query(list, [flowId, null, 'both', null, 1001]), 'invalid_input', 'p_limit');
 });
 
 test('refuses a malformed execution id with invalid_input naming p_execution_id', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(list, [flowId, 'nope', 'both', null, 10]), 'FF012', 'invalid_input', 'p_execution_id');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(list, [flowId, 'nope', 'both', null, 10]), 'invalid_input', 'p_execution_id');
 });

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { NOW, addMember, assertRefused, call, createFlow, uuidOf } from '../helpers/read.js';
+import { addMember, call } from '../helpers/read.js';
+import { assertRefused, createFlow, NOW, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const list = 'SELECT * FROM flowfabric.ff_list_members(p_flow_id => $1, p_after => $2, p_limit => $3)';
 
 test('pages through the members in execution order, passing the canonical id back as p_after', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const members: string[] = [];
   for (let i = 0; i < 12; i++) members.push(await addMember(db, flowId));
   const seen: string[] = [];
@@ -23,7 +24,7 @@ test('pages through the members in execution order, passing the canonical id bac
 
 test('accepts a bare uuid as p_after', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const members = [await addMember(db, flowId), await addMember(db, flowId)].sort((x, y) => (uuidOf(x) < uuidOf(y) ? -1 : 1));
   const rows = await call<{ execution_id: string }>(db, list, [flowId, uuidOf(members[0]), 10]);
   t.deepEqual(rows.map((r) => r.execution_id), [members[1]]);
@@ -31,7 +32,7 @@ test('accepts a bare uuid as p_after', async (t) => {
 
 test('lists only members, with their state', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const member = await addMember(db, flowId, { taskIdentifier: 'fetch' });
   await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);  // created, not added
   const rows = await call(db, list, [flowId, null, 100]);
@@ -49,7 +50,7 @@ test('lists only members, with their state', async (t) => {
 
 test('shows what each member did: attempts begun, payload as it is now, result once completed', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const [{ execution_id: ran }] = await call<{ execution_id: string }>(db,
     `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1, p_payload => '{"label": "fetch"}')`, [flowId]);
   await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, ran]);
@@ -63,25 +64,25 @@ test('shows what each member did: attempts begun, payload as it is now, result o
 
 test('refuses a p_after on another partition with invalid_input naming p_after', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const [{ partition_key }] = await call<{ partition_key: number }>(db, 'SELECT flowfabric.ff_flow_partition($1) AS partition_key', [flowId]);
   const other = `{fp:${(partition_key + 1) % 256}}:${randomUUID()}`;
-  await assertRefused(t, db.query(list, [flowId, other, 10]), 'FF012', 'invalid_input', 'p_after');
+  await assertRefused(t, db.query(list, [flowId, other, 10]), 'invalid_input', 'p_after');
 });
 
 test('refuses a malformed p_after with invalid_input naming p_after', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(list, [flowId, 'not-an-id', 10]), 'FF012', 'invalid_input', 'p_after');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(list, [flowId, 'not-an-id', 10]), 'invalid_input', 'p_after');
 });
 
 test('refuses p_limit outside 1..1000 with invalid_input naming p_limit', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(list, [flowId, null, 1001]), 'FF012', 'invalid_input', 'p_limit');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(list, [flowId, null, 1001]), 'invalid_input', 'p_limit');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(list, [randomUUID(), null, 10]), 'FF001', 'flow_not_found');
+  await assertRefused(t, db.query(list, [randomUUID(), null, 10]), 'flow_not_found');
 });

@@ -6,13 +6,13 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import {
-  complete, createFlow, edge, edgePolicy, eventCount, execution, group, jobs, member, members, operations, policy,
-  resolve, stage, startFlow, uuidOf, type TestFlow,
+  edge, edgePolicy, execution, group, jobs, member, members, operations, policy, resolve, stage, startFlow,
 } from '../helpers/cascade.js';
+import { complete, createFlow, eventCount, type Flow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 /** A child with `n` applied inbound edges under a policy; returns the upstreams, the child and the edge ids. */
-async function fanIn(flow: TestFlow, n: number, kind: 'all_of' | 'any_of' | 'quorum',
+async function fanIn(flow: Flow, n: number, kind: 'all_of' | 'any_of' | 'quorum',
   options: { k?: number; onSatisfied?: 'cancel_remaining' | 'let_run'; childTask?: string } = {}) {
   const ups = await members(flow, n);
   const child = await member(flow, { task: options.childTask });
@@ -23,7 +23,7 @@ async function fanIn(flow: TestFlow, n: number, kind: 'all_of' | 'any_of' | 'quo
 }
 
 /** The decision the resolve_dependency log entry of an edge recorded. */
-async function loggedDecision(flow: TestFlow, edgeId: string): Promise<string | undefined> {
+async function loggedDecision(flow: Flow, edgeId: string): Promise<string | undefined> {
   const { rows } = await flow.db.query(
     `SELECT arguments->>'decision' AS decision FROM flowfabric.ff_flow_event
      WHERE flow_id = $1::uuid AND operation = 'resolve_dependency' AND arguments->>'edge_id' = $2`,
@@ -32,7 +32,7 @@ async function loggedDecision(flow: TestFlow, edgeId: string): Promise<string | 
 }
 
 /** a -> b -> c: a fails, so b is skipped at once and b -> c waits for b's cascade job (a deferred hop). */
-async function deferredHop(flow: TestFlow, options: { childKind?: 'all_of' | 'any_of' } = {}) {
+async function deferredHop(flow: Flow, options: { childKind?: 'all_of' | 'any_of' } = {}) {
   const [a, b, c] = await members(flow, 3);
   if (options.childKind === 'any_of') await policy(flow, c!, 'any_of', { onSatisfied: 'let_run' });
   await edge(flow, a!, b!);
@@ -197,9 +197,9 @@ test('data passing: a success stores the upstream result under the ref, keeping 
   const child = await member(flow, { payload: { own: 1, a: 'mine until a arrives' } });
   await edge(flow, a, child, { ref: 'a' });
   await edge(flow, b, child, { ref: 'b' });
-  await complete(flow.db, a, 'success', { rows: 3 });
+  await complete(flow.db, a, 'success', { result: { rows: 3 } });
   t.deepEqual((await execution(flow.db, child)).payload, { own: 1, a: { rows: 3 } });
-  await complete(flow.db, b, 'success', [1, 2]);
+  await complete(flow.db, b, 'success', { result: [1, 2] });
   t.deepEqual((await execution(flow.db, child)).payload, { own: 1, a: { rows: 3 }, b: [1, 2] });
 });
 
@@ -209,7 +209,7 @@ test('data passing: an upstream with several refs into one child passes its resu
   const child = await member(flow);
   await edge(flow, up, child, { ref: 'x' });
   await edge(flow, up, child, { ref: 'y' });
-  await complete(flow.db, up, 'success', 'r');
+  await complete(flow.db, up, 'success', { result: 'r' });
   t.deepEqual((await execution(flow.db, child)).payload, { x: 'r', y: 'r' });
 });
 
@@ -221,9 +221,9 @@ test('data passing: nothing is stored for a failed upstream or a terminal child'
   await policy(flow, child, 'quorum', { k: 2 });
   await edge(flow, a, child, { ref: 'a' });
   await edge(flow, b, child, { ref: 'b' });
-  await complete(flow.db, a, 'failed', { error: 'x' });  // quorum 2 of 2 is now impossible: the child is skipped
+  await complete(flow.db, a, 'failed', { result: { error: 'x' } });  // quorum 2 of 2 is now impossible: the child is skipped
   t.is((await execution(flow.db, child)).terminal_outcome, 'skipped');
-  await complete(flow.db, b, 'success', { ok: true });
+  await complete(flow.db, b, 'success', { result: { ok: true } });
   t.is((await execution(flow.db, child)).payload, null);
 });
 
@@ -264,11 +264,11 @@ test('an edge whose upstream was completed is already_resolved: the completion r
   const flow = await createFlow(await testDatabase(t));
   const { ups, child, edges } = await fanIn(flow, 2, 'all_of');
   await complete(flow.db, ups[0]!, 'success');
-  const before = { group: await group(flow, child), events: await eventCount(flow) };
+  const before = { group: await group(flow, child), events: await eventCount(flow.db, flow.flowId) };
   const replay = await resolve(flow, edges[0]!, null);
   t.deepEqual([replay.status, replay.decision], ['already_resolved', 'pending']);
   t.deepEqual(await group(flow, child), before.group);
-  t.is(await eventCount(flow), before.events);
+  t.is(await eventCount(flow.db, flow.flowId), before.events);
 });
 
 test('a deferred hop can be resolved directly: the outcome is the upstream\'s stored terminal_outcome', async (t) => {
@@ -294,26 +294,26 @@ test('a given p_upstream_outcome equal to the stored one is accepted', async (t)
 test('an upstream that is not terminal is invalid_input upstream_not_terminal, and nothing is written', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { ups, child, edges } = await fanIn(flow, 1, 'all_of');
-  const before = { group: await group(flow, child), events: await eventCount(flow) };
+  const before = { group: await group(flow, child), events: await eventCount(flow.db, flow.flowId) };
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(resolve(flow, edges[0]!, 'success'));
   t.like(error, { code: 'FF012', message: 'invalid_input' });
   t.true(error!.detail.startsWith(`upstream_not_terminal: edge_id=${edges[0]} upstream_execution_id=${ups[0]}`), error!.detail);
   t.is((await edgePolicy(flow, edges[0]!)).edge_state, 'applied');
   t.deepEqual(await group(flow, child), before.group);
-  t.is(await eventCount(flow), before.events);
+  t.is(await eventCount(flow.db, flow.flowId), before.events);
   t.like(await t.throwsAsync(resolve(flow, edges[0]!, null)), { code: 'FF012' });
 });
 
 test('a p_upstream_outcome other than the upstream\'s is invalid_input outcome_mismatch, and nothing is written', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { b, c, bc } = await deferredHop(flow);
-  const before = { group: await group(flow, c), events: await eventCount(flow) };
+  const before = { group: await group(flow, c), events: await eventCount(flow.db, flow.flowId) };
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(resolve(flow, bc, 'success'));
   t.like(error, { code: 'FF012', message: 'invalid_input' });
   t.is(error!.detail, `outcome_mismatch: edge_id=${bc} upstream_execution_id=${b} p_upstream_outcome=success terminal_outcome=skipped`);
   t.is((await edgePolicy(flow, bc)).edge_state, 'applied');
   t.deepEqual(await group(flow, c), before.group);
-  t.is(await eventCount(flow), before.events);
+  t.is(await eventCount(flow.db, flow.flowId), before.events);
 });
 
 test('a mismatched outcome is refused even for an edge already resolved', async (t) => {
@@ -328,11 +328,11 @@ test('an edge that was never applied is invalid_dependency and nothing is writte
   const flow = await createFlow(await testDatabase(t));
   const [a, b] = await members(flow, 2);
   const edgeId = await stage(flow, a!, b!);
-  const before = await eventCount(flow);
+  const before = await eventCount(flow.db, flow.flowId);
   const error = await t.throwsAsync(resolve(flow, edgeId, 'success'));
   t.like(error, { code: 'FF014', message: 'invalid_dependency' });
   t.is((await edgePolicy(flow, edgeId)).edge_state, 'pending');
-  t.is(await eventCount(flow), before);
+  t.is(await eventCount(flow.db, flow.flowId), before);
 });
 
 test('an unknown edge is edge_not_found, an unknown flow flow_not_found', async (t) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { addMember, applyEdge, assertRefused, call, createFlow, dependOn, eventCount, setPolicy, stageEdge } from '../helpers/read.js';
+import { addMember, applyEdge, call, dependOn, setPolicy, stageEdge } from '../helpers/read.js';
+import { assertRefused, createFlow, eventCount, NOW } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 type Db = Awaited<ReturnType<typeof testDatabase>>;
@@ -13,7 +14,7 @@ async function groupOf(db: Db, flowId: string) {
 }
 
 async function pair(db: Db) {
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const up = await addMember(db, flowId);
   const down = await addMember(db, flowId);
   return { flowId, up, down };
@@ -95,7 +96,7 @@ test('a different policy after an edge was applied is edge_group_policy_already_
   await applyEdge(db, flowId, edgeId);
   const before = await groupOf(db, flowId);
   const events = await eventCount(db, flowId);
-  await assertRefused(t, setPolicy(db, flowId, down, 'any_of', 'cancel_remaining'), 'FF013', 'edge_group_policy_already_fixed');
+  await assertRefused(t, setPolicy(db, flowId, down, 'any_of', 'cancel_remaining'), 'edge_group_policy_already_fixed');
   t.deepEqual(await groupOf(db, flowId), before);
   t.is(await eventCount(db, flowId), events);
 });
@@ -124,34 +125,34 @@ for (const [what, kind, onSatisfied, k, field] of invalid) {
   test(`refuses ${what} with invalid_input naming ${field}, writing nothing`, async (t) => {
     const db = await testDatabase(t);
     const { flowId, down } = await pair(db);
-    await assertRefused(t, db.query(setSql, [flowId, down, kind, onSatisfied, k]), 'FF012', 'invalid_input', field);
+    await assertRefused(t, db.query(setSql, [flowId, down, kind, onSatisfied, k]), 'invalid_input', field);
     t.deepEqual(await groupOf(db, flowId), []);
   });
 }
 
 test('refuses a malformed downstream id with invalid_input naming p_downstream_execution_id', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
-  await assertRefused(t, db.query(setSql, [flowId, 'x', 'all_of', null, null]), 'FF012', 'invalid_input', 'p_downstream_execution_id');
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await assertRefused(t, db.query(setSql, [flowId, 'x', 'all_of', null, null]), 'invalid_input', 'p_downstream_execution_id');
 });
 
 test('refuses a missing flow with flow_not_found', async (t) => {
   const db = await testDatabase(t);
-  await assertRefused(t, db.query(setSql, [randomUUID(), randomUUID(), 'all_of', null, null]), 'FF001', 'flow_not_found');
+  await assertRefused(t, db.query(setSql, [randomUUID(), randomUUID(), 'all_of', null, null]), 'flow_not_found');
 });
 
 test('refuses a cancelled flow with flow_already_terminal', async (t) => {
   const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
-  await assertRefused(t, setPolicy(db, flowId, down, 'all_of'), 'FF002', 'flow_already_terminal');
+  await assertRefused(t, setPolicy(db, flowId, down, 'all_of'), 'flow_already_terminal');
 });
 
 test('refuses a downstream that is not a member with execution_not_in_flow', async (t) => {
   const db = await testDatabase(t);
-  const flowId = await createFlow(db);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
   const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
-  await assertRefused(t, setPolicy(db, flowId, execution_id, 'all_of'), 'FF007', 'execution_not_in_flow');
+  await assertRefused(t, setPolicy(db, flowId, execution_id, 'all_of'), 'execution_not_in_flow');
   t.deepEqual(await groupOf(db, flowId), []);
 });
 

@@ -4,9 +4,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import {
-  NOW, SQLSTATE, addMember, apply, assertRefused, complete, assertRefusedWritesNothing, assertReplayWritesNothing,
-  clients, connect, createExecution, createFlow, createMember, createMembers, edgeRow, events, flowIdOffDefaultLane, flowRow,
-  makeFlowTerminal, otherPartition, revisionOf, stage, uuidOf,
+  addMember, apply, assertRefused, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, connect, createExecution, createFlow, createMember, createMembers, edgeRow, events, flowIdOffDefaultLane, flowRow, makeFlowTerminal, NOW, otherPartition, revisionOf, SQLSTATE, stage, uuidOf,
 } from '../helpers/fixtures.js';
 import { drain } from '../helpers/cascade.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';

@@ -3,9 +3,8 @@
 // and a quorum that can never be met.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import {
-  complete, createFlow, drain, edge, eventCount, flowRow, jobs, member, members, operations, policy, startFlow, uuidOf,
-} from '../helpers/cascade.js';
+import { drain, edge, jobs, member, members, operations, policy, startFlow } from '../helpers/cascade.js';
+import { complete, createFlow, eventCount, flowRow, uuidOf } from '../helpers/fixtures.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 
 test('started: every eligible member with a task_identifier is enqueued, blocked ones are not', async (t) => {
@@ -28,11 +27,11 @@ test('started: every eligible member with a task_identifier is enqueued, blocked
 test('started: records started_at_ms, leaves public_flow_state and graph_revision, logs start_flow', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
-  const before = await flowRow(flow);
+  const before = await flowRow(flow.db, flow.flowId);
   const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_now_ms => $2::bigint)',
     [flow.flowId, 1_800_000_000_000]);
   t.is(Number(rows[0].started_at_ms), 1_800_000_000_000);
-  const after = await flowRow(flow);
+  const after = await flowRow(flow.db, flow.flowId);
   t.is(after.raw_fields.started_at_ms, 1_800_000_000_000);
   t.is(after.public_flow_state, 'open');
   t.is(after.graph_revision, before.graph_revision);
@@ -43,12 +42,12 @@ test('already_started: a second start changes nothing, enqueues nothing and logs
   const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
   const first = await startFlow(flow);
-  const state = { jobs: await jobs(flow.db), events: await eventCount(flow), flow: await flowRow(flow) };
+  const state = { jobs: await jobs(flow.db), events: await eventCount(flow.db, flow.flowId), flow: await flowRow(flow.db, flow.flowId) };
   const second = await startFlow(flow);
   t.like(second, { status: 'already_started', started_at_ms: first.started_at_ms, enqueued_count: 0 });
   t.deepEqual(await jobs(flow.db), state.jobs);
-  t.is(await eventCount(flow), state.events);
-  t.deepEqual(await flowRow(flow), state.flow);
+  t.is(await eventCount(flow.db, flow.flowId), state.events);
+  t.deepEqual(await flowRow(flow.db, flow.flowId), state.flow);
 });
 
 test('nothing runs before the start: a member made eligible earlier is enqueued by the start', async (t) => {
@@ -69,7 +68,7 @@ test('p_max_attempts is recorded and given to every run job of the flow', async 
   const child = await member(flow, { task: 'y' });
   await edge(flow, up, child);
   await startFlow(flow, { maxAttempts: 3 });
-  t.is((await flowRow(flow)).raw_fields.max_attempts, 3);
+  t.is((await flowRow(flow.db, flow.flowId)).raw_fields.max_attempts, 3);
   await complete(flow.db, up, 'success');
   const run = await jobs(flow.db);
   t.deepEqual(run.map((j) => j.max_attempts), [3, 3]);
@@ -79,10 +78,10 @@ test('a terminal flow is refused with flow_already_terminal', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
   await flow.db.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1::uuid, p_reason => 'test')`, [flow.flowId]);
-  const before = await eventCount(flow);
+  const before = await eventCount(flow.db, flow.flowId);
   t.like(await t.throwsAsync(startFlow(flow)), { code: 'FF002', message: 'flow_already_terminal' });
-  t.is(await eventCount(flow), before);
-  t.false('started_at_ms' in (await flowRow(flow)).raw_fields);
+  t.is(await eventCount(flow.db, flow.flowId), before);
+  t.false('started_at_ms' in (await flowRow(flow.db, flow.flowId)).raw_fields);
 });
 
 test('a quorum whose k exceeds its applied edges is refused naming the group, and nothing is written', async (t) => {
@@ -91,14 +90,14 @@ test('a quorum whose k exceeds its applied edges is refused naming the group, an
   const child = await member(flow, { task: 'y' });
   await policy(flow, child, 'quorum', { k: 3 });
   for (const up of ups) await edge(flow, up, child);
-  const before = await eventCount(flow);
+  const before = await eventCount(flow.db, flow.flowId);
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(startFlow(flow));
   t.like(error, { code: 'FF012', message: 'invalid_input' });
   t.true(error!.detail.includes(`downstream_execution_id=${child}`));
   t.regex(error!.detail, /^p_flow_id: quorum group .* k=3 .* 2 edges/);
   t.deepEqual(await jobs(flow.db), []);
-  t.is(await eventCount(flow), before);
-  t.false('started_at_ms' in (await flowRow(flow)).raw_fields);
+  t.is(await eventCount(flow.db, flow.flowId), before);
+  t.false('started_at_ms' in (await flowRow(flow.db, flow.flowId)).raw_fields);
 });
 
 test('a quorum whose k equals its applied edges starts', async (t) => {
@@ -153,9 +152,9 @@ test('the flow finishes only once started: members that all finished before the 
   await edge(flow, a!, b!);
   await complete(db, a!, 'success');
   await complete(db, b!, 'success');
-  t.is((await flowRow(flow)).public_flow_state, 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
   await startFlow(flow);
-  t.like(await flowRow(flow), { public_flow_state: 'completed' });
+  t.like(await flowRow(flow.db, flow.flowId), { public_flow_state: 'completed' });
   t.deepEqual((await operations(flow)).slice(-2), ['start_flow', 'complete_flow']);
 });
 
@@ -167,15 +166,15 @@ test('members completed before they were added finish the flow at its start', as
   await complete(db, done, 'failed');
   await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
     [flow.flowId, done]);
-  t.is((await flowRow(flow)).public_flow_state, 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
   await startFlow(flow);
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
 });
 
 test('a flow without members stays open at its start: there is nothing to finish yet', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   await startFlow(flow);
-  t.is((await flowRow(flow)).public_flow_state, 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
 });
 
 test('a start racing with the last completions never leaves a finished flow open', async (t) => {
@@ -187,6 +186,6 @@ test('a start racing with the last completions never leaves a finished flow open
     const started = startFlow(flow);
     await Promise.all([done, started]);
     await drain(connectionStringOf(db));  // a check deferred because the flow row was busy
-    t.is((await flowRow(flow)).public_flow_state, 'completed', `round ${round}`);
+    t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed', `round ${round}`);
   }
 });

@@ -5,21 +5,7 @@ import { Logger, runOnce } from 'graphile-worker';
 import pg from 'pg';
 import { buildTaskList, type TaskList } from '../../src/worker/index.js';
 
-export type Db = pg.Pool | pg.PoolClient | pg.Client;
-
-export const NOW = 1_764_115_200_000;
-
-export interface TestFlow {
-  db: Db;
-  flowId: string;
-  partition: number;
-}
-
-export async function createFlow(db: Db): Promise<TestFlow> {
-  const flowId = randomUUID();
-  const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid)', [flowId]);
-  return { db, flowId, partition: rows[0].partition_key };
-}
+import { uuidOf, type Db, type Flow as TestFlow } from './fixtures.js';
 
 /** Creates an execution on the flow's partition and adds it; returns its canonical id. */
 export async function member(
@@ -92,15 +78,6 @@ export async function startFlow(flow: TestFlow, options: { maxAttempts?: number 
   return rows[0] as { status: string; started_at_ms: string; enqueued_count: number };
 }
 
-export async function complete(db: Db, executionId: string, outcome: string, result?: unknown) {
-  const { rows } = await db.query(
-    `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => $2::text,
-       p_result => $3::jsonb)`,
-    [executionId, outcome, result === undefined ? null : JSON.stringify(result)],
-  );
-  return rows[0] as { status: string; outcome: string };
-}
-
 /** ff_resolve_dependency; outcome null = the upstream's stored terminal_outcome. */
 export async function resolve(flow: TestFlow, edgeId: string, outcome: string | null) {
   const { rows } = await flow.db.query(
@@ -109,10 +86,6 @@ export async function resolve(flow: TestFlow, edgeId: string, outcome: string | 
     [flow.flowId, edgeId, outcome],
   );
   return rows[0] as { status: string; edge_id: string; decision: string };
-}
-
-export function uuidOf(executionId: string): string {
-  return executionId.slice(executionId.lastIndexOf(':') + 1);
 }
 
 export interface ExecRow {
@@ -155,16 +128,6 @@ export async function edgePolicy(flow: TestFlow, edgeId: string): Promise<Record
   const { rows } = await flow.db.query('SELECT policy FROM flowfabric.ff_edge WHERE flow_id = $1::uuid AND edge_id = $2::uuid',
     [flow.flowId, edgeId]);
   return rows[0].policy;
-}
-
-export async function flowRow(flow: TestFlow) {
-  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_flow_core WHERE flow_id = $1::uuid', [flow.flowId]);
-  return rows[0] as { public_flow_state: string; terminal_at_ms: string | null; raw_fields: Record<string, unknown>; graph_revision: string };
-}
-
-export async function eventCount(flow: TestFlow): Promise<number> {
-  const { rows } = await flow.db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid', [flow.flowId]);
-  return rows[0].n;
 }
 
 export async function operations(flow: TestFlow): Promise<string[]> {
@@ -217,4 +180,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** ff_worker_heartbeat with named arguments (lease 30 s unless given); returns its row. */
+export async function heartbeat(db: Db, workerId: string, options: { leaseMs?: number; nowMs?: number; info?: unknown } = {}) {
+  const { rows } = await db.query(
+    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => $1, p_lease_ms => $2::bigint, p_info => $3::jsonb,
+       p_now_ms => $4::bigint)`,
+    [workerId, options.leaseMs ?? 30_000, options.info === undefined ? null : JSON.stringify(options.info), options.nowMs ?? null]);
+  return rows[0] as { status: string; worker_id: string; expires_at_ms: string };
 }

@@ -29,19 +29,21 @@ export type ErrorCode = keyof typeof SQLSTATE;
 /** A fixed clock for assertions on timestamps. */
 export const NOW = 1_764_115_200_000;
 
+/** A flow created by createFlow: the database it lives in, its id and its partition. */
 export interface Flow {
+  db: Db;
   flowId: string;
   partition: number;
 }
 
-/** ff_create_flow; returns the flow id and its partition. */
+/** ff_create_flow (named arguments, p_now_ms null unless given); the one flow builder of every test. */
 export async function createFlow(db: Db, options: { flowId?: string; kind?: string; namespace?: string; nowMs?: number } = {}): Promise<Flow> {
   const flowId = options.flowId ?? randomUUID();
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_flow_kind => $2, p_namespace => $3, p_now_ms => $4)`,
     [flowId, options.kind ?? 'dag', options.namespace ?? 'default', options.nowMs ?? null],
   );
-  return { flowId, partition: rows[0].partition_key };
+  return { db, flowId, partition: rows[0].partition_key };
 }
 
 /** ff_create_execution; returns the canonical execution id. */
@@ -160,6 +162,15 @@ export async function groupRow(db: Db, flowId: string, downstream: string) {
   return rows[0];
 }
 
+/** How many events the flow's log holds (of one operation, when given). */
+export async function eventCount(db: Db, flowId: string, operation?: string): Promise<number> {
+  const { rows: [row] } = await db.query(
+    'SELECT count(*) AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND ($2::text IS NULL OR operation = $2)',
+    [flowId, operation ?? null],
+  );
+  return Number(row.n);
+}
+
 export async function events(db: Db, flowId?: string) {
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_flow_event WHERE $1::uuid IS NULL OR flow_id = $1 ORDER BY event_id`,
@@ -191,11 +202,20 @@ export async function snapshot(db: Db): Promise<Snapshot> {
   };
 }
 
-/** Asserts the promise is refused with the catalogued error `code`; returns the error for DETAIL checks. */
-export async function assertRefused(t: ExecutionContext, promise: Promise<unknown>, code: ErrorCode): Promise<pg.DatabaseError> {
+/**
+ * Asserts the promise is refused with the catalogued error `code` (its SQLSTATE and MESSAGE) and,
+ * when given, that DETAIL starts with `detailStartsWith` (a field name); returns the error.
+ */
+export async function assertRefused(
+  t: ExecutionContext,
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  detailStartsWith?: string,
+): Promise<pg.DatabaseError> {
   const error = (await t.throwsAsync(promise)) as pg.DatabaseError;
   t.is(error?.code, SQLSTATE[code], `SQLSTATE of ${code} (got ${error?.code}: ${error?.message} / ${error?.detail})`);
   t.is(error?.message, code);
+  if (detailStartsWith !== undefined) t.true(error?.detail?.startsWith(detailStartsWith), `DETAIL: ${error?.detail}`);
   return error;
 }
 

@@ -1,41 +1,12 @@
 // Fixture helpers for the read-surface, policy, cancel, log and export tests: small builders
 // over the public ff_* functions (named arguments) and one refusal assertion.
 import { randomUUID } from 'node:crypto';
-import type { ExecutionContext } from 'ava';
-import type pg from 'pg';
 
-export type Db = pg.Pool | pg.PoolClient | pg.Client;
-
-export const NOW = 1_764_115_200_000;
+import { NOW, createFlow, revisionOf, type Db } from './fixtures.js';
 
 /** Runs one ff_* call and returns its rows. */
 export async function call<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await db.query(sql, params)).rows as T[];
-}
-
-/** Asserts a refusal: SQLSTATE and MESSAGE code (and, optionally, that DETAIL starts with a field name). */
-export async function assertRefused(
-  t: ExecutionContext,
-  promise: Promise<unknown>,
-  sqlstate: string,
-  code: string,
-  detailStartsWith?: string,
-): Promise<pg.DatabaseError> {
-  const err = (await t.throwsAsync(promise)) as pg.DatabaseError;
-  t.is(err.code, sqlstate);
-  t.is(err.message, code);
-  if (detailStartsWith !== undefined) t.true(err.detail?.startsWith(detailStartsWith), `DETAIL: ${err.detail}`);
-  return err;
-}
-
-export async function createFlow(db: Db, options: { flowId?: string; namespace?: string } = {}): Promise<string> {
-  const flowId = options.flowId ?? randomUUID();
-  await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_namespace => $2, p_now_ms => $3)', [
-    flowId,
-    options.namespace ?? 'default',
-    NOW,
-  ]);
-  return flowId;
 }
 
 /** Creates an execution on the flow's partition and adds it; returns its canonical id. */
@@ -55,11 +26,6 @@ export async function addMember(
     NOW,
   ]);
   return created.execution_id;
-}
-
-export async function revisionOf(db: Db, flowId: string): Promise<number> {
-  const [row] = await call<{ graph_revision: string }>(db, 'SELECT graph_revision FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
-  return Number(row.graph_revision);
 }
 
 /** Stages upstream -> downstream at the flow's current revision; returns the edge id. */
@@ -129,20 +95,6 @@ export async function setPolicy(
   return row;
 }
 
-export async function eventCount(db: Db, flowId: string, operation?: string): Promise<number> {
-  const [row] = await call<{ n: string }>(
-    db,
-    'SELECT count(*) AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND ($2::text IS NULL OR operation = $2)',
-    [flowId, operation ?? null],
-  );
-  return Number(row.n);
-}
-
-/** The uuid part of a canonical {fp:N}:<uuid> id. */
-export function uuidOf(executionId: string): string {
-  return executionId.replace(/^\{fp:\d+\}:/, '');
-}
-
 /**
  * The fixed DAG of the export snapshots and CLI tests, on flow 6f1d2c3b-… (partition 238):
  * fetch -> index (satisfied), parse -> index (impossible: parse failed, so index is skipped),
@@ -161,7 +113,7 @@ export const FIXED = {
 } as const;
 
 export async function buildFixedDag(db: Db): Promise<typeof FIXED> {
-  await createFlow(db, { flowId: FIXED.flowId, namespace: 'demo' });
+  await createFlow(db, { flowId: FIXED.flowId, namespace: 'demo', nowMs: NOW });
   await addMember(db, FIXED.flowId, { executionId: FIXED.fetch, taskIdentifier: 'fetch' });
   await addMember(db, FIXED.flowId, { executionId: FIXED.parse, taskIdentifier: 'parse' });
   await addMember(db, FIXED.flowId, { executionId: FIXED.index, taskIdentifier: 'index' });

@@ -7,9 +7,9 @@ import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
 import {
-  apply, complete, createFlow, drain, edge, edgePolicy, execution, flowRow, group, jobs, member, members, operations,
-  policy, resolve, stage, startFlow, uuidOf, waitFor,
+  apply, drain, edge, edgePolicy, execution, group, jobs, member, members, operations, policy, resolve, stage, startFlow, waitFor,
 } from '../helpers/cascade.js';
+import { complete, createFlow, flowRow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 test('completing a member resolves its edges before it returns: no outbox row, no cascade job; a replay changes nothing', async (t) => {
@@ -105,7 +105,7 @@ test('a skip propagates three levels deep through the worker and the flow fails'
   for (const x of [b, c, d]) t.like(await execution(db, x!), { terminal_outcome: 'skipped', public_state: 'skipped' });
   t.deepEqual(await Promise.all(edges.map(async (e) => (await edgePolicy(flow, e)).upstream_outcome)), ['failed', 'skipped', 'skipped']);
   t.like(await group(flow, d!), { skip_count: 1, decision: 'impossible' });
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
 });
 
 test('when every member succeeded the flow becomes completed, once', async (t) => {
@@ -117,10 +117,10 @@ test('when every member succeeded the flow becomes completed, once', async (t) =
   await startFlow(flow);
   await complete(db, a!, 'success');
   await complete(db, b!, 'success');
-  t.is((await flowRow(flow)).public_flow_state, 'open');
-  await complete(db, c!, 'success', { done: true });
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
+  await complete(db, c!, 'success', { result: { done: true } });
   // the last completion finishes the flow in its own transaction
-  const finished = await flowRow(flow);
+  const finished = await flowRow(flow.db, flow.flowId);
   t.is(finished.public_flow_state, 'completed');
   t.not(finished.terminal_at_ms, null);
   t.is((await operations(flow)).filter((o) => o === 'complete_flow').length, 1);
@@ -139,19 +139,19 @@ test('a failed member makes the flow failed even when its dependents do not need
   await complete(db, b!, 'success');
   t.is((await execution(db, c!)).eligibility_state, 'eligible_now');
   await complete(db, c!, 'success');
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
 });
 
 test('adding an already terminal member to a started flow whose other members are terminal finishes it', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   await startFlow(flow);  // a started flow without members stays open: nothing to finish yet
-  t.is((await flowRow(flow)).public_flow_state, 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
   await complete(db, rows[0].execution_id, 'success');
   await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
     [flow.flowId, rows[0].execution_id]);
-  t.like(await flowRow(flow), { public_flow_state: 'completed' });
+  t.like(await flowRow(flow.db, flow.flowId), { public_flow_state: 'completed' });
   t.is((await operations(flow)).at(-1), 'complete_flow');
 });
 
@@ -164,9 +164,9 @@ test('a terminal member added to a started flow with a running member is counted
   await complete(db, rows[0].execution_id, 'expired');
   await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
     [flow.flowId, rows[0].execution_id]);
-  t.is((await flowRow(flow)).public_flow_state, 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
   await complete(db, running, 'success');
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
 });
 
 test('a last completion that finds the flow row busy leaves the flow check to a job, which finishes the flow', async (t) => {
@@ -181,14 +181,14 @@ test('a last completion that finds the flow row busy leaves the flow check to a 
     await holder.query('BEGIN');
     await holder.query('SELECT 1 FROM flowfabric.ff_flow_core WHERE flow_id = $1::uuid FOR SHARE', [flow.flowId]);
     t.is((await complete(db, b!, 'success')).status, 'completed');
-    t.is((await flowRow(flow)).public_flow_state, 'open');
+    t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
     t.deepEqual((await jobs(db)).map((j) => [j.task_identifier, j.key]), [['flowstage__cascade', `flowstage:cascade:${uuidOf(b!)}`]]);
     await holder.query('COMMIT');
   } finally {
     holder.release();
   }
   await drain(connectionStringOf(db));
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   const { rows } = await db.query('SELECT cascaded_at_ms FROM flowfabric.ff_completion_outbox WHERE execution_id = $1::uuid', [uuidOf(b!)]);
   t.not(rows[0].cascaded_at_ms, null);
 });
@@ -200,7 +200,7 @@ test('a late edge whose upstream already succeeded is resolved at apply and its 
   const child = await member(flow, { task: 'load' });
   const other = await member(flow, { task: 'other' });  // keeps the flow open
   t.truthy(other);
-  await complete(db, up, 'success', { rows: 7 });
+  await complete(db, up, 'success', { result: { rows: 7 } });
   await drain(connectionStringOf(db));
   const edgeId = await stage(flow, up, child, { ref: 'input' });
   await startFlow(flow);
@@ -240,7 +240,7 @@ test('cancel_remaining: the siblings\' queued jobs are removed and they complete
   t.is((await jobs(db)).filter((j) => j.task_identifier === 'fetch').length, 3);
   // the first fetch wins (run here by hand; no worker has a 'fetch' task)
   await db.query('SELECT * FROM flowfabric.ff_begin_attempt($1::text)', [ups[0]]);
-  await complete(db, ups[0]!, 'success', 'winner');
+  await complete(db, ups[0]!, 'success', { result: 'winner' });
   await db.query(`SELECT graphile_worker.remove_job('flowstage:run:' || $1)`, [uuidOf(ups[0]!)]);
   await drain(connectionStringOf(db));
   for (const sibling of ups.slice(1)) {
@@ -267,28 +267,6 @@ test('a sibling that finished before its cancellation is left as it is', async (
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, child]);
   t.like(rows[0], { status: 'already_terminal', execution_id: ups[1], remaining: 0 });
   t.is((await execution(db, ups[1]!)).terminal_outcome, 'success');
-});
-
-test('ff_cancel_siblings_step answers done for a member of the flow without a group', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const a = await member(flow);
-  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, a]);
-  t.like(rows[0], { status: 'done', remaining: 0 });
-});
-
-test('ff_cancel_siblings_step refuses an unknown execution with execution_not_found', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
-    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, randomUUID()]));
-  t.like(error, { code: 'FF003', message: 'execution_not_found' });
-});
-
-test('ff_cancel_siblings_step refuses an execution that is not a member of the flow with execution_not_in_flow', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const { rows } = await flow.db.query('SELECT execution_id FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
-  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
-    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, rows[0].execution_id]));
-  t.like(error, { code: 'FF007', message: 'execution_not_in_flow' });
 });
 
 test('a plan submitted to a started flow enqueues its new members that nothing blocks, and not the blocked ones', async (t) => {
@@ -324,15 +302,6 @@ test('cancel_all cancels queued members without cascading: their run jobs go, no
   t.is(rows[0].n, 0);
 });
 
-test('ff_cascade_step refuses an execution that is not terminal', async (t) => {
-  const flow = await createFlow(await testDatabase(t));
-  const a = await member(flow);
-  const error = await t.throwsAsync<Error & { code: string; detail: string }>(
-    flow.db.query('SELECT * FROM flowfabric.ff_cascade_step($1::text)', [a]));
-  t.like(error, { code: 'FF012', message: 'invalid_input' });
-  t.regex(error!.detail, /^p_execution_id: /);
-});
-
 test('fan-in race: 50 upstreams completing from 10 connections release their all_of child exactly once', async (t) => {
   const db = await testDatabase(t, { max: 10 });
   const flow = await createFlow(db);
@@ -345,7 +314,7 @@ test('fan-in race: 50 upstreams completing from 10 connections release their all
   await Promise.all(clients.map((c) => c.connect()));
   t.teardown(() => Promise.all(clients.map((c) => c.end())));
   await Promise.all(clients.map(async (client, i) => {
-    for (let n = i; n < 50; n += 10) t.is((await complete(client, ups[n]!, 'success', { n })).status, 'completed');
+    for (let n = i; n < 50; n += 10) t.is((await complete(client, ups[n]!, 'success', { result: { n } })).status, 'completed');
   }));
   const { rows: decisions } = await db.query(
     `SELECT arguments->>'decision' AS decision, count(*)::int AS n FROM flowfabric.ff_flow_event
@@ -372,8 +341,8 @@ test('fan-in race through the worker: 50 parents run at concurrency 10, their ch
     } });
   t.teardown(() => worker.stop());
   await startFlow(flow);
-  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state !== 'open', 30_000);
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open', 30_000);
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.is(seen.length, 1);
   t.deepEqual(seen[0], Object.fromEntries(ups.map((_, i) => [`p${i}`, i])));
   t.like(await group(flow, child), { success_count: 50, running_count: 0, decision: 'satisfied' });

@@ -6,7 +6,8 @@ import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connectionStringOf } from '../helpers/database.js';
-import { createFlow, edge, flowRow, jobs, member, policy, startFlow, type TestFlow, uuidOf, waitFor } from '../helpers/cascade.js';
+import { edge, jobs, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, type Flow, flowRow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
@@ -45,7 +46,7 @@ function plan(seed: number): Plan {
   return p;
 }
 
-async function build(flow: TestFlow, p: Plan): Promise<string[]> {
+async function build(flow: Flow, p: Plan): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < NODES; i++) {
     ids.push(await member(flow, { task: 'crash_node', payload: { i, fail: p.fail[i], sleep_ms: (i * 7) % 13 } }));
@@ -70,8 +71,8 @@ function startWorker(connectionString: string): Promise<ChildProcess> {
   });
 }
 
-async function finished(flow: TestFlow): Promise<boolean> {
-  return (await flowRow(flow)).public_flow_state !== 'open' && (await jobs(flow.db)).length === 0;
+async function finished(flow: Flow): Promise<boolean> {
+  return (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open' && (await jobs(flow.db)).length === 0;
 }
 
 /**
@@ -80,7 +81,7 @@ async function finished(flow: TestFlow): Promise<boolean> {
  * Payloads are left out (and failed executions' error texts): under any_of/quorum let_run a child may start before a late parent's
  * result is merged, which depends on timing even without crashes.
  */
-async function snapshot(flow: TestFlow, ids: string[]) {
+async function snapshot(flow: Flow, ids: string[]) {
   const index = new Map(ids.map((id, i) => [uuidOf(id), i]));
   // A failed execution's result is its error, whose text depends on how its last attempt ended.
   const { rows: execs } = await flow.db.query(
@@ -96,7 +97,7 @@ async function snapshot(flow: TestFlow, ids: string[]) {
   const strip = (row: Record<string, unknown>, ...keys: string[]): Record<string, unknown> =>
     Object.fromEntries(Object.entries(row).filter(([k]) => !keys.includes(k)));
   return {
-    flow: (await flowRow(flow)).public_flow_state,
+    flow: (await flowRow(flow.db, flow.flowId)).public_flow_state,
     executions: execs.map((r) => ({ i: index.get(r.execution_id), ...strip(r, 'execution_id') })).sort((a, b) => a.i! - b.i!),
     groups: groups.map((r) => ({ i: index.get(r.downstream_eid), ...strip(r, 'downstream_eid') })).sort((a, b) => a.i! - b.i!),
     edges: edges.map((r) => ({ up: index.get(r.upstream_eid), down: index.get(r.downstream_eid), state: r.state, outcome: r.outcome }))

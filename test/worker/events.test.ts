@@ -2,7 +2,8 @@
 // the calls that did what they report.
 import test, { type ExecutionContext } from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, edge, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
+import { edge, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow } from '../helpers/fixtures.js';
 import { run, waitForFlow, type FlowFinishedEvent, type FlowstageEventMap, type TaskList } from '../../src/index.js';
 
 const silent = () => () => {};

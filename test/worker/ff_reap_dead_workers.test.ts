@@ -4,18 +4,11 @@
 // with p_now_ms: nothing here waits for a lease to run out.
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, flowRow, member, startFlow, uuidOf, waitFor, type Db } from '../helpers/cascade.js';
+import { heartbeat, member, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, type Db, flowRow, uuidOf } from '../helpers/fixtures.js';
 import { run } from '../../src/worker/index.js';
 
 const T0 = 1_900_000_000_000;
-
-async function heartbeat(db: Db, workerId: string, options: { leaseMs?: number; nowMs?: number; info?: unknown } = {}) {
-  const { rows } = await db.query(
-    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => $1, p_lease_ms => $2::bigint, p_info => $3::jsonb,
-       p_now_ms => $4::bigint)`,
-    [workerId, options.leaseMs ?? 30_000, options.info === undefined ? null : JSON.stringify(options.info), options.nowMs ?? null]);
-  return rows[0] as { status: string; worker_id: string; expires_at_ms: string };
-}
 
 async function reap(db: Db, nowMs?: number) {
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_reap_dead_workers(p_now_ms => $1::bigint)', [nowMs ?? null]);
@@ -38,16 +31,6 @@ async function lockOf(db: Db, key: string) {
   const { rows } = await db.query('SELECT locked_by, attempts FROM graphile_worker.jobs WHERE key = $1', [key]);
   return rows[0] as { locked_by: string | null; attempts: number };
 }
-
-test('the first heartbeat registers the worker, later ones keep it alive until heartbeat + lease', async (t) => {
-  const db = await testDatabase(t);
-  t.deepEqual(await heartbeat(db, 'pool-a', { leaseMs: 10_000, nowMs: T0, info: { pid: 7 } }),
-    { status: 'registered', worker_id: 'pool-a', expires_at_ms: String(T0 + 10_000) });
-  t.deepEqual(await heartbeat(db, 'pool-a', { leaseMs: 10_000, nowMs: T0 + 4_000 }),
-    { status: 'alive', worker_id: 'pool-a', expires_at_ms: String(T0 + 14_000) });
-  const { rows } = await db.query('SELECT * FROM flowfabric.ff_worker_heartbeat WHERE worker_id = $1', ['pool-a']);
-  t.like(rows[0], { started_at_ms: String(T0), heartbeat_at_ms: String(T0 + 4_000), lease_ms: '10000', info: { pid: 7 } });
-});
 
 test('a worker silent past its lease is reaped: its row goes and its jobs are unlocked for the live workers', async (t) => {
   const db = await testDatabase(t);
@@ -101,26 +84,6 @@ test('reapers running at once reap each dead worker exactly once', async (t) => 
   t.is(rows[0].n, 0);
 });
 
-test('bad heartbeat arguments are invalid_input naming the parameter, and nothing is written', async (t) => {
-  const db = await testDatabase(t);
-  const cases: Array<[string | null, number, unknown, string]> = [
-    [null, 30_000, undefined, 'p_worker_id'],
-    ['', 30_000, undefined, 'p_worker_id'],
-    ['x'.repeat(129), 30_000, undefined, 'p_worker_id'],
-    ['pool-a', 99, undefined, 'p_lease_ms'],
-    ['pool-a', 3_600_001, undefined, 'p_lease_ms'],
-    ['pool-a', 30_000, [1], 'p_info'],
-  ];
-  for (const [workerId, leaseMs, info, parameter] of cases) {
-    const error = await t.throwsAsync<Error & { code: string; detail: string }>(
-      heartbeat(db, workerId as string, { leaseMs, info }));
-    t.like(error, { code: 'FF012', message: 'invalid_input' });
-    t.true(error!.detail.startsWith(`${parameter}:`), error!.detail);
-  }
-  const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_worker_heartbeat');
-  t.is(rows[0].n, 0);
-});
-
 test('a running worker heartbeats under its Graphile Worker pool id, the locked_by of the jobs it runs', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
@@ -149,8 +112,8 @@ test('a live worker unlocks a dead worker\'s job and runs it: the flow finishes 
   const worker = await run({ connectionString: connectionStringOf(db), concurrency: 2, pollInterval: 200, noHandleSignals: true,
     heartbeatInterval: 100, workerLease: 1_000, logFactory: () => () => {}, taskList: { work: () => { calls++; return 'done'; } } });
   t.teardown(() => worker.stop());
-  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state !== 'open');
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.is(calls, 1);
   const { rows } = await db.query("SELECT count(*)::int AS n FROM flowfabric.ff_worker_heartbeat WHERE worker_id = 'pool-killed'");
   t.is(rows[0].n, 0);

@@ -1,9 +1,8 @@
 // ff_recover_jobs: what a crashed worker leaves behind and the queue cannot know about is
 // repaired when a worker starts (jobs it still holds locked: ff_reap_dead_workers).
 import test from 'ava';
-import {
-  complete, createFlow, edge, execution, jobs, member, startFlow, uuidOf,
-} from '../helpers/cascade.js';
+import { edge, execution, jobs, member, startFlow } from '../helpers/cascade.js';
+import { complete, createFlow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 test('nothing to repair: no rows, nothing changes', async (t) => {

@@ -2,7 +2,8 @@
 // grants of docs/operations.md#roles-and-privileges (not as the role that installed flowstage).
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, edge, execution, flowRow, member, startFlow, waitFor } from '../helpers/cascade.js';
+import { edge, execution, member, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, flowRow } from '../helpers/fixtures.js';
 import { createLogin } from '../helpers/logins.js';
 import { run } from '../../src/worker/index.js';
 
@@ -30,8 +31,8 @@ test('a worker connected as a flowstage_writer login with the documented Graphil
   });
   t.teardown(() => worker.stop());
   await startFlow(flow);
-  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state !== 'open');
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.is((await execution(db, b)).result, 8);
   const { rows } = await db.query(`SELECT DISTINCT actor FROM flowfabric.ff_flow_event
     WHERE flow_id = $1::uuid AND operation IN ('begin_attempt', 'complete_execution')`, [flow.flowId]);

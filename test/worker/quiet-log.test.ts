@@ -1,7 +1,8 @@
 // quietLogFactory: warnings and errors only, each message whole, without Graphile Worker's stack trace.
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, member, startFlow } from '../helpers/cascade.js';
+import { member, startFlow } from '../helpers/cascade.js';
+import { createFlow } from '../helpers/fixtures.js';
 import { quietLogFactory, run, waitForFlow } from '../../src/index.js';
 
 test.serial('a failing task\'s log lines keep its whole message and drop the stack', async (t) => {

@@ -2,9 +2,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { quickAddJob } from 'graphile-worker';
 import { connectionStringOf } from '../helpers/database.js';
-import {
-  createFlow, edge, execution, flowRow, jobs, member, policy, quietLogger, startFlow, waitFor,
-} from '../helpers/cascade.js';
+import { edge, execution, jobs, member, policy, quietLogger, startFlow, waitFor } from '../helpers/cascade.js';
+import { createFlow, flowRow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 import { run, type TaskList } from '../../src/worker/index.js';
 
@@ -34,8 +33,8 @@ test('a started flow runs to the end: each task gets its payload with its parent
     },
   });
   await startFlow(flow);
-  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state !== 'open');
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.deepEqual(seen, [{ payload: { a: 20, b: 30 }, executionId: sum, attempt: 1 }]);
   t.like(await execution(db, sum), { terminal_outcome: 'success', public_state: 'completed', result: { total: 50 } });
   t.is((await execution(db, a)).result, 20);
@@ -72,13 +71,13 @@ test('a task that throws is retried and only its final failure completes the exe
   await waitFor('the first failure', async () => (await jobs(db)).some((j) => j.task_identifier === 'flaky' && j.attempts === 1 && calls === 1));
   t.like(await execution(db, flaky), { lifecycle_phase: 'active', terminal_outcome: 'none' });
   // Graphile Worker retries it (after e^1 s); the second failure is the last
-  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state !== 'open', 30_000);
+  await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open', 30_000);
   t.is(calls, 2);
   t.like(await execution(db, flaky), { terminal_outcome: 'failed', public_state: 'failed', result: { error: 'boom 2', name: 'Error' } });
   t.is((await execution(db, flaky)).raw_fields.attempt_count, 2);
   t.is((await execution(db, dependent)).terminal_outcome, 'skipped');
   t.is(neverCalls, 0);
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
   // the failed run's job is done, not left behind as a permanently failed job
   await waitFor('the queue to empty', async () => (await jobs(db)).length === 0);
   t.pass();
@@ -102,11 +101,11 @@ test('cancel_remaining with a worker: the first success runs the child and the s
   await waitFor('the child to finish', async () => (await execution(db, child)).lifecycle_phase === 'terminal');
   await first.stop();
   await startWorker(t, connectionStringOf(db), { slow: () => { slowCalls++; } });
-  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state !== 'open');
+  await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
   t.like(await execution(db, child), { terminal_outcome: 'success', result: { winner: 'fast' } });
   for (const s of [slow1, slow2]) t.is((await execution(db, s)).terminal_outcome, 'cancelled');
   t.is(slowCalls, 0);
-  t.is((await flowRow(flow)).public_flow_state, 'failed');  // SPEC 6: a cancelled member fails the flow
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');  // SPEC 6: a cancelled member fails the flow
 });
 
 test('run() refuses user task names with the reserved flowstage__ prefix', async (t) => {

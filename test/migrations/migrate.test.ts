@@ -2,6 +2,7 @@
 // whose recorded migrations are not the shipped ones, and upgrades a 0.1.0 database with flows
 // mid-run to what a fresh install holds (STYLE 9).
 import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
 import { MIGRATION_MISMATCH, migrate, shippedMigrations } from '../../src/migrate.js';
@@ -29,6 +30,13 @@ test('migrating twice is a no-op: the second run changes nothing', async (t) => 
   const once = await fingerprint(url);
   await migrate(url);
   t.deepEqual(await fingerprint(url), once);
+});
+
+test('migrate returns the migrations it applied, in order, and none when the database is up to date', async (t) => {
+  const url = await emptyDatabase(t);
+  const shipped = (await shippedMigrations()).map((m) => basename(m.path, '.sql'));
+  t.deepEqual(await migrate(url), shipped);
+  t.deepEqual(await migrate(url), []);
 });
 
 test('migrating does not touch existing data', async (t) => {
