@@ -3,6 +3,59 @@
 
 -- Up Migration
 
+-- db/upgrades/0.3.0/200_conditions.sql
+-- 0.3.0, docs/semantics.md §10: edge kinds, conditions, suspension, signals and pause.
+--
+-- The value sets below are widened by dropping and re-adding each CHECK under its default name.
+-- Each set is the union of what §9 (retries, delays) and §10 (suspension, pause) add, so the
+-- result is the same whichever upgrade file runs last.
+
+-- §10.1 the three edge kinds.
+ALTER DOMAIN flowfabric.ff_dependency_kind DROP CONSTRAINT IF EXISTS ff_dependency_kind_check;
+ALTER DOMAIN flowfabric.ff_dependency_kind ADD CONSTRAINT ff_dependency_kind_check
+  CHECK (VALUE IN ('success_only', 'failure_only', 'any_outcome'));
+COMMENT ON DOMAIN flowfabric.ff_dependency_kind IS
+  'An edge''s dependency_kind: success_only (satisfied by success), failure_only (by failed or expired), any_outcome (by every outcome).';
+
+-- §10.2 a suspended execution waits for signals; §10.3 a paused flow holds its eligible members;
+-- §9 delays and retries.
+ALTER TABLE flowfabric.ff_exec_core DROP CONSTRAINT IF EXISTS ff_exec_core_lifecycle_phase_check;
+ALTER TABLE flowfabric.ff_exec_core ADD CONSTRAINT ff_exec_core_lifecycle_phase_check
+  CHECK (lifecycle_phase IN ('runnable', 'active', 'suspended', 'terminal'));
+ALTER DOMAIN flowfabric.ff_lifecycle_phase DROP CONSTRAINT IF EXISTS ff_lifecycle_phase_check;
+ALTER DOMAIN flowfabric.ff_lifecycle_phase ADD CONSTRAINT ff_lifecycle_phase_check
+  CHECK (VALUE IN ('runnable', 'active', 'suspended', 'terminal'));
+ALTER DOMAIN flowfabric.ff_public_state DROP CONSTRAINT IF EXISTS ff_public_state_check;
+ALTER DOMAIN flowfabric.ff_public_state ADD CONSTRAINT ff_public_state_check
+  CHECK (VALUE IN ('waiting', 'waiting_children', 'delayed', 'active', 'suspended',
+                   'completed', 'failed', 'cancelled', 'expired', 'skipped'));
+ALTER DOMAIN flowfabric.ff_eligibility_state DROP CONSTRAINT IF EXISTS ff_eligibility_state_check;
+ALTER DOMAIN flowfabric.ff_eligibility_state ADD CONSTRAINT ff_eligibility_state_check
+  CHECK (VALUE IN ('eligible_now', 'blocked_by_dependencies', 'not_eligible_until_time', 'not_applicable'));
+ALTER DOMAIN flowfabric.ff_attempt_state DROP CONSTRAINT IF EXISTS ff_attempt_state_check;
+ALTER DOMAIN flowfabric.ff_attempt_state ADD CONSTRAINT ff_attempt_state_check
+  CHECK (VALUE IN ('pending_first_attempt', 'pending_retry_attempt', 'pending_replay_attempt', 'running_attempt',
+                   'attempt_interrupted', 'attempt_terminal', 'none'));
+ALTER DOMAIN flowfabric.ff_blocking_reason DROP CONSTRAINT IF EXISTS ff_blocking_reason_check;
+ALTER DOMAIN flowfabric.ff_blocking_reason ADD CONSTRAINT ff_blocking_reason_check
+  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'waiting_for_retry_backoff', 'waiting_for_delay',
+                   'waiting_for_signal', 'flow_paused', 'none'));
+COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
+  'An execution''s blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.';
+
+-- §10.1: ff_stage_dependency_edge takes p_condition (before p_now_ms).
+DROP FUNCTION IF EXISTS flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text);
+
+-- §10.3
+CREATE DOMAIN flowfabric.ff_pause_flow_status AS text NOT NULL CHECK (VALUE IN ('paused', 'already_paused'));
+COMMENT ON DOMAIN flowfabric.ff_pause_flow_status IS 'The statuses of ff_pause_flow.';
+CREATE DOMAIN flowfabric.ff_resume_flow_status AS text NOT NULL CHECK (VALUE IN ('resumed', 'not_paused'));
+COMMENT ON DOMAIN flowfabric.ff_resume_flow_status IS 'The statuses of ff_resume_flow.';
+
+-- ff_describe_edge gains condition and condition_result (a new result type).
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_edge(uuid, uuid);
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -80,6 +133,33 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._canonical_execution_id(smallint, uuid) IS
   'Private. Canonical execution id text: {fp:<partition>}:<uuid>.';
+
+-- db/functions/core/_check_condition.sql
+-- _check_condition: refuse an edge condition that is not a usable SQL/JSON path predicate.
+CREATE OR REPLACE FUNCTION flowfabric._check_condition(p_field text, p_condition text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_condition IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM _check_text_size(p_field, p_condition, 1024);
+  BEGIN
+    -- Parsed, then tried once on a JSON null: a path naming a variable ($x) raises there,
+    -- as it would at every resolution; a syntax error raises at the cast.
+    PERFORM jsonb_path_match('null'::jsonb, p_condition::jsonpath, '{}'::jsonb, true);
+  EXCEPTION WHEN OTHERS THEN
+    PERFORM _raise('invalid_input',
+      format('%s: must be a SQL/JSON path predicate such as $.rows > 0 (got %s: %s)',
+             p_field, _shown(p_condition), SQLERRM));
+  END;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_condition(text, text) IS
+  'Private. NULL passes. Otherwise p_condition must be 1..1024 bytes and a valid SQL/JSON path (jsonpath) that names no variable: else invalid_input (FF012) naming p_field, with the value (at most 200 characters) and the parser''s message. Whether it yields a boolean is found at resolution: a non-boolean, unknown or erroring predicate makes the edge impossible (docs/semantics.md §10.1).';
 
 -- db/functions/core/_check_flow_open.sql
 -- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
@@ -234,6 +314,21 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._dot_text(text) IS
   'Private. Escapes backslash, double quote and newline so user text (a task identifier) stays inside a quoted DOT label.';
+
+-- db/functions/read/_edge_label.sql
+-- _edge_label: what the exports write on an edge: its state, its kind when not success_only, its condition.
+CREATE OR REPLACE FUNCTION flowfabric._edge_label(p_policy jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT concat_ws(' · ', p_policy->>'edge_state',
+                   CASE p_policy->>'dependency_kind' WHEN 'failure_only' THEN 'on failure' WHEN 'any_outcome' THEN 'always' END,
+                   'if ' || (p_policy->>'condition'))
+$$;
+
+COMMENT ON FUNCTION flowfabric._edge_label(jsonb) IS
+  'Private. The label ff_flow_to_dot and ff_flow_to_mermaid give an edge (p_policy = its policy): edge_state, then "on failure" (failure_only) or "always" (any_outcome), then "if <condition>" when it has one (docs/semantics.md §10.1), joined by " · ". Unescaped: each export escapes it.';
 
 -- db/functions/core/_edge_to_json.sql
 -- _edge_to_json: an edge as callers see it (canonical ids), for DETAIL and reads.
@@ -567,6 +662,13 @@ BEGIN
   PERFORM 1 FROM ff_exec_core e
   WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.flow_id IS NOT NULL
     AND e.terminal_outcome IN ('failed', 'cancelled', 'expired')
+    -- a failure is handled when a failure_only edge out of it led to a child that succeeded
+    -- (docs/semantics.md §10.1)
+    AND NOT EXISTS (
+      SELECT 1 FROM ff_edge h
+      JOIN ff_exec_core hc ON hc.partition_key = h.partition_key AND hc.execution_id = h.downstream_eid
+      WHERE h.partition_key = p_partition_key AND h.flow_id = p_flow_id AND h.upstream_eid = e.execution_id
+        AND h.policy->>'dependency_kind' = 'failure_only' AND hc.terminal_outcome = 'success')
   LIMIT 1;
   v_state := CASE WHEN FOUND THEN 'failed' ELSE 'completed' END;
   UPDATE ff_flow_core f
@@ -580,7 +682,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired without being handled, i.e. without a failure_only edge out of it whose child completed success; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
 
 -- db/functions/staging/_first_cycle_closing_edge.sql
 -- _first_cycle_closing_edge: the first of a plan's or a batch's new edges (already inserted) that closes a cycle, or NULL.
@@ -917,7 +1019,8 @@ CREATE OR REPLACE FUNCTION flowfabric._is_same_edge(
   p_edge flowfabric.ff_edge,
   p_upstream_eid uuid,
   p_downstream_eid uuid,
-  p_dependency_kind text)
+  p_dependency_kind text,
+  p_condition text DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -925,12 +1028,13 @@ AS $$
 BEGIN
   RETURN coalesce(p_edge.upstream_eid = p_upstream_eid
                   AND p_edge.downstream_eid = p_downstream_eid
-                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind, false);
+                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind
+                  AND (p_edge.policy->>'condition') IS NOT DISTINCT FROM p_condition, false);
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text) IS
-  'Private. True when p_edge exists with these endpoints and dependency kind: staging it again is an exact retry. False for a missing (all-NULL) edge.';
+COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text, text) IS
+  'Private. True when p_edge exists with these endpoints, dependency kind and condition (NULL: none): staging it again is an exact retry. False for a missing (all-NULL) edge.';
 
 -- db/functions/core/_log_flow_event.sql
 -- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
@@ -1156,32 +1260,64 @@ BEGIN
     -- the transaction, if the namespace opted in.
     SELECT _notify_namespace(fl.namespace) FROM flow fl),
   resolved AS (
+    -- The edge's kind decides which outcomes satisfy it (docs/semantics.md §10.1), then its
+    -- condition, if any, over the upstream's result (its row joined by key, co-located), matched
+    -- silently, so a false, non-boolean or erroring predicate is simply not true.
+    -- condition_result records what the predicate gave.
     UPDATE ff_edge e
     SET policy = e.policy || jsonb_build_object(
-          'edge_state', CASE WHEN p_outcome = 'success' THEN 'satisfied' ELSE 'impossible' END,
+          'edge_state', CASE WHEN CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                    WHEN 'success_only' THEN p_outcome = 'success'
+                                    WHEN 'failure_only' THEN p_outcome IN ('failed', 'expired')
+                                    ELSE true END
+                              AND (NOT (e.policy ? 'condition')
+                                   OR coalesce(jsonb_path_match(
+                                        coalesce(up.result, 'null'::jsonb),
+                                        (e.policy->>'condition')::jsonpath, '{}'::jsonb, true), false))
+                             THEN 'satisfied' ELSE 'impossible' END,
           'resolved_at_ms', p_now_ms,
           'upstream_outcome', p_outcome)
+        || CASE WHEN e.policy ? 'condition' THEN jsonb_build_object('condition_result',
+             jsonb_path_match(
+               coalesce(up.result, 'null'::jsonb),
+               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true))
+           ELSE '{}'::jsonb END
+    FROM ff_exec_core up
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
       AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
       AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
-    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref),
+      AND up.partition_key = p_partition_key AND up.execution_id = p_upstream_eid
+    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref,
+              e.policy->>'edge_state' = 'satisfied' AS satisfied,
+              -- an impossible edge counts as skipped when its upstream was skipped (kind not any_outcome)
+              p_outcome = 'skipped' AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome' AS as_skip),
   passed AS (
+    -- Every satisfied edge with a ref passes data: a success its result, any other outcome
+    -- {"outcome", "failure_reason", "result"} (failure_reason read through to_jsonb, so it is
+    -- null until ff_exec_core has that column).
     UPDATE ff_exec_core c
     SET payload = coalesce(c.payload, '{}'::jsonb) || d.passed
-    FROM (SELECT r.downstream_eid AS down, jsonb_object_agg(r.ref, u.result) AS passed
+    FROM (SELECT r.downstream_eid AS down,
+                 jsonb_object_agg(r.ref, CASE WHEN p_outcome = 'success' THEN u.result
+                                              ELSE jsonb_build_object('outcome', p_outcome,
+                                                                      'failure_reason', to_jsonb(ROW(u.*)::ff_exec_core)->'failure_reason',
+                                                                      'result', u.result) END) AS passed
           FROM resolved r
           JOIN ff_exec_core u ON u.partition_key = p_partition_key AND u.execution_id = p_upstream_eid
-          WHERE p_outcome = 'success' AND r.ref <> ''
+          WHERE r.satisfied AND r.ref <> ''
           GROUP BY r.downstream_eid) d
     WHERE c.partition_key = p_partition_key AND c.execution_id = d.down AND c.lifecycle_phase <> 'terminal'
     RETURNING c.execution_id),
   counted AS (
     UPDATE ff_edge_group g
     SET running_count = g.running_count - n.n,
-        success_count = g.success_count + CASE WHEN p_outcome = 'success' THEN n.n ELSE 0 END,
-        skip_count    = g.skip_count    + CASE WHEN p_outcome = 'skipped' THEN n.n ELSE 0 END,
-        fail_count    = g.fail_count    + CASE WHEN p_outcome NOT IN ('success', 'skipped') THEN n.n ELSE 0 END
-    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n FROM resolved r GROUP BY r.downstream_eid) n
+        success_count = g.success_count + n.ok,
+        skip_count    = g.skip_count    + n.skip,
+        fail_count    = g.fail_count    + n.n - n.ok - n.skip
+    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n,
+                 (count(*) FILTER (WHERE r.satisfied))::int AS ok,
+                 (count(*) FILTER (WHERE NOT r.satisfied AND r.as_skip))::int AS skip
+          FROM resolved r GROUP BY r.downstream_eid) n
     WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = n.down
     RETURNING g.downstream_eid AS down,
               CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(g) END AS verdict),
@@ -1298,7 +1434,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
 
 -- db/functions/run/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -2960,10 +3096,19 @@ BEGIN
      CASE e.state
        WHEN 'pending' THEN e.policy->>'applied_at_ms' IS NOT NULL OR e.outcome IS NOT NULL
        WHEN 'applied' THEN e.policy->>'applied_at_ms' IS NULL OR e.outcome IS NOT NULL
+       -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1
        WHEN 'satisfied' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                             OR e.outcome IS DISTINCT FROM 'success' OR u.terminal_outcome IS DISTINCT FROM 'success'
+                             OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                             OR NOT CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                      WHEN 'success_only' THEN e.outcome = 'success'
+                                      WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                             OR (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true')
        WHEN 'impossible' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                              OR e.outcome IS NULL OR e.outcome = 'success' OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR (CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                    WHEN 'success_only' THEN e.outcome = 'success'
+                                    WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                                  AND NOT (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true'))
        ELSE true END,
      format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
             coalesce(e.state, 'NULL'), coalesce(e.policy->>'applied_at_ms', 'NULL'), coalesce(e.policy->>'resolved_at_ms', 'NULL'),
@@ -2984,8 +3129,10 @@ BEGIN
   WITH edges AS (
     SELECT e.partition_key, e.flow_id, e.downstream_eid,
            count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied') AS success,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped') AS fail,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped') AS skip,
+           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible'
+                              AND (e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped' OR e.policy->>'dependency_kind' = 'any_outcome')) AS fail,
+           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped'
+                              AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome') AS skip,
            count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied') AS running
     FROM ff_edge e
     WHERE (p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
@@ -3390,6 +3537,8 @@ RETURNS TABLE (
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
   upstream_outcome        flowfabric.ff_outcome_or_null,
+  condition               text,
+  condition_result        boolean,
   policy                  jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -3429,6 +3578,8 @@ BEGIN
   applied_at_ms := (v_edge.policy->>'applied_at_ms')::bigint;
   resolved_at_ms := (v_edge.policy->>'resolved_at_ms')::bigint;
   upstream_outcome := v_edge.policy->>'upstream_outcome';
+  condition := v_edge.policy->>'condition';
+  condition_result := (v_edge.policy->>'condition_result')::boolean;
   policy := v_edge.policy;
   RETURN NEXT;
 END;
@@ -3436,7 +3587,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_edge(uuid, uuid) IS
 $$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
-Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the SQL/JSON path predicate over the upstream's result, NULL when none; docs/semantics.md §10.1), condition_result (what it gave at resolution: true, false, or NULL when not evaluated, non-boolean or erroring); policy is the stored jsonb itself.
 Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;
 
 -- db/functions/read/ff_describe_flow.sql
@@ -3653,6 +3804,7 @@ DECLARE
   v_staged     int;
   v_finished   int;
   v_waiting    text;
+  v_condition  text;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -3696,13 +3848,27 @@ BEGIN
            'upstream_public_state', u.public_state,
            'upstream_outcome', u.terminal_outcome,
            'resolved_with', e.policy->>'upstream_outcome',
-           'data_passing_ref', e.policy->>'data_passing_ref')
+           'data_passing_ref', e.policy->>'data_passing_ref',
+           'dependency_kind', e.policy->>'dependency_kind',
+           'condition', e.policy->>'condition',
+           'condition_result', e.policy->'condition_result')
            ORDER BY e.edge_id), '[]'::jsonb),
          array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'applied'),
          array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'impossible'),
          count(*) FILTER (WHERE e.policy->>'edge_state' = 'pending'),
-         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal')
-  INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished
+         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal'),
+         -- the first edge made impossible by its condition alone (the kind allowed the outcome)
+         (array_agg(format('condition `%s` was %s on %s''s result', e.policy->>'condition',
+                           coalesce(e.policy->>'condition_result', 'not true'),
+                           coalesce(u.raw_fields->>'task_identifier', _canonical_execution_id(e.partition_key, e.upstream_eid)))
+                    ORDER BY e.edge_id)
+            FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy ? 'condition'
+                      AND e.policy->>'condition_result' IS DISTINCT FROM 'true'
+                      AND CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                            WHEN 'success_only' THEN e.policy->>'upstream_outcome' = 'success'
+                            WHEN 'failure_only' THEN e.policy->>'upstream_outcome' IN ('failed', 'expired')
+                            ELSE true END))[1]
+  INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished, v_condition
   FROM ff_edge e
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.downstream_eid = v_id;
@@ -3713,6 +3879,9 @@ BEGIN
                       THEN 'the flow is not started yet (ff_start_flow)'
                     ELSE 'waiting for a worker' END;
   reason := CASE
+    WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible'
+         AND v_condition IS NOT NULL THEN
+      format('terminal: skipped: %s (a branch not taken)', v_condition)
     WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
       format('terminal: skipped because its %s dependencies became impossible (%s of %s failed or skipped: %s)',
              v_kind, v_group.fail_count + v_group.skip_count, v_total, _explain_edge_list(v_impossible))
@@ -3721,6 +3890,11 @@ BEGIN
       format('terminal: cancelled with the flow (%s: %s)', v_flow.raw_fields->>'cancellation_policy', v_flow.raw_fields->>'cancel_reason')
     WHEN v_exec.lifecycle_phase = 'terminal' THEN
       format('terminal: outcome %s', v_exec.terminal_outcome)
+    WHEN v_exec.lifecycle_phase = 'suspended' THEN
+      'suspended: waiting for a signal (ff_deliver_signal)'
+    WHEN v_exec.blocking_reason = 'flow_paused' THEN
+      format('eligible: held while the flow is paused (%s); ff_resume_flow enqueues it',
+             coalesce(v_flow.raw_fields->>'pause_reason', 'no reason given'))
     WHEN v_exec.lifecycle_phase = 'active' THEN
       format('running: attempt %s on a worker', coalesce(v_exec.raw_fields->>'attempt_count', '1'))
     WHEN v_group.decision = 'pending' AND v_group.running_count > 0 THEN
@@ -3756,8 +3930,8 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
 $$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
-Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
-"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref, dependency_kind, condition (null when none), condition_result (true, false or null: what the condition gave at resolution)}; and reason, one line, one of:
+"terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;
 
 -- db/functions/core/ff_flow_partition.sql
@@ -3804,8 +3978,13 @@ BEGIN
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
 
   SELECT string_agg(format('  "%s" -> "%s" [label="%s", class="%s", color="%s", fontcolor="%s"%s];',
-           e.upstream_eid, e.downstream_eid, _dot_text(e.policy->>'edge_state'), s.style_class, s.stroke, s.stroke,
-           CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END),
+           e.upstream_eid, e.downstream_eid, _dot_text(_edge_label(e.policy)), s.style_class,
+           -- a failure path (failure_only) is red and dashed whatever its state
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only'
+                  THEN ', style=dashed' || CASE WHEN e.policy->>'edge_state' = 'satisfied' THEN ', penwidth=2' ELSE '' END
+                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END END),
            E'\n' ORDER BY e.edge_id)
   INTO v_edges
   FROM ff_edge e
@@ -3825,7 +4004,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_dot(uuid) IS
 $$The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
+A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_flow_to_mermaid.sql
@@ -3867,10 +4046,14 @@ BEGIN
 
   SELECT string_agg(format('  n%s %s|%s| n%s',
            replace(e.upstream_eid::text, '-', ''),
-           CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END,
-           _mermaid_text(e.policy->>'edge_state'),
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '-.->'
+                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END END,
+           replace(_mermaid_text(_edge_label(e.policy)), '|', '#124;'),
            replace(e.downstream_eid::text, '-', '')), E'\n' ORDER BY e.edge_id),
-         string_agg(format('  linkStyle %s stroke:%s', n - 1, s.stroke), E'\n' ORDER BY e.edge_id)
+         -- a failure path (failure_only) is red and dashed whatever its state
+         string_agg(format('  linkStyle %s stroke:%s', n - 1,
+                           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935,stroke-dasharray:5 4' ELSE s.stroke END),
+                    E'\n' ORDER BY e.edge_id)
   INTO v_edges, v_links
   FROM (SELECT e.*, row_number() OVER (ORDER BY e.edge_id) AS n
         FROM ff_edge e WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id) e
@@ -3887,7 +4070,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_mermaid(uuid) IS
 $$The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with its edge_state (pending dotted -.->, satisfied thick ==>, applied and impossible -->), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red).
+A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_list_edges.sql
@@ -4706,6 +4889,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edge(
   p_expected_graph_revision   bigint,
   p_dependency_kind           text   DEFAULT 'success_only',
   p_data_passing_ref          text   DEFAULT NULL,
+  p_condition                 text   DEFAULT NULL,
   p_now_ms                    bigint DEFAULT NULL)
 RETURNS TABLE (
   status         flowfabric.ff_stage_dependency_edge_status,
@@ -4742,11 +4926,12 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_expected_graph_revision: must be a revision >= 0 (got %s)', coalesce(p_expected_graph_revision::text, 'NULL')));
   END IF;
-  IF p_dependency_kind IS DISTINCT FROM 'success_only' THEN
+  IF p_dependency_kind IS NULL OR p_dependency_kind NOT IN ('success_only', 'failure_only', 'any_outcome') THEN
     PERFORM _raise('invalid_input',
-      format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
+      format('p_dependency_kind: must be success_only, failure_only or any_outcome (got %s)', _shown(p_dependency_kind)));
   END IF;
   PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
+  PERFORM _check_condition('p_condition', p_condition);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
@@ -4762,7 +4947,7 @@ BEGIN
   PERFORM _check_flow_open(v_flow);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
-  IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+  IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
     v_flow := _flow_row(v_partition, p_flow_id, true);
@@ -4770,7 +4955,7 @@ BEGIN
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   END IF;
-  IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+  IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     status := 'already_staged';
     graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
     RETURN NEXT;
@@ -4821,7 +5006,8 @@ BEGIN
             'created_by', 'engine',
             'staged_at_ms', v_now,
             'staged_graph_revision', v_revision,
-            'applied_at_ms', NULL));
+            'applied_at_ms', NULL)
+          || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END);
   PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',
@@ -4829,7 +5015,8 @@ BEGIN
                        'upstream_execution_id', _canonical_execution_id(v_partition, v_up),
                        'downstream_execution_id', _canonical_execution_id(v_partition, v_down),
                        'dependency_kind', p_dependency_kind,
-                       'data_passing_ref', coalesce(p_data_passing_ref, '')),
+                       'data_passing_ref', coalesce(p_data_passing_ref, ''))
+    || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END,
     v_now);
   status := 'staged';
   graph_revision := v_revision;
@@ -4837,11 +5024,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
-On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind success_only | failure_only | any_outcome (docs/semantics.md §10.1); p_condition NULL or a SQL/JSON path predicate over the upstream's result (jsonb_path_match, e.g. $.rows > 0), 1..1024 bytes, naming no variable; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints, kind and condition) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON; another kind or condition counts as another edge).
+On staged: edge policy {dependency_kind, condition (only when given), satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
 
 -- db/functions/staging/ff_stage_dependency_edges.sql
 -- ff_stage_dependency_edges: stage a batch of edges in a flow, all or nothing, guarded by one graph revision check.
