@@ -225,3 +225,41 @@ test('ff_check_invariants accepts flows resolved through kinds and conditions', 
   const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_check_invariants(p_flow_id => $1)', [flow.flowId]);
   t.deepEqual(rows, []);
 });
+
+// The read surface shows kinds and conditions.
+test('ff_describe_edge shows the kind, the condition and what it gave', async (t) => {
+  const flow = await flowOf(t);
+  const [a, b] = await members(flow, 2);
+  const e = await edge(flow, a!, b!, { kind: 'success_only', condition: '$.rows > 0' });
+  const describe = 'SELECT * FROM flowfabric.ff_describe_edge(p_flow_id => $1, p_edge_id => $2)';
+  t.like((await flow.db.query(describe, [flow.flowId, e])).rows[0], { condition: '$.rows > 0', condition_result: null });
+  await complete(flow.db, a!, 'success', { rows: 0 });
+  t.like((await flow.db.query(describe, [flow.flowId, e])).rows[0],
+    { dependency_kind: 'success_only', condition: '$.rows > 0', condition_result: false, edge_state: 'impossible' });
+});
+
+test('ff_explain_execution: "skipped: condition `$.rows > 0` was false on extract\'s result"', async (t) => {
+  const flow = await flowOf(t);
+  const extract = await member(flow, { task: 'extract' });
+  const load = await member(flow, { task: 'load' });
+  await edge(flow, extract, load, { condition: '$.rows > 0' });
+  await complete(flow.db, extract, 'success', { rows: 0 });
+  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)',
+    [flow.flowId, load]);
+  t.is(rows[0].reason, "terminal: skipped: condition `$.rows > 0` was false on extract's result (a branch not taken)");
+  t.like(rows[0].inbound_edges[0], { dependency_kind: 'success_only', condition: '$.rows > 0', condition_result: false });
+});
+
+test('the exports: a failure path is red and dashed, the kind and the condition label the edge', async (t) => {
+  const flow = await flowOf(t);
+  const [a, b, c] = await members(flow, 3);
+  await edge(flow, a!, b!, { kind: 'failure_only' });
+  await edge(flow, a!, c!, { condition: '$.rows > 0' });
+  const dot = (await flow.db.query('SELECT flowfabric.ff_flow_to_dot(p_flow_id => $1) AS text', [flow.flowId])).rows[0].text as string;
+  t.regex(dot, /\[label="applied · on failure", class="applied", color="#e53935", fontcolor="#e53935", style=dashed\]/);
+  t.regex(dot, /\[label="applied · if \$\.rows > 0", class="applied", color="#ffa000"/);
+  const mermaid = (await flow.db.query('SELECT flowfabric.ff_flow_to_mermaid(p_flow_id => $1) AS text', [flow.flowId])).rows[0].text as string;
+  t.regex(mermaid, /-\.->\|applied · on failure\|/);
+  t.regex(mermaid, /-->\|applied · if \$\.rows #gt; 0\|/);
+  t.regex(mermaid, /linkStyle \d stroke:#e53935,stroke-dasharray:5 4/);
+});
