@@ -56,6 +56,10 @@ COMMENT ON DOMAIN flowfabric.ff_resume_flow_status IS 'The statuses of ff_resume
 -- ff_describe_edge gains condition and condition_result (a new result type).
 DROP FUNCTION IF EXISTS flowfabric.ff_describe_edge(uuid, uuid);
 
+-- Batch staging carries each edge's kind and condition (p_kinds).
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint);
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]);
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -1509,7 +1513,8 @@ CREATE OR REPLACE FUNCTION flowfabric._stage_edges_replay(
   p_flow_id       uuid,
   p_edge_ids      uuid[],
   p_upstream_eids uuid[],
-  p_downstream_eids uuid[])
+  p_downstream_eids uuid[],
+  p_kinds         jsonb[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -1518,14 +1523,15 @@ AS $$
     WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
     THEN max((e.policy->>'staged_graph_revision')::bigint)
     END
-  FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) AS batch(edge_id, upstream_eid, downstream_eid)
+  FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
   JOIN ff_edge e
     ON e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = batch.edge_id
-  WHERE _is_same_edge(e, batch.upstream_eid, batch.downstream_eid, 'success_only')
+  WHERE _is_same_edge(e, batch.upstream_eid, batch.downstream_eid,
+                      coalesce(p_kinds[batch.ord]->>'dependency_kind', 'success_only'), p_kinds[batch.ord]->>'condition')
 $$;
 
-COMMENT ON FUNCTION flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]) IS
-  'Private (ff_stage_dependency_edges). The highest staged_graph_revision among the batch''s edges when every entry (edge_id, upstream, downstream; kind success_only) is already staged exactly in the flow and no edge_id repeats within the batch; NULL otherwise (some entry new or different, or a repeated edge_id). One primary-key probe per entry; takes no locks.';
+COMMENT ON FUNCTION flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[], jsonb[]) IS
+  'Private (ff_stage_dependency_edges). The highest staged_graph_revision among the batch''s edges when every entry (edge_id, upstream, downstream, kind and condition: p_kinds[i] {dependency_kind?, condition?}, success_only and none when absent) is already staged exactly in the flow and no edge_id repeats within the batch; NULL otherwise (some entry new or different, or a repeated edge_id). One primary-key probe per entry; takes no locks.';
 
 -- db/functions/staging/_stage_edges_write.sql
 -- _stage_edges_write: checks 6-7 and the insert of ff_stage_dependency_edges for a whole batch, then the flow bump and the log.
@@ -1536,7 +1542,8 @@ CREATE OR REPLACE FUNCTION flowfabric._stage_edges_write(
   p_downstream_eids   uuid[],
   p_data_passing_refs text[],
   p_dry_run           boolean,
-  p_now_ms            bigint DEFAULT NULL)
+  p_now_ms            bigint DEFAULT NULL,
+  p_kinds             jsonb[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -1576,7 +1583,7 @@ BEGIN
              'created_by', 'engine',
              'staged_at_ms', v_now,
              'staged_graph_revision', p_flow.graph_revision + b.ord,
-             'applied_at_ms', NULL)
+             'applied_at_ms', NULL) || coalesce(p_kinds[b.ord], '{}'::jsonb)
     FROM unnest(p_edge_ids[1:v_clean], p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], p_data_passing_refs[1:v_clean])
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
@@ -1616,15 +1623,15 @@ BEGIN
                          'upstream_execution_id', _canonical_execution_id(v_partition, p_upstream_eids[v_index]),
                          'downstream_execution_id', _canonical_execution_id(v_partition, p_downstream_eids[v_index]),
                          'dependency_kind', 'success_only',
-                         'data_passing_ref', p_data_passing_refs[v_index]),
+                         'data_passing_ref', p_data_passing_refs[v_index]) || coalesce(p_kinds[v_index], '{}'::jsonb),
       v_now);
   END LOOP;
   PERFORM _bump_flow(v_partition, p_flow.flow_id, 0, v_count, v_now);
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint) IS
-$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
+COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint, jsonb[]) IS
+$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it; p_kinds[i], when given, overrides dependency_kind and adds condition: {} for a plain success_only edge), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
 With p_dry_run, once every entry has passed it logs nothing, leaves the flow row alone and raises the private sentinel SQLSTATE FF900 so the caller's exception block rolls the inserts back; refusals propagate unchanged. Planner pinned to index scans: ff_edge is only probed by key.$$;
 
 -- db/functions/read/_stored_cycles.sql
@@ -1922,9 +1929,9 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
-    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind') ORDER BY k LIMIT 1;
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind', 'kind', 'condition') ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
-      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, dependency_kind',
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, kind (or dependency_kind), condition',
         v_place, left(v_unknown, 200)));
     END IF;
     SELECT p.execution_id INTO v_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
@@ -1938,8 +1945,8 @@ BEGIN
     e_downstream_ids[v_index + 1] := v_id;
     e_downstream_partitions[v_index + 1] := v_requested;
     v_value := nullif(v_item->'dependency_kind', 'null'::jsonb);
-    IF v_value IS NOT NULL AND v_value <> '"success_only"'::jsonb THEN
-      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only (got %s)', v_place, _submit_quote(v_value)));
+    IF v_value IS NOT NULL AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
+      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_place, _submit_quote(v_value)));
     END IF;
     v_value := nullif(v_item->'data_passing_ref', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
@@ -1952,8 +1959,61 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
+
+-- db/functions/staging/_submit_edge_kinds.sql
+-- _submit_edge_kinds: the kind and condition of each edge item of a plan (docs/semantics.md §10.1).
+CREATE OR REPLACE FUNCTION flowfabric._submit_edge_kinds(p_plan jsonb)
+RETURNS jsonb[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_kinds jsonb[] := '{}';
+  v_item  jsonb;
+  v_index int;
+  v_kind  jsonb;
+  v_place text;
+  v_any   boolean := false;
+BEGIN
+  -- Plans without kinds or conditions (the common case) pay one path scan.
+  IF jsonb_typeof(p_plan->'edges') IS DISTINCT FROM 'array'
+     OR NOT jsonb_path_exists(p_plan, '$.edges[*] ? (exists(@.kind) || exists(@.condition) || exists(@.dependency_kind))') THEN
+    RETURN NULL;
+  END IF;
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1 FROM jsonb_array_elements(p_plan->'edges') WITH ORDINALITY a
+  LOOP
+    v_place := format('edges[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      CONTINUE;  -- refused by the item check
+    END IF;
+    v_kind := coalesce(nullif(v_item->'kind', 'null'::jsonb), nullif(v_item->'dependency_kind', 'null'::jsonb));
+    IF v_kind IS NOT NULL AND v_kind NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
+      PERFORM _raise('invalid_input', format('%s.%s: must be success_only, failure_only or any_outcome (got %s)',
+        v_place, CASE WHEN v_item ? 'kind' THEN 'kind' ELSE 'dependency_kind' END, _submit_quote(v_kind)));
+    END IF;
+    IF nullif(v_item->'kind', 'null'::jsonb) IS NOT NULL AND nullif(v_item->'dependency_kind', 'null'::jsonb) IS NOT NULL
+       AND v_item->'kind' <> v_item->'dependency_kind' THEN
+      PERFORM _raise('invalid_input', format('%s.kind: differs from dependency_kind (got %s and %s); give one of them',
+        v_place, _submit_quote(v_item->'kind'), _submit_quote(v_item->'dependency_kind')));
+    END IF;
+    IF jsonb_typeof(v_item->'condition') NOT IN ('string', 'null') THEN
+      PERFORM _raise('invalid_input', format('%s.condition: must be a string (got %s)', v_place, _submit_quote(v_item->'condition')));
+    END IF;
+    PERFORM _check_condition(v_place || '.condition', v_item->>'condition');
+    -- normalised: success_only and no condition are left out, so {} is a plain edge
+    v_kinds[v_index + 1] := jsonb_strip_nulls(jsonb_build_object(
+      'dependency_kind', nullif(v_kind #>> '{}', 'success_only'), 'condition', v_item->>'condition'));
+    v_any := v_any OR v_kinds[v_index + 1] <> '{}'::jsonb;
+  END LOOP;
+  RETURN CASE WHEN v_any THEN v_kinds END;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_edge_kinds(jsonb) IS
+  'Private (ff_submit_flow). Per edge item (index i + 1 = item i): {dependency_kind?, condition?} with success_only and an absent condition left out ({} for a plain edge); NULL when no item has a kind or a condition. An item''s kind is its "kind" or "dependency_kind" key (both: they must agree). Refuses, invalid_input naming edges[i].kind / .dependency_kind / .condition: an unknown kind, two kinds that differ, a condition that is not a string or not a SQL/JSON path predicate (_check_condition).';
 
 -- db/functions/staging/_submit_is_replay.sql
 -- _submit_is_replay: is every item of a plan already present in the flow exactly as the plan would leave it?
@@ -2014,7 +2074,8 @@ BEGIN
           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (p_e_ids)) stored
       ON stored.edge_id = u.id
     WHERE stored.upstream_eid = u.up AND stored.downstream_eid = u.down
-      AND stored.policy->>'dependency_kind' = 'success_only' AND stored.policy->>'edge_state' <> 'pending';
+      AND stored.policy->>'dependency_kind' = 'success_only' AND NOT (stored.policy ? 'condition')
+      AND stored.policy->>'edge_state' <> 'pending';
     IF v_count <> cardinality(p_e_ids) THEN
       RETURN false;
     END IF;
@@ -2024,7 +2085,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[]) IS
-  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints and kind success_only and already applied. Reads without locks: one index probe per item, by key.';
+  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, kind success_only and no condition, and already applied (ff_submit_flow does not ask for a plan with kinds or conditions). Reads without locks: one index probe per item, by key.';
 
 -- db/functions/staging/_submit_parse_id.sql
 -- _submit_parse_id: one id field of a plan item ({fp:N}:<uuid> or <uuid>, or a bare uuid for an edge_id), refused with its place.
@@ -2214,7 +2275,7 @@ BEGIN
              r.down_u::uuid AS down, r.down_d::smallint AS down_requested,
              coalesce(r.data_passing_ref #>> '{}', '') AS ref,
              coalesce(
-               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind}'::text[]) = '{}'::jsonb
+               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind,kind,condition}'::text[]) = '{}'::jsonb
                AND r.edge_id LIKE '________-____-____-____-____________'
                AND r.up_u LIKE '________-____-____-____-____________'
                AND r.up_sep AND (r.up_d IS NULL OR (r.up_d = r.up_d::int::text AND r.up_d::int BETWEEN 0 AND 255))
@@ -2223,7 +2284,8 @@ BEGIN
                AND CASE jsonb_typeof(r.data_passing_ref)
                      WHEN 'string' THEN octet_length(r.data_passing_ref #>> '{}') BETWEEN 1 AND 1024
                      WHEN 'null' THEN true ELSE r.data_passing_ref IS NULL END
-               AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null' OR r.dependency_kind = '"success_only"'::jsonb),
+               AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null'
+                    OR r.dependency_kind IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb)),
                false) AS ok
       FROM (SELECT f.*, CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN right(f.upstream_execution_id, 36) ELSE f.upstream_execution_id END AS up_u,
                    CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN substr(f.upstream_execution_id, 5, length(f.upstream_execution_id) - 42) END AS up_d,
@@ -5063,6 +5125,7 @@ DECLARE
   v_downs           uuid[]     := '{}'::uuid[];
   v_down_requested  smallint[] := '{}'::smallint[];
   v_refs            text[]     := '{}'::text[];
+  v_kinds           jsonb[]    := '{}'::jsonb[];
   v_flow            ff_flow_core;
   v_exec            ff_exec_core;
   v_replay_revision bigint;
@@ -5097,11 +5160,11 @@ BEGIN
       PERFORM _raise('invalid_input', format('p_edges[%s]: must be a JSON object (got a JSON %s)', v_index, jsonb_typeof(v_entry)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_entry) k
-    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'dependency_kind', 'data_passing_ref')
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'dependency_kind', 'data_passing_ref', 'condition')
     ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref',
+        format('p_edges[%s].%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, condition',
                v_index, v_unknown));
     END IF;
     -- edge_id: a uuid string (checked by pattern, so a bad one is never a raw cast error)
@@ -5131,11 +5194,22 @@ BEGIN
     FROM _parse_execution_id(format('p_edges[%s].downstream_execution_id', v_index), v_entry->>'downstream_execution_id') p;
     v_down_requested[v_index + 1] := v_requested;
     v_downs[v_index + 1] := v_id;
-    -- dependency_kind: absent or null means success_only, the only kind today
+    -- dependency_kind: absent or null means success_only (docs/semantics.md §10.1)
     v_value := v_entry->'dependency_kind';
-    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null' AND v_value <> '"success_only"'::jsonb THEN
+    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
+       AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, _shown(v_value::text)));
+        format('p_edges[%s].dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_index, _shown(v_value::text)));
+    END IF;
+    -- condition: absent or null means none; else a SQL/JSON path predicate
+    IF jsonb_typeof(v_entry->'condition') NOT IN ('string', 'null') THEN
+      PERFORM _raise('invalid_input',
+        format('p_edges[%s].condition: must be a string (got %s)', v_index, _shown((v_entry->'condition')::text)));
+    END IF;
+    PERFORM _check_condition(format('p_edges[%s].condition', v_index), v_entry->>'condition');
+    IF (v_entry->>'condition') IS NOT NULL OR (v_entry->>'dependency_kind') <> 'success_only' THEN
+      v_kinds[v_index + 1] := jsonb_strip_nulls(jsonb_build_object('dependency_kind', v_entry->>'dependency_kind',
+                                                                   'condition', v_entry->>'condition'));
     END IF;
     -- data_passing_ref: absent or null means '' (no data passing)
     v_value := v_entry->'data_passing_ref';
@@ -5161,14 +5235,14 @@ BEGIN
   -- 2-3 on an unlocked read: a full replay (already_staged) takes no lock.
   v_flow := _get_flow(v_partition, p_flow_id);
   PERFORM _check_flow_open(v_flow);
-  v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
+  v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs, v_kinds);
   IF v_replay_revision IS NULL THEN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
     -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
     v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
-    v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
+    v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs, v_kinds);
   END IF;
   -- 3. every edge of the batch is already staged exactly: a replay, nothing changes (a dry run says the same)
   IF v_replay_revision IS NOT NULL THEN
@@ -5206,7 +5280,7 @@ BEGIN
 
   -- 6-8. edge by edge: cycle, duplicate edge_id, insert (later edges see the earlier ones)
   IF NOT p_dry_run THEN
-    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, false, v_now);
+    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, false, v_now, v_kinds);
     status := 'staged';
     edges_staged := v_count;
     graph_revision := v_flow.graph_revision + v_count;
@@ -5216,7 +5290,7 @@ BEGIN
   -- A dry run does the same work in a subtransaction and rolls it back with the private
   -- sentinel SQLSTATE FF900; refusals (FF0nn) are not caught and propagate as from a real call.
   BEGIN
-    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, true, v_now);
+    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, true, v_now, v_kinds);
   EXCEPTION WHEN SQLSTATE 'FF900' THEN
     NULL;
   END;
@@ -5228,12 +5302,12 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, boolean, bigint) IS
-$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?, "condition"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 staged: edges_staged = n, graph_revision = the new revision, expected + n. already_staged (a full replay): edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges. would_stage (p_dry_run): edges_staged = n, graph_revision = the current revision, nothing written.
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
-Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
-On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the six above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent or null (success_only), success_only, failure_only or any_outcome; condition absent, null or a SQL/JSON path predicate as ff_stage_dependency_edge's p_condition; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
+Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints, kind and condition, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
+On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind and condition as given, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
 Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (a dry run too: its answer is the one a real call would get, and concurrent dry runs cannot deadlock on their trial inserts), then the inserted edge rows.
 Cost: validation and inserts linear in n; the cycle check is one walk over what is reachable from the batch's downstreams plus a linear topological sort of that part (not one walk per entry, so a batch listed downstream-first costs no more than one listed upstream-first); only a refused batch pays a binary search over prefixes to name the first entry that closes a cycle.$$;
@@ -5412,6 +5486,8 @@ DECLARE
   v_e_downs        uuid[];
   v_e_down_requested smallint[];
   v_e_refs         text[];
+  v_e_kinds        jsonb[];  -- per edge item: {dependency_kind?, condition?}; NULL when none has one
+  v_se_kinds       jsonb[] := '{}'::jsonb[];
   -- executions
   v_distinct_executions int;
   v_distinct_edges      int;
@@ -5551,6 +5627,7 @@ BEGIN
                 v_g_ids, v_g_requested, v_g_policies, v_g_k_targets,
                 v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs
   FROM _submit_parse_plan(p_plan);
+  v_e_kinds := _submit_edge_kinds(p_plan);
   v_partition := ff_flow_partition(p_flow_id);
   -- Distinct executions and edge_ids, and the edge_ids named by more than one item (their first
   -- item decides what the later ones are), in one hash aggregate each.
@@ -5563,8 +5640,9 @@ BEGIN
   SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   IF FOUND THEN
     PERFORM _check_flow_open(v_flow);
-    IF _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                         v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
+    IF v_e_kinds IS NULL
+       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
+                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
     END IF;
@@ -5591,7 +5669,7 @@ BEGIN
   v_namespace := v_flow.raw_fields->>'namespace';
   IF p_expected_graph_revision IS NOT NULL AND p_expected_graph_revision <> v_base THEN
     -- A concurrent identical submission may have committed while we waited for the lock.
-    IF NOT v_new_flow
+    IF NOT v_new_flow AND v_e_kinds IS NULL
        AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
                              v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
@@ -5745,8 +5823,11 @@ BEGIN
   IF cardinality(v_e_ids) > 0 THEN
     IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
       SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
-             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}')
-      INTO v_se_ids, v_se_ups, v_se_downs, v_se_states
+             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}'),
+             -- kind and condition, normalised as _submit_edge_kinds returns them
+             coalesce(array_agg(jsonb_strip_nulls(jsonb_build_object(
+               'dependency_kind', nullif(e.policy->>'dependency_kind', 'success_only'), 'condition', e.policy->>'condition'))), '{}')
+      INTO v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds
       FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_e_ids)
         AND e.policy->>'dependency_kind' IS NOT NULL;
@@ -5783,7 +5864,9 @@ BEGIN
         SELECT i.*, s.state, s.id IS NOT NULL AS stored, coalesce(f.ord, i.ord) AS first_ord,
                -- retry: the endpoints of the edge holding the id (stored, else its first item)
                i.up = coalesce(s.up, f.up, i.up) AND i.down = coalesce(s.down, f.down, i.down)
-                 AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord)) AS retry,
+                 AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord))
+                 -- a stored edge is retried only with its own kind and condition
+                 AND (s.id IS NULL OR coalesce(s.kc, '{}'::jsonb) = coalesce(v_e_kinds[i.ord::int], '{}'::jsonb)) AS retry,
                s.id IS NULL AND i.ord = coalesce(f.ord, i.ord) AS new
         FROM unnest(v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs)
              WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, ord)
@@ -5791,7 +5874,7 @@ BEGIN
                    FROM unnest(v_e_ids, v_e_ups, v_e_downs) WITH ORDINALITY AS u(id, up, down, ord)
                    WHERE cardinality(v_repeated) > 0 AND u.id = ANY (v_repeated)
                    ORDER BY u.id, u.ord) f ON f.id = i.id
-        LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states) AS s(id, up, down, state) ON s.id = i.id
+        LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds) AS s(id, up, down, state, kc) ON s.id = i.id
       ) k
       -- positions among the members the plan adds, for the forward test of the cycle check
       LEFT JOIN unnest(v_added) WITH ORDINALITY AS pu(id, pos) ON pu.id = k.up
@@ -5826,6 +5909,15 @@ BEGIN
                                  '{data_passing_ref}', to_jsonb(n.ref)) END
       FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
            WITH ORDINALITY AS n(id, up, down, ref, k);
+      -- Kinds and conditions (docs/semantics.md §10.1), only when the plan has any.
+      IF v_e_kinds IS NOT NULL THEN
+        UPDATE ff_edge e
+        SET policy = e.policy || x.kc
+        FROM (SELECT n.id, v_e_kinds[n.place] AS kc
+              FROM unnest(v_new_ids[1:v_bound], v_new_places[1:v_bound]) AS n(id, place)) x
+        WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = x.id
+          AND x.kc IS NOT NULL AND x.kc <> '{}'::jsonb;
+      END IF;
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
@@ -5932,7 +6024,11 @@ BEGIN
       'upstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_ups) AS n(id))),
       'downstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_downs) AS n(id))),
       'data_passing_ref', to_jsonb(v_new_refs),
-      'dependency_kind', 'success_only'),
+      'dependency_kind', 'success_only')
+      -- per new edge, its kind and condition when the plan has any ({} for a plain edge)
+      || CASE WHEN v_e_kinds IS NULL THEN '{}'::jsonb
+              ELSE jsonb_build_object('kinds', to_jsonb(ARRAY(SELECT coalesce(v_e_kinds[p.place], '{}'::jsonb)
+                                                             FROM unnest(v_new_places) AS p(place)))) END,
     'groups', v_group_log,
     'applied_edge_ids', to_jsonb(ARRAY(SELECT n.id::text FROM unnest(v_apply_existing) AS n(id))),
     'edges_applied', v_applied);
@@ -5992,7 +6088,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, boolean, text, text, bigint) IS
 $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
-executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
+executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).

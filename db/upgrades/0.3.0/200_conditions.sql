@@ -49,3 +49,7 @@ COMMENT ON DOMAIN flowfabric.ff_resume_flow_status IS 'The statuses of ff_resume
 
 -- ff_describe_edge gains condition and condition_result (a new result type).
 DROP FUNCTION IF EXISTS flowfabric.ff_describe_edge(uuid, uuid);
+
+-- Batch staging carries each edge's kind and condition (p_kinds).
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint);
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]);
