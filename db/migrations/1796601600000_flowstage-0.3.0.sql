@@ -60,6 +60,9 @@ DROP FUNCTION IF EXISTS flowfabric.ff_describe_edge(uuid, uuid);
 DROP FUNCTION IF EXISTS flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint);
 DROP FUNCTION IF EXISTS flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]);
 
+-- ff_describe_flow gains paused_at_ms and pause_reason (a new result type).
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -1246,6 +1249,7 @@ DECLARE
   v_child      ff_exec_core;
   v_specs      graphile_worker.job_spec[];
   v_spec       graphile_worker.job_spec;
+  v_paused     boolean;
 BEGIN
   skipped := '{}';
 
@@ -1405,14 +1409,21 @@ BEGIN
   --    with ff_start_flow's exclusive one: either the start committed first and we see
   --    started_at_ms, or it waits for us and then finds these children eligible. (The flow row
   --    cannot be locked here: children are locked, and the flow row comes first in the lock order.)
+  --    A paused flow (ff_pause_flow, same lock) holds them instead: blocking_reason flow_paused.
   IF v_released IS NOT NULL THEN
     PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
     SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
-                               FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
-    INTO v_specs
+                               FILTER (WHERE x.raw_fields ? 'task_identifier' AND f.raw_fields ? 'started_at_ms'
+                                         AND NOT (f.raw_fields ? 'paused_at_ms')), '{}'),
+           bool_or(f.raw_fields ? 'paused_at_ms')
+    INTO v_specs, v_paused
     FROM unnest(v_released) x
-    JOIN ff_flow_core f ON f.partition_key = p_partition_key AND f.flow_id = p_flow_id
-    WHERE f.raw_fields ? 'started_at_ms';
+    JOIN ff_flow_core f ON f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_paused THEN
+      UPDATE ff_exec_core e
+      SET blocking_reason = 'flow_paused'
+      WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (ARRAY(SELECT (x).execution_id FROM unnest(v_released) x));
+    END IF;
   END IF;
 
   -- 4. Impossible: a non-terminal child is skipped now; the edges going out of it are resolved by
@@ -1438,7 +1449,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
 
 -- db/functions/run/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -2688,11 +2699,13 @@ BEGIN
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase = 'active'
-     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+         AND v_exec.blocking_reason <> 'flow_paused') THEN
     SELECT * INTO v_exec FROM ff_exec_core e
     WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
     IF v_exec.lifecycle_phase = 'active'
-       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+         AND v_exec.blocking_reason <> 'flow_paused') THEN
       UPDATE ff_exec_core e
       SET lifecycle_phase = 'active',
           ownership_state = 'leased',
@@ -2727,7 +2740,7 @@ COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
 $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
 Returns (status, execution_id, payload, attempt).
 started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
-not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
+not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
 Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;
 
 -- db/functions/run/ff_cancel_flow.sql
@@ -3672,7 +3685,9 @@ RETURNS TABLE (
   cancel_reason       text,
   cancellation_policy flowfabric.ff_cancellation_policy_or_null,
   raw_fields          jsonb,
-  edge_groups         jsonb)
+  edge_groups         jsonb,
+  paused_at_ms        bigint,
+  pause_reason        text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3703,6 +3718,8 @@ BEGIN
   cancel_reason := v_flow.raw_fields->>'cancel_reason';
   cancellation_policy := v_flow.raw_fields->>'cancellation_policy';
   raw_fields := v_flow.raw_fields;
+  paused_at_ms := (v_flow.raw_fields->>'paused_at_ms')::bigint;  -- docs/semantics.md §10.3
+  pause_reason := v_flow.raw_fields->>'pause_reason';
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'downstream_execution_id', _canonical_execution_id(g.partition_key, g.downstream_eid),
            'policy', g.policy,
@@ -3725,7 +3742,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow(uuid) IS
 $$Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
-Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
+Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_describe_flow_at.sql
@@ -4374,6 +4391,92 @@ $$List the member executions of flow p_flow_id ordered by execution uuid, p_limi
 Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
 Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
 
+-- db/functions/run/ff_pause_flow.sql
+-- ff_pause_flow: hold a flow: none of its executions starts until ff_resume_flow (docs/semantics.md §10.3).
+-- Queued run jobs are taken out of the queue and eligible members stay eligible_now with
+-- blocking_reason flow_paused; running attempts finish and the cascade still resolves and skips.
+CREATE OR REPLACE FUNCTION flowfabric.ff_pause_flow(
+  p_flow_id uuid,
+  p_reason  text   DEFAULT NULL,
+  p_now_ms  bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_pause_flow_status,
+  flow_id      flowfabric.ff_flow_id,
+  paused_at_ms flowfabric.ff_time_ms,
+  held_count   flowfabric.ff_count)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_held      uuid[];
+  v_tasks     uuid[];
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  PERFORM _check_text_size('p_reason', p_reason, 1024);
+  IF p_reason = '' THEN
+    PERFORM _raise('invalid_input', 'p_reason: must be NULL or 1..1024 bytes (got an empty string)');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  flow_id := p_flow_id;
+
+  v_flow := _get_flow(v_partition, p_flow_id);
+  IF NOT (v_flow.raw_fields ? 'paused_at_ms') THEN
+    v_flow := _flow_row(v_partition, p_flow_id, true);
+  END IF;
+  PERFORM _check_flow_open(v_flow);
+  IF v_flow.raw_fields ? 'paused_at_ms' THEN
+    status := 'already_paused';
+    paused_at_ms := (v_flow.raw_fields->>'paused_at_ms')::bigint;
+    held_count := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  UPDATE ff_flow_core f
+  SET raw_fields = f.raw_fields || jsonb_build_object('paused_at_ms', v_now, 'pause_reason', p_reason)
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  -- Exclusive against the cascade's shared lock on the flow's start key (_resolve_edges): a
+  -- child released by a transaction that did not see the pause has committed, and is held
+  -- below; one released after waits for this commit and sees the pause.
+  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+
+  -- Eligible members (flow row first, then executions in uuid order).
+  SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
+         coalesce(array_agg(e.execution_id ORDER BY e.execution_id) FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
+  INTO v_held, v_tasks
+  FROM (SELECT x.execution_id, x.raw_fields FROM ff_exec_core x
+        WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id
+          AND x.lifecycle_phase = 'runnable' AND x.eligibility_state = 'eligible_now'
+        ORDER BY x.execution_id
+        FOR UPDATE) e;
+  UPDATE ff_exec_core e
+  SET blocking_reason = 'flow_paused'
+  WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_held);
+  -- Their queued jobs leave the queue (a job already locked by a worker is kept from retrying,
+  -- and its ff_begin_attempt finds the execution held). ff_resume_flow enqueues them again.
+  PERFORM graphile_worker.remove_job('flowstage:run:' || x) FROM unnest(v_tasks) x;
+
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision, 'pause_flow',
+    jsonb_build_object('flow_id', p_flow_id, 'reason', p_reason, 'held', cardinality(v_held)), v_now);
+  status := 'paused';
+  paused_at_ms := v_now;
+  held_count := cardinality(v_held);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_pause_flow(uuid, text, bigint) IS
+$$Pause flow p_flow_id (docs/semantics.md §10.3): while paused none of its executions starts. Returns (status, flow_id, paused_at_ms, held_count).
+paused: raw_fields gains paused_at_ms and pause_reason (shown by ff_describe_flow); every runnable eligible_now member gets blocking_reason flow_paused (held_count of them) and its queued run job is removed from Graphile Worker's queue (graphile_worker.remove_job; a job a worker has already locked is only kept from retrying, and ff_begin_attempt answers not_runnable for a held execution). Members that become eligible while paused stay eligible_now with blocking_reason flow_paused and get no job. Running attempts finish, and the cascade still resolves edges and skips. A pause is not terminal: ff_cancel_flow still works. already_paused: nothing changes (paused_at_ms is the first pause's).
+Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; an exclusive transaction advisory lock on the flow's start key (see ff_start_flow). Logs pause_flow.$$;
+
 -- db/functions/admin/ff_prune_flows.sql
 -- ff_prune_flows: retention. Deletes up to p_limit finished flows (terminal before a cutoff) with
 -- everything that belongs to them, mutation log included; a DBA calls it in a loop or on a schedule.
@@ -4779,6 +4882,86 @@ Satisfied: the child becomes eligible_now (blocking_reason waiting_for_worker, p
 Resolving does not require the flow to be open (a cancel_flow_only flow keeps cascading).
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id or p_edge_id, an unknown p_upstream_outcome): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), invalid_input DETAIL upstream_not_terminal: ... (the upstream has not finished), invalid_input DETAIL outcome_mismatch: ... (p_upstream_outcome given and not the upstream's terminal_outcome), already resolved -> already_resolved.
 Locks (write path only): the child execution, then the edge, then the group; concurrent resolutions of one child's edges serialise on the child, so counters are exact and a group decides once. Logs resolve_dependency (and complete_execution when the child is skipped).$$;
+
+-- db/functions/run/ff_resume_flow.sql
+-- ff_resume_flow: end a pause: every held member is eligible again and, in a started flow,
+-- enqueued with one add_jobs call (docs/semantics.md §10.3).
+CREATE OR REPLACE FUNCTION flowfabric.ff_resume_flow(
+  p_flow_id uuid,
+  p_now_ms  bigint DEFAULT NULL)
+RETURNS TABLE (
+  status         flowfabric.ff_resume_flow_status,
+  flow_id        flowfabric.ff_flow_id,
+  enqueued_count flowfabric.ff_count)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_released  ff_exec_core[];
+  v_specs     graphile_worker.job_spec[];
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  flow_id := p_flow_id;
+
+  v_flow := _get_flow(v_partition, p_flow_id);
+  IF v_flow.raw_fields ? 'paused_at_ms' THEN
+    v_flow := _flow_row(v_partition, p_flow_id, true);
+  END IF;
+  IF NOT (v_flow.raw_fields ? 'paused_at_ms') THEN
+    status := 'not_paused';
+    enqueued_count := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  UPDATE ff_flow_core f
+  SET raw_fields = f.raw_fields - 'paused_at_ms' - 'pause_reason'
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
+  RETURNING f.* INTO v_flow;
+  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+
+  WITH held AS (
+    SELECT x.execution_id FROM ff_exec_core x
+    WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id AND x.blocking_reason = 'flow_paused'
+    ORDER BY x.execution_id
+    FOR UPDATE),
+  released AS (
+    UPDATE ff_exec_core e
+    SET blocking_reason = 'waiting_for_worker'
+    FROM held h
+    WHERE e.partition_key = v_partition AND e.execution_id = h.execution_id
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    RETURNING e)
+  SELECT array_agg(r.e ORDER BY (r.e).execution_id) INTO v_released FROM released r;
+
+  -- One add_jobs call for every eligible member of a started flow that has a task.
+  SELECT coalesce(array_agg(_run_job_spec(x, v_flow) ORDER BY x.execution_id)
+                  FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
+  INTO v_specs
+  FROM unnest(coalesce(v_released, '{}')) x
+  WHERE v_flow.raw_fields ? 'started_at_ms';
+  PERFORM _add_jobs(v_specs);
+
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision, 'resume_flow',
+    jsonb_build_object('flow_id', p_flow_id, 'enqueued', cardinality(v_specs)), v_now);
+  status := 'resumed';
+  enqueued_count := cardinality(v_specs);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_resume_flow(uuid, bigint) IS
+$$Resume paused flow p_flow_id (docs/semantics.md §10.3). Returns (status, flow_id, enqueued_count).
+resumed: paused_at_ms and pause_reason leave raw_fields; every member held with blocking_reason flow_paused that is still runnable and eligible_now gets blocking_reason waiting_for_worker and, when the flow is started and it has a task_identifier, its run job, all in one graphile_worker.add_jobs call (enqueued_count of them). not_paused: nothing changes. Works on a terminal flow too (a cancelled paused flow can be resumed; it enqueues nothing then, its members being terminal).
+Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; an exclusive transaction advisory lock on the flow's start key. Logs resume_flow.$$;
 
 -- db/functions/staging/ff_set_edge_group_policy.sql
 -- ff_set_edge_group_policy: choose a downstream's fan-in policy (all_of, any_of, quorum k) before any edge is applied to it.
@@ -5392,7 +5575,8 @@ BEGIN
   INTO v_specs
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    AND e.blocking_reason <> 'flow_paused';  -- held by ff_pause_flow until ff_resume_flow
   enqueued_count := cardinality(v_specs);
   IF enqueued_count > 0 THEN
     PERFORM graphile_worker.add_jobs(v_specs);  -- one call for every member released by the start
@@ -6304,6 +6488,7 @@ DECLARE
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
     'ff_stage_dependency_edge', 'ff_stage_dependency_edges', 'ff_start_flow', 'ff_submit_flow',
+    'ff_pause_flow', 'ff_resume_flow',
     -- the worker's calls
     'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];

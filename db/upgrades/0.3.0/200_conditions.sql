@@ -53,3 +53,6 @@ DROP FUNCTION IF EXISTS flowfabric.ff_describe_edge(uuid, uuid);
 -- Batch staging carries each edge's kind and condition (p_kinds).
 DROP FUNCTION IF EXISTS flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint);
 DROP FUNCTION IF EXISTS flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]);
+
+-- ff_describe_flow gains paused_at_ms and pause_reason (a new result type).
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);
