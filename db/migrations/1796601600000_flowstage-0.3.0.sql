@@ -63,6 +63,65 @@ DROP FUNCTION IF EXISTS flowfabric._stage_edges_replay(smallint, uuid, uuid[], u
 -- ff_describe_flow gains paused_at_ms and pause_reason (a new result type).
 DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);
 
+-- db/upgrades/0.3.0/210_signals.sql
+-- 0.3.0, docs/semantics.md §10.2: waitpoints and the signals delivered to them.
+-- Both are flow-scoped (on the execution's partition: its flow's, or a solo execution's lane
+-- partition), keyed by partition_key first, so they co-locate with ff_exec_core.
+
+CREATE TABLE flowfabric.ff_waitpoint (
+  partition_key    smallint NOT NULL,
+  waitpoint_id     uuid     NOT NULL,
+  execution_id     uuid     NOT NULL,
+  flow_id          uuid,
+  signal_names     text[]   NOT NULL CHECK (cardinality(signal_names) >= 1),
+  resume_when      text     NOT NULL CHECK (resume_when IN ('any', 'all')),
+  timeout_at_ms    bigint,
+  timeout_behavior text     NOT NULL CHECK (timeout_behavior IN ('fail', 'expire', 'resume')),
+  -- sha256 of the token; the token itself is handed out once and never stored
+  token_hash       bytea    NOT NULL,
+  -- pending: created before its execution suspends (signals are buffered); waiting: the execution
+  -- is suspended on it; closed: resumed, timed out, or its execution finished
+  waitpoint_state  text     NOT NULL CHECK (waitpoint_state IN ('pending', 'waiting', 'closed')),
+  created_at_ms    bigint   NOT NULL,
+  closed_at_ms     bigint,
+  close_reason     text,
+  PRIMARY KEY (partition_key, waitpoint_id)
+);
+-- ff_deliver_signal is called with the waitpoint id alone: this finds its partition.
+CREATE INDEX ff_waitpoint_by_id ON flowfabric.ff_waitpoint (waitpoint_id);
+-- An execution's open waitpoint (at most one: pending or waiting).
+CREATE UNIQUE INDEX ff_waitpoint_open ON flowfabric.ff_waitpoint (partition_key, execution_id)
+  WHERE waitpoint_state <> 'closed';
+COMMENT ON TABLE flowfabric.ff_waitpoint IS
+  'One row per waitpoint (docs/semantics.md §10.2): what a suspended (or about to suspend) execution waits for, its timeout, and the sha256 of the token that lets an outside system deliver a signal.';
+
+CREATE TABLE flowfabric.ff_signal (
+  partition_key   smallint NOT NULL,
+  waitpoint_id    uuid     NOT NULL,
+  signal_seq      bigint   GENERATED ALWAYS AS IDENTITY,
+  signal_name     text     NOT NULL,
+  payload         jsonb,
+  idempotency_key text,
+  received_at_ms  bigint   NOT NULL,
+  actor           text     NOT NULL DEFAULT session_user,
+  PRIMARY KEY (partition_key, waitpoint_id, signal_seq)
+);
+CREATE UNIQUE INDEX ff_signal_idempotency ON flowfabric.ff_signal (partition_key, waitpoint_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+COMMENT ON TABLE flowfabric.ff_signal IS
+  'Every signal recorded for a waitpoint, in arrival order (signal_seq); a repeated idempotency key is recorded once.';
+
+CREATE DOMAIN flowfabric.ff_suspend_execution_status AS text NOT NULL CHECK (VALUE IN ('suspended', 'resumed'));
+COMMENT ON DOMAIN flowfabric.ff_suspend_execution_status IS 'The statuses of ff_suspend_execution.';
+CREATE DOMAIN flowfabric.ff_create_waitpoint_status AS text NOT NULL CHECK (VALUE IN ('created'));
+COMMENT ON DOMAIN flowfabric.ff_create_waitpoint_status IS 'The statuses of ff_create_waitpoint.';
+CREATE DOMAIN flowfabric.ff_deliver_signal_status AS text NOT NULL
+  CHECK (VALUE IN ('recorded', 'resumed', 'duplicate', 'waitpoint_closed'));
+COMMENT ON DOMAIN flowfabric.ff_deliver_signal_status IS 'The statuses of ff_deliver_signal.';
+CREATE DOMAIN flowfabric.ff_waitpoint_timeout_status AS text NOT NULL
+  CHECK (VALUE IN ('failed', 'expired', 'resumed', 'not_due', 'already_closed'));
+COMMENT ON DOMAIN flowfabric.ff_waitpoint_timeout_status IS 'The statuses of ff_waitpoint_timeout.';
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -203,6 +262,38 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._check_text_size(text, text, int) IS
   'Private. invalid_input naming p_field when p_value is longer than p_max_bytes bytes (DETAIL quotes at most 200 characters of it); NULL passes.';
+
+-- db/functions/run/_check_waitpoint_args.sql
+-- _check_waitpoint_args: the argument checks shared by ff_suspend_execution and ff_create_waitpoint.
+CREATE OR REPLACE FUNCTION flowfabric._check_waitpoint_args(
+  p_signal_names     text[],
+  p_resume_when      text,
+  p_timeout_at_ms    bigint,
+  p_timeout_behavior text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_signal_names IS NULL OR cardinality(p_signal_names) = 0 OR cardinality(p_signal_names) > 100
+     OR EXISTS (SELECT 1 FROM unnest(p_signal_names) n WHERE n IS NULL OR n = '' OR octet_length(n) > 256) THEN
+    PERFORM _raise('invalid_input',
+      format('p_signal_names: must be 1..100 names of 1..256 bytes (got %s)', _shown(coalesce(p_signal_names::text, 'NULL'))));
+  END IF;
+  IF p_resume_when IS NULL OR p_resume_when NOT IN ('any', 'all') THEN
+    PERFORM _raise('invalid_input', format('p_resume_when: must be any or all (got %s)', _shown(p_resume_when)));
+  END IF;
+  IF p_timeout_at_ms < 0 THEN
+    PERFORM _raise('invalid_input', format('p_timeout_at_ms: must be NULL or a time >= 0 (got %s)', p_timeout_at_ms));
+  END IF;
+  IF p_timeout_behavior IS NULL OR p_timeout_behavior NOT IN ('fail', 'expire', 'resume') THEN
+    PERFORM _raise('invalid_input', format('p_timeout_behavior: must be fail, expire or resume (got %s)', _shown(p_timeout_behavior)));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_waitpoint_args(text[], text, bigint, text) IS
+  'Private. invalid_input (FF012) naming the parameter unless p_signal_names holds 1..100 non-empty names of at most 256 bytes, p_resume_when is any or all, p_timeout_at_ms is NULL or >= 0, and p_timeout_behavior is fail, expire or resume.';
 
 -- db/functions/core/_crc16_xmodem.sql
 -- _crc16_xmodem: CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of a byte string, table-driven.
@@ -1118,6 +1209,35 @@ $$;
 COMMENT ON FUNCTION flowfabric._now_ms(bigint) IS
   'Private. Milliseconds since the epoch: p_now_ms when not NULL (tests pin time this way), else clock_timestamp(). Negative -> invalid_input.';
 
+-- db/functions/run/_open_waitpoint.sql
+-- _open_waitpoint: validate a waitpoint's arguments and insert it for a locked execution; returns it and its token.
+CREATE OR REPLACE FUNCTION flowfabric._open_waitpoint(
+  p_execution        flowfabric.ff_exec_core,
+  p_signal_names     text[],
+  p_resume_when      text,
+  p_timeout_at_ms    bigint,
+  p_timeout_behavior text,
+  p_state            text,
+  p_now_ms           bigint,
+  OUT waitpoint_id   uuid,
+  OUT token          text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- 244 random bits (two v4 uuids) as 64 hex digits; only its sha256 is stored.
+  token := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+  INSERT INTO ff_waitpoint (partition_key, waitpoint_id, execution_id, flow_id, signal_names, resume_when, timeout_at_ms,
+                            timeout_behavior, token_hash, waitpoint_state, created_at_ms)
+  VALUES (p_execution.partition_key, gen_random_uuid(), p_execution.execution_id, p_execution.flow_id, p_signal_names,
+          p_resume_when, p_timeout_at_ms, p_timeout_behavior, sha256(convert_to(token, 'UTF8')), p_state, p_now_ms)
+  RETURNING ff_waitpoint.waitpoint_id INTO waitpoint_id;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._open_waitpoint(flowfabric.ff_exec_core, text[], text, bigint, text, text, bigint) IS
+  'Private (ff_suspend_execution, ff_create_waitpoint). Inserts a waitpoint in state p_state for the execution the caller holds locked, with a fresh random token (64 hex digits, 244 random bits) of which only the sha256 is stored; returns its id and the token. The caller validated the arguments (_check_waitpoint_args).';
+
 -- db/functions/core/_parse_execution_id.sql
 -- _parse_execution_id: accept {fp:N}:<uuid> (0 <= N <= 255) or a bare <uuid>; refuse anything else.
 CREATE OR REPLACE FUNCTION flowfabric._parse_execution_id(
@@ -1450,6 +1570,65 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
   'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+
+-- db/functions/run/_resume_waitpoint.sql
+-- _resume_waitpoint: close a waitpoint and run its suspended execution again, with the signals
+-- received so far in its payload (docs/semantics.md §10.2). One statement per table touched.
+CREATE OR REPLACE FUNCTION flowfabric._resume_waitpoint(
+  p_waitpoint flowfabric.ff_waitpoint,
+  p_reason    text,
+  p_now_ms    bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_exec ff_exec_core;
+  v_flow ff_flow_core;
+BEGIN
+  UPDATE ff_waitpoint w
+  SET waitpoint_state = 'closed', closed_at_ms = p_now_ms, close_reason = p_reason
+  WHERE w.partition_key = p_waitpoint.partition_key AND w.waitpoint_id = p_waitpoint.waitpoint_id;
+  PERFORM graphile_worker.remove_job('flowstage:waitpoint:' || p_waitpoint.waitpoint_id);
+
+  IF p_waitpoint.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = p_waitpoint.partition_key AND f.flow_id = p_waitpoint.flow_id;
+  END IF;
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'runnable',
+      ownership_state = 'unowned',
+      eligibility_state = 'eligible_now',
+      blocking_reason = CASE WHEN v_flow.raw_fields ? 'paused_at_ms' THEN 'flow_paused' ELSE 'waiting_for_worker' END,
+      public_state = 'waiting',
+      payload = coalesce(e.payload, '{}'::jsonb) || jsonb_build_object('signals', (
+        SELECT coalesce(jsonb_agg(jsonb_build_object('name', s.signal_name, 'payload', s.payload,
+                                                     'received_at_ms', s.received_at_ms) ORDER BY s.signal_seq), '[]'::jsonb)
+        FROM ff_signal s
+        WHERE s.partition_key = p_waitpoint.partition_key AND s.waitpoint_id = p_waitpoint.waitpoint_id)),
+      raw_fields = e.raw_fields - 'waitpoint_id'
+  WHERE e.partition_key = p_waitpoint.partition_key AND e.execution_id = p_waitpoint.execution_id
+    AND e.lifecycle_phase = 'suspended'
+  RETURNING e.* INTO v_exec;
+  IF v_exec.execution_id IS NULL THEN
+    RETURN;  -- (not suspended: the caller resumes a waitpoint whose execution still runs)
+  END IF;
+  -- Enqueued as the cascade enqueues: a member of a started flow that is not paused, or a solo execution.
+  IF v_exec.raw_fields ? 'task_identifier'
+     AND (v_exec.flow_id IS NULL OR (v_flow.raw_fields ? 'started_at_ms' AND NOT (v_flow.raw_fields ? 'paused_at_ms'))) THEN
+    PERFORM _add_jobs(ARRAY[_run_job_spec(v_exec, v_flow)]);
+  END IF;
+  IF v_exec.flow_id IS NOT NULL THEN
+    PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+      'resume_execution',
+      jsonb_build_object('execution_id', _canonical_execution_id(v_exec.partition_key, v_exec.execution_id),
+                         'waitpoint_id', p_waitpoint.waitpoint_id, 'reason', p_reason), p_now_ms);
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._resume_waitpoint(flowfabric.ff_waitpoint, text, bigint) IS
+  'Private. Closes p_waitpoint (close_reason p_reason: signalled or timeout), removes its timeout job (flowstage:waitpoint:<id>), and, when its execution is suspended, makes it runnable / eligible_now / waiting (blocking_reason waiting_for_worker, or flow_paused in a paused flow) with payload.signals = every signal recorded for the waitpoint ({name, payload, received_at_ms} in arrival order), and enqueues its run job (a member of a started, unpaused flow, or a solo execution with a task). Logs resume_execution for flow members. The caller holds the execution row and the waitpoint row.';
 
 -- db/functions/run/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -2457,6 +2636,28 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_replayed(flowfabric.ff_flow_core, boolean, bigint) IS
   'Private (ff_submit_flow). The already_submitted row for a plan already present in flow p_flow: graph_revision = the flow''s current revision, every count 0, started = the flow has been started; with p_start and a flow not yet started, ff_start_flow runs first (the only write).';
+
+-- db/functions/run/_waitpoint_met.sql
+-- _waitpoint_met: have the signals recorded for a waitpoint met its resume condition?
+CREATE OR REPLACE FUNCTION flowfabric._waitpoint_met(p_waitpoint flowfabric.ff_waitpoint)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_received int;
+BEGIN
+  SELECT count(DISTINCT s.signal_name) INTO v_received
+  FROM ff_signal s
+  WHERE s.partition_key = p_waitpoint.partition_key AND s.waitpoint_id = p_waitpoint.waitpoint_id
+    AND s.signal_name = ANY (p_waitpoint.signal_names);
+  RETURN CASE p_waitpoint.resume_when WHEN 'any' THEN v_received >= 1
+                                      ELSE v_received = cardinality(ARRAY(SELECT DISTINCT n FROM unnest(p_waitpoint.signal_names) n)) END;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._waitpoint_met(flowfabric.ff_waitpoint) IS
+  'Private. True when the signals recorded for p_waitpoint meet its resume_when: any (one of its signal_names received) or all (every one of them received at least once).';
 
 -- db/functions/staging/ff_add_execution_to_flow.sql
 -- ff_add_execution_to_flow: make an execution a member of a flow (stamp ff_exec_core.flow_id).
@@ -3591,6 +3792,163 @@ Returns (status, flow_id, partition_key, graph_revision).
 Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
 Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;
+
+-- db/functions/run/ff_create_waitpoint.sql
+-- ff_create_waitpoint: prepare a waitpoint before the task suspends, so its link (waitpoint id
+-- and token) can be sent out first; signals that arrive meanwhile are buffered (docs/semantics.md §10.2).
+CREATE OR REPLACE FUNCTION flowfabric.ff_create_waitpoint(
+  p_execution_id     text,
+  p_signal_names     text[],
+  p_resume_when      text   DEFAULT 'any',
+  p_timeout_at_ms    bigint DEFAULT NULL,
+  p_timeout_behavior text   DEFAULT 'fail',
+  p_now_ms           bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_create_waitpoint_status,
+  execution_id flowfabric.ff_execution_id,
+  waitpoint_id uuid,
+  token        text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_waitpoint ff_waitpoint;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
+  v_now := _now_ms(p_now_ms);
+
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF v_exec.lifecycle_phase IN ('terminal', 'suspended') THEN
+    PERFORM _raise('invalid_input',
+      format('p_execution_id: execution_%s: execution_id=%s', v_exec.lifecycle_phase, execution_id),
+      'A waitpoint is prepared for an execution that has not suspended yet and is not terminal.');
+  END IF;
+  PERFORM 1 FROM ff_waitpoint w
+  WHERE w.partition_key = v_exec.partition_key AND w.execution_id = v_id AND w.waitpoint_state <> 'closed';
+  IF FOUND THEN
+    PERFORM _raise('invalid_input', format('p_execution_id: waitpoint_already_open: execution_id=%s', execution_id),
+      'An execution has at most one open waitpoint; the task suspends on the one created before.');
+  END IF;
+  SELECT o.waitpoint_id, o.token INTO waitpoint_id, token
+  FROM _open_waitpoint(v_exec, p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior, 'pending', v_now) o;
+  status := 'created';
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_create_waitpoint(text, text[], text, bigint, text, bigint) IS
+$$Create a waitpoint for execution p_execution_id before it suspends (docs/semantics.md §10.2). Returns (status created, execution_id, waitpoint_id, token): the token (64 hex digits, stored only as its sha256) is returned here once.
+Arguments as ff_suspend_execution's. Signals delivered before the execution suspends are recorded (ff_deliver_signal answers recorded) and counted when it suspends: ff_suspend_execution adopts this waitpoint, and resumes at once if they already meet its condition. The timeout job is scheduled at the suspension.
+Refusals: invalid_input (FF012: arguments as ff_suspend_execution; execution_terminal / execution_suspended; waitpoint_already_open when the execution has a pending or waiting waitpoint); execution_not_found (FF003). Locks the execution row.$$;
+
+-- db/functions/run/ff_deliver_signal.sql
+-- ff_deliver_signal: record a signal for a waitpoint and resume its execution when the
+-- waitpoint's condition is met (docs/semantics.md §10.2, after FlowFabric's lua/signal.lua).
+CREATE OR REPLACE FUNCTION flowfabric.ff_deliver_signal(
+  p_waitpoint_id    uuid,
+  p_signal_name     text,
+  p_payload         jsonb  DEFAULT NULL,
+  p_idempotency_key text   DEFAULT NULL,
+  p_token           text   DEFAULT NULL,
+  p_now_ms          bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_deliver_signal_status,
+  waitpoint_id uuid,
+  execution_id flowfabric.ff_execution_id)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_waitpoint ff_waitpoint;
+BEGIN
+  IF p_waitpoint_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
+  END IF;
+  IF p_signal_name IS NULL OR p_signal_name = '' OR octet_length(p_signal_name) > 256 THEN
+    PERFORM _raise('invalid_input', format('p_signal_name: must be 1..256 bytes (got %s)', _shown(coalesce(p_signal_name, 'NULL'))));
+  END IF;
+  IF p_idempotency_key = '' THEN
+    PERFORM _raise('invalid_input', 'p_idempotency_key: must be NULL or 1..1024 bytes (got an empty string)');
+  END IF;
+  PERFORM _check_text_size('p_idempotency_key', p_idempotency_key, 1024);
+  v_now := _now_ms(p_now_ms);
+  waitpoint_id := p_waitpoint_id;
+
+  SELECT w.partition_key INTO v_partition FROM ff_waitpoint w WHERE w.waitpoint_id = p_waitpoint_id;
+  IF v_partition IS NULL THEN
+    PERFORM _raise('invalid_input', format('p_waitpoint_id: waitpoint_not_found: %s', p_waitpoint_id));
+  END IF;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+  -- The token: required from any caller that is not flowstage_writer (the signaler role), and
+  -- checked whenever given. DETAIL never repeats it.
+  IF (p_token IS NULL AND NOT pg_has_role(session_user, 'flowstage_writer', 'MEMBER'))
+     OR (p_token IS NOT NULL AND sha256(convert_to(p_token, 'UTF8')) <> v_waitpoint.token_hash) THEN
+    PERFORM _raise('invalid_input',
+      format('p_token: %s for waitpoint %s', CASE WHEN p_token IS NULL THEN 'missing' ELSE 'wrong' END, p_waitpoint_id),
+      'Present the token ff_suspend_execution or ff_create_waitpoint returned for this waitpoint.');
+  END IF;
+  execution_id := _canonical_execution_id(v_partition, v_waitpoint.execution_id);
+
+  -- Lock order: the execution, then its waitpoint.
+  PERFORM 1 FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w
+  WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id FOR UPDATE;
+
+  -- 1. a repeated idempotency key: duplicate, even after the waitpoint closed
+  IF p_idempotency_key IS NOT NULL THEN
+    PERFORM 1 FROM ff_signal s
+    WHERE s.partition_key = v_partition AND s.waitpoint_id = p_waitpoint_id AND s.idempotency_key = p_idempotency_key;
+    IF FOUND THEN
+      status := 'duplicate';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+  END IF;
+  -- 2. a name the waitpoint does not wait for
+  IF NOT (p_signal_name = ANY (v_waitpoint.signal_names)) THEN
+    PERFORM _raise('invalid_input',
+      format('p_signal_name: %s is not awaited by waitpoint %s (it waits for %s)',
+             _shown(p_signal_name), p_waitpoint_id, array_to_string(v_waitpoint.signal_names, ', ')));
+  END IF;
+  -- 3. a closed waitpoint records nothing
+  IF v_waitpoint.waitpoint_state = 'closed' THEN
+    status := 'waitpoint_closed';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  INSERT INTO ff_signal (partition_key, waitpoint_id, signal_name, payload, idempotency_key, received_at_ms)
+  VALUES (v_partition, p_waitpoint_id, p_signal_name, p_payload, p_idempotency_key, v_now);
+  IF v_waitpoint.waitpoint_state = 'waiting' AND _waitpoint_met(v_waitpoint) THEN
+    PERFORM _resume_waitpoint(v_waitpoint, 'signalled', v_now);
+    status := 'resumed';
+  ELSE
+    status := 'recorded';  -- buffered (pending waitpoint) or the condition is not met yet
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_deliver_signal(uuid, text, jsonb, text, text, bigint) IS
+$$Deliver signal p_signal_name (with p_payload) to waitpoint p_waitpoint_id (docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
+Checks in order: invalid_input (FF012: NULL waitpoint id; signal name empty or over 256 bytes; idempotency key empty or over 1024 bytes; waitpoint_not_found; p_token missing — required from every caller that is not a member of flowstage_writer, i.e. the flowstage_signaler role — or wrong: DETAIL says missing or wrong, never the token); duplicate when p_idempotency_key was recorded for this waitpoint before (nothing changes, also after the execution resumed); invalid_input when the waitpoint does not wait for this name; waitpoint_closed when it is closed (nothing recorded). Then the signal is recorded (ff_signal, actor session_user) and: resumed when the waitpoint's execution is suspended on it and its condition (any | all) is met — the waitpoint closes, the execution becomes eligible with payload.signals = every signal recorded ({name, payload, received_at_ms}) and its run job is enqueued in this transaction (held with blocking_reason flow_paused in a paused flow); else recorded (buffered until it suspends, or not all names yet).
+Locks the execution row, then the waitpoint row.$$;
 
 -- db/functions/read/ff_describe_edge.sql
 -- ff_describe_edge: one staged edge of a flow with its state and resolution.
@@ -6282,6 +6640,182 @@ p_start: ff_start_flow in the same transaction (members eligible now are enqueue
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
 Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;
 
+-- db/functions/run/ff_suspend_execution.sql
+-- ff_suspend_execution: a running task waits for signals; its job ends without completing it
+-- (docs/semantics.md §10.2, after FlowFabric's lua/suspension.lua).
+CREATE OR REPLACE FUNCTION flowfabric.ff_suspend_execution(
+  p_execution_id     text,
+  p_signal_names     text[],
+  p_resume_when      text   DEFAULT 'any',
+  p_timeout_at_ms    bigint DEFAULT NULL,
+  p_timeout_behavior text   DEFAULT 'fail',
+  p_now_ms           bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_suspend_execution_status,
+  execution_id flowfabric.ff_execution_id,
+  waitpoint_id uuid,
+  token        text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_waitpoint ff_waitpoint;
+  v_flow      ff_flow_core;
+  v_wid       uuid;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
+  v_now := _now_ms(p_now_ms);
+
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF v_exec.lifecycle_phase <> 'active' THEN
+    PERFORM _raise('invalid_input',
+      format('p_execution_id: execution_not_active: execution_id=%s lifecycle_phase=%s', execution_id, v_exec.lifecycle_phase),
+      'Only a running attempt suspends; ff_create_waitpoint prepares a waitpoint beforehand.');
+  END IF;
+
+  -- A waitpoint created beforehand (ff_create_waitpoint) is adopted with its own names and
+  -- settings and the signals it buffered; else a new one is opened and its token returned.
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w
+  WHERE w.partition_key = v_exec.partition_key AND w.execution_id = v_id AND w.waitpoint_state = 'pending'
+  FOR UPDATE;
+  IF FOUND THEN
+    UPDATE ff_waitpoint w SET waitpoint_state = 'waiting'
+    WHERE w.partition_key = v_waitpoint.partition_key AND w.waitpoint_id = v_waitpoint.waitpoint_id
+    RETURNING * INTO v_waitpoint;
+    token := NULL;
+  ELSE
+    SELECT o.waitpoint_id, o.token INTO v_wid, token
+    FROM _open_waitpoint(v_exec, p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior, 'waiting', v_now) o;
+    SELECT * INTO v_waitpoint FROM ff_waitpoint w WHERE w.partition_key = v_exec.partition_key AND w.waitpoint_id = v_wid;
+  END IF;
+  waitpoint_id := v_waitpoint.waitpoint_id;
+
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'suspended',
+      ownership_state = 'unowned',
+      eligibility_state = 'not_applicable',
+      blocking_reason = 'waiting_for_signal',
+      public_state = 'suspended',
+      attempt_state = 'attempt_interrupted',
+      raw_fields = e.raw_fields || jsonb_build_object('waitpoint_id', v_waitpoint.waitpoint_id)
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+    PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+      'suspend_execution',
+      jsonb_build_object('execution_id', execution_id, 'waitpoint_id', v_waitpoint.waitpoint_id,
+                         'signal_names', to_jsonb(v_waitpoint.signal_names), 'resume_when', v_waitpoint.resume_when,
+                         'timeout_at_ms', v_waitpoint.timeout_at_ms, 'timeout_behavior', v_waitpoint.timeout_behavior), v_now);
+  END IF;
+
+  IF _waitpoint_met(v_waitpoint) THEN
+    -- signals buffered before the suspension already meet the condition: run again at once
+    PERFORM _resume_waitpoint(v_waitpoint, 'signalled', v_now);
+    status := 'resumed';
+  ELSE
+    IF v_waitpoint.timeout_at_ms IS NOT NULL THEN
+      -- the timeout is a job due at that time, one per waitpoint (no scan of waiting rows)
+      PERFORM _add_jobs(ARRAY[ROW('flowstage__waitpoint_timeout',
+        json_build_object('waitpoint_id', v_waitpoint.waitpoint_id),
+        NULL, to_timestamp(v_waitpoint.timeout_at_ms / 1000.0), NULL,
+        'flowstage:waitpoint:' || v_waitpoint.waitpoint_id, NULL, NULL)::graphile_worker.job_spec]);
+    END IF;
+    status := 'suspended';
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_suspend_execution(text, text[], text, bigint, text, bigint) IS
+$$Suspend active execution p_execution_id until signals arrive (docs/semantics.md §10.2). Returns (status, execution_id, waitpoint_id, token).
+The execution becomes lifecycle_phase suspended, ownership_state unowned, eligibility_state not_applicable, blocking_reason waiting_for_signal, public_state suspended, attempt_state attempt_interrupted (raw_fields.waitpoint_id); the task's job then ends without completing it. Its waitpoint: the one created beforehand by ff_create_waitpoint (kept with its own names and settings and the signals it buffered; token NULL here: its creator holds it), else a new one with p_signal_names (1..100 names), p_resume_when any (one of the names) or all (every name), p_timeout_at_ms and p_timeout_behavior (fail | expire | resume), whose token (64 hex digits, stored only as its sha256) is returned once: whoever holds it may deliver signals (ff_deliver_signal p_token).
+status suspended; or resumed when buffered signals already meet the condition (the execution is eligible again at once, payload.signals set, its run job enqueued). With a timeout, a flowstage__waitpoint_timeout job (job key flowstage:waitpoint:<id>) is due at p_timeout_at_ms and calls ff_waitpoint_timeout.
+Refusals: invalid_input (FF012: malformed id, bad names, resume_when, timeout or behavior; execution_not_active when it is not running); execution_not_found (FF003). Locks the execution row, then its waitpoint. Logs suspend_execution (and resume_execution) for flow members.$$;
+
+-- db/functions/run/ff_waitpoint_timeout.sql
+-- ff_waitpoint_timeout: a waitpoint's timeout has come (its flowstage__waitpoint_timeout job):
+-- fail, expire or resume its suspended execution (docs/semantics.md §10.2).
+CREATE OR REPLACE FUNCTION flowfabric.ff_waitpoint_timeout(
+  p_waitpoint_id uuid,
+  p_now_ms       bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_waitpoint_timeout_status,
+  waitpoint_id uuid,
+  execution_id flowfabric.ff_execution_id)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_waitpoint ff_waitpoint;
+  v_exec      ff_exec_core;
+  v_spec      graphile_worker.job_spec;
+  v_outcome   text;
+BEGIN
+  IF p_waitpoint_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  waitpoint_id := p_waitpoint_id;
+  SELECT w.partition_key INTO v_partition FROM ff_waitpoint w WHERE w.waitpoint_id = p_waitpoint_id;
+  IF v_partition IS NULL THEN
+    PERFORM _raise('invalid_input', format('p_waitpoint_id: waitpoint_not_found: %s', p_waitpoint_id));
+  END IF;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+  execution_id := _canonical_execution_id(v_partition, v_waitpoint.execution_id);
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w
+  WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id FOR UPDATE;
+
+  IF v_waitpoint.waitpoint_state <> 'waiting' OR v_exec.lifecycle_phase <> 'suspended' THEN
+    status := 'already_closed';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF v_waitpoint.timeout_at_ms IS NULL OR v_now < v_waitpoint.timeout_at_ms THEN
+    status := 'not_due';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  IF v_waitpoint.timeout_behavior = 'resume' THEN
+    PERFORM _resume_waitpoint(v_waitpoint, 'timeout', v_now);  -- with the signals received so far
+    status := 'resumed';
+  ELSE
+    UPDATE ff_waitpoint w SET waitpoint_state = 'closed', closed_at_ms = v_now, close_reason = 'timeout'
+    WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+    v_outcome := CASE v_waitpoint.timeout_behavior WHEN 'expire' THEN 'expired' ELSE 'failed' END;
+    v_spec := _finish_execution(v_exec, v_outcome, jsonb_build_object('error', 'waitpoint_timeout', 'waitpoint_id', p_waitpoint_id),
+                                v_now, p_cascade => true);
+    IF NOT (v_spec IS NULL) THEN
+      PERFORM _add_jobs(ARRAY[v_spec]);
+    END IF;
+    status := v_outcome;
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_waitpoint_timeout(uuid, bigint) IS
+$$The timeout of waitpoint p_waitpoint_id (called by its flowstage__waitpoint_timeout job, due at timeout_at_ms; docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
+When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> failed (terminal failed; with docs/semantics.md §9's run policies merged, a failure that spends a retry). Terminal outcomes store result {error: waitpoint_timeout, waitpoint_id} and cascade through a flowstage__cascade job. The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.$$;
+
 -- db/functions/run/ff_worker_heartbeat.sql
 -- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms.
 CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
@@ -6333,12 +6867,13 @@ p_info (a JSON object: host, pid, ...) replaces the stored info when given.
 Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.$$;
 
 -- db/privileges/010_roles.sql
--- flowstage's three roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
+-- flowstage's four roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
 -- or writer to the logins that use flowstage (docs/operations.md#roles-and-privileges).
 --   flowstage_owner   owns every table and function of schema flowfabric; the public ff_ functions
 --                     run with its rights (SECURITY DEFINER), so nobody else needs a table privilege.
 --   flowstage_reader  may call the read functions and the exports.
 --   flowstage_writer  may call those and every mutating function (the worker's included).
+--   flowstage_signaler may call ff_deliver_signal only, with the waitpoint's token (docs/semantics.md §10.2).
 -- Roles belong to the cluster, not to a database: several databases of one server install
 -- flowstage, often at the same time (each holds its own install lock, not the others'). Two
 -- installers that both find a role missing both create it; the second waits for the first's
@@ -6357,7 +6892,9 @@ BEGIN
       ('flowstage_reader',
        'flowstage: may call the read functions and exports of schema flowfabric (ff_describe_*, ff_list_*, ff_explain_execution, ff_flow_to_*, ff_flow_partition). Grant it to read-only logins.'),
       ('flowstage_writer',
-       'flowstage: may call every function flowstage_reader may, plus every mutating function of schema flowfabric (staging, submit, start, cancel, and the worker''s calls). Grant it to application and worker logins.')
+       'flowstage: may call every function flowstage_reader may, plus every mutating function of schema flowfabric (staging, submit, start, cancel, and the worker''s calls). Grant it to application and worker logins.'),
+      ('flowstage_signaler',
+       'flowstage: may call ff_deliver_signal only, and must present the waitpoint''s token. Grant it to the logins of systems outside the application that deliver signals (webhooks, approval pages).')
     ) AS r (name, description)
   LOOP
     CONTINUE WHEN to_regrole(v_role.name) IS NOT NULL;
@@ -6370,9 +6907,10 @@ BEGIN
       WHEN insufficient_privilege THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
           MESSAGE = format('flowstage: role %s does not exist, and role %s may not create roles', v_role.name, current_user),
-          DETAIL = 'flowstage needs three NOLOGIN roles: flowstage_owner, flowstage_reader and flowstage_writer.',
+          DETAIL = 'flowstage needs four NOLOGIN roles: flowstage_owner, flowstage_reader, flowstage_writer and flowstage_signaler.',
           HINT = format('Run the install as a role with CREATEROLE, or have a superuser run once per server: '
             'CREATE ROLE flowstage_owner NOLOGIN; CREATE ROLE flowstage_reader NOLOGIN; CREATE ROLE flowstage_writer NOLOGIN; '
+            'CREATE ROLE flowstage_signaler NOLOGIN; '
             'GRANT flowstage_owner TO %I;', current_user);
     END;
   END LOOP;
@@ -6415,7 +6953,7 @@ END
 $flowstage_owner$;
 
 GRANT USAGE, CREATE ON SCHEMA flowfabric TO flowstage_owner;
-GRANT USAGE ON SCHEMA flowfabric TO flowstage_reader, flowstage_writer;
+GRANT USAGE ON SCHEMA flowfabric TO flowstage_reader, flowstage_writer, flowstage_signaler;
 
 DO $flowstage_owner$
 DECLARE
@@ -6488,12 +7026,15 @@ DECLARE
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
     'ff_stage_dependency_edge', 'ff_stage_dependency_edges', 'ff_start_flow', 'ff_submit_flow',
-    'ff_pause_flow', 'ff_resume_flow',
+    'ff_pause_flow', 'ff_resume_flow', 'ff_create_waitpoint', 'ff_suspend_execution',
     -- the worker's calls
-    'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
+    'ff_waitpoint_timeout', 'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];
   v_neither text[] := ARRAY['ff_prune_flows'];
-  v_listed    text[] := v_reader || v_writer || v_neither;
+  -- signaler: ff_deliver_signal, for flowstage_signaler (which must present the waitpoint's token)
+  -- and flowstage_writer (docs/semantics.md §10.2)
+  v_signaler text[] := ARRAY['ff_deliver_signal'];
+  v_listed    text[] := v_reader || v_writer || v_neither || v_signaler;
   v_installed text[];
   v_function  record;
   v_grantee   text;
@@ -6508,7 +7049,7 @@ BEGIN
         coalesce((SELECT string_agg(n, ', ') FROM unnest(v_installed) n WHERE n <> ALL (v_listed)), 'none'),
         coalesce((SELECT string_agg(n, ', ') FROM unnest(v_listed) n WHERE n <> ALL (v_installed)), 'none'),
         coalesce((SELECT string_agg(n, ', ') FROM (SELECT n FROM unnest(v_listed) n GROUP BY n HAVING count(*) > 1) d), 'none')),
-      HINT = 'List every public function in exactly one of v_reader, v_writer and v_neither.';
+      HINT = 'List every public function in exactly one of v_reader, v_writer, v_neither and v_signaler.';
   END IF;
 
   FOR v_function IN
@@ -6517,11 +7058,13 @@ BEGIN
     ORDER BY 1
   LOOP
     EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_function.signature);
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, flowstage_reader, flowstage_writer', v_function.signature);
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, flowstage_reader, flowstage_writer, flowstage_signaler', v_function.signature);
     IF v_function.name = ANY (v_reader) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_reader, flowstage_writer', v_function.signature);
     ELSIF v_function.name = ANY (v_writer) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_writer', v_function.signature);
+    ELSIF v_function.name = ANY (v_signaler) THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_signaler, flowstage_writer', v_function.signature);
     END IF;
   END LOOP;
 
