@@ -2160,7 +2160,7 @@ LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_kinds jsonb[] := '{}';
+  v_kinds jsonb[] := '{}'::jsonb[];
   v_item  jsonb;
   v_index int;
   v_kind  jsonb;
@@ -3817,7 +3817,6 @@ DECLARE
   v_requested smallint;
   v_id        uuid;
   v_exec      ff_exec_core;
-  v_waitpoint ff_waitpoint;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;

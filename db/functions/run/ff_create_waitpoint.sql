@@ -21,7 +21,6 @@ DECLARE
   v_requested smallint;
   v_id        uuid;
   v_exec      ff_exec_core;
-  v_waitpoint ff_waitpoint;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;

@@ -5,7 +5,7 @@ LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_kinds jsonb[] := '{}';
+  v_kinds jsonb[] := '{}'::jsonb[];
   v_item  jsonb;
   v_index int;
   v_kind  jsonb;
