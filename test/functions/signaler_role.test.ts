@@ -40,11 +40,11 @@ test('a signaler login with the token resumes the execution', async (t) => {
 
 test('a signaler login without the token, or with a wrong one, is invalid_input; the DETAIL never echoes it', async (t) => {
   const { as, waitpoint } = await setup(t, ['flowstage_signaler']);
-  const missing = await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved')) as { code: string; detail: string };
+  const missing = await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved')) as unknown as { code: string; detail: string };
   t.is(missing.code, 'FF012');
   t.regex(missing.detail, /^p_token: missing/);
   const wrong = 'a'.repeat(64);
-  const refused = await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved', { token: wrong })) as { code: string; detail: string; hint: string };
+  const refused = await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved', { token: wrong })) as unknown as { code: string; detail: string; hint: string };
   t.is(refused.code, 'FF012');
   t.false(`${refused.detail} ${refused.hint}`.includes(wrong));
 });
