@@ -30,6 +30,7 @@ import { main as cli } from '../src/cli.js';
 import { resolveServer, withDatabaseName } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
 import { checkValues, clientName, splitArguments, unionName } from './generate-client.js';
+import { PSQL_APPROVAL } from './approval-example.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SQL_REFERENCE = 'docs/reference/sql.md';
@@ -600,6 +601,8 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
   const regions = new Map<string, string>();
   const sqlOnly = PSQL_QUICKSTART.map(({ comment, sql }) => `${comment ? `-- ${comment}\n` : ''}${sql}\n`).join('');
   regions.set('psql-quickstart-sql', fence('sql', sqlOnly));
+  // docs/branches.md: run by test/client/approval-example.test.ts
+  regions.set('psql-approval-sql', fence('sql', PSQL_APPROVAL.map(({ comment, sql }) => `${comment ? `-- ${comment}\n` : ''}${sql}\n`).join('')));
   const client = new pg.Client({ connectionString: transcriptUrl });
   await client.connect();
   try {
