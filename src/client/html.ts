@@ -50,7 +50,7 @@ export function nodeClass(state: PublicState): string {
 interface PageData {
   flow: Pick<DescribeFlowRow, 'flow_id' | 'namespace' | 'public_flow_state' | 'graph_revision' | 'node_count' | 'edge_count'>;
   nodes: { id: string; label: string; detail: string; state: string; style: string }[];
-  edges: { id: string; from: string; to: string; state: string; style: string; ref: string | null }[];
+  edges: { id: string; from: string; to: string; state: string; style: string; ref: string | null; kind: string; label: string }[];
 }
 
 const uuidOf = (id: string) => id.slice(id.lastIndexOf(':') + 1);
@@ -87,7 +87,10 @@ export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtm
     }),
     edges: edges.map((e) => ({
       id: e.edge_id, from: e.upstream_execution_id, to: e.downstream_execution_id,
-      state: e.edge_state, style: e.edge_state, ref: e.data_passing_ref,
+      state: e.edge_state, style: e.edge_state, ref: e.data_passing_ref, kind: e.dependency_kind,
+      // docs/semantics.md §10.1: the kind and the condition label the edge, with the data-passing ref
+      label: [e.dependency_kind === 'failure_only' ? 'on failure' : e.dependency_kind === 'any_outcome' ? 'always' : '',
+        e.condition ? `if ${e.condition}` : '', e.data_passing_ref ?? ''].filter(Boolean).join(' · '),
     })),
   };
   return page(options.title ?? `flow ${flowId}`, data, await dagreSource());
@@ -156,6 +159,7 @@ h1 { font-size: 18px; margin: 0 0 4px; font-weight: 600; }
 .edge path { fill: none; stroke-width: 1.5px; }
 .edge.edge-pending path { stroke-dasharray: 5 4; }
 .edge.edge-satisfied path { stroke-width: 2.5px; }
+.edge[data-kind="failure_only"] path { stroke: #e53935; stroke-dasharray: 5 4; }
 .edge text { font-size: 11px; fill: #616161; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }
 #error { color: #e53935; }
 #graph svg { max-width: 100%; height: auto; }
@@ -224,7 +228,7 @@ const RENDER = String.raw`
   });
   data.edges.forEach(function (e) {
     if (!g.hasNode(e.from) || !g.hasNode(e.to)) return;
-    var label = e.ref ? { width: width(e.ref, 11) + 8, height: 14, labelpos: 'c' } : {};
+    var label = e.label ? { width: width(e.label, 11) + 8, height: 14, labelpos: 'c' } : {};
     label.edge = e;
     g.setEdge(e.from, e.to, label, e.id);
   });
@@ -240,10 +244,10 @@ const RENDER = String.raw`
   g.edges().forEach(function (key) {
     var edge = g.edge(key);
     var e = edge.edge;
-    var group = el('g', { 'class': 'edge edge-' + e.style, 'data-edge-id': e.id }, svg);
+    var group = el('g', { 'class': 'edge edge-' + e.style, 'data-edge-id': e.id, 'data-kind': e.kind }, svg);
     el('path', { d: curve(edge.points), 'marker-end': 'url(#arrow-' + e.style + ')' }, group);
-    if (e.ref) el('text', { x: edge.x.toFixed(1), y: (edge.y + 4).toFixed(1), 'text-anchor': 'middle' }, group).textContent = e.ref;
-    el('title', {}, group).textContent = e.state + (e.ref ? ' · passes result as ' + e.ref : '');
+    if (e.label) el('text', { x: edge.x.toFixed(1), y: (edge.y + 4).toFixed(1), 'text-anchor': 'middle' }, group).textContent = e.label;
+    el('title', {}, group).textContent = e.state + (e.kind !== 'success_only' ? ' · ' + e.kind : '') + (e.ref ? ' · passes result as ' + e.ref : '');
   });
   g.nodes().forEach(function (id) {
     var box = g.node(id);

@@ -1059,15 +1059,16 @@ export interface ListEdgesRow {
   applied_at_ms: string | null;
   resolved_at_ms: string | null;
   upstream_outcome: Outcome | null;
+  condition: string | null;
 }
 
 /**
  * List the edges of flow p_flow_id ordered by edge_id, p_limit (1..1000, default 100) at a time, rows with edge_id > p_after (keyset pagination: pass the last edge_id of a page). Edges staged while a caller pages through appear in a later page if their id sorts after the cursor; none is returned twice. Read-only: takes no row locks.
  * With p_execution_id ({fp:N}:<uuid> or <uuid>, a member of the flow): p_direction in = its inbound edges, out = its outbound edges, both (default) = either. Without it every edge of the flow is listed and p_direction must be both.
- * Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved)).
+ * Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the edge's SQL/JSON path predicate, NULL when none; docs/semantics.md §10.1)).
  * Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id, unknown p_direction, in/out without p_execution_id, p_limit outside 1..1000); flow_not_found (FF001); execution_not_in_flow (FF007) when p_execution_id is not a member (a {fp:N} of another partition -> invalid_input partition_mismatch).
  *
- * SQL: flowfabric.ff_list_edges(p_flow_id uuid, p_execution_id text DEFAULT NULL::text, p_direction text DEFAULT 'both'::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100) RETURNS TABLE(edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null)
+ * SQL: flowfabric.ff_list_edges(p_flow_id uuid, p_execution_id text DEFAULT NULL::text, p_direction text DEFAULT 'both'::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100) RETURNS TABLE(edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null, condition text)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */

@@ -263,3 +263,15 @@ test('the exports: a failure path is red and dashed, the kind and the condition 
   t.regex(mermaid, /-->\|applied · if \$\.rows #gt; 0\|/);
   t.regex(mermaid, /linkStyle \d stroke:#e53935,stroke-dasharray:5 4/);
 });
+
+test('the HTML export labels an edge with its kind and condition and marks failure paths (data-kind)', async (t) => {
+  const { flowToHtml } = await import('../../src/client/html.js');
+  const flow = await flowOf(t);
+  const [a, b, c] = await members(flow, 3);
+  await edge(flow, a!, b!, { kind: 'failure_only' });
+  await edge(flow, a!, c!, { condition: '$.rows > 0', ref: 'rows' });
+  const html = await flowToHtml(flow.db as never, flow.flowId);
+  t.true(html.includes('"kind":"failure_only","label":"on failure"'));
+  t.true(html.includes('"label":"if $.rows > 0 · rows"'));
+  t.true(html.includes('.edge[data-kind="failure_only"] path'));
+});

@@ -56,3 +56,6 @@ DROP FUNCTION IF EXISTS flowfabric._stage_edges_replay(smallint, uuid, uuid[], u
 
 -- ff_describe_flow gains paused_at_ms and pause_reason (a new result type).
 DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);
+
+-- ff_list_edges gains condition (a new result type).
+DROP FUNCTION IF EXISTS flowfabric.ff_list_edges(uuid, text, text, uuid, int);
