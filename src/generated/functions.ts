@@ -26,7 +26,7 @@ export type ApplyDependencyToChildStatus = (typeof applyDependencyToChildStatusV
  * An execution's attempt_state: none for an execution skipped before it ever ran.
  * SQL: domain flowfabric.ff_attempt_state.
  */
-export const attemptStateValues = ['pending_first_attempt', 'pending_retry_attempt', 'pending_replay_attempt', 'running_attempt', 'attempt_interrupted', 'attempt_terminal', 'none'] as const;
+export const attemptStateValues = ['pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none', 'pending_retry_attempt', 'pending_replay_attempt', 'attempt_interrupted'] as const;
 export type AttemptState = (typeof attemptStateValues)[number];
 
 /**
@@ -40,7 +40,7 @@ export type BeginAttemptStatus = (typeof beginAttemptStatusValues)[number];
  * An execution's blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.
  * SQL: domain flowfabric.ff_blocking_reason.
  */
-export const blockingReasonValues = ['waiting_for_worker', 'waiting_for_children', 'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused', 'none'] as const;
+export const blockingReasonValues = ['waiting_for_worker', 'waiting_for_children', 'none', 'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'] as const;
 export type BlockingReason = (typeof blockingReasonValues)[number];
 
 /**
@@ -124,7 +124,7 @@ export type EdgeState = (typeof edgeStateValues)[number];
  * An execution's eligibility_state: not_applicable once terminal.
  * SQL: domain flowfabric.ff_eligibility_state.
  */
-export const eligibilityStateValues = ['eligible_now', 'blocked_by_dependencies', 'not_eligible_until_time', 'not_applicable'] as const;
+export const eligibilityStateValues = ['eligible_now', 'blocked_by_dependencies', 'not_applicable', 'not_eligible_until_time'] as const;
 export type EligibilityState = (typeof eligibilityStateValues)[number];
 
 /**
@@ -138,7 +138,7 @@ export type GroupDecision = (typeof groupDecisionValues)[number];
  * An execution's lifecycle_phase.
  * SQL: domain flowfabric.ff_lifecycle_phase.
  */
-export const lifecyclePhaseValues = ['runnable', 'active', 'suspended', 'terminal'] as const;
+export const lifecyclePhaseValues = ['runnable', 'active', 'terminal', 'suspended'] as const;
 export type LifecyclePhase = (typeof lifecyclePhaseValues)[number];
 
 /**
@@ -173,7 +173,7 @@ export type PublicFlowState = (typeof publicFlowStateValues)[number];
  * An execution's public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome's name).
  * SQL: domain flowfabric.ff_public_state.
  */
-export const publicStateValues = ['waiting', 'waiting_children', 'delayed', 'active', 'suspended', 'completed', 'failed', 'cancelled', 'expired', 'skipped'] as const;
+export const publicStateValues = ['waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'delayed', 'suspended'] as const;
 export type PublicState = (typeof publicStateValues)[number];
 
 /**

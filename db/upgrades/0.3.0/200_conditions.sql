@@ -15,25 +15,25 @@ COMMENT ON DOMAIN flowfabric.ff_dependency_kind IS
 -- §9 delays and retries.
 ALTER TABLE flowfabric.ff_exec_core DROP CONSTRAINT IF EXISTS ff_exec_core_lifecycle_phase_check;
 ALTER TABLE flowfabric.ff_exec_core ADD CONSTRAINT ff_exec_core_lifecycle_phase_check
-  CHECK (lifecycle_phase IN ('runnable', 'active', 'suspended', 'terminal'));
+  CHECK (lifecycle_phase IN ('runnable', 'active', 'terminal', 'suspended'));
 ALTER DOMAIN flowfabric.ff_lifecycle_phase DROP CONSTRAINT IF EXISTS ff_lifecycle_phase_check;
 ALTER DOMAIN flowfabric.ff_lifecycle_phase ADD CONSTRAINT ff_lifecycle_phase_check
-  CHECK (VALUE IN ('runnable', 'active', 'suspended', 'terminal'));
+  CHECK (VALUE IN ('runnable', 'active', 'terminal', 'suspended'));
 ALTER DOMAIN flowfabric.ff_public_state DROP CONSTRAINT IF EXISTS ff_public_state_check;
 ALTER DOMAIN flowfabric.ff_public_state ADD CONSTRAINT ff_public_state_check
-  CHECK (VALUE IN ('waiting', 'waiting_children', 'delayed', 'active', 'suspended',
-                   'completed', 'failed', 'cancelled', 'expired', 'skipped'));
+  CHECK (VALUE IN ('waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped',
+                   'delayed', 'suspended'));
 ALTER DOMAIN flowfabric.ff_eligibility_state DROP CONSTRAINT IF EXISTS ff_eligibility_state_check;
 ALTER DOMAIN flowfabric.ff_eligibility_state ADD CONSTRAINT ff_eligibility_state_check
-  CHECK (VALUE IN ('eligible_now', 'blocked_by_dependencies', 'not_eligible_until_time', 'not_applicable'));
+  CHECK (VALUE IN ('eligible_now', 'blocked_by_dependencies', 'not_applicable', 'not_eligible_until_time'));
 ALTER DOMAIN flowfabric.ff_attempt_state DROP CONSTRAINT IF EXISTS ff_attempt_state_check;
 ALTER DOMAIN flowfabric.ff_attempt_state ADD CONSTRAINT ff_attempt_state_check
-  CHECK (VALUE IN ('pending_first_attempt', 'pending_retry_attempt', 'pending_replay_attempt', 'running_attempt',
-                   'attempt_interrupted', 'attempt_terminal', 'none'));
+  CHECK (VALUE IN ('pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none',
+                   'pending_retry_attempt', 'pending_replay_attempt', 'attempt_interrupted'));
 ALTER DOMAIN flowfabric.ff_blocking_reason DROP CONSTRAINT IF EXISTS ff_blocking_reason_check;
 ALTER DOMAIN flowfabric.ff_blocking_reason ADD CONSTRAINT ff_blocking_reason_check
-  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'waiting_for_retry_backoff', 'waiting_for_delay',
-                   'waiting_for_signal', 'flow_paused', 'none'));
+  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none',
+                   'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'));
 COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
   'An execution''s blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.';
 
