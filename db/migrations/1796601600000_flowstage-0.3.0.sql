@@ -3878,6 +3878,7 @@ DECLARE
   v_now       bigint;
   v_partition smallint;
   v_waitpoint ff_waitpoint;
+  v_phase     text;
 BEGIN
   IF p_waitpoint_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
@@ -3908,7 +3909,8 @@ BEGIN
   execution_id := _canonical_execution_id(v_partition, v_waitpoint.execution_id);
 
   -- Lock order: the execution, then its waitpoint.
-  PERFORM 1 FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
+  SELECT e.lifecycle_phase INTO v_phase FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
   SELECT * INTO v_waitpoint FROM ff_waitpoint w
   WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id FOR UPDATE;
 
@@ -3928,7 +3930,14 @@ BEGIN
       format('p_signal_name: %s is not awaited by waitpoint %s (it waits for %s)',
              _shown(p_signal_name), p_waitpoint_id, array_to_string(v_waitpoint.signal_names, ', ')));
   END IF;
-  -- 3. a closed waitpoint records nothing
+  -- 3. a closed waitpoint records nothing; nor does one whose execution finished meanwhile
+  --    (cancelled with its flow, expired): it is closed now
+  IF v_waitpoint.waitpoint_state <> 'closed' AND v_phase = 'terminal' THEN
+    UPDATE ff_waitpoint w SET waitpoint_state = 'closed', closed_at_ms = v_now, close_reason = 'execution_terminal'
+    WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+    PERFORM graphile_worker.remove_job('flowstage:waitpoint:' || p_waitpoint_id);
+    v_waitpoint.waitpoint_state := 'closed';
+  END IF;
   IF v_waitpoint.waitpoint_state = 'closed' THEN
     status := 'waitpoint_closed';
     RETURN NEXT;
@@ -3949,7 +3958,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_deliver_signal(uuid, text, jsonb, text, text, bigint) IS
 $$Deliver signal p_signal_name (with p_payload) to waitpoint p_waitpoint_id (docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
-Checks in order: invalid_input (FF012: NULL waitpoint id; signal name empty or over 256 bytes; idempotency key empty or over 1024 bytes; waitpoint_not_found; p_token missing — required from every caller that is not a member of flowstage_writer, i.e. the flowstage_signaler role — or wrong: DETAIL says missing or wrong, never the token); duplicate when p_idempotency_key was recorded for this waitpoint before (nothing changes, also after the execution resumed); invalid_input when the waitpoint does not wait for this name; waitpoint_closed when it is closed (nothing recorded). Then the signal is recorded (ff_signal, actor session_user) and: resumed when the waitpoint's execution is suspended on it and its condition (any | all) is met — the waitpoint closes, the execution becomes eligible with payload.signals = every signal recorded ({name, payload, received_at_ms}) and its run job is enqueued in this transaction (held with blocking_reason flow_paused in a paused flow); else recorded (buffered until it suspends, or not all names yet).
+Checks in order: invalid_input (FF012: NULL waitpoint id; signal name empty or over 256 bytes; idempotency key empty or over 1024 bytes; waitpoint_not_found; p_token missing — required from every caller that is not a member of flowstage_writer, i.e. the flowstage_signaler role — or wrong: DETAIL says missing or wrong, never the token); duplicate when p_idempotency_key was recorded for this waitpoint before (nothing changes, also after the execution resumed); invalid_input when the waitpoint does not wait for this name; waitpoint_closed when it is closed, or its execution is terminal (cancelled with its flow, expired: the waitpoint is closed then, close_reason execution_terminal) (nothing recorded). Then the signal is recorded (ff_signal, actor session_user) and: resumed when the waitpoint's execution is suspended on it and its condition (any | all) is met — the waitpoint closes, the execution becomes eligible with payload.signals = every signal recorded ({name, payload, received_at_ms}) and its run job is enqueued in this transaction (held with blocking_reason flow_paused in a paused flow); else recorded (buffered until it suspends, or not all names yet).
 Locks the execution row, then the waitpoint row.$$;
 
 -- db/functions/read/ff_describe_edge.sql
@@ -4974,6 +4983,12 @@ BEGIN
     DELETE FROM ff_completion_outbox o USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE o.partition_key = c.partition_key AND o.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO completion_outbox_rows FROM gone;
+  -- Waitpoints of the pruned flows and their signals (docs/semantics.md §10.2), not counted.
+  DELETE FROM ff_signal s USING ff_waitpoint w, unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE w.partition_key = c.partition_key AND w.flow_id = c.flow_id
+    AND s.partition_key = w.partition_key AND s.waitpoint_id = w.waitpoint_id;
+  DELETE FROM ff_waitpoint w USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE w.partition_key = c.partition_key AND w.flow_id = c.flow_id;
   -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
   -- see that trigger for why the setting alone is not enough), on for this statement only (set
   -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
@@ -4990,7 +5005,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
 $$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
-Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its waitpoints and their signals (ff_waitpoint, ff_signal: not counted in the result) and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
 Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
 Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
 Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;

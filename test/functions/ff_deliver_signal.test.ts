@@ -110,3 +110,14 @@ test('refusals: NULL waitpoint, unknown waitpoint, empty name, empty idempotency
   await assertRefused(t, deliver(db, waitpoint_id, ''), 'invalid_input');
   await assertRefused(t, deliver(db, waitpoint_id, 'approved', { key: '' }), 'invalid_input');
 });
+
+test('a signal for a suspended execution cancelled with its flow is waitpoint_closed', async (t) => {
+  const db = await testDatabase(t);
+  const { flow, id } = await activeMember(db);
+  const { waitpoint_id } = await suspend(db, id);
+  await db.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'stop')`, [flow.flowId]);
+  t.is((await execution(db, id)).terminal_outcome, 'cancelled');
+  t.is((await deliver(db, waitpoint_id, 'approved')).rows[0].status, 'waitpoint_closed');
+  const { rows } = await db.query('SELECT waitpoint_state, close_reason FROM flowfabric.ff_waitpoint WHERE waitpoint_id = $1', [waitpoint_id]);
+  t.deepEqual(rows[0], { waitpoint_state: 'closed', close_reason: 'execution_terminal' });
+});

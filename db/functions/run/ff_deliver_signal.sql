@@ -19,6 +19,7 @@ DECLARE
   v_now       bigint;
   v_partition smallint;
   v_waitpoint ff_waitpoint;
+  v_phase     text;
 BEGIN
   IF p_waitpoint_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
@@ -49,7 +50,8 @@ BEGIN
   execution_id := _canonical_execution_id(v_partition, v_waitpoint.execution_id);
 
   -- Lock order: the execution, then its waitpoint.
-  PERFORM 1 FROM ff_exec_core e WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
+  SELECT e.lifecycle_phase INTO v_phase FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
   SELECT * INTO v_waitpoint FROM ff_waitpoint w
   WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id FOR UPDATE;
 
@@ -69,7 +71,14 @@ BEGIN
       format('p_signal_name: %s is not awaited by waitpoint %s (it waits for %s)',
              _shown(p_signal_name), p_waitpoint_id, array_to_string(v_waitpoint.signal_names, ', ')));
   END IF;
-  -- 3. a closed waitpoint records nothing
+  -- 3. a closed waitpoint records nothing; nor does one whose execution finished meanwhile
+  --    (cancelled with its flow, expired): it is closed now
+  IF v_waitpoint.waitpoint_state <> 'closed' AND v_phase = 'terminal' THEN
+    UPDATE ff_waitpoint w SET waitpoint_state = 'closed', closed_at_ms = v_now, close_reason = 'execution_terminal'
+    WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+    PERFORM graphile_worker.remove_job('flowstage:waitpoint:' || p_waitpoint_id);
+    v_waitpoint.waitpoint_state := 'closed';
+  END IF;
   IF v_waitpoint.waitpoint_state = 'closed' THEN
     status := 'waitpoint_closed';
     RETURN NEXT;
@@ -90,5 +99,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_deliver_signal(uuid, text, jsonb, text, text, bigint) IS
 $$Deliver signal p_signal_name (with p_payload) to waitpoint p_waitpoint_id (docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
-Checks in order: invalid_input (FF012: NULL waitpoint id; signal name empty or over 256 bytes; idempotency key empty or over 1024 bytes; waitpoint_not_found; p_token missing — required from every caller that is not a member of flowstage_writer, i.e. the flowstage_signaler role — or wrong: DETAIL says missing or wrong, never the token); duplicate when p_idempotency_key was recorded for this waitpoint before (nothing changes, also after the execution resumed); invalid_input when the waitpoint does not wait for this name; waitpoint_closed when it is closed (nothing recorded). Then the signal is recorded (ff_signal, actor session_user) and: resumed when the waitpoint's execution is suspended on it and its condition (any | all) is met — the waitpoint closes, the execution becomes eligible with payload.signals = every signal recorded ({name, payload, received_at_ms}) and its run job is enqueued in this transaction (held with blocking_reason flow_paused in a paused flow); else recorded (buffered until it suspends, or not all names yet).
+Checks in order: invalid_input (FF012: NULL waitpoint id; signal name empty or over 256 bytes; idempotency key empty or over 1024 bytes; waitpoint_not_found; p_token missing — required from every caller that is not a member of flowstage_writer, i.e. the flowstage_signaler role — or wrong: DETAIL says missing or wrong, never the token); duplicate when p_idempotency_key was recorded for this waitpoint before (nothing changes, also after the execution resumed); invalid_input when the waitpoint does not wait for this name; waitpoint_closed when it is closed, or its execution is terminal (cancelled with its flow, expired: the waitpoint is closed then, close_reason execution_terminal) (nothing recorded). Then the signal is recorded (ff_signal, actor session_user) and: resumed when the waitpoint's execution is suspended on it and its condition (any | all) is met — the waitpoint closes, the execution becomes eligible with payload.signals = every signal recorded ({name, payload, received_at_ms}) and its run job is enqueued in this transaction (held with blocking_reason flow_paused in a paused flow); else recorded (buffered until it suspends, or not all names yet).
 Locks the execution row, then the waitpoint row.$$;
