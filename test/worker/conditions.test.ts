@@ -1,6 +1,7 @@
 // docs/semantics.md §10.1: edge kinds (success_only | failure_only | any_outcome) and conditions
 // (a SQL/JSON path predicate over the upstream's result), decided in the completing transaction;
 // group counting by edge; data passing for non-success outcomes; handled failures.
+import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
@@ -274,4 +275,25 @@ test('the HTML export labels an edge with its kind and condition and marks failu
   t.true(html.includes('"kind":"failure_only","label":"on failure"'));
   t.true(html.includes('"label":"if $.rows > 0 · rows"'));
   t.true(html.includes('.edge[data-kind="failure_only"] path'));
+});
+
+test('ff_describe_flow_at rebuilds kinds and conditions, from single stagings and from a plan', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const ids = Array.from({ length: 4 }, () => randomUUID());
+  const [e1, e2] = [randomUUID(), randomUUID()];
+  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1, p_plan => $2)`, [flowId, JSON.stringify({
+    executions: ids.map((id) => ({ execution_id: id })),
+    edges: [{ edge_id: e1, upstream_execution_id: ids[0], downstream_execution_id: ids[1], kind: 'failure_only' },
+            { edge_id: e2, upstream_execution_id: ids[0], downstream_execution_id: ids[2], condition: '$.ok' }],
+  })]);
+  const partition = (await db.query('SELECT flowfabric.ff_flow_partition(p_flow_id => $1) AS p', [flowId])).rows[0].p as number;
+  const flow: TestFlow = { db, flowId, partition };
+  const e3 = await edge(flow, ids[1]!, ids[3]!, { kind: 'any_outcome', condition: '$.n > 1' });
+  const { rows } = await db.query('SELECT edges FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => 7)', [flowId]);
+  const byId = new Map((rows[0].edges as Array<Record<string, unknown>>).map((e) => [e.edge_id, e]));
+  t.like(byId.get(e1), { dependency_kind: 'failure_only' });
+  t.false('condition' in byId.get(e1)!);
+  t.like(byId.get(e2), { dependency_kind: 'success_only', condition: '$.ok' });
+  t.like(byId.get(e3), { dependency_kind: 'any_outcome', condition: '$.n > 1' });
 });
