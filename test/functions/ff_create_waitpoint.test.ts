@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
-import { complete, createFlow, execution, member } from '../helpers/cascade.js';
+import { execution, member } from '../helpers/cascade.js';
+import { complete, createFlow } from '../helpers/branches.js';
 import { assertRefused } from '../helpers/fixtures.js';
 import { createWaitpoint, deliver } from '../helpers/signals.js';
 

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
-import { complete, execution, flowRow, jobs } from '../helpers/cascade.js';
+import { execution, jobs } from '../helpers/cascade.js';
+import { complete, flowRow } from '../helpers/branches.js';
 import { assertRefused } from '../helpers/fixtures.js';
 import { activeMember, createWaitpoint, deliver, suspend } from '../helpers/signals.js';
 

@@ -1,9 +1,8 @@
 // docs/semantics.md §10.3: ff_pause_flow holds a flow's executions; ff_resume_flow releases them.
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import {
-  complete, createFlow, drain, edge, execution, flowRow, jobs, member, startFlow,
-} from '../helpers/cascade.js';
+import { drain, edge, execution, jobs, member, startFlow } from '../helpers/cascade.js';
+import { complete, createFlow, flowRow } from '../helpers/branches.js';
 import { assertRefused } from '../helpers/fixtures.js';
 import { randomUUID } from 'node:crypto';
 

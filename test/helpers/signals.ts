@@ -1,7 +1,8 @@
 // Fixtures for the suspension and signal tests (docs/semantics.md §10.2): an active execution of a
 // started flow, and the calls with named arguments.
 import type pg from 'pg';
-import { createFlow, member, startFlow, type TestFlow } from './cascade.js';
+import { member, startFlow } from './cascade.js';
+import { createFlow, type TestFlow } from './branches.js';
 
 type Db = pg.Pool | pg.PoolClient | pg.Client;
 

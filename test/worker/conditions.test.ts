@@ -5,10 +5,8 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import {
-  complete, createFlow, drain, edge, edgePolicy, execution, flowRow, group, member, members, policy, startFlow,
-  type TestFlow,
-} from '../helpers/cascade.js';
+import { drain, edge, edgePolicy, execution, group, member, members, policy, startFlow } from '../helpers/cascade.js';
+import { complete, createFlow, flowRow, type TestFlow } from '../helpers/branches.js';
 
 async function flowOf(t: ExecutionContext) {
   return createFlow(await testDatabase(t));

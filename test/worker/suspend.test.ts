@@ -2,7 +2,8 @@
 // cleanly, and a delivered signal runs it again (same execution) with payload.signals.
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createFlow, drain, execution, flowRow, jobs, member, startFlow } from '../helpers/cascade.js';
+import { drain, execution, jobs, member, startFlow } from '../helpers/cascade.js';
+import { createFlow, flowRow } from '../helpers/branches.js';
 import { deliver } from '../helpers/signals.js';
 
 test('helpers.suspend ends the job without completing; a signal runs the same execution again with payload.signals', async (t) => {
