@@ -1,7 +1,8 @@
-// npm run demo: a flow of 13 executions, written as one FlowPlan and submitted in one call, run by
+// npm run demo: a flow of 14 executions, written as one FlowPlan and submitted in one call, run by
 // an in-process flowstage worker on a throwaway PostgreSQL (embedded unless DATABASE_URL is set).
 // Shows fan-out, any_of + cancel_remaining, a 2-of-3 quorum, all_of with data passing, a retried
-// task whose final failure skips its dependents two levels down, a refused cycle, progress from the
+// task whose final failure skips its dependents two levels down and runs its on-failure handler
+// (a failure_only edge, so the failure is handled), a refused cycle, progress from the
 // worker's events, waitForFlow, and the flow as an HTML picture.
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +13,8 @@ import { resolveServer, withDatabaseName } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
 import { quietLogFactory, run, type TaskList } from '../src/worker/index.js';
 import {
-  FlowPlan, describeFlow, flowToHtml, listMembers, stageDependencyEdge, startFlow, waitForFlow, type FlowstageError,
+  FlowPlan, applyDependencyToChild, describeFlow, flowToHtml, listMembers, stageDependencyEdge, startFlow, waitForFlow,
+  type FlowstageError,
   type PlanStep, type PlanSteps,
 } from '../src/index.js';
 
@@ -53,6 +55,7 @@ const plan = new FlowPlan(flowId, named({
   legacy_export: { task: 'legacy_export', priority: 1 },
   archive:       { task: 'archive', after: ['legacy_export'] },
   notify:        { task: 'notify', after: ['archive'], inputs: { report: 'report' } },
+  page_oncall:   { task: 'page_oncall' },  // legacy_export's on-failure handler (a failure_only edge, below)
 }));
 const submitted = await plan.submit(db, { namespace: 'demo' });
 const ids: Record<string, string> = submitted.ids;
@@ -60,11 +63,20 @@ const nameOf = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
 console.log(`[${elapsed()}] flow ${flowId}: ff_submit_flow ${submitted.status}, ${submitted.members_added} executions, ` +
   `${submitted.edges_applied} edges applied, graph_revision ${submitted.graph_revision}`);
 
+// An on-failure handler (docs/branches.md): page_oncall runs only if legacy_export fails, and is
+// passed {outcome, failure_reason, result}; since it succeeds, that failure is handled.
+const [handler] = await stageDependencyEdge(db, {
+  flowId, edgeId: plan.edgeId('legacy_export', 'page_oncall'), upstreamExecutionId: ids.legacy_export,
+  downstreamExecutionId: ids.page_oncall, expectedGraphRevision: submitted.graph_revision,
+  dependencyKind: 'failure_only', dataPassingRef: 'failed_step',
+});
+await applyDependencyToChild(db, { flowId, edgeId: handler.edge_id });
+
 // One refusal: an edge back from notify to extract would close a cycle.
 try {
   await stageDependencyEdge(db, {
     flowId, edgeId: plan.edgeId('notify', 'extract'), upstreamExecutionId: ids.notify, downstreamExecutionId: ids.extract,
-    expectedGraphRevision: submitted.graph_revision,
+    expectedGraphRevision: handler.graph_revision,
   });
 } catch (error) {
   const e = error as FlowstageError;
@@ -99,6 +111,7 @@ const taskList: TaskList = {
   },
   archive: async () => 'archived',
   notify: async () => 'sent',
+  page_oncall: async (p) => `paged: legacy_export ${(p as P).failed_step.outcome}`,
 };
 
 // ---- run it ------------------------------------------------------------------------------
@@ -153,7 +166,7 @@ for (const f of finals) {
 }
 const [flow] = await describeFlow(db, { flowId });
 console.log(`\nFlow ${flow.public_flow_state} after ${Number(flow.terminal_at_ms) - Number(flow.started_at_ms)} ms of running ` +
-  `(a failed, cancelled or expired member fails a flow; skipped ones do not).`);
+  `(a failed, cancelled or expired member fails a flow unless an on-failure handler succeeded; skipped ones do not).`);
 
 const picture = join(tmpdir(), `flowstage-demo-${flowId}.html`);
 await writeFile(picture, await flowToHtml(db, flowId));

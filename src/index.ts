@@ -11,9 +11,9 @@ export { createPool, withTransaction } from './client/connect.js';
 export type { ConnectionPool } from './client/connect.js';
 export { MigratePermissionError, migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
-export { run, quietLogFactory } from './worker/index.js';
+export { run, quietLogFactory, SuspendedError } from './worker/index.js';
 export type {
-  FlowFinishedEvent, FlowstageEventMap, FlowstageEvents, RunOptions, FlowstageHelpers, FlowstageTask, TaskList,
+  FlowFinishedEvent, FlowstageEventMap, FlowstageEvents, RunOptions, FlowstageHelpers, FlowstageTask, TaskList, SuspendOptions,
 } from './worker/index.js';
 export { FlowWaitAbortedError, FlowWaitTimeoutError, waitForFlow } from './client/wait.js';
 export type { FinishedFlow, WaitForFlowOptions } from './client/wait.js';

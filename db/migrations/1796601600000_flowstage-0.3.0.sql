@@ -9,6 +9,128 @@
 COMMENT ON SCHEMA flowfabric IS
   'flowstage: workflow DAGs staged and run inside PostgreSQL. Call the ff_* functions; tables are written only by them. Semantics: docs/semantics.md in the flowstage package.';
 
+-- db/upgrades/0.3.0/200_conditions.sql
+-- 0.3.0, docs/semantics.md §10: edge kinds, conditions, suspension, signals and pause.
+--
+-- The value sets below are widened by dropping and re-adding each CHECK under its default name.
+-- Each set is the union of what §9 (retries, delays) and §10 (suspension, pause) add, so the
+-- result is the same whichever upgrade file runs last.
+
+-- §10.1 the three edge kinds.
+ALTER DOMAIN flowfabric.ff_dependency_kind DROP CONSTRAINT IF EXISTS ff_dependency_kind_check;
+ALTER DOMAIN flowfabric.ff_dependency_kind ADD CONSTRAINT ff_dependency_kind_check
+  CHECK (VALUE IN ('success_only', 'failure_only', 'any_outcome'));
+COMMENT ON DOMAIN flowfabric.ff_dependency_kind IS
+  'An edge''s dependency_kind: success_only (satisfied by success), failure_only (by failed or expired), any_outcome (by every outcome).';
+
+-- §10.2 a suspended execution waits for signals; §10.3 a paused flow holds its eligible members;
+-- §9 delays and retries.
+ALTER TABLE flowfabric.ff_exec_core DROP CONSTRAINT IF EXISTS ff_exec_core_lifecycle_phase_check;
+ALTER TABLE flowfabric.ff_exec_core ADD CONSTRAINT ff_exec_core_lifecycle_phase_check
+  CHECK (lifecycle_phase IN ('runnable', 'active', 'terminal', 'suspended'));
+ALTER DOMAIN flowfabric.ff_lifecycle_phase DROP CONSTRAINT IF EXISTS ff_lifecycle_phase_check;
+ALTER DOMAIN flowfabric.ff_lifecycle_phase ADD CONSTRAINT ff_lifecycle_phase_check
+  CHECK (VALUE IN ('runnable', 'active', 'terminal', 'suspended'));
+ALTER DOMAIN flowfabric.ff_public_state DROP CONSTRAINT IF EXISTS ff_public_state_check;
+ALTER DOMAIN flowfabric.ff_public_state ADD CONSTRAINT ff_public_state_check
+  CHECK (VALUE IN ('waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped',
+                   'delayed', 'suspended'));
+ALTER DOMAIN flowfabric.ff_eligibility_state DROP CONSTRAINT IF EXISTS ff_eligibility_state_check;
+ALTER DOMAIN flowfabric.ff_eligibility_state ADD CONSTRAINT ff_eligibility_state_check
+  CHECK (VALUE IN ('eligible_now', 'blocked_by_dependencies', 'not_applicable', 'not_eligible_until_time'));
+ALTER DOMAIN flowfabric.ff_attempt_state DROP CONSTRAINT IF EXISTS ff_attempt_state_check;
+ALTER DOMAIN flowfabric.ff_attempt_state ADD CONSTRAINT ff_attempt_state_check
+  CHECK (VALUE IN ('pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none',
+                   'pending_retry_attempt', 'pending_replay_attempt', 'attempt_interrupted'));
+ALTER DOMAIN flowfabric.ff_blocking_reason DROP CONSTRAINT IF EXISTS ff_blocking_reason_check;
+ALTER DOMAIN flowfabric.ff_blocking_reason ADD CONSTRAINT ff_blocking_reason_check
+  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none',
+                   'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'));
+COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
+  'An execution''s blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.';
+
+-- §10.1: ff_stage_dependency_edge takes p_condition (before p_now_ms).
+DROP FUNCTION IF EXISTS flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text);
+
+-- §10.3
+CREATE DOMAIN flowfabric.ff_pause_flow_status AS text NOT NULL CHECK (VALUE IN ('paused', 'already_paused'));
+COMMENT ON DOMAIN flowfabric.ff_pause_flow_status IS 'The statuses of ff_pause_flow.';
+CREATE DOMAIN flowfabric.ff_resume_flow_status AS text NOT NULL CHECK (VALUE IN ('resumed', 'not_paused'));
+COMMENT ON DOMAIN flowfabric.ff_resume_flow_status IS 'The statuses of ff_resume_flow.';
+
+-- ff_describe_edge gains condition and condition_result (a new result type).
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_edge(uuid, uuid);
+
+-- Batch staging carries each edge's kind and condition (p_kinds).
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint);
+DROP FUNCTION IF EXISTS flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]);
+
+-- ff_describe_flow gains paused_at_ms and pause_reason (a new result type).
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);
+
+-- ff_list_edges gains condition (a new result type).
+DROP FUNCTION IF EXISTS flowfabric.ff_list_edges(uuid, text, text, uuid, int);
+
+-- db/upgrades/0.3.0/210_signals.sql
+-- 0.3.0, docs/semantics.md §10.2: waitpoints and the signals delivered to them.
+-- Both are flow-scoped (on the execution's partition: its flow's, or a solo execution's lane
+-- partition), keyed by partition_key first, so they co-locate with ff_exec_core.
+
+CREATE TABLE flowfabric.ff_waitpoint (
+  partition_key    smallint NOT NULL,
+  waitpoint_id     uuid     NOT NULL,
+  execution_id     uuid     NOT NULL,
+  flow_id          uuid,
+  signal_names     text[]   NOT NULL CHECK (cardinality(signal_names) >= 1),
+  resume_when      text     NOT NULL CHECK (resume_when IN ('any', 'all')),
+  timeout_at_ms    bigint,
+  timeout_behavior text     NOT NULL CHECK (timeout_behavior IN ('fail', 'expire', 'resume')),
+  -- sha256 of the token; the token itself is handed out once and never stored
+  token_hash       bytea    NOT NULL,
+  -- pending: created before its execution suspends (signals are buffered); waiting: the execution
+  -- is suspended on it; closed: resumed, timed out, or its execution finished
+  waitpoint_state  text     NOT NULL CHECK (waitpoint_state IN ('pending', 'waiting', 'closed')),
+  created_at_ms    bigint   NOT NULL,
+  closed_at_ms     bigint,
+  close_reason     text,
+  PRIMARY KEY (partition_key, waitpoint_id)
+);
+-- ff_deliver_signal is called with the waitpoint id alone: this finds its partition.
+CREATE INDEX ff_waitpoint_by_id ON flowfabric.ff_waitpoint (waitpoint_id);
+-- An execution's open waitpoint (at most one: pending or waiting).
+CREATE UNIQUE INDEX ff_waitpoint_open ON flowfabric.ff_waitpoint (partition_key, execution_id)
+  WHERE waitpoint_state <> 'closed';
+COMMENT ON TABLE flowfabric.ff_waitpoint IS
+  'One row per waitpoint (docs/semantics.md §10.2): what a suspended (or about to suspend) execution waits for, its timeout, and the sha256 of the token that lets an outside system deliver a signal.';
+
+CREATE TABLE flowfabric.ff_signal (
+  partition_key   smallint NOT NULL,
+  waitpoint_id    uuid     NOT NULL,
+  signal_seq      bigint   GENERATED ALWAYS AS IDENTITY,
+  signal_name     text     NOT NULL,
+  payload         jsonb,
+  idempotency_key text,
+  received_at_ms  bigint   NOT NULL,
+  actor           text     NOT NULL DEFAULT session_user,
+  PRIMARY KEY (partition_key, waitpoint_id, signal_seq)
+);
+CREATE UNIQUE INDEX ff_signal_idempotency ON flowfabric.ff_signal (partition_key, waitpoint_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+COMMENT ON TABLE flowfabric.ff_signal IS
+  'Every signal recorded for a waitpoint, in arrival order (signal_seq); a repeated idempotency key is recorded once.';
+
+CREATE DOMAIN flowfabric.ff_suspend_execution_status AS text NOT NULL CHECK (VALUE IN ('suspended', 'resumed'));
+COMMENT ON DOMAIN flowfabric.ff_suspend_execution_status IS 'The statuses of ff_suspend_execution.';
+CREATE DOMAIN flowfabric.ff_create_waitpoint_status AS text NOT NULL CHECK (VALUE IN ('created'));
+COMMENT ON DOMAIN flowfabric.ff_create_waitpoint_status IS 'The statuses of ff_create_waitpoint.';
+CREATE DOMAIN flowfabric.ff_deliver_signal_status AS text NOT NULL
+  CHECK (VALUE IN ('recorded', 'resumed', 'duplicate', 'waitpoint_closed'));
+COMMENT ON DOMAIN flowfabric.ff_deliver_signal_status IS 'The statuses of ff_deliver_signal.';
+CREATE DOMAIN flowfabric.ff_waitpoint_timeout_status AS text NOT NULL
+  CHECK (VALUE IN ('failed', 'expired', 'resumed', 'not_due', 'already_closed'));
+COMMENT ON DOMAIN flowfabric.ff_waitpoint_timeout_status IS 'The statuses of ff_waitpoint_timeout.';
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -87,6 +209,33 @@ $$;
 COMMENT ON FUNCTION flowfabric._canonical_execution_id(smallint, uuid) IS
   'Private. Canonical execution id text: {fp:<partition>}:<uuid>.';
 
+-- db/functions/core/_check_condition.sql
+-- _check_condition: refuse an edge condition that is not a usable SQL/JSON path predicate.
+CREATE OR REPLACE FUNCTION flowfabric._check_condition(p_field text, p_condition text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_condition IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM _check_text_size(p_field, p_condition, 1024);
+  BEGIN
+    -- Parsed, then tried once on a JSON null: a path naming a variable ($x) raises there,
+    -- as it would at every resolution; a syntax error raises at the cast.
+    PERFORM jsonb_path_match('null'::jsonb, p_condition::jsonpath, '{}'::jsonb, true);
+  EXCEPTION WHEN OTHERS THEN
+    PERFORM _raise('invalid_input',
+      format('%s: must be a SQL/JSON path predicate such as $.rows > 0 (got %s: %s)',
+             p_field, _shown(p_condition), SQLERRM));
+  END;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_condition(text, text) IS
+  'Private. NULL passes. Otherwise p_condition must be 1..1024 bytes and a valid SQL/JSON path (jsonpath) that names no variable: else invalid_input (FF012) naming p_field, with the value (at most 200 characters) and the parser''s message. Whether it yields a boolean is found at resolution: a non-boolean, unknown or erroring predicate makes the edge impossible (docs/semantics.md §10.1).';
+
 -- db/functions/core/_check_flow_open.sql
 -- _check_flow_open: refuse a change to a cancelled, completed or failed flow.
 CREATE OR REPLACE FUNCTION flowfabric._check_flow_open(p_flow flowfabric.ff_flow_core)
@@ -122,6 +271,38 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._check_text_size(text, text, int) IS
   'Private. invalid_input naming p_field when p_value is longer than p_max_bytes bytes (DETAIL quotes at most 200 characters of it); NULL passes.';
+
+-- db/functions/run/_check_waitpoint_args.sql
+-- _check_waitpoint_args: the argument checks shared by ff_suspend_execution and ff_create_waitpoint.
+CREATE OR REPLACE FUNCTION flowfabric._check_waitpoint_args(
+  p_signal_names     text[],
+  p_resume_when      text,
+  p_timeout_at_ms    bigint,
+  p_timeout_behavior text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_signal_names IS NULL OR cardinality(p_signal_names) = 0 OR cardinality(p_signal_names) > 100
+     OR EXISTS (SELECT 1 FROM unnest(p_signal_names) n WHERE n IS NULL OR n = '' OR octet_length(n) > 256) THEN
+    PERFORM _raise('invalid_input',
+      format('p_signal_names: must be 1..100 names of 1..256 bytes (got %s)', _shown(coalesce(p_signal_names::text, 'NULL'))));
+  END IF;
+  IF p_resume_when IS NULL OR p_resume_when NOT IN ('any', 'all') THEN
+    PERFORM _raise('invalid_input', format('p_resume_when: must be any or all (got %s)', _shown(p_resume_when)));
+  END IF;
+  IF p_timeout_at_ms < 0 THEN
+    PERFORM _raise('invalid_input', format('p_timeout_at_ms: must be NULL or a time >= 0 (got %s)', p_timeout_at_ms));
+  END IF;
+  IF p_timeout_behavior IS NULL OR p_timeout_behavior NOT IN ('fail', 'expire', 'resume') THEN
+    PERFORM _raise('invalid_input', format('p_timeout_behavior: must be fail, expire or resume (got %s)', _shown(p_timeout_behavior)));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_waitpoint_args(text[], text, bigint, text) IS
+  'Private. invalid_input (FF012) naming the parameter unless p_signal_names holds 1..100 non-empty names of at most 256 bytes, p_resume_when is any or all, p_timeout_at_ms is NULL or >= 0, and p_timeout_behavior is fail, expire or resume.';
 
 -- db/functions/core/_crc16_xmodem.sql
 -- _crc16_xmodem: CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of a byte string, table-driven.
@@ -240,6 +421,21 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._dot_text(text) IS
   'Private. Escapes backslash, double quote and newline so user text (a task identifier) stays inside a quoted DOT label.';
+
+-- db/functions/read/_edge_label.sql
+-- _edge_label: what the exports write on an edge: its state, its kind when not success_only, its condition.
+CREATE OR REPLACE FUNCTION flowfabric._edge_label(p_policy jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT concat_ws(' · ', p_policy->>'edge_state',
+                   CASE p_policy->>'dependency_kind' WHEN 'failure_only' THEN 'on failure' WHEN 'any_outcome' THEN 'always' END,
+                   'if ' || (p_policy->>'condition'))
+$$;
+
+COMMENT ON FUNCTION flowfabric._edge_label(jsonb) IS
+  'Private. The label ff_flow_to_dot and ff_flow_to_mermaid give an edge (p_policy = its policy): edge_state, then "on failure" (failure_only) or "always" (any_outcome), then "if <condition>" when it has one (docs/semantics.md §10.1), joined by " · ". Unescaped: each export escapes it.';
 
 -- db/functions/core/_edge_to_json.sql
 -- _edge_to_json: an edge as callers see it (canonical ids), for DETAIL and reads.
@@ -573,6 +769,13 @@ BEGIN
   PERFORM 1 FROM ff_exec_core e
   WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.flow_id IS NOT NULL
     AND e.terminal_outcome IN ('failed', 'cancelled', 'expired')
+    -- a failure is handled when a failure_only edge out of it led to a child that succeeded
+    -- (docs/semantics.md §10.1)
+    AND NOT EXISTS (
+      SELECT 1 FROM ff_edge h
+      JOIN ff_exec_core hc ON hc.partition_key = h.partition_key AND hc.execution_id = h.downstream_eid
+      WHERE h.partition_key = p_partition_key AND h.flow_id = p_flow_id AND h.upstream_eid = e.execution_id
+        AND h.policy->>'dependency_kind' = 'failure_only' AND hc.terminal_outcome = 'success')
   LIMIT 1;
   v_state := CASE WHEN FOUND THEN 'failed' ELSE 'completed' END;
   UPDATE ff_flow_core f
@@ -586,7 +789,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired without being handled, i.e. without a failure_only edge out of it whose child completed success; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
 
 -- db/functions/staging/_first_cycle_closing_edge.sql
 -- _first_cycle_closing_edge: the first of a plan's or a batch's new edges (already inserted) that closes a cycle, or NULL.
@@ -923,7 +1126,8 @@ CREATE OR REPLACE FUNCTION flowfabric._is_same_edge(
   p_edge flowfabric.ff_edge,
   p_upstream_eid uuid,
   p_downstream_eid uuid,
-  p_dependency_kind text)
+  p_dependency_kind text,
+  p_condition text DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -931,12 +1135,13 @@ AS $$
 BEGIN
   RETURN coalesce(p_edge.upstream_eid = p_upstream_eid
                   AND p_edge.downstream_eid = p_downstream_eid
-                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind, false);
+                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind
+                  AND (p_edge.policy->>'condition') IS NOT DISTINCT FROM p_condition, false);
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text) IS
-  'Private. True when p_edge exists with these endpoints and dependency kind: staging it again is an exact retry. False for a missing (all-NULL) edge.';
+COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text, text) IS
+  'Private. True when p_edge exists with these endpoints, dependency kind and condition (NULL: none): staging it again is an exact retry. False for a missing (all-NULL) edge.';
 
 -- db/functions/core/_log_flow_event.sql
 -- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
@@ -1012,6 +1217,35 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._now_ms(bigint) IS
   'Private. Milliseconds since the epoch: p_now_ms when not NULL (tests pin time this way), else clock_timestamp(). Negative -> invalid_input.';
+
+-- db/functions/run/_open_waitpoint.sql
+-- _open_waitpoint: validate a waitpoint's arguments and insert it for a locked execution; returns it and its token.
+CREATE OR REPLACE FUNCTION flowfabric._open_waitpoint(
+  p_execution        flowfabric.ff_exec_core,
+  p_signal_names     text[],
+  p_resume_when      text,
+  p_timeout_at_ms    bigint,
+  p_timeout_behavior text,
+  p_state            text,
+  p_now_ms           bigint,
+  OUT waitpoint_id   uuid,
+  OUT token          text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- 244 random bits (two v4 uuids) as 64 hex digits; only its sha256 is stored.
+  token := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+  INSERT INTO ff_waitpoint (partition_key, waitpoint_id, execution_id, flow_id, signal_names, resume_when, timeout_at_ms,
+                            timeout_behavior, token_hash, waitpoint_state, created_at_ms)
+  VALUES (p_execution.partition_key, gen_random_uuid(), p_execution.execution_id, p_execution.flow_id, p_signal_names,
+          p_resume_when, p_timeout_at_ms, p_timeout_behavior, sha256(convert_to(token, 'UTF8')), p_state, p_now_ms)
+  RETURNING ff_waitpoint.waitpoint_id INTO waitpoint_id;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._open_waitpoint(flowfabric.ff_exec_core, text[], text, bigint, text, text, bigint) IS
+  'Private (ff_suspend_execution, ff_create_waitpoint). Inserts a waitpoint in state p_state for the execution the caller holds locked, with a fresh random token (64 hex digits, 244 random bits) of which only the sha256 is stored; returns its id and the token. The caller validated the arguments (_check_waitpoint_args).';
 
 -- db/functions/core/_parse_execution_id.sql
 -- _parse_execution_id: accept {fp:N}:<uuid> (0 <= N <= 255) or a bare <uuid>; refuse anything else.
@@ -1152,6 +1386,7 @@ DECLARE
   v_child      ff_exec_core;
   v_specs      graphile_worker.job_spec[];
   v_spec       graphile_worker.job_spec;
+  v_paused     boolean;
 BEGIN
   skipped := '{}';
 
@@ -1170,32 +1405,64 @@ BEGIN
     -- the transaction, if the namespace opted in.
     SELECT _notify_namespace(fl.namespace) FROM flow fl),
   resolved AS (
+    -- The edge's kind decides which outcomes satisfy it (docs/semantics.md §10.1), then its
+    -- condition, if any, over the upstream's result (its row joined by key, co-located), matched
+    -- silently, so a false, non-boolean or erroring predicate is simply not true.
+    -- condition_result records what the predicate gave.
     UPDATE ff_edge e
     SET policy = e.policy || jsonb_build_object(
-          'edge_state', CASE WHEN p_outcome = 'success' THEN 'satisfied' ELSE 'impossible' END,
+          'edge_state', CASE WHEN CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                    WHEN 'success_only' THEN p_outcome = 'success'
+                                    WHEN 'failure_only' THEN p_outcome IN ('failed', 'expired')
+                                    ELSE true END
+                              AND (NOT (e.policy ? 'condition')
+                                   OR coalesce(jsonb_path_match(
+                                        coalesce(up.result, 'null'::jsonb),
+                                        (e.policy->>'condition')::jsonpath, '{}'::jsonb, true), false))
+                             THEN 'satisfied' ELSE 'impossible' END,
           'resolved_at_ms', p_now_ms,
           'upstream_outcome', p_outcome)
+        || CASE WHEN e.policy ? 'condition' THEN jsonb_build_object('condition_result',
+             jsonb_path_match(
+               coalesce(up.result, 'null'::jsonb),
+               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true))
+           ELSE '{}'::jsonb END
+    FROM ff_exec_core up
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
       AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
       AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
-    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref),
+      AND up.partition_key = p_partition_key AND up.execution_id = p_upstream_eid
+    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref,
+              e.policy->>'edge_state' = 'satisfied' AS satisfied,
+              -- an impossible edge counts as skipped when its upstream was skipped (kind not any_outcome)
+              p_outcome = 'skipped' AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome' AS as_skip),
   passed AS (
+    -- Every satisfied edge with a ref passes data: a success its result, any other outcome
+    -- {"outcome", "failure_reason", "result"} (failure_reason read through to_jsonb, so it is
+    -- null until ff_exec_core has that column).
     UPDATE ff_exec_core c
     SET payload = coalesce(c.payload, '{}'::jsonb) || d.passed
-    FROM (SELECT r.downstream_eid AS down, jsonb_object_agg(r.ref, u.result) AS passed
+    FROM (SELECT r.downstream_eid AS down,
+                 jsonb_object_agg(r.ref, CASE WHEN p_outcome = 'success' THEN u.result
+                                              ELSE jsonb_build_object('outcome', p_outcome,
+                                                                      'failure_reason', to_jsonb(ROW(u.*)::ff_exec_core)->'failure_reason',
+                                                                      'result', u.result) END) AS passed
           FROM resolved r
           JOIN ff_exec_core u ON u.partition_key = p_partition_key AND u.execution_id = p_upstream_eid
-          WHERE p_outcome = 'success' AND r.ref <> ''
+          WHERE r.satisfied AND r.ref <> ''
           GROUP BY r.downstream_eid) d
     WHERE c.partition_key = p_partition_key AND c.execution_id = d.down AND c.lifecycle_phase <> 'terminal'
     RETURNING c.execution_id),
   counted AS (
     UPDATE ff_edge_group g
     SET running_count = g.running_count - n.n,
-        success_count = g.success_count + CASE WHEN p_outcome = 'success' THEN n.n ELSE 0 END,
-        skip_count    = g.skip_count    + CASE WHEN p_outcome = 'skipped' THEN n.n ELSE 0 END,
-        fail_count    = g.fail_count    + CASE WHEN p_outcome NOT IN ('success', 'skipped') THEN n.n ELSE 0 END
-    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n FROM resolved r GROUP BY r.downstream_eid) n
+        success_count = g.success_count + n.ok,
+        skip_count    = g.skip_count    + n.skip,
+        fail_count    = g.fail_count    + n.n - n.ok - n.skip
+    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n,
+                 (count(*) FILTER (WHERE r.satisfied))::int AS ok,
+                 (count(*) FILTER (WHERE NOT r.satisfied AND r.as_skip))::int AS skip
+          FROM resolved r GROUP BY r.downstream_eid) n
     WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = n.down
     RETURNING g.downstream_eid AS down,
               CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(g) END AS verdict),
@@ -1279,14 +1546,21 @@ BEGIN
   --    with ff_start_flow's exclusive one: either the start committed first and we see
   --    started_at_ms, or it waits for us and then finds these children eligible. (The flow row
   --    cannot be locked here: children are locked, and the flow row comes first in the lock order.)
+  --    A paused flow (ff_pause_flow, same lock) holds them instead: blocking_reason flow_paused.
   IF v_released IS NOT NULL THEN
     PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
     SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
-                               FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
-    INTO v_specs
+                               FILTER (WHERE x.raw_fields ? 'task_identifier' AND f.raw_fields ? 'started_at_ms'
+                                         AND NOT (f.raw_fields ? 'paused_at_ms')), '{}'),
+           bool_or(f.raw_fields ? 'paused_at_ms')
+    INTO v_specs, v_paused
     FROM unnest(v_released) x
-    JOIN ff_flow_core f ON f.partition_key = p_partition_key AND f.flow_id = p_flow_id
-    WHERE f.raw_fields ? 'started_at_ms';
+    JOIN ff_flow_core f ON f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_paused THEN
+      UPDATE ff_exec_core e
+      SET blocking_reason = 'flow_paused'
+      WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (ARRAY(SELECT (x).execution_id FROM unnest(v_released) x));
+    END IF;
   END IF;
 
   -- 4. Impossible: a non-terminal child is skipped now; the edges going out of it are resolved by
@@ -1312,7 +1586,66 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+
+-- db/functions/run/_resume_waitpoint.sql
+-- _resume_waitpoint: close a waitpoint and run its suspended execution again, with the signals
+-- received so far in its payload (docs/semantics.md §10.2). One statement per table touched.
+CREATE OR REPLACE FUNCTION flowfabric._resume_waitpoint(
+  p_waitpoint flowfabric.ff_waitpoint,
+  p_reason    text,
+  p_now_ms    bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_exec ff_exec_core;
+  v_flow ff_flow_core;
+BEGIN
+  UPDATE ff_waitpoint w
+  SET waitpoint_state = 'closed', closed_at_ms = p_now_ms, close_reason = p_reason
+  WHERE w.partition_key = p_waitpoint.partition_key AND w.waitpoint_id = p_waitpoint.waitpoint_id;
+  PERFORM graphile_worker.remove_job('flowstage:waitpoint:' || p_waitpoint.waitpoint_id);
+
+  IF p_waitpoint.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = p_waitpoint.partition_key AND f.flow_id = p_waitpoint.flow_id;
+  END IF;
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'runnable',
+      ownership_state = 'unowned',
+      eligibility_state = 'eligible_now',
+      blocking_reason = CASE WHEN v_flow.raw_fields ? 'paused_at_ms' THEN 'flow_paused' ELSE 'waiting_for_worker' END,
+      public_state = 'waiting',
+      payload = coalesce(e.payload, '{}'::jsonb) || jsonb_build_object('signals', (
+        SELECT coalesce(jsonb_agg(jsonb_build_object('name', s.signal_name, 'payload', s.payload,
+                                                     'received_at_ms', s.received_at_ms) ORDER BY s.signal_seq), '[]'::jsonb)
+        FROM ff_signal s
+        WHERE s.partition_key = p_waitpoint.partition_key AND s.waitpoint_id = p_waitpoint.waitpoint_id)),
+      raw_fields = e.raw_fields - 'waitpoint_id'
+  WHERE e.partition_key = p_waitpoint.partition_key AND e.execution_id = p_waitpoint.execution_id
+    AND e.lifecycle_phase = 'suspended'
+  RETURNING e.* INTO v_exec;
+  IF v_exec.execution_id IS NULL THEN
+    RETURN;  -- (not suspended: the caller resumes a waitpoint whose execution still runs)
+  END IF;
+  -- Enqueued as the cascade enqueues: a member of a started flow that is not paused, or a solo execution.
+  IF v_exec.raw_fields ? 'task_identifier'
+     AND (v_exec.flow_id IS NULL OR (v_flow.raw_fields ? 'started_at_ms' AND NOT (v_flow.raw_fields ? 'paused_at_ms'))) THEN
+    PERFORM _add_jobs(ARRAY[_run_job_spec(v_exec, v_flow)]);
+  END IF;
+  IF v_exec.flow_id IS NOT NULL THEN
+    PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+      'resume_execution',
+      jsonb_build_object('execution_id', _canonical_execution_id(v_exec.partition_key, v_exec.execution_id),
+                         'waitpoint_id', p_waitpoint.waitpoint_id, 'reason', p_reason), p_now_ms);
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._resume_waitpoint(flowfabric.ff_waitpoint, text, bigint) IS
+  'Private. Closes p_waitpoint (close_reason p_reason: signalled or timeout), removes its timeout job (flowstage:waitpoint:<id>), and, when its execution is suspended, makes it runnable / eligible_now / waiting (blocking_reason waiting_for_worker, or flow_paused in a paused flow) with payload.signals = every signal recorded for the waitpoint ({name, payload, received_at_ms} in arrival order), and enqueues its run job (a member of a started, unpaused flow, or a solo execution with a task). Logs resume_execution for flow members. The caller holds the execution row and the waitpoint row.';
 
 -- db/functions/run/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -1387,7 +1720,8 @@ CREATE OR REPLACE FUNCTION flowfabric._stage_edges_replay(
   p_flow_id       uuid,
   p_edge_ids      uuid[],
   p_upstream_eids uuid[],
-  p_downstream_eids uuid[])
+  p_downstream_eids uuid[],
+  p_kinds         jsonb[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -1396,14 +1730,15 @@ AS $$
     WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
     THEN max((e.policy->>'staged_graph_revision')::bigint)
     END
-  FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) AS batch(edge_id, upstream_eid, downstream_eid)
+  FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
   JOIN ff_edge e
     ON e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = batch.edge_id
-  WHERE _is_same_edge(e, batch.upstream_eid, batch.downstream_eid, 'success_only')
+  WHERE _is_same_edge(e, batch.upstream_eid, batch.downstream_eid,
+                      coalesce(p_kinds[batch.ord]->>'dependency_kind', 'success_only'), p_kinds[batch.ord]->>'condition')
 $$;
 
-COMMENT ON FUNCTION flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[]) IS
-  'Private (ff_stage_dependency_edges). The highest staged_graph_revision among the batch''s edges when every entry (edge_id, upstream, downstream; kind success_only) is already staged exactly in the flow and no edge_id repeats within the batch; NULL otherwise (some entry new or different, or a repeated edge_id). One primary-key probe per entry; takes no locks.';
+COMMENT ON FUNCTION flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[], jsonb[]) IS
+  'Private (ff_stage_dependency_edges). The highest staged_graph_revision among the batch''s edges when every entry (edge_id, upstream, downstream, kind and condition: p_kinds[i] {dependency_kind?, condition?}, success_only and none when absent) is already staged exactly in the flow and no edge_id repeats within the batch; NULL otherwise (some entry new or different, or a repeated edge_id). One primary-key probe per entry; takes no locks.';
 
 -- db/functions/staging/_stage_edges_write.sql
 -- _stage_edges_write: checks 6-7 and the insert of ff_stage_dependency_edges for a whole batch, then the flow bump and the log.
@@ -1414,7 +1749,8 @@ CREATE OR REPLACE FUNCTION flowfabric._stage_edges_write(
   p_downstream_eids   uuid[],
   p_data_passing_refs text[],
   p_dry_run           boolean,
-  p_now_ms            bigint DEFAULT NULL)
+  p_now_ms            bigint DEFAULT NULL,
+  p_kinds             jsonb[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -1454,7 +1790,7 @@ BEGIN
              'created_by', 'engine',
              'staged_at_ms', v_now,
              'staged_graph_revision', p_flow.graph_revision + b.ord,
-             'applied_at_ms', NULL)
+             'applied_at_ms', NULL) || coalesce(p_kinds[b.ord], '{}'::jsonb)
     FROM unnest(p_edge_ids[1:v_clean], p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], p_data_passing_refs[1:v_clean])
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
@@ -1494,15 +1830,15 @@ BEGIN
                          'upstream_execution_id', _canonical_execution_id(v_partition, p_upstream_eids[v_index]),
                          'downstream_execution_id', _canonical_execution_id(v_partition, p_downstream_eids[v_index]),
                          'dependency_kind', 'success_only',
-                         'data_passing_ref', p_data_passing_refs[v_index]),
+                         'data_passing_ref', p_data_passing_refs[v_index]) || coalesce(p_kinds[v_index], '{}'::jsonb),
       v_now);
   END LOOP;
   PERFORM _bump_flow(v_partition, p_flow.flow_id, 0, v_count, v_now);
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint) IS
-$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
+COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint, jsonb[]) IS
+$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it; p_kinds[i], when given, overrides dependency_kind and adds condition: {} for a plain success_only edge), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
 With p_dry_run, once every entry has passed it logs nothing, leaves the flow row alone and raises the private sentinel SQLSTATE FF900 so the caller's exception block rolls the inserts back; refusals propagate unchanged. Planner pinned to index scans: ff_edge is only probed by key.$$;
 
 -- db/functions/read/_stored_cycles.sql
@@ -1800,9 +2136,9 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
-    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind') ORDER BY k LIMIT 1;
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind', 'kind', 'condition') ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
-      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, dependency_kind',
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, kind (or dependency_kind), condition',
         v_place, left(v_unknown, 200)));
     END IF;
     SELECT p.execution_id INTO v_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
@@ -1816,8 +2152,8 @@ BEGIN
     e_downstream_ids[v_index + 1] := v_id;
     e_downstream_partitions[v_index + 1] := v_requested;
     v_value := nullif(v_item->'dependency_kind', 'null'::jsonb);
-    IF v_value IS NOT NULL AND v_value <> '"success_only"'::jsonb THEN
-      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only (got %s)', v_place, _submit_quote(v_value)));
+    IF v_value IS NOT NULL AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
+      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_place, _submit_quote(v_value)));
     END IF;
     v_value := nullif(v_item->'data_passing_ref', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
@@ -1830,8 +2166,61 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
+
+-- db/functions/staging/_submit_edge_kinds.sql
+-- _submit_edge_kinds: the kind and condition of each edge item of a plan (docs/semantics.md §10.1).
+CREATE OR REPLACE FUNCTION flowfabric._submit_edge_kinds(p_plan jsonb)
+RETURNS jsonb[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_kinds jsonb[] := '{}'::jsonb[];
+  v_item  jsonb;
+  v_index int;
+  v_kind  jsonb;
+  v_place text;
+  v_any   boolean := false;
+BEGIN
+  -- Plans without kinds or conditions (the common case) pay one path scan.
+  IF jsonb_typeof(p_plan->'edges') IS DISTINCT FROM 'array'
+     OR NOT jsonb_path_exists(p_plan, '$.edges[*] ? (exists(@.kind) || exists(@.condition) || exists(@.dependency_kind))') THEN
+    RETURN NULL;
+  END IF;
+  FOR v_item, v_index IN
+    SELECT a.value, a.ordinality::int - 1 FROM jsonb_array_elements(p_plan->'edges') WITH ORDINALITY a
+  LOOP
+    v_place := format('edges[%s]', v_index);
+    IF jsonb_typeof(v_item) <> 'object' THEN
+      CONTINUE;  -- refused by the item check
+    END IF;
+    v_kind := coalesce(nullif(v_item->'kind', 'null'::jsonb), nullif(v_item->'dependency_kind', 'null'::jsonb));
+    IF v_kind IS NOT NULL AND v_kind NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
+      PERFORM _raise('invalid_input', format('%s.%s: must be success_only, failure_only or any_outcome (got %s)',
+        v_place, CASE WHEN v_item ? 'kind' THEN 'kind' ELSE 'dependency_kind' END, _submit_quote(v_kind)));
+    END IF;
+    IF nullif(v_item->'kind', 'null'::jsonb) IS NOT NULL AND nullif(v_item->'dependency_kind', 'null'::jsonb) IS NOT NULL
+       AND v_item->'kind' <> v_item->'dependency_kind' THEN
+      PERFORM _raise('invalid_input', format('%s.kind: differs from dependency_kind (got %s and %s); give one of them',
+        v_place, _submit_quote(v_item->'kind'), _submit_quote(v_item->'dependency_kind')));
+    END IF;
+    IF jsonb_typeof(v_item->'condition') NOT IN ('string', 'null') THEN
+      PERFORM _raise('invalid_input', format('%s.condition: must be a string (got %s)', v_place, _submit_quote(v_item->'condition')));
+    END IF;
+    PERFORM _check_condition(v_place || '.condition', v_item->>'condition');
+    -- normalised: success_only and no condition are left out, so {} is a plain edge
+    v_kinds[v_index + 1] := jsonb_strip_nulls(jsonb_build_object(
+      'dependency_kind', nullif(v_kind #>> '{}', 'success_only'), 'condition', v_item->>'condition'));
+    v_any := v_any OR v_kinds[v_index + 1] <> '{}'::jsonb;
+  END LOOP;
+  RETURN CASE WHEN v_any THEN v_kinds END;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_edge_kinds(jsonb) IS
+  'Private (ff_submit_flow). Per edge item (index i + 1 = item i): {dependency_kind?, condition?} with success_only and an absent condition left out ({} for a plain edge); NULL when no item has a kind or a condition. An item''s kind is its "kind" or "dependency_kind" key (both: they must agree). Refuses, invalid_input naming edges[i].kind / .dependency_kind / .condition: an unknown kind, two kinds that differ, a condition that is not a string or not a SQL/JSON path predicate (_check_condition).';
 
 -- db/functions/staging/_submit_is_replay.sql
 -- _submit_is_replay: is every item of a plan already present in the flow exactly as the plan would leave it?
@@ -1892,7 +2281,8 @@ BEGIN
           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (p_e_ids)) stored
       ON stored.edge_id = u.id
     WHERE stored.upstream_eid = u.up AND stored.downstream_eid = u.down
-      AND stored.policy->>'dependency_kind' = 'success_only' AND stored.policy->>'edge_state' <> 'pending';
+      AND stored.policy->>'dependency_kind' = 'success_only' AND NOT (stored.policy ? 'condition')
+      AND stored.policy->>'edge_state' <> 'pending';
     IF v_count <> cardinality(p_e_ids) THEN
       RETURN false;
     END IF;
@@ -1902,7 +2292,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[]) IS
-  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints and kind success_only and already applied. Reads without locks: one index probe per item, by key.';
+  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, kind success_only and no condition, and already applied (ff_submit_flow does not ask for a plan with kinds or conditions). Reads without locks: one index probe per item, by key.';
 
 -- db/functions/staging/_submit_parse_id.sql
 -- _submit_parse_id: one id field of a plan item ({fp:N}:<uuid> or <uuid>, or a bare uuid for an edge_id), refused with its place.
@@ -2092,7 +2482,7 @@ BEGIN
              r.down_u::uuid AS down, r.down_d::smallint AS down_requested,
              coalesce(r.data_passing_ref #>> '{}', '') AS ref,
              coalesce(
-               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind}'::text[]) = '{}'::jsonb
+               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind,kind,condition}'::text[]) = '{}'::jsonb
                AND r.edge_id LIKE '________-____-____-____-____________'
                AND r.up_u LIKE '________-____-____-____-____________'
                AND r.up_sep AND (r.up_d IS NULL OR (r.up_d = r.up_d::int::text AND r.up_d::int BETWEEN 0 AND 255))
@@ -2101,7 +2491,8 @@ BEGIN
                AND CASE jsonb_typeof(r.data_passing_ref)
                      WHEN 'string' THEN octet_length(r.data_passing_ref #>> '{}') BETWEEN 1 AND 1024
                      WHEN 'null' THEN true ELSE r.data_passing_ref IS NULL END
-               AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null' OR r.dependency_kind = '"success_only"'::jsonb),
+               AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null'
+                    OR r.dependency_kind IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb)),
                false) AS ok
       FROM (SELECT f.*, CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN right(f.upstream_execution_id, 36) ELSE f.upstream_execution_id END AS up_u,
                    CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN substr(f.upstream_execution_id, 5, length(f.upstream_execution_id) - 42) END AS up_d,
@@ -2262,6 +2653,28 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_replayed(flowfabric.ff_flow_core, boolean, bigint) IS
   'Private (ff_submit_flow). The already_submitted row for a plan already present in flow p_flow: graph_revision = the flow''s current revision, every count 0, started = the flow has been started; with p_start and a flow not yet started, ff_start_flow runs first (the only write).';
+
+-- db/functions/run/_waitpoint_met.sql
+-- _waitpoint_met: have the signals recorded for a waitpoint met its resume condition?
+CREATE OR REPLACE FUNCTION flowfabric._waitpoint_met(p_waitpoint flowfabric.ff_waitpoint)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_received int;
+BEGIN
+  SELECT count(DISTINCT s.signal_name) INTO v_received
+  FROM ff_signal s
+  WHERE s.partition_key = p_waitpoint.partition_key AND s.waitpoint_id = p_waitpoint.waitpoint_id
+    AND s.signal_name = ANY (p_waitpoint.signal_names);
+  RETURN CASE p_waitpoint.resume_when WHEN 'any' THEN v_received >= 1
+                                      ELSE v_received = cardinality(ARRAY(SELECT DISTINCT n FROM unnest(p_waitpoint.signal_names) n)) END;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._waitpoint_met(flowfabric.ff_waitpoint) IS
+  'Private. True when the signals recorded for p_waitpoint meet its resume_when: any (one of its signal_names received) or all (every one of them received at least once).';
 
 -- db/functions/staging/ff_add_execution_to_flow.sql
 -- ff_add_execution_to_flow: make an execution a member of a flow (stamp ff_exec_core.flow_id).
@@ -2504,11 +2917,13 @@ BEGIN
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase = 'active'
-     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+         AND v_exec.blocking_reason <> 'flow_paused') THEN
     SELECT * INTO v_exec FROM ff_exec_core e
     WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
     IF v_exec.lifecycle_phase = 'active'
-       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+         AND v_exec.blocking_reason <> 'flow_paused') THEN
       UPDATE ff_exec_core e
       SET lifecycle_phase = 'active',
           ownership_state = 'leased',
@@ -2543,7 +2958,7 @@ COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
 $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
 Returns (status, execution_id, payload, attempt).
 started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
-not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
+not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
 Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;
 
 -- db/functions/run/ff_cancel_flow.sql
@@ -2974,10 +3389,19 @@ BEGIN
      CASE e.state
        WHEN 'pending' THEN e.policy->>'applied_at_ms' IS NOT NULL OR e.outcome IS NOT NULL
        WHEN 'applied' THEN e.policy->>'applied_at_ms' IS NULL OR e.outcome IS NOT NULL
+       -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1
        WHEN 'satisfied' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                             OR e.outcome IS DISTINCT FROM 'success' OR u.terminal_outcome IS DISTINCT FROM 'success'
+                             OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                             OR NOT CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                      WHEN 'success_only' THEN e.outcome = 'success'
+                                      WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                             OR (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true')
        WHEN 'impossible' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                              OR e.outcome IS NULL OR e.outcome = 'success' OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR (CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                    WHEN 'success_only' THEN e.outcome = 'success'
+                                    WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                                  AND NOT (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true'))
        ELSE true END,
      format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
             coalesce(e.state, 'NULL'), coalesce(e.policy->>'applied_at_ms', 'NULL'), coalesce(e.policy->>'resolved_at_ms', 'NULL'),
@@ -2998,8 +3422,10 @@ BEGIN
   WITH edges AS (
     SELECT e.partition_key, e.flow_id, e.downstream_eid,
            count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied') AS success,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped') AS fail,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped') AS skip,
+           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible'
+                              AND (e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped' OR e.policy->>'dependency_kind' = 'any_outcome')) AS fail,
+           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped'
+                              AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome') AS skip,
            count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied') AS running
     FROM ff_edge e
     WHERE (p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
@@ -3384,6 +3810,171 @@ Idempotent: if the flow exists the status is already_satisfied, nothing changes 
 Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
 Logs create_flow to ff_flow_event.$$;
 
+-- db/functions/run/ff_create_waitpoint.sql
+-- ff_create_waitpoint: prepare a waitpoint before the task suspends, so its link (waitpoint id
+-- and token) can be sent out first; signals that arrive meanwhile are buffered (docs/semantics.md §10.2).
+CREATE OR REPLACE FUNCTION flowfabric.ff_create_waitpoint(
+  p_execution_id     text,
+  p_signal_names     text[],
+  p_resume_when      text   DEFAULT 'any',
+  p_timeout_at_ms    bigint DEFAULT NULL,
+  p_timeout_behavior text   DEFAULT 'fail',
+  p_now_ms           bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_create_waitpoint_status,
+  execution_id flowfabric.ff_execution_id,
+  waitpoint_id uuid,
+  token        text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
+  v_now := _now_ms(p_now_ms);
+
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF v_exec.lifecycle_phase IN ('terminal', 'suspended') THEN
+    PERFORM _raise('invalid_input',
+      format('p_execution_id: execution_%s: execution_id=%s', v_exec.lifecycle_phase, execution_id),
+      'A waitpoint is prepared for an execution that has not suspended yet and is not terminal.');
+  END IF;
+  PERFORM 1 FROM ff_waitpoint w
+  WHERE w.partition_key = v_exec.partition_key AND w.execution_id = v_id AND w.waitpoint_state <> 'closed';
+  IF FOUND THEN
+    PERFORM _raise('invalid_input', format('p_execution_id: waitpoint_already_open: execution_id=%s', execution_id),
+      'An execution has at most one open waitpoint; the task suspends on the one created before.');
+  END IF;
+  SELECT o.waitpoint_id, o.token INTO waitpoint_id, token
+  FROM _open_waitpoint(v_exec, p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior, 'pending', v_now) o;
+  status := 'created';
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_create_waitpoint(text, text[], text, bigint, text, bigint) IS
+$$Create a waitpoint for execution p_execution_id before it suspends (docs/semantics.md §10.2). Returns (status created, execution_id, waitpoint_id, token): the token (64 hex digits, stored only as its sha256) is returned here once.
+Arguments as ff_suspend_execution's. Signals delivered before the execution suspends are recorded (ff_deliver_signal answers recorded) and counted when it suspends: ff_suspend_execution adopts this waitpoint, and resumes at once if they already meet its condition. The timeout job is scheduled at the suspension.
+Refusals: invalid_input (FF012: arguments as ff_suspend_execution; execution_terminal / execution_suspended; waitpoint_already_open when the execution has a pending or waiting waitpoint); execution_not_found (FF003). Locks the execution row.$$;
+
+-- db/functions/run/ff_deliver_signal.sql
+-- ff_deliver_signal: record a signal for a waitpoint and resume its execution when the
+-- waitpoint's condition is met (docs/semantics.md §10.2, after FlowFabric's lua/signal.lua).
+CREATE OR REPLACE FUNCTION flowfabric.ff_deliver_signal(
+  p_waitpoint_id    uuid,
+  p_signal_name     text,
+  p_payload         jsonb  DEFAULT NULL,
+  p_idempotency_key text   DEFAULT NULL,
+  p_token           text   DEFAULT NULL,
+  p_now_ms          bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_deliver_signal_status,
+  waitpoint_id uuid,
+  execution_id flowfabric.ff_execution_id)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_waitpoint ff_waitpoint;
+  v_phase     text;
+BEGIN
+  IF p_waitpoint_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
+  END IF;
+  IF p_signal_name IS NULL OR p_signal_name = '' OR octet_length(p_signal_name) > 256 THEN
+    PERFORM _raise('invalid_input', format('p_signal_name: must be 1..256 bytes (got %s)', _shown(coalesce(p_signal_name, 'NULL'))));
+  END IF;
+  IF p_idempotency_key = '' THEN
+    PERFORM _raise('invalid_input', 'p_idempotency_key: must be NULL or 1..1024 bytes (got an empty string)');
+  END IF;
+  PERFORM _check_text_size('p_idempotency_key', p_idempotency_key, 1024);
+  v_now := _now_ms(p_now_ms);
+  waitpoint_id := p_waitpoint_id;
+
+  SELECT w.partition_key INTO v_partition FROM ff_waitpoint w WHERE w.waitpoint_id = p_waitpoint_id;
+  IF v_partition IS NULL THEN
+    PERFORM _raise('invalid_input', format('p_waitpoint_id: waitpoint_not_found: %s', p_waitpoint_id));
+  END IF;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+  -- The token: required from any caller that is not flowstage_writer (the signaler role), and
+  -- checked whenever given. DETAIL never repeats it.
+  IF (p_token IS NULL AND NOT pg_has_role(session_user, 'flowstage_writer', 'MEMBER'))
+     OR (p_token IS NOT NULL AND sha256(convert_to(p_token, 'UTF8')) <> v_waitpoint.token_hash) THEN
+    PERFORM _raise('invalid_input',
+      format('p_token: %s for waitpoint %s', CASE WHEN p_token IS NULL THEN 'missing' ELSE 'wrong' END, p_waitpoint_id),
+      'Present the token ff_suspend_execution or ff_create_waitpoint returned for this waitpoint.');
+  END IF;
+  execution_id := _canonical_execution_id(v_partition, v_waitpoint.execution_id);
+
+  -- Lock order: the execution, then its waitpoint.
+  SELECT e.lifecycle_phase INTO v_phase FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w
+  WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id FOR UPDATE;
+
+  -- 1. a repeated idempotency key: duplicate, even after the waitpoint closed
+  IF p_idempotency_key IS NOT NULL THEN
+    PERFORM 1 FROM ff_signal s
+    WHERE s.partition_key = v_partition AND s.waitpoint_id = p_waitpoint_id AND s.idempotency_key = p_idempotency_key;
+    IF FOUND THEN
+      status := 'duplicate';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+  END IF;
+  -- 2. a name the waitpoint does not wait for
+  IF NOT (p_signal_name = ANY (v_waitpoint.signal_names)) THEN
+    PERFORM _raise('invalid_input',
+      format('p_signal_name: %s is not awaited by waitpoint %s (it waits for %s)',
+             _shown(p_signal_name), p_waitpoint_id, array_to_string(v_waitpoint.signal_names, ', ')));
+  END IF;
+  -- 3. a closed waitpoint records nothing; nor does one whose execution finished meanwhile
+  --    (cancelled with its flow, expired): it is closed now
+  IF v_waitpoint.waitpoint_state <> 'closed' AND v_phase = 'terminal' THEN
+    UPDATE ff_waitpoint w SET waitpoint_state = 'closed', closed_at_ms = v_now, close_reason = 'execution_terminal'
+    WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+    PERFORM graphile_worker.remove_job('flowstage:waitpoint:' || p_waitpoint_id);
+    v_waitpoint.waitpoint_state := 'closed';
+  END IF;
+  IF v_waitpoint.waitpoint_state = 'closed' THEN
+    status := 'waitpoint_closed';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  INSERT INTO ff_signal (partition_key, waitpoint_id, signal_name, payload, idempotency_key, received_at_ms)
+  VALUES (v_partition, p_waitpoint_id, p_signal_name, p_payload, p_idempotency_key, v_now);
+  IF v_waitpoint.waitpoint_state = 'waiting' AND _waitpoint_met(v_waitpoint) THEN
+    PERFORM _resume_waitpoint(v_waitpoint, 'signalled', v_now);
+    status := 'resumed';
+  ELSE
+    status := 'recorded';  -- buffered (pending waitpoint) or the condition is not met yet
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_deliver_signal(uuid, text, jsonb, text, text, bigint) IS
+$$Deliver signal p_signal_name (with p_payload) to waitpoint p_waitpoint_id (docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
+Checks in order: invalid_input (FF012: NULL waitpoint id; signal name empty or over 256 bytes; idempotency key empty or over 1024 bytes; waitpoint_not_found; p_token missing — required from every caller that is not a member of flowstage_writer, i.e. the flowstage_signaler role — or wrong: DETAIL says missing or wrong, never the token); duplicate when p_idempotency_key was recorded for this waitpoint before (nothing changes, also after the execution resumed); invalid_input when the waitpoint does not wait for this name; waitpoint_closed when it is closed, or its execution is terminal (cancelled with its flow, expired: the waitpoint is closed then, close_reason execution_terminal) (nothing recorded). Then the signal is recorded (ff_signal, actor session_user) and: resumed when the waitpoint's execution is suspended on it and its condition (any | all) is met — the waitpoint closes, the execution becomes eligible with payload.signals = every signal recorded ({name, payload, received_at_ms}) and its run job is enqueued in this transaction (held with blocking_reason flow_paused in a paused flow); else recorded (buffered until it suspends, or not all names yet).
+Locks the execution row, then the waitpoint row.$$;
+
 -- db/functions/read/ff_describe_edge.sql
 -- ff_describe_edge: one staged edge of a flow with its state and resolution.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
@@ -3404,6 +3995,8 @@ RETURNS TABLE (
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
   upstream_outcome        flowfabric.ff_outcome_or_null,
+  condition               text,
+  condition_result        boolean,
   policy                  jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -3443,6 +4036,8 @@ BEGIN
   applied_at_ms := (v_edge.policy->>'applied_at_ms')::bigint;
   resolved_at_ms := (v_edge.policy->>'resolved_at_ms')::bigint;
   upstream_outcome := v_edge.policy->>'upstream_outcome';
+  condition := v_edge.policy->>'condition';
+  condition_result := (v_edge.policy->>'condition_result')::boolean;
   policy := v_edge.policy;
   RETURN NEXT;
 END;
@@ -3450,7 +4045,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_edge(uuid, uuid) IS
 $$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
-Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the SQL/JSON path predicate over the upstream's result, NULL when none; docs/semantics.md §10.1), condition_result (what it gave at resolution: true, false, or NULL when not evaluated, non-boolean or erroring); policy is the stored jsonb itself.
 Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;
 
 -- db/functions/read/ff_describe_flow.sql
@@ -3473,7 +4068,9 @@ RETURNS TABLE (
   cancel_reason       text,
   cancellation_policy flowfabric.ff_cancellation_policy_or_null,
   raw_fields          jsonb,
-  edge_groups         jsonb)
+  edge_groups         jsonb,
+  paused_at_ms        bigint,
+  pause_reason        text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3504,6 +4101,8 @@ BEGIN
   cancel_reason := v_flow.raw_fields->>'cancel_reason';
   cancellation_policy := v_flow.raw_fields->>'cancellation_policy';
   raw_fields := v_flow.raw_fields;
+  paused_at_ms := (v_flow.raw_fields->>'paused_at_ms')::bigint;  -- docs/semantics.md §10.3
+  pause_reason := v_flow.raw_fields->>'pause_reason';
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'downstream_execution_id', _canonical_execution_id(g.partition_key, g.downstream_eid),
            'policy', g.policy,
@@ -3526,7 +4125,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow(uuid) IS
 $$Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
-Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
+Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_describe_flow_at.sql
@@ -3596,18 +4195,23 @@ BEGIN
            'dependency_kind', e.dependency_kind,
            'data_passing_ref', coalesce(e.data_passing_ref, ''),
            'staged_graph_revision', e.revision)
+           -- docs/semantics.md §10.1: an edge's condition, when it has one
+           || CASE WHEN e.condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', e.condition) END
            ORDER BY e.edge_id::uuid), '[]'::jsonb)
   INTO edge_count, edges
   FROM (
     SELECT ev.arguments->>'edge_id' AS edge_id, ev.arguments->>'upstream_execution_id' AS upstream_execution_id,
            ev.arguments->>'downstream_execution_id' AS downstream_execution_id, ev.arguments->>'dependency_kind' AS dependency_kind,
-           ev.arguments->>'data_passing_ref' AS data_passing_ref, ev.graph_revision AS revision
+           ev.arguments->>'data_passing_ref' AS data_passing_ref, ev.graph_revision AS revision,
+           ev.arguments->>'condition' AS condition
     FROM ff_flow_event ev
     WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
       AND ev.operation IN ('stage_dependency_edge', 'stage_dependency_edges') AND ev.graph_revision <= p_graph_revision
     UNION ALL
-    SELECT s.edge_id, s.upstream_execution_id, s.downstream_execution_id, plan.edges->>'dependency_kind', s.data_passing_ref,
-           plan.base + plan.member_count + s.k
+    SELECT s.edge_id, s.upstream_execution_id, s.downstream_execution_id,
+           coalesce(plan.edges->'kinds'->(s.k::int - 1)->>'dependency_kind', plan.edges->>'dependency_kind'), s.data_passing_ref,
+           plan.base + plan.member_count + s.k,
+           plan.edges->'kinds'->(s.k::int - 1)->>'condition'
     FROM (SELECT (ev.arguments->>'base_graph_revision')::bigint AS base,
                  jsonb_array_length(ev.arguments->'members') AS member_count, ev.arguments->'edges' AS edges
           FROM ff_flow_event ev
@@ -3627,7 +4231,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow_at(uuid, bigint) IS
 $$The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision, and of each submit_flow event (ff_submit_flow: one row per plan holding base_graph_revision, its members in revision order, then its edges as parallel arrays) the members and edges whose own revision is <= p_graph_revision. Read-only: takes no row locks.
-Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
+Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision, and condition when the edge has one}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
 Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.$$;
 
 -- db/functions/read/ff_explain_execution.sql
@@ -3667,6 +4271,7 @@ DECLARE
   v_staged     int;
   v_finished   int;
   v_waiting    text;
+  v_condition  text;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -3710,13 +4315,27 @@ BEGIN
            'upstream_public_state', u.public_state,
            'upstream_outcome', u.terminal_outcome,
            'resolved_with', e.policy->>'upstream_outcome',
-           'data_passing_ref', e.policy->>'data_passing_ref')
+           'data_passing_ref', e.policy->>'data_passing_ref',
+           'dependency_kind', e.policy->>'dependency_kind',
+           'condition', e.policy->>'condition',
+           'condition_result', e.policy->'condition_result')
            ORDER BY e.edge_id), '[]'::jsonb),
          array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'applied'),
          array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'impossible'),
          count(*) FILTER (WHERE e.policy->>'edge_state' = 'pending'),
-         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal')
-  INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished
+         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal'),
+         -- the first edge made impossible by its condition alone (the kind allowed the outcome)
+         (array_agg(format('condition `%s` was %s on %s''s result', e.policy->>'condition',
+                           coalesce(e.policy->>'condition_result', 'not true'),
+                           coalesce(u.raw_fields->>'task_identifier', _canonical_execution_id(e.partition_key, e.upstream_eid)))
+                    ORDER BY e.edge_id)
+            FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy ? 'condition'
+                      AND e.policy->>'condition_result' IS DISTINCT FROM 'true'
+                      AND CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                            WHEN 'success_only' THEN e.policy->>'upstream_outcome' = 'success'
+                            WHEN 'failure_only' THEN e.policy->>'upstream_outcome' IN ('failed', 'expired')
+                            ELSE true END))[1]
+  INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished, v_condition
   FROM ff_edge e
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.downstream_eid = v_id;
@@ -3727,6 +4346,9 @@ BEGIN
                       THEN 'the flow is not started yet (ff_start_flow)'
                     ELSE 'waiting for a worker' END;
   reason := CASE
+    WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible'
+         AND v_condition IS NOT NULL THEN
+      format('terminal: skipped: %s (a branch not taken)', v_condition)
     WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
       format('terminal: skipped because its %s dependencies became impossible (%s of %s failed or skipped: %s)',
              v_kind, v_group.fail_count + v_group.skip_count, v_total, _explain_edge_list(v_impossible))
@@ -3735,6 +4357,11 @@ BEGIN
       format('terminal: cancelled with the flow (%s: %s)', v_flow.raw_fields->>'cancellation_policy', v_flow.raw_fields->>'cancel_reason')
     WHEN v_exec.lifecycle_phase = 'terminal' THEN
       format('terminal: outcome %s', v_exec.terminal_outcome)
+    WHEN v_exec.lifecycle_phase = 'suspended' THEN
+      'suspended: waiting for a signal (ff_deliver_signal)'
+    WHEN v_exec.blocking_reason = 'flow_paused' THEN
+      format('eligible: held while the flow is paused (%s); ff_resume_flow enqueues it',
+             coalesce(v_flow.raw_fields->>'pause_reason', 'no reason given'))
     WHEN v_exec.lifecycle_phase = 'active' THEN
       format('running: attempt %s on a worker', coalesce(v_exec.raw_fields->>'attempt_count', '1'))
     WHEN v_group.decision = 'pending' AND v_group.running_count > 0 THEN
@@ -3770,8 +4397,8 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
 $$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
-Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
-"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref, dependency_kind, condition (null when none), condition_result (true, false or null: what the condition gave at resolution)}; and reason, one line, one of:
+"terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;
 
 -- db/functions/core/ff_flow_partition.sql
@@ -3818,8 +4445,13 @@ BEGIN
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
 
   SELECT string_agg(format('  "%s" -> "%s" [label="%s", class="%s", color="%s", fontcolor="%s"%s];',
-           e.upstream_eid, e.downstream_eid, _dot_text(e.policy->>'edge_state'), s.style_class, s.stroke, s.stroke,
-           CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END),
+           e.upstream_eid, e.downstream_eid, _dot_text(_edge_label(e.policy)), s.style_class,
+           -- a failure path (failure_only) is red and dashed whatever its state
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only'
+                  THEN ', style=dashed' || CASE WHEN e.policy->>'edge_state' = 'satisfied' THEN ', penwidth=2' ELSE '' END
+                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END END),
            E'\n' ORDER BY e.edge_id)
   INTO v_edges
   FROM ff_edge e
@@ -3839,7 +4471,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_dot(uuid) IS
 $$The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
+A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_flow_to_mermaid.sql
@@ -3881,10 +4513,14 @@ BEGIN
 
   SELECT string_agg(format('  n%s %s|%s| n%s',
            replace(e.upstream_eid::text, '-', ''),
-           CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END,
-           _mermaid_text(e.policy->>'edge_state'),
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '-.->'
+                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END END,
+           replace(_mermaid_text(_edge_label(e.policy)), '|', '#124;'),
            replace(e.downstream_eid::text, '-', '')), E'\n' ORDER BY e.edge_id),
-         string_agg(format('  linkStyle %s stroke:%s', n - 1, s.stroke), E'\n' ORDER BY e.edge_id)
+         -- a failure path (failure_only) is red and dashed whatever its state
+         string_agg(format('  linkStyle %s stroke:%s', n - 1,
+                           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935,stroke-dasharray:5 4' ELSE s.stroke END),
+                    E'\n' ORDER BY e.edge_id)
   INTO v_edges, v_links
   FROM (SELECT e.*, row_number() OVER (ORDER BY e.edge_id) AS n
         FROM ff_edge e WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id) e
@@ -3901,7 +4537,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_mermaid(uuid) IS
 $$The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with its edge_state (pending dotted -.->, satisfied thick ==>, applied and impossible -->), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red).
+A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_list_edges.sql
@@ -3923,7 +4559,8 @@ RETURNS TABLE (
   staged_at_ms            flowfabric.ff_time_ms,
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
-  upstream_outcome        flowfabric.ff_outcome_or_null)
+  upstream_outcome        flowfabric.ff_outcome_or_null,
+  condition               text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -3977,7 +4614,8 @@ BEGIN
          (e.policy->>'staged_at_ms')::ff_time_ms,
          (e.policy->>'applied_at_ms')::bigint,
          (e.policy->>'resolved_at_ms')::bigint,
-         (e.policy->>'upstream_outcome')::ff_outcome_or_null
+         (e.policy->>'upstream_outcome')::ff_outcome_or_null,
+         e.policy->>'condition'
   FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.edge_id >= v_after AND (v_first OR e.edge_id <> v_after)
@@ -3992,7 +4630,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_list_edges(uuid, text, text, uuid, int) IS
 $$List the edges of flow p_flow_id ordered by edge_id, p_limit (1..1000, default 100) at a time, rows with edge_id > p_after (keyset pagination: pass the last edge_id of a page). Edges staged while a caller pages through appear in a later page if their id sorts after the cursor; none is returned twice. Read-only: takes no row locks.
 With p_execution_id ({fp:N}:<uuid> or <uuid>, a member of the flow): p_direction in = its inbound edges, out = its outbound edges, both (default) = either. Without it every edge of the flow is listed and p_direction must be both.
-Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved)).
+Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the edge's SQL/JSON path predicate, NULL when none; docs/semantics.md §10.1)).
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id, unknown p_direction, in/out without p_execution_id, p_limit outside 1..1000); flow_not_found (FF001); execution_not_in_flow (FF007) when p_execution_id is not a member (a {fp:N} of another partition -> invalid_input partition_mismatch).$$;
 
 -- db/functions/read/ff_list_flows.sql
@@ -4143,6 +4781,92 @@ $$List the member executions of flow p_flow_id ordered by execution uuid, p_limi
 Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
 Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
 
+-- db/functions/run/ff_pause_flow.sql
+-- ff_pause_flow: hold a flow: none of its executions starts until ff_resume_flow (docs/semantics.md §10.3).
+-- Queued run jobs are taken out of the queue and eligible members stay eligible_now with
+-- blocking_reason flow_paused; running attempts finish and the cascade still resolves and skips.
+CREATE OR REPLACE FUNCTION flowfabric.ff_pause_flow(
+  p_flow_id uuid,
+  p_reason  text   DEFAULT NULL,
+  p_now_ms  bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_pause_flow_status,
+  flow_id      flowfabric.ff_flow_id,
+  paused_at_ms flowfabric.ff_time_ms,
+  held_count   flowfabric.ff_count)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_held      uuid[];
+  v_tasks     uuid[];
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  PERFORM _check_text_size('p_reason', p_reason, 1024);
+  IF p_reason = '' THEN
+    PERFORM _raise('invalid_input', 'p_reason: must be NULL or 1..1024 bytes (got an empty string)');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  flow_id := p_flow_id;
+
+  v_flow := _get_flow(v_partition, p_flow_id);
+  IF NOT (v_flow.raw_fields ? 'paused_at_ms') THEN
+    v_flow := _flow_row(v_partition, p_flow_id, true);
+  END IF;
+  PERFORM _check_flow_open(v_flow);
+  IF v_flow.raw_fields ? 'paused_at_ms' THEN
+    status := 'already_paused';
+    paused_at_ms := (v_flow.raw_fields->>'paused_at_ms')::bigint;
+    held_count := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  UPDATE ff_flow_core f
+  SET raw_fields = f.raw_fields || jsonb_build_object('paused_at_ms', v_now, 'pause_reason', p_reason)
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
+  -- Exclusive against the cascade's shared lock on the flow's start key (_resolve_edges): a
+  -- child released by a transaction that did not see the pause has committed, and is held
+  -- below; one released after waits for this commit and sees the pause.
+  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+
+  -- Eligible members (flow row first, then executions in uuid order).
+  SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
+         coalesce(array_agg(e.execution_id ORDER BY e.execution_id) FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
+  INTO v_held, v_tasks
+  FROM (SELECT x.execution_id, x.raw_fields FROM ff_exec_core x
+        WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id
+          AND x.lifecycle_phase = 'runnable' AND x.eligibility_state = 'eligible_now'
+        ORDER BY x.execution_id
+        FOR UPDATE) e;
+  UPDATE ff_exec_core e
+  SET blocking_reason = 'flow_paused'
+  WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_held);
+  -- Their queued jobs leave the queue (a job already locked by a worker is kept from retrying,
+  -- and its ff_begin_attempt finds the execution held). ff_resume_flow enqueues them again.
+  PERFORM graphile_worker.remove_job('flowstage:run:' || x) FROM unnest(v_tasks) x;
+
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision, 'pause_flow',
+    jsonb_build_object('flow_id', p_flow_id, 'reason', p_reason, 'held', cardinality(v_held)), v_now);
+  status := 'paused';
+  paused_at_ms := v_now;
+  held_count := cardinality(v_held);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_pause_flow(uuid, text, bigint) IS
+$$Pause flow p_flow_id (docs/semantics.md §10.3): while paused none of its executions starts. Returns (status, flow_id, paused_at_ms, held_count).
+paused: raw_fields gains paused_at_ms and pause_reason (shown by ff_describe_flow); every runnable eligible_now member gets blocking_reason flow_paused (held_count of them) and its queued run job is removed from Graphile Worker's queue (graphile_worker.remove_job; a job a worker has already locked is only kept from retrying, and ff_begin_attempt answers not_runnable for a held execution). Members that become eligible while paused stay eligible_now with blocking_reason flow_paused and get no job. Running attempts finish, and the cascade still resolves edges and skips. A pause is not terminal: ff_cancel_flow still works. already_paused: nothing changes (paused_at_ms is the first pause's).
+Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; an exclusive transaction advisory lock on the flow's start key (see ff_start_flow). Logs pause_flow.$$;
+
 -- db/functions/admin/ff_prune_flows.sql
 -- ff_prune_flows: retention. Deletes up to p_limit finished flows (terminal before a cutoff) with
 -- everything that belongs to them, mutation log included; a DBA calls it in a loop or on a schedule.
@@ -4278,6 +5002,12 @@ BEGIN
     DELETE FROM ff_completion_outbox o USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE o.partition_key = c.partition_key AND o.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO completion_outbox_rows FROM gone;
+  -- Waitpoints of the pruned flows and their signals (docs/semantics.md §10.2), not counted.
+  DELETE FROM ff_signal s USING ff_waitpoint w, unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE w.partition_key = c.partition_key AND w.flow_id = c.flow_id
+    AND s.partition_key = w.partition_key AND s.waitpoint_id = w.waitpoint_id;
+  DELETE FROM ff_waitpoint w USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE w.partition_key = c.partition_key AND w.flow_id = c.flow_id;
   -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
   -- see that trigger for why the setting alone is not enough), on for this statement only (set
   -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
@@ -4294,7 +5024,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
 $$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
-Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its waitpoints and their signals (ff_waitpoint, ff_signal: not counted in the result) and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
 Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
 Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
 Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;
@@ -4549,6 +5279,86 @@ Resolving does not require the flow to be open (a cancel_flow_only flow keeps ca
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id or p_edge_id, an unknown p_upstream_outcome): flow_not_found (FF001), edge_not_found (FF010), invalid_dependency (FF014: the edge was never applied), invalid_input DETAIL upstream_not_terminal: ... (the upstream has not finished), invalid_input DETAIL outcome_mismatch: ... (p_upstream_outcome given and not the upstream's terminal_outcome), already resolved -> already_resolved.
 Locks (write path only): the child execution, then the edge, then the group; concurrent resolutions of one child's edges serialise on the child, so counters are exact and a group decides once. Logs resolve_dependency (and complete_execution when the child is skipped).$$;
 
+-- db/functions/run/ff_resume_flow.sql
+-- ff_resume_flow: end a pause: every held member is eligible again and, in a started flow,
+-- enqueued with one add_jobs call (docs/semantics.md §10.3).
+CREATE OR REPLACE FUNCTION flowfabric.ff_resume_flow(
+  p_flow_id uuid,
+  p_now_ms  bigint DEFAULT NULL)
+RETURNS TABLE (
+  status         flowfabric.ff_resume_flow_status,
+  flow_id        flowfabric.ff_flow_id,
+  enqueued_count flowfabric.ff_count)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_flow      ff_flow_core;
+  v_released  ff_exec_core[];
+  v_specs     graphile_worker.job_spec[];
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_partition := ff_flow_partition(p_flow_id);
+  flow_id := p_flow_id;
+
+  v_flow := _get_flow(v_partition, p_flow_id);
+  IF v_flow.raw_fields ? 'paused_at_ms' THEN
+    v_flow := _flow_row(v_partition, p_flow_id, true);
+  END IF;
+  IF NOT (v_flow.raw_fields ? 'paused_at_ms') THEN
+    status := 'not_paused';
+    enqueued_count := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  UPDATE ff_flow_core f
+  SET raw_fields = f.raw_fields - 'paused_at_ms' - 'pause_reason'
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
+  RETURNING f.* INTO v_flow;
+  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+
+  WITH held AS (
+    SELECT x.execution_id FROM ff_exec_core x
+    WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id AND x.blocking_reason = 'flow_paused'
+    ORDER BY x.execution_id
+    FOR UPDATE),
+  released AS (
+    UPDATE ff_exec_core e
+    SET blocking_reason = 'waiting_for_worker'
+    FROM held h
+    WHERE e.partition_key = v_partition AND e.execution_id = h.execution_id
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    RETURNING e)
+  SELECT array_agg(r.e ORDER BY (r.e).execution_id) INTO v_released FROM released r;
+
+  -- One add_jobs call for every eligible member of a started flow that has a task.
+  SELECT coalesce(array_agg(_run_job_spec(x, v_flow) ORDER BY x.execution_id)
+                  FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
+  INTO v_specs
+  FROM unnest(coalesce(v_released, '{}')) x
+  WHERE v_flow.raw_fields ? 'started_at_ms';
+  PERFORM _add_jobs(v_specs);
+
+  PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision, 'resume_flow',
+    jsonb_build_object('flow_id', p_flow_id, 'enqueued', cardinality(v_specs)), v_now);
+  status := 'resumed';
+  enqueued_count := cardinality(v_specs);
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_resume_flow(uuid, bigint) IS
+$$Resume paused flow p_flow_id (docs/semantics.md §10.3). Returns (status, flow_id, enqueued_count).
+resumed: paused_at_ms and pause_reason leave raw_fields; every member held with blocking_reason flow_paused that is still runnable and eligible_now gets blocking_reason waiting_for_worker and, when the flow is started and it has a task_identifier, its run job, all in one graphile_worker.add_jobs call (enqueued_count of them). not_paused: nothing changes. Works on a terminal flow too (a cancelled paused flow can be resumed; it enqueues nothing then, its members being terminal).
+Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; an exclusive transaction advisory lock on the flow's start key. Logs resume_flow.$$;
+
 -- db/functions/staging/ff_set_edge_group_policy.sql
 -- ff_set_edge_group_policy: choose a downstream's fan-in policy (all_of, any_of, quorum k) before any edge is applied to it.
 CREATE OR REPLACE FUNCTION flowfabric.ff_set_edge_group_policy(
@@ -4720,6 +5530,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edge(
   p_expected_graph_revision   bigint,
   p_dependency_kind           text   DEFAULT 'success_only',
   p_data_passing_ref          text   DEFAULT NULL,
+  p_condition                 text   DEFAULT NULL,
   p_now_ms                    bigint DEFAULT NULL)
 RETURNS TABLE (
   status         flowfabric.ff_stage_dependency_edge_status,
@@ -4756,11 +5567,12 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_expected_graph_revision: must be a revision >= 0 (got %s)', coalesce(p_expected_graph_revision::text, 'NULL')));
   END IF;
-  IF p_dependency_kind IS DISTINCT FROM 'success_only' THEN
+  IF p_dependency_kind IS NULL OR p_dependency_kind NOT IN ('success_only', 'failure_only', 'any_outcome') THEN
     PERFORM _raise('invalid_input',
-      format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
+      format('p_dependency_kind: must be success_only, failure_only or any_outcome (got %s)', _shown(p_dependency_kind)));
   END IF;
   PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
+  PERFORM _check_condition('p_condition', p_condition);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
@@ -4776,7 +5588,7 @@ BEGIN
   PERFORM _check_flow_open(v_flow);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
-  IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+  IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
     v_flow := _flow_row(v_partition, p_flow_id, true);
@@ -4784,7 +5596,7 @@ BEGIN
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   END IF;
-  IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+  IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     status := 'already_staged';
     graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
     RETURN NEXT;
@@ -4835,7 +5647,8 @@ BEGIN
             'created_by', 'engine',
             'staged_at_ms', v_now,
             'staged_graph_revision', v_revision,
-            'applied_at_ms', NULL));
+            'applied_at_ms', NULL)
+          || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END);
   PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',
@@ -4843,7 +5656,8 @@ BEGIN
                        'upstream_execution_id', _canonical_execution_id(v_partition, v_up),
                        'downstream_execution_id', _canonical_execution_id(v_partition, v_down),
                        'dependency_kind', p_dependency_kind,
-                       'data_passing_ref', coalesce(p_data_passing_ref, '')),
+                       'data_passing_ref', coalesce(p_data_passing_ref, ''))
+    || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END,
     v_now);
   status := 'staged';
   graph_revision := v_revision;
@@ -4851,11 +5665,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
-On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind success_only | failure_only | any_outcome (docs/semantics.md §10.1); p_condition NULL or a SQL/JSON path predicate over the upstream's result (jsonb_path_match, e.g. $.rows > 0), 1..1024 bytes, naming no variable; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints, kind and condition) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON; another kind or condition counts as another edge).
+On staged: edge policy {dependency_kind, condition (only when given), satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
 
 -- db/functions/staging/ff_stage_dependency_edges.sql
 -- ff_stage_dependency_edges: stage a batch of edges in a flow, all or nothing, guarded by one graph revision check.
@@ -4890,6 +5704,7 @@ DECLARE
   v_downs           uuid[]     := '{}'::uuid[];
   v_down_requested  smallint[] := '{}'::smallint[];
   v_refs            text[]     := '{}'::text[];
+  v_kinds           jsonb[]    := '{}'::jsonb[];
   v_flow            ff_flow_core;
   v_exec            ff_exec_core;
   v_replay_revision bigint;
@@ -4924,11 +5739,11 @@ BEGIN
       PERFORM _raise('invalid_input', format('p_edges[%s]: must be a JSON object (got a JSON %s)', v_index, jsonb_typeof(v_entry)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_entry) k
-    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'dependency_kind', 'data_passing_ref')
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'dependency_kind', 'data_passing_ref', 'condition')
     ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref',
+        format('p_edges[%s].%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, condition',
                v_index, v_unknown));
     END IF;
     -- edge_id: a uuid string (checked by pattern, so a bad one is never a raw cast error)
@@ -4958,11 +5773,22 @@ BEGIN
     FROM _parse_execution_id(format('p_edges[%s].downstream_execution_id', v_index), v_entry->>'downstream_execution_id') p;
     v_down_requested[v_index + 1] := v_requested;
     v_downs[v_index + 1] := v_id;
-    -- dependency_kind: absent or null means success_only, the only kind today
+    -- dependency_kind: absent or null means success_only (docs/semantics.md §10.1)
     v_value := v_entry->'dependency_kind';
-    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null' AND v_value <> '"success_only"'::jsonb THEN
+    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
+       AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, _shown(v_value::text)));
+        format('p_edges[%s].dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_index, _shown(v_value::text)));
+    END IF;
+    -- condition: absent or null means none; else a SQL/JSON path predicate
+    IF jsonb_typeof(v_entry->'condition') NOT IN ('string', 'null') THEN
+      PERFORM _raise('invalid_input',
+        format('p_edges[%s].condition: must be a string (got %s)', v_index, _shown((v_entry->'condition')::text)));
+    END IF;
+    PERFORM _check_condition(format('p_edges[%s].condition', v_index), v_entry->>'condition');
+    IF (v_entry->>'condition') IS NOT NULL OR (v_entry->>'dependency_kind') <> 'success_only' THEN
+      v_kinds[v_index + 1] := jsonb_strip_nulls(jsonb_build_object('dependency_kind', v_entry->>'dependency_kind',
+                                                                   'condition', v_entry->>'condition'));
     END IF;
     -- data_passing_ref: absent or null means '' (no data passing)
     v_value := v_entry->'data_passing_ref';
@@ -4988,14 +5814,14 @@ BEGIN
   -- 2-3 on an unlocked read: a full replay (already_staged) takes no lock.
   v_flow := _get_flow(v_partition, p_flow_id);
   PERFORM _check_flow_open(v_flow);
-  v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
+  v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs, v_kinds);
   IF v_replay_revision IS NULL THEN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
     -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
     v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
-    v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
+    v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs, v_kinds);
   END IF;
   -- 3. every edge of the batch is already staged exactly: a replay, nothing changes (a dry run says the same)
   IF v_replay_revision IS NOT NULL THEN
@@ -5033,7 +5859,7 @@ BEGIN
 
   -- 6-8. edge by edge: cycle, duplicate edge_id, insert (later edges see the earlier ones)
   IF NOT p_dry_run THEN
-    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, false, v_now);
+    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, false, v_now, v_kinds);
     status := 'staged';
     edges_staged := v_count;
     graph_revision := v_flow.graph_revision + v_count;
@@ -5043,7 +5869,7 @@ BEGIN
   -- A dry run does the same work in a subtransaction and rolls it back with the private
   -- sentinel SQLSTATE FF900; refusals (FF0nn) are not caught and propagate as from a real call.
   BEGIN
-    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, true, v_now);
+    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, true, v_now, v_kinds);
   EXCEPTION WHEN SQLSTATE 'FF900' THEN
     NULL;
   END;
@@ -5055,12 +5881,12 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, boolean, bigint) IS
-$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?, "condition"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 staged: edges_staged = n, graph_revision = the new revision, expected + n. already_staged (a full replay): edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges. would_stage (p_dry_run): edges_staged = n, graph_revision = the current revision, nothing written.
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
-Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
-On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the six above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent or null (success_only), success_only, failure_only or any_outcome; condition absent, null or a SQL/JSON path predicate as ff_stage_dependency_edge's p_condition; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
+Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints, kind and condition, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
+On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind and condition as given, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
 Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (a dry run too: its answer is the one a real call would get, and concurrent dry runs cannot deadlock on their trial inserts), then the inserted edge rows.
 Cost: validation and inserts linear in n; the cycle check is one walk over what is reachable from the batch's downstreams plus a linear topological sort of that part (not one walk per entry, so a batch listed downstream-first costs no more than one listed upstream-first); only a refused batch pays a binary search over prefixes to name the first entry that closes a cycle.$$;
@@ -5145,7 +5971,8 @@ BEGIN
   INTO v_specs
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    AND e.blocking_reason <> 'flow_paused';  -- held by ff_pause_flow until ff_resume_flow
   enqueued_count := cardinality(v_specs);
   IF enqueued_count > 0 THEN
     PERFORM graphile_worker.add_jobs(v_specs);  -- one call for every member released by the start
@@ -5239,6 +6066,8 @@ DECLARE
   v_e_downs        uuid[];
   v_e_down_requested smallint[];
   v_e_refs         text[];
+  v_e_kinds        jsonb[];  -- per edge item: {dependency_kind?, condition?}; NULL when none has one
+  v_se_kinds       jsonb[] := '{}'::jsonb[];
   -- executions
   v_distinct_executions int;
   v_distinct_edges      int;
@@ -5378,6 +6207,7 @@ BEGIN
                 v_g_ids, v_g_requested, v_g_policies, v_g_k_targets,
                 v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs
   FROM _submit_parse_plan(p_plan);
+  v_e_kinds := _submit_edge_kinds(p_plan);
   v_partition := ff_flow_partition(p_flow_id);
   -- Distinct executions and edge_ids, and the edge_ids named by more than one item (their first
   -- item decides what the later ones are), in one hash aggregate each.
@@ -5390,8 +6220,9 @@ BEGIN
   SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   IF FOUND THEN
     PERFORM _check_flow_open(v_flow);
-    IF _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                         v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
+    IF v_e_kinds IS NULL
+       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
+                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
     END IF;
@@ -5418,7 +6249,7 @@ BEGIN
   v_namespace := v_flow.raw_fields->>'namespace';
   IF p_expected_graph_revision IS NOT NULL AND p_expected_graph_revision <> v_base THEN
     -- A concurrent identical submission may have committed while we waited for the lock.
-    IF NOT v_new_flow
+    IF NOT v_new_flow AND v_e_kinds IS NULL
        AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
                              v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
@@ -5572,8 +6403,11 @@ BEGIN
   IF cardinality(v_e_ids) > 0 THEN
     IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
       SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
-             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}')
-      INTO v_se_ids, v_se_ups, v_se_downs, v_se_states
+             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}'),
+             -- kind and condition, normalised as _submit_edge_kinds returns them
+             coalesce(array_agg(jsonb_strip_nulls(jsonb_build_object(
+               'dependency_kind', nullif(e.policy->>'dependency_kind', 'success_only'), 'condition', e.policy->>'condition'))), '{}')
+      INTO v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds
       FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_e_ids)
         AND e.policy->>'dependency_kind' IS NOT NULL;
@@ -5610,7 +6444,9 @@ BEGIN
         SELECT i.*, s.state, s.id IS NOT NULL AS stored, coalesce(f.ord, i.ord) AS first_ord,
                -- retry: the endpoints of the edge holding the id (stored, else its first item)
                i.up = coalesce(s.up, f.up, i.up) AND i.down = coalesce(s.down, f.down, i.down)
-                 AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord)) AS retry,
+                 AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord))
+                 -- a stored edge is retried only with its own kind and condition
+                 AND (s.id IS NULL OR coalesce(s.kc, '{}'::jsonb) = coalesce(v_e_kinds[i.ord::int], '{}'::jsonb)) AS retry,
                s.id IS NULL AND i.ord = coalesce(f.ord, i.ord) AS new
         FROM unnest(v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs)
              WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, ord)
@@ -5618,7 +6454,7 @@ BEGIN
                    FROM unnest(v_e_ids, v_e_ups, v_e_downs) WITH ORDINALITY AS u(id, up, down, ord)
                    WHERE cardinality(v_repeated) > 0 AND u.id = ANY (v_repeated)
                    ORDER BY u.id, u.ord) f ON f.id = i.id
-        LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states) AS s(id, up, down, state) ON s.id = i.id
+        LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds) AS s(id, up, down, state, kc) ON s.id = i.id
       ) k
       -- positions among the members the plan adds, for the forward test of the cycle check
       LEFT JOIN unnest(v_added) WITH ORDINALITY AS pu(id, pos) ON pu.id = k.up
@@ -5653,6 +6489,15 @@ BEGIN
                                  '{data_passing_ref}', to_jsonb(n.ref)) END
       FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
            WITH ORDINALITY AS n(id, up, down, ref, k);
+      -- Kinds and conditions (docs/semantics.md §10.1), only when the plan has any.
+      IF v_e_kinds IS NOT NULL THEN
+        UPDATE ff_edge e
+        SET policy = e.policy || x.kc
+        FROM (SELECT n.id, v_e_kinds[n.place] AS kc
+              FROM unnest(v_new_ids[1:v_bound], v_new_places[1:v_bound]) AS n(id, place)) x
+        WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = x.id
+          AND x.kc IS NOT NULL AND x.kc <> '{}'::jsonb;
+      END IF;
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
@@ -5759,7 +6604,11 @@ BEGIN
       'upstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_ups) AS n(id))),
       'downstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_downs) AS n(id))),
       'data_passing_ref', to_jsonb(v_new_refs),
-      'dependency_kind', 'success_only'),
+      'dependency_kind', 'success_only')
+      -- per new edge, its kind and condition when the plan has any ({} for a plain edge)
+      || CASE WHEN v_e_kinds IS NULL THEN '{}'::jsonb
+              ELSE jsonb_build_object('kinds', to_jsonb(ARRAY(SELECT coalesce(v_e_kinds[p.place], '{}'::jsonb)
+                                                             FROM unnest(v_new_places) AS p(place)))) END,
     'groups', v_group_log,
     'applied_edge_ids', to_jsonb(ARRAY(SELECT n.id::text FROM unnest(v_apply_existing) AS n(id))),
     'edges_applied', v_applied);
@@ -5819,7 +6668,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, boolean, text, text, bigint) IS
 $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
-executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
+executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
@@ -5828,6 +6677,182 @@ Mutation log: create_flow (new flow, revision 0) and one submit_flow row per cal
 p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A flow started before the call runs what the plan adds: each added member with a task_identifier that nothing blocks (runnable and eligible_now once the plan's edges are applied) is enqueued in this transaction, as ff_start_flow enqueues; the others run when their group releases them. A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
 Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;
+
+-- db/functions/run/ff_suspend_execution.sql
+-- ff_suspend_execution: a running task waits for signals; its job ends without completing it
+-- (docs/semantics.md §10.2, after FlowFabric's lua/suspension.lua).
+CREATE OR REPLACE FUNCTION flowfabric.ff_suspend_execution(
+  p_execution_id     text,
+  p_signal_names     text[],
+  p_resume_when      text   DEFAULT 'any',
+  p_timeout_at_ms    bigint DEFAULT NULL,
+  p_timeout_behavior text   DEFAULT 'fail',
+  p_now_ms           bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_suspend_execution_status,
+  execution_id flowfabric.ff_execution_id,
+  waitpoint_id uuid,
+  token        text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_waitpoint ff_waitpoint;
+  v_flow      ff_flow_core;
+  v_wid       uuid;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
+  v_now := _now_ms(p_now_ms);
+
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF v_exec.lifecycle_phase <> 'active' THEN
+    PERFORM _raise('invalid_input',
+      format('p_execution_id: execution_not_active: execution_id=%s lifecycle_phase=%s', execution_id, v_exec.lifecycle_phase),
+      'Only a running attempt suspends; ff_create_waitpoint prepares a waitpoint beforehand.');
+  END IF;
+
+  -- A waitpoint created beforehand (ff_create_waitpoint) is adopted with its own names and
+  -- settings and the signals it buffered; else a new one is opened and its token returned.
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w
+  WHERE w.partition_key = v_exec.partition_key AND w.execution_id = v_id AND w.waitpoint_state = 'pending'
+  FOR UPDATE;
+  IF FOUND THEN
+    UPDATE ff_waitpoint w SET waitpoint_state = 'waiting'
+    WHERE w.partition_key = v_waitpoint.partition_key AND w.waitpoint_id = v_waitpoint.waitpoint_id
+    RETURNING * INTO v_waitpoint;
+    token := NULL;
+  ELSE
+    SELECT o.waitpoint_id, o.token INTO v_wid, token
+    FROM _open_waitpoint(v_exec, p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior, 'waiting', v_now) o;
+    SELECT * INTO v_waitpoint FROM ff_waitpoint w WHERE w.partition_key = v_exec.partition_key AND w.waitpoint_id = v_wid;
+  END IF;
+  waitpoint_id := v_waitpoint.waitpoint_id;
+
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'suspended',
+      ownership_state = 'unowned',
+      eligibility_state = 'not_applicable',
+      blocking_reason = 'waiting_for_signal',
+      public_state = 'suspended',
+      attempt_state = 'attempt_interrupted',
+      raw_fields = e.raw_fields || jsonb_build_object('waitpoint_id', v_waitpoint.waitpoint_id)
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+    PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+      'suspend_execution',
+      jsonb_build_object('execution_id', execution_id, 'waitpoint_id', v_waitpoint.waitpoint_id,
+                         'signal_names', to_jsonb(v_waitpoint.signal_names), 'resume_when', v_waitpoint.resume_when,
+                         'timeout_at_ms', v_waitpoint.timeout_at_ms, 'timeout_behavior', v_waitpoint.timeout_behavior), v_now);
+  END IF;
+
+  IF _waitpoint_met(v_waitpoint) THEN
+    -- signals buffered before the suspension already meet the condition: run again at once
+    PERFORM _resume_waitpoint(v_waitpoint, 'signalled', v_now);
+    status := 'resumed';
+  ELSE
+    IF v_waitpoint.timeout_at_ms IS NOT NULL THEN
+      -- the timeout is a job due at that time, one per waitpoint (no scan of waiting rows)
+      PERFORM _add_jobs(ARRAY[ROW('flowstage__waitpoint_timeout',
+        json_build_object('waitpoint_id', v_waitpoint.waitpoint_id),
+        NULL, to_timestamp(v_waitpoint.timeout_at_ms / 1000.0), NULL,
+        'flowstage:waitpoint:' || v_waitpoint.waitpoint_id, NULL, NULL)::graphile_worker.job_spec]);
+    END IF;
+    status := 'suspended';
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_suspend_execution(text, text[], text, bigint, text, bigint) IS
+$$Suspend active execution p_execution_id until signals arrive (docs/semantics.md §10.2). Returns (status, execution_id, waitpoint_id, token).
+The execution becomes lifecycle_phase suspended, ownership_state unowned, eligibility_state not_applicable, blocking_reason waiting_for_signal, public_state suspended, attempt_state attempt_interrupted (raw_fields.waitpoint_id); the task's job then ends without completing it. Its waitpoint: the one created beforehand by ff_create_waitpoint (kept with its own names and settings and the signals it buffered; token NULL here: its creator holds it), else a new one with p_signal_names (1..100 names), p_resume_when any (one of the names) or all (every name), p_timeout_at_ms and p_timeout_behavior (fail | expire | resume), whose token (64 hex digits, stored only as its sha256) is returned once: whoever holds it may deliver signals (ff_deliver_signal p_token).
+status suspended; or resumed when buffered signals already meet the condition (the execution is eligible again at once, payload.signals set, its run job enqueued). With a timeout, a flowstage__waitpoint_timeout job (job key flowstage:waitpoint:<id>) is due at p_timeout_at_ms and calls ff_waitpoint_timeout.
+Refusals: invalid_input (FF012: malformed id, bad names, resume_when, timeout or behavior; execution_not_active when it is not running); execution_not_found (FF003). Locks the execution row, then its waitpoint. Logs suspend_execution (and resume_execution) for flow members.$$;
+
+-- db/functions/run/ff_waitpoint_timeout.sql
+-- ff_waitpoint_timeout: a waitpoint's timeout has come (its flowstage__waitpoint_timeout job):
+-- fail, expire or resume its suspended execution (docs/semantics.md §10.2).
+CREATE OR REPLACE FUNCTION flowfabric.ff_waitpoint_timeout(
+  p_waitpoint_id uuid,
+  p_now_ms       bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_waitpoint_timeout_status,
+  waitpoint_id uuid,
+  execution_id flowfabric.ff_execution_id)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_partition smallint;
+  v_waitpoint ff_waitpoint;
+  v_exec      ff_exec_core;
+  v_spec      graphile_worker.job_spec;
+  v_outcome   text;
+BEGIN
+  IF p_waitpoint_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  waitpoint_id := p_waitpoint_id;
+  SELECT w.partition_key INTO v_partition FROM ff_waitpoint w WHERE w.waitpoint_id = p_waitpoint_id;
+  IF v_partition IS NULL THEN
+    PERFORM _raise('invalid_input', format('p_waitpoint_id: waitpoint_not_found: %s', p_waitpoint_id));
+  END IF;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+  execution_id := _canonical_execution_id(v_partition, v_waitpoint.execution_id);
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.execution_id = v_waitpoint.execution_id FOR UPDATE;
+  SELECT * INTO v_waitpoint FROM ff_waitpoint w
+  WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id FOR UPDATE;
+
+  IF v_waitpoint.waitpoint_state <> 'waiting' OR v_exec.lifecycle_phase <> 'suspended' THEN
+    status := 'already_closed';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF v_waitpoint.timeout_at_ms IS NULL OR v_now < v_waitpoint.timeout_at_ms THEN
+    status := 'not_due';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  IF v_waitpoint.timeout_behavior = 'resume' THEN
+    PERFORM _resume_waitpoint(v_waitpoint, 'timeout', v_now);  -- with the signals received so far
+    status := 'resumed';
+  ELSE
+    UPDATE ff_waitpoint w SET waitpoint_state = 'closed', closed_at_ms = v_now, close_reason = 'timeout'
+    WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
+    v_outcome := CASE v_waitpoint.timeout_behavior WHEN 'expire' THEN 'expired' ELSE 'failed' END;
+    v_spec := _finish_execution(v_exec, v_outcome, jsonb_build_object('error', 'waitpoint_timeout', 'waitpoint_id', p_waitpoint_id),
+                                v_now, p_cascade => true);
+    IF NOT (v_spec IS NULL) THEN
+      PERFORM _add_jobs(ARRAY[v_spec]);
+    END IF;
+    status := v_outcome;
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_waitpoint_timeout(uuid, bigint) IS
+$$The timeout of waitpoint p_waitpoint_id (called by its flowstage__waitpoint_timeout job, due at timeout_at_ms; docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
+When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> failed (terminal failed; with docs/semantics.md §9's run policies merged, a failure that spends a retry). Terminal outcomes store result {error: waitpoint_timeout, waitpoint_id} and cascade through a flowstage__cascade job. The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.$$;
 
 -- db/functions/run/ff_worker_heartbeat.sql
 -- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms.
@@ -5880,12 +6905,13 @@ p_info (a JSON object: host, pid, ...) replaces the stored info when given.
 Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.$$;
 
 -- db/privileges/010_roles.sql
--- flowstage's three roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
+-- flowstage's four roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
 -- or writer to the logins that use flowstage (docs/operations.md#roles-and-privileges).
 --   flowstage_owner   owns every table and function of schema flowfabric; the public ff_ functions
 --                     run with its rights (SECURITY DEFINER), so nobody else needs a table privilege.
 --   flowstage_reader  may call the read functions and the exports.
 --   flowstage_writer  may call those and every mutating function (the worker's included).
+--   flowstage_signaler may call ff_deliver_signal only, with the waitpoint's token (docs/semantics.md §10.2).
 -- Roles belong to the cluster, not to a database: several databases of one server install
 -- flowstage, often at the same time (each holds its own install lock, not the others'). Two
 -- installers that both find a role missing both create it; the second waits for the first's
@@ -5904,7 +6930,9 @@ BEGIN
       ('flowstage_reader',
        'flowstage: may call the read functions and exports of schema flowfabric (ff_describe_*, ff_list_*, ff_explain_execution, ff_flow_to_*, ff_flow_partition). Grant it to read-only logins.'),
       ('flowstage_writer',
-       'flowstage: may call every function flowstage_reader may, plus every mutating function of schema flowfabric (staging, submit, start, cancel, and the worker''s calls). Grant it to application and worker logins.')
+       'flowstage: may call every function flowstage_reader may, plus every mutating function of schema flowfabric (staging, submit, start, cancel, and the worker''s calls). Grant it to application and worker logins.'),
+      ('flowstage_signaler',
+       'flowstage: may call ff_deliver_signal only, and must present the waitpoint''s token. Grant it to the logins of systems outside the application that deliver signals (webhooks, approval pages).')
     ) AS r (name, description)
   LOOP
     CONTINUE WHEN to_regrole(v_role.name) IS NOT NULL;
@@ -5917,9 +6945,10 @@ BEGIN
       WHEN insufficient_privilege THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
           MESSAGE = format('flowstage: role %s does not exist, and role %s may not create roles', v_role.name, current_user),
-          DETAIL = 'flowstage needs three NOLOGIN roles: flowstage_owner, flowstage_reader and flowstage_writer.',
+          DETAIL = 'flowstage needs four NOLOGIN roles: flowstage_owner, flowstage_reader, flowstage_writer and flowstage_signaler.',
           HINT = format('Run the install as a role with CREATEROLE, or have a superuser run once per server: '
             'CREATE ROLE flowstage_owner NOLOGIN; CREATE ROLE flowstage_reader NOLOGIN; CREATE ROLE flowstage_writer NOLOGIN; '
+            'CREATE ROLE flowstage_signaler NOLOGIN; '
             'GRANT flowstage_owner TO %I;', current_user);
     END;
   END LOOP;
@@ -5962,7 +6991,7 @@ END
 $flowstage_owner$;
 
 GRANT USAGE, CREATE ON SCHEMA flowfabric TO flowstage_owner;
-GRANT USAGE ON SCHEMA flowfabric TO flowstage_reader, flowstage_writer;
+GRANT USAGE ON SCHEMA flowfabric TO flowstage_reader, flowstage_writer, flowstage_signaler;
 
 DO $flowstage_owner$
 DECLARE
@@ -6035,11 +7064,15 @@ DECLARE
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
     'ff_stage_dependency_edge', 'ff_stage_dependency_edges', 'ff_start_flow', 'ff_submit_flow',
+    'ff_pause_flow', 'ff_resume_flow', 'ff_create_waitpoint', 'ff_suspend_execution',
     -- the worker's calls
-    'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
+    'ff_waitpoint_timeout', 'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];
   v_neither text[] := ARRAY['ff_prune_flows'];
-  v_listed    text[] := v_reader || v_writer || v_neither;
+  -- signaler: ff_deliver_signal, for flowstage_signaler (which must present the waitpoint's token)
+  -- and flowstage_writer (docs/semantics.md §10.2)
+  v_signaler text[] := ARRAY['ff_deliver_signal'];
+  v_listed    text[] := v_reader || v_writer || v_neither || v_signaler;
   v_installed text[];
   v_function  record;
   v_grantee   text;
@@ -6054,7 +7087,7 @@ BEGIN
         coalesce((SELECT string_agg(n, ', ') FROM unnest(v_installed) n WHERE n <> ALL (v_listed)), 'none'),
         coalesce((SELECT string_agg(n, ', ') FROM unnest(v_listed) n WHERE n <> ALL (v_installed)), 'none'),
         coalesce((SELECT string_agg(n, ', ') FROM (SELECT n FROM unnest(v_listed) n GROUP BY n HAVING count(*) > 1) d), 'none')),
-      HINT = 'List every public function in exactly one of v_reader, v_writer and v_neither.';
+      HINT = 'List every public function in exactly one of v_reader, v_writer, v_neither and v_signaler.';
   END IF;
 
   FOR v_function IN
@@ -6063,11 +7096,13 @@ BEGIN
     ORDER BY 1
   LOOP
     EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_function.signature);
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, flowstage_reader, flowstage_writer', v_function.signature);
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, flowstage_reader, flowstage_writer, flowstage_signaler', v_function.signature);
     IF v_function.name = ANY (v_reader) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_reader, flowstage_writer', v_function.signature);
     ELSIF v_function.name = ANY (v_writer) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_writer', v_function.signature);
+    ELSIF v_function.name = ANY (v_signaler) THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_signaler, flowstage_writer', v_function.signature);
     END IF;
   END LOOP;
 

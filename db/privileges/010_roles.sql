@@ -1,9 +1,10 @@
--- flowstage's three roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
+-- flowstage's four roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
 -- or writer to the logins that use flowstage (docs/operations.md#roles-and-privileges).
 --   flowstage_owner   owns every table and function of schema flowfabric; the public ff_ functions
 --                     run with its rights (SECURITY DEFINER), so nobody else needs a table privilege.
 --   flowstage_reader  may call the read functions and the exports.
 --   flowstage_writer  may call those and every mutating function (the worker's included).
+--   flowstage_signaler may call ff_deliver_signal only, with the waitpoint's token (docs/semantics.md §10.2).
 -- Roles belong to the cluster, not to a database: several databases of one server install
 -- flowstage, often at the same time (each holds its own install lock, not the others'). Two
 -- installers that both find a role missing both create it; the second waits for the first's
@@ -22,7 +23,9 @@ BEGIN
       ('flowstage_reader',
        'flowstage: may call the read functions and exports of schema flowfabric (ff_describe_*, ff_list_*, ff_explain_execution, ff_flow_to_*, ff_flow_partition). Grant it to read-only logins.'),
       ('flowstage_writer',
-       'flowstage: may call every function flowstage_reader may, plus every mutating function of schema flowfabric (staging, submit, start, cancel, and the worker''s calls). Grant it to application and worker logins.')
+       'flowstage: may call every function flowstage_reader may, plus every mutating function of schema flowfabric (staging, submit, start, cancel, and the worker''s calls). Grant it to application and worker logins.'),
+      ('flowstage_signaler',
+       'flowstage: may call ff_deliver_signal only, and must present the waitpoint''s token. Grant it to the logins of systems outside the application that deliver signals (webhooks, approval pages).')
     ) AS r (name, description)
   LOOP
     CONTINUE WHEN to_regrole(v_role.name) IS NOT NULL;
@@ -35,9 +38,10 @@ BEGIN
       WHEN insufficient_privilege THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
           MESSAGE = format('flowstage: role %s does not exist, and role %s may not create roles', v_role.name, current_user),
-          DETAIL = 'flowstage needs three NOLOGIN roles: flowstage_owner, flowstage_reader and flowstage_writer.',
+          DETAIL = 'flowstage needs four NOLOGIN roles: flowstage_owner, flowstage_reader, flowstage_writer and flowstage_signaler.',
           HINT = format('Run the install as a role with CREATEROLE, or have a superuser run once per server: '
             'CREATE ROLE flowstage_owner NOLOGIN; CREATE ROLE flowstage_reader NOLOGIN; CREATE ROLE flowstage_writer NOLOGIN; '
+            'CREATE ROLE flowstage_signaler NOLOGIN; '
             'GRANT flowstage_owner TO %I;', current_user);
     END;
   END LOOP;

@@ -33,7 +33,7 @@ END
 $flowstage_owner$;
 
 GRANT USAGE, CREATE ON SCHEMA flowfabric TO flowstage_owner;
-GRANT USAGE ON SCHEMA flowfabric TO flowstage_reader, flowstage_writer;
+GRANT USAGE ON SCHEMA flowfabric TO flowstage_reader, flowstage_writer, flowstage_signaler;
 
 DO $flowstage_owner$
 DECLARE

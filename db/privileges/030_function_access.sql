@@ -22,11 +22,15 @@ DECLARE
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
     'ff_stage_dependency_edge', 'ff_stage_dependency_edges', 'ff_start_flow', 'ff_submit_flow',
+    'ff_pause_flow', 'ff_resume_flow', 'ff_create_waitpoint', 'ff_suspend_execution',
     -- the worker's calls
-    'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
+    'ff_waitpoint_timeout', 'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];
   v_neither text[] := ARRAY['ff_prune_flows'];
-  v_listed    text[] := v_reader || v_writer || v_neither;
+  -- signaler: ff_deliver_signal, for flowstage_signaler (which must present the waitpoint's token)
+  -- and flowstage_writer (docs/semantics.md §10.2)
+  v_signaler text[] := ARRAY['ff_deliver_signal'];
+  v_listed    text[] := v_reader || v_writer || v_neither || v_signaler;
   v_installed text[];
   v_function  record;
   v_grantee   text;
@@ -41,7 +45,7 @@ BEGIN
         coalesce((SELECT string_agg(n, ', ') FROM unnest(v_installed) n WHERE n <> ALL (v_listed)), 'none'),
         coalesce((SELECT string_agg(n, ', ') FROM unnest(v_listed) n WHERE n <> ALL (v_installed)), 'none'),
         coalesce((SELECT string_agg(n, ', ') FROM (SELECT n FROM unnest(v_listed) n GROUP BY n HAVING count(*) > 1) d), 'none')),
-      HINT = 'List every public function in exactly one of v_reader, v_writer and v_neither.';
+      HINT = 'List every public function in exactly one of v_reader, v_writer, v_neither and v_signaler.';
   END IF;
 
   FOR v_function IN
@@ -50,11 +54,13 @@ BEGIN
     ORDER BY 1
   LOOP
     EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_function.signature);
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, flowstage_reader, flowstage_writer', v_function.signature);
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, flowstage_reader, flowstage_writer, flowstage_signaler', v_function.signature);
     IF v_function.name = ANY (v_reader) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_reader, flowstage_writer', v_function.signature);
     ELSIF v_function.name = ANY (v_writer) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_writer', v_function.signature);
+    ELSIF v_function.name = ANY (v_signaler) THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowstage_signaler, flowstage_writer', v_function.signature);
     END IF;
   END LOOP;
 

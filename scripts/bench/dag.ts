@@ -46,10 +46,11 @@ export function chainDag(n: number): Dag {
 /** A flowstage plan (SPEC 4.7) with fresh uuids. */
 export interface Plan {
   executions: { execution_id: string; task_identifier: string; payload: Record<string, unknown> }[];
-  edges: { edge_id: string; upstream_execution_id: string; downstream_execution_id: string }[];
+  edges: { edge_id: string; upstream_execution_id: string; downstream_execution_id: string; condition?: string }[];
 }
 
-export function planOf(dag: Dag, task: string): Plan {
+/** The plan of `dag`; with `condition`, every edge carries it (docs/semantics.md §10.1). */
+export function planOf(dag: Dag, task: string, condition?: string): Plan {
   const ids = dag.parents.map(() => randomUUID());
   const plan: Plan = {
     executions: ids.map((id, i) => ({ execution_id: id, task_identifier: task, payload: { node: i } })),
@@ -57,7 +58,8 @@ export function planOf(dag: Dag, task: string): Plan {
   };
   dag.parents.forEach((parents, child) => {
     for (const parent of parents) {
-      plan.edges.push({ edge_id: randomUUID(), upstream_execution_id: ids[parent], downstream_execution_id: ids[child] });
+      plan.edges.push({ edge_id: randomUUID(), upstream_execution_id: ids[parent], downstream_execution_id: ids[child],
+                        ...(condition === undefined ? {} : { condition }) });
     }
   });
   return plan;

@@ -26,6 +26,9 @@ export function goals(sizes: Sizes): Goal[] {
   for (const c of sizes.run.concurrencies) {
     list.push({ section: 'D', name: `flowstage DAG / pg-boss DAG, concurrency ${c} (wall time; ahead = below 1)`, numerator: `D.flowstage.${c}`, denominator: `D.pgboss.${c}`, kind: 'below', target: 1.0, unit: 'x' });
   }
+  for (const c of sizes.run.concurrencies) {  // issue 18: a condition costs at most 10%
+    list.push({ section: 'D', name: `flowstage DAG with a true condition on every edge / without, concurrency ${c} (wall time)`, numerator: `D.condition.${c}`, denominator: `D.flowstage.${c}`, kind: 'max', target: 1.1, unit: 'x' });
+  }
   list.push(
     { section: 'E', name: 'chain hop, median', numerator: 'E.hop.median', kind: 'max', target: 4, unit: ' ms' },
     { section: 'E', name: 'chain hop, p95', numerator: 'E.hop.p95', kind: 'max', target: 20, unit: ' ms' },

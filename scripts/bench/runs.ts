@@ -3,7 +3,8 @@
 // workers on the same DAG submitted with flow(). Wall time from the moment work is released
 // (ff_start_flow / add_jobs / the pg-boss workers starting, the DAG being already inserted) until
 // the last execution is done, seen by a poll every 20 ms; executions/s = nodes / wall time.
-// Building the DAG is not timed. E. A chain through flowstage's runner: the hop from a parent's
+// Building the DAG is not timed. The flowstage DAG runs twice: as is, and with a condition that
+// holds on every edge (`$.rows > 0`, the task returning {"rows": 1}), the cost of conditions. E. A chain through flowstage's runner: the hop from a parent's
 // completion to its child's attempt start, from the timestamps flowstage stores.
 import { randomUUID } from 'node:crypto';
 import { Logger, run as runGraphileWorker, type LogFunctionFactory } from 'graphile-worker';
@@ -22,13 +23,15 @@ const errorsOnly = (ctx: Context): LogFunctionFactory => () => (level, message) 
 
 /** flowstage: build (untimed), start a runner, time ff_start_flow until the flow is completed. */
 async function flowstageRun(ctx: Context, dag: Dag, concurrency: number, timeoutMs: number,
-                            after?: (db: ReturnType<typeof pool>, flowId: string) => Promise<void>): Promise<{ ms: number; how: string }> {
+                            after?: (db: ReturnType<typeof pool>, flowId: string) => Promise<void>,
+                            condition?: string): Promise<{ ms: number; how: string }> {
   return ctx.scratch.with(ctx.templates.flowstage, async (url) => {
     const db = pool(url, 2);
     const flowId = randomUUID();
-    const how = await buildFlow(db, flowId, planOf(dag, NOOP_TASK));
+    const how = await buildFlow(db, flowId, planOf(dag, NOOP_TASK, condition));
+    const result = condition === undefined ? null : { rows: 1 };
     const runner = await runFlowstage({
-      connectionString: url, concurrency, taskList: { [NOOP_TASK]: () => null }, noHandleSignals: true,
+      connectionString: url, concurrency, taskList: { [NOOP_TASK]: () => result }, noHandleSignals: true,
       pollInterval: 2000, logFactory: errorsOnly(ctx),
     });
     try {
@@ -122,6 +125,9 @@ export async function runRound(ctx: Context, round: number): Promise<void> {
         const { ms, how } = await flowstageRun(ctx, dag, concurrency, timeoutMs);
         ctx.results.note(`D: flowstage's DAGs were built with ${how} (untimed).`);
         record(ctx, `D.flowstage.${concurrency}`, `flowstage runner, ${label}, concurrency ${concurrency}`, ms, nodes);
+        const conditioned = await flowstageRun(ctx, dag, concurrency, timeoutMs, undefined, '$.rows > 0');
+        record(ctx, `D.condition.${concurrency}`,
+          `flowstage runner, ${label}, a true condition on every edge, concurrency ${concurrency}`, conditioned.ms, nodes);
       } else if (contender === 'graphile') {
         const ms = await graphileRun(ctx, nodes, concurrency, timeoutMs);
         record(ctx, `D.graphile.${concurrency}`, `bare Graphile Worker, ${nodes.toLocaleString('en-US')} independent jobs, concurrency ${concurrency}`, ms, nodes);

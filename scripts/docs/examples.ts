@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { main as cli } from '../../src/cli/index.js';
+import { PSQL_APPROVAL } from '../approval-example.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -181,6 +182,8 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
   const regions = new Map<string, string>();
   const sqlOnly = PSQL_QUICKSTART.map(({ comment, sql }) => `${comment ? `-- ${comment}\n` : ''}${sql}\n`).join('');
   regions.set('psql-quickstart-sql', fence('sql', sqlOnly));
+  // docs/branches.md: run by test/client/approval-example.test.ts
+  regions.set('psql-approval-sql', fence('sql', PSQL_APPROVAL.map(({ comment, sql }) => `${comment ? `-- ${comment}\n` : ''}${sql}\n`).join('')));
   const client = new pg.Client({ connectionString: transcriptUrl });
   await client.connect();
   try {

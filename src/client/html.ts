@@ -61,9 +61,10 @@ interface PageData {
 /** The default dependency kind, not repeated on every edge's label. */
 const DEFAULT_KIND = 'success_only';
 
-/** An edge's label: `<state>[ · <data_passing_ref>][ · <kind>]`. */
-export function edgeLabel(edge: Pick<ListEdgesRow, 'edge_state' | 'data_passing_ref' | 'dependency_kind'>): string {
-  return [edge.edge_state, edge.data_passing_ref || null, edge.dependency_kind !== DEFAULT_KIND ? edge.dependency_kind : null]
+/** An edge's label: `<state>[ · <data_passing_ref>][ · <kind>][ · if <condition>]` (docs/semantics.md §10.1). */
+export function edgeLabel(edge: Pick<ListEdgesRow, 'edge_state' | 'data_passing_ref' | 'dependency_kind' | 'condition'>): string {
+  return [edge.edge_state, edge.data_passing_ref || null, edge.dependency_kind !== DEFAULT_KIND ? edge.dependency_kind : null,
+    edge.condition ? `if ${edge.condition}` : null]
     .filter((part) => part !== null).join(' · ');
 }
 
@@ -219,6 +220,7 @@ h1 { font-size: 18px; margin: 0 0 4px; font-weight: 600; }
 .edge path { fill: none; stroke-width: 1.5px; }
 .edge.edge-pending path { stroke-dasharray: 5 4; }
 .edge.edge-satisfied path { stroke-width: 2.5px; }
+.edge[data-kind="failure_only"] path { stroke: #e53935; stroke-dasharray: 5 4; }
 .edge text { font-size: 11px; fill: #616161; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }
 #error { color: #e53935; }
 #graph svg { max-width: 100%; height: auto; }
@@ -297,7 +299,7 @@ const RENDER = String.raw`
   g.edges().forEach(function (key) {
     var edge = g.edge(key);
     var e = edge.edge;
-    var group = el('g', { 'class': 'edge edge-' + e.style, 'data-edge-id': e.id }, svg);
+    var group = el('g', { 'class': 'edge edge-' + e.style, 'data-edge-id': e.id, 'data-kind': e.kind }, svg);
     el('path', { d: curve(edge.points), 'marker-end': 'url(#arrow-' + e.style + ')' }, group);
     el('text', { x: edge.x.toFixed(1), y: (edge.y + 4).toFixed(1), 'text-anchor': 'middle' }, group).textContent = e.label;
     el('title', {}, group).textContent = e.state + ' · ' + e.kind + (e.ref ? ' · passes result as ' + e.ref : '');

@@ -26,7 +26,7 @@ export type ApplyDependencyToChildStatus = (typeof applyDependencyToChildStatusV
  * An execution's attempt_state: none for an execution skipped before it ever ran.
  * SQL: domain flowfabric.ff_attempt_state.
  */
-export const attemptStateValues = ['pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none'] as const;
+export const attemptStateValues = ['pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none', 'pending_retry_attempt', 'pending_replay_attempt', 'attempt_interrupted'] as const;
 export type AttemptState = (typeof attemptStateValues)[number];
 
 /**
@@ -37,10 +37,10 @@ export const beginAttemptStatusValues = ['started', 'not_runnable'] as const;
 export type BeginAttemptStatus = (typeof beginAttemptStatusValues)[number];
 
 /**
- * An execution's blocking_reason: none while it runs and once terminal.
+ * An execution's blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.
  * SQL: domain flowfabric.ff_blocking_reason.
  */
-export const blockingReasonValues = ['waiting_for_worker', 'waiting_for_children', 'none'] as const;
+export const blockingReasonValues = ['waiting_for_worker', 'waiting_for_children', 'none', 'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'] as const;
 export type BlockingReason = (typeof blockingReasonValues)[number];
 
 /**
@@ -93,10 +93,24 @@ export const createFlowStatusValues = ['created', 'already_satisfied'] as const;
 export type CreateFlowStatus = (typeof createFlowStatusValues)[number];
 
 /**
- * An edge's dependency_kind (success_only is the only kind).
+ * The statuses of ff_create_waitpoint.
+ * SQL: domain flowfabric.ff_create_waitpoint_status.
+ */
+export const createWaitpointStatusValues = ['created'] as const;
+export type CreateWaitpointStatus = (typeof createWaitpointStatusValues)[number];
+
+/**
+ * The statuses of ff_deliver_signal.
+ * SQL: domain flowfabric.ff_deliver_signal_status.
+ */
+export const deliverSignalStatusValues = ['recorded', 'resumed', 'duplicate', 'waitpoint_closed'] as const;
+export type DeliverSignalStatus = (typeof deliverSignalStatusValues)[number];
+
+/**
+ * An edge's dependency_kind: success_only (satisfied by success), failure_only (by failed or expired), any_outcome (by every outcome).
  * SQL: domain flowfabric.ff_dependency_kind.
  */
-export const dependencyKindValues = ['success_only'] as const;
+export const dependencyKindValues = ['success_only', 'failure_only', 'any_outcome'] as const;
 export type DependencyKind = (typeof dependencyKindValues)[number];
 
 /**
@@ -110,7 +124,7 @@ export type EdgeState = (typeof edgeStateValues)[number];
  * An execution's eligibility_state: not_applicable once terminal.
  * SQL: domain flowfabric.ff_eligibility_state.
  */
-export const eligibilityStateValues = ['eligible_now', 'blocked_by_dependencies', 'not_applicable'] as const;
+export const eligibilityStateValues = ['eligible_now', 'blocked_by_dependencies', 'not_applicable', 'not_eligible_until_time'] as const;
 export type EligibilityState = (typeof eligibilityStateValues)[number];
 
 /**
@@ -124,7 +138,7 @@ export type GroupDecision = (typeof groupDecisionValues)[number];
  * An execution's lifecycle_phase.
  * SQL: domain flowfabric.ff_lifecycle_phase.
  */
-export const lifecyclePhaseValues = ['runnable', 'active', 'terminal'] as const;
+export const lifecyclePhaseValues = ['runnable', 'active', 'terminal', 'suspended'] as const;
 export type LifecyclePhase = (typeof lifecyclePhaseValues)[number];
 
 /**
@@ -142,6 +156,13 @@ export const ownershipStateValues = ['unowned', 'leased'] as const;
 export type OwnershipState = (typeof ownershipStateValues)[number];
 
 /**
+ * The statuses of ff_pause_flow.
+ * SQL: domain flowfabric.ff_pause_flow_status.
+ */
+export const pauseFlowStatusValues = ['paused', 'already_paused'] as const;
+export type PauseFlowStatus = (typeof pauseFlowStatusValues)[number];
+
+/**
  * A flow's public_flow_state, or NULL where a result has no flow (a solo execution) or does not report it.
  * SQL: domain flowfabric.ff_public_flow_state_or_null.
  */
@@ -152,7 +173,7 @@ export type PublicFlowState = (typeof publicFlowStateValues)[number];
  * An execution's public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome's name).
  * SQL: domain flowfabric.ff_public_state.
  */
-export const publicStateValues = ['waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped'] as const;
+export const publicStateValues = ['waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'delayed', 'suspended'] as const;
 export type PublicState = (typeof publicStateValues)[number];
 
 /**
@@ -182,6 +203,13 @@ export type ResolveDecision = (typeof resolveDecisionValues)[number];
  */
 export const resolveDependencyStatusValues = ['resolved', 'already_resolved'] as const;
 export type ResolveDependencyStatus = (typeof resolveDependencyStatusValues)[number];
+
+/**
+ * The statuses of ff_resume_flow.
+ * SQL: domain flowfabric.ff_resume_flow_status.
+ */
+export const resumeFlowStatusValues = ['resumed', 'not_paused'] as const;
+export type ResumeFlowStatus = (typeof resumeFlowStatusValues)[number];
 
 /**
  * An edge's satisfaction_condition (FlowFabric's; all_required is the only one).
@@ -226,11 +254,25 @@ export const submitFlowStatusValues = ['submitted', 'already_submitted', 'would_
 export type SubmitFlowStatus = (typeof submitFlowStatusValues)[number];
 
 /**
+ * The statuses of ff_suspend_execution.
+ * SQL: domain flowfabric.ff_suspend_execution_status.
+ */
+export const suspendExecutionStatusValues = ['suspended', 'resumed'] as const;
+export type SuspendExecutionStatus = (typeof suspendExecutionStatusValues)[number];
+
+/**
  * An execution's terminal_outcome: none until it is terminal.
  * SQL: domain flowfabric.ff_terminal_outcome.
  */
 export const terminalOutcomeValues = ['none', 'success', 'failed', 'cancelled', 'expired', 'skipped'] as const;
 export type TerminalOutcome = (typeof terminalOutcomeValues)[number];
+
+/**
+ * The statuses of ff_waitpoint_timeout.
+ * SQL: domain flowfabric.ff_waitpoint_timeout_status.
+ */
+export const waitpointTimeoutStatusValues = ['failed', 'expired', 'resumed', 'not_due', 'already_closed'] as const;
+export type WaitpointTimeoutStatus = (typeof waitpointTimeoutStatusValues)[number];
 
 /**
  * The statuses of ff_worker_heartbeat.
@@ -341,7 +383,7 @@ export interface BeginAttemptRow {
  * Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
  * Returns (status, execution_id, payload, attempt).
  * started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
- * not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
+ * not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
  * Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.
  *
  * SQL: flowfabric.ff_begin_attempt(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_begin_attempt_status, execution_id flowfabric.ff_execution_id, payload jsonb, attempt flowfabric.ff_count)
@@ -643,6 +685,99 @@ export function createFlow(db: Queryable, params: CreateFlowParams): Promise<Cre
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_create_waitpoint(p_execution_id text, p_signal_names text[], p_resume_when text, p_timeout_at_ms bigint, p_timeout_behavior text, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_create_waitpoint: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface CreateWaitpointParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_signal_names text[] */
+  signalNames: readonly string[];
+  /** p_resume_when text DEFAULT 'any'::text */
+  resumeWhen?: string | null;
+  /** p_timeout_at_ms bigint DEFAULT NULL::bigint */
+  timeoutAtMs?: string | number | bigint | null;
+  /** p_timeout_behavior text DEFAULT 'fail'::text */
+  timeoutBehavior?: string | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_create_waitpoint. */
+export interface CreateWaitpointRow {
+  status: CreateWaitpointStatus;
+  execution_id: string;
+  waitpoint_id: string | null;
+  token: string | null;
+}
+
+/**
+ * Create a waitpoint for execution p_execution_id before it suspends (docs/semantics.md §10.2). Returns (status created, execution_id, waitpoint_id, token): the token (64 hex digits, stored only as its sha256) is returned here once.
+ * Arguments as ff_suspend_execution's. Signals delivered before the execution suspends are recorded (ff_deliver_signal answers recorded) and counted when it suspends: ff_suspend_execution adopts this waitpoint, and resumes at once if they already meet its condition. The timeout job is scheduled at the suspension.
+ * Refusals: invalid_input (FF012: arguments as ff_suspend_execution; execution_terminal / execution_suspended; waitpoint_already_open when the execution has a pending or waiting waitpoint); execution_not_found (FF003). Locks the execution row.
+ *
+ * SQL: flowfabric.ff_create_waitpoint(p_execution_id text, p_signal_names text[], p_resume_when text DEFAULT 'any'::text, p_timeout_at_ms bigint DEFAULT NULL::bigint, p_timeout_behavior text DEFAULT 'fail'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_create_waitpoint_status, execution_id flowfabric.ff_execution_id, waitpoint_id uuid, token text)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function createWaitpoint(db: Queryable, params: CreateWaitpointParams): Promise<CreateWaitpointRow[]> {
+  return callRows<CreateWaitpointRow>(db, 'ff_create_waitpoint', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_signal_names', cast: 'text[]', value: params.signalNames, required: true },
+    { name: 'p_resume_when', cast: 'text', value: params.resumeWhen, required: false },
+    { name: 'p_timeout_at_ms', cast: 'bigint', value: params.timeoutAtMs, required: false },
+    { name: 'p_timeout_behavior', cast: 'text', value: params.timeoutBehavior, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_deliver_signal(p_waitpoint_id uuid, p_signal_name text, p_payload jsonb, p_idempotency_key text, p_token text, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_deliver_signal: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface DeliverSignalParams {
+  /** p_waitpoint_id uuid */
+  waitpointId: string;
+  /** p_signal_name text */
+  signalName: string;
+  /** p_payload jsonb DEFAULT NULL::jsonb */
+  payload?: unknown;
+  /** p_idempotency_key text DEFAULT NULL::text */
+  idempotencyKey?: string | null;
+  /** p_token text DEFAULT NULL::text */
+  token?: string | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_deliver_signal. */
+export interface DeliverSignalRow {
+  status: DeliverSignalStatus;
+  waitpoint_id: string | null;
+  execution_id: string;
+}
+
+/**
+ * Deliver signal p_signal_name (with p_payload) to waitpoint p_waitpoint_id (docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
+ * Checks in order: invalid_input (FF012: NULL waitpoint id; signal name empty or over 256 bytes; idempotency key empty or over 1024 bytes; waitpoint_not_found; p_token missing — required from every caller that is not a member of flowstage_writer, i.e. the flowstage_signaler role — or wrong: DETAIL says missing or wrong, never the token); duplicate when p_idempotency_key was recorded for this waitpoint before (nothing changes, also after the execution resumed); invalid_input when the waitpoint does not wait for this name; waitpoint_closed when it is closed, or its execution is terminal (cancelled with its flow, expired: the waitpoint is closed then, close_reason execution_terminal) (nothing recorded). Then the signal is recorded (ff_signal, actor session_user) and: resumed when the waitpoint's execution is suspended on it and its condition (any | all) is met — the waitpoint closes, the execution becomes eligible with payload.signals = every signal recorded ({name, payload, received_at_ms}) and its run job is enqueued in this transaction (held with blocking_reason flow_paused in a paused flow); else recorded (buffered until it suspends, or not all names yet).
+ * Locks the execution row, then the waitpoint row.
+ *
+ * SQL: flowfabric.ff_deliver_signal(p_waitpoint_id uuid, p_signal_name text, p_payload jsonb DEFAULT NULL::jsonb, p_idempotency_key text DEFAULT NULL::text, p_token text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_deliver_signal_status, waitpoint_id uuid, execution_id flowfabric.ff_execution_id)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function deliverSignal(db: Queryable, params: DeliverSignalParams): Promise<DeliverSignalRow[]> {
+  return callRows<DeliverSignalRow>(db, 'ff_deliver_signal', [
+    { name: 'p_waitpoint_id', cast: 'uuid', value: params.waitpointId, required: true },
+    { name: 'p_signal_name', cast: 'text', value: params.signalName, required: true },
+    { name: 'p_payload', cast: 'jsonb', value: params.payload, required: false, json: true },
+    { name: 'p_idempotency_key', cast: 'text', value: params.idempotencyKey, required: false },
+    { name: 'p_token', cast: 'text', value: params.token, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid)
 
 /** Arguments of flowfabric.ff_describe_edge: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -671,15 +806,17 @@ export interface DescribeEdgeRow {
   applied_at_ms: string | null;
   resolved_at_ms: string | null;
   upstream_outcome: Outcome | null;
+  condition: string | null;
+  condition_result: boolean | null;
   policy: JsonValue | null;
 }
 
 /**
  * Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
- * Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+ * Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the SQL/JSON path predicate over the upstream's result, NULL when none; docs/semantics.md §10.1), condition_result (what it gave at resolution: true, false, or NULL when not evaluated, non-boolean or erroring); policy is the stored jsonb itself.
  * Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).
  *
- * SQL: flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, satisfaction_condition flowfabric.ff_satisfaction_condition, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, policy_version flowfabric.ff_policy_version, created_at_ms flowfabric.ff_time_ms, created_by flowfabric.ff_name, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null, policy jsonb)
+ * SQL: flowfabric.ff_describe_edge(p_flow_id uuid, p_edge_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, satisfaction_condition flowfabric.ff_satisfaction_condition, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, policy_version flowfabric.ff_policy_version, created_at_ms flowfabric.ff_time_ms, created_by flowfabric.ff_name, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null, condition text, condition_result boolean, policy jsonb)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -718,14 +855,16 @@ export interface DescribeFlowRow {
   cancellation_policy: CancellationPolicy | null;
   raw_fields: JsonValue | null;
   edge_groups: JsonValue | null;
+  paused_at_ms: string | null;
+  pause_reason: string | null;
 }
 
 /**
  * Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
- * Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
+ * Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3).
  * Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).
  *
- * SQL: flowfabric.ff_describe_flow(p_flow_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision, public_flow_state flowfabric.ff_public_flow_state, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, flow_kind flowfabric.ff_name, namespace flowfabric.ff_name, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, last_mutation_at_ms flowfabric.ff_time_ms, started_at_ms bigint, cancelled_at_ms bigint, cancel_reason text, cancellation_policy flowfabric.ff_cancellation_policy_or_null, raw_fields jsonb, edge_groups jsonb)
+ * SQL: flowfabric.ff_describe_flow(p_flow_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision, public_flow_state flowfabric.ff_public_flow_state, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, flow_kind flowfabric.ff_name, namespace flowfabric.ff_name, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, last_mutation_at_ms flowfabric.ff_time_ms, started_at_ms bigint, cancelled_at_ms bigint, cancel_reason text, cancellation_policy flowfabric.ff_cancellation_policy_or_null, raw_fields jsonb, edge_groups jsonb, paused_at_ms bigint, pause_reason text)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -759,7 +898,7 @@ export interface DescribeFlowAtRow {
 
 /**
  * The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision, and of each submit_flow event (ff_submit_flow: one row per plan holding base_graph_revision, its members in revision order, then its edges as parallel arrays) the members and edges whose own revision is <= p_graph_revision. Read-only: takes no row locks.
- * Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
+ * Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision, and condition when the edge has one}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
  * Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.
  *
  * SQL: flowfabric.ff_describe_flow_at(p_flow_id uuid, p_graph_revision bigint) RETURNS TABLE(flow_id flowfabric.ff_flow_id, graph_revision flowfabric.ff_revision, current_graph_revision flowfabric.ff_revision, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, members jsonb, edges jsonb)
@@ -805,8 +944,8 @@ export interface ExplainExecutionRow {
 
 /**
  * Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
- * Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
- * "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+ * Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref, dependency_kind, condition (null when none), condition_result (true, false or null: what the condition gave at resolution)}; and reason, one line, one of:
+ * "terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
  * Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).
  *
  * SQL: flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lifecycle_phase flowfabric.ff_lifecycle_phase, public_state flowfabric.ff_public_state, eligibility_state flowfabric.ff_eligibility_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, group_policy jsonb, group_decision flowfabric.ff_group_decision_or_null, k_target integer, success_count integer, fail_count integer, skip_count integer, running_count integer, inbound_edges jsonb, reason flowfabric.ff_text)
@@ -853,7 +992,7 @@ export interface FlowToDotParams {
 
 /**
  * The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
- * A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
+ * A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
  * Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).
  *
  * SQL: flowfabric.ff_flow_to_dot(p_flow_id uuid) RETURNS text
@@ -877,7 +1016,7 @@ export interface FlowToMermaidParams {
 
 /**
  * The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
- * A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with its edge_state (pending dotted -.->, satisfied thick ==>, applied and impossible -->), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red).
+ * A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
  * Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).
  *
  * SQL: flowfabric.ff_flow_to_mermaid(p_flow_id uuid) RETURNS text
@@ -920,15 +1059,16 @@ export interface ListEdgesRow {
   applied_at_ms: string | null;
   resolved_at_ms: string | null;
   upstream_outcome: Outcome | null;
+  condition: string | null;
 }
 
 /**
  * List the edges of flow p_flow_id ordered by edge_id, p_limit (1..1000, default 100) at a time, rows with edge_id > p_after (keyset pagination: pass the last edge_id of a page). Edges staged while a caller pages through appear in a later page if their id sorts after the cursor; none is returned twice. Read-only: takes no row locks.
  * With p_execution_id ({fp:N}:<uuid> or <uuid>, a member of the flow): p_direction in = its inbound edges, out = its outbound edges, both (default) = either. Without it every edge of the flow is listed and p_direction must be both.
- * Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved)).
+ * Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the edge's SQL/JSON path predicate, NULL when none; docs/semantics.md §10.1)).
  * Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id, unknown p_direction, in/out without p_execution_id, p_limit outside 1..1000); flow_not_found (FF001); execution_not_in_flow (FF007) when p_execution_id is not a member (a {fp:N} of another partition -> invalid_input partition_mismatch).
  *
- * SQL: flowfabric.ff_list_edges(p_flow_id uuid, p_execution_id text DEFAULT NULL::text, p_direction text DEFAULT 'both'::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100) RETURNS TABLE(edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null)
+ * SQL: flowfabric.ff_list_edges(p_flow_id uuid, p_execution_id text DEFAULT NULL::text, p_direction text DEFAULT 'both'::text, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 100) RETURNS TABLE(edge_id flowfabric.ff_edge_id, upstream_execution_id flowfabric.ff_execution_id, downstream_execution_id flowfabric.ff_execution_id, dependency_kind flowfabric.ff_dependency_kind, data_passing_ref flowfabric.ff_text, edge_state flowfabric.ff_edge_state, staged_graph_revision flowfabric.ff_revision, staged_at_ms flowfabric.ff_time_ms, applied_at_ms bigint, resolved_at_ms bigint, upstream_outcome flowfabric.ff_outcome_or_null, condition text)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1042,6 +1182,44 @@ export function listMembers(db: Queryable, params: ListMembersParams): Promise<L
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_pause_flow(p_flow_id uuid, p_reason text, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_pause_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface PauseFlowParams {
+  /** p_flow_id uuid */
+  flowId: string;
+  /** p_reason text DEFAULT NULL::text */
+  reason?: string | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_pause_flow. */
+export interface PauseFlowRow {
+  status: PauseFlowStatus;
+  flow_id: string;
+  paused_at_ms: string;
+  held_count: number;
+}
+
+/**
+ * Pause flow p_flow_id (docs/semantics.md §10.3): while paused none of its executions starts. Returns (status, flow_id, paused_at_ms, held_count).
+ * paused: raw_fields gains paused_at_ms and pause_reason (shown by ff_describe_flow); every runnable eligible_now member gets blocking_reason flow_paused (held_count of them) and its queued run job is removed from Graphile Worker's queue (graphile_worker.remove_job; a job a worker has already locked is only kept from retrying, and ff_begin_attempt answers not_runnable for a held execution). Members that become eligible while paused stay eligible_now with blocking_reason flow_paused and get no job. Running attempts finish, and the cascade still resolves edges and skips. A pause is not terminal: ff_cancel_flow still works. already_paused: nothing changes (paused_at_ms is the first pause's).
+ * Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; an exclusive transaction advisory lock on the flow's start key (see ff_start_flow). Logs pause_flow.
+ *
+ * SQL: flowfabric.ff_pause_flow(p_flow_id uuid, p_reason text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_pause_flow_status, flow_id flowfabric.ff_flow_id, paused_at_ms flowfabric.ff_time_ms, held_count flowfabric.ff_count)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function pauseFlow(db: Queryable, params: PauseFlowParams): Promise<PauseFlowRow[]> {
+  return callRows<PauseFlowRow>(db, 'ff_pause_flow', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+    { name: 'p_reason', cast: 'text', value: params.reason, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_prune_flows(p_finished_before_ms bigint, p_limit integer, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_prune_flows: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -1068,7 +1246,7 @@ export interface PruneFlowsRow {
 
 /**
  * Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
- * Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+ * Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its waitpoints and their signals (ff_waitpoint, ff_signal: not counted in the result) and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
  * Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
  * Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
  * Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.
@@ -1199,6 +1377,40 @@ export function resolveDependency(db: Queryable, params: ResolveDependencyParams
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_resume_flow(p_flow_id uuid, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_resume_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface ResumeFlowParams {
+  /** p_flow_id uuid */
+  flowId: string;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_resume_flow. */
+export interface ResumeFlowRow {
+  status: ResumeFlowStatus;
+  flow_id: string;
+  enqueued_count: number;
+}
+
+/**
+ * Resume paused flow p_flow_id (docs/semantics.md §10.3). Returns (status, flow_id, enqueued_count).
+ * resumed: paused_at_ms and pause_reason leave raw_fields; every member held with blocking_reason flow_paused that is still runnable and eligible_now gets blocking_reason waiting_for_worker and, when the flow is started and it has a task_identifier, its run job, all in one graphile_worker.add_jobs call (enqueued_count of them). not_paused: nothing changes. Works on a terminal flow too (a cancelled paused flow can be resumed; it enqueues nothing then, its members being terminal).
+ * Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; an exclusive transaction advisory lock on the flow's start key. Logs resume_flow.
+ *
+ * SQL: flowfabric.ff_resume_flow(p_flow_id uuid, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_resume_flow_status, flow_id flowfabric.ff_flow_id, enqueued_count flowfabric.ff_count)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function resumeFlow(db: Queryable, params: ResumeFlowParams): Promise<ResumeFlowRow[]> {
+  return callRows<ResumeFlowRow>(db, 'ff_resume_flow', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_set_edge_group_policy(p_flow_id uuid, p_downstream_execution_id text, p_kind text, p_on_satisfied text, p_k integer, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_set_edge_group_policy: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -1286,7 +1498,7 @@ export function setNamespaceNotify(db: Queryable, params: SetNamespaceNotifyPara
 }
 
 // --------------------------------------------------------------------------------------------
-// flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text, p_data_passing_ref text, p_now_ms bigint)
+// flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text, p_data_passing_ref text, p_condition text, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_stage_dependency_edge: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface StageDependencyEdgeParams {
@@ -1304,6 +1516,8 @@ export interface StageDependencyEdgeParams {
   dependencyKind?: string | null;
   /** p_data_passing_ref text DEFAULT NULL::text */
   dataPassingRef?: string | null;
+  /** p_condition text DEFAULT NULL::text */
+  condition?: string | null;
   /** p_now_ms bigint DEFAULT NULL::bigint */
   nowMs?: string | number | bigint | null;
 }
@@ -1318,10 +1532,10 @@ export interface StageDependencyEdgeRow {
 /**
  * Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
  * Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
- * Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
- * On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.
+ * Checks in order, after argument validation (invalid_input FF012; p_dependency_kind success_only | failure_only | any_outcome (docs/semantics.md §10.1); p_condition NULL or a SQL/JSON path predicate over the upstream's result (jsonb_path_match, e.g. $.rows > 0), 1..1024 bytes, naming no variable; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints, kind and condition) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON; another kind or condition counts as another edge).
+ * On staged: edge policy {dependency_kind, condition (only when given), satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.
  *
- * SQL: flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text DEFAULT 'success_only'::text, p_data_passing_ref text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_stage_dependency_edge_status, edge_id flowfabric.ff_edge_id, graph_revision flowfabric.ff_revision)
+ * SQL: flowfabric.ff_stage_dependency_edge(p_flow_id uuid, p_edge_id uuid, p_upstream_execution_id text, p_downstream_execution_id text, p_expected_graph_revision bigint, p_dependency_kind text DEFAULT 'success_only'::text, p_data_passing_ref text DEFAULT NULL::text, p_condition text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_stage_dependency_edge_status, edge_id flowfabric.ff_edge_id, graph_revision flowfabric.ff_revision)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1334,6 +1548,7 @@ export function stageDependencyEdge(db: Queryable, params: StageDependencyEdgePa
     { name: 'p_expected_graph_revision', cast: 'bigint', value: params.expectedGraphRevision, required: true },
     { name: 'p_dependency_kind', cast: 'text', value: params.dependencyKind, required: false },
     { name: 'p_data_passing_ref', cast: 'text', value: params.dataPassingRef, required: false },
+    { name: 'p_condition', cast: 'text', value: params.condition, required: false },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
@@ -1363,12 +1578,12 @@ export interface StageDependencyEdgesRow {
 }
 
 /**
- * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+ * Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?, "condition"?}; ids as {fp:N}:<uuid> or <uuid>.
  * Returns one row (status, edges_staged, graph_revision).
  * staged: edges_staged = n, graph_revision = the new revision, expected + n. already_staged (a full replay): edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges. would_stage (p_dry_run): edges_staged = n, graph_revision = the current revision, nothing written.
- * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
- * Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
- * On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
+ * Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the six above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent or null (success_only), success_only, failure_only or any_outcome; condition absent, null or a SQL/JSON path predicate as ff_stage_dependency_edge's p_condition; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
+ * Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints, kind and condition, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
+ * On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind and condition as given, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
  * p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
  * Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (a dry run too: its answer is the one a real call would get, and concurrent dry runs cannot deadlock on their trial inserts), then the inserted edge rows.
  * Cost: validation and inserts linear in n; the cycle check is one walk over what is reachable from the batch's downstreams plus a linear topological sort of that part (not one walk per entry, so a batch listed downstream-first costs no more than one listed upstream-first); only a refused batch pays a binary search over prefixes to name the first entry that closes a cycle.
@@ -1466,7 +1681,7 @@ export interface SubmitFlowRow {
 /**
  * Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
  * Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
- * executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
+ * executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
  * The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
  * Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
  * Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
@@ -1489,6 +1704,87 @@ export function submitFlow(db: Queryable, params: SubmitFlowParams): Promise<Sub
     { name: 'p_dry_run', cast: 'boolean', value: params.dryRun, required: false },
     { name: 'p_flow_kind', cast: 'text', value: params.flowKind, required: false },
     { name: 'p_namespace', cast: 'text', value: params.namespace, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_suspend_execution(p_execution_id text, p_signal_names text[], p_resume_when text, p_timeout_at_ms bigint, p_timeout_behavior text, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_suspend_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface SuspendExecutionParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_signal_names text[] */
+  signalNames: readonly string[];
+  /** p_resume_when text DEFAULT 'any'::text */
+  resumeWhen?: string | null;
+  /** p_timeout_at_ms bigint DEFAULT NULL::bigint */
+  timeoutAtMs?: string | number | bigint | null;
+  /** p_timeout_behavior text DEFAULT 'fail'::text */
+  timeoutBehavior?: string | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_suspend_execution. */
+export interface SuspendExecutionRow {
+  status: SuspendExecutionStatus;
+  execution_id: string;
+  waitpoint_id: string | null;
+  token: string | null;
+}
+
+/**
+ * Suspend active execution p_execution_id until signals arrive (docs/semantics.md §10.2). Returns (status, execution_id, waitpoint_id, token).
+ * The execution becomes lifecycle_phase suspended, ownership_state unowned, eligibility_state not_applicable, blocking_reason waiting_for_signal, public_state suspended, attempt_state attempt_interrupted (raw_fields.waitpoint_id); the task's job then ends without completing it. Its waitpoint: the one created beforehand by ff_create_waitpoint (kept with its own names and settings and the signals it buffered; token NULL here: its creator holds it), else a new one with p_signal_names (1..100 names), p_resume_when any (one of the names) or all (every name), p_timeout_at_ms and p_timeout_behavior (fail | expire | resume), whose token (64 hex digits, stored only as its sha256) is returned once: whoever holds it may deliver signals (ff_deliver_signal p_token).
+ * status suspended; or resumed when buffered signals already meet the condition (the execution is eligible again at once, payload.signals set, its run job enqueued). With a timeout, a flowstage__waitpoint_timeout job (job key flowstage:waitpoint:<id>) is due at p_timeout_at_ms and calls ff_waitpoint_timeout.
+ * Refusals: invalid_input (FF012: malformed id, bad names, resume_when, timeout or behavior; execution_not_active when it is not running); execution_not_found (FF003). Locks the execution row, then its waitpoint. Logs suspend_execution (and resume_execution) for flow members.
+ *
+ * SQL: flowfabric.ff_suspend_execution(p_execution_id text, p_signal_names text[], p_resume_when text DEFAULT 'any'::text, p_timeout_at_ms bigint DEFAULT NULL::bigint, p_timeout_behavior text DEFAULT 'fail'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_suspend_execution_status, execution_id flowfabric.ff_execution_id, waitpoint_id uuid, token text)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function suspendExecution(db: Queryable, params: SuspendExecutionParams): Promise<SuspendExecutionRow[]> {
+  return callRows<SuspendExecutionRow>(db, 'ff_suspend_execution', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_signal_names', cast: 'text[]', value: params.signalNames, required: true },
+    { name: 'p_resume_when', cast: 'text', value: params.resumeWhen, required: false },
+    { name: 'p_timeout_at_ms', cast: 'bigint', value: params.timeoutAtMs, required: false },
+    { name: 'p_timeout_behavior', cast: 'text', value: params.timeoutBehavior, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_waitpoint_timeout(p_waitpoint_id uuid, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_waitpoint_timeout: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface WaitpointTimeoutParams {
+  /** p_waitpoint_id uuid */
+  waitpointId: string;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_waitpoint_timeout. */
+export interface WaitpointTimeoutRow {
+  status: WaitpointTimeoutStatus;
+  waitpoint_id: string | null;
+  execution_id: string;
+}
+
+/**
+ * The timeout of waitpoint p_waitpoint_id (called by its flowstage__waitpoint_timeout job, due at timeout_at_ms; docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
+ * When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> failed (terminal failed; with docs/semantics.md §9's run policies merged, a failure that spends a retry). Terminal outcomes store result {error: waitpoint_timeout, waitpoint_id} and cascade through a flowstage__cascade job. The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.
+ *
+ * SQL: flowfabric.ff_waitpoint_timeout(p_waitpoint_id uuid, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_waitpoint_timeout_status, waitpoint_id uuid, execution_id flowfabric.ff_execution_id)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function waitpointTimeout(db: Queryable, params: WaitpointTimeoutParams): Promise<WaitpointTimeoutRow[]> {
+  return callRows<WaitpointTimeoutRow>(db, 'ff_waitpoint_timeout', [
+    { name: 'p_waitpoint_id', cast: 'uuid', value: params.waitpointId, required: true },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
@@ -1546,6 +1842,8 @@ export const sqlFunctionNames = {
   completeExecution: 'ff_complete_execution',
   createExecution: 'ff_create_execution',
   createFlow: 'ff_create_flow',
+  createWaitpoint: 'ff_create_waitpoint',
+  deliverSignal: 'ff_deliver_signal',
   describeEdge: 'ff_describe_edge',
   describeFlow: 'ff_describe_flow',
   describeFlowAt: 'ff_describe_flow_at',
@@ -1556,15 +1854,19 @@ export const sqlFunctionNames = {
   listEdges: 'ff_list_edges',
   listFlows: 'ff_list_flows',
   listMembers: 'ff_list_members',
+  pauseFlow: 'ff_pause_flow',
   pruneFlows: 'ff_prune_flows',
   reapDeadWorkers: 'ff_reap_dead_workers',
   recoverJobs: 'ff_recover_jobs',
   resolveDependency: 'ff_resolve_dependency',
+  resumeFlow: 'ff_resume_flow',
   setEdgeGroupPolicy: 'ff_set_edge_group_policy',
   setNamespaceNotify: 'ff_set_namespace_notify',
   stageDependencyEdge: 'ff_stage_dependency_edge',
   stageDependencyEdges: 'ff_stage_dependency_edges',
   startFlow: 'ff_start_flow',
   submitFlow: 'ff_submit_flow',
+  suspendExecution: 'ff_suspend_execution',
+  waitpointTimeout: 'ff_waitpoint_timeout',
   workerHeartbeat: 'ff_worker_heartbeat',
 } as const;

@@ -11,7 +11,7 @@ import { callPool } from './calls.js';
 import type { Queryable } from '../client/queryable.js';
 import { reapDeadWorkers, recoverJobs, workerHeartbeat } from '../generated/index.js';
 
-export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES } from './tasks.js';
+export { buildTaskList, flowstageTasks, wrapUserTask, FLOWSTAGE_TASK_NAMES, SuspendedError } from './tasks.js';
 export type {
   FlowFinishedEvent,
   FlowstageEventMap,
@@ -21,6 +21,7 @@ export type {
   FlowstageTaskName,
   FlowstageTaskPayloads,
   RunJobPayload,
+  SuspendOptions,
   TaskList,
 } from './tasks.js';
 

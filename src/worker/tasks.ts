@@ -2,7 +2,9 @@
 // SQL: every task here only calls flowfabric functions, one call per transaction.
 import type { EventEmitter } from 'node:events';
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
-import { beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, type PublicFlowState } from '../generated/index.js';
+import {
+  beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, suspendExecution, waitpointTimeout, type PublicFlowState,
+} from '../generated/index.js';
 import type { Queryable } from '../client/queryable.js';
 
 /** Payloads of flowstage's own tasks, declared once (task names: `<entity>__<action>`). */
@@ -16,6 +18,8 @@ export interface FlowstageTaskPayloads {
   flowstage__cascade: { flow_id: string; execution_id: string };
   /** Enqueued by `_resolve_edges` when a cancel_remaining group is satisfied: cancel the recorded siblings. */
   flowstage__cancel_siblings: { flow_id: string; downstream_execution_id: string };
+  /** Due at a waitpoint's timeout (ff_suspend_execution): fail, expire or resume its execution (ff_waitpoint_timeout). */
+  flowstage__waitpoint_timeout: { waitpoint_id: string };
 }
 
 /** Payload of a run job (job identifier = the execution's task_identifier), as `_run_job_spec` builds it. */
@@ -31,7 +35,7 @@ declare global {
 }
 
 export type FlowstageTaskName = keyof FlowstageTaskPayloads;
-export const FLOWSTAGE_TASK_NAMES: readonly FlowstageTaskName[] = ['flowstage__cascade', 'flowstage__cancel_siblings'];
+export const FLOWSTAGE_TASK_NAMES: readonly FlowstageTaskName[] = ['flowstage__cascade', 'flowstage__cancel_siblings', 'flowstage__waitpoint_timeout'];
 
 /** What a user task receives besides its payload. */
 export interface FlowstageHelpers extends JobHelpers {
@@ -40,6 +44,34 @@ export interface FlowstageHelpers extends JobHelpers {
   flowId: string | null;
   /** 1 for the first attempt of this execution. */
   attempt: number;
+  /**
+   * Suspends the execution until signals arrive (ff_suspend_execution, docs/semantics.md §10.2)
+   * and ends this run without completing it: it never returns (it throws a SuspendedError the
+   * wrapper catches). The execution runs again, as the same execution, with `payload.signals`
+   * ({ name, payload, received_at_ms }[]) once `resumeWhen` ('any' by default, or 'all') is met,
+   * or at the timeout with timeoutBehavior 'resume'. Not available to plain Graphile Worker jobs.
+   */
+  suspend(options: SuspendOptions): Promise<never>;
+}
+
+export interface SuspendOptions {
+  signals: string[];
+  resumeWhen?: 'any' | 'all';
+  /** How long to wait, from now; at the end: timeoutBehavior ('fail' by default, 'expire' or 'resume'). */
+  timeoutMs?: number;
+  timeoutBehavior?: 'fail' | 'expire' | 'resume';
+}
+
+/** Thrown by helpers.suspend() to end the run; the task wrapper treats it as a clean end. */
+export class SuspendedError extends Error {
+  constructor(readonly executionId: string, readonly waitpointId: string | null) {
+    super(`execution ${executionId} suspended on waitpoint ${waitpointId}`);
+    this.name = 'SuspendedError';
+  }
+}
+
+function notSuspendable(): Promise<never> {
+  return Promise.reject(new Error('helpers.suspend: only a flowstage execution can suspend'));
 }
 
 /**
@@ -137,8 +169,17 @@ const cancelSiblings = (announce: Announcer, callsFor: CallsFor): Task<'flowstag
   }
 };
 
+const waitpointTimeoutTask = (callsFor: CallsFor): Task<'flowstage__waitpoint_timeout'> => async (payload, helpers) => {
+  const [row] = await waitpointTimeout(callsFor(helpers), { waitpointId: payload.waitpoint_id });
+  helpers.logger.debug(`flowstage: waitpoint ${payload.waitpoint_id} timeout: ${row?.status}`);
+};
+
 function buildFlowstageTasks(announce: Announcer, callsFor: CallsFor = viaHelpers): { [K in FlowstageTaskName]: Task<K> } {
-  return { flowstage__cascade: cascade(announce, callsFor), flowstage__cancel_siblings: cancelSiblings(announce, callsFor) };
+  return {
+    flowstage__cascade: cascade(announce, callsFor),
+    flowstage__cancel_siblings: cancelSiblings(announce, callsFor),
+    flowstage__waitpoint_timeout: waitpointTimeoutTask(callsFor),
+  };
 }
 
 export const flowstageTasks = buildFlowstageTasks(announcer(undefined));
@@ -164,7 +205,7 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
   const announce = announcer(events);
   return async (rawPayload, helpers) => {
     if (!isRunJobPayload(rawPayload)) {
-      await task(rawPayload, { ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts });
+      await task(rawPayload, { ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts, suspend: notSuspendable });
       return;
     }
     const executionId = rawPayload.execution_id;
@@ -181,8 +222,19 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
         executionId,
         flowId: rawPayload.flow_id,
         attempt: begun.attempt,
+        suspend: async (options: SuspendOptions): Promise<never> => {
+          const [suspended] = await suspendExecution(calls, {
+            executionId,
+            signalNames: options.signals,
+            resumeWhen: options.resumeWhen,
+            timeoutAtMs: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
+            timeoutBehavior: options.timeoutBehavior,
+          });
+          throw new SuspendedError(executionId, suspended?.waitpoint_id ?? null);
+        },
       });
     } catch (error) {
+      if (error instanceof SuspendedError) return;  // suspended: the job ends, the execution waits for signals
       if (helpers.job.attempts < helpers.job.max_attempts) throw error;  // Graphile Worker retries
       helpers.logger.error(
         `${name}: execution ${executionId} failed after ${helpers.job.attempts} attempt(s): ${errorResult(error).error}`,

@@ -138,10 +138,11 @@ test('the legend has an entry for every node and edge style of the style tables,
   for (const [name, stroke] of Object.entries(EDGE_STYLES)) t.true(html.includes(`.legend .edge-${name} line { stroke: ${stroke}; }`), name);
 });
 
-test('an edge label is its state, then its data_passing_ref, then a dependency kind other than success_only', (t) => {
-  t.is(edgeLabel({ edge_state: 'satisfied', data_passing_ref: 'page', dependency_kind: 'success_only' }), 'satisfied · page');
-  t.is(edgeLabel({ edge_state: 'pending', data_passing_ref: '', dependency_kind: 'success_only' }), 'pending');
-  t.is(edgeLabel({ edge_state: 'impossible', data_passing_ref: '', dependency_kind: 'failure_only' as 'success_only' }), 'impossible · failure_only');
+test('an edge label is its state, then its data_passing_ref, a dependency kind other than success_only, and its condition', (t) => {
+  t.is(edgeLabel({ edge_state: 'satisfied', data_passing_ref: 'page', dependency_kind: 'success_only', condition: null }), 'satisfied · page');
+  t.is(edgeLabel({ edge_state: 'pending', data_passing_ref: '', dependency_kind: 'success_only', condition: null }), 'pending');
+  t.is(edgeLabel({ edge_state: 'impossible', data_passing_ref: '', dependency_kind: 'failure_only', condition: null }), 'impossible · failure_only');
+  t.is(edgeLabel({ edge_state: 'applied', data_passing_ref: 'rows', dependency_kind: 'success_only', condition: '$.rows > 0' }), 'applied · rows · if $.rows > 0');
 });
 
 test('a group is shown as its policy, then its decision and counts', (t) => {
@@ -166,7 +167,7 @@ inChromium('edges are labelled with their state and data_passing_ref, and a chil
   const dir = await tempDir(t);
   const file = await exportHtml(t, connectionStringOf(db), plan.flowId, dir);
   const dom = await chromium(dir, ['--dump-dom', pathToFileURL(file).href]);
-  const edgeTexts = [...dom.matchAll(/<g class="edge [^"]+" data-edge-id="[^"]+"><path[^>]*><\/path><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).sort();
+  const edgeTexts = [...dom.matchAll(/<g class="edge [^"]+" data-edge-id="[^"]+"[^>]*><path[^>]*><\/path><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).sort();
   t.deepEqual(edgeTexts, ['applied', 'impossible · rate', 'impossible · rate', 'satisfied · rate']);
   const groups = [...dom.matchAll(/<text x="14" y="53" class="group">([^<]*)<\/text>/g)].map((m) => m[1]);
   t.deepEqual(groups, ['any_of, let_run: satisfied (1 ok, 2 failed/cancelled)']);  // only rates has more than one parent

@@ -220,6 +220,49 @@ const samples: Partial<Record<ClientName, Sample>> = {
     call: (db, fx) => flowstage.flowToDot(db, { flowId: fx.flowId }),
     check: (t, text, fx) => t.true(text.startsWith(`digraph "flow ${fx.flowId}"`)),
   },
+  // docs/semantics.md §10.2-§10.3
+  pauseFlow: {
+    call: (db, fx) => flowstage.pauseFlow(db, { flowId: fx.flowId, reason: 'client test', nowMs: 5 }),
+    check: (t, rows, fx) => t.like(rows[0], { status: 'paused', flow_id: fx.flowId, paused_at_ms: '5' }),
+  },
+  resumeFlow: {
+    call: async (db, fx) => {
+      await flowstage.pauseFlow(db, { flowId: fx.flowId });
+      return flowstage.resumeFlow(db, { flowId: fx.flowId });
+    },
+    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'resumed', flow_id: fx.flowId, enqueued_count: 0 }]),
+  },
+  createWaitpoint: {
+    call: (db, fx) => flowstage.createWaitpoint(db, { executionId: fx.a, signalNames: ['approved'] }),
+    check: (t, rows, fx) => t.like(rows[0], { status: 'created', execution_id: fx.a }),
+  },
+  suspendExecution: {
+    call: async (db, fx) => {
+      await flowstage.beginAttempt(db, { executionId: fx.a });
+      return flowstage.suspendExecution(db, { executionId: fx.a, signalNames: ['approved'], resumeWhen: 'any' });
+    },
+    check: (t, rows, fx) => t.like(rows[0], { status: 'suspended', execution_id: fx.a }),
+  },
+  deliverSignal: {
+    call: async (db, fx) => {
+      await flowstage.beginAttempt(db, { executionId: fx.a });
+      const [wait] = await flowstage.suspendExecution(db, { executionId: fx.a, signalNames: ['approved'] });
+      return flowstage.deliverSignal(db, {
+        waitpointId: wait!.waitpoint_id!, signalName: 'approved', payload: { by: 'client' }, idempotencyKey: 'k1', token: wait!.token,
+      });
+    },
+    check: (t, rows, fx) => t.like(rows[0], { status: 'resumed', execution_id: fx.a }),
+  },
+  waitpointTimeout: {
+    call: async (db, fx) => {
+      await flowstage.beginAttempt(db, { executionId: fx.a });
+      const [wait] = await flowstage.suspendExecution(db, {
+        executionId: fx.a, signalNames: ['approved'], timeoutAtMs: 10, timeoutBehavior: 'expire',
+      });
+      return flowstage.waitpointTimeout(db, { waitpointId: wait!.waitpoint_id!, nowMs: 11 });
+    },
+    check: (t, rows, fx) => t.like(rows[0], { status: 'expired', execution_id: fx.a }),
+  },
 };
 
 // The status of every returned row must be in the value set the client exports for it (the

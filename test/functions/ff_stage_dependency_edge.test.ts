@@ -12,11 +12,11 @@ import type { Db } from '../helpers/fixtures.js';
 
 const STAGE = `SELECT * FROM flowfabric.ff_stage_dependency_edge(
   p_flow_id => $1, p_edge_id => $2, p_upstream_execution_id => $3, p_downstream_execution_id => $4,
-  p_expected_graph_revision => $5, p_dependency_kind => $6, p_data_passing_ref => $7, p_now_ms => $8)`;
+  p_expected_graph_revision => $5, p_dependency_kind => $6, p_data_passing_ref => $7, p_now_ms => $8, p_condition => $9)`;
 
-interface Call { flow: string | null; edge: string | null; up: string | null; down: string | null; rev: number | null; kind?: string | null; ref?: string | null; now?: number | null }
+interface Call { flow: string | null; edge: string | null; up: string | null; down: string | null; rev: number | null; kind?: string | null; ref?: string | null; now?: number | null; condition?: string | null }
 const run = (db: Db, c: Call) =>
-  db.query(STAGE, [c.flow, c.edge, c.up, c.down, c.rev, c.kind === undefined ? 'success_only' : c.kind, c.ref ?? null, c.now ?? null]);
+  db.query(STAGE, [c.flow, c.edge, c.up, c.down, c.rev, c.kind === undefined ? 'success_only' : c.kind, c.ref ?? null, c.now ?? null, c.condition ?? null]);
 
 /** A flow with `n` members; returns the flow, the members and its revision. */
 async function flowWith(db: Db, n: number) {
@@ -372,6 +372,54 @@ test('8. the dependency kind defaults to success_only', async (t) => {
   t.is((await edgeRow(db, flowId, edge)).policy.dependency_kind, 'success_only');
 });
 
+// docs/semantics.md §10.1: kinds and conditions
+for (const kind of ['failure_only', 'any_outcome']) {
+  test(`8. the dependency kind ${kind} is stored in the policy`, async (t) => {
+    const db = await testDatabase(t);
+    const { flowId, members: [a, b], revision } = await flowWith(db, 2);
+    const edge = randomUUID();
+    await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, kind });
+    t.is((await edgeRow(db, flowId, edge)).policy.dependency_kind, kind);
+  });
+}
+
+test('8. a condition is stored in the policy (condition) and logged; none: no condition key', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, members: [a, b, c], revision } = await flowWith(db, 3);
+  const edge = randomUUID();
+  await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, condition: '$.rows > 0' });
+  t.is((await edgeRow(db, flowId, edge)).policy.condition, '$.rows > 0');
+  const plain = randomUUID();
+  await run(db, { flow: flowId, edge: plain, up: a, down: c, rev: revision + 1 });
+  t.false('condition' in (await edgeRow(db, flowId, plain)).policy);
+  const staged = (await events(db, flowId)).filter((e) => e.operation === 'stage_dependency_edge');
+  t.is(staged[0].arguments.condition, '$.rows > 0');
+});
+
+test('3. an exact retry includes the kind and the condition: the same ones are already_staged', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, members: [a, b], revision } = await flowWith(db, 2);
+  const edge = randomUUID();
+  await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, kind: 'failure_only', condition: '$.code == 2' });
+  const { rows } = await assertReplayWritesNothing(t, db,
+    () => run(db, { flow: flowId, edge, up: a, down: b, rev: revision, kind: 'failure_only', condition: '$.code == 2' }));
+  t.is(rows[0].status, 'already_staged');
+});
+
+for (const [what, change] of [
+  ['another kind', { kind: 'any_outcome', condition: '$.code == 2' }],
+  ['another condition', { kind: 'failure_only', condition: '$.code == 3' }],
+  ['no condition', { kind: 'failure_only', condition: null }],
+] as const) {
+  test(`7. the same edge_id and endpoints with ${what} is dependency_already_exists`, async (t) => {
+    const db = await testDatabase(t);
+    const { flowId, members: [a, b], revision } = await flowWith(db, 2);
+    const edge = randomUUID();
+    await run(db, { flow: flowId, edge, up: a, down: b, rev: revision, kind: 'failure_only', condition: '$.code == 2' });
+    await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, edge, up: a, down: b, rev: revision + 1, ...change }), 'dependency_already_exists');
+  });
+}
+
 test('8. the flow: graph_revision + 1, edge_count + 1, last_mutation_at_ms = now; node_count unchanged', async (t) => {
   const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
@@ -416,7 +464,11 @@ const badArgs: Array<[string, Partial<Call>, string]> = [
   ['a NULL p_expected_graph_revision', { rev: null }, 'p_expected_graph_revision'],
   ['a negative p_expected_graph_revision', { rev: -1 }, 'p_expected_graph_revision'],
   ['a NULL p_dependency_kind', { kind: null }, 'p_dependency_kind'],
-  ['an unknown p_dependency_kind', { kind: 'failure_only' }, 'p_dependency_kind'],
+  ['an unknown p_dependency_kind', { kind: 'all_done' }, 'p_dependency_kind'],
+  ['a p_condition that is no SQL/JSON path (docs/semantics.md §10.1)', { condition: '$.rows >' }, 'p_condition'],
+  ['an empty p_condition', { condition: '' }, 'p_condition'],
+  ['a p_condition naming a variable', { condition: '$.rows > $min' }, 'p_condition'],
+  ['a p_condition over 1024 bytes', { condition: `$.a == "${'x'.repeat(1030)}"` }, 'p_condition'],
   ['a p_dependency_kind in another case', { kind: 'SUCCESS_ONLY' }, 'p_dependency_kind'],
   ['a negative p_now_ms', { now: -1 }, 'p_now_ms'],
   ['a p_data_passing_ref over 1024 bytes (SPEC section 8)', { ref: 'r'.repeat(1025) }, 'p_data_passing_ref'],

@@ -412,6 +412,31 @@ test('7. an edge_id already staged with other endpoints is dependency_already_ex
   });
 });
 
+// docs/semantics.md §10.1: kinds and conditions in a batch
+test('staged: each entry keeps its dependency_kind and condition; the log carries them', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, members: [a, b, c, d], revision } = await flowWith(db, 4);
+  const batch = [edge(a, b, { dependency_kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0' }),
+    edge(a, d, { dependency_kind: 'any_outcome', condition: '$.x == 1' })];
+  await run(db, { flow: flowId, rev: revision, edges: batch });
+  t.like((await edgeRow(db, flowId, batch[0]!.edge_id as string)).policy, { dependency_kind: 'failure_only' });
+  t.false('condition' in (await edgeRow(db, flowId, batch[0]!.edge_id as string)).policy);
+  t.like((await edgeRow(db, flowId, batch[1]!.edge_id as string)).policy, { dependency_kind: 'success_only', condition: '$.rows > 0' });
+  t.like((await edgeRow(db, flowId, batch[2]!.edge_id as string)).policy, { dependency_kind: 'any_outcome', condition: '$.x == 1' });
+  const logged = (await events(db, flowId)).filter((e) => e.operation === 'stage_dependency_edge');
+  t.like(logged[2]!.arguments, { dependency_kind: 'any_outcome', condition: '$.x == 1' });
+});
+
+test('a replay must repeat each entry\'s kind and condition: the same batch is already_staged, another condition is dependency_already_exists', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, members: [a, b], revision } = await flowWith(db, 2);
+  const batch = [edge(a, b, { dependency_kind: 'failure_only', condition: '$.code == 2' })];
+  await run(db, { flow: flowId, rev: revision, edges: batch });
+  t.is((await run(db, { flow: flowId, rev: revision, edges: batch })).rows[0].status, 'already_staged');
+  await assertRefusedWritesNothing(t, db,
+    () => run(db, { flow: flowId, rev: revision + 1, edges: [{ ...batch[0], condition: '$.code == 3' }] }), 'dependency_already_exists');
+});
+
 // Argument validation
 const invalid: Array<[string, (m: { a: string; b: string }) => unknown, string]> = [
   ['p_edges NULL', () => null, 'p_edges:'],
@@ -427,7 +452,9 @@ const invalid: Array<[string, (m: { a: string; b: string }) => unknown, string]>
   ['a {fp:N} prefix beyond 255', ({ a, b }) => [edge(a, b), edge(a, `{fp:999}:${uuidOf(b)}`)], 'p_edges[1].downstream_execution_id:'],
   ['a missing downstream id', ({ a }) => [{ edge_id: randomUUID(), upstream_execution_id: a }], 'p_edges[0].downstream_execution_id:'],
   ['an upstream id that is a number', ({ b }) => [edge(7 as unknown as string, b)], 'p_edges[0].upstream_execution_id:'],
-  ['an unknown dependency_kind', ({ a, b }) => [edge(a, b), edge(a, b, { dependency_kind: 'failure_only' })], 'p_edges[1].dependency_kind:'],
+  ['an unknown dependency_kind', ({ a, b }) => [edge(a, b), edge(a, b, { dependency_kind: 'all_done' })], 'p_edges[1].dependency_kind:'],
+  ['a condition that is no SQL/JSON path (docs/semantics.md §10.1)', ({ a, b }) => [edge(a, b), edge(a, b, { condition: '$.rows >' })], 'p_edges[1].condition:'],
+  ['a condition that is not a string', ({ a, b }) => [edge(a, b, { condition: true })], 'p_edges[0].condition:'],
   ['a data_passing_ref that is not a string', ({ a, b }) => [edge(a, b, { data_passing_ref: { key: 1 } })], 'p_edges[0].data_passing_ref:'],
 ];
 for (const [title, edges, field] of invalid) {

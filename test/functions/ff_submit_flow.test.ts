@@ -375,6 +375,10 @@ const invalidPlans: Array<[string, unknown, string]> = [
   ['a malformed edge_id', { edges: [edge(randomUUID(), randomUUID(), { edge_id: `{fp:1}:${randomUUID()}` })] }, 'edges[0].edge_id: must be a uuid string'],
   ['a numeric endpoint', { edges: [edge(randomUUID(), randomUUID(), { downstream_execution_id: 7 })] }, 'edges[0].downstream_execution_id'],
   ['an unknown dependency_kind', { edges: [edge(randomUUID(), randomUUID(), { dependency_kind: 'always' })] }, 'edges[0].dependency_kind'],
+  ['an unknown kind (docs/semantics.md §10.1)', { edges: [edge(randomUUID(), randomUUID(), { kind: 'always' })] }, 'edges[0].kind'],
+  ['a kind that differs from dependency_kind', { edges: [edge(randomUUID(), randomUUID(), { kind: 'any_outcome', dependency_kind: 'failure_only' })] }, 'edges[0].kind'],
+  ['a condition that is no SQL/JSON path', { edges: [edge(randomUUID(), randomUUID(), { condition: '$.rows >' })] }, 'edges[0].condition'],
+  ['a condition that is not a string', { edges: [edge(randomUUID(), randomUUID(), { condition: 1 })] }, 'edges[0].condition'],
   ['an empty data_passing_ref', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: '' })] }, 'edges[0].data_passing_ref'],
   ['a data_passing_ref that is not a string', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: 5 })] }, 'edges[0].data_passing_ref'],
 ];
@@ -667,4 +671,43 @@ test('a submission racing with single add and stage calls on the same flow seria
   t.like(flow.raw_fields, { node_count: counts.members, edge_count: counts.edges });
   const [at] = (await db.query('SELECT node_count, edge_count FROM flowfabric.ff_describe_flow_at($1, $2)', [flowId, flow.graph_revision])).rows;
   t.deepEqual(at, { node_count: String(counts.members), edge_count: String(counts.edges) });
+});
+
+// docs/semantics.md §10.1: plan edges take kind and condition
+test('plan edges take kind and condition: stored on each edge, a resubmission is already_submitted', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+  const plan = { executions: [exec(a), exec(b), exec(c)],
+    edges: [edge(a, b, { kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0', dependency_kind: 'success_only' })] };
+  t.is((await submit(db, flowId, plan)).status, 'submitted');
+  const { rows } = await db.query(`SELECT edge_id, policy FROM flowfabric.ff_edge WHERE flow_id = $1`, [flowId]);
+  const byId = new Map(rows.map((r) => [r.edge_id, r.policy]));
+  t.like(byId.get(plan.edges[0]!.edge_id), { dependency_kind: 'failure_only', edge_state: 'applied' });
+  t.false('condition' in byId.get(plan.edges[0]!.edge_id));
+  t.like(byId.get(plan.edges[1]!.edge_id), { dependency_kind: 'success_only', condition: '$.rows > 0' });
+  t.is((await submit(db, flowId, plan)).status, 'already_submitted');
+});
+
+test('a plan edge naming a staged edge_id with another kind or condition is dependency_already_exists', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const [a, b] = [randomUUID(), randomUUID()];
+  const first = edge(a, b, { kind: 'failure_only' });
+  await submit(db, flowId, { executions: [exec(a), exec(b)], edges: [first] });
+  await assertRefused(t, submit(db, flowId, { edges: [{ ...first, kind: 'success_only' }] }), 'dependency_already_exists');
+  await assertRefused(t, submit(db, flowId, { edges: [{ ...first, condition: '$.x' }] }), 'dependency_already_exists');
+  const plain = edge(a, b);
+  await submit(db, flowId, { edges: [plain] });
+  await assertRefused(t, submit(db, flowId, { edges: [{ ...plain, condition: '$.x' }] }), 'dependency_already_exists');
+});
+
+test('a false condition on a plan edge skips the branch when the upstream completes', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const [a, b] = [randomUUID(), randomUUID()];
+  await submit(db, flowId, { executions: [exec(a), exec(b)], edges: [edge(a, b, { condition: '$.rows > 0' })] });
+  await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success', p_result => '{"rows": 0}')`, [a]);
+  const { rows } = await db.query(`SELECT terminal_outcome FROM flowfabric.ff_exec_core WHERE execution_id = $1`, [b]);
+  t.is(rows[0].terminal_outcome, 'skipped');
 });

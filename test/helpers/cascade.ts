@@ -31,7 +31,9 @@ export async function members(flow: TestFlow, count: number, options: { task?: s
 }
 
 /** Stages edge up -> down at the flow's current revision; returns the edge id. */
-export async function stage(flow: TestFlow, up: string, down: string, options: { ref?: string } = {}): Promise<string> {
+export interface EdgeOptions { ref?: string; kind?: 'success_only' | 'failure_only' | 'any_outcome'; condition?: string }
+
+export async function stage(flow: TestFlow, up: string, down: string, options: EdgeOptions = {}): Promise<string> {
   const edgeId = randomUUID();
   const { rows } = await flow.db.query(
     'SELECT graph_revision FROM flowfabric.ff_flow_core WHERE partition_key = $1 AND flow_id = $2::uuid',
@@ -40,8 +42,9 @@ export async function stage(flow: TestFlow, up: string, down: string, options: {
   await flow.db.query(
     `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1::uuid, p_edge_id => $2::uuid,
        p_upstream_execution_id => $3::text, p_downstream_execution_id => $4::text,
-       p_expected_graph_revision => $5::bigint, p_data_passing_ref => $6::text)`,
-    [flow.flowId, edgeId, up, down, rows[0].graph_revision, options.ref ?? null],
+       p_expected_graph_revision => $5::bigint, p_data_passing_ref => $6::text,
+       p_dependency_kind => $7::text, p_condition => $8::text)`,
+    [flow.flowId, edgeId, up, down, rows[0].graph_revision, options.ref ?? null, options.kind ?? 'success_only', options.condition ?? null],
   );
   return edgeId;
 }
@@ -55,7 +58,7 @@ export async function apply(flow: TestFlow, edgeId: string) {
 }
 
 /** Stages and applies edge up -> down; returns the edge id. */
-export async function edge(flow: TestFlow, up: string, down: string, options: { ref?: string } = {}): Promise<string> {
+export async function edge(flow: TestFlow, up: string, down: string, options: EdgeOptions = {}): Promise<string> {
   const edgeId = await stage(flow, up, down, options);
   await apply(flow, edgeId);
   return edgeId;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { cloneTemplate } from '../helpers/database.js';
 import { Model } from './model.js';
-import type { Answer, Outcome, Plan, Policy, Ref } from './model.js';
+import type { Answer, EdgeKind, Outcome, Plan, Policy, Ref } from './model.js';
 
 type IdForm = 'canonical' | 'bare' | 'wrong_partition' | 'malformed';
 
@@ -31,7 +31,7 @@ type EdgePick = { n: number; fresh: boolean };
 
 type Step =
   | { op: 'add'; flow: FlowName; execution: number; form: IdForm }
-  | { op: 'stage'; flow: FlowName; edge: EdgePick; up: number; down: number; upForm: IdForm; downForm: IdForm; revision: 'current' | 'stale' | 'negative' }
+  | { op: 'stage'; flow: FlowName; edge: EdgePick; up: number; down: number; upForm: IdForm; downForm: IdForm; revision: 'current' | 'stale' | 'negative'; kind: EdgeKind }
   | { op: 'stage_batch'; flow: FlowName; edges: Array<{ edge: EdgePick; up: number; down: number }>; revision: 'current' | 'stale'; dryRun: boolean }
   | { op: 'set_policy'; flow: FlowName; down: number; policy: Policy }
   | { op: 'apply'; flow: FlowName; edge: EdgePick }
@@ -70,6 +70,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('stage' as const), flow: flowArb, edge: newEdgeArb, up: executionArb, down: executionArb,
       upForm: formArb, downForm: formArb, revision: weighted([['current' as const, 12], ['stale' as const, 1], ['negative' as const, 1]]),
+      kind: weighted([['success_only' as const, 4], ['failure_only' as const, 1], ['any_outcome' as const, 1]]),  // docs/semantics.md §10.1
     }),
   },
   {
@@ -170,7 +171,7 @@ function modelAnswer(model: Model, step: Step, { revision, edgeIds }: Args): Ans
     case 'add': return model.call(() => model.add(flowId, ref(step.execution, step.form)));
     case 'stage': {
       return model.call(() => {
-        const r = model.stage(flowId, edgeIds[0]!, ref(step.up, step.upForm), ref(step.down, step.downForm), revision);
+        const r = model.stage(flowId, edgeIds[0]!, ref(step.up, step.upForm), ref(step.down, step.downForm), revision, step.kind);
         return `${r.status}@${r.revision}`;
       });
     }
@@ -198,8 +199,8 @@ async function databaseAnswer(db: pg.Pool, step: Step, { revision, edgeIds }: Ar
       case 'stage': {
         const { rows } = await db.query(
           `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1, p_edge_id => $2, p_upstream_execution_id => $3,
-             p_downstream_execution_id => $4, p_expected_graph_revision => $5)`,
-          [flowId, edgeIds[0], idText(step.up, step.upForm), idText(step.down, step.downForm), revision]);
+             p_downstream_execution_id => $4, p_expected_graph_revision => $5, p_dependency_kind => $6)`,
+          [flowId, edgeIds[0], idText(step.up, step.upForm), idText(step.down, step.downForm), revision, step.kind]);
         return `${rows[0].status}@${rows[0].graph_revision}`;
       }
       case 'stage_batch': {

@@ -27,7 +27,15 @@ export interface Execution {
   publicState: string;
   blocked: boolean;
 }
-export interface Edge { id: string; up: string; down: string; state: 'pending' | 'applied' | 'satisfied' | 'impossible'; stagedRevision: number }
+export type EdgeKind = 'success_only' | 'failure_only' | 'any_outcome';
+export interface Edge { id: string; up: string; down: string; state: 'pending' | 'applied' | 'satisfied' | 'impossible'; stagedRevision: number; kind?: EdgeKind }
+
+/** docs/semantics.md §10.1: the outcomes that satisfy an edge of each kind. */
+export function satisfies(kind: EdgeKind | undefined, outcome: Outcome): boolean {
+  if (kind === 'failure_only') return outcome === 'failed' || outcome === 'expired';
+  if (kind === 'any_outcome') return true;
+  return outcome === 'success';
+}
 export interface Group { policy: Policy; success: number; fail: number; skip: number; running: number; decision: Decision; cancelSiblings: boolean }
 export interface Flow {
   id: string;
@@ -106,12 +114,14 @@ export class Model {
     return 'added';
   }
 
-  stage(flowId: string, edgeId: string, up: Ref, down: Ref, expected: number): { status: string; revision: number } {
+  stage(flowId: string, edgeId: string, up: Ref, down: Ref, expected: number, kind: EdgeKind = 'success_only'): { status: string; revision: number } {
     if (up === null || down === null || expected < 0) return refuse('invalid_input');
     if (up.uuid === down.uuid) refuse('self_referencing_edge');
     const flow = this.openFlow(flowId);
     const existing = flow.edges.get(edgeId);
-    if (existing && existing.up === up.uuid && existing.down === down.uuid) return { status: 'already_staged', revision: existing.stagedRevision };
+    if (existing && existing.up === up.uuid && existing.down === down.uuid && (existing.kind ?? 'success_only') === kind) {
+      return { status: 'already_staged', revision: existing.stagedRevision };
+    }
     if (flow.revision !== expected) refuse('stale_graph_revision');
     for (const ref of [up, down]) {
       if (this.lookUp(flow, ref)?.flowId !== flowId) refuse('execution_not_in_flow');
@@ -119,7 +129,7 @@ export class Model {
     if (reaches(flow, down.uuid, up.uuid)) refuse('cycle_detected');
     if (existing) refuse('dependency_already_exists');
     flow.revision += 1;
-    flow.edges.set(edgeId, { id: edgeId, up: up.uuid, down: down.uuid, state: 'pending', stagedRevision: flow.revision });
+    flow.edges.set(edgeId, { id: edgeId, up: up.uuid, down: down.uuid, state: 'pending', stagedRevision: flow.revision, kind });
     return { status: 'staged', revision: flow.revision };
   }
 
@@ -134,7 +144,7 @@ export class Model {
     const flow = this.openFlow(flowId);
     const sameAsStaged = (edge: { id: string; up: string; down: string }) => {
       const staged = flow.edges.get(edge.id);
-      return staged !== undefined && staged.up === edge.up && staged.down === edge.down;
+      return staged !== undefined && staged.up === edge.up && staged.down === edge.down && (staged.kind ?? 'success_only') === 'success_only';
     };
     if (edges.every(sameAsStaged)) return 'already_staged';
     if (flow.revision !== expected) refuse('stale_graph_revision');
@@ -281,10 +291,11 @@ export class Model {
     for (const down of children) {
       const group = flow.groups.get(down)!;
       for (const edge of edges.filter((e) => e.down === down)) {
-        edge.state = outcome === 'success' ? 'satisfied' : 'impossible';
+        // docs/semantics.md §10.1: the edge decides by its kind; counting follows the edge
+        edge.state = satisfies(edge.kind, outcome) ? 'satisfied' : 'impossible';
         group.running -= 1;
-        if (outcome === 'success') group.success += 1;
-        else if (outcome === 'skipped') group.skip += 1;
+        if (edge.state === 'satisfied') group.success += 1;
+        else if (outcome === 'skipped' && edge.kind !== 'any_outcome') group.skip += 1;
         else group.fail += 1;
       }
       if (group.decision !== 'pending') continue; // decided once
@@ -307,7 +318,10 @@ export class Model {
     if (flow.state !== 'open' || !flow.started || flow.members.length === 0) return;
     const members = flow.members.map((uuid) => this.executions.get(uuid)!);
     if (members.some((m) => m.outcome === 'none')) return;
-    flow.state = members.some((m) => ['failed', 'cancelled', 'expired'].includes(m.outcome)) ? 'failed' : 'completed';
+    // a failure is handled when a failure_only edge out of it led to a child that succeeded
+    const handled = (m: Execution) => [...flow.edges.values()].some((e) =>
+      e.up === m.uuid && e.kind === 'failure_only' && this.executions.get(e.down)!.outcome === 'success');
+    flow.state = members.some((m) => ['failed', 'cancelled', 'expired'].includes(m.outcome) && !handled(m)) ? 'failed' : 'completed';
   }
 
   // --- lookups -----------------------------------------------------------------------------

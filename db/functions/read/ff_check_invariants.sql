@@ -120,10 +120,19 @@ BEGIN
      CASE e.state
        WHEN 'pending' THEN e.policy->>'applied_at_ms' IS NOT NULL OR e.outcome IS NOT NULL
        WHEN 'applied' THEN e.policy->>'applied_at_ms' IS NULL OR e.outcome IS NOT NULL
+       -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1
        WHEN 'satisfied' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                             OR e.outcome IS DISTINCT FROM 'success' OR u.terminal_outcome IS DISTINCT FROM 'success'
+                             OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                             OR NOT CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                      WHEN 'success_only' THEN e.outcome = 'success'
+                                      WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                             OR (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true')
        WHEN 'impossible' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                              OR e.outcome IS NULL OR e.outcome = 'success' OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR (CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                    WHEN 'success_only' THEN e.outcome = 'success'
+                                    WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                                  AND NOT (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true'))
        ELSE true END,
      format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
             coalesce(e.state, 'NULL'), coalesce(e.policy->>'applied_at_ms', 'NULL'), coalesce(e.policy->>'resolved_at_ms', 'NULL'),
@@ -144,8 +153,10 @@ BEGIN
   WITH edges AS (
     SELECT e.partition_key, e.flow_id, e.downstream_eid,
            count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied') AS success,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped') AS fail,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped') AS skip,
+           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible'
+                              AND (e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped' OR e.policy->>'dependency_kind' = 'any_outcome')) AS fail,
+           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped'
+                              AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome') AS skip,
            count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied') AS running
     FROM ff_edge e
     WHERE (p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))

@@ -17,6 +17,8 @@ RETURNS TABLE (
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
   upstream_outcome        flowfabric.ff_outcome_or_null,
+  condition               text,
+  condition_result        boolean,
   policy                  jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -56,6 +58,8 @@ BEGIN
   applied_at_ms := (v_edge.policy->>'applied_at_ms')::bigint;
   resolved_at_ms := (v_edge.policy->>'resolved_at_ms')::bigint;
   upstream_outcome := v_edge.policy->>'upstream_outcome';
+  condition := v_edge.policy->>'condition';
+  condition_result := (v_edge.policy->>'condition_result')::boolean;
   policy := v_edge.policy;
   RETURN NEXT;
 END;
@@ -63,5 +67,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_edge(uuid, uuid) IS
 $$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
-Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved); policy is the stored jsonb itself.
+Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the SQL/JSON path predicate over the upstream's result, NULL when none; docs/semantics.md §10.1), condition_result (what it gave at resolution: true, false, or NULL when not evaluated, non-boolean or erroring); policy is the stored jsonb itself.
 Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;

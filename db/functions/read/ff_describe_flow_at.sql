@@ -64,18 +64,23 @@ BEGIN
            'dependency_kind', e.dependency_kind,
            'data_passing_ref', coalesce(e.data_passing_ref, ''),
            'staged_graph_revision', e.revision)
+           -- docs/semantics.md §10.1: an edge's condition, when it has one
+           || CASE WHEN e.condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', e.condition) END
            ORDER BY e.edge_id::uuid), '[]'::jsonb)
   INTO edge_count, edges
   FROM (
     SELECT ev.arguments->>'edge_id' AS edge_id, ev.arguments->>'upstream_execution_id' AS upstream_execution_id,
            ev.arguments->>'downstream_execution_id' AS downstream_execution_id, ev.arguments->>'dependency_kind' AS dependency_kind,
-           ev.arguments->>'data_passing_ref' AS data_passing_ref, ev.graph_revision AS revision
+           ev.arguments->>'data_passing_ref' AS data_passing_ref, ev.graph_revision AS revision,
+           ev.arguments->>'condition' AS condition
     FROM ff_flow_event ev
     WHERE ev.partition_key = v_partition AND ev.flow_id = p_flow_id
       AND ev.operation IN ('stage_dependency_edge', 'stage_dependency_edges') AND ev.graph_revision <= p_graph_revision
     UNION ALL
-    SELECT s.edge_id, s.upstream_execution_id, s.downstream_execution_id, plan.edges->>'dependency_kind', s.data_passing_ref,
-           plan.base + plan.member_count + s.k
+    SELECT s.edge_id, s.upstream_execution_id, s.downstream_execution_id,
+           coalesce(plan.edges->'kinds'->(s.k::int - 1)->>'dependency_kind', plan.edges->>'dependency_kind'), s.data_passing_ref,
+           plan.base + plan.member_count + s.k,
+           plan.edges->'kinds'->(s.k::int - 1)->>'condition'
     FROM (SELECT (ev.arguments->>'base_graph_revision')::bigint AS base,
                  jsonb_array_length(ev.arguments->'members') AS member_count, ev.arguments->'edges' AS edges
           FROM ff_flow_event ev
@@ -95,5 +100,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow_at(uuid, bigint) IS
 $$The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision, and of each submit_flow event (ff_submit_flow: one row per plan holding base_graph_revision, its members in revision order, then its edges as parallel arrays) the members and edges whose own revision is <= p_graph_revision. Read-only: takes no row locks.
-Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
+Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision, and condition when the edge has one}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
 Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.$$;

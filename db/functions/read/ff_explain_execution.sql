@@ -34,6 +34,7 @@ DECLARE
   v_staged     int;
   v_finished   int;
   v_waiting    text;
+  v_condition  text;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -77,13 +78,27 @@ BEGIN
            'upstream_public_state', u.public_state,
            'upstream_outcome', u.terminal_outcome,
            'resolved_with', e.policy->>'upstream_outcome',
-           'data_passing_ref', e.policy->>'data_passing_ref')
+           'data_passing_ref', e.policy->>'data_passing_ref',
+           'dependency_kind', e.policy->>'dependency_kind',
+           'condition', e.policy->>'condition',
+           'condition_result', e.policy->'condition_result')
            ORDER BY e.edge_id), '[]'::jsonb),
          array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'applied'),
          array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'impossible'),
          count(*) FILTER (WHERE e.policy->>'edge_state' = 'pending'),
-         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal')
-  INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished
+         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal'),
+         -- the first edge made impossible by its condition alone (the kind allowed the outcome)
+         (array_agg(format('condition `%s` was %s on %s''s result', e.policy->>'condition',
+                           coalesce(e.policy->>'condition_result', 'not true'),
+                           coalesce(u.raw_fields->>'task_identifier', _canonical_execution_id(e.partition_key, e.upstream_eid)))
+                    ORDER BY e.edge_id)
+            FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy ? 'condition'
+                      AND e.policy->>'condition_result' IS DISTINCT FROM 'true'
+                      AND CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                            WHEN 'success_only' THEN e.policy->>'upstream_outcome' = 'success'
+                            WHEN 'failure_only' THEN e.policy->>'upstream_outcome' IN ('failed', 'expired')
+                            ELSE true END))[1]
+  INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished, v_condition
   FROM ff_edge e
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.downstream_eid = v_id;
@@ -94,6 +109,9 @@ BEGIN
                       THEN 'the flow is not started yet (ff_start_flow)'
                     ELSE 'waiting for a worker' END;
   reason := CASE
+    WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible'
+         AND v_condition IS NOT NULL THEN
+      format('terminal: skipped: %s (a branch not taken)', v_condition)
     WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
       format('terminal: skipped because its %s dependencies became impossible (%s of %s failed or skipped: %s)',
              v_kind, v_group.fail_count + v_group.skip_count, v_total, _explain_edge_list(v_impossible))
@@ -102,6 +120,11 @@ BEGIN
       format('terminal: cancelled with the flow (%s: %s)', v_flow.raw_fields->>'cancellation_policy', v_flow.raw_fields->>'cancel_reason')
     WHEN v_exec.lifecycle_phase = 'terminal' THEN
       format('terminal: outcome %s', v_exec.terminal_outcome)
+    WHEN v_exec.lifecycle_phase = 'suspended' THEN
+      'suspended: waiting for a signal (ff_deliver_signal)'
+    WHEN v_exec.blocking_reason = 'flow_paused' THEN
+      format('eligible: held while the flow is paused (%s); ff_resume_flow enqueues it',
+             coalesce(v_flow.raw_fields->>'pause_reason', 'no reason given'))
     WHEN v_exec.lifecycle_phase = 'active' THEN
       format('running: attempt %s on a worker', coalesce(v_exec.raw_fields->>'attempt_count', '1'))
     WHEN v_group.decision = 'pending' AND v_group.running_count > 0 THEN
@@ -137,6 +160,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
 $$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
-Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
-"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref, dependency_kind, condition (null when none), condition_result (true, false or null: what the condition gave at resolution)}; and reason, one line, one of:
+"terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;

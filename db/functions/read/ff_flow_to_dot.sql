@@ -26,8 +26,13 @@ BEGIN
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
 
   SELECT string_agg(format('  "%s" -> "%s" [label="%s", class="%s", color="%s", fontcolor="%s"%s];',
-           e.upstream_eid, e.downstream_eid, _dot_text(e.policy->>'edge_state'), s.style_class, s.stroke, s.stroke,
-           CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END),
+           e.upstream_eid, e.downstream_eid, _dot_text(_edge_label(e.policy)), s.style_class,
+           -- a failure path (failure_only) is red and dashed whatever its state
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only'
+                  THEN ', style=dashed' || CASE WHEN e.policy->>'edge_state' = 'satisfied' THEN ', penwidth=2' ELSE '' END
+                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END END),
            E'\n' ORDER BY e.edge_id)
   INTO v_edges
   FROM ff_edge e
@@ -47,5 +52,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_dot(uuid) IS
 $$The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
+A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;

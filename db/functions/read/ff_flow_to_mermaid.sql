@@ -36,10 +36,14 @@ BEGIN
 
   SELECT string_agg(format('  n%s %s|%s| n%s',
            replace(e.upstream_eid::text, '-', ''),
-           CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END,
-           _mermaid_text(e.policy->>'edge_state'),
+           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '-.->'
+                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END END,
+           replace(_mermaid_text(_edge_label(e.policy)), '|', '#124;'),
            replace(e.downstream_eid::text, '-', '')), E'\n' ORDER BY e.edge_id),
-         string_agg(format('  linkStyle %s stroke:%s', n - 1, s.stroke), E'\n' ORDER BY e.edge_id)
+         -- a failure path (failure_only) is red and dashed whatever its state
+         string_agg(format('  linkStyle %s stroke:%s', n - 1,
+                           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935,stroke-dasharray:5 4' ELSE s.stroke END),
+                    E'\n' ORDER BY e.edge_id)
   INTO v_edges, v_links
   FROM (SELECT e.*, row_number() OVER (ORDER BY e.edge_id) AS n
         FROM ff_edge e WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id) e
@@ -56,5 +60,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_mermaid(uuid) IS
 $$The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with its edge_state (pending dotted -.->, satisfied thick ==>, applied and impossible -->), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red).
+A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;

@@ -16,7 +16,8 @@ RETURNS TABLE (
   staged_at_ms            flowfabric.ff_time_ms,
   applied_at_ms           bigint,
   resolved_at_ms          bigint,
-  upstream_outcome        flowfabric.ff_outcome_or_null)
+  upstream_outcome        flowfabric.ff_outcome_or_null,
+  condition               text)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -70,7 +71,8 @@ BEGIN
          (e.policy->>'staged_at_ms')::ff_time_ms,
          (e.policy->>'applied_at_ms')::bigint,
          (e.policy->>'resolved_at_ms')::bigint,
-         (e.policy->>'upstream_outcome')::ff_outcome_or_null
+         (e.policy->>'upstream_outcome')::ff_outcome_or_null,
+         e.policy->>'condition'
   FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.edge_id >= v_after AND (v_first OR e.edge_id <> v_after)
@@ -85,5 +87,5 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_list_edges(uuid, text, text, uuid, int) IS
 $$List the edges of flow p_flow_id ordered by edge_id, p_limit (1..1000, default 100) at a time, rows with edge_id > p_after (keyset pagination: pass the last edge_id of a page). Edges staged while a caller pages through appear in a later page if their id sorts after the cursor; none is returned twice. Read-only: takes no row locks.
 With p_execution_id ({fp:N}:<uuid> or <uuid>, a member of the flow): p_direction in = its inbound edges, out = its outbound edges, both (default) = either. Without it every edge of the flow is listed and p_direction must be both.
-Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved)).
+Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the edge's SQL/JSON path predicate, NULL when none; docs/semantics.md §10.1)).
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id, unknown p_direction, in/out without p_execution_id, p_limit outside 1..1000); flow_not_found (FF001); execution_not_in_flow (FF007) when p_execution_id is not a member (a {fp:N} of another partition -> invalid_input partition_mismatch).$$;

@@ -94,6 +94,13 @@ BEGIN
   PERFORM 1 FROM ff_exec_core e
   WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.flow_id IS NOT NULL
     AND e.terminal_outcome IN ('failed', 'cancelled', 'expired')
+    -- a failure is handled when a failure_only edge out of it led to a child that succeeded
+    -- (docs/semantics.md §10.1)
+    AND NOT EXISTS (
+      SELECT 1 FROM ff_edge h
+      JOIN ff_exec_core hc ON hc.partition_key = h.partition_key AND hc.execution_id = h.downstream_eid
+      WHERE h.partition_key = p_partition_key AND h.flow_id = p_flow_id AND h.upstream_eid = e.execution_id
+        AND h.policy->>'dependency_kind' = 'failure_only' AND hc.terminal_outcome = 'success')
   LIMIT 1;
   v_state := CASE WHEN FOUND THEN 'failed' ELSE 'completed' END;
   UPDATE ff_flow_core f
@@ -107,4 +114,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired without being handled, i.e. without a failure_only edge out of it whose child completed success; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';

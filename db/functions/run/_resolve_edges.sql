@@ -38,6 +38,7 @@ DECLARE
   v_child      ff_exec_core;
   v_specs      graphile_worker.job_spec[];
   v_spec       graphile_worker.job_spec;
+  v_paused     boolean;
 BEGIN
   skipped := '{}';
 
@@ -56,32 +57,64 @@ BEGIN
     -- the transaction, if the namespace opted in.
     SELECT _notify_namespace(fl.namespace) FROM flow fl),
   resolved AS (
+    -- The edge's kind decides which outcomes satisfy it (docs/semantics.md §10.1), then its
+    -- condition, if any, over the upstream's result (its row joined by key, co-located), matched
+    -- silently, so a false, non-boolean or erroring predicate is simply not true.
+    -- condition_result records what the predicate gave.
     UPDATE ff_edge e
     SET policy = e.policy || jsonb_build_object(
-          'edge_state', CASE WHEN p_outcome = 'success' THEN 'satisfied' ELSE 'impossible' END,
+          'edge_state', CASE WHEN CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                    WHEN 'success_only' THEN p_outcome = 'success'
+                                    WHEN 'failure_only' THEN p_outcome IN ('failed', 'expired')
+                                    ELSE true END
+                              AND (NOT (e.policy ? 'condition')
+                                   OR coalesce(jsonb_path_match(
+                                        coalesce(up.result, 'null'::jsonb),
+                                        (e.policy->>'condition')::jsonpath, '{}'::jsonb, true), false))
+                             THEN 'satisfied' ELSE 'impossible' END,
           'resolved_at_ms', p_now_ms,
           'upstream_outcome', p_outcome)
+        || CASE WHEN e.policy ? 'condition' THEN jsonb_build_object('condition_result',
+             jsonb_path_match(
+               coalesce(up.result, 'null'::jsonb),
+               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true))
+           ELSE '{}'::jsonb END
+    FROM ff_exec_core up
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
       AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
       AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
-    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref),
+      AND up.partition_key = p_partition_key AND up.execution_id = p_upstream_eid
+    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref,
+              e.policy->>'edge_state' = 'satisfied' AS satisfied,
+              -- an impossible edge counts as skipped when its upstream was skipped (kind not any_outcome)
+              p_outcome = 'skipped' AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome' AS as_skip),
   passed AS (
+    -- Every satisfied edge with a ref passes data: a success its result, any other outcome
+    -- {"outcome", "failure_reason", "result"} (failure_reason read through to_jsonb, so it is
+    -- null until ff_exec_core has that column).
     UPDATE ff_exec_core c
     SET payload = coalesce(c.payload, '{}'::jsonb) || d.passed
-    FROM (SELECT r.downstream_eid AS down, jsonb_object_agg(r.ref, u.result) AS passed
+    FROM (SELECT r.downstream_eid AS down,
+                 jsonb_object_agg(r.ref, CASE WHEN p_outcome = 'success' THEN u.result
+                                              ELSE jsonb_build_object('outcome', p_outcome,
+                                                                      'failure_reason', to_jsonb(ROW(u.*)::ff_exec_core)->'failure_reason',
+                                                                      'result', u.result) END) AS passed
           FROM resolved r
           JOIN ff_exec_core u ON u.partition_key = p_partition_key AND u.execution_id = p_upstream_eid
-          WHERE p_outcome = 'success' AND r.ref <> ''
+          WHERE r.satisfied AND r.ref <> ''
           GROUP BY r.downstream_eid) d
     WHERE c.partition_key = p_partition_key AND c.execution_id = d.down AND c.lifecycle_phase <> 'terminal'
     RETURNING c.execution_id),
   counted AS (
     UPDATE ff_edge_group g
     SET running_count = g.running_count - n.n,
-        success_count = g.success_count + CASE WHEN p_outcome = 'success' THEN n.n ELSE 0 END,
-        skip_count    = g.skip_count    + CASE WHEN p_outcome = 'skipped' THEN n.n ELSE 0 END,
-        fail_count    = g.fail_count    + CASE WHEN p_outcome NOT IN ('success', 'skipped') THEN n.n ELSE 0 END
-    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n FROM resolved r GROUP BY r.downstream_eid) n
+        success_count = g.success_count + n.ok,
+        skip_count    = g.skip_count    + n.skip,
+        fail_count    = g.fail_count    + n.n - n.ok - n.skip
+    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n,
+                 (count(*) FILTER (WHERE r.satisfied))::int AS ok,
+                 (count(*) FILTER (WHERE NOT r.satisfied AND r.as_skip))::int AS skip
+          FROM resolved r GROUP BY r.downstream_eid) n
     WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = n.down
     RETURNING g.downstream_eid AS down,
               CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(g) END AS verdict),
@@ -165,14 +198,21 @@ BEGIN
   --    with ff_start_flow's exclusive one: either the start committed first and we see
   --    started_at_ms, or it waits for us and then finds these children eligible. (The flow row
   --    cannot be locked here: children are locked, and the flow row comes first in the lock order.)
+  --    A paused flow (ff_pause_flow, same lock) holds them instead: blocking_reason flow_paused.
   IF v_released IS NOT NULL THEN
     PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
     SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
-                               FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
-    INTO v_specs
+                               FILTER (WHERE x.raw_fields ? 'task_identifier' AND f.raw_fields ? 'started_at_ms'
+                                         AND NOT (f.raw_fields ? 'paused_at_ms')), '{}'),
+           bool_or(f.raw_fields ? 'paused_at_ms')
+    INTO v_specs, v_paused
     FROM unnest(v_released) x
-    JOIN ff_flow_core f ON f.partition_key = p_partition_key AND f.flow_id = p_flow_id
-    WHERE f.raw_fields ? 'started_at_ms';
+    JOIN ff_flow_core f ON f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_paused THEN
+      UPDATE ff_exec_core e
+      SET blocking_reason = 'flow_paused'
+      WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (ARRAY(SELECT (x).execution_id FROM unnest(v_released) x));
+    END IF;
   END IF;
 
   -- 4. Impossible: a non-terminal child is skipped now; the edges going out of it are resolved by
@@ -198,4 +238,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';

@@ -28,11 +28,13 @@ BEGIN
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase = 'active'
-     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+         AND v_exec.blocking_reason <> 'flow_paused') THEN
     SELECT * INTO v_exec FROM ff_exec_core e
     WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
     IF v_exec.lifecycle_phase = 'active'
-       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now') THEN
+       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+         AND v_exec.blocking_reason <> 'flow_paused') THEN
       UPDATE ff_exec_core e
       SET lifecycle_phase = 'active',
           ownership_state = 'leased',
@@ -67,5 +69,5 @@ COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
 $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
 Returns (status, execution_id, payload, attempt).
 started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
-not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
+not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
 Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;

@@ -77,7 +77,8 @@ BEGIN
   INTO v_specs
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    AND e.blocking_reason <> 'flow_paused';  -- held by ff_pause_flow until ff_resume_flow
   enqueued_count := cardinality(v_specs);
   IF enqueued_count > 0 THEN
     PERFORM graphile_worker.add_jobs(v_specs);  -- one call for every member released by the start

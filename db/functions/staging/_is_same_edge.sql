@@ -3,7 +3,8 @@ CREATE OR REPLACE FUNCTION flowfabric._is_same_edge(
   p_edge flowfabric.ff_edge,
   p_upstream_eid uuid,
   p_downstream_eid uuid,
-  p_dependency_kind text)
+  p_dependency_kind text,
+  p_condition text DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -11,9 +12,10 @@ AS $$
 BEGIN
   RETURN coalesce(p_edge.upstream_eid = p_upstream_eid
                   AND p_edge.downstream_eid = p_downstream_eid
-                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind, false);
+                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind
+                  AND (p_edge.policy->>'condition') IS NOT DISTINCT FROM p_condition, false);
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text) IS
-  'Private. True when p_edge exists with these endpoints and dependency kind: staging it again is an exact retry. False for a missing (all-NULL) edge.';
+COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text, text) IS
+  'Private. True when p_edge exists with these endpoints, dependency kind and condition (NULL: none): staging it again is an exact retry. False for a missing (all-NULL) edge.';

@@ -143,9 +143,9 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
-    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind') ORDER BY k LIMIT 1;
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'data_passing_ref', 'dependency_kind', 'kind', 'condition') ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
-      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, dependency_kind',
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, kind (or dependency_kind), condition',
         v_place, left(v_unknown, 200)));
     END IF;
     SELECT p.execution_id INTO v_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
@@ -159,8 +159,8 @@ BEGIN
     e_downstream_ids[v_index + 1] := v_id;
     e_downstream_partitions[v_index + 1] := v_requested;
     v_value := nullif(v_item->'dependency_kind', 'null'::jsonb);
-    IF v_value IS NOT NULL AND v_value <> '"success_only"'::jsonb THEN
-      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only (got %s)', v_place, _submit_quote(v_value)));
+    IF v_value IS NOT NULL AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
+      PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_place, _submit_quote(v_value)));
     END IF;
     v_value := nullif(v_item->'data_passing_ref', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
@@ -173,5 +173,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;

@@ -56,7 +56,8 @@ BEGIN
           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (p_e_ids)) stored
       ON stored.edge_id = u.id
     WHERE stored.upstream_eid = u.up AND stored.downstream_eid = u.down
-      AND stored.policy->>'dependency_kind' = 'success_only' AND stored.policy->>'edge_state' <> 'pending';
+      AND stored.policy->>'dependency_kind' = 'success_only' AND NOT (stored.policy ? 'condition')
+      AND stored.policy->>'edge_state' <> 'pending';
     IF v_count <> cardinality(p_e_ids) THEN
       RETURN false;
     END IF;
@@ -66,4 +67,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[]) IS
-  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints and kind success_only and already applied. Reads without locks: one index probe per item, by key.';
+  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, kind success_only and no condition, and already applied (ff_submit_flow does not ask for a plan with kinds or conditions). Reads without locks: one index probe per item, by key.';

@@ -133,7 +133,7 @@ BEGIN
              r.down_u::uuid AS down, r.down_d::smallint AS down_requested,
              coalesce(r.data_passing_ref #>> '{}', '') AS ref,
              coalesce(
-               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind}'::text[]) = '{}'::jsonb
+               (r.item - '{edge_id,upstream_execution_id,downstream_execution_id,data_passing_ref,dependency_kind,kind,condition}'::text[]) = '{}'::jsonb
                AND r.edge_id LIKE '________-____-____-____-____________'
                AND r.up_u LIKE '________-____-____-____-____________'
                AND r.up_sep AND (r.up_d IS NULL OR (r.up_d = r.up_d::int::text AND r.up_d::int BETWEEN 0 AND 255))
@@ -142,7 +142,8 @@ BEGIN
                AND CASE jsonb_typeof(r.data_passing_ref)
                      WHEN 'string' THEN octet_length(r.data_passing_ref #>> '{}') BETWEEN 1 AND 1024
                      WHEN 'null' THEN true ELSE r.data_passing_ref IS NULL END
-               AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null' OR r.dependency_kind = '"success_only"'::jsonb),
+               AND (r.dependency_kind IS NULL OR jsonb_typeof(r.dependency_kind) = 'null'
+                    OR r.dependency_kind IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb)),
                false) AS ok
       FROM (SELECT f.*, CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN right(f.upstream_execution_id, 36) ELSE f.upstream_execution_id END AS up_u,
                    CASE WHEN left(f.upstream_execution_id, 4) = '{fp:' THEN substr(f.upstream_execution_id, 5, length(f.upstream_execution_id) - 42) END AS up_d,

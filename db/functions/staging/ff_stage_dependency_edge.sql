@@ -7,6 +7,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_stage_dependency_edge(
   p_expected_graph_revision   bigint,
   p_dependency_kind           text   DEFAULT 'success_only',
   p_data_passing_ref          text   DEFAULT NULL,
+  p_condition                 text   DEFAULT NULL,
   p_now_ms                    bigint DEFAULT NULL)
 RETURNS TABLE (
   status         flowfabric.ff_stage_dependency_edge_status,
@@ -43,11 +44,12 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_expected_graph_revision: must be a revision >= 0 (got %s)', coalesce(p_expected_graph_revision::text, 'NULL')));
   END IF;
-  IF p_dependency_kind IS DISTINCT FROM 'success_only' THEN
+  IF p_dependency_kind IS NULL OR p_dependency_kind NOT IN ('success_only', 'failure_only', 'any_outcome') THEN
     PERFORM _raise('invalid_input',
-      format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
+      format('p_dependency_kind: must be success_only, failure_only or any_outcome (got %s)', _shown(p_dependency_kind)));
   END IF;
   PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
+  PERFORM _check_condition('p_condition', p_condition);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
   edge_id := p_edge_id;
@@ -63,7 +65,7 @@ BEGIN
   PERFORM _check_flow_open(v_flow);
   SELECT * INTO v_edge FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
-  IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+  IF NOT _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     -- Write path: the flow row lock serialises every structural change of the flow,
     -- so checks 2-7 are repeated on what the lock holder sees.
     v_flow := _flow_row(v_partition, p_flow_id, true);
@@ -71,7 +73,7 @@ BEGIN
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
   END IF;
-  IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind) THEN
+  IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     status := 'already_staged';
     graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
     RETURN NEXT;
@@ -122,7 +124,8 @@ BEGIN
             'created_by', 'engine',
             'staged_at_ms', v_now,
             'staged_graph_revision', v_revision,
-            'applied_at_ms', NULL));
+            'applied_at_ms', NULL)
+          || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END);
   PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',
@@ -130,7 +133,8 @@ BEGIN
                        'upstream_execution_id', _canonical_execution_id(v_partition, v_up),
                        'downstream_execution_id', _canonical_execution_id(v_partition, v_down),
                        'dependency_kind', p_dependency_kind,
-                       'data_passing_ref', coalesce(p_data_passing_ref, '')),
+                       'data_passing_ref', coalesce(p_data_passing_ref, ''))
+    || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END,
     v_now);
   status := 'staged';
   graph_revision := v_revision;
@@ -138,8 +142,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
-On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind success_only | failure_only | any_outcome (docs/semantics.md §10.1); p_condition NULL or a SQL/JSON path predicate over the upstream's result (jsonb_path_match, e.g. $.rows > 0), 1..1024 bytes, naming no variable; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints, kind and condition) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON; another kind or condition counts as another edge).
+On staged: edge policy {dependency_kind, condition (only when given), satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;

@@ -30,6 +30,7 @@ DECLARE
   v_downs           uuid[]     := '{}'::uuid[];
   v_down_requested  smallint[] := '{}'::smallint[];
   v_refs            text[]     := '{}'::text[];
+  v_kinds           jsonb[]    := '{}'::jsonb[];
   v_flow            ff_flow_core;
   v_exec            ff_exec_core;
   v_replay_revision bigint;
@@ -64,11 +65,11 @@ BEGIN
       PERFORM _raise('invalid_input', format('p_edges[%s]: must be a JSON object (got a JSON %s)', v_index, jsonb_typeof(v_entry)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_entry) k
-    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'dependency_kind', 'data_passing_ref')
+    WHERE k NOT IN ('edge_id', 'upstream_execution_id', 'downstream_execution_id', 'dependency_kind', 'data_passing_ref', 'condition')
     ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref',
+        format('p_edges[%s].%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, condition',
                v_index, v_unknown));
     END IF;
     -- edge_id: a uuid string (checked by pattern, so a bad one is never a raw cast error)
@@ -98,11 +99,22 @@ BEGIN
     FROM _parse_execution_id(format('p_edges[%s].downstream_execution_id', v_index), v_entry->>'downstream_execution_id') p;
     v_down_requested[v_index + 1] := v_requested;
     v_downs[v_index + 1] := v_id;
-    -- dependency_kind: absent or null means success_only, the only kind today
+    -- dependency_kind: absent or null means success_only (docs/semantics.md §10.1)
     v_value := v_entry->'dependency_kind';
-    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null' AND v_value <> '"success_only"'::jsonb THEN
+    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
+       AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
       PERFORM _raise('invalid_input',
-        format('p_edges[%s].dependency_kind: must be success_only (got %s)', v_index, _shown(v_value::text)));
+        format('p_edges[%s].dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_index, _shown(v_value::text)));
+    END IF;
+    -- condition: absent or null means none; else a SQL/JSON path predicate
+    IF jsonb_typeof(v_entry->'condition') NOT IN ('string', 'null') THEN
+      PERFORM _raise('invalid_input',
+        format('p_edges[%s].condition: must be a string (got %s)', v_index, _shown((v_entry->'condition')::text)));
+    END IF;
+    PERFORM _check_condition(format('p_edges[%s].condition', v_index), v_entry->>'condition');
+    IF (v_entry->>'condition') IS NOT NULL OR (v_entry->>'dependency_kind') <> 'success_only' THEN
+      v_kinds[v_index + 1] := jsonb_strip_nulls(jsonb_build_object('dependency_kind', v_entry->>'dependency_kind',
+                                                                   'condition', v_entry->>'condition'));
     END IF;
     -- data_passing_ref: absent or null means '' (no data passing)
     v_value := v_entry->'data_passing_ref';
@@ -128,14 +140,14 @@ BEGIN
   -- 2-3 on an unlocked read: a full replay (already_staged) takes no lock.
   v_flow := _get_flow(v_partition, p_flow_id);
   PERFORM _check_flow_open(v_flow);
-  v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
+  v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs, v_kinds);
   IF v_replay_revision IS NULL THEN
     -- Write path, a dry run included: the flow row lock serialises every structural change of
     -- the flow, so a dry run answers from the graph a real call would see, and two dry runs
     -- cannot deadlock on each other's trial inserts. Checks 2-7 are repeated under the lock.
     v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
-    v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs);
+    v_replay_revision := _stage_edges_replay(v_partition, p_flow_id, v_edge_ids, v_ups, v_downs, v_kinds);
   END IF;
   -- 3. every edge of the batch is already staged exactly: a replay, nothing changes (a dry run says the same)
   IF v_replay_revision IS NOT NULL THEN
@@ -173,7 +185,7 @@ BEGIN
 
   -- 6-8. edge by edge: cycle, duplicate edge_id, insert (later edges see the earlier ones)
   IF NOT p_dry_run THEN
-    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, false, v_now);
+    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, false, v_now, v_kinds);
     status := 'staged';
     edges_staged := v_count;
     graph_revision := v_flow.graph_revision + v_count;
@@ -183,7 +195,7 @@ BEGIN
   -- A dry run does the same work in a subtransaction and rolls it back with the private
   -- sentinel SQLSTATE FF900; refusals (FF0nn) are not caught and propagate as from a real call.
   BEGIN
-    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, true, v_now);
+    PERFORM _stage_edges_write(v_flow, v_edge_ids, v_ups, v_downs, v_refs, true, v_now, v_kinds);
   EXCEPTION WHEN SQLSTATE 'FF900' THEN
     NULL;
   END;
@@ -195,12 +207,12 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, boolean, bigint) IS
-$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
+$$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?, "condition"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 staged: edges_staged = n, graph_revision = the new revision, expected + n. already_staged (a full replay): edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges. would_stage (p_dry_run): edges_staged = n, graph_revision = the current revision, nothing written.
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
-Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
-On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the six above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent or null (success_only), success_only, failure_only or any_outcome; condition absent, null or a SQL/JSON path predicate as ff_stage_dependency_edge's p_condition; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
+Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints, kind and condition, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
+On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind and condition as given, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
 Locks: none for a replay found on the unlocked read; else the flow row FOR UPDATE (a dry run too: its answer is the one a real call would get, and concurrent dry runs cannot deadlock on their trial inserts), then the inserted edge rows.
 Cost: validation and inserts linear in n; the cycle check is one walk over what is reachable from the batch's downstreams plus a linear topological sort of that part (not one walk per entry, so a batch listed downstream-first costs no more than one listed upstream-first); only a refused batch pays a binary search over prefixes to name the first entry that closes a cycle.$$;

@@ -66,6 +66,8 @@ DECLARE
   v_e_downs        uuid[];
   v_e_down_requested smallint[];
   v_e_refs         text[];
+  v_e_kinds        jsonb[];  -- per edge item: {dependency_kind?, condition?}; NULL when none has one
+  v_se_kinds       jsonb[] := '{}'::jsonb[];
   -- executions
   v_distinct_executions int;
   v_distinct_edges      int;
@@ -205,6 +207,7 @@ BEGIN
                 v_g_ids, v_g_requested, v_g_policies, v_g_k_targets,
                 v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs
   FROM _submit_parse_plan(p_plan);
+  v_e_kinds := _submit_edge_kinds(p_plan);
   v_partition := ff_flow_partition(p_flow_id);
   -- Distinct executions and edge_ids, and the edge_ids named by more than one item (their first
   -- item decides what the later ones are), in one hash aggregate each.
@@ -217,8 +220,9 @@ BEGIN
   SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   IF FOUND THEN
     PERFORM _check_flow_open(v_flow);
-    IF _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                         v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
+    IF v_e_kinds IS NULL
+       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
+                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
     END IF;
@@ -245,7 +249,7 @@ BEGIN
   v_namespace := v_flow.raw_fields->>'namespace';
   IF p_expected_graph_revision IS NOT NULL AND p_expected_graph_revision <> v_base THEN
     -- A concurrent identical submission may have committed while we waited for the lock.
-    IF NOT v_new_flow
+    IF NOT v_new_flow AND v_e_kinds IS NULL
        AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
                              v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
@@ -399,8 +403,11 @@ BEGIN
   IF cardinality(v_e_ids) > 0 THEN
     IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
       SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
-             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}')
-      INTO v_se_ids, v_se_ups, v_se_downs, v_se_states
+             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}'),
+             -- kind and condition, normalised as _submit_edge_kinds returns them
+             coalesce(array_agg(jsonb_strip_nulls(jsonb_build_object(
+               'dependency_kind', nullif(e.policy->>'dependency_kind', 'success_only'), 'condition', e.policy->>'condition'))), '{}')
+      INTO v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds
       FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_e_ids)
         AND e.policy->>'dependency_kind' IS NOT NULL;
@@ -437,7 +444,9 @@ BEGIN
         SELECT i.*, s.state, s.id IS NOT NULL AS stored, coalesce(f.ord, i.ord) AS first_ord,
                -- retry: the endpoints of the edge holding the id (stored, else its first item)
                i.up = coalesce(s.up, f.up, i.up) AND i.down = coalesce(s.down, f.down, i.down)
-                 AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord)) AS retry,
+                 AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord))
+                 -- a stored edge is retried only with its own kind and condition
+                 AND (s.id IS NULL OR coalesce(s.kc, '{}'::jsonb) = coalesce(v_e_kinds[i.ord::int], '{}'::jsonb)) AS retry,
                s.id IS NULL AND i.ord = coalesce(f.ord, i.ord) AS new
         FROM unnest(v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs)
              WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, ord)
@@ -445,7 +454,7 @@ BEGIN
                    FROM unnest(v_e_ids, v_e_ups, v_e_downs) WITH ORDINALITY AS u(id, up, down, ord)
                    WHERE cardinality(v_repeated) > 0 AND u.id = ANY (v_repeated)
                    ORDER BY u.id, u.ord) f ON f.id = i.id
-        LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states) AS s(id, up, down, state) ON s.id = i.id
+        LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds) AS s(id, up, down, state, kc) ON s.id = i.id
       ) k
       -- positions among the members the plan adds, for the forward test of the cycle check
       LEFT JOIN unnest(v_added) WITH ORDINALITY AS pu(id, pos) ON pu.id = k.up
@@ -480,6 +489,15 @@ BEGIN
                                  '{data_passing_ref}', to_jsonb(n.ref)) END
       FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
            WITH ORDINALITY AS n(id, up, down, ref, k);
+      -- Kinds and conditions (docs/semantics.md §10.1), only when the plan has any.
+      IF v_e_kinds IS NOT NULL THEN
+        UPDATE ff_edge e
+        SET policy = e.policy || x.kc
+        FROM (SELECT n.id, v_e_kinds[n.place] AS kc
+              FROM unnest(v_new_ids[1:v_bound], v_new_places[1:v_bound]) AS n(id, place)) x
+        WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = x.id
+          AND x.kc IS NOT NULL AND x.kc <> '{}'::jsonb;
+      END IF;
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
@@ -586,7 +604,11 @@ BEGIN
       'upstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_ups) AS n(id))),
       'downstream_execution_id', to_jsonb(ARRAY(SELECT '{fp:' || v_partition || '}:' || n.id FROM unnest(v_new_downs) AS n(id))),
       'data_passing_ref', to_jsonb(v_new_refs),
-      'dependency_kind', 'success_only'),
+      'dependency_kind', 'success_only')
+      -- per new edge, its kind and condition when the plan has any ({} for a plain edge)
+      || CASE WHEN v_e_kinds IS NULL THEN '{}'::jsonb
+              ELSE jsonb_build_object('kinds', to_jsonb(ARRAY(SELECT coalesce(v_e_kinds[p.place], '{}'::jsonb)
+                                                             FROM unnest(v_new_places) AS p(place)))) END,
     'groups', v_group_log,
     'applied_edge_ids', to_jsonb(ARRAY(SELECT n.id::text FROM unnest(v_apply_existing) AS n(id))),
     'edges_applied', v_applied);
@@ -646,7 +668,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, boolean, text, text, bigint) IS
 $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
-executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
+executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).

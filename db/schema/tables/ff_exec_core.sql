@@ -11,7 +11,7 @@ CREATE TABLE flowfabric.ff_exec_core (
   execution_id      uuid     NOT NULL,
   flow_id           uuid,
   lane_id           text     NOT NULL,
-  lifecycle_phase   text     NOT NULL CHECK (lifecycle_phase IN ('runnable', 'active', 'terminal')),
+  lifecycle_phase   text     NOT NULL CHECK (lifecycle_phase IN ('runnable', 'active', 'terminal', 'suspended')),
   ownership_state   text     NOT NULL,
   eligibility_state text     NOT NULL,
   public_state      text     NOT NULL,

@@ -35,12 +35,13 @@ COMMENT ON DOMAIN flowfabric.ff_public_flow_state IS
   'A flow''s public_flow_state: open until it is cancelled, or completed or failed once every member is terminal.';
 
 CREATE DOMAIN flowfabric.ff_public_state AS text NOT NULL
-  CHECK (VALUE IN ('waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped'));
+  CHECK (VALUE IN ('waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped',
+                   'delayed', 'suspended'));
 COMMENT ON DOMAIN flowfabric.ff_public_state IS
   'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
 
 CREATE DOMAIN flowfabric.ff_lifecycle_phase AS text NOT NULL
-  CHECK (VALUE IN ('runnable', 'active', 'terminal'));
+  CHECK (VALUE IN ('runnable', 'active', 'terminal', 'suspended'));
 COMMENT ON DOMAIN flowfabric.ff_lifecycle_phase IS 'An execution''s lifecycle_phase.';
 
 CREATE DOMAIN flowfabric.ff_ownership_state AS text NOT NULL
@@ -48,17 +49,20 @@ CREATE DOMAIN flowfabric.ff_ownership_state AS text NOT NULL
 COMMENT ON DOMAIN flowfabric.ff_ownership_state IS 'An execution''s ownership_state: leased while an attempt runs.';
 
 CREATE DOMAIN flowfabric.ff_eligibility_state AS text NOT NULL
-  CHECK (VALUE IN ('eligible_now', 'blocked_by_dependencies', 'not_applicable'));
+  CHECK (VALUE IN ('eligible_now', 'blocked_by_dependencies', 'not_applicable', 'not_eligible_until_time'));
 COMMENT ON DOMAIN flowfabric.ff_eligibility_state IS 'An execution''s eligibility_state: not_applicable once terminal.';
 
 CREATE DOMAIN flowfabric.ff_attempt_state AS text NOT NULL
-  CHECK (VALUE IN ('pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none'));
+  CHECK (VALUE IN ('pending_first_attempt', 'running_attempt', 'attempt_terminal', 'none',
+                   'pending_retry_attempt', 'pending_replay_attempt', 'attempt_interrupted'));
 COMMENT ON DOMAIN flowfabric.ff_attempt_state IS
   'An execution''s attempt_state: none for an execution skipped before it ever ran.';
 
 CREATE DOMAIN flowfabric.ff_blocking_reason AS text NOT NULL
-  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none'));
-COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS 'An execution''s blocking_reason: none while it runs and once terminal.';
+  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none',
+                   'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'));
+COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
+  'An execution''s blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.';
 
 CREATE DOMAIN flowfabric.ff_terminal_outcome AS text NOT NULL
   CHECK (VALUE IN ('none', 'success', 'failed', 'cancelled', 'expired', 'skipped'));
@@ -77,8 +81,9 @@ COMMENT ON DOMAIN flowfabric.ff_edge_state IS
   'An edge''s edge_state: pending once staged, applied, then satisfied (upstream success) or impossible (any other outcome).';
 
 CREATE DOMAIN flowfabric.ff_dependency_kind AS text NOT NULL
-  CHECK (VALUE IN ('success_only'));
-COMMENT ON DOMAIN flowfabric.ff_dependency_kind IS 'An edge''s dependency_kind (success_only is the only kind).';
+  CHECK (VALUE IN ('success_only', 'failure_only', 'any_outcome'));
+COMMENT ON DOMAIN flowfabric.ff_dependency_kind IS
+  'An edge''s dependency_kind: success_only (satisfied by success), failure_only (by failed or expired), any_outcome (by every outcome).';
 
 CREATE DOMAIN flowfabric.ff_satisfaction_condition AS text NOT NULL
   CHECK (VALUE IN ('all_required'));
@@ -120,6 +125,20 @@ CREATE DOMAIN flowfabric.ff_recover_jobs_status AS text NOT NULL
   CHECK (VALUE IN ('failed_exhausted', 'requeued_cascade', 'requeued_cancel_siblings'));
 CREATE DOMAIN flowfabric.ff_worker_heartbeat_status AS text NOT NULL CHECK (VALUE IN ('registered', 'alive'));
 CREATE DOMAIN flowfabric.ff_reap_dead_workers_status AS text NOT NULL CHECK (VALUE IN ('reaped'));
+CREATE DOMAIN flowfabric.ff_pause_flow_status AS text NOT NULL CHECK (VALUE IN ('paused', 'already_paused'));
+COMMENT ON DOMAIN flowfabric.ff_pause_flow_status IS 'The statuses of ff_pause_flow.';
+CREATE DOMAIN flowfabric.ff_resume_flow_status AS text NOT NULL CHECK (VALUE IN ('resumed', 'not_paused'));
+COMMENT ON DOMAIN flowfabric.ff_resume_flow_status IS 'The statuses of ff_resume_flow.';
+CREATE DOMAIN flowfabric.ff_suspend_execution_status AS text NOT NULL CHECK (VALUE IN ('suspended', 'resumed'));
+COMMENT ON DOMAIN flowfabric.ff_suspend_execution_status IS 'The statuses of ff_suspend_execution.';
+CREATE DOMAIN flowfabric.ff_create_waitpoint_status AS text NOT NULL CHECK (VALUE IN ('created'));
+COMMENT ON DOMAIN flowfabric.ff_create_waitpoint_status IS 'The statuses of ff_create_waitpoint.';
+CREATE DOMAIN flowfabric.ff_deliver_signal_status AS text NOT NULL
+  CHECK (VALUE IN ('recorded', 'resumed', 'duplicate', 'waitpoint_closed'));
+COMMENT ON DOMAIN flowfabric.ff_deliver_signal_status IS 'The statuses of ff_deliver_signal.';
+CREATE DOMAIN flowfabric.ff_waitpoint_timeout_status AS text NOT NULL
+  CHECK (VALUE IN ('failed', 'expired', 'resumed', 'not_due', 'already_closed'));
+COMMENT ON DOMAIN flowfabric.ff_waitpoint_timeout_status IS 'The statuses of ff_waitpoint_timeout.';
 COMMENT ON DOMAIN flowfabric.ff_create_flow_status IS 'The statuses of ff_create_flow.';
 COMMENT ON DOMAIN flowfabric.ff_create_execution_status IS 'The statuses of ff_create_execution.';
 COMMENT ON DOMAIN flowfabric.ff_add_execution_to_flow_status IS 'The statuses of ff_add_execution_to_flow.';
