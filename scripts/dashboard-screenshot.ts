@@ -31,11 +31,17 @@ try {
   });
   await plan.submit(db, { namespace: 'nightly-etl' });
   const worker = await run({
-    connectionString: url, concurrency: 4, pollInterval: 100, noHandleSignals: true, logFactory: () => () => {},
+    connectionString: url,
+    concurrency: 4,
+    pollInterval: 100,
+    noHandleSignals: true,
+    logFactory: () => () => {},
     taskList: {
       extract: (payload) => ({ rows: 1000 + String((payload as { table: string }).table).length }),
       transform: () => ({ ok: true }),
-      flaky: () => { throw new Error('refunds API answered 503'); },
+      flaky: () => {
+        throw new Error('refunds API answered 503');
+      },
     },
   });
   await startFlow(db, { flowId: plan.flowId, maxAttempts: 1 });
@@ -44,7 +50,11 @@ try {
 
   const dashboard = await startDashboard({ connectionString: url, port: 0 });
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
     await page.goto(`${dashboard.url}flows/${plan.flowId}`);

@@ -46,7 +46,13 @@ export async function dashboardRound(ctx: Context): Promise<void> {
       await page.waitForSelector(`#panel[data-execution-id="${target}"] #reason`, { timeout: 60_000 });
       const usable = now() - started;
       ctx.results.add('F.drawn', 'F', `dashboard flow page drawn, headless Chromium (${label})`, 'ms', drawn);
-      ctx.results.add('F.usable', 'F', `dashboard flow page usable: drawn, a node clicked and explained (${label})`, 'ms', usable);
+      ctx.results.add(
+        'F.usable',
+        'F',
+        `dashboard flow page usable: drawn, a node clicked and explained (${label})`,
+        'ms',
+        usable,
+      );
     } finally {
       await browser.close();
       await dashboard.close();

@@ -29,8 +29,14 @@ const PAGE = `<!DOCTYPE html>
 function stateCss(): string {
   const lines: string[] = [];
   const states: Record<string, string> = {
-    waiting: 'waiting', waiting_children: 'waiting_children', active: 'running', completed: 'completed', failed: 'failed',
-    cancelled: 'cancelled', expired: 'expired', skipped: 'skipped',
+    waiting: 'waiting',
+    waiting_children: 'waiting_children',
+    active: 'running',
+    completed: 'completed',
+    failed: 'failed',
+    cancelled: 'cancelled',
+    expired: 'expired',
+    skipped: 'skipped',
   };
   lines.push(`.node rect, rect.node { fill: ${NODE_STYLES.other.fill}; stroke: ${NODE_STYLES.other.stroke}; }`);
   for (const [state, style] of Object.entries(states)) {
@@ -50,8 +56,10 @@ function dagreSource(): Promise<string> {
     const manifest = createRequire(import.meta.url).resolve('@dagrejs/dagre/package.json');
     const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
     const source = await readFile(join(dirname(manifest), 'dist', 'dagre.min.js'), 'utf8');
-    return `/* dagre ${version} (MIT, https://github.com/dagrejs/dagre), from the @dagrejs/dagre package */\n${
-      source.replace(/\/\/# sourceMappingURL=\S+\s*$/, '')}`;
+    return `/* dagre ${version} (MIT, https://github.com/dagrejs/dagre), from the @dagrejs/dagre package */\n${source.replace(
+      /\/\/# sourceMappingURL=\S+\s*$/,
+      '',
+    )}`;
   })();
   return dagre;
 }

@@ -6,7 +6,12 @@
 import type { ServerResponse } from 'node:http';
 import type pg from 'pg';
 import {
-  flowGraph, flowProgress, listFlowEvents, pollFlowEvents, type FlowProgressRow, type ListFlowEventsRow,
+  flowGraph,
+  flowProgress,
+  listFlowEvents,
+  pollFlowEvents,
+  type FlowProgressRow,
+  type ListFlowEventsRow,
 } from '../generated/functions.js';
 import type { Queryable } from '../client/queryable.js';
 
@@ -53,7 +58,10 @@ export class Live {
   private closed = false;
   mode: 'poll' | 'listen' | 'idle' = 'idle';
 
-  constructor(private readonly db: Queryable, private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly pool: pg.Pool,
+  ) {}
 
   /** Sends one SSE message. */
   static send(res: ServerResponse, event: string, data: unknown): void {
@@ -66,7 +74,8 @@ export class Live {
     if (subscriber.kind === 'flow') {
       const w = this.watched.get(subscriber.flowId!);
       if (w) w.full = true;
-      else this.watched.set(subscriber.flowId!, { states: new Map(), edges: new Map(), lastEventId: this.cursor ?? -1, full: true });
+      else
+        this.watched.set(subscriber.flowId!, { states: new Map(), edges: new Map(), lastEventId: this.cursor ?? -1, full: true });
     }
     await this.plan();
     this.schedule(0);
@@ -102,7 +111,10 @@ export class Live {
     if (!this.listener) {
       this.listener = await this.pool.connect();
       this.listener.on('notification', () => this.schedule(0));
-      this.listener.on('error', () => { this.listener = undefined; this.listening.clear(); });
+      this.listener.on('error', () => {
+        this.listener = undefined;
+        this.listening.clear();
+      });
     }
     for (const ns of wanted) {
       if (!this.listening.has(ns)) {
@@ -121,22 +133,32 @@ export class Live {
   /** Runs a tick after `delay` ms, never sooner than POLL_INTERVAL_MS after the last one. */
   private schedule(delay: number): void {
     if (this.closed || this.subscribers.size === 0) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     const wait = Math.max(delay, this.lastTick + POLL_INTERVAL_MS - Date.now());
     if (this.timer) {
-      if (wait > 0 && delay > 0) return;  // a tick is already planned
+      if (wait > 0 && delay > 0) return; // a tick is already planned
       clearTimeout(this.timer);
     }
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.tick().catch((error) => this.broadcastError(error)).finally(() => {
-        this.running = undefined;
-        this.lastTick = Date.now();
-        if (this.again) { this.again = false; this.schedule(0); }
-        else if (this.mode === 'poll') this.schedule(POLL_INTERVAL_MS);
-        else if (this.mode === 'listen') this.schedule(SAFETY_POLL_MS);
-      });
-    }, Math.max(0, wait));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.running = this.tick()
+          .catch((error) => this.broadcastError(error))
+          .finally(() => {
+            this.running = undefined;
+            this.lastTick = Date.now();
+            if (this.again) {
+              this.again = false;
+              this.schedule(0);
+            } else if (this.mode === 'poll') this.schedule(POLL_INTERVAL_MS);
+            else if (this.mode === 'listen') this.schedule(SAFETY_POLL_MS);
+          });
+      },
+      Math.max(0, wait),
+    );
   }
 
   private broadcastError(error: unknown): void {
@@ -184,7 +206,8 @@ export class Live {
     const needed = flowIds.filter((id) => lists.length > 0 || this.watched.has(id));
     if (needed.length === 0) return;
     const progress: FlowProgressRow[] = [];
-    for (let i = 0; i < needed.length; i += 1000) progress.push(...await flowProgress(this.db, { flowIds: needed.slice(i, i + 1000) }));
+    for (let i = 0; i < needed.length; i += 1000)
+      progress.push(...(await flowProgress(this.db, { flowIds: needed.slice(i, i + 1000) })));
     this.learn(progress);
     const byId = new Map(progress.map((p) => [p.flow_id, p]));
     if (lists.length > 0) {

@@ -13,7 +13,15 @@ import { FlowstageError } from '../client/errors.js';
 import type { Queryable, QueryConfigLike } from '../client/queryable.js';
 import { toFlowstageError } from '../client/runtime.js';
 import {
-  cancelFlow, describeExecution, describeFlow, explainExecution, flowGraph, flowProgress, listFlowEvents, listFlows, metrics,
+  cancelFlow,
+  describeExecution,
+  describeFlow,
+  explainExecution,
+  flowGraph,
+  flowProgress,
+  listFlowEvents,
+  listFlows,
+  metrics,
 } from '../generated/functions.js';
 import { assets } from './assets.js';
 import { Live } from './live.js';
@@ -55,13 +63,20 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The optional actions: each shown when its function exists and the login may execute it. */
 const ACTIONS = {
-  cancel: 'ff_cancel_flow', replay: 'ff_replay_execution', signal: 'ff_deliver_signal',
-  pause: 'ff_pause_flow', resume: 'ff_resume_flow',
+  cancel: 'ff_cancel_flow',
+  replay: 'ff_replay_execution',
+  signal: 'ff_deliver_signal',
+  pause: 'ff_pause_flow',
+  resume: 'ff_resume_flow',
 } as const;
 type Action = keyof typeof ACTIONS;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -72,7 +87,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = options.host ?? '127.0.0.1';
   const token = options.token || undefined;
   if (!LOOPBACK.has(host) && !token) {
-    throw new Error(`startDashboard: binding ${host} (not the loopback address) requires a token (--token): anyone who can reach it could read every flow`);
+    throw new Error(
+      `startDashboard: binding ${host} (not the loopback address) requires a token (--token): anyone who can reach it could read every flow`,
+    );
   }
   const port = options.port ?? 4000;
   const pool = new pg.Pool({ connectionString: options.connectionString, max: 4, application_name: 'flowstage dashboard' });
@@ -90,19 +107,26 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   /** Which actions the login may take, from the catalogue (cached 10 s: grants change rarely). */
   const permissions = () => {
     if (!actions || Date.now() - actions.at > 10_000) {
-      const value = db.query({
-        text: `SELECT session_user::text AS login,
+      const value = db
+        .query({
+          text: `SELECT session_user::text AS login,
                  pg_has_role(current_user, 'flowstage_writer', 'MEMBER') AS writer,
                  coalesce(jsonb_object_agg(p.proname, has_function_privilege(p.oid, 'EXECUTE')) FILTER (WHERE p.oid IS NOT NULL), '{}') AS functions
                FROM (SELECT 1) one
                LEFT JOIN pg_proc p ON p.pronamespace = 'flowfabric'::regnamespace AND p.proname = ANY($1)`,
-        values: [Object.values(ACTIONS)],
-      }).then(({ rows: [row] }) => {
-        const result = { login: row.login as string, writer: row.writer as boolean } as Record<Action, boolean> & { login: string; writer: boolean };
-        for (const [action, fn] of Object.entries(ACTIONS)) result[action as Action] = row.writer && row.functions[fn] === true;
-        return result;
+          values: [Object.values(ACTIONS)],
+        })
+        .then(({ rows: [row] }) => {
+          const result = { login: row.login as string, writer: row.writer as boolean } as Record<Action, boolean> & {
+            login: string;
+            writer: boolean;
+          };
+          for (const [action, fn] of Object.entries(ACTIONS)) result[action as Action] = row.writer && row.functions[fn] === true;
+          return result;
+        });
+      value.catch(() => {
+        actions = undefined;
       });
-      value.catch(() => { actions = undefined; });
       actions = { at: Date.now(), value };
     }
     return actions.value;
@@ -126,13 +150,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         if (!same(given, token)) throw new HttpError(401, 'wrong token');
         // Keep it in a cookie (HttpOnly, SameSite=Strict) and drop it from the address bar.
         url.searchParams.delete('token');
-        res.writeHead(303, {
-          'Set-Cookie': `flowstage_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-          Location: path + (url.search || ''),
-        }).end();
+        res
+          .writeHead(303, {
+            'Set-Cookie': `flowstage_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+            Location: path + (url.search || ''),
+          })
+          .end();
         return;
       }
-      if (!authorized(req, token)) throw new HttpError(401, 'this dashboard requires its token: open /?token=T once, or send Authorization: Bearer T');
+      if (!authorized(req, token))
+        throw new HttpError(401, 'this dashboard requires its token: open /?token=T once, or send Authorization: Bearer T');
     }
     if (req.method === 'POST') {
       // Same origin only: a browser sends Origin on every POST; another site's page cannot forge it.
@@ -141,7 +168,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (!own.includes(String(req.headers.origin).toLowerCase())) {
         throw new HttpError(403, `cross-origin request refused (Origin ${req.headers.origin ?? 'missing'}, expected ${own[0]})`);
       }
-      if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send application/json');
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+        throw new HttpError(415, 'send application/json');
       return post(req, res, path);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
@@ -149,7 +177,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (path === '/' || (m = /^\/flows\/([^/]+)$/.exec(path))) return send(res, 200, assets.page, 'text/html; charset=utf-8');
     if ((m = /^\/assets\/(app\.js|app\.css|dagre\.js)$/.exec(path))) {
       const file = await assets.file(m[1]);
-      return send(res, 200, file, m[1].endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', 'public, max-age=300');
+      return send(
+        res,
+        200,
+        file,
+        m[1].endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
+        'public, max-age=300',
+      );
     }
     if (path === '/metrics') return send(res, 200, await prometheus(), 'text/plain; version=0.0.4; charset=utf-8');
     if (path === '/api/session') {
@@ -164,8 +198,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const after = url.searchParams.get('after');
       if (after !== null && !/^\d{1,18}$/.test(after)) throw new HttpError(400, 'after: must be an event_id');
       // Without `after`: the newest 500 entries (the timeline's first screen); with it, the entries after it.
-      const rows = await listFlowEvents(db, { flowId: uuid(m[1], 'flowId'), after: after ?? null, limit: 500, newest: after === null });
-      return json(res, 200, { events: rows, next: after !== null && rows.length === 500 ? rows[rows.length - 1].event_id : null });
+      const rows = await listFlowEvents(db, {
+        flowId: uuid(m[1], 'flowId'),
+        after: after ?? null,
+        limit: 500,
+        newest: after === null,
+      });
+      return json(res, 200, {
+        events: rows,
+        next: after !== null && rows.length === 500 ? rows[rows.length - 1].event_id : null,
+      });
     }
     if ((m = /^\/api\/flows\/([^/]+)\/events$/.exec(path))) {
       const flowId = uuid(m[1], 'flowId');
@@ -177,7 +219,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if ((m = /^\/api\/executions\/([^/]+)$/.exec(path))) {
       const executionId = decodeURIComponent(m[1]);
       const flowParam = url.searchParams.get('flow');
-      const [execution] = await describeExecution(db, { executionId, flowId: flowParam === null ? null : uuid(flowParam, 'flow') });
+      const [execution] = await describeExecution(db, {
+        executionId,
+        flowId: flowParam === null ? null : uuid(flowParam, 'flow'),
+      });
       const [explanation] = execution.flow_id ? await explainExecution(db, { flowId: execution.flow_id, executionId }) : [null];
       return json(res, 200, { execution, explanation });
     }
@@ -210,7 +255,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     while (rows.length < limit && !done) {
       const page = await listFlows(db, { namespace, state, after, limit: Math.min(1000, limit + 1) });
       for (const f of page) {
-        if (!matches(f.flow_id)) { done = q !== ''; break; }
+        if (!matches(f.flow_id)) {
+          done = q !== '';
+          break;
+        }
         if (rows.length < limit + 1) rows.push(f.flow_id);
       }
       if (page.length < Math.min(1000, limit + 1)) done = true;
@@ -220,7 +268,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const ids = rows.slice(0, limit);
     const progress = ids.length ? await flowProgress(db, { flowIds: ids }) : [];
     live.learn(progress);
-    return { flows: progress, next: rows.length > limit || (!q && ids.length === limit) ? ids[ids.length - 1] ?? null : null };
+    return { flows: progress, next: rows.length > limit || (!q && ids.length === limit) ? (ids[ids.length - 1] ?? null) : null };
   }
 
   async function flow(flowId: string) {
@@ -243,7 +291,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const may = await permissions();
     let m: RegExpExecArray | null;
     const need = (action: Action) => {
-      if (!may[action]) throw new HttpError(403, `the login ${may.login} may not ${action} (${ACTIONS[action]}: not installed, or no EXECUTE: grant flowstage_writer)`);
+      if (!may[action])
+        throw new HttpError(
+          403,
+          `the login ${may.login} may not ${action} (${ACTIONS[action]}: not installed, or no EXECUTE: grant flowstage_writer)`,
+        );
     };
     const text = (field: string, value: unknown, required: boolean): string | null => {
       if (value === undefined || value === null || value === '') {
@@ -255,28 +307,37 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     };
     if ((m = /^\/api\/flows\/([^/]+)\/cancel$/.exec(path))) {
       need('cancel');
-      const rows = await cancelFlow(db, { flowId: uuid(m[1], 'flowId'), reason: text('reason', body.reason, false) ?? 'cancelled from the dashboard' });
+      const rows = await cancelFlow(db, {
+        flowId: uuid(m[1], 'flowId'),
+        reason: text('reason', body.reason, false) ?? 'cancelled from the dashboard',
+      });
       return json(res, 200, { cancelled: rows.length, rows });
     }
     if ((m = /^\/api\/flows\/([^/]+)\/(pause|resume)$/.exec(path))) {
       const action = m[2] as 'pause' | 'resume';
       need(action);
       const flowId = uuid(m[1], 'flowId');
-      const rows = action === 'pause'
-        ? await call('ff_pause_flow', { p_flow_id: flowId, p_reason: text('reason', body.reason, false) })
-        : await call('ff_resume_flow', { p_flow_id: flowId });
+      const rows =
+        action === 'pause'
+          ? await call('ff_pause_flow', { p_flow_id: flowId, p_reason: text('reason', body.reason, false) })
+          : await call('ff_resume_flow', { p_flow_id: flowId });
       return json(res, 200, { rows });
     }
     if ((m = /^\/api\/executions\/([^/]+)\/replay$/.exec(path))) {
       need('replay');
-      if (body.downstream !== undefined && typeof body.downstream !== 'boolean') throw new HttpError(400, 'downstream: must be true or false');
-      const rows = await call('ff_replay_execution', { p_execution_id: decodeURIComponent(m[1]), p_downstream: body.downstream === true });
+      if (body.downstream !== undefined && typeof body.downstream !== 'boolean')
+        throw new HttpError(400, 'downstream: must be true or false');
+      const rows = await call('ff_replay_execution', {
+        p_execution_id: decodeURIComponent(m[1]),
+        p_downstream: body.downstream === true,
+      });
       return json(res, 200, { rows });
     }
     if ((m = /^\/api\/waitpoints\/([^/]+)\/signal$/.exec(path))) {
       need('signal');
       const rows = await call('ff_deliver_signal', {
-        p_waitpoint_id: uuid(m[1], 'waitpointId'), p_signal_name: text('name', body.name, true),
+        p_waitpoint_id: uuid(m[1], 'waitpointId'),
+        p_signal_name: text('name', body.name, true),
         p_payload: body.payload === undefined ? null : JSON.stringify(body.payload),
         p_idempotency_key: text('idempotency_key', body.idempotency_key, false),
       });
@@ -301,35 +362,48 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const help: Record<string, [string, string]> = {
       flowstage_flows: ['gauge', 'Flows per public_flow_state.'],
       flowstage_executions: ['gauge', 'Executions per public_state.'],
-      flowstage_executions_completed_total: ['counter', 'Executions that reached an outcome, per outcome (falls when flows are pruned).'],
+      flowstage_executions_completed_total: [
+        'counter',
+        'Executions that reached an outcome, per outcome (falls when flows are pruned).',
+      ],
       flowstage_jobs: ['gauge', 'Graphile Worker jobs: queued (waiting to run) and running (locked).'],
       flowstage_run_latency_seconds: ['histogram', 'Run latency: last attempt start to outcome, of the executions that ran.'],
     };
     const lines: string[] = [];
     let family = '';
     for (const r of rows) {
-      const name = r.metric.replace(/_(bucket|sum|count)$/, '').startsWith('flowstage_run_latency_seconds') ? 'flowstage_run_latency_seconds' : r.metric;
+      const name = r.metric.replace(/_(bucket|sum|count)$/, '').startsWith('flowstage_run_latency_seconds')
+        ? 'flowstage_run_latency_seconds'
+        : r.metric;
       if (name !== family) {
         family = name;
         const [type, text] = help[name] ?? ['gauge', name];
         lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} ${type}`);
       }
       const labels = Object.entries((r.labels ?? {}) as Record<string, string>)
-        .map(([k, v]) => `${k}="${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+        .map(([k, v]) => `${k}="${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+        .join(',');
       lines.push(`${r.metric}${labels ? `{${labels}}` : ''} ${Number(r.value)}`);
     }
-    lines.push('# HELP flowstage_dashboard_queries_total Queries the dashboard sent to PostgreSQL.',
-      '# TYPE flowstage_dashboard_queries_total counter', `flowstage_dashboard_queries_total ${queries}`,
-      '# HELP flowstage_dashboard_live_pages Open live pages (SSE streams).', '# TYPE flowstage_dashboard_live_pages gauge',
+    lines.push(
+      '# HELP flowstage_dashboard_queries_total Queries the dashboard sent to PostgreSQL.',
+      '# TYPE flowstage_dashboard_queries_total counter',
+      `flowstage_dashboard_queries_total ${queries}`,
+      '# HELP flowstage_dashboard_live_pages Open live pages (SSE streams).',
+      '# TYPE flowstage_dashboard_live_pages gauge',
       `flowstage_dashboard_live_pages ${live.subscribers.size}`,
-      '# HELP flowstage_dashboard_uptime_seconds Seconds since the dashboard started.', '# TYPE flowstage_dashboard_uptime_seconds gauge',
-      `flowstage_dashboard_uptime_seconds ${((Date.now() - started) / 1000).toFixed(0)}`);
+      '# HELP flowstage_dashboard_uptime_seconds Seconds since the dashboard started.',
+      '# TYPE flowstage_dashboard_uptime_seconds gauge',
+      `flowstage_dashboard_uptime_seconds ${((Date.now() - started) / 1000).toFixed(0)}`,
+    );
     return `${lines.join('\n')}\n`;
   }
 
   async function sse(res: ServerResponse, subscriber: Omit<Parameters<Live['add']>[0], 'res'>): Promise<void> {
     res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive',
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
       'X-Content-Type-Options': 'nosniff',
     });
     res.write('retry: 2000\n\n');
@@ -341,7 +415,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const shownHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -349,7 +426,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   allowedHosts.add(`${shownHost}:${address.port}`.toLowerCase());
   if (LOOPBACK.has(host)) for (const h of ['127.0.0.1', 'localhost', '[::1]']) allowedHosts.add(`${h}:${address.port}`);
   const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   return {
     url: `${origin}/`,
     queryCount: () => queries,
@@ -377,7 +457,9 @@ function authorized(req: IncomingMessage, token: string): boolean {
     if (name === 'flowstage_token') {
       try {
         if (same(decodeURIComponent(value.join('=')), token)) return true;
-      } catch { /* a malformed cookie is no token */ }
+      } catch {
+        /* a malformed cookie is no token */
+      }
     }
   }
   return false;
@@ -409,14 +491,20 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
 };
 
 function send(res: ServerResponse, status: number, body: string, type: string, cache = 'no-store'): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': cache, 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Cache-Control': cache,
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
@@ -425,11 +513,15 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 function fail(res: ServerResponse, error: unknown): void {
-  if (res.headersSent) { res.end(); return; }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   const e = toFlowstageError(error) as Error & { code?: string; detail?: string; hint?: string };
   if (e instanceof HttpError) return json(res, e.status, { error: e.message, ...e.extra });
   if (e instanceof FlowstageError) {
-    const status = { flow_not_found: 404, execution_not_found: 404, flow_already_terminal: 409, execution_not_in_flow: 404 }[e.code] ?? 400;
+    const status =
+      { flow_not_found: 404, execution_not_found: 404, flow_already_terminal: 409, execution_not_in_flow: 404 }[e.code] ?? 400;
     const cause = e.cause as { detail?: string; hint?: string } | undefined;
     return json(res, status, { error: e.code, code: e.code, detail: cause?.detail ?? null, hint: cause?.hint ?? null });
   }

@@ -28,12 +28,21 @@ test('GET /api/flows lists flows with their progress, filtered by namespace, sta
   const two = await chain(db, { namespace: 'mail' });
   const d = await dashboard(t, db);
   const all = JSON.parse((await http(`${d.url}api/flows`)).body);
-  t.deepEqual(all.flows.map((f: { flow_id: string }) => f.flow_id), [one.flowId, two.flowId].sort());
+  t.deepEqual(
+    all.flows.map((f: { flow_id: string }) => f.flow_id),
+    [one.flowId, two.flowId].sort(),
+  );
   t.deepEqual(all.flows[0].member_states, { waiting: 1, waiting_children: 2 });
   const billing = JSON.parse((await http(`${d.url}api/flows?namespace=billing`)).body);
-  t.deepEqual(billing.flows.map((f: { flow_id: string }) => f.flow_id), [one.flowId]);
+  t.deepEqual(
+    billing.flows.map((f: { flow_id: string }) => f.flow_id),
+    [one.flowId],
+  );
   const prefix = JSON.parse((await http(`${d.url}api/flows?q=${two.flowId.slice(0, 6)}`)).body);
-  t.deepEqual(prefix.flows.map((f: { flow_id: string }) => f.flow_id), [two.flowId]);
+  t.deepEqual(
+    prefix.flows.map((f: { flow_id: string }) => f.flow_id),
+    [two.flowId],
+  );
   const done = JSON.parse((await http(`${d.url}api/flows?state=completed`)).body);
   t.deepEqual(done.flows, []);
   t.is((await http(`${d.url}api/flows?q=<script>`)).status, 400);
@@ -54,7 +63,7 @@ test('GET /api/executions/:executionId explains the execution and shows its payl
   t.is(child.explanation.inbound_edges[0].upstream_execution_id, ids.a);
 });
 
-test('bad ids are 400 and unknown flows 404, with the refusal\'s code', async (t) => {
+test("bad ids are 400 and unknown flows 404, with the refusal's code", async (t) => {
   const db = await testDatabase(t);
   const d = await dashboard(t, db);
   t.is((await http(`${d.url}api/flows/not-a-uuid`)).status, 400);
@@ -65,7 +74,7 @@ test('bad ids are 400 and unknown flows 404, with the refusal\'s code', async (t
   t.is((await http(`${d.url}api/nothing`)).status, 404);
 });
 
-test('a writer cancels a flow with POST; the log records the writer\'s login', async (t) => {
+test("a writer cancels a flow with POST; the log records the writer's login", async (t) => {
   const writer = await createLogin(t, ['flowstage_writer']);
   const db = await testDatabase(t);
   const { flowId } = await chain(db);
@@ -81,7 +90,7 @@ test('a writer cancels a flow with POST; the log records the writer\'s login', a
   t.deepEqual(rows, [{ actor: writer.name }]);
 });
 
-test('a reader\'s POST is 403 and changes nothing; its session offers no action', async (t) => {
+test("a reader's POST is 403 and changes nothing; its session offers no action", async (t) => {
   const reader = await createLogin(t, ['flowstage_reader']);
   const db = await testDatabase(t);
   const { flowId } = await chain(db);
@@ -98,7 +107,9 @@ test('actions whose functions are not installed are refused with 403, not attemp
   const db = await testDatabase(t);
   const { flowId } = await chain(db);
   const d = await dashboard(t, db);
-  const { rows: [{ installed }] } = await db.query(`SELECT to_regproc('flowfabric.ff_pause_flow') IS NOT NULL AS installed`);
+  const {
+    rows: [{ installed }],
+  } = await db.query(`SELECT to_regproc('flowfabric.ff_pause_flow') IS NOT NULL AS installed`);
   const session = JSON.parse((await http(`${d.url}api/session`)).body);
   t.is(session.actions.pause, installed);
   if (!installed) t.is((await postJson(d, `/api/flows/${flowId}/pause`, {})).status, 403);
@@ -109,13 +120,17 @@ test('POSTs from another origin, or without one, are refused', async (t) => {
   const { flowId } = await chain(db);
   const d = await dashboard(t, db);
   t.is((await postJson(d, `/api/flows/${flowId}/cancel`, {}, { Origin: 'http://evil.example' })).status, 403);
-  const noOrigin = await http(`${d.url}api/flows/${flowId}/cancel`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  const noOrigin = await http(`${d.url}api/flows/${flowId}/cancel`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{}',
+  });
   t.is(noOrigin.status, 403);
   t.is((await postJson(d, `/api/flows/${flowId}/cancel`, {}, { 'Content-Type': 'text/plain' })).status, 415);
   t.is((await describeFlow(db, { flowId }))[0].public_flow_state, 'open');
 });
 
-test('a request with a Host name other than the dashboard\'s is refused (DNS rebinding)', async (t) => {
+test("a request with a Host name other than the dashboard's is refused (DNS rebinding)", async (t) => {
   const db = await testDatabase(t);
   const d = await dashboard(t, db);
   t.is((await http(`${d.url}api/session`, { headers: { Host: 'attacker.example' } })).status, 421);
@@ -123,7 +138,9 @@ test('a request with a Host name other than the dashboard\'s is refused (DNS reb
 
 test('any host but the loopback address requires a token', async (t) => {
   const db = await testDatabase(t);
-  await t.throwsAsync(startDashboard({ connectionString: connectionStringOf(db), host: '0.0.0.0', port: 0 }), { message: /requires a token/ });
+  await t.throwsAsync(startDashboard({ connectionString: connectionStringOf(db), host: '0.0.0.0', port: 0 }), {
+    message: /requires a token/,
+  });
 });
 
 test('with a token, every request needs it: Bearer header, or the cookie set by /?token=', async (t) => {
@@ -163,13 +180,17 @@ test('bound to another address with a token, it answers the host name the client
   const at = `http://127.0.0.1:${port}/`;
   const headers = { Host: `flows.internal:${port}`, Authorization: 'Bearer t0ken' };
   t.is((await http(`${at}api/session`, { headers })).status, 200);
-  const post = (origin: string) => http(`${at}api/flows/${flowId}/cancel`, {
-    method: 'POST', body: '{}', headers: { ...headers, 'Content-Type': 'application/json', Origin: origin } });
+  const post = (origin: string) =>
+    http(`${at}api/flows/${flowId}/cancel`, {
+      method: 'POST',
+      body: '{}',
+      headers: { ...headers, 'Content-Type': 'application/json', Origin: origin },
+    });
   t.is((await post('http://evil.example')).status, 403);
   t.is((await post(`http://flows.internal:${port}`)).status, 200);
 });
 
-test('SSE: a flow page\'s stream sends every member\'s state, then each change', async (t) => {
+test("SSE: a flow page's stream sends every member's state, then each change", async (t) => {
   const db = await testDatabase(t);
   const { flowId, ids } = await chain(db);
   const d = await dashboard(t, db);
@@ -179,8 +200,13 @@ test('SSE: a flow page\'s stream sends every member\'s state, then each change',
   t.is(first.data.members.length, 3);
   await completeExecution(db, { executionId: ids.a, outcome: 'success', result: { ok: true } });
   const change = await stream.next((m) => m.event === 'state' && !m.data.full && m.data.members.length > 0);
-  t.deepEqual(change.data.members.map((m: { id: string; state: string }) => [m.id, m.state]).sort(),
-    [[ids.a, 'completed'], [ids.b, 'waiting']].sort());
+  t.deepEqual(
+    change.data.members.map((m: { id: string; state: string }) => [m.id, m.state]).sort(),
+    [
+      [ids.a, 'completed'],
+      [ids.b, 'waiting'],
+    ].sort(),
+  );
   t.deepEqual(change.data.log.map((e: { operation: string }) => e.operation).includes('complete_execution'), true);
 });
 
@@ -191,11 +217,16 @@ test('SSE: the flows list stream sends the progress of flows that changed', asyn
   t.teardown(() => stream.close());
   await stream.next((m) => m.event === 'ready');
   const { flowId } = await chain(db);
-  const message = await stream.next((m) => m.event === 'flows' && m.data.flows.some((f: { flow_id: string }) => f.flow_id === flowId));
-  t.like(message.data.flows.find((f: { flow_id: string }) => f.flow_id === flowId), { public_flow_state: 'open', node_count: '3' });
+  const message = await stream.next(
+    (m) => m.event === 'flows' && m.data.flows.some((f: { flow_id: string }) => f.flow_id === flowId),
+  );
+  t.like(
+    message.data.flows.find((f: { flow_id: string }) => f.flow_id === flowId),
+    { public_flow_state: 'open', node_count: '3' },
+  );
 });
 
-test('with the namespace\'s notifications on, a flow page is fed by LISTEN, without polling', async (t) => {
+test("with the namespace's notifications on, a flow page is fed by LISTEN, without polling", async (t) => {
   const db = await testDatabase(t);
   await setNamespaceNotify(db, { namespace: 'loud', enabled: true });
   const { flowId, ids } = await chain(db, { namespace: 'loud' });
@@ -209,7 +240,10 @@ test('with the namespace\'s notifications on, a flow page is fed by LISTEN, with
   await new Promise((resolve) => setTimeout(resolve, 2000));
   t.is(d.queryCount(), before, 'no query while nothing changes');
   await completeExecution(db, { executionId: ids.a, outcome: 'success' });
-  const change = await stream.next((m) => m.event === 'state' && m.data.members.some((x: { id: string; state: string }) => x.id === ids.a && x.state === 'completed'));
+  const change = await stream.next(
+    (m) =>
+      m.event === 'state' && m.data.members.some((x: { id: string; state: string }) => x.id === ids.a && x.state === 'completed'),
+  );
   t.truthy(change);
 });
 
@@ -224,7 +258,7 @@ test('20 open flow pages and 20 list pages cost at most one query per 500 ms per
   ];
   t.teardown(() => streams.forEach((s) => s.close()));
   for (const s of streams) await s.next((m) => m.event === 'ready');
-  await new Promise((resolve) => setTimeout(resolve, 1500));  // the first full refreshes are done
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // the first full refreshes are done
   const before = d.queryCount();
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const queries = d.queryCount() - before;
@@ -243,11 +277,20 @@ test('GET /metrics answers in Prometheus text format: flows and executions per s
   t.is(answer.status, 200);
   t.is(answer.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
   const lines = answer.body.split('\n');
-  for (const line of ['# TYPE flowstage_flows gauge', 'flowstage_flows{state="open"} 1', 'flowstage_flows{state="completed"} 0',
-    'flowstage_executions{state="completed"} 1', 'flowstage_executions{state="waiting"} 1',
-    'flowstage_executions{state="waiting_children"} 1', 'flowstage_executions_completed_total{outcome="success"} 1',
-    '# TYPE flowstage_jobs gauge', 'flowstage_jobs{state="queued"} 0', '# TYPE flowstage_run_latency_seconds histogram',
-    'flowstage_run_latency_seconds_bucket{le="+Inf"} 0', 'flowstage_run_latency_seconds_count 0']) {
+  for (const line of [
+    '# TYPE flowstage_flows gauge',
+    'flowstage_flows{state="open"} 1',
+    'flowstage_flows{state="completed"} 0',
+    'flowstage_executions{state="completed"} 1',
+    'flowstage_executions{state="waiting"} 1',
+    'flowstage_executions{state="waiting_children"} 1',
+    'flowstage_executions_completed_total{outcome="success"} 1',
+    '# TYPE flowstage_jobs gauge',
+    'flowstage_jobs{state="queued"} 0',
+    '# TYPE flowstage_run_latency_seconds histogram',
+    'flowstage_run_latency_seconds_bucket{le="+Inf"} 0',
+    'flowstage_run_latency_seconds_count 0',
+  ]) {
     t.true(lines.includes(line), line);
   }
   for (const line of lines.filter((l) => l && !l.startsWith('#'))) t.regex(line, /^[a-z_]+(\{[a-z]+="[^"]*"\})? -?[0-9.e+]+$/);

@@ -22,14 +22,23 @@ test('every route of the API table is answered', async (t) => {
   const more = [...page.matchAll(/, `(GET|POST) ([^` ]+)` \|/g)].map((m) => [m[1], m[2]] as const);
   const all = [...routes, ...more];
   t.true(all.length >= 12, `${all.length} routes`);
-  const fill = (path: string) => path.replace(':flowId', flowId).replace(':executionId', encodeURIComponent(ids.c))
-    .replace(':waitpointId', '00000000-0000-4000-8000-000000000000').replace(/\?.*$/, '');
+  const fill = (path: string) =>
+    path
+      .replace(':flowId', flowId)
+      .replace(':executionId', encodeURIComponent(ids.c))
+      .replace(':waitpointId', '00000000-0000-4000-8000-000000000000')
+      .replace(/\?.*$/, '');
   // GETs first (SSE streams are only checked for their status line), then the POSTs, cancel last.
   for (const [method, path] of all.filter(([m]) => m === 'GET')) {
     const url = new URL(fill(path), d.url).href;
     if (fill(path).endsWith('/events')) {
       const status = await new Promise<number>((resolve, reject) => {
-        import('node:http').then(({ get }) => get(url, (res) => { resolve(res.statusCode!); res.destroy(); }).on('error', reject));
+        import('node:http').then(({ get }) =>
+          get(url, (res) => {
+            resolve(res.statusCode!);
+            res.destroy();
+          }).on('error', reject),
+        );
       });
       t.is(status, 200, `${method} ${path}`);
       continue;

@@ -15,7 +15,11 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const inChromium = existsSync(CHROMIUM) ? test : test.skip;
 
 /** A dashboard on a free port over `db` (as `login` when given). */
-export async function dashboard(t: ExecutionContext, db: pg.Pool, options: Partial<DashboardOptions> & { login?: Login } = {}): Promise<Dashboard> {
+export async function dashboard(
+  t: ExecutionContext,
+  db: pg.Pool,
+  options: Partial<DashboardOptions> & { login?: Login } = {},
+): Promise<Dashboard> {
   const url = connectionStringOf(db);
   const { login, ...rest } = options;
   const d = await startDashboard({ connectionString: login ? login.urlFor(url) : url, port: 0, ...rest });
@@ -35,15 +39,24 @@ export async function chain(db: pg.Pool, options: { namespace?: string; task?: s
   return { flowId: plan.flowId, ids: submitted.ids };
 }
 
-export interface HttpAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 /** One HTTP request (node:http, so Origin and Host are ours to set). */
-export function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
+export function http(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk) => { body += chunk; });
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -54,7 +67,8 @@ export function http(url: string, init: { method?: string; headers?: Record<stri
 /** A same-origin JSON POST, as the page sends it. */
 export function postJson(d: Dashboard, path: string, body: unknown, headers: Record<string, string> = {}) {
   return http(new URL(path, d.url).href, {
-    method: 'POST', body: JSON.stringify(body),
+    method: 'POST',
+    body: JSON.stringify(body),
     headers: { 'Content-Type': 'application/json', Origin: d.url.replace(/\/$/, ''), ...headers },
   });
 }
@@ -93,8 +107,12 @@ export function sse(url: string, headers: Record<string, string> = {}) {
       for (;;) {
         const found = messages.find(match);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching SSE message within ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 500)}`);
-        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 200); });
+        if (Date.now() > deadline)
+          throw new Error(`no matching SSE message within ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 500)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
       }
     },
     close: () => req.destroy(),
@@ -105,7 +123,8 @@ export function sse(url: string, headers: Record<string, string> = {}) {
 export async function browser(t: ExecutionContext) {
   const { chromium } = await import('playwright-core');
   const b = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
+    executablePath: CHROMIUM,
+    headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
   });
   t.teardown(() => b.close());

@@ -10,7 +10,9 @@ const graph = 'SELECT * FROM flowfabric.ff_flow_graph(p_flow_id => $1, p_edges =
 test('returns every member with its state, task, attempts and label, and every edge with its state', async (t) => {
   const db = await testDatabase(t);
   await buildFixedDag(db);
-  await db.query(`UPDATE flowfabric.ff_exec_core SET payload = '{"name": "the fetch"}' WHERE execution_id = $1::uuid`, [FIXED.fetch.slice(-36)]);
+  await db.query(`UPDATE flowfabric.ff_exec_core SET payload = '{"name": "the fetch"}' WHERE execution_id = $1::uuid`, [
+    FIXED.fetch.slice(-36),
+  ]);
   const [row] = await call<{ graph_revision: string; members: unknown[]; edges: unknown[] }>(db, graph, [FIXED.flowId, true]);
   t.deepEqual(row.members, [
     [FIXED.fetch, 'completed', 'fetch', 0, 'the fetch'],

@@ -7,19 +7,22 @@ import { FIXED, buildFixedDag, call } from '../helpers/read.js';
 
 const progress = 'SELECT * FROM flowfabric.ff_flow_progress(p_flow_ids => $1)';
 
-test('counts each flow\'s members per public state; unknown ids are left out', async (t) => {
+test("counts each flow's members per public state; unknown ids are left out", async (t) => {
   const db = await testDatabase(t);
   await buildFixedDag(db);
   const { flowId } = await createFlow(db, { namespace: 'empty' });
   const rows = await call<Record<string, unknown>>(db, progress, [[FIXED.flowId, randomUUID(), flowId, FIXED.flowId]]);
-  t.deepEqual(rows.map((r) => r.flow_id), [FIXED.flowId, flowId].sort());
+  t.deepEqual(
+    rows.map((r) => r.flow_id),
+    [FIXED.flowId, flowId].sort(),
+  );
   const fixed = rows.find((r) => r.flow_id === FIXED.flowId)!;
   t.like(fixed, { namespace: 'demo', public_flow_state: 'open', node_count: '4', started_at_ms: null, notify: false });
   t.deepEqual(fixed.member_states, { completed: 1, failed: 1, skipped: 1, waiting_children: 1 });
   t.deepEqual(rows.find((r) => r.flow_id === flowId)!.member_states, {});
 });
 
-test('says whether the flow\'s namespace notifies', async (t) => {
+test("says whether the flow's namespace notifies", async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { namespace: 'loud' });
   await createMember(db, flowId);

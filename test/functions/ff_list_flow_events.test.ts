@@ -9,16 +9,24 @@ import { call } from '../helpers/read.js';
 const list = 'SELECT * FROM flowfabric.ff_list_flow_events(p_flow_id => $1, p_after => $2, p_limit => $3)';
 type Row = { event_id: string; operation: string; graph_revision: string; actor: string; arguments: Record<string, unknown> };
 
-test('lists the flow\'s own entries in order, with revision, arguments and the login that called', async (t) => {
+test("lists the flow's own entries in order, with revision, arguments and the login that called", async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const other = await createFlow(db);
   const member = await createMember(db, flowId);
   await createMember(db, other.flowId);
   const rows = await call<Row>(db, list, [flowId, null, 100]);
-  t.deepEqual(rows.map((r) => [r.operation, r.graph_revision]), [['create_flow', '0'], ['add_execution_to_flow', '1']]);
+  t.deepEqual(
+    rows.map((r) => [r.operation, r.graph_revision]),
+    [
+      ['create_flow', '0'],
+      ['add_execution_to_flow', '1'],
+    ],
+  );
   t.is(rows[1].arguments.execution_id, member);
-  const { rows: [{ user }] } = await db.query('SELECT session_user::text AS user');
+  const {
+    rows: [{ user }],
+  } = await db.query('SELECT session_user::text AS user');
   t.is(rows[0].actor, user);
 });
 
@@ -38,8 +46,15 @@ test('p_newest: the newest entries, in event_id order', async (t) => {
   const { flowId } = await createFlow(db);
   for (let i = 0; i < 4; i++) await createMember(db, flowId);
   const all = await call<Row>(db, list, [flowId, null, 100]);
-  const newest = await call<Row>(db, 'SELECT * FROM flowfabric.ff_list_flow_events(p_flow_id => $1, p_limit => 2, p_newest => true)', [flowId]);
-  t.deepEqual(newest.map((r) => r.event_id), all.slice(-2).map((r) => r.event_id));
+  const newest = await call<Row>(
+    db,
+    'SELECT * FROM flowfabric.ff_list_flow_events(p_flow_id => $1, p_limit => 2, p_newest => true)',
+    [flowId],
+  );
+  t.deepEqual(
+    newest.map((r) => r.event_id),
+    all.slice(-2).map((r) => r.event_id),
+  );
 });
 
 test('an entry whose arguments are over 8 kB comes back summarised', async (t) => {

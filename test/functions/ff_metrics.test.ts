@@ -5,7 +5,12 @@ import { FIXED, buildFixedDag, call } from '../helpers/read.js';
 
 type Sample = { metric: string; labels: Record<string, string>; value: number };
 const samples = async (db: Awaited<ReturnType<typeof testDatabase>>) =>
-  new Map((await call<Sample>(db, 'SELECT * FROM flowfabric.ff_metrics()')).map((s) => [`${s.metric}${JSON.stringify(s.labels)}`, Number(s.value)]));
+  new Map(
+    (await call<Sample>(db, 'SELECT * FROM flowfabric.ff_metrics()')).map((s) => [
+      `${s.metric}${JSON.stringify(s.labels)}`,
+      Number(s.value),
+    ]),
+  );
 
 test('counts flows and executions per state and outcomes, every state listed', async (t) => {
   const db = await testDatabase(t);
@@ -19,7 +24,11 @@ test('counts flows and executions per state and outcomes, every state listed', a
   t.is(m.get('flowstage_executions_completed_total{"outcome":"success"}'), 1);
   t.is(m.get('flowstage_executions_completed_total{"outcome":"failed"}'), 1);
   t.is(m.get('flowstage_executions_completed_total{"outcome":"skipped"}'), 1);
-  const { rows: [{ queued }] } = await db.query(`SELECT count(*)::int AS queued FROM graphile_worker.jobs WHERE locked_at IS NULL AND attempts < max_attempts`);
+  const {
+    rows: [{ queued }],
+  } = await db.query(
+    `SELECT count(*)::int AS queued FROM graphile_worker.jobs WHERE locked_at IS NULL AND attempts < max_attempts`,
+  );
   t.is(m.get('flowstage_jobs{"state":"queued"}'), queued);
   t.is(m.get('flowstage_jobs{"state":"running"}'), 0);
 });
@@ -27,8 +36,11 @@ test('counts flows and executions per state and outcomes, every state listed', a
 test('the run latency histogram is cumulative over the executions that ran', async (t) => {
   const db = await testDatabase(t);
   await buildFixedDag(db);
-  await db.query(`UPDATE flowfabric.ff_exec_core SET raw_fields = raw_fields || jsonb_build_object('last_attempt_started_at_ms', terminal_at_ms - 300)
-                  WHERE execution_id = $1::uuid`, [FIXED.fetch.slice(-36)]);
+  await db.query(
+    `UPDATE flowfabric.ff_exec_core SET raw_fields = raw_fields || jsonb_build_object('last_attempt_started_at_ms', terminal_at_ms - 300)
+                  WHERE execution_id = $1::uuid`,
+    [FIXED.fetch.slice(-36)],
+  );
   const m = await samples(db);
   t.is(m.get('flowstage_run_latency_seconds_bucket{"le":"0.25"}'), 0);
   t.is(m.get('flowstage_run_latency_seconds_bucket{"le":"0.5"}'), 1);

@@ -25,17 +25,26 @@ test('returns the entries of every flow after the cursor, in event_id order, a p
   for (let i = 0; i < 5; i++) flows.push((await createFlow(db)).flowId);
   const first = await call<Row>(db, poll, [cursor, 3]);
   const rest = await call<Row>(db, poll, [first[2].event_id, 3]);
-  t.deepEqual([...first, ...rest].map((r) => r.flow_id), flows);
+  t.deepEqual(
+    [...first, ...rest].map((r) => r.flow_id),
+    flows,
+  );
   const ids = [...first, ...rest].map((r) => Number(r.event_id));
-  t.deepEqual(ids, [...ids].sort((a, b) => a - b));
+  t.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
   t.deepEqual(await call(db, poll, [ids[4], 10]), []);
 });
 
 test('the poll is one index range scan, not a read of the whole log', async (t) => {
   const db = await testDatabase(t);
   await db.query('SET enable_seqscan = off');
-  const plan = (await db.query(`EXPLAIN SELECT event_id FROM flowfabric.ff_flow_event WHERE event_id > 10 ORDER BY event_id LIMIT 1000`)).rows
-    .map((r) => r['QUERY PLAN']).join('\n');
+  const plan = (
+    await db.query(`EXPLAIN SELECT event_id FROM flowfabric.ff_flow_event WHERE event_id > 10 ORDER BY event_id LIMIT 1000`)
+  ).rows
+    .map((r) => r['QUERY PLAN'])
+    .join('\n');
   t.regex(plan, /(Index|Index Only|Bitmap Index) Scan (using|on) ff_flow_event_event_id/);
 });
 
