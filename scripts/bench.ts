@@ -24,6 +24,7 @@ import { environment, goals, loadAverage, markdown, printTable } from './bench/r
 import { Results } from './bench/results.js';
 import { stagingRound } from './bench/staging.js';
 import { prepareSubmit, submitRound } from './bench/submit.js';
+import { dashboardRound } from './bench/dashboard.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -66,6 +67,7 @@ try {
       ['C', () => latencyRound(ctx)],
       ['D', () => runRound(ctx, round)],
       ['E', () => chainRound(ctx)],
+      ['F', () => dashboardRound(ctx)],
     ];
     for (const [name, section] of sections) {
       await section();

@@ -177,3 +177,4 @@ await admin.end();
 await server.stop();
 console.log(`\nDone in ${elapsed()} (including PostgreSQL start and migration).`);
 console.log(`The flow as a picture (open it in a browser): ${picture}`);
+console.log('Watch flows live (docs/dashboard.md): flowstage dashboard --database-url <your database url>, then open http://127.0.0.1:4000/');

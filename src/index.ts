@@ -25,3 +25,5 @@ export { defineTasks } from './worker/typed.js';
 export type {
   MissingInputs, StepOptions, TaskDefinitions, UnknownInputs, TaskInput, TaskOutput, TaskTypes, TypedStepOptions, TypedTask, TypedTaskList,
 } from './worker/typed.js';
+export { startDashboard } from './dashboard/index.js';
+export type { Dashboard, DashboardOptions } from './dashboard/index.js';

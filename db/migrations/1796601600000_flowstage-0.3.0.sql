@@ -131,6 +131,18 @@ CREATE DOMAIN flowfabric.ff_waitpoint_timeout_status AS text NOT NULL
   CHECK (VALUE IN ('failed', 'expired', 'resumed', 'not_due', 'already_closed'));
 COMMENT ON DOMAIN flowfabric.ff_waitpoint_timeout_status IS 'The statuses of ff_waitpoint_timeout.';
 
+-- db/upgrades/0.3.0/600_dashboard_poll.sql
+-- 0.3.0 (dashboard): the dashboard's live updates poll the mutation log by event_id, one query for
+-- every open page (ff_poll_flow_events). The primary key starts with (partition_key, flow_id), so
+-- without this index "event_id > cursor" reads the whole log. event_id is an identity, so new
+-- entries land on the index's right edge (one small btree insert per log row). A plain CREATE
+-- INDEX: it holds writes to the log while it builds, once, during the upgrade.
+CREATE INDEX ff_flow_event_event_id ON flowfabric.ff_flow_event (event_id);
+
+-- Result domains of the dashboard's read functions.
+CREATE DOMAIN flowfabric.ff_metric_value AS double precision NOT NULL CHECK (VALUE >= 0);
+CREATE DOMAIN flowfabric.ff_event_id AS bigint NOT NULL CHECK (VALUE >= 1);
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -4048,6 +4060,81 @@ $$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
 Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the SQL/JSON path predicate over the upstream's result, NULL when none; docs/semantics.md §10.1), condition_result (what it gave at resolution: true, false, or NULL when not evaluated, non-boolean or erroring); policy is the stored jsonb itself.
 Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;
 
+-- db/functions/read/ff_describe_execution.sql
+-- ff_describe_execution: one execution (a flow's member or a solo one), with its timings and its raw_fields extras.
+-- Guarantees: read-only, no row locks; with p_flow_id the execution is read on the flow's partition only.
+CREATE OR REPLACE FUNCTION flowfabric.ff_describe_execution(p_execution_id text, p_flow_id uuid DEFAULT NULL)
+RETURNS TABLE (
+  execution_id               flowfabric.ff_execution_id,
+  flow_id                    uuid,
+  lane_id                    flowfabric.ff_name,
+  public_state               flowfabric.ff_public_state,
+  lifecycle_phase            flowfabric.ff_lifecycle_phase,
+  attempt_state              flowfabric.ff_attempt_state,
+  terminal_outcome           flowfabric.ff_terminal_outcome,
+  priority                   flowfabric.ff_priority,
+  task_identifier            text,
+  attempt_count              flowfabric.ff_count,
+  created_at_ms              flowfabric.ff_time_ms,
+  last_attempt_started_at_ms bigint,
+  terminal_at_ms             bigint,
+  payload                    jsonb,
+  result                     jsonb,
+  failure_reason             text,
+  raw_fields                 jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  IF p_flow_id IS NOT NULL THEN
+    v_partition := ff_flow_partition(p_flow_id);
+    PERFORM _get_flow(v_partition, p_flow_id);
+  END IF;
+  v_exec := _find_execution('p_execution_id', v_requested, v_id, v_partition);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', coalesce(p_execution_id, 'NULL')));
+  END IF;
+  IF p_flow_id IS NOT NULL AND v_exec.flow_id IS DISTINCT FROM p_flow_id THEN
+    PERFORM _raise('execution_not_in_flow',
+      format('execution_id=%s flow_id=%s', _canonical_execution_id(v_partition, v_id), p_flow_id));
+  END IF;
+
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_exec.execution_id);
+  flow_id := v_exec.flow_id;
+  lane_id := v_exec.lane_id;
+  public_state := v_exec.public_state;
+  lifecycle_phase := v_exec.lifecycle_phase;
+  attempt_state := v_exec.attempt_state;
+  terminal_outcome := v_exec.terminal_outcome;
+  priority := v_exec.priority;
+  task_identifier := v_exec.raw_fields->>'task_identifier';
+  attempt_count := coalesce((v_exec.raw_fields->>'attempt_count')::int, 0);
+  created_at_ms := v_exec.created_at_ms;
+  last_attempt_started_at_ms := (v_exec.raw_fields->>'last_attempt_started_at_ms')::bigint;
+  terminal_at_ms := v_exec.terminal_at_ms;
+  payload := v_exec.payload;
+  result := v_exec.result;
+  -- A failed run stores {"error": ...} as its result (the worker wrapper, ff_recover_jobs).
+  failure_reason := CASE WHEN v_exec.terminal_outcome IN ('failed', 'expired')
+                         THEN coalesce(v_exec.result->>'error', v_exec.raw_fields->>'failure_reason') END;
+  raw_fields := v_exec.raw_fields;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_describe_execution(text, uuid) IS
+$$Describe execution p_execution_id ({fp:N}:<uuid> or <uuid>), for a side panel; with p_flow_id (optional) it must be a member of that flow, and is read on the flow's partition. Read-only: takes no row locks.
+Returns one row: execution_id (canonical), flow_id (NULL for a solo execution), lane_id, public_state, lifecycle_phase, attempt_state, terminal_outcome, priority, task_identifier, attempt_count (attempts begun), created_at_ms, last_attempt_started_at_ms (NULL if it never ran), terminal_at_ms, payload, result, failure_reason (for a failed or expired execution: its result's "error", else raw_fields.failure_reason; NULL otherwise), raw_fields (every other extra, as stored).
+Checks in order: invalid_input (FF012: malformed p_execution_id; with p_flow_id, a {fp:N} of another partition than the flow's -> partition_mismatch); flow_not_found (FF001, p_flow_id given); execution_not_found (FF003); execution_not_in_flow (FF007, p_flow_id given and the execution is not its member).$$;
+
 -- db/functions/read/ff_describe_flow.sql
 -- ff_describe_flow: one flow as it stands now — every typed field, the raw_fields extras as columns, its edge groups.
 CREATE OR REPLACE FUNCTION flowfabric.ff_describe_flow(p_flow_id uuid)
@@ -4401,6 +4488,61 @@ Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligib
 "terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;
 
+-- db/functions/read/ff_flow_graph.sql
+-- ff_flow_graph: a flow's whole graph in one row (members with their states, edges with theirs), compact, for drawing it.
+-- Guarantees: read-only, no row locks, one snapshot; reads the flow's own partition only (members by
+-- the (partition_key, flow_id) index, edges by the primary key range); payloads and results are left
+-- out (a node's label only), so a 10,000-node flow is one round trip of a few hundred kB.
+CREATE OR REPLACE FUNCTION flowfabric.ff_flow_graph(p_flow_id uuid, p_edges boolean DEFAULT true)
+RETURNS TABLE (
+  flow_id        flowfabric.ff_flow_id,
+  graph_revision flowfabric.ff_revision,
+  members        jsonb,
+  edges          jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+  v_flow      ff_flow_core;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_edges IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_edges: must be true or false');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  v_flow := _get_flow(v_partition, p_flow_id);
+  flow_id := p_flow_id;
+  graph_revision := v_flow.graph_revision;
+  SELECT coalesce(jsonb_agg(jsonb_build_array(
+           _canonical_execution_id(e.partition_key, e.execution_id), e.public_state, e.raw_fields->>'task_identifier',
+           coalesce((e.raw_fields->>'attempt_count')::int, 0),
+           CASE WHEN jsonb_typeof(e.payload->'label') = 'string' THEN e.payload->>'label'
+                WHEN jsonb_typeof(e.payload->'name') = 'string' THEN e.payload->>'name' END)
+         ORDER BY e.execution_id), '[]'::jsonb)
+  INTO members
+  FROM ff_exec_core e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
+  IF p_edges THEN
+    SELECT coalesce(jsonb_agg(jsonb_build_array(
+             d.edge_id, _canonical_execution_id(v_partition, d.upstream_eid), _canonical_execution_id(v_partition, d.downstream_eid),
+             d.policy->>'edge_state', d.policy->>'dependency_kind', nullif(d.policy->>'data_passing_ref', ''))
+           ORDER BY d.edge_id), '[]'::jsonb)
+    INTO edges
+    FROM ff_edge d
+    WHERE d.partition_key = v_partition AND d.flow_id = p_flow_id;
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_flow_graph(uuid, boolean) IS
+$$Flow p_flow_id's graph in one row, for drawing it: (flow_id, graph_revision, members, edges). members: a jsonb array ordered by execution uuid of [execution_id (canonical), public_state, task_identifier, attempt_count, label] where label is the payload's "label", else its "name", when that is a string (else null); edges (NULL when p_edges is false, e.g. to refresh states only): ordered by edge_id, [edge_id, upstream_execution_id, downstream_execution_id, edge_state, dependency_kind, data_passing_ref (null when none)]. Arrays, not objects, to keep a 10,000-node / 30,000-edge flow small; payloads and results are left out (ff_list_members, ff_describe_execution). Read-only: takes no row locks; one snapshot, so members and edges agree.
+Refusals in order: invalid_input (FF012: NULL p_flow_id or p_edges); flow_not_found (FF001).$$;
+
 -- db/functions/core/ff_flow_partition.sql
 -- ff_flow_partition: the partition of a flow, crc16_xmodem(the 16 bytes of flow_id) % 256.
 CREATE OR REPLACE FUNCTION flowfabric.ff_flow_partition(p_flow_id uuid)
@@ -4415,6 +4557,54 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_partition(uuid) IS
   'Partition of a flow: crc16_xmodem(the 16 bytes of p_flow_id) % 256, as FlowFabric computes it. Executions of a flow live on this partition. NULL in, NULL out.';
+
+-- db/functions/read/ff_flow_progress.sql
+-- ff_flow_progress: for a list of flows, each one's state and how many members are in each public state.
+-- Guarantees: read-only, no row locks; each flow is read on its own partition (flow row by primary
+-- key, members by the (partition_key, flow_id) index); ids that name no flow are left out.
+CREATE OR REPLACE FUNCTION flowfabric.ff_flow_progress(p_flow_ids uuid[])
+RETURNS TABLE (
+  flow_id             flowfabric.ff_flow_id,
+  namespace           flowfabric.ff_name,
+  public_flow_state   flowfabric.ff_public_flow_state,
+  graph_revision      flowfabric.ff_revision,
+  node_count          flowfabric.ff_graph_size,
+  created_at_ms       flowfabric.ff_time_ms,
+  started_at_ms       bigint,
+  terminal_at_ms      bigint,
+  last_mutation_at_ms flowfabric.ff_time_ms,
+  member_states       jsonb,
+  notify              flowfabric.ff_flag)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+  IF p_flow_ids IS NULL OR cardinality(p_flow_ids) > 1000 OR array_position(p_flow_ids, NULL) IS NOT NULL THEN
+    PERFORM _raise('invalid_input',
+      format('p_flow_ids: must be an array of at most 1000 flow ids without NULL (got %s)',
+             CASE WHEN p_flow_ids IS NULL THEN 'NULL' ELSE cardinality(p_flow_ids) || ' items' END));
+  END IF;
+  RETURN QUERY
+  SELECT f.flow_id::ff_flow_id, f.namespace::ff_name, f.public_flow_state::ff_public_flow_state,
+         f.graph_revision::ff_revision, (f.raw_fields->>'node_count')::ff_graph_size, f.created_at_ms::ff_time_ms,
+         (f.raw_fields->>'started_at_ms')::bigint, f.terminal_at_ms,
+         (f.raw_fields->>'last_mutation_at_ms')::ff_time_ms,
+         coalesce((SELECT jsonb_object_agg(s.public_state, s.n ORDER BY s.public_state)
+                   FROM (SELECT e.public_state, count(*) AS n
+                         FROM ff_exec_core e
+                         WHERE e.partition_key = f.partition_key AND e.flow_id = f.flow_id
+                         GROUP BY e.public_state) s), '{}'::jsonb),
+         EXISTS (SELECT FROM ff_namespace_notify n WHERE n.namespace = f.namespace)::ff_flag
+  FROM (SELECT DISTINCT i.id FROM unnest(p_flow_ids) AS i(id)) ids
+  JOIN ff_flow_core f ON f.partition_key = ff_flow_partition(ids.id) AND f.flow_id = ids.id
+  ORDER BY f.flow_id;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_flow_progress(uuid[]) IS
+$$For each flow of p_flow_ids (at most 1000, duplicates read once; an id that names no flow is left out, not refused, since a list may name a flow pruned meanwhile): (flow_id, namespace, public_flow_state, graph_revision, node_count, created_at_ms, started_at_ms (NULL until ff_start_flow), terminal_at_ms, last_mutation_at_ms, member_states: {public_state: count} over its members, only states that occur; notify: whether its namespace's notifications are on (ff_set_namespace_notify), so a watcher can LISTEN instead of polling). Ordered by flow_id. Read-only: takes no row locks; counts each flow's members (cost grows with the flow's size: meant for a page of flows, as the dashboard's flow list shows).
+Refusals: invalid_input (FF012) for p_flow_ids NULL, holding NULL, or longer than 1000.$$;
 
 -- db/functions/read/ff_flow_to_dot.sql
 -- ff_flow_to_dot: the flow's DAG as Graphviz DOT, nodes filled by state, edges labelled and coloured by state.
@@ -4633,6 +4823,77 @@ With p_execution_id ({fp:N}:<uuid> or <uuid>, a member of the flow): p_direction
 Returns (edge_id, upstream_execution_id, downstream_execution_id (canonical), dependency_kind, data_passing_ref, edge_state, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the edge's SQL/JSON path predicate, NULL when none; docs/semantics.md §10.1)).
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id, unknown p_direction, in/out without p_execution_id, p_limit outside 1..1000); flow_not_found (FF001); execution_not_in_flow (FF007) when p_execution_id is not a member (a {fp:N} of another partition -> invalid_input partition_mismatch).$$;
 
+-- db/functions/read/ff_list_flow_events.sql
+-- ff_list_flow_events: one flow's mutation log (its timeline), in event_id order, a page at a time.
+-- Guarantees: read-only, no row locks; only the flow's own partition and rows are read (primary key
+-- range); an entry's arguments over 8 kB are summarised, not returned, so a page stays small.
+CREATE OR REPLACE FUNCTION flowfabric.ff_list_flow_events(
+  p_flow_id uuid,
+  p_after   bigint  DEFAULT NULL,
+  p_limit   int     DEFAULT 100,
+  p_newest  boolean DEFAULT false)
+RETURNS TABLE (
+  event_id       flowfabric.ff_event_id,
+  graph_revision flowfabric.ff_revision,
+  operation      flowfabric.ff_name,
+  arguments      jsonb,
+  actor          flowfabric.ff_name,
+  occurred_at_ms flowfabric.ff_time_ms)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_partition smallint;
+BEGIN
+  IF p_flow_id IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
+  END IF;
+  IF p_after IS NOT NULL AND p_after < 0 THEN
+    PERFORM _raise('invalid_input', format('p_after: must be NULL or an event_id >= 0 (got %s)', p_after));
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+    PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  IF p_newest IS NULL OR (p_newest AND p_after IS NOT NULL) THEN
+    PERFORM _raise('invalid_input', 'p_newest: must be true or false, and true only without p_after');
+  END IF;
+  v_partition := ff_flow_partition(p_flow_id);
+  PERFORM _get_flow(v_partition, p_flow_id);
+
+  IF p_newest THEN
+    -- The newest p_limit entries (a timeline's first screen), still in event_id order.
+    RETURN QUERY
+    SELECT n.* FROM (
+      SELECT e.event_id::ff_event_id, e.graph_revision::ff_revision, e.operation::ff_name,
+             CASE WHEN pg_column_size(e.arguments) <= 8192 THEN e.arguments
+                  ELSE jsonb_build_object('omitted', true, 'stored_bytes', pg_column_size(e.arguments)) END,
+             e.actor::ff_name, e.occurred_at_ms::ff_time_ms
+      FROM ff_flow_event e
+      WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+      ORDER BY e.event_id DESC
+      LIMIT p_limit) n
+    ORDER BY 1;
+    RETURN;
+  END IF;
+  RETURN QUERY
+  SELECT e.event_id::ff_event_id, e.graph_revision::ff_revision, e.operation::ff_name,
+         CASE WHEN pg_column_size(e.arguments) <= 8192 THEN e.arguments
+              ELSE jsonb_build_object('omitted', true, 'stored_bytes', pg_column_size(e.arguments)) END,
+         e.actor::ff_name, e.occurred_at_ms::ff_time_ms
+  FROM ff_flow_event e
+  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
+    AND e.event_id > coalesce(p_after, 0)
+  ORDER BY e.event_id
+  LIMIT p_limit;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_list_flow_events(uuid, bigint, int, boolean) IS
+$$The mutation log of flow p_flow_id (docs/semantics.md §5): its entries with event_id > p_after (NULL: from the first), ordered by event_id, p_limit (1..1000, default 100) at a time; pass the last event_id of a page to get the next. With p_newest true (and no p_after): the newest p_limit entries instead, still in event_id order (a timeline's first screen). Read-only: takes no row locks.
+Returns (event_id, graph_revision (after the change), operation, arguments, actor (the login that called), occurred_at_ms). arguments is the call's jsonb when it is stored in at most 8192 bytes; a bigger one (a whole ff_submit_flow plan) comes back as {"omitted": true, "stored_bytes": N}, so a timeline page never carries megabytes.
+Refusals in order: invalid_input (FF012: NULL p_flow_id, negative p_after, p_limit outside 1..1000, p_newest NULL or true with p_after); flow_not_found (FF001).$$;
+
 -- db/functions/read/ff_list_flows.sql
 -- ff_list_flows: flows in flow_id order, a page at a time (keyset: rows after p_after), optionally one namespace and state.
 CREATE OR REPLACE FUNCTION flowfabric.ff_list_flows(
@@ -4781,6 +5042,79 @@ $$List the member executions of flow p_flow_id ordered by execution uuid, p_limi
 Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
 Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
 
+-- db/functions/read/ff_metrics.sql
+-- ff_metrics: counters and gauges for a Prometheus scrape (the dashboard's /metrics), as rows.
+-- Guarantees: read-only, no row locks, one snapshot; counts every flow and execution (a scan of
+-- ff_flow_core and ff_exec_core across all partitions: meant for a scrape every 15 s or more).
+CREATE OR REPLACE FUNCTION flowfabric.ff_metrics()
+RETURNS TABLE (
+  metric flowfabric.ff_name,
+  labels jsonb,
+  value  flowfabric.ff_metric_value)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_bounds double precision[] := ARRAY[0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+BEGIN
+  -- Flows per state (every state, zero included, so a series never disappears).
+  RETURN QUERY
+  SELECT 'flowstage_flows'::ff_name, jsonb_build_object('state', s.state), coalesce(c.n, 0)::ff_metric_value
+  FROM unnest(ARRAY['open', 'cancelled', 'completed', 'failed']) AS s(state)
+  LEFT JOIN (SELECT f.public_flow_state AS state, count(*) AS n FROM ff_flow_core f GROUP BY 1) c ON c.state = s.state
+  ORDER BY s.state;
+
+  -- Executions per public state.
+  RETURN QUERY
+  SELECT 'flowstage_executions'::ff_name, jsonb_build_object('state', s.state), coalesce(c.n, 0)::ff_metric_value
+  FROM unnest(ARRAY['waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped']) AS s(state)
+  LEFT JOIN (SELECT e.public_state AS state, count(*) AS n FROM ff_exec_core e GROUP BY 1) c ON c.state = s.state
+  ORDER BY s.state;
+
+  -- Executions that reached an outcome, per outcome (a counter while nothing is pruned).
+  RETURN QUERY
+  SELECT 'flowstage_executions_completed_total'::ff_name, jsonb_build_object('outcome', s.outcome), coalesce(c.n, 0)::ff_metric_value
+  FROM unnest(ARRAY['success', 'failed', 'cancelled', 'expired', 'skipped']) AS s(outcome)
+  LEFT JOIN (SELECT e.terminal_outcome AS outcome, count(*) AS n FROM ff_exec_core e
+             WHERE e.terminal_outcome <> 'none' GROUP BY 1) c ON c.outcome = s.outcome
+  ORDER BY s.outcome;
+
+  -- Graphile Worker jobs: waiting to run (unlocked, attempts left) and running (locked).
+  RETURN QUERY
+  SELECT 'flowstage_jobs'::ff_name, jsonb_build_object('state', s.state), coalesce(c.n, 0)::ff_metric_value
+  FROM unnest(ARRAY['queued', 'running']) AS s(state)
+  LEFT JOIN (SELECT CASE WHEN j.locked_at IS NULL THEN 'queued' ELSE 'running' END AS state, count(*) AS n
+             FROM graphile_worker.jobs j
+             WHERE j.locked_at IS NOT NULL OR j.attempts < j.max_attempts
+             GROUP BY 1) c ON c.state = s.state
+  ORDER BY s.state;
+
+  -- Run latency (last attempt's start to the terminal outcome) of executions that ran, as a
+  -- cumulative histogram in seconds.
+  RETURN QUERY
+  WITH runs AS (
+    SELECT (e.terminal_at_ms - (e.raw_fields->>'last_attempt_started_at_ms')::bigint) / 1000.0 AS seconds
+    FROM ff_exec_core e
+    WHERE e.terminal_at_ms IS NOT NULL AND e.raw_fields ? 'last_attempt_started_at_ms'
+  )
+  SELECT 'flowstage_run_latency_seconds_bucket'::ff_name, jsonb_build_object('le', b.le::text),
+         (SELECT count(*) FROM runs r WHERE r.seconds <= b.le)::ff_metric_value
+  FROM unnest(v_bounds) WITH ORDINALITY AS b(le, i)
+  UNION ALL
+  SELECT 'flowstage_run_latency_seconds_bucket'::ff_name, jsonb_build_object('le', '+Inf'), (SELECT count(*) FROM runs)::ff_metric_value
+  UNION ALL
+  SELECT 'flowstage_run_latency_seconds_sum'::ff_name, '{}'::jsonb, (SELECT coalesce(sum(greatest(r.seconds, 0)), 0) FROM runs r)::ff_metric_value
+  UNION ALL
+  SELECT 'flowstage_run_latency_seconds_count'::ff_name, '{}'::jsonb, (SELECT count(*) FROM runs)::ff_metric_value;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_metrics() IS
+$$Metrics for a Prometheus scrape, one row per sample: (metric, labels (jsonb object of label name -> text), value). Read-only: takes no row locks.
+flowstage_flows{state} (open | cancelled | completed | failed), flowstage_executions{state} (each public state), flowstage_executions_completed_total{outcome} (success | failed | cancelled | expired | skipped; falls when flows are pruned), flowstage_jobs{state} (Graphile Worker jobs: queued = unlocked with attempts left, running = locked), and the histogram flowstage_run_latency_seconds (_bucket{le}, _sum, _count; le 0.01 .. 300, +Inf) of last-attempt start to outcome over the executions that ran. Every state and outcome is listed, zero included, so series do not vanish.
+Cost: counts every flow and execution across all partitions (sequential scans on a big install): scrape it every 15 s or more, not per page view. No refusals.$$;
+
 -- db/functions/run/ff_pause_flow.sql
 -- ff_pause_flow: hold a flow: none of its executions starts until ff_resume_flow (docs/semantics.md §10.3).
 -- Queued run jobs are taken out of the queue and eligible members stay eligible_now with
@@ -4866,6 +5200,60 @@ COMMENT ON FUNCTION flowfabric.ff_pause_flow(uuid, text, bigint) IS
 $$Pause flow p_flow_id (docs/semantics.md §10.3): while paused none of its executions starts. Returns (status, flow_id, paused_at_ms, held_count).
 paused: raw_fields gains paused_at_ms and pause_reason (shown by ff_describe_flow); every runnable eligible_now member gets blocking_reason flow_paused (held_count of them) and its queued run job is removed from Graphile Worker's queue (graphile_worker.remove_job; a job a worker has already locked is only kept from retrying, and ff_begin_attempt answers not_runnable for a held execution). Members that become eligible while paused stay eligible_now with blocking_reason flow_paused and get no job. Running attempts finish, and the cascade still resolves edges and skips. A pause is not terminal: ff_cancel_flow still works. already_paused: nothing changes (paused_at_ms is the first pause's).
 Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; an exclusive transaction advisory lock on the flow's start key (see ff_start_flow). Logs pause_flow.$$;
+
+-- db/functions/read/ff_poll_flow_events.sql
+-- ff_poll_flow_events: the mutation log's entries after a cursor, across every flow, in event_id order (the dashboard's keyset poll).
+-- Guarantees: read-only, no row locks; one index range scan (ff_flow_event_event_id); no arguments
+-- (a submit's row can hold megabytes): the caller reads what changed with the flow's own functions.
+CREATE OR REPLACE FUNCTION flowfabric.ff_poll_flow_events(
+  p_after bigint DEFAULT NULL,
+  p_limit int    DEFAULT 1000)
+RETURNS TABLE (
+  event_id       flowfabric.ff_event_id,
+  flow_id        flowfabric.ff_flow_id,
+  partition_key  flowfabric.ff_partition,
+  graph_revision flowfabric.ff_revision,
+  operation      flowfabric.ff_name,
+  occurred_at_ms flowfabric.ff_time_ms)
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+  IF p_after < 0 THEN
+    PERFORM _raise('invalid_input', format('p_after: must be NULL or an event_id >= 0 (got %s)', p_after));
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 10000 THEN
+    PERFORM _raise('invalid_input', format('p_limit: must be 1..10000 (got %s)', coalesce(p_limit::text, 'NULL')));
+  END IF;
+  -- The one statement on ff_flow_event without a partition_key filter: like ff_list_flows it spans
+  -- every partition by design (on Citus a multi-shard query, ORDER BY/LIMIT pushed to each shard).
+  IF p_after IS NULL THEN
+    -- Where a new cursor starts: the newest entry alone.
+    RETURN QUERY
+    SELECT e.event_id::ff_event_id, e.flow_id::ff_flow_id, e.partition_key::ff_partition,
+           e.graph_revision::ff_revision, e.operation::ff_name, e.occurred_at_ms::ff_time_ms
+    FROM ff_flow_event e
+    ORDER BY e.event_id DESC
+    LIMIT 1;
+    RETURN;
+  END IF;
+  RETURN QUERY
+  SELECT e.event_id::ff_event_id, e.flow_id::ff_flow_id, e.partition_key::ff_partition,
+         e.graph_revision::ff_revision, e.operation::ff_name, e.occurred_at_ms::ff_time_ms
+  FROM ff_flow_event e
+  WHERE e.event_id > p_after
+  ORDER BY e.event_id
+  LIMIT p_limit;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_poll_flow_events(bigint, int) IS
+$$The mutation log (ff_flow_event) after event_id p_after, every flow, ordered by event_id, p_limit (1..10000, default 1000) at a time. Read-only: takes no row locks; one range scan of the index on event_id, so a poller can ask "what changed since" for every open page in one query.
+p_after NULL (the default) returns the newest entry alone (none when the log is empty): where a new cursor starts.
+Returns (event_id, flow_id, partition_key, graph_revision, operation, occurred_at_ms); the call's arguments are left out (read the flow's log with ff_list_flow_events).
+event_id is an identity assigned at insert, so an entry of a transaction still running can appear after a higher one that committed first: a poller that must not miss one re-reads from below its oldest gap (the dashboard does, for 10 s). Under Citus the identity is per shard; a poller then keeps its cursor per partition.
+Refusals: invalid_input (FF012) for a negative p_after, p_limit outside 1..10000.$$;
 
 -- db/functions/admin/ff_prune_flows.sql
 -- ff_prune_flows: retention. Deletes up to p_limit finished flows (terminal before a cutoff) with
@@ -7059,7 +7447,9 @@ DECLARE
   v_reader  text[] := ARRAY[
     'ff_describe_edge', 'ff_describe_flow', 'ff_describe_flow_at', 'ff_explain_execution',
     'ff_flow_partition', 'ff_flow_to_dot', 'ff_flow_to_mermaid', 'ff_list_edges', 'ff_list_flows',
-    'ff_list_members', 'ff_check_invariants'];
+    'ff_list_members', 'ff_check_invariants',
+    -- the dashboard's reads
+    'ff_describe_execution', 'ff_flow_graph', 'ff_flow_progress', 'ff_list_flow_events', 'ff_metrics', 'ff_poll_flow_events'];
   v_writer  text[] := ARRAY[
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',

@@ -17,7 +17,9 @@ DECLARE
   v_reader  text[] := ARRAY[
     'ff_describe_edge', 'ff_describe_flow', 'ff_describe_flow_at', 'ff_explain_execution',
     'ff_flow_partition', 'ff_flow_to_dot', 'ff_flow_to_mermaid', 'ff_list_edges', 'ff_list_flows',
-    'ff_list_members', 'ff_check_invariants'];
+    'ff_list_members', 'ff_check_invariants',
+    -- the dashboard's reads
+    'ff_describe_execution', 'ff_flow_graph', 'ff_flow_progress', 'ff_list_flow_events', 'ff_metrics', 'ff_poll_flow_events'];
   v_writer  text[] := ARRAY[
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',

@@ -209,6 +209,7 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
   ])));
   regions.set('cli-export', fence('', await cliSession(cliUrl, [['export', FLOW, '--format', 'mermaid']])));
   regions.set('cli-cancel', fence('', await cliSession(cliUrl, [['cancel', '--help']])));
+  regions.set('cli-dashboard', fence('', await cliSession(cliUrl, [['dashboard', '--help']])));
 
   regions.set('quickstart-ts', fence('ts', await readFile(join(ROOT, 'scripts/quickstart.ts'), 'utf8')));
   regions.set('quickstart-ts-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/quickstart.out.txt'), 'utf8')));

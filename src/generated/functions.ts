@@ -828,6 +828,54 @@ export function describeEdge(db: Queryable, params: DescribeEdgeParams): Promise
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_describe_execution(p_execution_id text, p_flow_id uuid)
+
+/** Arguments of flowfabric.ff_describe_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface DescribeExecutionParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_flow_id uuid DEFAULT NULL::uuid */
+  flowId?: string | null;
+}
+
+/** A row returned by flowfabric.ff_describe_execution. */
+export interface DescribeExecutionRow {
+  execution_id: string;
+  flow_id: string | null;
+  lane_id: string;
+  public_state: PublicState;
+  lifecycle_phase: LifecyclePhase;
+  attempt_state: AttemptState;
+  terminal_outcome: TerminalOutcome;
+  priority: number;
+  task_identifier: string | null;
+  attempt_count: number;
+  created_at_ms: string;
+  last_attempt_started_at_ms: string | null;
+  terminal_at_ms: string | null;
+  payload: JsonValue | null;
+  result: JsonValue | null;
+  failure_reason: string | null;
+  raw_fields: JsonValue | null;
+}
+
+/**
+ * Describe execution p_execution_id ({fp:N}:<uuid> or <uuid>), for a side panel; with p_flow_id (optional) it must be a member of that flow, and is read on the flow's partition. Read-only: takes no row locks.
+ * Returns one row: execution_id (canonical), flow_id (NULL for a solo execution), lane_id, public_state, lifecycle_phase, attempt_state, terminal_outcome, priority, task_identifier, attempt_count (attempts begun), created_at_ms, last_attempt_started_at_ms (NULL if it never ran), terminal_at_ms, payload, result, failure_reason (for a failed or expired execution: its result's "error", else raw_fields.failure_reason; NULL otherwise), raw_fields (every other extra, as stored).
+ * Checks in order: invalid_input (FF012: malformed p_execution_id; with p_flow_id, a {fp:N} of another partition than the flow's -> partition_mismatch); flow_not_found (FF001, p_flow_id given); execution_not_found (FF003); execution_not_in_flow (FF007, p_flow_id given and the execution is not its member).
+ *
+ * SQL: flowfabric.ff_describe_execution(p_execution_id text, p_flow_id uuid DEFAULT NULL::uuid) RETURNS TABLE(execution_id flowfabric.ff_execution_id, flow_id uuid, lane_id flowfabric.ff_name, public_state flowfabric.ff_public_state, lifecycle_phase flowfabric.ff_lifecycle_phase, attempt_state flowfabric.ff_attempt_state, terminal_outcome flowfabric.ff_terminal_outcome, priority flowfabric.ff_priority, task_identifier text, attempt_count flowfabric.ff_count, created_at_ms flowfabric.ff_time_ms, last_attempt_started_at_ms bigint, terminal_at_ms bigint, payload jsonb, result jsonb, failure_reason text, raw_fields jsonb)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function describeExecution(db: Queryable, params: DescribeExecutionParams): Promise<DescribeExecutionRow[]> {
+  return callRows<DescribeExecutionRow>(db, 'ff_describe_execution', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_describe_flow(p_flow_id uuid)
 
 /** Arguments of flowfabric.ff_describe_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -960,6 +1008,40 @@ export function explainExecution(db: Queryable, params: ExplainExecutionParams):
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_flow_graph(p_flow_id uuid, p_edges boolean)
+
+/** Arguments of flowfabric.ff_flow_graph: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface FlowGraphParams {
+  /** p_flow_id uuid */
+  flowId: string;
+  /** p_edges boolean DEFAULT true */
+  edges?: boolean | null;
+}
+
+/** A row returned by flowfabric.ff_flow_graph. */
+export interface FlowGraphRow {
+  flow_id: string;
+  graph_revision: string;
+  members: JsonValue | null;
+  edges: JsonValue | null;
+}
+
+/**
+ * Flow p_flow_id's graph in one row, for drawing it: (flow_id, graph_revision, members, edges). members: a jsonb array ordered by execution uuid of [execution_id (canonical), public_state, task_identifier, attempt_count, label] where label is the payload's "label", else its "name", when that is a string (else null); edges (NULL when p_edges is false, e.g. to refresh states only): ordered by edge_id, [edge_id, upstream_execution_id, downstream_execution_id, edge_state, dependency_kind, data_passing_ref (null when none)]. Arrays, not objects, to keep a 10,000-node / 30,000-edge flow small; payloads and results are left out (ff_list_members, ff_describe_execution). Read-only: takes no row locks; one snapshot, so members and edges agree.
+ * Refusals in order: invalid_input (FF012: NULL p_flow_id or p_edges); flow_not_found (FF001).
+ *
+ * SQL: flowfabric.ff_flow_graph(p_flow_id uuid, p_edges boolean DEFAULT true) RETURNS TABLE(flow_id flowfabric.ff_flow_id, graph_revision flowfabric.ff_revision, members jsonb, edges jsonb)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function flowGraph(db: Queryable, params: FlowGraphParams): Promise<FlowGraphRow[]> {
+  return callRows<FlowGraphRow>(db, 'ff_flow_graph', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+    { name: 'p_edges', cast: 'boolean', value: params.edges, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_flow_partition(p_flow_id uuid)
 
 /** Arguments of flowfabric.ff_flow_partition: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -978,6 +1060,44 @@ export interface FlowPartitionParams {
 export function flowPartition(db: Queryable, params: FlowPartitionParams): Promise<number | null> {
   return callValue<number | null>(db, 'ff_flow_partition', [
     { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_flow_progress(p_flow_ids uuid[])
+
+/** Arguments of flowfabric.ff_flow_progress: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface FlowProgressParams {
+  /** p_flow_ids uuid[] */
+  flowIds: readonly string[];
+}
+
+/** A row returned by flowfabric.ff_flow_progress. */
+export interface FlowProgressRow {
+  flow_id: string;
+  namespace: string;
+  public_flow_state: PublicFlowState;
+  graph_revision: string;
+  node_count: string;
+  created_at_ms: string;
+  started_at_ms: string | null;
+  terminal_at_ms: string | null;
+  last_mutation_at_ms: string;
+  member_states: JsonValue | null;
+  notify: boolean;
+}
+
+/**
+ * For each flow of p_flow_ids (at most 1000, duplicates read once; an id that names no flow is left out, not refused, since a list may name a flow pruned meanwhile): (flow_id, namespace, public_flow_state, graph_revision, node_count, created_at_ms, started_at_ms (NULL until ff_start_flow), terminal_at_ms, last_mutation_at_ms, member_states: {public_state: count} over its members, only states that occur; notify: whether its namespace's notifications are on (ff_set_namespace_notify), so a watcher can LISTEN instead of polling). Ordered by flow_id. Read-only: takes no row locks; counts each flow's members (cost grows with the flow's size: meant for a page of flows, as the dashboard's flow list shows).
+ * Refusals: invalid_input (FF012) for p_flow_ids NULL, holding NULL, or longer than 1000.
+ *
+ * SQL: flowfabric.ff_flow_progress(p_flow_ids uuid[]) RETURNS TABLE(flow_id flowfabric.ff_flow_id, namespace flowfabric.ff_name, public_flow_state flowfabric.ff_public_flow_state, graph_revision flowfabric.ff_revision, node_count flowfabric.ff_graph_size, created_at_ms flowfabric.ff_time_ms, started_at_ms bigint, terminal_at_ms bigint, last_mutation_at_ms flowfabric.ff_time_ms, member_states jsonb, notify flowfabric.ff_flag)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function flowProgress(db: Queryable, params: FlowProgressParams): Promise<FlowProgressRow[]> {
+  return callRows<FlowProgressRow>(db, 'ff_flow_progress', [
+    { name: 'p_flow_ids', cast: 'uuid[]', value: params.flowIds, required: true },
   ]);
 }
 
@@ -1083,6 +1203,49 @@ export function listEdges(db: Queryable, params: ListEdgesParams): Promise<ListE
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_list_flow_events(p_flow_id uuid, p_after bigint, p_limit integer, p_newest boolean)
+
+/** Arguments of flowfabric.ff_list_flow_events: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface ListFlowEventsParams {
+  /** p_flow_id uuid */
+  flowId: string;
+  /** p_after bigint DEFAULT NULL::bigint */
+  after?: string | number | bigint | null;
+  /** p_limit integer DEFAULT 100 */
+  limit?: number | null;
+  /** p_newest boolean DEFAULT false */
+  newest?: boolean | null;
+}
+
+/** A row returned by flowfabric.ff_list_flow_events. */
+export interface ListFlowEventsRow {
+  event_id: string;
+  graph_revision: string;
+  operation: string;
+  arguments: JsonValue | null;
+  actor: string;
+  occurred_at_ms: string;
+}
+
+/**
+ * The mutation log of flow p_flow_id (docs/semantics.md §5): its entries with event_id > p_after (NULL: from the first), ordered by event_id, p_limit (1..1000, default 100) at a time; pass the last event_id of a page to get the next. With p_newest true (and no p_after): the newest p_limit entries instead, still in event_id order (a timeline's first screen). Read-only: takes no row locks.
+ * Returns (event_id, graph_revision (after the change), operation, arguments, actor (the login that called), occurred_at_ms). arguments is the call's jsonb when it is stored in at most 8192 bytes; a bigger one (a whole ff_submit_flow plan) comes back as {"omitted": true, "stored_bytes": N}, so a timeline page never carries megabytes.
+ * Refusals in order: invalid_input (FF012: NULL p_flow_id, negative p_after, p_limit outside 1..1000, p_newest NULL or true with p_after); flow_not_found (FF001).
+ *
+ * SQL: flowfabric.ff_list_flow_events(p_flow_id uuid, p_after bigint DEFAULT NULL::bigint, p_limit integer DEFAULT 100, p_newest boolean DEFAULT false) RETURNS TABLE(event_id flowfabric.ff_event_id, graph_revision flowfabric.ff_revision, operation flowfabric.ff_name, arguments jsonb, actor flowfabric.ff_name, occurred_at_ms flowfabric.ff_time_ms)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function listFlowEvents(db: Queryable, params: ListFlowEventsParams): Promise<ListFlowEventsRow[]> {
+  return callRows<ListFlowEventsRow>(db, 'ff_list_flow_events', [
+    { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
+    { name: 'p_after', cast: 'bigint', value: params.after, required: false },
+    { name: 'p_limit', cast: 'integer', value: params.limit, required: false },
+    { name: 'p_newest', cast: 'boolean', value: params.newest, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_list_flows(p_namespace text, p_after uuid, p_limit integer, p_state text)
 
 /** Arguments of flowfabric.ff_list_flows: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -1182,6 +1345,30 @@ export function listMembers(db: Queryable, params: ListMembersParams): Promise<L
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_metrics()
+
+/** A row returned by flowfabric.ff_metrics. */
+export interface MetricsRow {
+  metric: string;
+  labels: JsonValue | null;
+  value: number;
+}
+
+/**
+ * Metrics for a Prometheus scrape, one row per sample: (metric, labels (jsonb object of label name -> text), value). Read-only: takes no row locks.
+ * flowstage_flows{state} (open | cancelled | completed | failed), flowstage_executions{state} (each public state), flowstage_executions_completed_total{outcome} (success | failed | cancelled | expired | skipped; falls when flows are pruned), flowstage_jobs{state} (Graphile Worker jobs: queued = unlocked with attempts left, running = locked), and the histogram flowstage_run_latency_seconds (_bucket{le}, _sum, _count; le 0.01 .. 300, +Inf) of last-attempt start to outcome over the executions that ran. Every state and outcome is listed, zero included, so series do not vanish.
+ * Cost: counts every flow and execution across all partitions (sequential scans on a big install): scrape it every 15 s or more, not per page view. No refusals.
+ *
+ * SQL: flowfabric.ff_metrics() RETURNS TABLE(metric flowfabric.ff_name, labels jsonb, value flowfabric.ff_metric_value)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function metrics(db: Queryable): Promise<MetricsRow[]> {
+  return callRows<MetricsRow>(db, 'ff_metrics', [
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_pause_flow(p_flow_id uuid, p_reason text, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_pause_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -1216,6 +1403,45 @@ export function pauseFlow(db: Queryable, params: PauseFlowParams): Promise<Pause
     { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
     { name: 'p_reason', cast: 'text', value: params.reason, required: false },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_poll_flow_events(p_after bigint, p_limit integer)
+
+/** Arguments of flowfabric.ff_poll_flow_events: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface PollFlowEventsParams {
+  /** p_after bigint DEFAULT NULL::bigint */
+  after?: string | number | bigint | null;
+  /** p_limit integer DEFAULT 1000 */
+  limit?: number | null;
+}
+
+/** A row returned by flowfabric.ff_poll_flow_events. */
+export interface PollFlowEventsRow {
+  event_id: string;
+  flow_id: string;
+  partition_key: number;
+  graph_revision: string;
+  operation: string;
+  occurred_at_ms: string;
+}
+
+/**
+ * The mutation log (ff_flow_event) after event_id p_after, every flow, ordered by event_id, p_limit (1..10000, default 1000) at a time. Read-only: takes no row locks; one range scan of the index on event_id, so a poller can ask "what changed since" for every open page in one query.
+ * p_after NULL (the default) returns the newest entry alone (none when the log is empty): where a new cursor starts.
+ * Returns (event_id, flow_id, partition_key, graph_revision, operation, occurred_at_ms); the call's arguments are left out (read the flow's log with ff_list_flow_events).
+ * event_id is an identity assigned at insert, so an entry of a transaction still running can appear after a higher one that committed first: a poller that must not miss one re-reads from below its oldest gap (the dashboard does, for 10 s). Under Citus the identity is per shard; a poller then keeps its cursor per partition.
+ * Refusals: invalid_input (FF012) for a negative p_after, p_limit outside 1..10000.
+ *
+ * SQL: flowfabric.ff_poll_flow_events(p_after bigint DEFAULT NULL::bigint, p_limit integer DEFAULT 1000) RETURNS TABLE(event_id flowfabric.ff_event_id, flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision, operation flowfabric.ff_name, occurred_at_ms flowfabric.ff_time_ms)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function pollFlowEvents(db: Queryable, params: PollFlowEventsParams = {}): Promise<PollFlowEventsRow[]> {
+  return callRows<PollFlowEventsRow>(db, 'ff_poll_flow_events', [
+    { name: 'p_after', cast: 'bigint', value: params.after, required: false },
+    { name: 'p_limit', cast: 'integer', value: params.limit, required: false },
   ]);
 }
 
@@ -1845,16 +2071,22 @@ export const sqlFunctionNames = {
   createWaitpoint: 'ff_create_waitpoint',
   deliverSignal: 'ff_deliver_signal',
   describeEdge: 'ff_describe_edge',
+  describeExecution: 'ff_describe_execution',
   describeFlow: 'ff_describe_flow',
   describeFlowAt: 'ff_describe_flow_at',
   explainExecution: 'ff_explain_execution',
+  flowGraph: 'ff_flow_graph',
   flowPartition: 'ff_flow_partition',
+  flowProgress: 'ff_flow_progress',
   flowToDot: 'ff_flow_to_dot',
   flowToMermaid: 'ff_flow_to_mermaid',
   listEdges: 'ff_list_edges',
+  listFlowEvents: 'ff_list_flow_events',
   listFlows: 'ff_list_flows',
   listMembers: 'ff_list_members',
+  metrics: 'ff_metrics',
   pauseFlow: 'ff_pause_flow',
+  pollFlowEvents: 'ff_poll_flow_events',
   pruneFlows: 'ff_prune_flows',
   reapDeadWorkers: 'ff_reap_dead_workers',
   recoverJobs: 'ff_recover_jobs',

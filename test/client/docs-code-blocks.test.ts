@@ -29,6 +29,7 @@ const ALLOWED: { page: string; first: string; reason: string }[] = [
   { page: 'docs/cli.md', first: '{', reason: 'a plan file; test/cli/submit.test.ts submits the same shape' },
   { page: 'docs/cli.md', first: 'flowstage submit plan.json', reason: 'needs a running worker and a plan file; test/cli/submit.test.ts runs submit --start and wait' },
   { page: 'docs/client.md', first: 'export function stageDependencyEdge', reason: 'a declaration of the generated client, shown for its shape (src/generated/functions.ts is the real one)' },
+  { page: 'docs/dashboard.md', first: '# TYPE flowstage_flows gauge', reason: 'a /metrics sample; test/dashboard/docs.test.ts checks each line is what /metrics prints for the same data' },
   { page: 'docs/design.md', first: 'npm test -- test/functions/', reason: 'test commands: CI runs the suite' },
   { page: 'docs/design.md', first: 'FLOWSTAGE_MODEL_RUNS=1000', reason: 'a long model run; CI runs test/model with the default count' },
   { page: 'docs/operations.md', first: 'npm install flowstage', reason: 'run by check-package (docs/quickstart.md step 1 and `npx flowstage migrate`)' },

@@ -16,6 +16,12 @@ const reads: [string, string, unknown[]][] = [
   ['ff_explain_execution', 'SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)', [FIXED.flowId, FIXED.publish]],
   ['ff_flow_to_mermaid', 'SELECT flowfabric.ff_flow_to_mermaid(p_flow_id => $1)', [FIXED.flowId]],
   ['ff_flow_to_dot', 'SELECT flowfabric.ff_flow_to_dot(p_flow_id => $1)', [FIXED.flowId]],
+  ['ff_describe_execution', 'SELECT * FROM flowfabric.ff_describe_execution(p_execution_id => $1, p_flow_id => $2)', [FIXED.publish, FIXED.flowId]],
+  ['ff_flow_progress', 'SELECT * FROM flowfabric.ff_flow_progress(p_flow_ids => ARRAY[$1::uuid])', [FIXED.flowId]],
+  ['ff_list_flow_events', 'SELECT * FROM flowfabric.ff_list_flow_events(p_flow_id => $1)', [FIXED.flowId]],
+  ['ff_poll_flow_events', 'SELECT * FROM flowfabric.ff_poll_flow_events(p_after => 0)', []],
+  ['ff_metrics', 'SELECT * FROM flowfabric.ff_metrics()', []],
+  ['ff_flow_graph', 'SELECT * FROM flowfabric.ff_flow_graph(p_flow_id => $1)', [FIXED.flowId]],
 ];
 
 test('every read answers while a writer holds row locks on the whole flow', async (t) => {

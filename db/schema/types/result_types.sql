@@ -194,3 +194,7 @@ CREATE DOMAIN flowfabric.ff_text AS text NOT NULL;
 COMMENT ON DOMAIN flowfabric.ff_text IS 'Text that is always present, possibly empty (a data_passing_ref of '''' means no data passing).';
 CREATE DOMAIN flowfabric.ff_flag AS boolean NOT NULL;
 COMMENT ON DOMAIN flowfabric.ff_flag IS 'A yes or no that is always answered.';
+
+-- The dashboard's read functions (ff_metrics, ff_poll_flow_events).
+CREATE DOMAIN flowfabric.ff_metric_value AS double precision NOT NULL CHECK (VALUE >= 0);
+CREATE DOMAIN flowfabric.ff_event_id AS bigint NOT NULL CHECK (VALUE >= 1);
