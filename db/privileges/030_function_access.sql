@@ -22,6 +22,8 @@ DECLARE
     'ff_add_execution_to_flow', 'ff_apply_dependency_to_child', 'ff_cancel_flow', 'ff_create_execution',
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
     'ff_stage_dependency_edge', 'ff_stage_dependency_edges', 'ff_start_flow', 'ff_submit_flow',
+    -- run policies (docs/semantics.md §9)
+    'ff_fail_execution', 'ff_delay_execution', 'ff_expire_execution', 'ff_replay_execution', 'ff_change_priority',
     -- the worker's calls
     'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];
