@@ -78,14 +78,6 @@ test('p_max_attempts is recorded as the max_retries shorthand; every run job is 
   const { rows: [failed] } = await flow.db.query('SELECT * FROM flowfabric.ff_fail_execution($1, $2)', [child, 'boom']);
   t.like(failed, { status: 'retry_scheduled', retry_count: 1 });
 });
-  const child = await member(flow, { task: 'y' });
-  await edge(flow, up, child);
-  await startFlow(flow, { maxAttempts: 3 });
-  t.is((await flowRow(flow)).raw_fields.max_attempts, 3);
-  await complete(flow.db, up, 'success');
-  const run = await jobs(flow.db);
-  t.deepEqual(run.map((j) => j.max_attempts), [3, 3]);
-});
 
 test('a terminal flow is refused with flow_already_terminal', async (t) => {
   const flow = await createFlow(await testDatabase(t));
