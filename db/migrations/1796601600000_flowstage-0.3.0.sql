@@ -80,6 +80,8 @@ DROP FUNCTION IF EXISTS flowfabric.ff_create_execution(text, uuid, text, jsonb, 
 DROP FUNCTION IF EXISTS flowfabric.ff_create_flow(uuid, text, text, bigint);
 DROP FUNCTION IF EXISTS flowfabric.ff_complete_execution(text, text, jsonb, bigint);
 DROP FUNCTION IF EXISTS flowfabric.ff_begin_attempt(text, bigint);  -- + attempt_timeout_ms, retry_count
+DROP FUNCTION IF EXISTS flowfabric.ff_list_members(uuid, text, int);       -- + policy, retry and replay columns
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);                 -- + default_policy, replayed_at_ms
 
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
@@ -422,6 +424,47 @@ $$;
 COMMENT ON FUNCTION flowfabric._explain_edge_list(uuid[]) IS
   'Private. The edge list of ff_explain_execution''s reason: "edge <uuid>" joined by ", ", at most five, then ", … (N more)"; "none" for an empty list.';
 
+-- db/functions/read/_explain_run.sql
+-- _explain_run: ff_explain_execution's words for the run-policy states (docs/semantics.md §9):
+-- a retry's backoff, a delay, an attempt that is a retry or replay, a failure or an expiry.
+CREATE OR REPLACE FUNCTION flowfabric._explain_run(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_policy   jsonb := _effective_policy(p_execution.policy, (p_flow.raw_fields->>'max_attempts')::int);
+  v_attempts int := (v_policy->>'max_retries')::int + 1;
+  v_attempt  int := coalesce((p_execution.raw_fields->>'attempt_count')::int, 0);
+  v_at       text := to_char(to_timestamp(p_execution.delay_until_ms / 1000.0) AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' UTC';
+BEGIN
+  IF p_execution.blocking_reason = 'waiting_for_retry_backoff' THEN
+    RETURN format('retrying at %s after attempt %s of %s failed: %s', v_at, v_attempt, v_attempts, p_execution.failure_reason);
+  ELSIF p_execution.blocking_reason = 'waiting_for_delay' THEN
+    RETURN format('delayed until %s', v_at);
+  ELSIF p_execution.lifecycle_phase = 'active' THEN
+    RETURN format('running: attempt %s on a worker', greatest(v_attempt, 1))
+      || CASE p_execution.raw_fields->>'attempt_type'
+           WHEN 'retry' THEN format(' (retry %s of %s after: %s)', p_execution.retry_count, v_attempts - 1, p_execution.failure_reason)
+           WHEN 'replay' THEN format(' (replay %s)', p_execution.replay_count)
+           ELSE '' END
+      || CASE WHEN v_policy ? 'attempt_timeout_ms'
+              THEN format('; times out after %s ms', v_policy->>'attempt_timeout_ms') ELSE '' END;
+  ELSIF p_execution.lifecycle_phase = 'terminal' AND p_execution.failure_reason IS NOT NULL
+        AND p_execution.terminal_outcome IN ('failed', 'expired') THEN
+    IF p_execution.failure_reason = 'execution_deadline' THEN
+      RETURN format('terminal: expired at its execution deadline (%s ms)', v_policy->>'execution_deadline_ms');
+    END IF;
+    RETURN format('terminal: %s after attempt %s of %s failed: %s', p_execution.terminal_outcome, v_attempt, v_attempts,
+                  p_execution.failure_reason);
+  END IF;
+  RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._explain_run(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
+  'Private. The reason ff_explain_execution gives for an execution in a run-policy state, or NULL: "retrying at HH:MM:SS UTC after attempt N of M failed: <failure_reason>" (M = max_retries + 1), "delayed until HH:MM:SS UTC", "running: attempt N on a worker" with " (retry R of M - 1 after: <reason>)" or " (replay R)" and "; times out after T ms", "terminal: failed|expired after attempt N of M failed: <reason>", "terminal: expired at its execution deadline (D ms)".';
+
 -- db/functions/read/_export_style.sql
 -- _export_style: the class and colours the Mermaid and DOT exports give a node state or an edge state.
 CREATE OR REPLACE FUNCTION flowfabric._export_style(
@@ -440,6 +483,7 @@ AS $$
   LEFT JOIN (VALUES
     ('node', 'waiting',          'waiting',          '#f5f5f5', '#9e9e9e'),
     ('node', 'waiting_children', 'waiting_children', '#fff8e1', '#ffa000'),
+    ('node', 'delayed',          'delayed',          '#ede7f6', '#7e57c2'),
     ('node', 'running',          'running',          '#e3f2fd', '#1e88e5'),
     ('node', 'active',           'running',          '#e3f2fd', '#1e88e5'),
     ('node', 'completed',        'completed',        '#e8f5e9', '#43a047'),
@@ -455,7 +499,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION flowfabric._export_style(text, text) IS
-  'Private. Style of a node (p_what node, p_state = public_state) or an edge (p_what edge, p_state = edge_state) in ff_flow_to_mermaid and ff_flow_to_dot: style_class (the state; active shows as running; an unknown state as other), fill (nodes only) and stroke colours.';
+  'Private. Style of a node (p_what node, p_state = public_state) or an edge (p_what edge, p_state = edge_state) in ff_flow_to_mermaid and ff_flow_to_dot: style_class (the state; active shows as running; delayed, a retry''s backoff or a delay, in violet; an unknown state as other), fill (nodes only) and stroke colours.';
 
 -- db/functions/run/_fail_attempt.sql
 -- _fail_attempt: fail the running attempt of an execution (docs/semantics.md §9.2): a retry after
@@ -4165,7 +4209,9 @@ RETURNS TABLE (
   cancel_reason       text,
   cancellation_policy flowfabric.ff_cancellation_policy_or_null,
   raw_fields          jsonb,
-  edge_groups         jsonb)
+  edge_groups         jsonb,
+  default_policy      jsonb,
+  replayed_at_ms      bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4196,6 +4242,8 @@ BEGIN
   cancel_reason := v_flow.raw_fields->>'cancel_reason';
   cancellation_policy := v_flow.raw_fields->>'cancellation_policy';
   raw_fields := v_flow.raw_fields;
+  default_policy := v_flow.raw_fields->'default_policy';
+  replayed_at_ms := (v_flow.raw_fields->>'replayed_at_ms')::bigint;
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'downstream_execution_id', _canonical_execution_id(g.partition_key, g.downstream_eid),
            'policy', g.policy,
@@ -4218,7 +4266,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow(uuid) IS
 $$Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
-Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}.
+Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; default_policy: the flow's run policy (docs/semantics.md §9.1: ff_create_flow's p_default_policy or the plan's default_policy; NULL when none); replayed_at_ms: the last time ff_replay_execution reopened it (NULL if never).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_describe_flow_at.sql
@@ -4514,6 +4562,10 @@ BEGIN
                       THEN 'the flow is not started yet (ff_start_flow)'
                     ELSE 'waiting for a worker' END;
   reason := CASE
+    WHEN v_exec.public_state = 'delayed' OR v_exec.lifecycle_phase = 'active'
+         OR (v_exec.failure_reason IS NOT NULL AND v_exec.terminal_outcome IN ('failed', 'expired')) THEN
+      -- Run policies (docs/semantics.md §9): retries, delays, timeouts, deadlines in words.
+      coalesce(_explain_run(v_exec, v_flow), format('%s: eligibility_state %s', v_exec.public_state, v_exec.eligibility_state))
     WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
       format('terminal: skipped because its %s dependencies became impossible (%s of %s failed or skipped: %s)',
              v_kind, v_group.fail_count + v_group.skip_count, v_total, _explain_edge_list(v_impossible))
@@ -4522,8 +4574,6 @@ BEGIN
       format('terminal: cancelled with the flow (%s: %s)', v_flow.raw_fields->>'cancellation_policy', v_flow.raw_fields->>'cancel_reason')
     WHEN v_exec.lifecycle_phase = 'terminal' THEN
       format('terminal: outcome %s', v_exec.terminal_outcome)
-    WHEN v_exec.lifecycle_phase = 'active' THEN
-      format('running: attempt %s on a worker', coalesce(v_exec.raw_fields->>'attempt_count', '1'))
     WHEN v_group.decision = 'pending' AND v_group.running_count > 0 THEN
       CASE v_kind
         WHEN 'all_of' THEN
@@ -4558,7 +4608,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
 $$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
 Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref}; and reason, one line, one of:
-"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+"terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "running: attempt N on a worker" (N = raw_fields.attempt_count; a retry adds " (retry R of M after: <failure_reason>)", a replay " (replay R)", an attempt timeout "; times out after T ms"), for a delayed execution "retrying at HH:MM:SS UTC after attempt N of M failed: <failure_reason>" (M = max_retries + 1) or "delayed until HH:MM:SS UTC", for one that failed or expired with a failure_reason "terminal: failed|expired after attempt N of M failed: <reason>" or "terminal: expired at its execution deadline (D ms)", "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;
 
 -- db/functions/run/ff_fail_execution.sql
@@ -4925,7 +4975,13 @@ RETURNS TABLE (
   terminal_at_ms    bigint,
   attempt_count     flowfabric.ff_count,
   payload           jsonb,
-  result            jsonb)
+  result            jsonb,
+  policy            jsonb,
+  retry_count       flowfabric.ff_count,
+  replay_count      flowfabric.ff_count,
+  failure_reason    flowfabric.ff_failure_reason_or_null,
+  delay_until_ms    bigint,
+  deadline_at_ms    bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4935,6 +4991,7 @@ DECLARE
   v_requested smallint;
   v_after     uuid;
   v_first     boolean;
+  v_flow      ff_flow_core;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -4950,7 +5007,7 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
   END IF;
-  PERFORM _get_flow(v_partition, p_flow_id);
+  v_flow := _get_flow(v_partition, p_flow_id);
 
   -- Keyset bound the index can use: inclusive only on the first page.
   v_first := v_after IS NULL;
@@ -4962,7 +5019,9 @@ BEGIN
          e.attempt_state::ff_attempt_state, e.blocking_reason::ff_blocking_reason,
          e.terminal_outcome::ff_terminal_outcome, e.priority::ff_priority,
          e.raw_fields->>'task_identifier', e.created_at_ms::ff_time_ms, e.terminal_at_ms,
-         coalesce((e.raw_fields->>'attempt_count')::int, 0)::ff_count, e.payload, e.result
+         coalesce((e.raw_fields->>'attempt_count')::int, 0)::ff_count, e.payload, e.result,
+         _effective_policy(e.policy, (v_flow.raw_fields->>'max_attempts')::int), e.retry_count::ff_count,
+         e.replay_count::ff_count, e.failure_reason::ff_failure_reason_or_null, e.delay_until_ms, e.deadline_at_ms
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.execution_id >= v_after AND (v_first OR e.execution_id <> v_after)
@@ -4973,7 +5032,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_list_members(uuid, text, int) IS
 $$List the member executions of flow p_flow_id ordered by execution uuid, p_limit (1..1000, default 100) at a time. Keyset pagination: p_after is the last execution_id of the previous page, canonical {fp:N}:<uuid> as returned or a bare <uuid> (text, so a result can be passed back as is). Read-only: takes no row locks.
-Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
+Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result, policy, retry_count, replay_count, failure_reason, delay_until_ms, deadline_at_ms): policy is the member's resolved run policy (docs/semantics.md §9.1: its stored keys, over the defaults, max_retries from ff_start_flow's p_max_attempts where no policy sets it); retry_count / replay_count / failure_reason / delay_until_ms (when delayed) / deadline_at_ms (once its deadline runs) as §9.2-9.4 describe; attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
 Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
 
 -- db/functions/admin/ff_prune_flows.sql
@@ -5247,6 +5306,21 @@ BEGIN
     END IF;
   END LOOP;
 
+  -- 1b. Run jobs left without a key: an attempt that failed or delayed itself (or was timed out)
+  --     enqueued its next job under the key while its own job was locked, and its worker died
+  --     before Graphile Worker completed that job. Unlocked now (ff_reap_dead_workers) and spent,
+  --     it would stay in the queue forever; its execution has a job of its own.
+  FOR v_job IN
+    SELECT j.id FROM graphile_worker._private_jobs j
+    WHERE j.key IS NULL AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
+      AND (j.payload::jsonb) ? 'execution_id'
+      AND EXISTS (SELECT 1 FROM ff_exec_core e
+                  WHERE e.execution_id = substring(j.payload->>'execution_id' FROM '[0-9a-f-]{36}$')::uuid)
+    ORDER BY j.id
+  LOOP
+    PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);
+  END LOOP;
+
   -- 2. Cascades recorded in the outbox whose job is gone or spent: enqueue them again (the
   --    outbox row and its job commit together, so this only follows a job deleted by hand or
   --    permanently failed; replace mode revives a spent job with the same key).
@@ -5292,6 +5366,7 @@ COMMENT ON FUNCTION flowfabric.ff_recover_jobs(bigint) IS
 $$Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
 Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key).
 A run job (flowstage:run:<uuid>, a single Graphile Worker attempt) that has spent its attempt, is not locked, and whose execution is not terminal lost its worker (or its wrapper could not report): the spent job is deleted (graphile_worker.complete_jobs) and, for an active execution, the attempt fails as by ff_fail_execution with failure_reason worker_lost (docs/semantics.md §9.2): retry_scheduled (delayed by the policy's backoff, its run job enqueued at that time) or, with no retries left, failed_exhausted (terminal failed, result {"error": "worker_lost", "category": "worker_lost"}, its cascade run in this transaction). An execution still runnable (the job died before its attempt began) gets its run job again: retry_scheduled, no retry spent.
+A spent run job without a key whose payload names a flowstage execution (an attempt that enqueued its successor while its own job was locked, and whose worker then died) is deleted silently.
 requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
 requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
 Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.

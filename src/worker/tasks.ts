@@ -292,7 +292,12 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
     const [row] = await failExecution(calls, {
       executionId, failureReason: failure.reason, failureCategory: failure.category, attempt,
     });
-    if (row?.status === 'failed') helpers.logger.error(`${name}: execution ${executionId} failed on attempt ${attempt}: ${failure.reason}`);
+    if (row?.status === 'failed') {
+      helpers.logger.error(`${name}: execution ${executionId} failed after ${attempt} attempt(s): ${failure.reason}`);
+    } else if (row?.status === 'retry_scheduled') {
+      helpers.logger.warn(`${name}: execution ${executionId} attempt ${attempt} failed, retry ${row.retry_count} at `
+        + `${new Date(Number(row.delay_until_ms)).toISOString()}: ${failure.reason}`);
+    }
     if (row) await reported(helpers, announce, flowId, executionId, attempt, failure.reason, row);
   };
 }

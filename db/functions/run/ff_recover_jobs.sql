@@ -60,6 +60,21 @@ BEGIN
     END IF;
   END LOOP;
 
+  -- 1b. Run jobs left without a key: an attempt that failed or delayed itself (or was timed out)
+  --     enqueued its next job under the key while its own job was locked, and its worker died
+  --     before Graphile Worker completed that job. Unlocked now (ff_reap_dead_workers) and spent,
+  --     it would stay in the queue forever; its execution has a job of its own.
+  FOR v_job IN
+    SELECT j.id FROM graphile_worker._private_jobs j
+    WHERE j.key IS NULL AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
+      AND (j.payload::jsonb) ? 'execution_id'
+      AND EXISTS (SELECT 1 FROM ff_exec_core e
+                  WHERE e.execution_id = substring(j.payload->>'execution_id' FROM '[0-9a-f-]{36}$')::uuid)
+    ORDER BY j.id
+  LOOP
+    PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);
+  END LOOP;
+
   -- 2. Cascades recorded in the outbox whose job is gone or spent: enqueue them again (the
   --    outbox row and its job commit together, so this only follows a job deleted by hand or
   --    permanently failed; replace mode revives a spent job with the same key).
@@ -105,6 +120,7 @@ COMMENT ON FUNCTION flowfabric.ff_recover_jobs(bigint) IS
 $$Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
 Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key).
 A run job (flowstage:run:<uuid>, a single Graphile Worker attempt) that has spent its attempt, is not locked, and whose execution is not terminal lost its worker (or its wrapper could not report): the spent job is deleted (graphile_worker.complete_jobs) and, for an active execution, the attempt fails as by ff_fail_execution with failure_reason worker_lost (docs/semantics.md §9.2): retry_scheduled (delayed by the policy's backoff, its run job enqueued at that time) or, with no retries left, failed_exhausted (terminal failed, result {"error": "worker_lost", "category": "worker_lost"}, its cascade run in this transaction). An execution still runnable (the job died before its attempt began) gets its run job again: retry_scheduled, no retry spent.
+A spent run job without a key whose payload names a flowstage execution (an attempt that enqueued its successor while its own job was locked, and whose worker then died) is deleted silently.
 requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
 requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
 Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.

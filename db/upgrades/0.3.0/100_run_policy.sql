@@ -74,3 +74,5 @@ DROP FUNCTION IF EXISTS flowfabric.ff_create_execution(text, uuid, text, jsonb, 
 DROP FUNCTION IF EXISTS flowfabric.ff_create_flow(uuid, text, text, bigint);
 DROP FUNCTION IF EXISTS flowfabric.ff_complete_execution(text, text, jsonb, bigint);
 DROP FUNCTION IF EXISTS flowfabric.ff_begin_attempt(text, bigint);  -- + attempt_timeout_ms, retry_count
+DROP FUNCTION IF EXISTS flowfabric.ff_list_members(uuid, text, int);       -- + policy, retry and replay columns
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);                 -- + default_policy, replayed_at_ms
