@@ -9,7 +9,7 @@ DECLARE
   v_key     text;
   v_value   jsonb;
   v_backoff jsonb;
-  v_out     jsonb := '{}';
+  v_out     jsonb := '{}'::jsonb;
   v_bkey    text;
 BEGIN
   IF p_policy IS NULL THEN
