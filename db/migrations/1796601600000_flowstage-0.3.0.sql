@@ -3570,10 +3570,16 @@ BEGIN
      CASE e.state
        WHEN 'pending' THEN e.policy->>'applied_at_ms' IS NOT NULL OR e.outcome IS NOT NULL
        WHEN 'applied' THEN e.policy->>'applied_at_ms' IS NULL OR e.outcome IS NOT NULL
+       -- (An edge resolved before its upstream was replayed keeps that run's outcome: its child
+       -- ran or finished on it and was not replayed, docs/semantics.md §9.4.)
        WHEN 'satisfied' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                             OR e.outcome IS DISTINCT FROM 'success' OR u.terminal_outcome IS DISTINCT FROM 'success'
+                             OR e.outcome IS DISTINCT FROM 'success'
+                             OR (u.terminal_outcome IS DISTINCT FROM 'success'
+                                 AND NOT (e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint)
        WHEN 'impossible' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                              OR e.outcome IS NULL OR e.outcome = 'success' OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR e.outcome IS NULL OR e.outcome = 'success'
+                              OR (u.terminal_outcome IS DISTINCT FROM e.outcome
+                                  AND NOT (e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint)
        ELSE true END,
      format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
             coalesce(e.state, 'NULL'), coalesce(e.policy->>'applied_at_ms', 'NULL'), coalesce(e.policy->>'resolved_at_ms', 'NULL'),
@@ -3683,7 +3689,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_check_invariants(uuid) IS
 $$Check the stored rows of flow p_flow_id (NULL: every flow, and every row that names a flow) against the invariants the ff_ functions maintain. Returns one row (flow_id, invariant, detail) per violation found; no row means healthy. Read-only, takes no lock; set-based (seconds on a database of thousands of flows or a 10,000-node flow).
-Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
+Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome, unless the edge was resolved before its upstream was last replayed); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
 Transient states a later job will settle (an ff_completion_outbox row without cascaded_at_ms) are not reported.$$;
 
 -- db/functions/run/ff_complete_execution.sql
@@ -5446,12 +5452,14 @@ BEGIN
     v_order := ARRAY[v_id];
   END IF;
   SELECT array_agg(u ORDER BY u) INTO v_set FROM unnest(v_order) u;
-  -- Their non-replayed children still waiting: they must not run on a stale result.
+  -- Their non-replayed children still waiting (runnable): they must not run on a stale result.
+  -- Children that run or ran already are left alone, edges into them included.
   IF v_exec.flow_id IS NOT NULL THEN
     SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
     FROM ff_edge e
+    JOIN ff_exec_core c ON c.partition_key = v_part AND c.execution_id = e.downstream_eid
     WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = ANY (v_set)
-      AND NOT (e.downstream_eid = ANY (v_set));
+      AND NOT (e.downstream_eid = ANY (v_set)) AND c.lifecycle_phase = 'runnable';
   ELSE
     v_children := '{}';
   END IF;
@@ -5470,6 +5478,9 @@ BEGIN
     IF v_row.execution_id = ANY (v_set) AND v_row.lifecycle_phase <> 'terminal' THEN
       v_set := array_remove(v_set, v_row.execution_id);  -- became non-terminal meanwhile: left alone
       v_order := array_remove(v_order, v_row.execution_id);
+    END IF;
+    IF v_row.execution_id = ANY (v_children) AND v_row.lifecycle_phase <> 'runnable' THEN
+      v_children := array_remove(v_children, v_row.execution_id);  -- began or finished meanwhile: left alone
     END IF;
   END LOOP;
   FOR v_row IN
@@ -5492,15 +5503,14 @@ BEGIN
     SET policy = (e.policy - 'resolved_at_ms' - 'upstream_outcome') || '{"edge_state": "applied"}'::jsonb
     WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id
       AND e.policy->>'edge_state' IN ('satisfied', 'impossible')
-      AND (e.upstream_eid = ANY (v_set)
+      AND ((e.upstream_eid = ANY (v_set) AND e.downstream_eid = ANY (v_set || v_children))
            OR (e.downstream_eid = ANY (v_set) AND e.policy->>'edge_state' = 'impossible'));
     -- Groups of replayed executions and of their waiting children: counters recomputed from
-    -- their edges; a replayed execution's decision returns to pending (logged below), as does a
-    -- runnable child's; an active or terminal child's decision stays (it runs or ran already).
+    -- their edges, decision back to pending (the one case where a decision changes; logged below).
     UPDATE ff_edge_group g
     SET success_count = c.s, fail_count = c.f, skip_count = c.k, running_count = c.r,
-        decision = CASE WHEN g.downstream_eid = ANY (v_set) OR x.lifecycle_phase = 'runnable' THEN 'pending' ELSE g.decision END,
-        decided_at_ms = CASE WHEN g.downstream_eid = ANY (v_set) OR x.lifecycle_phase = 'runnable' THEN NULL ELSE g.decided_at_ms END
+        decision = 'pending',
+        decided_at_ms = NULL
     FROM (SELECT e.downstream_eid AS down,
                  count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied')::int AS s,
                  count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' <> 'skipped')::int AS f,
@@ -5508,10 +5518,8 @@ BEGIN
                  count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied')::int AS r
           FROM ff_edge e
           WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.downstream_eid = ANY (v_set || v_children)
-          GROUP BY e.downstream_eid) c,
-         ff_exec_core x
-    WHERE g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = c.down
-      AND x.partition_key = v_part AND x.execution_id = c.down;
+          GROUP BY e.downstream_eid) c
+    WHERE g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = c.down;
     -- Waiting children that were released on a result now being replaced wait again.
     UPDATE ff_exec_core e
     SET eligibility_state = 'blocked_by_dependencies', public_state = 'waiting_children', blocking_reason = 'waiting_for_children'
@@ -5609,7 +5617,7 @@ COMMENT ON FUNCTION flowfabric.ff_replay_execution(text, boolean, bigint) IS
 $$Turn terminal execution p_execution_id runnable again (docs/semantics.md §9.4): lifecycle_phase runnable, attempt_state pending_replay_attempt, terminal_outcome none, terminal_at_ms cleared, replay_count + 1, retry_count 0 (a replay has its whole retry budget again), failure_reason and delay cleared, its result kept until the new attempt ends; its execution_deadline_ms clock restarts when its flow has started.
 Returns one row per replayed execution, in topological order: (status replayed, execution_id, replay_count, eligibility_state).
 A member with no group, or whose upstream edges are all satisfied, or a solo execution: eligible_now, enqueued now when its flow has started (solo: at once), else by ff_start_flow. A member whose group made it impossible (skipped, or replayed after its upstream failed): its impossible edges go back to applied and are resolved again at once from their upstreams' current outcomes (an upstream replayed in the same call waits); the group's counters are recomputed from its edges and its decision returns to pending, the one case where a decision changes.
-p_downstream: every transitive downstream that is terminal is replayed the same way in the same call; downstreams still running (active) are left alone. The edges going out of every replayed execution return to applied and their children's groups are recomputed; a non-replayed child that was eligible but had not started waits again (its queued run job is removed), so nothing runs on a stale result.
+p_downstream: every transitive downstream that is terminal is replayed the same way in the same call; downstreams still running (active) are left alone. The edges going out of every replayed execution into replayed or waiting (runnable) children return to applied and those children's groups are recomputed; a non-replayed child that was eligible but had not started waits again (its queued run job is removed), so nothing runs on a stale result. Edges into children that are running or terminal (and not replayed) keep their resolution.
 The flow: completed or failed reopens (public_flow_state open, terminal_at_ms cleared, raw_fields.replayed_at_ms) and finishes again by the rule of §6; graph_revision stays (not a graph change).
 Refusals: invalid_input (malformed id, NULL p_downstream), execution_not_found (FF003), flow_already_terminal (FF002: the flow is cancelled), execution_not_terminal (FF015), max_replays_exhausted (FF016: replay_count >= the policy's max_replays, default 10; checked for every execution the call would replay, the first in topological order decides), each with the execution in DETAIL.
 Locks: the flow row, then the replayed executions and their children in uuid order, then edges, then groups. Logs one replay_execution row listing every execution reset (and resolve_dependency rows for the edges resolved again).$$;

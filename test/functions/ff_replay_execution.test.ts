@@ -9,6 +9,10 @@ import { assertRefusedWritesNothing } from '../helpers/fixtures.js';
 
 const REPLAY = 'SELECT * FROM flowfabric.ff_replay_execution(p_execution_id => $1, p_downstream => $2, p_now_ms => $3)';
 
+async function violations(flow: TestFlow) {
+  return (await flow.db.query('SELECT * FROM flowfabric.ff_check_invariants(p_flow_id => $1)', [flow.flowId])).rows;
+}
+
 async function replay(flow: TestFlow, id: string, downstream = false) {
   return (await flow.db.query(REPLAY, [id, downstream, NOW])).rows;
 }
@@ -76,6 +80,7 @@ test('p_downstream in a finished 3-layer flow: exactly the node and its descenda
   t.is((await execution(flow.db, c)).terminal_outcome, 'skipped');
   const rows = await replay(flow, b, true);
   t.deepEqual(rows.map((r) => [r.execution_id, r.eligibility_state]), [[b, 'eligible_now'], [c, 'blocked_by_dependencies']]);
+  t.deepEqual(await violations(flow), []);
   t.is((await execution(flow.db, a)).terminal_outcome, 'success');
   t.is((await execution(flow.db, s)).terminal_outcome, 'success');
   // c's group: s's edge still satisfied, b's edge back to applied, decision pending again
@@ -89,6 +94,21 @@ test('p_downstream in a finished 3-layer flow: exactly the node and its descenda
   t.like(begun, { status: 'started', payload: { b: 'fresh' } });
   await complete(flow.db, c, 'success');
   t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.deepEqual(await violations(flow), []);
+});
+
+test('replaying an upstream alone leaves a finished child\'s edge and group as they were', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const { a, b } = await failedChain(flow);
+  const before = await group(flow, b);
+  await flow.db.query(REPLAY, [a, false, null]);  // the server clock, as the completions above
+  t.deepEqual(await group(flow, b), before);
+  t.deepEqual(await violations(flow), []);
+  await flow.db.query('SELECT * FROM flowfabric.ff_begin_attempt($1)', [a]);
+  await complete(flow.db, a, 'success', 7);
+  t.deepEqual(await group(flow, b), before);
+  t.is((await execution(flow.db, b)).terminal_outcome, 'failed');
+  t.deepEqual(await violations(flow), []);
 });
 
 test('a skipped member replayed alone: its impossible edges are resolved again from the upstreams\' outcomes', async (t) => {
