@@ -86,3 +86,21 @@ test('a task that delays itself runs again at that time without spending a retry
   t.deepEqual(attempts, [1, 2]);
   t.like(await execution(db, id), { terminal_outcome: 'success', result: 'done', retry_count: 0 });
 });
+
+test('a replayed execution runs again on a worker, which emits replayed, and the reopened flow completes', async (t) => {
+  const db = await testDatabase(t);
+  const flow = await createFlow(db);
+  const id = await member(flow, { task: 'count' });
+  let runs = 0;
+  const worker = await startWorker(t, connectionStringOf(db), { count: () => ++runs });
+  const replayed: FlowstageEventMap['replayed'][] = [];
+  worker.events.on('replayed', (event) => replayed.push(event));
+  await startFlow(flow);
+  await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state === 'completed');
+  await db.query('SELECT * FROM flowfabric.ff_replay_execution(p_execution_id => $1)', [id]);
+  t.is((await flowRow(flow)).public_flow_state, 'open');
+  await waitFor('the flow to finish again', async () => (await flowRow(flow)).public_flow_state === 'completed');
+  t.is(runs, 2);
+  t.like(await execution(db, id), { result: 2, replay_count: 1 });
+  t.deepEqual(replayed.map((e) => [e.executionId, e.attempt]), [[id, 2]]);
+});

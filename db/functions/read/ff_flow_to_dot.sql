@@ -47,5 +47,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_dot(uuid) IS
 $$The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
+A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, delayed violet, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
