@@ -3,8 +3,8 @@
 import type { EventEmitter } from 'node:events';
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
 import {
-  beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, delayExecution, expireExecution, failExecution,
-  type PublicFlowState,
+  ExecutionNotFoundError, beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, delayExecution, expireExecution,
+  failExecution, type PublicFlowState,
 } from '../generated/index.js';
 import type { Queryable } from '../client/queryable.js';
 
@@ -181,11 +181,18 @@ const cancelSiblings = (announce: Announcer, callsFor: CallsFor): Task<'flowstag
 };
 
 const expire = (announce: Announcer, callsFor: CallsFor): Task<'flowstage__expire'> => async (payload, helpers) => {
-  const [row] = await expireExecution(callsFor(helpers), {
-    executionId: payload.execution_id,
-    reason: payload.reason,
-    attempt: payload.attempt,
-  });
+  let rows;
+  try {
+    rows = await expireExecution(callsFor(helpers), {
+      executionId: payload.execution_id,
+      reason: payload.reason,
+      attempt: payload.attempt,
+    });
+  } catch (error) {
+    if (error instanceof ExecutionNotFoundError) return;  // pruned meanwhile: nothing left to expire
+    throw error;
+  }
+  const [row] = rows;
   if (row?.status === 'expired') {
     announce.execution(helpers, { executionId: row.execution_id, flowId: null, outcome: 'expired' });
   }
