@@ -98,8 +98,13 @@ test('a replayed execution runs again on a worker, which emits replayed, and the
   await startFlow(flow);
   await waitFor('the flow to finish', async () => (await flowRow(flow)).public_flow_state === 'completed');
   await db.query('SELECT * FROM flowfabric.ff_replay_execution(p_execution_id => $1)', [id]);
-  t.is((await flowRow(flow)).public_flow_state, 'open');
+  // (The worker may rerun it before the next read: the flow is open only in between.)
+  await waitFor('the rerun', async () => runs === 2);
   await waitFor('the flow to finish again', async () => (await flowRow(flow)).public_flow_state === 'completed');
+  const { rows } = await db.query(
+    `SELECT operation FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation IN ('replay_execution', 'complete_flow')
+     ORDER BY event_id`, [flow.flowId]);
+  t.deepEqual(rows.map((r) => r.operation), ['complete_flow', 'replay_execution', 'complete_flow']);
   t.is(runs, 2);
   t.like(await execution(db, id), { result: 2, replay_count: 1 });
   t.deepEqual(replayed.map((e) => [e.executionId, e.attempt]), [[id, 2]]);
