@@ -86,3 +86,15 @@ test('an unknown p_reason is invalid_input naming p_reason, and nothing is writt
   const error = await assertRefusedWritesNothing(t, flow.db, () => flow.db.query(EXPIRE, [id, 'boredom', null, NOW]), 'invalid_input');
   t.regex(error.detail!, /^p_reason/);
 });
+
+test('a member that ff_submit_flow adds to a started flow starts its deadline then', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  await member(flow, { task: 'work' });
+  await startFlow(flow);
+  const late = '00000000-0000-4000-8000-00000000d1e0';
+  await flow.db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1, p_plan => $2, p_now_ms => $3)', [flow.flowId, {
+    executions: [{ execution_id: late, task_identifier: 'work', policy: { execution_deadline_ms: 700 } }],
+  }, NOW]);
+  t.is((await execution(flow.db, late)).deadline_at_ms, String(NOW + 700));
+  t.deepEqual(await expireJob(flow, 'deadline', late), [NOW + 700]);
+});

@@ -625,6 +625,7 @@ BEGIN
     WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_added)
       AND e.lifecycle_phase = 'runnable' AND e.eligibility_state IN ('eligible_now', 'not_eligible_until_time');
     PERFORM _add_jobs(v_specs);
+    PERFORM _start_deadlines(v_partition, p_flow_id, v_now, v_added);  -- their execution_deadline_ms runs from now
   END IF;
   IF p_start THEN
     PERFORM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
