@@ -126,3 +126,15 @@ test('FlowPlan.submit({ maxRetries }) is the plan\'s default max_retries; a step
   t.deepEqual(await policyOf(db, ids.a), { max_retries: 5 });
   t.deepEqual(await policyOf(db, ids.b), { max_retries: 0 });
 });
+
+test('ff_add_execution_to_flow: an execution created without the flow takes its default_policy keys it does not set', async (t) => {
+  const db = await testDatabase(t);
+  const { rows: [solo] } = await db.query(CREATE, [null, { max_retries: 0 }]);
+  // A flow on the solo execution's partition (the default lane's), so it can join.
+  const { rows: [{ id: flowId }] } = await db.query(`
+    SELECT u AS id FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, 20000)) s
+    WHERE flowfabric.ff_flow_partition(u) = $1 LIMIT 1`, [Number(/^\{fp:(\d+)\}/.exec(solo.execution_id)![1])]);
+  await db.query(CREATE_FLOW, [flowId, { max_retries: 3, max_replays: 2 }]);
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, solo.execution_id]);
+  t.deepEqual(await policyOf(db, solo.execution_id), { max_retries: 0, max_replays: 2 });
+});
