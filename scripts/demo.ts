@@ -40,7 +40,9 @@ function named<const S extends PlanSteps<S>>(steps: S): S {
   return Object.fromEntries(Object.entries<PlanStep>(steps).map(([name, step]) => [name, { ...step, payload: { name, ...step.payload } }])) as unknown as S;
 }
 const plan = new FlowPlan(flowId, named({
-  extract:       { task: 'extract', payload: { rows: 1200 }, priority: 2 },
+  // fails once (a flaky source) and succeeds on its retry, 300 ms later (docs/failures.md)
+  extract:       { task: 'extract', payload: { rows: 1200 }, priority: 2,
+                   policy: { max_retries: 2, backoff: { type: 'fixed', delay_ms: 300 } } },
   clean_eu:      { task: 'clean', payload: { region: 'eu' }, inputs: { raw: 'extract' } },   // fan-out, the extract's result passed on
   clean_us:      { task: 'clean', payload: { region: 'us' }, inputs: { raw: 'extract' } },
   clean_apac:    { task: 'clean', payload: { region: 'apac' }, inputs: { raw: 'extract' } },
@@ -87,7 +89,11 @@ try {
 // ---- the tasks -------------------------------------------------------------------------
 type P = Record<string, any>;
 const taskList: TaskList = {
-  extract: async (p) => { await sleep(250); return { rows: (p as P).rows, batch: 'nightly' }; },
+  extract: async (p, helpers) => {
+    await sleep(250);
+    if (helpers.attempt === 1) throw new Error('source database restarting');
+    return { rows: (p as P).rows, batch: 'nightly' };
+  },
   clean: async (p) => {
     const { region, raw } = p as P;
     await sleep(region === 'apac' ? 900 : 200 + region.length * 40);
@@ -136,10 +142,12 @@ const showProgress = () => {
   });
 };
 worker.events.on('execution:completed', showProgress);
+worker.events.on('retry_scheduled', ({ executionId, attempt, reason, delayUntilMs }) => console.log(
+  `[${elapsed()}] retry_scheduled: ${nameOf.get(executionId)} attempt ${attempt} failed (${reason}), retrying in ${delayUntilMs - Date.now()} ms`));
 worker.events.on('flow:failed', ({ executionId }) => console.log(`[${elapsed()}] flow:failed (seen by the cascade of ${nameOf.get(executionId)})`));
 worker.events.on('flow:completed', ({ executionId }) => console.log(`[${elapsed()}] flow:completed (seen by the cascade of ${nameOf.get(executionId)})`));
 const [start] = await startFlow(db, { flowId, maxAttempts: 2 });
-console.log(`[${elapsed()}] ff_start_flow: ${start.status}, ${start.enqueued_count} executions enqueued (2 attempts each)`);
+console.log(`[${elapsed()}] ff_start_flow: ${start.status}, ${start.enqueued_count} executions enqueued (2 attempts each unless a policy says)`);
 
 await waitForFlow(db, flowId, { timeoutMs: 120_000 });
 showProgress();

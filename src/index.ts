@@ -14,11 +14,12 @@ export type { MigrateOptions } from './migrate.js';
 export { run, quietLogFactory, SuspendedError } from './worker/index.js';
 export type {
   FlowFinishedEvent, FlowstageEventMap, FlowstageEvents, RunOptions, FlowstageHelpers, FlowstageTask, TaskList, SuspendOptions,
+  RetryScheduledEvent,
 } from './worker/index.js';
 export { FlowWaitAbortedError, FlowWaitTimeoutError, waitForFlow } from './client/wait.js';
 export type { FinishedFlow, WaitForFlowOptions } from './client/wait.js';
 export { FlowPlan, uuidV5 } from './client/plan.js';
-export type { GroupPolicy, PlanStep, PlanSteps, SubmitPlanJson, SubmitPlanOptions, SubmittedPlan } from './client/plan.js';
+export type { GroupPolicy, PlanStep, RunPolicy, PlanSteps, SubmitPlanJson, SubmitPlanOptions, SubmittedPlan } from './client/plan.js';
 export { flowToHtml } from './client/html.js';
 export type { FlowHtmlOptions } from './client/html.js';
 export { defineTasks } from './worker/typed.js';

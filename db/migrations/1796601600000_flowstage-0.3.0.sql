@@ -9,6 +9,86 @@
 COMMENT ON SCHEMA flowfabric IS
   'flowstage: workflow DAGs staged and run inside PostgreSQL. Call the ff_* functions; tables are written only by them. Semantics: docs/semantics.md in the flowstage package.';
 
+-- db/upgrades/0.3.0/100_run_policy.sql
+-- 0.3.0, run policies (issue 17, docs/semantics.md §9): retries with backoff, delays, timeouts,
+-- deadlines, replay and priority.
+
+-- The execution's resolved run policy and its retry/replay/timing state.
+--   policy          the keys set for it (its own over its flow's default_policy), validated by
+--                   _run_policy; the defaults fill the rest where it is read (_effective_policy).
+--   retry_count     failed attempts retried so far (docs/semantics.md §9.2).
+--   replay_count    times ff_replay_execution turned it runnable again (§9.4).
+--   failure_reason  why the last attempt failed (kept after a successful retry; cleared by replay).
+--   delay_until_ms  when a delayed execution runs next (retry backoff, ff_delay_execution, creation).
+--   deadline_at_ms  when execution_deadline_ms expires it (set when its clock starts).
+ALTER TABLE flowfabric.ff_exec_core
+  ADD COLUMN policy         jsonb  NOT NULL DEFAULT '{}',
+  ADD COLUMN retry_count    int    NOT NULL DEFAULT 0 CHECK (retry_count >= 0),
+  ADD COLUMN replay_count   int    NOT NULL DEFAULT 0 CHECK (replay_count >= 0),
+  ADD COLUMN failure_reason text,
+  ADD COLUMN delay_until_ms bigint,
+  ADD COLUMN deadline_at_ms bigint;
+
+-- New values of the execution's states (a domain's CHECK is replaced, never edited in place).
+ALTER DOMAIN flowfabric.ff_public_state DROP CONSTRAINT ff_public_state_check;
+ALTER DOMAIN flowfabric.ff_public_state ADD CONSTRAINT ff_public_state_check
+  CHECK (VALUE IN ('waiting', 'waiting_children', 'delayed', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped'));
+COMMENT ON DOMAIN flowfabric.ff_public_state IS
+  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry''s backoff or a delay), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
+ALTER DOMAIN flowfabric.ff_eligibility_state DROP CONSTRAINT ff_eligibility_state_check;
+ALTER DOMAIN flowfabric.ff_eligibility_state ADD CONSTRAINT ff_eligibility_state_check
+  CHECK (VALUE IN ('eligible_now', 'not_eligible_until_time', 'blocked_by_dependencies', 'not_applicable'));
+ALTER DOMAIN flowfabric.ff_attempt_state DROP CONSTRAINT ff_attempt_state_check;
+ALTER DOMAIN flowfabric.ff_attempt_state ADD CONSTRAINT ff_attempt_state_check
+  CHECK (VALUE IN ('pending_first_attempt', 'pending_retry_attempt', 'pending_replay_attempt', 'running_attempt',
+                   'attempt_terminal', 'none'));
+ALTER DOMAIN flowfabric.ff_blocking_reason DROP CONSTRAINT ff_blocking_reason_check;
+ALTER DOMAIN flowfabric.ff_blocking_reason ADD CONSTRAINT ff_blocking_reason_check
+  CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'waiting_for_retry_backoff', 'waiting_for_delay', 'none'));
+COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
+  'An execution''s blocking_reason: waiting_for_retry_backoff / waiting_for_delay while delayed; none while it runs and once terminal.';
+ALTER DOMAIN flowfabric.ff_complete_execution_status DROP CONSTRAINT ff_complete_execution_status_check;
+ALTER DOMAIN flowfabric.ff_complete_execution_status ADD CONSTRAINT ff_complete_execution_status_check
+  CHECK (VALUE IN ('completed', 'already_terminal', 'stale_attempt'));
+ALTER DOMAIN flowfabric.ff_recover_jobs_status DROP CONSTRAINT ff_recover_jobs_status_check;
+ALTER DOMAIN flowfabric.ff_recover_jobs_status ADD CONSTRAINT ff_recover_jobs_status_check
+  CHECK (VALUE IN ('failed_exhausted', 'retry_scheduled', 'requeued_cascade', 'requeued_cancel_siblings'));
+COMMENT ON DOMAIN flowfabric.ff_recover_jobs_status IS
+  'The repairs ff_recover_jobs reports: an attempt lost with its worker is retried (retry_scheduled) or, with no retries left, failed (failed_exhausted).';
+
+CREATE DOMAIN flowfabric.ff_fail_execution_status AS text NOT NULL
+  CHECK (VALUE IN ('retry_scheduled', 'failed', 'expired', 'already_terminal', 'stale_attempt', 'not_due'));
+COMMENT ON DOMAIN flowfabric.ff_fail_execution_status IS
+  'The statuses of ff_fail_execution and ff_expire_execution: retry_scheduled (delayed until the backoff ends), failed / expired (terminal: no retries left, or a deadline), already_terminal, stale_attempt (the call named an attempt that is no longer current: nothing changed), not_due (ff_expire_execution before the time: nothing changed).';
+CREATE DOMAIN flowfabric.ff_attempt_type_or_null AS text CHECK (VALUE IN ('initial', 'retry', 'replay'));
+COMMENT ON DOMAIN flowfabric.ff_attempt_type_or_null IS
+  'What kind of attempt an execution''s latest attempt is: initial (its first, or one after ff_delay_execution), retry (after a failed attempt), replay (after ff_replay_execution); NULL before any attempt began.';
+CREATE DOMAIN flowfabric.ff_delay_execution_status AS text NOT NULL CHECK (VALUE IN ('delayed', 'stale_attempt'));
+COMMENT ON DOMAIN flowfabric.ff_delay_execution_status IS 'The statuses of ff_delay_execution.';
+CREATE DOMAIN flowfabric.ff_replay_execution_status AS text NOT NULL CHECK (VALUE IN ('replayed'));
+COMMENT ON DOMAIN flowfabric.ff_replay_execution_status IS 'The status of each row of ff_replay_execution.';
+CREATE DOMAIN flowfabric.ff_change_priority_status AS text NOT NULL CHECK (VALUE IN ('changed', 'unchanged'));
+COMMENT ON DOMAIN flowfabric.ff_change_priority_status IS 'The statuses of ff_change_priority.';
+CREATE DOMAIN flowfabric.ff_failure_reason_or_null AS text;
+COMMENT ON DOMAIN flowfabric.ff_failure_reason_or_null IS
+  'Why an execution''s last attempt failed (a task''s error message, attempt_timeout, worker_lost, execution_deadline), or NULL when none failed.';
+
+INSERT INTO flowfabric.ff_error (code, sqlstate, retryable, description, hint) VALUES
+  ('execution_not_terminal', 'FF015', false, 'replaying an execution that is not terminal',
+   'Only a terminal execution can be replayed; wait for it to finish (or cancel its flow).'),
+  ('max_replays_exhausted',  'FF016', false, 'the execution was already replayed max_replays times',
+   'Create a new execution, or give it a higher max_replays in its policy before it is created.')
+ON CONFLICT (code) DO NOTHING;
+
+-- Functions whose signature grows (CREATE OR REPLACE would add an overload) or whose result
+-- columns change.
+DROP FUNCTION IF EXISTS flowfabric.ff_create_execution(text, uuid, text, jsonb, int, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_create_flow(uuid, text, text, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_complete_execution(text, text, jsonb, bigint);
+DROP FUNCTION IF EXISTS flowfabric.ff_begin_attempt(text, bigint);  -- + attempt_timeout_ms, retry_count
+DROP FUNCTION IF EXISTS flowfabric.ff_list_members(uuid, text, int);       -- + policy, retry and replay columns
+DROP FUNCTION IF EXISTS flowfabric.ff_describe_flow(uuid);                 -- + default_policy, replayed_at_ms
+
 -- db/upgrades/0.3.0/200_conditions.sql
 -- 0.3.0, docs/semantics.md §10: edge kinds, conditions, suspension, signals and pause.
 --
@@ -47,7 +127,7 @@ ALTER DOMAIN flowfabric.ff_blocking_reason ADD CONSTRAINT ff_blocking_reason_che
   CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none',
                    'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'));
 COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
-  'An execution''s blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.';
+  'An execution''s blocking_reason: waiting_for_retry_backoff / waiting_for_delay while delayed; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow; none while it runs and once terminal.';
 
 -- §10.1: ff_stage_dependency_edge takes p_condition (before p_now_ms).
 DROP FUNCTION IF EXISTS flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint);
@@ -165,6 +245,30 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._add_jobs(graphile_worker.job_spec[]) IS
   'Private. graphile_worker.add_jobs(p_specs) (replace mode for job keys, one pg_notify) when p_specs is not empty; nothing otherwise. Graphile Worker''s statements run with generic plans and without sequential scans (see the function''s header).';
+
+-- db/functions/run/_backoff_ms.sql
+-- _backoff_ms: how long a retry waits after a failure, from the policy and the retries so far.
+CREATE OR REPLACE FUNCTION flowfabric._backoff_ms(p_policy jsonb, p_retry_count int)
+RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_backoff jsonb := _effective_policy(p_policy)->'backoff';
+BEGIN
+  IF v_backoff->>'type' = 'fixed' THEN
+    RETURN (v_backoff->>'delay_ms')::bigint;
+  END IF;
+  -- FlowFabric's arithmetic: the retry count before this failure, capped by max_delay_ms
+  -- (the power is capped first so a long run of retries cannot overflow).
+  RETURN least((v_backoff->>'initial_delay_ms')::numeric
+               * power((v_backoff->>'multiplier')::numeric, least(p_retry_count, 64)),
+               (v_backoff->>'max_delay_ms')::numeric)::bigint;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._backoff_ms(jsonb, int) IS
+  'Private. The backoff before the next attempt after a failure with p_retry_count retries already spent (docs/semantics.md §9.2): fixed -> delay_ms; exponential -> min(initial_delay_ms * multiplier ^ p_retry_count, max_delay_ms), as FlowFabric''s ff_fail_execution.';
 
 -- db/functions/core/_bump_flow.sql
 -- _bump_flow: raise a locked flow's graph_revision, node_count and edge_count and stamp last_mutation_at_ms, in one row write.
@@ -469,6 +573,56 @@ $$;
 COMMENT ON FUNCTION flowfabric._edge_to_json(flowfabric.ff_edge) IS
   'Private. The edge as jsonb: flow_id, edge_id, canonical upstream/downstream execution ids, policy_version and every policy field (dependency_kind, edge_state, ...).';
 
+-- db/functions/core/_effective_policy.sql
+-- _effective_policy: an execution's run policy with every default filled in (docs/semantics.md §9.1).
+CREATE OR REPLACE FUNCTION flowfabric._effective_policy(p_policy jsonb, p_flow_max_attempts int DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN jsonb_build_object(
+           'max_retries', greatest(coalesce(p_flow_max_attempts - 1, 0), 0),
+           'backoff', jsonb_build_object('type', 'exponential', 'initial_delay_ms', 1000, 'max_delay_ms', 60000, 'multiplier', 2),
+           'max_replays', 10)
+         || coalesce(p_policy, '{}');
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._effective_policy(jsonb, int) IS
+  'Private. The stored policy p_policy (ff_exec_core.policy: the execution''s keys over its flow''s default_policy) with the defaults of the keys it does not set: max_retries = p_flow_max_attempts - 1 (ff_start_flow''s shorthand) or 0, exponential backoff 1000 ms doubling up to 60000 ms, max_replays 10; attempt_timeout_ms and execution_deadline_ms stay absent (none).';
+
+-- db/functions/run/_expire_job_spec.sql
+-- _expire_job_spec: the Graphile Worker job that enforces an attempt timeout or an execution
+-- deadline at its time, on whichever flowstage worker is alive then (docs/semantics.md §9.3).
+CREATE OR REPLACE FUNCTION flowfabric._expire_job_spec(
+  p_partition smallint,
+  p_execution uuid,
+  p_reason    text,
+  p_attempt   int,
+  p_due_ms    bigint)
+RETURNS graphile_worker.job_spec
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN ROW('flowstage__expire',
+             json_build_object('execution_id', '{fp:' || p_partition || '}:' || p_execution,
+                               'reason', p_reason, 'attempt', p_attempt),
+             NULL,
+             to_timestamp(p_due_ms / 1000.0),
+             5,
+             -- One job per execution and kind: a new attempt's timeout replaces the last one's.
+             CASE p_reason WHEN 'attempt_timeout' THEN 'flowstage:timeout:' ELSE 'flowstage:deadline:' END || p_execution,
+             -- Before run jobs of the same time: a timeout frees the execution for its retry.
+             -100::smallint,
+             NULL)::graphile_worker.job_spec;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._expire_job_spec(smallint, uuid, text, int, bigint) IS
+  'Private. The graphile_worker.job_spec of a flowstage__expire job: payload {execution_id, reason (attempt_timeout | execution_deadline), attempt}, run_at = p_due_ms, job_key flowstage:timeout:<uuid> or flowstage:deadline:<uuid> (replace mode: one per execution and kind), priority -100, 5 attempts. The job calls ff_expire_execution, which does nothing when the attempt is over or the execution terminal, so a job left behind by a completed attempt is harmless.';
+
 -- db/functions/read/_explain_edge_list.sql
 -- _explain_edge_list: "edge <a>, edge <b>" for up to five edges, then "… (N more)".
 CREATE OR REPLACE FUNCTION flowfabric._explain_edge_list(p_edges uuid[])
@@ -483,6 +637,47 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._explain_edge_list(uuid[]) IS
   'Private. The edge list of ff_explain_execution''s reason: "edge <uuid>" joined by ", ", at most five, then ", … (N more)"; "none" for an empty list.';
+
+-- db/functions/read/_explain_run.sql
+-- _explain_run: ff_explain_execution's words for the run-policy states (docs/semantics.md §9):
+-- a retry's backoff, a delay, an attempt that is a retry or replay, a failure or an expiry.
+CREATE OR REPLACE FUNCTION flowfabric._explain_run(p_execution flowfabric.ff_exec_core, p_flow flowfabric.ff_flow_core)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_policy   jsonb := _effective_policy(p_execution.policy, (p_flow.raw_fields->>'max_attempts')::int);
+  v_attempts int := (v_policy->>'max_retries')::int + 1;
+  v_attempt  int := coalesce((p_execution.raw_fields->>'attempt_count')::int, 0);
+  v_at       text := to_char(to_timestamp(p_execution.delay_until_ms / 1000.0) AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' UTC';
+BEGIN
+  IF p_execution.blocking_reason = 'waiting_for_retry_backoff' THEN
+    RETURN format('retrying at %s after attempt %s of %s failed: %s', v_at, v_attempt, v_attempts, p_execution.failure_reason);
+  ELSIF p_execution.blocking_reason = 'waiting_for_delay' THEN
+    RETURN format('delayed until %s', v_at);
+  ELSIF p_execution.lifecycle_phase = 'active' THEN
+    RETURN format('running: attempt %s on a worker', greatest(v_attempt, 1))
+      || CASE p_execution.raw_fields->>'attempt_type'
+           WHEN 'retry' THEN format(' (retry %s of %s after: %s)', p_execution.retry_count, v_attempts - 1, p_execution.failure_reason)
+           WHEN 'replay' THEN format(' (replay %s)', p_execution.replay_count)
+           ELSE '' END
+      || CASE WHEN v_policy ? 'attempt_timeout_ms'
+              THEN format('; times out after %s ms', v_policy->>'attempt_timeout_ms') ELSE '' END;
+  ELSIF p_execution.lifecycle_phase = 'terminal' AND p_execution.failure_reason IS NOT NULL
+        AND p_execution.terminal_outcome IN ('failed', 'expired') THEN
+    IF p_execution.failure_reason = 'execution_deadline' THEN
+      RETURN format('terminal: expired at its execution deadline (%s ms)', v_policy->>'execution_deadline_ms');
+    END IF;
+    RETURN format('terminal: %s after attempt %s of %s failed: %s', p_execution.terminal_outcome, v_attempt, v_attempts,
+                  p_execution.failure_reason);
+  END IF;
+  RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._explain_run(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
+  'Private. The reason ff_explain_execution gives for an execution in a run-policy state, or NULL: "retrying at HH:MM:SS UTC after attempt N of M failed: <failure_reason>" (M = max_retries + 1), "delayed until HH:MM:SS UTC", "running: attempt N on a worker" with " (retry R of M - 1 after: <reason>)" or " (replay R)" and "; times out after T ms", "terminal: failed|expired after attempt N of M failed: <reason>", "terminal: expired at its execution deadline (D ms)".';
 
 -- db/functions/read/_export_style.sql
 -- _export_style: the class and colours the Mermaid and DOT exports give a node state or an edge state.
@@ -502,6 +697,7 @@ AS $$
   LEFT JOIN (VALUES
     ('node', 'waiting',          'waiting',          '#f5f5f5', '#9e9e9e'),
     ('node', 'waiting_children', 'waiting_children', '#fff8e1', '#ffa000'),
+    ('node', 'delayed',          'delayed',          '#ede7f6', '#7e57c2'),
     ('node', 'running',          'running',          '#e3f2fd', '#1e88e5'),
     ('node', 'active',           'running',          '#e3f2fd', '#1e88e5'),
     ('node', 'completed',        'completed',        '#e8f5e9', '#43a047'),
@@ -517,7 +713,135 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION flowfabric._export_style(text, text) IS
-  'Private. Style of a node (p_what node, p_state = public_state) or an edge (p_what edge, p_state = edge_state) in ff_flow_to_mermaid and ff_flow_to_dot: style_class (the state; active shows as running; an unknown state as other), fill (nodes only) and stroke colours.';
+  'Private. Style of a node (p_what node, p_state = public_state) or an edge (p_what edge, p_state = edge_state) in ff_flow_to_mermaid and ff_flow_to_dot: style_class (the state; active shows as running; delayed, a retry''s backoff or a delay, in violet; an unknown state as other), fill (nodes only) and stroke colours.';
+
+-- db/functions/run/_fail_attempt.sql
+-- _fail_attempt: fail the running attempt of an execution (docs/semantics.md §9.2): a retry after
+-- the policy's backoff while retries are left, else terminal (failed, or expired for a timeout)
+-- with its cascade. The one failure path of ff_fail_execution, ff_expire_execution and
+-- ff_recover_jobs (worker_lost).
+CREATE OR REPLACE FUNCTION flowfabric._fail_attempt(
+  p_execution_id      text,
+  p_failure_reason    text,
+  p_failure_category  text,
+  p_attempt           int,
+  p_exhausted_outcome text,
+  p_now_ms            bigint)
+RETURNS TABLE (
+  status         flowfabric.ff_fail_execution_status,
+  execution_id   flowfabric.ff_execution_id,
+  delay_until_ms bigint,
+  retry_count    flowfabric.ff_count,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_flow      ff_flow_core;
+  v_policy    jsonb;
+  v_attempt   int;
+  v_delay     bigint;
+  v_spec      graphile_worker.job_spec;
+  v_done      record;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  IF v_exec.flow_id IS NOT NULL THEN
+    v_flow := _get_flow(v_exec.partition_key, v_exec.flow_id);
+  END IF;
+
+  FOR v_pass IN 1..2 LOOP  -- an unlocked look, then the same checks under the row lock
+    retry_count := v_exec.retry_count;
+    v_attempt := coalesce((v_exec.raw_fields->>'attempt_count')::int, 0);
+    IF v_exec.lifecycle_phase = 'terminal' THEN
+      status := 'already_terminal';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    IF _is_stale_attempt(v_exec, p_attempt) THEN
+      status := 'stale_attempt';  -- timed out, reaped, delayed or replaced: changes nothing
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    IF v_exec.lifecycle_phase <> 'active' THEN
+      PERFORM _raise('invalid_input',
+        format('p_execution_id: execution_not_active: %s is %s (public_state %s); only a running attempt can fail',
+               execution_id, v_exec.lifecycle_phase, v_exec.public_state),
+        'Fail an execution while an attempt of it runs (after ff_begin_attempt), or complete it with ff_complete_execution.');
+    END IF;
+    v_policy := _effective_policy(v_exec.policy, (v_flow.raw_fields->>'max_attempts')::int);
+    IF v_exec.retry_count >= (v_policy->>'max_retries')::int THEN
+      EXIT;  -- no retries left: terminal, below
+    END IF;
+    IF v_pass = 2 THEN
+      -- Retries left: delayed until the backoff ends, its run job enqueued at that time.
+      v_delay := p_now_ms + _backoff_ms(v_policy, v_exec.retry_count);
+      UPDATE ff_exec_core e
+      SET lifecycle_phase = 'runnable',
+          ownership_state = 'unowned',
+          eligibility_state = 'not_eligible_until_time',
+          blocking_reason = 'waiting_for_retry_backoff',
+          public_state = 'delayed',
+          attempt_state = 'pending_retry_attempt',
+          retry_count = e.retry_count + 1,
+          failure_reason = p_failure_reason,
+          delay_until_ms = v_delay,
+          raw_fields = e.raw_fields || jsonb_build_object('last_failure_at_ms', p_now_ms, 'failure_category', p_failure_category)
+      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
+      RETURNING e.* INTO v_exec;
+      v_spec := _run_job_spec(v_exec, v_flow);
+      IF NOT (v_spec IS NULL) THEN
+        PERFORM _add_jobs(ARRAY[v_spec]);
+      END IF;
+      IF v_exec.flow_id IS NOT NULL THEN
+        PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+          'fail_execution',
+          jsonb_build_object('execution_id', execution_id, 'attempt', v_attempt, 'failure_reason', p_failure_reason,
+                             'failure_category', p_failure_category, 'retry_count', v_exec.retry_count,
+                             'delay_until_ms', v_delay),
+          p_now_ms);
+      END IF;
+      status := 'retry_scheduled';
+      delay_until_ms := v_delay;
+      retry_count := v_exec.retry_count;
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    SELECT * INTO v_exec FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  END LOOP;
+
+  -- No retries left: terminal, with the cascade in this transaction (ff_complete_execution takes
+  -- the execution and its children in its lock order; the attempt read above fences it).
+  SELECT * INTO v_done FROM ff_complete_execution(
+    p_execution_id => execution_id, p_outcome => p_exhausted_outcome,
+    p_result => jsonb_strip_nulls(jsonb_build_object('error', p_failure_reason, 'category', p_failure_category)),
+    p_attempt => v_attempt, p_now_ms => p_now_ms);
+  IF v_done.status = 'completed' THEN
+    UPDATE ff_exec_core e
+    SET failure_reason = p_failure_reason,
+        raw_fields = e.raw_fields || jsonb_build_object('last_failure_at_ms', p_now_ms, 'failure_category', p_failure_category)
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+    status := p_exhausted_outcome;
+    public_flow_state := v_done.public_flow_state;
+  ELSE
+    status := v_done.status;  -- already_terminal or stale_attempt: a concurrent call won
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._fail_attempt(text, text, text, int, text, bigint) IS
+$$Private. Fails the running attempt of execution p_execution_id with p_failure_reason (docs/semantics.md §9.2). Checks, unlocked and again under the execution's row lock: terminal -> already_terminal; p_attempt given and not the current running attempt -> stale_attempt; not active -> invalid_input (execution_not_active). Retries left (retry_count < the effective max_retries: the policy's, else the flow's max_attempts - 1, else 0): status retry_scheduled, the execution becomes runnable / not_eligible_until_time / delayed / waiting_for_retry_backoff / pending_retry_attempt, retry_count + 1, failure_reason, delay_until_ms = now + _backoff_ms(policy, retry_count before the failure); its run job is enqueued at that time (replace mode on flowstage:run:<uuid>: a job still locked by a dead or hung attempt loses its key and is never retried); logs fail_execution. No retries left: ff_complete_execution with p_exhausted_outcome (failed; expired for an attempt timeout) and result {"error": reason, "category": category}, fenced on the attempt, so the cascade runs in this transaction; failure_reason set; status = that outcome.$$;
 
 -- db/functions/staging/_find_cycle.sql
 -- _find_cycle: would edge upstream -> downstream close a cycle? Returns the cycle
@@ -1132,6 +1456,23 @@ $$;
 COMMENT ON FUNCTION flowfabric._group_decision(flowfabric.ff_edge_group) IS
   'Private. pending | satisfied | impossible for a group''s policy and counters, total = success + fail + skip + running: all_of satisfied when success = total, impossible on any fail or skip; any_of satisfied when success >= 1, impossible when fail + skip = total; quorum k (k_target, else policy.k) satisfied when success >= k, impossible when total - (fail + skip) < k. Only called after a resolution, so total >= 1. NULL for an unknown kind (the caller treats it as a bug).';
 
+-- db/functions/core/_is_int_between.sql
+-- _is_int_between: is a JSON value an integer number within [p_min, p_max]?
+CREATE OR REPLACE FUNCTION flowfabric._is_int_between(p_value jsonb, p_min numeric, p_max numeric)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN p_value IS NOT NULL AND jsonb_typeof(p_value) = 'number'
+    AND (p_value::text)::numeric = trunc((p_value::text)::numeric)
+    AND (p_value::text)::numeric BETWEEN p_min AND p_max;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._is_int_between(jsonb, numeric, numeric) IS
+  'Private. True when p_value is a JSON number without a fractional part between p_min and p_max (inclusive); false for NULL, other JSON types and out-of-range numbers.';
+
 -- db/functions/staging/_is_same_edge.sql
 -- _is_same_edge: does a stored edge match a staging call exactly (an idempotent retry)?
 CREATE OR REPLACE FUNCTION flowfabric._is_same_edge(
@@ -1154,6 +1495,23 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text, text) IS
   'Private. True when p_edge exists with these endpoints, dependency kind and condition (NULL: none): staging it again is an exact retry. False for a missing (all-NULL) edge.';
+
+-- db/functions/run/_is_stale_attempt.sql
+-- _is_stale_attempt: does a call naming attempt p_attempt come from an attempt that is over?
+CREATE OR REPLACE FUNCTION flowfabric._is_stale_attempt(p_execution flowfabric.ff_exec_core, p_attempt int)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN p_attempt IS NOT NULL
+     AND (p_execution.attempt_state <> 'running_attempt'
+          OR p_attempt <> coalesce((p_execution.raw_fields->>'attempt_count')::int, 0));
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._is_stale_attempt(flowfabric.ff_exec_core, int) IS
+  'Private. Fencing (docs/semantics.md §9.3): true when p_attempt is given and is not the attempt of p_execution running now (raw_fields.attempt_count while attempt_state is running_attempt). NULL p_attempt (psql, an operator) is never stale.';
 
 -- db/functions/core/_log_flow_event.sql
 -- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
@@ -1673,11 +2031,13 @@ BEGIN
     RETURN NULL;
   END IF;
   RETURN ROW(p_execution.raw_fields->>'task_identifier',
-             json_build_object('flow_id', p_execution.flow_id,
+             json_build_object('flow_id', coalesce(p_execution.flow_id, p_flow.flow_id),
                                'execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id),
              NULL,
-             NULL,
-             (p_flow.raw_fields->>'max_attempts')::smallint,
+             -- A delayed execution (retry backoff, ff_delay_execution, delay_until_ms) runs at its time.
+             CASE WHEN p_execution.delay_until_ms IS NOT NULL THEN to_timestamp(p_execution.delay_until_ms / 1000.0) END,
+             -- One Graphile Worker attempt: flowstage owns retrying (ff_fail_execution, docs/semantics.md §9.2).
+             1::smallint,
              'flowstage:run:' || p_execution.execution_id,
              -- flowstage: higher priority runs first; Graphile Worker: lower number runs first.
              (-greatest(least(p_execution.priority, 32767), -32767))::smallint,
@@ -1686,7 +2046,83 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._run_job_spec(flowfabric.ff_exec_core, flowfabric.ff_flow_core) IS
-  'Private. For an execution with raw_fields.task_identifier, the graphile_worker.job_spec of its run job: identifier = task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>, max_attempts = the flow''s raw_fields.max_attempts (NULL: Graphile Worker''s 25), priority = -priority. NULL without a task_identifier (run by someone else, who reports with ff_complete_execution). The payload names the execution only: the task wrapper reads its payload when the attempt begins (ff_begin_attempt), so data passed after enqueueing is seen. Callers collect specs and call graphile_worker.add_jobs once per transaction.';
+  'Private. For an execution with raw_fields.task_identifier, the graphile_worker.job_spec of its run job: identifier = task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>, run_at = delay_until_ms (NULL: now), max_attempts 1 (flowstage retries: ff_fail_execution enqueues the next attempt itself; a job lost with its worker is failed as worker_lost by ff_recover_jobs), priority = -priority. p_flow (its flow row) names the flow in the payload should the execution row not carry it. NULL without a task_identifier (run by someone else, who reports with ff_complete_execution). The payload names the execution only: the task wrapper reads its payload when the attempt begins (ff_begin_attempt), so data passed after enqueueing is seen. Callers collect specs and call graphile_worker.add_jobs once per transaction.';
+
+-- db/functions/core/_run_policy.sql
+-- _run_policy: validate a run policy (docs/semantics.md §9.1) key by key and return it normalised
+-- (backoff filled in to its full shape); NULL for NULL. Refuses as invalid_input naming the key.
+CREATE OR REPLACE FUNCTION flowfabric._run_policy(p_field text, p_policy jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_key     text;
+  v_value   jsonb;
+  v_backoff jsonb;
+  v_out     jsonb := '{}'::jsonb;
+  v_bkey    text;
+BEGIN
+  IF p_policy IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF jsonb_typeof(p_policy) <> 'object' THEN
+    PERFORM _raise('invalid_input', format('%s: must be a JSON object or NULL (got a JSON %s)', p_field, jsonb_typeof(p_policy)));
+  END IF;
+  FOR v_key, v_value IN SELECT k, v FROM jsonb_each(p_policy) AS j(k, v) ORDER BY k LOOP
+    CASE v_key
+    WHEN 'max_retries' THEN
+      IF NOT _is_int_between(v_value, 0, 1000) THEN
+        PERFORM _raise('invalid_input', format('%s.max_retries: must be an integer 0..1000 (got %s)', p_field, _shown(v_value::text)));
+      END IF;
+    WHEN 'max_replays' THEN
+      IF NOT _is_int_between(v_value, 0, 1000000) THEN
+        PERFORM _raise('invalid_input', format('%s.max_replays: must be an integer 0..1000000 (got %s)', p_field, _shown(v_value::text)));
+      END IF;
+    WHEN 'attempt_timeout_ms', 'execution_deadline_ms' THEN
+      IF NOT _is_int_between(v_value, 1, 31536000000000) THEN
+        PERFORM _raise('invalid_input', format('%s.%s: must be a positive integer of milliseconds (got %s)', p_field, v_key, _shown(v_value::text)));
+      END IF;
+    WHEN 'backoff' THEN
+      IF jsonb_typeof(v_value) <> 'object' OR NOT (v_value->>'type' IN ('exponential', 'fixed')) THEN
+        PERFORM _raise('invalid_input',
+          format('%s.backoff: must be {"type":"exponential",...} or {"type":"fixed","delay_ms":N} (got %s)', p_field, _shown(v_value::text)));
+      END IF;
+      IF v_value->>'type' = 'fixed' THEN
+        v_backoff := jsonb_build_object('type', 'fixed', 'delay_ms', 1000) || (v_value - 'type');
+      ELSE
+        v_backoff := jsonb_build_object('type', 'exponential', 'initial_delay_ms', 1000, 'max_delay_ms', 60000, 'multiplier', 2)
+                     || (v_value - 'type');
+      END IF;
+      FOR v_bkey IN SELECT jsonb_object_keys(v_backoff) LOOP
+        IF v_bkey = 'type' THEN
+          CONTINUE;
+        ELSIF v_bkey NOT IN ('delay_ms', 'initial_delay_ms', 'max_delay_ms', 'multiplier')
+           OR (v_backoff->>'type' = 'fixed' AND v_bkey <> 'delay_ms')
+           OR (v_backoff->>'type' = 'exponential' AND v_bkey = 'delay_ms') THEN
+          PERFORM _raise('invalid_input', format('%s.backoff.%s: unknown key for a %s backoff', p_field, v_bkey, v_backoff->>'type'));
+        ELSIF v_bkey = 'multiplier' THEN
+          IF jsonb_typeof(v_backoff->'multiplier') <> 'number' OR (v_backoff->>'multiplier')::numeric NOT BETWEEN 1 AND 100 THEN
+            PERFORM _raise('invalid_input', format('%s.backoff.multiplier: must be a number 1..100 (got %s)', p_field, _shown((v_backoff->'multiplier')::text)));
+          END IF;
+        ELSIF NOT _is_int_between(v_backoff->v_bkey, 1, 31536000000000) THEN
+          PERFORM _raise('invalid_input', format('%s.backoff.%s: must be a positive integer of milliseconds (got %s)',
+            p_field, v_bkey, _shown((v_backoff->v_bkey)::text)));
+        END IF;
+      END LOOP;
+      v_value := v_backoff;
+    ELSE
+      PERFORM _raise('invalid_input',
+        format('%s.%s: unknown key (known: max_retries, backoff, attempt_timeout_ms, execution_deadline_ms, max_replays)', p_field, _shown(v_key)));
+    END CASE;
+    v_out := v_out || jsonb_build_object(v_key, v_value);
+  END LOOP;
+  RETURN v_out;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._run_policy(text, jsonb) IS
+  'Private. Validates run policy p_policy (docs/semantics.md §9.1) for the argument or plan field p_field and returns it normalised: keys max_retries (integer 0..1000), backoff ({"type":"exponential","initial_delay_ms","max_delay_ms","multiplier"} or {"type":"fixed","delay_ms"}, missing fields filled with the defaults 1000 / 60000 / 2 / 1000; multiplier a number 1..100), attempt_timeout_ms and execution_deadline_ms (positive integers), max_replays (integer 0..1000000). Unknown keys, wrong types, zero or negative durations: invalid_input naming p_field.key. NULL gives NULL.';
 
 -- db/functions/core/_shown.sql
 -- _shown: a value as a refusal's DETAIL repeats it: at most 200 characters (SPEC section 8).
@@ -1853,6 +2289,35 @@ COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[
 $$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it; p_kinds[i], when given, overrides dependency_kind and adds condition: {} for a plain success_only edge), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
 With p_dry_run, once every entry has passed it logs nothing, leaves the flow row alone and raises the private sentinel SQLSTATE FF900 so the caller's exception block rolls the inserts back; refusals propagate unchanged. Planner pinned to index scans: ff_edge is only probed by key.$$;
 
+-- db/functions/run/_start_deadlines.sql
+-- _start_deadlines: start the execution_deadline_ms clock of a started flow's members (docs/semantics.md §9.3).
+CREATE OR REPLACE FUNCTION flowfabric._start_deadlines(p_partition smallint, p_flow_id uuid, p_now_ms bigint,
+                                                       p_only uuid[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_specs graphile_worker.job_spec[];
+BEGIN
+  -- Only members whose policy sets a deadline are written; a flow without any writes nothing.
+  WITH started AS (
+    UPDATE ff_exec_core e
+    SET deadline_at_ms = p_now_ms + (e.policy->>'execution_deadline_ms')::bigint
+    WHERE e.partition_key = p_partition AND e.flow_id = p_flow_id
+      AND e.policy ? 'execution_deadline_ms' AND e.lifecycle_phase <> 'terminal' AND e.deadline_at_ms IS NULL
+      AND (p_only IS NULL OR e.execution_id = ANY (p_only))
+    RETURNING e.execution_id, e.deadline_at_ms)
+  SELECT coalesce(array_agg(_expire_job_spec(p_partition, s.execution_id, 'execution_deadline', NULL, s.deadline_at_ms)
+                            ORDER BY s.execution_id), '{}')
+  INTO v_specs FROM started s;
+  PERFORM _add_jobs(v_specs);
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._start_deadlines(smallint, uuid, bigint, uuid[]) IS
+  'Private. ff_start_flow''s part of docs/semantics.md §9.3 (and ff_submit_flow''s for the members it adds to a started flow, p_only): every non-terminal member (of p_only when given) of flow p_flow_id whose policy sets execution_deadline_ms (and whose deadline has not started) gets deadline_at_ms = p_now_ms + execution_deadline_ms and a flowstage__expire job (_expire_job_spec, reason execution_deadline) at that time, all with one add_jobs call. The caller holds the flow row.';
+
 -- db/functions/read/_stored_cycles.sql
 -- _stored_cycles: one cycle of each flow whose stored edges are not acyclic (ff_check_invariants).
 --
@@ -2002,6 +2467,57 @@ $$;
 COMMENT ON FUNCTION flowfabric._stored_cycles(uuid) IS
   'Private. For ff_check_invariants: one row per flow (p_flow_id, or every flow when NULL) whose stored ff_edge rows contain a cycle, with one such cycle as execution uuids, first and last equal (a -> b -> ... -> a; a self edge is a -> a), and the partition of the edge rows. Kahn''s algorithm over int arrays, linear in nodes + edges; reads ff_edge only.';
 
+-- db/functions/staging/_submit_apply_policies.sql
+-- _submit_apply_policies: the run policies and start delays of the executions a plan created
+-- (docs/semantics.md §9.1, §9.2), in one statement; nothing when the plan sets none.
+CREATE OR REPLACE FUNCTION flowfabric._submit_apply_policies(
+  p_partition      smallint,
+  p_flow           flowfabric.ff_flow_core,
+  p_plan           jsonb,
+  p_ids            uuid[],
+  p_created        uuid[],
+  p_default_policy jsonb,
+  p_now_ms         bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_base jsonb := coalesce(p_flow.raw_fields->'default_policy', '{}') || coalesce(p_default_policy, '{}');
+BEGIN
+  IF cardinality(p_created) = 0 THEN
+    RETURN;
+  END IF;
+  IF v_base = '{}'::jsonb AND NOT EXISTS (
+       SELECT 1 FROM jsonb_array_elements(coalesce(nullif(p_plan->'executions', 'null'::jsonb), '[]'::jsonb)) a
+       WHERE jsonb_typeof(a) = 'object' AND (a ? 'policy' OR a ? 'delay_until_ms')) THEN
+    RETURN;  -- the common plan: no policy anywhere, nothing to write
+  END IF;
+  -- The items are zipped with the parsed ids by position; an execution named twice takes its
+  -- first item, as the insert did. Policies were validated by _submit_check_items.
+  UPDATE ff_exec_core e
+  SET policy = i.policy,
+      delay_until_ms = i.delay_until_ms,
+      eligibility_state = CASE WHEN i.delay_until_ms IS NOT NULL AND e.eligibility_state = 'eligible_now'
+                               THEN 'not_eligible_until_time' ELSE e.eligibility_state END,
+      public_state = CASE WHEN i.delay_until_ms IS NOT NULL AND e.eligibility_state = 'eligible_now'
+                          THEN 'delayed' ELSE e.public_state END,
+      blocking_reason = CASE WHEN i.delay_until_ms IS NOT NULL AND e.eligibility_state = 'eligible_now'
+                             THEN 'waiting_for_delay' ELSE e.blocking_reason END
+  FROM (SELECT DISTINCT ON (x.id) x.id,
+               v_base || coalesce(_run_policy('policy', nullif(a.item->'policy', 'null'::jsonb)), '{}') AS policy,
+               CASE WHEN (a.item->>'delay_until_ms')::bigint > p_now_ms THEN (a.item->>'delay_until_ms')::bigint END AS delay_until_ms
+        FROM unnest(p_ids) WITH ORDINALITY AS x(id, ord)
+        JOIN jsonb_array_elements(p_plan->'executions') WITH ORDINALITY AS a(item, ord) ON a.ord = x.ord
+        WHERE x.id = ANY (p_created)
+        ORDER BY x.id, x.ord) i
+  WHERE e.partition_key = p_partition AND e.execution_id = i.id;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._submit_apply_policies(smallint, flowfabric.ff_flow_core, jsonb, uuid[], uuid[], jsonb, bigint) IS
+  'Private. For the executions ff_submit_flow created (p_created, in the plan''s order p_ids): policy = the flow''s raw_fields.default_policy, then the plan''s default_policy, then the item''s policy (normalised by _run_policy); an item''s delay_until_ms after p_now_ms makes an eligible execution delayed (not_eligible_until_time, waiting_for_delay) and is its run job''s run_at. Executions the plan names that existed already keep their policy. Returns at once when neither the plan nor the flow sets any.';
+
 -- db/functions/staging/_submit_check_items.sql
 -- _submit_check_items: check a plan's items one by one, in plan order, and raise the first malformed one.
 CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(
@@ -2052,9 +2568,9 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
-    WHERE k NOT IN ('execution_id', 'task_identifier', 'payload', 'priority', 'lane_id') ORDER BY k LIMIT 1;
+    WHERE k NOT IN ('execution_id', 'task_identifier', 'payload', 'priority', 'lane_id', 'policy', 'delay_until_ms') ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
-      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an execution has execution_id, task_identifier, payload, priority, lane_id',
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an execution has execution_id, task_identifier, payload, priority, lane_id, policy, delay_until_ms',
         v_place, left(v_unknown, 200)));
     END IF;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -2082,6 +2598,12 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s.lane_id: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
     END IF;
     x_lane_ids[v_index + 1] := coalesce(v_value #>> '{}', 'default');
+    -- Run policy (docs/semantics.md §9.1): applied by ff_submit_flow to the executions it creates.
+    PERFORM _run_policy(v_place || '.policy', nullif(v_item->'policy', 'null'::jsonb));
+    v_value := nullif(v_item->'delay_until_ms', 'null'::jsonb);
+    IF v_value IS NOT NULL AND NOT _is_int_between(v_value, 0, 9223372036854775807) THEN
+      PERFORM _raise('invalid_input', format('%s.delay_until_ms: must be a time in ms since the epoch (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
   END LOOP;
 
   -- groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?}, checked as ff_set_edge_group_policy checks its arguments
@@ -2178,7 +2700,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
 
 -- db/functions/staging/_submit_edge_kinds.sql
@@ -2734,7 +3256,10 @@ BEGIN
     -- Write path: lock the flow row first, then claim the execution row.
     v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
-    UPDATE ff_exec_core e SET flow_id = p_flow_id
+    -- Its run policy takes the flow's default_policy where its own keys do not say (docs/semantics.md §9.1).
+    UPDATE ff_exec_core e
+    SET flow_id = p_flow_id,
+        policy = coalesce(v_flow.raw_fields->'default_policy', '{}'::jsonb) || e.policy
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;
     IF FOUND THEN
       SELECT b.node_count, b.graph_revision INTO node_count, graph_revision
@@ -2765,6 +3290,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_add_execution_to_flow(uuid, text, bigint) IS
 $$Make execution p_execution_id ({fp:N}:<uuid> or <uuid>) a member of flow p_flow_id.
 Returns (status, execution_id, node_count, graph_revision).
+On added, the execution's run policy takes the flow's default_policy keys it does not set itself (docs/semantics.md §9.1).
 Checks in order: flow_not_found (FF001); flow_already_terminal (FF002); execution_not_found (FF003, looked up on the flow's partition; another partition -> invalid_input DETAIL partition_mismatch); already a member of this flow -> already_member with the current counts, nothing changes; member of another flow -> already_member_of_different_flow (FF004, DETAIL names it).
 On added: ff_exec_core.flow_id is stamped; the flow's graph_revision and node_count rise by one and last_mutation_at_ms is set. Locks the flow row, then the execution row. Logs add_execution_to_flow. A terminal member added to a started flow whose other members are all terminal finishes the flow (completed or failed) in this call.$$;
 
@@ -2907,7 +3433,10 @@ RETURNS TABLE (
   status       flowfabric.ff_begin_attempt_status,
   execution_id flowfabric.ff_execution_id,
   payload      jsonb,
-  attempt      flowfabric.ff_count)
+  attempt      flowfabric.ff_count,
+  attempt_timeout_ms bigint,
+  retry_count  flowfabric.ff_count,
+  attempt_type flowfabric.ff_attempt_type_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -2929,24 +3458,38 @@ BEGIN
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase = 'active'
-     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
          AND v_exec.blocking_reason <> 'flow_paused') THEN
     SELECT * INTO v_exec FROM ff_exec_core e
     WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
     IF v_exec.lifecycle_phase = 'active'
-       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
          AND v_exec.blocking_reason <> 'flow_paused') THEN
       UPDATE ff_exec_core e
       SET lifecycle_phase = 'active',
           ownership_state = 'leased',
+          eligibility_state = 'eligible_now',
           blocking_reason = 'none',
           public_state = 'active',
           attempt_state = 'running_attempt',
+          delay_until_ms = NULL,
           raw_fields = e.raw_fields || jsonb_build_object(
             'attempt_count', coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1,
-            'last_attempt_started_at_ms', v_now)
+            'last_attempt_started_at_ms', v_now,
+            -- What kind of attempt this is (docs/semantics.md §9.2), for ff_explain_execution.
+            'attempt_type', CASE e.attempt_state WHEN 'pending_retry_attempt' THEN 'retry'
+                                                 WHEN 'pending_replay_attempt' THEN 'replay'
+                                                 WHEN 'running_attempt' THEN coalesce(e.raw_fields->>'attempt_type', 'initial')
+                                                 ELSE 'initial' END)
       WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
-      RETURNING e.payload, (e.raw_fields->>'attempt_count')::int INTO payload, attempt;
+      RETURNING e.payload, (e.raw_fields->>'attempt_count')::int, (e.policy->>'attempt_timeout_ms')::bigint, e.retry_count,
+                e.raw_fields->>'attempt_type'
+      INTO payload, attempt, attempt_timeout_ms, retry_count, attempt_type;
+      -- The attempt timeout is enforced by the database side too (docs/semantics.md §9.3): a job
+      -- at the due time fails this attempt on whichever worker is alive, even if this one died.
+      IF attempt_timeout_ms IS NOT NULL THEN
+        PERFORM _add_jobs(ARRAY[_expire_job_spec(v_exec.partition_key, v_id, 'attempt_timeout', attempt, v_now + attempt_timeout_ms)]);
+      END IF;
       IF v_exec.flow_id IS NOT NULL THEN
         SELECT * INTO v_flow FROM ff_flow_core f
         WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
@@ -2962,14 +3505,16 @@ BEGIN
   status := 'not_runnable';
   payload := v_exec.payload;
   attempt := coalesce((v_exec.raw_fields->>'attempt_count')::int, 0);
+  retry_count := coalesce(v_exec.retry_count, 0);
+  attempt_type := v_exec.raw_fields->>'attempt_type';
   RETURN NEXT;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
 $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
-Returns (status, execution_id, payload, attempt).
-started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
+Returns (status, execution_id, payload, attempt, attempt_timeout_ms, retry_count, attempt_type): attempt is the fencing token the task wrapper passes back to ff_complete_execution / ff_fail_execution / ff_delay_execution (p_attempt); attempt_timeout_ms is the policy's (NULL: none), for the task's AbortSignal.
+started: the execution was runnable and eligible_now or delayed (its run job comes at its time: a retry after backoff, a delay), or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), raw_fields.attempt_type (initial | retry | replay), delay_until_ms cleared; with an attempt_timeout_ms a flowstage__expire job is scheduled at now + that timeout (job_key flowstage:timeout:<uuid>); and payload is its current payload (with every result passed to it so far).
 not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
 Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;
 
@@ -3278,6 +3823,77 @@ check_again: the edges are resolved but the flow row was busy while this call he
 Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
 Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.$$;
 
+-- db/functions/run/ff_change_priority.sql
+-- ff_change_priority: a non-terminal execution's priority, and its queued job's, changed in place.
+CREATE OR REPLACE FUNCTION flowfabric.ff_change_priority(
+  p_execution_id text,
+  p_priority     int,
+  p_now_ms       bigint DEFAULT NULL)
+RETURNS TABLE (
+  status       flowfabric.ff_change_priority_status,
+  execution_id flowfabric.ff_execution_id,
+  priority     flowfabric.ff_priority)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_flow      ff_flow_core;
+  v_job       bigint;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  -- Graphile Worker's priority is a smallint (and runs lower numbers first): -priority must fit.
+  IF p_priority IS NULL OR p_priority NOT BETWEEN -32767 AND 32767 THEN
+    PERFORM _raise('invalid_input', format('p_priority: must be -32767..32767 (got %s)', coalesce(p_priority::text, 'NULL')));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF v_exec.lifecycle_phase = 'terminal' THEN
+    PERFORM _raise('invalid_input',
+      format('p_execution_id: execution_terminal: %s is terminal (%s); its priority no longer matters', execution_id, v_exec.terminal_outcome),
+      'Replay it first (ff_replay_execution) if it should run again.');
+  END IF;
+  priority := p_priority;
+  IF v_exec.priority = p_priority THEN
+    status := 'unchanged';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  UPDATE ff_exec_core e SET priority = p_priority
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+  -- Its queued job (waiting, delayed or the next attempt's), re-prioritised in place: never a second job.
+  SELECT j.id INTO v_job FROM graphile_worker.jobs j
+  WHERE j.key = 'flowstage:run:' || v_id AND j.locked_at IS NULL;
+  IF v_job IS NOT NULL THEN
+    PERFORM graphile_worker.reschedule_jobs(ARRAY[v_job], priority => (-p_priority)::int);
+  END IF;
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+    PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+      'change_priority', jsonb_build_object('execution_id', execution_id, 'priority', p_priority, 'previous_priority', v_exec.priority),
+      v_now);
+  END IF;
+  status := 'changed';
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_change_priority(text, int, bigint) IS
+$$Change the priority of non-terminal execution p_execution_id to p_priority (-32767..32767; higher runs first) (docs/semantics.md §9.5). Its queued run job (flowstage:run:<uuid>, not locked: waiting, delayed or a retry's) is re-prioritised in place with graphile_worker.reschedule_jobs (Graphile Worker priority = -p_priority), never duplicated; a running attempt keeps its job, and later jobs of the execution take the new priority. Unlike FlowFabric's ff_change_priority, a delayed or active execution may change too, and there is no clamp to 0..9000.
+Returns (status, execution_id, priority): changed, or unchanged when it already had that priority (nothing written).
+Refusals: invalid_input (malformed id; p_priority NULL or outside -32767..32767; DETAIL execution_terminal for a terminal execution), execution_not_found (FF003). Locks the execution row. Logs change_priority for flow members.$$;
+
 -- db/functions/read/ff_check_invariants.sql
 -- ff_check_invariants: every broken invariant of one flow's rows (or of the whole database), one row per violation.
 --
@@ -3401,15 +4017,21 @@ BEGIN
      CASE e.state
        WHEN 'pending' THEN e.policy->>'applied_at_ms' IS NOT NULL OR e.outcome IS NOT NULL
        WHEN 'applied' THEN e.policy->>'applied_at_ms' IS NULL OR e.outcome IS NOT NULL
-       -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1
+       -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1. An edge
+       -- resolved before its upstream was replayed keeps that run's outcome: its child ran or
+       -- finished on it and was not replayed (docs/semantics.md §9.4).
        WHEN 'satisfied' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                             OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                             OR e.outcome IS NULL
+                             OR (u.terminal_outcome IS DISTINCT FROM e.outcome
+                                 AND NOT coalesce((e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
                              OR NOT CASE coalesce(e.policy->>'dependency_kind', 'success_only')
                                       WHEN 'success_only' THEN e.outcome = 'success'
                                       WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
                              OR (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true')
        WHEN 'impossible' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
-                              OR e.outcome IS NULL OR u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR e.outcome IS NULL
+                              OR (u.terminal_outcome IS DISTINCT FROM e.outcome
+                                  AND NOT coalesce((e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
                               OR (CASE coalesce(e.policy->>'dependency_kind', 'success_only')
                                     WHEN 'success_only' THEN e.outcome = 'success'
                                     WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
@@ -3525,7 +4147,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_check_invariants(uuid) IS
 $$Check the stored rows of flow p_flow_id (NULL: every flow, and every row that names a flow) against the invariants the ff_ functions maintain. Returns one row (flow_id, invariant, detail) per violation found; no row means healthy. Read-only, takes no lock; set-based (seconds on a database of thousands of flows or a 10,000-node flow).
-Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
+Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome, unless the edge was resolved before its upstream was last replayed); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
 Transient states a later job will settle (an ff_completion_outbox row without cascaded_at_ms) are not reported.$$;
 
 -- db/functions/run/ff_complete_execution.sql
@@ -3535,6 +4157,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_execution_id text,
   p_outcome      text,
   p_result       jsonb  DEFAULT NULL,
+  p_attempt      int    DEFAULT NULL,
   p_now_ms       bigint DEFAULT NULL)
 RETURNS TABLE (
   status            flowfabric.ff_complete_execution_status,
@@ -3565,6 +4188,9 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_outcome: must be success, failed, cancelled, expired or skipped (got %s)', coalesce(p_outcome, 'NULL')));
   END IF;
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
   v_now := _now_ms(p_now_ms);
 
   -- A replay (already_terminal) is answered from an unlocked read.
@@ -3576,6 +4202,12 @@ BEGIN
   IF v_exec.lifecycle_phase = 'terminal' THEN
     status := 'already_terminal';
     outcome := v_exec.terminal_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF _is_stale_attempt(v_exec, p_attempt) THEN
+    status := 'stale_attempt';  -- an attempt timed out, reaped or replaced: changes nothing
+    outcome := p_outcome;
     RETURN NEXT;
     RETURN;
   END IF;
@@ -3611,6 +4243,12 @@ BEGIN
     RETURN NEXT;
     RETURN;
   END IF;
+  IF _is_stale_attempt(v_exec, p_attempt) THEN
+    status := 'stale_attempt';  -- the attempt ended while we waited (timed out, failed, delayed)
+    outcome := p_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
 
   PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false);
   status := 'completed';
@@ -3642,12 +4280,12 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, int, bigint) IS
 $$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
-Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
+Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. stale_attempt (docs/semantics.md §9.3, fencing): p_attempt (the number ff_begin_attempt returned; NULL = whatever attempt is current) names an attempt that is no longer running (timed out, failed, delayed, reaped or replaced by a later one): nothing changes and outcome repeats p_outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
 For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
-Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
+Refusals: invalid_input (malformed id, unknown outcome, p_attempt < 1), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
 
 -- db/functions/staging/ff_create_execution.sql
 -- ff_create_execution: create an execution (on its flow's partition when p_flow_id is given). Idempotent on the id.
@@ -3658,6 +4296,8 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_execution(
   p_payload         jsonb  DEFAULT NULL,
   p_priority        int    DEFAULT 0,
   p_task_identifier text   DEFAULT NULL,
+  p_policy          jsonb  DEFAULT NULL,
+  p_delay_until_ms  bigint DEFAULT NULL,
   p_now_ms          bigint DEFAULT NULL)
 RETURNS TABLE (
   status       flowfabric.ff_create_execution_status,
@@ -3672,6 +4312,10 @@ DECLARE
   v_id        uuid;
   v_partition smallint;
   v_existing  ff_exec_core;
+  v_flow      ff_flow_core;
+  v_policy    jsonb;
+  v_delayed   boolean;
+  v_deadline  bigint;
 BEGIN
   IF p_lane_id IS NULL OR p_lane_id = '' THEN
     PERFORM _raise('invalid_input', 'p_lane_id: must be a non-empty text');
@@ -3690,6 +4334,10 @@ BEGIN
   IF p_payload IS NOT NULL AND jsonb_typeof(p_payload) <> 'object' THEN
     PERFORM _raise('invalid_input', format('p_payload: must be a JSON object or NULL (got a JSON %s)', jsonb_typeof(p_payload)));
   END IF;
+  v_policy := _run_policy('p_policy', p_policy);
+  IF p_delay_until_ms < 0 THEN
+    PERFORM _raise('invalid_input', format('p_delay_until_ms: must be NULL or a time in ms since the epoch (got %s)', p_delay_until_ms));
+  END IF;
   IF p_execution_id IS NOT NULL THEN
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
     FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -3700,7 +4348,7 @@ BEGIN
 
   IF p_flow_id IS NOT NULL THEN
     v_partition := ff_flow_partition(p_flow_id);
-    PERFORM _get_flow(v_partition, p_flow_id);
+    v_flow := _get_flow(v_partition, p_flow_id);
   ELSE
     v_partition := _solo_partition(p_lane_id);
   END IF;
@@ -3714,17 +4362,31 @@ BEGIN
     RETURN;
   END IF;
 
+  -- The stored policy: this execution's keys over its flow's default_policy (docs/semantics.md §9.1).
+  v_policy := coalesce(v_flow.raw_fields->'default_policy', '{}') || coalesce(v_policy, '{}');
+  v_delayed := p_delay_until_ms > v_now;
+  -- A solo execution's deadline runs from its creation (a member's from ff_start_flow).
+  IF p_flow_id IS NULL AND v_policy ? 'execution_deadline_ms' THEN
+    v_deadline := v_now + (v_policy->>'execution_deadline_ms')::bigint;
+  END IF;
   INSERT INTO ff_exec_core (partition_key, execution_id, lane_id, lifecycle_phase, ownership_state,
                             eligibility_state, public_state, attempt_state, blocking_reason,
-                            priority, created_at_ms, payload, raw_fields)
+                            priority, created_at_ms, payload, raw_fields, policy, delay_until_ms, deadline_at_ms)
   VALUES (v_partition, v_id, p_lane_id, 'runnable', 'unowned',
-          'eligible_now', 'waiting', 'pending_first_attempt', 'waiting_for_worker',
+          CASE WHEN v_delayed THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
+          CASE WHEN v_delayed THEN 'delayed' ELSE 'waiting' END,
+          'pending_first_attempt',
+          CASE WHEN v_delayed THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
           p_priority, v_now, p_payload,
           CASE WHEN p_task_identifier IS NULL THEN '{}'::jsonb
-               ELSE jsonb_build_object('task_identifier', p_task_identifier) END)
+               ELSE jsonb_build_object('task_identifier', p_task_identifier) END,
+          v_policy, CASE WHEN v_delayed THEN p_delay_until_ms END, v_deadline)
   ON CONFLICT DO NOTHING;
   IF FOUND THEN
     status := 'created';
+    IF v_deadline IS NOT NULL THEN
+      PERFORM _add_jobs(ARRAY[_expire_job_spec(v_partition, v_id, 'execution_deadline', NULL, v_deadline)]);
+    END IF;
   ELSE
     -- A concurrent create of this uuid won between our read and our insert: answer as its
     -- replay, which refuses it (partition_mismatch) when the winner minted it on another partition.
@@ -3736,13 +4398,15 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_create_execution(text, uuid, text, jsonb, int, text, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_create_execution(text, uuid, text, jsonb, int, text, jsonb, bigint, bigint) IS
 $$Create an execution: lifecycle_phase runnable, ownership_state unowned, eligibility_state eligible_now, public_state waiting, attempt_state pending_first_attempt, terminal_outcome none.
 Returns (status, execution_id); execution_id is canonical {fp:N}:<uuid>.
 p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
 Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
-Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
+p_policy: its run policy (docs/semantics.md §9.1: max_retries, backoff, attempt_timeout_ms, execution_deadline_ms, max_replays), validated key by key; stored in ff_exec_core.policy with its keys over the flow's default_policy (ff_create_flow) when p_flow_id is given; the defaults fill the rest when it runs. A solo execution's execution_deadline_ms runs from its creation (a flowstage__expire job is scheduled at the deadline); a member's from ff_start_flow.
+p_delay_until_ms: a time after now makes it delayed (eligibility_state not_eligible_until_time, public_state delayed, blocking_reason waiting_for_delay, delay_until_ms): its run job, when enqueued, runs at that time (a child blocked by edges waits for them first). A time not after now is no delay.
+Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, a bad p_policy key (DETAIL p_policy.<key>), a negative p_delay_until_ms, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
 
 -- db/functions/staging/ff_create_flow.sql
 -- ff_create_flow: create a flow, or report the existing one. Idempotent on p_flow_id.
@@ -3750,6 +4414,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_create_flow(
   p_flow_id   uuid,
   p_flow_kind text   DEFAULT 'dag',
   p_namespace text   DEFAULT 'default',
+  p_default_policy jsonb DEFAULT NULL,
   p_now_ms    bigint DEFAULT NULL)
 RETURNS TABLE (
   status         flowfabric.ff_create_flow_status,
@@ -3764,6 +4429,7 @@ DECLARE
   v_now       bigint;
   v_partition smallint;
   v_revision  bigint;
+  v_policy    jsonb;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -3776,6 +4442,7 @@ BEGIN
   IF p_namespace IS NULL OR p_namespace = '' OR octet_length(p_namespace) > 53 THEN
     PERFORM _raise('invalid_input', format('p_namespace: must be 1 to 53 bytes (got %s)', _shown(quote_nullable(p_namespace))));
   END IF;
+  v_policy := _run_policy('p_default_policy', p_default_policy);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
 
@@ -3796,11 +4463,13 @@ BEGIN
   INSERT INTO ff_flow_core (partition_key, flow_id, graph_revision, public_flow_state, created_at_ms, raw_fields)
   VALUES (v_partition, p_flow_id, 0, 'open', v_now,
           jsonb_build_object('flow_kind', p_flow_kind, 'namespace', p_namespace,
-                             'node_count', 0, 'edge_count', 0, 'last_mutation_at_ms', v_now))
+                             'node_count', 0, 'edge_count', 0, 'last_mutation_at_ms', v_now)
+          || CASE WHEN v_policy IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('default_policy', v_policy) END)
   ON CONFLICT DO NOTHING;
   IF FOUND THEN
     PERFORM _log_flow_event(v_partition, p_flow_id, p_namespace, 0, 'create_flow',
-      jsonb_build_object('flow_id', p_flow_id, 'flow_kind', p_flow_kind, 'namespace', p_namespace), v_now);
+      jsonb_build_object('flow_id', p_flow_id, 'flow_kind', p_flow_kind, 'namespace', p_namespace)
+      || CASE WHEN v_policy IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('default_policy', v_policy) END, v_now);
     status := 'created';
     graph_revision := 0;
     RETURN NEXT;
@@ -3815,11 +4484,12 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_create_flow(uuid, text, text, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_create_flow(uuid, text, text, jsonb, bigint) IS
 $$Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
 Returns (status, flow_id, partition_key, graph_revision).
-Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
-Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
+Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind, namespace and default policy are kept even if this call passes others.
+p_default_policy: the flow-wide run policy (docs/semantics.md §9.1), validated key by key, stored in raw_fields.default_policy; executions created for the flow take its keys where their own policy does not set them. Concurrent creates of one id: exactly one created.
+Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>"), a bad p_default_policy key (DETAIL p_default_policy.<key>).
 Logs create_flow to ff_flow_event.$$;
 
 -- db/functions/run/ff_create_waitpoint.sql
@@ -3881,6 +4551,98 @@ COMMENT ON FUNCTION flowfabric.ff_create_waitpoint(text, text[], text, bigint, t
 $$Create a waitpoint for execution p_execution_id before it suspends (docs/semantics.md §10.2). Returns (status created, execution_id, waitpoint_id, token): the token (64 hex digits, stored only as its sha256) is returned here once.
 Arguments as ff_suspend_execution's. Signals delivered before the execution suspends are recorded (ff_deliver_signal answers recorded) and counted when it suspends: ff_suspend_execution adopts this waitpoint, and resumes at once if they already meet its condition. The timeout job is scheduled at the suspension.
 Refusals: invalid_input (FF012: arguments as ff_suspend_execution; execution_terminal / execution_suspended; waitpoint_already_open when the execution has a pending or waiting waitpoint); execution_not_found (FF003). Locks the execution row.$$;
+
+-- db/functions/run/ff_delay_execution.sql
+-- ff_delay_execution: defer an active or eligible execution until a time, without spending a retry.
+CREATE OR REPLACE FUNCTION flowfabric.ff_delay_execution(
+  p_execution_id   text,
+  p_delay_until_ms bigint,
+  p_attempt        int    DEFAULT NULL,
+  p_now_ms         bigint DEFAULT NULL)
+RETURNS TABLE (
+  status         flowfabric.ff_delay_execution_status,
+  execution_id   flowfabric.ff_execution_id,
+  delay_until_ms flowfabric.ff_time_ms)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_flow      ff_flow_core;
+  v_spec      graphile_worker.job_spec;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  IF p_delay_until_ms IS NULL OR p_delay_until_ms < v_now THEN
+    PERFORM _raise('invalid_input', format('p_delay_until_ms: must not be in the past (got %s, now %s)',
+      coalesce(p_delay_until_ms::text, 'NULL'), v_now));
+  END IF;
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+  END IF;
+  SELECT * INTO v_exec FROM ff_exec_core e
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF _is_stale_attempt(v_exec, p_attempt) AND v_exec.lifecycle_phase <> 'terminal' THEN
+    status := 'stale_attempt';
+    delay_until_ms := coalesce(v_exec.delay_until_ms, p_delay_until_ms);
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF NOT (v_exec.lifecycle_phase = 'active'
+          OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time'))) THEN
+    PERFORM _raise('invalid_input',
+      format('p_execution_id: execution_not_active: %s is %s (public_state %s); only an active, waiting or delayed execution can be delayed',
+             execution_id, v_exec.lifecycle_phase, v_exec.public_state));
+  END IF;
+
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'runnable',
+      ownership_state = 'unowned',
+      eligibility_state = 'not_eligible_until_time',
+      blocking_reason = 'waiting_for_delay',
+      public_state = 'delayed',
+      -- The attempt that delays itself is over: the next one is a new attempt (no retry is spent).
+      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'pending_retry_attempt' ELSE e.attempt_state END,
+      delay_until_ms = p_delay_until_ms
+  WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
+  RETURNING e.* INTO v_exec;
+  -- Its run job moves to the new time (replace mode), unless its flow has not started yet:
+  -- ff_start_flow enqueues it then, at that time.
+  IF v_exec.flow_id IS NULL OR v_flow.raw_fields ? 'started_at_ms' THEN
+    v_spec := _run_job_spec(v_exec, v_flow);
+    IF NOT (v_spec IS NULL) THEN
+      PERFORM _add_jobs(ARRAY[v_spec]);
+    END IF;
+  END IF;
+  IF v_exec.flow_id IS NOT NULL THEN
+    PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision,
+      'delay_execution', jsonb_build_object('execution_id', execution_id, 'delay_until_ms', p_delay_until_ms, 'attempt', p_attempt),
+      v_now);
+  END IF;
+  status := 'delayed';
+  delay_until_ms := p_delay_until_ms;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_delay_execution(text, bigint, int, bigint) IS
+$$Defer execution p_execution_id until p_delay_until_ms without spending a retry (docs/semantics.md §9.2): a running task deferring itself (pass p_attempt) or an operator. It becomes lifecycle_phase runnable, eligibility_state not_eligible_until_time, public_state delayed, blocking_reason waiting_for_delay, delay_until_ms; an attempt it interrupts ends (attempt_state pending_retry_attempt; retry_count unchanged); its run job is enqueued at run_at = p_delay_until_ms (replace mode), or by ff_start_flow at that time when its flow has not started.
+Returns (status, execution_id, delay_until_ms); stale_attempt: p_attempt is not the attempt running now, nothing changes.
+Refusals: invalid_input (malformed id; p_delay_until_ms NULL or in the past; p_attempt < 1; DETAIL execution_not_active for an execution that is terminal or blocked by its dependencies), execution_not_found (FF003). Locks the execution row. Logs delay_execution for flow members.$$;
 
 -- db/functions/run/ff_deliver_signal.sql
 -- ff_deliver_signal: record a signal for a waitpoint and resume its execution when the
@@ -4157,7 +4919,9 @@ RETURNS TABLE (
   raw_fields          jsonb,
   edge_groups         jsonb,
   paused_at_ms        bigint,
-  pause_reason        text)
+  pause_reason        text,
+  default_policy      jsonb,
+  replayed_at_ms      bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -4190,6 +4954,8 @@ BEGIN
   raw_fields := v_flow.raw_fields;
   paused_at_ms := (v_flow.raw_fields->>'paused_at_ms')::bigint;  -- docs/semantics.md §10.3
   pause_reason := v_flow.raw_fields->>'pause_reason';
+  default_policy := v_flow.raw_fields->'default_policy';
+  replayed_at_ms := (v_flow.raw_fields->>'replayed_at_ms')::bigint;
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'downstream_execution_id', _canonical_execution_id(g.partition_key, g.downstream_eid),
            'policy', g.policy,
@@ -4212,7 +4978,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow(uuid) IS
 $$Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
-Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3).
+Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3). default_policy: the flow's run policy (docs/semantics.md §9.1: ff_create_flow's p_default_policy or the plan's default_policy; NULL when none); replayed_at_ms: the last time ff_replay_execution reopened it (NULL if never).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_describe_flow_at.sql
@@ -4320,6 +5086,101 @@ COMMENT ON FUNCTION flowfabric.ff_describe_flow_at(uuid, bigint) IS
 $$The graph of flow p_flow_id as it stood at revision p_graph_revision (0 = just created), rebuilt from the mutation log ff_flow_event: every add_execution_to_flow and stage_dependency_edge(s) event whose graph_revision (the revision after that change) is <= p_graph_revision, and of each submit_flow event (ff_submit_flow: one row per plan holding base_graph_revision, its members in revision order, then its edges as parallel arrays) the members and edges whose own revision is <= p_graph_revision. Read-only: takes no row locks.
 Returns one row: flow_id, graph_revision (as asked), current_graph_revision, node_count, edge_count, members (jsonb array of canonical execution ids in the order they joined), edges (jsonb array ordered by edge_id of {edge_id, upstream_execution_id, downstream_execution_id, dependency_kind, data_passing_ref, staged_graph_revision, and condition when the edge has one}). Only the structure is rebuilt: states of executions and edges are today's business (ff_describe_flow, ff_list_edges).
 Checks in order: invalid_input (FF012: NULL p_flow_id, NULL or negative p_graph_revision); flow_not_found (FF001); invalid_input (FF012, DETAIL p_graph_revision) for a revision beyond the current one.$$;
+
+-- db/functions/run/ff_expire_execution.sql
+-- ff_expire_execution: enforce an attempt timeout or an execution deadline whose time has come
+-- (docs/semantics.md §9.3); the flowstage__expire job scheduled at that time calls it.
+CREATE OR REPLACE FUNCTION flowfabric.ff_expire_execution(
+  p_execution_id text,
+  p_reason       text,
+  p_attempt      int    DEFAULT NULL,
+  p_now_ms       bigint DEFAULT NULL)
+RETURNS TABLE (
+  status         flowfabric.ff_fail_execution_status,
+  execution_id   flowfabric.ff_execution_id,
+  delay_until_ms bigint,
+  retry_count    flowfabric.ff_count,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_due       bigint;
+  v_done      record;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  IF p_reason IS NULL OR p_reason NOT IN ('attempt_timeout', 'execution_deadline') THEN
+    PERFORM _raise('invalid_input', format('p_reason: must be attempt_timeout or execution_deadline (got %s)', _shown(p_reason)));
+  END IF;
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  retry_count := v_exec.retry_count;
+  IF v_exec.lifecycle_phase = 'terminal' THEN
+    status := 'already_terminal';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  IF p_reason = 'attempt_timeout' THEN
+    IF v_exec.attempt_state <> 'running_attempt' OR _is_stale_attempt(v_exec, p_attempt) THEN
+      status := 'stale_attempt';  -- that attempt ended (or none runs): its timeout is moot
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    v_due := (v_exec.raw_fields->>'last_attempt_started_at_ms')::bigint + (v_exec.policy->>'attempt_timeout_ms')::bigint;
+    IF v_due IS NULL OR v_now < v_due THEN
+      status := 'not_due';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    -- A failed attempt that spends a retry (FlowFabric's timeout is terminal); expired when none is left.
+    RETURN QUERY SELECT * FROM _fail_attempt(execution_id, 'attempt_timeout', 'timeout',
+      coalesce(p_attempt, (v_exec.raw_fields->>'attempt_count')::int), 'expired', v_now);
+    RETURN;
+  END IF;
+
+  -- execution_deadline: whatever its phase, terminal expired with its cascade.
+  IF v_exec.deadline_at_ms IS NULL OR v_now < v_exec.deadline_at_ms THEN
+    status := 'not_due';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  SELECT * INTO v_done FROM ff_complete_execution(
+    p_execution_id => execution_id, p_outcome => 'expired',
+    p_result => jsonb_build_object('error', 'execution_deadline'), p_now_ms => v_now);
+  IF v_done.status = 'completed' THEN
+    UPDATE ff_exec_core e
+    SET failure_reason = 'execution_deadline'
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
+    status := 'expired';
+    public_flow_state := v_done.public_flow_state;
+  ELSE
+    status := v_done.status;
+  END IF;
+  RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_expire_execution(text, text, int, bigint) IS
+$$Enforce a timeout of execution p_execution_id whose time has come (docs/semantics.md §9.3); the flowstage__expire job that ff_begin_attempt (attempt_timeout_ms) and ff_start_flow / ff_create_execution (execution_deadline_ms) schedule at the due time calls it, on whichever flowstage worker is alive, so a dead or stuck worker cannot hold the execution. The task wrapper also calls it when its own timer fires.
+Returns (status, execution_id, delay_until_ms, retry_count, public_flow_state); public_flow_state: the flow's state when this call finished it (completed or failed), else NULL.
+p_reason attempt_timeout: when attempt p_attempt (NULL: the current one) still runs and last_attempt_started_at_ms + attempt_timeout_ms <= now, the attempt fails as by ff_fail_execution with failure_reason attempt_timeout (category timeout): retry_scheduled while retries are left, else terminal expired (not failed). stale_attempt when that attempt is over.
+p_reason execution_deadline: when the execution is not terminal and deadline_at_ms <= now, whatever its phase (runnable, delayed, active), it becomes terminal expired (result {"error": "execution_deadline"}, failure_reason execution_deadline), its queued run job removed and its cascade run.
+not_due: the time has not come (or the policy has no such limit); already_terminal: nothing to do. Nothing changes in those cases.
+Refusals: invalid_input (malformed id, unknown p_reason, p_attempt < 1), execution_not_found (FF003). Locks as ff_fail_execution / ff_complete_execution.$$;
 
 -- db/functions/read/ff_explain_execution.sql
 -- ff_explain_execution: why an execution is where it is — its state, inbound edges, fan-in group and a one-line reason.
@@ -4436,6 +5297,10 @@ BEGIN
     WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible'
          AND v_condition IS NOT NULL THEN
       format('terminal: skipped: %s (a branch not taken)', v_condition)
+    WHEN v_exec.public_state = 'delayed' OR v_exec.lifecycle_phase = 'active'
+         OR (v_exec.failure_reason IS NOT NULL AND v_exec.terminal_outcome IN ('failed', 'expired')) THEN
+      -- Run policies (docs/semantics.md §9): retries, delays, timeouts, deadlines in words.
+      coalesce(_explain_run(v_exec, v_flow), format('%s: eligibility_state %s', v_exec.public_state, v_exec.eligibility_state))
     WHEN v_exec.lifecycle_phase = 'terminal' AND v_exec.terminal_outcome = 'skipped' AND v_group.decision = 'impossible' THEN
       format('terminal: skipped because its %s dependencies became impossible (%s of %s failed or skipped: %s)',
              v_kind, v_group.fail_count + v_group.skip_count, v_total, _explain_edge_list(v_impossible))
@@ -4449,8 +5314,6 @@ BEGIN
     WHEN v_exec.blocking_reason = 'flow_paused' THEN
       format('eligible: held while the flow is paused (%s); ff_resume_flow enqueues it',
              coalesce(v_flow.raw_fields->>'pause_reason', 'no reason given'))
-    WHEN v_exec.lifecycle_phase = 'active' THEN
-      format('running: attempt %s on a worker', coalesce(v_exec.raw_fields->>'attempt_count', '1'))
     WHEN v_group.decision = 'pending' AND v_group.running_count > 0 THEN
       CASE v_kind
         WHEN 'all_of' THEN
@@ -4485,8 +5348,54 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_explain_execution(uuid, text) IS
 $$Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
 Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref, dependency_kind, condition (null when none), condition_result (true, false or null: what the condition gave at resolution)}; and reason, one line, one of:
-"terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+"terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count; a retry adds " (retry R of M after: <failure_reason>)", a replay " (replay R)", an attempt timeout "; times out after T ms"), for a delayed execution "retrying at HH:MM:SS UTC after attempt N of M failed: <failure_reason>" (M = max_retries + 1) or "delayed until HH:MM:SS UTC", for one that failed or expired with a failure_reason "terminal: failed|expired after attempt N of M failed: <reason>" or "terminal: expired at its execution deadline (D ms)", "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
 Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).$$;
+
+-- db/functions/run/ff_fail_execution.sql
+-- ff_fail_execution: the running attempt of an execution failed; retry it after the policy's
+-- backoff while retries are left, else make it terminal failed and run its cascade.
+CREATE OR REPLACE FUNCTION flowfabric.ff_fail_execution(
+  p_execution_id     text,
+  p_failure_reason   text,
+  p_failure_category text   DEFAULT NULL,
+  p_attempt          int    DEFAULT NULL,
+  p_now_ms           bigint DEFAULT NULL)
+RETURNS TABLE (
+  status         flowfabric.ff_fail_execution_status,
+  execution_id   flowfabric.ff_execution_id,
+  delay_until_ms bigint,
+  retry_count    flowfabric.ff_count,
+  public_flow_state flowfabric.ff_public_flow_state_or_null)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_now bigint;
+BEGIN
+  PERFORM _parse_execution_id('p_execution_id', p_execution_id);
+  IF p_failure_reason IS NULL OR p_failure_reason = '' OR length(p_failure_reason) > 1024 THEN
+    PERFORM _raise('invalid_input', format('p_failure_reason: must be 1 to 1024 characters (got %s)',
+      CASE WHEN p_failure_reason IS NULL THEN 'NULL' ELSE length(p_failure_reason) || ' characters: ' || _shown(p_failure_reason) END));
+  END IF;
+  IF p_failure_category = '' OR length(p_failure_category) > 128 THEN
+    PERFORM _raise('invalid_input', format('p_failure_category: must be NULL or 1 to 128 characters (got %s)', _shown(p_failure_category)));
+  END IF;
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  RETURN QUERY SELECT * FROM _fail_attempt(p_execution_id, p_failure_reason, p_failure_category, p_attempt, 'failed', v_now);
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_fail_execution(text, text, text, int, bigint) IS
+$$Fail the running attempt of active execution p_execution_id ({fp:N}:<uuid> or <uuid>) with p_failure_reason (1..1024 characters; the task wrapper of run() passes the error's message, truncated) and an optional p_failure_category (1..128 characters, e.g. the error's name). docs/semantics.md §9.2.
+Returns (status, execution_id, delay_until_ms, retry_count, public_flow_state); public_flow_state: the flow's state when this call finished it (completed or failed), else NULL.
+retry_scheduled: retries were left (retry_count < max_retries of its run policy; without one in the policy, ff_start_flow's p_max_attempts - 1, else 0): the execution is delayed (lifecycle_phase runnable, eligibility_state not_eligible_until_time, blocking_reason waiting_for_retry_backoff, public_state delayed, attempt_state pending_retry_attempt), retry_count + 1, failure_reason kept, delay_until_ms = now + backoff (exponential: min(initial_delay_ms * multiplier ^ retry_count before this failure, max_delay_ms); fixed: delay_ms), and its run job is enqueued with run_at = delay_until_ms in this transaction.
+failed: no retries left: terminal failed (result {"error": p_failure_reason, "category": p_failure_category}), failure_reason set, the cascade runs as in ff_complete_execution.
+already_terminal: it is terminal; nothing changes. stale_attempt: p_attempt (the number ff_begin_attempt returned) is not the attempt running now (it was timed out, reaped or replaced); nothing changes. NULL p_attempt acts on the current attempt.
+Refusals: invalid_input (malformed id; p_failure_reason NULL, empty or over 1024 characters; p_failure_category empty or over 128 characters; p_attempt < 1; DETAIL execution_not_active when no attempt of it runs: waiting, delayed or blocked), execution_not_found (FF003).
+p_attempt comes before p_now_ms so that p_now_ms stays last. Locks: the execution row (retry), or the execution and its children as ff_complete_execution (terminal). Logs fail_execution (retry) or complete_execution (terminal) for flow members.$$;
 
 -- db/functions/read/ff_flow_graph.sql
 -- ff_flow_graph: a flow's whole graph in one row (members with their states, edges with theirs), compact, for drawing it.
@@ -4661,7 +5570,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_dot(uuid) IS
 $$The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
+A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, delayed violet, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_flow_to_mermaid.sql
@@ -4687,7 +5596,7 @@ BEGIN
 
   SELECT string_agg(format('  classDef %s fill:%s,stroke:%s,color:#212121', s.style_class, s.fill, s.stroke), E'\n' ORDER BY n)
   INTO v_classes
-  FROM unnest(ARRAY['waiting', 'waiting_children', 'running', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'other'])
+  FROM unnest(ARRAY['waiting', 'waiting_children', 'delayed', 'running', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'other'])
        WITH ORDINALITY AS t(state, n)
   CROSS JOIN LATERAL _export_style('node', t.state) s;
 
@@ -4727,7 +5636,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_mermaid(uuid) IS
 $$The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
+A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, delayed, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_list_edges.sql
@@ -4991,7 +5900,13 @@ RETURNS TABLE (
   terminal_at_ms    bigint,
   attempt_count     flowfabric.ff_count,
   payload           jsonb,
-  result            jsonb)
+  result            jsonb,
+  policy            jsonb,
+  retry_count       flowfabric.ff_count,
+  replay_count      flowfabric.ff_count,
+  failure_reason    flowfabric.ff_failure_reason_or_null,
+  delay_until_ms    bigint,
+  deadline_at_ms    bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -5001,6 +5916,7 @@ DECLARE
   v_requested smallint;
   v_after     uuid;
   v_first     boolean;
+  v_flow      ff_flow_core;
 BEGIN
   IF p_flow_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_flow_id: must not be null');
@@ -5016,7 +5932,7 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
     PERFORM _raise('invalid_input', format('p_limit: must be 1..1000 (got %s)', coalesce(p_limit::text, 'NULL')));
   END IF;
-  PERFORM _get_flow(v_partition, p_flow_id);
+  v_flow := _get_flow(v_partition, p_flow_id);
 
   -- Keyset bound the index can use: inclusive only on the first page.
   v_first := v_after IS NULL;
@@ -5028,7 +5944,9 @@ BEGIN
          e.attempt_state::ff_attempt_state, e.blocking_reason::ff_blocking_reason,
          e.terminal_outcome::ff_terminal_outcome, e.priority::ff_priority,
          e.raw_fields->>'task_identifier', e.created_at_ms::ff_time_ms, e.terminal_at_ms,
-         coalesce((e.raw_fields->>'attempt_count')::int, 0)::ff_count, e.payload, e.result
+         coalesce((e.raw_fields->>'attempt_count')::int, 0)::ff_count, e.payload, e.result,
+         _effective_policy(e.policy, (v_flow.raw_fields->>'max_attempts')::int), e.retry_count::ff_count,
+         e.replay_count::ff_count, e.failure_reason::ff_failure_reason_or_null, e.delay_until_ms, e.deadline_at_ms
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.execution_id >= v_after AND (v_first OR e.execution_id <> v_after)
@@ -5039,7 +5957,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_list_members(uuid, text, int) IS
 $$List the member executions of flow p_flow_id ordered by execution uuid, p_limit (1..1000, default 100) at a time. Keyset pagination: p_after is the last execution_id of the previous page, canonical {fp:N}:<uuid> as returned or a bare <uuid> (text, so a result can be passed back as is). Read-only: takes no row locks.
-Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
+Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result, policy, retry_count, replay_count, failure_reason, delay_until_ms, deadline_at_ms): policy is the member's resolved run policy (docs/semantics.md §9.1: its stored keys, over the defaults, max_retries from ff_start_flow's p_max_attempts where no policy sets it); retry_count / replay_count / failure_reason / delay_until_ms (when delayed) / deadline_at_ms (once its deadline runs) as §9.2-9.4 describe; attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
 Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).$$;
 
 -- db/functions/read/ff_metrics.sql
@@ -5489,6 +6407,8 @@ DECLARE
   v_outbox ff_completion_outbox;
   v_group  ff_edge_group;
   v_spec   graphile_worker.job_spec;
+  v_failed record;
+  v_flow   ff_flow_core;
 BEGIN
   v_now := _now_ms(p_now_ms);
 
@@ -5501,21 +6421,47 @@ BEGIN
     WHERE j.key LIKE 'flowstage:run:%' AND j.attempts >= j.max_attempts AND j.locked_at IS NULL
     ORDER BY 4
   LOOP
-    SELECT * INTO v_exec FROM ff_exec_core e WHERE e.execution_id = v_job.eid FOR UPDATE;
-    IF FOUND AND v_exec.lifecycle_phase <> 'terminal' THEN
-      -- Its cascade is deferred to a job: its children are not locked here.
-      v_spec := _finish_execution(v_exec, 'failed',
-        jsonb_build_object('error', coalesce(v_job.last_error, 'the worker stopped during the last attempt'),
-                           'attempts_exhausted', true),
-        v_now, p_cascade => true);
-      IF NOT (v_spec IS NULL) THEN
-        PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
-      END IF;
-      status := 'failed_exhausted';
-      execution_id := _canonical_execution_id(v_exec.partition_key, v_exec.execution_id);
-      job_key := v_job.key;
-      RETURN NEXT;
+    -- The spent job goes first: a retry enqueued below reuses its key.
+    PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);
+    SELECT * INTO v_exec FROM ff_exec_core e WHERE e.execution_id = v_job.eid;
+    IF NOT FOUND OR v_exec.lifecycle_phase = 'terminal' THEN
+      CONTINUE;
     END IF;
+    execution_id := _canonical_execution_id(v_exec.partition_key, v_exec.execution_id);
+    job_key := v_job.key;
+    IF v_exec.lifecycle_phase = 'active' THEN
+      -- The attempt died with its worker (or its wrapper could not report): a failed attempt,
+      -- retried per policy (docs/semantics.md §9.2), else terminal failed with its cascade.
+      SELECT * INTO v_failed FROM _fail_attempt(execution_id, 'worker_lost', 'worker_lost',
+        (v_exec.raw_fields->>'attempt_count')::int, 'failed', v_now);
+      IF v_failed.status IN ('retry_scheduled', 'failed') THEN
+        status := CASE v_failed.status WHEN 'failed' THEN 'failed_exhausted' ELSE 'retry_scheduled' END;
+        RETURN NEXT;
+      END IF;
+    ELSIF v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time') THEN
+      -- The job died before its attempt began: no attempt was spent, the job is enqueued again.
+      SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+      v_spec := _run_job_spec(v_exec, v_flow);
+      IF NOT (v_spec IS NULL) THEN
+        PERFORM _add_jobs(ARRAY[v_spec]);
+        status := 'retry_scheduled';
+        RETURN NEXT;
+      END IF;
+    END IF;
+  END LOOP;
+
+  -- 1b. Run jobs left without a key: an attempt that failed or delayed itself (or was timed out)
+  --     enqueued its next job under the key while its own job was locked, and its worker died
+  --     before Graphile Worker completed that job. Unlocked now (ff_reap_dead_workers) and spent,
+  --     it would stay in the queue forever; its execution has a job of its own.
+  FOR v_job IN
+    SELECT j.id FROM graphile_worker._private_jobs j
+    WHERE j.key IS NULL AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
+      AND (j.payload::jsonb) ? 'execution_id'
+      AND EXISTS (SELECT 1 FROM ff_exec_core e
+                  WHERE e.execution_id = substring(j.payload->>'execution_id' FROM '[0-9a-f-]{36}$')::uuid)
+    ORDER BY j.id
+  LOOP
     PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);
   END LOOP;
 
@@ -5563,11 +6509,256 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_recover_jobs(bigint) IS
 $$Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
 Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key).
-failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), its cascade is deferred to its flowstage__cascade job (outbox row, enqueued here), and the spent job is deleted (graphile_worker.complete_jobs).
+A run job (flowstage:run:<uuid>, a single Graphile Worker attempt) that has spent its attempt, is not locked, and whose execution is not terminal lost its worker (or its wrapper could not report): the spent job is deleted (graphile_worker.complete_jobs) and, for an active execution, the attempt fails as by ff_fail_execution with failure_reason worker_lost (docs/semantics.md §9.2): retry_scheduled (delayed by the policy's backoff, its run job enqueued at that time) or, with no retries left, failed_exhausted (terminal failed, result {"error": "worker_lost", "category": "worker_lost"}, its cascade run in this transaction). An execution still runnable (the job died before its attempt began) gets its run job again: retry_scheduled, no retry spent.
+A spent run job without a key whose payload names a flowstage execution (an attempt that enqueued its successor while its own job was locked, and whose worker then died) is deleted silently.
 requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
 requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
 Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.
-Locks: the executions it fails, one at a time in uuid order (no flow row). Logs complete_execution for each failed execution.$$;
+Locks: the executions it fails, one at a time in uuid order, with their children as ff_complete_execution (no flow row). Logs fail_execution or complete_execution for each failed attempt.$$;
+
+-- db/functions/run/ff_replay_execution.sql
+-- ff_replay_execution: run a terminal execution again, alone or with everything downstream of it
+-- (docs/semantics.md §9.4); a finished flow reopens and finishes again by the §6 rule.
+CREATE OR REPLACE FUNCTION flowfabric.ff_replay_execution(
+  p_execution_id text,
+  p_downstream   boolean DEFAULT false,
+  p_now_ms       bigint  DEFAULT NULL)
+RETURNS TABLE (
+  status            flowfabric.ff_replay_execution_status,
+  execution_id      flowfabric.ff_execution_id,
+  replay_count      flowfabric.ff_count,
+  eligibility_state flowfabric.ff_eligibility_state)
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_now       bigint;
+  v_requested smallint;
+  v_id        uuid;
+  v_exec      ff_exec_core;
+  v_flow      ff_flow_core;
+  v_part      smallint;
+  v_order     uuid[];     -- the executions to replay, in topological order
+  v_set       uuid[];     -- the same, for lookups
+  v_children  uuid[];     -- non-replayed, non-terminal children of replayed executions
+  v_row       ff_exec_core;
+  v_policy    jsonb;
+  v_specs     graphile_worker.job_spec[];
+  v_upstream  record;
+  v_started   boolean;
+BEGIN
+  SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+  FROM _parse_execution_id('p_execution_id', p_execution_id) p;
+  IF p_downstream IS NULL THEN
+    PERFORM _raise('invalid_input', 'p_downstream: must not be null');
+  END IF;
+  v_now := _now_ms(p_now_ms);
+  v_exec := _find_execution('p_execution_id', v_requested, v_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  v_part := v_exec.partition_key;
+
+  -- Lock order: the flow row first.
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_part AND f.flow_id = v_exec.flow_id FOR UPDATE;
+    IF v_flow.public_flow_state = 'cancelled' THEN
+      PERFORM _raise('flow_already_terminal',
+        format('flow_id=%s public_flow_state=cancelled (replaying execution_id=%s)', v_flow.flow_id, _canonical_execution_id(v_part, v_id)),
+        'A cancelled flow cannot run again; create a new flow.');
+    END IF;
+  END IF;
+  v_started := v_exec.flow_id IS NULL OR v_flow.raw_fields ? 'started_at_ms';
+
+  -- The executions to replay: this one, and with p_downstream every transitive downstream that
+  -- is terminal, in topological order (longest path from this one).
+  IF p_downstream AND v_exec.flow_id IS NOT NULL THEN
+    WITH RECURSIVE reach(eid, depth) AS (
+      SELECT v_id, 0
+      UNION
+      SELECT e.downstream_eid, r.depth + 1
+      FROM reach r
+      JOIN ff_edge e ON e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = r.eid
+      WHERE e.policy->>'edge_state' <> 'pending' AND r.depth < 100000)
+    SELECT array_agg(d.eid ORDER BY d.depth, d.eid) INTO v_order
+    FROM (SELECT r.eid, max(r.depth) AS depth FROM reach r GROUP BY r.eid) d
+    JOIN ff_exec_core x ON x.partition_key = v_part AND x.execution_id = d.eid
+    WHERE d.eid = v_id OR x.lifecycle_phase = 'terminal';
+  ELSE
+    v_order := ARRAY[v_id];
+  END IF;
+  SELECT array_agg(u ORDER BY u) INTO v_set FROM unnest(v_order) u;
+  -- Their non-replayed children still waiting (runnable): they must not run on a stale result.
+  -- Children that run or ran already are left alone, edges into them included.
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
+    FROM ff_edge e
+    JOIN ff_exec_core c ON c.partition_key = v_part AND c.execution_id = e.downstream_eid
+    WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = ANY (v_set)
+      AND NOT (e.downstream_eid = ANY (v_set)) AND c.lifecycle_phase = 'runnable';
+  ELSE
+    v_children := '{}';
+  END IF;
+
+  -- Then the executions, in uuid order; every check under the locks.
+  FOR v_row IN
+    SELECT * FROM ff_exec_core e
+    WHERE e.partition_key = v_part AND e.execution_id = ANY (v_set || v_children)
+    ORDER BY e.execution_id FOR UPDATE
+  LOOP
+    IF v_row.execution_id = v_id AND v_row.lifecycle_phase <> 'terminal' THEN
+      PERFORM _raise('execution_not_terminal',
+        format('execution_id=%s lifecycle_phase=%s public_state=%s', _canonical_execution_id(v_part, v_id),
+               v_row.lifecycle_phase, v_row.public_state));
+    END IF;
+    IF v_row.execution_id = ANY (v_set) AND v_row.lifecycle_phase <> 'terminal' THEN
+      v_set := array_remove(v_set, v_row.execution_id);  -- became non-terminal meanwhile: left alone
+      v_order := array_remove(v_order, v_row.execution_id);
+    END IF;
+    IF v_row.execution_id = ANY (v_children) AND v_row.lifecycle_phase <> 'runnable' THEN
+      v_children := array_remove(v_children, v_row.execution_id);  -- began or finished meanwhile: left alone
+    END IF;
+  END LOOP;
+  FOR v_row IN
+    SELECT e.* FROM unnest(v_order) WITH ORDINALITY AS o(eid, n)
+    JOIN ff_exec_core e ON e.partition_key = v_part AND e.execution_id = o.eid
+    ORDER BY o.n
+  LOOP
+    v_policy := _effective_policy(v_row.policy);
+    IF v_row.replay_count >= (v_policy->>'max_replays')::int THEN
+      PERFORM _raise('max_replays_exhausted',
+        format('execution_id=%s replay_count=%s max_replays=%s', _canonical_execution_id(v_part, v_row.execution_id),
+               v_row.replay_count, v_policy->>'max_replays'));
+    END IF;
+  END LOOP;
+
+  IF v_exec.flow_id IS NOT NULL THEN
+    -- Edges: every edge out of a replayed execution, and every impossible edge into one, go back
+    -- to applied (unresolved); the latter are resolved again below from their upstreams' outcomes.
+    UPDATE ff_edge e
+    SET policy = (e.policy - 'resolved_at_ms' - 'upstream_outcome') || '{"edge_state": "applied"}'::jsonb
+    WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id
+      AND e.policy->>'edge_state' IN ('satisfied', 'impossible')
+      AND ((e.upstream_eid = ANY (v_set) AND e.downstream_eid = ANY (v_set || v_children))
+           OR (e.downstream_eid = ANY (v_set) AND e.policy->>'edge_state' = 'impossible'));
+    -- Groups of replayed executions and of their waiting children: counters recomputed from
+    -- their edges, decision back to pending (the one case where a decision changes; logged below).
+    UPDATE ff_edge_group g
+    SET success_count = c.s, fail_count = c.f, skip_count = c.k, running_count = c.r,
+        decision = 'pending',
+        decided_at_ms = NULL
+    FROM (SELECT e.downstream_eid AS down,
+                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied')::int AS s,
+                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' <> 'skipped')::int AS f,
+                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped')::int AS k,
+                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied')::int AS r
+          FROM ff_edge e
+          WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.downstream_eid = ANY (v_set || v_children)
+          GROUP BY e.downstream_eid) c
+    WHERE g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = c.down;
+    -- Waiting children that were released on a result now being replaced wait again.
+    UPDATE ff_exec_core e
+    SET eligibility_state = 'blocked_by_dependencies', public_state = 'waiting_children', blocking_reason = 'waiting_for_children'
+    FROM ff_edge_group g
+    WHERE e.partition_key = v_part AND e.execution_id = ANY (v_children) AND e.lifecycle_phase = 'runnable'
+      AND g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = e.execution_id AND g.decision = 'pending';
+    PERFORM graphile_worker.remove_job('flowstage:run:' || c)
+    FROM unnest(v_children) c
+    JOIN ff_exec_core e ON e.partition_key = v_part AND e.execution_id = c
+    WHERE e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies';
+  END IF;
+
+  -- The executions: runnable again, eligible when nothing blocks them (no group, or a group whose
+  -- recomputed counters are all satisfied), their result kept until the new attempt ends.
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'runnable',
+      ownership_state = 'unowned',
+      eligibility_state = CASE WHEN g.downstream_eid IS NULL OR g.running_count + g.fail_count + g.skip_count = 0
+                               THEN 'eligible_now' ELSE 'blocked_by_dependencies' END,
+      public_state = CASE WHEN g.downstream_eid IS NULL OR g.running_count + g.fail_count + g.skip_count = 0
+                          THEN 'waiting' ELSE 'waiting_children' END,
+      blocking_reason = CASE WHEN g.downstream_eid IS NULL OR g.running_count + g.fail_count + g.skip_count = 0
+                             THEN 'waiting_for_worker' ELSE 'waiting_for_children' END,
+      attempt_state = 'pending_replay_attempt',
+      terminal_outcome = 'none',
+      terminal_at_ms = NULL,
+      replay_count = e.replay_count + 1,
+      retry_count = 0,
+      failure_reason = NULL,
+      delay_until_ms = NULL,
+      deadline_at_ms = CASE WHEN v_started AND e.policy ? 'execution_deadline_ms'
+                            THEN v_now + (e.policy->>'execution_deadline_ms')::bigint END,
+      raw_fields = e.raw_fields || jsonb_build_object('replayed_at_ms', v_now)
+  FROM (SELECT u AS eid FROM unnest(v_set) u) s
+  LEFT JOIN ff_edge_group g ON g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = s.eid
+  WHERE e.partition_key = v_part AND e.execution_id = s.eid;
+  UPDATE ff_edge_group g
+  SET decision = 'satisfied', decided_at_ms = v_now
+  WHERE g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = ANY (v_set)
+    AND g.running_count + g.fail_count + g.skip_count = 0 AND g.success_count > 0;
+
+  -- The flow reopens: it finishes again when its members do (docs/semantics.md §6).
+  IF v_exec.flow_id IS NOT NULL THEN
+    IF v_flow.public_flow_state IN ('completed', 'failed') THEN
+      UPDATE ff_flow_core f
+      SET public_flow_state = 'open', terminal_at_ms = NULL,
+          raw_fields = f.raw_fields || jsonb_build_object('replayed_at_ms', v_now)
+      WHERE f.partition_key = v_part AND f.flow_id = v_exec.flow_id
+      RETURNING f.* INTO v_flow;
+    END IF;
+    PERFORM _log_flow_event(v_part, v_exec.flow_id, v_flow.raw_fields->>'namespace', v_flow.graph_revision, 'replay_execution',
+      jsonb_build_object('execution_id', _canonical_execution_id(v_part, v_id), 'downstream', p_downstream,
+                         'executions', (SELECT jsonb_agg(_canonical_execution_id(v_part, u) ORDER BY n)
+                                        FROM unnest(v_order) WITH ORDINALITY AS o(u, n))),
+      v_now);
+  END IF;
+
+  -- Enqueue what may run now (a flow not started runs it when it starts), and the deadlines.
+  IF v_started THEN
+    SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+                    FILTER (WHERE e.raw_fields ? 'task_identifier' AND e.eligibility_state = 'eligible_now'), '{}')
+           || coalesce(array_agg(_expire_job_spec(v_part, e.execution_id, 'execution_deadline', NULL, e.deadline_at_ms)
+                                 ORDER BY e.execution_id) FILTER (WHERE e.deadline_at_ms IS NOT NULL), '{}')
+    INTO v_specs
+    FROM ff_exec_core e
+    WHERE e.partition_key = v_part AND e.execution_id = ANY (v_set);
+    PERFORM _add_jobs(v_specs);
+  END IF;
+
+  -- Impossible edges into replayed executions from upstreams that are not replayed: resolved again
+  -- from those upstreams' current outcomes (an upstream replayed here is not terminal: it waits).
+  IF v_exec.flow_id IS NOT NULL THEN
+    FOR v_upstream IN
+      SELECT DISTINCT e.upstream_eid, u.terminal_outcome
+      FROM ff_edge e
+      JOIN ff_exec_core u ON u.partition_key = v_part AND u.execution_id = e.upstream_eid
+      WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.downstream_eid = ANY (v_set)
+        AND e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal'
+      ORDER BY e.upstream_eid
+    LOOP
+      PERFORM _resolve_edges(v_part, v_exec.flow_id, v_upstream.upstream_eid, v_upstream.terminal_outcome, v_set, NULL, v_now);
+    END LOOP;
+  END IF;
+
+  RETURN QUERY
+  SELECT 'replayed'::ff_replay_execution_status, _canonical_execution_id(v_part, e.execution_id)::ff_execution_id,
+         e.replay_count::ff_count, e.eligibility_state::ff_eligibility_state
+  FROM unnest(v_order) WITH ORDINALITY AS o(eid, n)
+  JOIN ff_exec_core e ON e.partition_key = v_part AND e.execution_id = o.eid
+  ORDER BY o.n;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric.ff_replay_execution(text, boolean, bigint) IS
+$$Turn terminal execution p_execution_id runnable again (docs/semantics.md §9.4): lifecycle_phase runnable, attempt_state pending_replay_attempt, terminal_outcome none, terminal_at_ms cleared, replay_count + 1, retry_count 0 (a replay has its whole retry budget again), failure_reason and delay cleared, its result kept until the new attempt ends; its execution_deadline_ms clock restarts when its flow has started.
+Returns one row per replayed execution, in topological order: (status replayed, execution_id, replay_count, eligibility_state).
+A member with no group, or whose upstream edges are all satisfied, or a solo execution: eligible_now, enqueued now when its flow has started (solo: at once), else by ff_start_flow. A member whose group made it impossible (skipped, or replayed after its upstream failed): its impossible edges go back to applied and are resolved again at once from their upstreams' current outcomes (an upstream replayed in the same call waits); the group's counters are recomputed from its edges and its decision returns to pending, the one case where a decision changes.
+p_downstream: every transitive downstream that is terminal is replayed the same way in the same call; downstreams still running (active) are left alone. The edges going out of every replayed execution into replayed or waiting (runnable) children return to applied and those children's groups are recomputed; a non-replayed child that was eligible but had not started waits again (its queued run job is removed), so nothing runs on a stale result. Edges into children that are running or terminal (and not replayed) keep their resolution.
+The flow: completed or failed reopens (public_flow_state open, terminal_at_ms cleared, raw_fields.replayed_at_ms) and finishes again by the rule of §6; graph_revision stays (not a graph change).
+Refusals: invalid_input (malformed id, NULL p_downstream), execution_not_found (FF003), flow_already_terminal (FF002: the flow is cancelled), execution_not_terminal (FF015), max_replays_exhausted (FF016: replay_count >= the policy's max_replays, default 10; checked for every execution the call would replay, the first in topological order decides), each with the execution in DETAIL.
+Locks: the flow row, then the replayed executions and their children in uuid order, then edges, then groups. Logs one replay_execution row listing every execution reset (and resolve_dependency rows for the edges resolved again).$$;
 
 -- db/functions/run/ff_resolve_dependency.sql
 -- ff_resolve_dependency: count one applied edge's upstream outcome, taken from the upstream's
@@ -6359,9 +7550,10 @@ BEGIN
   INTO v_specs
   FROM ff_exec_core e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
-    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    AND e.lifecycle_phase = 'runnable' AND e.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
     AND e.blocking_reason <> 'flow_paused';  -- held by ff_pause_flow until ff_resume_flow
   enqueued_count := cardinality(v_specs);
+  PERFORM _start_deadlines(v_partition, p_flow_id, v_now);
   IF enqueued_count > 0 THEN
     PERFORM graphile_worker.add_jobs(v_specs);  -- one call for every member released by the start
   END IF;
@@ -6380,7 +7572,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_start_flow(uuid, bigint, int) IS
 $$Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
 Returns (status, flow_id, started_at_ms, enqueued_count); already_started: a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0.
-Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
+Records started_at_ms and max_attempts in raw_fields: p_max_attempts is a shorthand for the run policy's max_retries = p_max_attempts - 1 of every member whose policy does not set max_retries (docs/semantics.md §9.1; NULL: max_retries 0 unless set); each run job is a single Graphile Worker attempt. Delayed members (delay_until_ms) are enqueued with run_at at their time. Members with an execution_deadline_ms get deadline_at_ms = start + it and a flowstage__expire job at that time (_start_deadlines). graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later by ff_add_execution_to_flow with no inbound edge is not run (create the flow's members before starting it, or add them with ff_submit_flow, which enqueues the members it adds to a started flow that nothing blocks).
 Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
@@ -6460,6 +7652,7 @@ DECLARE
   v_distinct_executions int;
   v_distinct_edges      int;
   v_created        uuid[] := '{}'::uuid[];
+  v_default_policy jsonb;  -- the plan's default_policy (docs/semantics.md §9.1)
   v_lookup         uuid[];
   v_r_ids          uuid[] := '{}'::uuid[];   -- rows the plan names that it did not create, locked
   v_r_partitions   smallint[] := '{}'::smallint[];
@@ -6548,10 +7741,11 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_plan: must be a JSON object {"executions": [...], "groups": [...], "edges": [...]} (got a JSON %s)', jsonb_typeof(p_plan)));
   END IF;
-  SELECT k INTO v_key FROM jsonb_object_keys(p_plan) k WHERE k NOT IN ('executions', 'groups', 'edges') ORDER BY k LIMIT 1;
+  SELECT k INTO v_key FROM jsonb_object_keys(p_plan) k WHERE k NOT IN ('executions', 'groups', 'edges', 'default_policy') ORDER BY k LIMIT 1;
   IF v_key IS NOT NULL THEN
-    PERFORM _raise('invalid_input', format('p_plan.%s: unknown key; a plan has executions, groups, edges', left(v_key, 200)));
+    PERFORM _raise('invalid_input', format('p_plan.%s: unknown key; a plan has executions, groups, edges, default_policy', left(v_key, 200)));
   END IF;
+  v_default_policy := _run_policy('p_plan.default_policy', nullif(p_plan->'default_policy', 'null'::jsonb));
   FOREACH v_key IN ARRAY ARRAY['executions', 'groups', 'edges'] LOOP
     IF jsonb_typeof(p_plan->v_key) NOT IN ('array', 'null') THEN
       PERFORM _raise('invalid_input', format('p_plan.%s: must be a JSON array (got a JSON %s)', v_key, jsonb_typeof(p_plan->v_key)));
@@ -6622,7 +7816,8 @@ BEGIN
     VALUES (v_partition, p_flow_id, v_distinct_executions + v_distinct_edges, 'open', v_now,
             jsonb_build_object('flow_kind', p_flow_kind, 'namespace', p_namespace,
                                'node_count', v_distinct_executions, 'edge_count', v_distinct_edges,
-                               'last_mutation_at_ms', v_now))
+                               'last_mutation_at_ms', v_now)
+            || CASE WHEN v_default_policy IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('default_policy', v_default_policy) END)
     ON CONFLICT DO NOTHING
     RETURNING * INTO v_flow;
     v_new_flow := FOUND;
@@ -6671,6 +7866,7 @@ BEGIN
     ON CONFLICT DO NOTHING
     RETURNING e.execution_id)
   SELECT coalesce(array_agg(i.execution_id), '{}') INTO v_created FROM inserted i;
+  PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_x_ids, v_created, v_default_policy, v_now);
 
   -- Every other execution the plan names (its executions, edge endpoints, group downstreams),
   -- read and locked in uuid order.
@@ -7029,8 +8225,9 @@ BEGIN
     INTO v_specs
     FROM ff_exec_core e
     WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_added)
-      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state IN ('eligible_now', 'not_eligible_until_time');
     PERFORM _add_jobs(v_specs);
+    PERFORM _start_deadlines(v_partition, p_flow_id, v_now, v_added);  -- their execution_deadline_ms runs from now
   END IF;
   IF p_start THEN
     PERFORM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
@@ -7056,7 +8253,8 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, boolean, text, text, bigint) IS
 $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
-executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
+Run policies (docs/semantics.md §9.1): p_plan.default_policy (stored as the flow's default_policy when this call creates the flow) and an item's policy / delay_until_ms apply to the executions this call creates (their keys over the plan's default over the flow's, as ff_create_execution); an existing execution keeps its own. A plan that sets any policy is checked item by item (the exact path).
+executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?, "policy"?, "delay_until_ms"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
@@ -7455,6 +8653,8 @@ DECLARE
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
     'ff_stage_dependency_edge', 'ff_stage_dependency_edges', 'ff_start_flow', 'ff_submit_flow',
     'ff_pause_flow', 'ff_resume_flow', 'ff_create_waitpoint', 'ff_suspend_execution',
+    -- run policies (docs/semantics.md §9)
+    'ff_fail_execution', 'ff_delay_execution', 'ff_expire_execution', 'ff_replay_execution', 'ff_change_priority',
     -- the worker's calls
     'ff_waitpoint_timeout', 'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];

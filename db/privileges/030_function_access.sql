@@ -25,6 +25,8 @@ DECLARE
     'ff_create_flow', 'ff_resolve_dependency', 'ff_set_edge_group_policy', 'ff_set_namespace_notify',
     'ff_stage_dependency_edge', 'ff_stage_dependency_edges', 'ff_start_flow', 'ff_submit_flow',
     'ff_pause_flow', 'ff_resume_flow', 'ff_create_waitpoint', 'ff_suspend_execution',
+    -- run policies (docs/semantics.md §9)
+    'ff_fail_execution', 'ff_delay_execution', 'ff_expire_execution', 'ff_replay_execution', 'ff_change_priority',
     -- the worker's calls
     'ff_waitpoint_timeout', 'ff_begin_attempt', 'ff_cancel_siblings_step', 'ff_cascade_step', 'ff_complete_execution',
     'ff_reap_dead_workers', 'ff_recover_jobs', 'ff_worker_heartbeat'];

@@ -32,6 +32,7 @@ export interface FlowHtmlOptions {
 export const NODE_STYLES: Record<string, { fill: string; stroke: string }> = {
   waiting: { fill: '#f5f5f5', stroke: '#9e9e9e' },
   waiting_children: { fill: '#fff8e1', stroke: '#ffa000' },
+  delayed: { fill: '#ede7f6', stroke: '#7e57c2' },
   running: { fill: '#e3f2fd', stroke: '#1e88e5' },
   completed: { fill: '#e8f5e9', stroke: '#43a047' },
   failed: { fill: '#ffebee', stroke: '#e53935' },

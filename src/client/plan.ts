@@ -16,6 +16,25 @@ export type GroupPolicy =
   | { kind: 'any_of'; onSatisfied: 'cancel_remaining' | 'let_run' }
   | { kind: 'quorum'; k: number; onSatisfied: 'cancel_remaining' | 'let_run' };
 
+/**
+ * A run policy (docs/semantics.md §9.1), as ff_create_execution's p_policy takes it: every key
+ * optional; a step's keys win over the plan's default, which wins over the defaults.
+ */
+export interface RunPolicy {
+  /** Retries after the first attempt, 0..1000; default 0 (a failing step fails at once). */
+  max_retries?: number;
+  /** Default exponential, 1000 ms doubling up to 60000 ms. */
+  backoff?:
+    | { type: 'exponential'; initial_delay_ms?: number; max_delay_ms?: number; multiplier?: number }
+    | { type: 'fixed'; delay_ms?: number };
+  /** Longest one attempt may run (its task's signal aborts then, and the attempt fails). */
+  attempt_timeout_ms?: number;
+  /** Longest from the flow's start until terminal; then the execution expires. */
+  execution_deadline_ms?: number;
+  /** How often ff_replay_execution may replay it; default 10. */
+  max_replays?: number;
+}
+
 /** One step: an execution of the flow and the edges into it. `Name` is the plan's step names. */
 export interface PlanStep<Name extends string = string> {
   /** The task that runs it (Graphile Worker task identifier); a step without one is never run by a worker. */
@@ -34,6 +53,10 @@ export interface PlanStep<Name extends string = string> {
   inputs?: { readonly [key: string]: Name | readonly Name[] };
   /** How its upstreams decide it; default all_of. */
   group?: GroupPolicy;
+  /** Its run policy: retries, backoff, timeouts (over the plan's `defaultPolicy` / `maxRetries`). */
+  policy?: RunPolicy;
+  /** Not before this time (ms since the epoch): delayed until then once it would run. */
+  delayUntilMs?: number;
 }
 
 /** Every step's `after` and `inputs` name steps of the same plan (checked by the compiler for literal plans). */
@@ -41,9 +64,13 @@ export type PlanSteps<S> = { [K in keyof S]: PlanStep<Extract<keyof S, string>> 
 
 /** The JSON ff_submit_flow takes as p_plan. */
 export interface SubmitPlanJson {
-  executions: { execution_id: string; task_identifier?: string; payload?: object; priority?: number; lane_id?: string }[];
+  executions: {
+    execution_id: string; task_identifier?: string; payload?: object; priority?: number; lane_id?: string;
+    policy?: RunPolicy; delay_until_ms?: number;
+  }[];
   groups: { downstream_execution_id: string; kind: string; on_satisfied?: string; k?: number }[];
   edges: { edge_id: string; upstream_execution_id: string; downstream_execution_id: string; data_passing_ref?: string }[];
+  default_policy?: RunPolicy;
 }
 
 export interface SubmitPlanOptions {
@@ -58,6 +85,10 @@ export interface SubmitPlanOptions {
   /** For a new flow; default 'dag'. */
   flowKind?: string;
   nowMs?: string | number | bigint;
+  /** Retries for every step whose own policy does not say (the plan's default_policy.max_retries). */
+  maxRetries?: number;
+  /** The plan's default_policy: every step's run policy where its own does not set a key. */
+  defaultPolicy?: RunPolicy;
 }
 
 /** ff_submit_flow's row, and each step's execution id in canonical `{fp:N}:<uuid>` form. */
@@ -121,6 +152,8 @@ export class FlowPlan<const S extends PlanSteps<S>> {
         ...(value.payload !== undefined && { payload: value.payload }),
         ...(value.priority !== undefined && { priority: value.priority }),
         ...(value.lane !== undefined && { lane_id: value.lane }),
+        ...(value.policy !== undefined && { policy: value.policy }),
+        ...(value.delayUntilMs !== undefined && { delay_until_ms: value.delayUntilMs }),
       });
       const group = value.group;
       if (group) {
@@ -146,9 +179,15 @@ export class FlowPlan<const S extends PlanSteps<S>> {
   /**
    * Submits the plan with ff_submit_flow (creating the flow if it is new; a repeated submission is
    * already_submitted) and returns its row with `ids`: each step's canonical execution id.
+   * `maxRetries` / `defaultPolicy` become the plan's default_policy (docs/semantics.md §9.1).
    */
   async submit(db: Queryable, options: SubmitPlanOptions = {}): Promise<SubmittedPlan<Extract<keyof S, string>>> {
-    const [row] = await submitFlow(db, { flowId: this.flowId, plan: this.toJSON(), ...options });
+    const { maxRetries, defaultPolicy, ...rest } = options;
+    const plan = this.toJSON();
+    if (defaultPolicy !== undefined || maxRetries !== undefined) {
+      plan.default_policy = { ...defaultPolicy, ...(maxRetries !== undefined && { max_retries: maxRetries }) };
+    }
+    const [row] = await submitFlow(db, { flowId: this.flowId, plan, ...rest });
     const partition = await flowPartition(db, { flowId: this.flowId });
     const ids = {} as Record<Extract<keyof S, string>, string>;
     for (const [name, id] of Object.entries(this.executionIds) as [Extract<keyof S, string>, string][]) {

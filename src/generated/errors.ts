@@ -17,7 +17,9 @@ export type FlowstageErrorCode =
   | 'execution_already_in_flow'
   | 'invalid_input'
   | 'edge_group_policy_already_fixed'
-  | 'invalid_dependency';
+  | 'invalid_dependency'
+  | 'execution_not_terminal'
+  | 'max_replays_exhausted';
 
 /**
  * flow_not_found (SQLSTATE FF001): the flow does not exist.
@@ -225,6 +227,34 @@ export class InvalidDependencyError extends FlowstageError {
   }
 }
 
+/**
+ * execution_not_terminal (SQLSTATE FF015): replaying an execution that is not terminal.
+ * HINT: Only a terminal execution can be replayed; wait for it to finish (or cancel its flow).
+ */
+export class ExecutionNotTerminalError extends FlowstageError {
+  static readonly code = 'execution_not_terminal';
+  static readonly sqlstate = 'FF015';
+  static readonly retryable = false;
+  declare readonly code: 'execution_not_terminal';
+  constructor(error: PgErrorLike) {
+    super('execution_not_terminal', 'FF015', false, error);
+  }
+}
+
+/**
+ * max_replays_exhausted (SQLSTATE FF016): the execution was already replayed max_replays times.
+ * HINT: Create a new execution, or give it a higher max_replays in its policy before it is created.
+ */
+export class MaxReplaysExhaustedError extends FlowstageError {
+  static readonly code = 'max_replays_exhausted';
+  static readonly sqlstate = 'FF016';
+  static readonly retryable = false;
+  declare readonly code: 'max_replays_exhausted';
+  constructor(error: PgErrorLike) {
+    super('max_replays_exhausted', 'FF016', false, error);
+  }
+}
+
 /** The class of each flowfabric SQLSTATE. */
 export const errorClassesBySqlstate = {
   FF001: FlowNotFoundError,
@@ -241,6 +271,8 @@ export const errorClassesBySqlstate = {
   FF012: InvalidInputError,
   FF013: EdgeGroupPolicyAlreadyFixedError,
   FF014: InvalidDependencyError,
+  FF015: ExecutionNotTerminalError,
+  FF016: MaxReplaysExhaustedError,
 } as const;
 
 /** The class of each ff_error code. */
@@ -259,4 +291,6 @@ export const errorClassesByCode = {
   invalid_input: InvalidInputError,
   edge_group_policy_already_fixed: EdgeGroupPolicyAlreadyFixedError,
   invalid_dependency: InvalidDependencyError,
+  execution_not_terminal: ExecutionNotTerminalError,
+  max_replays_exhausted: MaxReplaysExhaustedError,
 } as const;

@@ -30,6 +30,13 @@ export const attemptStateValues = ['pending_first_attempt', 'running_attempt', '
 export type AttemptState = (typeof attemptStateValues)[number];
 
 /**
+ * What kind of attempt an execution's latest attempt is: initial (its first, or one after ff_delay_execution), retry (after a failed attempt), replay (after ff_replay_execution); NULL before any attempt began.
+ * SQL: domain flowfabric.ff_attempt_type_or_null.
+ */
+export const attemptTypeValues = ['initial', 'retry', 'replay'] as const;
+export type AttemptType = (typeof attemptTypeValues)[number];
+
+/**
  * The statuses of ff_begin_attempt.
  * SQL: domain flowfabric.ff_begin_attempt_status.
  */
@@ -37,7 +44,7 @@ export const beginAttemptStatusValues = ['started', 'not_runnable'] as const;
 export type BeginAttemptStatus = (typeof beginAttemptStatusValues)[number];
 
 /**
- * An execution's blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.
+ * An execution's blocking_reason: waiting_for_retry_backoff / waiting_for_delay while delayed; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow; none while it runs and once terminal.
  * SQL: domain flowfabric.ff_blocking_reason.
  */
 export const blockingReasonValues = ['waiting_for_worker', 'waiting_for_children', 'none', 'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'] as const;
@@ -72,10 +79,17 @@ export const cascadeStepStatusValues = ['done', 'check_again'] as const;
 export type CascadeStepStatus = (typeof cascadeStepStatusValues)[number];
 
 /**
+ * The statuses of ff_change_priority.
+ * SQL: domain flowfabric.ff_change_priority_status.
+ */
+export const changePriorityStatusValues = ['changed', 'unchanged'] as const;
+export type ChangePriorityStatus = (typeof changePriorityStatusValues)[number];
+
+/**
  * The statuses of ff_complete_execution.
  * SQL: domain flowfabric.ff_complete_execution_status.
  */
-export const completeExecutionStatusValues = ['completed', 'already_terminal'] as const;
+export const completeExecutionStatusValues = ['completed', 'already_terminal', 'stale_attempt'] as const;
 export type CompleteExecutionStatus = (typeof completeExecutionStatusValues)[number];
 
 /**
@@ -98,6 +112,13 @@ export type CreateFlowStatus = (typeof createFlowStatusValues)[number];
  */
 export const createWaitpointStatusValues = ['created'] as const;
 export type CreateWaitpointStatus = (typeof createWaitpointStatusValues)[number];
+
+/**
+ * The statuses of ff_delay_execution.
+ * SQL: domain flowfabric.ff_delay_execution_status.
+ */
+export const delayExecutionStatusValues = ['delayed', 'stale_attempt'] as const;
+export type DelayExecutionStatus = (typeof delayExecutionStatusValues)[number];
 
 /**
  * The statuses of ff_deliver_signal.
@@ -126,6 +147,13 @@ export type EdgeState = (typeof edgeStateValues)[number];
  */
 export const eligibilityStateValues = ['eligible_now', 'blocked_by_dependencies', 'not_applicable', 'not_eligible_until_time'] as const;
 export type EligibilityState = (typeof eligibilityStateValues)[number];
+
+/**
+ * The statuses of ff_fail_execution and ff_expire_execution: retry_scheduled (delayed until the backoff ends), failed / expired (terminal: no retries left, or a deadline), already_terminal, stale_attempt (the call named an attempt that is no longer current: nothing changed), not_due (ff_expire_execution before the time: nothing changed).
+ * SQL: domain flowfabric.ff_fail_execution_status.
+ */
+export const failExecutionStatusValues = ['retry_scheduled', 'failed', 'expired', 'already_terminal', 'stale_attempt', 'not_due'] as const;
+export type FailExecutionStatus = (typeof failExecutionStatusValues)[number];
 
 /**
  * A fan-in group's decision (pending until satisfied or impossible, then never changed), or NULL for an execution without a group.
@@ -170,7 +198,7 @@ export const publicFlowStateValues = ['open', 'cancelled', 'completed', 'failed'
 export type PublicFlowState = (typeof publicFlowStateValues)[number];
 
 /**
- * An execution's public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome's name).
+ * An execution's public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry's backoff or a delay), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome's name).
  * SQL: domain flowfabric.ff_public_state.
  */
 export const publicStateValues = ['waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'delayed', 'suspended'] as const;
@@ -184,11 +212,18 @@ export const reapDeadWorkersStatusValues = ['reaped'] as const;
 export type ReapDeadWorkersStatus = (typeof reapDeadWorkersStatusValues)[number];
 
 /**
- * The repairs ff_recover_jobs reports.
+ * The repairs ff_recover_jobs reports: an attempt lost with its worker is retried (retry_scheduled) or, with no retries left, failed (failed_exhausted).
  * SQL: domain flowfabric.ff_recover_jobs_status.
  */
-export const recoverJobsStatusValues = ['failed_exhausted', 'requeued_cascade', 'requeued_cancel_siblings'] as const;
+export const recoverJobsStatusValues = ['failed_exhausted', 'retry_scheduled', 'requeued_cascade', 'requeued_cancel_siblings'] as const;
 export type RecoverJobsStatus = (typeof recoverJobsStatusValues)[number];
+
+/**
+ * The status of each row of ff_replay_execution.
+ * SQL: domain flowfabric.ff_replay_execution_status.
+ */
+export const replayExecutionStatusValues = ['replayed'] as const;
+export type ReplayExecutionStatus = (typeof replayExecutionStatusValues)[number];
 
 /**
  * The decision ff_resolve_dependency reports: the group's (pending, satisfied, impossible), or already_decided when the resolution counted in a group that had decided before.
@@ -305,6 +340,7 @@ export interface AddExecutionToFlowRow {
 /**
  * Make execution p_execution_id ({fp:N}:<uuid> or <uuid>) a member of flow p_flow_id.
  * Returns (status, execution_id, node_count, graph_revision).
+ * On added, the execution's run policy takes the flow's default_policy keys it does not set itself (docs/semantics.md §9.1).
  * Checks in order: flow_not_found (FF001); flow_already_terminal (FF002); execution_not_found (FF003, looked up on the flow's partition; another partition -> invalid_input DETAIL partition_mismatch); already a member of this flow -> already_member with the current counts, nothing changes; member of another flow -> already_member_of_different_flow (FF004, DETAIL names it).
  * On added: ff_exec_core.flow_id is stamped; the flow's graph_revision and node_count rise by one and last_mutation_at_ms is set. Locks the flow row, then the execution row. Logs add_execution_to_flow. A terminal member added to a started flow whose other members are all terminal finishes the flow (completed or failed) in this call.
  *
@@ -377,16 +413,19 @@ export interface BeginAttemptRow {
   execution_id: string;
   payload: JsonValue | null;
   attempt: number;
+  attempt_timeout_ms: string | null;
+  retry_count: number;
+  attempt_type: AttemptType | null;
 }
 
 /**
  * Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
- * Returns (status, execution_id, payload, attempt).
- * started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
+ * Returns (status, execution_id, payload, attempt, attempt_timeout_ms, retry_count, attempt_type): attempt is the fencing token the task wrapper passes back to ff_complete_execution / ff_fail_execution / ff_delay_execution (p_attempt); attempt_timeout_ms is the policy's (NULL: none), for the task's AbortSignal.
+ * started: the execution was runnable and eligible_now or delayed (its run job comes at its time: a retry after backoff, a delay), or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), raw_fields.attempt_type (initial | retry | replay), delay_until_ms cleared; with an attempt_timeout_ms a flowstage__expire job is scheduled at now + that timeout (job_key flowstage:timeout:<uuid>); and payload is its current payload (with every result passed to it so far).
  * not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
  * Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.
  *
- * SQL: flowfabric.ff_begin_attempt(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_begin_attempt_status, execution_id flowfabric.ff_execution_id, payload jsonb, attempt flowfabric.ff_count)
+ * SQL: flowfabric.ff_begin_attempt(p_execution_id text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_begin_attempt_status, execution_id flowfabric.ff_execution_id, payload jsonb, attempt flowfabric.ff_count, attempt_timeout_ms bigint, retry_count flowfabric.ff_count, attempt_type flowfabric.ff_attempt_type_or_null)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -517,6 +556,43 @@ export function cascadeStep(db: Queryable, params: CascadeStepParams): Promise<C
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_change_priority(p_execution_id text, p_priority integer, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_change_priority: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface ChangePriorityParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_priority integer */
+  priority: number;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_change_priority. */
+export interface ChangePriorityRow {
+  status: ChangePriorityStatus;
+  execution_id: string;
+  priority: number;
+}
+
+/**
+ * Change the priority of non-terminal execution p_execution_id to p_priority (-32767..32767; higher runs first) (docs/semantics.md §9.5). Its queued run job (flowstage:run:<uuid>, not locked: waiting, delayed or a retry's) is re-prioritised in place with graphile_worker.reschedule_jobs (Graphile Worker priority = -p_priority), never duplicated; a running attempt keeps its job, and later jobs of the execution take the new priority. Unlike FlowFabric's ff_change_priority, a delayed or active execution may change too, and there is no clamp to 0..9000.
+ * Returns (status, execution_id, priority): changed, or unchanged when it already had that priority (nothing written).
+ * Refusals: invalid_input (malformed id; p_priority NULL or outside -32767..32767; DETAIL execution_terminal for a terminal execution), execution_not_found (FF003). Locks the execution row. Logs change_priority for flow members.
+ *
+ * SQL: flowfabric.ff_change_priority(p_execution_id text, p_priority integer, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_change_priority_status, execution_id flowfabric.ff_execution_id, priority flowfabric.ff_priority)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function changePriority(db: Queryable, params: ChangePriorityParams): Promise<ChangePriorityRow[]> {
+  return callRows<ChangePriorityRow>(db, 'ff_change_priority', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_priority', cast: 'integer', value: params.priority, required: true },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_check_invariants(p_flow_id uuid)
 
 /** Arguments of flowfabric.ff_check_invariants: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -534,7 +610,7 @@ export interface CheckInvariantsRow {
 
 /**
  * Check the stored rows of flow p_flow_id (NULL: every flow, and every row that names a flow) against the invariants the ff_ functions maintain. Returns one row (flow_id, invariant, detail) per violation found; no row means healthy. Read-only, takes no lock; set-based (seconds on a database of thousands of flows or a 10,000-node flow).
- * Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
+ * Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome, unless the edge was resolved before its upstream was last replayed); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
  * Transient states a later job will settle (an ff_completion_outbox row without cascaded_at_ms) are not reported.
  *
  * SQL: flowfabric.ff_check_invariants(p_flow_id uuid DEFAULT NULL::uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, invariant flowfabric.ff_name, detail flowfabric.ff_text)
@@ -548,7 +624,7 @@ export function checkInvariants(db: Queryable, params: CheckInvariantsParams = {
 }
 
 // --------------------------------------------------------------------------------------------
-// flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb, p_now_ms bigint)
+// flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb, p_attempt integer, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_complete_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CompleteExecutionParams {
@@ -558,6 +634,8 @@ export interface CompleteExecutionParams {
   outcome: string;
   /** p_result jsonb DEFAULT NULL::jsonb */
   result?: unknown;
+  /** p_attempt integer DEFAULT NULL::integer */
+  attempt?: number | null;
   /** p_now_ms bigint DEFAULT NULL::bigint */
   nowMs?: string | number | bigint | null;
 }
@@ -572,12 +650,12 @@ export interface CompleteExecutionRow {
 
 /**
  * Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
- * Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
+ * Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. stale_attempt (docs/semantics.md §9.3, fencing): p_attempt (the number ff_begin_attempt returned; NULL = whatever attempt is current) names an attempt that is no longer running (timed out, failed, delayed, reaped or replaced by a later one): nothing changes and outcome repeats p_outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
  * Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
  * For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
- * Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.
+ * Refusals: invalid_input (malformed id, unknown outcome, p_attempt < 1), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.
  *
- * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_complete_execution_status, execution_id flowfabric.ff_execution_id, outcome flowfabric.ff_outcome, public_flow_state flowfabric.ff_public_flow_state_or_null)
+ * SQL: flowfabric.ff_complete_execution(p_execution_id text, p_outcome text, p_result jsonb DEFAULT NULL::jsonb, p_attempt integer DEFAULT NULL::integer, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_complete_execution_status, execution_id flowfabric.ff_execution_id, outcome flowfabric.ff_outcome, public_flow_state flowfabric.ff_public_flow_state_or_null)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -586,12 +664,13 @@ export function completeExecution(db: Queryable, params: CompleteExecutionParams
     { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
     { name: 'p_outcome', cast: 'text', value: params.outcome, required: true },
     { name: 'p_result', cast: 'jsonb', value: params.result, required: false, json: true },
+    { name: 'p_attempt', cast: 'integer', value: params.attempt, required: false },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
 
 // --------------------------------------------------------------------------------------------
-// flowfabric.ff_create_execution(p_execution_id text, p_flow_id uuid, p_lane_id text, p_payload jsonb, p_priority integer, p_task_identifier text, p_now_ms bigint)
+// flowfabric.ff_create_execution(p_execution_id text, p_flow_id uuid, p_lane_id text, p_payload jsonb, p_priority integer, p_task_identifier text, p_policy jsonb, p_delay_until_ms bigint, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_create_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CreateExecutionParams {
@@ -607,6 +686,10 @@ export interface CreateExecutionParams {
   priority?: number | null;
   /** p_task_identifier text DEFAULT NULL::text */
   taskIdentifier?: string | null;
+  /** p_policy jsonb DEFAULT NULL::jsonb */
+  policy?: unknown;
+  /** p_delay_until_ms bigint DEFAULT NULL::bigint */
+  delayUntilMs?: string | number | bigint | null;
   /** p_now_ms bigint DEFAULT NULL::bigint */
   nowMs?: string | number | bigint | null;
 }
@@ -623,9 +706,11 @@ export interface CreateExecutionRow {
  * p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
  * Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
  * p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
- * Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.
+ * p_policy: its run policy (docs/semantics.md §9.1: max_retries, backoff, attempt_timeout_ms, execution_deadline_ms, max_replays), validated key by key; stored in ff_exec_core.policy with its keys over the flow's default_policy (ff_create_flow) when p_flow_id is given; the defaults fill the rest when it runs. A solo execution's execution_deadline_ms runs from its creation (a flowstage__expire job is scheduled at the deadline); a member's from ff_start_flow.
+ * p_delay_until_ms: a time after now makes it delayed (eligibility_state not_eligible_until_time, public_state delayed, blocking_reason waiting_for_delay, delay_until_ms): its run job, when enqueued, runs at that time (a child blocked by edges waits for them first). A time not after now is no delay.
+ * Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, a bad p_policy key (DETAIL p_policy.<key>), a negative p_delay_until_ms, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.
  *
- * SQL: flowfabric.ff_create_execution(p_execution_id text DEFAULT NULL::text, p_flow_id uuid DEFAULT NULL::uuid, p_lane_id text DEFAULT 'default'::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT 0, p_task_identifier text DEFAULT NULL::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_create_execution_status, execution_id flowfabric.ff_execution_id)
+ * SQL: flowfabric.ff_create_execution(p_execution_id text DEFAULT NULL::text, p_flow_id uuid DEFAULT NULL::uuid, p_lane_id text DEFAULT 'default'::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT 0, p_task_identifier text DEFAULT NULL::text, p_policy jsonb DEFAULT NULL::jsonb, p_delay_until_ms bigint DEFAULT NULL::bigint, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_create_execution_status, execution_id flowfabric.ff_execution_id)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -637,12 +722,14 @@ export function createExecution(db: Queryable, params: CreateExecutionParams = {
     { name: 'p_payload', cast: 'jsonb', value: params.payload, required: false, json: true },
     { name: 'p_priority', cast: 'integer', value: params.priority, required: false },
     { name: 'p_task_identifier', cast: 'text', value: params.taskIdentifier, required: false },
+    { name: 'p_policy', cast: 'jsonb', value: params.policy, required: false, json: true },
+    { name: 'p_delay_until_ms', cast: 'bigint', value: params.delayUntilMs, required: false },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
 
 // --------------------------------------------------------------------------------------------
-// flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text, p_namespace text, p_now_ms bigint)
+// flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text, p_namespace text, p_default_policy jsonb, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_create_flow: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface CreateFlowParams {
@@ -652,6 +739,8 @@ export interface CreateFlowParams {
   flowKind?: string | null;
   /** p_namespace text DEFAULT 'default'::text */
   namespace?: string | null;
+  /** p_default_policy jsonb DEFAULT NULL::jsonb */
+  defaultPolicy?: unknown;
   /** p_now_ms bigint DEFAULT NULL::bigint */
   nowMs?: string | number | bigint | null;
 }
@@ -667,11 +756,12 @@ export interface CreateFlowRow {
 /**
  * Create flow p_flow_id (graph_revision 0, state open, node_count and edge_count 0) on partition ff_flow_partition(p_flow_id).
  * Returns (status, flow_id, partition_key, graph_revision).
- * Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind and namespace are kept even if this call passes others. Concurrent creates of one id: exactly one created.
- * Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>").
+ * Idempotent: if the flow exists the status is already_satisfied, nothing changes and its current revision is returned; the stored kind, namespace and default policy are kept even if this call passes others.
+ * p_default_policy: the flow-wide run policy (docs/semantics.md §9.1), validated key by key, stored in raw_fields.default_policy; executions created for the flow take its keys where their own policy does not set them. Concurrent creates of one id: exactly one created.
+ * Refusals: invalid_input (FF012) for a NULL p_flow_id, an empty p_flow_kind or one over 1024 bytes, or a p_namespace that is empty or longer than 53 bytes (it names the pg_notify channel "flowstage:<namespace>"), a bad p_default_policy key (DETAIL p_default_policy.<key>).
  * Logs create_flow to ff_flow_event.
  *
- * SQL: flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_create_flow_status, flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision)
+ * SQL: flowfabric.ff_create_flow(p_flow_id uuid, p_flow_kind text DEFAULT 'dag'::text, p_namespace text DEFAULT 'default'::text, p_default_policy jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_create_flow_status, flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -680,6 +770,7 @@ export function createFlow(db: Queryable, params: CreateFlowParams): Promise<Cre
     { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
     { name: 'p_flow_kind', cast: 'text', value: params.flowKind, required: false },
     { name: 'p_namespace', cast: 'text', value: params.namespace, required: false },
+    { name: 'p_default_policy', cast: 'jsonb', value: params.defaultPolicy, required: false, json: true },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
@@ -727,6 +818,46 @@ export function createWaitpoint(db: Queryable, params: CreateWaitpointParams): P
     { name: 'p_resume_when', cast: 'text', value: params.resumeWhen, required: false },
     { name: 'p_timeout_at_ms', cast: 'bigint', value: params.timeoutAtMs, required: false },
     { name: 'p_timeout_behavior', cast: 'text', value: params.timeoutBehavior, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_delay_execution(p_execution_id text, p_delay_until_ms bigint, p_attempt integer, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_delay_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface DelayExecutionParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_delay_until_ms bigint */
+  delayUntilMs: string | number | bigint;
+  /** p_attempt integer DEFAULT NULL::integer */
+  attempt?: number | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_delay_execution. */
+export interface DelayExecutionRow {
+  status: DelayExecutionStatus;
+  execution_id: string;
+  delay_until_ms: string;
+}
+
+/**
+ * Defer execution p_execution_id until p_delay_until_ms without spending a retry (docs/semantics.md §9.2): a running task deferring itself (pass p_attempt) or an operator. It becomes lifecycle_phase runnable, eligibility_state not_eligible_until_time, public_state delayed, blocking_reason waiting_for_delay, delay_until_ms; an attempt it interrupts ends (attempt_state pending_retry_attempt; retry_count unchanged); its run job is enqueued at run_at = p_delay_until_ms (replace mode), or by ff_start_flow at that time when its flow has not started.
+ * Returns (status, execution_id, delay_until_ms); stale_attempt: p_attempt is not the attempt running now, nothing changes.
+ * Refusals: invalid_input (malformed id; p_delay_until_ms NULL or in the past; p_attempt < 1; DETAIL execution_not_active for an execution that is terminal or blocked by its dependencies), execution_not_found (FF003). Locks the execution row. Logs delay_execution for flow members.
+ *
+ * SQL: flowfabric.ff_delay_execution(p_execution_id text, p_delay_until_ms bigint, p_attempt integer DEFAULT NULL::integer, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_delay_execution_status, execution_id flowfabric.ff_execution_id, delay_until_ms flowfabric.ff_time_ms)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function delayExecution(db: Queryable, params: DelayExecutionParams): Promise<DelayExecutionRow[]> {
+  return callRows<DelayExecutionRow>(db, 'ff_delay_execution', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_delay_until_ms', cast: 'bigint', value: params.delayUntilMs, required: true },
+    { name: 'p_attempt', cast: 'integer', value: params.attempt, required: false },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
@@ -905,14 +1036,16 @@ export interface DescribeFlowRow {
   edge_groups: JsonValue | null;
   paused_at_ms: string | null;
   pause_reason: string | null;
+  default_policy: JsonValue | null;
+  replayed_at_ms: string | null;
 }
 
 /**
  * Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
- * Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3).
+ * Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3). default_policy: the flow's run policy (docs/semantics.md §9.1: ff_create_flow's p_default_policy or the plan's default_policy; NULL when none); replayed_at_ms: the last time ff_replay_execution reopened it (NULL if never).
  * Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).
  *
- * SQL: flowfabric.ff_describe_flow(p_flow_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision, public_flow_state flowfabric.ff_public_flow_state, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, flow_kind flowfabric.ff_name, namespace flowfabric.ff_name, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, last_mutation_at_ms flowfabric.ff_time_ms, started_at_ms bigint, cancelled_at_ms bigint, cancel_reason text, cancellation_policy flowfabric.ff_cancellation_policy_or_null, raw_fields jsonb, edge_groups jsonb, paused_at_ms bigint, pause_reason text)
+ * SQL: flowfabric.ff_describe_flow(p_flow_id uuid) RETURNS TABLE(flow_id flowfabric.ff_flow_id, partition_key flowfabric.ff_partition, graph_revision flowfabric.ff_revision, public_flow_state flowfabric.ff_public_flow_state, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, flow_kind flowfabric.ff_name, namespace flowfabric.ff_name, node_count flowfabric.ff_graph_size, edge_count flowfabric.ff_graph_size, last_mutation_at_ms flowfabric.ff_time_ms, started_at_ms bigint, cancelled_at_ms bigint, cancel_reason text, cancellation_policy flowfabric.ff_cancellation_policy_or_null, raw_fields jsonb, edge_groups jsonb, paused_at_ms bigint, pause_reason text, default_policy jsonb, replayed_at_ms bigint)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -961,6 +1094,51 @@ export function describeFlowAt(db: Queryable, params: DescribeFlowAtParams): Pro
 }
 
 // --------------------------------------------------------------------------------------------
+// flowfabric.ff_expire_execution(p_execution_id text, p_reason text, p_attempt integer, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_expire_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface ExpireExecutionParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_reason text */
+  reason: string;
+  /** p_attempt integer DEFAULT NULL::integer */
+  attempt?: number | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_expire_execution. */
+export interface ExpireExecutionRow {
+  status: FailExecutionStatus;
+  execution_id: string;
+  delay_until_ms: string | null;
+  retry_count: number;
+  public_flow_state: PublicFlowState | null;
+}
+
+/**
+ * Enforce a timeout of execution p_execution_id whose time has come (docs/semantics.md §9.3); the flowstage__expire job that ff_begin_attempt (attempt_timeout_ms) and ff_start_flow / ff_create_execution (execution_deadline_ms) schedule at the due time calls it, on whichever flowstage worker is alive, so a dead or stuck worker cannot hold the execution. The task wrapper also calls it when its own timer fires.
+ * Returns (status, execution_id, delay_until_ms, retry_count, public_flow_state); public_flow_state: the flow's state when this call finished it (completed or failed), else NULL.
+ * p_reason attempt_timeout: when attempt p_attempt (NULL: the current one) still runs and last_attempt_started_at_ms + attempt_timeout_ms <= now, the attempt fails as by ff_fail_execution with failure_reason attempt_timeout (category timeout): retry_scheduled while retries are left, else terminal expired (not failed). stale_attempt when that attempt is over.
+ * p_reason execution_deadline: when the execution is not terminal and deadline_at_ms <= now, whatever its phase (runnable, delayed, active), it becomes terminal expired (result {"error": "execution_deadline"}, failure_reason execution_deadline), its queued run job removed and its cascade run.
+ * not_due: the time has not come (or the policy has no such limit); already_terminal: nothing to do. Nothing changes in those cases.
+ * Refusals: invalid_input (malformed id, unknown p_reason, p_attempt < 1), execution_not_found (FF003). Locks as ff_fail_execution / ff_complete_execution.
+ *
+ * SQL: flowfabric.ff_expire_execution(p_execution_id text, p_reason text, p_attempt integer DEFAULT NULL::integer, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_fail_execution_status, execution_id flowfabric.ff_execution_id, delay_until_ms bigint, retry_count flowfabric.ff_count, public_flow_state flowfabric.ff_public_flow_state_or_null)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function expireExecution(db: Queryable, params: ExpireExecutionParams): Promise<ExpireExecutionRow[]> {
+  return callRows<ExpireExecutionRow>(db, 'ff_expire_execution', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_reason', cast: 'text', value: params.reason, required: true },
+    { name: 'p_attempt', cast: 'integer', value: params.attempt, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
 // flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text)
 
 /** Arguments of flowfabric.ff_explain_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
@@ -993,7 +1171,7 @@ export interface ExplainExecutionRow {
 /**
  * Explain why execution p_execution_id ({fp:N}:<uuid> or <uuid>) of flow p_flow_id is where it is. Read-only: takes no row locks.
  * Returns one row: execution_id (canonical), lifecycle_phase, public_state, eligibility_state, blocking_reason, terminal_outcome; its fan-in group (group_policy, group_decision, k_target, success_count, fail_count, skip_count, running_count; all NULL when it has no group); inbound_edges: jsonb array ordered by edge_id of {edge_id, upstream_execution_id, edge_state, upstream_public_state, upstream_outcome (the upstream's terminal_outcome now), resolved_with (the outcome the edge was resolved with), data_passing_ref, dependency_kind, condition (null when none), condition_result (true, false or null: what the condition gave at resolution)}; and reason, one line, one of:
- * "terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count), "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
+ * "terminal: skipped: condition `<path>` was false on <upstream>'s result (a branch not taken)" (an inbound edge whose kind allowed the outcome but whose condition was not true; <upstream> is its task_identifier, else its id), "terminal: skipped because its <kind> dependencies became impossible (F of T failed or skipped: edge …)", "terminal: cancelled with the flow (<policy>: <reason>)", "terminal: outcome <outcome>", "suspended: waiting for a signal (ff_deliver_signal)", "eligible: held while the flow is paused (<reason>); ff_resume_flow enqueues it", "running: attempt N on a worker" (N = raw_fields.attempt_count; a retry adds " (retry R of M after: <failure_reason>)", a replay " (replay R)", an attempt timeout "; times out after T ms"), for a delayed execution "retrying at HH:MM:SS UTC after attempt N of M failed: <failure_reason>" (M = max_retries + 1) or "delayed until HH:MM:SS UTC", for one that failed or expired with a failure_reason "terminal: failed|expired after attempt N of M failed: <reason>" or "terminal: expired at its execution deadline (D ms)", "blocked: U of T all_of dependencies unresolved (edge …, edge …)", "blocked: any_of waits for 1 success, U of T dependencies unresolved (…)", "blocked: quorum needs k successes, has S; U of T dependencies unresolved (…)", "eligible: <kind> dependencies satisfied (S of T succeeded); <what it waits for>" (what it waits for: "no task_identifier, so no worker runs it: complete it with ff_complete_execution", else "the flow is not started yet (ff_start_flow)" while the flow is open and not started, else "waiting for a worker"), "eligible: no applied dependencies (N staged inbound edges not applied yet); …", "eligible: no dependencies; …", else "<public_state>: eligibility_state …, blocking_reason …". A blocked reason adds "; N of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)" when unresolved edges have terminal upstreams. A non-terminal member of a flow that is no longer open gets " (the flow is <state>)" appended. Edge lists show at most five ids, then "… (N more)".
  * Checks in order: invalid_input (FF012: NULL p_flow_id, malformed p_execution_id; a {fp:N} of another partition -> partition_mismatch); flow_not_found (FF001); execution_not_found (FF003); execution_not_in_flow (FF007).
  *
  * SQL: flowfabric.ff_explain_execution(p_flow_id uuid, p_execution_id text) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lifecycle_phase flowfabric.ff_lifecycle_phase, public_state flowfabric.ff_public_state, eligibility_state flowfabric.ff_eligibility_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, group_policy jsonb, group_decision flowfabric.ff_group_decision_or_null, k_target integer, success_count integer, fail_count integer, skip_count integer, running_count integer, inbound_edges jsonb, reason flowfabric.ff_text)
@@ -1004,6 +1182,55 @@ export function explainExecution(db: Queryable, params: ExplainExecutionParams):
   return callRows<ExplainExecutionRow>(db, 'ff_explain_execution', [
     { name: 'p_flow_id', cast: 'uuid', value: params.flowId, required: true },
     { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_fail_execution(p_execution_id text, p_failure_reason text, p_failure_category text, p_attempt integer, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_fail_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface FailExecutionParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_failure_reason text */
+  failureReason: string;
+  /** p_failure_category text DEFAULT NULL::text */
+  failureCategory?: string | null;
+  /** p_attempt integer DEFAULT NULL::integer */
+  attempt?: number | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_fail_execution. */
+export interface FailExecutionRow {
+  status: FailExecutionStatus;
+  execution_id: string;
+  delay_until_ms: string | null;
+  retry_count: number;
+  public_flow_state: PublicFlowState | null;
+}
+
+/**
+ * Fail the running attempt of active execution p_execution_id ({fp:N}:<uuid> or <uuid>) with p_failure_reason (1..1024 characters; the task wrapper of run() passes the error's message, truncated) and an optional p_failure_category (1..128 characters, e.g. the error's name). docs/semantics.md §9.2.
+ * Returns (status, execution_id, delay_until_ms, retry_count, public_flow_state); public_flow_state: the flow's state when this call finished it (completed or failed), else NULL.
+ * retry_scheduled: retries were left (retry_count < max_retries of its run policy; without one in the policy, ff_start_flow's p_max_attempts - 1, else 0): the execution is delayed (lifecycle_phase runnable, eligibility_state not_eligible_until_time, blocking_reason waiting_for_retry_backoff, public_state delayed, attempt_state pending_retry_attempt), retry_count + 1, failure_reason kept, delay_until_ms = now + backoff (exponential: min(initial_delay_ms * multiplier ^ retry_count before this failure, max_delay_ms); fixed: delay_ms), and its run job is enqueued with run_at = delay_until_ms in this transaction.
+ * failed: no retries left: terminal failed (result {"error": p_failure_reason, "category": p_failure_category}), failure_reason set, the cascade runs as in ff_complete_execution.
+ * already_terminal: it is terminal; nothing changes. stale_attempt: p_attempt (the number ff_begin_attempt returned) is not the attempt running now (it was timed out, reaped or replaced); nothing changes. NULL p_attempt acts on the current attempt.
+ * Refusals: invalid_input (malformed id; p_failure_reason NULL, empty or over 1024 characters; p_failure_category empty or over 128 characters; p_attempt < 1; DETAIL execution_not_active when no attempt of it runs: waiting, delayed or blocked), execution_not_found (FF003).
+ * p_attempt comes before p_now_ms so that p_now_ms stays last. Locks: the execution row (retry), or the execution and its children as ff_complete_execution (terminal). Logs fail_execution (retry) or complete_execution (terminal) for flow members.
+ *
+ * SQL: flowfabric.ff_fail_execution(p_execution_id text, p_failure_reason text, p_failure_category text DEFAULT NULL::text, p_attempt integer DEFAULT NULL::integer, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_fail_execution_status, execution_id flowfabric.ff_execution_id, delay_until_ms bigint, retry_count flowfabric.ff_count, public_flow_state flowfabric.ff_public_flow_state_or_null)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function failExecution(db: Queryable, params: FailExecutionParams): Promise<FailExecutionRow[]> {
+  return callRows<FailExecutionRow>(db, 'ff_fail_execution', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_failure_reason', cast: 'text', value: params.failureReason, required: true },
+    { name: 'p_failure_category', cast: 'text', value: params.failureCategory, required: false },
+    { name: 'p_attempt', cast: 'integer', value: params.attempt, required: false },
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
 
@@ -1112,7 +1339,7 @@ export interface FlowToDotParams {
 
 /**
  * The DAG of flow p_flow_id as Graphviz DOT text (digraph "flow <id>"), deterministic so snapshots are stable. Read-only: takes no row locks.
- * A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
+ * A comment line gives the flow's state, graph_revision and counts; one node per member in execution uuid order, id "<uuid>", label "<first 8 hex> [task_identifier]\n<public_state>", class = its state, filled and outlined by state (waiting grey, waiting_children amber, delayed violet, running blue, completed green, failed red, cancelled slate, expired pink, skipped light grey, other white); one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>") and coloured by edge_state (pending grey dashed, applied amber, satisfied green bold, impossible red); a failure_only edge (a failure path) is red and dashed whatever its state.
  * Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).
  *
  * SQL: flowfabric.ff_flow_to_dot(p_flow_id uuid) RETURNS text
@@ -1136,7 +1363,7 @@ export interface FlowToMermaidParams {
 
 /**
  * The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
- * A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
+ * A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, delayed, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
  * Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).
  *
  * SQL: flowfabric.ff_flow_to_mermaid(p_flow_id uuid) RETURNS text
@@ -1325,14 +1552,20 @@ export interface ListMembersRow {
   attempt_count: number;
   payload: JsonValue | null;
   result: JsonValue | null;
+  policy: JsonValue | null;
+  retry_count: number;
+  replay_count: number;
+  failure_reason: string | null;
+  delay_until_ms: string | null;
+  deadline_at_ms: string | null;
 }
 
 /**
  * List the member executions of flow p_flow_id ordered by execution uuid, p_limit (1..1000, default 100) at a time. Keyset pagination: p_after is the last execution_id of the previous page, canonical {fp:N}:<uuid> as returned or a bare <uuid> (text, so a result can be passed back as is). Read-only: takes no row locks.
- * Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result): attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
+ * Returns (execution_id (canonical), lane_id, lifecycle_phase, ownership_state, eligibility_state, public_state, attempt_state, blocking_reason, terminal_outcome, priority, task_identifier, created_at_ms, terminal_at_ms, attempt_count, payload, result, policy, retry_count, replay_count, failure_reason, delay_until_ms, deadline_at_ms): policy is the member's resolved run policy (docs/semantics.md §9.1: its stored keys, over the defaults, max_retries from ff_start_flow's p_max_attempts where no policy sets it); retry_count / replay_count / failure_reason / delay_until_ms (when delayed) / deadline_at_ms (once its deadline runs) as §9.2-9.4 describe; attempt_count = attempts begun (0 for one that never ran); payload as it is now (with the results passed to it by data passing); result as completed (NULL until terminal, or when completed without one). So a reader sees what each member did without any right on the tables; choose p_limit with the payload and result sizes in mind.
  * Refusals in order: invalid_input (FF012: NULL p_flow_id, malformed p_after or one whose {fp:N} is not the flow's partition, p_limit outside 1..1000); flow_not_found (FF001).
  *
- * SQL: flowfabric.ff_list_members(p_flow_id uuid, p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lane_id flowfabric.ff_name, lifecycle_phase flowfabric.ff_lifecycle_phase, ownership_state flowfabric.ff_ownership_state, eligibility_state flowfabric.ff_eligibility_state, public_state flowfabric.ff_public_state, attempt_state flowfabric.ff_attempt_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, priority flowfabric.ff_priority, task_identifier text, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, attempt_count flowfabric.ff_count, payload jsonb, result jsonb)
+ * SQL: flowfabric.ff_list_members(p_flow_id uuid, p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(execution_id flowfabric.ff_execution_id, lane_id flowfabric.ff_name, lifecycle_phase flowfabric.ff_lifecycle_phase, ownership_state flowfabric.ff_ownership_state, eligibility_state flowfabric.ff_eligibility_state, public_state flowfabric.ff_public_state, attempt_state flowfabric.ff_attempt_state, blocking_reason flowfabric.ff_blocking_reason, terminal_outcome flowfabric.ff_terminal_outcome, priority flowfabric.ff_priority, task_identifier text, created_at_ms flowfabric.ff_time_ms, terminal_at_ms bigint, attempt_count flowfabric.ff_count, payload jsonb, result jsonb, policy jsonb, retry_count flowfabric.ff_count, replay_count flowfabric.ff_count, failure_reason flowfabric.ff_failure_reason_or_null, delay_until_ms bigint, deadline_at_ms bigint)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
@@ -1541,11 +1774,12 @@ export interface RecoverJobsRow {
 /**
  * Repair the queue after a worker crash; the flowstage worker calls it when it starts, periodically, and after ff_reap_dead_workers has unlocked a dead worker's jobs. Safe to call at any time and from several workers.
  * Returns one row per repair (none when there is nothing to do): (status, execution_id, job_key).
- * failed_exhausted: a run job (flowstage:run:<uuid>) has spent its attempts, is not locked, and its execution is not terminal: the worker died during the last attempt. The execution completes as failed (result {"error": the job's last_error or a note, "attempts_exhausted": true}), its cascade is deferred to its flowstage__cascade job (outbox row, enqueued here), and the spent job is deleted (graphile_worker.complete_jobs).
+ * A run job (flowstage:run:<uuid>, a single Graphile Worker attempt) that has spent its attempt, is not locked, and whose execution is not terminal lost its worker (or its wrapper could not report): the spent job is deleted (graphile_worker.complete_jobs) and, for an active execution, the attempt fails as by ff_fail_execution with failure_reason worker_lost (docs/semantics.md §9.2): retry_scheduled (delayed by the policy's backoff, its run job enqueued at that time) or, with no retries left, failed_exhausted (terminal failed, result {"error": "worker_lost", "category": "worker_lost"}, its cascade run in this transaction). An execution still runnable (the job died before its attempt began) gets its run job again: retry_scheduled, no retry spent.
+ * A spent run job without a key whose payload names a flowstage execution (an attempt that enqueued its successor while its own job was locked, and whose worker then died) is deleted silently.
  * requeued_cascade: an ff_completion_outbox row without cascaded_at_ms (a deferred hop: a skipped child, a cancelled sibling, a failed_exhausted execution, a deferred flow check) has no live job (none, or one with spent attempts): flowstage__cascade is enqueued again under the same job key.
  * requeued_cancel_siblings: a group with cancel_siblings_pending_flag has no live flowstage__cancel_siblings job: it is enqueued again.
  * Jobs locked by a worker that died are not seen here until they are unlocked: ff_reap_dead_workers does that within the worker's lease (graphile_worker.force_unlock_workers), without a person.
- * Locks: the executions it fails, one at a time in uuid order (no flow row). Logs complete_execution for each failed execution.
+ * Locks: the executions it fails, one at a time in uuid order, with their children as ff_complete_execution (no flow row). Logs fail_execution or complete_execution for each failed attempt.
  *
  * SQL: flowfabric.ff_recover_jobs(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_recover_jobs_status, execution_id flowfabric.ff_execution_id, job_key flowfabric.ff_name)
  * Resolves to every row the function returns (an array, possibly empty).
@@ -1553,6 +1787,48 @@ export interface RecoverJobsRow {
  */
 export function recoverJobs(db: Queryable, params: RecoverJobsParams = {}): Promise<RecoverJobsRow[]> {
   return callRows<RecoverJobsRow>(db, 'ff_recover_jobs', [
+    { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
+  ]);
+}
+
+// --------------------------------------------------------------------------------------------
+// flowfabric.ff_replay_execution(p_execution_id text, p_downstream boolean, p_now_ms bigint)
+
+/** Arguments of flowfabric.ff_replay_execution: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
+export interface ReplayExecutionParams {
+  /** p_execution_id text */
+  executionId: string;
+  /** p_downstream boolean DEFAULT false */
+  downstream?: boolean | null;
+  /** p_now_ms bigint DEFAULT NULL::bigint */
+  nowMs?: string | number | bigint | null;
+}
+
+/** A row returned by flowfabric.ff_replay_execution. */
+export interface ReplayExecutionRow {
+  status: ReplayExecutionStatus;
+  execution_id: string;
+  replay_count: number;
+  eligibility_state: EligibilityState;
+}
+
+/**
+ * Turn terminal execution p_execution_id runnable again (docs/semantics.md §9.4): lifecycle_phase runnable, attempt_state pending_replay_attempt, terminal_outcome none, terminal_at_ms cleared, replay_count + 1, retry_count 0 (a replay has its whole retry budget again), failure_reason and delay cleared, its result kept until the new attempt ends; its execution_deadline_ms clock restarts when its flow has started.
+ * Returns one row per replayed execution, in topological order: (status replayed, execution_id, replay_count, eligibility_state).
+ * A member with no group, or whose upstream edges are all satisfied, or a solo execution: eligible_now, enqueued now when its flow has started (solo: at once), else by ff_start_flow. A member whose group made it impossible (skipped, or replayed after its upstream failed): its impossible edges go back to applied and are resolved again at once from their upstreams' current outcomes (an upstream replayed in the same call waits); the group's counters are recomputed from its edges and its decision returns to pending, the one case where a decision changes.
+ * p_downstream: every transitive downstream that is terminal is replayed the same way in the same call; downstreams still running (active) are left alone. The edges going out of every replayed execution into replayed or waiting (runnable) children return to applied and those children's groups are recomputed; a non-replayed child that was eligible but had not started waits again (its queued run job is removed), so nothing runs on a stale result. Edges into children that are running or terminal (and not replayed) keep their resolution.
+ * The flow: completed or failed reopens (public_flow_state open, terminal_at_ms cleared, raw_fields.replayed_at_ms) and finishes again by the rule of §6; graph_revision stays (not a graph change).
+ * Refusals: invalid_input (malformed id, NULL p_downstream), execution_not_found (FF003), flow_already_terminal (FF002: the flow is cancelled), execution_not_terminal (FF015), max_replays_exhausted (FF016: replay_count >= the policy's max_replays, default 10; checked for every execution the call would replay, the first in topological order decides), each with the execution in DETAIL.
+ * Locks: the flow row, then the replayed executions and their children in uuid order, then edges, then groups. Logs one replay_execution row listing every execution reset (and resolve_dependency rows for the edges resolved again).
+ *
+ * SQL: flowfabric.ff_replay_execution(p_execution_id text, p_downstream boolean DEFAULT false, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_replay_execution_status, execution_id flowfabric.ff_execution_id, replay_count flowfabric.ff_count, eligibility_state flowfabric.ff_eligibility_state)
+ * Resolves to every row the function returns (an array, possibly empty).
+ * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
+ */
+export function replayExecution(db: Queryable, params: ReplayExecutionParams): Promise<ReplayExecutionRow[]> {
+  return callRows<ReplayExecutionRow>(db, 'ff_replay_execution', [
+    { name: 'p_execution_id', cast: 'text', value: params.executionId, required: true },
+    { name: 'p_downstream', cast: 'boolean', value: params.downstream, required: false },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },
   ]);
 }
@@ -1852,7 +2128,7 @@ export interface StartFlowRow {
 /**
  * Start flow p_flow_id: nothing of a flow runs before this call, and a flow finishes only once started. Every member that is runnable, eligible_now and has a task_identifier is enqueued now, with one graphile_worker.add_jobs call, as a Graphile Worker job (identifier = the task_identifier, payload {flow_id, execution_id}, job_key flowstage:run:<uuid>); afterwards each member is enqueued in the transaction that makes it eligible (its group's satisfied decision).
  * Returns (status, flow_id, started_at_ms, enqueued_count); already_started: a replay changes nothing and reports the first start's time, even once the flow has finished; enqueued_count 0.
- * Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
+ * Records started_at_ms and max_attempts in raw_fields: p_max_attempts is a shorthand for the run policy's max_retries = p_max_attempts - 1 of every member whose policy does not set max_retries (docs/semantics.md §9.1; NULL: max_retries 0 unless set); each run job is a single Graphile Worker attempt. Delayed members (delay_until_ms) are enqueued with run_at at their time. Members with an execution_deadline_ms get deadline_at_ms = start + it and a flowstage__expire job at that time (_start_deadlines). graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
  * Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
  * Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later by ff_add_execution_to_flow with no inbound edge is not run (create the flow's members before starting it, or add them with ff_submit_flow, which enqueues the members it adds to a started flow that nothing blocks).
  * Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.
@@ -1907,7 +2183,8 @@ export interface SubmitFlowRow {
 /**
  * Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
  * Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
- * executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
+ * Run policies (docs/semantics.md §9.1): p_plan.default_policy (stored as the flow's default_policy when this call creates the flow) and an item's policy / delay_until_ms apply to the executions this call creates (their keys over the plan's default over the flow's, as ff_create_execution); an existing execution keeps its own. A plan that sets any policy is checked item by item (the exact path).
+ * executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?, "policy"?, "delay_until_ms"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
  * The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
  * Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
  * Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
@@ -2064,17 +2341,21 @@ export const sqlFunctionNames = {
   cancelFlow: 'ff_cancel_flow',
   cancelSiblingsStep: 'ff_cancel_siblings_step',
   cascadeStep: 'ff_cascade_step',
+  changePriority: 'ff_change_priority',
   checkInvariants: 'ff_check_invariants',
   completeExecution: 'ff_complete_execution',
   createExecution: 'ff_create_execution',
   createFlow: 'ff_create_flow',
   createWaitpoint: 'ff_create_waitpoint',
+  delayExecution: 'ff_delay_execution',
   deliverSignal: 'ff_deliver_signal',
   describeEdge: 'ff_describe_edge',
   describeExecution: 'ff_describe_execution',
   describeFlow: 'ff_describe_flow',
   describeFlowAt: 'ff_describe_flow_at',
+  expireExecution: 'ff_expire_execution',
   explainExecution: 'ff_explain_execution',
+  failExecution: 'ff_fail_execution',
   flowGraph: 'ff_flow_graph',
   flowPartition: 'ff_flow_partition',
   flowProgress: 'ff_flow_progress',
@@ -2090,6 +2371,7 @@ export const sqlFunctionNames = {
   pruneFlows: 'ff_prune_flows',
   reapDeadWorkers: 'ff_reap_dead_workers',
   recoverJobs: 'ff_recover_jobs',
+  replayExecution: 'ff_replay_execution',
   resolveDependency: 'ff_resolve_dependency',
   resumeFlow: 'ff_resume_flow',
   setEdgeGroupPolicy: 'ff_set_edge_group_policy',

@@ -20,6 +20,7 @@ export type {
   FlowstageTask,
   FlowstageTaskName,
   FlowstageTaskPayloads,
+  RetryScheduledEvent,
   RunJobPayload,
   SuspendOptions,
   TaskList,

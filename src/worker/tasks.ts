@@ -3,7 +3,8 @@
 import type { EventEmitter } from 'node:events';
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
 import {
-  beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, suspendExecution, waitpointTimeout, type PublicFlowState,
+  ExecutionNotFoundError, beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, delayExecution, expireExecution,
+  failExecution, suspendExecution, waitpointTimeout, type PublicFlowState,
 } from '../generated/index.js';
 import type { Queryable } from '../client/queryable.js';
 
@@ -20,6 +21,11 @@ export interface FlowstageTaskPayloads {
   flowstage__cancel_siblings: { flow_id: string; downstream_execution_id: string };
   /** Due at a waitpoint's timeout (ff_suspend_execution): fail, expire or resume its execution (ff_waitpoint_timeout). */
   flowstage__waitpoint_timeout: { waitpoint_id: string };
+  /**
+   * Scheduled at an attempt's timeout (ff_begin_attempt) or an execution's deadline (ff_start_flow,
+   * ff_create_execution): ff_expire_execution enforces it on whichever worker is alive then.
+   */
+  flowstage__expire: { execution_id: string; reason: 'attempt_timeout' | 'execution_deadline'; attempt: number | null };
 }
 
 /** Payload of a run job (job identifier = the execution's task_identifier), as `_run_job_spec` builds it. */
@@ -35,7 +41,9 @@ declare global {
 }
 
 export type FlowstageTaskName = keyof FlowstageTaskPayloads;
-export const FLOWSTAGE_TASK_NAMES: readonly FlowstageTaskName[] = ['flowstage__cascade', 'flowstage__cancel_siblings', 'flowstage__waitpoint_timeout'];
+export const FLOWSTAGE_TASK_NAMES: readonly FlowstageTaskName[] = [
+  'flowstage__cascade', 'flowstage__cancel_siblings', 'flowstage__waitpoint_timeout', 'flowstage__expire',
+];
 
 /** What a user task receives besides its payload. */
 export interface FlowstageHelpers extends JobHelpers {
@@ -44,6 +52,18 @@ export interface FlowstageHelpers extends JobHelpers {
   flowId: string | null;
   /** 1 for the first attempt of this execution. */
   attempt: number;
+  /**
+   * Aborted when the attempt's `attempt_timeout_ms` (its run policy) runs out: the attempt is then
+   * failed with reason attempt_timeout (retried per policy) and whatever the task returns later is
+   * ignored. Never aborted without a timeout.
+   */
+  signal: AbortSignal;
+  /**
+   * Defers this execution until `until` (ms since the epoch, or a Date) without spending a retry
+   * (ff_delay_execution): it runs again then, as a new attempt. Return right after calling it;
+   * what the task returns is then ignored.
+   */
+  delay(until: number | Date): Promise<void>;
   /**
    * Suspends the execution until signals arrive (ff_suspend_execution, docs/semantics.md §10.2)
    * and ends this run without completing it: it never returns (it throws a SuspendedError the
@@ -77,20 +97,42 @@ function notSuspendable(): Promise<never> {
 /**
  * A user task: receives the execution's payload (with the results of its data-passing parents
  * merged in) and returns the execution's result (any JSON value; null or undefined store SQL NULL).
- * Throwing fails the attempt; Graphile Worker retries it until the job's attempts are spent,
- * and then the execution completes as failed.
+ * Throwing fails the attempt (ff_fail_execution): it is retried after the run policy's backoff while
+ * retries are left (max_retries), else the execution completes as failed.
  */
 export type FlowstageTask = (payload: unknown, helpers: FlowstageHelpers) => unknown;
 export type TaskList = Record<string, FlowstageTask>;
 
 /** flowstage's own events, emitted by its tasks after the calls that did what they report. */
 export interface FlowstageEventMap {
-  /** This worker completed an execution: a user task's end (success, or failed once its attempts are spent), or a cancelled sibling. */
-  'execution:completed': { executionId: string; flowId: string | null; outcome: 'success' | 'failed' | 'cancelled' };
+  /**
+   * This worker completed an execution: a user task's end (success; failed once its retries are
+   * spent; expired when its last attempt timed out), or a cancelled sibling.
+   */
+  'execution:completed': { executionId: string; flowId: string | null; outcome: 'success' | 'failed' | 'cancelled' | 'expired' };
+  /** An attempt run here failed (threw, or timed out) and a retry was scheduled for `delayUntilMs`. */
+  retry_scheduled: RetryScheduledEvent;
+  /** An attempt run here reached its attempt_timeout_ms: its signal was aborted and the attempt failed. */
+  timed_out: { executionId: string; flowId: string | null; attempt: number; timeoutMs: number; status: string };
+  /** This worker began an attempt of an execution that ff_replay_execution made runnable again. */
+  replayed: { executionId: string; flowId: string | null; attempt: number };
   /** This worker's completion of the flow's last member (or a cascade hop's flow check) found the flow completed. */
   'flow:completed': FlowFinishedEvent;
   'flow:failed': FlowFinishedEvent;
   'flow:cancelled': FlowFinishedEvent;
+}
+
+export interface RetryScheduledEvent {
+  executionId: string;
+  flowId: string | null;
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  /** Retries spent so far, this one included. */
+  retryCount: number;
+  /** When the next attempt runs (ms since the epoch). */
+  delayUntilMs: number;
+  /** The failure reason stored (the error's message, or attempt_timeout). */
+  reason: string;
 }
 
 export interface FlowFinishedEvent {
@@ -126,6 +168,7 @@ function announcer(events: FlowstageEvents | undefined) {
   };
   return {
     execution: (helpers: JobHelpers, payload: FlowstageEventMap['execution:completed']) => emit(helpers, 'execution:completed', payload),
+    event: emit,
     flow(helpers: JobHelpers, flowId: string, executionId: string, state: PublicFlowState | null) {
       if (!announced || state === null || state === 'open' || announced.has(flowId)) return;
       announced.add(flowId);
@@ -174,11 +217,30 @@ const waitpointTimeoutTask = (callsFor: CallsFor): Task<'flowstage__waitpoint_ti
   helpers.logger.debug(`flowstage: waitpoint ${payload.waitpoint_id} timeout: ${row?.status}`);
 };
 
+const expire = (announce: Announcer, callsFor: CallsFor): Task<'flowstage__expire'> => async (payload, helpers) => {
+  let rows;
+  try {
+    rows = await expireExecution(callsFor(helpers), {
+      executionId: payload.execution_id,
+      reason: payload.reason,
+      attempt: payload.attempt,
+    });
+  } catch (error) {
+    if (error instanceof ExecutionNotFoundError) return;  // pruned meanwhile: nothing left to expire
+    throw error;
+  }
+  const [row] = rows;
+  if (row?.status === 'expired') {
+    announce.execution(helpers, { executionId: row.execution_id, flowId: null, outcome: 'expired' });
+  }
+};
+
 function buildFlowstageTasks(announce: Announcer, callsFor: CallsFor = viaHelpers): { [K in FlowstageTaskName]: Task<K> } {
   return {
     flowstage__cascade: cascade(announce, callsFor),
     flowstage__cancel_siblings: cancelSiblings(announce, callsFor),
     flowstage__waitpoint_timeout: waitpointTimeoutTask(callsFor),
+    flowstage__expire: expire(announce, callsFor),
   };
 }
 
@@ -188,70 +250,134 @@ function isRunJobPayload(payload: unknown): payload is RunJobPayload {
   return typeof payload === 'object' && payload !== null && typeof (payload as RunJobPayload).execution_id === 'string';
 }
 
-function errorResult(error: unknown): { error: string; name?: string } {
-  if (error instanceof Error) return { error: error.message, name: error.name };
-  return { error: String(error) };
+/** The longest failure reason stored (ff_fail_execution takes 1..1024 characters). */
+const MAX_REASON = 1024;
+
+function failureOf(error: unknown): { reason: string; category: string | null } {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error && error.name ? error.name.slice(0, 128) : null;
+  const reason = [...(message || name || 'error')].slice(0, MAX_REASON).join('');
+  return { reason, category: name };
 }
+
+const neverAborted = new AbortController().signal;
+const TIMED_OUT = Symbol('timed out');
 
 /**
  * Wraps a user task: begins the attempt (ff_begin_attempt: skipped when the execution is no
  * longer runnable, e.g. cancelled), runs the task with the execution's current payload, and
- * completes the execution with success and the returned value, or, once Graphile Worker has
- * spent the job's attempts, with failed. Earlier failures are rethrown so the job is retried.
+ * completes the execution with success and the returned value, or fails the attempt when the task
+ * throws (ff_fail_execution: a retry after the policy's backoff, or terminal failed). Every call
+ * names the attempt it reports (fencing: a stale attempt changes nothing). With an
+ * attempt_timeout_ms the task's signal aborts at the timeout and the attempt is failed then
+ * (ff_expire_execution); the job ends without waiting for the task. The run job is a single
+ * Graphile Worker attempt: this wrapper does not throw for a failed task.
  * A job without an execution_id (added with plain graphile-worker) just runs the task.
- * Emits execution:completed on `events` after each completion it performed.
+ * Emits execution:completed, retry_scheduled, timed_out and replayed on `events`.
  */
 export function wrapUserTask(name: string, task: FlowstageTask, events?: FlowstageEvents, callsFor: CallsFor = viaHelpers): Task {
   const announce = announcer(events);
   return async (rawPayload, helpers) => {
     if (!isRunJobPayload(rawPayload)) {
-      await task(rawPayload, { ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts, suspend: notSuspendable });
+      await task(rawPayload, {
+        ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts, signal: neverAborted,
+        delay: () => Promise.reject(new Error(`${name}: delay() needs a flowstage execution`)),
+        suspend: notSuspendable,
+      });
       return;
     }
     const executionId = rawPayload.execution_id;
+    const flowId = rawPayload.flow_id;
     const calls = callsFor(helpers);
     const [begun] = await beginAttempt(calls, { executionId });
     if (begun?.status !== 'started') {
       helpers.logger.debug(`${name}: execution ${executionId} is not runnable (${begun?.status}); nothing to do`);
       return;
     }
-    let result: unknown;
-    try {
-      result = await task(begun.payload, {
-        ...helpers,
-        executionId,
-        flowId: rawPayload.flow_id,
-        attempt: begun.attempt,
-        suspend: async (options: SuspendOptions): Promise<never> => {
-          const [suspended] = await suspendExecution(calls, {
-            executionId,
-            signalNames: options.signals,
-            resumeWhen: options.resumeWhen,
-            timeoutAtMs: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
-            timeoutBehavior: options.timeoutBehavior,
-          });
-          throw new SuspendedError(executionId, suspended?.waitpoint_id ?? null);
-        },
-      });
-    } catch (error) {
-      if (error instanceof SuspendedError) return;  // suspended: the job ends, the execution waits for signals
-      if (helpers.job.attempts < helpers.job.max_attempts) throw error;  // Graphile Worker retries
-      helpers.logger.error(
-        `${name}: execution ${executionId} failed after ${helpers.job.attempts} attempt(s): ${errorResult(error).error}`,
-      );
-      await complete(helpers, calls, rawPayload, 'failed', errorResult(error), announce);
+    const attempt = begun.attempt;
+    if (begun.attempt_type === 'replay') announce.event(helpers, 'replayed', { executionId, flowId, attempt });
+    const controller = new AbortController();
+    let delayed = false;
+    const taskHelpers: FlowstageHelpers = {
+      ...helpers,
+      executionId,
+      flowId,
+      attempt,
+      signal: controller.signal,
+      async delay(until) {
+        const delayUntilMs = until instanceof Date ? until.getTime() : until;
+        const [row] = await delayExecution(calls, { executionId, delayUntilMs, attempt });
+        if (row?.status === 'delayed') delayed = true;
+      },
+      async suspend(options: SuspendOptions): Promise<never> {
+        const [suspended] = await suspendExecution(calls, {
+          executionId,
+          signalNames: options.signals,
+          resumeWhen: options.resumeWhen,
+          timeoutAtMs: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
+          timeoutBehavior: options.timeoutBehavior,
+        });
+        throw new SuspendedError(executionId, suspended?.waitpoint_id ?? null);
+      },
+    };
+    const running = (async () => task(begun.payload, taskHelpers))().then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    const timeoutMs = begun.attempt_timeout_ms === null ? null : Number(begun.attempt_timeout_ms);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = timeoutMs === null
+      ? await running
+      : await Promise.race([running, new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs); })]);
+    clearTimeout(timer);
+    if (ended === TIMED_OUT) {
+      // The task may go on in the background (it was told through its signal); its late result is
+      // fenced off: the attempt it reports is no longer current.
+      controller.abort(new Error(`${name}: attempt ${attempt} of ${executionId} timed out after ${timeoutMs} ms`));
+      const [row] = await expireExecution(calls, { executionId, reason: 'attempt_timeout', attempt });
+      announce.event(helpers, 'timed_out', { executionId, flowId, attempt, timeoutMs: timeoutMs!, status: row?.status ?? 'not_due' });
+      if (row) await reported(helpers, announce, flowId, executionId, attempt, 'attempt_timeout', row);
       return;
     }
-    await complete(helpers, calls, rawPayload, 'success', result, announce);
+    if (delayed) return;  // the task deferred itself: nothing to complete
+    if (!ended.ok && ended.error instanceof SuspendedError) return;  // suspended: the execution waits for signals
+    if (ended.ok) {
+      await complete(helpers, calls, rawPayload, attempt, ended.value, announce);
+      return;
+    }
+    const failure = failureOf(ended.error);
+    const [row] = await failExecution(calls, {
+      executionId, failureReason: failure.reason, failureCategory: failure.category, attempt,
+    });
+    if (row?.status === 'failed') {
+      helpers.logger.error(`${name}: execution ${executionId} failed after ${attempt} attempt(s): ${failure.reason}`);
+    } else if (row?.status === 'retry_scheduled') {
+      helpers.logger.warn(`${name}: execution ${executionId} attempt ${attempt} failed, retry ${row.retry_count} at `
+        + `${new Date(Number(row.delay_until_ms)).toISOString()}: ${failure.reason}`);
+    }
+    if (row) await reported(helpers, announce, flowId, executionId, attempt, failure.reason, row);
   };
 }
 
-async function complete(helpers: JobHelpers, calls: Queryable, run: RunJobPayload, outcome: 'success' | 'failed', result: unknown,
+/** The events that follow a failed attempt's report (ff_fail_execution or ff_expire_execution). */
+async function reported(helpers: JobHelpers, announce: Announcer, flowId: string | null, executionId: string, attempt: number,
+  reason: string, row: { status: string; delay_until_ms: string | number | null; retry_count: number; public_flow_state: PublicFlowState | null }) {
+  if (row.status === 'retry_scheduled') {
+    announce.event(helpers, 'retry_scheduled', {
+      executionId, flowId, attempt, retryCount: row.retry_count, delayUntilMs: Number(row.delay_until_ms), reason,
+    });
+  } else if (row.status === 'failed' || row.status === 'expired') {
+    announce.execution(helpers, { executionId, flowId, outcome: row.status });
+    if (flowId && row.public_flow_state) announce.flow(helpers, flowId, executionId, row.public_flow_state);
+  }
+}
+
+async function complete(helpers: JobHelpers, calls: Queryable, run: RunJobPayload, attempt: number, result: unknown,
   announce: Announcer) {
   // A task that returns null or undefined stores SQL NULL (data passing hands children JSON null).
-  const [completed] = await completeExecution(calls, { executionId: run.execution_id, outcome, result });
+  const [completed] = await completeExecution(calls, { executionId: run.execution_id, outcome: 'success', result, attempt });
   if (completed?.status !== 'completed') return;
-  announce.execution(helpers, { executionId: run.execution_id, flowId: run.flow_id, outcome });
+  announce.execution(helpers, { executionId: run.execution_id, flowId: run.flow_id, outcome: 'success' });
   // ff_complete_execution finishes the flow itself when this was its last member (public_flow_state
   // says so); a flow check it deferred is announced by the cascade step that finishes it.
   if (run.flow_id && completed.public_flow_state) announce.flow(helpers, run.flow_id, run.execution_id, completed.public_flow_state);

@@ -175,6 +175,12 @@ const provocations: Record<keyof typeof errorClassesByCode, (db: pg.Pool, fx: Sm
     return flowstage.setEdgeGroupPolicy(db, { flowId: fx.flowId, downstreamExecutionId: fx.b, kind: 'any_of', onSatisfied: 'let_run' });
   },
   invalid_dependency: (db, fx) => flowstage.resolveDependency(db, { flowId: fx.flowId, edgeId: fx.edgeAB, upstreamOutcome: 'success' }),
+  execution_not_terminal: (db, fx) => flowstage.replayExecution(db, { executionId: fx.a }),
+  max_replays_exhausted: async (db) => {
+    const [solo] = await flowstage.createExecution(db, { policy: { max_replays: 0 } });
+    await flowstage.completeExecution(db, { executionId: solo!.execution_id, outcome: 'failed' });
+    return flowstage.replayExecution(db, { executionId: solo!.execution_id });
+  },
 };
 
 test('every catalogued code has a provocation below', async (t) => {

@@ -141,6 +141,35 @@ const samples: Partial<Record<ClientName, Sample>> = {
     call: (db, fx) => flowstage.beginAttempt(db, { executionId: fx.a }),
     check: (t, rows, fx) => t.like(rows[0], { status: 'started', execution_id: fx.a, attempt: 1 }),
   },
+  failExecution: {
+    call: async (db, fx) => {
+      await flowstage.beginAttempt(db, { executionId: fx.a });
+      return flowstage.failExecution(db, { executionId: fx.a, failureReason: 'connection refused', attempt: 1 });
+    },
+    check: (t, rows, fx) => t.like(rows[0], { status: 'failed', execution_id: fx.a, retry_count: 0, delay_until_ms: null }),
+  },
+  delayExecution: {
+    call: (db, fx) => flowstage.delayExecution(db, { executionId: fx.a, delayUntilMs: 1_900_000_000_000, nowMs: 1_800_000_000_000 }),
+    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'delayed', execution_id: fx.a, delay_until_ms: '1900000000000' }]),
+  },
+  expireExecution: {
+    call: async (db, fx) => {
+      await flowstage.beginAttempt(db, { executionId: fx.a });
+      return flowstage.expireExecution(db, { executionId: fx.a, reason: 'attempt_timeout', attempt: 1 });
+    },
+    check: (t, rows, fx) => t.like(rows[0], { status: 'not_due', execution_id: fx.a }),  // its policy has no timeout
+  },
+  replayExecution: {
+    call: async (db, fx) => {
+      await flowstage.completeExecution(db, { executionId: fx.c, outcome: 'failed' });
+      return flowstage.replayExecution(db, { executionId: fx.c });
+    },
+    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'replayed', execution_id: fx.c, replay_count: 1, eligibility_state: 'eligible_now' }]),
+  },
+  changePriority: {
+    call: (db, fx) => flowstage.changePriority(db, { executionId: fx.a, priority: 9 }),
+    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'changed', execution_id: fx.a, priority: 9 }]),
+  },
   cascadeStep: {
     call: async (db, fx) => {
       await flowstage.completeExecution(db, { executionId: fx.a, outcome: 'success' });

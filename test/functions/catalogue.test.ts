@@ -68,10 +68,10 @@ test('every mutating (VOLATILE) public function takes p_now_ms bigint DEFAULT NU
 
 const spec: Array<[string, string]> = Object.entries(SQLSTATE);
 
-test('ff_error holds exactly the 14 codes of SPEC section 3 with their SQLSTATEs', async (t) => {
+test('ff_error holds exactly the 16 codes of docs/semantics.md §3 and §9.4 with their SQLSTATEs', async (t) => {
   const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT code, sqlstate FROM flowfabric.ff_error ORDER BY sqlstate`);
-  t.is(rows.length, 14);
+  t.is(rows.length, 16);
   t.deepEqual(rows.map((r) => [r.code, r.sqlstate]), [...spec].sort((a, b) => a[1].localeCompare(b[1])));
 });
 

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
 import { execution, member } from '../helpers/cascade.js';
-import { complete, createFlow } from '../helpers/branches.js';
-import { assertRefused } from '../helpers/fixtures.js';
+import { complete, createFlow, assertRefused } from '../helpers/fixtures.js';
 import { createWaitpoint, deliver } from '../helpers/signals.js';
 
 test('created for a waiting execution: a waitpoint id and a token; signals are buffered (recorded), the execution is untouched', async (t) => {

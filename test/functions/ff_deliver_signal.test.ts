@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
 import { execution, jobs } from '../helpers/cascade.js';
-import { complete, flowRow } from '../helpers/branches.js';
-import { assertRefused } from '../helpers/fixtures.js';
+import { complete, flowRow, assertRefused } from '../helpers/fixtures.js';
 import { activeMember, createWaitpoint, deliver, suspend } from '../helpers/signals.js';
 
 test('a signal the waitpoint waits for resumes the execution and enqueues its run job in the same transaction', async (t) => {
@@ -28,7 +27,7 @@ test('the resumed run is the same execution and completes the flow', async (t) =
   await deliver(db, waitpoint_id, 'approved');
   await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [id]);
   await complete(db, id, 'success');
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
 });
 
 test('a repeated idempotency key is duplicate and changes nothing, also after the execution resumed', async (t) => {

@@ -200,3 +200,50 @@ test('a blocked child points at unresolved edges whose upstream already finished
   t.is((await explainOf(db, flowId, child)).reason,
     `blocked: 1 of 1 all_of dependencies unresolved (edge ${edge}); 1 of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)`);
 });
+
+// docs/semantics.md §9: the run-policy states in words.
+async function runningMember(db: Db, policy: Record<string, unknown>) {
+  const flowId = randomUUID();
+  await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)', [flowId]);
+  const { rows: [created] } = await db.query(
+    `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1, p_task_identifier => 'work', p_policy => $2)`, [flowId, policy]);
+  const id = created.execution_id as string;
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, id]);
+  await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
+  await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1, p_now_ms => $2)', [id, NOW]);
+  return { flowId, id };
+}
+const FAIL = 'SELECT * FROM flowfabric.ff_fail_execution(p_execution_id => $1, p_failure_reason => $2, p_now_ms => $3)';
+
+test('a failed attempt waiting for its retry: "retrying at <time> after attempt N of M failed: <reason>"', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, id } = await runningMember(db, { max_retries: 3, backoff: { type: 'fixed', delay_ms: 3000 } });
+  await db.query(FAIL, [id, 'connection refused', Date.UTC(2026, 0, 1, 12, 0, 0)]);
+  const row = await explainOf(db, flowId, id);
+  t.like(row, { public_state: 'delayed', blocking_reason: 'waiting_for_retry_backoff' });
+  t.is(row.reason, 'retrying at 12:00:03 UTC after attempt 1 of 4 failed: connection refused');
+});
+
+test('a retry attempt running says which retry it is and why; a timeout is named', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, id } = await runningMember(db, { max_retries: 3, attempt_timeout_ms: 500 });
+  await db.query(FAIL, [id, 'connection refused', NOW]);
+  await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1, p_now_ms => $2)', [id, NOW + 1000]);
+  t.is((await explainOf(db, flowId, id)).reason,
+    'running: attempt 2 on a worker (retry 1 of 3 after: connection refused); times out after 500 ms');
+});
+
+test('a delayed execution: "delayed until <time>"', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, id } = await runningMember(db, {});
+  await db.query('SELECT * FROM flowfabric.ff_delay_execution(p_execution_id => $1, p_delay_until_ms => $2, p_now_ms => $3)',
+    [id, Date.UTC(2026, 0, 1, 8, 30, 0), Date.UTC(2026, 0, 1, 8, 0, 0)]);
+  t.is((await explainOf(db, flowId, id)).reason, 'delayed until 08:30:00 UTC');
+});
+
+test('a failure with no retries left: "terminal: failed after attempt N of M failed: <reason>"', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, id } = await runningMember(db, {});
+  await db.query(FAIL, [id, 'disk full', NOW]);
+  t.is((await explainOf(db, flowId, id)).reason, 'terminal: failed after attempt 1 of 1 failed: disk full');
+});

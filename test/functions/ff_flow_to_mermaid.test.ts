@@ -10,6 +10,7 @@ const expected = `flowchart TD
   %% flow 6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b: open, graph_revision 8, 4 nodes, 4 edges
   classDef waiting fill:#f5f5f5,stroke:#9e9e9e,color:#212121
   classDef waiting_children fill:#fff8e1,stroke:#ffa000,color:#212121
+  classDef delayed fill:#ede7f6,stroke:#7e57c2,color:#212121
   classDef running fill:#e3f2fd,stroke:#1e88e5,color:#212121
   classDef completed fill:#e8f5e9,stroke:#43a047,color:#212121
   classDef failed fill:#ffebee,stroke:#e53935,color:#212121

@@ -2,8 +2,7 @@
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { drain, edge, execution, jobs, member, startFlow } from '../helpers/cascade.js';
-import { complete, createFlow, flowRow } from '../helpers/branches.js';
-import { assertRefused } from '../helpers/fixtures.js';
+import { complete, createFlow, flowRow, assertRefused } from '../helpers/fixtures.js';
 import { randomUUID } from 'node:crypto';
 
 const PAUSE = 'SELECT * FROM flowfabric.ff_pause_flow(p_flow_id => $1, p_reason => $2, p_now_ms => $3)';
@@ -40,7 +39,7 @@ test('a second pause is already_paused and changes nothing; resuming a flow that
   t.is((await db.query(RESUME, [flow.flowId])).rows[0].status, 'not_paused');
   await db.query(PAUSE, [flow.flowId, null, 1000]);
   t.like((await db.query(PAUSE, [flow.flowId, 'again', 2000])).rows[0], { status: 'already_paused', paused_at_ms: '1000', held_count: 0 });
-  t.is((await flowRow(flow)).raw_fields.pause_reason, null);
+  t.is((await flowRow(flow.db, flow.flowId)).raw_fields.pause_reason, null);
 });
 
 test('an execution that becomes eligible while paused stays eligible_now with flow_paused and gets no job; the cascade still resolves', async (t) => {
@@ -73,7 +72,7 @@ test('resuming enqueues every held member in one add_jobs call, and they run', a
   t.is((await jobs(db)).length, 2);
   await drain(connectionStringOf(db), { work: () => { ran.push('x'); } });
   t.is(ran.length, 2);
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
 });
 
 test('a job a worker had already taken finds its execution held: ff_begin_attempt answers not_runnable', async (t) => {

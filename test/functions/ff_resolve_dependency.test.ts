@@ -139,7 +139,7 @@ test('parallel edges of one upstream count one unit each; the last of them (by e
 test('the edge records its resolution: satisfied for success, impossible otherwise, with time and outcome', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { ups, edges } = await fanIn(flow, 2, 'quorum', { k: 1 });
-  await flow.db.query('SELECT * FROM flowfabric.ff_complete_execution($1::text, $2::text, NULL, $3::bigint)',
+  await flow.db.query('SELECT * FROM flowfabric.ff_complete_execution($1::text, $2::text, NULL, p_now_ms => $3::bigint)',
     [ups[0], 'expired', 1_800_000_000_000]);
   await complete(flow.db, ups[1]!, 'success');
   t.like(await edgePolicy(flow, edges[0]!), { edge_state: 'impossible', upstream_outcome: 'expired', resolved_at_ms: 1_800_000_000_000 });

@@ -62,7 +62,7 @@ test('nothing runs before the start: a member made eligible earlier is enqueued 
   t.is((await jobs(flow.db)).filter((j) => j.task_identifier === 'load').length, 1);
 });
 
-test('p_max_attempts is recorded and given to every run job of the flow', async (t) => {
+test('p_max_attempts is recorded as the max_retries shorthand; every run job is a single Graphile Worker attempt', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const up = await member(flow, { task: 'x' });
   const child = await member(flow, { task: 'y' });
@@ -71,7 +71,11 @@ test('p_max_attempts is recorded and given to every run job of the flow', async 
   t.is((await flowRow(flow.db, flow.flowId)).raw_fields.max_attempts, 3);
   await complete(flow.db, up, 'success');
   const run = await jobs(flow.db);
-  t.deepEqual(run.map((j) => j.max_attempts), [3, 3]);
+  t.deepEqual(run.map((j) => j.max_attempts), [1, 1]);
+  // The shorthand: two retries where no policy sets max_retries (docs/semantics.md §9.1).
+  await flow.db.query('SELECT * FROM flowfabric.ff_begin_attempt($1)', [child]);
+  const { rows: [failed] } = await flow.db.query('SELECT * FROM flowfabric.ff_fail_execution($1, $2)', [child, 'boom']);
+  t.like(failed, { status: 'retry_scheduled', retry_count: 1 });
 });
 
 test('a terminal flow is refused with flow_already_terminal', async (t) => {

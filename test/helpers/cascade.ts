@@ -10,13 +10,13 @@ import { uuidOf, type Db, type Flow as TestFlow } from './fixtures.js';
 /** Creates an execution on the flow's partition and adds it; returns its canonical id. */
 export async function member(
   flow: TestFlow,
-  options: { task?: string; payload?: unknown; priority?: number } = {},
+  options: { task?: string; payload?: unknown; priority?: number; policy?: Record<string, unknown>; delayUntilMs?: number } = {},
 ): Promise<string> {
   const { rows } = await flow.db.query(
     `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => $2::jsonb,
-       p_task_identifier => $3::text, p_priority => $4::int)`,
+       p_task_identifier => $3::text, p_priority => $4::int, p_policy => $5::jsonb, p_delay_until_ms => $6::bigint)`,
     [flow.flowId, options.payload === undefined ? null : JSON.stringify(options.payload), options.task ?? null,
-     options.priority ?? 0],
+     options.priority ?? 0, options.policy === undefined ? null : JSON.stringify(options.policy), options.delayUntilMs ?? null],
   );
   const id = rows[0].execution_id as string;
   await flow.db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
@@ -101,6 +101,12 @@ export interface ExecRow {
   payload: unknown;
   result: unknown;
   raw_fields: Record<string, unknown>;
+  policy: Record<string, unknown>;
+  retry_count: number;
+  replay_count: number;
+  failure_reason: string | null;
+  delay_until_ms: string | null;
+  deadline_at_ms: string | null;
 }
 
 export async function execution(db: Db, executionId: string): Promise<ExecRow> {

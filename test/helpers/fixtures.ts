@@ -23,6 +23,8 @@ export const SQLSTATE = {
   invalid_input: 'FF012',
   edge_group_policy_already_fixed: 'FF013',
   invalid_dependency: 'FF014',
+  execution_not_terminal: 'FF015',
+  max_replays_exhausted: 'FF016',
 } as const;
 export type ErrorCode = keyof typeof SQLSTATE;
 

@@ -1,10 +1,7 @@
 // Fixtures for the suspension and signal tests (docs/semantics.md §10.2): an active execution of a
 // started flow, and the calls with named arguments.
-import type pg from 'pg';
 import { member, startFlow } from './cascade.js';
-import { createFlow, type TestFlow } from './branches.js';
-
-type Db = pg.Pool | pg.PoolClient | pg.Client;
+import { createFlow, type Db, type Flow as TestFlow } from './fixtures.js';
 
 /** A started flow with one task member whose attempt has begun (active); returns both. */
 export async function activeMember(db: Db, options: { others?: number } = {}): Promise<{ flow: TestFlow; id: string }> {

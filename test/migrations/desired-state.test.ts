@@ -120,9 +120,10 @@ test('upgrading from 0.2.0 keeps every row of every table', async (t) => {
     const columns = Object.keys(rows[0] ?? after[table][0] ?? {});
     const project = (row: Record<string, unknown>) => Object.fromEntries(columns.map((c) => [c, row[c]]));
     const kept = after[table].map(project).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
-    if (table === 'flowfabric.ff_schema_migrations' || table === 'flowfabric.ff_migration_checksum') {
+    // Bookkeeping grows by the new migration, the error catalogue by the release's new codes.
+    if (['flowfabric.ff_schema_migrations', 'flowfabric.ff_migration_checksum', 'flowfabric.ff_error'].includes(table)) {
       t.true(rows.every((row) => kept.some((k) => JSON.stringify(k) === JSON.stringify(row))), table);
-      t.is(kept.length, (await shippedMigrations()).length, table);
+      if (table !== 'flowfabric.ff_error') t.is(kept.length, (await shippedMigrations()).length, table);
     } else {
       t.deepEqual(kept, rows, table);
     }

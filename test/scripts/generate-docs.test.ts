@@ -34,7 +34,7 @@ test('the reference has every error code of ff_error with its SQLSTATE, and the 
   const db = await testDatabase(t);
   const reference = renderSqlReference(await readDocCatalogue(db));
   const { rows } = await db.query('SELECT code, sqlstate, retryable FROM flowfabric.ff_error');
-  t.is(rows.length, 14);
+  t.is(rows.length, 16);
   for (const error of rows) {
     t.true(reference.includes(`| ${error.sqlstate} | \`${error.code}\` | ${error.retryable ? 'yes' : 'no'} |`), error.code);
     const className = errorClassName(error.code);
@@ -66,7 +66,7 @@ test('the reference has every flowfabric domain: NOT NULL or not, its values or 
   for (const domain of rows) {
     t.regex(reference, new RegExp(`\\n\\| \`${domain.name}\` \\| [^|]+ \\| ${domain.not_null ? 'not null' : 'null'} \\|`), domain.name);
   }
-  t.true(reference.includes("| `ff_public_state` | `text` | not null | `waiting`, `waiting_children`, `active`, `completed`, "));
+  t.true(reference.includes("| `ff_public_state` | `text` | not null | `waiting`, `waiting_children`, `delayed`, `active`, `completed`, "));
   t.regex(reference, /\| `ff_public_flow_state` \| `flowfabric\.ff_public_flow_state_or_null` \| not null \| the values of `ff_public_flow_state_or_null` \| `PublicFlowState` \|/);
   t.regex(reference, /\| `ff_revision` \| `bigint` \| not null \| `CHECK \(\(VALUE >= 0\)\)` \| +\|/);
 });

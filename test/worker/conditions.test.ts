@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
+import { complete, createFlow, flowRow, type Flow as TestFlow } from '../helpers/fixtures.js';
 import { drain, edge, edgePolicy, execution, group, member, members, policy, startFlow } from '../helpers/cascade.js';
-import { complete, createFlow, flowRow, type TestFlow } from '../helpers/branches.js';
 
 async function flowOf(t: ExecutionContext) {
   return createFlow(await testDatabase(t));
@@ -55,7 +55,7 @@ test('group counting: an impossible edge from a skipped upstream counts in skip_
   await complete(flow.db, a!, 'success');
   await complete(flow.db, b!, 'skipped');
   t.like(await group(flow, d!), { success_count: 0, fail_count: 1, skip_count: 1, running_count: 1, decision: 'pending' });
-  await complete(flow.db, c!, 'success', { ok: false });
+  await complete(flow.db, c!, 'success', { result: { ok: false } });
   t.like(await group(flow, d!), { success_count: 0, fail_count: 2, skip_count: 1, running_count: 0, decision: 'impossible' });
 });
 
@@ -71,7 +71,7 @@ test('a true condition satisfies the edge; condition_result true is recorded', a
   const flow = await flowOf(t);
   const [a, b] = await members(flow, 2);
   const e = await edge(flow, a!, b!, { condition: '$.rows > 0' });
-  await complete(flow.db, a!, 'success', { rows: 3 });
+  await complete(flow.db, a!, 'success', { result: { rows: 3 } });
   t.like(await edgePolicy(flow, e), { edge_state: 'satisfied', condition_result: true });
   t.is((await execution(flow.db, b!)).eligibility_state, 'eligible_now');
 });
@@ -88,7 +88,7 @@ for (const [what, result, condition, recorded] of notTrue) {
     const flow = await flowOf(t);
     const [a, b] = await members(flow, 2);
     const e = await edge(flow, a!, b!, { condition });
-    await complete(flow.db, a!, 'success', result ?? undefined);
+    await complete(flow.db, a!, 'success', { result: result ?? undefined });
     const stored = await edgePolicy(flow, e);
     t.is(stored.edge_state, 'impossible');
     t.is(stored.condition_result ?? null, recorded);
@@ -101,7 +101,7 @@ test('a condition on a failure_only edge is evaluated on the failed upstream\'s 
   const [a, b, c] = await members(flow, 3);
   await edge(flow, a!, b!, { kind: 'failure_only', condition: '$.retryable == true' });
   await edge(flow, a!, c!, { kind: 'failure_only', condition: '$.retryable == false' });
-  await complete(flow.db, a!, 'failed', { retryable: true });
+  await complete(flow.db, a!, 'failed', { result: { retryable: true } });
   t.is((await execution(flow.db, b!)).eligibility_state, 'eligible_now');
   t.is((await execution(flow.db, c!)).terminal_outcome, 'skipped');
 });
@@ -110,7 +110,7 @@ test('data passing from an upstream that did not succeed: {outcome, failure_reas
   const flow = await flowOf(t);
   const [a, b] = await members(flow, 2);
   await edge(flow, a!, b!, { kind: 'failure_only', ref: 'failure' });
-  await complete(flow.db, a!, 'failed', { code: 7 });
+  await complete(flow.db, a!, 'failed', { result: { code: 7 } });
   const payload = (await execution(flow.db, b!)).payload as Record<string, Record<string, unknown>>;
   t.like(payload.failure, { outcome: 'failed', result: { code: 7 } });
   t.true('failure_reason' in payload.failure!);
@@ -120,7 +120,7 @@ test('data passing from a succeeded upstream over an any_outcome edge is the res
   const flow = await flowOf(t);
   const [a, b] = await members(flow, 2);
   await edge(flow, a!, b!, { kind: 'any_outcome', ref: 'upstream' });
-  await complete(flow.db, a!, 'success', { n: 1 });
+  await complete(flow.db, a!, 'success', { result: { n: 1 } });
   t.deepEqual((await execution(flow.db, b!)).payload, { upstream: { n: 1 } });
 });
 
@@ -130,7 +130,7 @@ test('an impossible edge passes no data', async (t) => {
   await policy(flow, c!, 'any_of', { onSatisfied: 'let_run' });
   await edge(flow, a!, c!, { condition: '$.go', ref: 'a' });
   await edge(flow, b!, c!);
-  await complete(flow.db, a!, 'success', { go: false });
+  await complete(flow.db, a!, 'success', { result: { go: false } });
   t.is((await execution(flow.db, c!)).payload, null);
 });
 
@@ -170,7 +170,7 @@ test('a false condition: no run job is ever enqueued for the branch or its desce
   const tasks = (await inserted()).map((j) => j.task);
   t.false(tasks.includes('load'));
   t.false(tasks.includes('report'));
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
 });
 
 test('a failure handled by a failure_only edge whose child succeeded leaves the flow completed', async (t) => {
@@ -180,7 +180,7 @@ test('a failure handled by a failure_only edge whose child succeeded leaves the 
   await startFlow(flow);
   await complete(flow.db, work!, 'failed');
   await complete(flow.db, onFailure!, 'success');
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
 });
 
 test('a failure whose failure_only handler failed too leaves the flow failed', async (t) => {
@@ -190,7 +190,7 @@ test('a failure whose failure_only handler failed too leaves the flow failed', a
   await startFlow(flow);
   await complete(flow.db, work!, 'failed');
   await complete(flow.db, onFailure!, 'failed');
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
 });
 
 test('a failure followed only by an any_outcome cleanup is not handled: the flow is failed', async (t) => {
@@ -200,7 +200,7 @@ test('a failure followed only by an any_outcome cleanup is not handled: the flow
   await startFlow(flow);
   await complete(flow.db, work!, 'failed');
   await complete(flow.db, cleanup!, 'success');
-  t.is((await flowRow(flow)).public_flow_state, 'failed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
 });
 
 test('an on-failure handler is skipped when nothing failed, and the flow completes', async (t) => {
@@ -211,7 +211,7 @@ test('an on-failure handler is skipped when nothing failed, and the flow complet
   await complete(flow.db, work!, 'success');
   t.is((await execution(flow.db, onFailure!)).terminal_outcome, 'skipped');
   await drain(connectionStringOf(flow.db as never));  // the skipped child's hop checks the flow
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
 });
 
 test('ff_check_invariants accepts flows resolved through kinds and conditions', async (t) => {
@@ -220,7 +220,7 @@ test('ff_check_invariants accepts flows resolved through kinds and conditions', 
   await edge(flow, a!, b!, { kind: 'failure_only' });
   await edge(flow, a!, c!, { kind: 'any_outcome' });
   await edge(flow, a!, d!, { condition: '$.x > 1' });
-  await complete(flow.db, a!, 'success', { x: 1 });
+  await complete(flow.db, a!, 'success', { result: { x: 1 } });
   const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_check_invariants(p_flow_id => $1)', [flow.flowId]);
   t.deepEqual(rows, []);
 });
@@ -232,7 +232,7 @@ test('ff_describe_edge shows the kind, the condition and what it gave', async (t
   const e = await edge(flow, a!, b!, { kind: 'success_only', condition: '$.rows > 0' });
   const describe = 'SELECT * FROM flowfabric.ff_describe_edge(p_flow_id => $1, p_edge_id => $2)';
   t.like((await flow.db.query(describe, [flow.flowId, e])).rows[0], { condition: '$.rows > 0', condition_result: null });
-  await complete(flow.db, a!, 'success', { rows: 0 });
+  await complete(flow.db, a!, 'success', { result: { rows: 0 } });
   t.like((await flow.db.query(describe, [flow.flowId, e])).rows[0],
     { dependency_kind: 'success_only', condition: '$.rows > 0', condition_result: false, edge_state: 'impossible' });
 });
@@ -242,7 +242,7 @@ test('ff_explain_execution: "skipped: condition `$.rows > 0` was false on extrac
   const extract = await member(flow, { task: 'extract' });
   const load = await member(flow, { task: 'load' });
   await edge(flow, extract, load, { condition: '$.rows > 0' });
-  await complete(flow.db, extract, 'success', { rows: 0 });
+  await complete(flow.db, extract, 'success', { result: { rows: 0 } });
   const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)',
     [flow.flowId, load]);
   t.is(rows[0].reason, "terminal: skipped: condition `$.rows > 0` was false on extract's result (a branch not taken)");

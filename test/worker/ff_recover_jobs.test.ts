@@ -16,23 +16,39 @@ test('nothing to repair: no rows, nothing changes', async (t) => {
   t.deepEqual(await jobs(db), before);
 });
 
-test('a run job whose last attempt died with its worker fails its execution, which cascades', async (t) => {
+test('a run job whose attempt died with its worker and no retries left fails its execution (worker_lost), which cascades', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'x' });
   const b = await member(flow, { task: 'y' });
   await edge(flow, a, b);
-  await startFlow(flow, { maxAttempts: 2 });
+  await startFlow(flow);
   await db.query('SELECT * FROM flowfabric.ff_begin_attempt($1::text)', [a]);
-  // the state force_unlock_workers leaves after a crash in the last attempt: unlocked, attempts spent
+  // the state force_unlock_workers leaves after a crash: unlocked, its single attempt spent
   await db.query(
-    `SELECT graphile_worker.reschedule_jobs(array_agg(id), attempts => 2) FROM graphile_worker.jobs WHERE key = $1`,
+    `SELECT graphile_worker.reschedule_jobs(array_agg(id), attempts => 1) FROM graphile_worker.jobs WHERE key = $1`,
     [`flowstage:run:${uuidOf(a)}`]);
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_recover_jobs()');
   t.deepEqual(rows, [{ status: 'failed_exhausted', execution_id: a, job_key: `flowstage:run:${uuidOf(a)}` }]);
-  t.like(await execution(db, a), { terminal_outcome: 'failed', result: { attempts_exhausted: true } });
-  t.deepEqual((await jobs(db)).map((j) => j.key), [`flowstage:cascade:${uuidOf(a)}`]);
+  t.like(await execution(db, a), { terminal_outcome: 'failed', failure_reason: 'worker_lost', result: { error: 'worker_lost' } });
+  t.is((await execution(db, b)).terminal_outcome, 'skipped');
+  t.false((await jobs(db)).some((j) => j.key === `flowstage:run:${uuidOf(a)}`));
   t.deepEqual((await db.query('SELECT * FROM flowfabric.ff_recover_jobs()')).rows, []);
+});
+
+test('a lost attempt with retries left is a failed attempt: retry_scheduled, delayed, its run job enqueued again', async (t) => {
+  const db = await testDatabase(t);
+  const flow = await createFlow(db);
+  const a = await member(flow, { task: 'x', policy: { max_retries: 1 } });
+  await startFlow(flow);
+  await db.query('SELECT * FROM flowfabric.ff_begin_attempt($1::text)', [a]);
+  await db.query(
+    `SELECT graphile_worker.reschedule_jobs(array_agg(id), attempts => 1) FROM graphile_worker.jobs WHERE key = $1`,
+    [`flowstage:run:${uuidOf(a)}`]);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_recover_jobs()');
+  t.deepEqual(rows, [{ status: 'retry_scheduled', execution_id: a, job_key: `flowstage:run:${uuidOf(a)}` }]);
+  t.like(await execution(db, a), { public_state: 'delayed', retry_count: 1, failure_reason: 'worker_lost' });
+  t.deepEqual((await jobs(db)).filter((j) => j.key === `flowstage:run:${uuidOf(a)}`).map((j) => [j.attempts, j.max_attempts]), [[0, 1]]);
 });
 
 test('an exhausted run job of an execution that did finish is only deleted', async (t) => {

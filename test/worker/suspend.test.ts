@@ -2,8 +2,8 @@
 // cleanly, and a delivered signal runs it again (same execution) with payload.signals.
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
+import { createFlow, flowRow } from '../helpers/fixtures.js';
 import { drain, execution, jobs, member, startFlow } from '../helpers/cascade.js';
-import { createFlow, flowRow } from '../helpers/branches.js';
 import { deliver } from '../helpers/signals.js';
 
 test('helpers.suspend ends the job without completing; a signal runs the same execution again with payload.signals', async (t) => {
@@ -28,7 +28,7 @@ test('helpers.suspend ends the job without completing; a signal runs the same ex
   await drain(connectionStringOf(db), tasks as never);
   t.is(seen.length, 2);
   t.like(await execution(db, id), { terminal_outcome: 'success', result: { approvedBy: 'ann' } });
-  t.is((await flowRow(flow)).public_flow_state, 'completed');
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.deepEqual(await jobs(db), []);
   // a second delivery with the same idempotency key changes nothing
   t.is((await deliver(db, rows[0].waitpoint_id, 'approved', { key: 'click-1' })).rows[0].status, 'duplicate');

@@ -15,6 +15,7 @@ AS $$
   LEFT JOIN (VALUES
     ('node', 'waiting',          'waiting',          '#f5f5f5', '#9e9e9e'),
     ('node', 'waiting_children', 'waiting_children', '#fff8e1', '#ffa000'),
+    ('node', 'delayed',          'delayed',          '#ede7f6', '#7e57c2'),
     ('node', 'running',          'running',          '#e3f2fd', '#1e88e5'),
     ('node', 'active',           'running',          '#e3f2fd', '#1e88e5'),
     ('node', 'completed',        'completed',        '#e8f5e9', '#43a047'),
@@ -30,4 +31,4 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION flowfabric._export_style(text, text) IS
-  'Private. Style of a node (p_what node, p_state = public_state) or an edge (p_what edge, p_state = edge_state) in ff_flow_to_mermaid and ff_flow_to_dot: style_class (the state; active shows as running; an unknown state as other), fill (nodes only) and stroke colours.';
+  'Private. Style of a node (p_what node, p_state = public_state) or an edge (p_what edge, p_state = edge_state) in ff_flow_to_mermaid and ff_flow_to_dot: style_class (the state; active shows as running; delayed, a retry''s backoff or a delay, in violet; an unknown state as other), fill (nodes only) and stroke colours.';

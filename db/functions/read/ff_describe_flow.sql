@@ -19,7 +19,9 @@ RETURNS TABLE (
   raw_fields          jsonb,
   edge_groups         jsonb,
   paused_at_ms        bigint,
-  pause_reason        text)
+  pause_reason        text,
+  default_policy      jsonb,
+  replayed_at_ms      bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -52,6 +54,8 @@ BEGIN
   raw_fields := v_flow.raw_fields;
   paused_at_ms := (v_flow.raw_fields->>'paused_at_ms')::bigint;  -- docs/semantics.md §10.3
   pause_reason := v_flow.raw_fields->>'pause_reason';
+  default_policy := v_flow.raw_fields->'default_policy';
+  replayed_at_ms := (v_flow.raw_fields->>'replayed_at_ms')::bigint;
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'downstream_execution_id', _canonical_execution_id(g.partition_key, g.downstream_eid),
            'policy', g.policy,
@@ -74,5 +78,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_flow(uuid) IS
 $$Describe flow p_flow_id as it stands now. Read-only: takes no row locks.
-Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3).
+Returns one row: flow_id, partition_key, graph_revision, public_flow_state, created_at_ms, terminal_at_ms; the raw_fields extras as their own columns: flow_kind, namespace, node_count, edge_count, last_mutation_at_ms, started_at_ms (NULL until ff_start_flow), cancelled_at_ms, cancel_reason, cancellation_policy (NULL unless cancelled); raw_fields itself (for any other extra); edge_groups: a jsonb array, ordered by downstream uuid, of {downstream_execution_id (canonical), policy, k_target, success_count, fail_count, skip_count, running_count, decision, decided_at_ms, cancel_siblings_pending_flag, cancel_siblings_pending_members}; paused_at_ms and pause_reason (NULL unless the flow is paused by ff_pause_flow, docs/semantics.md §10.3). default_policy: the flow's run policy (docs/semantics.md §9.1: ff_create_flow's p_default_policy or the plan's default_policy; NULL when none); replayed_at_ms: the last time ff_replay_execution reopened it (NULL if never).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;

@@ -20,7 +20,7 @@ BEGIN
 
   SELECT string_agg(format('  classDef %s fill:%s,stroke:%s,color:#212121', s.style_class, s.fill, s.stroke), E'\n' ORDER BY n)
   INTO v_classes
-  FROM unnest(ARRAY['waiting', 'waiting_children', 'running', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'other'])
+  FROM unnest(ARRAY['waiting', 'waiting_children', 'delayed', 'running', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'other'])
        WITH ORDINALITY AS t(state, n)
   CROSS JOIN LATERAL _export_style('node', t.state) s;
 
@@ -60,5 +60,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_flow_to_mermaid(uuid) IS
 $$The DAG of flow p_flow_id as Mermaid flowchart text (flowchart TD), deterministic so snapshots are stable. Read-only: takes no row locks.
-A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
+A comment line names the flow, its state, graph_revision and counts; one classDef per node state (waiting, waiting_children, delayed, running, completed, failed, cancelled, expired, skipped, other); one node per member in execution uuid order, id n<uuid without dashes>, label "<first 8 hex of the uuid> [task_identifier]<br/><public_state>", class = its state; one edge per staged edge in edge_id order, labelled with _edge_label (edge_state, "on failure" / "always" for failure_only / any_outcome, "if <condition>"; | escaped as #124;) (pending dotted -.->, satisfied thick ==>, applied and impossible -->; a failure_only edge dotted), then linkStyle lines colouring each edge by state (pending grey, applied amber, satisfied green, impossible red; a failure_only edge red and dashed).
 Refusals: invalid_input (FF012, NULL p_flow_id), flow_not_found (FF001).$$;

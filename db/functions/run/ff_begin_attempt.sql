@@ -6,7 +6,10 @@ RETURNS TABLE (
   status       flowfabric.ff_begin_attempt_status,
   execution_id flowfabric.ff_execution_id,
   payload      jsonb,
-  attempt      flowfabric.ff_count)
+  attempt      flowfabric.ff_count,
+  attempt_timeout_ms bigint,
+  retry_count  flowfabric.ff_count,
+  attempt_type flowfabric.ff_attempt_type_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -28,24 +31,38 @@ BEGIN
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase = 'active'
-     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+     OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
          AND v_exec.blocking_reason <> 'flow_paused') THEN
     SELECT * INTO v_exec FROM ff_exec_core e
     WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
     IF v_exec.lifecycle_phase = 'active'
-       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state = 'eligible_now'
+       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
          AND v_exec.blocking_reason <> 'flow_paused') THEN
       UPDATE ff_exec_core e
       SET lifecycle_phase = 'active',
           ownership_state = 'leased',
+          eligibility_state = 'eligible_now',
           blocking_reason = 'none',
           public_state = 'active',
           attempt_state = 'running_attempt',
+          delay_until_ms = NULL,
           raw_fields = e.raw_fields || jsonb_build_object(
             'attempt_count', coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1,
-            'last_attempt_started_at_ms', v_now)
+            'last_attempt_started_at_ms', v_now,
+            -- What kind of attempt this is (docs/semantics.md §9.2), for ff_explain_execution.
+            'attempt_type', CASE e.attempt_state WHEN 'pending_retry_attempt' THEN 'retry'
+                                                 WHEN 'pending_replay_attempt' THEN 'replay'
+                                                 WHEN 'running_attempt' THEN coalesce(e.raw_fields->>'attempt_type', 'initial')
+                                                 ELSE 'initial' END)
       WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
-      RETURNING e.payload, (e.raw_fields->>'attempt_count')::int INTO payload, attempt;
+      RETURNING e.payload, (e.raw_fields->>'attempt_count')::int, (e.policy->>'attempt_timeout_ms')::bigint, e.retry_count,
+                e.raw_fields->>'attempt_type'
+      INTO payload, attempt, attempt_timeout_ms, retry_count, attempt_type;
+      -- The attempt timeout is enforced by the database side too (docs/semantics.md §9.3): a job
+      -- at the due time fails this attempt on whichever worker is alive, even if this one died.
+      IF attempt_timeout_ms IS NOT NULL THEN
+        PERFORM _add_jobs(ARRAY[_expire_job_spec(v_exec.partition_key, v_id, 'attempt_timeout', attempt, v_now + attempt_timeout_ms)]);
+      END IF;
       IF v_exec.flow_id IS NOT NULL THEN
         SELECT * INTO v_flow FROM ff_flow_core f
         WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
@@ -61,13 +78,15 @@ BEGIN
   status := 'not_runnable';
   payload := v_exec.payload;
   attempt := coalesce((v_exec.raw_fields->>'attempt_count')::int, 0);
+  retry_count := coalesce(v_exec.retry_count, 0);
+  attempt_type := v_exec.raw_fields->>'attempt_type';
   RETURN NEXT;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
 $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
-Returns (status, execution_id, payload, attempt).
-started: the execution was runnable and eligible_now, or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), and payload is its current payload (with every result passed to it so far).
+Returns (status, execution_id, payload, attempt, attempt_timeout_ms, retry_count, attempt_type): attempt is the fencing token the task wrapper passes back to ff_complete_execution / ff_fail_execution / ff_delay_execution (p_attempt); attempt_timeout_ms is the policy's (NULL: none), for the task's AbortSignal.
+started: the execution was runnable and eligible_now or delayed (its run job comes at its time: a retry after backoff, a delay), or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), raw_fields.attempt_type (initial | retry | replay), delay_until_ms cleared; with an attempt_timeout_ms a flowstage__expire job is scheduled at now + that timeout (job_key flowstage:timeout:<uuid>); and payload is its current payload (with every result passed to it so far).
 not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
 Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;

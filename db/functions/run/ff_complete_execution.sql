@@ -4,6 +4,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_complete_execution(
   p_execution_id text,
   p_outcome      text,
   p_result       jsonb  DEFAULT NULL,
+  p_attempt      int    DEFAULT NULL,
   p_now_ms       bigint DEFAULT NULL)
 RETURNS TABLE (
   status            flowfabric.ff_complete_execution_status,
@@ -34,6 +35,9 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_outcome: must be success, failed, cancelled, expired or skipped (got %s)', coalesce(p_outcome, 'NULL')));
   END IF;
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
   v_now := _now_ms(p_now_ms);
 
   -- A replay (already_terminal) is answered from an unlocked read.
@@ -45,6 +49,12 @@ BEGIN
   IF v_exec.lifecycle_phase = 'terminal' THEN
     status := 'already_terminal';
     outcome := v_exec.terminal_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF _is_stale_attempt(v_exec, p_attempt) THEN
+    status := 'stale_attempt';  -- an attempt timed out, reaped or replaced: changes nothing
+    outcome := p_outcome;
     RETURN NEXT;
     RETURN;
   END IF;
@@ -80,6 +90,12 @@ BEGIN
     RETURN NEXT;
     RETURN;
   END IF;
+  IF _is_stale_attempt(v_exec, p_attempt) THEN
+    status := 'stale_attempt';  -- the attempt ended while we waited (timed out, failed, delayed)
+    outcome := p_outcome;
+    RETURN NEXT;
+    RETURN;
+  END IF;
 
   PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false);
   status := 'completed';
@@ -111,9 +127,9 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, int, bigint) IS
 $$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
-Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
+Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. stale_attempt (docs/semantics.md §9.3, fencing): p_attempt (the number ff_begin_attempt returned; NULL = whatever attempt is current) names an attempt that is no longer running (timed out, failed, delayed, reaped or replaced by a later one): nothing changes and outcome repeats p_outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
 For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
-Refusals: invalid_input (malformed id, unknown outcome), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
+Refusals: invalid_input (malformed id, unknown outcome, p_attempt < 1), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;

@@ -47,9 +47,9 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s: must be a JSON object (got a JSON %s)', v_place, jsonb_typeof(v_item)));
     END IF;
     SELECT k INTO v_unknown FROM jsonb_object_keys(v_item) k
-    WHERE k NOT IN ('execution_id', 'task_identifier', 'payload', 'priority', 'lane_id') ORDER BY k LIMIT 1;
+    WHERE k NOT IN ('execution_id', 'task_identifier', 'payload', 'priority', 'lane_id', 'policy', 'delay_until_ms') ORDER BY k LIMIT 1;
     IF v_unknown IS NOT NULL THEN
-      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an execution has execution_id, task_identifier, payload, priority, lane_id',
+      PERFORM _raise('invalid_input', format('%s.%s: unknown key; an execution has execution_id, task_identifier, payload, priority, lane_id, policy, delay_until_ms',
         v_place, left(v_unknown, 200)));
     END IF;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
@@ -77,6 +77,12 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s.lane_id: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
     END IF;
     x_lane_ids[v_index + 1] := coalesce(v_value #>> '{}', 'default');
+    -- Run policy (docs/semantics.md §9.1): applied by ff_submit_flow to the executions it creates.
+    PERFORM _run_policy(v_place || '.policy', nullif(v_item->'policy', 'null'::jsonb));
+    v_value := nullif(v_item->'delay_until_ms', 'null'::jsonb);
+    IF v_value IS NOT NULL AND NOT _is_int_between(v_value, 0, 9223372036854775807) THEN
+      PERFORM _raise('invalid_input', format('%s.delay_until_ms: must be a time in ms since the epoch (got %s)', v_place, _submit_quote(v_value)));
+    END IF;
   END LOOP;
 
   -- groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?}, checked as ff_set_edge_group_policy checks its arguments
@@ -173,5 +179,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;

@@ -43,7 +43,10 @@ BEGIN
     -- Write path: lock the flow row first, then claim the execution row.
     v_flow := _flow_row(v_partition, p_flow_id, true);
     PERFORM _check_flow_open(v_flow);
-    UPDATE ff_exec_core e SET flow_id = p_flow_id
+    -- Its run policy takes the flow's default_policy where its own keys do not say (docs/semantics.md §9.1).
+    UPDATE ff_exec_core e
+    SET flow_id = p_flow_id,
+        policy = coalesce(v_flow.raw_fields->'default_policy', '{}'::jsonb) || e.policy
     WHERE e.partition_key = v_partition AND e.execution_id = v_id AND e.flow_id IS NULL;
     IF FOUND THEN
       SELECT b.node_count, b.graph_revision INTO node_count, graph_revision
@@ -74,5 +77,6 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_add_execution_to_flow(uuid, text, bigint) IS
 $$Make execution p_execution_id ({fp:N}:<uuid> or <uuid>) a member of flow p_flow_id.
 Returns (status, execution_id, node_count, graph_revision).
+On added, the execution's run policy takes the flow's default_policy keys it does not set itself (docs/semantics.md §9.1).
 Checks in order: flow_not_found (FF001); flow_already_terminal (FF002); execution_not_found (FF003, looked up on the flow's partition; another partition -> invalid_input DETAIL partition_mismatch); already a member of this flow -> already_member with the current counts, nothing changes; member of another flow -> already_member_of_different_flow (FF004, DETAIL names it).
 On added: ff_exec_core.flow_id is stamped; the flow's graph_revision and node_count rise by one and last_mutation_at_ms is set. Locks the flow row, then the execution row. Logs add_execution_to_flow. A terminal member added to a started flow whose other members are all terminal finishes the flow (completed or failed) in this call.$$;

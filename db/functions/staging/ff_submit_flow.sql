@@ -72,6 +72,7 @@ DECLARE
   v_distinct_executions int;
   v_distinct_edges      int;
   v_created        uuid[] := '{}'::uuid[];
+  v_default_policy jsonb;  -- the plan's default_policy (docs/semantics.md §9.1)
   v_lookup         uuid[];
   v_r_ids          uuid[] := '{}'::uuid[];   -- rows the plan names that it did not create, locked
   v_r_partitions   smallint[] := '{}'::smallint[];
@@ -160,10 +161,11 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_plan: must be a JSON object {"executions": [...], "groups": [...], "edges": [...]} (got a JSON %s)', jsonb_typeof(p_plan)));
   END IF;
-  SELECT k INTO v_key FROM jsonb_object_keys(p_plan) k WHERE k NOT IN ('executions', 'groups', 'edges') ORDER BY k LIMIT 1;
+  SELECT k INTO v_key FROM jsonb_object_keys(p_plan) k WHERE k NOT IN ('executions', 'groups', 'edges', 'default_policy') ORDER BY k LIMIT 1;
   IF v_key IS NOT NULL THEN
-    PERFORM _raise('invalid_input', format('p_plan.%s: unknown key; a plan has executions, groups, edges', left(v_key, 200)));
+    PERFORM _raise('invalid_input', format('p_plan.%s: unknown key; a plan has executions, groups, edges, default_policy', left(v_key, 200)));
   END IF;
+  v_default_policy := _run_policy('p_plan.default_policy', nullif(p_plan->'default_policy', 'null'::jsonb));
   FOREACH v_key IN ARRAY ARRAY['executions', 'groups', 'edges'] LOOP
     IF jsonb_typeof(p_plan->v_key) NOT IN ('array', 'null') THEN
       PERFORM _raise('invalid_input', format('p_plan.%s: must be a JSON array (got a JSON %s)', v_key, jsonb_typeof(p_plan->v_key)));
@@ -234,7 +236,8 @@ BEGIN
     VALUES (v_partition, p_flow_id, v_distinct_executions + v_distinct_edges, 'open', v_now,
             jsonb_build_object('flow_kind', p_flow_kind, 'namespace', p_namespace,
                                'node_count', v_distinct_executions, 'edge_count', v_distinct_edges,
-                               'last_mutation_at_ms', v_now))
+                               'last_mutation_at_ms', v_now)
+            || CASE WHEN v_default_policy IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('default_policy', v_default_policy) END)
     ON CONFLICT DO NOTHING
     RETURNING * INTO v_flow;
     v_new_flow := FOUND;
@@ -283,6 +286,7 @@ BEGIN
     ON CONFLICT DO NOTHING
     RETURNING e.execution_id)
   SELECT coalesce(array_agg(i.execution_id), '{}') INTO v_created FROM inserted i;
+  PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_x_ids, v_created, v_default_policy, v_now);
 
   -- Every other execution the plan names (its executions, edge endpoints, group downstreams),
   -- read and locked in uuid order.
@@ -641,8 +645,9 @@ BEGIN
     INTO v_specs
     FROM ff_exec_core e
     WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_added)
-      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now';
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state IN ('eligible_now', 'not_eligible_until_time');
     PERFORM _add_jobs(v_specs);
+    PERFORM _start_deadlines(v_partition, p_flow_id, v_now, v_added);  -- their execution_deadline_ms runs from now
   END IF;
   IF p_start THEN
     PERFORM ff_start_flow(p_flow_id => p_flow_id, p_now_ms => v_now);
@@ -668,7 +673,8 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_submit_flow(uuid, jsonb, bigint, boolean, boolean, text, text, bigint) IS
 $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: p_plan = {"executions": [...], "groups": [...], "edges": [...]} (each key optional).
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
-executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
+Run policies (docs/semantics.md §9.1): p_plan.default_policy (stored as the flow's default_policy when this call creates the flow) and an item's policy / delay_until_ms apply to the executions this call creates (their keys over the plan's default over the flow's, as ff_create_execution); an existing execution keeps its own. A plan that sets any policy is checked item by item (the exact path).
+executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?, "policy"?, "delay_until_ms"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).

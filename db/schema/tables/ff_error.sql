@@ -25,4 +25,8 @@ INSERT INTO flowfabric.ff_error (code, sqlstate, retryable, description, hint) V
   ('execution_already_in_flow',        'FF011', false, 'the edge''s child belongs to another flow',                                  'The row was changed outside flowstage''s functions; check ff_exec_core.flow_id.'),
   ('invalid_input',                    'FF012', false, 'an argument is malformed, missing, out of range or of an unknown value',      'Fix the argument named in DETAIL.'),
   ('edge_group_policy_already_fixed',  'FF013', false, 'the downstream''s fan-in policy cannot change after an edge was applied to it', 'Set the policy before applying any edge to that downstream.'),
-  ('invalid_dependency',               'FF014', false, 'resolving an edge that was never applied',                                    'Apply the edge with ff_apply_dependency_to_child first.');
+  ('invalid_dependency',               'FF014', false, 'resolving an edge that was never applied',                                    'Apply the edge with ff_apply_dependency_to_child first.'),
+  ('execution_not_terminal',           'FF015', false, 'replaying an execution that is not terminal',
+   'Only a terminal execution can be replayed; wait for it to finish (or cancel its flow).'),
+  ('max_replays_exhausted',            'FF016', false, 'the execution was already replayed max_replays times',
+   'Create a new execution, or give it a higher max_replays in its policy before it is created.');

@@ -25,6 +25,17 @@ CREATE TABLE flowfabric.ff_exec_core (
   payload           jsonb,
   result            jsonb,
   raw_fields        jsonb    NOT NULL DEFAULT '{}',
+  -- Run policy (docs/semantics.md §9): the keys set for it (its own over its flow's
+  -- default_policy, validated by _run_policy; the defaults fill the rest where it is read,
+  -- _effective_policy), failed attempts retried so far, times ff_replay_execution turned it
+  -- runnable again, why the last attempt failed (kept after a successful retry; cleared by
+  -- replay), when a delayed execution runs next, when execution_deadline_ms expires it.
+  policy            jsonb    NOT NULL DEFAULT '{}',
+  retry_count       int      NOT NULL DEFAULT 0 CHECK (retry_count >= 0),
+  replay_count      int      NOT NULL DEFAULT 0 CHECK (replay_count >= 0),
+  failure_reason    text,
+  delay_until_ms    bigint,
+  deadline_at_ms    bigint,
   PRIMARY KEY (partition_key, execution_id)
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE flowfabric.ff_exec_core IS

@@ -38,7 +38,7 @@ CREATE DOMAIN flowfabric.ff_public_state AS text NOT NULL
   CHECK (VALUE IN ('waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped',
                    'delayed', 'suspended'));
 COMMENT ON DOMAIN flowfabric.ff_public_state IS
-  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
+  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry''s backoff or a delay), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
 
 CREATE DOMAIN flowfabric.ff_lifecycle_phase AS text NOT NULL
   CHECK (VALUE IN ('runnable', 'active', 'terminal', 'suspended'));
@@ -62,7 +62,7 @@ CREATE DOMAIN flowfabric.ff_blocking_reason AS text NOT NULL
   CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none',
                    'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'));
 COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
-  'An execution''s blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.';
+  'An execution''s blocking_reason: waiting_for_retry_backoff / waiting_for_delay while delayed; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow; none while it runs and once terminal.';
 
 CREATE DOMAIN flowfabric.ff_terminal_outcome AS text NOT NULL
   CHECK (VALUE IN ('none', 'success', 'failed', 'cancelled', 'expired', 'skipped'));
@@ -114,7 +114,7 @@ CREATE DOMAIN flowfabric.ff_cancel_flow_status AS text NOT NULL
   CHECK (VALUE IN ('cancelled', 'already_terminal', 'left_running'));
 CREATE DOMAIN flowfabric.ff_start_flow_status AS text NOT NULL CHECK (VALUE IN ('started', 'already_started'));
 CREATE DOMAIN flowfabric.ff_begin_attempt_status AS text NOT NULL CHECK (VALUE IN ('started', 'not_runnable'));
-CREATE DOMAIN flowfabric.ff_complete_execution_status AS text NOT NULL CHECK (VALUE IN ('completed', 'already_terminal'));
+CREATE DOMAIN flowfabric.ff_complete_execution_status AS text NOT NULL CHECK (VALUE IN ('completed', 'already_terminal', 'stale_attempt'));
 CREATE DOMAIN flowfabric.ff_resolve_dependency_status AS text NOT NULL CHECK (VALUE IN ('resolved', 'already_resolved'));
 CREATE DOMAIN flowfabric.ff_resolve_decision AS text NOT NULL
   CHECK (VALUE IN ('pending', 'satisfied', 'impossible', 'already_decided'));
@@ -122,7 +122,7 @@ CREATE DOMAIN flowfabric.ff_cascade_step_status AS text NOT NULL CHECK (VALUE IN
 CREATE DOMAIN flowfabric.ff_cancel_siblings_step_status AS text NOT NULL
   CHECK (VALUE IN ('cancelled', 'already_terminal', 'done'));
 CREATE DOMAIN flowfabric.ff_recover_jobs_status AS text NOT NULL
-  CHECK (VALUE IN ('failed_exhausted', 'requeued_cascade', 'requeued_cancel_siblings'));
+  CHECK (VALUE IN ('failed_exhausted', 'retry_scheduled', 'requeued_cascade', 'requeued_cancel_siblings'));
 CREATE DOMAIN flowfabric.ff_worker_heartbeat_status AS text NOT NULL CHECK (VALUE IN ('registered', 'alive'));
 CREATE DOMAIN flowfabric.ff_reap_dead_workers_status AS text NOT NULL CHECK (VALUE IN ('reaped'));
 CREATE DOMAIN flowfabric.ff_pause_flow_status AS text NOT NULL CHECK (VALUE IN ('paused', 'already_paused'));
@@ -139,6 +139,22 @@ COMMENT ON DOMAIN flowfabric.ff_deliver_signal_status IS 'The statuses of ff_del
 CREATE DOMAIN flowfabric.ff_waitpoint_timeout_status AS text NOT NULL
   CHECK (VALUE IN ('failed', 'expired', 'resumed', 'not_due', 'already_closed'));
 COMMENT ON DOMAIN flowfabric.ff_waitpoint_timeout_status IS 'The statuses of ff_waitpoint_timeout.';
+CREATE DOMAIN flowfabric.ff_fail_execution_status AS text NOT NULL
+  CHECK (VALUE IN ('retry_scheduled', 'failed', 'expired', 'already_terminal', 'stale_attempt', 'not_due'));
+COMMENT ON DOMAIN flowfabric.ff_fail_execution_status IS
+  'The statuses of ff_fail_execution and ff_expire_execution: retry_scheduled (delayed until the backoff ends), failed / expired (terminal: no retries left, or a deadline), already_terminal, stale_attempt (the call named an attempt that is no longer current: nothing changed), not_due (ff_expire_execution before the time: nothing changed).';
+CREATE DOMAIN flowfabric.ff_attempt_type_or_null AS text CHECK (VALUE IN ('initial', 'retry', 'replay'));
+COMMENT ON DOMAIN flowfabric.ff_attempt_type_or_null IS
+  'What kind of attempt an execution''s latest attempt is: initial (its first, or one after ff_delay_execution), retry (after a failed attempt), replay (after ff_replay_execution); NULL before any attempt began.';
+CREATE DOMAIN flowfabric.ff_delay_execution_status AS text NOT NULL CHECK (VALUE IN ('delayed', 'stale_attempt'));
+COMMENT ON DOMAIN flowfabric.ff_delay_execution_status IS 'The statuses of ff_delay_execution.';
+CREATE DOMAIN flowfabric.ff_replay_execution_status AS text NOT NULL CHECK (VALUE IN ('replayed'));
+COMMENT ON DOMAIN flowfabric.ff_replay_execution_status IS 'The status of each row of ff_replay_execution.';
+CREATE DOMAIN flowfabric.ff_change_priority_status AS text NOT NULL CHECK (VALUE IN ('changed', 'unchanged'));
+COMMENT ON DOMAIN flowfabric.ff_change_priority_status IS 'The statuses of ff_change_priority.';
+CREATE DOMAIN flowfabric.ff_failure_reason_or_null AS text;
+COMMENT ON DOMAIN flowfabric.ff_failure_reason_or_null IS
+  'Why an execution''s last attempt failed (a task''s error message, attempt_timeout, worker_lost, execution_deadline), or NULL when none failed.';
 COMMENT ON DOMAIN flowfabric.ff_create_flow_status IS 'The statuses of ff_create_flow.';
 COMMENT ON DOMAIN flowfabric.ff_create_execution_status IS 'The statuses of ff_create_execution.';
 COMMENT ON DOMAIN flowfabric.ff_add_execution_to_flow_status IS 'The statuses of ff_add_execution_to_flow.';
@@ -156,7 +172,8 @@ COMMENT ON DOMAIN flowfabric.ff_resolve_decision IS
   'The decision ff_resolve_dependency reports: the group''s (pending, satisfied, impossible), or already_decided when the resolution counted in a group that had decided before.';
 COMMENT ON DOMAIN flowfabric.ff_cascade_step_status IS 'The statuses of ff_cascade_step.';
 COMMENT ON DOMAIN flowfabric.ff_cancel_siblings_step_status IS 'The statuses of ff_cancel_siblings_step.';
-COMMENT ON DOMAIN flowfabric.ff_recover_jobs_status IS 'The repairs ff_recover_jobs reports.';
+COMMENT ON DOMAIN flowfabric.ff_recover_jobs_status IS
+  'The repairs ff_recover_jobs reports: an attempt lost with its worker is retried (retry_scheduled) or, with no retries left, failed (failed_exhausted).';
 COMMENT ON DOMAIN flowfabric.ff_worker_heartbeat_status IS 'The statuses of ff_worker_heartbeat.';
 COMMENT ON DOMAIN flowfabric.ff_reap_dead_workers_status IS 'The status of each row of ff_reap_dead_workers.';
 

@@ -35,7 +35,7 @@ ALTER DOMAIN flowfabric.ff_blocking_reason ADD CONSTRAINT ff_blocking_reason_che
   CHECK (VALUE IN ('waiting_for_worker', 'waiting_for_children', 'none',
                    'waiting_for_retry_backoff', 'waiting_for_delay', 'waiting_for_signal', 'flow_paused'));
 COMMENT ON DOMAIN flowfabric.ff_blocking_reason IS
-  'An execution''s blocking_reason: none while it runs and once terminal; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow.';
+  'An execution''s blocking_reason: waiting_for_retry_backoff / waiting_for_delay while delayed; waiting_for_signal while suspended; flow_paused for an eligible member of a paused flow; none while it runs and once terminal.';
 
 -- §10.1: ff_stage_dependency_edge takes p_condition (before p_now_ms).
 DROP FUNCTION IF EXISTS flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint);
