@@ -3,6 +3,16 @@
 
 -- Up Migration
 
+-- db/upgrades/0.3.0/300_worker_secret.sql
+-- 300: a worker's heartbeat can only be renewed by the process that registered it
+-- (docs/operations.md#trust-model): ff_worker_heartbeat takes the worker's secret and the row
+-- keeps its sha256. A row left by a 0.2.0 worker has none and cannot be renewed: it is reaped
+-- when its lease runs out (that worker's old ff_worker_heartbeat call no longer exists).
+ALTER TABLE flowfabric.ff_worker_heartbeat ADD COLUMN secret_sha256 bytea;
+COMMENT ON COLUMN flowfabric.ff_worker_heartbeat.secret_sha256 IS
+  'sha256 of the secret the worker registered with; every later ff_worker_heartbeat of this worker_id must present the same secret. NULL: a row from before 0.3.0, which nobody can renew.';
+DROP FUNCTION IF EXISTS flowfabric.ff_worker_heartbeat(text, bigint, jsonb, bigint);
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -116,6 +126,24 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._check_text_size(text, text, int) IS
   'Private. invalid_input naming p_field when p_value is longer than p_max_bytes bytes (DETAIL quotes at most 200 characters of it); NULL passes.';
+
+-- db/functions/core/_clock_trusted.sql
+-- _clock_trusted: whether the login that called may pin the clock (p_now_ms): a superuser or a
+-- member of flowstage_owner (the installing role), never an ordinary reader or writer login.
+CREATE OR REPLACE FUNCTION flowfabric._clock_trusted()
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- session_user: the login, not the definer the public functions run as.
+  RETURN coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user), false)
+      OR pg_has_role(session_user, 'flowstage_owner', 'MEMBER');
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._clock_trusted() IS
+  'Private. True when the session''s login is a superuser or a member of flowstage_owner (the installing role): only such a login may pin the clock with p_now_ms (docs/operations.md#trust-model).';
 
 -- db/functions/core/_crc16_xmodem.sql
 -- _crc16_xmodem: CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of a byte string, table-driven.
@@ -990,22 +1018,33 @@ COMMENT ON FUNCTION flowfabric._notify_namespace(text) IS
   'Private. If p_namespace is listed in ff_namespace_notify (ff_set_namespace_notify), pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}; identical within a transaction, so listeners get one notification per committed transaction and then read ff_flow_event. Otherwise nothing: a notifying commit takes a cluster-wide lock, so notifications are off by default.';
 
 -- db/functions/core/_now_ms.sql
--- _now_ms: the one clock rule — the caller's pinned p_now_ms when given, else the server clock.
+-- _now_ms: the one clock rule — the server clock, or the caller's pinned p_now_ms when the
+-- caller is trusted with the clock (a superuser or the owner); any other login that pins it is
+-- refused, so a writer cannot forge the times that decide liveness, retention and the audit log.
 CREATE OR REPLACE FUNCTION flowfabric._now_ms(p_now_ms bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF p_now_ms IS NULL THEN
+    RETURN (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  END IF;
   IF p_now_ms < 0 THEN
     PERFORM _raise('invalid_input', format('p_now_ms: must not be negative (got %s)', p_now_ms));
   END IF;
-  RETURN coalesce(p_now_ms, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+  IF NOT _clock_trusted() THEN
+    PERFORM _raise('invalid_input',
+      format('p_now_ms: only a superuser or a member of flowstage_owner may pin the clock (login %s passed %s)',
+        session_user, p_now_ms),
+      'Leave p_now_ms NULL: the server clock is used.');
+  END IF;
+  RETURN p_now_ms;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._now_ms(bigint) IS
-  'Private. Milliseconds since the epoch: p_now_ms when not NULL (tests pin time this way), else clock_timestamp(). Negative -> invalid_input.';
+  'Private. Milliseconds since the epoch: clock_timestamp() when p_now_ms is NULL; else p_now_ms, honoured only for a superuser or a member of flowstage_owner (tests, the installing role); any other login gets invalid_input naming p_now_ms, as does a negative value (docs/operations.md#trust-model).';
 
 -- db/functions/core/_parse_execution_id.sql
 -- _parse_execution_id: accept {fp:N}:<uuid> (0 <= N <= 255) or a bare <uuid>; refuse anything else.
@@ -4335,6 +4374,7 @@ COMMENT ON FUNCTION flowfabric.ff_reap_dead_workers(bigint) IS
 $$Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
 Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked). silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
 Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
+Time: the server clock; p_now_ms is honoured only for a superuser or a member of flowstage_owner (any other login that passes it is refused), so a writer cannot declare a live worker dead by moving the clock, and a live worker's lease can only be renewed by its own process (ff_worker_heartbeat's secret): a writer calling this unlocks only the jobs of workers really silent past their lease (docs/operations.md#trust-model).
 Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).$$;
 
 -- db/functions/run/ff_recover_jobs.sql
@@ -5816,9 +5856,12 @@ Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted f
 Cost: linear in the plan: one statement per section to read it, index probes by key only for existing rows the plan names, one INSERT per table; the cycle check costs nothing when the plan's edges point forward between its own new executions, else Kahn's algorithm over the new edges (plus, when some point at older executions, a walk over the part of the flow reachable from them).$$;
 
 -- db/functions/run/ff_worker_heartbeat.sql
--- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms.
+-- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms. Only the
+-- process holding the secret the worker registered with can renew it (the row keeps its sha256),
+-- so no other login can shorten a live worker's lease and have its running jobs reaped.
 CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
   p_worker_id text,
+  p_secret    text,
   p_lease_ms  bigint DEFAULT 30000,
   p_info      jsonb  DEFAULT NULL,
   p_now_ms    bigint DEFAULT NULL)
@@ -5832,11 +5875,16 @@ AS $$
 #variable_conflict use_column
 DECLARE
   v_now      bigint;
+  v_hash     bytea;
   v_inserted boolean;
 BEGIN
   IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 128 THEN
     PERFORM _raise('invalid_input', format('p_worker_id: must be 1..128 characters (got %s)',
       coalesce(quote_literal(left(p_worker_id, 200)), 'NULL')));
+  END IF;
+  IF p_secret IS NULL OR length(p_secret) NOT BETWEEN 16 AND 1024 THEN
+    PERFORM _raise('invalid_input', format('p_secret: must be 16..1024 characters (got %s)',
+      coalesce(length(p_secret) || ' characters', 'NULL')));
   END IF;
   IF p_lease_ms IS NULL OR p_lease_ms NOT BETWEEN 100 AND 3600000 THEN
     PERFORM _raise('invalid_input', format('p_lease_ms: must be 100..3600000 (got %s)', coalesce(p_lease_ms::text, 'NULL')));
@@ -5845,25 +5893,40 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_info: must be a JSON object or NULL (got %s)', jsonb_typeof(p_info)));
   END IF;
   v_now := _now_ms(p_now_ms);
+  IF v_now > 9223372036854775807 - p_lease_ms THEN
+    PERFORM _raise('invalid_input', format('p_now_ms: %s plus the lease is past the end of time', v_now));
+  END IF;
+  v_hash := sha256(convert_to(p_secret, 'UTF8'));
 
-  INSERT INTO ff_worker_heartbeat AS w (worker_id, started_at_ms, heartbeat_at_ms, lease_ms, info)
-  VALUES (p_worker_id, v_now, v_now, p_lease_ms, coalesce(p_info, '{}'))
+  -- The conflict update only applies when the secret matches; otherwise nothing is written and
+  -- RETURNING finds no row.
+  INSERT INTO ff_worker_heartbeat AS w (worker_id, started_at_ms, heartbeat_at_ms, lease_ms, info, secret_sha256)
+  VALUES (p_worker_id, v_now, v_now, p_lease_ms, coalesce(p_info, '{}'), v_hash)
   ON CONFLICT (worker_id) DO UPDATE
   SET heartbeat_at_ms = greatest(w.heartbeat_at_ms, excluded.heartbeat_at_ms),
       lease_ms = excluded.lease_ms,
       info = CASE WHEN p_info IS NULL THEN w.info ELSE excluded.info END
+  WHERE w.secret_sha256 = excluded.secret_sha256
   RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, expires_at_ms;
+  IF NOT FOUND THEN
+    PERFORM _raise('invalid_input', format(
+      'p_secret: worker %s is registered with another secret; only the process that registered it can renew its lease',
+      quote_literal(left(p_worker_id, 200))),
+      'Each worker process registers its own Graphile Worker pool id with a secret of its own.');
+  END IF;
   status := CASE WHEN v_inserted THEN 'registered' ELSE 'alive' END;
   worker_id := p_worker_id;
   RETURN NEXT;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_worker_heartbeat(text, bigint, jsonb, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_worker_heartbeat(text, text, bigint, jsonb, bigint) IS
 $$Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
+p_secret (16..1024 characters; the runner draws 32 random bytes per process) binds the worker id to the process: the first heartbeat stores its sha256, and every later heartbeat of that id must present the same secret, so no other login can renew, shorten or take over a live worker's lease (docs/operations.md#trust-model). A reaped worker's row is gone: its next heartbeat registers it again.
+Time: the server clock; p_now_ms is honoured only for a superuser or a member of flowstage_owner (any other login that passes it is refused), so liveness is judged by the database's own clock.
 Returns (status, worker_id, expires_at_ms); registered: the first heartbeat, or the first since the worker was reaped; else alive. expires_at_ms = last heartbeat + lease.
 p_info (a JSON object: host, pid, ...) replaces the stored info when given.
-Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.$$;
+Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_secret NULL or not 16..1024 characters or not the secret the worker registered with, p_lease_ms outside 100..3600000, p_info not an object, p_now_ms negative, pinned by a login not trusted with the clock, or so large that p_now_ms + p_lease_ms overflows). Locks the worker's heartbeat row only.$$;
 
 -- db/privileges/010_roles.sql
 -- flowstage's three roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader

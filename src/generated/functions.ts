@@ -1106,6 +1106,7 @@ export interface ReapDeadWorkersRow {
  * Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
  * Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked). silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
  * Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
+ * Time: the server clock; p_now_ms is honoured only for a superuser or a member of flowstage_owner (any other login that passes it is refused), so a writer cannot declare a live worker dead by moving the clock, and a live worker's lease can only be renewed by its own process (ff_worker_heartbeat's secret): a writer calling this unlocks only the jobs of workers really silent past their lease (docs/operations.md#trust-model).
  * Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).
  *
  * SQL: flowfabric.ff_reap_dead_workers(p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_reap_dead_workers_status, worker_id flowfabric.ff_name, silent_ms flowfabric.ff_duration_ms, jobs_unlocked flowfabric.ff_count)
@@ -1494,12 +1495,14 @@ export function submitFlow(db: Queryable, params: SubmitFlowParams): Promise<Sub
 }
 
 // --------------------------------------------------------------------------------------------
-// flowfabric.ff_worker_heartbeat(p_worker_id text, p_lease_ms bigint, p_info jsonb, p_now_ms bigint)
+// flowfabric.ff_worker_heartbeat(p_worker_id text, p_secret text, p_lease_ms bigint, p_info jsonb, p_now_ms bigint)
 
 /** Arguments of flowfabric.ff_worker_heartbeat: the optional ones are those with a SQL DEFAULT (omitted = the default; null = SQL NULL). */
 export interface WorkerHeartbeatParams {
   /** p_worker_id text */
   workerId: string;
+  /** p_secret text */
+  secret: string;
   /** p_lease_ms bigint DEFAULT 30000 */
   leaseMs?: string | number | bigint | null;
   /** p_info jsonb DEFAULT NULL::jsonb */
@@ -1517,17 +1520,20 @@ export interface WorkerHeartbeatRow {
 
 /**
  * Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
+ * p_secret (16..1024 characters; the runner draws 32 random bytes per process) binds the worker id to the process: the first heartbeat stores its sha256, and every later heartbeat of that id must present the same secret, so no other login can renew, shorten or take over a live worker's lease (docs/operations.md#trust-model). A reaped worker's row is gone: its next heartbeat registers it again.
+ * Time: the server clock; p_now_ms is honoured only for a superuser or a member of flowstage_owner (any other login that passes it is refused), so liveness is judged by the database's own clock.
  * Returns (status, worker_id, expires_at_ms); registered: the first heartbeat, or the first since the worker was reaped; else alive. expires_at_ms = last heartbeat + lease.
  * p_info (a JSON object: host, pid, ...) replaces the stored info when given.
- * Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.
+ * Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_secret NULL or not 16..1024 characters or not the secret the worker registered with, p_lease_ms outside 100..3600000, p_info not an object, p_now_ms negative, pinned by a login not trusted with the clock, or so large that p_now_ms + p_lease_ms overflows). Locks the worker's heartbeat row only.
  *
- * SQL: flowfabric.ff_worker_heartbeat(p_worker_id text, p_lease_ms bigint DEFAULT 30000, p_info jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_worker_heartbeat_status, worker_id flowfabric.ff_name, expires_at_ms flowfabric.ff_time_ms)
+ * SQL: flowfabric.ff_worker_heartbeat(p_worker_id text, p_secret text, p_lease_ms bigint DEFAULT 30000, p_info jsonb DEFAULT NULL::jsonb, p_now_ms bigint DEFAULT NULL::bigint) RETURNS TABLE(status flowfabric.ff_worker_heartbeat_status, worker_id flowfabric.ff_name, expires_at_ms flowfabric.ff_time_ms)
  * Resolves to every row the function returns (an array, possibly empty).
  * Refusals are thrown as the FlowstageError subclass of their SQLSTATE.
  */
 export function workerHeartbeat(db: Queryable, params: WorkerHeartbeatParams): Promise<WorkerHeartbeatRow[]> {
   return callRows<WorkerHeartbeatRow>(db, 'ff_worker_heartbeat', [
     { name: 'p_worker_id', cast: 'text', value: params.workerId, required: true },
+    { name: 'p_secret', cast: 'text', value: params.secret, required: true },
     { name: 'p_lease_ms', cast: 'bigint', value: params.leaseMs, required: false },
     { name: 'p_info', cast: 'jsonb', value: params.info, required: false, json: true },
     { name: 'p_now_ms', cast: 'bigint', value: params.nowMs, required: false },

@@ -149,12 +149,12 @@ const samples: Partial<Record<ClientName, Sample>> = {
     check: (t, rows, fx) => t.like(rows[0], { status: 'done', execution_id: fx.a, public_flow_state: 'open' }),
   },
   workerHeartbeat: {
-    call: (db) => flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', leaseMs: 10_000, info: { pid: 1 }, nowMs: 1_900_000_000_000 }),
+    call: (db) => flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', secret: 'client-test-secret-0001', leaseMs: 10_000, info: { pid: 1 }, nowMs: 1_900_000_000_000 }),
     check: (t, rows) => t.deepEqual(rows, [{ status: 'registered', worker_id: 'pool-client-test', expires_at_ms: '1900000010000' }]),
   },
   reapDeadWorkers: {
     call: async (db) => {
-      await flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', leaseMs: 10_000, nowMs: 1_900_000_000_000 });
+      await flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', secret: 'client-test-secret-0001', leaseMs: 10_000, nowMs: 1_900_000_000_000 });
       return flowstage.reapDeadWorkers(db, { nowMs: 1_900_000_010_001 });
     },
     check: (t, rows) => t.deepEqual(rows, [{ status: 'reaped', worker_id: 'pool-client-test', silent_ms: '10001', jobs_unlocked: 0 }]),
