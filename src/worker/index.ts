@@ -229,7 +229,15 @@ export async function run(options: {
     if (timer) clearInterval(timer);
     await replacing;
     if (!current.faulted) await current.runner.stop().catch(() => {});
-    await Promise.allSettled(retired);
+    // A pool that shut itself down after a fault does not always settle (Graphile Worker 0.17
+    // can leave its shutdown waiting on a batch that failed): its jobs are released by the lease,
+    // so waiting for it longer than its own abort timeout (5 s) would only hang the stop.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(retired),
+      new Promise((resolve) => { waited = setTimeout(resolve, 6000); }),
+    ]);
+    clearTimeout(waited);
     await beating;
     await endPools();
   };
