@@ -1742,6 +1742,10 @@ BEGIN
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR char_length(v_value #>> '{}') NOT BETWEEN 1 AND 128) THEN
       PERFORM _raise('invalid_input', format('%s.task_identifier: must be a string of 1 to 128 characters (got %s)', v_place, _submit_quote(v_value)));
     END IF;
+    IF starts_with(v_value #>> '{}', 'flowstage__') THEN
+      PERFORM _raise('invalid_input', format('%s.task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)',
+        v_place, _submit_quote(v_value)));
+    END IF;
     x_task_identifiers[v_index + 1] := v_value #>> '{}';
     v_value := nullif(v_item->'payload', 'null'::jsonb);
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'object' THEN
@@ -1855,7 +1859,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters, not starting with the reserved flowstage__), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
 
 -- db/functions/staging/_submit_is_replay.sql
@@ -2043,6 +2047,7 @@ BEGIN
                AND r.sep AND (r.d IS NULL OR (r.d = r.d::int::text AND r.d::int BETWEEN 0 AND 255))
                AND CASE jsonb_typeof(r.task_identifier)
                      WHEN 'string' THEN char_length(r.task_identifier #>> '{}') BETWEEN 1 AND 128
+                                        AND NOT starts_with(r.task_identifier #>> '{}', 'flowstage__')
                      WHEN 'null' THEN true ELSE r.task_identifier IS NULL END
                AND coalesce(jsonb_typeof(r.payload) IN ('object', 'null'), true)
                AND CASE jsonb_typeof(r.priority)
@@ -2600,6 +2605,9 @@ BEGIN
   IF p_reason IS NULL THEN
     PERFORM _raise('invalid_input', 'p_reason: must not be null (say why the flow is cancelled)');
   END IF;
+  IF p_reason = '' THEN
+    PERFORM _raise('invalid_input', 'p_reason: must be 1 to 1024 bytes (got an empty string; say why the flow is cancelled)');
+  END IF;
   PERFORM _check_text_size('p_reason', p_reason, 1024);
   IF p_cancellation_policy IS NULL OR p_cancellation_policy NOT IN ('cancel_all', 'cancel_flow_only') THEN
     PERFORM _raise('invalid_input',
@@ -2660,10 +2668,10 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cancel_flow(uuid, text, text, bigint) IS
-$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty, at most 1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
+$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, 1..1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
 p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
 Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status cancelled = made terminal by this call, already_terminal = was terminal before, left_running = not terminal, kept by cancel_flow_only. A flow without members returns no rows.
-Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
+Checks in order: invalid_input (FF012: NULL p_flow_id, p_reason NULL, empty or over 1024 bytes, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
 Locks the flow row FOR UPDATE, then the members in execution_id order. Logs cancel_flow {reason, cancellation_policy, cancelled_execution_ids} (and complete_execution per cancelled member, via _finish_execution).$$;
 
 -- db/functions/run/ff_cancel_siblings_step.sql
@@ -3273,6 +3281,11 @@ BEGIN
       format('p_task_identifier: must be NULL or 1 to 128 characters (got %s characters: %s)',
              length(p_task_identifier), _shown(p_task_identifier)));
   END IF;
+  -- flowstage__* names flowstage's own worker tasks: a run job under such a name would fail every attempt.
+  IF starts_with(p_task_identifier, 'flowstage__') THEN
+    PERFORM _raise('invalid_input',
+      format('p_task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)', _shown(p_task_identifier)));
+  END IF;
   -- Data passing merges parents' results into the payload by key: it must be an object.
   IF p_payload IS NOT NULL AND jsonb_typeof(p_payload) <> 'object' THEN
     PERFORM _raise('invalid_input', format('p_payload: must be a JSON object or NULL (got a JSON %s)', jsonb_typeof(p_payload)));
@@ -3329,7 +3342,7 @@ Returns (status, execution_id); execution_id is canonical {fp:N}:<uuid>.
 p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
 Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
-Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
+Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty, over 128 characters or starting with the reserved flowstage__, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
 
 -- db/functions/staging/ff_create_flow.sql
 -- ff_create_flow: create a flow, or report the existing one. Idempotent on p_flow_id.
@@ -4786,6 +4799,9 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
   END IF;
+  IF p_data_passing_ref = '' THEN
+    PERFORM _raise('invalid_input', 'p_data_passing_ref: must be NULL (no data passing) or 1 to 1024 bytes (got an empty string)');
+  END IF;
   PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -4880,7 +4896,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref NULL for no data passing or 1..1024 bytes; '' is refused, as ff_submit_flow refuses it): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
 On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
 
 -- db/functions/staging/ff_stage_dependency_edges.sql
@@ -4996,6 +5012,10 @@ BEGIN
       PERFORM _raise('invalid_input',
         format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, _shown(v_value::text)));
     END IF;
+    IF v_entry->>'data_passing_ref' = '' THEN
+      PERFORM _raise('invalid_input',
+        format('p_edges[%s].data_passing_ref: must be absent, null or 1 to 1024 bytes (got an empty string)', v_index));
+    END IF;
     v_refs[v_index + 1] := coalesce(v_entry->>'data_passing_ref', '');
     PERFORM _check_text_size(format('p_edges[%s].data_passing_ref', v_index), v_refs[v_index + 1], 1024);
   END LOOP;
@@ -5084,7 +5104,7 @@ COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, bo
 $$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 staged: edges_staged = n, graph_revision = the new revision, expected + n. already_staged (a full replay): edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges. would_stage (p_dry_run): edges_staged = n, graph_revision = the current revision, nothing written.
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the five above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent, null or success_only; data_passing_ref absent, null (stored as '') or a string of 1 to 1024 bytes ('' is refused, as ff_submit_flow refuses it).
 Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints and kind, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
 On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind success_only, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
@@ -5847,7 +5867,7 @@ $$Build or extend flow p_flow_id from a whole plan in one call, all or nothing: 
 Returns (status, graph_revision, executions_created, members_added, edges_staged, edges_applied, groups_set, started); submitted when the plan was written.
 executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"? (success_only)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
-Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
+Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters not starting with the reserved flowstage__, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
 On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided); a child that a late edge skips resolves its own outgoing edges (the plan's included) in its cascade job, one hop per transaction as everywhere (SPEC 6), so the same end state is reached when that job has run. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
@@ -5877,6 +5897,7 @@ DECLARE
   v_now      bigint;
   v_hash     bytea;
   v_inserted boolean;
+  v_expires  bigint;
 BEGIN
   IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 128 THEN
     PERFORM _raise('invalid_input', format('p_worker_id: must be 1..128 characters (got %s)',
@@ -5907,13 +5928,14 @@ BEGIN
       lease_ms = excluded.lease_ms,
       info = CASE WHEN p_info IS NULL THEN w.info ELSE excluded.info END
   WHERE w.secret_sha256 = excluded.secret_sha256
-  RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, expires_at_ms;
+  RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, v_expires;
   IF NOT FOUND THEN
     PERFORM _raise('invalid_input', format(
       'p_secret: worker %s is registered with another secret; only the process that registered it can renew its lease',
       quote_literal(left(p_worker_id, 200))),
       'Each worker process registers its own Graphile Worker pool id with a secret of its own.');
   END IF;
+  expires_at_ms := v_expires;
   status := CASE WHEN v_inserted THEN 'registered' ELSE 'alive' END;
   worker_id := p_worker_id;
   RETURN NEXT;

@@ -407,3 +407,18 @@ test('a refusal from a sample call is its typed class (flow_not_found from descr
   const db = await testDatabase(t);
   await t.throwsAsync(flowstage.describeFlow(db, { flowId: randomUUID() }), { instanceOf: FlowNotFoundError });
 });
+
+test('a non-string value for a text parameter is refused before it is sent (pg would send an object as JSON text)', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  for (const executionId of [{ id: randomUUID() }, [randomUUID()], 42]) {
+    await t.throwsAsync(flowstage.addExecutionToFlow(db, { flowId, executionId: executionId as unknown as string }), {
+      instanceOf: TypeError, message: /ff_add_execution_to_flow: p_execution_id must be a string \(got an? (object|array|number)\)/,
+    });
+  }
+  await t.throwsAsync(flowstage.createFlow(db, { flowId: { id: flowId } as unknown as string }), {
+    instanceOf: TypeError, message: /p_flow_id must be a uuid value \(got an object\)/,
+  });
+  const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core');
+  t.is(rows[0].n, 0);
+});

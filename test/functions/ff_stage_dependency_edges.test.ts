@@ -429,6 +429,7 @@ const invalid: Array<[string, (m: { a: string; b: string }) => unknown, string]>
   ['an upstream id that is a number', ({ b }) => [edge(7 as unknown as string, b)], 'p_edges[0].upstream_execution_id:'],
   ['an unknown dependency_kind', ({ a, b }) => [edge(a, b), edge(a, b, { dependency_kind: 'failure_only' })], 'p_edges[1].dependency_kind:'],
   ['a data_passing_ref that is not a string', ({ a, b }) => [edge(a, b, { data_passing_ref: { key: 1 } })], 'p_edges[0].data_passing_ref:'],
+  ['an empty data_passing_ref (1..1024 bytes where given, docs/semantics.md §8)', ({ a, b }) => [edge(a, b), edge(a, b, { data_passing_ref: '' })], 'p_edges[1].data_passing_ref:'],
 ];
 for (const [title, edges, field] of invalid) {
   test(`validation: ${title} is invalid_input naming ${field.replace(/:$/, '')}`, async (t) => {

@@ -375,6 +375,8 @@ const invalidPlans: Array<[string, unknown, string]> = [
   ['a malformed edge_id', { edges: [edge(randomUUID(), randomUUID(), { edge_id: `{fp:1}:${randomUUID()}` })] }, 'edges[0].edge_id: must be a uuid string'],
   ['a numeric endpoint', { edges: [edge(randomUUID(), randomUUID(), { downstream_execution_id: 7 })] }, 'edges[0].downstream_execution_id'],
   ['an unknown dependency_kind', { edges: [edge(randomUUID(), randomUUID(), { dependency_kind: 'always' })] }, 'edges[0].dependency_kind'],
+  ['a task_identifier with the reserved flowstage__ prefix', { executions: [exec(undefined, { task_identifier: 'flowstage__cancel_siblings' })] },
+    'executions[0].task_identifier: the flowstage__ prefix is reserved'],
   ['an empty data_passing_ref', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: '' })] }, 'edges[0].data_passing_ref'],
   ['a data_passing_ref that is not a string', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: 5 })] }, 'edges[0].data_passing_ref'],
 ];

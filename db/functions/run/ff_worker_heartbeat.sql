@@ -19,6 +19,7 @@ DECLARE
   v_now      bigint;
   v_hash     bytea;
   v_inserted boolean;
+  v_expires  bigint;
 BEGIN
   IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 128 THEN
     PERFORM _raise('invalid_input', format('p_worker_id: must be 1..128 characters (got %s)',
@@ -49,13 +50,14 @@ BEGIN
       lease_ms = excluded.lease_ms,
       info = CASE WHEN p_info IS NULL THEN w.info ELSE excluded.info END
   WHERE w.secret_sha256 = excluded.secret_sha256
-  RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, expires_at_ms;
+  RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, v_expires;
   IF NOT FOUND THEN
     PERFORM _raise('invalid_input', format(
       'p_secret: worker %s is registered with another secret; only the process that registered it can renew its lease',
       quote_literal(left(p_worker_id, 200))),
       'Each worker process registers its own Graphile Worker pool id with a secret of its own.');
   END IF;
+  expires_at_ms := v_expires;
   status := CASE WHEN v_inserted THEN 'registered' ELSE 'alive' END;
   worker_id := p_worker_id;
   RETURN NEXT;

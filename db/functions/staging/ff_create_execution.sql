@@ -34,6 +34,11 @@ BEGIN
       format('p_task_identifier: must be NULL or 1 to 128 characters (got %s characters: %s)',
              length(p_task_identifier), _shown(p_task_identifier)));
   END IF;
+  -- flowstage__* names flowstage's own worker tasks: a run job under such a name would fail every attempt.
+  IF starts_with(p_task_identifier, 'flowstage__') THEN
+    PERFORM _raise('invalid_input',
+      format('p_task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)', _shown(p_task_identifier)));
+  END IF;
   -- Data passing merges parents' results into the payload by key: it must be an object.
   IF p_payload IS NOT NULL AND jsonb_typeof(p_payload) <> 'object' THEN
     PERFORM _raise('invalid_input', format('p_payload: must be a JSON object or NULL (got a JSON %s)', jsonb_typeof(p_payload)));
@@ -90,4 +95,4 @@ Returns (status, execution_id); execution_id is canonical {fp:N}:<uuid>.
 p_execution_id: {fp:N}:<uuid> or <uuid>; NULL mints a new uuid. With p_flow_id the execution is created on the flow's partition but is not yet a member (ff_add_execution_to_flow makes it one); without it, on the solo partition crc16_xmodem(p_lane_id) % 256.
 Idempotent on the uuid: an existing execution on the partition this call would use is reported as already_exists and nothing changes; one on another partition is refused (partition_mismatch), also when a concurrent create on another partition wins the race.
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
-Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
+Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty, over 128 characters or starting with the reserved flowstage__, a payload that is neither a JSON object nor NULL, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;

@@ -47,6 +47,9 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_dependency_kind: must be success_only (got %s)', _shown(p_dependency_kind)));
   END IF;
+  IF p_data_passing_ref = '' THEN
+    PERFORM _raise('invalid_input', 'p_data_passing_ref: must be NULL (no data passing) or 1 to 1024 bytes (got an empty string)');
+  END IF;
   PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
   v_now := _now_ms(p_now_ms);
   v_partition := ff_flow_partition(p_flow_id);
@@ -141,5 +144,5 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind accepts success_only only; p_data_passing_ref NULL for no data passing or 1..1024 bytes; '' is refused, as ff_submit_flow refuses it): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints and kind) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON).
 On staged: edge policy {dependency_kind, satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
