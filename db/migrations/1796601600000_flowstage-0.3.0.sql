@@ -13,6 +13,20 @@ COMMENT ON COLUMN flowfabric.ff_worker_heartbeat.secret_sha256 IS
   'sha256 of the secret the worker registered with; every later ff_worker_heartbeat of this worker_id must present the same secret. NULL: a row from before 0.3.0, which nobody can renew.';
 DROP FUNCTION IF EXISTS flowfabric.ff_worker_heartbeat(text, bigint, jsonb, bigint);
 
+-- db/upgrades/0.3.0/310_flow_start_lock.sql
+-- 310: ff_start_flow and the cascade serialise on a row of ff_flow_start_lock instead of the
+-- transaction advisory lock hashtextextended('flowstage.start_flow:' || flow_id, 0), which any
+-- login could take and hold (issue 23): a row lock needs a privilege on the table, which only
+-- flowstage_owner has. One row per flow, written by the first ff_start_flow (or by a cascade
+-- that releases a child of a flow not started yet); ff_prune_flows deletes it with the flow.
+CREATE TABLE flowfabric.ff_flow_start_lock (
+  partition_key smallint NOT NULL,
+  flow_id       uuid     NOT NULL,
+  PRIMARY KEY (partition_key, flow_id)
+);
+COMMENT ON TABLE flowfabric.ff_flow_start_lock IS
+  'One row per flow that was started or had a child released before its start: ff_start_flow holds it FOR UPDATE while it enqueues the eligible members, and a cascade that finds the flow not started yet takes it FOR SHARE before reading started_at_ms again, so a member made eligible concurrently with the start is enqueued exactly once and a concurrent last completion is never missed (_lock_flow_start). Only flowstage_owner may lock it.';
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -516,8 +530,9 @@ COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, 
 --      terminal. A check that cannot get it returns 'undecided', and its caller defers the check
 --      to a job that runs after it commits, with no lock held, and may wait (p_held 'none').
 -- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
--- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
--- one, so a check racing with the start either sees it or is seen by it.
+-- started flag is read again under a shared lock on the flow's ff_flow_start_lock row when it was
+-- not set, which pairs with ff_start_flow's exclusive one, so a check racing with the start either
+-- sees it or is seen by it.
 -- p_held 'flow' (the default): the caller (ff_start_flow, ff_add_execution_to_flow, ff_submit_flow)
 -- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked, or see our commit.
 CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
@@ -554,8 +569,12 @@ BEGIN
   END IF;
 
   IF p_held = 'executions' THEN
-    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
     SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_flow.public_flow_state = 'open' AND NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+      -- Not started as far as this statement saw: wait for a start in flight, then look again.
+      PERFORM _lock_flow_start(p_partition_key, p_flow_id, false);
+      SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    END IF;
     IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
       RETURN v_flow.public_flow_state;
     END IF;
@@ -608,7 +627,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). In the executions case, a flow read as not started is read again under its ff_flow_start_lock row FOR SHARE (_lock_flow_start, see ff_start_flow).';
 
 -- db/functions/staging/_first_cycle_closing_edge.sql
 -- _first_cycle_closing_edge: the first of a plan's or a batch's new edges (already inserted) that closes a cycle, or NULL.
@@ -960,6 +979,32 @@ $$;
 COMMENT ON FUNCTION flowfabric._is_same_edge(flowfabric.ff_edge, uuid, uuid, text) IS
   'Private. True when p_edge exists with these endpoints and dependency kind: staging it again is an exact retry. False for a missing (all-NULL) edge.';
 
+-- db/functions/run/_lock_flow_start.sql
+-- _lock_flow_start: the start/cascade handshake on a row only flowstage_owner can lock.
+-- p_exclusive (ff_start_flow, holding the flow row): FOR UPDATE; otherwise (a cascade, holding
+-- children, that found the flow not started): FOR SHARE, waiting for a start in flight.
+CREATE OR REPLACE FUNCTION flowfabric._lock_flow_start(p_partition_key smallint, p_flow_id uuid, p_exclusive boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- The row may not exist yet. Inserting it waits for a concurrent insert of it (the start's or
+  -- another cascade's, uncommitted) to commit, so both sides always meet on one row; once it
+  -- exists, this finds the conflict and writes nothing.
+  INSERT INTO ff_flow_start_lock AS l (partition_key, flow_id) VALUES (p_partition_key, p_flow_id)
+  ON CONFLICT (partition_key, flow_id) DO NOTHING;
+  IF p_exclusive THEN
+    PERFORM 1 FROM ff_flow_start_lock l WHERE l.partition_key = p_partition_key AND l.flow_id = p_flow_id FOR UPDATE;
+  ELSE
+    PERFORM 1 FROM ff_flow_start_lock l WHERE l.partition_key = p_partition_key AND l.flow_id = p_flow_id FOR SHARE;
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._lock_flow_start(smallint, uuid, boolean) IS
+  'Private. Locks the flow''s row of ff_flow_start_lock (creating it when missing; a concurrent creation is waited for): FOR UPDATE when p_exclusive (ff_start_flow, after the flow row), else FOR SHARE (a cascade that read the flow as not started, after the children it holds). Replaces the advisory lock any login could hold; lock order: flow row, executions, then this row. A cascade of a started flow does not call it: once started_at_ms is committed, no start can race with it.';
+
 -- db/functions/core/_log_flow_event.sql
 -- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
 CREATE OR REPLACE FUNCTION flowfabric._log_flow_event(
@@ -1300,12 +1345,17 @@ BEGIN
     FROM unnest(v_cancelling) x;
   END IF;
 
-  -- 3. Released children of a started flow are enqueued here. The shared advisory lock pairs
+  -- 3. Released children of a started flow are enqueued here. A committed start is seen by
+  --    this statement and needs no lock (it scanned before these children were eligible). A
+  --    flow read as not started takes the shared lock on its ff_flow_start_lock row, which pairs
   --    with ff_start_flow's exclusive one: either the start committed first and we see
   --    started_at_ms, or it waits for us and then finds these children eligible. (The flow row
   --    cannot be locked here: children are locked, and the flow row comes first in the lock order.)
   IF v_released IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+    IF NOT EXISTS (SELECT FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id
+                   AND f.raw_fields ? 'started_at_ms') THEN
+      PERFORM _lock_flow_start(p_partition_key, p_flow_id, false);
+    END IF;
     SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
                                FILTER (WHERE x.raw_fields ? 'task_identifier'), '{}')
     INTO v_specs
@@ -1337,7 +1387,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge: edge_state satisfied (success) or impossible, resolved_at_ms, upstream_outcome; data passing (success, non-empty data_passing_ref, non-terminal child: the upstream''s result merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count, skip_count or fail_count. A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job; cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); when it releases a child of a flow it reads as not started, its ff_flow_start_lock row FOR SHARE (_lock_flow_start, see ff_start_flow).';
 
 -- db/functions/run/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.
@@ -4316,6 +4366,8 @@ BEGIN
     DELETE FROM ff_completion_outbox o USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE o.partition_key = c.partition_key AND o.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO completion_outbox_rows FROM gone;
+  DELETE FROM ff_flow_start_lock l USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE l.partition_key = c.partition_key AND l.flow_id = c.flow_id;
   -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
   -- see that trigger for why the setting alone is not enough), on for this statement only (set
   -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
@@ -4332,7 +4384,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
 $$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
-Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its ff_flow_start_lock row and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
 Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
 Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
 Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;
@@ -5185,7 +5237,8 @@ BEGIN
   -- Exclusive against the cascade's shared lock (_resolve_edges, _finish_flow_if_done): a child
   -- made eligible by a transaction that did not see this start has committed before the scan
   -- below, which then finds it; one that started after waits for this commit and sees the start.
-  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  -- A row of ff_flow_start_lock, not an advisory lock: no login without flowstage_owner's rights can hold it.
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
   SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
                   FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
   INTO v_specs
@@ -5214,7 +5267,7 @@ Returns (status, flow_id, started_at_ms, enqueued_count); already_started: a rep
 Records started_at_ms and max_attempts (p_max_attempts, NULL = Graphile Worker's default 25, the attempts each run job gets) in raw_fields; graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later by ff_add_execution_to_flow with no inbound edge is not run (create the flow's members before starting it, or add them with ff_submit_flow, which enqueues the members it adds to a started flow that nothing blocks).
-Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
+Locks: the flow row (write path), then the flow's row of ff_flow_start_lock FOR UPDATE, against the FOR SHARE a cascade takes when it reads the flow as not started (a row only flowstage_owner can lock, unlike the advisory lock of 0.2.0), so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
 
 -- db/functions/staging/ff_submit_flow.sql
 -- ff_submit_flow: build or extend a flow from a whole plan (executions, fan-in groups, edges) in one call, all or nothing.

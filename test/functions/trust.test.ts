@@ -8,6 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import type pg from 'pg';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { createLogin, poolAs } from '../helpers/logins.js';
+import { createFlow, edge, jobs, member, startFlow, uuidOf } from '../helpers/cascade.js';
 
 const LOGINS: Array<[string, string[], string]> = [
   ['a writer', ['flowstage_writer'], 'FF012'],
@@ -111,3 +112,50 @@ test('a heartbeat without a secret, or with a short one, is invalid_input naming
   await refusedWith(t, db.query(`SELECT * FROM flowfabric.ff_worker_heartbeat('w', NULL)`), 'FF012', 'p_secret');
   await refusedWith(t, db.query(`SELECT * FROM flowfabric.ff_worker_heartbeat('w', 'short')`), 'FF012', 'p_secret');
 });
+
+// ---- locks a stranger could hold (issue 23, point 3) -------------------------------------------
+
+for (const [who, roles] of LOGINS.map(([w, r]) => [w, r] as const).filter(([w]) => w !== 'a reader')) {
+  test(`${who} holding the advisory lock 0.2.0 used no longer blocks ff_start_flow or a completion that releases a child`, async (t) => {
+    const login = await createLogin(t, [...roles]);
+    const db = await testDatabase(t);
+    const flow = await createFlow(db);
+    const up = await member(flow);
+    const child = await member(flow, { task: 'child' });
+    await edge(flow, up, child);
+    const stranger = poolAs(t, login, connectionStringOf(db));
+    const held = await stranger.connect();
+    t.teardown(() => held.release());
+    await held.query(`SELECT pg_advisory_lock(hashtextextended('flowstage.start_flow:' || $1::text, 0))`, [flow.flowId]);
+    // lock_timeout: a call that would wait for the stranger fails with 55P03 instead of hanging.
+    const caller = await db.connect();
+    t.teardown(() => caller.release());
+    await caller.query(`SET lock_timeout = '1s'`);
+    await caller.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success')`, [up]);
+    await caller.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid)', [flow.flowId]);
+    t.deepEqual((await jobs(db)).map((j) => j.key), [`flowstage:run:${uuidOf(child)}`]);
+  });
+
+  test(`${who} cannot lock the rows ff_start_flow and the cascade serialise on`, async (t) => {
+    const login = await createLogin(t, [...roles]);
+    const db = await testDatabase(t);
+    const flow = await createFlow(db);
+    await member(flow, { task: 'work' });
+    await startFlow(flow);
+    const stranger = poolAs(t, login, connectionStringOf(db));
+    for (const sql of [
+      'SELECT * FROM flowfabric.ff_flow_start_lock FOR SHARE',
+      'SELECT * FROM flowfabric.ff_flow_core FOR KEY SHARE',
+      'LOCK TABLE flowfabric.ff_flow_start_lock IN ACCESS SHARE MODE',
+    ]) {
+      const client = await stranger.connect();
+      try {
+        await client.query('BEGIN');
+        await refusedWith(t, client.query(sql), '42501');
+      } finally {
+        await client.query('ROLLBACK').catch(() => {});
+        client.release();
+      }
+    }
+  });
+}

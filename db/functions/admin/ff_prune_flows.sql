@@ -132,6 +132,8 @@ BEGIN
     DELETE FROM ff_completion_outbox o USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE o.partition_key = c.partition_key AND o.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO completion_outbox_rows FROM gone;
+  DELETE FROM ff_flow_start_lock l USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE l.partition_key = c.partition_key AND l.flow_id = c.flow_id;
   -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
   -- see that trigger for why the setting alone is not enough), on for this statement only (set
   -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
@@ -148,7 +150,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
 $$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
-Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its ff_flow_start_lock row and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
 Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
 Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
 Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;
