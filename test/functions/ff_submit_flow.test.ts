@@ -13,6 +13,7 @@ import {
 } from '../helpers/fixtures.js';
 import type { Db } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
+import { plansOf, repeatedScans } from '../helpers/plans.js';
 
 const SUBMIT = `SELECT * FROM flowfabric.ff_submit_flow(
   p_flow_id => $1, p_plan => $2, p_expected_graph_revision => $3, p_start => $4, p_dry_run => $5,
@@ -669,4 +670,24 @@ test('a submission racing with single add and stage calls on the same flow seria
   t.like(flow.raw_fields, { node_count: counts.members, edge_count: counts.edges });
   const [at] = (await db.query('SELECT node_count, edge_count FROM flowfabric.ff_describe_flow_at($1, $2)', [flowId, flow.graph_revision])).rows;
   t.deepEqual(at, { node_count: String(counts.members), edge_count: String(counts.edges) });
+});
+
+test('a plan of 20,000 chain edges between existing members, on never-analysed tables: no step reads the whole flow (plan shape)', async (t) => {
+  t.timeout(180_000);
+  const db = await testDatabase(t);
+  t.true(await neverAnalysed(db));
+  const flowId = randomUUID();
+  const ids = Array.from({ length: 20_001 }, () => randomUUID());
+  await submit(db, flowId, { executions: ids.map((id) => exec(id)) });
+  const client = await db.connect();
+  let plans: string[];
+  try {
+    plans = await plansOf(client, 'SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)',
+      [flowId, JSON.stringify({ edges: ids.slice(1).map((id, i) => edge(ids[i]!, id)) })], true);
+  } finally {
+    client.release();
+  }
+  t.deepEqual(repeatedScans(plans), [], 'no node runs once per step over many rows');
+  t.deepEqual(plans.filter((p) => /Seq Scan on ff_(edge|exec_core|edge_group)\b/.test(p)), []);
+  t.is((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_edge')).rows[0].n, 20_000);
 });
