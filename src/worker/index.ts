@@ -90,18 +90,23 @@ export async function run(options: {
   await assertInstalled(options.connectionString);  // before Graphile Worker creates its schema
   // Our own pools, so their error listeners outlive the runner: a connection still closing after
   // stop() may be told "terminating connection" by the server, which must not crash the process.
-  // One for Graphile Worker, one for flowstage's own calls from the tasks.
-  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
+  // One per Graphile Worker pool (newPool; a pool replaced after a fault may hold its connections
+  // a while, which must not starve its successor), one for the heartbeat and recovery, one for
+  // flowstage's own calls from the tasks.
+  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
   const flowstagePool = callPool(options.connectionString, concurrency, options.synchronousCommit ?? false);
   let stopped = false;
   calls = retryingCalls(flowstagePool, () => stopped, (message) => log.warn(`flowstage worker: ${message}`));
   const onError = (error: Error) => {
     if (!stopped) log.error(`flowstage worker: connection error: ${error.message}`);
   };
-  for (const pool of [pgPool, flowstagePool]) {
+  const listen = (pool: pg.Pool) => {
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
-  }
+    return pool;
+  };
+  for (const pool of [pgPool, flowstagePool]) listen(pool);
+  const newPool = () => listen(new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 }));
   const endPools = async () => {
     await pgPool.end().catch(() => {});
     await flowstagePool.end().catch(() => {});
@@ -115,15 +120,16 @@ export async function run(options: {
   // release stay locked by its id, which stops heartbeating: after workerLease this worker (or
   // another) reaps it and they run again; a job whose execution had completed then finds it
   // terminal (ff_begin_attempt) and does nothing.
-  interface Current { runner: Runner; id: string; faulted: boolean }
+  interface Current { runner: Runner; id: string; faulted: boolean; pool: pg.Pool }
   const startRunner = async (): Promise<Current> => {
+    const pool = newPool();
     let id: string | undefined;
     const onPool = ({ workerPool }: { workerPool: { id: string } }) => { id ??= workerPool.id; };
     events.on('pool:create', onPool);
     let runner: Runner;
     try {
       runner = await runGraphileWorker({
-        pgPool,
+        pgPool: pool,
         concurrency,
         pollInterval: options.pollInterval ?? 2000,
         noHandleSignals: options.noHandleSignals ?? false,
@@ -134,14 +140,18 @@ export async function run(options: {
         preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
         ...(logger ? { logger } : {}),
       });
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
     } finally {
       events.off('pool:create', onPool);
     }
     if (!id) {
       await runner.stop().catch(() => {});
+      await pool.end().catch(() => {});
       throw new Error('run: Graphile Worker did not announce its worker pool (pool:create); cannot heartbeat');
     }
-    return { runner, id, faulted: false };
+    return { runner, id, faulted: false, pool };
   };
   let current: Current;
   try {
@@ -186,6 +196,7 @@ export async function run(options: {
   const replace = (from: Current, reason: string) => {
     if (stopped || from !== current || from.faulted) return;
     from.faulted = true;
+    retire(from);
     log.error(`flowstage worker: Graphile Worker pool ${from.id} stopped after a database fault (${reason}); starting a new pool`);
     replacing = (async () => {
       for (let delay = 250; !stopped; delay = Math.min(delay * 2, 10_000)) {
@@ -210,6 +221,15 @@ export async function run(options: {
       (error: unknown) => { if (!c.faulted) replace(c, (error as Error)?.message ?? String(error)); },
     );
     retired.push(settled);
+    // A replaced pool's connections are closed once it has settled, or after 10 s if its shutdown
+    // hangs (see shutDown); the live pool's, at shutdown.
+    void settled.then(async () => {
+      if (!c.faulted) return;
+      await c.pool.end().catch(() => {});
+    });
+  };
+  const retire = (c: Current) => {
+    setTimeout(() => { void c.pool.end().catch(() => {}); }, 10_000).unref();
   };
   events.on('pool:fatalError', ({ workerPool, error }: { workerPool: { id: string }; error: unknown }) => {
     if (workerPool.id === current.id) replace(current, (error as Error)?.message ?? String(error));
@@ -239,6 +259,7 @@ export async function run(options: {
     ]);
     clearTimeout(waited);
     await beating;
+    await current.pool.end().catch(() => {});
     await endPools();
   };
   // When Graphile Worker stops on its own (SIGINT/SIGTERM), close the pools too.
