@@ -22,8 +22,23 @@ import pg from 'pg';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations', import.meta.url));
 export const MIGRATIONS_TABLE = 'ff_schema_migrations';
-/** One session-level advisory lock serialises concurrent installers of a database (migrate() and the psql file). */
+/**
+ * One session-level advisory lock serialises concurrent installers of a database (migrate() and the
+ * psql file). It must exist before flowstage's schema does, so it cannot be a row only the owner
+ * may lock: any login that can connect could hold it. migrate() therefore never waits for it
+ * blindly: it tries for `lockTimeoutMs` and then fails naming the session that holds it
+ * (docs/operations.md#trust-model).
+ */
 export const MIGRATE_LOCK_SQL = "SELECT pg_advisory_lock(hashtext('flowstage.migrate'))";
+const MIGRATE_TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('flowstage.migrate')) AS locked";
+/** Who holds the install lock: the key pg_advisory_lock(bigint) splits into classid (high 32 bits) and objid (low 32 bits). */
+const MIGRATE_LOCK_HOLDERS_SQL = `
+  SELECT l.pid, a.usename, a.application_name, a.client_addr::text AS client_addr, a.backend_start
+  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext('flowstage.migrate')::bigint
+  ORDER BY l.pid`;
 /** Released before checksums were recorded: accepted without one (0.2.0 backfills its known checksum). */
 const RECORDED_WITHOUT_CHECKSUM = ['1764115200000_flowstage-core'];
 /** SQLSTATE of the installer's refusal: the database's recorded migrations are not the shipped ones. */
@@ -246,6 +261,31 @@ export interface MigrateOptions {
   log?: (message: string) => void;
   /** @internal Apply at most this many pending flowstage migrations (upgrade tests install an old release). */
   count?: number;
+  /**
+   * Milliseconds to wait for the install lock another installer (or any session) holds before
+   * failing with an error that names the holder; default 60000.
+   */
+  lockTimeoutMs?: number;
+}
+
+/** Takes the install lock, polling, or fails after `timeoutMs` naming who holds it. */
+async function takeInstallLock(client: pg.Client, timeoutMs: number, log: (message: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    if ((await client.query(MIGRATE_TRY_LOCK_SQL)).rows[0].locked) return;
+    const { rows } = await client.query(MIGRATE_LOCK_HOLDERS_SQL);
+    const holders = rows.map((r) => `pid ${r.pid} (user ${r.usename ?? '?'}, application ${JSON.stringify(r.application_name ?? '')}`
+      + `${r.client_addr ? `, from ${r.client_addr}` : ''}, connected since ${r.backend_start ? new Date(r.backend_start).toISOString() : '?'})`).join('; ');
+    if (Date.now() >= deadline) {
+      throw new Error(`migrate: another session has held flowstage's install lock (pg_advisory_lock(hashtext('flowstage.migrate'))) `
+        + `for more than ${timeoutMs} ms: ${holders || 'it was just released'}. If it is not another installer, end it with `
+        + 'pg_terminate_backend(<pid>) and migrate again.');
+    }
+    if (!said) log(`waiting for flowstage's install lock, held by ${holders || 'another session'}`);
+    said = true;
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
+  }
 }
 
 /** Installs or upgrades flowstage; returns the names of the flowstage migrations it applied (none: up to date). */
@@ -263,7 +303,7 @@ async function migrateUnexplained(connectionString: string, options: MigrateOpti
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
-    await client.query(MIGRATE_LOCK_SQL);
+    await takeInstallLock(client, options.lockTimeoutMs ?? 60_000, log);
     await client.query(checksumGuardSql(shipped)).catch((error: pg.DatabaseError) => {
       if (error.code !== MIGRATION_MISMATCH) throw error;
       throw Object.assign(new Error(`${error.message}. ${error.detail}\nhint: ${error.hint}`, { cause: error }), { code: error.code });
@@ -291,7 +331,9 @@ async function migrateUnexplained(connectionString: string, options: MigrateOpti
       createMigrationsSchema: true,
       checkOrder: true,
       singleTransaction: true,
-      advisoryLockMode: 'wait',
+      // Our install lock already serialises flowstage's installers: node-pg-migrate's own advisory
+      // lock (a fixed, public key) would only let any login block every migrate.
+      noLock: true,
       // Each migration is its Up section, then its checksum row (node-pg-migrate then records its name).
       migrationLoaderStrategies: [{
         extensions: ['.sql'],

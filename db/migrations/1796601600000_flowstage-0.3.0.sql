@@ -211,6 +211,30 @@ CREATE DOMAIN flowfabric.ff_waitpoint_timeout_status AS text NOT NULL
   CHECK (VALUE IN ('failed', 'expired', 'resumed', 'not_due', 'already_closed'));
 COMMENT ON DOMAIN flowfabric.ff_waitpoint_timeout_status IS 'The statuses of ff_waitpoint_timeout.';
 
+-- db/upgrades/0.3.0/300_worker_secret.sql
+-- 300: a worker's heartbeat can only be renewed by the process that registered it
+-- (docs/operations.md#trust-model): ff_worker_heartbeat takes the worker's secret and the row
+-- keeps its sha256. A row left by a 0.2.0 worker has none and cannot be renewed: it is reaped
+-- when its lease runs out (that worker's old ff_worker_heartbeat call no longer exists).
+ALTER TABLE flowfabric.ff_worker_heartbeat ADD COLUMN secret_sha256 bytea;
+COMMENT ON COLUMN flowfabric.ff_worker_heartbeat.secret_sha256 IS
+  'sha256 of the secret the worker registered with; every later ff_worker_heartbeat of this worker_id must present the same secret. NULL: a row from before 0.3.0, which nobody can renew.';
+DROP FUNCTION IF EXISTS flowfabric.ff_worker_heartbeat(text, bigint, jsonb, bigint);
+
+-- db/upgrades/0.3.0/310_flow_start_lock.sql
+-- 310: ff_start_flow, ff_pause_flow, ff_resume_flow and the cascade serialise on a row of
+-- ff_flow_start_lock instead of the transaction advisory lock
+-- hashtextextended('flowstage.start_flow:' || flow_id, 0), which any login could take and hold
+-- (issue 23): a row lock needs a privilege on the table, which only flowstage_owner has. One row
+-- per flow, written by the first call that needs it; ff_prune_flows deletes it with the flow.
+CREATE TABLE flowfabric.ff_flow_start_lock (
+  partition_key smallint NOT NULL,
+  flow_id       uuid     NOT NULL,
+  PRIMARY KEY (partition_key, flow_id)
+);
+COMMENT ON TABLE flowfabric.ff_flow_start_lock IS
+  'One row per flow that was started, paused or had a child released: ff_start_flow, ff_pause_flow and ff_resume_flow hold it FOR UPDATE while they enqueue or hold the eligible members, and a cascade that releases children takes it FOR SHARE before reading started_at_ms and paused_at_ms, so a member made eligible concurrently with a start or pause is enqueued exactly once (or held) and a concurrent last completion is never missed (_lock_flow_start). Only flowstage_owner may lock it.';
+
 -- db/upgrades/0.3.0/600_dashboard_poll.sql
 -- 0.3.0 (dashboard): the dashboard's live updates poll the mutation log by event_id, one query for
 -- every open page (ff_poll_flow_events). The primary key starts with (partition_key, flow_id), so
@@ -419,6 +443,24 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._check_waitpoint_args(text[], text, bigint, text) IS
   'Private. invalid_input (FF012) naming the parameter unless p_signal_names holds 1..100 non-empty names of at most 256 bytes, p_resume_when is any or all, p_timeout_at_ms is NULL or >= 0, and p_timeout_behavior is fail, expire or resume.';
+
+-- db/functions/core/_clock_trusted.sql
+-- _clock_trusted: whether the login that called may pin the clock (p_now_ms): a superuser or a
+-- member of flowstage_owner (the installing role), never an ordinary reader or writer login.
+CREATE OR REPLACE FUNCTION flowfabric._clock_trusted()
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- session_user: the login, not the definer the public functions run as.
+  RETURN coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user), false)
+      OR pg_has_role(session_user, 'flowstage_owner', 'MEMBER');
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._clock_trusted() IS
+  'Private. True when the session''s login is a superuser or a member of flowstage_owner (the installing role): only such a login may pin the clock with p_now_ms (docs/operations.md#trust-model).';
 
 -- db/functions/core/_crc16_xmodem.sql
 -- _crc16_xmodem: CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of a byte string, table-driven.
@@ -1026,8 +1068,9 @@ COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, 
 --      terminal. A check that cannot get it returns 'undecided', and its caller defers the check
 --      to a job that runs after it commits, with no lock held, and may wait (p_held 'none').
 -- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
--- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
--- one, so a check racing with the start either sees it or is seen by it.
+-- started flag is read again under a shared lock on the flow's ff_flow_start_lock row when it was
+-- not set, which pairs with ff_start_flow's exclusive one, so a check racing with the start either
+-- sees it or is seen by it.
 -- p_held 'flow' (the default): the caller (ff_start_flow, ff_add_execution_to_flow, ff_submit_flow)
 -- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked, or see our commit.
 CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
@@ -1064,8 +1107,12 @@ BEGIN
   END IF;
 
   IF p_held = 'executions' THEN
-    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
     SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_flow.public_flow_state = 'open' AND NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+      -- Not started as far as this statement saw: wait for a start in flight, then look again.
+      PERFORM _lock_flow_start(p_partition_key, p_flow_id, false);
+      SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    END IF;
     IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
       RETURN v_flow.public_flow_state;
     END IF;
@@ -1125,7 +1172,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired without being handled, i.e. without a failure_only edge out of it whose child completed success; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired without being handled, i.e. without a failure_only edge out of it whose child completed success; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). In the executions case, a flow read as not started is read again under its ff_flow_start_lock row FOR SHARE (_lock_flow_start, see ff_start_flow).';
 
 -- db/functions/staging/_first_cycle_closing_edge.sql
 -- _first_cycle_closing_edge: the first of a plan's or a batch's new edges (already inserted) that closes a cycle, or NULL.
@@ -1180,15 +1227,21 @@ BEGIN
       CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
     )
     SELECT array_agg(eid) INTO v_nodes FROM reach;
+    -- The out-edges first (MATERIALIZED), numbered afterwards by one hash join: left in one
+    -- query, the planner (on an ff_edge it has never analysed) joined the node array inside the
+    -- per-node probe, reading all of it once per node (80 s for a 20,000-edge chain).
+    WITH out_arc AS MATERIALIZED (
+      SELECT n.idx::int AS src, a.downstream_eid, a.pos
+      FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
+      CROSS JOIN LATERAL (
+        SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
+        FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a)
     SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
     INTO v_src, v_dst, v_pos
-    FROM (SELECT n.idx::int AS src, d.idx::int AS dst, a.pos
-          FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
-          CROSS JOIN LATERAL (
-            SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
-            FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a
-          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = a.downstream_eid
-          ORDER BY n.idx) arc;
+    FROM (SELECT o.src, d.idx::int AS dst, o.pos
+          FROM out_arc o
+          JOIN unnest(v_nodes) WITH ORDINALITY AS d(eid, idx) ON d.eid = o.downstream_eid
+          ORDER BY o.src) arc;
   ELSE
     SELECT array_agg(DISTINCT x) INTO v_nodes FROM unnest(p_upstream_eids || p_downstream_eids) AS x;
     SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
@@ -1513,6 +1566,33 @@ $$;
 COMMENT ON FUNCTION flowfabric._is_stale_attempt(flowfabric.ff_exec_core, int) IS
   'Private. Fencing (docs/semantics.md §9.3): true when p_attempt is given and is not the attempt of p_execution running now (raw_fields.attempt_count while attempt_state is running_attempt). NULL p_attempt (psql, an operator) is never stale.';
 
+-- db/functions/run/_lock_flow_start.sql
+-- _lock_flow_start: the start/pause/cascade handshake on a row only flowstage_owner can lock.
+-- p_exclusive (ff_start_flow, ff_pause_flow, ff_resume_flow, holding the flow row): FOR UPDATE;
+-- otherwise (a cascade, holding the children it releases): FOR SHARE, waiting for a start or
+-- pause in flight.
+CREATE OR REPLACE FUNCTION flowfabric._lock_flow_start(p_partition_key smallint, p_flow_id uuid, p_exclusive boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- The row may not exist yet. Inserting it waits for a concurrent insert of it (the start's or
+  -- another cascade's, uncommitted) to commit, so both sides always meet on one row; once it
+  -- exists, this finds the conflict and writes nothing.
+  INSERT INTO ff_flow_start_lock AS l (partition_key, flow_id) VALUES (p_partition_key, p_flow_id)
+  ON CONFLICT (partition_key, flow_id) DO NOTHING;
+  IF p_exclusive THEN
+    PERFORM 1 FROM ff_flow_start_lock l WHERE l.partition_key = p_partition_key AND l.flow_id = p_flow_id FOR UPDATE;
+  ELSE
+    PERFORM 1 FROM ff_flow_start_lock l WHERE l.partition_key = p_partition_key AND l.flow_id = p_flow_id FOR SHARE;
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._lock_flow_start(smallint, uuid, boolean) IS
+  'Private. Locks the flow''s row of ff_flow_start_lock (creating it when missing; a concurrent creation is waited for): FOR UPDATE when p_exclusive (ff_start_flow, ff_pause_flow, ff_resume_flow, after the flow row), else FOR SHARE (a cascade that releases children, after the children it holds). Replaces the advisory lock any login could hold; lock order: flow row, executions, then this row.';
+
 -- db/functions/core/_log_flow_event.sql
 -- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
 CREATE OR REPLACE FUNCTION flowfabric._log_flow_event(
@@ -1571,22 +1651,33 @@ COMMENT ON FUNCTION flowfabric._notify_namespace(text) IS
   'Private. If p_namespace is listed in ff_namespace_notify (ff_set_namespace_notify), pg_notify on channel "flowstage:<namespace>" with payload {"namespace": <namespace>}; identical within a transaction, so listeners get one notification per committed transaction and then read ff_flow_event. Otherwise nothing: a notifying commit takes a cluster-wide lock, so notifications are off by default.';
 
 -- db/functions/core/_now_ms.sql
--- _now_ms: the one clock rule — the caller's pinned p_now_ms when given, else the server clock.
+-- _now_ms: the one clock rule — the server clock, or the caller's pinned p_now_ms when the
+-- caller is trusted with the clock (a superuser or the owner); any other login that pins it is
+-- refused, so a writer cannot forge the times that decide liveness, retention and the audit log.
 CREATE OR REPLACE FUNCTION flowfabric._now_ms(p_now_ms bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF p_now_ms IS NULL THEN
+    RETURN (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  END IF;
   IF p_now_ms < 0 THEN
     PERFORM _raise('invalid_input', format('p_now_ms: must not be negative (got %s)', p_now_ms));
   END IF;
-  RETURN coalesce(p_now_ms, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+  IF NOT _clock_trusted() THEN
+    PERFORM _raise('invalid_input',
+      format('p_now_ms: only a superuser or a member of flowstage_owner may pin the clock (login %s passed %s)',
+        session_user, p_now_ms),
+      'Leave p_now_ms NULL: the server clock is used.');
+  END IF;
+  RETURN p_now_ms;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._now_ms(bigint) IS
-  'Private. Milliseconds since the epoch: p_now_ms when not NULL (tests pin time this way), else clock_timestamp(). Negative -> invalid_input.';
+  'Private. Milliseconds since the epoch: clock_timestamp() when p_now_ms is NULL; else p_now_ms, honoured only for a superuser or a member of flowstage_owner (tests, the installing role); any other login gets invalid_input naming p_now_ms, as does a negative value (docs/operations.md#trust-model).';
 
 -- db/functions/run/_open_waitpoint.sql
 -- _open_waitpoint: validate a waitpoint's arguments and insert it for a locked execution; returns it and its token.
@@ -1912,13 +2003,16 @@ BEGIN
     FROM unnest(v_cancelling) x;
   END IF;
 
-  -- 3. Released children of a started flow are enqueued here. The shared advisory lock pairs
-  --    with ff_start_flow's exclusive one: either the start committed first and we see
-  --    started_at_ms, or it waits for us and then finds these children eligible. (The flow row
-  --    cannot be locked here: children are locked, and the flow row comes first in the lock order.)
-  --    A paused flow (ff_pause_flow, same lock) holds them instead: blocking_reason flow_paused.
+  -- 3. Released children of a started flow are enqueued here. The shared lock on the flow's
+  --    ff_flow_start_lock row pairs with the exclusive one of ff_start_flow, ff_pause_flow and
+  --    ff_resume_flow: either such a call committed first and this statement sees started_at_ms /
+  --    paused_at_ms, or it waits for us and then finds these children eligible (a start enqueues
+  --    them, a pause holds them and removes their jobs). (The flow row cannot be locked here:
+  --    children are locked, and the flow row comes first in the lock order.) A paused flow holds
+  --    them instead: blocking_reason flow_paused. The lock is taken whether or not the flow is
+  --    started, because a pause can come at any time.
   IF v_released IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+    PERFORM _lock_flow_start(p_partition_key, p_flow_id, false);
     SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
                                FILTER (WHERE x.raw_fields ? 'task_identifier' AND f.raw_fields ? 'started_at_ms'
                                          AND NOT (f.raw_fields ? 'paused_at_ms')), '{}'),
@@ -1956,7 +2050,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); a shared transaction advisory lock on the flow''s start key when it releases a child (see ff_start_flow).';
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); when it releases a child, the flow''s ff_flow_start_lock row FOR SHARE (_lock_flow_start: paired with ff_start_flow, ff_pause_flow and ff_resume_flow).';
 
 -- db/functions/run/_resume_waitpoint.sql
 -- _resume_waitpoint: close a waitpoint and run its suspended execution again, with the signals
@@ -2581,6 +2675,10 @@ BEGIN
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR char_length(v_value #>> '{}') NOT BETWEEN 1 AND 128) THEN
       PERFORM _raise('invalid_input', format('%s.task_identifier: must be a string of 1 to 128 characters (got %s)', v_place, _submit_quote(v_value)));
     END IF;
+    IF starts_with(v_value #>> '{}', 'flowstage__') THEN
+      PERFORM _raise('invalid_input', format('%s.task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)',
+        v_place, _submit_quote(v_value)));
+    END IF;
     x_task_identifiers[v_index + 1] := v_value #>> '{}';
     v_value := nullif(v_item->'payload', 'null'::jsonb);
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'object' THEN
@@ -2700,7 +2798,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters, not starting with the reserved flowstage__), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
 
 -- db/functions/staging/_submit_edge_kinds.sql
@@ -2942,6 +3040,7 @@ BEGIN
                AND r.sep AND (r.d IS NULL OR (r.d = r.d::int::text AND r.d::int BETWEEN 0 AND 255))
                AND CASE jsonb_typeof(r.task_identifier)
                      WHEN 'string' THEN char_length(r.task_identifier #>> '{}') BETWEEN 1 AND 128
+                                        AND NOT starts_with(r.task_identifier #>> '{}', 'flowstage__')
                      WHEN 'null' THEN true ELSE r.task_identifier IS NULL END
                AND coalesce(jsonb_typeof(r.payload) IN ('object', 'null'), true)
                AND CASE jsonb_typeof(r.priority)
@@ -3547,6 +3646,9 @@ BEGIN
   IF p_reason IS NULL THEN
     PERFORM _raise('invalid_input', 'p_reason: must not be null (say why the flow is cancelled)');
   END IF;
+  IF p_reason = '' THEN
+    PERFORM _raise('invalid_input', 'p_reason: must be 1 to 1024 bytes (got an empty string; say why the flow is cancelled)');
+  END IF;
   PERFORM _check_text_size('p_reason', p_reason, 1024);
   IF p_cancellation_policy IS NULL OR p_cancellation_policy NOT IN ('cancel_all', 'cancel_flow_only') THEN
     PERFORM _raise('invalid_input',
@@ -3607,10 +3709,10 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cancel_flow(uuid, text, text, bigint) IS
-$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty, at most 1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
+$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, 1..1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
 p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
 Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status cancelled = made terminal by this call, already_terminal = was terminal before, left_running = not terminal, kept by cancel_flow_only. A flow without members returns no rows.
-Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
+Checks in order: invalid_input (FF012: NULL p_flow_id, p_reason NULL, empty or over 1024 bytes, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
 Locks the flow row FOR UPDATE, then the members in execution_id order. Logs cancel_flow {reason, cancellation_policy, cancelled_execution_ids} (and complete_execution per cancelled member, via _finish_execution).$$;
 
 -- db/functions/run/ff_cancel_siblings_step.sql
@@ -4330,6 +4432,11 @@ BEGIN
       format('p_task_identifier: must be NULL or 1 to 128 characters (got %s characters: %s)',
              length(p_task_identifier), _shown(p_task_identifier)));
   END IF;
+  -- flowstage__* names flowstage's own worker tasks: a run job under such a name would fail every attempt.
+  IF starts_with(p_task_identifier, 'flowstage__') THEN
+    PERFORM _raise('invalid_input',
+      format('p_task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)', _shown(p_task_identifier)));
+  END IF;
   -- Data passing merges parents' results into the payload by key: it must be an object.
   IF p_payload IS NOT NULL AND jsonb_typeof(p_payload) <> 'object' THEN
     PERFORM _raise('invalid_input', format('p_payload: must be a JSON object or NULL (got a JSON %s)', jsonb_typeof(p_payload)));
@@ -4406,7 +4513,7 @@ Idempotent on the uuid: an existing execution on the partition this call would u
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
 p_policy: its run policy (docs/semantics.md §9.1: max_retries, backoff, attempt_timeout_ms, execution_deadline_ms, max_replays), validated key by key; stored in ff_exec_core.policy with its keys over the flow's default_policy (ff_create_flow) when p_flow_id is given; the defaults fill the rest when it runs. A solo execution's execution_deadline_ms runs from its creation (a flowstage__expire job is scheduled at the deadline); a member's from ff_start_flow.
 p_delay_until_ms: a time after now makes it delayed (eligibility_state not_eligible_until_time, public_state delayed, blocking_reason waiting_for_delay, delay_until_ms): its run job, when enqueued, runs at that time (a child blocked by edges waits for them first). A time not after now is no delay.
-Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, a bad p_policy key (DETAIL p_policy.<key>), a negative p_delay_until_ms, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
+Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty, over 128 characters or starting with the reserved flowstage__, a payload that is neither a JSON object nor NULL, a bad p_policy key (DETAIL p_policy.<key>), a negative p_delay_until_ms, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
 
 -- db/functions/staging/ff_create_flow.sql
 -- ff_create_flow: create a flow, or report the existing one. Idempotent on p_flow_id.
@@ -6084,10 +6191,10 @@ BEGIN
   UPDATE ff_flow_core f
   SET raw_fields = f.raw_fields || jsonb_build_object('paused_at_ms', v_now, 'pause_reason', p_reason)
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  -- Exclusive against the cascade's shared lock on the flow's start key (_resolve_edges): a
+  -- Exclusive against the cascade's shared lock on the flow's ff_flow_start_lock row (_resolve_edges): a
   -- child released by a transaction that did not see the pause has committed, and is held
   -- below; one released after waits for this commit and sees the pause.
-  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
 
   -- Eligible members (flow row first, then executions in uuid order).
   SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
@@ -6117,7 +6224,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_pause_flow(uuid, text, bigint) IS
 $$Pause flow p_flow_id (docs/semantics.md §10.3): while paused none of its executions starts. Returns (status, flow_id, paused_at_ms, held_count).
 paused: raw_fields gains paused_at_ms and pause_reason (shown by ff_describe_flow); every runnable eligible_now member gets blocking_reason flow_paused (held_count of them) and its queued run job is removed from Graphile Worker's queue (graphile_worker.remove_job; a job a worker has already locked is only kept from retrying, and ff_begin_attempt answers not_runnable for a held execution). Members that become eligible while paused stay eligible_now with blocking_reason flow_paused and get no job. Running attempts finish, and the cascade still resolves edges and skips. A pause is not terminal: ff_cancel_flow still works. already_paused: nothing changes (paused_at_ms is the first pause's).
-Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; an exclusive transaction advisory lock on the flow's start key (see ff_start_flow). Logs pause_flow.$$;
+Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the cascade's shared one) (see ff_start_flow). Logs pause_flow.$$;
 
 -- db/functions/read/ff_poll_flow_events.sql
 -- ff_poll_flow_events: the mutation log's entries after a cursor, across every flow, in event_id order (the dashboard's keyset poll).
@@ -6199,12 +6306,17 @@ RETURNS TABLE (
   jobs_removed           flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Every step reaches rows by index (the candidates' members by (partition_key, flow_id), then by
+-- primary key), whatever the statistics say: a sequential scan of ff_exec_core, sized by the
+-- largest flow rather than by what is pruned, is what made pruning slow beside a big flow.
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 DECLARE
   v_partitions smallint[];
   v_flow_ids   uuid[];
   v_members    uuid[];
+  v_member_partitions smallint[];
   v_job_keys   text[];
   v_now        bigint;
 BEGIN
@@ -6237,12 +6349,15 @@ BEGIN
     SELECT f.partition_key, f.flow_id
     FROM ff_flow_core f
     WHERE f.public_flow_state <> 'open' AND f.terminal_at_ms < p_finished_before_ms
+      -- OFFSET 0 fences each NOT EXISTS as a probe per candidate (an index lookup): as an anti
+      -- join the planner may hash every open member of every flow first (a 100,000-member flow
+      -- running beside the finished ones made that the whole cost).
       AND NOT EXISTS (SELECT 1 FROM ff_exec_core e
                       WHERE e.partition_key = f.partition_key AND e.flow_id = f.flow_id
-                        AND e.terminal_outcome = 'none')
+                        AND e.terminal_outcome = 'none' OFFSET 0)
       AND NOT EXISTS (SELECT 1 FROM ff_completion_outbox o
                       WHERE o.partition_key = f.partition_key AND o.flow_id = f.flow_id
-                        AND o.cascaded_at_ms IS NULL)
+                        AND o.cascaded_at_ms IS NULL OFFSET 0)
     ORDER BY f.terminal_at_ms, f.flow_id
     LIMIT p_limit
     FOR UPDATE OF f SKIP LOCKED) c;
@@ -6256,13 +6371,21 @@ BEGIN
     FROM ff_exec_core e JOIN candidate c ON e.partition_key = c.partition_key AND e.flow_id = c.flow_id
     ORDER BY e.execution_id
     FOR UPDATE OF e SKIP LOCKED),
-  complete AS (
+  -- Locked members counted per flow once (a count per candidate over all locked rows is
+  -- candidates x members), against the flow's members counted on the index.
+  held AS (
+    SELECT l.partition_key, l.flow_id, count(*) AS n FROM locked l GROUP BY l.partition_key, l.flow_id),
+  complete AS MATERIALIZED (
     SELECT c.partition_key, c.flow_id FROM candidate c
+    LEFT JOIN held h ON h.partition_key = c.partition_key AND h.flow_id = c.flow_id
     WHERE (SELECT count(*) FROM ff_exec_core e WHERE e.partition_key = c.partition_key AND e.flow_id = c.flow_id)
-        = (SELECT count(*) FROM locked l WHERE l.partition_key = c.partition_key AND l.flow_id = c.flow_id))
+        = coalesce(h.n, 0)),
+  members AS MATERIALIZED (
+    SELECT l.partition_key, l.execution_id FROM locked l JOIN complete k USING (partition_key, flow_id))
   SELECT coalesce(array_agg(c.partition_key), '{}'), coalesce(array_agg(c.flow_id), '{}'),
-         coalesce((SELECT array_agg(l.execution_id) FROM locked l JOIN complete k USING (partition_key, flow_id)), '{}')
-  INTO v_partitions, v_flow_ids, v_members
+         coalesce((SELECT array_agg(m.partition_key ORDER BY m.execution_id) FROM members m), '{}'),
+         coalesce((SELECT array_agg(m.execution_id ORDER BY m.execution_id) FROM members m), '{}')
+  INTO v_partitions, v_flow_ids, v_member_partitions, v_members
   FROM complete c;
 
   -- Graphile Worker jobs that still name a pruned execution or group (a queued run of a member
@@ -6273,8 +6396,9 @@ BEGIN
   SELECT coalesce(array_agg(k.job_key), '{}') INTO v_job_keys
   FROM (
     SELECT 'flowstage:run:' || e.execution_id AS job_key
-    FROM ff_exec_core e
-    WHERE e.execution_id = ANY (v_members) AND e.raw_fields ? 'task_identifier'
+    FROM unnest(v_member_partitions, v_members) m(partition_key, execution_id)
+    JOIN ff_exec_core e ON e.partition_key = m.partition_key AND e.execution_id = m.execution_id
+    WHERE e.raw_fields ? 'task_identifier'
     UNION ALL
     SELECT o.job_key
     FROM ff_completion_outbox o JOIN unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
@@ -6294,7 +6418,8 @@ BEGIN
     WHERE f.partition_key = c.partition_key AND f.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO flows FROM gone;
   WITH gone AS (
-    DELETE FROM ff_exec_core e WHERE e.execution_id = ANY (v_members) RETURNING 1)
+    DELETE FROM ff_exec_core e USING unnest(v_member_partitions, v_members) m(partition_key, execution_id)
+    WHERE e.partition_key = m.partition_key AND e.execution_id = m.execution_id RETURNING 1)
   SELECT count(*) INTO executions FROM gone;
   WITH gone AS (
     DELETE FROM ff_edge d USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
@@ -6314,6 +6439,8 @@ BEGIN
     AND s.partition_key = w.partition_key AND s.waitpoint_id = w.waitpoint_id;
   DELETE FROM ff_waitpoint w USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
   WHERE w.partition_key = c.partition_key AND w.flow_id = c.flow_id;
+  DELETE FROM ff_flow_start_lock l USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE l.partition_key = c.partition_key AND l.flow_id = c.flow_id;
   -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
   -- see that trigger for why the setting alone is not enough), on for this statement only (set
   -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
@@ -6330,10 +6457,11 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
 $$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
-Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its waitpoints and their signals (ff_waitpoint, ff_signal: not counted in the result) and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its ff_flow_start_lock row, its waitpoints and their signals (ff_waitpoint, ff_signal: not counted in the result) and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
 Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
 Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
-Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;
+Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.
+Cost: by index throughout (each candidate's open members and pending cascades are one probe each; members are deleted by primary key), never a scan of ff_exec_core, so a large flow beside the finished ones does not slow pruning.$$;
 
 -- db/functions/run/ff_reap_dead_workers.sql
 -- ff_reap_dead_workers: unlock the jobs of every worker that stopped heartbeating, so a crashed
@@ -6385,6 +6513,7 @@ COMMENT ON FUNCTION flowfabric.ff_reap_dead_workers(bigint) IS
 $$Declare dead every worker whose last ff_worker_heartbeat is older than its lease, and unlock the Graphile Worker jobs (and queues) it still holds with graphile_worker.force_unlock_workers, so they run again on a live worker (retried while attempts remain; ff_recover_jobs then fails an execution whose last attempt died). Every flowstage worker calls it at each heartbeat; a worker that crashed is thus reaped within its lease plus one heartbeat interval, without a person.
 Returns one row per reaped worker (none when every worker is alive): (status, worker_id, silent_ms, jobs_unlocked). silent_ms: time since its last heartbeat; jobs_unlocked: jobs it held locked.
 Its heartbeat row is deleted: a worker that was only stalled (its event loop blocked past the lease) registers again with its next heartbeat, but its jobs may meanwhile have run elsewhere, as after any lease expiry.
+Time: the server clock; p_now_ms is honoured only for a superuser or a member of flowstage_owner (any other login that passes it is refused), so a writer cannot declare a live worker dead by moving the clock, and a live worker's lease can only be renewed by its own process (ff_worker_heartbeat's secret): a writer calling this unlocks only the jobs of workers really silent past their lease (docs/operations.md#trust-model).
 Safe when several workers call it at once: the heartbeat rows are taken FOR UPDATE SKIP LOCKED, so each dead worker is reaped once and no caller waits. Locks: the dead workers' heartbeat rows, then their jobs (inside force_unlock_workers).$$;
 
 -- db/functions/run/ff_recover_jobs.sql
@@ -6901,7 +7030,7 @@ BEGIN
   SET raw_fields = f.raw_fields - 'paused_at_ms' - 'pause_reason'
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
   RETURNING f.* INTO v_flow;
-  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
 
   WITH held AS (
     SELECT x.execution_id FROM ff_exec_core x
@@ -6936,7 +7065,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_resume_flow(uuid, bigint) IS
 $$Resume paused flow p_flow_id (docs/semantics.md §10.3). Returns (status, flow_id, enqueued_count).
 resumed: paused_at_ms and pause_reason leave raw_fields; every member held with blocking_reason flow_paused that is still runnable and eligible_now gets blocking_reason waiting_for_worker and, when the flow is started and it has a task_identifier, its run job, all in one graphile_worker.add_jobs call (enqueued_count of them). not_paused: nothing changes. Works on a terminal flow too (a cancelled paused flow can be resumed; it enqueues nothing then, its members being terminal).
-Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; an exclusive transaction advisory lock on the flow's start key. Logs resume_flow.$$;
+Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the cascade's shared one). Logs resume_flow.$$;
 
 -- db/functions/staging/ff_set_edge_group_policy.sql
 -- ff_set_edge_group_policy: choose a downstream's fan-in policy (all_of, any_of, quorum k) before any edge is applied to it.
@@ -7150,6 +7279,9 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_dependency_kind: must be success_only, failure_only or any_outcome (got %s)', _shown(p_dependency_kind)));
   END IF;
+  IF p_data_passing_ref = '' THEN
+    PERFORM _raise('invalid_input', 'p_data_passing_ref: must be NULL (no data passing) or 1 to 1024 bytes (got an empty string)');
+  END IF;
   PERFORM _check_text_size('p_data_passing_ref', p_data_passing_ref, 1024);
   PERFORM _check_condition('p_condition', p_condition);
   v_now := _now_ms(p_now_ms);
@@ -7247,7 +7379,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edge(uuid, uuid, text, text, bigint, text, text, text, bigint) IS
 $$Stage edge p_edge_id (upstream -> downstream, ids as {fp:N}:<uuid> or <uuid>) in flow p_flow_id if the flow is still at p_expected_graph_revision.
 Returns (status, edge_id, graph_revision); graph_revision: the new revision when staged, the revision that staging produced when already_staged.
-Checks in order, after argument validation (invalid_input FF012; p_dependency_kind success_only | failure_only | any_outcome (docs/semantics.md §10.1); p_condition NULL or a SQL/JSON path predicate over the upstream's result (jsonb_path_match, e.g. $.rows > 0), 1..1024 bytes, naming no variable; p_data_passing_ref at most 1024 bytes, NULL or '' meaning no data passing): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints, kind and condition) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON; another kind or condition counts as another edge).
+Checks in order, after argument validation (invalid_input FF012; p_dependency_kind success_only | failure_only | any_outcome (docs/semantics.md §10.1); p_condition NULL or a SQL/JSON path predicate over the upstream's result (jsonb_path_match, e.g. $.rows > 0), 1..1024 bytes, naming no variable; p_data_passing_ref NULL for no data passing or 1..1024 bytes; '' is refused, as ff_submit_flow refuses it): 1 self_referencing_edge (FF005); 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 exact retry (same edge_id, endpoints, kind and condition) -> already_staged, nothing changes, even if the revision moved on since; 4 stale_graph_revision (FF006, retryable); 5 execution_not_in_flow (FF007) for the upstream, then the downstream; 6 cycle_detected (FF008): exact, uncapped, DETAIL is the cycle upstream first and last (up -> down -> ... -> up; over 20 entries: the first ten, "… (N more) …", the last ten); 7 dependency_already_exists (FF009, DETAIL is the existing edge as JSON; another kind or condition counts as another edge).
 On staged: edge policy {dependency_kind, condition (only when given), satisfaction_condition all_required, data_passing_ref ('' when NULL), edge_state pending, created_at_ms, created_by engine, staged_at_ms, staged_graph_revision, applied_at_ms null}; the flow's graph_revision and edge_count rise by one. Parallel edges between one pair are allowed. Locks the flow row only on the write path. Logs stage_dependency_edge.$$;
 
 -- db/functions/staging/ff_stage_dependency_edges.sql
@@ -7375,6 +7507,10 @@ BEGIN
       PERFORM _raise('invalid_input',
         format('p_edges[%s].data_passing_ref: must be a string (got %s)', v_index, _shown(v_value::text)));
     END IF;
+    IF v_entry->>'data_passing_ref' = '' THEN
+      PERFORM _raise('invalid_input',
+        format('p_edges[%s].data_passing_ref: must be absent, null or 1 to 1024 bytes (got an empty string)', v_index));
+    END IF;
     v_refs[v_index + 1] := coalesce(v_entry->>'data_passing_ref', '');
     PERFORM _check_text_size(format('p_edges[%s].data_passing_ref', v_index), v_refs[v_index + 1], 1024);
   END LOOP;
@@ -7463,7 +7599,7 @@ COMMENT ON FUNCTION flowfabric.ff_stage_dependency_edges(uuid, bigint, jsonb, bo
 $$Stage a batch of edges in flow p_flow_id, all or nothing, if the flow is still at p_expected_graph_revision. p_edges is a JSON array (1 to 100000 entries) of {"edge_id", "upstream_execution_id", "downstream_execution_id", "dependency_kind"?, "data_passing_ref"?, "condition"?}; ids as {fp:N}:<uuid> or <uuid>.
 Returns one row (status, edges_staged, graph_revision).
 staged: edges_staged = n, graph_revision = the new revision, expected + n. already_staged (a full replay): edges_staged 0, graph_revision = the highest staged_graph_revision among the batch's edges. would_stage (p_dry_run): edges_staged = n, graph_revision = the current revision, nothing written.
-Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the six above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent or null (success_only), success_only, failure_only or any_outcome; condition absent, null or a SQL/JSON path predicate as ff_stage_dependency_edge's p_condition; data_passing_ref absent, null (stored as '') or a string of at most 1024 bytes.
+Argument validation first (invalid_input FF012, DETAIL starts with the field, entries named p_edges[i] with i 0-based): p_flow_id not null; p_expected_graph_revision not null and >= 0; p_dry_run not null; p_edges a non-empty JSON array of at most 100000 objects; in each entry, in array order: no keys but the six above (a misspelt key is refused, not ignored); edge_id a uuid string (8-4-4-4-12 hex); upstream_execution_id, downstream_execution_id execution id strings; dependency_kind absent or null (success_only), success_only, failure_only or any_outcome; condition absent, null or a SQL/JSON path predicate as ff_stage_dependency_edge's p_condition; data_passing_ref absent, null (stored as '') or a string of 1 to 1024 bytes ('' is refused, as ff_submit_flow refuses it).
 Then the checks of ff_stage_dependency_edge, the first that fails decides, DETAIL names the offending entry as p_edges[i]: 1 self_referencing_edge (FF005) for the first entry with upstream = downstream; 2 flow_not_found (FF001), flow_already_terminal (FF002); 3 full replay: every entry is already staged in this flow with the same edge_id, endpoints, kind and condition, and no edge_id appears twice in the batch -> already_staged, nothing changes, even if the revision moved on since (a batch only partly staged is not a replay: it goes on and its staged entries meet check 7); 4 stale_graph_revision (FF006, retryable), once for the batch; 5 execution_not_in_flow (FF007) entry by entry, upstream then downstream (an execution on another partition: invalid_input, DETAIL partition_mismatch naming p_edges[i].upstream_execution_id or downstream_execution_id); 6-7 entry by entry in array order, against the flow's edges plus the batch's earlier entries: cycle_detected (FF008, DETAIL p_edges[i]: the cycle upstream first and last, shortened past 20 entries as in ff_stage_dependency_edge), then dependency_already_exists (FF009, DETAIL p_edges[i]: the existing edge as JSON) when the edge_id is already staged in the flow or used by an earlier entry (an entry repeated verbatim is a duplicate too). A cycle formed only by the batch's own edges is refused at the entry that closes it.
 On staged: each edge is inserted as ff_stage_dependency_edge inserts it (policy dependency_kind and condition as given, satisfaction_condition all_required, data_passing_ref, edge_state pending, created_at_ms, created_by engine, staged_at_ms, applied_at_ms null) with staged_graph_revision = p_expected_graph_revision + its 1-based position; the flow's graph_revision and edge_count rise by n, last_mutation_at_ms set. Logs one stage_dependency_edge event per edge (same arguments as ff_stage_dependency_edge, graph_revision after that edge), in array order.
 p_dry_run: every check above runs exactly as in a real call, the cycle and duplicate checks included (the batch's edges are inserted in a subtransaction that is then rolled back through the private sentinel SQLSTATE FF900, never seen by callers); refusals are raised as in a real call; a full replay answers already_staged; otherwise would_stage. Nothing is written and nothing logged.
@@ -7544,7 +7680,8 @@ BEGIN
   -- Exclusive against the cascade's shared lock (_resolve_edges, _finish_flow_if_done): a child
   -- made eligible by a transaction that did not see this start has committed before the scan
   -- below, which then finds it; one that started after waits for this commit and sees the start.
-  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  -- A row of ff_flow_start_lock, not an advisory lock: no login without flowstage_owner's rights can hold it.
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
   SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
                   FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
   INTO v_specs
@@ -7575,7 +7712,7 @@ Returns (status, flow_id, started_at_ms, enqueued_count); already_started: a rep
 Records started_at_ms and max_attempts in raw_fields: p_max_attempts is a shorthand for the run policy's max_retries = p_max_attempts - 1 of every member whose policy does not set max_retries (docs/semantics.md §9.1; NULL: max_retries 0 unless set); each run job is a single Graphile Worker attempt. Delayed members (delay_until_ms) are enqueued with run_at at their time. Members with an execution_deadline_ms get deadline_at_ms = start + it and a flowstage__expire job at that time (_start_deadlines). graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later by ff_add_execution_to_flow with no inbound edge is not run (create the flow's members before starting it, or add them with ff_submit_flow, which enqueues the members it adds to a started flow that nothing blocks).
-Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
+Locks: the flow row (write path), then the flow's row of ff_flow_start_lock FOR UPDATE, against the FOR SHARE a cascade takes when it reads the flow as not started (a row only flowstage_owner can lock, unlike the advisory lock of 0.2.0), so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
 
 -- db/functions/staging/ff_submit_flow.sql
 -- ff_submit_flow: build or extend a flow from a whole plan (executions, fan-in groups, edges) in one call, all or nothing.
@@ -8256,7 +8393,7 @@ Returns (status, graph_revision, executions_created, members_added, edges_staged
 Run policies (docs/semantics.md §9.1): p_plan.default_policy (stored as the flow's default_policy when this call creates the flow) and an item's policy / delay_until_ms apply to the executions this call creates (their keys over the plan's default over the flow's, as ff_create_execution); an existing execution keeps its own. A plan that sets any policy is checked item by item (the exact path).
 executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?, "policy"?, "delay_until_ms"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
-Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
+Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters not starting with the reserved flowstage__, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
 On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided); a child that a late edge skips resolves its own outgoing edges (the plan's included) in its cascade job, one hop per transaction as everywhere (SPEC 6), so the same end state is reached when that job has run. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
@@ -8441,9 +8578,12 @@ $$The timeout of waitpoint p_waitpoint_id (called by its flowstage__waitpoint_ti
 When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> failed (terminal failed; with docs/semantics.md §9's run policies merged, a failure that spends a retry). Terminal outcomes store result {error: waitpoint_timeout, waitpoint_id} and cascade through a flowstage__cascade job. The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.$$;
 
 -- db/functions/run/ff_worker_heartbeat.sql
--- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms.
+-- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms. Only the
+-- process holding the secret the worker registered with can renew it (the row keeps its sha256),
+-- so no other login can shorten a live worker's lease and have its running jobs reaped.
 CREATE OR REPLACE FUNCTION flowfabric.ff_worker_heartbeat(
   p_worker_id text,
+  p_secret    text,
   p_lease_ms  bigint DEFAULT 30000,
   p_info      jsonb  DEFAULT NULL,
   p_now_ms    bigint DEFAULT NULL)
@@ -8457,11 +8597,17 @@ AS $$
 #variable_conflict use_column
 DECLARE
   v_now      bigint;
+  v_hash     bytea;
   v_inserted boolean;
+  v_expires  bigint;
 BEGIN
   IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 128 THEN
     PERFORM _raise('invalid_input', format('p_worker_id: must be 1..128 characters (got %s)',
       coalesce(quote_literal(left(p_worker_id, 200)), 'NULL')));
+  END IF;
+  IF p_secret IS NULL OR length(p_secret) NOT BETWEEN 16 AND 1024 THEN
+    PERFORM _raise('invalid_input', format('p_secret: must be 16..1024 characters (got %s)',
+      coalesce(length(p_secret) || ' characters', 'NULL')));
   END IF;
   IF p_lease_ms IS NULL OR p_lease_ms NOT BETWEEN 100 AND 3600000 THEN
     PERFORM _raise('invalid_input', format('p_lease_ms: must be 100..3600000 (got %s)', coalesce(p_lease_ms::text, 'NULL')));
@@ -8470,25 +8616,41 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_info: must be a JSON object or NULL (got %s)', jsonb_typeof(p_info)));
   END IF;
   v_now := _now_ms(p_now_ms);
+  IF v_now > 9223372036854775807 - p_lease_ms THEN
+    PERFORM _raise('invalid_input', format('p_now_ms: %s plus the lease is past the end of time', v_now));
+  END IF;
+  v_hash := sha256(convert_to(p_secret, 'UTF8'));
 
-  INSERT INTO ff_worker_heartbeat AS w (worker_id, started_at_ms, heartbeat_at_ms, lease_ms, info)
-  VALUES (p_worker_id, v_now, v_now, p_lease_ms, coalesce(p_info, '{}'))
+  -- The conflict update only applies when the secret matches; otherwise nothing is written and
+  -- RETURNING finds no row.
+  INSERT INTO ff_worker_heartbeat AS w (worker_id, started_at_ms, heartbeat_at_ms, lease_ms, info, secret_sha256)
+  VALUES (p_worker_id, v_now, v_now, p_lease_ms, coalesce(p_info, '{}'), v_hash)
   ON CONFLICT (worker_id) DO UPDATE
   SET heartbeat_at_ms = greatest(w.heartbeat_at_ms, excluded.heartbeat_at_ms),
       lease_ms = excluded.lease_ms,
       info = CASE WHEN p_info IS NULL THEN w.info ELSE excluded.info END
-  RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, expires_at_ms;
+  WHERE w.secret_sha256 = excluded.secret_sha256
+  RETURNING (xmax = 0), w.heartbeat_at_ms + w.lease_ms INTO v_inserted, v_expires;
+  IF NOT FOUND THEN
+    PERFORM _raise('invalid_input', format(
+      'p_secret: worker %s is registered with another secret; only the process that registered it can renew its lease',
+      quote_literal(left(p_worker_id, 200))),
+      'Each worker process registers its own Graphile Worker pool id with a secret of its own.');
+  END IF;
+  expires_at_ms := v_expires;
   status := CASE WHEN v_inserted THEN 'registered' ELSE 'alive' END;
   worker_id := p_worker_id;
   RETURN NEXT;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_worker_heartbeat(text, bigint, jsonb, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_worker_heartbeat(text, text, bigint, jsonb, bigint) IS
 $$Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
+p_secret (16..1024 characters; the runner draws 32 random bytes per process) binds the worker id to the process: the first heartbeat stores its sha256, and every later heartbeat of that id must present the same secret, so no other login can renew, shorten or take over a live worker's lease (docs/operations.md#trust-model). A reaped worker's row is gone: its next heartbeat registers it again.
+Time: the server clock; p_now_ms is honoured only for a superuser or a member of flowstage_owner (any other login that passes it is refused), so liveness is judged by the database's own clock.
 Returns (status, worker_id, expires_at_ms); registered: the first heartbeat, or the first since the worker was reaped; else alive. expires_at_ms = last heartbeat + lease.
 p_info (a JSON object: host, pid, ...) replaces the stored info when given.
-Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_lease_ms outside 100..3600000, p_info not an object, negative p_now_ms). Locks the worker's heartbeat row only.$$;
+Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_secret NULL or not 16..1024 characters or not the secret the worker registered with, p_lease_ms outside 100..3600000, p_info not an object, p_now_ms negative, pinned by a login not trusted with the clock, or so large that p_now_ms + p_lease_ms overflows). Locks the worker's heartbeat row only.$$;
 
 -- db/privileges/010_roles.sql
 -- flowstage's four roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader

@@ -31,11 +31,27 @@ export function buildCall(fn: string, args: readonly Argument[]): { name: string
     if (arg.value === undefined && !arg.required) continue;
     let value = arg.value ?? null;
     if (arg.json && value !== null) value = JSON.stringify(value);
+    else if (value !== null) checkScalar(fn, arg, value);
     values.push(value);
     named.push(`${arg.name} => $${values.length}::${arg.cast}`);
   }
   const text = `SELECT * FROM flowfabric.${fn}(${named.join(', ')})`;
   return { name: statementName(text), text, values };
+}
+
+/**
+ * Refuses a value pg would silently turn into something else: pg sends an object or an array as
+ * JSON (or as an array literal), so `executionId: { id }` would reach a text parameter as the text
+ * '{"id":...}'. A text parameter takes a string only; the other scalar types take a string, a
+ * number, a bigint or a boolean (pg's own conversions).
+ */
+function checkScalar(fn: string, arg: Argument, value: unknown): void {
+  const type = typeof value;
+  const ok = arg.cast === 'text' ? type === 'string' : ['string', 'number', 'bigint', 'boolean'].includes(type);
+  if (!ok) {
+    const got = Array.isArray(value) ? 'an array' : type === 'object' ? 'an object' : `a ${type}`;
+    throw new TypeError(`${fn}: ${arg.name} must be ${arg.cast === 'text' ? 'a string' : `a ${arg.cast} value`} (got ${got})`);
+  }
 }
 
 const statementNames = new Map<string, string>();

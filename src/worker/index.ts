@@ -3,11 +3,12 @@
 // every few seconds it tells the database it is alive (ff_worker_heartbeat) and unlocks the jobs
 // of workers that stopped doing so (ff_reap_dead_workers), so a crashed worker's flows resume.
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
 import { buildTaskList, type FlowstageEvents, type TaskList } from './tasks.js';
-import { callPool } from './calls.js';
+import { callPool, retryingCalls } from './calls.js';
 import type { Queryable } from '../client/queryable.js';
 import { reapDeadWorkers, recoverJobs, workerHeartbeat } from '../generated/index.js';
 
@@ -71,6 +72,12 @@ export async function run(options: {
 }): Promise<{ stop(): Promise<void>; promise: Promise<void>; events: WorkerEvents & FlowstageEvents; workerId: string }> {
   if (!options.connectionString) throw new Error('run: connectionString is required');
   const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`run: concurrency must be a positive integer (got ${String(concurrency)})`);
+  }
+  if (options.taskList !== undefined && (typeof options.taskList !== 'object' || options.taskList === null || Array.isArray(options.taskList))) {
+    throw new Error(`run: taskList must be an object of task functions by name (got ${Array.isArray(options.taskList) ? 'an array' : typeof options.taskList})`);
+  }
   const heartbeatInterval = options.heartbeatInterval ?? 5000;
   const workerLease = options.workerLease ?? 30_000;
   if (!(heartbeatInterval > 0) || !(workerLease > heartbeatInterval)) {
@@ -81,47 +88,81 @@ export async function run(options: {
   let calls: Queryable | undefined;
   const taskList = buildTaskList(options.taskList, events, () => calls!);  // (refuses reserved names first)
   const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
+  const log = logger ?? console;
+  await assertInstalled(options.connectionString);  // before Graphile Worker creates its schema
   // Our own pools, so their error listeners outlive the runner: a connection still closing after
   // stop() may be told "terminating connection" by the server, which must not crash the process.
-  // One for Graphile Worker, one for flowstage's own calls from the tasks.
-  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 });
+  // One per Graphile Worker pool (newPool; a pool replaced after a fault may hold its connections
+  // a while, which must not starve its successor), one for the heartbeat and recovery, one for
+  // flowstage's own calls from the tasks.
+  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
   const flowstagePool = callPool(options.connectionString, concurrency, options.synchronousCommit ?? false);
-  calls = flowstagePool;
   let stopped = false;
+  calls = retryingCalls(flowstagePool, () => stopped, (message) => log.warn(`flowstage worker: ${message}`));
   const onError = (error: Error) => {
-    if (!stopped) (logger ?? console).error(`flowstage worker: connection error: ${error.message}`);
+    if (!stopped) log.error(`flowstage worker: connection error: ${error.message}`);
   };
-  for (const pool of [pgPool, flowstagePool]) {
+  const listen = (pool: pg.Pool) => {
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
-  }
-  // Graphile Worker 0.17 locks jobs in the name of the worker pool (jobs.locked_by = the pool's
-  // id), and announces the pool with the pool:create event while run() starts it.
-  let workerId: string | undefined;
-  events.on('pool:create', ({ workerPool }) => { workerId ??= workerPool.id; });
-  let runner: Runner;
-  try {
-    runner = await runGraphileWorker({
-      pgPool,
-      concurrency,
-      pollInterval: options.pollInterval ?? 2000,
-      noHandleSignals: options.noHandleSignals ?? false,
-      taskList,
-      events,
-      ...(logger ? { logger } : {}),
-    });
-  } catch (error) {
-    await pgPool.end();
-    await flowstagePool.end();
-    throw error;
-  }
-  if (!workerId) {
-    await runner.stop();
+    return pool;
+  };
+  for (const pool of [pgPool, flowstagePool]) listen(pool);
+  const newPool = () => listen(new pg.Pool({ connectionString: options.connectionString, max: concurrency + 2 }));
+  const endPools = async () => {
     await pgPool.end().catch(() => {});
     await flowstagePool.end().catch(() => {});
-    throw new Error('run: Graphile Worker did not announce its worker pool (pool:create); cannot heartbeat');
+  };
+  // Graphile Worker 0.17 locks jobs in the name of the worker pool (jobs.locked_by = the pool's
+  // id), and announces the pool with the pool:create event while run() starts it.
+  // A pool that cannot record a job's completion or failure (its connection terminated) shuts
+  // itself down (pool:fatalError; completions are batched so that such a failure reaches that
+  // handler instead of escaping as an unhandled rejection, as it does unbatched). flowstage then
+  // starts a new pool at once; the old one finishes its running jobs, and the jobs it could not
+  // release stay locked by its id, which stops heartbeating: after workerLease this worker (or
+  // another) reaps it and they run again; a job whose execution had completed then finds it
+  // terminal (ff_begin_attempt) and does nothing.
+  interface Current { runner: Runner; id: string; faulted: boolean; pool: pg.Pool }
+  const startRunner = async (): Promise<Current> => {
+    const pool = newPool();
+    let id: string | undefined;
+    const onPool = ({ workerPool }: { workerPool: { id: string } }) => { id ??= workerPool.id; };
+    events.on('pool:create', onPool);
+    let runner: Runner;
+    try {
+      runner = await runGraphileWorker({
+        pgPool: pool,
+        concurrency,
+        pollInterval: options.pollInterval ?? 2000,
+        noHandleSignals: options.noHandleSignals ?? false,
+        taskList,
+        events,
+        // No crontab: Graphile Worker would otherwise look for ./crontab and log that cron is disabled.
+        parsedCronItems: [],
+        preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+        ...(logger ? { logger } : {}),
+      });
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    } finally {
+      events.off('pool:create', onPool);
+    }
+    if (!id) {
+      await runner.stop().catch(() => {});
+      await pool.end().catch(() => {});
+      throw new Error('run: Graphile Worker did not announce its worker pool (pool:create); cannot heartbeat');
+    }
+    return { runner, id, faulted: false, pool };
+  };
+  let current: Current;
+  try {
+    current = await startRunner();
+  } catch (error) {
+    await endPools();
+    throw error;
   }
-  const log = logger ?? console;
+  let workerId = current.id;
   const recover = async () => {
     try {
       for (const row of await recoverJobs(pgPool)) log.info(`flowstage worker: recovered ${row.execution_id}: ${row.status}`);
@@ -130,9 +171,12 @@ export async function run(options: {
     }
   };
   const info = { host: hostname(), pid: process.pid };
+  // The heartbeat's secret: only this process can renew its workers' leases (the database keeps
+  // its hash, docs/operations.md#trust-model).
+  const secret = randomBytes(32).toString('hex');
   const heartbeat = async () => {
     try {
-      await workerHeartbeat(pgPool, { workerId: workerId!, leaseMs: workerLease, info });
+      await workerHeartbeat(pgPool, { workerId, secret, leaseMs: workerLease, info });
       let unlocked = 0;
       for (const row of await reapDeadWorkers(pgPool)) {
         if (row.jobs_unlocked > 0) {
@@ -145,6 +189,54 @@ export async function run(options: {
       if (!stopped) log.error(`flowstage worker: heartbeat failed: ${(error as Error).message}`);
     }
   };
+  // Supervision: a pool that reports a fatal error is replaced (see above); a pool that ends
+  // without one (stop(), or Graphile Worker's own SIGINT/SIGTERM handling) ends the worker.
+  const retired: Promise<unknown>[] = [];
+  let replacing: Promise<void> | undefined;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => { finish = resolve; });
+  const replace = (from: Current, reason: string) => {
+    if (stopped || from !== current || from.faulted) return;
+    from.faulted = true;
+    retire(from);
+    log.error(`flowstage worker: Graphile Worker pool ${from.id} stopped after a database fault (${reason}); starting a new pool`);
+    replacing = (async () => {
+      for (let delay = 250; !stopped; delay = Math.min(delay * 2, 10_000)) {
+        try {
+          const next = await startRunner();
+          if (stopped) { await next.runner.stop().catch(() => {}); return; }
+          current = next;
+          workerId = next.id;
+          watch(next);
+          await heartbeat();
+          return;
+        } catch (error) {
+          log.error(`flowstage worker: could not start a new Graphile Worker pool (${(error as Error).message}); retrying in ${delay} ms`);
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    })().finally(() => { replacing = undefined; });
+  };
+  const watch = (c: Current) => {
+    const settled = c.runner.promise.then(
+      () => { if (!c.faulted) finish(); },
+      (error: unknown) => { if (!c.faulted) replace(c, (error as Error)?.message ?? String(error)); },
+    );
+    retired.push(settled);
+    // A replaced pool's connections are closed once it has settled, or after 10 s if its shutdown
+    // hangs (see shutDown); the live pool's, at shutdown.
+    void settled.then(async () => {
+      if (!c.faulted) return;
+      await c.pool.end().catch(() => {});
+    });
+  };
+  const retire = (c: Current) => {
+    setTimeout(() => { void c.pool.end().catch(() => {}); }, 10_000).unref();
+  };
+  events.on('pool:fatalError', ({ workerPool, error }: { workerPool: { id: string }; error: unknown }) => {
+    if (workerPool.id === current.id) replace(current, (error as Error)?.message ?? String(error));
+  });
+  watch(current);
   await heartbeat();
   await recover();
   let beating: Promise<void> | undefined;
@@ -153,28 +245,59 @@ export async function run(options: {
   const interval = options.recoverInterval ?? 60_000;
   const timer = interval > 0 ? setInterval(() => void recover(), interval) : undefined;
   timer?.unref();
-  // When Graphile Worker stops on its own (SIGINT/SIGTERM), close the pool too.
-  const promise = runner.promise.finally(async () => {
+  const shutDown = async () => {
     stopped = true;
     clearInterval(heartbeatTimer);
     if (timer) clearInterval(timer);
+    await replacing;
+    if (!current.faulted) await current.runner.stop().catch(() => {});
+    // A pool that shut itself down after a fault does not always settle (Graphile Worker 0.17
+    // can leave its shutdown waiting on a batch that failed): its jobs are released by the lease,
+    // so waiting for it longer than its own abort timeout (5 s) would only hang the stop.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(retired),
+      new Promise((resolve) => { waited = setTimeout(resolve, 6000); }),
+    ]);
+    clearTimeout(waited);
     await beating;
-    await pgPool.end().catch(() => {});
-    await flowstagePool.end().catch(() => {});
-  });
+    await current.pool.end().catch(() => {});
+    await endPools();
+  };
+  // When Graphile Worker stops on its own (SIGINT/SIGTERM), close the pools too.
   let stopping: Promise<void> | undefined;
+  const promise = finished.then(() => { stopping ??= shutDown(); return stopping; });
   return {
     stop() {
-      stopping ??= (async () => {
-        await runner.stop();
-        await promise;
-      })();
-      return stopping;
+      stopping ??= shutDown();
+      return stopping.then(() => finish());
     },
     promise,
     events,
-    workerId,
+    get workerId() { return workerId; },
   };
+}
+
+/**
+ * Refuses to start on a database where flowstage is not installed (nothing is created there: not
+ * even Graphile Worker's schema, which its runner would otherwise install).
+ */
+async function assertInstalled(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT to_regprocedure('flowfabric.ff_worker_heartbeat(text, text, bigint, jsonb, bigint)') IS NOT NULL AS installed,
+              to_regnamespace('flowfabric') IS NOT NULL AS schema`);
+    if (!rows[0].installed) {
+      throw new Error(rows[0].schema
+        ? 'run: this database holds an older flowstage (flowfabric.ff_worker_heartbeat with a secret is missing): upgrade it with `flowstage migrate` before starting the worker'
+        : 'run: flowstage is not installed in this database (no schema flowfabric): install it with `flowstage migrate` before starting the worker');
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 export type RunOptions = Parameters<typeof run>[0];

@@ -178,12 +178,12 @@ const samples: Partial<Record<ClientName, Sample>> = {
     check: (t, rows, fx) => t.like(rows[0], { status: 'done', execution_id: fx.a, public_flow_state: 'open' }),
   },
   workerHeartbeat: {
-    call: (db) => flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', leaseMs: 10_000, info: { pid: 1 }, nowMs: 1_900_000_000_000 }),
+    call: (db) => flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', secret: 'client-test-secret-0001', leaseMs: 10_000, info: { pid: 1 }, nowMs: 1_900_000_000_000 }),
     check: (t, rows) => t.deepEqual(rows, [{ status: 'registered', worker_id: 'pool-client-test', expires_at_ms: '1900000010000' }]),
   },
   reapDeadWorkers: {
     call: async (db) => {
-      await flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', leaseMs: 10_000, nowMs: 1_900_000_000_000 });
+      await flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', secret: 'client-test-secret-0001', leaseMs: 10_000, nowMs: 1_900_000_000_000 });
       return flowstage.reapDeadWorkers(db, { nowMs: 1_900_000_010_001 });
     },
     check: (t, rows) => t.deepEqual(rows, [{ status: 'reaped', worker_id: 'pool-client-test', silent_ms: '10001', jobs_unlocked: 0 }]),
@@ -478,4 +478,19 @@ test('a generated call runs as a named prepared statement on the connection', as
 test('a refusal from a sample call is its typed class (flow_not_found from describeFlow)', async (t) => {
   const db = await testDatabase(t);
   await t.throwsAsync(flowstage.describeFlow(db, { flowId: randomUUID() }), { instanceOf: FlowNotFoundError });
+});
+
+test('a non-string value for a text parameter is refused before it is sent (pg would send an object as JSON text)', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  for (const executionId of [{ id: randomUUID() }, [randomUUID()], 42]) {
+    await t.throwsAsync(flowstage.addExecutionToFlow(db, { flowId, executionId: executionId as unknown as string }), {
+      instanceOf: TypeError, message: /ff_add_execution_to_flow: p_execution_id must be a string \(got an? (object|array|number)\)/,
+    });
+  }
+  await t.throwsAsync(flowstage.createFlow(db, { flowId: { id: flowId } as unknown as string }), {
+    instanceOf: TypeError, message: /p_flow_id must be a uuid value \(got an object\)/,
+  });
+  const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core');
+  t.is(rows[0].n, 0);
 });

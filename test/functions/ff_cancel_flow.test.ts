@@ -137,6 +137,14 @@ test('refuses a NULL reason with invalid_input naming p_reason', async (t) => {
   t.is(flow.public_flow_state, 'open');
 });
 
+test('refuses an empty reason (1..1024 bytes, docs/semantics.md §8) with invalid_input naming p_reason', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId } = await createFlow(db);
+  await assertRefused(t, db.query(cancelSql, [flowId, '', 'cancel_all', NOW]), 'invalid_input', 'p_reason');
+  const [flow] = await call(db, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1)', [flowId]);
+  t.is(flow.public_flow_state, 'open');
+});
+
 test('refuses a reason over 1024 bytes (SPEC section 8) with invalid_input naming p_reason', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });

@@ -130,6 +130,7 @@ const badFields: Array<[string, Parameters<typeof args>[0], string]> = [
   ['a JSON array as p_payload (a payload is an object: data passing merges into it by key)', { payload: [1, 2] }, 'p_payload'],
   ['a JSON string as p_payload', { payload: 'text' }, 'p_payload'],
   ['a negative p_now_ms', { now: -5 }, 'p_now_ms'],
+  ['a p_task_identifier with the reserved flowstage__ prefix (its run jobs would fail every attempt)', { task: 'flowstage__cascade' }, 'p_task_identifier'],
 ];
 for (const [what, input, field] of badFields) {
   test(`${what} is invalid_input naming ${field}`, async (t) => {

@@ -6,6 +6,7 @@ import {
   snapshot, uuidOf,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
+import { plansOf } from '../helpers/plans.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -277,4 +278,21 @@ test('refuses a cutoff later than now (a unit mistake would prune every finished
   const error = await assertRefusedWritesNothing(t, db, () => db.query(
     'SELECT * FROM flowfabric.ff_prune_flows(p_finished_before_ms => $1, p_now_ms => $2)', [NOW * 1000, NOW]), 'invalid_input');
   t.regex(error.detail ?? '', /^p_finished_before_ms: .* is later than now/);
+});
+
+test('pruning beside a large open flow reaches ff_exec_core by index only: no sequential scan per candidate, or at all', async (t) => {
+  const db = await testDatabase(t);
+  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => jsonb_build_object('executions',
+    (SELECT jsonb_agg(jsonb_build_object('execution_id', gen_random_uuid())) FROM generate_series(1, 5000))))`, [randomUUID()]);
+  for (let i = 0; i < 20; i++) await cancelledFlow(db, NOW - 1000 + i);
+  await db.query('ANALYZE flowfabric.ff_exec_core');
+  const client = await db.connect();
+  try {
+    const plans = await plansOf(client, 'SELECT * FROM flowfabric.ff_prune_flows(p_finished_before_ms => $1::bigint, p_limit => 100)', [NOW]);
+    t.true(plans.length > 5, 'auto_explain saw the statements');
+    t.deepEqual(plans.filter((p) => /Seq Scan on ff_exec_core/.test(p)), []);
+  } finally {
+    client.release();
+  }
+  t.is((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core')).rows[0].n, 1);
 });

@@ -355,6 +355,14 @@ test('8. staged: the edge row with its full policy, the new revision in the resu
   });
 });
 
+test('an empty data_passing_ref is invalid_input naming p_data_passing_ref (NULL means no data passing), nothing written', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId, members: [a, b], revision } = await flowWith(db, 2);
+  const error = await assertRefusedWritesNothing(t, db,
+    () => run(db, { flow: flowId, edge: randomUUID(), up: a, down: b, rev: revision, ref: '' }), 'invalid_input');
+  t.true(error.detail?.startsWith('p_data_passing_ref:'), error.detail);
+});
+
 test('8. a NULL data_passing_ref is stored as the empty string', async (t) => {
   const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);

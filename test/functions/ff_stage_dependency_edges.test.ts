@@ -8,6 +8,7 @@ import {
   createMembers, edgeRow, events, flowRow, makeFlowTerminal, otherPartition, revisionOf, snapshot, stage, uuidOf,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
+import { plansOf, repeatedScans } from '../helpers/plans.js';
 import type { Db } from '../helpers/fixtures.js';
 
 const STAGE = `SELECT * FROM flowfabric.ff_stage_dependency_edges(
@@ -456,6 +457,7 @@ const invalid: Array<[string, (m: { a: string; b: string }) => unknown, string]>
   ['a condition that is no SQL/JSON path (docs/semantics.md §10.1)', ({ a, b }) => [edge(a, b), edge(a, b, { condition: '$.rows >' })], 'p_edges[1].condition:'],
   ['a condition that is not a string', ({ a, b }) => [edge(a, b, { condition: true })], 'p_edges[0].condition:'],
   ['a data_passing_ref that is not a string', ({ a, b }) => [edge(a, b, { data_passing_ref: { key: 1 } })], 'p_edges[0].data_passing_ref:'],
+  ['an empty data_passing_ref (1..1024 bytes where given, docs/semantics.md §8)', ({ a, b }) => [edge(a, b), edge(a, b, { data_passing_ref: '' })], 'p_edges[1].data_passing_ref:'],
 ];
 for (const [title, edges, field] of invalid) {
   test(`validation: ${title} is invalid_input naming ${field.replace(/:$/, '')}`, async (t) => {
@@ -537,4 +539,27 @@ test('a 3,000-edge chain listed downstream-first whose last entry closes it is c
   const error = await assertRefusedWritesNothing(t, db, () => run(db, { flow: flowId, rev: revision, edges }), 'cycle_detected');
   const full = [members[2999], ...members];
   t.is(error.detail, `p_edges[2999]: ${[...full.slice(0, 10), '… (2981 more) …', ...full.slice(-10)].join(' -> ')}`);
+});
+
+test('a 20,000-edge chain batch on never-analysed tables: no step reads the whole flow (plan shape, not time)', async (t) => {
+  t.timeout(180_000);
+  const db = await testDatabase(t);
+  const { rows: [{ never }] } = await db.query(`SELECT bool_and(last_analyze IS NULL AND last_autoanalyze IS NULL) AS never
+    FROM pg_stat_user_tables WHERE schemaname = 'flowfabric' AND relname IN ('ff_exec_core', 'ff_edge', 'ff_edge_group')`);
+  t.true(never, 'the tables were never analysed');
+  const flowId = randomUUID();
+  const ids = Array.from({ length: 20_001 }, () => randomUUID());
+  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)`,
+    [flowId, JSON.stringify({ executions: ids.map((id) => ({ execution_id: id })) })]);
+  const chain = ids.slice(1).map((id, i) => edge(ids[i]!, id));
+  const client = await db.connect();
+  let plans: string[];
+  try {
+    plans = await plansOf(client, STAGE, [flowId, 20_001, JSON.stringify(chain), false, null], true);
+  } finally {
+    client.release();
+  }
+  t.deepEqual(repeatedScans(plans), [], 'no node runs once per step over many rows');
+  t.deepEqual(plans.filter((p) => /Seq Scan on ff_(edge|exec_core|edge_group)\b/.test(p)), []);
+  t.is((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_edge')).rows[0].n, 20_000);
 });

@@ -13,6 +13,7 @@ import {
 } from '../helpers/fixtures.js';
 import type { Db } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
+import { plansOf, repeatedScans } from '../helpers/plans.js';
 
 const SUBMIT = `SELECT * FROM flowfabric.ff_submit_flow(
   p_flow_id => $1, p_plan => $2, p_expected_graph_revision => $3, p_start => $4, p_dry_run => $5,
@@ -379,6 +380,8 @@ const invalidPlans: Array<[string, unknown, string]> = [
   ['a kind that differs from dependency_kind', { edges: [edge(randomUUID(), randomUUID(), { kind: 'any_outcome', dependency_kind: 'failure_only' })] }, 'edges[0].kind'],
   ['a condition that is no SQL/JSON path', { edges: [edge(randomUUID(), randomUUID(), { condition: '$.rows >' })] }, 'edges[0].condition'],
   ['a condition that is not a string', { edges: [edge(randomUUID(), randomUUID(), { condition: 1 })] }, 'edges[0].condition'],
+  ['a task_identifier with the reserved flowstage__ prefix', { executions: [exec(undefined, { task_identifier: 'flowstage__cancel_siblings' })] },
+    'executions[0].task_identifier: the flowstage__ prefix is reserved'],
   ['an empty data_passing_ref', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: '' })] }, 'edges[0].data_passing_ref'],
   ['a data_passing_ref that is not a string', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: 5 })] }, 'edges[0].data_passing_ref'],
 ];
@@ -710,4 +713,24 @@ test('a false condition on a plan edge skips the branch when the upstream comple
   await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success', p_result => '{"rows": 0}')`, [a]);
   const { rows } = await db.query(`SELECT terminal_outcome FROM flowfabric.ff_exec_core WHERE execution_id = $1`, [b]);
   t.is(rows[0].terminal_outcome, 'skipped');
+});
+
+test('a plan of 20,000 chain edges between existing members, on never-analysed tables: no step reads the whole flow (plan shape)', async (t) => {
+  t.timeout(180_000);
+  const db = await testDatabase(t);
+  t.true(await neverAnalysed(db));
+  const flowId = randomUUID();
+  const ids = Array.from({ length: 20_001 }, () => randomUUID());
+  await submit(db, flowId, { executions: ids.map((id) => exec(id)) });
+  const client = await db.connect();
+  let plans: string[];
+  try {
+    plans = await plansOf(client, 'SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)',
+      [flowId, JSON.stringify({ edges: ids.slice(1).map((id, i) => edge(ids[i]!, id)) })], true);
+  } finally {
+    client.release();
+  }
+  t.deepEqual(repeatedScans(plans), [], 'no node runs once per step over many rows');
+  t.deepEqual(plans.filter((p) => /Seq Scan on ff_(edge|exec_core|edge_group)\b/.test(p)), []);
+  t.is((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_edge')).rows[0].n, 20_000);
 });

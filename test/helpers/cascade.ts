@@ -194,8 +194,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 /** ff_worker_heartbeat with named arguments (lease 30 s unless given); returns its row. */
 export async function heartbeat(db: Db, workerId: string, options: { leaseMs?: number; nowMs?: number; info?: unknown } = {}) {
   const { rows } = await db.query(
-    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => $1, p_lease_ms => $2::bigint, p_info => $3::jsonb,
+    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => $1, p_secret => $5, p_lease_ms => $2::bigint, p_info => $3::jsonb,
        p_now_ms => $4::bigint)`,
-    [workerId, options.leaseMs ?? 30_000, options.info === undefined ? null : JSON.stringify(options.info), options.nowMs ?? null]);
+    [workerId, options.leaseMs ?? 30_000, options.info === undefined ? null : JSON.stringify(options.info), options.nowMs ?? null,
+      `secret-of-${workerId}-0123456789`]);
   return rows[0] as { status: string; worker_id: string; expires_at_ms: string };
 }

@@ -9,6 +9,7 @@ import { MIGRATION_MISMATCH, migrate, shippedMigrations } from '../../src/migrat
 import { fingerprint } from '../helpers/catalogue.js';
 import { drain } from '../helpers/cascade.js';
 import { emptyDatabase, queryUrl } from '../helpers/fixtures.js';
+import { createLogin, poolAs } from '../helpers/logins.js';
 
 const RELEASED_0_1_0 = '1764115200000_flowstage-core';
 
@@ -222,4 +223,29 @@ test('flows started under 0.1.0 run to completion under HEAD after the upgrade',
   t.is(flow.public_flow_state, 'completed');
   t.deepEqual(await queryUrl(url, 'SELECT count(*)::int AS pending FROM flowfabric.ff_completion_outbox WHERE cascaded_at_ms IS NULL'),
     [{ pending: 0 }]);
+});
+
+test('a session holding the install lock makes migrate fail after lockTimeoutMs, naming it, instead of waiting forever', async (t) => {
+  const login = await createLogin(t);
+  const url = await emptyDatabase(t);
+  const stranger = poolAs(t, login, url);
+  const held = await stranger.connect();
+  t.teardown(() => held.release());
+  await held.query(`SELECT pg_advisory_lock(hashtext('flowstage.migrate'))`);
+  const { rows: [{ pid }] } = await held.query('SELECT pg_backend_pid() AS pid');
+  const error = await t.throwsAsync(migrate(url, { lockTimeoutMs: 500 }));
+  t.regex(error!.message, new RegExp(`install lock.*pid ${pid} \\(user ${login.name}`));
+  t.deepEqual(await queryUrl(url, `SELECT nspname FROM pg_namespace WHERE nspname IN ('flowfabric', 'graphile_worker')`), []);
+  await held.query(`SELECT pg_advisory_unlock(hashtext('flowstage.migrate'))`);
+  await migrate(url, { lockTimeoutMs: 500 });
+});
+
+test('a session holding node-pg-migrate\'s own advisory lock does not block migrate (flowstage does not take it)', async (t) => {
+  const login = await createLogin(t);
+  const url = await emptyDatabase(t);
+  const held = await poolAs(t, login, url).connect();
+  t.teardown(() => held.release());
+  await held.query('SELECT pg_advisory_lock(7241865325823964)');
+  await migrate(url, { lockTimeoutMs: 5000 });
+  t.true((await queryUrl(url, `SELECT 1 FROM pg_namespace WHERE nspname = 'flowfabric'`)).length === 1);
 });

@@ -5,6 +5,7 @@ import { connectionStringOf } from '../helpers/database.js';
 import { edge, execution, jobs, member, policy, quietLogger, startFlow, waitFor } from '../helpers/cascade.js';
 import { createFlow, flowRow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
+import { emptyDatabase, queryUrl } from '../helpers/fixtures.js';
 import { run, type TaskList } from '../../src/worker/index.js';
 
 const silent = () => () => {};
@@ -113,6 +114,39 @@ test('run() refuses user task names with the reserved flowstage__ prefix', async
   const db = await testDatabase(t);
   await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, taskList: { flowstage__cascade: () => 1 } }),
     { message: /flowstage__ prefix is reserved/ });
+});
+
+for (const concurrency of [-1, 0, 1.5, Number.NaN]) {
+  test(`run() refuses concurrency ${concurrency} (a positive integer or nothing)`, async (t) => {
+    const db = await testDatabase(t);
+    await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, concurrency }),
+      { message: /run: concurrency must be a positive integer/ });
+  });
+}
+
+test('run() refuses a taskList that is not an object of tasks', async (t) => {
+  const db = await testDatabase(t);
+  for (const taskList of [42, 'tasks', [() => 1]]) {
+    await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, taskList: taskList as unknown as TaskList }),
+      { message: /run: taskList must be an object/ });
+  }
+});
+
+test('run() on a database without flowstage refuses to start, says so, and creates nothing there', async (t) => {
+  const url = await emptyDatabase(t);
+  await t.throwsAsync(run({ connectionString: url, noHandleSignals: true, logFactory: silent }),
+    { message: /flowstage is not installed in this database \(no schema flowfabric\).*flowstage migrate/ });
+  const schemas = await queryUrl(url, `SELECT nspname FROM pg_namespace WHERE nspname IN ('graphile_worker', 'flowfabric')`);
+  t.deepEqual(schemas, []);
+});
+
+test('a worker without cron logs nothing about a crontab file', async (t) => {
+  const db = await testDatabase(t);
+  const messages: string[] = [];
+  const worker = await run({ connectionString: connectionStringOf(db), noHandleSignals: true, logFactory: () => (_level, message) => { messages.push(message); } });
+  await worker.stop();
+  t.true(messages.length > 0, 'the logger was used');
+  t.deepEqual(messages.filter((m) => /crontab|cron is disabled/i.test(m)), []);
 });
 
 test('a plain Graphile Worker job for a user task runs the task with the job payload', async (t) => {

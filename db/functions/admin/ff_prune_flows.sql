@@ -23,12 +23,17 @@ RETURNS TABLE (
   jobs_removed           flowfabric.ff_count)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
+-- Every step reaches rows by index (the candidates' members by (partition_key, flow_id), then by
+-- primary key), whatever the statistics say: a sequential scan of ff_exec_core, sized by the
+-- largest flow rather than by what is pruned, is what made pruning slow beside a big flow.
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 DECLARE
   v_partitions smallint[];
   v_flow_ids   uuid[];
   v_members    uuid[];
+  v_member_partitions smallint[];
   v_job_keys   text[];
   v_now        bigint;
 BEGIN
@@ -61,12 +66,15 @@ BEGIN
     SELECT f.partition_key, f.flow_id
     FROM ff_flow_core f
     WHERE f.public_flow_state <> 'open' AND f.terminal_at_ms < p_finished_before_ms
+      -- OFFSET 0 fences each NOT EXISTS as a probe per candidate (an index lookup): as an anti
+      -- join the planner may hash every open member of every flow first (a 100,000-member flow
+      -- running beside the finished ones made that the whole cost).
       AND NOT EXISTS (SELECT 1 FROM ff_exec_core e
                       WHERE e.partition_key = f.partition_key AND e.flow_id = f.flow_id
-                        AND e.terminal_outcome = 'none')
+                        AND e.terminal_outcome = 'none' OFFSET 0)
       AND NOT EXISTS (SELECT 1 FROM ff_completion_outbox o
                       WHERE o.partition_key = f.partition_key AND o.flow_id = f.flow_id
-                        AND o.cascaded_at_ms IS NULL)
+                        AND o.cascaded_at_ms IS NULL OFFSET 0)
     ORDER BY f.terminal_at_ms, f.flow_id
     LIMIT p_limit
     FOR UPDATE OF f SKIP LOCKED) c;
@@ -80,13 +88,21 @@ BEGIN
     FROM ff_exec_core e JOIN candidate c ON e.partition_key = c.partition_key AND e.flow_id = c.flow_id
     ORDER BY e.execution_id
     FOR UPDATE OF e SKIP LOCKED),
-  complete AS (
+  -- Locked members counted per flow once (a count per candidate over all locked rows is
+  -- candidates x members), against the flow's members counted on the index.
+  held AS (
+    SELECT l.partition_key, l.flow_id, count(*) AS n FROM locked l GROUP BY l.partition_key, l.flow_id),
+  complete AS MATERIALIZED (
     SELECT c.partition_key, c.flow_id FROM candidate c
+    LEFT JOIN held h ON h.partition_key = c.partition_key AND h.flow_id = c.flow_id
     WHERE (SELECT count(*) FROM ff_exec_core e WHERE e.partition_key = c.partition_key AND e.flow_id = c.flow_id)
-        = (SELECT count(*) FROM locked l WHERE l.partition_key = c.partition_key AND l.flow_id = c.flow_id))
+        = coalesce(h.n, 0)),
+  members AS MATERIALIZED (
+    SELECT l.partition_key, l.execution_id FROM locked l JOIN complete k USING (partition_key, flow_id))
   SELECT coalesce(array_agg(c.partition_key), '{}'), coalesce(array_agg(c.flow_id), '{}'),
-         coalesce((SELECT array_agg(l.execution_id) FROM locked l JOIN complete k USING (partition_key, flow_id)), '{}')
-  INTO v_partitions, v_flow_ids, v_members
+         coalesce((SELECT array_agg(m.partition_key ORDER BY m.execution_id) FROM members m), '{}'),
+         coalesce((SELECT array_agg(m.execution_id ORDER BY m.execution_id) FROM members m), '{}')
+  INTO v_partitions, v_flow_ids, v_member_partitions, v_members
   FROM complete c;
 
   -- Graphile Worker jobs that still name a pruned execution or group (a queued run of a member
@@ -97,8 +113,9 @@ BEGIN
   SELECT coalesce(array_agg(k.job_key), '{}') INTO v_job_keys
   FROM (
     SELECT 'flowstage:run:' || e.execution_id AS job_key
-    FROM ff_exec_core e
-    WHERE e.execution_id = ANY (v_members) AND e.raw_fields ? 'task_identifier'
+    FROM unnest(v_member_partitions, v_members) m(partition_key, execution_id)
+    JOIN ff_exec_core e ON e.partition_key = m.partition_key AND e.execution_id = m.execution_id
+    WHERE e.raw_fields ? 'task_identifier'
     UNION ALL
     SELECT o.job_key
     FROM ff_completion_outbox o JOIN unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
@@ -118,7 +135,8 @@ BEGIN
     WHERE f.partition_key = c.partition_key AND f.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO flows FROM gone;
   WITH gone AS (
-    DELETE FROM ff_exec_core e WHERE e.execution_id = ANY (v_members) RETURNING 1)
+    DELETE FROM ff_exec_core e USING unnest(v_member_partitions, v_members) m(partition_key, execution_id)
+    WHERE e.partition_key = m.partition_key AND e.execution_id = m.execution_id RETURNING 1)
   SELECT count(*) INTO executions FROM gone;
   WITH gone AS (
     DELETE FROM ff_edge d USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
@@ -138,6 +156,8 @@ BEGIN
     AND s.partition_key = w.partition_key AND s.waitpoint_id = w.waitpoint_id;
   DELETE FROM ff_waitpoint w USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
   WHERE w.partition_key = c.partition_key AND w.flow_id = c.flow_id;
+  DELETE FROM ff_flow_start_lock l USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
+  WHERE l.partition_key = c.partition_key AND l.flow_id = c.flow_id;
   -- The setting lets _forbid_flow_event_change pass these DELETEs of log rows (and nobody else's:
   -- see that trigger for why the setting alone is not enough), on for this statement only (set
   -- here, not by a SET clause: PostgreSQL 15 lets only a superuser create a function with a SET
@@ -154,7 +174,8 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_prune_flows(bigint, int, bigint) IS
 $$Retention: delete at most p_limit finished flows, oldest first, and everything that belongs to them. A flow is pruned when it is terminal (completed, failed or cancelled) with terminal_at_ms < p_finished_before_ms, every member is terminal and no deferred cascade of it is pending; a flow cancelled with cancel_flow_only is thus kept until its members have finished.
-Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its waitpoints and their signals (ff_waitpoint, ff_signal: not counted in the result) and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
+Deleted per pruned flow: its ff_flow_core row, its members (ff_exec_core rows whose flow_id is the flow; solo executions and other flows' rows are never touched), its ff_edge and ff_edge_group rows, its ff_completion_outbox rows, its ff_flow_start_lock row, its waitpoints and their signals (ff_waitpoint, ff_signal: not counted in the result) and its mutation log (ff_flow_event rows): this is the only way log rows are ever deleted. Graphile Worker jobs still naming a pruned execution (run, cascade, cancel_siblings keys) are removed with graphile_worker.remove_job (a job in flight is made final: it fails once with execution_not_found and is not retried). Nothing is logged: the log of a pruned flow goes with it.
 Returns one row: (finished_before_ms, flows, executions, edges, edge_groups, completion_outbox_rows, flow_events, jobs_removed), the cutoff and the number of rows deleted per table (jobs_removed: jobs deleted or made final).
 Bounded batches: call it again until flows < p_limit (each call is one transaction). Never waits for a lock: a flow whose row or any member another transaction holds is skipped (left for the next call), so it does not block or deadlock with the cascade, with callers adding to or reading a flow, or with another prune (concurrent calls take disjoint flows).
-Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.$$;
+Refusals: invalid_input when p_finished_before_ms is NULL, negative or later than now (p_now_ms, else the server clock: a cutoff in the future is taken for a unit mistake; now itself prunes every flow finished so far), or p_limit is NULL or not in 1..100000.
+Cost: by index throughout (each candidate's open members and pending cascades are one probe each; members are deleted by primary key), never a scan of ff_exec_core, so a large flow beside the finished ones does not slow pruning.$$;

@@ -15,8 +15,9 @@
 --      terminal. A check that cannot get it returns 'undecided', and its caller defers the check
 --      to a job that runs after it commits, with no lock held, and may wait (p_held 'none').
 -- A flow is finished only once started: before that, ff_start_flow's own check covers it. The
--- started flag is read under a shared advisory lock that pairs with ff_start_flow's exclusive
--- one, so a check racing with the start either sees it or is seen by it.
+-- started flag is read again under a shared lock on the flow's ff_flow_start_lock row when it was
+-- not set, which pairs with ff_start_flow's exclusive one, so a check racing with the start either
+-- sees it or is seen by it.
 -- p_held 'flow' (the default): the caller (ff_start_flow, ff_add_execution_to_flow, ff_submit_flow)
 -- holds the flow row FOR UPDATE; a member being completed concurrently will find the row locked, or see our commit.
 CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
@@ -53,8 +54,12 @@ BEGIN
   END IF;
 
   IF p_held = 'executions' THEN
-    PERFORM pg_advisory_xact_lock_shared(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
     SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    IF v_flow.public_flow_state = 'open' AND NOT (v_flow.raw_fields ? 'started_at_ms') THEN
+      -- Not started as far as this statement saw: wait for a start in flight, then look again.
+      PERFORM _lock_flow_start(p_partition_key, p_flow_id, false);
+      SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id;
+    END IF;
     IF v_flow.public_flow_state <> 'open' OR NOT (v_flow.raw_fields ? 'started_at_ms') THEN
       RETURN v_flow.public_flow_state;
     END IF;
@@ -114,4 +119,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text) IS
-  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired without being handled, i.e. without a failure_only edge out of it whose child completed success; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). Reads started_at_ms under a shared transaction advisory lock on the flow''s start key in the executions case (see ff_start_flow).';
+  'Private. The flow''s public_flow_state after the check, or undecided: a started (raw_fields.started_at_ms), open flow with at least one member and no non-terminal member becomes completed (no member failed, cancelled or expired without being handled, i.e. without a failure_only edge out of it whose child completed success; skipped members do not fail a flow) or failed, with terminal_at_ms, and complete_flow is logged. p_held says what the caller holds: flow (the default; the flow row FOR UPDATE: ff_start_flow, ff_add_execution_to_flow, ff_submit_flow), executions (execution locks: never waits for the flow row; a non-terminal member nobody is changing is locked FOR KEY SHARE SKIP LOCKED as a witness whose own completion repeats the check; else the flow row is taken FOR UPDATE SKIP LOCKED, and undecided is returned when it is locked: the caller must then defer the check to a job), none (nothing held yet: takes the flow row FOR UPDATE, waiting). In the executions case, a flow read as not started is read again under its ff_flow_start_lock row FOR SHARE (_lock_flow_start, see ff_start_flow).';

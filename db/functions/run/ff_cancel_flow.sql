@@ -26,6 +26,9 @@ BEGIN
   IF p_reason IS NULL THEN
     PERFORM _raise('invalid_input', 'p_reason: must not be null (say why the flow is cancelled)');
   END IF;
+  IF p_reason = '' THEN
+    PERFORM _raise('invalid_input', 'p_reason: must be 1 to 1024 bytes (got an empty string; say why the flow is cancelled)');
+  END IF;
   PERFORM _check_text_size('p_reason', p_reason, 1024);
   IF p_cancellation_policy IS NULL OR p_cancellation_policy NOT IN ('cancel_all', 'cancel_flow_only') THEN
     PERFORM _raise('invalid_input',
@@ -86,8 +89,8 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_cancel_flow(uuid, text, text, bigint) IS
-$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, may be empty, at most 1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
+$$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and in raw_fields cancelled_at_ms, cancel_reason (p_reason, required, 1..1024 bytes), cancellation_policy, last_mutation_at_ms. Cancel is not a graph change: graph_revision stays. Afterwards every call that would change the flow's graph refuses with flow_already_terminal, and so does a second cancel.
 p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
 Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status cancelled = made terminal by this call, already_terminal = was terminal before, left_running = not terminal, kept by cancel_flow_only. A flow without members returns no rows.
-Checks in order: invalid_input (FF012: NULL p_flow_id or p_reason, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
+Checks in order: invalid_input (FF012: NULL p_flow_id, p_reason NULL, empty or over 1024 bytes, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
 Locks the flow row FOR UPDATE, then the members in execution_id order. Logs cancel_flow {reason, cancellation_policy, cancelled_execution_ids} (and complete_execution per cancelled member, via _finish_execution).$$;

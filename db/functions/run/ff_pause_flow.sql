@@ -48,10 +48,10 @@ BEGIN
   UPDATE ff_flow_core f
   SET raw_fields = f.raw_fields || jsonb_build_object('paused_at_ms', v_now, 'pause_reason', p_reason)
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  -- Exclusive against the cascade's shared lock on the flow's start key (_resolve_edges): a
+  -- Exclusive against the cascade's shared lock on the flow's ff_flow_start_lock row (_resolve_edges): a
   -- child released by a transaction that did not see the pause has committed, and is held
   -- below; one released after waits for this commit and sees the pause.
-  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
 
   -- Eligible members (flow row first, then executions in uuid order).
   SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
@@ -81,4 +81,4 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_pause_flow(uuid, text, bigint) IS
 $$Pause flow p_flow_id (docs/semantics.md §10.3): while paused none of its executions starts. Returns (status, flow_id, paused_at_ms, held_count).
 paused: raw_fields gains paused_at_ms and pause_reason (shown by ff_describe_flow); every runnable eligible_now member gets blocking_reason flow_paused (held_count of them) and its queued run job is removed from Graphile Worker's queue (graphile_worker.remove_job; a job a worker has already locked is only kept from retrying, and ff_begin_attempt answers not_runnable for a held execution). Members that become eligible while paused stay eligible_now with blocking_reason flow_paused and get no job. Running attempts finish, and the cascade still resolves edges and skips. A pause is not terminal: ff_cancel_flow still works. already_paused: nothing changes (paused_at_ms is the first pause's).
-Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; an exclusive transaction advisory lock on the flow's start key (see ff_start_flow). Logs pause_flow.$$;
+Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the cascade's shared one) (see ff_start_flow). Logs pause_flow.$$;

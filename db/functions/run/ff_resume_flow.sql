@@ -40,7 +40,7 @@ BEGIN
   SET raw_fields = f.raw_fields - 'paused_at_ms' - 'pause_reason'
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
   RETURNING f.* INTO v_flow;
-  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
 
   WITH held AS (
     SELECT x.execution_id FROM ff_exec_core x
@@ -75,4 +75,4 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_resume_flow(uuid, bigint) IS
 $$Resume paused flow p_flow_id (docs/semantics.md §10.3). Returns (status, flow_id, enqueued_count).
 resumed: paused_at_ms and pause_reason leave raw_fields; every member held with blocking_reason flow_paused that is still runnable and eligible_now gets blocking_reason waiting_for_worker and, when the flow is started and it has a task_identifier, its run job, all in one graphile_worker.add_jobs call (enqueued_count of them). not_paused: nothing changes. Works on a terminal flow too (a cancelled paused flow can be resumed; it enqueues nothing then, its members being terminal).
-Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; an exclusive transaction advisory lock on the flow's start key. Logs resume_flow.$$;
+Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the cascade's shared one). Logs resume_flow.$$;

@@ -71,7 +71,8 @@ BEGIN
   -- Exclusive against the cascade's shared lock (_resolve_edges, _finish_flow_if_done): a child
   -- made eligible by a transaction that did not see this start has committed before the scan
   -- below, which then finds it; one that started after waits for this commit and sees the start.
-  PERFORM pg_advisory_xact_lock(hashtextextended('flowstage.start_flow:' || p_flow_id, 0));
+  -- A row of ff_flow_start_lock, not an advisory lock: no login without flowstage_owner's rights can hold it.
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
   SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
                   FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
   INTO v_specs
@@ -102,4 +103,4 @@ Returns (status, flow_id, started_at_ms, enqueued_count); already_started: a rep
 Records started_at_ms and max_attempts in raw_fields: p_max_attempts is a shorthand for the run policy's max_retries = p_max_attempts - 1 of every member whose policy does not set max_retries (docs/semantics.md §9.1; NULL: max_retries 0 unless set); each run job is a single Graphile Worker attempt. Delayed members (delay_until_ms) are enqueued with run_at at their time. Members with an execution_deadline_ms get deadline_at_ms = start + it and a flowstage__expire job at that time (_start_deadlines). graph_revision stays. If the flow has members and all of them are already terminal (they finished before the start, or before they were added), the flow becomes completed (no member failed, cancelled or expired) or failed in this call, logging complete_flow; otherwise public_flow_state is not changed.
 Checks in order, after argument validation (invalid_input FF012: NULL p_flow_id, p_max_attempts outside 1..32767): flow_not_found (FF001); already started -> already_started; flow_already_terminal (FF002); a quorum group whose k exceeds the number of edges applied to its downstream -> invalid_input, DETAIL naming the group's downstream_execution_id.
 Members added after the start are not enqueued by it: they run when an applied edge's group releases them; a member added later by ff_add_execution_to_flow with no inbound edge is not run (create the flow's members before starting it, or add them with ff_submit_flow, which enqueues the members it adds to a started flow that nothing blocks).
-Locks: the flow row (write path), then a transaction advisory lock on the flow's start key, exclusive against the shared one the cascade takes to read started_at_ms, so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;
+Locks: the flow row (write path), then the flow's row of ff_flow_start_lock FOR UPDATE, against the FOR SHARE a cascade takes when it reads the flow as not started (a row only flowstage_owner can lock, unlike the advisory lock of 0.2.0), so a member made eligible concurrently is enqueued exactly once and a concurrent last completion is never missed. Logs start_flow.$$;

@@ -60,6 +60,10 @@ BEGIN
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR char_length(v_value #>> '{}') NOT BETWEEN 1 AND 128) THEN
       PERFORM _raise('invalid_input', format('%s.task_identifier: must be a string of 1 to 128 characters (got %s)', v_place, _submit_quote(v_value)));
     END IF;
+    IF starts_with(v_value #>> '{}', 'flowstage__') THEN
+      PERFORM _raise('invalid_input', format('%s.task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)',
+        v_place, _submit_quote(v_value)));
+    END IF;
     x_task_identifiers[v_index + 1] := v_value #>> '{}';
     v_value := nullif(v_item->'payload', 'null'::jsonb);
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'object' THEN
@@ -179,5 +183,5 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
 $$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters, not starting with the reserved flowstage__), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;

@@ -59,6 +59,7 @@ BEGIN
                AND r.sep AND (r.d IS NULL OR (r.d = r.d::int::text AND r.d::int BETWEEN 0 AND 255))
                AND CASE jsonb_typeof(r.task_identifier)
                      WHEN 'string' THEN char_length(r.task_identifier #>> '{}') BETWEEN 1 AND 128
+                                        AND NOT starts_with(r.task_identifier #>> '{}', 'flowstage__')
                      WHEN 'null' THEN true ELSE r.task_identifier IS NULL END
                AND coalesce(jsonb_typeof(r.payload) IN ('object', 'null'), true)
                AND CASE jsonb_typeof(r.priority)

@@ -40,6 +40,11 @@ BEGIN
       format('p_task_identifier: must be NULL or 1 to 128 characters (got %s characters: %s)',
              length(p_task_identifier), _shown(p_task_identifier)));
   END IF;
+  -- flowstage__* names flowstage's own worker tasks: a run job under such a name would fail every attempt.
+  IF starts_with(p_task_identifier, 'flowstage__') THEN
+    PERFORM _raise('invalid_input',
+      format('p_task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)', _shown(p_task_identifier)));
+  END IF;
   -- Data passing merges parents' results into the payload by key: it must be an object.
   IF p_payload IS NOT NULL AND jsonb_typeof(p_payload) <> 'object' THEN
     PERFORM _raise('invalid_input', format('p_payload: must be a JSON object or NULL (got a JSON %s)', jsonb_typeof(p_payload)));
@@ -116,4 +121,4 @@ Idempotent on the uuid: an existing execution on the partition this call would u
 p_task_identifier (raw_fields.task_identifier) names the Graphile Worker task that runs it once its flow is started.
 p_policy: its run policy (docs/semantics.md §9.1: max_retries, backoff, attempt_timeout_ms, execution_deadline_ms, max_replays), validated key by key; stored in ff_exec_core.policy with its keys over the flow's default_policy (ff_create_flow) when p_flow_id is given; the defaults fill the rest when it runs. A solo execution's execution_deadline_ms runs from its creation (a flowstage__expire job is scheduled at the deadline); a member's from ff_start_flow.
 p_delay_until_ms: a time after now makes it delayed (eligibility_state not_eligible_until_time, public_state delayed, blocking_reason waiting_for_delay, delay_until_ms): its run job, when enqueued, runs at that time (a child blocked by edges waits for them first). A time not after now is no delay.
-Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty or over 128 characters, a payload that is neither a JSON object nor NULL, a bad p_policy key (DETAIL p_policy.<key>), a negative p_delay_until_ms, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
+Refusals: invalid_input (malformed id, empty lane or one over 1024 bytes, NULL priority, a task identifier empty, over 128 characters or starting with the reserved flowstage__, a payload that is neither a JSON object nor NULL, a bad p_policy key (DETAIL p_policy.<key>), a negative p_delay_until_ms, negative p_now_ms; DETAIL partition_mismatch when a {fp:N} prefix names another partition), flow_not_found.$$;
