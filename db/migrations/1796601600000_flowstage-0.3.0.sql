@@ -395,7 +395,7 @@ COMMENT ON FUNCTION flowfabric._check_flow_open(flowfabric.ff_flow_core) IS
   'Private. flow_already_terminal (FF002, DETAIL flow_id and public_flow_state) unless p_flow is open.';
 
 -- db/functions/core/_check_text_size.sql
--- _check_text_size: refuse a text argument longer than the limit (SPEC section 8).
+-- _check_text_size: refuse a text argument longer than the limit (docs/semantics.md §8).
 CREATE OR REPLACE FUNCTION flowfabric._check_text_size(p_field text, p_value text, p_max_bytes int)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -1481,7 +1481,7 @@ COMMENT ON FUNCTION flowfabric._graph_is_cyclic(int, int[], int[], int[], int) I
   'Private (_first_cycle_closing_edge). True when the graph of p_nodes nodes (1..p_nodes) has a cycle, counting only the arcs whose p_pos <= p_bound. Arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Kahn''s algorithm, linear in nodes + arcs.';
 
 -- db/functions/run/_group_decision.sql
--- _group_decision: evaluate a fan-in policy on its counters (SPEC section 6 table).
+-- _group_decision: evaluate a fan-in policy on its counters (docs/semantics.md §6 table).
 CREATE OR REPLACE FUNCTION flowfabric._group_decision(p_group flowfabric.ff_edge_group)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE
@@ -2219,7 +2219,7 @@ COMMENT ON FUNCTION flowfabric._run_policy(text, jsonb) IS
   'Private. Validates run policy p_policy (docs/semantics.md §9.1) for the argument or plan field p_field and returns it normalised: keys max_retries (integer 0..1000), backoff ({"type":"exponential","initial_delay_ms","max_delay_ms","multiplier"} or {"type":"fixed","delay_ms"}, missing fields filled with the defaults 1000 / 60000 / 2 / 1000; multiplier a number 1..100), attempt_timeout_ms and execution_deadline_ms (positive integers), max_replays (integer 0..1000000). Unknown keys, wrong types, zero or negative durations: invalid_input naming p_field.key. NULL gives NULL.';
 
 -- db/functions/core/_shown.sql
--- _shown: a value as a refusal's DETAIL repeats it: at most 200 characters (SPEC section 8).
+-- _shown: a value as a refusal's DETAIL repeats it: at most 200 characters (docs/semantics.md §8).
 CREATE OR REPLACE FUNCTION flowfabric._shown(p_value text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE
@@ -3175,7 +3175,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_quote(jsonb) IS
-  'Private (ff_submit_flow). p_value as JSON text for a refusal''s DETAIL: at most its first 200 characters, then "… (N characters)" when longer (SPEC section 8); NULL as the word NULL.';
+  'Private (ff_submit_flow). p_value as JSON text for a refusal''s DETAIL: at most its first 200 characters, then "… (N characters)" when longer (docs/semantics.md §8); NULL as the word NULL.';
 
 -- db/functions/staging/_submit_refuse_edge.sql
 -- _submit_refuse_edge: raise the refusal of ff_submit_flow's first failing edge item, as the single calls would.
@@ -4153,7 +4153,7 @@ BEGIN
   WHERE v.violated;
 
   -- Edge groups: counters are the applied edges by state and outcome, the policy is well formed,
-  -- the decision agrees with the counters (SPEC 6 table; decided once), the child with the decision.
+  -- the decision agrees with the counters (docs/semantics.md §6 table; decided once), the child with the decision.
   RETURN QUERY
   WITH edges AS (
     SELECT e.partition_key, e.flow_id, e.downstream_eid,
@@ -4249,7 +4249,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_check_invariants(uuid) IS
 $$Check the stored rows of flow p_flow_id (NULL: every flow, and every row that names a flow) against the invariants the ff_ functions maintain. Returns one row (flow_id, invariant, detail) per violation found; no row means healthy. Read-only, takes no lock; set-based (seconds on a database of thousands of flows or a 10,000-node flow).
-Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome, unless the edge was resolved before its upstream was last replayed); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the SPEC 6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
+Invariants (stable ids): flow_partition (the flow row is on ff_flow_partition(flow_id)); graph_revision_counts_changes (graph_revision = members + edges: only adds and stages change the graph); node_count_is_members, edge_count_is_edges (raw_fields counters = rows); flow_terminal_at (terminal_at_ms set exactly when the flow is not open); flow_state_matches_members (completed: members, all terminal, none failed/cancelled/expired; failed: all terminal, one of them failed/cancelled/expired; cancelled with cancel_all: all terminal); started_flow_finishes (an open, started flow with members all terminal is finished, unless a cascade job is due); rows_on_flow_partition, rows_have_flow (a flow's executions, edges and groups are on its partition, and their flow exists); edge_endpoints_are_members; edge_state_recorded (edge_state pending | applied | satisfied | impossible with applied_at_ms, resolved_at_ms and upstream_outcome to match, the outcome being the upstream's terminal_outcome, unless the edge was resolved before its upstream was last replayed); applied_edge_resolved_when_upstream_terminal (unless the flow is cancelled or the upstream's cascade job is due); group_counts_applied_edges (success/fail/skip/running = applied edges satisfied / impossible by failure / impossible by skip / unresolved, and every applied edge's downstream has a group); group_downstream_is_member; group_policy_well_formed (policy shape and k_target); group_decision_matches_counters (satisfied or impossible as the docs/semantics.md §6 table says, decided_at_ms set; a pending group with a resolution neither satisfied nor impossible); group_child_follows_decision (impossible: the child is terminal; satisfied: not blocked_by_dependencies; pending with applied edges: a runnable child is blocked); group_cancel_siblings_recorded (flag = pending members, only on a satisfied cancel_remaining group); edges_acyclic (detail: one cycle, as cycle_detected shows it).
 Transient states a later job will settle (an ff_completion_outbox row without cascaded_at_ms) are not reported.$$;
 
 -- db/functions/run/ff_complete_execution.sql
@@ -4383,7 +4383,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_complete_execution(text, text, jsonb, int, bigint) IS
-$$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (SPEC section 6).
+$$Make execution p_execution_id terminal once with p_outcome (success | failed | cancelled | expired | skipped) and p_result, and run its completion cascade in the same transaction (docs/semantics.md §6).
 Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. stale_attempt (docs/semantics.md §9.3, fencing): p_attempt (the number ff_begin_attempt returned; NULL = whatever attempt is current) names an attempt that is no longer running (timed out, failed, delayed, reaped or replaced by a later one): nothing changes and outcome repeats p_outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
 For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
@@ -5981,7 +5981,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_list_flows(text, uuid, int, text) IS
 $$List flows ordered by flow_id, p_limit (1..1000, default 100) at a time. Keyset pagination: pass the last flow_id of a page as p_after to get the next page; a flow created meanwhile appears in a later page if its id sorts after the cursor, and no flow is ever returned twice. Read-only: takes no row locks.
-Filters: p_namespace (NULL = every namespace), p_state (NULL = any; else open | cancelled | completed | failed; an extra beyond SPEC section 5's signature, placed last so the spec's positional order holds).
+Filters: p_namespace (NULL = every namespace), p_state (NULL = any; else open | cancelled | completed | failed; an extra beyond docs/semantics.md §5's signature, placed last so the documented positional order holds).
 Returns (flow_id, partition_key, namespace, flow_kind, public_flow_state, graph_revision, node_count, edge_count, created_at_ms, terminal_at_ms, last_mutation_at_ms); an empty result when nothing is left.
 Refusals: invalid_input (FF012) for p_limit outside 1..1000, an unknown p_state or an empty p_namespace.$$;
 
@@ -6978,7 +6978,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric.ff_resolve_dependency(uuid, uuid, text, bigint) IS
-$$Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome, read from the upstream's stored terminal_outcome: the unit of the completion cascade (SPEC section 6), which ff_complete_execution applies to every outgoing edge in the completing transaction. Called directly, it mostly answers already_resolved; it resolves an edge whose upstream's cascade was deferred to a job (a skipped or cancelled upstream) ahead of that job.
+$$Resolve applied edge p_edge_id of flow p_flow_id with its upstream's outcome, read from the upstream's stored terminal_outcome: the unit of the completion cascade (docs/semantics.md §6), which ff_complete_execution applies to every outgoing edge in the completing transaction. Called directly, it mostly answers already_resolved; it resolves an edge whose upstream's cascade was deferred to a job (a skipped or cancelled upstream) ahead of that job.
 Returns (status, edge_id, decision); decision: the group's decision after this resolution, already_decided when the group had decided before it. already_resolved: nothing changes, and decision is the group's stored decision.
 Moves one unit of the child's group from running_count into success_count (success), skip_count (skipped) or fail_count (anything else), then evaluates the policy (all_of, any_of, quorum k). The edge records edge_state satisfied (upstream success) or impossible, resolved_at_ms and upstream_outcome.
 Data passing: with a non-empty data_passing_ref, an upstream success and a non-terminal child, the upstream's result is merged into the child's payload under that key before any decision.
@@ -8395,7 +8395,7 @@ executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
 Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters not starting with the reserved flowstage__, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
-On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided); a child that a late edge skips resolves its own outgoing edges (the plan's included) in its cascade job, one hop per transaction as everywhere (SPEC 6), so the same end state is reached when that job has run. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
+On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided); a child that a late edge skips resolves its own outgoing edges (the plan's included) in its cascade job, one hop per transaction as everywhere (docs/semantics.md §6), so the same end state is reached when that job has run. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
 p_start: ff_start_flow in the same transaction (members eligible now are enqueued; its refusals, e.g. a quorum whose k exceeds its applied edges, propagate unchanged); started = the flow has been started (by this call or before). A flow started before the call runs what the plan adds: each added member with a task_identifier that nothing blocks (runnable and eligible_now once the plan's edges are applied) is enqueued in this transaction, as ff_start_flow enqueues; the others run when their group releases them. A member that joins already terminal gets the flow-finished check. p_dry_run: the whole call runs and is rolled back - the same refusals, already_submitted for a replay, else would_submit with the counts it would produce and graph_revision = the revision before it; nothing is written.
 Locks (write path only): the flow row FOR UPDATE (a new flow's row is inserted first), then the existing executions the plan names FOR UPDATE in uuid order, then edges, then groups. Concurrent single calls on the flow serialise on the flow row.
@@ -8653,7 +8653,7 @@ p_info (a JSON object: host, pid, ...) replaces the stored info when given.
 Refusals: invalid_input (p_worker_id NULL or not 1..128 characters, p_secret NULL or not 16..1024 characters or not the secret the worker registered with, p_lease_ms outside 100..3600000, p_info not an object, p_now_ms negative, pinned by a login not trusted with the clock, or so large that p_now_ms + p_lease_ms overflows). Locks the worker's heartbeat row only.$$;
 
 -- db/privileges/010_roles.sql
--- flowstage's four roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
+-- flowstage's four roles (docs/semantics.md §8), created when missing. All NOLOGIN: a DBA grants reader
 -- or writer to the logins that use flowstage (docs/operations.md#roles-and-privileges).
 --   flowstage_owner   owns every table and function of schema flowfabric; the public ff_ functions
 --                     run with its rights (SECURITY DEFINER), so nobody else needs a table privilege.
@@ -8788,7 +8788,7 @@ END
 $flowstage_owner$;
 
 -- db/privileges/030_function_access.sql
--- Who may call what (SPEC section 8). Every public ff_ function is in exactly one class below, and
+-- Who may call what (docs/semantics.md §8). Every public ff_ function is in exactly one class below, and
 -- runs SECURITY DEFINER as flowstage_owner (its search_path pinned in its file): a caller needs no
 -- right on any table, and the private _ helpers the functions call stay callable by the owner alone.
 --   reader   reads and exports: EXECUTE for flowstage_reader and flowstage_writer.

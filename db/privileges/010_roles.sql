@@ -1,4 +1,4 @@
--- flowstage's four roles (SPEC section 8), created when missing. All NOLOGIN: a DBA grants reader
+-- flowstage's four roles (docs/semantics.md §8), created when missing. All NOLOGIN: a DBA grants reader
 -- or writer to the logins that use flowstage (docs/operations.md#roles-and-privileges).
 --   flowstage_owner   owns every table and function of schema flowfabric; the public ff_ functions
 --                     run with its rights (SECURITY DEFINER), so nobody else needs a table privilege.

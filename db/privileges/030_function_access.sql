@@ -1,4 +1,4 @@
--- Who may call what (SPEC section 8). Every public ff_ function is in exactly one class below, and
+-- Who may call what (docs/semantics.md §8). Every public ff_ function is in exactly one class below, and
 -- runs SECURITY DEFINER as flowstage_owner (its search_path pinned in its file): a caller needs no
 -- right on any table, and the private _ helpers the functions call stay callable by the owner alone.
 --   reader   reads and exports: EXECUTE for flowstage_reader and flowstage_writer.

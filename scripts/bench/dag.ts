@@ -43,7 +43,7 @@ export function chainDag(n: number): Dag {
   return { layers: n, width: 1, parents: Array.from({ length: n }, (_, i) => (i === 0 ? [] : [i - 1])), edgeCount: n - 1 };
 }
 
-/** A flowstage plan (SPEC 4.7) with fresh uuids. */
+/** A flowstage plan (docs/semantics.md §4.7) with fresh uuids. */
 export interface Plan {
   executions: { execution_id: string; task_identifier: string; payload: Record<string, unknown> }[];
   edges: { edge_id: string; upstream_execution_id: string; downstream_execution_id: string; condition?: string }[];

@@ -1,5 +1,5 @@
 // FlowPlan: a flow written as named steps, submitted with one ff_submit_flow call. It only builds the
-// plan JSON that ff_submit_flow takes (SPEC 4.7) and derives the ids: every rule (cycles, policies,
+// plan JSON that ff_submit_flow takes (docs/semantics.md §4.7) and derives the ids: every rule (cycles, policies,
 // limits) stays in SQL, which refuses a bad plan with the item's place in DETAIL (edges[3]: ...).
 //
 // Ids are deterministic, so submitting the same plan again is a replay (already_submitted), and a

@@ -162,7 +162,7 @@ const provocations: Record<keyof typeof errorClassesByCode, (db: pg.Pool, fx: Sm
   }),
   edge_not_found: (db, fx) => flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: randomUUID() }),
   execution_already_in_flow: async (db, fx) => {
-    // Unreachable through the calls (SPEC FF011): the child's flow_id is edited by hand.
+    // Unreachable through the calls (docs/semantics.md §3, FF011): the child's flow_id is edited by hand.
     const other = await smallFlow(db);
     await db.query('UPDATE flowfabric.ff_exec_core SET flow_id = $1 WHERE execution_id = $2', [
       other.flowId, fx.b.replace(/^\{fp:\d+\}:/, ''),

@@ -292,6 +292,34 @@ const samples: Partial<Record<ClientName, Sample>> = {
     },
     check: (t, rows, fx) => t.like(rows[0], { status: 'expired', execution_id: fx.a }),
   },
+  // The dashboard's read functions (docs/dashboard.md).
+  pollFlowEvents: {
+    call: (db) => flowstage.pollFlowEvents(db, { after: 0, limit: 10000 }),
+    check: (t, rows, fx) => t.true(rows.some((r: any) => r.flow_id === fx.flowId && r.operation === 'create_flow')),
+  },
+  listFlowEvents: {
+    call: (db, fx) => flowstage.listFlowEvents(db, { flowId: fx.flowId, limit: 1 }),
+    check: (t, rows) => t.like(rows[0], { operation: 'create_flow' }),
+  },
+  flowProgress: {
+    call: (db, fx) => flowstage.flowProgress(db, { flowIds: [fx.flowId] }),
+    check: (t, rows, fx) => t.like(rows[0], { flow_id: fx.flowId, public_flow_state: 'open', node_count: '3' }),
+  },
+  flowGraph: {
+    call: (db, fx) => flowstage.flowGraph(db, { flowId: fx.flowId }),
+    check: (t, rows, fx) => {
+      t.like(rows[0], { flow_id: fx.flowId, graph_revision: '5' });
+      t.is((rows[0].members as unknown[]).length, 3);
+    },
+  },
+  describeExecution: {
+    call: (db, fx) => flowstage.describeExecution(db, { executionId: fx.b, flowId: fx.flowId }),
+    check: (t, rows, fx) => t.like(rows[0], { execution_id: fx.b, flow_id: fx.flowId, public_state: 'waiting' }),
+  },
+  metrics: {
+    call: (db) => flowstage.metrics(db),
+    check: (t, rows) => t.true(rows.some((r: any) => r.metric === 'flowstage_flows' && r.labels.state === 'open' && r.value >= 1)),
+  },
 };
 
 // The status of every returned row must be in the value set the client exports for it (the

@@ -25,7 +25,7 @@ async function openFlow(db: Queryable, ns: string, count: number): Promise<{ flo
 
 /** Starts the flow and completes every member from its own connection: the last completion finishes the flow. */
 async function finishFromElsewhere(db: Queryable, connectionString: string, flowId: string, members: string[]) {
-  await startFlow(db, { flowId });  // a flow finishes once started (SPEC 6)
+  await startFlow(db, { flowId });  // a flow finishes once started (docs/semantics.md §6)
   for (const executionId of members) await completeExecution(db, { executionId, outcome: 'success' });
   await drain(connectionString);  // (nothing is left to a job here; kept for a flow check deferred by a busy flow row)
 }

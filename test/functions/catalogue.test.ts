@@ -1,5 +1,5 @@
-// The installed catalogue: every function documented and search_path-pinned (SPEC 3, STYLE 3-4),
-// ff_error holding exactly the 14 codes of SPEC section 3, and the result columns' domains
+// The installed catalogue: every function documented and search_path-pinned (docs/semantics.md §3, docs/conventions.md 3-4),
+// ff_error holding exactly the codes of docs/semantics.md §3, and the result columns' domains
 // (db/schema/190_result_types.sql): what they declare, and that a function cannot return a value
 // its declared type does not allow.
 import { readdir, readFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ async function functions(t: ExecutionContext) {
   return rows as Array<{ signature: string; name: string; config: string[] | null; comment: string | null; kind: string }>;
 }
 
-test('the schema holds the public staging functions of SPEC 2-4', async (t) => {
+test('the schema holds the public staging functions of docs/semantics.md §2-4', async (t) => {
   const names = new Set((await functions(t)).map((f) => f.name));
   for (const name of ['ff_flow_partition', 'ff_create_flow', 'ff_create_execution', 'ff_add_execution_to_flow',
     'ff_stage_dependency_edge', 'ff_apply_dependency_to_child', 'ff_complete_execution']) {

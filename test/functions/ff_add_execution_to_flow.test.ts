@@ -1,4 +1,4 @@
-// SPEC 4.2: ff_add_execution_to_flow makes an execution a member of a flow, checks in order 1-5.
+// docs/semantics.md §4.2: ff_add_execution_to_flow makes an execution a member of a flow, checks in order 1-5.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {

@@ -1,4 +1,4 @@
-// SPEC 4.4: ff_apply_dependency_to_child makes a staged edge count for its child, checks in order 1-6.
+// docs/semantics.md §4.4: ff_apply_dependency_to_child makes a staged edge count for its child, checks in order 1-6.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
@@ -321,7 +321,7 @@ test('applies racing the completion of their upstreams: only our refusals, and t
   t.is(group.success_count, byState.satisfied ?? 0);
 });
 
-test('a second late edge into an all_of child is refused: the first one already satisfied the group (SPEC 4.4 steps 5-6)', async (t) => {
+test('a second late edge into an all_of child is refused: the first one already satisfied the group (docs/semantics.md §4.4 steps 5-6)', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b, child] = await createMembers(db, flow.flowId, 3);

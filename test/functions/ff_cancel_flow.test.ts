@@ -145,7 +145,7 @@ test('refuses an empty reason (1..1024 bytes, docs/semantics.md §8) with invali
   t.is(flow.public_flow_state, 'open');
 });
 
-test('refuses a reason over 1024 bytes (SPEC section 8) with invalid_input naming p_reason', async (t) => {
+test('refuses a reason over 1024 bytes (docs/semantics.md §8) with invalid_input naming p_reason', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
   await assertRefused(t, db.query(cancelSql, [flowId, 'r'.repeat(1025), 'cancel_all', NOW]), 'invalid_input', 'p_reason');

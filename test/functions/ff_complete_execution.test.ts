@@ -1,4 +1,4 @@
-// SPEC 4.6: ff_complete_execution makes an execution terminal once, with its outcome and result.
+// docs/semantics.md §4.6: ff_complete_execution makes an execution terminal once, with its outcome and result.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {

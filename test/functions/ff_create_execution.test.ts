@@ -1,4 +1,4 @@
-// SPEC 4.6: ff_create_execution creates an execution once, on its flow's partition or its lane's solo partition.
+// docs/semantics.md §4.6: ff_create_execution creates an execution once, on its flow's partition or its lane's solo partition.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
@@ -125,8 +125,8 @@ const badFields: Array<[string, Parameters<typeof args>[0], string]> = [
   ['an empty p_lane_id', { lane: '' }, 'p_lane_id'],
   ['a NULL p_priority', { priority: null }, 'p_priority'],
   ['an empty p_task_identifier', { task: '' }, 'p_task_identifier'],
-  ['a p_task_identifier over 128 characters (Graphile Worker\'s limit; SPEC section 8)', { task: 't'.repeat(129) }, 'p_task_identifier'],
-  ['a p_lane_id over 1024 bytes (SPEC section 8)', { lane: 'l'.repeat(1025) }, 'p_lane_id'],
+  ['a p_task_identifier over 128 characters (Graphile Worker\'s limit; docs/semantics.md §8)', { task: 't'.repeat(129) }, 'p_task_identifier'],
+  ['a p_lane_id over 1024 bytes (docs/semantics.md §8)', { lane: 'l'.repeat(1025) }, 'p_lane_id'],
   ['a JSON array as p_payload (a payload is an object: data passing merges into it by key)', { payload: [1, 2] }, 'p_payload'],
   ['a JSON string as p_payload', { payload: 'text' }, 'p_payload'],
   ['a negative p_now_ms', { now: -5 }, 'p_now_ms'],

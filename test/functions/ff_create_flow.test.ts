@@ -1,4 +1,4 @@
-// SPEC 4.1: ff_create_flow creates a flow once; a replay reports it unchanged.
+// docs/semantics.md §4.1: ff_create_flow creates a flow once; a replay reports it unchanged.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
@@ -102,7 +102,7 @@ const badInputs: Array<[string, unknown[]]> = [
   ['a NULL p_namespace', ['$flow', 'dag', null, null]],
   ['an empty p_namespace', ['$flow', 'dag', '', null]],
   ['a p_namespace longer than 53 bytes (it names the pg_notify channel)', ['$flow', 'dag', 'n'.repeat(54), null]],
-  ['a p_flow_kind over 1024 bytes (SPEC section 8)', ['$flow', 'k'.repeat(1025), 'default', null]],
+  ['a p_flow_kind over 1024 bytes (docs/semantics.md §8)', ['$flow', 'k'.repeat(1025), 'default', null]],
   ['a negative p_now_ms', ['$flow', 'dag', 'default', -1]],
 ];
 for (const [what, args] of badInputs) {

@@ -1,4 +1,4 @@
-// SPEC section 2: a flow's partition is crc16_xmodem(the 16 bytes of flow_id) % 256.
+// docs/semantics.md §2: a flow's partition is crc16_xmodem(the 16 bytes of flow_id) % 256.
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
 

@@ -1,4 +1,4 @@
-// ff_resolve_dependency (SPEC section 6): the unit of the completion cascade. Completing an
+// ff_resolve_dependency (docs/semantics.md §6): the unit of the completion cascade. Completing an
 // upstream (ff_complete_execution) applies it to every outgoing edge in the completing
 // transaction, so the policy table, decide-once, data passing and sibling bookkeeping are seen
 // right after ff_complete_execution returns; a direct call takes the outcome from the upstream's

@@ -1,4 +1,4 @@
-// SPEC 5: notifications are opt-in per namespace (ff_set_namespace_notify); an enabled namespace
+// docs/semantics.md §5: notifications are opt-in per namespace (ff_set_namespace_notify); an enabled namespace
 // gets at most one pg_notify per transaction on flowstage:<namespace>; the log is written either way.
 import { randomUUID } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';

@@ -1,4 +1,4 @@
-// SPEC 4.3: ff_stage_dependency_edge stages edge upstream -> downstream, checks in order 1-8,
+// docs/semantics.md §4.3: ff_stage_dependency_edge stages edge upstream -> downstream, checks in order 1-8,
 // exact cycle detection with the path, idempotent exact retries, one winner per revision.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
@@ -479,7 +479,7 @@ const badArgs: Array<[string, Partial<Call>, string]> = [
   ['a p_condition over 1024 bytes', { condition: `$.a == "${'x'.repeat(1030)}"` }, 'p_condition'],
   ['a p_dependency_kind in another case', { kind: 'SUCCESS_ONLY' }, 'p_dependency_kind'],
   ['a negative p_now_ms', { now: -1 }, 'p_now_ms'],
-  ['a p_data_passing_ref over 1024 bytes (SPEC section 8)', { ref: 'r'.repeat(1025) }, 'p_data_passing_ref'],
+  ['a p_data_passing_ref over 1024 bytes (docs/semantics.md §8)', { ref: 'r'.repeat(1025) }, 'p_data_passing_ref'],
 ];
 for (const [what, change, field] of badArgs) {
   test(`${what} is invalid_input naming ${field}`, async (t) => {
@@ -758,7 +758,7 @@ test('no deadlock when completions finish flows: add / stage / apply / complete 
  * SQL into ff_exec_core and ff_edge (rows shaped exactly as ff_create_execution,
  * ff_add_execution_to_flow and ff_stage_dependency_edge write them) and the flow row's counters
  * and revision are fixed up, because 200,000 staging calls would take minutes. Autovacuum is
- * switched off on the two tables so they stay never analysed, the case SPEC 4.3 step 6 names.
+ * switched off on the two tables so they stay never analysed, the case docs/semantics.md §4.3 step 6 names.
  */
 test('a 100,000-execution chain on never-analysed tables: tail -> head is cycle_detected, non-cycles stage', async (t) => {
   t.timeout(60_000);

@@ -1,4 +1,4 @@
-// SPEC 4.5: ff_stage_dependency_edges stages a batch of edges all or nothing: the checks of 4.3 for
+// docs/semantics.md §4.5: ff_stage_dependency_edges stages a batch of edges all or nothing: the checks of 4.3 for
 // every entry (the batch's entries against each other too), one revision check, revision + n,
 // a dry run that writes nothing, and refusals that name the offending entry p_edges[i].
 import { randomUUID } from 'node:crypto';
@@ -468,7 +468,7 @@ for (const [title, edges, field] of invalid) {
   });
 }
 
-test('validation: more than 100000 entries (SPEC section 8) is invalid_input naming p_edges', async (t) => {
+test('validation: more than 100000 entries (docs/semantics.md §8) is invalid_input naming p_edges', async (t) => {
   const db = await testDatabase(t);
   const { flowId, members: [a, b], revision } = await flowWith(db, 2);
   const edges = Array.from({ length: 100_001 }, () => edge(a, b));

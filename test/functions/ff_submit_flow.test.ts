@@ -1,4 +1,4 @@
-// SPEC 4.7: ff_submit_flow builds or extends a flow from a whole plan in one call, all or nothing:
+// docs/semantics.md §4.7: ff_submit_flow builds or extends a flow from a whole plan in one call, all or nothing:
 // checked as if its items were called one by one (executions, groups, edges; the first failing item
 // decides, DETAIL starts with its place), revisions exactly as the single calls would raise them,
 // a replay that writes nothing, a dry run that writes nothing, and a log that ff_describe_flow_at

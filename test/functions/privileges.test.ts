@@ -1,4 +1,4 @@
-// SPEC 8: the three roles, SECURITY DEFINER functions owned by flowstage_owner, and what a real
+// docs/semantics.md §8: the three roles, SECURITY DEFINER functions owned by flowstage_owner, and what a real
 // login granted flowstage_writer, flowstage_reader or neither may do (db/privileges/).
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

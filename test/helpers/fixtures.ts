@@ -7,7 +7,7 @@ import { withDatabaseName } from '../../src/database.js';
 
 export type Db = pg.Pool | pg.PoolClient | pg.Client;
 
-/** SPEC section 3: code -> SQLSTATE. */
+/** docs/semantics.md §3: code -> SQLSTATE. */
 export const SQLSTATE = {
   flow_not_found: 'FF001',
   flow_already_terminal: 'FF002',

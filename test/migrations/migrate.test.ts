@@ -1,6 +1,6 @@
 // src/migrate.ts: installing is idempotent and safe to run concurrently, refuses a database
 // whose recorded migrations are not the shipped ones, and upgrades a 0.1.0 database with flows
-// mid-run to what a fresh install holds (STYLE 9).
+// mid-run to what a fresh install holds (docs/conventions.md 9).
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import test, { type ExecutionContext } from 'ava';

@@ -242,7 +242,7 @@ async function databaseAnswer(db: pg.Pool, step: Step, { revision, edgeIds }: Ar
   } catch (error) {
     const e = error as pg.DatabaseError;
     if (e.code?.startsWith('FF')) return { error: e.message };
-    throw error; // anything else is a bug of its own: a raw error where the spec wants a code
+    throw error; // anything else is a bug of its own: a raw error where docs/semantics.md wants a code
   }
 }
 

@@ -1,6 +1,6 @@
-// A small model of SPEC sections 4-6: the contract restated in code, for the model-based test.
+// A small model of docs/semantics.md §4-6: the contract restated in code, for the model-based test.
 // One step = one call; it answers what the call must return (a status, or the error code of the
-// first failing check in the spec's order) and changes the model's state only when it succeeds.
+// first failing check in the order of docs/semantics.md) and changes the model's state only when it succeeds.
 // Only the synchronous part of the cascade is modelled: what the completing transaction does.
 // Jobs never run in the test (no worker), so a skipped child's outgoing edges stay applied and
 // cancel_remaining only records the siblings, as the database does until its jobs run.
@@ -188,7 +188,7 @@ export class Model {
     if (child.outcome === 'none') block(child);
     const upstream = this.executions.get(edge.up)!;
     // A late edge resolves at once, unless this very call skipped its upstream (a plan whose
-    // edges skip a chain): that execution's own job resolves it, one hop per transaction (SPEC 6).
+    // edges skip a chain): that execution's own job resolves it, one hop per transaction (docs/semantics.md §6).
     if (upstream.outcome !== 'none' && !this.skippedByThisCall.has(upstream.uuid)) {
       if (late) late.push(edge);
       else this.resolve(flow, upstream.outcome, [edge]);
@@ -332,7 +332,7 @@ export class Model {
     return flow;
   }
 
-  /** SPEC 2: an id with another partition's prefix than the flow's, or an execution stored elsewhere, is invalid_input. */
+  /** docs/semantics.md §2: an id with another partition's prefix than the flow's, or an execution stored elsewhere, is invalid_input. */
   private lookUp(flow: Flow, ref: Ref & object): Execution | undefined {
     if (ref.prefix !== null && ref.prefix !== flow.partition) refuse('invalid_input');
     const execution = this.executions.get(ref.uuid);
@@ -345,7 +345,7 @@ export class Model {
   }
 }
 
-/** SPEC 6 table, total = success + fail + skip + running. */
+/** docs/semantics.md §6 table, total = success + fail + skip + running. */
 export function decide(g: Group): Decision {
   const total = g.success + g.fail + g.skip + g.running;
   const failed = g.fail + g.skip;

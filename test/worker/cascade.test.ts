@@ -1,4 +1,4 @@
-// The completion cascade (SPEC section 6): a completion resolves its outgoing edges in its own
+// The completion cascade (docs/semantics.md §6): a completion resolves its outgoing edges in its own
 // transaction; what it defers (the hop of a skipped child, a sibling cancellation, a busy flow
 // check) runs as Graphile Worker jobs, drained here deterministically, one at a time, with
 // graphile-worker's runOnce and flowstage's task list.

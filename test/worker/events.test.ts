@@ -68,7 +68,7 @@ test('siblings cancelled by a satisfied cancel_remaining group emit execution:co
   // No 'slow' task here: the slow siblings stay queued until they are cancelled.
   const { completed, flowFinished } = await startWorker(t, connectionStringOf(db), { fast: () => 1, child: () => 2 });
   await startFlow(flow);
-  t.like(await flowFinished, { flowId: flow.flowId, state: 'failed' });  // SPEC 6: a cancelled member fails the flow
+  t.like(await flowFinished, { flowId: flow.flowId, state: 'failed' });  // docs/semantics.md §6: a cancelled member fails the flow
   // Each cancellation is emitted after its step returns, maybe after the flow's end was announced.
   await waitFor('two cancellations', async () => completed.filter((e) => e.outcome === 'cancelled').length >= 2);
   t.deepEqual(completed.filter((e) => e.outcome === 'cancelled').sort(byId),

@@ -107,7 +107,7 @@ test('cancel_remaining with a worker: the first success runs the child and the s
   t.like(await execution(db, child), { terminal_outcome: 'success', result: { winner: 'fast' } });
   for (const s of [slow1, slow2]) t.is((await execution(db, s)).terminal_outcome, 'cancelled');
   t.is(slowCalls, 0);
-  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');  // SPEC 6: a cancelled member fails the flow
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');  // docs/semantics.md §6: a cancelled member fails the flow
 });
 
 test('run() refuses user task names with the reserved flowstage__ prefix', async (t) => {

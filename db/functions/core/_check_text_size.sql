@@ -1,4 +1,4 @@
--- _check_text_size: refuse a text argument longer than the limit (SPEC section 8).
+-- _check_text_size: refuse a text argument longer than the limit (docs/semantics.md §8).
 CREATE OR REPLACE FUNCTION flowfabric._check_text_size(p_field text, p_value text, p_max_bytes int)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE

@@ -1,4 +1,4 @@
--- _shown: a value as a refusal's DETAIL repeats it: at most 200 characters (SPEC section 8).
+-- _shown: a value as a refusal's DETAIL repeats it: at most 200 characters (docs/semantics.md §8).
 CREATE OR REPLACE FUNCTION flowfabric._shown(p_value text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE

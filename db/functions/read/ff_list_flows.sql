@@ -68,6 +68,6 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_list_flows(text, uuid, int, text) IS
 $$List flows ordered by flow_id, p_limit (1..1000, default 100) at a time. Keyset pagination: pass the last flow_id of a page as p_after to get the next page; a flow created meanwhile appears in a later page if its id sorts after the cursor, and no flow is ever returned twice. Read-only: takes no row locks.
-Filters: p_namespace (NULL = every namespace), p_state (NULL = any; else open | cancelled | completed | failed; an extra beyond SPEC section 5's signature, placed last so the spec's positional order holds).
+Filters: p_namespace (NULL = every namespace), p_state (NULL = any; else open | cancelled | completed | failed; an extra beyond docs/semantics.md §5's signature, placed last so the documented positional order holds).
 Returns (flow_id, partition_key, namespace, flow_kind, public_flow_state, graph_revision, node_count, edge_count, created_at_ms, terminal_at_ms, last_mutation_at_ms); an empty result when nothing is left.
 Refusals: invalid_input (FF012) for p_limit outside 1..1000, an unknown p_state or an empty p_namespace.$$;

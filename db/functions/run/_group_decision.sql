@@ -1,4 +1,4 @@
--- _group_decision: evaluate a fan-in policy on its counters (SPEC section 6 table).
+-- _group_decision: evaluate a fan-in policy on its counters (docs/semantics.md §6 table).
 CREATE OR REPLACE FUNCTION flowfabric._group_decision(p_group flowfabric.ff_edge_group)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE

@@ -15,4 +15,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_quote(jsonb) IS
-  'Private (ff_submit_flow). p_value as JSON text for a refusal''s DETAIL: at most its first 200 characters, then "… (N characters)" when longer (SPEC section 8); NULL as the word NULL.';
+  'Private (ff_submit_flow). p_value as JSON text for a refusal''s DETAIL: at most its first 200 characters, then "… (N characters)" when longer (docs/semantics.md §8); NULL as the word NULL.';

@@ -25,7 +25,7 @@
 -- carries the value set; the domain of the same name without the suffix is that set NOT NULL.
 -- Every other domain is NOT NULL.
 
--- What the flow model's rows hold (SPEC sections 1, 4.6 and 6).
+-- What the flow model's rows hold (docs/semantics.md §1, §4.6 and §6).
 CREATE DOMAIN flowfabric.ff_public_flow_state_or_null AS text
   CHECK (VALUE IN ('open', 'cancelled', 'completed', 'failed'));
 COMMENT ON DOMAIN flowfabric.ff_public_flow_state_or_null IS
