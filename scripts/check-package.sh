@@ -8,6 +8,7 @@
 #     quickstart.mts type-checks against the package's declarations;
 #   - in that app, a small .mjs runs a three-node flow built call by call to completion with run(),
 #     tsc type-checks a .mts use of the package, and `npx flowstage --help | sql | migrate` work;
+#   - `npx flowstage dashboard` serves /, /api/flows and /metrics (200) on the app's database;
 #   - in an app with flowstage alone, a .ts task file without tsx, and the embedded server without
 #     embedded-postgres, fail with messages that say what to do.
 # Needs DATABASE_URL: a PostgreSQL server where a scratch database may be created and dropped.
@@ -17,7 +18,9 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/flowstage-check-package-XXXXXX")"
 db="flowstage_check_package_$$"
+dashboard_pid=''
 cleanup() {
+  if [ -n "$dashboard_pid" ]; then kill -TERM -- "-$dashboard_pid" 2>/dev/null || true; fi
   psql -X -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -30,6 +33,10 @@ tar -tzf "$tarball" | sort > "$work/contents"
 for file in package/package.json package/LICENSE package/CHANGELOG.md package/README.md \
   package/dist/index.js package/dist/index.d.ts package/dist/cli.js package/dist/flowstage.sql; do
   grep -qx "$file" "$work/contents" || fail "the tarball lacks $file"
+done
+grep -q '^package/dist/dashboard/index\.js$' "$work/contents" || fail 'the tarball lacks dist/dashboard/index.js'
+for module in "$repo"/src/dashboard/*.ts; do
+  grep -qx "package/dist/dashboard/$(basename "$module" .ts).js" "$work/contents" || fail "the tarball lacks dist/dashboard/$(basename "$module" .ts).js"
 done
 for migration in "$repo"/db/migrations/*.sql; do
   grep -qx "package/db/migrations/$(basename "$migration")" "$work/contents" || fail "the tarball lacks $migration"
@@ -154,7 +161,8 @@ APP_DATABASE_URL="$app_url" node flow.mjs
 
 echo "== the types resolve in a TypeScript app"
 cat > check.mts <<'EOF'
-import { createPool, describeFlow, FlowstageError, migrate, type RunningServer } from 'flowstage';
+import { createPool, describeFlow, FlowstageError, migrate } from 'flowstage';
+import type { RunningServer } from 'flowstage/testing';
 const pool = createPool('postgres://localhost/app');
 const rows: { flow_id: string | null }[] = await describeFlow(pool, { flowId: '00000000-0000-0000-0000-000000000000' });
 const server: RunningServer | undefined = undefined;
@@ -167,6 +175,27 @@ npx --no-install flowstage --help | head -n 1 | grep -qx 'usage: flowstage <comm
 npx --no-install flowstage sql | cmp -s - node_modules/flowstage/dist/flowstage.sql || fail 'flowstage sql does not print dist/flowstage.sql'
 [ "$(DATABASE_URL="$app_url" npx --no-install flowstage migrate 2>/dev/null)" = 'flowstage is installed and up to date.' ] \
   || fail 'flowstage migrate'
+echo "== npx flowstage dashboard"
+# A free port (the OS picks one), then the dashboard in its own process group (setsid), so that
+# stopping it stops npx and the node it starts.
+port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+DATABASE_URL="$app_url" FLOWSTAGE_DASHBOARD_TOKEN='' setsid npx --no-install flowstage dashboard --port "$port" \
+  > "$work/dashboard.log" 2>&1 &
+dashboard_pid=$!
+for _ in $(seq 1 300); do
+  curl -s -o /dev/null "http://127.0.0.1:$port/metrics" && break
+  kill -0 "$dashboard_pid" 2>/dev/null || { cat "$work/dashboard.log" >&2; fail 'flowstage dashboard exited before it answered'; }
+  sleep 0.1
+done
+for path in / /api/flows /metrics; do
+  code="$(curl -s -o "$work/dashboard.body" -w '%{http_code}' "http://127.0.0.1:$port$path")" || true
+  [ "$code" = 200 ] || { cat "$work/dashboard.log" "$work/dashboard.body" >&2; fail "flowstage dashboard answered $path with $code, not 200"; }
+done
+kill -TERM -- "-$dashboard_pid"
+wait "$dashboard_pid" || true
+dashboard_pid=''
+for _ in $(seq 1 100); do grep -q 'flowstage dashboard stopped' "$work/dashboard.log" && break; sleep 0.1; done
+grep -q 'flowstage dashboard stopped' "$work/dashboard.log" || { cat "$work/dashboard.log" >&2; fail 'flowstage dashboard did not stop on SIGTERM'; }
 echo "== without tsx and embedded-postgres (an app that installed flowstage alone)"
 mkdir "$work/bare" && cd "$work/bare"
 npm init -y > /dev/null

@@ -209,6 +209,13 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
   ])));
   regions.set('cli-export', fence('', await cliSession(cliUrl, [['export', FLOW, '--format', 'mermaid']])));
   regions.set('cli-cancel', fence('', await cliSession(cliUrl, [['cancel', '--help']])));
+  regions.set('cli-pause', fence('', await cliSession(cliUrl, [['pause', '--help']])));
+  regions.set('cli-resume', fence('', await cliSession(cliUrl, [['resume', '--help']])));
+  regions.set('cli-signal', fence('', await cliSession(cliUrl, [['signal', '--help']])));
+  regions.set('cli-replay', fence('', await cliSession(cliUrl, [['replay', '--help']])));
+  regions.set('cli-fail', fence('', await cliSession(cliUrl, [['fail', '--help']])));
+  regions.set('cli-delay', fence('', await cliSession(cliUrl, [['delay', '--help']])));
+  regions.set('cli-priority', fence('', await cliSession(cliUrl, [['priority', '--help']])));
   regions.set('cli-dashboard', fence('', await cliSession(cliUrl, [['dashboard', '--help']])));
 
   regions.set('quickstart-ts', fence('ts', await readFile(join(ROOT, 'scripts/quickstart.ts'), 'utf8')));

@@ -46,12 +46,22 @@ export function buildCall(fn: string, args: readonly Argument[]): { name: string
  * number, a bigint or a boolean (pg's own conversions).
  */
 function checkScalar(fn: string, arg: Argument, value: unknown): void {
+  // An array parameter (text[], uuid[]) takes an array of such scalars (pg sends it as an array literal).
+  if (arg.cast.endsWith('[]')) {
+    const element = { ...arg, cast: arg.cast.slice(0, -2) };
+    if (!Array.isArray(value)) throw new TypeError(`${fn}: ${arg.name} must be an array of ${element.cast} values (got ${describe(value)})`);
+    for (const item of value) if (item !== null) checkScalar(fn, element, item);
+    return;
+  }
   const type = typeof value;
   const ok = arg.cast === 'text' ? type === 'string' : ['string', 'number', 'bigint', 'boolean'].includes(type);
   if (!ok) {
-    const got = Array.isArray(value) ? 'an array' : type === 'object' ? 'an object' : `a ${type}`;
-    throw new TypeError(`${fn}: ${arg.name} must be ${arg.cast === 'text' ? 'a string' : `a ${arg.cast} value`} (got ${got})`);
+    throw new TypeError(`${fn}: ${arg.name} must be ${arg.cast === 'text' ? 'a string' : `a ${arg.cast} value`} (got ${describe(value)})`);
   }
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 const statementNames = new Map<string, string>();

@@ -178,6 +178,23 @@ test('worker as a flowstage_writer login without Graphile Worker\'s grants exits
     'lines are in docs/operations.md#roles-and-privileges\n'), run.stderr);
 });
 
+test('worker on a database without flowstage exits 1 with run()\'s message, creating nothing there', async (t) => {
+  const url = await emptyDatabase(t);
+  const run = await flowstage(['worker'], { DATABASE_URL: url });
+  t.is(run.code, 1, run.stderr);
+  t.is(run.stderr, 'error: run: flowstage is not installed in this database (no schema flowfabric): ' +
+    'install it with `flowstage migrate` before starting the worker\n');
+  const rows = await queryUrl(url, "SELECT to_regnamespace('graphile_worker') IS NULL AS absent");
+  t.true(rows[0].absent);
+});
+
+test('worker --concurrency 0 exits 1 with run()\'s message', async (t) => {
+  const db = await testDatabase(t);
+  const run = await flowstage(['worker', '--concurrency', '0'], { DATABASE_URL: connectionStringOf(db) });
+  t.is(run.code, 1, run.stderr);
+  t.is(run.stderr, 'error: run: concurrency must be a positive integer (got 0)\n');
+});
+
 test('worker starts, and stops cleanly on SIGTERM', async (t) => {
   const db = await testDatabase(t);
   let signalled = false;

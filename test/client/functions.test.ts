@@ -522,3 +522,17 @@ test('a non-string value for a text parameter is refused before it is sent (pg w
   const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core');
   t.is(rows[0].n, 0);
 });
+
+test('an array parameter (uuid[], text[]) takes an array, and refuses anything else before it is sent', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  await flowstage.createFlow(db, { flowId });
+  const progress = await flowstage.flowProgress(db, { flowIds: [flowId] });
+  t.deepEqual(progress.map((p) => p.flow_id), [flowId]);
+  await t.throwsAsync(flowstage.flowProgress(db, { flowIds: flowId as unknown as string[] }), {
+    instanceOf: TypeError, message: 'ff_flow_progress: p_flow_ids must be an array of uuid values (got a string)',
+  });
+  await t.throwsAsync(flowstage.flowProgress(db, { flowIds: [{ id: flowId }] as unknown as string[] }), {
+    instanceOf: TypeError, message: 'ff_flow_progress: p_flow_ids must be a uuid value (got an object)',
+  });
+});
