@@ -47,7 +47,8 @@ export function buildCall(fn: string, args: readonly Argument[]): { name: string
  */
 function checkScalar(fn: string, arg: Argument, value: unknown): void {
   const type = typeof value;
-  const ok = arg.cast === 'text' ? type === 'string' : ['string', 'number', 'bigint', 'boolean'].includes(type);
+  const ok = arg.cast.endsWith('[]') ? Array.isArray(value)  // an array parameter (text[]) takes an array
+    : arg.cast === 'text' ? type === 'string' : ['string', 'number', 'bigint', 'boolean'].includes(type);
   if (!ok) {
     const got = Array.isArray(value) ? 'an array' : type === 'object' ? 'an object' : `a ${type}`;
     throw new TypeError(`${fn}: ${arg.name} must be ${arg.cast === 'text' ? 'a string' : `a ${arg.cast} value`} (got ${got})`);

@@ -494,3 +494,13 @@ test('a non-string value for a text parameter is refused before it is sent (pg w
   const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core');
   t.is(rows[0].n, 0);
 });
+
+test('an array parameter (text[]) takes an array and refuses a scalar before it is sent', async (t) => {
+  const db = await testDatabase(t);
+  const executionId = randomUUID();
+  // an array reaches the database (which answers execution_not_found for this id)
+  await t.throwsAsync(flowstage.suspendExecution(db, { executionId, signalNames: ['approved'] }), { instanceOf: FlowstageError, code: 'execution_not_found' });
+  await t.throwsAsync(flowstage.suspendExecution(db, { executionId, signalNames: 'approved' as unknown as string[] }), {
+    instanceOf: TypeError, message: /ff_suspend_execution: p_signal_names must be a text\[\] value \(got a string\)/,
+  });
+});
