@@ -3,8 +3,8 @@
 -- ff_complete_execution, as a job of your own would, and the database passes it on to the next step.
 -- On a database where flowstage is installed:
 --   psql -X -v ON_ERROR_STOP=1 -f quickstart.sql "$DATABASE_URL"
--- Running it again is refused at the first statement (flow_already_terminal: the flow is finished)
--- and changes nothing; change the ids to run another flow.
+-- Running it again changes nothing: the plan answers already_submitted and each completion
+-- already_terminal (the flow is finished); change the ids to run another flow.
 \set flow 7d3f9a52-1c4e-4b8a-9f61-2e5d8c7b4a10
 \set extract 7d3f9a52-0000-4000-8000-000000000001
 \set transform 7d3f9a52-0000-4000-8000-000000000002

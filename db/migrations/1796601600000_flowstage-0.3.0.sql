@@ -247,6 +247,27 @@ CREATE INDEX ff_flow_event_event_id ON flowfabric.ff_flow_event (event_id);
 CREATE DOMAIN flowfabric.ff_metric_value AS double precision NOT NULL CHECK (VALUE >= 0);
 CREATE DOMAIN flowfabric.ff_event_id AS bigint NOT NULL CHECK (VALUE >= 1);
 
+-- db/upgrades/0.3.0/700_seams.sql
+-- 0.3.0, the seams between run policies (docs/semantics.md §9) and signals (§10).
+--
+-- §9.3 fencing reaches ff_suspend_execution: it takes p_attempt (before p_now_ms) and answers
+-- stale_attempt for an attempt that is over. §10.2 a waitpoint timeout with behaviour fail fails
+-- the execution as §9.2 does, spending a retry: retry_scheduled while retries are left.
+-- The value sets are widened by dropping and re-adding each CHECK under its default name.
+ALTER DOMAIN flowfabric.ff_suspend_execution_status DROP CONSTRAINT IF EXISTS ff_suspend_execution_status_check;
+ALTER DOMAIN flowfabric.ff_suspend_execution_status ADD CONSTRAINT ff_suspend_execution_status_check
+  CHECK (VALUE IN ('suspended', 'resumed', 'stale_attempt'));
+ALTER DOMAIN flowfabric.ff_waitpoint_timeout_status DROP CONSTRAINT IF EXISTS ff_waitpoint_timeout_status_check;
+ALTER DOMAIN flowfabric.ff_waitpoint_timeout_status ADD CONSTRAINT ff_waitpoint_timeout_status_check
+  CHECK (VALUE IN ('retry_scheduled', 'failed', 'expired', 'resumed', 'not_due', 'already_closed'));
+
+DROP FUNCTION IF EXISTS flowfabric.ff_suspend_execution(text, text[], text, bigint, text, bigint);  -- + p_attempt
+DROP FUNCTION IF EXISTS flowfabric._fail_attempt(text, text, text, int, text, bigint);  -- + p_phase
+-- docs/semantics.md §4.7: an identical resubmission is already_submitted even on a finished flow,
+-- kinds and conditions included.
+DROP FUNCTION IF EXISTS flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[],
+  uuid[], uuid[], smallint[], uuid[], smallint[]);  -- + p_e_kinds
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -760,15 +781,16 @@ COMMENT ON FUNCTION flowfabric._export_style(text, text) IS
 -- db/functions/run/_fail_attempt.sql
 -- _fail_attempt: fail the running attempt of an execution (docs/semantics.md §9.2): a retry after
 -- the policy's backoff while retries are left, else terminal (failed, or expired for a timeout)
--- with its cascade. The one failure path of ff_fail_execution, ff_expire_execution and
--- ff_recover_jobs (worker_lost).
+-- with its cascade. The one failure path of ff_fail_execution, ff_expire_execution,
+-- ff_recover_jobs (worker_lost) and ff_waitpoint_timeout (a suspended execution, behaviour fail).
 CREATE OR REPLACE FUNCTION flowfabric._fail_attempt(
   p_execution_id      text,
   p_failure_reason    text,
   p_failure_category  text,
   p_attempt           int,
   p_exhausted_outcome text,
-  p_now_ms            bigint)
+  p_now_ms            bigint,
+  p_phase             text DEFAULT 'active')
 RETURNS TABLE (
   status         flowfabric.ff_fail_execution_status,
   execution_id   flowfabric.ff_execution_id,
@@ -814,7 +836,7 @@ BEGIN
       RETURN NEXT;
       RETURN;
     END IF;
-    IF v_exec.lifecycle_phase <> 'active' THEN
+    IF v_exec.lifecycle_phase <> p_phase THEN
       PERFORM _raise('invalid_input',
         format('p_execution_id: execution_not_active: %s is %s (public_state %s); only a running attempt can fail',
                execution_id, v_exec.lifecycle_phase, v_exec.public_state),
@@ -837,7 +859,7 @@ BEGIN
           retry_count = e.retry_count + 1,
           failure_reason = p_failure_reason,
           delay_until_ms = v_delay,
-          raw_fields = e.raw_fields || jsonb_build_object('last_failure_at_ms', p_now_ms, 'failure_category', p_failure_category)
+          raw_fields = (e.raw_fields - 'waitpoint_id') || jsonb_build_object('last_failure_at_ms', p_now_ms, 'failure_category', p_failure_category)
       WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
       RETURNING e.* INTO v_exec;
       v_spec := _run_job_spec(v_exec, v_flow);
@@ -867,7 +889,7 @@ BEGIN
   SELECT * INTO v_done FROM ff_complete_execution(
     p_execution_id => execution_id, p_outcome => p_exhausted_outcome,
     p_result => jsonb_strip_nulls(jsonb_build_object('error', p_failure_reason, 'category', p_failure_category)),
-    p_attempt => v_attempt, p_now_ms => p_now_ms);
+    p_attempt => CASE WHEN p_phase = 'active' THEN v_attempt END, p_now_ms => p_now_ms);
   IF v_done.status = 'completed' THEN
     UPDATE ff_exec_core e
     SET failure_reason = p_failure_reason,
@@ -882,8 +904,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._fail_attempt(text, text, text, int, text, bigint) IS
-$$Private. Fails the running attempt of execution p_execution_id with p_failure_reason (docs/semantics.md §9.2). Checks, unlocked and again under the execution's row lock: terminal -> already_terminal; p_attempt given and not the current running attempt -> stale_attempt; not active -> invalid_input (execution_not_active). Retries left (retry_count < the effective max_retries: the policy's, else the flow's max_attempts - 1, else 0): status retry_scheduled, the execution becomes runnable / not_eligible_until_time / delayed / waiting_for_retry_backoff / pending_retry_attempt, retry_count + 1, failure_reason, delay_until_ms = now + _backoff_ms(policy, retry_count before the failure); its run job is enqueued at that time (replace mode on flowstage:run:<uuid>: a job still locked by a dead or hung attempt loses its key and is never retried); logs fail_execution. No retries left: ff_complete_execution with p_exhausted_outcome (failed; expired for an attempt timeout) and result {"error": reason, "category": category}, fenced on the attempt, so the cascade runs in this transaction; failure_reason set; status = that outcome.$$;
+COMMENT ON FUNCTION flowfabric._fail_attempt(text, text, text, int, text, bigint, text) IS
+$$Private. Fails the running attempt of execution p_execution_id with p_failure_reason (docs/semantics.md §9.2). Checks, unlocked and again under the execution's row lock: terminal -> already_terminal; p_attempt given and not the current running attempt -> stale_attempt; not in lifecycle phase p_phase -> invalid_input (execution_not_active). p_phase is active (a running attempt), or suspended for ff_waitpoint_timeout (an attempt that suspended and timed out waiting: no attempt fencing, the caller holds the execution row). Retries left (retry_count < the effective max_retries: the policy's, else the flow's max_attempts - 1, else 0): status retry_scheduled, the execution becomes runnable / not_eligible_until_time / delayed / waiting_for_retry_backoff / pending_retry_attempt, retry_count + 1, failure_reason, delay_until_ms = now + _backoff_ms(policy, retry_count before the failure); its run job is enqueued at that time (replace mode on flowstage:run:<uuid>: a job still locked by a dead or hung attempt loses its key and is never retried); logs fail_execution. No retries left: ff_complete_execution with p_exhausted_outcome (failed; expired for an attempt timeout) and result {"error": reason, "category": category}, fenced on the attempt (when p_phase is active), so the cascade runs in this transaction; failure_reason set; status = that outcome.$$;
 
 -- db/functions/staging/_find_cycle.sql
 -- _find_cycle: would edge upstream -> downstream close a cycle? Returns the cycle
@@ -2868,7 +2890,8 @@ CREATE OR REPLACE FUNCTION flowfabric._submit_is_replay(
   p_e_upstream_ids          uuid[],
   p_e_upstream_partitions   smallint[],
   p_e_downstream_ids        uuid[],
-  p_e_downstream_partitions smallint[])
+  p_e_downstream_partitions smallint[],
+  p_e_kinds                 jsonb[] DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -2905,15 +2928,17 @@ BEGIN
       RETURN false;
     END IF;
   END IF;
-  -- Every edge item is staged exactly (same endpoints, kind success_only) and already applied.
+  -- Every edge item is staged exactly (same endpoints, same kind and condition) and already applied.
   IF cardinality(p_e_ids) > 0 THEN
     SELECT count(*) INTO v_count
-    FROM unnest(p_e_ids, p_e_upstream_ids, p_e_downstream_ids) AS u(id, up, down)
+    FROM unnest(p_e_ids, p_e_upstream_ids, p_e_downstream_ids, p_e_kinds) AS u(id, up, down, kc)
     JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.policy FROM ff_edge e
           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (p_e_ids)) stored
       ON stored.edge_id = u.id
     WHERE stored.upstream_eid = u.up AND stored.downstream_eid = u.down
-      AND stored.policy->>'dependency_kind' = 'success_only' AND NOT (stored.policy ? 'condition')
+      AND stored.policy->>'dependency_kind' IS NOT NULL
+      AND jsonb_strip_nulls(jsonb_build_object('dependency_kind', nullif(stored.policy->>'dependency_kind', 'success_only'),
+                                               'condition', stored.policy->>'condition')) = coalesce(u.kc, '{}'::jsonb)
       AND stored.policy->>'edge_state' <> 'pending';
     IF v_count <> cardinality(p_e_ids) THEN
       RETURN false;
@@ -2923,8 +2948,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[]) IS
-  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, kind success_only and no condition, and already applied (ff_submit_flow does not ask for a plan with kinds or conditions). Reads without locks: one index probe per item, by key.';
+COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[], jsonb[]) IS
+  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, the same kind and condition (p_e_kinds: _submit_edge_kinds of the plan; NULL: every item success_only without a condition), and already applied. Reads without locks: one index probe per item, by key.';
 
 -- db/functions/staging/_submit_parse_id.sql
 -- _submit_parse_id: one id field of a plan item ({fp:N}:<uuid> or <uuid>, or a bare uuid for an edge_id), refused with its place.
@@ -7935,16 +7960,17 @@ BEGIN
   FROM (SELECT u.id, count(*) AS n FROM unnest(v_e_ids) AS u(id) GROUP BY u.id) g;
 
   ---------------------------------------------------------------------------------------------
-  -- The flow. A replay (already_submitted) is answered from an unlocked read.
+  -- The flow. A replay (already_submitted) is answered from an unlocked read, before the
+  -- terminal check: an identical resubmission to a finished flow changes nothing, so it is a
+  -- no-op there too (docs/semantics.md §4.7; the exact-retry idea of §4.3).
   SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   IF FOUND THEN
-    PERFORM _check_flow_open(v_flow);
-    IF v_e_kinds IS NULL
-       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
+    IF _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
+                         v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
     END IF;
+    PERFORM _check_flow_open(v_flow);
   ELSE
     -- A new flow: its row is inserted now, with the counters a successful submission leaves (in
     -- a new flow every execution joins and every edge_id is staged once), so it is written once;
@@ -7963,15 +7989,22 @@ BEGIN
     -- Write path: the flow row lock serialises every structural change of the flow.
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
+    IF v_flow.public_flow_state <> 'open'
+       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
+                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
+      -- the flow finished while we waited, and an identical submission had committed before
+      RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
+      RETURN;
+    END IF;
     PERFORM _check_flow_open(v_flow);
   END IF;
   v_base := CASE WHEN v_new_flow THEN 0 ELSE v_flow.graph_revision END;
   v_namespace := v_flow.raw_fields->>'namespace';
   IF p_expected_graph_revision IS NOT NULL AND p_expected_graph_revision <> v_base THEN
     -- A concurrent identical submission may have committed while we waited for the lock.
-    IF NOT v_new_flow AND v_e_kinds IS NULL
+    IF NOT v_new_flow
        AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested) THEN
+                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
     END IF;
@@ -8393,7 +8426,7 @@ Returns (status, graph_revision, executions_created, members_added, edges_staged
 Run policies (docs/semantics.md §9.1): p_plan.default_policy (stored as the flow's default_policy when this call creates the flow) and an item's policy / delay_until_ms apply to the executions this call creates (their keys over the plan's default over the flow's, as ff_create_execution); an existing execution keeps its own. A plan that sets any policy is checked item by item (the exact path).
 executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?, "policy"?, "delay_until_ms"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
-Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters not starting with the reserved flowstage__, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); flow_already_terminal (FF002); a replay -> already_submitted; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
+Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three, each an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters not starting with the reserved flowstage__, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); a replay -> already_submitted (checked before the flow's state: an identical resubmission to a completed, failed or cancelled flow changes nothing, so it answers already_submitted too - docs/semantics.md §4.7 items already present identically are no-ops, the exact-retry idea of §4.3 - except that p_start on a flow never started still calls ff_start_flow and gets its refusal); flow_already_terminal (FF002) for any other plan on a flow that is not open; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
 On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided); a child that a late edge skips resolves its own outgoing edges (the plan's included) in its cascade job, one hop per transaction as everywhere (docs/semantics.md §6), so the same end state is reached when that job has run. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.
@@ -8410,6 +8443,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_suspend_execution(
   p_resume_when      text   DEFAULT 'any',
   p_timeout_at_ms    bigint DEFAULT NULL,
   p_timeout_behavior text   DEFAULT 'fail',
+  p_attempt          int    DEFAULT NULL,
   p_now_ms           bigint DEFAULT NULL)
 RETURNS TABLE (
   status       flowfabric.ff_suspend_execution_status,
@@ -8432,6 +8466,9 @@ BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
   v_now := _now_ms(p_now_ms);
 
   v_exec := _find_execution('p_execution_id', v_requested, v_id);
@@ -8441,6 +8478,11 @@ BEGIN
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF _is_stale_attempt(v_exec, p_attempt) THEN
+    status := 'stale_attempt';  -- timed out, reaped, failed or replaced: changes nothing
+    RETURN NEXT;
+    RETURN;
+  END IF;
   IF v_exec.lifecycle_phase <> 'active' THEN
     PERFORM _raise('invalid_input',
       format('p_execution_id: execution_not_active: execution_id=%s lifecycle_phase=%s', execution_id, v_exec.lifecycle_phase),
@@ -8500,15 +8542,18 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_suspend_execution(text, text[], text, bigint, text, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_suspend_execution(text, text[], text, bigint, text, int, bigint) IS
 $$Suspend active execution p_execution_id until signals arrive (docs/semantics.md §10.2). Returns (status, execution_id, waitpoint_id, token).
 The execution becomes lifecycle_phase suspended, ownership_state unowned, eligibility_state not_applicable, blocking_reason waiting_for_signal, public_state suspended, attempt_state attempt_interrupted (raw_fields.waitpoint_id); the task's job then ends without completing it. Its waitpoint: the one created beforehand by ff_create_waitpoint (kept with its own names and settings and the signals it buffered; token NULL here: its creator holds it), else a new one with p_signal_names (1..100 names), p_resume_when any (one of the names) or all (every name), p_timeout_at_ms and p_timeout_behavior (fail | expire | resume), whose token (64 hex digits, stored only as its sha256) is returned once: whoever holds it may deliver signals (ff_deliver_signal p_token).
-status suspended; or resumed when buffered signals already meet the condition (the execution is eligible again at once, payload.signals set, its run job enqueued). With a timeout, a flowstage__waitpoint_timeout job (job key flowstage:waitpoint:<id>) is due at p_timeout_at_ms and calls ff_waitpoint_timeout.
-Refusals: invalid_input (FF012: malformed id, bad names, resume_when, timeout or behavior; execution_not_active when it is not running); execution_not_found (FF003). Locks the execution row, then its waitpoint. Logs suspend_execution (and resume_execution) for flow members.$$;
+status suspended; or resumed when buffered signals already meet the condition (the execution is eligible again at once, payload.signals set, its run job enqueued). stale_attempt: p_attempt (the number ff_begin_attempt returned; run()'s helpers.suspend passes it) is not the attempt running now (it was timed out, reaped, failed or replaced, or the execution is no longer running): nothing changes, waitpoint_id and token NULL (docs/semantics.md §9.3 fencing). NULL p_attempt acts on the current attempt. p_attempt comes before p_now_ms so that p_now_ms stays last.
+With a timeout, a flowstage__waitpoint_timeout job (job key flowstage:waitpoint:<id>) is due at p_timeout_at_ms and calls ff_waitpoint_timeout.
+At the timeout, behaviour fail spends a retry as ff_fail_execution does (see ff_waitpoint_timeout).
+Refusals: invalid_input (FF012: malformed id, bad names, resume_when, timeout or behavior; p_attempt < 1; execution_not_active when it is not running); execution_not_found (FF003). Locks the execution row, then its waitpoint. Logs suspend_execution (and resume_execution) for flow members.$$;
 
 -- db/functions/run/ff_waitpoint_timeout.sql
 -- ff_waitpoint_timeout: a waitpoint's timeout has come (its flowstage__waitpoint_timeout job):
--- fail, expire or resume its suspended execution (docs/semantics.md §10.2).
+-- fail (as ff_fail_execution: a retry while retries are left), expire or resume its suspended
+-- execution (docs/semantics.md §10.2).
 CREATE OR REPLACE FUNCTION flowfabric.ff_waitpoint_timeout(
   p_waitpoint_id uuid,
   p_now_ms       bigint DEFAULT NULL)
@@ -8526,7 +8571,7 @@ DECLARE
   v_waitpoint ff_waitpoint;
   v_exec      ff_exec_core;
   v_spec      graphile_worker.job_spec;
-  v_outcome   text;
+  v_failed    record;
 BEGIN
   IF p_waitpoint_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
@@ -8561,13 +8606,19 @@ BEGIN
   ELSE
     UPDATE ff_waitpoint w SET waitpoint_state = 'closed', closed_at_ms = v_now, close_reason = 'timeout'
     WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
-    v_outcome := CASE v_waitpoint.timeout_behavior WHEN 'expire' THEN 'expired' ELSE 'failed' END;
-    v_spec := _finish_execution(v_exec, v_outcome, jsonb_build_object('error', 'waitpoint_timeout', 'waitpoint_id', p_waitpoint_id),
-                                v_now, p_cascade => true);
-    IF NOT (v_spec IS NULL) THEN
-      PERFORM _add_jobs(ARRAY[v_spec]);
+    IF v_waitpoint.timeout_behavior = 'expire' THEN
+      v_spec := _finish_execution(v_exec, 'expired', jsonb_build_object('error', 'waitpoint_timeout', 'waitpoint_id', p_waitpoint_id),
+                                  v_now, p_cascade => true);
+      IF NOT (v_spec IS NULL) THEN
+        PERFORM _add_jobs(ARRAY[v_spec]);
+      END IF;
+      status := 'expired';
+    ELSE
+      -- fail: the suspended attempt failed, as ff_fail_execution fails a running one (§9.2).
+      SELECT * INTO v_failed FROM _fail_attempt(execution_id, 'waitpoint_timeout', 'timeout', NULL, 'failed', v_now,
+                                                p_phase => 'suspended');
+      status := v_failed.status;  -- retry_scheduled or failed (the execution row is held: nothing else)
     END IF;
-    status := v_outcome;
   END IF;
   RETURN NEXT;
 END;
@@ -8575,7 +8626,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_waitpoint_timeout(uuid, bigint) IS
 $$The timeout of waitpoint p_waitpoint_id (called by its flowstage__waitpoint_timeout job, due at timeout_at_ms; docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
-When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> failed (terminal failed; with docs/semantics.md §9's run policies merged, a failure that spends a retry). Terminal outcomes store result {error: waitpoint_timeout, waitpoint_id} and cascade through a flowstage__cascade job. The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.$$;
+When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> the suspended attempt fails as ff_fail_execution fails a running one (docs/semantics.md §9.2), with failure_reason waitpoint_timeout and failure_category timeout, spending a retry: retry_scheduled while retries are left (retry_count < max_retries: delayed until now + backoff, retry_count + 1, its run job enqueued at that time; the next attempt is a retry), else failed (terminal failed, result {error: waitpoint_timeout, category: timeout}, the cascade runs in this transaction as in ff_complete_execution). expire -> expired whatever retries are left (result {error: waitpoint_timeout, waitpoint_id}, the cascade through a flowstage__cascade job). The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.$$;
 
 -- db/functions/run/ff_worker_heartbeat.sql
 -- ff_worker_heartbeat: a flowstage worker says it is alive, for another p_lease_ms. Only the

@@ -316,7 +316,9 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
           resumeWhen: options.resumeWhen,
           timeoutAtMs: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
           timeoutBehavior: options.timeoutBehavior,
+          attempt,  // fencing: an attempt that timed out meanwhile gets stale_attempt, nothing changes
         });
+        // suspended, resumed or stale_attempt: this run ends either way without completing it
         throw new SuspendedError(executionId, suspended?.waitpoint_id ?? null);
       },
     };

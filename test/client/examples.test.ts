@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
+import { assertReplayWritesNothing } from '../helpers/fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name: string) => readFile(`${root}/test/client/fixtures/${name}`, 'utf8');
@@ -34,11 +35,15 @@ test('examples/quickstart.sql, run with psql -f, completes its flow and prints w
   t.is(stdout, await fixture('example-sql.out.txt'));
 });
 
-test('examples/quickstart.sql run a second time is refused at its first statement (flow_already_terminal)', async (t) => {
+test('examples/quickstart.sql run a second time changes nothing: already_submitted, then already_terminal', async (t) => {
   const db = await testDatabase(t);
-  const psql = () => promisify(execFile)('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-f', 'examples/quickstart.sql', connectionStringOf(db)], { cwd: root });
+  const psql = () => promisify(execFile)('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', '-A', '-t', '-f', 'examples/quickstart.sql', connectionStringOf(db)], { cwd: root });
   await psql();
-  const error = await t.throwsAsync(psql()) as Error & { stdout: string; stderr: string };
-  t.regex(error.stderr, /quickstart\.sql:\d+: ERROR: {2}flow_already_terminal/);
-  t.is(error.stdout, '');
+  const { stdout } = await assertReplayWritesNothing(t, db, psql);
+  const lines = stdout.split('\n');
+  t.is(lines[0], 'already_submitted|0|0|t');  // the plan: nothing created, nothing applied, started before
+  // the three completions (status|outcome[|public_flow_state]): each already_terminal, none completed again
+  t.deepEqual(lines.filter((l) => /^\w+\|success(\||$)/.test(l)), ['already_terminal|success', 'already_terminal|success', 'already_terminal|success|']);
+  const [flow] = (await db.query(`SELECT public_flow_state FROM flowfabric.ff_list_flows()`)).rows;
+  t.is(flow.public_flow_state, 'completed');
 });

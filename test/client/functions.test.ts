@@ -536,3 +536,13 @@ test('an array parameter (uuid[], text[]) takes an array, and refuses anything e
     instanceOf: TypeError, message: 'ff_flow_progress: p_flow_ids must be a uuid value (got an object)',
   });
 });
+
+test('an array parameter (text[]) reaches the database as an array; a scalar is refused before it is sent', async (t) => {
+  const db = await testDatabase(t);
+  const executionId = randomUUID();
+  // an array reaches the database (which answers execution_not_found for this id)
+  await t.throwsAsync(flowstage.suspendExecution(db, { executionId, signalNames: ['approved'] }), { instanceOf: FlowstageError, code: 'execution_not_found' });
+  await t.throwsAsync(flowstage.suspendExecution(db, { executionId, signalNames: 'approved' as unknown as string[] }), {
+    instanceOf: TypeError, message: 'ff_suspend_execution: p_signal_names must be an array of text values (got a string)',
+  });
+});

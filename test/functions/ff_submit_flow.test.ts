@@ -433,6 +433,49 @@ test('refuses a terminal flow with flow_already_terminal and writes nothing', as
   await assertRefusedWritesNothing(t, db, () => submit(db, flowId, chainPlan(2).plan), 'flow_already_terminal');
 });
 
+// docs/semantics.md §4.7 (items already present identically are no-ops) and the exact retry of §4.3:
+// the replay check comes before the terminal check, so a lost reply is retried safely after the flow finished.
+for (const state of ['completed', 'failed', 'cancelled'] as const) {
+  test(`an identical resubmission to a ${state} flow answers already_submitted and writes nothing`, async (t) => {
+    const db = await testDatabase(t);
+    const flowId = randomUUID();
+    const { plan } = chainPlan(3);
+    await submit(db, flowId, plan, { start: true });
+    await makeFlowTerminal(db, flowId, state);
+    const row = await assertReplayWritesNothing(t, db, () => submit(db, flowId, plan, { expected: 0, start: true }));
+    t.deepEqual(row, {
+      status: 'already_submitted', graph_revision: '5', executions_created: 0, members_added: 0, edges_staged: 0, edges_applied: 0,
+      groups_set: 0, started: true,
+    });
+    // a plan that would change something is still refused
+    await assertRefusedWritesNothing(t, db, () => submit(db, flowId, { ...plan, executions: [...plan.executions, exec()] }),
+      'flow_already_terminal');
+  });
+}
+
+test('an identical resubmission with edge kinds and conditions to a finished flow is already_submitted; another kind is refused', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+  const plan = { executions: [exec(a), exec(b), exec(c)],
+    edges: [edge(a, b, { kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0' })] };
+  await submit(db, flowId, plan);
+  await makeFlowTerminal(db, flowId, 'completed');
+  t.is((await assertReplayWritesNothing(t, db, () => submit(db, flowId, plan))).status, 'already_submitted');
+  const other = { ...plan, edges: [{ ...plan.edges[0]!, kind: 'any_outcome' }, plan.edges[1]!] };
+  await assertRefusedWritesNothing(t, db, () => submit(db, flowId, other), 'flow_already_terminal');
+});
+
+test('p_start with an identical plan on a flow cancelled before it started is flow_already_terminal (the start would change it)', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const { plan } = chainPlan(2);
+  await submit(db, flowId, plan);
+  await makeFlowTerminal(db, flowId, 'cancelled');
+  await assertRefusedWritesNothing(t, db, () => submit(db, flowId, plan, { start: true }), 'flow_already_terminal');
+  t.is((await submit(db, flowId, plan)).status, 'already_submitted');
+});
+
 test('refuses a stale p_expected_graph_revision once for the plan, a new flow counting as revision 0', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
 import { execution, jobs } from '../helpers/cascade.js';
-import { assertRefused } from '../helpers/fixtures.js';
+import { assertRefused, assertReplayWritesNothing } from '../helpers/fixtures.js';
 import { activeMember, createWaitpoint, deliver, suspend } from '../helpers/signals.js';
 
 test('a running execution becomes suspended / waiting_for_signal and gets a waitpoint and a token', async (t) => {
@@ -84,4 +84,29 @@ for (const [what, options, field] of bad) {
 test('a missing execution is execution_not_found', async (t) => {
   const db = await testDatabase(t);
   await assertRefused(t, suspend(db, randomUUID()), 'execution_not_found');
+});
+
+// docs/semantics.md §9.3 fencing: an attempt that is over never suspends the execution afterwards.
+test('fencing: a call naming an attempt that is not the current one answers stale_attempt and changes nothing', async (t) => {
+  const db = await testDatabase(t);
+  const { id } = await activeMember(db);  // attempt 1 runs
+  const row = await assertReplayWritesNothing(t, db, () => suspend(db, id, { attempt: 2, timeoutAt: Date.now() + 60_000 }));
+  t.like(row, { status: 'stale_attempt', execution_id: id, waitpoint_id: null, token: null });
+  t.is((await suspend(db, id, { attempt: 1 })).status, 'suspended');
+});
+
+test('fencing: an attempt failed meanwhile (a retry scheduled) answers stale_attempt, not execution_not_active', async (t) => {
+  const db = await testDatabase(t);
+  const { id } = await activeMember(db, { policy: { max_retries: 1 } });
+  await db.query(`SELECT * FROM flowfabric.ff_fail_execution(p_execution_id => $1, p_failure_reason => 'attempt_timeout')`, [id]);
+  const row = await assertReplayWritesNothing(t, db, () => suspend(db, id, { attempt: 1 }));
+  t.is(row.status, 'stale_attempt');
+  t.like(await execution(db, id), { lifecycle_phase: 'runnable', public_state: 'delayed' });
+});
+
+test('p_attempt below 1 is invalid_input naming p_attempt', async (t) => {
+  const db = await testDatabase(t);
+  const { id } = await activeMember(db);
+  const error = await assertRefused(t, suspend(db, id, { attempt: 0 }), 'invalid_input');
+  t.true(error.detail?.startsWith('p_attempt'), error.detail);
 });

@@ -258,6 +258,14 @@ export class Model {
    * Not modelled: p_expected_graph_revision, p_dry_run, payloads (the generator passes none).
    */
   submit(flowId: string, partition: number, plan: Plan, start: boolean): string {
+    const existing = this.flows.get(flowId);
+    if (existing && existing.state !== 'open') {
+      // A plan that would change nothing is a replay even on a finished flow (docs/semantics.md
+      // §4.7): already_submitted; any other plan is flow_already_terminal.
+      if (!this.changesNothing(flowId, partition, plan)) refuse('flow_already_terminal');
+      if (start) this.start(flowId);
+      return 'already_submitted';
+    }
     let changed = this.createFlow(flowId, partition) === 'created';
     const flow = this.openFlow(flowId);
     for (const uuid of plan.executions) {
@@ -338,6 +346,23 @@ export class Model {
     const execution = this.executions.get(ref.uuid);
     if (execution && execution.partition !== flow.partition) refuse('invalid_input');
     return execution;
+  }
+
+  /** Would `plan` change nothing, were flowId open? The state is left as it was. */
+  private changesNothing(flowId: string, partition: number, plan: Plan): boolean {
+    const saved = this.clone();
+    const skipped = new Set(this.skippedByThisCall);
+    try {
+      this.flows.get(flowId)!.state = 'open';
+      return this.submit(flowId, partition, plan, false) === 'already_submitted';
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      return false;
+    } finally {
+      this.flows = saved.flows;
+      this.executions = saved.executions;
+      this.skippedByThisCall = skipped;
+    }
   }
 
   private clone(): { flows: Map<string, Flow>; executions: Map<string, Execution> } {

@@ -33,3 +33,28 @@ test('helpers.suspend ends the job without completing; a signal runs the same ex
   // a second delivery with the same idempotency key changes nothing
   t.is((await deliver(db, rows[0].waitpoint_id, 'approved', { key: 'click-1' })).rows[0].status, 'duplicate');
 });
+
+// docs/semantics.md §9.3 fencing: helpers.suspend names its attempt, so an attempt that was failed
+// and replaced while it ran cannot suspend the attempt that runs now.
+test('helpers.suspend from an attempt replaced meanwhile answers stale_attempt: the current attempt keeps running', async (t) => {
+  const db = await testDatabase(t);
+  const flow = await createFlow(db);
+  const id = await member(flow, { task: 'approve', policy: { max_retries: 1, backoff: { type: 'fixed', delay_ms: 3_600_000 } } });
+  await startFlow(flow);
+  const statuses: string[] = [];
+  const tasks = {
+    approve: async (_payload: unknown, helpers: { attempt: number; suspend: (o: { signals: string[] }) => Promise<never> }) => {
+      // while attempt 1 runs, it is failed (a retry scheduled) and attempt 2 begins elsewhere
+      statuses.push((await db.query(`SELECT * FROM flowfabric.ff_fail_execution(p_execution_id => $1, p_failure_reason => 'lost',
+        p_attempt => $2)`, [id, helpers.attempt])).rows[0].status);
+      statuses.push((await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [id])).rows[0].status);
+      await helpers.suspend({ signals: ['approved'] });  // attempt 1, stale now
+    },
+  };
+  await drain(connectionStringOf(db), tasks as never);
+  t.deepEqual(statuses, ['retry_scheduled', 'started']);
+  const exec = await execution(db, id);
+  t.like(exec, { lifecycle_phase: 'active', attempt_state: 'running_attempt' });
+  t.is((exec.raw_fields as { attempt_count: number }).attempt_count, 2);
+  t.is((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_waitpoint')).rows[0].n, 0);
+});

@@ -1,14 +1,15 @@
 -- _fail_attempt: fail the running attempt of an execution (docs/semantics.md §9.2): a retry after
 -- the policy's backoff while retries are left, else terminal (failed, or expired for a timeout)
--- with its cascade. The one failure path of ff_fail_execution, ff_expire_execution and
--- ff_recover_jobs (worker_lost).
+-- with its cascade. The one failure path of ff_fail_execution, ff_expire_execution,
+-- ff_recover_jobs (worker_lost) and ff_waitpoint_timeout (a suspended execution, behaviour fail).
 CREATE OR REPLACE FUNCTION flowfabric._fail_attempt(
   p_execution_id      text,
   p_failure_reason    text,
   p_failure_category  text,
   p_attempt           int,
   p_exhausted_outcome text,
-  p_now_ms            bigint)
+  p_now_ms            bigint,
+  p_phase             text DEFAULT 'active')
 RETURNS TABLE (
   status         flowfabric.ff_fail_execution_status,
   execution_id   flowfabric.ff_execution_id,
@@ -54,7 +55,7 @@ BEGIN
       RETURN NEXT;
       RETURN;
     END IF;
-    IF v_exec.lifecycle_phase <> 'active' THEN
+    IF v_exec.lifecycle_phase <> p_phase THEN
       PERFORM _raise('invalid_input',
         format('p_execution_id: execution_not_active: %s is %s (public_state %s); only a running attempt can fail',
                execution_id, v_exec.lifecycle_phase, v_exec.public_state),
@@ -77,7 +78,7 @@ BEGIN
           retry_count = e.retry_count + 1,
           failure_reason = p_failure_reason,
           delay_until_ms = v_delay,
-          raw_fields = e.raw_fields || jsonb_build_object('last_failure_at_ms', p_now_ms, 'failure_category', p_failure_category)
+          raw_fields = (e.raw_fields - 'waitpoint_id') || jsonb_build_object('last_failure_at_ms', p_now_ms, 'failure_category', p_failure_category)
       WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
       RETURNING e.* INTO v_exec;
       v_spec := _run_job_spec(v_exec, v_flow);
@@ -107,7 +108,7 @@ BEGIN
   SELECT * INTO v_done FROM ff_complete_execution(
     p_execution_id => execution_id, p_outcome => p_exhausted_outcome,
     p_result => jsonb_strip_nulls(jsonb_build_object('error', p_failure_reason, 'category', p_failure_category)),
-    p_attempt => v_attempt, p_now_ms => p_now_ms);
+    p_attempt => CASE WHEN p_phase = 'active' THEN v_attempt END, p_now_ms => p_now_ms);
   IF v_done.status = 'completed' THEN
     UPDATE ff_exec_core e
     SET failure_reason = p_failure_reason,
@@ -122,5 +123,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._fail_attempt(text, text, text, int, text, bigint) IS
-$$Private. Fails the running attempt of execution p_execution_id with p_failure_reason (docs/semantics.md §9.2). Checks, unlocked and again under the execution's row lock: terminal -> already_terminal; p_attempt given and not the current running attempt -> stale_attempt; not active -> invalid_input (execution_not_active). Retries left (retry_count < the effective max_retries: the policy's, else the flow's max_attempts - 1, else 0): status retry_scheduled, the execution becomes runnable / not_eligible_until_time / delayed / waiting_for_retry_backoff / pending_retry_attempt, retry_count + 1, failure_reason, delay_until_ms = now + _backoff_ms(policy, retry_count before the failure); its run job is enqueued at that time (replace mode on flowstage:run:<uuid>: a job still locked by a dead or hung attempt loses its key and is never retried); logs fail_execution. No retries left: ff_complete_execution with p_exhausted_outcome (failed; expired for an attempt timeout) and result {"error": reason, "category": category}, fenced on the attempt, so the cascade runs in this transaction; failure_reason set; status = that outcome.$$;
+COMMENT ON FUNCTION flowfabric._fail_attempt(text, text, text, int, text, bigint, text) IS
+$$Private. Fails the running attempt of execution p_execution_id with p_failure_reason (docs/semantics.md §9.2). Checks, unlocked and again under the execution's row lock: terminal -> already_terminal; p_attempt given and not the current running attempt -> stale_attempt; not in lifecycle phase p_phase -> invalid_input (execution_not_active). p_phase is active (a running attempt), or suspended for ff_waitpoint_timeout (an attempt that suspended and timed out waiting: no attempt fencing, the caller holds the execution row). Retries left (retry_count < the effective max_retries: the policy's, else the flow's max_attempts - 1, else 0): status retry_scheduled, the execution becomes runnable / not_eligible_until_time / delayed / waiting_for_retry_backoff / pending_retry_attempt, retry_count + 1, failure_reason, delay_until_ms = now + _backoff_ms(policy, retry_count before the failure); its run job is enqueued at that time (replace mode on flowstage:run:<uuid>: a job still locked by a dead or hung attempt loses its key and is never retried); logs fail_execution. No retries left: ff_complete_execution with p_exhausted_outcome (failed; expired for an attempt timeout) and result {"error": reason, "category": category}, fenced on the attempt (when p_phase is active), so the cascade runs in this transaction; failure_reason set; status = that outcome.$$;

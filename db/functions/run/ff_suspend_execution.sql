@@ -6,6 +6,7 @@ CREATE OR REPLACE FUNCTION flowfabric.ff_suspend_execution(
   p_resume_when      text   DEFAULT 'any',
   p_timeout_at_ms    bigint DEFAULT NULL,
   p_timeout_behavior text   DEFAULT 'fail',
+  p_attempt          int    DEFAULT NULL,
   p_now_ms           bigint DEFAULT NULL)
 RETURNS TABLE (
   status       flowfabric.ff_suspend_execution_status,
@@ -28,6 +29,9 @@ BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
   v_now := _now_ms(p_now_ms);
 
   v_exec := _find_execution('p_execution_id', v_requested, v_id);
@@ -37,6 +41,11 @@ BEGIN
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
+  IF _is_stale_attempt(v_exec, p_attempt) THEN
+    status := 'stale_attempt';  -- timed out, reaped, failed or replaced: changes nothing
+    RETURN NEXT;
+    RETURN;
+  END IF;
   IF v_exec.lifecycle_phase <> 'active' THEN
     PERFORM _raise('invalid_input',
       format('p_execution_id: execution_not_active: execution_id=%s lifecycle_phase=%s', execution_id, v_exec.lifecycle_phase),
@@ -96,8 +105,10 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric.ff_suspend_execution(text, text[], text, bigint, text, bigint) IS
+COMMENT ON FUNCTION flowfabric.ff_suspend_execution(text, text[], text, bigint, text, int, bigint) IS
 $$Suspend active execution p_execution_id until signals arrive (docs/semantics.md §10.2). Returns (status, execution_id, waitpoint_id, token).
 The execution becomes lifecycle_phase suspended, ownership_state unowned, eligibility_state not_applicable, blocking_reason waiting_for_signal, public_state suspended, attempt_state attempt_interrupted (raw_fields.waitpoint_id); the task's job then ends without completing it. Its waitpoint: the one created beforehand by ff_create_waitpoint (kept with its own names and settings and the signals it buffered; token NULL here: its creator holds it), else a new one with p_signal_names (1..100 names), p_resume_when any (one of the names) or all (every name), p_timeout_at_ms and p_timeout_behavior (fail | expire | resume), whose token (64 hex digits, stored only as its sha256) is returned once: whoever holds it may deliver signals (ff_deliver_signal p_token).
-status suspended; or resumed when buffered signals already meet the condition (the execution is eligible again at once, payload.signals set, its run job enqueued). With a timeout, a flowstage__waitpoint_timeout job (job key flowstage:waitpoint:<id>) is due at p_timeout_at_ms and calls ff_waitpoint_timeout.
-Refusals: invalid_input (FF012: malformed id, bad names, resume_when, timeout or behavior; execution_not_active when it is not running); execution_not_found (FF003). Locks the execution row, then its waitpoint. Logs suspend_execution (and resume_execution) for flow members.$$;
+status suspended; or resumed when buffered signals already meet the condition (the execution is eligible again at once, payload.signals set, its run job enqueued). stale_attempt: p_attempt (the number ff_begin_attempt returned; run()'s helpers.suspend passes it) is not the attempt running now (it was timed out, reaped, failed or replaced, or the execution is no longer running): nothing changes, waitpoint_id and token NULL (docs/semantics.md §9.3 fencing). NULL p_attempt acts on the current attempt. p_attempt comes before p_now_ms so that p_now_ms stays last.
+With a timeout, a flowstage__waitpoint_timeout job (job key flowstage:waitpoint:<id>) is due at p_timeout_at_ms and calls ff_waitpoint_timeout.
+At the timeout, behaviour fail spends a retry as ff_fail_execution does (see ff_waitpoint_timeout).
+Refusals: invalid_input (FF012: malformed id, bad names, resume_when, timeout or behavior; p_attempt < 1; execution_not_active when it is not running); execution_not_found (FF003). Locks the execution row, then its waitpoint. Logs suspend_execution (and resume_execution) for flow members.$$;

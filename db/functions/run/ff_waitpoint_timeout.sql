@@ -1,5 +1,6 @@
 -- ff_waitpoint_timeout: a waitpoint's timeout has come (its flowstage__waitpoint_timeout job):
--- fail, expire or resume its suspended execution (docs/semantics.md §10.2).
+-- fail (as ff_fail_execution: a retry while retries are left), expire or resume its suspended
+-- execution (docs/semantics.md §10.2).
 CREATE OR REPLACE FUNCTION flowfabric.ff_waitpoint_timeout(
   p_waitpoint_id uuid,
   p_now_ms       bigint DEFAULT NULL)
@@ -17,7 +18,7 @@ DECLARE
   v_waitpoint ff_waitpoint;
   v_exec      ff_exec_core;
   v_spec      graphile_worker.job_spec;
-  v_outcome   text;
+  v_failed    record;
 BEGIN
   IF p_waitpoint_id IS NULL THEN
     PERFORM _raise('invalid_input', 'p_waitpoint_id: must not be null');
@@ -52,13 +53,19 @@ BEGIN
   ELSE
     UPDATE ff_waitpoint w SET waitpoint_state = 'closed', closed_at_ms = v_now, close_reason = 'timeout'
     WHERE w.partition_key = v_partition AND w.waitpoint_id = p_waitpoint_id;
-    v_outcome := CASE v_waitpoint.timeout_behavior WHEN 'expire' THEN 'expired' ELSE 'failed' END;
-    v_spec := _finish_execution(v_exec, v_outcome, jsonb_build_object('error', 'waitpoint_timeout', 'waitpoint_id', p_waitpoint_id),
-                                v_now, p_cascade => true);
-    IF NOT (v_spec IS NULL) THEN
-      PERFORM _add_jobs(ARRAY[v_spec]);
+    IF v_waitpoint.timeout_behavior = 'expire' THEN
+      v_spec := _finish_execution(v_exec, 'expired', jsonb_build_object('error', 'waitpoint_timeout', 'waitpoint_id', p_waitpoint_id),
+                                  v_now, p_cascade => true);
+      IF NOT (v_spec IS NULL) THEN
+        PERFORM _add_jobs(ARRAY[v_spec]);
+      END IF;
+      status := 'expired';
+    ELSE
+      -- fail: the suspended attempt failed, as ff_fail_execution fails a running one (§9.2).
+      SELECT * INTO v_failed FROM _fail_attempt(execution_id, 'waitpoint_timeout', 'timeout', NULL, 'failed', v_now,
+                                                p_phase => 'suspended');
+      status := v_failed.status;  -- retry_scheduled or failed (the execution row is held: nothing else)
     END IF;
-    status := v_outcome;
   END IF;
   RETURN NEXT;
 END;
@@ -66,4 +73,4 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_waitpoint_timeout(uuid, bigint) IS
 $$The timeout of waitpoint p_waitpoint_id (called by its flowstage__waitpoint_timeout job, due at timeout_at_ms; docs/semantics.md §10.2). Returns (status, waitpoint_id, execution_id).
-When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> failed (terminal failed; with docs/semantics.md §9's run policies merged, a failure that spends a retry). Terminal outcomes store result {error: waitpoint_timeout, waitpoint_id} and cascade through a flowstage__cascade job. The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.$$;
+When the waitpoint is still waiting and its execution suspended, at or after timeout_at_ms, by timeout_behavior: resume -> resumed (as a signal would resume it, with the signals received so far in payload.signals); expire -> expired (terminal expired); fail -> the suspended attempt fails as ff_fail_execution fails a running one (docs/semantics.md §9.2), with failure_reason waitpoint_timeout and failure_category timeout, spending a retry: retry_scheduled while retries are left (retry_count < max_retries: delayed until now + backoff, retry_count + 1, its run job enqueued at that time; the next attempt is a retry), else failed (terminal failed, result {error: waitpoint_timeout, category: timeout}, the cascade runs in this transaction as in ff_complete_execution). expire -> expired whatever retries are left (result {error: waitpoint_timeout, waitpoint_id}, the cascade through a flowstage__cascade job). The waitpoint closes (close_reason timeout). not_due before the time; already_closed when the waitpoint was resumed or closed before. Refusals: invalid_input (FF012: NULL id, waitpoint_not_found). Locks the execution row, then the waitpoint.$$;

@@ -11,7 +11,8 @@ CREATE OR REPLACE FUNCTION flowfabric._submit_is_replay(
   p_e_upstream_ids          uuid[],
   p_e_upstream_partitions   smallint[],
   p_e_downstream_ids        uuid[],
-  p_e_downstream_partitions smallint[])
+  p_e_downstream_partitions smallint[],
+  p_e_kinds                 jsonb[] DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -48,15 +49,17 @@ BEGIN
       RETURN false;
     END IF;
   END IF;
-  -- Every edge item is staged exactly (same endpoints, kind success_only) and already applied.
+  -- Every edge item is staged exactly (same endpoints, same kind and condition) and already applied.
   IF cardinality(p_e_ids) > 0 THEN
     SELECT count(*) INTO v_count
-    FROM unnest(p_e_ids, p_e_upstream_ids, p_e_downstream_ids) AS u(id, up, down)
+    FROM unnest(p_e_ids, p_e_upstream_ids, p_e_downstream_ids, p_e_kinds) AS u(id, up, down, kc)
     JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.policy FROM ff_edge e
           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (p_e_ids)) stored
       ON stored.edge_id = u.id
     WHERE stored.upstream_eid = u.up AND stored.downstream_eid = u.down
-      AND stored.policy->>'dependency_kind' = 'success_only' AND NOT (stored.policy ? 'condition')
+      AND stored.policy->>'dependency_kind' IS NOT NULL
+      AND jsonb_strip_nulls(jsonb_build_object('dependency_kind', nullif(stored.policy->>'dependency_kind', 'success_only'),
+                                               'condition', stored.policy->>'condition')) = coalesce(u.kc, '{}'::jsonb)
       AND stored.policy->>'edge_state' <> 'pending';
     IF v_count <> cardinality(p_e_ids) THEN
       RETURN false;
@@ -66,5 +69,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[]) IS
-  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, kind success_only and no condition, and already applied (ff_submit_flow does not ask for a plan with kinds or conditions). Reads without locks: one index probe per item, by key.';
+COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[], jsonb[]) IS
+  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, the same kind and condition (p_e_kinds: _submit_edge_kinds of the plan; NULL: every item success_only without a condition), and already applied. Reads without locks: one index probe per item, by key.';

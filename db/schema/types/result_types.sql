@@ -129,7 +129,8 @@ CREATE DOMAIN flowfabric.ff_pause_flow_status AS text NOT NULL CHECK (VALUE IN (
 COMMENT ON DOMAIN flowfabric.ff_pause_flow_status IS 'The statuses of ff_pause_flow.';
 CREATE DOMAIN flowfabric.ff_resume_flow_status AS text NOT NULL CHECK (VALUE IN ('resumed', 'not_paused'));
 COMMENT ON DOMAIN flowfabric.ff_resume_flow_status IS 'The statuses of ff_resume_flow.';
-CREATE DOMAIN flowfabric.ff_suspend_execution_status AS text NOT NULL CHECK (VALUE IN ('suspended', 'resumed'));
+CREATE DOMAIN flowfabric.ff_suspend_execution_status AS text NOT NULL
+  CHECK (VALUE IN ('suspended', 'resumed', 'stale_attempt'));
 COMMENT ON DOMAIN flowfabric.ff_suspend_execution_status IS 'The statuses of ff_suspend_execution.';
 CREATE DOMAIN flowfabric.ff_create_waitpoint_status AS text NOT NULL CHECK (VALUE IN ('created'));
 COMMENT ON DOMAIN flowfabric.ff_create_waitpoint_status IS 'The statuses of ff_create_waitpoint.';
@@ -137,7 +138,7 @@ CREATE DOMAIN flowfabric.ff_deliver_signal_status AS text NOT NULL
   CHECK (VALUE IN ('recorded', 'resumed', 'duplicate', 'waitpoint_closed'));
 COMMENT ON DOMAIN flowfabric.ff_deliver_signal_status IS 'The statuses of ff_deliver_signal.';
 CREATE DOMAIN flowfabric.ff_waitpoint_timeout_status AS text NOT NULL
-  CHECK (VALUE IN ('failed', 'expired', 'resumed', 'not_due', 'already_closed'));
+  CHECK (VALUE IN ('retry_scheduled', 'failed', 'expired', 'resumed', 'not_due', 'already_closed'));
 COMMENT ON DOMAIN flowfabric.ff_waitpoint_timeout_status IS 'The statuses of ff_waitpoint_timeout.';
 CREATE DOMAIN flowfabric.ff_fail_execution_status AS text NOT NULL
   CHECK (VALUE IN ('retry_scheduled', 'failed', 'expired', 'already_terminal', 'stale_attempt', 'not_due'));
