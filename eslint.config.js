@@ -11,9 +11,15 @@ export default tseslint.config(
   {
     rules: {
       // `_name` marks a parameter or binding kept on purpose; `{ a, ...rest }` drops `a` from rest.
-      '@typescript-eslint/no-unused-vars': ['error', {
-        argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true,
-      }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'none',
+          ignoreRestSiblings: true,
+        },
+      ],
       // `declare global { namespace GraphileWorker { interface Tasks ... } }` is how Graphile
       // Worker's task payloads are typed (module augmentation).
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],

@@ -26,7 +26,9 @@ const plan = new FlowPlan(randomUUID(), {
   load: tasks.step('load', { inputs: { transformed: 'transform' } }),
 });
 const submitted = await plan.submit(db, { start: true }); // one transaction: create, stage, start
-console.log(`flow ${submitted.status}: ${submitted.executions_created} executions, ${submitted.edges_applied} edges, started: ${submitted.started}`);
+console.log(
+  `flow ${submitted.status}: ${submitted.executions_created} executions, ${submitted.edges_applied} edges, started: ${submitted.started}`,
+);
 
 // A worker in this process runs the tasks (tsc checks each payload and result against the types).
 const worker = await run({
@@ -49,6 +51,8 @@ console.log(`flow ${flow.public_flow_state}`);
 const members = new Map((await listMembers(db, { flowId: plan.flowId })).map((m) => [m.execution_id, m]));
 for (const [step, id] of Object.entries(submitted.ids)) {
   const member = members.get(id)!;
-  console.log(`  ${step}: ${member.public_state} after ${member.attempt_count} attempt(s), result ${JSON.stringify(member.result)}`);
+  console.log(
+    `  ${step}: ${member.public_state} after ${member.attempt_count} attempt(s), result ${JSON.stringify(member.result)}`,
+  );
 }
 await db.end();

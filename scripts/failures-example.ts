@@ -10,7 +10,10 @@ const pool = new pg.Pool({ connectionString });
 
 let reports = 0;
 const worker = await run({
-  connectionString, pollInterval: 100, noHandleSignals: true, logFactory: () => () => {},
+  connectionString,
+  pollInterval: 100,
+  noHandleSignals: true,
+  logFactory: () => () => {},
   taskList: {
     // A flaky upstream: the first attempt fails, the retry succeeds.
     fetch: (_payload, helpers) => {
@@ -24,7 +27,8 @@ const worker = await run({
   },
 });
 worker.events.on('retry_scheduled', (event) =>
-  console.log(`retry_scheduled: attempt ${event.attempt} failed (${event.reason}); retry ${event.retryCount}`));
+  console.log(`retry_scheduled: attempt ${event.attempt} failed (${event.reason}); retry ${event.retryCount}`),
+);
 
 const plan = new FlowPlan('5e1f0000-0000-4000-8000-000000000017', {
   fetch: { task: 'fetch', policy: { max_retries: 2, backoff: { type: 'fixed', delay_ms: 200 } } },
@@ -34,9 +38,11 @@ const { ids } = await plan.submit(pool, { start: true });
 console.log(`flow ${(await waitForFlow(pool, plan.flowId)).public_flow_state}`);
 for (const member of await listMembers(pool, { flowId: plan.flowId })) {
   const name = member.execution_id === ids.fetch ? 'fetch' : 'report';
-  const policy = member.policy as { max_retries: number };  // the resolved run policy
-  console.log(`${name}: ${member.public_state} after ${member.attempt_count} attempt(s), retry_count ${member.retry_count}, `
-    + `last failure: ${member.failure_reason ?? 'none'}, max_retries ${policy.max_retries}`);
+  const policy = member.policy as { max_retries: number }; // the resolved run policy
+  console.log(
+    `${name}: ${member.public_state} after ${member.attempt_count} attempt(s), retry_count ${member.retry_count}, ` +
+      `last failure: ${member.failure_reason ?? 'none'}, max_retries ${policy.max_retries}`,
+  );
 }
 
 // Run the report again (say its template changed): the flow reopens and finishes again.

@@ -74,7 +74,9 @@ export async function renderDocs(transcriptUrl: string, cliUrl: string): Promise
 
 /** Migrates a scratch database and a clone of it ($DATABASE_URL's server, else embedded), renders, drops them. */
 export async function renderDocsFromScratchDatabase(): Promise<Map<string, string>> {
-  return withScratchDatabase({ prefix: 'flowstage_docs', clone: true }, ([transcriptUrl, cliUrl]) => renderDocs(transcriptUrl, cliUrl));
+  return withScratchDatabase({ prefix: 'flowstage_docs', clone: true }, ([transcriptUrl, cliUrl]) =>
+    renderDocs(transcriptUrl, cliUrl),
+  );
 }
 
 /** Paths whose committed content differs from the rendered one (missing included). */

@@ -10,8 +10,10 @@ import { withScratchDatabase } from './lib/scratch.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
-  console.error('lint:sql needs DATABASE_URL: a server with plpgsql_check installed ' +
-    '(e.g. apt-get install postgresql-15-plpgsql-check; DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres)');
+  console.error(
+    'lint:sql needs DATABASE_URL: a server with plpgsql_check installed ' +
+      '(e.g. apt-get install postgresql-15-plpgsql-check; DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres)',
+  );
   process.exit(2);
 }
 
@@ -36,11 +38,17 @@ await withScratchDatabase({ prefix: 'flowstage_lint', serverUrl }, async ([url])
     }
     await db.query('CREATE EXTENSION plpgsql_check');
     const checked = await readPlpgsqlFunctions(db);
-    const { rows: findings } = await db.query(FINDINGS_SQL,
-      [checked.map((c) => c.oid), checked.map((c) => c.relid), checked.map((c) => c.label)]);
+    const { rows: findings } = await db.query(FINDINGS_SQL, [
+      checked.map((c) => c.oid),
+      checked.map((c) => c.relid),
+      checked.map((c) => c.label),
+    ]);
     for (const f of findings) {
-      console.log(`${f.function_name}:${f.lineno ?? '-'}: ${f.level} ${f.sqlstate}: ${f.message}` +
-        (f.detail ? `\n    detail: ${f.detail}` : '') + (f.hint ? `\n    hint: ${f.hint}` : ''));
+      console.log(
+        `${f.function_name}:${f.lineno ?? '-'}: ${f.level} ${f.sqlstate}: ${f.message}` +
+          (f.detail ? `\n    detail: ${f.detail}` : '') +
+          (f.hint ? `\n    hint: ${f.hint}` : ''),
+      );
     }
     console.log(`plpgsql_check: ${new Set(checked.map((c) => c.oid)).size} PL/pgSQL functions, ${findings.length} findings`);
     if (findings.length > 0) process.exitCode = 1;

@@ -30,7 +30,8 @@ function plan(partition: number | null, reverse = false) {
     for (const u of layer) {
       const parents = new Set<string>();
       while (parents.size < 3) parents.add(layers[l - 1][Math.floor(Math.random() * WIDTH)]);
-      for (const p of parents) edges.push({ edge_id: randomUUID(), upstream_execution_id: id(p), downstream_execution_id: id(u) });
+      for (const p of parents)
+        edges.push({ edge_id: randomUUID(), upstream_execution_id: id(p), downstream_execution_id: id(u) });
     }
   }
   return { executions: reverse ? executions.reverse() : executions, edges };
@@ -76,12 +77,17 @@ function median(values: number[]) {
 
 const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await db.connect();
-const partitionOf = async (flowId: string) => (await db.query('SELECT flowfabric.ff_flow_partition($1) AS p', [flowId])).rows[0].p as number;
+const partitionOf = async (flowId: string) =>
+  (await db.query('SELECT flowfabric.ff_flow_partition($1) AS p', [flowId])).rows[0].p as number;
 // CPU time of the backend (ns on CPU, /proc/<pid>/schedstat): much less sensitive than wall time
 // to other processes on a shared machine. Local servers only.
 const backend = (await db.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
 const cpuMs = () => {
-  try { return Number(readFileSync(`/proc/${backend}/schedstat`, 'utf8').split(' ')[0]) / 1e6; } catch { return NaN; }
+  try {
+    return Number(readFileSync(`/proc/${backend}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
 };
 const times: Record<string, number[]> = { submit: [], floor: [], floorLogPlan: [], floorLogItems: [] };
 const cpu: Record<string, number[]> = { submit: [], floor: [], floorLogPlan: [], floorLogItems: [] };
@@ -93,7 +99,10 @@ for (let round = 0; round < rounds; round++) {
     const start = performance.now();
     const cpuStart = cpuMs();
     if (kind === 'submit') {
-      const { rows } = await db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [flowId, body]);
+      const { rows } = await db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [
+        flowId,
+        body,
+      ]);
       if (round === 0) console.log(rows[0]);
     } else {
       await db.query('BEGIN');
@@ -107,20 +116,28 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 for (const [kind, values] of Object.entries(times)) {
-  console.log(`${kind.padEnd(14)} wall median ${median(values).toFixed(0)} ms (${values.map((v) => v.toFixed(0)).join(', ')})` +
-    `   backend cpu median ${median(cpu[kind]).toFixed(0)} ms (${cpu[kind].map((v) => v.toFixed(0)).join(', ')})`);
+  console.log(
+    `${kind.padEnd(14)} wall median ${median(values).toFixed(0)} ms (${values.map((v) => v.toFixed(0)).join(', ')})` +
+      `   backend cpu median ${median(cpu[kind]).toFixed(0)} ms (${cpu[kind].map((v) => v.toFixed(0)).join(', ')})`,
+  );
 }
-console.log(`submit / floor (same rows + one log row per plan): wall ${(median(times.submit) / median(times.floorLogPlan)).toFixed(2)}x, ` +
-  `cpu ${(median(cpu.submit) / median(cpu.floorLogPlan)).toFixed(2)}x`);
-console.log(`submit / floor (one log row per item, the issue's floor): wall ${(median(times.submit) / median(times.floorLogItems)).toFixed(2)}x, ` +
-  `cpu ${(median(cpu.submit) / median(cpu.floorLogItems)).toFixed(2)}x`);
+console.log(
+  `submit / floor (same rows + one log row per plan): wall ${(median(times.submit) / median(times.floorLogPlan)).toFixed(2)}x, ` +
+    `cpu ${(median(cpu.submit) / median(cpu.floorLogPlan)).toFixed(2)}x`,
+);
+console.log(
+  `submit / floor (one log row per item, the issue's floor): wall ${(median(times.submit) / median(times.floorLogItems)).toFixed(2)}x, ` +
+    `cpu ${(median(cpu.submit) / median(cpu.floorLogItems)).toFixed(2)}x`,
+);
 
 const SUBMIT = 'SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)';
 async function once(label: string, flowId: string, body: string) {
   const start = performance.now();
   const cpuStart = cpuMs();
   const { rows } = await db.query(SUBMIT, [flowId, body]);
-  console.log(`${label.padEnd(40)} ${rows[0].status.padEnd(18)} wall ${(performance.now() - start).toFixed(0)} ms, cpu ${(cpuMs() - cpuStart).toFixed(0)} ms`);
+  console.log(
+    `${label.padEnd(40)} ${rows[0].status.padEnd(18)} wall ${(performance.now() - start).toFixed(0)} ms, cpu ${(cpuMs() - cpuStart).toFixed(0)} ms`,
+  );
 }
 {
   const flowId = randomUUID();
@@ -128,6 +145,10 @@ async function once(label: string, flowId: string, body: string) {
   await once('submit', flowId, body);
   await once('identical resubmission', flowId, body);
   const reversed = randomUUID();
-  await once('executions listed downstream-first', reversed, JSON.stringify(plan(canonical ? await partitionOf(reversed) : null, true)));
+  await once(
+    'executions listed downstream-first',
+    reversed,
+    JSON.stringify(plan(canonical ? await partitionOf(reversed) : null, true)),
+  );
 }
 await db.end();

@@ -7,8 +7,18 @@
 // (test/client/readme-example.test.ts runs this file and compares its output with quickstart.out.txt.)
 import pg from 'pg';
 import {
-  CycleDetectedError, StaleGraphRevisionError, addExecutionToFlow, applyDependencyToChild, createExecution,
-  createFlow, describeFlow, migrate, stageDependencyEdge, startFlow, withRevisionRetry, withTransaction,
+  CycleDetectedError,
+  StaleGraphRevisionError,
+  addExecutionToFlow,
+  applyDependencyToChild,
+  createExecution,
+  createFlow,
+  describeFlow,
+  migrate,
+  stageDependencyEdge,
+  startFlow,
+  withRevisionRetry,
+  withTransaction,
 } from 'flowstage';
 
 const connectionString = process.env.DATABASE_URL!;
@@ -22,7 +32,11 @@ console.log(`flow ${flow.status} on partition ${flow.partition_key}, revision ${
 // The client runs on a pool, or on a client inside your own transaction.
 const [extract, transform, load] = await withTransaction(pool, async (tx) => {
   const ids: string[] = [];
-  const steps = { extract: '0a0a0a0a-0000-4000-8000-000000000001', transform: '0a0a0a0a-0000-4000-8000-000000000002', load: '0a0a0a0a-0000-4000-8000-000000000003' };
+  const steps = {
+    extract: '0a0a0a0a-0000-4000-8000-000000000001',
+    transform: '0a0a0a0a-0000-4000-8000-000000000002',
+    load: '0a0a0a0a-0000-4000-8000-000000000003',
+  };
   for (const [task, uuid] of Object.entries(steps)) {
     // taskIdentifier: the worker task that will run it (run({ taskList: { extract, ... } })).
     const [execution] = await createExecution(tx, { executionId: uuid, flowId, taskIdentifier: task });
@@ -52,8 +66,11 @@ console.log(`edges staged, revision ${revision}`);
 // Refusals are typed errors.
 try {
   await stageDependencyEdge(pool, {
-    flowId, edgeId: 'e0000000-0000-4000-8000-000000000003', upstreamExecutionId: load,
-    downstreamExecutionId: extract, expectedGraphRevision: revision,
+    flowId,
+    edgeId: 'e0000000-0000-4000-8000-000000000003',
+    upstreamExecutionId: load,
+    downstreamExecutionId: extract,
+    expectedGraphRevision: revision,
   });
 } catch (error) {
   if (!(error instanceof CycleDetectedError)) throw error;
@@ -61,8 +78,11 @@ try {
 }
 try {
   await stageDependencyEdge(pool, {
-    flowId, edgeId: 'e0000000-0000-4000-8000-000000000004', upstreamExecutionId: extract,
-    downstreamExecutionId: load, expectedGraphRevision: 0,
+    flowId,
+    edgeId: 'e0000000-0000-4000-8000-000000000004',
+    upstreamExecutionId: extract,
+    downstreamExecutionId: load,
+    expectedGraphRevision: 0,
   });
 } catch (error) {
   if (!(error instanceof StaleGraphRevisionError)) throw error;
@@ -77,5 +97,7 @@ for (const edge of edges) {
 const [started] = await startFlow(pool, { flowId });
 console.log(`flow ${started.status}: ${started.enqueued_count} job enqueued`);
 const [described] = await describeFlow(pool, { flowId });
-console.log(`flow ${described.public_flow_state}: revision ${described.graph_revision}, ${described.node_count} nodes, ${described.edge_count} edges`);
+console.log(
+  `flow ${described.public_flow_state}: revision ${described.graph_revision}, ${described.node_count} nodes, ${described.edge_count} edges`,
+);
 await pool.end();

@@ -39,7 +39,9 @@ function assertLoopback(connectionString: string): void {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const local = socket ? socket.startsWith('/') : ['localhost', '127.0.0.1', '::1', ''].includes(host);
   if (!local) {
-    throw new Error(`soak: DATABASE_URL host ${socket ?? host} is not this machine; the soak terminates backends, so it runs on loopback servers only`);
+    throw new Error(
+      `soak: DATABASE_URL host ${socket ?? host} is not this machine; the soak terminates backends, so it runs on loopback servers only`,
+    );
   }
 }
 
@@ -51,24 +53,35 @@ function withApplicationName(connectionString: string, name: string): string {
 
 // --- outcome accounting --------------------------------------------------------------------------
 
-interface Tally { ok: number; refused: Map<string, number>; terminated: number; unexpected: number }
+interface Tally {
+  ok: number;
+  refused: Map<string, number>;
+  terminated: number;
+  unexpected: number;
+}
 const tallies = new Map<string, Tally>();
 const unexpectedSamples: string[] = [];
-const refusalSamples = new Map<string, string>();  // 'operation code' -> the first DETAIL seen
+const refusalSamples = new Map<string, string>(); // 'operation code' -> the first DETAIL seen
 const verbose = process.argv.includes('--verbose');
-const codeNames = new Map<string, string>();  // FFnnn -> code, from ff_error
+const codeNames = new Map<string, string>(); // FFnnn -> code, from ff_error
 
 function tally(operation: string): Tally {
   let entry = tallies.get(operation);
-  if (!entry) tallies.set(operation, entry = { ok: 0, refused: new Map(), terminated: 0, unexpected: 0 });
+  if (!entry) tallies.set(operation, (entry = { ok: 0, refused: new Map(), terminated: 0, unexpected: 0 }));
   return entry;
 }
 
 /** A dropped or terminated connection (the chaos loop's doing), not a finding. */
 function isTermination(error: { code?: string; message?: string }): boolean {
-  return error.code === '57P01' || error.code === '57P02' || error.code === '57P03' || error.code === '08006'
-    || error.code === 'ECONNRESET' || error.code === 'EPIPE'
-    || /Connection terminated|connection error|terminating connection|Client was closed|Connection ended/i.test(error.message ?? '');
+  return (
+    error.code === '57P01' ||
+    error.code === '57P02' ||
+    error.code === '57P03' ||
+    error.code === '08006' ||
+    error.code === 'ECONNRESET' ||
+    error.code === 'EPIPE' ||
+    /Connection terminated|connection error|terminating connection|Client was closed|Connection ended/i.test(error.message ?? '')
+  );
 }
 
 /** Runs one call and counts its outcome; a refusal's code goes to onRefused. */
@@ -85,14 +98,17 @@ async function attempt<T>(operation: string, call: () => Promise<T>, onRefused?:
     if (sqlstate && /^FF\d{3}$/.test(sqlstate)) {
       const name = codeNames.get(sqlstate) ?? sqlstate;
       entry.refused.set(name, (entry.refused.get(name) ?? 0) + 1);
-      if (!refusalSamples.has(`${operation} ${name}`)) refusalSamples.set(`${operation} ${name}`, (error.detail ?? '').slice(0, 160));
+      if (!refusalSamples.has(`${operation} ${name}`))
+        refusalSamples.set(`${operation} ${name}`, (error.detail ?? '').slice(0, 160));
       onRefused?.(name);
     } else if (isTermination(error)) {
       entry.terminated++;
     } else {
       entry.unexpected++;
       if (unexpectedSamples.length < 20) {
-        unexpectedSamples.push(`${operation}: ${error.code ?? '(no code)'} ${error.message}${error.detail ? ` / ${error.detail}` : ''}`);
+        unexpectedSamples.push(
+          `${operation}: ${error.code ?? '(no code)'} ${error.message}${error.detail ? ` / ${error.detail}` : ''}`,
+        );
       }
     }
     return undefined;
@@ -101,8 +117,20 @@ async function attempt<T>(operation: string, call: () => Promise<T>, onRefused?:
 
 // --- what the clients know about the flows they made ---------------------------------------------
 
-interface SoakEdge { id: string; up: string; down: string; applied: boolean }
-interface SoakFlow { id: string; revision: number; members: string[]; taskless: string[]; edges: SoakEdge[]; hot: boolean }
+interface SoakEdge {
+  id: string;
+  up: string;
+  down: string;
+  applied: boolean;
+}
+interface SoakFlow {
+  id: string;
+  revision: number;
+  members: string[];
+  taskless: string[];
+  edges: SoakEdge[];
+  hot: boolean;
+}
 
 const hot: SoakFlow[] = [];
 const cold: SoakFlow[] = [];
@@ -128,7 +156,7 @@ async function retire(db: pg.Pool, flow: SoakFlow): Promise<void> {
   await createFlow(db, true);
 }
 const retireWhenTerminal = (db: pg.Pool, flow: SoakFlow) => (code: string) => {
-  if (code === 'flow_already_terminal' || code === 'flow_not_found') void retire(db, flow);  // finished, or pruned
+  if (code === 'flow_already_terminal' || code === 'flow_not_found') void retire(db, flow); // finished, or pruned
 };
 
 async function createFlow(db: pg.Pool, isHot = false): Promise<void> {
@@ -140,11 +168,19 @@ async function createFlow(db: pg.Pool, isHot = false): Promise<void> {
 async function addMember(db: pg.Pool, flow: SoakFlow): Promise<void> {
   const withTask = chance(0.6);
   const created = await attempt('create_execution', () =>
-    ff.createExecution(db, { flowId: flow.id, taskIdentifier: withTask ? 'soak_task' : null, payload: { n: flow.members.length } }));
+    ff.createExecution(db, {
+      flowId: flow.id,
+      taskIdentifier: withTask ? 'soak_task' : null,
+      payload: { n: flow.members.length },
+    }),
+  );
   const executionId = created?.[0]?.execution_id;
   if (!executionId) return;
-  const added = await attempt('add_execution_to_flow', () => ff.addExecutionToFlow(db, { flowId: flow.id, executionId }),
-    retireWhenTerminal(db, flow));
+  const added = await attempt(
+    'add_execution_to_flow',
+    () => ff.addExecutionToFlow(db, { flowId: flow.id, executionId }),
+    retireWhenTerminal(db, flow),
+  );
   if (added?.[0]) {
     flow.members.push(executionId);
     if (!withTask) flow.taskless.push(executionId);
@@ -169,10 +205,19 @@ async function stageOne(db: pg.Pool, flow: SoakFlow): Promise<void> {
   const ends = endpoints(flow);
   if (!ends) return addMember(db, flow);
   const edgeId = randomUUID();
-  const rows = await attempt('stage_dependency_edge', () => ff.stageDependencyEdge(db, {
-    flowId: flow.id, edgeId, upstreamExecutionId: ends[0], downstreamExecutionId: ends[1],
-    expectedGraphRevision: flow.revision, dataPassingRef: chance(0.3) ? 'up' : null,
-  }), retireWhenTerminal(db, flow));
+  const rows = await attempt(
+    'stage_dependency_edge',
+    () =>
+      ff.stageDependencyEdge(db, {
+        flowId: flow.id,
+        edgeId,
+        upstreamExecutionId: ends[0],
+        downstreamExecutionId: ends[1],
+        expectedGraphRevision: flow.revision,
+        dataPassingRef: chance(0.3) ? 'up' : null,
+      }),
+    retireWhenTerminal(db, flow),
+  );
   if (rows?.[0]) {
     flow.edges.push({ id: edgeId, up: ends[0], down: ends[1], applied: false });
     flow.revision = Number(rows[0].graph_revision);
@@ -188,10 +233,16 @@ async function stageBatch(db: pg.Pool, flow: SoakFlow): Promise<void> {
     if (ends) edges.push({ id: randomUUID(), up: ends[0], down: ends[1], applied: false });
   }
   if (edges.length === 0) return addMember(db, flow);
-  const rows = await attempt('stage_dependency_edges', () => ff.stageDependencyEdges(db, {
-    flowId: flow.id, expectedGraphRevision: flow.revision,
-    edges: edges.map((e) => ({ edge_id: e.id, upstream_execution_id: e.up, downstream_execution_id: e.down })),
-  }), retireWhenTerminal(db, flow));
+  const rows = await attempt(
+    'stage_dependency_edges',
+    () =>
+      ff.stageDependencyEdges(db, {
+        flowId: flow.id,
+        expectedGraphRevision: flow.revision,
+        edges: edges.map((e) => ({ edge_id: e.id, upstream_execution_id: e.up, downstream_execution_id: e.down })),
+      }),
+    retireWhenTerminal(db, flow),
+  );
   if (rows?.[0]) {
     flow.edges.push(...edges);
     flow.revision = Number(rows[0].graph_revision);
@@ -203,21 +254,27 @@ async function stageBatch(db: pg.Pool, flow: SoakFlow): Promise<void> {
 async function applyEdge(db: pg.Pool, flow: SoakFlow): Promise<void> {
   const edge = pick(flow.edges.filter((e) => !e.applied));
   if (!edge) return stageOne(db, flow);
-  const rows = await attempt('apply_dependency_to_child', () => ff.applyDependencyToChild(db, { flowId: flow.id, edgeId: edge.id }));
+  const rows = await attempt('apply_dependency_to_child', () =>
+    ff.applyDependencyToChild(db, { flowId: flow.id, edgeId: edge.id }),
+  );
   if (rows?.[0]) edge.applied = true;
 }
 
 async function submit(db: pg.Pool): Promise<void> {
   const id = randomUUID();
   const executions = Array.from({ length: 3 + Math.floor(Math.random() * 6) }, (_, n) => ({
-    execution_id: randomUUID(), ...(n % 3 !== 2 ? { task_identifier: 'soak_task' } : {}),
+    execution_id: randomUUID(),
+    ...(n % 3 !== 2 ? { task_identifier: 'soak_task' } : {}),
   }));
   const edges = executions.slice(1).map((down, n) => ({
-    edge_id: randomUUID(), upstream_execution_id: executions[Math.floor(Math.random() * (n + 1))]!.execution_id,
+    edge_id: randomUUID(),
+    upstream_execution_id: executions[Math.floor(Math.random() * (n + 1))]!.execution_id,
     downstream_execution_id: down.execution_id,
   }));
   const start = chance(0.5);
-  const rows = await attempt('submit_flow', () => ff.submitFlow(db, { flowId: id, plan: { executions, edges }, start, namespace: 'soak' }));
+  const rows = await attempt('submit_flow', () =>
+    ff.submitFlow(db, { flowId: id, plan: { executions, edges }, start, namespace: 'soak' }),
+  );
   if (!rows?.[0]) return;
   const flow = newFlow(id, false);
   flow.members = executions.map((e) => e.execution_id);
@@ -230,11 +287,15 @@ async function setPolicy(db: pg.Pool, flow: SoakFlow): Promise<void> {
   const down = pick(flow.members);
   if (!down) return addMember(db, flow);
   const kind = pick(['all_of', 'any_of', 'quorum'] as const)!;
-  await attempt('set_edge_group_policy', () => ff.setEdgeGroupPolicy(db, {
-    flowId: flow.id, downstreamExecutionId: down, kind,
-    onSatisfied: kind === 'all_of' ? null : pick(['cancel_remaining', 'let_run']),
-    k: kind === 'quorum' ? 1 + Math.floor(Math.random() * 2) : null,
-  }));
+  await attempt('set_edge_group_policy', () =>
+    ff.setEdgeGroupPolicy(db, {
+      flowId: flow.id,
+      downstreamExecutionId: down,
+      kind,
+      onSatisfied: kind === 'all_of' ? null : pick(['cancel_remaining', 'let_run']),
+      k: kind === 'quorum' ? 1 + Math.floor(Math.random() * 2) : null,
+    }),
+  );
 }
 
 async function start(db: pg.Pool, flow: SoakFlow): Promise<void> {
@@ -244,17 +305,25 @@ async function start(db: pg.Pool, flow: SoakFlow): Promise<void> {
 async function completeOne(db: pg.Pool, flow: SoakFlow): Promise<void> {
   const executionId = pick(flow.taskless);
   if (!executionId) return;
-  const rows = await attempt('complete_execution', () => ff.completeExecution(db, {
-    executionId, outcome: pick(['success', 'success', 'success', 'failed', 'cancelled'])!, result: { by: 'soak' },
-  }));
+  const rows = await attempt('complete_execution', () =>
+    ff.completeExecution(db, {
+      executionId,
+      outcome: pick(['success', 'success', 'success', 'failed', 'cancelled'])!,
+      result: { by: 'soak' },
+    }),
+  );
   if (rows?.[0]?.public_flow_state && rows[0].public_flow_state !== 'open') await retire(db, flow);
 }
 
 async function cancelFlow(db: pg.Pool, flow: SoakFlow): Promise<void> {
   if (flow.hot) return;
-  await attempt('cancel_flow', () => ff.cancelFlow(db, {
-    flowId: flow.id, reason: 'soak', cancellationPolicy: pick(['cancel_all', 'cancel_flow_only']),
-  }));
+  await attempt('cancel_flow', () =>
+    ff.cancelFlow(db, {
+      flowId: flow.id,
+      reason: 'soak',
+      cancellationPolicy: pick(['cancel_all', 'cancel_flow_only']),
+    }),
+  );
 }
 
 async function cancelSiblings(db: pg.Pool, flow: SoakFlow): Promise<void> {
@@ -272,18 +341,32 @@ async function resolve(db: pg.Pool, flow: SoakFlow): Promise<void> {
 async function read(db: pg.Pool, flow: SoakFlow): Promise<void> {
   const member = pick(flow.members);
   switch (Math.floor(Math.random() * 8)) {
-    case 0: await attempt('describe_flow', () => ff.describeFlow(db, { flowId: flow.id })); break;
-    case 1: await attempt('list_edges', () => ff.listEdges(db, { flowId: flow.id, limit: 50 })); break;
-    case 2: await attempt('list_members', () => ff.listMembers(db, { flowId: flow.id, limit: 50 })); break;
+    case 0:
+      await attempt('describe_flow', () => ff.describeFlow(db, { flowId: flow.id }));
+      break;
+    case 1:
+      await attempt('list_edges', () => ff.listEdges(db, { flowId: flow.id, limit: 50 }));
+      break;
+    case 2:
+      await attempt('list_members', () => ff.listMembers(db, { flowId: flow.id, limit: 50 }));
+      break;
     case 3:
       if (member) await attempt('explain_execution', () => ff.explainExecution(db, { flowId: flow.id, executionId: member }));
       break;
     case 4:
-      await attempt('describe_flow_at', () => ff.describeFlowAt(db, { flowId: flow.id, graphRevision: Math.floor(Math.random() * (flow.revision + 1)) }));
+      await attempt('describe_flow_at', () =>
+        ff.describeFlowAt(db, { flowId: flow.id, graphRevision: Math.floor(Math.random() * (flow.revision + 1)) }),
+      );
       break;
-    case 5: await attempt('list_flows', () => ff.listFlows(db, { namespace: 'soak', limit: 20 })); break;
-    case 6: await attempt('flow_to_mermaid', () => ff.flowToMermaid(db, { flowId: flow.id })); break;
-    default: await attempt('flow_to_dot', () => ff.flowToDot(db, { flowId: flow.id })); break;
+    case 5:
+      await attempt('list_flows', () => ff.listFlows(db, { namespace: 'soak', limit: 20 }));
+      break;
+    case 6:
+      await attempt('flow_to_mermaid', () => ff.flowToMermaid(db, { flowId: flow.id }));
+      break;
+    default:
+      await attempt('flow_to_dot', () => ff.flowToDot(db, { flowId: flow.id }));
+      break;
   }
 }
 
@@ -296,8 +379,8 @@ async function step(db: pg.Pool): Promise<void> {
   if (!flow) return createFlow(db);
   if (roll < 0.22) return addMember(db, flow);
   if (roll < 0.34) return stageOne(db, flow);
-  if (roll < 0.40) return stageBatch(db, flow);
-  if (roll < 0.50) return applyEdge(db, flow);
+  if (roll < 0.4) return stageBatch(db, flow);
+  if (roll < 0.5) return applyEdge(db, flow);
   if (roll < 0.53) return setPolicy(db, flow);
   if (roll < 0.58) return start(db, flow);
   if (roll < 0.66) return completeOne(db, flow);
@@ -323,7 +406,8 @@ process.on('unhandledRejection', (reason) => {
     escapedTerminations++;
   } else {
     tally('worker (unhandled rejection)').unexpected++;
-    if (unexpectedSamples.length < 20) unexpectedSamples.push(`worker: unhandled rejection ${error?.code ?? ''} ${error?.message ?? String(reason)}`);
+    if (unexpectedSamples.length < 20)
+      unexpectedSamples.push(`worker: unhandled rejection ${error?.code ?? ''} ${error?.message ?? String(reason)}`);
   }
 });
 
@@ -346,7 +430,8 @@ async function startWorker(connectionString: string): Promise<Worker> {
     logFactory: () => (level, message) => {
       if (level !== 'error') return;
       workerErrors++;
-      if (workerErrorSamples.length < 5 && !/terminat|connection|soak: a task/i.test(message)) workerErrorSamples.push(message.split('\n')[0]!);
+      if (workerErrorSamples.length < 5 && !/terminat|connection|soak: a task/i.test(message))
+        workerErrorSamples.push(message.split('\n')[0]!);
     },
   });
 }
@@ -357,11 +442,16 @@ async function stopWorker(worker: Worker): Promise<void> {
 
 // --- checks --------------------------------------------------------------------------------------
 
-interface Finding { check: string; detail: string }
+interface Finding {
+  check: string;
+  detail: string;
+}
 
 async function checkDatabase(db: pg.Pool, when: string): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const { rows: [installed] } = await db.query(`SELECT to_regprocedure('flowfabric.ff_check_invariants(uuid)') IS NOT NULL AS present`);
+  const {
+    rows: [installed],
+  } = await db.query(`SELECT to_regprocedure('flowfabric.ff_check_invariants(uuid)') IS NOT NULL AS present`);
   if (installed.present) {
     const { rows } = await db.query('SELECT flow_id, invariant, detail FROM flowfabric.ff_check_invariants()');
     for (const row of rows) findings.push({ check: `${when}: ${row.invariant}`, detail: `flow ${row.flow_id}: ${row.detail}` });
@@ -378,7 +468,8 @@ async function checkDatabase(db: pg.Pool, when: string): Promise<Finding[]> {
       UNION ALL SELECT 'ff_flow_event', partition_key, flow_id FROM flowfabric.ff_flow_event) r
     WHERE NOT EXISTS (SELECT 1 FROM flowfabric.ff_flow_core f WHERE f.partition_key = r.partition_key AND f.flow_id = r.flow_id)
     GROUP BY t ORDER BY t`);
-  for (const row of orphans) findings.push({ check: `${when}: orphan_rows`, detail: `${row.n} ${row.table} row(s) of a flow that does not exist` });
+  for (const row of orphans)
+    findings.push({ check: `${when}: orphan_rows`, detail: `${row.n} ${row.table} row(s) of a flow that does not exist` });
   // Liveness after the drain: a started flow's eligible or running execution with a task has a job,
   // unless it was added after the start (not enqueued by the start, by contract: docs/running-flows.md).
   // Start and add both lock the flow row, so their log rows are in the order they happened.
@@ -393,7 +484,8 @@ async function checkDatabase(db: pg.Pool, when: string): Promise<Finding[]> {
           ON s.partition_key = a.partition_key AND s.flow_id = a.flow_id AND s.operation = 'start_flow' AND s.event_id < a.event_id
         WHERE a.partition_key = e.partition_key AND a.flow_id = e.flow_id AND a.operation = 'add_execution_to_flow'
           AND a.arguments->>'execution_id' = '{fp:' || e.partition_key || '}:' || e.execution_id)`);
-  if (lost[0].n > 0) findings.push({ check: `${when}: lost_runs`, detail: `${lost[0].n} runnable execution(s) of started flows with no run job` });
+  if (lost[0].n > 0)
+    findings.push({ check: `${when}: lost_runs`, detail: `${lost[0].n} runnable execution(s) of started flows with no run job` });
   return findings;
 }
 
@@ -414,7 +506,7 @@ async function pendingWork(db: pg.Pool): Promise<{ jobs: number; cascades: numbe
 // --- main ----------------------------------------------------------------------------------------
 
 const seconds = parseSeconds(process.argv.slice(2));
-const keep = process.argv.includes('--keep');  // leave the database for a look (external server only)
+const keep = process.argv.includes('--keep'); // leave the database for a look (external server only)
 if (process.env.DATABASE_URL) assertLoopback(process.env.DATABASE_URL);
 const server = await resolveServer();
 const database = `flowstage_soak_${process.pid}_${Date.now()}`;
@@ -423,23 +515,28 @@ const failures: string[] = [];
 let exitCode = 1;
 try {
   await admin.connect();
-  const { rows: [version] } = await admin.query('SHOW server_version');
+  const {
+    rows: [version],
+  } = await admin.query('SHOW server_version');
   await admin.query(`CREATE DATABASE ${database}`);
   const url = withDatabaseName(server.connectionString, database);
   await migrate(url);
   const deadlocksBefore = await deadlocks(admin, database);
 
   const db = new pg.Pool({ connectionString: withApplicationName(url, CLIENT_APP), max: CLIENTS });
-  db.on('error', () => {});  // an idle client terminated by the chaos loop
+  db.on('error', () => {}); // an idle client terminated by the chaos loop
   const chaosDb = new pg.Pool({ connectionString: withApplicationName(url, 'flowstage-soak-chaos'), max: 2 });
-  for (const row of (await chaosDb.query('SELECT code, sqlstate FROM flowfabric.ff_error')).rows) codeNames.set(row.sqlstate, row.code);
+  for (const row of (await chaosDb.query('SELECT code, sqlstate FROM flowfabric.ff_error')).rows)
+    codeNames.set(row.sqlstate, row.code);
 
   for (let n = 0; n < HOT_FLOWS; n++) await createFlow(db, true);
   const workerUrl = withApplicationName(url, WORKER_APP);
   const workers: Worker[] = [];
   for (let n = 0; n < WORKERS; n++) workers.push(await startWorker(workerUrl));
 
-  console.log(`soak: PostgreSQL ${version.server_version}, database ${database}, ${CLIENTS} connections, ${WORKERS} workers, ${seconds} s`);
+  console.log(
+    `soak: PostgreSQL ${version.server_version}, database ${database}, ${CLIENTS} connections, ${WORKERS} workers, ${seconds} s`,
+  );
   const startedAt = Date.now();
   const deadline = startedAt + seconds * 1000;
   let terminated = 0;
@@ -451,11 +548,16 @@ try {
     let nextRestart = Date.now() + 5000;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
-      const { rows } = await chaosDb.query(`
+      const { rows } = await chaosDb
+        .query(
+          `
         SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM (
           SELECT pid FROM pg_stat_activity
           WHERE datname = current_database() AND application_name IN ($1, $2) AND pid <> pg_backend_pid()
-          ORDER BY random() LIMIT $3) victims`, [CLIENT_APP, WORKER_APP, 1 + Math.floor(Math.random() * 2)]).catch(() => ({ rows: [{ n: 0 }] }));
+          ORDER BY random() LIMIT $3) victims`,
+          [CLIENT_APP, WORKER_APP, 1 + Math.floor(Math.random() * 2)],
+        )
+        .catch(() => ({ rows: [{ n: 0 }] }));
       terminated += rows[0].n;
       if (Date.now() >= nextRestart) {
         const at = Math.floor(Math.random() * workers.length);
@@ -494,36 +596,51 @@ try {
   }
   const drainSeconds = (Date.now() - drainStart) / 1000;
   if (pending.jobs > 0 || pending.cascades > 0) {
-    failures.push(`workers did not drain in ${DRAIN_TIMEOUT_MS / 1000} s: ${pending.jobs} job(s), ${pending.cascades} deferred cascade(s) left`);
+    failures.push(
+      `workers did not drain in ${DRAIN_TIMEOUT_MS / 1000} s: ${pending.jobs} job(s), ${pending.cascades} deferred cascade(s) left`,
+    );
   }
   await Promise.all(workers.map(stopWorker));
 
   // Report the load.
-  console.log(`\n${'operation'.padEnd(28)}${'ok/s'.padStart(9)}${'ok'.padStart(8)}${'terminated'.padStart(12)}${'unexpected'.padStart(12)}  refusals`);
+  console.log(
+    `\n${'operation'.padEnd(28)}${'ok/s'.padStart(9)}${'ok'.padStart(8)}${'terminated'.padStart(12)}${'unexpected'.padStart(12)}  refusals`,
+  );
   let total = 0;
   let unexpected = 0;
   for (const [operation, t] of [...tallies].sort(([a], [b]) => a.localeCompare(b))) {
     total += t.ok;
     unexpected += t.unexpected;
-    const refusals = [...t.refused].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ');
-    console.log(`${operation.padEnd(28)}${(t.ok / elapsed).toFixed(1).padStart(9)}${String(t.ok).padStart(8)}${String(t.terminated).padStart(12)}${String(t.unexpected).padStart(12)}  ${refusals}`);
+    const refusals = [...t.refused]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
+    console.log(
+      `${operation.padEnd(28)}${(t.ok / elapsed).toFixed(1).padStart(9)}${String(t.ok).padStart(8)}${String(t.terminated).padStart(12)}${String(t.unexpected).padStart(12)}  ${refusals}`,
+    );
   }
   if (verbose) for (const [what, detail] of refusalSamples) console.log(`  refusal ${what}: ${detail}`);
   console.log(`${'all'.padEnd(28)}${(total / elapsed).toFixed(1).padStart(9)}${String(total).padStart(8)}`);
-  console.log(`\nchaos: ${terminated} backend(s) terminated, ${restarts} worker restart(s); worker error lines ${workerErrors}; `
-    + `terminations escaping Graphile Worker unhandled ${escapedTerminations}`);
+  console.log(
+    `\nchaos: ${terminated} backend(s) terminated, ${restarts} worker restart(s); worker error lines ${workerErrors}; ` +
+      `terminations escaping Graphile Worker unhandled ${escapedTerminations}`,
+  );
   for (const sample of workerErrorSamples) console.log(`  worker error (sample): ${sample}`);
   console.log(`drain: ${drainSeconds.toFixed(1)} s`);
   if (unexpected > 0) failures.push(`${unexpected} unexpected error(s)`);
   for (const sample of unexpectedSamples) console.log(`  unexpected: ${sample}`);
 
-  const { rows: [counts] } = await chaosDb.query(`
+  const {
+    rows: [counts],
+  } = await chaosDb.query(`
     SELECT (SELECT count(*) FROM flowfabric.ff_flow_core)::int AS flows,
            (SELECT count(*) FROM flowfabric.ff_flow_core WHERE public_flow_state <> 'open')::int AS finished,
            (SELECT count(*) FROM flowfabric.ff_exec_core)::int AS executions,
            (SELECT count(*) FROM flowfabric.ff_edge)::int AS edges,
            (SELECT count(*) FROM flowfabric.ff_flow_event)::int AS events`);
-  console.log(`database: ${counts.flows} flows (${counts.finished} finished), ${counts.executions} executions, ${counts.edges} edges, ${counts.events} log rows`);
+  console.log(
+    `database: ${counts.flows} flows (${counts.finished} finished), ${counts.executions} executions, ${counts.edges} edges, ${counts.events} log rows`,
+  );
 
   const before = await checkDatabase(chaosDb, 'after the load');
   // Retention: everything finished so far, in batches.
@@ -537,14 +654,18 @@ try {
     pruned.flow_events += Number(row!.flow_events);
     if (Number(row!.flows) < 1000) break;
   }
-  console.log(`prune during the load: ${prunedDuringLoad.flows} flows, ${prunedDuringLoad.executions} executions, ${prunedDuringLoad.flow_events} log rows`);
-  console.log(`prune at the end: ${pruned.flows} flows, ${pruned.executions} executions, ${pruned.flow_events} log rows in ${pruned.batches} batch(es)`);
+  console.log(
+    `prune during the load: ${prunedDuringLoad.flows} flows, ${prunedDuringLoad.executions} executions, ${prunedDuringLoad.flow_events} log rows`,
+  );
+  console.log(
+    `prune at the end: ${pruned.flows} flows, ${pruned.executions} executions, ${pruned.flow_events} log rows in ${pruned.batches} batch(es)`,
+  );
   const after = await checkDatabase(chaosDb, 'after the prune');
   for (const finding of [...before, ...after]) failures.push(`${finding.check}: ${finding.detail}`);
 
   await db.end();
   await chaosDb.end();
-  await new Promise((r) => setTimeout(r, 1500));  // statistics are flushed when backends go idle or exit
+  await new Promise((r) => setTimeout(r, 1500)); // statistics are flushed when backends go idle or exit
   const deadlocksAfter = await deadlocks(admin, database);
   console.log(`deadlocks (pg_stat_database): before ${deadlocksBefore}, after ${deadlocksAfter}`);
   if (deadlocksAfter > deadlocksBefore) failures.push(`${deadlocksAfter - deadlocksBefore} deadlock(s)`);

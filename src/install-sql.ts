@@ -18,9 +18,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import {
-  MIGRATE_LOCK_SQL, MIGRATIONS_TABLE, checksumGuardSql, recordChecksumSql, shippedMigrations,
-} from './migrate.js';
+import { MIGRATE_LOCK_SQL, MIGRATIONS_TABLE, checksumGuardSql, recordChecksumSql, shippedMigrations } from './migrate.js';
 
 const GRAPHILE_WORKER_SCHEMA = 'graphile_worker';
 
@@ -38,14 +36,16 @@ async function graphileWorkerSql(): Promise<GraphileWorkerSql> {
   const files = (await readdir(join(root, 'sql'))).filter((f) => /^\d{6}\.sql$/.test(f)).sort();
   // Graphile Worker substitutes its schema as an escaped identifier; function bodies keep the text.
   const escaped = pg.Client.prototype.escapeIdentifier(GRAPHILE_WORKER_SCHEMA);
-  const migrations = await Promise.all(files.map(async (file) => {
-    const raw = await readFile(join(root, 'sql', file), 'utf8');
-    return {
-      id: Number.parseInt(file.slice(0, 6), 10),
-      breaking: raw.startsWith('--! breaking'),
-      text: raw.replace(/:GRAPHILE_WORKER_SCHEMA\b/g, escaped),
-    };
-  }));
+  const migrations = await Promise.all(
+    files.map(async (file) => {
+      const raw = await readFile(join(root, 'sql', file), 'utf8');
+      return {
+        id: Number.parseInt(file.slice(0, 6), 10),
+        breaking: raw.startsWith('--! breaking'),
+        text: raw.replace(/:GRAPHILE_WORKER_SCHEMA\b/g, escaped),
+      };
+    }),
+  );
   migrations.forEach((m, i) => {
     if (m.id !== i + 1) throw new Error(`graphile-worker's sql/ is not numbered 1..n (found ${m.id} at ${i + 1})`);
   });
@@ -53,7 +53,12 @@ async function graphileWorkerSql(): Promise<GraphileWorkerSql> {
 }
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-const comment = (text: string) => text.trimEnd().split('\n').map((line) => `-- ${line}`.trimEnd()).join('\n');
+const comment = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `-- ${line}`.trimEnd())
+    .join('\n');
 
 /** The text of dist/flowstage.sql. */
 export async function buildInstallSql(): Promise<string> {

@@ -66,15 +66,17 @@ export function upSection(content: string): string {
 /** The migrations this package ships, in the order they apply. */
 export async function shippedMigrations(dir = MIGRATIONS_DIR): Promise<ShippedMigration[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql') && !f.startsWith('.')).sort();
-  return Promise.all(files.map(async (file) => {
-    const text = await readFile(join(dir, file), 'utf8');
-    return {
-      name: basename(file, '.sql'),
-      path: join(dir, file),
-      sha256: createHash('sha256').update(text).digest('hex'),
-      up: upSection(text),
-    };
-  }));
+  return Promise.all(
+    files.map(async (file) => {
+      const text = await readFile(join(dir, file), 'utf8');
+      return {
+        name: basename(file, '.sql'),
+        path: join(dir, file),
+        sha256: createHash('sha256').update(text).digest('hex'),
+        up: upSection(text),
+      };
+    }),
+  );
 }
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -149,11 +151,19 @@ $flowstage_guard$;`;
  */
 export class MigratePermissionError extends Error {
   readonly code = '42501';
-  constructor(readonly role: string, readonly missing: string[], readonly fix: string[], cause: Error) {
-    super(`flowstage migrate: ${cause.message} (SQLSTATE 42501). Role ${role} cannot install flowstage here:\n` +
-      missing.map((line) => `- ${line}\n`).join('') +
-      `Fix:\n${fix.map((line) => `  ${line}\n`).join('')}` +
-      'See docs/operations.md#the-installing-role.', { cause });
+  constructor(
+    readonly role: string,
+    readonly missing: string[],
+    readonly fix: string[],
+    cause: Error,
+  ) {
+    super(
+      `flowstage migrate: ${cause.message} (SQLSTATE 42501). Role ${role} cannot install flowstage here:\n` +
+        missing.map((line) => `- ${line}\n`).join('') +
+        `Fix:\n${fix.map((line) => `  ${line}\n`).join('')}` +
+        'See docs/operations.md#the-installing-role.',
+      { cause },
+    );
     this.name = 'MigratePermissionError';
   }
 }
@@ -176,7 +186,10 @@ const ident = (name: string) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : pg.Cl
 
 /** What the connected role may do that installing flowstage needs (read from the catalogue). */
 async function installRights(client: pg.Client): Promise<InstallRights> {
-  const { rows: [row] } = await client.query(`
+  const {
+    rows: [row],
+  } = await client.query(
+    `
     SELECT current_user AS role, current_database() AS database, r.rolsuper AS superuser, r.rolcreaterole AS createrole,
            current_setting('server_version_num')::int AS server_version_num,
            has_database_privilege(current_database(), 'CREATE') AS create_on_database,
@@ -192,7 +205,9 @@ async function installRights(client: pg.Client): Promise<InstallRights> {
                                AND (current_setting('server_version_num')::int < 160000 OR pg_has_role(current_user, g.oid, 'SET')),
                      'admin', g.oid IS NOT NULL AND pg_has_role(current_user, g.oid, 'MEMBER WITH ADMIN OPTION')) ORDER BY x.name)
               FROM unnest($1::text[]) AS x (name) LEFT JOIN pg_roles g ON g.rolname = x.name) AS roles
-    FROM pg_roles r WHERE r.rolname = current_user`, [FLOWSTAGE_ROLES]);
+    FROM pg_roles r WHERE r.rolname = current_user`,
+    [FLOWSTAGE_ROLES],
+  );
   return row as InstallRights;
 }
 
@@ -204,8 +219,10 @@ function missingInstallRights(rights: InstallRights): { missing: string[]; fix: 
   const role = ident(rights.role);
   const toCreate = rights.schemas.filter((schema) => schema.owner === null);
   if (toCreate.length > 0 && !rights.create_on_database) {
-    missing.push(`the right to create ${toCreate.length > 1 ? 'schemas' : 'schema'} ${toCreate.map((schema) => schema.name).join(' and ')} in database ` +
-      `${rights.database} (CREATE on the database)`);
+    missing.push(
+      `the right to create ${toCreate.length > 1 ? 'schemas' : 'schema'} ${toCreate.map((schema) => schema.name).join(' and ')} in database ` +
+        `${rights.database} (CREATE on the database)`,
+    );
     fix.push(`GRANT CREATE ON DATABASE ${ident(rights.database)} TO ${role};`);
   }
   // An install changes the tables and functions of both schemas: it must act as their owner.
@@ -214,9 +231,11 @@ function missingInstallRights(rights: InstallRights): { missing: string[]; fix: 
     const owned = foreign.filter((schema) => schema.owner === owner);
     const names = `${owned.length > 1 ? 'schemas' : 'schema'} ${owned.map((schema) => schema.name).join(' and ')}`;
     missing.push(`the rights of role ${owner}, which owns ${names}`);
-    fix.push(owned[0].owner_is_superuser
-      ? `run flowstage migrate as ${owner} (a superuser owns ${names})`
-      : `GRANT ${ident(owner)} TO ${role};  -- or run flowstage migrate as ${owner}`);
+    fix.push(
+      owned[0].owner_is_superuser
+        ? `run flowstage migrate as ${owner} (a superuser owns ${names})`
+        : `GRANT ${ident(owner)} TO ${role};  -- or run flowstage migrate as ${owner}`,
+    );
   }
   const absent = rights.roles.filter((r) => !r.exists);
   if (absent.length > 0 && !rights.createrole) {
@@ -243,14 +262,14 @@ async function explainPermissionError(connectionString: string, error: unknown):
     const rights = await installRights(client);
     const { missing, fix } = missingInstallRights(rights);
     if (missing.length === 0) {
-      missing.push('a privilege flowstage does not check for itself (PostgreSQL\'s message above names it)');
+      missing.push("a privilege flowstage does not check for itself (PostgreSQL's message above names it)");
       fix.push('run flowstage migrate as a superuser, or as the role that installed flowstage and Graphile Worker here');
     } else {
       fix.push('or run flowstage migrate as a superuser');
     }
     return new MigratePermissionError(rights.role, missing, fix, error as Error);
   } catch {
-    return error;  // the diagnosis failed too: the original error says more
+    return error; // the diagnosis failed too: the original error says more
   } finally {
     await client.end().catch(() => {});
   }
@@ -275,12 +294,19 @@ async function takeInstallLock(client: pg.Client, timeoutMs: number, log: (messa
   for (;;) {
     if ((await client.query(MIGRATE_TRY_LOCK_SQL)).rows[0].locked) return;
     const { rows } = await client.query(MIGRATE_LOCK_HOLDERS_SQL);
-    const holders = rows.map((r) => `pid ${r.pid} (user ${r.usename ?? '?'}, application ${JSON.stringify(r.application_name ?? '')}`
-      + `${r.client_addr ? `, from ${r.client_addr}` : ''}, connected since ${r.backend_start ? new Date(r.backend_start).toISOString() : '?'})`).join('; ');
+    const holders = rows
+      .map(
+        (r) =>
+          `pid ${r.pid} (user ${r.usename ?? '?'}, application ${JSON.stringify(r.application_name ?? '')}` +
+          `${r.client_addr ? `, from ${r.client_addr}` : ''}, connected since ${r.backend_start ? new Date(r.backend_start).toISOString() : '?'})`,
+      )
+      .join('; ');
     if (Date.now() >= deadline) {
-      throw new Error(`migrate: another session has held flowstage's install lock (pg_advisory_lock(hashtext('flowstage.migrate'))) `
-        + `for more than ${timeoutMs} ms: ${holders || 'it was just released'}. If it is not another installer, end it with `
-        + 'pg_terminate_backend(<pid>) and migrate again.');
+      throw new Error(
+        `migrate: another session has held flowstage's install lock (pg_advisory_lock(hashtext('flowstage.migrate'))) ` +
+          `for more than ${timeoutMs} ms: ${holders || 'it was just released'}. If it is not another installer, end it with ` +
+          'pg_terminate_backend(<pid>) and migrate again.',
+      );
     }
     if (!said) log(`waiting for flowstage's install lock, held by ${holders || 'another session'}`);
     said = true;
@@ -306,13 +332,15 @@ async function migrateUnexplained(connectionString: string, options: MigrateOpti
     await takeInstallLock(client, options.lockTimeoutMs ?? 60_000, log);
     await client.query(checksumGuardSql(shipped)).catch((error: pg.DatabaseError) => {
       if (error.code !== MIGRATION_MISMATCH) throw error;
-      throw Object.assign(new Error(`${error.message}. ${error.detail}\nhint: ${error.hint}`, { cause: error }), { code: error.code });
+      throw Object.assign(new Error(`${error.message}. ${error.detail}\nhint: ${error.hint}`, { cause: error }), {
+        code: error.code,
+      });
     });
     // Our own pool, ended and awaited here: given a connection string, Graphile Worker 0.17 ends
     // the pool it makes without waiting, so a connection could still be closing after migrate()
     // returned (and a caller dropping the database at once then met an unhandled error).
     const workerPool = new pg.Pool({ connectionString, max: 1 });
-    const ignore = () => {};  // an idle connection's error: the migration's own queries still throw
+    const ignore = () => {}; // an idle connection's error: the migration's own queries still throw
     workerPool.on('error', ignore);
     workerPool.on('connect', (connection) => connection.on('error', ignore));
     try {
@@ -335,28 +363,31 @@ async function migrateUnexplained(connectionString: string, options: MigrateOpti
       // lock (a fixed, public key) would only let any login block every migrate.
       noLock: true,
       // Each migration is its Up section, then its checksum row (node-pg-migrate then records its name).
-      migrationLoaderStrategies: [{
-        extensions: ['.sql'],
-        loader: async (paths) => paths.map((path) => {
-          const migration = byFile.get(basename(path));
-          if (!migration) throw new Error(`${path} appeared while migrating`);
-          return {
-            id: path,
-            filePaths: [path],
-            actions: {
-              up: (pgm: MigrationBuilder) => {
-                pgm.sql(migration.up);
-                pgm.sql(recordChecksumSql(migration));
-              },
-              down: false,
-            },
-          };
-        }),
-      }],
+      migrationLoaderStrategies: [
+        {
+          extensions: ['.sql'],
+          loader: async (paths) =>
+            paths.map((path) => {
+              const migration = byFile.get(basename(path));
+              if (!migration) throw new Error(`${path} appeared while migrating`);
+              return {
+                id: path,
+                filePaths: [path],
+                actions: {
+                  up: (pgm: MigrationBuilder) => {
+                    pgm.sql(migration.up);
+                    pgm.sql(recordChecksumSql(migration));
+                  },
+                  down: false,
+                },
+              };
+            }),
+        },
+      ],
       log,
     });
     return applied.map((m) => m.name);
   } finally {
-    await client.end();  // ending the session releases the advisory lock
+    await client.end(); // ending the session releases the advisory lock
   }
 }

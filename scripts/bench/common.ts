@@ -29,7 +29,12 @@ export async function timeMs(call: () => Promise<unknown>): Promise<number> {
 }
 
 /** Polls `done` every `intervalMs` until it returns true; throws after `timeoutMs`. */
-export async function waitUntil(what: string, done: () => Promise<boolean>, intervalMs: number, timeoutMs: number): Promise<void> {
+export async function waitUntil(
+  what: string,
+  done: () => Promise<boolean>,
+  intervalMs: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = now() + timeoutMs;
   for (;;) {
     if (await done()) return;
@@ -75,7 +80,10 @@ export class Scratch {
   private readonly created = new Set<string>();
   private readonly prefix = `flowstage_bench_${process.pid}`;
 
-  constructor(private readonly admin: pg.Client, private readonly serverUrl: string) {}
+  constructor(
+    private readonly admin: pg.Client,
+    private readonly serverUrl: string,
+  ) {}
 
   url(database: string): string {
     return withDatabaseName(this.serverUrl, database);

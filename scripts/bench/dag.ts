@@ -27,7 +27,8 @@ export function layeredDag(layers: number, width: number, fanIn: number, seed = 
         continue;
       }
       const above = Array.from({ length: width }, (_, i) => (layer - 1) * width + i);
-      for (let i = 0; i < fanIn; i++) {  // a partial Fisher-Yates shuffle: fanIn distinct picks
+      for (let i = 0; i < fanIn; i++) {
+        // a partial Fisher-Yates shuffle: fanIn distinct picks
         const j = i + Math.floor(random() * (width - i));
         [above[i], above[j]] = [above[j], above[i]];
       }
@@ -58,8 +59,12 @@ export function planOf(dag: Dag, task: string, condition?: string): Plan {
   };
   dag.parents.forEach((parents, child) => {
     for (const parent of parents) {
-      plan.edges.push({ edge_id: randomUUID(), upstream_execution_id: ids[parent], downstream_execution_id: ids[child],
-                        ...(condition === undefined ? {} : { condition }) });
+      plan.edges.push({
+        edge_id: randomUUID(),
+        upstream_execution_id: ids[parent],
+        downstream_execution_id: ids[child],
+        ...(condition === undefined ? {} : { condition }),
+      });
     }
   });
   return plan;
@@ -68,7 +73,11 @@ export function planOf(dag: Dag, task: string, condition?: string): Plan {
 /** Executions only (fixtures for the staging measurement). */
 export function membersPlan(count: number, task: string): Plan {
   return {
-    executions: Array.from({ length: count }, (_, i) => ({ execution_id: randomUUID(), task_identifier: task, payload: { node: i } })),
+    executions: Array.from({ length: count }, (_, i) => ({
+      execution_id: randomUUID(),
+      task_identifier: task,
+      payload: { node: i },
+    })),
     edges: [],
   };
 }
@@ -104,28 +113,35 @@ export async function buildFlow(db: pg.Pool, flowId: string, plan: Plan): Promis
   try {
     await client.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid)', [flowId]);
     const executions = JSON.stringify(plan.executions);
-    await client.query(`
+    await client.query(
+      `
       SELECT count(*) FROM jsonb_array_elements($2::jsonb) e,
         LATERAL flowfabric.ff_create_execution(p_execution_id => e->>'execution_id', p_flow_id => $1::uuid,
                                                p_payload => e->'payload', p_task_identifier => e->>'task_identifier') c`,
-      [flowId, executions]);
-    await client.query(`
+      [flowId, executions],
+    );
+    await client.query(
+      `
       SELECT count(*) FROM jsonb_array_elements($2::jsonb) e,
         LATERAL flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => e->>'execution_id') a`,
-      [flowId, executions]);
+      [flowId, executions],
+    );
     let revision = plan.executions.length;
     for (let start = 0; start < plan.edges.length; start += 10_000) {
       const batch = plan.edges.slice(start, start + 10_000);
       const { rows } = await client.query(
         'SELECT * FROM flowfabric.ff_stage_dependency_edges(p_flow_id => $1::uuid, p_expected_graph_revision => $2::bigint, p_edges => $3::jsonb)',
-        [flowId, revision, JSON.stringify(batch)]);
+        [flowId, revision, JSON.stringify(batch)],
+      );
       revision = Number(rows[0].graph_revision);
     }
     if (plan.edges.length) {
-      await client.query(`
+      await client.query(
+        `
         SELECT count(*) FROM jsonb_array_elements($2::jsonb) e,
           LATERAL flowfabric.ff_apply_dependency_to_child(p_flow_id => $1::uuid, p_edge_id => (e->>'edge_id')::uuid) a`,
-        [flowId, JSON.stringify(plan.edges)]);
+        [flowId, JSON.stringify(plan.edges)],
+      );
     }
     return 'single calls';
   } finally {

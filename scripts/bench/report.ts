@@ -8,31 +8,113 @@ import type { Sizes } from './context.js';
 
 export function goals(sizes: Sizes): Goal[] {
   const list: Goal[] = [
-    { section: 'A', name: 'ff_submit_flow / pg-boss flow()', numerator: 'A.submit', denominator: 'A.pgboss', kind: 'max', target: 1.0, stretch: 0.5, unit: 'x' },
-    { section: 'A', name: 'ff_submit_flow / floor', numerator: 'A.submit', denominator: 'A.floor', kind: 'max', target: 1.5, unit: 'x' },
-    { section: 'A', name: 'ff_submit_flow / the floor with one log row per plan', numerator: 'A.submit', denominator: 'A.floorPlanLog', kind: 'info', target: 0, unit: 'x' },
+    {
+      section: 'A',
+      name: 'ff_submit_flow / pg-boss flow()',
+      numerator: 'A.submit',
+      denominator: 'A.pgboss',
+      kind: 'max',
+      target: 1.0,
+      stretch: 0.5,
+      unit: 'x',
+    },
+    {
+      section: 'A',
+      name: 'ff_submit_flow / floor',
+      numerator: 'A.submit',
+      denominator: 'A.floor',
+      kind: 'max',
+      target: 1.5,
+      unit: 'x',
+    },
+    {
+      section: 'A',
+      name: 'ff_submit_flow / the floor with one log row per plan',
+      numerator: 'A.submit',
+      denominator: 'A.floorPlanLog',
+      kind: 'info',
+      target: 0,
+      unit: 'x',
+    },
   ];
   const high = sizes.staging.connections[sizes.staging.connections.length - 1];
   list.push(
-    { section: 'B', name: `staging rate at ${high} connections / at 4`, numerator: `B.stage.${high}`, denominator: 'B.stage.4', kind: 'min', target: 1.0, unit: 'x' },
-    { section: 'B', name: `staging rate / one-row INSERT rate, ${high} connections`, numerator: `B.stage.${high}`, denominator: `B.insert.${high}`, kind: 'min', target: 0.25, unit: 'x' },
+    {
+      section: 'B',
+      name: `staging rate at ${high} connections / at 4`,
+      numerator: `B.stage.${high}`,
+      denominator: 'B.stage.4',
+      kind: 'min',
+      target: 1.0,
+      unit: 'x',
+    },
+    {
+      section: 'B',
+      name: `staging rate / one-row INSERT rate, ${high} connections`,
+      numerator: `B.stage.${high}`,
+      denominator: `B.insert.${high}`,
+      kind: 'min',
+      target: 0.25,
+      unit: 'x',
+    },
   );
   for (const key of ['createFlow', 'stageDependencyEdge']) {
-    list.push({ section: 'C', name: `${key} replay: generated / raw named prepared statement (medians)`, numerator: `C.${key}.generated.median`, denominator: `C.${key}.raw.median`, kind: 'max', target: 1.1, unit: 'x' });
+    list.push({
+      section: 'C',
+      name: `${key} replay: generated / raw named prepared statement (medians)`,
+      numerator: `C.${key}.generated.median`,
+      denominator: `C.${key}.raw.median`,
+      kind: 'max',
+      target: 1.1,
+      unit: 'x',
+    });
   }
   for (const c of sizes.run.concurrencies) {
-    list.push({ section: 'D', name: `flowstage DAG / bare Graphile Worker, concurrency ${c} (wall time)`, numerator: `D.flowstage.${c}`, denominator: `D.graphile.${c}`, kind: 'max', target: 2.0, stretch: 1.5, unit: 'x' });
+    list.push({
+      section: 'D',
+      name: `flowstage DAG / bare Graphile Worker, concurrency ${c} (wall time)`,
+      numerator: `D.flowstage.${c}`,
+      denominator: `D.graphile.${c}`,
+      kind: 'max',
+      target: 2.0,
+      stretch: 1.5,
+      unit: 'x',
+    });
   }
   for (const c of sizes.run.concurrencies) {
-    list.push({ section: 'D', name: `flowstage DAG / pg-boss DAG, concurrency ${c} (wall time; ahead = below 1)`, numerator: `D.flowstage.${c}`, denominator: `D.pgboss.${c}`, kind: 'below', target: 1.0, unit: 'x' });
+    list.push({
+      section: 'D',
+      name: `flowstage DAG / pg-boss DAG, concurrency ${c} (wall time; ahead = below 1)`,
+      numerator: `D.flowstage.${c}`,
+      denominator: `D.pgboss.${c}`,
+      kind: 'below',
+      target: 1.0,
+      unit: 'x',
+    });
   }
-  for (const c of sizes.run.concurrencies) {  // issue 18: a condition costs at most 10%
-    list.push({ section: 'D', name: `flowstage DAG with a true condition on every edge / without, concurrency ${c} (wall time)`, numerator: `D.condition.${c}`, denominator: `D.flowstage.${c}`, kind: 'max', target: 1.1, unit: 'x' });
+  for (const c of sizes.run.concurrencies) {
+    // issue 18: a condition costs at most 10%
+    list.push({
+      section: 'D',
+      name: `flowstage DAG with a true condition on every edge / without, concurrency ${c} (wall time)`,
+      numerator: `D.condition.${c}`,
+      denominator: `D.flowstage.${c}`,
+      kind: 'max',
+      target: 1.1,
+      unit: 'x',
+    });
   }
   list.push(
     { section: 'E', name: 'chain hop, median', numerator: 'E.hop.median', kind: 'max', target: 4, unit: ' ms' },
     { section: 'E', name: 'chain hop, p95', numerator: 'E.hop.p95', kind: 'max', target: 20, unit: ' ms' },
-    { section: 'F', name: 'dashboard page of the section A flow usable (drawn, a node explained)', numerator: 'F.usable', kind: 'max', target: 5000, unit: ' ms' },
+    {
+      section: 'F',
+      name: 'dashboard page of the section A flow usable (drawn, a node explained)',
+      numerator: 'F.usable',
+      kind: 'max',
+      target: 5000,
+      unit: ' ms',
+    },
   );
   return list;
 }
@@ -42,8 +124,8 @@ export const SECTIONS: Record<string, string> = {
   B: 'B. Concurrent single-edge staging',
   C: 'C. Per-call latency: generated client vs a raw named prepared statement',
   D: 'D. Running a DAG to completion',
-  E: 'E. A chain through flowstage\'s runner',
-  F: 'F. The dashboard\'s page of a big flow in headless Chromium',
+  E: "E. A chain through flowstage's runner",
+  F: "F. The dashboard's page of a big flow in headless Chromium",
 };
 
 export interface Environment {
@@ -84,10 +166,20 @@ function git(args: string[]): string {
   }
 }
 
-export const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 
 export async function environment(db: pg.Client, server: string, command: string): Promise<Environment> {
-  const cpuinfo = (() => { try { return readFileSync('/proc/cpuinfo', 'utf8'); } catch { return ''; } })();
+  const cpuinfo = (() => {
+    try {
+      return readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
   const { rows } = await db.query(`
     SELECT current_setting('server_version') AS version, name, current_setting(name) AS setting
     FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections', 'wal_level')`);
@@ -129,8 +221,10 @@ export function printTable(results: Results, outcomes: GoalOutcome[], log: (line
   }
   log('\nGoals (ratios of medians)');
   for (const o of outcomes) {
-    log(`  ${o.goal.section} ${pad(o.goal.name, 86)} ${pad(o.value === undefined ? 'n/a' : `${o.value.toFixed(2)}${o.goal.unit}`, 9, true)}  `
-        + (o.goal.kind === 'info' ? o.text : `goal ${bound(o.goal, o.goal.target)}: ${o.text}`));
+    log(
+      `  ${o.goal.section} ${pad(o.goal.name, 86)} ${pad(o.value === undefined ? 'n/a' : `${o.value.toFixed(2)}${o.goal.unit}`, 9, true)}  ` +
+        (o.goal.kind === 'info' ? o.text : `goal ${bound(o.goal, o.goal.target)}: ${o.text}`),
+    );
   }
   for (const note of results.notes) log(`note: ${note}`);
 }
@@ -138,17 +232,30 @@ export function printTable(results: Results, outcomes: GoalOutcome[], log: (line
 export function markdown(env: Environment, sizes: Sizes, results: Results, outcomes: GoalOutcome[], userNote?: string): string {
   const lines: string[] = [];
   lines.push('# flowstage benchmark results', '');
-  lines.push('Written by `npm run bench` (scripts/bench.ts, scripts/bench/). Every contender runs on the same PostgreSQL',
+  lines.push(
+    'Written by `npm run bench` (scripts/bench.ts, scripts/bench/). Every contender runs on the same PostgreSQL',
     `server in the same run, on a fresh database cloned from a migrated template, in ${sizes.rounds} alternating rounds`,
-    '(A1 B1 C1 D1 E1 A2 B2 ..., the contenders\' order rotating by round); each figure is the median of its rounds,',
+    "(A1 B1 C1 D1 E1 A2 B2 ..., the contenders' order rotating by round); each figure is the median of its rounds,",
     'with the rounds in brackets. **Only ratios between figures of one run count**: absolute figures depend on the',
-    'machine and on whatever else it was doing.', '');
+    'machine and on whatever else it was doing.',
+    '',
+  );
   if (userNote) lines.push(`> ${userNote}`, '');
   lines.push('## Environment', '');
   lines.push(`- date: ${env.date}`);
-  lines.push(`- machine: ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB memory; load average (1/5/15 min) ${env.loadStart} at the start, ${env.loadEnd ?? '?'} at the end`);
-  lines.push(`- PostgreSQL ${env.postgres} (${env.server}); ${Object.entries(env.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  lines.push(`- packages: ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    `- machine: ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB memory; load average (1/5/15 min) ${env.loadStart} at the start, ${env.loadEnd ?? '?'} at the end`,
+  );
+  lines.push(
+    `- PostgreSQL ${env.postgres} (${env.server}); ${Object.entries(env.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
+  lines.push(
+    `- packages: ${Object.entries(env.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   lines.push(`- command: \`${env.command}\`; sizes: ${describeSizes(sizes)}`, '');
   lines.push('## Figures', '');
   for (const [section, title] of Object.entries(SECTIONS)) {
@@ -156,14 +263,18 @@ export function markdown(env: Environment, sizes: Sizes, results: Results, outco
     if (!figures.length) continue;
     lines.push(`### ${title}`, '', METHOD[section], '', '| measurement | median | unit | rounds |', '|---|---:|---|---|');
     for (const f of figures) {
-      lines.push(`| ${f.label} | ${formatValue(results.median(f.key), f.digits)} | ${f.unit} | ${f.values.map((v) => formatValue(v, f.digits)).join(', ')} |`);
+      lines.push(
+        `| ${f.label} | ${formatValue(results.median(f.key), f.digits)} | ${f.unit} | ${f.values.map((v) => formatValue(v, f.digits)).join(', ')} |`,
+      );
     }
     lines.push('');
   }
   lines.push('## Goals', '', '| | goal | ratio / value | bound | outcome |', '|---|---|---:|---|---|');
   for (const o of outcomes) {
-    lines.push(`| ${o.goal.section} | ${o.goal.name} | ${o.value === undefined ? 'n/a' : `${o.value.toFixed(2)}${o.goal.unit}`} | `
-      + `${bound(o.goal, o.goal.target)}${o.goal.stretch !== undefined ? ` (stretch ${bound(o.goal, o.goal.stretch)})` : ''} | ${o.text} |`);
+    lines.push(
+      `| ${o.goal.section} | ${o.goal.name} | ${o.value === undefined ? 'n/a' : `${o.value.toFixed(2)}${o.goal.unit}`} | ` +
+        `${bound(o.goal, o.goal.target)}${o.goal.stretch !== undefined ? ` (stretch ${bound(o.goal, o.goal.stretch)})` : ''} | ${o.text} |`,
+    );
   }
   lines.push('');
   if (results.notes.length) {
@@ -175,32 +286,37 @@ export function markdown(env: Environment, sizes: Sizes, results: Results, outco
 }
 
 const METHOD: Record<string, string> = {
-  A: 'One call builds a layered DAG (each node below the first layer depends on 3 distinct random nodes of the layer '
-    + 'above; a seeded PRNG, so every contender builds the same graph): flowstage `ff_submit_flow(p_flow_id, p_plan)` '
-    + '(executions with task_identifier and payload, edges; created, added, staged and applied), pg-boss 12 `flow()` '
-    + 'with `dependsOn` (queue created beforehand), and the floor: one `INSERT ... SELECT` statement writing the rows '
-    + 'a submitted plan leaves in flowstage\'s tables (flow, executions, applied edges, edge groups, and one log row per '
-    + 'item as the single calls write them: 1 + executions + edges rows), unpacked from the same jsonb, with no checks. '
-    + 'ff_submit_flow itself logs a plan as one submit_flow row (expanded by ff_describe_flow_at), so a second floor '
-    + 'writes the log that way, for reference (no goal). Timed: the call, including serialising the plan. Each '
-    + 'contender makes one small untimed call first on the same connection.',
-  B: 'Each connection stages edges into its own flow (separate flows, so connections do not contend on one flow '
-    + 'row), one `ff_stage_dependency_edge` call per transaction through the generated client, with the flow\'s '
-    + 'current revision; each edge is new and its cycle check has nothing to walk. Next to it, a one-row `INSERT` '
-    + '(uuid primary key, named prepared statement, autocommit) on a fresh database. All connections run for the '
-    + 'same wall-clock window after a few warm-up calls; the figure is calls per second over all connections.',
-  C: 'One connection, the two forms interleaved call by call (which goes first alternates). Generated: the '
-    + '`src/generated` function as this branch generates it. Raw: `client.query({ name, text, values })` with the '
-    + 'same SQL text. Both are replays (answered from an unlocked read, nothing written).',
-  D: 'flowstage: the DAG built untimed (`ff_submit_flow`, or the single calls where it is not installed), a '
-    + '`run()` worker with a no-op task at the given concurrency, timed from `ff_start_flow` until the flow is '
-    + '`completed`. Bare Graphile Worker: its own `run()` with a no-op task (a pg pool of concurrency + 2 connections, as '
-    + 'flowstage\'s runner uses), timed from one `add_jobs` of as many independent jobs until none is left. pg-boss '
-    + '12: the same DAG inserted with `flow()` (untimed), then one worker with at most `concurrency` jobs in flight '
-    + '(`batchSize` = concurrency, `burstWhenBatchFull`), `pollingIntervalSeconds` 0.5 and `flowIntervalSeconds` 1 '
-    + '(both their minimums), timed from `work()` until every job is completed. Completion is seen by a poll every '
-    + '20 ms; executions/s = nodes / wall time.',
-  E: 'A chain (node i depends on node i - 1) through flowstage\'s runner; hop = the child\'s '
-    + '`raw_fields.last_attempt_started_at_ms` minus the parent\'s `terminal_at_ms` (millisecond timestamps), over '
-    + 'every edge of the chain; the figures are the median of the rounds\' medians and of their p95s.',
+  A:
+    'One call builds a layered DAG (each node below the first layer depends on 3 distinct random nodes of the layer ' +
+    'above; a seeded PRNG, so every contender builds the same graph): flowstage `ff_submit_flow(p_flow_id, p_plan)` ' +
+    '(executions with task_identifier and payload, edges; created, added, staged and applied), pg-boss 12 `flow()` ' +
+    'with `dependsOn` (queue created beforehand), and the floor: one `INSERT ... SELECT` statement writing the rows ' +
+    "a submitted plan leaves in flowstage's tables (flow, executions, applied edges, edge groups, and one log row per " +
+    'item as the single calls write them: 1 + executions + edges rows), unpacked from the same jsonb, with no checks. ' +
+    'ff_submit_flow itself logs a plan as one submit_flow row (expanded by ff_describe_flow_at), so a second floor ' +
+    'writes the log that way, for reference (no goal). Timed: the call, including serialising the plan. Each ' +
+    'contender makes one small untimed call first on the same connection.',
+  B:
+    'Each connection stages edges into its own flow (separate flows, so connections do not contend on one flow ' +
+    "row), one `ff_stage_dependency_edge` call per transaction through the generated client, with the flow's " +
+    'current revision; each edge is new and its cycle check has nothing to walk. Next to it, a one-row `INSERT` ' +
+    '(uuid primary key, named prepared statement, autocommit) on a fresh database. All connections run for the ' +
+    'same wall-clock window after a few warm-up calls; the figure is calls per second over all connections.',
+  C:
+    'One connection, the two forms interleaved call by call (which goes first alternates). Generated: the ' +
+    '`src/generated` function as this branch generates it. Raw: `client.query({ name, text, values })` with the ' +
+    'same SQL text. Both are replays (answered from an unlocked read, nothing written).',
+  D:
+    'flowstage: the DAG built untimed (`ff_submit_flow`, or the single calls where it is not installed), a ' +
+    '`run()` worker with a no-op task at the given concurrency, timed from `ff_start_flow` until the flow is ' +
+    '`completed`. Bare Graphile Worker: its own `run()` with a no-op task (a pg pool of concurrency + 2 connections, as ' +
+    "flowstage's runner uses), timed from one `add_jobs` of as many independent jobs until none is left. pg-boss " +
+    '12: the same DAG inserted with `flow()` (untimed), then one worker with at most `concurrency` jobs in flight ' +
+    '(`batchSize` = concurrency, `burstWhenBatchFull`), `pollingIntervalSeconds` 0.5 and `flowIntervalSeconds` 1 ' +
+    '(both their minimums), timed from `work()` until every job is completed. Completion is seen by a poll every ' +
+    '20 ms; executions/s = nodes / wall time.',
+  E:
+    "A chain (node i depends on node i - 1) through flowstage's runner; hop = the child's " +
+    "`raw_fields.last_attempt_started_at_ms` minus the parent's `terminal_at_ms` (millisecond timestamps), over " +
+    "every edge of the chain; the figures are the median of the rounds' medians and of their p95s.",
 };

@@ -17,32 +17,49 @@ import { buildFlow, chainDag, layeredDag, pgBossJobs, planOf, type Dag } from '.
 
 const POLL_MS = 20;
 /** Worker logs: errors only. */
-const errorsOnly = (ctx: Context): LogFunctionFactory => () => (level, message) => {
-  if (level === 'error') ctx.log(`[worker error] ${message.split('\n')[0]}`);
-};
+const errorsOnly =
+  (ctx: Context): LogFunctionFactory =>
+  () =>
+  (level, message) => {
+    if (level === 'error') ctx.log(`[worker error] ${message.split('\n')[0]}`);
+  };
 
 /** flowstage: build (untimed), start a runner, time ff_start_flow until the flow is completed. */
-async function flowstageRun(ctx: Context, dag: Dag, concurrency: number, timeoutMs: number,
-                            after?: (db: ReturnType<typeof pool>, flowId: string) => Promise<void>,
-                            condition?: string): Promise<{ ms: number; how: string }> {
+async function flowstageRun(
+  ctx: Context,
+  dag: Dag,
+  concurrency: number,
+  timeoutMs: number,
+  after?: (db: ReturnType<typeof pool>, flowId: string) => Promise<void>,
+  condition?: string,
+): Promise<{ ms: number; how: string }> {
   return ctx.scratch.with(ctx.templates.flowstage, async (url) => {
     const db = pool(url, 2);
     const flowId = randomUUID();
     const how = await buildFlow(db, flowId, planOf(dag, NOOP_TASK, condition));
     const result = condition === undefined ? null : { rows: 1 };
     const runner = await runFlowstage({
-      connectionString: url, concurrency, taskList: { [NOOP_TASK]: () => result }, noHandleSignals: true,
-      pollInterval: 2000, logFactory: errorsOnly(ctx),
+      connectionString: url,
+      concurrency,
+      taskList: { [NOOP_TASK]: () => result },
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logFactory: errorsOnly(ctx),
     });
     try {
       const start = now();
       await startFlow(db, { flowId });
       let state = 'open';
-      await waitUntil('the flowstage flow to finish', async () => {
-        const { rows } = await db.query('SELECT public_flow_state FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId]);
-        state = rows[0].public_flow_state;
-        return state !== 'open';
-      }, POLL_MS, timeoutMs);
+      await waitUntil(
+        'the flowstage flow to finish',
+        async () => {
+          const { rows } = await db.query('SELECT public_flow_state FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId]);
+          state = rows[0].public_flow_state;
+          return state !== 'open';
+        },
+        POLL_MS,
+        timeoutMs,
+      );
       const ms = now() - start;
       if (state !== 'completed') throw new Error(`bench: the flowstage flow ended ${state}`);
       await after?.(db, flowId);
@@ -61,19 +78,31 @@ async function graphileRun(ctx: Context, jobs: number, concurrency: number, time
     // Its own pool, sized as flowstage's runner sizes its pool.
     const workerPool = pool(url, concurrency + 2);
     const runner = await runGraphileWorker({
-      pgPool: workerPool, concurrency, taskList: { [NOOP_TASK]: async () => {} },
-      noHandleSignals: true, pollInterval: 2000, logger: new Logger(errorsOnly(ctx)),
+      pgPool: workerPool,
+      concurrency,
+      taskList: { [NOOP_TASK]: async () => {} },
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logger: new Logger(errorsOnly(ctx)),
     });
     try {
       const start = now();
-      await db.query(`
+      await db.query(
+        `
         SELECT graphile_worker.add_jobs(ARRAY(
           SELECT ROW($1, json_build_object('node', i), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
-          FROM generate_series(1, $2::int) i))`, [NOOP_TASK, jobs]);
-      await waitUntil('Graphile Worker to run every job', async () => {
-        const { rows } = await db.query('SELECT count(*)::int AS left FROM graphile_worker._private_jobs');
-        return rows[0].left === 0;
-      }, POLL_MS, timeoutMs);
+          FROM generate_series(1, $2::int) i))`,
+        [NOOP_TASK, jobs],
+      );
+      await waitUntil(
+        'Graphile Worker to run every job',
+        async () => {
+          const { rows } = await db.query('SELECT count(*)::int AS left FROM graphile_worker._private_jobs');
+          return rows[0].left === 0;
+        },
+        POLL_MS,
+        timeoutMs,
+      );
       return now() - start;
     } finally {
       await runner.stop();
@@ -98,14 +127,29 @@ async function pgBossRun(ctx: Context, dag: Dag, concurrency: number, timeoutMs:
       await boss.flow(pgBossJobs(dag, PG_BOSS_QUEUE));
       const total = dag.parents.length;
       const start = now();
-      await boss.work(PG_BOSS_QUEUE, {
-        batchSize: concurrency, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5,
-      }, async (jobs) => { await Promise.all(jobs.map(async () => {})); });
-      await waitUntil('pg-boss to run every job', async () => {
-        const { rows } = await db.query(`SELECT count(*)::int AS done FROM pgboss.job WHERE name = $1 AND state = 'completed'`,
-          [PG_BOSS_QUEUE]);
-        return rows[0].done === total;
-      }, POLL_MS, timeoutMs);
+      await boss.work(
+        PG_BOSS_QUEUE,
+        {
+          batchSize: concurrency,
+          burstWhenBatchFull: true,
+          pollingIntervalSeconds: 0.5,
+        },
+        async (jobs) => {
+          await Promise.all(jobs.map(async () => {}));
+        },
+      );
+      await waitUntil(
+        'pg-boss to run every job',
+        async () => {
+          const { rows } = await db.query(
+            `SELECT count(*)::int AS done FROM pgboss.job WHERE name = $1 AND state = 'completed'`,
+            [PG_BOSS_QUEUE],
+          );
+          return rows[0].done === total;
+        },
+        POLL_MS,
+        timeoutMs,
+      );
       return now() - start;
     } finally {
       await boss.stop({ timeout: 5000 });
@@ -126,11 +170,22 @@ export async function runRound(ctx: Context, round: number): Promise<void> {
         ctx.results.note(`D: flowstage's DAGs were built with ${how} (untimed).`);
         record(ctx, `D.flowstage.${concurrency}`, `flowstage runner, ${label}, concurrency ${concurrency}`, ms, nodes);
         const conditioned = await flowstageRun(ctx, dag, concurrency, timeoutMs, undefined, '$.rows > 0');
-        record(ctx, `D.condition.${concurrency}`,
-          `flowstage runner, ${label}, a true condition on every edge, concurrency ${concurrency}`, conditioned.ms, nodes);
+        record(
+          ctx,
+          `D.condition.${concurrency}`,
+          `flowstage runner, ${label}, a true condition on every edge, concurrency ${concurrency}`,
+          conditioned.ms,
+          nodes,
+        );
       } else if (contender === 'graphile') {
         const ms = await graphileRun(ctx, nodes, concurrency, timeoutMs);
-        record(ctx, `D.graphile.${concurrency}`, `bare Graphile Worker, ${nodes.toLocaleString('en-US')} independent jobs, concurrency ${concurrency}`, ms, nodes);
+        record(
+          ctx,
+          `D.graphile.${concurrency}`,
+          `bare Graphile Worker, ${nodes.toLocaleString('en-US')} independent jobs, concurrency ${concurrency}`,
+          ms,
+          nodes,
+        );
       } else {
         const ms = await pgBossRun(ctx, dag, concurrency, timeoutMs);
         record(ctx, `D.pgboss.${concurrency}`, `pg-boss flow() workers, ${label}, concurrency ${concurrency}`, ms, nodes);
@@ -148,17 +203,27 @@ export async function chainRound(ctx: Context): Promise<void> {
   const { length, concurrency, timeoutMs } = ctx.sizes.chain;
   let hops: number[] = [];
   const { ms } = await flowstageRun(ctx, chainDag(length), concurrency, timeoutMs, async (db, flowId) => {
-    const { rows } = await db.query(`
+    const { rows } = await db.query(
+      `
       SELECT (c.raw_fields->>'last_attempt_started_at_ms')::bigint - p.terminal_at_ms AS hop_ms
       FROM flowfabric.ff_edge e
       JOIN flowfabric.ff_exec_core p ON p.partition_key = e.partition_key AND p.execution_id = e.upstream_eid
       JOIN flowfabric.ff_exec_core c ON c.partition_key = e.partition_key AND c.execution_id = e.downstream_eid
-      WHERE e.flow_id = $1`, [flowId]);
+      WHERE e.flow_id = $1`,
+      [flowId],
+    );
     hops = rows.map((r) => Number(r.hop_ms));
   });
   if (hops.length !== length - 1 || hops.some((h) => !Number.isFinite(h))) throw new Error('bench E: hops not recorded');
   const label = `${length}-node chain, concurrency ${concurrency}`;
-  ctx.results.add('E.hop.median', 'E', `${label}: hop (child attempt start - parent terminal_at_ms), median`, 'ms', median(hops), 1);
+  ctx.results.add(
+    'E.hop.median',
+    'E',
+    `${label}: hop (child attempt start - parent terminal_at_ms), median`,
+    'ms',
+    median(hops),
+    1,
+  );
   ctx.results.add('E.hop.p95', 'E', `${label}: hop, p95`, 'ms', percentile(hops, 0.95), 1);
   ctx.results.add('E.wall', 'E', `${label}: wall time`, 's', ms / 1000, 2);
 }

@@ -10,19 +10,28 @@ import { NOOP_TASK, type Context } from './context.js';
 import { buildFlow, membersPlan } from './dag.js';
 
 /** Runs `call(connection index, call index)` on every connection until the window closes; calls per second. */
-async function window(clients: pg.Client[], windowMs: number, limit: number,
-                      call: (c: number, i: number) => Promise<unknown>): Promise<{ rate: number; exhausted: boolean }> {
+async function window(
+  clients: pg.Client[],
+  windowMs: number,
+  limit: number,
+  call: (c: number, i: number) => Promise<unknown>,
+): Promise<{ rate: number; exhausted: boolean }> {
   const counts = clients.map(() => 0);
   let exhausted = false;
   const start = now();
   const end = start + windowMs;
-  await Promise.all(clients.map(async (_, c) => {
-    while (now() < end) {
-      if (counts[c] >= limit) { exhausted = true; break; }
-      await call(c, counts[c]);
-      counts[c]++;
-    }
-  }));
+  await Promise.all(
+    clients.map(async (_, c) => {
+      while (now() < end) {
+        if (counts[c] >= limit) {
+          exhausted = true;
+          break;
+        }
+        await call(c, counts[c]);
+        counts[c]++;
+      }
+    }),
+  );
   const elapsed = now() - start;
   return { rate: (counts.reduce((a, b) => a + b, 0) * 1000) / elapsed, exhausted };
 }
@@ -38,7 +47,9 @@ async function staging(ctx: Context, connections: number): Promise<number> {
       const flowId = randomUUID();
       const plan = membersPlan(2 * side, NOOP_TASK);
       await buildFlow(setup, flowId, plan);
-      const { rows } = await setup.query('SELECT graph_revision FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [flowId]);
+      const { rows } = await setup.query('SELECT graph_revision FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [
+        flowId,
+      ]);
       const ids = plan.executions.map((e) => e.execution_id);
       flows.push({ flowId, ups: ids.slice(0, side), downs: ids.slice(side), revision: Number(rows[0].graph_revision) });
     }
@@ -50,16 +61,24 @@ async function staging(ctx: Context, connections: number): Promise<number> {
         const flow = flows[c];
         const n = offset[c] + i;
         const [row] = await stageDependencyEdge(clients[c], {
-          flowId: flow.flowId, edgeId: randomUUID(), upstreamExecutionId: flow.ups[n % side],
-          downstreamExecutionId: flow.downs[Math.floor(n / side)], expectedGraphRevision: flow.revision,
+          flowId: flow.flowId,
+          edgeId: randomUUID(),
+          upstreamExecutionId: flow.ups[n % side],
+          downstreamExecutionId: flow.downs[Math.floor(n / side)],
+          expectedGraphRevision: flow.revision,
         });
         if (row?.status !== 'staged') throw new Error(`bench B: staging answered ${JSON.stringify(row)}`);
         flow.revision++;
       };
-      await Promise.all(clients.map(async (_, c) => { for (let i = 0; i < warmCalls; i++) await stage(c, i); }));
+      await Promise.all(
+        clients.map(async (_, c) => {
+          for (let i = 0; i < warmCalls; i++) await stage(c, i);
+        }),
+      );
       offset.fill(warmCalls);
       const { rate, exhausted } = await window(clients, windowMs, side * side - warmCalls, stage);
-      if (exhausted) ctx.results.note(`B: a staging connection ran out of fixture edges (${side * side}) before its window closed.`);
+      if (exhausted)
+        ctx.results.note(`B: a staging connection ran out of fixture edges (${side * side}) before its window closed.`);
       return rate;
     } finally {
       await Promise.all(clients.map((c) => c.end()));
@@ -74,11 +93,17 @@ async function insert(ctx: Context, connections: number): Promise<number> {
     try {
       await clients[0].query('CREATE TABLE bench_insert (id uuid PRIMARY KEY, flow_id uuid NOT NULL, payload jsonb)');
       const flowIds = clients.map(() => randomUUID());
-      const row = (c: number) => clients[c].query({
-        name: 'bench_insert', text: 'INSERT INTO bench_insert (id, flow_id, payload) VALUES ($1, $2, $3)',
-        values: [randomUUID(), flowIds[c], null],
-      });
-      await Promise.all(clients.map(async (_, c) => { for (let i = 0; i < warmCalls; i++) await row(c); }));
+      const row = (c: number) =>
+        clients[c].query({
+          name: 'bench_insert',
+          text: 'INSERT INTO bench_insert (id, flow_id, payload) VALUES ($1, $2, $3)',
+          values: [randomUUID(), flowIds[c], null],
+        });
+      await Promise.all(
+        clients.map(async (_, c) => {
+          for (let i = 0; i < warmCalls; i++) await row(c);
+        }),
+      );
       return (await window(clients, windowMs, Number.POSITIVE_INFINITY, (c) => row(c))).rate;
     } finally {
       await Promise.all(clients.map((c) => c.end()));
@@ -90,11 +115,21 @@ export async function stagingRound(ctx: Context, round: number): Promise<void> {
   for (const connections of ctx.sizes.staging.connections) {
     for (const contender of rotate(['stage', 'insert'] as const, round)) {
       if (contender === 'stage') {
-        ctx.results.add(`B.stage.${connections}`, 'B', `ff_stage_dependency_edge, ${connections} connection(s), a flow each`,
-          'edges/s', await staging(ctx, connections));
+        ctx.results.add(
+          `B.stage.${connections}`,
+          'B',
+          `ff_stage_dependency_edge, ${connections} connection(s), a flow each`,
+          'edges/s',
+          await staging(ctx, connections),
+        );
       } else {
-        ctx.results.add(`B.insert.${connections}`, 'B', `one-row INSERT, ${connections} connection(s)`,
-          'rows/s', await insert(ctx, connections));
+        ctx.results.add(
+          `B.insert.${connections}`,
+          'B',
+          `one-row INSERT, ${connections} connection(s)`,
+          'rows/s',
+          await insert(ctx, connections),
+        );
       }
     }
   }

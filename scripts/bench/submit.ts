@@ -33,8 +33,11 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
           const elapsed = await timeMs(async () => {
             row = (await db.query(SUBMIT_SQL, [flowId, JSON.stringify(plan)])).rows[0];
           });
-          if (row?.status !== 'submitted' || Number(row.edges_staged) !== plan.edges.length
-              || Number(row.members_added) !== plan.executions.length) {
+          if (
+            row?.status !== 'submitted' ||
+            Number(row.edges_staged) !== plan.edges.length ||
+            Number(row.members_added) !== plan.executions.length
+          ) {
             throw new Error(`bench A: ff_submit_flow answered ${JSON.stringify(row)}`);
           }
           return elapsed;
@@ -42,7 +45,8 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
           await db.end();
         }
       });
-      if (ms === undefined) ctx.results.note('A: ff_submit_flow is not installed on this branch; its figure and goals are not measured.');
+      if (ms === undefined)
+        ctx.results.note('A: ff_submit_flow is not installed on this branch; its figure and goals are not measured.');
       else ctx.results.add('A.submit', 'A', `ff_submit_flow, one call (${label})`, 'ms', ms);
     } else if (contender === 'pgboss') {
       const ms = await ctx.scratch.with(ctx.templates.pgboss, async (url) => {
@@ -52,7 +56,9 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
         try {
           await boss.flow(warmJobs);
           let ids: Record<string, string> = {};
-          const elapsed = await timeMs(async () => { ids = await boss.flow(jobs); });
+          const elapsed = await timeMs(async () => {
+            ids = await boss.flow(jobs);
+          });
           if (Object.keys(ids).length !== jobs.length) throw new Error('bench A: pg-boss flow() returned too few ids');
           return elapsed;
         } finally {
@@ -61,11 +67,21 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
       });
       ctx.results.add('A.pgboss', 'A', `pg-boss flow() with dependsOn, one call (${label})`, 'ms', ms);
     } else if (contender === 'floor') {
-      ctx.results.add('A.floor', 'A', `floor: INSERT ... SELECT, one log row per item (${label})`, 'ms',
-        await floor(ctx, floorSql('perItem'), plan, warmPlan));
+      ctx.results.add(
+        'A.floor',
+        'A',
+        `floor: INSERT ... SELECT, one log row per item (${label})`,
+        'ms',
+        await floor(ctx, floorSql('perItem'), plan, warmPlan),
+      );
     } else {
-      ctx.results.add('A.floorPlanLog', 'A', `floor with one log row per plan, for reference (${label})`,
-        'ms', await floor(ctx, floorSql('perPlan'), plan, warmPlan));
+      ctx.results.add(
+        'A.floorPlanLog',
+        'A',
+        `floor with one log row per plan, for reference (${label})`,
+        'ms',
+        await floor(ctx, floorSql('perPlan'), plan, warmPlan),
+      );
     }
   }
 }

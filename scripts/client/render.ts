@@ -14,7 +14,11 @@ export const HEADER =
   '// change the SQL and run `npm run generate`.\n';
 
 export const CALLERS: Record<PlannedFunction['shape'], string> = {
-  rows: 'callRows', row: 'callRow', value: 'callValue', values: 'callValues', void: 'callVoid',
+  rows: 'callRows',
+  row: 'callRow',
+  value: 'callValue',
+  values: 'callValues',
+  void: 'callVoid',
 };
 
 export function renderFunctions(planned: PlannedFunction[]): string {
@@ -32,13 +36,11 @@ export function renderFunctions(planned: PlannedFunction[]): string {
   for (const set of [...valueSets.values()].sort((a, b) => (a.domain < b.domain ? -1 : 1))) {
     const union = unionName(set.domain);
     const other = unionOwners.get(union);
-    if (other) throw new Error(`domains flowfabric.${other} and flowfabric.${set.domain} both map to the union ${union}; rename one`);
+    if (other)
+      throw new Error(`domains flowfabric.${other} and flowfabric.${set.domain} both map to the union ${union}; rename one`);
     unionOwners.set(union, set.domain);
     const constName = `${union.charAt(0).toLowerCase()}${union.slice(1)}Values`;
-    out += docComment([
-      ...(set.comment ? [set.comment.trim()] : []),
-      `SQL: domain flowfabric.${set.domain}.`,
-    ]);
+    out += docComment([...(set.comment ? [set.comment.trim()] : []), `SQL: domain flowfabric.${set.domain}.`]);
     out += `export const ${constName} = [${set.values.map(quote).join(', ')}] as const;\n`;
     out += `export type ${union} = (typeof ${constName})[number];\n\n`;
   }
@@ -69,17 +71,30 @@ export function renderFunctions(planned: PlannedFunction[]): string {
     let returns: string;
     let call: string;
     switch (p.shape) {
-      case 'rows': returns = `${typeBase}Row[]`; call = `callRows<${typeBase}Row>`; break;
-      case 'row': returns = `${typeBase}Row`; call = `callRow<${typeBase}Row>`; break;
+      case 'rows':
+        returns = `${typeBase}Row[]`;
+        call = `callRows<${typeBase}Row>`;
+        break;
+      case 'row':
+        returns = `${typeBase}Row`;
+        call = `callRow<${typeBase}Row>`;
+        break;
       case 'value': {
         const value = p.scalarNotNull ? p.scalar!.out : `${p.scalar!.out} | null`;
-        returns = value; call = `callValue<${value}>`; break;
+        returns = value;
+        call = `callValue<${value}>`;
+        break;
       }
       case 'values': {
         const value = p.scalarNotNull ? p.scalar!.out : `${p.scalar!.out} | null`;
-        returns = `(${value})[]`; call = `callValues<${value}>`; break;
+        returns = `(${value})[]`;
+        call = `callValues<${value}>`;
+        break;
       }
-      case 'void': returns = 'void'; call = 'callVoid'; break;
+      case 'void':
+        returns = 'void';
+        call = 'callVoid';
+        break;
     }
     const shapeNote = {
       rows: 'Resolves to every row the function returns (an array, possibly empty).',
@@ -96,9 +111,8 @@ export function renderFunctions(planned: PlannedFunction[]): string {
       'Refusals are thrown as the FlowstageError subclass of their SQLSTATE.',
     ]);
     const allOptional = p.inputs.every((i) => i.optional);
-    const paramsArg = p.inputs.length === 0
-      ? ''
-      : allOptional ? `, params: ${typeBase}Params = {}` : `, params: ${typeBase}Params`;
+    const paramsArg =
+      p.inputs.length === 0 ? '' : allOptional ? `, params: ${typeBase}Params = {}` : `, params: ${typeBase}Params`;
     out += `export function ${p.client}(db: Queryable${paramsArg}): Promise<${returns}> {\n`;
     out += `  return ${call}(db, '${fn.name}', [\n`;
     for (const input of p.inputs) {
@@ -133,7 +147,8 @@ export const ERROR_EXTRAS: Record<string, ErrorExtra> = {
   },
   dependency_already_exists: {
     imports: ['parseStagedEdge', 'type StagedEdge'],
-    members: '  /** The edge already staged under this edge_id (DETAIL parsed as JSON). */\n  readonly existingEdge: StagedEdge | null;\n',
+    members:
+      '  /** The edge already staged under this edge_id (DETAIL parsed as JSON). */\n  readonly existingEdge: StagedEdge | null;\n',
     init: '    this.existingEdge = parseStagedEdge(error.detail);\n',
   },
 };

@@ -44,7 +44,9 @@ export function tsType(type: TypeInfo, where: string): TsType {
     const scalar = SCALAR_TYPES[type.typname];
     if (scalar) return scalar;
   }
-  throw new Error(`${where}: no TypeScript mapping for SQL type ${type.sqlName}; add it to SCALAR_TYPES in scripts/generate-client.ts`);
+  throw new Error(
+    `${where}: no TypeScript mapping for SQL type ${type.sqlName}; add it to SCALAR_TYPES in scripts/generate-client.ts`,
+  );
 }
 
 export function camel(snake: string): string {
@@ -146,7 +148,10 @@ export function planFunction(fn: SqlFunction): PlannedFunction {
     if (seen.has(ts)) throw new Error(`${where}: two arguments map to the parameter name ${ts}`);
     seen.add(ts);
     return {
-      sql: arg.name, ts, type: tsType(arg.type, `${where} argument ${arg.name}`), cast: arg.type.sqlName,
+      sql: arg.name,
+      ts,
+      type: tsType(arg.type, `${where} argument ${arg.name}`),
+      cast: arg.type.sqlName,
       optional: i >= inputArgs.length - fn.defaults,
       signature: (signatures[i] ?? `${arg.name} ${arg.type.sqlName}`).replace(/^(IN|INOUT) /, ''),
     };
@@ -162,20 +167,22 @@ export function planFunction(fn: SqlFunction): PlannedFunction {
     const ts = tsType(type, `${where} result column ${column}`);
     const domain = type.domain;
     if (column === 'status' && !(domain?.values && domain.notNull)) {
-      throw new Error(`${where} returns a status column of type ${type.sqlName}; declare its statuses as a NOT NULL text domain with CHECK (VALUE IN (...)) (db/schema/190_result_types.sql)`);
+      throw new Error(
+        `${where} returns a status column of type ${type.sqlName}; declare its statuses as a NOT NULL text domain with CHECK (VALUE IN (...)) (db/schema/190_result_types.sql)`,
+      );
     }
     if (domain?.values) {
       if (type.category === 'A' || type.typname !== 'text') {
-        throw new Error(`${where} result column ${column}: the value set of ${domain.valuesDomain} is on a ${type.sqlName}; value sets are text domains`);
+        throw new Error(
+          `${where} result column ${column}: the value set of ${domain.valuesDomain} is on a ${type.sqlName}; value sets are text domains`,
+        );
       }
       valueSets.push({ domain: domain.valuesDomain!, values: domain.values, comment: domain.valuesComment });
       return { name: column, type: unionName(domain.valuesDomain!), notNull: domain.notNull };
     }
     return { name: column, type: ts.out, notNull: domain?.notNull ?? false };
   };
-  const rawColumns = outputArgs.length > 0
-    ? outputArgs.map((a) => ({ name: a.name, type: a.type }))
-    : fn.compositeColumns;
+  const rawColumns = outputArgs.length > 0 ? outputArgs.map((a) => ({ name: a.name, type: a.type })) : fn.compositeColumns;
   if (rawColumns.length > 0) {
     shape = fn.returnsSet ? 'rows' : 'row';
     columns = rawColumns.map((c) => columnType(c.type, c.name));
@@ -187,12 +194,21 @@ export function planFunction(fn: SqlFunction): PlannedFunction {
     shape = fn.returnsSet ? 'values' : 'value';
     scalar = tsType(fn.returnType, `${where} result`);
     if (fn.returnType.domain?.values) {
-      throw new Error(`${where} returns the value set of ${fn.returnType.domain.valuesDomain} as a scalar; return it as a column`);
+      throw new Error(
+        `${where} returns the value set of ${fn.returnType.domain.valuesDomain} as a scalar; return it as a column`,
+      );
     }
   }
   const client = clientName(fn.name);
   return {
-    fn, client, typeBase: pascal(client), inputs, columns, shape, scalar,
-    scalarNotNull: fn.returnType.domain?.notNull ?? false, valueSets,
+    fn,
+    client,
+    typeBase: pascal(client),
+    inputs,
+    columns,
+    shape,
+    scalar,
+    scalarNotNull: fn.returnType.domain?.notNull ?? false,
+    valueSets,
   };
 }

@@ -195,7 +195,9 @@ export function checkValues(definition: string, where: string): string[] | null 
   const match = VALUE_LIST.exec(definition) ?? ONE_VALUE.exec(definition);
   if (!match) {
     if (LOOKS_LIKE_VALUES.test(definition)) {
-      throw new Error(`${where}: cannot read the value set of ${definition}; declare it as CHECK (VALUE IN ('a', 'b', ...)) on a text domain`);
+      throw new Error(
+        `${where}: cannot read the value set of ${definition}; declare it as CHECK (VALUE IN ('a', 'b', ...)) on a text domain`,
+      );
     }
     return null;
   }
@@ -248,8 +250,13 @@ export async function readCatalogue(db: Db): Promise<Catalogue> {
     for (const row of rows) {
       const chain = domainRows.filter((d) => d.root === row.oid);
       types.set(row.oid, {
-        oid: row.oid, sqlName: row.sql_name, typname: row.typname, category: row.category,
-        elementTypname: row.element_typname, typtype: row.typtype, relid: row.relid,
+        oid: row.oid,
+        sqlName: row.sql_name,
+        typname: row.typname,
+        category: row.category,
+        elementTypname: row.element_typname,
+        typtype: row.typtype,
+        relid: row.relid,
         domain: chain.length > 0 ? domainInfo(chain) : null,
       });
     }
@@ -276,8 +283,15 @@ export async function readCatalogue(db: Db): Promise<Catalogue> {
       compositeColumns = rows.map((r) => ({ name: r.name, type: types.get(r.type)! }));
     }
     functions.push({
-      name: proc.name, identity: proc.identity, arguments: proc.arguments, result: proc.result,
-      returnsSet: proc.returns_set, returnType, args, defaults: proc.defaults, compositeColumns,
+      name: proc.name,
+      identity: proc.identity,
+      arguments: proc.arguments,
+      result: proc.result,
+      returnsSet: proc.returns_set,
+      returnType,
+      args,
+      defaults: proc.defaults,
+      compositeColumns,
       comment: proc.comment,
     });
   }
@@ -343,8 +357,15 @@ export interface DocCatalogue {
 export async function readDocCatalogue(db: Db): Promise<DocCatalogue> {
   const procs = await readPublicFunctions(db);
   const functions: DocFunction[] = procs.map((p) => ({
-    name: p.name, identity: p.identity, arguments: p.arguments, result: p.result, language: p.language,
-    volatility: p.volatility, securityDefiner: p.security_definer, executableBy: p.executable_by, comment: p.comment,
+    name: p.name,
+    identity: p.identity,
+    arguments: p.arguments,
+    result: p.result,
+    language: p.language,
+    volatility: p.volatility,
+    securityDefiner: p.security_definer,
+    executableBy: p.executable_by,
+    comment: p.comment,
   }));
 
   const { rows: domains } = await db.query(
@@ -434,7 +455,8 @@ const MINE = `NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspnam
 export async function readFingerprint(db: Db) {
   const q = async (sql: string) => (await db.query(sql)).rows;
   return {
-    schemas: await q(`SELECT nspname, pg_get_userbyid(nspowner) AS owner, nspacl::text AS acl, obj_description(oid, 'pg_namespace') AS comment
+    schemas:
+      await q(`SELECT nspname, pg_get_userbyid(nspowner) AS owner, nspacl::text AS acl, obj_description(oid, 'pg_namespace') AS comment
       FROM pg_namespace WHERE nspname ${MINE} ORDER BY 1`),
     relations: await q(`SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.reloptions,
         pg_get_userbyid(c.relowner) AS owner, c.relacl::text AS acl, obj_description(c.oid, 'pg_class') AS comment
@@ -448,7 +470,8 @@ export async function readFingerprint(db: Db) {
       WHERE n.nspname ${MINE} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2, 3`),
     indexes: await q(`SELECT schemaname, tablename, indexname, indexdef FROM pg_indexes
       WHERE schemaname IN (SELECT nspname FROM pg_namespace WHERE nspname ${MINE}) ORDER BY 1, 2, 3`),
-    constraints: await q(`SELECT n.nspname, c.conrelid::regclass::text AS rel, c.conname, c.contype, pg_get_constraintdef(c.oid) AS def
+    constraints:
+      await q(`SELECT n.nspname, c.conrelid::regclass::text AS rel, c.conname, c.contype, pg_get_constraintdef(c.oid) AS def
       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname ${MINE} ORDER BY 1, 2, 3`),
     triggers: await q(`SELECT t.tgrelid::regclass::text AS rel, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid) AS def
       FROM pg_trigger t WHERE NOT t.tgisinternal ORDER BY 1, 2`),
@@ -468,7 +491,8 @@ export async function readFingerprint(db: Db) {
         p.proconfig, p.prosecdef, p.provolatile, p.proparallel, pg_get_userbyid(p.proowner) AS owner, p.proacl::text AS acl,
         obj_description(p.oid, 'pg_proc') AS comment
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname ${MINE} AND p.prokind <> 'a' ORDER BY 1`),
-    defaultPrivileges: await q(`SELECT defaclrole::regrole::text, defaclnamespace::regnamespace::text, defaclobjtype, defaclacl::text
+    defaultPrivileges:
+      await q(`SELECT defaclrole::regrole::text, defaclnamespace::regnamespace::text, defaclobjtype, defaclacl::text
       FROM pg_default_acl ORDER BY 1, 2, 3`),
     // (not their members: roles belong to the server, and other tests add logins to them meanwhile)
     roles: await q(`SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolinherit, shobj_description(r.oid, 'pg_authid') AS comment

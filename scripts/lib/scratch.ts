@@ -16,8 +16,8 @@ export interface ScratchOptions {
 
 /** Runs `body` with the URL of a migrated scratch database (and of its clone); drops them afterwards. */
 export async function withScratchDatabase<T>(options: ScratchOptions, body: (urls: string[]) => Promise<T>): Promise<T> {
-  const server = options.serverUrl === undefined ? await resolveServer()
-    : { connectionString: options.serverUrl, stop: async () => {} };
+  const server =
+    options.serverUrl === undefined ? await resolveServer() : { connectionString: options.serverUrl, stop: async () => {} };
   const base = `${options.prefix}_${process.pid}_${Date.now()}`;
   const names = options.clone ? [`${base}_a`, `${base}_b`] : [base];
   const admin = new pg.Client({ connectionString: server.connectionString });

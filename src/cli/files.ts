@@ -53,8 +53,10 @@ export async function loadTaskList(file: string): Promise<unknown> {
   if (/\.[cm]?tsx?$/.test(file)) {
     const tsx = await import('tsx/esm/api').catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-      throw new Error(`--tasks ${file} is TypeScript, which needs tsx to load: install it (npm install --save-dev tsx), ` +
-        'or compile the file to JavaScript and pass the .js file');
+      throw new Error(
+        `--tasks ${file} is TypeScript, which needs tsx to load: install it (npm install --save-dev tsx), ` +
+          'or compile the file to JavaScript and pass the .js file',
+      );
     });
     module = await tsx.tsImport(url, import.meta.url);
   } else {

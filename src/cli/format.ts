@@ -12,7 +12,10 @@ export interface GroupJson {
 }
 
 /** Every page of a keyset-paginated read, concatenated. */
-export async function allPages<Row>(page: (after: string | undefined) => Promise<Row[]>, key: (row: Row) => string): Promise<Row[]> {
+export async function allPages<Row>(
+  page: (after: string | undefined) => Promise<Row[]>,
+  key: (row: Row) => string,
+): Promise<Row[]> {
   const rows: Row[] = [];
   let after: string | undefined;
   for (;;) {
@@ -52,7 +55,11 @@ export function table(rows: readonly object[], columns: string[]): string {
   if (rows.length === 0) return '(none)\n';
   const cells = rows.map((row) => columns.map((c) => cell((row as Record<string, unknown>)[c], c)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-  const line = (values: string[]) => values.map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
 }
 

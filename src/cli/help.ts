@@ -40,7 +40,11 @@ ${optionLines(commandOptions(command))}`;
 }
 
 function optionLines(options: Record<string, OptionSpec>): string {
-  const left = Object.entries(options).map(([name, o]) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`);
+  const left = Object.entries(options).map(
+    ([name, o]) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`,
+  );
   const width = Math.max(...left.map((l) => l.length)) + 2;
-  return Object.values(options).map((o, i) => `  ${left[i].padEnd(width)}${o.help}`).join('\n');
+  return Object.values(options)
+    .map((o, i) => `  ${left[i].padEnd(width)}${o.help}`)
+    .join('\n');
 }

@@ -20,10 +20,12 @@ import { report } from './report.js';
 async function loadCommands(): Promise<Commands> {
   const dir = new URL('./commands/', import.meta.url);
   const files = (await readdir(dir)).filter((f) => /\.[jt]s$/.test(f) && !f.endsWith('.d.ts')).sort();
-  const loaded = await Promise.all(files.map(async (file) => {
-    const module = await import(new URL(file, dir).href) as { default: Command };
-    return [file.replace(/\.[jt]s$/, ''), module.default] as const;
-  }));
+  const loaded = await Promise.all(
+    files.map(async (file) => {
+      const module = (await import(new URL(file, dir).href)) as { default: Command };
+      return [file.replace(/\.[jt]s$/, ''), module.default] as const;
+    }),
+  );
   return new Map(loaded.sort(([, a], [, b]) => a.order - b.order));
 }
 
@@ -36,16 +38,22 @@ async function version(): Promise<string> {
 function findCommand(argv: string[]): { name: string | undefined; rest: string[] } {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--database-url') { i++; continue; }
+    if (arg === '--database-url') {
+      i++;
+      continue;
+    }
     if (arg.startsWith('--database-url=') || arg === '--help' || arg === '-h') continue;
-    if (arg.startsWith('-')) return { name: undefined, rest: argv };  // an option before any command
+    if (arg.startsWith('-')) return { name: undefined, rest: argv }; // an option before any command
     return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
   }
   return { name: undefined, rest: argv };
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+): Promise<number> {
   const commands = await loadCommands();
   const { name, rest } = findCommand(argv);
   if (name === 'help') {
@@ -87,14 +95,19 @@ export async function main(argv: string[], io: Output = { out: (s) => process.st
     return 0;
   }
   if (args.length !== command.args.length) {
-    const message = command.args.length === 0 ? `unexpected argument ${args[0]}`
-      : `expected ${command.args.map((a) => `<${a}>`).join(' ')}, got ${args.length} argument(s)`;
+    const message =
+      command.args.length === 0
+        ? `unexpected argument ${args[0]}`
+        : `expected ${command.args.map((a) => `<${a}>`).join(' ')}, got ${args.length} argument(s)`;
     return usageError(io, message, commandHelp(commands, name));
   }
   const url = (values['database-url'] as string | undefined) || process.env.DATABASE_URL || '';
   if (!url && !command.offline) {
-    return usageError(io, 'DATABASE_URL is not set and no --database-url was given (e.g. --database-url postgres://user@host:5432/db)',
-      commandHelp(commands, name));
+    return usageError(
+      io,
+      'DATABASE_URL is not set and no --database-url was given (e.g. --database-url postgres://user@host:5432/db)',
+      commandHelp(commands, name),
+    );
   }
   try {
     return await command.run({ url, args, values, io });

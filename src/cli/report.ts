@@ -15,24 +15,32 @@ export function report(error: unknown, io: Output): number {
   const pgError = error as { code?: string; message?: string };
   if (pgError.code === '3F000' && /"flowfabric"/.test(pgError.message ?? '')) {
     io.err('error: flowstage is not installed in this database (schema "flowfabric" does not exist)\n');
-    io.err('hint: install it with `flowstage migrate`, or have a DBA run `flowstage sql | psql -v ON_ERROR_STOP=1 "$DATABASE_URL"`\n');
+    io.err(
+      'hint: install it with `flowstage migrate`, or have a DBA run `flowstage sql | psql -v ON_ERROR_STOP=1 "$DATABASE_URL"`\n',
+    );
     return 1;
   }
   if (pgError.code === '42501' && /(function ff_|schema flowfabric\b)/.test(pgError.message ?? '')) {
     io.err(`error: ${pgError.message}\n`);
-    io.err('hint: this login has not been granted flowstage\'s roles: a DBA runs GRANT flowstage_writer TO <login> ' +
-      '(or flowstage_reader for reading only); see docs/operations.md#roles-and-privileges\n');
+    io.err(
+      "hint: this login has not been granted flowstage's roles: a DBA runs GRANT flowstage_writer TO <login> " +
+        '(or flowstage_reader for reading only); see docs/operations.md#roles-and-privileges\n',
+    );
     return 1;
   }
   if (pgError.code === '42501' && /graphile_worker\b/.test(pgError.message ?? '')) {
     io.err(`error: ${pgError.message}\n`);
-    io.err('hint: a worker\'s login needs flowstage_writer and rights on Graphile Worker\'s tables; the GRANT lines are in ' +
-      'docs/operations.md#roles-and-privileges\n');
+    io.err(
+      "hint: a worker's login needs flowstage_writer and rights on Graphile Worker's tables; the GRANT lines are in " +
+        'docs/operations.md#roles-and-privileges\n',
+    );
     return 1;
   }
   if (pgError.code === '42883' && /flowfabric\./.test(pgError.message ?? '')) {
     io.err(`error: ${pgError.message}\n`);
-    io.err('hint: this database has another version of flowstage: upgrade it with `flowstage migrate` (or `flowstage sql | psql ...`)\n');
+    io.err(
+      'hint: this database has another version of flowstage: upgrade it with `flowstage migrate` (or `flowstage sql | psql ...`)\n',
+    );
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -12,7 +12,15 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
-  describeFlow, explainExecution, listEdges, listMembers, type DescribeFlowRow, type ExplainExecutionRow, type ListEdgesRow, type ListMembersRow, type PublicState,
+  describeFlow,
+  explainExecution,
+  listEdges,
+  listMembers,
+  type DescribeFlowRow,
+  type ExplainExecutionRow,
+  type ListEdgesRow,
+  type ListMembersRow,
+  type PublicState,
 } from '../generated/functions.js';
 import type { Queryable } from './queryable.js';
 
@@ -42,7 +50,11 @@ export const NODE_STYLES: Record<string, { fill: string; stroke: string }> = {
   other: { fill: '#ffffff', stroke: '#000000' },
 };
 export const EDGE_STYLES: Record<string, string> = {
-  pending: '#9e9e9e', applied: '#ffa000', satisfied: '#43a047', impossible: '#e53935', other: '#000000',
+  pending: '#9e9e9e',
+  applied: '#ffa000',
+  satisfied: '#43a047',
+  impossible: '#e53935',
+  other: '#000000',
 };
 
 /** The style class of a node state (as _export_style names it). */
@@ -56,7 +68,16 @@ interface PageData {
   /** group: the fan-in policy and decision of a member with more than one inbound edge, else null. */
   nodes: { id: string; label: string; detail: string; state: string; style: string; group: string | null }[];
   /** label: what the edge shows next to it (state, data_passing_ref, a kind other than success_only). */
-  edges: { id: string; from: string; to: string; state: string; style: string; ref: string | null; kind: string; label: string }[];
+  edges: {
+    id: string;
+    from: string;
+    to: string;
+    state: string;
+    style: string;
+    ref: string | null;
+    kind: string;
+    label: string;
+  }[];
 }
 
 /** The default dependency kind, not repeated on every edge's label. */
@@ -64,23 +85,35 @@ const DEFAULT_KIND = 'success_only';
 
 /** An edge's label: `<state>[ · <data_passing_ref>][ · <kind>][ · if <condition>]` (docs/semantics.md §10.1). */
 export function edgeLabel(edge: Pick<ListEdgesRow, 'edge_state' | 'data_passing_ref' | 'dependency_kind' | 'condition'>): string {
-  return [edge.edge_state, edge.data_passing_ref || null, edge.dependency_kind !== DEFAULT_KIND ? edge.dependency_kind : null,
-    edge.condition ? `if ${edge.condition}` : null]
-    .filter((part) => part !== null).join(' · ');
+  return [
+    edge.edge_state,
+    edge.data_passing_ref || null,
+    edge.dependency_kind !== DEFAULT_KIND ? edge.dependency_kind : null,
+    edge.condition ? `if ${edge.condition}` : null,
+  ]
+    .filter((part) => part !== null)
+    .join(' · ');
 }
 
 /**
  * A fan-in group as a node shows it: `all_of`, `any_of, cancel_remaining`, `quorum 2, let_run`, then
  * its decision and counts: `: satisfied (1 ok, 2 failed/cancelled)`. No group row: all_of, the default.
  */
-export function groupText(row: Pick<ExplainExecutionRow, 'group_policy' | 'group_decision' | 'success_count' | 'fail_count' | 'skip_count'>): string {
+export function groupText(
+  row: Pick<ExplainExecutionRow, 'group_policy' | 'group_decision' | 'success_count' | 'fail_count' | 'skip_count'>,
+): string {
   const policy = (row.group_policy ?? { kind: 'all_of' }) as { kind?: string; k?: number; on_satisfied?: string };
   let text = policy.kind === 'quorum' ? `quorum ${policy.k}` : String(policy.kind ?? 'all_of');
   if (policy.on_satisfied) text += `, ${policy.on_satisfied}`;
   if (row.group_decision) {
     // fail_count: upstreams that ended failed, cancelled or expired (not skipped).
-    const counts = [[row.success_count, 'ok'], [row.fail_count, 'failed/cancelled'], [row.skip_count, 'skipped']]
-      .filter(([n]) => Number(n) > 0).map(([n, what]) => `${n} ${what}`);
+    const counts = [
+      [row.success_count, 'ok'],
+      [row.fail_count, 'failed/cancelled'],
+      [row.skip_count, 'skipped'],
+    ]
+      .filter(([n]) => Number(n) > 0)
+      .map(([n, what]) => `${n} ${what}`);
     text += `: ${row.group_decision}${counts.length ? ` (${counts.join(', ')})` : ''}`;
   }
   return text;
@@ -91,8 +124,14 @@ const uuidOf = (id: string) => id.slice(id.lastIndexOf(':') + 1);
 /** The flow as a self-contained HTML page (see the file header). */
 export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtmlOptions = {}): Promise<string> {
   const [flow] = await describeFlow(db, { flowId });
-  const members = await allPages<ListMembersRow>((after) => listMembers(db, { flowId, after, limit: 1000 }), (m) => m.execution_id);
-  const edges = await allPages<ListEdgesRow>((after) => listEdges(db, { flowId, after, limit: 1000 }), (e) => e.edge_id);
+  const members = await allPages<ListMembersRow>(
+    (after) => listMembers(db, { flowId, after, limit: 1000 }),
+    (m) => m.execution_id,
+  );
+  const edges = await allPages<ListEdgesRow>(
+    (after) => listEdges(db, { flowId, after, limit: 1000 }),
+    (e) => e.edge_id,
+  );
   const labels = new Map<string, string>();
   if (!options.labels) {
     for (const m of members) {
@@ -111,8 +150,12 @@ export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtm
   }
   const data: PageData = {
     flow: {
-      flow_id: flow.flow_id, namespace: flow.namespace, public_flow_state: flow.public_flow_state,
-      graph_revision: flow.graph_revision, node_count: flow.node_count, edge_count: flow.edge_count,
+      flow_id: flow.flow_id,
+      namespace: flow.namespace,
+      public_flow_state: flow.public_flow_state,
+      graph_revision: flow.graph_revision,
+      node_count: flow.node_count,
+      edge_count: flow.edge_count,
     },
     nodes: members.map((m) => {
       const id = m.execution_id;
@@ -128,8 +171,14 @@ export async function flowToHtml(db: Queryable, flowId: string, options: FlowHtm
       };
     }),
     edges: edges.map((e) => ({
-      id: e.edge_id, from: e.upstream_execution_id, to: e.downstream_execution_id,
-      state: e.edge_state, style: e.edge_state, ref: e.data_passing_ref, kind: e.dependency_kind, label: edgeLabel(e),
+      id: e.edge_id,
+      from: e.upstream_execution_id,
+      to: e.downstream_execution_id,
+      state: e.edge_state,
+      style: e.edge_state,
+      ref: e.data_passing_ref,
+      kind: e.dependency_kind,
+      label: edgeLabel(e),
     })),
   };
   return page(options.title ?? `flow ${flowId}`, data, await dagreSource());
@@ -180,10 +229,17 @@ function escapeHtml(text: string): string {
  */
 export function legendHtml(data: Pick<PageData, 'nodes' | 'edges'>): string {
   const count = (items: { style: string }[], style: string) => items.filter((i) => i.style === style).length;
-  const nodes = Object.keys(NODE_STYLES).filter((name) => name !== 'other').map((name) =>
-    `<span class="legend-node state-${name}" data-legend-node="${name}">${name} ${count(data.nodes, name)}</span>`);
-  const edges = Object.keys(EDGE_STYLES).filter((name) => name !== 'other').map((name) =>
-    `<span class="legend-edge edge-${name}" data-legend-edge="${name}"><svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" y2="5"/></svg>${name} ${count(data.edges, name)}</span>`);
+  const nodes = Object.keys(NODE_STYLES)
+    .filter((name) => name !== 'other')
+    .map(
+      (name) => `<span class="legend-node state-${name}" data-legend-node="${name}">${name} ${count(data.nodes, name)}</span>`,
+    );
+  const edges = Object.keys(EDGE_STYLES)
+    .filter((name) => name !== 'other')
+    .map(
+      (name) =>
+        `<span class="legend-edge edge-${name}" data-legend-edge="${name}"><svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" y2="5"/></svg>${name} ${count(data.edges, name)}</span>`,
+    );
   return `<div class="legend" id="legend">
 <div class="legend-row"><b>executions</b> ${nodes.join(' ')}</div>
 <div class="legend-row"><b>edges</b> ${edges.join(' ')} <i>label: state · data_passing_ref; fan-in children show their group policy</i></div>
@@ -192,8 +248,16 @@ export function legendHtml(data: Pick<PageData, 'nodes' | 'edges'>): string {
 
 function page(title: string, data: PageData, dagreJs: { version: string; source: string }): string {
   const css = Object.entries(NODE_STYLES)
-    .map(([name, s]) => `.node.state-${name} rect { fill: ${s.fill}; stroke: ${s.stroke}; }\n.legend .state-${name} { background: ${s.fill}; border-color: ${s.stroke}; }`)
-    .concat(Object.entries(EDGE_STYLES).map(([name, stroke]) => `.edge.edge-${name} path { stroke: ${stroke}; }\n#arrow-${name} path { fill: ${stroke}; }\n.legend .edge-${name} line { stroke: ${stroke}; }`))
+    .map(
+      ([name, s]) =>
+        `.node.state-${name} rect { fill: ${s.fill}; stroke: ${s.stroke}; }\n.legend .state-${name} { background: ${s.fill}; border-color: ${s.stroke}; }`,
+    )
+    .concat(
+      Object.entries(EDGE_STYLES).map(
+        ([name, stroke]) =>
+          `.edge.edge-${name} path { stroke: ${stroke}; }\n#arrow-${name} path { fill: ${stroke}; }\n.legend .edge-${name} line { stroke: ${stroke}; }`,
+      ),
+    )
     .join('\n');
   const json = JSON.stringify({ ...data, edgeStyles: Object.keys(EDGE_STYLES) }).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>

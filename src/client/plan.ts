@@ -65,8 +65,13 @@ export type PlanSteps<S> = { [K in keyof S]: PlanStep<Extract<keyof S, string>> 
 /** The JSON ff_submit_flow takes as p_plan. */
 export interface SubmitPlanJson {
   executions: {
-    execution_id: string; task_identifier?: string; payload?: object; priority?: number; lane_id?: string;
-    policy?: RunPolicy; delay_until_ms?: number;
+    execution_id: string;
+    task_identifier?: string;
+    payload?: object;
+    priority?: number;
+    lane_id?: string;
+    policy?: RunPolicy;
+    delay_until_ms?: number;
   }[];
   groups: { downstream_execution_id: string; kind: string; on_satisfied?: string; k?: number }[];
   edges: { edge_id: string; upstream_execution_id: string; downstream_execution_id: string; data_passing_ref?: string }[];
@@ -99,7 +104,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** UUID version 5 (SHA-1, RFC 9562 section 5.5) of `name` (UTF-8) in the namespace uuid `namespace`. */
 export function uuidV5(namespace: string, name: string): string {
   if (!UUID.test(namespace)) throw new Error(`uuidV5: namespace must be a uuid (got ${namespace})`);
-  const hash = createHash('sha1').update(Buffer.from(namespace.replaceAll('-', ''), 'hex')).update(name, 'utf8').digest();
+  const hash = createHash('sha1')
+    .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
@@ -116,7 +124,10 @@ export class FlowPlan<const S extends PlanSteps<S>> {
   /** Each step's execution id, a bare uuid (known before submission). */
   readonly executionIds: Record<Extract<keyof S, string>, string>;
 
-  constructor(readonly flowId: string, readonly steps: S) {
+  constructor(
+    readonly flowId: string,
+    readonly steps: S,
+  ) {
     if (!UUID.test(flowId)) throw new Error(`FlowPlan: flowId must be a uuid (got ${flowId})`);
     this.flowId = flowId.toLowerCase();
     const names = Object.keys(steps) as Extract<keyof S, string>[];
@@ -128,9 +139,12 @@ export class FlowPlan<const S extends PlanSteps<S>> {
       const seen = new Set<string>();
       for (const [where, up] of upstreams(step)) {
         if (!Object.hasOwn(steps, up)) {
-          throw new Error(`FlowPlan: step ${name}: ${where} names ${JSON.stringify(up)}, which is not a step of this plan (steps: ${names.join(', ')})`);
+          throw new Error(
+            `FlowPlan: step ${name}: ${where} names ${JSON.stringify(up)}, which is not a step of this plan (steps: ${names.join(', ')})`,
+          );
         }
-        if (seen.has(up)) throw new Error(`FlowPlan: step ${name}: ${up} is named twice in after/inputs (one edge per pair of steps)`);
+        if (seen.has(up))
+          throw new Error(`FlowPlan: step ${name}: ${up} is named twice in after/inputs (one edge per pair of steps)`);
         seen.add(up);
       }
     }
@@ -201,7 +215,12 @@ export class FlowPlan<const S extends PlanSteps<S>> {
 function upstreams(step: PlanStep): [string, string, string | undefined][] {
   return [
     ...(step.after ?? []).map((up, i): [string, string, undefined] => [`after[${i}]`, up, undefined]),
-    ...Object.entries(step.inputs ?? {}).flatMap(([ref, ups]) => (typeof ups === 'string' ? [ups] : ups)
-      .map((up, i): [string, string, string] => [`inputs.${ref}${typeof ups === 'string' ? '' : `[${i}]`}`, up, ref])),
+    ...Object.entries(step.inputs ?? {}).flatMap(([ref, ups]) =>
+      (typeof ups === 'string' ? [ups] : ups).map((up, i): [string, string, string] => [
+        `inputs.${ref}${typeof ups === 'string' ? '' : `[${i}]`}`,
+        up,
+        ref,
+      ]),
+    ),
   ];
 }

@@ -49,14 +49,17 @@ function checkScalar(fn: string, arg: Argument, value: unknown): void {
   // An array parameter (text[], uuid[]) takes an array of such scalars (pg sends it as an array literal).
   if (arg.cast.endsWith('[]')) {
     const element = { ...arg, cast: arg.cast.slice(0, -2) };
-    if (!Array.isArray(value)) throw new TypeError(`${fn}: ${arg.name} must be an array of ${element.cast} values (got ${describe(value)})`);
+    if (!Array.isArray(value))
+      throw new TypeError(`${fn}: ${arg.name} must be an array of ${element.cast} values (got ${describe(value)})`);
     for (const item of value) if (item !== null) checkScalar(fn, element, item);
     return;
   }
   const type = typeof value;
   const ok = arg.cast === 'text' ? type === 'string' : ['string', 'number', 'bigint', 'boolean'].includes(type);
   if (!ok) {
-    throw new TypeError(`${fn}: ${arg.name} must be ${arg.cast === 'text' ? 'a string' : `a ${arg.cast} value`} (got ${describe(value)})`);
+    throw new TypeError(
+      `${fn}: ${arg.name} must be ${arg.cast === 'text' ? 'a string' : `a ${arg.cast} value`} (got ${describe(value)})`,
+    );
   }
 }
 

@@ -34,7 +34,11 @@ export interface WaitForFlowOptions {
 /** Rejection of waitForFlow when timeoutMs passed first; `flow` is the last description read, if any. */
 export class FlowWaitTimeoutError extends Error {
   readonly code = 'wait_timeout';
-  constructor(readonly flowId: string, readonly timeoutMs: number, readonly flow: DescribeFlowRow | undefined) {
+  constructor(
+    readonly flowId: string,
+    readonly timeoutMs: number,
+    readonly flow: DescribeFlowRow | undefined,
+  ) {
     super(`flow ${flowId} is still ${flow?.public_flow_state ?? 'unread'} after ${timeoutMs} ms`);
     this.name = 'FlowWaitTimeoutError';
   }
@@ -43,7 +47,10 @@ export class FlowWaitTimeoutError extends Error {
 /** Rejection of waitForFlow when its signal aborted; `cause` is the signal's reason. */
 export class FlowWaitAbortedError extends Error {
   readonly code = 'wait_aborted';
-  constructor(readonly flowId: string, reason: unknown) {
+  constructor(
+    readonly flowId: string,
+    reason: unknown,
+  ) {
     super(`waiting for flow ${flowId} was aborted`, { cause: reason });
     this.name = 'AbortError';
   }
@@ -56,7 +63,11 @@ export class FlowWaitAbortedError extends Error {
  * any error of the reads. `db` is a connection string, a pg.Pool, a pg.Client or anything with pg's
  * `query` (see `listen`).
  */
-export async function waitForFlow(db: Queryable | string, flowId: string, options: WaitForFlowOptions = {}): Promise<FinishedFlow> {
+export async function waitForFlow(
+  db: Queryable | string,
+  flowId: string,
+  options: WaitForFlowOptions = {},
+): Promise<FinishedFlow> {
   const { timeoutMs, signal } = options;
   const pollMs = options.pollMs ?? 50;
   const maxPollMs = Math.max(options.maxPollMs ?? 1000, pollMs);
@@ -73,20 +84,21 @@ export async function waitForFlow(db: Queryable | string, flowId: string, option
     if (wake) wake();
     else woken = true;
   };
-  const pause = (ms: number) => new Promise<void>((resolve) => {
-    if (woken || stopped) {
-      woken = false;
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      wake = undefined;
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    wake = done;
-  });
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken || stopped) {
+        woken = false;
+        resolve();
+        return;
+      }
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+    });
 
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -97,40 +109,51 @@ export async function waitForFlow(db: Queryable | string, flowId: string, option
       signal.addEventListener('abort', onAbort, { once: true });
     }
   });
-  cancelled.catch(() => {});  // rejected after the wait may already have settled
+  cancelled.catch(() => {}); // rejected after the wait may already have settled
 
   let opened = false;
   const connection = openListener(db, options.listen ?? true, notify, () => cancelled);
-  connection.then(() => { opened = true; }, () => {});
+  connection.then(
+    () => {
+      opened = true;
+    },
+    () => {},
+  );
   try {
-    return await Promise.race([cancelled, (async () => {
-      const conn = await connection;
-      const read = async () => {
-        const [flow] = await describeFlow(conn.reads, { flowId });
-        last = flow;
-        options.onCheck?.(flow);
-        return flow;
-      };
-      let flow = await read();
-      if (conn.listen && flow.public_flow_state === 'open' && !stopped) {
-        // LISTEN, then read again: a change committed between the first read and the LISTEN is seen.
-        await conn.listen(`flowstage:${flow.namespace}`);
-        flow = await read();
-      }
-      for (let delay = pollMs; flow.public_flow_state === 'open'; delay = Math.min(delay * 2, maxPollMs)) {
-        await pause(delay);
-        if (stopped) return new Promise<never>(() => {});  // the race is already lost
-        flow = await read();
-      }
-      return flow as FinishedFlow;
-    })()]);
+    return await Promise.race([
+      cancelled,
+      (async () => {
+        const conn = await connection;
+        const read = async () => {
+          const [flow] = await describeFlow(conn.reads, { flowId });
+          last = flow;
+          options.onCheck?.(flow);
+          return flow;
+        };
+        let flow = await read();
+        if (conn.listen && flow.public_flow_state === 'open' && !stopped) {
+          // LISTEN, then read again: a change committed between the first read and the LISTEN is seen.
+          await conn.listen(`flowstage:${flow.namespace}`);
+          flow = await read();
+        }
+        for (let delay = pollMs; flow.public_flow_state === 'open'; delay = Math.min(delay * 2, maxPollMs)) {
+          await pause(delay);
+          if (stopped) return new Promise<never>(() => {}); // the race is already lost
+          flow = await read();
+        }
+        return flow as FinishedFlow;
+      })(),
+    ]);
   } finally {
     stopped = true;
     wake?.();
     if (timer) clearTimeout(timer);
     if (onAbort) signal!.removeEventListener('abort', onAbort);
     // Closed before the wait settles, unless it is still connecting (a hung connect must not hold the rejection).
-    const closing = connection.then((conn) => conn.close(), () => {});
+    const closing = connection.then(
+      (conn) => conn.close(),
+      () => {},
+    );
     if (opened) await closing;
   }
 }
@@ -163,11 +186,15 @@ function quoteIdentifier(name: string): string {
 }
 
 /** The connection a wait reads on and listens on, by the kind of `db` it was given. */
-async function openListener(db: Queryable | string, listen: boolean, notify: () => void,
-  cancelled: () => Promise<never>): Promise<Listener> {
+async function openListener(
+  db: Queryable | string,
+  listen: boolean,
+  notify: () => void,
+  cancelled: () => Promise<never>,
+): Promise<Listener> {
   if (typeof db === 'string') {
     const client = new pg.Client({ connectionString: db });
-    client.on('error', () => {});  // a failed read rejects the wait; a dead idle socket must not crash the process
+    client.on('error', () => {}); // a failed read rejects the wait; a dead idle socket must not crash the process
     await client.connect();
     return { reads: client, ...listenOn(client, listen, notify), close: () => client.end().catch(() => {}) };
   }
@@ -175,11 +202,16 @@ async function openListener(db: Queryable | string, listen: boolean, notify: () 
     // One client held for the wait, for the LISTEN and the reads (a pool of one connection works too).
     const acquiring = db.connect();
     const client = await Promise.race([acquiring, cancelled()]).catch((error) => {
-      void acquiring.then((c) => c.release(), () => {});
+      void acquiring.then(
+        (c) => c.release(),
+        () => {},
+      );
       throw error;
     });
     let broken: Error | undefined;
-    const onError = (error: Error) => { broken = error; };
+    const onError = (error: Error) => {
+      broken = error;
+    };
     client.on('error', onError);
     const own = listenOn(client, true, notify);
     return {

@@ -27,7 +27,7 @@ export function callPool(connectionString: string, size: number, synchronousComm
 export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
-  if (/^08|^57P0[1-3]$/.test(code)) return true;  // connection_exception, admin/crash shutdown, cannot_connect_now
+  if (/^08|^57P0[1-3]$/.test(code)) return true; // connection_exception, admin/crash shutdown, cannot_connect_now
   if (['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) return true;
   const message = typeof e?.message === 'string' ? e.message : '';
   return /Connection terminated|not queryable|connection error|terminating connection/i.test(message);

@@ -75,8 +75,13 @@ export async function run(options: {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`run: concurrency must be a positive integer (got ${String(concurrency)})`);
   }
-  if (options.taskList !== undefined && (typeof options.taskList !== 'object' || options.taskList === null || Array.isArray(options.taskList))) {
-    throw new Error(`run: taskList must be an object of task functions by name (got ${Array.isArray(options.taskList) ? 'an array' : typeof options.taskList})`);
+  if (
+    options.taskList !== undefined &&
+    (typeof options.taskList !== 'object' || options.taskList === null || Array.isArray(options.taskList))
+  ) {
+    throw new Error(
+      `run: taskList must be an object of task functions by name (got ${Array.isArray(options.taskList) ? 'an array' : typeof options.taskList})`,
+    );
   }
   const heartbeatInterval = options.heartbeatInterval ?? 5000;
   const workerLease = options.workerLease ?? 30_000;
@@ -86,10 +91,10 @@ export async function run(options: {
   // One emitter for Graphile Worker's events (runner.events) and flowstage's own (tasks.ts).
   const events = new EventEmitter() as WorkerEvents & FlowstageEvents;
   let calls: Queryable | undefined;
-  const taskList = buildTaskList(options.taskList, events, () => calls!);  // (refuses reserved names first)
+  const taskList = buildTaskList(options.taskList, events, () => calls!); // (refuses reserved names first)
   const logger = options.logFactory ? new Logger(options.logFactory) : undefined;
   const log = logger ?? console;
-  await assertInstalled(options.connectionString);  // before Graphile Worker creates its schema
+  await assertInstalled(options.connectionString); // before Graphile Worker creates its schema
   // Our own pools, so their error listeners outlive the runner: a connection still closing after
   // stop() may be told "terminating connection" by the server, which must not crash the process.
   // One per Graphile Worker pool (newPool; a pool replaced after a fault may hold its connections
@@ -98,7 +103,11 @@ export async function run(options: {
   const pgPool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
   const flowstagePool = callPool(options.connectionString, concurrency, options.synchronousCommit ?? false);
   let stopped = false;
-  calls = retryingCalls(flowstagePool, () => stopped, (message) => log.warn(`flowstage worker: ${message}`));
+  calls = retryingCalls(
+    flowstagePool,
+    () => stopped,
+    (message) => log.warn(`flowstage worker: ${message}`),
+  );
   const onError = (error: Error) => {
     if (!stopped) log.error(`flowstage worker: connection error: ${error.message}`);
   };
@@ -122,11 +131,18 @@ export async function run(options: {
   // release stay locked by its id, which stops heartbeating: after workerLease this worker (or
   // another) reaps it and they run again; a job whose execution had completed then finds it
   // terminal (ff_begin_attempt) and does nothing.
-  interface Current { runner: Runner; id: string; faulted: boolean; pool: pg.Pool }
+  interface Current {
+    runner: Runner;
+    id: string;
+    faulted: boolean;
+    pool: pg.Pool;
+  }
   const startRunner = async (): Promise<Current> => {
     const pool = newPool();
     let id: string | undefined;
-    const onPool = ({ workerPool }: { workerPool: { id: string } }) => { id ??= workerPool.id; };
+    const onPool = ({ workerPool }: { workerPool: { id: string } }) => {
+      id ??= workerPool.id;
+    };
     events.on('pool:create', onPool);
     let runner: Runner;
     try {
@@ -180,11 +196,13 @@ export async function run(options: {
       let unlocked = 0;
       for (const row of await reapDeadWorkers(pgPool)) {
         if (row.jobs_unlocked > 0) {
-          log.warn(`flowstage worker: worker ${row.worker_id} was silent for ${row.silent_ms} ms: unlocked its ${row.jobs_unlocked} job(s)`);
+          log.warn(
+            `flowstage worker: worker ${row.worker_id} was silent for ${row.silent_ms} ms: unlocked its ${row.jobs_unlocked} job(s)`,
+          );
         }
         unlocked += row.jobs_unlocked;
       }
-      if (unlocked > 0) await recover();  // runs whose last attempt died with that worker
+      if (unlocked > 0) await recover(); // runs whose last attempt died with that worker
     } catch (error) {
       if (!stopped) log.error(`flowstage worker: heartbeat failed: ${(error as Error).message}`);
     }
@@ -194,33 +212,48 @@ export async function run(options: {
   const retired: Promise<unknown>[] = [];
   let replacing: Promise<void> | undefined;
   let finish!: () => void;
-  const finished = new Promise<void>((resolve) => { finish = resolve; });
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
   const replace = (from: Current, reason: string) => {
     if (stopped || from !== current || from.faulted) return;
     from.faulted = true;
     retire(from);
-    log.error(`flowstage worker: Graphile Worker pool ${from.id} stopped after a database fault (${reason}); starting a new pool`);
+    log.error(
+      `flowstage worker: Graphile Worker pool ${from.id} stopped after a database fault (${reason}); starting a new pool`,
+    );
     replacing = (async () => {
       for (let delay = 250; !stopped; delay = Math.min(delay * 2, 10_000)) {
         try {
           const next = await startRunner();
-          if (stopped) { await next.runner.stop().catch(() => {}); return; }
+          if (stopped) {
+            await next.runner.stop().catch(() => {});
+            return;
+          }
           current = next;
           workerId = next.id;
           watch(next);
           await heartbeat();
           return;
         } catch (error) {
-          log.error(`flowstage worker: could not start a new Graphile Worker pool (${(error as Error).message}); retrying in ${delay} ms`);
+          log.error(
+            `flowstage worker: could not start a new Graphile Worker pool (${(error as Error).message}); retrying in ${delay} ms`,
+          );
           await new Promise((r) => setTimeout(r, delay));
         }
       }
-    })().finally(() => { replacing = undefined; });
+    })().finally(() => {
+      replacing = undefined;
+    });
   };
   const watch = (c: Current) => {
     const settled = c.runner.promise.then(
-      () => { if (!c.faulted) finish(); },
-      (error: unknown) => { if (!c.faulted) replace(c, (error as Error)?.message ?? String(error)); },
+      () => {
+        if (!c.faulted) finish();
+      },
+      (error: unknown) => {
+        if (!c.faulted) replace(c, (error as Error)?.message ?? String(error));
+      },
     );
     retired.push(settled);
     // A replaced pool's connections are closed once it has settled, or after 10 s if its shutdown
@@ -231,7 +264,9 @@ export async function run(options: {
     });
   };
   const retire = (c: Current) => {
-    setTimeout(() => { void c.pool.end().catch(() => {}); }, 10_000).unref();
+    setTimeout(() => {
+      void c.pool.end().catch(() => {});
+    }, 10_000).unref();
   };
   events.on('pool:fatalError', ({ workerPool, error }: { workerPool: { id: string }; error: unknown }) => {
     if (workerPool.id === current.id) replace(current, (error as Error)?.message ?? String(error));
@@ -240,7 +275,11 @@ export async function run(options: {
   await heartbeat();
   await recover();
   let beating: Promise<void> | undefined;
-  const heartbeatTimer = setInterval(() => { beating ??= heartbeat().finally(() => { beating = undefined; }); }, heartbeatInterval);
+  const heartbeatTimer = setInterval(() => {
+    beating ??= heartbeat().finally(() => {
+      beating = undefined;
+    });
+  }, heartbeatInterval);
   heartbeatTimer.unref();
   const interval = options.recoverInterval ?? 60_000;
   const timer = interval > 0 ? setInterval(() => void recover(), interval) : undefined;
@@ -257,7 +296,9 @@ export async function run(options: {
     let waited: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(retired),
-      new Promise((resolve) => { waited = setTimeout(resolve, 6000); }),
+      new Promise((resolve) => {
+        waited = setTimeout(resolve, 6000);
+      }),
     ]);
     clearTimeout(waited);
     await beating;
@@ -266,7 +307,10 @@ export async function run(options: {
   };
   // When Graphile Worker stops on its own (SIGINT/SIGTERM), close the pools too.
   let stopping: Promise<void> | undefined;
-  const promise = finished.then(() => { stopping ??= shutDown(); return stopping; });
+  const promise = finished.then(() => {
+    stopping ??= shutDown();
+    return stopping;
+  });
   return {
     stop() {
       stopping ??= shutDown();
@@ -274,7 +318,9 @@ export async function run(options: {
     },
     promise,
     events,
-    get workerId() { return workerId; },
+    get workerId() {
+      return workerId;
+    },
   };
 }
 
@@ -289,11 +335,14 @@ async function assertInstalled(connectionString: string): Promise<void> {
   try {
     const { rows } = await client.query(
       `SELECT to_regprocedure('flowfabric.ff_worker_heartbeat(text, text, bigint, jsonb, bigint)') IS NOT NULL AS installed,
-              to_regnamespace('flowfabric') IS NOT NULL AS schema`);
+              to_regnamespace('flowfabric') IS NOT NULL AS schema`,
+    );
     if (!rows[0].installed) {
-      throw new Error(rows[0].schema
-        ? 'run: this database holds an older flowstage (flowfabric.ff_worker_heartbeat with a secret is missing): upgrade it with `flowstage migrate` before starting the worker'
-        : 'run: flowstage is not installed in this database (no schema flowfabric): install it with `flowstage migrate` before starting the worker');
+      throw new Error(
+        rows[0].schema
+          ? 'run: this database holds an older flowstage (flowfabric.ff_worker_heartbeat with a secret is missing): upgrade it with `flowstage migrate` before starting the worker'
+          : 'run: flowstage is not installed in this database (no schema flowfabric): install it with `flowstage migrate` before starting the worker',
+      );
     }
   } finally {
     await client.end().catch(() => {});

@@ -3,8 +3,17 @@
 import type { EventEmitter } from 'node:events';
 import type { JobHelpers, Task, TaskList as GraphileTaskList } from 'graphile-worker';
 import {
-  ExecutionNotFoundError, beginAttempt, cancelSiblingsStep, cascadeStep, completeExecution, delayExecution, expireExecution,
-  failExecution, suspendExecution, waitpointTimeout, type PublicFlowState,
+  ExecutionNotFoundError,
+  beginAttempt,
+  cancelSiblingsStep,
+  cascadeStep,
+  completeExecution,
+  delayExecution,
+  expireExecution,
+  failExecution,
+  suspendExecution,
+  waitpointTimeout,
+  type PublicFlowState,
 } from '../generated/index.js';
 import type { Queryable } from '../client/queryable.js';
 
@@ -42,7 +51,10 @@ declare global {
 
 export type FlowstageTaskName = keyof FlowstageTaskPayloads;
 export const FLOWSTAGE_TASK_NAMES: readonly FlowstageTaskName[] = [
-  'flowstage__cascade', 'flowstage__cancel_siblings', 'flowstage__waitpoint_timeout', 'flowstage__expire',
+  'flowstage__cascade',
+  'flowstage__cancel_siblings',
+  'flowstage__waitpoint_timeout',
+  'flowstage__expire',
 ];
 
 /** What a user task receives besides its payload. */
@@ -84,7 +96,10 @@ export interface SuspendOptions {
 
 /** Thrown by helpers.suspend() to end the run; the task wrapper treats it as a clean end. */
 export class SuspendedError extends Error {
-  constructor(readonly executionId: string, readonly waitpointId: string | null) {
+  constructor(
+    readonly executionId: string,
+    readonly waitpointId: string | null,
+  ) {
     super(`execution ${executionId} suspended on waitpoint ${waitpointId}`);
     this.name = 'SuspendedError';
   }
@@ -158,7 +173,7 @@ const announcedFlows = new WeakMap<FlowstageEvents, Set<string>>();
 
 function announcer(events: FlowstageEvents | undefined) {
   let announced = events && announcedFlows.get(events);
-  if (events && !announced) announcedFlows.set(events, announced = new Set());
+  if (events && !announced) announcedFlows.set(events, (announced = new Set()));
   const emit = <K extends keyof FlowstageEventMap>(helpers: JobHelpers, event: K, payload: FlowstageEventMap[K]) => {
     try {
       events?.emit(event, payload);
@@ -167,7 +182,8 @@ function announcer(events: FlowstageEvents | undefined) {
     }
   };
   return {
-    execution: (helpers: JobHelpers, payload: FlowstageEventMap['execution:completed']) => emit(helpers, 'execution:completed', payload),
+    execution: (helpers: JobHelpers, payload: FlowstageEventMap['execution:completed']) =>
+      emit(helpers, 'execution:completed', payload),
     event: emit,
     flow(helpers: JobHelpers, flowId: string, executionId: string, state: PublicFlowState | null) {
       if (!announced || state === null || state === 'open' || announced.has(flowId)) return;
@@ -186,54 +202,62 @@ type Announcer = ReturnType<typeof announcer>;
 export type CallsFor = (helpers: JobHelpers) => Queryable;
 const viaHelpers: CallsFor = (helpers) => helpers;
 
-const cascade = (announce: Announcer, callsFor: CallsFor): Task<'flowstage__cascade'> => async (payload, helpers) => {
-  // One hop per transaction (each call autocommits): every outgoing edge of this execution,
-  // never its grandchildren (a child skipped here gets a job of its own). check_again: the flow
-  // row was busy while the hop held the children; the next call holds nothing and may wait.
-  for (;;) {
-    const [step] = await cascadeStep(callsFor(helpers), { executionId: payload.execution_id });
-    if (step?.status !== 'check_again') {
-      if (step?.status === 'done') announce.flow(helpers, payload.flow_id, payload.execution_id, step.public_flow_state);
-      return;
+const cascade =
+  (announce: Announcer, callsFor: CallsFor): Task<'flowstage__cascade'> =>
+  async (payload, helpers) => {
+    // One hop per transaction (each call autocommits): every outgoing edge of this execution,
+    // never its grandchildren (a child skipped here gets a job of its own). check_again: the flow
+    // row was busy while the hop held the children; the next call holds nothing and may wait.
+    for (;;) {
+      const [step] = await cascadeStep(callsFor(helpers), { executionId: payload.execution_id });
+      if (step?.status !== 'check_again') {
+        if (step?.status === 'done') announce.flow(helpers, payload.flow_id, payload.execution_id, step.public_flow_state);
+        return;
+      }
     }
-  }
-};
+  };
 
-const cancelSiblings = (announce: Announcer, callsFor: CallsFor): Task<'flowstage__cancel_siblings'> => async (payload, helpers) => {
-  for (;;) {
-    const [step] = await cancelSiblingsStep(callsFor(helpers), {
-      flowId: payload.flow_id,
-      downstreamExecutionId: payload.downstream_execution_id,
-    });
-    if (step?.status === 'cancelled') {
-      announce.execution(helpers, { executionId: step.execution_id!, flowId: payload.flow_id, outcome: 'cancelled' });
+const cancelSiblings =
+  (announce: Announcer, callsFor: CallsFor): Task<'flowstage__cancel_siblings'> =>
+  async (payload, helpers) => {
+    for (;;) {
+      const [step] = await cancelSiblingsStep(callsFor(helpers), {
+        flowId: payload.flow_id,
+        downstreamExecutionId: payload.downstream_execution_id,
+      });
+      if (step?.status === 'cancelled') {
+        announce.execution(helpers, { executionId: step.execution_id!, flowId: payload.flow_id, outcome: 'cancelled' });
+      }
+      if (step?.status === 'done') return;
     }
-    if (step?.status === 'done') return;
-  }
-};
+  };
 
-const waitpointTimeoutTask = (callsFor: CallsFor): Task<'flowstage__waitpoint_timeout'> => async (payload, helpers) => {
-  const [row] = await waitpointTimeout(callsFor(helpers), { waitpointId: payload.waitpoint_id });
-  helpers.logger.debug(`flowstage: waitpoint ${payload.waitpoint_id} timeout: ${row?.status}`);
-};
+const waitpointTimeoutTask =
+  (callsFor: CallsFor): Task<'flowstage__waitpoint_timeout'> =>
+  async (payload, helpers) => {
+    const [row] = await waitpointTimeout(callsFor(helpers), { waitpointId: payload.waitpoint_id });
+    helpers.logger.debug(`flowstage: waitpoint ${payload.waitpoint_id} timeout: ${row?.status}`);
+  };
 
-const expire = (announce: Announcer, callsFor: CallsFor): Task<'flowstage__expire'> => async (payload, helpers) => {
-  let rows;
-  try {
-    rows = await expireExecution(callsFor(helpers), {
-      executionId: payload.execution_id,
-      reason: payload.reason,
-      attempt: payload.attempt,
-    });
-  } catch (error) {
-    if (error instanceof ExecutionNotFoundError) return;  // pruned meanwhile: nothing left to expire
-    throw error;
-  }
-  const [row] = rows;
-  if (row?.status === 'expired') {
-    announce.execution(helpers, { executionId: row.execution_id, flowId: null, outcome: 'expired' });
-  }
-};
+const expire =
+  (announce: Announcer, callsFor: CallsFor): Task<'flowstage__expire'> =>
+  async (payload, helpers) => {
+    let rows;
+    try {
+      rows = await expireExecution(callsFor(helpers), {
+        executionId: payload.execution_id,
+        reason: payload.reason,
+        attempt: payload.attempt,
+      });
+    } catch (error) {
+      if (error instanceof ExecutionNotFoundError) return; // pruned meanwhile: nothing left to expire
+      throw error;
+    }
+    const [row] = rows;
+    if (row?.status === 'expired') {
+      announce.execution(helpers, { executionId: row.execution_id, flowId: null, outcome: 'expired' });
+    }
+  };
 
 function buildFlowstageTasks(announce: Announcer, callsFor: CallsFor = viaHelpers): { [K in FlowstageTaskName]: Task<K> } {
   return {
@@ -280,7 +304,11 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
   return async (rawPayload, helpers) => {
     if (!isRunJobPayload(rawPayload)) {
       await task(rawPayload, {
-        ...helpers, executionId: null, flowId: null, attempt: helpers.job.attempts, signal: neverAborted,
+        ...helpers,
+        executionId: null,
+        flowId: null,
+        attempt: helpers.job.attempts,
+        signal: neverAborted,
         delay: () => Promise.reject(new Error(`${name}: delay() needs a flowstage execution`)),
         suspend: notSuspendable,
       });
@@ -316,7 +344,7 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
           resumeWhen: options.resumeWhen,
           timeoutAtMs: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
           timeoutBehavior: options.timeoutBehavior,
-          attempt,  // fencing: an attempt that timed out meanwhile gets stale_attempt, nothing changes
+          attempt, // fencing: an attempt that timed out meanwhile gets stale_attempt, nothing changes
         });
         // suspended, resumed or stale_attempt: this run ends either way without completing it
         throw new SuspendedError(executionId, suspended?.waitpoint_id ?? null);
@@ -328,45 +356,74 @@ export function wrapUserTask(name: string, task: FlowstageTask, events?: Flowsta
     );
     const timeoutMs = begun.attempt_timeout_ms === null ? null : Number(begun.attempt_timeout_ms);
     let timer: NodeJS.Timeout | undefined;
-    const ended = timeoutMs === null
-      ? await running
-      : await Promise.race([running, new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs); })]);
+    const ended =
+      timeoutMs === null
+        ? await running
+        : await Promise.race([
+            running,
+            new Promise<typeof TIMED_OUT>((resolve) => {
+              timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+            }),
+          ]);
     clearTimeout(timer);
     if (ended === TIMED_OUT) {
       // The task may go on in the background (it was told through its signal); its late result is
       // fenced off: the attempt it reports is no longer current.
       controller.abort(new Error(`${name}: attempt ${attempt} of ${executionId} timed out after ${timeoutMs} ms`));
       const [row] = await expireExecution(calls, { executionId, reason: 'attempt_timeout', attempt });
-      announce.event(helpers, 'timed_out', { executionId, flowId, attempt, timeoutMs: timeoutMs!, status: row?.status ?? 'not_due' });
+      announce.event(helpers, 'timed_out', {
+        executionId,
+        flowId,
+        attempt,
+        timeoutMs: timeoutMs!,
+        status: row?.status ?? 'not_due',
+      });
       if (row) await reported(helpers, announce, flowId, executionId, attempt, 'attempt_timeout', row);
       return;
     }
-    if (delayed) return;  // the task deferred itself: nothing to complete
-    if (!ended.ok && ended.error instanceof SuspendedError) return;  // suspended: the execution waits for signals
+    if (delayed) return; // the task deferred itself: nothing to complete
+    if (!ended.ok && ended.error instanceof SuspendedError) return; // suspended: the execution waits for signals
     if (ended.ok) {
       await complete(helpers, calls, rawPayload, attempt, ended.value, announce);
       return;
     }
     const failure = failureOf(ended.error);
     const [row] = await failExecution(calls, {
-      executionId, failureReason: failure.reason, failureCategory: failure.category, attempt,
+      executionId,
+      failureReason: failure.reason,
+      failureCategory: failure.category,
+      attempt,
     });
     if (row?.status === 'failed') {
       helpers.logger.error(`${name}: execution ${executionId} failed after ${attempt} attempt(s): ${failure.reason}`);
     } else if (row?.status === 'retry_scheduled') {
-      helpers.logger.warn(`${name}: execution ${executionId} attempt ${attempt} failed, retry ${row.retry_count} at `
-        + `${new Date(Number(row.delay_until_ms)).toISOString()}: ${failure.reason}`);
+      helpers.logger.warn(
+        `${name}: execution ${executionId} attempt ${attempt} failed, retry ${row.retry_count} at ` +
+          `${new Date(Number(row.delay_until_ms)).toISOString()}: ${failure.reason}`,
+      );
     }
     if (row) await reported(helpers, announce, flowId, executionId, attempt, failure.reason, row);
   };
 }
 
 /** The events that follow a failed attempt's report (ff_fail_execution or ff_expire_execution). */
-async function reported(helpers: JobHelpers, announce: Announcer, flowId: string | null, executionId: string, attempt: number,
-  reason: string, row: { status: string; delay_until_ms: string | number | null; retry_count: number; public_flow_state: PublicFlowState | null }) {
+async function reported(
+  helpers: JobHelpers,
+  announce: Announcer,
+  flowId: string | null,
+  executionId: string,
+  attempt: number,
+  reason: string,
+  row: { status: string; delay_until_ms: string | number | null; retry_count: number; public_flow_state: PublicFlowState | null },
+) {
   if (row.status === 'retry_scheduled') {
     announce.event(helpers, 'retry_scheduled', {
-      executionId, flowId, attempt, retryCount: row.retry_count, delayUntilMs: Number(row.delay_until_ms), reason,
+      executionId,
+      flowId,
+      attempt,
+      retryCount: row.retry_count,
+      delayUntilMs: Number(row.delay_until_ms),
+      reason,
     });
   } else if (row.status === 'failed' || row.status === 'expired') {
     announce.execution(helpers, { executionId, flowId, outcome: row.status });
@@ -374,22 +431,33 @@ async function reported(helpers: JobHelpers, announce: Announcer, flowId: string
   }
 }
 
-async function complete(helpers: JobHelpers, calls: Queryable, run: RunJobPayload, attempt: number, result: unknown,
-  announce: Announcer) {
+async function complete(
+  helpers: JobHelpers,
+  calls: Queryable,
+  run: RunJobPayload,
+  attempt: number,
+  result: unknown,
+  announce: Announcer,
+) {
   // A task that returns null or undefined stores SQL NULL (data passing hands children JSON null).
   const [completed] = await completeExecution(calls, { executionId: run.execution_id, outcome: 'success', result, attempt });
   if (completed?.status !== 'completed') return;
   announce.execution(helpers, { executionId: run.execution_id, flowId: run.flow_id, outcome: 'success' });
   // ff_complete_execution finishes the flow itself when this was its last member (public_flow_state
   // says so); a flow check it deferred is announced by the cascade step that finishes it.
-  if (run.flow_id && completed.public_flow_state) announce.flow(helpers, run.flow_id, run.execution_id, completed.public_flow_state);
+  if (run.flow_id && completed.public_flow_state)
+    announce.flow(helpers, run.flow_id, run.execution_id, completed.public_flow_state);
 }
 
 /**
  * flowstage's tasks plus the user's tasks, each wrapped; they emit flowstage's events on `events`
  * and send their flowfabric calls where callsFor says (default: the job helpers).
  */
-export function buildTaskList(userTasks: TaskList = {}, events?: FlowstageEvents, callsFor: CallsFor = viaHelpers): GraphileTaskList {
+export function buildTaskList(
+  userTasks: TaskList = {},
+  events?: FlowstageEvents,
+  callsFor: CallsFor = viaHelpers,
+): GraphileTaskList {
   const announce = announcer(events);
   const list: GraphileTaskList = {};
   for (const [name, task] of Object.entries(userTasks)) {

@@ -33,8 +33,10 @@ export type TaskInput<T extends TaskTypes, K extends keyof T> = T[K]['input'];
 export type TaskOutput<T extends TaskTypes, K extends keyof T> = T[K]['output'];
 
 /** A task function of `T`'s task `K`. */
-export type TypedTask<T extends TaskTypes, K extends keyof T> =
-  (payload: TaskInput<T, K>, helpers: FlowstageHelpers) => TaskOutput<T, K> | Promise<TaskOutput<T, K>>;
+export type TypedTask<T extends TaskTypes, K extends keyof T> = (
+  payload: TaskInput<T, K>,
+  helpers: FlowstageHelpers,
+) => TaskOutput<T, K> | Promise<TaskOutput<T, K>>;
 
 /** One function per task of `T`: a TaskList run() accepts. */
 export type TypedTaskList<T extends TaskTypes> = { [K in keyof T]: TypedTask<T, K> };
@@ -61,17 +63,21 @@ export type MissingInputs<T extends TaskTypes, K extends keyof T, O> = Exclude<
 >;
 
 /** The `inputs` keys of O that are not input keys of task K. */
-export type UnknownInputs<T extends TaskTypes, K extends keyof T, O> =
-  Exclude<O extends { inputs: infer I } ? keyof I : never, keyof TaskInput<T, K>>;
+export type UnknownInputs<T extends TaskTypes, K extends keyof T, O> = Exclude<
+  O extends { inputs: infer I } ? keyof I : never,
+  keyof TaskInput<T, K>
+>;
 
 /** The tasks of T whose every input key is optional (their step needs no options). */
-type TasksWithoutRequiredInputs<T extends TaskTypes> =
-  { [K in Extract<keyof T, string>]: [RequiredKeys<TaskInput<T, K>>] extends [never] ? K : never }[Extract<keyof T, string>];
+type TasksWithoutRequiredInputs<T extends TaskTypes> = {
+  [K in Extract<keyof T, string>]: [RequiredKeys<TaskInput<T, K>>] extends [never] ? K : never;
+}[Extract<keyof T, string>];
 
 /** unknown when O is right for task K; else a type O cannot meet, whose property names the problem. */
-type InputsCheck<T extends TaskTypes, K extends keyof T, O> =
-  ([MissingInputs<T, K, O>] extends [never] ? unknown : { missingInputs: MissingInputs<T, K, O> })
-  & ([UnknownInputs<T, K, O>] extends [never] ? unknown : { unknownInputs: UnknownInputs<T, K, O> });
+type InputsCheck<T extends TaskTypes, K extends keyof T, O> = ([MissingInputs<T, K, O>] extends [never]
+  ? unknown
+  : { missingInputs: MissingInputs<T, K, O> }) &
+  ([UnknownInputs<T, K, O>] extends [never] ? unknown : { unknownInputs: UnknownInputs<T, K, O> });
 
 export interface TaskDefinitions<T extends TaskTypes> {
   /** The task functions, checked against the declared types; pass the result to run()'s taskList. */
@@ -83,9 +89,13 @@ export interface TaskDefinitions<T extends TaskTypes> {
    */
   step<K extends TasksWithoutRequiredInputs<T>>(task: K): { task: K };
   step<K extends TasksWithoutRequiredInputs<T>, const O extends StepOptions = Record<never, never>>(
-    task: K, options?: O & NoInfer<TypedStepOptions<T, K> & InputsCheck<T, K, O>>): O & { task: K };
+    task: K,
+    options?: O & NoInfer<TypedStepOptions<T, K> & InputsCheck<T, K, O>>,
+  ): O & { task: K };
   step<K extends Extract<keyof T, string>, const O extends StepOptions>(
-    task: K, options: O & NoInfer<TypedStepOptions<T, K> & InputsCheck<T, K, O>>): O & { task: K };
+    task: K,
+    options: O & NoInfer<TypedStepOptions<T, K> & InputsCheck<T, K, O>>,
+  ): O & { task: K };
 }
 
 /**

@@ -25,7 +25,7 @@ async function startedFlow(db: Pool): Promise<{ flow: Flow; id: string }> {
 
 // ---- pause / resume ----------------------------------------------------------------------------
 
-test('pause holds the flow\'s eligible members, removes their jobs and prints how many', async (t) => {
+test("pause holds the flow's eligible members, removes their jobs and prints how many", async (t) => {
   const db = await testDatabase(t);
   const { flow, id } = await startedFlow(db);
   const run = await flowstage(['pause', flow.flowId, '--reason', 'maintenance'], envOf(db));
@@ -36,7 +36,7 @@ test('pause holds the flow\'s eligible members, removes their jobs and prints ho
   t.is((await flowRow(db, flow.flowId)).raw_fields.pause_reason, 'maintenance');
 });
 
-test('pause --json prints ff_pause_flow\'s row', async (t) => {
+test("pause --json prints ff_pause_flow's row", async (t) => {
   const db = await testDatabase(t);
   const { flow } = await startedFlow(db);
   const run = await flowstage(['pause', flow.flowId, '--json'], envOf(db));
@@ -54,7 +54,7 @@ test('pause of a flow that is no longer open is refused with flow_already_termin
   t.regex(run.stderr, /^error: flow_already_terminal: /);
 });
 
-test('resume gives a paused flow\'s held members their run jobs again and prints how many', async (t) => {
+test("resume gives a paused flow's held members their run jobs again and prints how many", async (t) => {
   const db = await testDatabase(t);
   const { flow, id } = await startedFlow(db);
   await db.query('SELECT * FROM flowfabric.ff_pause_flow(p_flow_id => $1)', [flow.flowId]);
@@ -100,7 +100,9 @@ test('signal with the same --key again is a duplicate and changes nothing', asyn
 });
 
 test('signal with a --payload that is not JSON is a usage error and exits 2', async (t) => {
-  const run = await flowstage(['signal', randomUUID(), 'approved', '--payload', '{oops'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+  const run = await flowstage(['signal', randomUUID(), 'approved', '--payload', '{oops'], {
+    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+  });
   t.is(run.code, 2);
   t.regex(run.stderr, /^error: --payload must be JSON \(.+\)\n\nusage: flowstage signal <waitpoint_id> <name> \[options\]\n/);
 });
@@ -141,7 +143,13 @@ test('replay --downstream replays the terminal downstreams in the same call', as
   await complete(db, b, 'success');
   const run = await flowstage(['replay', a, '--downstream', '--json'], envOf(db));
   t.is(run.code, 0, run.stderr);
-  t.deepEqual(JSON.parse(run.stdout).map((r: { execution_id: string; replay_count: number }) => [r.execution_id, r.replay_count]), [[a, 1], [b, 1]]);
+  t.deepEqual(
+    JSON.parse(run.stdout).map((r: { execution_id: string; replay_count: number }) => [r.execution_id, r.replay_count]),
+    [
+      [a, 1],
+      [b, 1],
+    ],
+  );
 });
 
 test('replay of an execution that is not terminal is refused with execution_not_terminal and exits 1', async (t) => {
@@ -172,7 +180,13 @@ test('fail with no retry left fails it for good and says what became of its flow
   const { flow, id } = await activeMember(db);
   const run = await flowstage(['fail', id, 'boom', '--json'], envOf(db));
   t.is(run.code, 0, run.stderr);
-  t.like(JSON.parse(run.stdout), { status: 'failed', execution_id: id, delay_until_ms: null, retry_count: 0, public_flow_state: 'failed' });
+  t.like(JSON.parse(run.stdout), {
+    status: 'failed',
+    execution_id: id,
+    delay_until_ms: null,
+    retry_count: 0,
+    public_flow_state: 'failed',
+  });
   t.is((await flowRow(db, flow.flowId)).public_flow_state, 'failed');
 });
 
@@ -205,13 +219,20 @@ test('delay to an ISO time defers the execution to that time', async (t) => {
   const { id } = await startedFlow(db);
   const run = await flowstage(['delay', id, '2099-01-31T12:00:00Z', '--json'], envOf(db));
   t.is(run.code, 0, run.stderr);
-  t.like(JSON.parse(run.stdout), { status: 'delayed', execution_id: id, delay_until_ms: String(Date.parse('2099-01-31T12:00:00Z')) });
+  t.like(JSON.parse(run.stdout), {
+    status: 'delayed',
+    execution_id: id,
+    delay_until_ms: String(Date.parse('2099-01-31T12:00:00Z')),
+  });
 });
 
 test('delay with an <until> that is neither an ISO time nor +N s/m/h is a usage error and exits 2', async (t) => {
   const run = await flowstage(['delay', randomUUID(), 'tomorrow'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
   t.is(run.code, 2);
-  t.regex(run.stderr, /^error: <until> must be an ISO time \(2026-01-31T12:00:00Z\) or \+N followed by s, m or h \(got tomorrow\)\n/);
+  t.regex(
+    run.stderr,
+    /^error: <until> must be an ISO time \(2026-01-31T12:00:00Z\) or \+N followed by s, m or h \(got tomorrow\)\n/,
+  );
 });
 
 test('delay to a time in the past is refused with invalid_input and exits 1', async (t) => {
@@ -225,13 +246,15 @@ test('delay to a time in the past is refused with invalid_input and exits 1', as
 
 // ---- priority ----------------------------------------------------------------------------------
 
-test('priority sets the execution\'s priority and prints it', async (t) => {
+test("priority sets the execution's priority and prints it", async (t) => {
   const db = await testDatabase(t);
   const { id } = await startedFlow(db);
   const run = await flowstage(['priority', id, '7'], envOf(db));
   t.is(run.code, 0, run.stderr);
   t.is(run.stdout, `${id} priority 7 (changed)\n`);
-  const { rows } = await db.query('SELECT priority FROM flowfabric.ff_exec_core WHERE execution_id = $1', [id.replace(/^\{fp:\d+\}:/, '')]);
+  const { rows } = await db.query('SELECT priority FROM flowfabric.ff_exec_core WHERE execution_id = $1', [
+    id.replace(/^\{fp:\d+\}:/, ''),
+  ]);
   t.is(rows[0].priority, 7);
 });
 

@@ -20,7 +20,11 @@ async function planFile(t: ExecutionContext, content: unknown): Promise<string> 
 
 const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
 const PLAN = {
-  executions: [{ execution_id: a, task_identifier: 'fetch' }, { execution_id: b, task_identifier: 'fetch' }, { execution_id: c, task_identifier: 'merge' }],
+  executions: [
+    { execution_id: a, task_identifier: 'fetch' },
+    { execution_id: b, task_identifier: 'fetch' },
+    { execution_id: c, task_identifier: 'merge' },
+  ],
   groups: [{ downstream_execution_id: c, kind: 'all_of' }],
   edges: [
     { edge_id: randomUUID(), upstream_execution_id: a, downstream_execution_id: c },
@@ -31,11 +35,20 @@ const PLAN = {
 test('submit --json builds the flow named in the plan file and prints the result row with its flow_id', async (t) => {
   const db = await testDatabase(t);
   const flowId = randomUUID();
-  const run = await flowstage(['submit', await planFile(t, { flow_id: flowId, ...PLAN }), '--json'], { DATABASE_URL: connectionStringOf(db) });
+  const run = await flowstage(['submit', await planFile(t, { flow_id: flowId, ...PLAN }), '--json'], {
+    DATABASE_URL: connectionStringOf(db),
+  });
   t.is(run.code, 0, run.stderr);
   t.deepEqual(JSON.parse(run.stdout), {
-    flow_id: flowId, status: 'submitted', graph_revision: '5', executions_created: 3, members_added: 3, edges_staged: 2,
-    edges_applied: 2, groups_set: 1, started: false,
+    flow_id: flowId,
+    status: 'submitted',
+    graph_revision: '5',
+    executions_created: 3,
+    members_added: 3,
+    edges_staged: 2,
+    edges_applied: 2,
+    groups_set: 1,
+    started: false,
   });
   const { rows } = await db.query('SELECT graph_revision FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId]);
   t.is(rows[0].graph_revision, '5');
@@ -44,7 +57,9 @@ test('submit --json builds the flow named in the plan file and prints the result
 test('submit --start --flow-id starts the flow it builds and prints the result as key/value lines', async (t) => {
   const db = await testDatabase(t);
   const flowId = randomUUID();
-  const run = await flowstage(['submit', await planFile(t, PLAN), '--start', '--flow-id', flowId], { DATABASE_URL: connectionStringOf(db) });
+  const run = await flowstage(['submit', await planFile(t, PLAN), '--start', '--flow-id', flowId], {
+    DATABASE_URL: connectionStringOf(db),
+  });
   t.is(run.code, 0, run.stderr);
   t.regex(run.stdout, new RegExp(`^flow_id +${flowId}$`, 'm'));
   t.regex(run.stdout, /^status +submitted$/m);
@@ -55,17 +70,24 @@ test('submit --start --flow-id starts the flow it builds and prints the result a
 
 test('submit without a flow id anywhere builds a new flow and prints its id', async (t) => {
   const db = await testDatabase(t);
-  const run = await flowstage(['submit', await planFile(t, { executions: [{ execution_id: randomUUID() }] }), '--json'],
-    { DATABASE_URL: connectionStringOf(db) });
+  const run = await flowstage(['submit', await planFile(t, { executions: [{ execution_id: randomUUID() }] }), '--json'], {
+    DATABASE_URL: connectionStringOf(db),
+  });
   t.is(run.code, 0, run.stderr);
   const { flow_id: flowId } = JSON.parse(run.stdout);
-  const { rows } = await db.query('SELECT (raw_fields->>\'node_count\')::int AS n FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId]);
+  const { rows } = await db.query(
+    "SELECT (raw_fields->>'node_count')::int AS n FROM flowfabric.ff_flow_core WHERE flow_id = $1",
+    [flowId],
+  );
   t.is(rows[0].n, 1);
 });
 
 test('submit prints a refusal as error: <code>: <detail> and exits 1', async (t) => {
   const db = await testDatabase(t);
-  const cyclic = { ...PLAN, edges: [...PLAN.edges, { edge_id: randomUUID(), upstream_execution_id: c, downstream_execution_id: a }] };
+  const cyclic = {
+    ...PLAN,
+    edges: [...PLAN.edges, { edge_id: randomUUID(), upstream_execution_id: c, downstream_execution_id: a }],
+  };
   const run = await flowstage(['submit', await planFile(t, cyclic)], { DATABASE_URL: connectionStringOf(db) });
   t.is(run.code, 1);
   t.regex(run.stderr, /^error: cycle_detected: edges\[2\]: \{fp:\d+\}:/m);
@@ -90,7 +112,9 @@ test('submitting the same plan file again is already_submitted and writes nothin
 });
 
 test('a flow_id in the plan file that is not a string is a usage error', async (t) => {
-  const run = await flowstage(['submit', await planFile(t, { flow_id: 7, ...PLAN })], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+  const run = await flowstage(['submit', await planFile(t, { flow_id: 7, ...PLAN })], {
+    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+  });
   t.is(run.code, 2);
   t.regex(run.stderr, /^error: .*plan\.json: flow_id must be a string\n/);
 });

@@ -43,6 +43,9 @@ test('the approval example runs in psql as docs/branches.md says: suspend, signa
   const members = new Map(byStatement('ff_list_members').map((r) => [String(r.execution_id).slice(-36), r.public_state]));
   t.is(members.get(APPROVAL_IDS.PUBLISH), 'waiting');
   t.is(members.get(APPROVAL_IDS.REJECTED), 'skipped');
-  t.regex(String(byStatement(`ff_explain_execution(:'flow', :'rejected')`)[0]!.reason), /condition `\$\.approved == false` was false/);
+  t.regex(
+    String(byStatement(`ff_explain_execution(:'flow', :'rejected')`)[0]!.reason),
+    /condition `\$\.approved == false` was false/,
+  );
   t.deepEqual(byStatement('ff_describe_flow')[0], { public_flow_state: 'failed' });
 });

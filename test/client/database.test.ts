@@ -9,7 +9,7 @@ import pg from 'pg';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from '../../src/database.js';
 
 const tmp = await mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'flowstage-database-test-'));
-await chmod(tmp, 0o755);  // reachable by the postgres OS user when the tests run as root
+await chmod(tmp, 0o755); // reachable by the postgres OS user when the tests run as root
 process.env.TMPDIR = tmp;
 test.after.always(() => rm(tmp, { recursive: true, force: true }));
 
@@ -28,9 +28,14 @@ test.serial('an embedded server serves SQL, and stop() removes its data director
   t.deepEqual(await leftovers(), []);
 });
 
-test.serial('a failed start throws PostgreSQL\'s own FATAL line and the DATABASE_URL alternative, and leaves nothing behind', async (t) => {
-  const error = await t.throwsAsync(startEmbeddedPostgres({ settings: { max_connections: 'many' } }), { instanceOf: EmbeddedPostgresError });
-  t.regex(error!.message, /FATAL: .*"max_connections"/);
-  t.regex(error!.message, /DATABASE_URL/);
-  t.deepEqual(await leftovers(), []);
-});
+test.serial(
+  "a failed start throws PostgreSQL's own FATAL line and the DATABASE_URL alternative, and leaves nothing behind",
+  async (t) => {
+    const error = await t.throwsAsync(startEmbeddedPostgres({ settings: { max_connections: 'many' } }), {
+      instanceOf: EmbeddedPostgresError,
+    });
+    t.regex(error!.message, /FATAL: .*"max_connections"/);
+    t.regex(error!.message, /DATABASE_URL/);
+    t.deepEqual(await leftovers(), []);
+  },
+);

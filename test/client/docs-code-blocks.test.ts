@@ -21,24 +21,77 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Blocks nothing runs: page, the block's first line, and why. */
 const ALLOWED: { page: string; first: string; reason: string }[] = [
-  { page: 'README.md', first: 'npm install', reason: 'a clone\'s commands: .ci/run runs npm ci, npm run demo is the demo, npm test is CI itself' },
-  { page: 'README.md', first: 'npm install flowstage', reason: 'run by check-package as docs/quickstart.md step 1; the migrate line by check-package\'s `npx flowstage migrate`' },
+  {
+    page: 'README.md',
+    first: 'npm install',
+    reason: "a clone's commands: .ci/run runs npm ci, npm run demo is the demo, npm test is CI itself",
+  },
+  {
+    page: 'README.md',
+    first: 'npm install flowstage',
+    reason: "run by check-package as docs/quickstart.md step 1; the migrate line by check-package's `npx flowstage migrate`",
+  },
   { page: 'README.md', first: 'db/schema/', reason: 'a directory listing, not a command' },
   { page: 'docs/benchmarks.md', first: 'npm run bench', reason: 'the benchmark itself (.ci/run runs npm run bench -- --quick)' },
-  { page: 'docs/cli.md', first: '$ flowstage describe', reason: 'an excerpt of the generated cli-session output, shortened to show its shape' },
+  {
+    page: 'docs/cli.md',
+    first: '$ flowstage describe',
+    reason: 'an excerpt of the generated cli-session output, shortened to show its shape',
+  },
   { page: 'docs/cli.md', first: '{', reason: 'a plan file; test/cli/submit.test.ts submits the same shape' },
-  { page: 'docs/cli.md', first: 'flowstage submit plan.json', reason: 'needs a running worker and a plan file; test/cli/submit.test.ts runs submit --start and wait' },
-  { page: 'docs/client.md', first: 'export function stageDependencyEdge', reason: 'a declaration of the generated client, shown for its shape (src/generated/functions.ts is the real one)' },
-  { page: 'docs/dashboard.md', first: '# TYPE flowstage_flows gauge', reason: 'a /metrics sample; test/dashboard/docs.test.ts checks each line is what /metrics prints for the same data' },
+  {
+    page: 'docs/cli.md',
+    first: 'flowstage submit plan.json',
+    reason: 'needs a running worker and a plan file; test/cli/submit.test.ts runs submit --start and wait',
+  },
+  {
+    page: 'docs/client.md',
+    first: 'export function stageDependencyEdge',
+    reason: 'a declaration of the generated client, shown for its shape (src/generated/functions.ts is the real one)',
+  },
+  {
+    page: 'docs/dashboard.md',
+    first: '# TYPE flowstage_flows gauge',
+    reason: 'a /metrics sample; test/dashboard/docs.test.ts checks each line is what /metrics prints for the same data',
+  },
   { page: 'docs/design.md', first: 'npm test -- test/functions/', reason: 'test commands: CI runs the suite' },
-  { page: 'docs/design.md', first: 'FLOWSTAGE_MODEL_RUNS=1000', reason: 'a long model run; CI runs test/model with the default count' },
-  { page: 'docs/operations.md', first: 'npm install flowstage', reason: 'run by check-package (docs/quickstart.md step 1 and `npx flowstage migrate`)' },
-  { page: 'docs/operations.md', first: 'npx flowstage sql > flowstage.sql', reason: 'run by check-package (docs/quickstart.md, psql alone)' },
-  { page: 'docs/operations.md', first: '-- Once per server, as a superuser', reason: 'creates the three roles, which every migrated database already has; test/functions/migrate-privileges.test.ts installs as such a deployer' },
-  { page: 'docs/operations.md', first: 'error: flowstage migrate: permission denied', reason: 'an error message; test/functions/migrate-privileges.test.ts checks the text' },
+  {
+    page: 'docs/design.md',
+    first: 'FLOWSTAGE_MODEL_RUNS=1000',
+    reason: 'a long model run; CI runs test/model with the default count',
+  },
+  {
+    page: 'docs/operations.md',
+    first: 'npm install flowstage',
+    reason: 'run by check-package (docs/quickstart.md step 1 and `npx flowstage migrate`)',
+  },
+  {
+    page: 'docs/operations.md',
+    first: 'npx flowstage sql > flowstage.sql',
+    reason: 'run by check-package (docs/quickstart.md, psql alone)',
+  },
+  {
+    page: 'docs/operations.md',
+    first: '-- Once per server, as a superuser',
+    reason:
+      'creates the three roles, which every migrated database already has; test/functions/migrate-privileges.test.ts installs as such a deployer',
+  },
+  {
+    page: 'docs/operations.md',
+    first: 'error: flowstage migrate: permission denied',
+    reason: 'an error message; test/functions/migrate-privileges.test.ts checks the text',
+  },
   { page: 'docs/operations.md', first: '-- Every night at 03:10', reason: 'needs the pg_cron extension' },
-  { page: 'docs/operations.md', first: '-- deferred cascade hops not finished yet', reason: 'its last statement has <flow_id> placeholders; the others are plain SELECTs of tables in the reference' },
-  { page: 'docs/releasing.md', first: 'npx flowstage sql > flowstage.sql', reason: 'run by check-package (docs/quickstart.md, psql alone)' },
+  {
+    page: 'docs/operations.md',
+    first: '-- deferred cascade hops not finished yet',
+    reason: 'its last statement has <flow_id> placeholders; the others are plain SELECTs of tables in the reference',
+  },
+  {
+    page: 'docs/releasing.md',
+    first: 'npx flowstage sql > flowstage.sql',
+    reason: 'run by check-package (docs/quickstart.md, psql alone)',
+  },
   { page: 'docs/running-flows.md', first: 'ff_complete_execution ──►', reason: 'a diagram' },
 ];
 
@@ -56,7 +109,15 @@ declare const run: typeof import('flowstage').run;
 declare function alert(message: string): void;
 `;
 
-interface Block { page: string; line: number; lang: string; first: string; text: string; generated: boolean; checkPackage: boolean }
+interface Block {
+  page: string;
+  line: number;
+  lang: string;
+  first: string;
+  text: string;
+  generated: boolean;
+  checkPackage: boolean;
+}
 
 async function pages(): Promise<string[]> {
   const found = ['README.md'];
@@ -79,8 +140,15 @@ async function blocks(): Promise<Block[]> {
       const end = lines.indexOf('```', i + 1);
       if (end < 0) throw new Error(`${page}:${i + 1}: unterminated code block`);
       const text = lines.slice(i + 1, end).join('\n');
-      found.push({ page, line: i + 1, lang: open[1], first: lines[i + 1] ?? '', text, generated,
-        checkPackage: lines[i - 1] === '<!-- check-package: run -->' });
+      found.push({
+        page,
+        line: i + 1,
+        lang: open[1],
+        first: lines[i + 1] ?? '',
+        text,
+        generated,
+        checkPackage: lines[i - 1] === '<!-- check-package: run -->',
+      });
       i = end;
     }
   }
@@ -88,13 +156,15 @@ async function blocks(): Promise<Block[]> {
 }
 
 /** The ALLOWED entry of a block: the longest `first` its first line starts with, on its page. */
-const allowed = (b: Block) => ALLOWED.filter((a) => a.page === b.page && b.first.startsWith(a.first))
-  .sort((x, y) => y.first.length - x.first.length)[0];
+const allowed = (b: Block) =>
+  ALLOWED.filter((a) => a.page === b.page && b.first.startsWith(a.first)).sort((x, y) => y.first.length - x.first.length)[0];
 const where = (b: Block) => `${b.page}:${b.line} (\`\`\`${b.lang} ${b.first.slice(0, 50)})`;
 const all = blocks();
 
 test('every code block of README.md and docs/ is generated, run by check-package, type-checked, run, or allowed with a reason', async (t) => {
-  const unchecked = (await all).filter((b) => !b.generated && !b.checkPackage && b.lang !== 'ts' && b.lang !== 'sql' && !allowed(b));
+  const unchecked = (await all).filter(
+    (b) => !b.generated && !b.checkPackage && b.lang !== 'ts' && b.lang !== 'sql' && !allowed(b),
+  );
   t.deepEqual(unchecked.map(where), []);
 });
 
@@ -123,16 +193,25 @@ test('every ts block of README.md and docs/ type-checks against the package (tsc
   const names = snippets.map((b) => `${b.page.replace(/[/.]/g, '_')}_${b.line}.mts`);
   await Promise.all(snippets.map((b, i) => writeFile(join(dir, names[i]), `// ${where(b)}\n${b.text}\nexport {};\n`)));
   await writeFile(join(dir, 'globals.d.ts'), GLOBALS);
-  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
-    extends: '../tsconfig.json',
-    compilerOptions: { noEmit: true, rootDir: '..', noUnusedLocals: false, noUnusedParameters: false },
-    include: ['./*.mts', './globals.d.ts'],
-  }));
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '..', noUnusedLocals: false, noUnusedParameters: false },
+      include: ['./*.mts', './globals.d.ts'],
+    }),
+  );
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  const result = await promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: root }).then(() => '', (e: { stdout: string }) => e.stdout);
+  const result = await promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: root }).then(
+    () => '',
+    (e: { stdout: string }) => e.stdout,
+  );
   // Point each error at the page and line it comes from.
-  const errors = result.replace(/[^\s]*?([A-Za-z_]+_md)_(\d+)\.mts\((\d+),\d+\)/g,
-    (_, page: string, line: string, at: string) => `${page.replace(/_md$/, '.md').replace(/^docs_/, 'docs/')}:${Number(line) + Number(at) - 1}`);
+  const errors = result.replace(
+    /[^\s]*?([A-Za-z_]+_md)_(\d+)\.mts\((\d+),\d+\)/g,
+    (_, page: string, line: string, at: string) =>
+      `${page.replace(/_md$/, '.md').replace(/^docs_/, 'docs/')}:${Number(line) + Number(at) - 1}`,
+  );
   t.is(errors, '');
 });
 

@@ -29,7 +29,8 @@ test('examples/quickstart.mts runs a three-step flow with typed tasks to complet
 test('examples/quickstart.sql, run with psql -f, completes its flow and prints what the page shows', async (t) => {
   const db = await testDatabase(t);
   const { stdout } = await promisify(execFile)(
-    'psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-f', 'examples/quickstart.sql', connectionStringOf(db)],
+    'psql',
+    ['-X', '-v', 'ON_ERROR_STOP=1', '-f', 'examples/quickstart.sql', connectionStringOf(db)],
     { cwd: root },
   );
   t.is(stdout, await fixture('example-sql.out.txt'));
@@ -37,13 +38,21 @@ test('examples/quickstart.sql, run with psql -f, completes its flow and prints w
 
 test('examples/quickstart.sql run a second time changes nothing: already_submitted, then already_terminal', async (t) => {
   const db = await testDatabase(t);
-  const psql = () => promisify(execFile)('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', '-A', '-t', '-f', 'examples/quickstart.sql', connectionStringOf(db)], { cwd: root });
+  const psql = () =>
+    promisify(execFile)(
+      'psql',
+      ['-X', '-v', 'ON_ERROR_STOP=1', '-q', '-A', '-t', '-f', 'examples/quickstart.sql', connectionStringOf(db)],
+      { cwd: root },
+    );
   await psql();
   const { stdout } = await assertReplayWritesNothing(t, db, psql);
   const lines = stdout.split('\n');
-  t.is(lines[0], 'already_submitted|0|0|t');  // the plan: nothing created, nothing applied, started before
+  t.is(lines[0], 'already_submitted|0|0|t'); // the plan: nothing created, nothing applied, started before
   // the three completions (status|outcome[|public_flow_state]): each already_terminal, none completed again
-  t.deepEqual(lines.filter((l) => /^\w+\|success(\||$)/.test(l)), ['already_terminal|success', 'already_terminal|success', 'already_terminal|success|']);
+  t.deepEqual(
+    lines.filter((l) => /^\w+\|success(\||$)/.test(l)),
+    ['already_terminal|success', 'already_terminal|success', 'already_terminal|success|'],
+  );
   const [flow] = (await db.query(`SELECT public_flow_state FROM flowfabric.ff_list_flows()`)).rows;
   t.is(flow.public_flow_state, 'completed');
 });

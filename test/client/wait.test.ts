@@ -4,8 +4,20 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
 import {
-  FlowNotFoundError, FlowWaitAbortedError, FlowWaitTimeoutError, addExecutionToFlow, cancelFlow, completeExecution,
-  createExecution, createFlow, run, setNamespaceNotify, startFlow, submitFlow, waitForFlow, type Queryable,
+  FlowNotFoundError,
+  FlowWaitAbortedError,
+  FlowWaitTimeoutError,
+  addExecutionToFlow,
+  cancelFlow,
+  completeExecution,
+  createExecution,
+  createFlow,
+  run,
+  setNamespaceNotify,
+  startFlow,
+  submitFlow,
+  waitForFlow,
+  type Queryable,
 } from '../../src/index.js';
 import { drain } from '../helpers/cascade.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
@@ -25,17 +37,24 @@ async function openFlow(db: Queryable, ns: string, count: number): Promise<{ flo
 
 /** Starts the flow and completes every member from its own connection: the last completion finishes the flow. */
 async function finishFromElsewhere(db: Queryable, connectionString: string, flowId: string, members: string[]) {
-  await startFlow(db, { flowId });  // a flow finishes once started (docs/semantics.md §6)
+  await startFlow(db, { flowId }); // a flow finishes once started (docs/semantics.md §6)
   for (const executionId of members) await completeExecution(db, { executionId, outcome: 'success' });
-  await drain(connectionString);  // (nothing is left to a job here; kept for a flow check deferred by a busy flow row)
+  await drain(connectionString); // (nothing is left to a job here; kept for a flow check deferred by a busy flow row)
 }
 
 /** Resolves after the wait's `n`th read of the flow. */
 function checks(n: number) {
   let seen = 0;
   let reached!: () => void;
-  const promise = new Promise<void>((resolve) => { reached = resolve; });
-  return { promise, onCheck: () => { if (++seen === n) reached(); } };
+  const promise = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  return {
+    promise,
+    onCheck: () => {
+      if (++seen === n) reached();
+    },
+  };
 }
 
 test('an already finished flow resolves at once with its description', async (t) => {
@@ -63,7 +82,7 @@ test('with notifications on, a notification wakes a pool wait whose next poll is
   const db = await testDatabase(t);
   await setNamespaceNotify(db, { namespace: 'loud', enabled: true });
   const { flowId, members } = await openFlow(db, 'loud', 2);
-  const listening = checks(2);  // the first read, then the read after LISTEN
+  const listening = checks(2); // the first read, then the read after LISTEN
   const waiting = waitForFlow(db, flowId, { timeoutMs: 60_000, pollMs: 600_000, onCheck: listening.onCheck });
   await listening.promise;
   await finishFromElsewhere(db, connectionStringOf(db), flowId, members);
@@ -103,12 +122,21 @@ test('a flow run by run() resolves completed', async (t) => {
   await submitFlow(db, {
     flowId,
     plan: {
-      executions: [{ execution_id: a, task_identifier: 'work' }, { execution_id: b, task_identifier: 'work' }],
+      executions: [
+        { execution_id: a, task_identifier: 'work' },
+        { execution_id: b, task_identifier: 'work' },
+      ],
       edges: [{ edge_id: randomUUID(), upstream_execution_id: a, downstream_execution_id: b }],
     },
   });
-  const worker = await run({ connectionString: connectionStringOf(db), taskList: { work: () => 'done' }, concurrency: 2,
-    pollInterval: 200, noHandleSignals: true, logFactory: () => () => {} });
+  const worker = await run({
+    connectionString: connectionStringOf(db),
+    taskList: { work: () => 'done' },
+    concurrency: 2,
+    pollInterval: 200,
+    noHandleSignals: true,
+    logFactory: () => () => {},
+  });
   t.teardown(() => worker.stop());
   await startFlow(db, { flowId });
   t.like(await waitForFlow(db, flowId, { timeoutMs: 60_000 }), { public_flow_state: 'completed', node_count: '2' });
@@ -122,7 +150,7 @@ test('a flow still open after timeoutMs rejects with FlowWaitTimeoutError carryi
   t.is(error.flow?.public_flow_state, 'open');
 });
 
-test('an abort rejects with FlowWaitAbortedError (an AbortError) whose cause is the signal\'s reason', async (t) => {
+test("an abort rejects with FlowWaitAbortedError (an AbortError) whose cause is the signal's reason", async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await openFlow(db, 'default', 1);
   const controller = new AbortController();
@@ -139,8 +167,15 @@ test('an already aborted signal rejects before reading the flow', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await openFlow(db, 'default', 1);
   let reads = 0;
-  await t.throwsAsync(waitForFlow(db, flowId, { signal: AbortSignal.abort(), onCheck: () => { reads++; } }),
-    { instanceOf: FlowWaitAbortedError });
+  await t.throwsAsync(
+    waitForFlow(db, flowId, {
+      signal: AbortSignal.abort(),
+      onCheck: () => {
+        reads++;
+      },
+    }),
+    { instanceOf: FlowWaitAbortedError },
+  );
   t.is(reads, 0);
 });
 

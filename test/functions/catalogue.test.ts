@@ -22,8 +22,15 @@ async function functions(t: ExecutionContext) {
 
 test('the schema holds the public staging functions of docs/semantics.md §2-4', async (t) => {
   const names = new Set((await functions(t)).map((f) => f.name));
-  for (const name of ['ff_flow_partition', 'ff_create_flow', 'ff_create_execution', 'ff_add_execution_to_flow',
-    'ff_stage_dependency_edge', 'ff_apply_dependency_to_child', 'ff_complete_execution']) {
+  for (const name of [
+    'ff_flow_partition',
+    'ff_create_flow',
+    'ff_create_execution',
+    'ff_add_execution_to_flow',
+    'ff_stage_dependency_edge',
+    'ff_apply_dependency_to_child',
+    'ff_complete_execution',
+  ]) {
     t.true(names.has(name), name);
   }
 });
@@ -35,8 +42,9 @@ test('db/functions holds one file per installed function, named after it and def
   const name = (file: string) => basename(file, '.sql');
   t.deepEqual(files.map(name).sort(), installed);
   for (const file of files) {
-    const defined = [...(await readFile(new URL(file, directory), 'utf8')).matchAll(/^CREATE OR REPLACE FUNCTION flowfabric\.(\w+)\(/gm)]
-      .map((m) => m[1]);
+    const defined = [
+      ...(await readFile(new URL(file, directory), 'utf8')).matchAll(/^CREATE OR REPLACE FUNCTION flowfabric\.(\w+)\(/gm),
+    ].map((m) => m[1]);
     t.deepEqual(defined, [name(file)], file);
   }
 });
@@ -47,7 +55,9 @@ test('every function in schema flowfabric, public and private, has a COMMENT ON 
 });
 
 test(`every function in schema flowfabric pins ${PINNED}`, async (t) => {
-  const unpinned = (await functions(t)).filter((f) => !(f.config ?? []).includes(PINNED)).map((f) => `${f.signature}: ${JSON.stringify(f.config)}`);
+  const unpinned = (await functions(t))
+    .filter((f) => !(f.config ?? []).includes(PINNED))
+    .map((f) => `${f.signature}: ${JSON.stringify(f.config)}`);
   t.deepEqual(unpinned, []);
 });
 
@@ -63,7 +73,10 @@ test('every mutating (VOLATILE) public function takes p_now_ms bigint DEFAULT NU
     WHERE p.pronamespace = 'flowfabric'::regnamespace AND p.proname LIKE 'ff\\_%' AND p.provolatile = 'v'
       AND pg_get_function_arguments(p.oid) !~ '(^|, )p_now_ms bigint DEFAULT NULL::bigint(,|$)'
     ORDER BY 1`);
-  t.deepEqual(rows.map((r) => r.signature), []);
+  t.deepEqual(
+    rows.map((r) => r.signature),
+    [],
+  );
 });
 
 const spec: Array<[string, string]> = Object.entries(SQLSTATE);
@@ -72,13 +85,19 @@ test('ff_error holds exactly the 16 codes of docs/semantics.md §3 and §9.4 wit
   const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT code, sqlstate FROM flowfabric.ff_error ORDER BY sqlstate`);
   t.is(rows.length, 16);
-  t.deepEqual(rows.map((r) => [r.code, r.sqlstate]), [...spec].sort((a, b) => a[1].localeCompare(b[1])));
+  t.deepEqual(
+    rows.map((r) => [r.code, r.sqlstate]),
+    [...spec].sort((a, b) => a[1].localeCompare(b[1])),
+  );
 });
 
 test('only stale_graph_revision is retryable', async (t) => {
   const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT code FROM flowfabric.ff_error WHERE retryable ORDER BY code`);
-  t.deepEqual(rows.map((r) => r.code), ['stale_graph_revision']);
+  t.deepEqual(
+    rows.map((r) => r.code),
+    ['stale_graph_revision'],
+  );
 });
 
 test('every catalogued error has a description and a default hint', async (t) => {
@@ -92,7 +111,12 @@ for (const [code, sqlstate] of spec) {
   test(`_raise('${code}') raises SQLSTATE ${sqlstate}, MESSAGE ${code}, the DETAIL given and the catalogue's hint`, async (t) => {
     const db = await testDatabase(t);
     const { rows } = await db.query(`SELECT hint FROM flowfabric.ff_error WHERE code = $1`, [code]);
-    const error = await t.throwsAsync(db.query(`SELECT flowfabric._raise($1, 'p_x: detail')`, [code])) as unknown as { code: string; message: string; detail: string; hint: string };
+    const error = (await t.throwsAsync(db.query(`SELECT flowfabric._raise($1, 'p_x: detail')`, [code]))) as unknown as {
+      code: string;
+      message: string;
+      detail: string;
+      hint: string;
+    };
     t.is(error.code, sqlstate);
     t.is(error.message, code);
     t.is(error.detail, 'p_x: detail');
@@ -102,7 +126,9 @@ for (const [code, sqlstate] of spec) {
 
 test('_raise with an explicit hint uses it instead of the default', async (t) => {
   const db = await testDatabase(t);
-  const error = await t.throwsAsync(db.query(`SELECT flowfabric._raise('invalid_input', 'p_x: bad', 'do this')`)) as unknown as { hint: string };
+  const error = (await t.throwsAsync(
+    db.query(`SELECT flowfabric._raise('invalid_input', 'p_x: bad', 'do this')`),
+  )) as unknown as { hint: string };
   t.is(error.hint, 'do this');
 });
 
@@ -124,7 +150,7 @@ async function columnsOfResults(t: ExecutionContext) {
   return rows as Array<{ function: string; column: string; mode: string; type: string; typtype: string; not_null: boolean }>;
 }
 
-test('no public function takes a domain parameter: a bad argument is the function\'s invalid_input, never a raw 23514', async (t) => {
+test("no public function takes a domain parameter: a bad argument is the function's invalid_input, never a raw 23514", async (t) => {
   const domainInputs = (await columnsOfResults(t)).filter((c) => c.mode === 'i' && c.typtype === 'd');
   t.deepEqual(domainInputs, []);
 });
@@ -142,18 +168,23 @@ test('every flowfabric domain is NOT NULL unless its name ends in _or_null', asy
   const { rows } = await db.query(`SELECT typname AS name, typnotnull AS not_null FROM pg_type
     WHERE typnamespace = 'flowfabric'::regnamespace AND typtype = 'd' ORDER BY 1`);
   t.true(rows.length >= 30);
-  t.deepEqual(rows.filter((d) => d.not_null === d.name.endsWith('_or_null')).map((d) => d.name), []);
+  t.deepEqual(
+    rows.filter((d) => d.not_null === d.name.endsWith('_or_null')).map((d) => d.name),
+    [],
+  );
 });
 
 test('the value sets of the state domains are those the tables allow', async (t) => {
   const db = await testDatabase(t);
   // A value the table takes but the domain refuses would make a read fail; the reverse is a dead value.
   const values = async (sql: string) => (await db.query(sql)).rows.map((r) => r.v).sort();
-  const domainValues = (domain: string) => values(`
+  const domainValues = (domain: string) =>
+    values(`
     SELECT unnest(regexp_matches(pg_get_constraintdef(k.oid), '''([a-z_]+)''::text', 'g')) AS v
     FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid
     WHERE t.typnamespace = 'flowfabric'::regnamespace AND t.typname = '${domain}'`);
-  const columnValues = (table: string, column: string) => values(`
+  const columnValues = (table: string, column: string) =>
+    values(`
     SELECT unnest(regexp_matches(pg_get_constraintdef(k.oid), '''([a-z_]+)''::text', 'g')) AS v
     FROM pg_constraint k
     WHERE k.conrelid = 'flowfabric.${table}'::regclass AND k.contype = 'c'
@@ -170,9 +201,11 @@ test('a declared NOT NULL result cannot come back NULL: a row edited by hand to 
   const flowId = '11111111-1111-1111-1111-111111111111';
   await db.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)`, [flowId]);
   await db.query(`UPDATE flowfabric.ff_flow_core SET raw_fields = raw_fields - 'flow_kind' WHERE flow_id = $1`, [flowId]);
-  const error = await t.throwsAsync(db.query(`SELECT * FROM flowfabric.ff_describe_flow($1)`, [flowId])) as unknown as { code: string };
+  const error = (await t.throwsAsync(db.query(`SELECT * FROM flowfabric.ff_describe_flow($1)`, [flowId]))) as unknown as {
+    code: string;
+  };
   t.is(error.code, '23502');
-  const list = await t.throwsAsync(db.query(`SELECT * FROM flowfabric.ff_list_flows()`)) as unknown as { code: string };
+  const list = (await t.throwsAsync(db.query(`SELECT * FROM flowfabric.ff_list_flows()`))) as unknown as { code: string };
   t.is(list.code, '23502');
 });
 
@@ -180,10 +213,14 @@ test('a declared value set cannot be left: a state edited by hand to another val
   const db = await testDatabase(t);
   const flowId = '11111111-1111-1111-1111-111111111111';
   await db.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)`, [flowId]);
-  const { rows: [created] } = await db.query(`SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)`, [flowId]);
+  const {
+    rows: [created],
+  } = await db.query(`SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)`, [flowId]);
   await db.query(`SELECT * FROM flowfabric.ff_add_execution_to_flow($1, $2)`, [flowId, created.execution_id]);
   await db.query(`UPDATE flowfabric.ff_exec_core SET public_state = 'complted' WHERE flow_id = $1`, [flowId]);
-  const error = await t.throwsAsync(db.query(`SELECT * FROM flowfabric.ff_list_members($1)`, [flowId])) as unknown as { code: string };
+  const error = (await t.throwsAsync(db.query(`SELECT * FROM flowfabric.ff_list_members($1)`, [flowId]))) as unknown as {
+    code: string;
+  };
   t.is(error.code, '23514');
 });
 
@@ -196,7 +233,7 @@ test('results compare with text as text does (SQL callers keep their text variab
   t.deepEqual(rows, [{ created: true, listed: true, appended: 'created!', type: 'flowfabric.ff_create_flow_status' }]);
 });
 
-test('a RETURN NEXT that leaves a NOT NULL column unassigned is caught by the suite\'s result check (test/helpers/result-types.ts)', async (t) => {
+test("a RETURN NEXT that leaves a NOT NULL column unassigned is caught by the suite's result check (test/helpers/result-types.ts)", async (t) => {
   const db = await testDatabase(t);
   // PostgreSQL itself lets this through (RETURN NEXT does not check the OUT columns' domains):
   // the check every test database runs is what catches such a path.

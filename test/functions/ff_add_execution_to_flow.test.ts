@@ -2,8 +2,20 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  NOW, addMember, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createExecution, createFlow,
-  events, executionRow, flowIdOffDefaultLane, flowRow, makeFlowTerminal, otherPartition, uuidOf,
+  NOW,
+  addMember,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+  clients,
+  createExecution,
+  createFlow,
+  events,
+  executionRow,
+  flowIdOffDefaultLane,
+  flowRow,
+  makeFlowTerminal,
+  otherPartition,
+  uuidOf,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
@@ -88,12 +100,17 @@ test('4. an execution in another flow is already_member_of_different_flow, DETAI
   // Two flows on one partition, so the execution's partition fits both.
   const first = await createFlow(db);
   let secondId: string;
-  do secondId = randomUUID(); while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [secondId])).rows[0].p !== first.partition);
+  do secondId = randomUUID();
+  while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [secondId])).rows[0].p !== first.partition);
   const second = await createFlow(db, { flowId: secondId });
   const executionId = await createExecution(db, { flowId: first.flowId });
   await addMember(db, first.flowId, executionId);
-  const error = await assertRefusedWritesNothing(t, db, () => db.query(ADD, [second.flowId, executionId, null]),
-    'already_member_of_different_flow');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => db.query(ADD, [second.flowId, executionId, null]),
+    'already_member_of_different_flow',
+  );
   t.true(error.detail?.includes(first.flowId), error.detail);
   t.is((await executionRow(db, executionId)).flow_id, first.flowId);
 });
@@ -123,7 +140,8 @@ test('5. a solo execution that happens to live on the flow partition can be adde
   const db = await testDatabase(t);
   const { rows: lane } = await db.query(`SELECT flowfabric._solo_partition('default') AS p`);
   let flowId: string;
-  do flowId = randomUUID(); while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [flowId])).rows[0].p !== lane[0].p);
+  do flowId = randomUUID();
+  while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [flowId])).rows[0].p !== lane[0].p);
   await createFlow(db, { flowId });
   const solo = await createExecution(db);
   const { rows } = await db.query(ADD, [flowId, uuidOf(solo), null]);
@@ -154,7 +172,10 @@ test('20 concurrent adds of distinct executions: node_count and revision both ri
     connections.forEach((c) => c.release());
   }
   t.true(results.every((r) => r.rows[0].status === 'added'));
-  t.deepEqual(results.map((r) => Number(r.rows[0].graph_revision)).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+  t.deepEqual(
+    results.map((r) => Number(r.rows[0].graph_revision)).sort((a, b) => a - b),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   const flow = await flowRow(db, flowId);
   t.is(flow.graph_revision, '20');
   t.is(flow.raw_fields.node_count, 20);
@@ -183,7 +204,8 @@ test('concurrent adds of one execution to two flows: exactly one wins, the other
   const db = await testDatabase(t, { max: 25 });
   const first = await createFlow(db);
   let secondId: string;
-  do secondId = randomUUID(); while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [secondId])).rows[0].p !== first.partition);
+  do secondId = randomUUID();
+  while ((await db.query(`SELECT flowfabric.ff_flow_partition($1) p`, [secondId])).rows[0].p !== first.partition);
   await createFlow(db, { flowId: secondId });
   const flows = [first.flowId, secondId];
   for (let round = 0; round < 5; round++) {
@@ -206,7 +228,8 @@ test('concurrent adds of one execution to two flows: exactly one wins, the other
     }
     t.is(results.filter((r) => r.status === 'fulfilled' && r.value.rows[0].status === 'added').length, 1);
   }
-  const counts = (await db.query(`SELECT sum((raw_fields->>'node_count')::int)::int AS n FROM flowfabric.ff_flow_core`)).rows[0].n;
+  const counts = (await db.query(`SELECT sum((raw_fields->>'node_count')::int)::int AS n FROM flowfabric.ff_flow_core`)).rows[0]
+    .n;
   t.is(counts, 5);
 });
 

@@ -2,8 +2,22 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  NOW, apply, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, createFlow, createMembers,
-  edgeRow, events, executionRow, flowRow, groupRow, makeFlowTerminal, stage, uuidOf,
+  NOW,
+  apply,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+  clients,
+  complete,
+  createFlow,
+  createMembers,
+  edgeRow,
+  events,
+  executionRow,
+  flowRow,
+  groupRow,
+  makeFlowTerminal,
+  stage,
+  uuidOf,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 import type { Db } from '../helpers/fixtures.js';
@@ -17,7 +31,6 @@ async function staged(db: Db, n = 2) {
   const { edge_id: edgeId } = await stage(db, flow.flowId, members[0], members[1]);
   return { ...flow, members, edgeId };
 }
-
 
 // Step 1
 test('1. a missing flow is flow_not_found', async (t) => {
@@ -51,7 +64,11 @@ for (const state of ['cancelled', 'completed', 'failed'] as const) {
 // Step 2
 test('2. a missing child is execution_not_found (fixture: the child row deleted by hand)', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   await db.query(`DELETE FROM flowfabric.ff_exec_core WHERE execution_id = $1`, [uuidOf(child)]);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]), 'execution_not_found');
   t.true(error.detail?.includes(child), error.detail);
@@ -59,16 +76,29 @@ test('2. a missing child is execution_not_found (fixture: the child row deleted 
 
 test('2. a child whose flow_id names another flow is execution_already_in_flow (fixture: flow_id edited by hand)', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   const other = randomUUID();
   await db.query(`UPDATE flowfabric.ff_exec_core SET flow_id = $2 WHERE execution_id = $1`, [uuidOf(child), other]);
-  const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]), 'execution_already_in_flow');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => db.query(APPLY, [flowId, edgeId, null]),
+    'execution_already_in_flow',
+  );
   t.true(error.detail?.includes(other), error.detail);
 });
 
 test('2. a child whose flow_id was cleared by hand is execution_not_in_flow', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   await db.query(`UPDATE flowfabric.ff_exec_core SET flow_id = NULL WHERE execution_id = $1`, [uuidOf(child)]);
   await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]), 'execution_not_in_flow');
 });
@@ -76,7 +106,11 @@ test('2. a child whose flow_id was cleared by hand is execution_not_in_flow', as
 // Step 3
 test('3. an edge already applied: already_applied with the current unsatisfied count, nothing changes', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child, c] } = await staged(db, 3);
+  const {
+    flowId,
+    edgeId,
+    members: [, child, c],
+  } = await staged(db, 3);
   await apply(db, flowId, edgeId);
   const { edge_id: second } = await stage(db, flowId, c, child);
   await apply(db, flowId, second);
@@ -86,9 +120,13 @@ test('3. an edge already applied: already_applied with the current unsatisfied c
 
 test('3. an edge already applied and resolved: already_applied, nothing changes', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [a] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [a],
+  } = await staged(db);
   await apply(db, flowId, edgeId);
-  await complete(db, a, 'success');  // resolves the edge in the same transaction
+  await complete(db, a, 'success'); // resolves the edge in the same transaction
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(APPLY, [flowId, edgeId, null]));
   t.like(rows[0], { status: 'already_applied', unsatisfied_count: 0 });
 });
@@ -96,7 +134,11 @@ test('3. an edge already applied and resolved: already_applied, nothing changes'
 // Step 4
 test('4. applied: edge_state applied, applied_at_ms = now, the rest of the edge unchanged', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   const before = await edgeRow(db, flowId, edgeId);
   const { rows } = await db.query(APPLY, [flowId, edgeId, NOW]);
   t.deepEqual(rows, [{ status: 'applied', edge_id: edgeId, downstream_execution_id: child, unsatisfied_count: 1 }]);
@@ -106,13 +148,26 @@ test('4. applied: edge_state applied, applied_at_ms = now, the rest of the edge 
   t.is(after.downstream_eid, before.downstream_eid);
 });
 
-test('4. the first apply creates the child\'s group: all_of, running_count 1, other counters 0, pending', async (t) => {
+test("4. the first apply creates the child's group: all_of, running_count 1, other counters 0, pending", async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, partition, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    partition,
+    members: [, child],
+  } = await staged(db);
   await apply(db, flowId, edgeId);
   t.like(await groupRow(db, flowId, child), {
-    partition_key: partition, policy: { kind: 'all_of' }, k_target: null, running_count: 1, success_count: 0, fail_count: 0,
-    skip_count: 0, cancel_siblings_pending_flag: false, cancel_siblings_pending_members: [], decision: 'pending',
+    partition_key: partition,
+    policy: { kind: 'all_of' },
+    k_target: null,
+    running_count: 1,
+    success_count: 0,
+    fail_count: 0,
+    skip_count: 0,
+    cancel_siblings_pending_flag: false,
+    cancel_siblings_pending_members: [],
+    decision: 'pending',
   });
 });
 
@@ -131,9 +186,16 @@ test('4. each further edge into the child raises running_count; unsatisfied_coun
 
 test('4. a group whose policy was set first keeps that policy when the first edge is applied', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
-  await db.query(`SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2,
-    p_kind => 'quorum', p_on_satisfied => 'let_run', p_k => 1)`, [flowId, child]);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
+  await db.query(
+    `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2,
+    p_kind => 'quorum', p_on_satisfied => 'let_run', p_k => 1)`,
+    [flowId, child],
+  );
   await apply(db, flowId, edgeId);
   const group = await groupRow(db, flowId, child);
   t.is(group.policy.kind, 'quorum');
@@ -143,7 +205,11 @@ test('4. a group whose policy was set first keeps that policy when the first edg
 
 test('4. applying does not change graph_revision; it logs one apply_dependency_to_child event', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   const revision = (await flowRow(db, flowId)).graph_revision;
   const count = (await events(db, flowId)).length;
   await db.query(APPLY, [flowId, edgeId, NOW]);
@@ -157,18 +223,28 @@ test('4. applying does not change graph_revision; it logs one apply_dependency_t
 // Step 5
 test('5. a runnable child is blocked: blocked_by_dependencies, waiting_for_children, waiting_children', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [a, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [a, child],
+  } = await staged(db);
   await apply(db, flowId, edgeId);
   t.like(await executionRow(db, child), {
-    lifecycle_phase: 'runnable', eligibility_state: 'blocked_by_dependencies',
-    blocking_reason: 'waiting_for_children', public_state: 'waiting_children',
+    lifecycle_phase: 'runnable',
+    eligibility_state: 'blocked_by_dependencies',
+    blocking_reason: 'waiting_for_children',
+    public_state: 'waiting_children',
   });
   t.like(await executionRow(db, a), { eligibility_state: 'eligible_now', public_state: 'waiting' }, 'the upstream is untouched');
 });
 
 test('5. a terminal child is not blocked', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   await complete(db, child, 'success');
   const before = await executionRow(db, child);
   await apply(db, flowId, edgeId);
@@ -177,9 +253,13 @@ test('5. a terminal child is not blocked', async (t) => {
 
 test('5. a child whose group already decided (satisfied) refuses new edges: invalid_input group_already_decided, nothing written', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [a, child, c] } = await staged(db, 3);
+  const {
+    flowId,
+    edgeId,
+    members: [a, child, c],
+  } = await staged(db, 3);
   await apply(db, flowId, edgeId);
-  await complete(db, a, 'success');  // resolves the edge: the all_of group is satisfied
+  await complete(db, a, 'success'); // resolves the edge: the all_of group is satisfied
   t.is((await groupRow(db, flowId, child)).decision, 'satisfied');
   const { edge_id: late } = await stage(db, flowId, c, child);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, late, null]), 'invalid_input');
@@ -188,9 +268,13 @@ test('5. a child whose group already decided (satisfied) refuses new edges: inva
 
 test('5. a child whose group already decided (impossible) refuses new edges too', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [a, child, c] } = await staged(db, 3);
+  const {
+    flowId,
+    edgeId,
+    members: [a, child, c],
+  } = await staged(db, 3);
   await apply(db, flowId, edgeId);
-  await complete(db, a, 'failed');  // resolves the edge: the all_of group is impossible
+  await complete(db, a, 'failed'); // resolves the edge: the all_of group is impossible
   t.is((await groupRow(db, flowId, child)).decision, 'impossible');
   const { edge_id: late } = await stage(db, flowId, c, child);
   const error = await assertRefusedWritesNothing(t, db, () => db.query(APPLY, [flowId, late, null]), 'invalid_input');
@@ -200,20 +284,36 @@ test('5. a child whose group already decided (impossible) refuses new edges too'
 // Step 6
 test('6. an upstream already succeeded: the edge resolves at apply, the child becomes eligible again', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [a, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [a, child],
+  } = await staged(db);
   await complete(db, a, 'success');
   const { rows } = await db.query(APPLY, [flowId, edgeId, NOW]);
   t.deepEqual(rows, [{ status: 'applied', edge_id: edgeId, downstream_execution_id: child, unsatisfied_count: 0 }]);
-  t.like((await edgeRow(db, flowId, edgeId)).policy, { edge_state: 'satisfied', upstream_outcome: 'success', resolved_at_ms: NOW, applied_at_ms: NOW });
+  t.like((await edgeRow(db, flowId, edgeId)).policy, {
+    edge_state: 'satisfied',
+    upstream_outcome: 'success',
+    resolved_at_ms: NOW,
+    applied_at_ms: NOW,
+  });
   t.like(await groupRow(db, flowId, child), { running_count: 0, success_count: 1, decision: 'satisfied' });
   t.like(await executionRow(db, child), {
-    lifecycle_phase: 'runnable', eligibility_state: 'eligible_now', blocking_reason: 'waiting_for_worker', public_state: 'waiting',
+    lifecycle_phase: 'runnable',
+    eligibility_state: 'eligible_now',
+    blocking_reason: 'waiting_for_worker',
+    public_state: 'waiting',
   });
 });
 
 test('6. an upstream already failed: the edge resolves impossible at apply, the child is skipped', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [a, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [a, child],
+  } = await staged(db);
   await complete(db, a, 'failed');
   const { rows } = await db.query(APPLY, [flowId, edgeId, NOW]);
   t.is(rows[0].unsatisfied_count, 0);
@@ -224,7 +324,11 @@ test('6. an upstream already failed: the edge resolves impossible at apply, the 
 
 test('6. a late edge with a skipped upstream counts as a skip', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [a, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [a, child],
+  } = await staged(db);
   await complete(db, a, 'skipped');
   await apply(db, flowId, edgeId);
   t.like(await groupRow(db, flowId, child), { running_count: 0, skip_count: 1, fail_count: 0, decision: 'impossible' });
@@ -232,7 +336,11 @@ test('6. a late edge with a skipped upstream counts as a skip', async (t) => {
 
 test('6. an upstream still running: the edge stays applied and the child waits', async (t) => {
   const db = await testDatabase(t);
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   await apply(db, flowId, edgeId);
   t.is((await edgeRow(db, flowId, edgeId)).policy.edge_state, 'applied');
   t.like(await groupRow(db, flowId, child), { running_count: 1, decision: 'pending' });
@@ -256,7 +364,11 @@ for (const [what, params, field] of badArgs) {
 // Concurrency
 test('20 concurrent applies of one edge: one applied, 19 already_applied, running_count 1', async (t) => {
   const db = await testDatabase(t, { max: 25 });
-  const { flowId, edgeId, members: [, child] } = await staged(db);
+  const {
+    flowId,
+    edgeId,
+    members: [, child],
+  } = await staged(db);
   const connections = await clients(db, 20);
   let results;
   try {
@@ -286,7 +398,10 @@ test('20 concurrent applies of 20 edges into one child: running_count 20, no dea
     connections.forEach((c) => c.release());
   }
   t.true(results.every((r) => r.rows[0].status === 'applied'));
-  t.deepEqual(results.map((r) => r.rows[0].unsatisfied_count).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+  t.deepEqual(
+    results.map((r) => r.rows[0].unsatisfied_count).sort((x, y) => x - y),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   t.is((await groupRow(db, flow.flowId, child)).running_count, 20);
 });
 
@@ -300,20 +415,32 @@ test('applies racing the completion of their upstreams: only our refusals, and t
   const connections = await clients(db, 20);
   let results;
   try {
-    results = await Promise.allSettled(connections.map((c, i) => i % 2
-      ? c.query(APPLY, [flow.flowId, edges[i >> 1], null])
-      : c.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success')`, [members[i >> 1]])));
+    results = await Promise.allSettled(
+      connections.map((c, i) =>
+        i % 2
+          ? c.query(APPLY, [flow.flowId, edges[i >> 1], null])
+          : c.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success')`, [
+              members[i >> 1],
+            ]),
+      ),
+    );
   } finally {
     connections.forEach((c) => c.release());
   }
   // An apply that finds its upstream done resolves the edge at once; an all_of group whose applied
   // edges are all satisfied decides, and later applies into it are refused group_already_decided.
   const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
-  t.true(refused.every((e) => e.code === 'FF012' && e.detail.startsWith('group_already_decided')), JSON.stringify(refused.map((e) => e.detail)));
+  t.true(
+    refused.every((e) => e.code === 'FF012' && e.detail.startsWith('group_already_decided')),
+    JSON.stringify(refused.map((e) => e.detail)),
+  );
   const applied = results.filter((r, i) => i % 2 === 1 && r.status === 'fulfilled').length;
   const group = await groupRow(db, flow.flowId, child);
-  const { rows } = await db.query(`SELECT policy->>'edge_state' AS state, count(*)::int AS n FROM flowfabric.ff_edge
-    WHERE flow_id = $1 GROUP BY 1`, [flow.flowId]);
+  const { rows } = await db.query(
+    `SELECT policy->>'edge_state' AS state, count(*)::int AS n FROM flowfabric.ff_edge
+    WHERE flow_id = $1 GROUP BY 1`,
+    [flow.flowId],
+  );
   const byState: Record<string, number> = Object.fromEntries(rows.map((r) => [r.state, r.n]));
   t.is((byState.applied ?? 0) + (byState.satisfied ?? 0), applied);
   t.is(byState.pending ?? 0, 10 - applied);

@@ -13,10 +13,13 @@ test('a queued execution: changed, and its one job re-prioritised in place (Grap
   const before = await jobs(flow.db);
   const { rows } = await flow.db.query(CHANGE, [id, 50]);
   t.deepEqual(rows, [{ status: 'changed', execution_id: id, priority: 50 }]);
-  t.is((await execution(flow.db, id) as unknown as { priority: number }).priority, 50);
+  t.is(((await execution(flow.db, id)) as unknown as { priority: number }).priority, 50);
   const after = await jobs(flow.db);
   t.is(after.length, before.length);
-  t.deepEqual(after.map((j) => j.priority), [-50]);
+  t.deepEqual(
+    after.map((j) => j.priority),
+    [-50],
+  );
 });
 
 test('an execution not yet enqueued keeps no job; its job takes the new priority when enqueued', async (t) => {
@@ -25,7 +28,10 @@ test('an execution not yet enqueued keeps no job; its job takes the new priority
   await flow.db.query(CHANGE, [id, 7]);
   t.deepEqual(await jobs(flow.db), []);
   await startFlow(flow);
-  t.deepEqual((await jobs(flow.db)).map((j) => j.priority), [-7]);
+  t.deepEqual(
+    (await jobs(flow.db)).map((j) => j.priority),
+    [-7],
+  );
 });
 
 test('the same priority again is unchanged and writes nothing', async (t) => {
@@ -43,7 +49,7 @@ test('a terminal execution is invalid_input execution_terminal', async (t) => {
   t.regex(error.detail!, /execution_terminal/);
 });
 
-test('a priority outside Graphile Worker\'s range is invalid_input naming p_priority', async (t) => {
+test("a priority outside Graphile Worker's range is invalid_input naming p_priority", async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const id = await member(flow, { task: 'work' });
   const error = await assertRefusedWritesNothing(t, flow.db, () => flow.db.query(CHANGE, [id, 40000]), 'invalid_input');

@@ -15,8 +15,15 @@ async function diamond(t: ExecutionContext): Promise<Db> {
   const plan = {
     executions: [A, B, C, D].map((execution_id) => ({ execution_id })),
     groups: [{ downstream_execution_id: D, kind: 'any_of', on_satisfied: 'cancel_remaining' }],
-    edges: [[AB, A, B], [AC, A, C], [BD, B, D], [CD, C, D]].map(([edge_id, up, down]) => ({
-      edge_id, upstream_execution_id: up, downstream_execution_id: down,
+    edges: [
+      [AB, A, B],
+      [AC, A, C],
+      [BD, B, D],
+      [CD, C, D],
+    ].map(([edge_id, up, down]) => ({
+      edge_id,
+      upstream_execution_id: up,
+      downstream_execution_id: down,
     })),
   };
   await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1, p_plan => $2, p_start => true)`, [FLOW, plan]);
@@ -54,7 +61,10 @@ test('a flow built, run to its end and checked at every step has no violation', 
 
 test('a skipped child whose outgoing edges wait for their cascade job is not a violation', async (t) => {
   const db = await diamond(t);
-  await db.query(`SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2, p_kind => 'all_of')`, [FLOW, B]);
+  await db.query(
+    `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1, p_downstream_execution_id => $2, p_kind => 'all_of')`,
+    [FLOW, B],
+  );
   await complete(db, A, 'failed'); // b and c are skipped; their edges into d are left to a job
   const { rows } = await db.query(`SELECT count(*)::int AS n FROM flowfabric.ff_edge WHERE policy->>'edge_state' = 'applied'`);
   t.is(rows[0].n, 2);
@@ -82,24 +92,41 @@ const corruptions: Array<[string, string, string?]> = [
   ['edge_count_is_edges', `UPDATE flowfabric.ff_flow_core SET raw_fields = raw_fields - 'edge_count'`],
   ['flow_terminal_at', `UPDATE flowfabric.ff_flow_core SET terminal_at_ms = 1`],
   ['flow_state_matches_members', `UPDATE flowfabric.ff_flow_core SET public_flow_state = 'completed', terminal_at_ms = 1`],
-  ['started_flow_finishes',
-    `UPDATE flowfabric.ff_exec_core SET lifecycle_phase = 'terminal', terminal_outcome = 'success', public_state = 'completed'`],
+  [
+    'started_flow_finishes',
+    `UPDATE flowfabric.ff_exec_core SET lifecycle_phase = 'terminal', terminal_outcome = 'success', public_state = 'completed'`,
+  ],
   ['rows_on_flow_partition', `UPDATE flowfabric.ff_edge SET partition_key = 7 WHERE edge_id = '${AB}'`],
   ['rows_have_flow', `UPDATE flowfabric.ff_exec_core SET flow_id = '${NO_FLOW}' WHERE execution_id = '${D}'`, NO_FLOW],
   ['edge_endpoints_are_members', `UPDATE flowfabric.ff_exec_core SET flow_id = NULL WHERE execution_id = '${D}'`],
-  ['edge_state_recorded', `UPDATE flowfabric.ff_edge SET policy = policy || '{"edge_state": "satisfied"}' WHERE edge_id = '${AB}'`],
-  ['applied_edge_resolved_when_upstream_terminal',
-    `UPDATE flowfabric.ff_exec_core SET lifecycle_phase = 'terminal', terminal_outcome = 'success' WHERE execution_id = '${A}'`],
-  ['group_counts_applied_edges', `UPDATE flowfabric.ff_edge_group SET running_count = running_count + 1 WHERE downstream_eid = '${B}'`],
+  [
+    'edge_state_recorded',
+    `UPDATE flowfabric.ff_edge SET policy = policy || '{"edge_state": "satisfied"}' WHERE edge_id = '${AB}'`,
+  ],
+  [
+    'applied_edge_resolved_when_upstream_terminal',
+    `UPDATE flowfabric.ff_exec_core SET lifecycle_phase = 'terminal', terminal_outcome = 'success' WHERE execution_id = '${A}'`,
+  ],
+  [
+    'group_counts_applied_edges',
+    `UPDATE flowfabric.ff_edge_group SET running_count = running_count + 1 WHERE downstream_eid = '${B}'`,
+  ],
   ['group_counts_applied_edges', `DELETE FROM flowfabric.ff_edge_group WHERE downstream_eid = '${B}'`],
-  ['group_downstream_is_member',
-    `UPDATE flowfabric.ff_exec_core SET flow_id = NULL WHERE execution_id = '${D}'`],
+  ['group_downstream_is_member', `UPDATE flowfabric.ff_exec_core SET flow_id = NULL WHERE execution_id = '${D}'`],
   ['group_policy_well_formed', `UPDATE flowfabric.ff_edge_group SET k_target = 2 WHERE downstream_eid = '${B}'`],
   ['group_policy_well_formed', `UPDATE flowfabric.ff_edge_group SET policy = '{"kind": "any_of"}' WHERE downstream_eid = '${D}'`],
-  ['group_decision_matches_counters', `UPDATE flowfabric.ff_edge_group SET decision = 'satisfied', decided_at_ms = 1 WHERE downstream_eid = '${B}'`],
-  ['group_child_follows_decision',
-    `UPDATE flowfabric.ff_exec_core SET eligibility_state = 'eligible_now', blocking_reason = 'waiting_for_worker' WHERE execution_id = '${B}'`],
-  ['group_cancel_siblings_recorded', `UPDATE flowfabric.ff_edge_group SET cancel_siblings_pending_flag = true WHERE downstream_eid = '${D}'`],
+  [
+    'group_decision_matches_counters',
+    `UPDATE flowfabric.ff_edge_group SET decision = 'satisfied', decided_at_ms = 1 WHERE downstream_eid = '${B}'`,
+  ],
+  [
+    'group_child_follows_decision',
+    `UPDATE flowfabric.ff_exec_core SET eligibility_state = 'eligible_now', blocking_reason = 'waiting_for_worker' WHERE execution_id = '${B}'`,
+  ],
+  [
+    'group_cancel_siblings_recorded',
+    `UPDATE flowfabric.ff_edge_group SET cancel_siblings_pending_flag = true WHERE downstream_eid = '${D}'`,
+  ],
 ];
 
 for (const [invariant, corruption, flowId = FLOW] of corruptions) {
@@ -126,14 +153,20 @@ test('edges_acyclic reports a self edge', async (t) => {
   const db = await diamond(t);
   await db.query(`UPDATE flowfabric.ff_edge SET upstream_eid = downstream_eid WHERE edge_id = '${CD}'`);
   const cycles = (await violations(db, null)).filter((v) => v.invariant === 'edges_acyclic');
-  t.deepEqual(cycles.map((v) => v.detail), [`cycle: {fp:6}:${D} -> {fp:6}:${D}`]);
+  t.deepEqual(
+    cycles.map((v) => v.detail),
+    [`cycle: {fp:6}:${D} -> {fp:6}:${D}`],
+  );
 });
 
 test('a violation names its flow; other flows stay clean', async (t) => {
   const db = await diamond(t);
   await db.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)`, [OTHER_FLOW]);
   await db.query(`UPDATE flowfabric.ff_flow_core SET graph_revision = 5 WHERE flow_id = $1`, [FLOW]);
-  t.deepEqual((await violations(db, null)).map((v) => [v.flow_id, v.invariant]), [[FLOW, 'graph_revision_counts_changes']]);
+  t.deepEqual(
+    (await violations(db, null)).map((v) => [v.flow_id, v.invariant]),
+    [[FLOW, 'graph_revision_counts_changes']],
+  );
   t.deepEqual(await violations(db, OTHER_FLOW), []);
 });
 

@@ -2,15 +2,30 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, createExecution, createFlow,
-  createMember, events, executionRow, flowRow, otherPartition, uuidOf,
+  NOW,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+  clients,
+  complete,
+  createExecution,
+  createFlow,
+  createMember,
+  events,
+  executionRow,
+  flowRow,
+  otherPartition,
+  uuidOf,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const COMPLETE = `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2, p_result => $3, p_now_ms => $4)`;
 
 const outcomes: Array<[string, string]> = [
-  ['success', 'completed'], ['failed', 'failed'], ['cancelled', 'cancelled'], ['expired', 'expired'], ['skipped', 'skipped'],
+  ['success', 'completed'],
+  ['failed', 'failed'],
+  ['cancelled', 'cancelled'],
+  ['expired', 'expired'],
+  ['skipped', 'skipped'],
 ];
 for (const [outcome, publicState] of outcomes) {
   test(`outcome ${outcome}: terminal, not_applicable, terminal_outcome ${outcome}, public_state ${publicState}, time and result stored`, async (t) => {
@@ -18,11 +33,14 @@ for (const [outcome, publicState] of outcomes) {
     const { flowId } = await createFlow(db);
     const id = await createMember(db, flowId);
     const { rows } = await db.query(COMPLETE, [id, outcome, JSON.stringify({ answer: 42 }), NOW]);
-    t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome, public_flow_state: 'open' }]);  // not started: open
+    t.deepEqual(rows, [{ status: 'completed', execution_id: id, outcome, public_flow_state: 'open' }]); // not started: open
     const row = await executionRow(db, id);
     t.like(row, {
-      lifecycle_phase: 'terminal', eligibility_state: 'not_applicable', terminal_outcome: outcome,
-      public_state: publicState, terminal_at_ms: String(NOW),
+      lifecycle_phase: 'terminal',
+      eligibility_state: 'not_applicable',
+      terminal_outcome: outcome,
+      public_state: publicState,
+      terminal_at_ms: String(NOW),
     });
     t.deepEqual(row.result, { answer: 42 });
   });
@@ -40,7 +58,7 @@ test('completing a flow member logs one complete_execution event at the unchange
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const id = await createMember(db, flowId);
-  await createMember(db, flowId);  // keeps the flow open, so only the completion is logged
+  await createMember(db, flowId); // keeps the flow open, so only the completion is logged
   await db.query(COMPLETE, [id, 'failed', null, NOW]);
   const log = (await events(db, flowId)).filter((e) => e.operation === 'complete_execution');
   t.is(log.length, 1);
@@ -48,7 +66,7 @@ test('completing a flow member logs one complete_execution event at the unchange
   t.deepEqual(log[0].arguments, { execution_id: id, outcome: 'failed' });
 });
 
-test('the last completion of a started flow finishes it and reports the flow\'s state', async (t) => {
+test("the last completion of a started flow finishes it and reports the flow's state", async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   const a = await createMember(db, flowId);
@@ -72,7 +90,9 @@ test('a second call: already_terminal with the stored outcome, nothing changes (
   const { flowId } = await createFlow(db);
   const id = await createMember(db, flowId);
   await complete(db, id, 'failed', { result: { first: true } });
-  const { rows } = await assertReplayWritesNothing(t, db, () => db.query(COMPLETE, [id, 'success', JSON.stringify({ second: true }), NOW]));
+  const { rows } = await assertReplayWritesNothing(t, db, () =>
+    db.query(COMPLETE, [id, 'success', JSON.stringify({ second: true }), NOW]),
+  );
   t.deepEqual(rows, [{ status: 'already_terminal', execution_id: id, outcome: 'failed', public_flow_state: null }]);
   t.deepEqual((await executionRow(db, id)).result, { first: true });
 });
@@ -112,12 +132,16 @@ test('a missing execution is execution_not_found', async (t) => {
   await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [randomUUID(), 'success', null, null]), 'execution_not_found');
 });
 
-test('a {fp:N} prefix naming another partition than the execution\'s is invalid_input partition_mismatch', async (t) => {
+test("a {fp:N} prefix naming another partition than the execution's is invalid_input partition_mismatch", async (t) => {
   const db = await testDatabase(t);
   const id = await createExecution(db);
   const partition = Number(/^\{fp:(\d+)\}/.exec(id)![1]);
-  const error = await assertRefusedWritesNothing(t, db,
-    () => db.query(COMPLETE, [`{fp:${otherPartition(partition)}}:${uuidOf(id)}`, 'success', null, null]), 'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => db.query(COMPLETE, [`{fp:${otherPartition(partition)}}:${uuidOf(id)}`, 'success', null, null]),
+    'invalid_input',
+  );
   t.true(error.detail?.startsWith('partition_mismatch'), error.detail);
 });
 
@@ -125,7 +149,12 @@ const malformed = [null, 'nope', `{fp:999}:${randomUUID()}`, `{fp:1}${randomUUID
 for (const bad of malformed) {
   test(`p_execution_id ${JSON.stringify(bad)} is invalid_input naming p_execution_id`, async (t) => {
     const db = await testDatabase(t);
-    const error = await assertRefusedWritesNothing(t, db, () => db.query(COMPLETE, [bad, 'success', null, null]), 'invalid_input');
+    const error = await assertRefusedWritesNothing(
+      t,
+      db,
+      () => db.query(COMPLETE, [bad, 'success', null, null]),
+      'invalid_input',
+    );
     t.true(error.detail?.startsWith('p_execution_id:'), error.detail);
   });
 }

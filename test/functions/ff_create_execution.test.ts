@@ -2,16 +2,40 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createFlow, events, executionRow,
-  flowIdOffDefaultLane, flowRow, otherPartition, uuidOf,
+  NOW,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+  clients,
+  createFlow,
+  events,
+  executionRow,
+  flowIdOffDefaultLane,
+  flowRow,
+  otherPartition,
+  uuidOf,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 const CREATE = `SELECT * FROM flowfabric.ff_create_execution(p_execution_id => $1, p_flow_id => $2, p_lane_id => $3,
   p_payload => $4, p_priority => $5, p_task_identifier => $6, p_now_ms => $7)`;
-const args = (o: { id?: string | null; flow?: string | null; lane?: string | null; payload?: unknown; priority?: number | null; task?: string | null; now?: number | null } = {}) => [
-  o.id ?? null, o.flow ?? null, o.lane === undefined ? 'default' : o.lane, o.payload === undefined ? null : JSON.stringify(o.payload),
-  o.priority === undefined ? 0 : o.priority, o.task ?? null, o.now ?? null,
+const args = (
+  o: {
+    id?: string | null;
+    flow?: string | null;
+    lane?: string | null;
+    payload?: unknown;
+    priority?: number | null;
+    task?: string | null;
+    now?: number | null;
+  } = {},
+) => [
+  o.id ?? null,
+  o.flow ?? null,
+  o.lane === undefined ? 'default' : o.lane,
+  o.payload === undefined ? null : JSON.stringify(o.payload),
+  o.priority === undefined ? 0 : o.priority,
+  o.task ?? null,
+  o.now ?? null,
 ];
 
 test('with p_flow_id: created on the flow partition, canonical id, not yet a member', async (t) => {
@@ -31,9 +55,17 @@ test('starts runnable, unowned, eligible_now, waiting, pending_first_attempt, te
   const { rows } = await db.query(CREATE, args({ lane: 'lane-1', payload: { a: 1 }, priority: 5, task: 'send_mail', now: NOW }));
   const row = await executionRow(db, rows[0].execution_id);
   t.like(row, {
-    lane_id: 'lane-1', lifecycle_phase: 'runnable', ownership_state: 'unowned', eligibility_state: 'eligible_now',
-    public_state: 'waiting', attempt_state: 'pending_first_attempt', terminal_outcome: 'none', priority: 5,
-    created_at_ms: String(NOW), terminal_at_ms: null, result: null,
+    lane_id: 'lane-1',
+    lifecycle_phase: 'runnable',
+    ownership_state: 'unowned',
+    eligibility_state: 'eligible_now',
+    public_state: 'waiting',
+    attempt_state: 'pending_first_attempt',
+    terminal_outcome: 'none',
+    priority: 5,
+    created_at_ms: String(NOW),
+    terminal_at_ms: null,
+    result: null,
   });
   t.deepEqual(row.payload, { a: 1 });
   t.deepEqual(row.raw_fields, { task_identifier: 'send_mail' });
@@ -77,7 +109,9 @@ test('a repeated create of the same id: already_exists, nothing changes (even wi
   const { flowId, partition } = await createFlow(db);
   const id = randomUUID();
   await db.query(CREATE, args({ id, flow: flowId, payload: { v: 1 } }));
-  const { rows } = await assertReplayWritesNothing(t, db, () => db.query(CREATE, args({ id, flow: flowId, payload: { v: 2 }, priority: 9 })));
+  const { rows } = await assertReplayWritesNothing(t, db, () =>
+    db.query(CREATE, args({ id, flow: flowId, payload: { v: 2 }, priority: 9 })),
+  );
   t.deepEqual(rows, [{ status: 'already_exists', execution_id: `{fp:${partition}}:${id}` }]);
   t.deepEqual((await executionRow(db, id)).payload, { v: 1 });
 });
@@ -97,8 +131,12 @@ test('p_flow_id of a missing flow: flow_not_found, nothing written', async (t) =
 test('a {fp:N} prefix naming another partition than the flow: invalid_input partition_mismatch', async (t) => {
   const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db);
-  const error = await assertRefusedWritesNothing(t, db,
-    () => db.query(CREATE, args({ id: `{fp:${otherPartition(partition)}}:${randomUUID()}`, flow: flowId })), 'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => db.query(CREATE, args({ id: `{fp:${otherPartition(partition)}}:${randomUUID()}`, flow: flowId })),
+    'invalid_input',
+  );
   t.true(error.detail?.startsWith('partition_mismatch'), error.detail);
   t.truthy(error.hint);
 });
@@ -107,11 +145,24 @@ test('re-creating a solo execution for a flow on another partition: invalid_inpu
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { flowId: await flowIdOffDefaultLane(db) });
   const solo = (await db.query(CREATE, args())).rows[0].execution_id;
-  const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, args({ id: uuidOf(solo), flow: flowId })), 'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => db.query(CREATE, args({ id: uuidOf(solo), flow: flowId })),
+    'invalid_input',
+  );
   t.true(error.detail?.startsWith('partition_mismatch'), error.detail);
 });
 
-const malformed = ['nope', `{fp:999}:${randomUUID()}`, `{fp:1}${randomUUID()}`, randomUUID().replaceAll('-', ''), '', `{fp:-1}:${randomUUID()}`, `${randomUUID()} `];
+const malformed = [
+  'nope',
+  `{fp:999}:${randomUUID()}`,
+  `{fp:1}${randomUUID()}`,
+  randomUUID().replaceAll('-', ''),
+  '',
+  `{fp:-1}:${randomUUID()}`,
+  `${randomUUID()} `,
+];
 for (const bad of malformed) {
   test(`p_execution_id ${JSON.stringify(bad)} is invalid_input naming p_execution_id`, async (t) => {
     const db = await testDatabase(t);
@@ -125,12 +176,20 @@ const badFields: Array<[string, Parameters<typeof args>[0], string]> = [
   ['an empty p_lane_id', { lane: '' }, 'p_lane_id'],
   ['a NULL p_priority', { priority: null }, 'p_priority'],
   ['an empty p_task_identifier', { task: '' }, 'p_task_identifier'],
-  ['a p_task_identifier over 128 characters (Graphile Worker\'s limit; docs/semantics.md §8)', { task: 't'.repeat(129) }, 'p_task_identifier'],
+  [
+    "a p_task_identifier over 128 characters (Graphile Worker's limit; docs/semantics.md §8)",
+    { task: 't'.repeat(129) },
+    'p_task_identifier',
+  ],
   ['a p_lane_id over 1024 bytes (docs/semantics.md §8)', { lane: 'l'.repeat(1025) }, 'p_lane_id'],
   ['a JSON array as p_payload (a payload is an object: data passing merges into it by key)', { payload: [1, 2] }, 'p_payload'],
   ['a JSON string as p_payload', { payload: 'text' }, 'p_payload'],
   ['a negative p_now_ms', { now: -5 }, 'p_now_ms'],
-  ['a p_task_identifier with the reserved flowstage__ prefix (its run jobs would fail every attempt)', { task: 'flowstage__cascade' }, 'p_task_identifier'],
+  [
+    'a p_task_identifier with the reserved flowstage__ prefix (its run jobs would fail every attempt)',
+    { task: 'flowstage__cascade' },
+    'p_task_identifier',
+  ],
 ];
 for (const [what, input, field] of badFields) {
   test(`${what} is invalid_input naming ${field}`, async (t) => {
@@ -185,7 +244,12 @@ test('a task identifier of exactly 128 characters is accepted', async (t) => {
 
 test('a refusal quotes at most 200 characters of the value it repeats (a 1 MB argument does not flood the log)', async (t) => {
   const db = await testDatabase(t);
-  const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, args({ task: 'x'.repeat(1_000_000) })), 'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => db.query(CREATE, args({ task: 'x'.repeat(1_000_000) })),
+    'invalid_input',
+  );
   t.true(error.detail!.length < 400, `${error.detail!.length} characters`);
   t.true(error.detail!.includes(`${'x'.repeat(200)}… (1000000 characters in all)`), error.detail);
 });

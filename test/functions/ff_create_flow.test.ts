@@ -2,7 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import {
-  NOW, assertRefusedWritesNothing, assertReplayWritesNothing, clients, createFlow, events, flowRow,
+  NOW,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+  clients,
+  createFlow,
+  events,
+  flowRow,
 } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
@@ -25,7 +31,11 @@ test('the new flow row is open, at revision 0, with kind, namespace, zero counts
   t.is(row.created_at_ms, String(NOW));
   t.is(row.terminal_at_ms, null);
   t.deepEqual(row.raw_fields, {
-    flow_kind: 'pipeline', namespace: 'team-a', node_count: 0, edge_count: 0, last_mutation_at_ms: NOW,
+    flow_kind: 'pipeline',
+    namespace: 'team-a',
+    node_count: 0,
+    edge_count: 0,
+    last_mutation_at_ms: NOW,
   });
 });
 
@@ -55,7 +65,7 @@ test('creating logs one create_flow event at revision 0', async (t) => {
 test('an existing flow: already_satisfied with its current revision, nothing changes', async (t) => {
   const db = await testDatabase(t);
   const { flowId, partition } = await createFlow(db, { nowMs: NOW });
-  await db.query(`UPDATE flowfabric.ff_flow_core SET graph_revision = 7 WHERE flow_id = $1`, [flowId]);  // as if 7 changes happened
+  await db.query(`UPDATE flowfabric.ff_flow_core SET graph_revision = 7 WHERE flow_id = $1`, [flowId]); // as if 7 changes happened
   const { rows } = await assertReplayWritesNothing(t, db, () => db.query(CREATE, [flowId, 'dag', 'default', NOW + 5]));
   t.deepEqual(rows, [{ status: 'already_satisfied', flow_id: flowId, partition_key: partition, graph_revision: '7' }]);
 });
@@ -111,7 +121,9 @@ for (const [what, args] of badInputs) {
     const flowId = randomUUID();
     const params = args.map((a) => (a === '$flow' ? flowId : a));
     const error = await assertRefusedWritesNothing(t, db, () => db.query(CREATE, params), 'invalid_input');
-    const field = ['p_flow_id', 'p_flow_kind', 'p_namespace', 'p_now_ms'][args.findIndex((a, i) => a !== ['$flow', 'dag', 'default', null][i])];
+    const field = ['p_flow_id', 'p_flow_kind', 'p_namespace', 'p_now_ms'][
+      args.findIndex((a, i) => a !== ['$flow', 'dag', 'default', null][i])
+    ];
     t.true(error.detail?.startsWith(`${field}:`), error.detail);
   });
 }

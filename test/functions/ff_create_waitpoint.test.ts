@@ -15,7 +15,9 @@ test('created for a waiting execution: a waitpoint id and a token; signals are b
   t.regex(row.token, /^[0-9a-f]{64}$/);
   t.is((await deliver(db, row.waitpoint_id, 'approved', { token: row.token })).rows[0].status, 'recorded');
   t.is((await execution(db, id)).lifecycle_phase, 'runnable');
-  const { rows } = await db.query('SELECT waitpoint_state FROM flowfabric.ff_waitpoint WHERE waitpoint_id = $1', [row.waitpoint_id]);
+  const { rows } = await db.query('SELECT waitpoint_state FROM flowfabric.ff_waitpoint WHERE waitpoint_id = $1', [
+    row.waitpoint_id,
+  ]);
   t.is(rows[0].waitpoint_state, 'pending');
 });
 

@@ -3,15 +3,23 @@
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
 import { edge, execution, member, startFlow } from '../helpers/cascade.js';
-import { NOW, createFlow, type Flow as TestFlow, assertRefusedWritesNothing, assertReplayWritesNothing } from '../helpers/fixtures.js';
+import {
+  NOW,
+  createFlow,
+  type Flow as TestFlow,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+} from '../helpers/fixtures.js';
 
-const DELAY = 'SELECT * FROM flowfabric.ff_delay_execution(p_execution_id => $1, p_delay_until_ms => $2, p_attempt => $3, p_now_ms => $4)';
+const DELAY =
+  'SELECT * FROM flowfabric.ff_delay_execution(p_execution_id => $1, p_delay_until_ms => $2, p_attempt => $3, p_now_ms => $4)';
 const BEGIN = 'SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1, p_now_ms => $2)';
 
 async function runAt(flow: TestFlow, id: string): Promise<number[]> {
   const { rows } = await flow.db.query(
     `SELECT (extract(epoch FROM run_at) * 1000)::bigint AS ms FROM graphile_worker.jobs WHERE key = 'flowstage:run:' || $1`,
-    [id.slice(-36)]);
+    [id.slice(-36)],
+  );
   return rows.map((r) => Number(r.ms));
 }
 
@@ -23,8 +31,12 @@ test('a running attempt delays itself: delayed, waiting_for_delay, no retry spen
   const { rows } = await flow.db.query(DELAY, [id, NOW + 5000, 1, NOW]);
   t.deepEqual(rows, [{ status: 'delayed', execution_id: id, delay_until_ms: String(NOW + 5000) }]);
   t.like(await execution(flow.db, id), {
-    lifecycle_phase: 'runnable', eligibility_state: 'not_eligible_until_time', public_state: 'delayed',
-    blocking_reason: 'waiting_for_delay', retry_count: 0, delay_until_ms: String(NOW + 5000),
+    lifecycle_phase: 'runnable',
+    eligibility_state: 'not_eligible_until_time',
+    public_state: 'delayed',
+    blocking_reason: 'waiting_for_delay',
+    retry_count: 0,
+    delay_until_ms: String(NOW + 5000),
   });
   t.deepEqual(await runAt(flow, id), [NOW + 5000]);
   // when its time comes, its job begins the attempt: active again
@@ -45,7 +57,9 @@ test('p_delay_until_ms at creation: delayed at once, enqueued at that time when 
   const later = Date.now() + 3_600_000;
   const id = await member(flow, { task: 'work', delayUntilMs: later });
   t.like(await execution(flow.db, id), {
-    public_state: 'delayed', eligibility_state: 'not_eligible_until_time', blocking_reason: 'waiting_for_delay',
+    public_state: 'delayed',
+    eligibility_state: 'not_eligible_until_time',
+    blocking_reason: 'waiting_for_delay',
     delay_until_ms: String(later),
   });
   await startFlow(flow);
@@ -67,7 +81,12 @@ test('a blocked child with a delay waits for its edges first, then runs at its t
 test('a time in the past is invalid_input naming p_delay_until_ms, and nothing is written', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const id = await member(flow, { task: 'work' });
-  const error = await assertRefusedWritesNothing(t, flow.db, () => flow.db.query(DELAY, [id, NOW - 1, null, NOW]), 'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    flow.db,
+    () => flow.db.query(DELAY, [id, NOW - 1, null, NOW]),
+    'invalid_input',
+  );
   t.regex(error.detail!, /^p_delay_until_ms/);
 });
 
@@ -76,7 +95,12 @@ test('a blocked or terminal execution is invalid_input execution_not_active', as
   const up = await member(flow, { task: 'work' });
   const child = await member(flow, { task: 'work' });
   await edge(flow, up, child);
-  const error = await assertRefusedWritesNothing(t, flow.db, () => flow.db.query(DELAY, [child, NOW + 1, null, NOW]), 'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    flow.db,
+    () => flow.db.query(DELAY, [child, NOW + 1, null, NOW]),
+    'invalid_input',
+  );
   t.regex(error.detail!, /execution_not_active/);
 });
 

@@ -14,10 +14,20 @@ test('a signal the waitpoint waits for resumes the execution and enqueues its ru
   const { rows } = await deliver(db, waitpoint_id, 'approved', { payload: { by: 'ann' }, now: 5000 });
   t.deepEqual(rows, [{ status: 'resumed', waitpoint_id, execution_id: id }]);
   const exec = await execution(db, id);
-  t.like(exec, { lifecycle_phase: 'runnable', eligibility_state: 'eligible_now', blocking_reason: 'waiting_for_worker', public_state: 'waiting' });
-  t.deepEqual((exec.payload as { signals: unknown }).signals, [{ name: 'approved', payload: { by: 'ann' }, received_at_ms: 5000 }]);
+  t.like(exec, {
+    lifecycle_phase: 'runnable',
+    eligibility_state: 'eligible_now',
+    blocking_reason: 'waiting_for_worker',
+    public_state: 'waiting',
+  });
+  t.deepEqual((exec.payload as { signals: unknown }).signals, [
+    { name: 'approved', payload: { by: 'ann' }, received_at_ms: 5000 },
+  ]);
   const queued = await jobs(db);
-  t.deepEqual(queued.map((j) => j.task_identifier), ['approve']);  // the timeout job is gone
+  t.deepEqual(
+    queued.map((j) => j.task_identifier),
+    ['approve'],
+  ); // the timeout job is gone
 });
 
 test('the resumed run is the same execution and completes the flow', async (t) => {
@@ -97,7 +107,10 @@ test('a resumed execution of a paused flow is held (flow_paused) and gets no job
   await db.query('SELECT * FROM flowfabric.ff_pause_flow(p_flow_id => $1)', [flow.flowId]);
   await deliver(db, waitpoint_id, 'approved');
   t.is((await execution(db, id)).blocking_reason, 'flow_paused');
-  t.deepEqual((await jobs(db)).filter((j) => j.task_identifier === 'approve'), []);
+  t.deepEqual(
+    (await jobs(db)).filter((j) => j.task_identifier === 'approve'),
+    [],
+  );
 });
 
 test('refusals: NULL waitpoint, unknown waitpoint, empty name, empty idempotency key', async (t) => {
@@ -118,6 +131,8 @@ test('a signal for a suspended execution cancelled with its flow is waitpoint_cl
   await db.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'stop')`, [flow.flowId]);
   t.is((await execution(db, id)).terminal_outcome, 'cancelled');
   t.is((await deliver(db, waitpoint_id, 'approved')).rows[0].status, 'waitpoint_closed');
-  const { rows } = await db.query('SELECT waitpoint_state, close_reason FROM flowfabric.ff_waitpoint WHERE waitpoint_id = $1', [waitpoint_id]);
+  const { rows } = await db.query('SELECT waitpoint_state, close_reason FROM flowfabric.ff_waitpoint WHERE waitpoint_id = $1', [
+    waitpoint_id,
+  ]);
   t.deepEqual(rows[0], { waitpoint_state: 'closed', close_reason: 'execution_terminal' });
 });

@@ -57,7 +57,10 @@ test('returns the edge groups as jsonb with policy, counters and decision', asyn
 test('shows the cancel fields of a cancelled flow', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
-  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 5]);
+  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [
+    flowId,
+    NOW + 5,
+  ]);
   const [row] = await call(db, describe, [flowId]);
   t.like(row, {
     public_flow_state: 'cancelled',

@@ -16,7 +16,14 @@ function prng(seed: number): () => number {
   };
 }
 
-interface Edge { edge_id: string; upstream_execution_id: string; downstream_execution_id: string; dependency_kind: string; data_passing_ref: string; staged_graph_revision: number }
+interface Edge {
+  edge_id: string;
+  upstream_execution_id: string;
+  downstream_execution_id: string;
+  dependency_kind: string;
+  data_passing_ref: string;
+  staged_graph_revision: number;
+}
 
 test('rebuilds every revision of a randomly built flow exactly (single and batch staging, interleaved non-graph changes)', async (t) => {
   const seed = Number(process.env.FLOWSTAGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -27,7 +34,7 @@ test('rebuilds every revision of a randomly built flow exactly (single and batch
 
   const members: string[] = [];
   const edges: Edge[] = [];
-  const expected: { members: string[]; edges: Edge[] }[] = [{ members: [], edges: [] }];  // index = revision
+  const expected: { members: string[]; edges: Edge[] }[] = [{ members: [], edges: [] }]; // index = revision
   let batches = 0;
   for (let step = 0; step < 70; step++) {
     const roll = random();
@@ -41,14 +48,30 @@ test('rebuilds every revision of a randomly built flow exactly (single and batch
       for (let k = 0, n = 2 + Math.floor(random() * 2); k < n; k++) {
         const i = Math.floor(random() * (members.length - 1));
         const j = i + 1 + Math.floor(random() * (members.length - 1 - i));
-        batch.push({ edge_id: randomUUID(), upstream_execution_id: members[i], downstream_execution_id: members[j], dependency_kind: 'success_only',
-          data_passing_ref: k === 0 ? `batch${step}` : '', staged_graph_revision: expected.length + k });
+        batch.push({
+          edge_id: randomUUID(),
+          upstream_execution_id: members[i],
+          downstream_execution_id: members[j],
+          dependency_kind: 'success_only',
+          data_passing_ref: k === 0 ? `batch${step}` : '',
+          staged_graph_revision: expected.length + k,
+        });
       }
-      await db.query('SELECT * FROM flowfabric.ff_stage_dependency_edges(p_flow_id => $1, p_expected_graph_revision => $2, p_edges => $3)', [
-        flowId, expected.length - 1,
-        JSON.stringify(batch.map((e) => ({ edge_id: e.edge_id, upstream_execution_id: e.upstream_execution_id,
-          downstream_execution_id: e.downstream_execution_id, data_passing_ref: e.data_passing_ref || null }))),
-      ]);
+      await db.query(
+        'SELECT * FROM flowfabric.ff_stage_dependency_edges(p_flow_id => $1, p_expected_graph_revision => $2, p_edges => $3)',
+        [
+          flowId,
+          expected.length - 1,
+          JSON.stringify(
+            batch.map((e) => ({
+              edge_id: e.edge_id,
+              upstream_execution_id: e.upstream_execution_id,
+              downstream_execution_id: e.downstream_execution_id,
+              data_passing_ref: e.data_passing_ref || null,
+            })),
+          ),
+        ],
+      );
       for (const edge of batch) {
         edges.push(edge);
         expected.push({ members: [...members], edges: [...edges].sort((x, y) => (x.edge_id < y.edge_id ? -1 : 1)) });
@@ -60,8 +83,14 @@ test('rebuilds every revision of a randomly built flow exactly (single and batch
       const j = i + 1 + Math.floor(random() * (members.length - 1 - i));
       const ref = random() < 0.3 ? `ref${step}` : '';
       const edgeId = await stageEdge(db, flowId, members[i], members[j], { dataPassingRef: ref || undefined });
-      edges.push({ edge_id: edgeId, upstream_execution_id: members[i], downstream_execution_id: members[j], dependency_kind: 'success_only',
-        data_passing_ref: ref, staged_graph_revision: expected.length });
+      edges.push({
+        edge_id: edgeId,
+        upstream_execution_id: members[i],
+        downstream_execution_id: members[j],
+        dependency_kind: 'success_only',
+        data_passing_ref: ref,
+        staged_graph_revision: expected.length,
+      });
     } else if (edges.length > 0) {
       // non-graph changes interleaved: they are logged but must not change any revision's graph
       const edge = edges[Math.floor(random() * edges.length)];
@@ -79,15 +108,19 @@ test('rebuilds every revision of a randomly built flow exactly (single and batch
 
   for (let revision = 0; revision <= current; revision++) {
     const [row] = await call(db, at, [flowId, revision]);
-    t.deepEqual(row, {
-      flow_id: flowId,
-      graph_revision: String(revision),
-      current_graph_revision: String(current),
-      node_count: String(expected[revision].members.length),
-      edge_count: String(expected[revision].edges.length),
-      members: expected[revision].members,
-      edges: expected[revision].edges,
-    }, `revision ${revision}`);
+    t.deepEqual(
+      row,
+      {
+        flow_id: flowId,
+        graph_revision: String(revision),
+        current_graph_revision: String(current),
+        node_count: String(expected[revision].members.length),
+        edge_count: String(expected[revision].edges.length),
+        members: expected[revision].members,
+        edges: expected[revision].edges,
+      },
+      `revision ${revision}`,
+    );
   }
 });
 

@@ -9,7 +9,12 @@ type Db = Awaited<ReturnType<typeof testDatabase>>;
 const explain = 'SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)';
 
 async function explainOf(db: Db, flowId: string, executionId: string) {
-  return (await call<Record<string, unknown> & { reason: string; inbound_edges: Record<string, unknown>[] }>(db, explain, [flowId, executionId]))[0];
+  return (
+    await call<Record<string, unknown> & { reason: string; inbound_edges: Record<string, unknown>[] }>(db, explain, [
+      flowId,
+      executionId,
+    ])
+  )[0];
 }
 
 /** Three upstreams fanned into one child with the given policy; returns ids with edges sorted by edge_id. */
@@ -30,7 +35,13 @@ test('a blocked all_of child names its unresolved edges', async (t) => {
   await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
   t.is(row.reason, `blocked: 2 of 3 all_of dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`);
-  t.like(row, { public_state: 'waiting_children', group_decision: 'pending', success_count: 1, running_count: 2, group_policy: { kind: 'all_of' } });
+  t.like(row, {
+    public_state: 'waiting_children',
+    group_decision: 'pending',
+    success_count: 1,
+    running_count: 2,
+    group_policy: { kind: 'all_of' },
+  });
 });
 
 test('lists the inbound edges with their states and upstream outcomes', async (t) => {
@@ -38,11 +49,14 @@ test('lists the inbound edges with their states and upstream outcomes', async (t
   const { flowId, child, edges } = await fanIn(db);
   await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
-  t.deepEqual(row.inbound_edges.map((e) => [e.edge_id, e.upstream_execution_id, e.edge_state, e.upstream_outcome, e.resolved_with]), [
-    [edges[0].edge, edges[0].up, 'satisfied', 'success', 'success'],
-    [edges[1].edge, edges[1].up, 'applied', 'none', null],
-    [edges[2].edge, edges[2].up, 'applied', 'none', null],
-  ]);
+  t.deepEqual(
+    row.inbound_edges.map((e) => [e.edge_id, e.upstream_execution_id, e.edge_state, e.upstream_outcome, e.resolved_with]),
+    [
+      [edges[0].edge, edges[0].up, 'satisfied', 'success', 'success'],
+      [edges[1].edge, edges[1].up, 'applied', 'none', null],
+      [edges[2].edge, edges[2].up, 'applied', 'none', null],
+    ],
+  );
 });
 
 test('a blocked quorum child says how many successes it has and needs', async (t) => {
@@ -50,7 +64,10 @@ test('a blocked quorum child says how many successes it has and needs', async (t
   const { flowId, child, edges } = await fanIn(db, ['quorum', 'let_run', 2]);
   await completeAndResolve(db, flowId, edges[0].up, 'success', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
-  t.is(row.reason, `blocked: quorum needs 2 successes, has 1; 2 of 3 dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`);
+  t.is(
+    row.reason,
+    `blocked: quorum needs 2 successes, has 1; 2 of 3 dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`,
+  );
 });
 
 test('a blocked any_of child says it waits for one success', async (t) => {
@@ -58,7 +75,10 @@ test('a blocked any_of child says it waits for one success', async (t) => {
   const { flowId, child, edges } = await fanIn(db, ['any_of', 'let_run', null]);
   await completeAndResolve(db, flowId, edges[0].up, 'failed', [edges[0].edge]);
   const row = await explainOf(db, flowId, child);
-  t.is(row.reason, `blocked: any_of waits for 1 success, 2 of 3 dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`);
+  t.is(
+    row.reason,
+    `blocked: any_of waits for 1 success, 2 of 3 dependencies unresolved (edge ${edges[1].edge}, edge ${edges[2].edge})`,
+  );
 });
 
 test('a satisfied child is eligible and waits for ff_start_flow when the flow is not started', async (t) => {
@@ -74,7 +94,10 @@ test('a child skipped by an impossible group names the failed edges', async (t) 
   const { flowId, child, edges } = await fanIn(db);
   await completeAndResolve(db, flowId, edges[2].up, 'failed', [edges[2].edge]);
   const row = await explainOf(db, flowId, child);
-  t.is(row.reason, `terminal: skipped because its all_of dependencies became impossible (1 of 3 failed or skipped: edge ${edges[2].edge})`);
+  t.is(
+    row.reason,
+    `terminal: skipped because its all_of dependencies became impossible (1 of 3 failed or skipped: edge ${edges[2].edge})`,
+  );
   t.like(row, { lifecycle_phase: 'terminal', terminal_outcome: 'skipped', group_decision: 'impossible', fail_count: 1 });
 });
 
@@ -86,7 +109,10 @@ test('an execution without dependencies is eligible, noting staged edges not yet
   t.is((await explainOf(db, flowId, b)).reason, 'eligible: no dependencies; the flow is not started yet (ff_start_flow)');
   await stageEdge(db, flowId, a, b);
   const row = await explainOf(db, flowId, b);
-  t.is(row.reason, 'eligible: no applied dependencies (1 staged inbound edge not applied yet); the flow is not started yet (ff_start_flow)');
+  t.is(
+    row.reason,
+    'eligible: no applied dependencies (1 staged inbound edge not applied yet); the flow is not started yet (ff_start_flow)',
+  );
   t.is(row.group_policy, null);
 });
 
@@ -102,8 +128,10 @@ test('an eligible execution without a task_identifier says it must be completed 
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
-  t.is((await explainOf(db, flowId, a)).reason,
-    'eligible: no dependencies; no task_identifier, so no worker runs it: complete it with ff_complete_execution');
+  t.is(
+    (await explainOf(db, flowId, a)).reason,
+    'eligible: no dependencies; no task_identifier, so no worker runs it: complete it with ff_complete_execution',
+  );
 });
 
 test('an eligible execution of a started flow waits for a worker', async (t) => {
@@ -126,7 +154,10 @@ test('a member cancelled with its flow says so', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId);
-  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 1]);
+  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [
+    flowId,
+    NOW + 1,
+  ]);
   t.is((await explainOf(db, flowId, a)).reason, 'terminal: cancelled with the flow (cancel_all: operator)');
 });
 
@@ -138,8 +169,11 @@ test('a cancelled child waiting on a finished upstream is explained by the cance
   const child = await addMember(db, flowId);
   await dependOn(db, flowId, root, up);
   await dependOn(db, flowId, up, child);
-  await completeAndResolve(db, flowId, root, 'failed');  // up is skipped; its own edges wait for its cascade job
-  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [flowId, NOW + 1]);
+  await completeAndResolve(db, flowId, root, 'failed'); // up is skipped; its own edges wait for its cascade job
+  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'operator', p_now_ms => $2)", [
+    flowId,
+    NOW + 1,
+  ]);
   t.is((await explainOf(db, flowId, child)).reason, 'terminal: cancelled with the flow (cancel_all: operator)');
 });
 
@@ -147,7 +181,10 @@ test('a member left running by cancel_flow_only notes the flow state', async (t)
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
   const a = await addMember(db, flowId, { taskIdentifier: 'work' });
-  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
+  await db.query(
+    "SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')",
+    [flowId],
+  );
   t.is((await explainOf(db, flowId, a)).reason, 'eligible: no dependencies; waiting for a worker (the flow is cancelled)');
 });
 
@@ -159,7 +196,13 @@ test('shortens a long list of unresolved edges after five', async (t) => {
   for (let i = 0; i < 7; i++) edges.push(await dependOn(db, flowId, await addMember(db, flowId), child));
   edges.sort();
   const row = await explainOf(db, flowId, child);
-  t.is(row.reason, `blocked: 7 of 7 all_of dependencies unresolved (${edges.slice(0, 5).map((e) => `edge ${e}`).join(', ')}, … (2 more))`);
+  t.is(
+    row.reason,
+    `blocked: 7 of 7 all_of dependencies unresolved (${edges
+      .slice(0, 5)
+      .map((e) => `edge ${e}`)
+      .join(', ')}, … (2 more))`,
+  );
 });
 
 test('refuses an execution that does not exist with execution_not_found', async (t) => {
@@ -171,7 +214,11 @@ test('refuses an execution that does not exist with execution_not_found', async 
 test('refuses an execution that is not a member with execution_not_in_flow', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
-  const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
+  const [{ execution_id }] = await call<{ execution_id: string }>(
+    db,
+    'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)',
+    [flowId],
+  );
   await assertRefused(t, db.query(explain, [flowId, execution_id]), 'execution_not_in_flow');
 });
 
@@ -197,16 +244,22 @@ test('a blocked child points at unresolved edges whose upstream already finished
   // root's completion skips up in the same transaction; up's own edges are resolved by its
   // cascade job (one hop per transaction), which no worker has run yet
   await completeAndResolve(db, flowId, root, 'failed');
-  t.is((await explainOf(db, flowId, child)).reason,
-    `blocked: 1 of 1 all_of dependencies unresolved (edge ${edge}); 1 of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)`);
+  t.is(
+    (await explainOf(db, flowId, child)).reason,
+    `blocked: 1 of 1 all_of dependencies unresolved (edge ${edge}); 1 of them with a finished upstream whose cascade has not resolved it yet (is a worker running?)`,
+  );
 });
 
 // docs/semantics.md §9: the run-policy states in words.
 async function runningMember(db: Db, policy: Record<string, unknown>) {
   const flowId = randomUUID();
   await db.query('SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1)', [flowId]);
-  const { rows: [created] } = await db.query(
-    `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1, p_task_identifier => 'work', p_policy => $2)`, [flowId, policy]);
+  const {
+    rows: [created],
+  } = await db.query(
+    `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1, p_task_identifier => 'work', p_policy => $2)`,
+    [flowId, policy],
+  );
   const id = created.execution_id as string;
   await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, id]);
   await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
@@ -229,15 +282,20 @@ test('a retry attempt running says which retry it is and why; a timeout is named
   const { flowId, id } = await runningMember(db, { max_retries: 3, attempt_timeout_ms: 500 });
   await db.query(FAIL, [id, 'connection refused', NOW]);
   await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1, p_now_ms => $2)', [id, NOW + 1000]);
-  t.is((await explainOf(db, flowId, id)).reason,
-    'running: attempt 2 on a worker (retry 1 of 3 after: connection refused); times out after 500 ms');
+  t.is(
+    (await explainOf(db, flowId, id)).reason,
+    'running: attempt 2 on a worker (retry 1 of 3 after: connection refused); times out after 500 ms',
+  );
 });
 
 test('a delayed execution: "delayed until <time>"', async (t) => {
   const db = await testDatabase(t);
   const { flowId, id } = await runningMember(db, {});
-  await db.query('SELECT * FROM flowfabric.ff_delay_execution(p_execution_id => $1, p_delay_until_ms => $2, p_now_ms => $3)',
-    [id, Date.UTC(2026, 0, 1, 8, 30, 0), Date.UTC(2026, 0, 1, 8, 0, 0)]);
+  await db.query('SELECT * FROM flowfabric.ff_delay_execution(p_execution_id => $1, p_delay_until_ms => $2, p_now_ms => $3)', [
+    id,
+    Date.UTC(2026, 0, 1, 8, 30, 0),
+    Date.UTC(2026, 0, 1, 8, 0, 0),
+  ]);
   t.is((await explainOf(db, flowId, id)).reason, 'delayed until 08:30:00 UTC');
 });
 

@@ -3,7 +3,15 @@
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
 import { edge, execution, jobs, member, operations, startFlow } from '../helpers/cascade.js';
-import { NOW, createFlow, flowRow, type Flow as TestFlow, assertRefused, assertRefusedWritesNothing, assertReplayWritesNothing } from '../helpers/fixtures.js';
+import {
+  NOW,
+  createFlow,
+  flowRow,
+  type Flow as TestFlow,
+  assertRefused,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+} from '../helpers/fixtures.js';
 
 const FAIL = `SELECT * FROM flowfabric.ff_fail_execution(p_execution_id => $1, p_failure_reason => $2,
   p_failure_category => $3, p_attempt => $4, p_now_ms => $5)`;
@@ -17,15 +25,21 @@ async function running(flow: TestFlow, policy?: Record<string, unknown>): Promis
 }
 
 async function fail(flow: TestFlow, id: string, options: { reason?: string; attempt?: number; now?: number } = {}) {
-  const { rows } = await flow.db.query(FAIL, [id, options.reason ?? 'connection refused', null, options.attempt ?? null,
-    options.now ?? NOW]);
+  const { rows } = await flow.db.query(FAIL, [
+    id,
+    options.reason ?? 'connection refused',
+    null,
+    options.attempt ?? null,
+    options.now ?? NOW,
+  ]);
   return rows[0];
 }
 
 async function runAt(flow: TestFlow, id: string): Promise<number | null> {
   const { rows } = await flow.db.query(
     `SELECT (extract(epoch FROM run_at) * 1000)::bigint AS ms FROM graphile_worker.jobs WHERE key = 'flowstage:run:' || $1`,
-    [id.slice(-36)]);
+    [id.slice(-36)],
+  );
   return rows[0] ? Number(rows[0].ms) : null;
 }
 
@@ -33,21 +47,35 @@ test('retries left: retry_scheduled, delayed until now + initial backoff, retry_
   const flow = await createFlow(await testDatabase(t));
   const id = await running(flow, { max_retries: 2 });
   t.deepEqual(await fail(flow, id, { attempt: 1 }), {
-    status: 'retry_scheduled', execution_id: id, delay_until_ms: String(NOW + 1000), retry_count: 1, public_flow_state: null,
+    status: 'retry_scheduled',
+    execution_id: id,
+    delay_until_ms: String(NOW + 1000),
+    retry_count: 1,
+    public_flow_state: null,
   });
   t.like(await execution(flow.db, id), {
-    lifecycle_phase: 'runnable', eligibility_state: 'not_eligible_until_time', blocking_reason: 'waiting_for_retry_backoff',
-    public_state: 'delayed', attempt_state: 'pending_retry_attempt', terminal_outcome: 'none', retry_count: 1,
-    failure_reason: 'connection refused', delay_until_ms: String(NOW + 1000),
+    lifecycle_phase: 'runnable',
+    eligibility_state: 'not_eligible_until_time',
+    blocking_reason: 'waiting_for_retry_backoff',
+    public_state: 'delayed',
+    attempt_state: 'pending_retry_attempt',
+    terminal_outcome: 'none',
+    retry_count: 1,
+    failure_reason: 'connection refused',
+    delay_until_ms: String(NOW + 1000),
   });
   t.is(await runAt(flow, id), NOW + 1000);
-  t.deepEqual((await jobs(flow.db)).filter((j) => j.task_identifier === 'work').map((j) => j.max_attempts), [1]);
+  t.deepEqual(
+    (await jobs(flow.db)).filter((j) => j.task_identifier === 'work').map((j) => j.max_attempts),
+    [1],
+  );
 });
 
 test('exponential backoff: min(initial * multiplier ^ retry_count, max_delay_ms), the retry count before the failure', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const id = await running(flow, {
-    max_retries: 4, backoff: { type: 'exponential', initial_delay_ms: 100, multiplier: 3, max_delay_ms: 500 },
+    max_retries: 4,
+    backoff: { type: 'exponential', initial_delay_ms: 100, multiplier: 3, max_delay_ms: 500 },
   });
   const delays: number[] = [];
   for (let attempt = 1; attempt <= 4; attempt++) {
@@ -70,7 +98,9 @@ test('the attempt after a failure is a retry: active again, attempt 2, attempt_t
   const flow = await createFlow(await testDatabase(t));
   const id = await running(flow, { max_retries: 1 });
   await fail(flow, id);
-  const { rows: [begun] } = await flow.db.query(BEGIN, [id, NOW + 1000]);
+  const {
+    rows: [begun],
+  } = await flow.db.query(BEGIN, [id, NOW + 1000]);
   t.like(begun, { status: 'started', attempt: 2, retry_count: 1, attempt_type: 'retry' });
   t.like(await execution(flow.db, id), { public_state: 'active', attempt_state: 'running_attempt', delay_until_ms: null });
 });
@@ -84,7 +114,10 @@ test('no retries left (the default max_retries 0): terminal failed with failure_
   await flow.db.query(BEGIN, [id, NOW]);
   t.like(await fail(flow, id, { attempt: 1 }), { status: 'failed', retry_count: 0, delay_until_ms: null });
   t.like(await execution(flow.db, id), {
-    lifecycle_phase: 'terminal', terminal_outcome: 'failed', public_state: 'failed', failure_reason: 'connection refused',
+    lifecycle_phase: 'terminal',
+    terminal_outcome: 'failed',
+    public_state: 'failed',
+    failure_reason: 'connection refused',
     result: { error: 'connection refused' },
   });
   t.is((await execution(flow.db, child)).terminal_outcome, 'skipped');
@@ -103,18 +136,29 @@ test('a retry logs fail_execution with the reason, attempt and next time', async
   const id = await running(flow, { max_retries: 1 });
   await fail(flow, id, { attempt: 1 });
   const { rows } = await flow.db.query(
-    `SELECT arguments FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'fail_execution'`, [flow.flowId]);
-  t.deepEqual(rows.map((r) => r.arguments), [{
-    execution_id: id, attempt: 1, failure_reason: 'connection refused', failure_category: null, retry_count: 1,
-    delay_until_ms: NOW + 1000,
-  }]);
+    `SELECT arguments FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'fail_execution'`,
+    [flow.flowId],
+  );
+  t.deepEqual(
+    rows.map((r) => r.arguments),
+    [
+      {
+        execution_id: id,
+        attempt: 1,
+        failure_reason: 'connection refused',
+        failure_category: null,
+        retry_count: 1,
+        delay_until_ms: NOW + 1000,
+      },
+    ],
+  );
 });
 
 test('fencing: a stale attempt answers stale_attempt and changes nothing', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const id = await running(flow, { max_retries: 3 });
   await fail(flow, id, { attempt: 1 });
-  await flow.db.query(BEGIN, [id, NOW]);  // attempt 2 runs
+  await flow.db.query(BEGIN, [id, NOW]); // attempt 2 runs
   const row = await assertReplayWritesNothing(t, flow.db, () => fail(flow, id, { attempt: 1 }));
   t.like(row, { status: 'stale_attempt', retry_count: 1 });
 });
@@ -123,8 +167,12 @@ test('fencing: ff_complete_execution naming an attempt that was failed is stale_
   const flow = await createFlow(await testDatabase(t));
   const id = await running(flow, { max_retries: 1 });
   await fail(flow, id, { attempt: 1 });
-  const { rows } = await assertReplayWritesNothing(t, flow.db, () => flow.db.query(
-    `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success', p_attempt => 1)`, [id]));
+  const { rows } = await assertReplayWritesNothing(t, flow.db, () =>
+    flow.db.query(
+      `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success', p_attempt => 1)`,
+      [id],
+    ),
+  );
   t.like(rows[0], { status: 'stale_attempt' });
 });
 

@@ -31,7 +31,7 @@ test('lists every edge of the flow in edge_id order', async (t) => {
   t.deepEqual(await ids(db, g.flowId, null, 'both'), [g.ab, g.ac, g.cb].sort());
 });
 
-test('lists one execution\'s inbound, outbound or both edges', async (t) => {
+test("lists one execution's inbound, outbound or both edges", async (t) => {
   const db = await testDatabase(t);
   const g = await triangle(db);
   t.deepEqual(await ids(db, g.flowId, g.c, 'in'), [g.ac]);
@@ -61,16 +61,18 @@ test('walks 2,500 edges in pages of 100 with no gaps or repeats while edges are 
          r := r + 1;
        END LOOP; END $$`,
   );
-  const before = new Set(await (async () => {
-    const all: string[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const rows: { edge_id: string }[] = await call<{ edge_id: string }>(db, list, [flowId, null, 'both', after, 1000]);
-      if (rows.length === 0) return all;
-      all.push(...rows.map((r) => r.edge_id));
-      after = rows[rows.length - 1].edge_id;
-    }
-  })());
+  const before = new Set(
+    await (async () => {
+      const all: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const rows: { edge_id: string }[] = await call<{ edge_id: string }>(db, list, [flowId, null, 'both', after, 1000]);
+        if (rows.length === 0) return all;
+        all.push(...rows.map((r) => r.edge_id));
+        after = rows[rows.length - 1].edge_id;
+      }
+    })(),
+  );
   t.is(before.size, 2500);
 
   // A second connection keeps staging edges while the walk pages through.
@@ -104,7 +106,10 @@ test('walks 2,500 edges in pages of 100 with no gaps or repeats while edges are 
   t.true(addedDuringWalk > 0, 'edges were added while walking');
   t.true(pages >= 25);
   t.is(new Set(seen).size, seen.length, 'no edge is returned twice');
-  t.true(seen.every((id, i) => i === 0 || seen[i - 1] < id), 'pages follow edge_id order');
+  t.true(
+    seen.every((id, i) => i === 0 || seen[i - 1] < id),
+    'pages follow edge_id order',
+  );
   const missing = [...before].filter((id) => !seen.includes(id));
   t.deepEqual(missing, [], 'every edge that existed before the walk is seen');
 });
@@ -112,7 +117,11 @@ test('walks 2,500 edges in pages of 100 with no gaps or repeats while edges are 
 test('refuses an execution that is not a member with execution_not_in_flow', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
-  const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
+  const [{ execution_id }] = await call<{ execution_id: string }>(
+    db,
+    'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)',
+    [flowId],
+  );
   await assertRefused(t, db.query(list, [flowId, execution_id, 'both', null, 10]), 'execution_not_in_flow');
 });
 

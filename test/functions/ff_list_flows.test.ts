@@ -5,7 +5,12 @@ import { testDatabase } from '../helpers/database.js';
 
 const list = 'SELECT * FROM flowfabric.ff_list_flows(p_namespace => $1, p_after => $2, p_limit => $3, p_state => $4)';
 
-async function walk(db: Awaited<ReturnType<typeof testDatabase>>, namespace: string | null, limit: number, state: string | null = null) {
+async function walk(
+  db: Awaited<ReturnType<typeof testDatabase>>,
+  namespace: string | null,
+  limit: number,
+  state: string | null = null,
+) {
   const seen: string[] = [];
   let after: string | null = null;
   for (;;) {
@@ -47,7 +52,15 @@ test('returns the flow fields of each row', async (t) => {
   const db = await testDatabase(t);
   const flowId = (await createFlow(db, { namespace: 'billing', nowMs: NOW })).flowId;
   const [row] = await call(db, list, [null, null, 100, null]);
-  t.like(row, { flow_id: flowId, namespace: 'billing', flow_kind: 'dag', public_flow_state: 'open', graph_revision: '0', node_count: '0', edge_count: '0' });
+  t.like(row, {
+    flow_id: flowId,
+    namespace: 'billing',
+    flow_kind: 'dag',
+    public_flow_state: 'open',
+    graph_revision: '0',
+    node_count: '0',
+    edge_count: '0',
+  });
 });
 
 for (const limit of [0, 1001, null]) {

@@ -27,7 +27,11 @@ test('ff_describe_flow shows paused_at_ms and the reason; resume clears them', a
   const flow = await createFlow(db);
   await member(flow);
   await db.query(PAUSE, [flow.flowId, 'maintenance', 1000]);
-  t.like((await db.query(DESCRIBE, [flow.flowId])).rows[0], { paused_at_ms: '1000', pause_reason: 'maintenance', public_flow_state: 'open' });
+  t.like((await db.query(DESCRIBE, [flow.flowId])).rows[0], {
+    paused_at_ms: '1000',
+    pause_reason: 'maintenance',
+    public_flow_state: 'open',
+  });
   await db.query(RESUME, [flow.flowId]);
   t.like((await db.query(DESCRIBE, [flow.flowId])).rows[0], { paused_at_ms: null, pause_reason: null });
 });
@@ -38,7 +42,11 @@ test('a second pause is already_paused and changes nothing; resuming a flow that
   await member(flow);
   t.is((await db.query(RESUME, [flow.flowId])).rows[0].status, 'not_paused');
   await db.query(PAUSE, [flow.flowId, null, 1000]);
-  t.like((await db.query(PAUSE, [flow.flowId, 'again', 2000])).rows[0], { status: 'already_paused', paused_at_ms: '1000', held_count: 0 });
+  t.like((await db.query(PAUSE, [flow.flowId, 'again', 2000])).rows[0], {
+    status: 'already_paused',
+    paused_at_ms: '1000',
+    held_count: 0,
+  });
   t.is((await flowRow(flow.db, flow.flowId)).raw_fields.pause_reason, null);
 });
 
@@ -53,7 +61,10 @@ test('an execution that becomes eligible while paused stays eligible_now with fl
   await complete(db, a, 'success');
   t.like(await execution(db, b), { eligibility_state: 'eligible_now', blocking_reason: 'flow_paused', public_state: 'waiting' });
   t.deepEqual(await jobs(db), []);
-  const { rows } = await db.query('SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)', [flow.flowId, b]);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)', [
+    flow.flowId,
+    b,
+  ]);
   t.regex(rows[0].reason, /^eligible: held while the flow is paused/);
 });
 
@@ -65,12 +76,20 @@ test('resuming enqueues every held member in one add_jobs call, and they run', a
   await startFlow(flow);
   await db.query(PAUSE, [flow.flowId, null, null]);
   const ran: string[] = [];
-  await drain(connectionStringOf(db), { work: () => { ran.push('x'); } });
+  await drain(connectionStringOf(db), {
+    work: () => {
+      ran.push('x');
+    },
+  });
   t.deepEqual(ran, []);
   t.like((await db.query(RESUME, [flow.flowId])).rows[0], { status: 'resumed', enqueued_count: 2 });
   for (const id of [a, b]) t.is((await execution(db, id)).blocking_reason, 'waiting_for_worker');
   t.is((await jobs(db)).length, 2);
-  await drain(connectionStringOf(db), { work: () => { ran.push('x'); } });
+  await drain(connectionStringOf(db), {
+    work: () => {
+      ran.push('x');
+    },
+  });
   t.is(ran.length, 2);
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
 });
@@ -112,7 +131,9 @@ test('pause and resume are logged (pause_flow, resume_flow)', async (t) => {
   await member(flow);
   await db.query(PAUSE, [flow.flowId, 'why', null]);
   await db.query(RESUME, [flow.flowId]);
-  const { rows } = await db.query(`SELECT operation FROM flowfabric.ff_flow_event WHERE flow_id = $1 ORDER BY event_id`, [flow.flowId]);
+  const { rows } = await db.query(`SELECT operation FROM flowfabric.ff_flow_event WHERE flow_id = $1 ORDER BY event_id`, [
+    flow.flowId,
+  ]);
   t.deepEqual(rows.map((r) => r.operation).slice(-2), ['pause_flow', 'resume_flow']);
 });
 

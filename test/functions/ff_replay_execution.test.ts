@@ -19,7 +19,8 @@ async function replay(flow: TestFlow, id: string, downstream = false) {
 async function drainCascades(flow: TestFlow) {
   for (;;) {
     const { rows } = await flow.db.query(
-      `SELECT substring(key FROM '[0-9a-f-]{36}$') AS id FROM graphile_worker.jobs WHERE key LIKE 'flowstage:cascade:%' ORDER BY id LIMIT 1`);
+      `SELECT substring(key FROM '[0-9a-f-]{36}$') AS id FROM graphile_worker.jobs WHERE key LIKE 'flowstage:cascade:%' ORDER BY id LIMIT 1`,
+    );
     if (!rows[0]) return;
     await flow.db.query('SELECT * FROM flowfabric.ff_cascade_step(p_execution_id => $1)', [rows[0].id]);
     await flow.db.query(`SELECT graphile_worker.remove_job('flowstage:cascade:' || $1)`, [rows[0].id]);
@@ -49,10 +50,16 @@ test('a failed member alone: runnable again, replay_count 1, pending_replay_atte
   await startFlow(flow);
   await complete(flow.db, x, 'failed', { result: { error: 'boom' } });
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
-  t.deepEqual(await replay(flow, x), [{ status: 'replayed', execution_id: x, replay_count: 1, eligibility_state: 'eligible_now' }]);
+  t.deepEqual(await replay(flow, x), [
+    { status: 'replayed', execution_id: x, replay_count: 1, eligibility_state: 'eligible_now' },
+  ]);
   t.like(await execution(flow.db, x), {
-    lifecycle_phase: 'runnable', public_state: 'waiting', attempt_state: 'pending_replay_attempt', terminal_outcome: 'none',
-    replay_count: 1, result: { error: 'boom' },
+    lifecycle_phase: 'runnable',
+    public_state: 'waiting',
+    attempt_state: 'pending_replay_attempt',
+    terminal_outcome: 'none',
+    replay_count: 1,
+    result: { error: 'boom' },
   });
   t.like(await flowRow(flow.db, flow.flowId), { public_flow_state: 'open', terminal_at_ms: null });
   t.is((await flowRow(flow.db, flow.flowId)).raw_fields.replayed_at_ms, NOW);
@@ -68,8 +75,13 @@ test('one replay_execution log row lists every execution the call reset', async 
   const { b, c } = await failedChain(flow);
   await replay(flow, b, true);
   const { rows } = await flow.db.query(
-    `SELECT arguments FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'replay_execution'`, [flow.flowId]);
-  t.deepEqual(rows.map((r) => r.arguments), [{ execution_id: b, downstream: true, executions: [b, c] }]);
+    `SELECT arguments FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'replay_execution'`,
+    [flow.flowId],
+  );
+  t.deepEqual(
+    rows.map((r) => r.arguments),
+    [{ execution_id: b, downstream: true, executions: [b, c] }],
+  );
 });
 
 test('p_downstream in a finished 3-layer flow: exactly the node and its descendants rerun, and the flow ends completed', async (t) => {
@@ -77,29 +89,43 @@ test('p_downstream in a finished 3-layer flow: exactly the node and its descenda
   const { a, b, c, s } = await failedChain(flow);
   t.is((await execution(flow.db, c)).terminal_outcome, 'skipped');
   const rows = await replay(flow, b, true);
-  t.deepEqual(rows.map((r) => [r.execution_id, r.eligibility_state]), [[b, 'eligible_now'], [c, 'blocked_by_dependencies']]);
+  t.deepEqual(
+    rows.map((r) => [r.execution_id, r.eligibility_state]),
+    [
+      [b, 'eligible_now'],
+      [c, 'blocked_by_dependencies'],
+    ],
+  );
   t.deepEqual(await violations(flow), []);
   t.is((await execution(flow.db, a)).terminal_outcome, 'success');
   t.is((await execution(flow.db, s)).terminal_outcome, 'success');
   // c's group: s's edge still satisfied, b's edge back to applied, decision pending again
   t.like(await group(flow, c), { success_count: 1, running_count: 1, fail_count: 0, skip_count: 0 });
-  t.is((await flow.db.query(
-    'SELECT decision FROM flowfabric.ff_edge_group WHERE flow_id = $1 AND downstream_eid = $2', [flow.flowId, c.slice(-36)])).rows[0].decision,
-  'pending');
+  t.is(
+    (
+      await flow.db.query('SELECT decision FROM flowfabric.ff_edge_group WHERE flow_id = $1 AND downstream_eid = $2', [
+        flow.flowId,
+        c.slice(-36),
+      ])
+    ).rows[0].decision,
+    'pending',
+  );
   await flow.db.query('SELECT * FROM flowfabric.ff_begin_attempt($1)', [b]);
   await complete(flow.db, b, 'success', { result: 'fresh' });
-  const { rows: [begun] } = await flow.db.query('SELECT * FROM flowfabric.ff_begin_attempt($1)', [c]);
+  const {
+    rows: [begun],
+  } = await flow.db.query('SELECT * FROM flowfabric.ff_begin_attempt($1)', [c]);
   t.like(begun, { status: 'started', payload: { b: 'fresh' } });
   await complete(flow.db, c, 'success');
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.deepEqual(await violations(flow), []);
 });
 
-test('replaying an upstream alone leaves a finished child\'s edge and group as they were', async (t) => {
+test("replaying an upstream alone leaves a finished child's edge and group as they were", async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { a, b } = await failedChain(flow);
   const before = await group(flow, b);
-  await flow.db.query(REPLAY, [a, false, null]);  // the server clock, as the completions above
+  await flow.db.query(REPLAY, [a, false, null]); // the server clock, as the completions above
   t.deepEqual(await group(flow, b), before);
   t.deepEqual(await violations(flow), []);
   await flow.db.query('SELECT * FROM flowfabric.ff_begin_attempt($1)', [a]);
@@ -109,7 +135,7 @@ test('replaying an upstream alone leaves a finished child\'s edge and group as t
   t.deepEqual(await violations(flow), []);
 });
 
-test('a skipped member replayed alone: its impossible edges are resolved again from the upstreams\' outcomes', async (t) => {
+test("a skipped member replayed alone: its impossible edges are resolved again from the upstreams' outcomes", async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { c } = await failedChain(flow);
   // b is still failed: c is skipped again at once, its group impossible again
@@ -123,13 +149,17 @@ test('a replayed upstream that is not yet terminal holds its replayed downstream
   const { b, c } = await failedChain(flow);
   await replay(flow, b, true);
   t.like(await execution(flow.db, c), { lifecycle_phase: 'runnable', eligibility_state: 'blocked_by_dependencies' });
-  t.deepEqual((await jobs(flow.db)).filter((j) => j.key === `flowstage:run:${c.slice(-36)}`), []);
+  t.deepEqual(
+    (await jobs(flow.db)).filter((j) => j.key === `flowstage:run:${c.slice(-36)}`),
+    [],
+  );
 });
 
 test('a solo execution is enqueued at once when it has a task', async (t) => {
   const db = await testDatabase(t);
-  const { rows: [created] } = await db.query(
-    `SELECT * FROM flowfabric.ff_create_execution(p_task_identifier => 'work')`);
+  const {
+    rows: [created],
+  } = await db.query(`SELECT * FROM flowfabric.ff_create_execution(p_task_identifier => 'work')`);
   const id = created.execution_id as string;
   await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'failed')`, [id]);
   const { rows } = await db.query(REPLAY, [id, false, NOW]);
@@ -165,8 +195,13 @@ test('ff_describe_flow_at still rebuilds every revision after a replay (a replay
   const flow = await createFlow(await testDatabase(t));
   const { b } = await failedChain(flow);
   const revision = Number((await flowRow(flow.db, flow.flowId)).graph_revision);
-  const at = async () => Promise.all(Array.from({ length: revision + 1 }, async (_, r) =>
-    (await flow.db.query('SELECT * FROM flowfabric.ff_describe_flow_at($1, $2)', [flow.flowId, r])).rows));
+  const at = async () =>
+    Promise.all(
+      Array.from(
+        { length: revision + 1 },
+        async (_, r) => (await flow.db.query('SELECT * FROM flowfabric.ff_describe_flow_at($1, $2)', [flow.flowId, r])).rows,
+      ),
+    );
   const before = await at();
   await replay(flow, b, true);
   t.is(Number((await flowRow(flow.db, flow.flowId)).graph_revision), revision);

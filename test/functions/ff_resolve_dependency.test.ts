@@ -6,14 +6,29 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import {
-  edge, edgePolicy, execution, group, jobs, member, members, operations, policy, resolve, stage, startFlow,
+  edge,
+  edgePolicy,
+  execution,
+  group,
+  jobs,
+  member,
+  members,
+  operations,
+  policy,
+  resolve,
+  stage,
+  startFlow,
 } from '../helpers/cascade.js';
 import { complete, createFlow, eventCount, type Flow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 /** A child with `n` applied inbound edges under a policy; returns the upstreams, the child and the edge ids. */
-async function fanIn(flow: Flow, n: number, kind: 'all_of' | 'any_of' | 'quorum',
-  options: { k?: number; onSatisfied?: 'cancel_remaining' | 'let_run'; childTask?: string } = {}) {
+async function fanIn(
+  flow: Flow,
+  n: number,
+  kind: 'all_of' | 'any_of' | 'quorum',
+  options: { k?: number; onSatisfied?: 'cancel_remaining' | 'let_run'; childTask?: string } = {},
+) {
   const ups = await members(flow, n);
   const child = await member(flow, { task: options.childTask });
   if (kind !== 'all_of') await policy(flow, child, kind, options);
@@ -27,7 +42,8 @@ async function loggedDecision(flow: Flow, edgeId: string): Promise<string | unde
   const { rows } = await flow.db.query(
     `SELECT arguments->>'decision' AS decision FROM flowfabric.ff_flow_event
      WHERE flow_id = $1::uuid AND operation = 'resolve_dependency' AND arguments->>'edge_id' = $2`,
-    [flow.flowId, edgeId]);
+    [flow.flowId, edgeId],
+  );
   return rows[0]?.decision;
 }
 
@@ -60,8 +76,12 @@ test('all_of: satisfied when success = total, and only then', async (t) => {
   t.is((await execution(flow.db, child)).eligibility_state, 'blocked_by_dependencies');
   await complete(flow.db, ups[2]!, 'success');
   t.is(await loggedDecision(flow, edges[2]!), 'satisfied');
-  t.like(await execution(flow.db, child),
-    { eligibility_state: 'eligible_now', blocking_reason: 'waiting_for_worker', public_state: 'waiting', lifecycle_phase: 'runnable' });
+  t.like(await execution(flow.db, child), {
+    eligibility_state: 'eligible_now',
+    blocking_reason: 'waiting_for_worker',
+    public_state: 'waiting',
+    lifecycle_phase: 'runnable',
+  });
   t.like(await group(flow, child), { decision: 'satisfied', success_count: 3, running_count: 0 });
 });
 
@@ -72,7 +92,10 @@ test('all_of: impossible on the first fail, the child is skipped (attempt_state 
   await complete(flow.db, ups[1]!, 'failed');
   t.is(await loggedDecision(flow, edges[1]!), 'impossible');
   t.like(await execution(flow.db, child), {
-    lifecycle_phase: 'terminal', terminal_outcome: 'skipped', public_state: 'skipped', eligibility_state: 'not_applicable',
+    lifecycle_phase: 'terminal',
+    terminal_outcome: 'skipped',
+    public_state: 'skipped',
+    eligibility_state: 'not_applicable',
     attempt_state: 'none',
   });
 });
@@ -119,9 +142,9 @@ test('quorum k: satisfied when success >= k', async (t) => {
 test('quorum k: impossible as soon as total - (fail + skip) < k', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { ups, child } = await fanIn(flow, 4, 'quorum', { k: 3 });
-  await complete(flow.db, ups[0]!, 'failed');  // 4 - 1 = 3, still reachable
+  await complete(flow.db, ups[0]!, 'failed'); // 4 - 1 = 3, still reachable
   t.is((await group(flow, child)).decision, 'pending');
-  await complete(flow.db, ups[1]!, 'skipped');  // 4 - 2 = 2 < 3
+  await complete(flow.db, ups[1]!, 'skipped'); // 4 - 2 = 2 < 3
   t.like(await group(flow, child), { running_count: 2, decision: 'impossible' });
   t.is((await execution(flow.db, child)).terminal_outcome, 'skipped');
 });
@@ -139,10 +162,17 @@ test('parallel edges of one upstream count one unit each; the last of them (by e
 test('the edge records its resolution: satisfied for success, impossible otherwise, with time and outcome', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { ups, edges } = await fanIn(flow, 2, 'quorum', { k: 1 });
-  await flow.db.query('SELECT * FROM flowfabric.ff_complete_execution($1::text, $2::text, NULL, p_now_ms => $3::bigint)',
-    [ups[0], 'expired', 1_800_000_000_000]);
+  await flow.db.query('SELECT * FROM flowfabric.ff_complete_execution($1::text, $2::text, NULL, p_now_ms => $3::bigint)', [
+    ups[0],
+    'expired',
+    1_800_000_000_000,
+  ]);
   await complete(flow.db, ups[1]!, 'success');
-  t.like(await edgePolicy(flow, edges[0]!), { edge_state: 'impossible', upstream_outcome: 'expired', resolved_at_ms: 1_800_000_000_000 });
+  t.like(await edgePolicy(flow, edges[0]!), {
+    edge_state: 'impossible',
+    upstream_outcome: 'expired',
+    resolved_at_ms: 1_800_000_000_000,
+  });
   t.like(await edgePolicy(flow, edges[1]!), { edge_state: 'satisfied', upstream_outcome: 'success' });
 });
 
@@ -152,7 +182,10 @@ test('decide-once: an impossible all_of stays impossible when the remaining edge
   await complete(flow.db, ups[0]!, 'failed');
   await complete(flow.db, ups[1]!, 'success');
   await complete(flow.db, ups[2]!, 'success');
-  t.deepEqual([await loggedDecision(flow, edges[1]!), await loggedDecision(flow, edges[2]!)], ['already_decided', 'already_decided']);
+  t.deepEqual(
+    [await loggedDecision(flow, edges[1]!), await loggedDecision(flow, edges[2]!)],
+    ['already_decided', 'already_decided'],
+  );
   t.like(await group(flow, child), { decision: 'impossible', success_count: 2, fail_count: 1, running_count: 0 });
   t.is((await execution(flow.db, child)).terminal_outcome, 'skipped');
 });
@@ -167,7 +200,10 @@ test('decide-once: later resolutions of a satisfied any_of count but do not re-t
   await complete(flow.db, ups[1]!, 'failed');
   await complete(flow.db, ups[2]!, 'success');
   t.like(await group(flow, child), { decision: 'satisfied', success_count: 2, fail_count: 1, running_count: 0 });
-  t.deepEqual((await jobs(flow.db)).filter((j) => j.task_identifier === 'work'), queued);
+  t.deepEqual(
+    (await jobs(flow.db)).filter((j) => j.task_identifier === 'work'),
+    queued,
+  );
   t.is((await execution(flow.db, child)).lifecycle_phase, 'runnable');
 });
 
@@ -187,10 +223,13 @@ test('a satisfied child of a flow not yet started is eligible but not enqueued',
   const { ups, child } = await fanIn(flow, 1, 'all_of', { childTask: 'work' });
   await complete(flow.db, ups[0]!, 'success');
   t.is((await execution(flow.db, child)).eligibility_state, 'eligible_now');
-  t.deepEqual((await jobs(flow.db)).filter((j) => j.task_identifier === 'work'), []);
+  t.deepEqual(
+    (await jobs(flow.db)).filter((j) => j.task_identifier === 'work'),
+    [],
+  );
 });
 
-test('data passing: a success stores the upstream result under the ref, keeping the child\'s own keys', async (t) => {
+test("data passing: a success stores the upstream result under the ref, keeping the child's own keys", async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const a = await member(flow);
   const b = await member(flow);
@@ -221,7 +260,7 @@ test('data passing: nothing is stored for a failed upstream or a terminal child'
   await policy(flow, child, 'quorum', { k: 2 });
   await edge(flow, a, child, { ref: 'a' });
   await edge(flow, b, child, { ref: 'b' });
-  await complete(flow.db, a, 'failed', { result: { error: 'x' } });  // quorum 2 of 2 is now impossible: the child is skipped
+  await complete(flow.db, a, 'failed', { result: { error: 'x' } }); // quorum 2 of 2 is now impossible: the child is skipped
   t.is((await execution(flow.db, child)).terminal_outcome, 'skipped');
   await complete(flow.db, b, 'success', { result: { ok: true } });
   t.is((await execution(flow.db, child)).payload, null);
@@ -237,7 +276,7 @@ test('cancel_remaining: the upstreams of unresolved edges are recorded once and 
   const cancelJobs = (await jobs(flow.db)).filter((j) => j.task_identifier === 'flowstage__cancel_siblings');
   t.is(cancelJobs.length, 1);
   t.deepEqual(cancelJobs[0]!.payload, { flow_id: flow.flowId, downstream_execution_id: child });
-  await complete(flow.db, ups[1]!, 'success');  // later resolutions do not repeat it
+  await complete(flow.db, ups[1]!, 'success'); // later resolutions do not repeat it
   t.deepEqual((await group(flow, child)).cancel_siblings_pending_members, g.cancel_siblings_pending_members);
   t.is((await jobs(flow.db)).filter((j) => j.task_identifier === 'flowstage__cancel_siblings').length, 1);
 });
@@ -247,7 +286,10 @@ test('let_run: a satisfied any_of records no siblings', async (t) => {
   const { ups, child } = await fanIn(flow, 3, 'any_of', { onSatisfied: 'let_run' });
   await complete(flow.db, ups[0]!, 'success');
   t.like(await group(flow, child), { cancel_siblings_pending_flag: false, cancel_siblings_pending_members: [] });
-  t.deepEqual((await jobs(flow.db)).filter((j) => j.task_identifier === 'flowstage__cancel_siblings'), []);
+  t.deepEqual(
+    (await jobs(flow.db)).filter((j) => j.task_identifier === 'flowstage__cancel_siblings'),
+    [],
+  );
 });
 
 test('a completion logs complete_execution and resolve_dependency; a skipped child also logs complete_execution', async (t) => {
@@ -271,7 +313,7 @@ test('an edge whose upstream was completed is already_resolved: the completion r
   t.is(await eventCount(flow.db, flow.flowId), before.events);
 });
 
-test('a deferred hop can be resolved directly: the outcome is the upstream\'s stored terminal_outcome', async (t) => {
+test("a deferred hop can be resolved directly: the outcome is the upstream's stored terminal_outcome", async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { b, c, bc } = await deferredHop(flow);
   t.is((await execution(flow.db, b)).terminal_outcome, 'skipped');
@@ -304,13 +346,16 @@ test('an upstream that is not terminal is invalid_input upstream_not_terminal, a
   t.like(await t.throwsAsync(resolve(flow, edges[0]!, null)), { code: 'FF012' });
 });
 
-test('a p_upstream_outcome other than the upstream\'s is invalid_input outcome_mismatch, and nothing is written', async (t) => {
+test("a p_upstream_outcome other than the upstream's is invalid_input outcome_mismatch, and nothing is written", async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const { b, c, bc } = await deferredHop(flow);
   const before = { group: await group(flow, c), events: await eventCount(flow.db, flow.flowId) };
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(resolve(flow, bc, 'success'));
   t.like(error, { code: 'FF012', message: 'invalid_input' });
-  t.is(error!.detail, `outcome_mismatch: edge_id=${bc} upstream_execution_id=${b} p_upstream_outcome=success terminal_outcome=skipped`);
+  t.is(
+    error!.detail,
+    `outcome_mismatch: edge_id=${bc} upstream_execution_id=${b} p_upstream_outcome=success terminal_outcome=skipped`,
+  );
   t.is((await edgePolicy(flow, bc)).edge_state, 'applied');
   t.deepEqual(await group(flow, c), before.group);
   t.is(await eventCount(flow.db, flow.flowId), before.events);
@@ -338,8 +383,10 @@ test('an edge that was never applied is invalid_dependency and nothing is writte
 test('an unknown edge is edge_not_found, an unknown flow flow_not_found', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   t.like(await t.throwsAsync(resolve(flow, randomUUID(), 'success')), { code: 'FF010', message: 'edge_not_found' });
-  t.like(await t.throwsAsync(resolve({ ...flow, flowId: randomUUID() }, randomUUID(), 'success')),
-    { code: 'FF001', message: 'flow_not_found' });
+  t.like(await t.throwsAsync(resolve({ ...flow, flowId: randomUUID() }, randomUUID(), 'success')), {
+    code: 'FF001',
+    message: 'flow_not_found',
+  });
 });
 
 test('an unknown outcome is invalid_input naming p_upstream_outcome', async (t) => {

@@ -10,7 +10,11 @@ const setSql = `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $
   p_on_satisfied => $4, p_k => $5)`;
 
 async function groupOf(db: Db, flowId: string) {
-  return call(db, 'SELECT policy, k_target, success_count, fail_count, skip_count, running_count FROM flowfabric.ff_edge_group WHERE flow_id = $1', [flowId]);
+  return call(
+    db,
+    'SELECT policy, k_target, success_count, fail_count, skip_count, running_count FROM flowfabric.ff_edge_group WHERE flow_id = $1',
+    [flowId],
+  );
 }
 
 async function pair(db: Db) {
@@ -24,9 +28,21 @@ test('sets an any_of policy before any edge: the group is created with zero coun
   const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   const row = await setPolicy(db, flowId, down, 'any_of', 'cancel_remaining');
-  t.deepEqual(row, { status: 'set', downstream_execution_id: down, policy: { kind: 'any_of', on_satisfied: 'cancel_remaining' }, k_target: 1 });
+  t.deepEqual(row, {
+    status: 'set',
+    downstream_execution_id: down,
+    policy: { kind: 'any_of', on_satisfied: 'cancel_remaining' },
+    k_target: 1,
+  });
   t.deepEqual(await groupOf(db, flowId), [
-    { policy: { kind: 'any_of', on_satisfied: 'cancel_remaining' }, k_target: 1, success_count: 0, fail_count: 0, skip_count: 0, running_count: 0 },
+    {
+      policy: { kind: 'any_of', on_satisfied: 'cancel_remaining' },
+      k_target: 1,
+      success_count: 0,
+      fail_count: 0,
+      skip_count: 0,
+      running_count: 0,
+    },
   ]);
 });
 
@@ -50,7 +66,7 @@ test('replaces a policy while no edge has been applied to the downstream', async
   const db = await testDatabase(t);
   const { flowId, up, down } = await pair(db);
   await setPolicy(db, flowId, down, 'any_of', 'let_run');
-  await stageEdge(db, flowId, up, down);  // staged, not applied
+  await stageEdge(db, flowId, up, down); // staged, not applied
   const row = await setPolicy(db, flowId, down, 'quorum', 'let_run', 1);
   t.is(row.status, 'set');
   t.like((await groupOf(db, flowId))[0], { policy: { kind: 'quorum', k: 1, on_satisfied: 'let_run' }, k_target: 1 });
@@ -61,7 +77,11 @@ test('an apply keeps the policy that was set', async (t) => {
   const { flowId, up, down } = await pair(db);
   await setPolicy(db, flowId, down, 'quorum', 'cancel_remaining', 1);
   await dependOn(db, flowId, up, down);
-  t.like((await groupOf(db, flowId))[0], { policy: { kind: 'quorum', k: 1, on_satisfied: 'cancel_remaining' }, k_target: 1, running_count: 1 });
+  t.like((await groupOf(db, flowId))[0], {
+    policy: { kind: 'quorum', k: 1, on_satisfied: 'cancel_remaining' },
+    k_target: 1,
+    running_count: 1,
+  });
 });
 
 test('the same policy again is already_set and logs nothing', async (t) => {
@@ -105,8 +125,17 @@ test('logs set_edge_group_policy with the downstream and the policy', async (t) 
   const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
   await setPolicy(db, flowId, down, 'quorum', 'let_run', 1);
-  const rows = await call(db, "SELECT graph_revision, arguments FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'set_edge_group_policy'", [flowId]);
-  t.deepEqual(rows, [{ graph_revision: '2', arguments: { downstream_execution_id: down, policy: { kind: 'quorum', k: 1, on_satisfied: 'let_run' } } }]);
+  const rows = await call(
+    db,
+    "SELECT graph_revision, arguments FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'set_edge_group_policy'",
+    [flowId],
+  );
+  t.deepEqual(rows, [
+    {
+      graph_revision: '2',
+      arguments: { downstream_execution_id: down, policy: { kind: 'quorum', k: 1, on_satisfied: 'let_run' } },
+    },
+  ]);
 });
 
 const invalid: [string, string | null, string | null, number | null, string][] = [
@@ -144,14 +173,21 @@ test('refuses a missing flow with flow_not_found', async (t) => {
 test('refuses a cancelled flow with flow_already_terminal', async (t) => {
   const db = await testDatabase(t);
   const { flowId, down } = await pair(db);
-  await db.query("SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')", [flowId]);
+  await db.query(
+    "SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'x', p_cancellation_policy => 'cancel_flow_only')",
+    [flowId],
+  );
   await assertRefused(t, setPolicy(db, flowId, down, 'all_of'), 'flow_already_terminal');
 });
 
 test('refuses a downstream that is not a member with execution_not_in_flow', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
-  const [{ execution_id }] = await call<{ execution_id: string }>(db, 'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)', [flowId]);
+  const [{ execution_id }] = await call<{ execution_id: string }>(
+    db,
+    'SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1)',
+    [flowId],
+  );
   await assertRefused(t, setPolicy(db, flowId, execution_id, 'all_of'), 'execution_not_in_flow');
   t.deepEqual(await groupOf(db, flowId), []);
 });
@@ -161,7 +197,10 @@ test('racing an apply, a policy change either lands before it or is refused as a
   for (let round = 0; round < 10; round++) {
     const { flowId, up, down } = await pair(db);
     const edgeId = await stageEdge(db, flowId, up, down);
-    const [policy, apply] = await Promise.allSettled([setPolicy(db, flowId, down, 'any_of', 'let_run'), applyEdge(db, flowId, edgeId)]);
+    const [policy, apply] = await Promise.allSettled([
+      setPolicy(db, flowId, down, 'any_of', 'let_run'),
+      applyEdge(db, flowId, edgeId),
+    ]);
     t.is(apply.status, 'fulfilled');
     const [group] = await groupOf(db, flowId);
     if (policy.status === 'fulfilled') {

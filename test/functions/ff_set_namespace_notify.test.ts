@@ -16,7 +16,13 @@ async function listen(t: ExecutionContext, db: pg.Pool, namespace: string) {
   await client.query(`LISTEN "flowstage:${namespace}"`);
   t.teardown(() => client.release());
   // A round trip on the listener flushes every notification committed before it.
-  return { received, settle: async () => { await client.query('SELECT 1'); return received; } };
+  return {
+    received,
+    settle: async () => {
+      await client.query('SELECT 1');
+      return received;
+    },
+  };
 }
 
 /** Three logged changes of one flow in one transaction: create, then two adds. */

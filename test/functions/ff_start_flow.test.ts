@@ -11,7 +11,7 @@ test('started: every eligible member with a task_identifier is enqueued, blocked
   const flow = await createFlow(await testDatabase(t));
   const root1 = await member(flow, { task: 'extract', priority: 5 });
   const root2 = await member(flow, { task: 'extract' });
-  await member(flow);  // no task_identifier: run by someone else
+  await member(flow); // no task_identifier: run by someone else
   const child = await member(flow, { task: 'load' });
   await edge(flow, root1, child);
   const started = await startFlow(flow);
@@ -20,16 +20,20 @@ test('started: every eligible member with a task_identifier is enqueued, blocked
   t.deepEqual(queued.map((j) => j.key).sort(), [`flowstage:run:${uuidOf(root1)}`, `flowstage:run:${uuidOf(root2)}`].sort());
   t.true(queued.every((j) => j.task_identifier === 'extract'));
   t.is(queued.find((j) => j.key === `flowstage:run:${uuidOf(root1)}`)!.priority, -5);
-  t.deepEqual(queued.find((j) => j.key === `flowstage:run:${uuidOf(root2)}`)!.payload,
-    { flow_id: flow.flowId, execution_id: root2 });
+  t.deepEqual(queued.find((j) => j.key === `flowstage:run:${uuidOf(root2)}`)!.payload, {
+    flow_id: flow.flowId,
+    execution_id: root2,
+  });
 });
 
 test('started: records started_at_ms, leaves public_flow_state and graph_revision, logs start_flow', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
   const before = await flowRow(flow.db, flow.flowId);
-  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_now_ms => $2::bigint)',
-    [flow.flowId, 1_800_000_000_000]);
+  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid, p_now_ms => $2::bigint)', [
+    flow.flowId,
+    1_800_000_000_000,
+  ]);
   t.is(Number(rows[0].started_at_ms), 1_800_000_000_000);
   const after = await flowRow(flow.db, flow.flowId);
   t.is(after.raw_fields.started_at_ms, 1_800_000_000_000);
@@ -42,7 +46,11 @@ test('already_started: a second start changes nothing, enqueues nothing and logs
   const flow = await createFlow(await testDatabase(t));
   await member(flow, { task: 'x' });
   const first = await startFlow(flow);
-  const state = { jobs: await jobs(flow.db), events: await eventCount(flow.db, flow.flowId), flow: await flowRow(flow.db, flow.flowId) };
+  const state = {
+    jobs: await jobs(flow.db),
+    events: await eventCount(flow.db, flow.flowId),
+    flow: await flowRow(flow.db, flow.flowId),
+  };
   const second = await startFlow(flow);
   t.like(second, { status: 'already_started', started_at_ms: first.started_at_ms, enqueued_count: 0 });
   t.deepEqual(await jobs(flow.db), state.jobs);
@@ -55,9 +63,12 @@ test('nothing runs before the start: a member made eligible earlier is enqueued 
   const up = await member(flow);
   const child = await member(flow, { task: 'load' });
   const edgeId = await edge(flow, up, child);
-  await complete(flow.db, up, 'success');  // releases the child, but the flow is not started
+  await complete(flow.db, up, 'success'); // releases the child, but the flow is not started
   t.not(edgeId, '');
-  t.deepEqual((await jobs(flow.db)).filter((j) => j.task_identifier === 'load'), []);
+  t.deepEqual(
+    (await jobs(flow.db)).filter((j) => j.task_identifier === 'load'),
+    [],
+  );
   t.like(await startFlow(flow), { status: 'started', enqueued_count: 1 });
   t.is((await jobs(flow.db)).filter((j) => j.task_identifier === 'load').length, 1);
 });
@@ -71,10 +82,15 @@ test('p_max_attempts is recorded as the max_retries shorthand; every run job is 
   t.is((await flowRow(flow.db, flow.flowId)).raw_fields.max_attempts, 3);
   await complete(flow.db, up, 'success');
   const run = await jobs(flow.db);
-  t.deepEqual(run.map((j) => j.max_attempts), [1, 1]);
+  t.deepEqual(
+    run.map((j) => j.max_attempts),
+    [1, 1],
+  );
   // The shorthand: two retries where no policy sets max_retries (docs/semantics.md §9.1).
   await flow.db.query('SELECT * FROM flowfabric.ff_begin_attempt($1)', [child]);
-  const { rows: [failed] } = await flow.db.query('SELECT * FROM flowfabric.ff_fail_execution($1, $2)', [child, 'boom']);
+  const {
+    rows: [failed],
+  } = await flow.db.query('SELECT * FROM flowfabric.ff_fail_execution($1, $2)', [child, 'boom']);
   t.like(failed, { status: 'retry_scheduled', retry_count: 1 });
 });
 
@@ -115,9 +131,13 @@ test('a quorum whose k equals its applied edges starts', async (t) => {
 
 test('an unknown flow is flow_not_found; a NULL flow id or a bad p_max_attempts is invalid_input', async (t) => {
   const db = await testDatabase(t);
-  t.like(await t.throwsAsync(db.query('SELECT * FROM flowfabric.ff_start_flow($1::uuid)', [randomUUID()])),
-    { code: 'FF001', message: 'flow_not_found' });
-  const nullId = await t.throwsAsync<Error & { code: string; detail: string }>(db.query('SELECT * FROM flowfabric.ff_start_flow(NULL)'));
+  t.like(await t.throwsAsync(db.query('SELECT * FROM flowfabric.ff_start_flow($1::uuid)', [randomUUID()])), {
+    code: 'FF001',
+    message: 'flow_not_found',
+  });
+  const nullId = await t.throwsAsync<Error & { code: string; detail: string }>(
+    db.query('SELECT * FROM flowfabric.ff_start_flow(NULL)'),
+  );
   t.like(nullId, { code: 'FF012', message: 'invalid_input' });
   t.regex(nullId!.detail, /^p_flow_id: /);
   const flow = await createFlow(db);
@@ -145,7 +165,10 @@ test('a start racing with completions enqueues every member they release, exactl
     return startFlow(flow);
   })();
   await Promise.all([...releases, start]);
-  const runKeys = (await jobs(db)).filter((j) => j.task_identifier === 'child').map((j) => j.key).sort();
+  const runKeys = (await jobs(db))
+    .filter((j) => j.task_identifier === 'child')
+    .map((j) => j.key)
+    .sort();
   t.deepEqual(runKeys, pairs.map(([, child]) => `flowstage:run:${uuidOf(child)}`).sort());
 });
 
@@ -168,8 +191,10 @@ test('members completed before they were added finish the flow at its start', as
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
   const done = rows[0].execution_id as string;
   await complete(db, done, 'failed');
-  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
-    [flow.flowId, done]);
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)', [
+    flow.flowId,
+    done,
+  ]);
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
   await startFlow(flow);
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
@@ -189,7 +214,7 @@ test('a start racing with the last completions never leaves a finished flow open
     const done = Promise.all(ids.map((id) => complete(db, id, 'success')));
     const started = startFlow(flow);
     await Promise.all([done, started]);
-    await drain(connectionStringOf(db));  // a check deferred because the flow row was busy
+    await drain(connectionStringOf(db)); // a check deferred because the flow row was busy
     t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed', `round ${round}`);
   }
 });

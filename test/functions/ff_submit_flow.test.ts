@@ -7,9 +7,28 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import type pg from 'pg';
 import {
-  NOW, addMember, apply, assertRefused, assertRefusedWritesNothing, assertReplayWritesNothing, clients, complete, createExecution,
-  createFlow, createMembers, edgeRow, events, executionRow, flowRow, groupRow, makeFlowTerminal, otherPartition, revisionOf,
-  snapshot, stage, uuidOf,
+  NOW,
+  addMember,
+  apply,
+  assertRefused,
+  assertRefusedWritesNothing,
+  assertReplayWritesNothing,
+  clients,
+  complete,
+  createExecution,
+  createFlow,
+  createMembers,
+  edgeRow,
+  events,
+  executionRow,
+  flowRow,
+  groupRow,
+  makeFlowTerminal,
+  otherPartition,
+  revisionOf,
+  snapshot,
+  stage,
+  uuidOf,
 } from '../helpers/fixtures.js';
 import type { Db } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
@@ -19,24 +38,47 @@ const SUBMIT = `SELECT * FROM flowfabric.ff_submit_flow(
   p_flow_id => $1, p_plan => $2, p_expected_graph_revision => $3, p_start => $4, p_dry_run => $5,
   p_flow_kind => $6, p_namespace => $7, p_now_ms => $8)`;
 
-interface Options { expected?: number | null; start?: boolean; dryRun?: boolean; kind?: string; namespace?: string; now?: number }
+interface Options {
+  expected?: number | null;
+  start?: boolean;
+  dryRun?: boolean;
+  kind?: string;
+  namespace?: string;
+  now?: number;
+}
 interface Row {
-  status: string; graph_revision: string; executions_created: number; members_added: number;
-  edges_staged: number; edges_applied: number; groups_set: number; started: boolean;
+  status: string;
+  graph_revision: string;
+  executions_created: number;
+  members_added: number;
+  edges_staged: number;
+  edges_applied: number;
+  groups_set: number;
+  started: boolean;
 }
 
 /** Calls ff_submit_flow; `plan` is sent as JSON (a string is sent as it is). */
 async function submit(db: Db, flowId: string, plan: unknown, o: Options = {}): Promise<Row> {
   const { rows } = await db.query(SUBMIT, [
-    flowId, typeof plan === 'string' ? plan : JSON.stringify(plan), o.expected ?? null, o.start ?? false, o.dryRun ?? false,
-    o.kind ?? 'dag', o.namespace ?? 'default', o.now ?? NOW,
+    flowId,
+    typeof plan === 'string' ? plan : JSON.stringify(plan),
+    o.expected ?? null,
+    o.start ?? false,
+    o.dryRun ?? false,
+    o.kind ?? 'dag',
+    o.namespace ?? 'default',
+    o.now ?? NOW,
   ]);
   return rows[0];
 }
 
 const exec = (id: string = randomUUID(), extra: Record<string, unknown> = {}) => ({ execution_id: id, ...extra });
-const edge = (up: string, down: string, extra: Record<string, unknown> = {}) =>
-  ({ edge_id: randomUUID(), upstream_execution_id: up, downstream_execution_id: down, ...extra });
+const edge = (up: string, down: string, extra: Record<string, unknown> = {}) => ({
+  edge_id: randomUUID(),
+  upstream_execution_id: up,
+  downstream_execution_id: down,
+  ...extra,
+});
 const canonical = (partition: number, id: string) => `{fp:${partition}}:${uuidOf(id)}`;
 
 /** A plan of n new executions, a chain a0 -> a1 -> ... over them. */
@@ -51,8 +93,11 @@ async function partitionOf(db: Db, flowId: string): Promise<number> {
 
 /** A new flow id on the same partition as `flowId` (an execution of one can be offered to the other). */
 async function flowIdBeside(db: Db, flowId: string): Promise<string> {
-  const { rows } = await db.query(`SELECT g.id FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, 100000)) g
-    WHERE flowfabric.ff_flow_partition(g.id) = flowfabric.ff_flow_partition($1) LIMIT 1`, [flowId]);
+  const { rows } = await db.query(
+    `SELECT g.id FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, 100000)) g
+    WHERE flowfabric.ff_flow_partition(g.id) = flowfabric.ff_flow_partition($1) LIMIT 1`,
+    [flowId],
+  );
   return rows[0].id;
 }
 
@@ -66,33 +111,73 @@ test('creates the flow from a plan: executions, members, edges staged and applie
   const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
   const e1 = edge(a, c);
   const e2 = edge(`{fp:${partition}}:${b}`, c, { data_passing_ref: 'input' });
-  const row = await submit(db, flowId, {
-    executions: [exec(a, { task_identifier: 'fetch', payload: { url: 'x' }, priority: 5, lane_id: 'io' }), exec(b), exec(c)],
-    groups: [{ downstream_execution_id: c, kind: 'any_of', on_satisfied: 'let_run' }],
-    edges: [e1, e2],
-  }, { kind: 'etl', namespace: 'team' });
+  const row = await submit(
+    db,
+    flowId,
+    {
+      executions: [exec(a, { task_identifier: 'fetch', payload: { url: 'x' }, priority: 5, lane_id: 'io' }), exec(b), exec(c)],
+      groups: [{ downstream_execution_id: c, kind: 'any_of', on_satisfied: 'let_run' }],
+      edges: [e1, e2],
+    },
+    { kind: 'etl', namespace: 'team' },
+  );
   t.deepEqual(row, {
-    status: 'submitted', graph_revision: '5', executions_created: 3, members_added: 3, edges_staged: 2, edges_applied: 2,
-    groups_set: 1, started: false,
+    status: 'submitted',
+    graph_revision: '5',
+    executions_created: 3,
+    members_added: 3,
+    edges_staged: 2,
+    edges_applied: 2,
+    groups_set: 1,
+    started: false,
   });
   const flow = await flowRow(db, flowId);
   t.like(flow, { partition_key: partition, graph_revision: '5', public_flow_state: 'open', created_at_ms: String(NOW) });
   t.deepEqual(flow.raw_fields, { flow_kind: 'etl', namespace: 'team', node_count: 3, edge_count: 2, last_mutation_at_ms: NOW });
   t.like(await executionRow(db, a), {
-    partition_key: partition, flow_id: flowId, lane_id: 'io', priority: 5, payload: { url: 'x' }, raw_fields: { task_identifier: 'fetch' },
-    lifecycle_phase: 'runnable', eligibility_state: 'eligible_now', public_state: 'waiting', blocking_reason: 'waiting_for_worker',
-    attempt_state: 'pending_first_attempt', ownership_state: 'unowned', terminal_outcome: 'none', created_at_ms: String(NOW),
+    partition_key: partition,
+    flow_id: flowId,
+    lane_id: 'io',
+    priority: 5,
+    payload: { url: 'x' },
+    raw_fields: { task_identifier: 'fetch' },
+    lifecycle_phase: 'runnable',
+    eligibility_state: 'eligible_now',
+    public_state: 'waiting',
+    blocking_reason: 'waiting_for_worker',
+    attempt_state: 'pending_first_attempt',
+    ownership_state: 'unowned',
+    terminal_outcome: 'none',
+    created_at_ms: String(NOW),
   });
   t.like(await executionRow(db, b), { lane_id: 'default', priority: 0, payload: null, raw_fields: {} });
   t.like(await executionRow(db, c), {
-    eligibility_state: 'blocked_by_dependencies', public_state: 'waiting_children', blocking_reason: 'waiting_for_children',
+    eligibility_state: 'blocked_by_dependencies',
+    public_state: 'waiting_children',
+    blocking_reason: 'waiting_for_children',
   });
   t.deepEqual((await edgeRow(db, flowId, e2.edge_id)).policy, {
-    dependency_kind: 'success_only', satisfaction_condition: 'all_required', data_passing_ref: 'input', edge_state: 'applied',
-    created_at_ms: NOW, created_by: 'engine', staged_at_ms: NOW, staged_graph_revision: 5, applied_at_ms: NOW,
+    dependency_kind: 'success_only',
+    satisfaction_condition: 'all_required',
+    data_passing_ref: 'input',
+    edge_state: 'applied',
+    created_at_ms: NOW,
+    created_by: 'engine',
+    staged_at_ms: NOW,
+    staged_graph_revision: 5,
+    applied_at_ms: NOW,
   });
-  t.like((await edgeRow(db, flowId, e1.edge_id)), { upstream_eid: a, downstream_eid: c, policy: { staged_graph_revision: 4, data_passing_ref: '' } });
-  t.like(await groupRow(db, flowId, c), { policy: { kind: 'any_of', on_satisfied: 'let_run' }, k_target: 1, running_count: 2, decision: 'pending' });
+  t.like(await edgeRow(db, flowId, e1.edge_id), {
+    upstream_eid: a,
+    downstream_eid: c,
+    policy: { staged_graph_revision: 4, data_passing_ref: '' },
+  });
+  t.like(await groupRow(db, flowId, c), {
+    policy: { kind: 'any_of', on_satisfied: 'let_run' },
+    k_target: 1,
+    running_count: 2,
+    decision: 'pending',
+  });
 });
 
 test('extends an existing flow: members and edges take the revisions after the current one, old members can be endpoints', async (t) => {
@@ -116,7 +201,10 @@ test('an execution that exists without a flow joins it and keeps its fields; onl
   await createFlow(db, { flowId });
   const existing = await createExecution(db, { flowId });
   const fresh = randomUUID();
-  const row = await submit(db, flowId, { executions: [exec(existing, { task_identifier: 'ignored' }), exec(fresh)], edges: [edge(existing, fresh)] });
+  const row = await submit(db, flowId, {
+    executions: [exec(existing, { task_identifier: 'ignored' }), exec(fresh)],
+    edges: [edge(existing, fresh)],
+  });
   t.like(row, { executions_created: 1, members_added: 2, edges_staged: 1 });
   t.like(await executionRow(db, existing), { flow_id: flowId, raw_fields: {} });
 });
@@ -160,11 +248,18 @@ test('a later group item for the same downstream replaces the policy before the 
   const [a, b] = [randomUUID(), randomUUID()];
   const row = await submit(db, flowId, {
     executions: [exec(a), exec(b)],
-    groups: [{ downstream_execution_id: b, kind: 'any_of', on_satisfied: 'let_run' }, { downstream_execution_id: b, kind: 'quorum', k: 1, on_satisfied: 'cancel_remaining' }],
+    groups: [
+      { downstream_execution_id: b, kind: 'any_of', on_satisfied: 'let_run' },
+      { downstream_execution_id: b, kind: 'quorum', k: 1, on_satisfied: 'cancel_remaining' },
+    ],
     edges: [edge(a, b)],
   });
   t.is(row.groups_set, 2);
-  t.like(await groupRow(db, flowId, b), { policy: { kind: 'quorum', k: 1, on_satisfied: 'cancel_remaining' }, k_target: 1, running_count: 1 });
+  t.like(await groupRow(db, flowId, b), {
+    policy: { kind: 'quorum', k: 1, on_satisfied: 'cancel_remaining' },
+    k_target: 1,
+    running_count: 1,
+  });
 });
 
 test('a plan of groups alone sets their policies without a new revision and logs them', async (t) => {
@@ -172,20 +267,31 @@ test('a plan of groups alone sets their policies without a new revision and logs
   const { flowId, partition } = await createFlow(db);
   const [a, b] = await createMembers(db, flowId, 2);
   const revision = await revisionOf(db, flowId);
-  const row = await submit(db, flowId, { groups: [{ downstream_execution_id: b, kind: 'quorum', k: 2, on_satisfied: 'let_run' }] });
+  const row = await submit(db, flowId, {
+    groups: [{ downstream_execution_id: b, kind: 'quorum', k: 2, on_satisfied: 'let_run' }],
+  });
   t.like(row, { status: 'submitted', graph_revision: String(revision), members_added: 0, edges_staged: 0, groups_set: 1 });
-  t.like(await groupRow(db, flowId, b), { policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' }, k_target: 2, running_count: 0 });
+  t.like(await groupRow(db, flowId, b), {
+    policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' },
+    k_target: 2,
+    running_count: 0,
+  });
   t.is(await groupRow(db, flowId, a), undefined);
   const [logged] = (await events(db, flowId)).filter((e) => e.operation === 'submit_flow');
   t.like(logged, { graph_revision: String(revision) });
-  t.deepEqual(logged.arguments.groups, [{ downstream_execution_id: canonical(partition, b), policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' } }]);
+  t.deepEqual(logged.arguments.groups, [
+    { downstream_execution_id: canonical(partition, b), policy: { kind: 'quorum', k: 2, on_satisfied: 'let_run' } },
+  ]);
 });
 
 test('an empty plan creates the flow and nothing else', async (t) => {
   const db = await testDatabase(t);
   const flowId = randomUUID();
   t.like(await submit(db, flowId, {}), { status: 'submitted', graph_revision: '0', members_added: 0, edges_staged: 0 });
-  t.deepEqual((await events(db, flowId)).map((e) => e.operation), ['create_flow']);
+  t.deepEqual(
+    (await events(db, flowId)).map((e) => e.operation),
+    ['create_flow'],
+  );
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -199,8 +305,14 @@ test('an identical resubmission answers already_submitted with the current revis
   await submit(db, flowId, plan2);
   const row = await assertReplayWritesNothing(t, db, () => submit(db, flowId, plan2, { expected: 0, now: NOW + 1 }));
   t.deepEqual(row, {
-    status: 'already_submitted', graph_revision: '7', executions_created: 0, members_added: 0, edges_staged: 0, edges_applied: 0,
-    groups_set: 0, started: false,
+    status: 'already_submitted',
+    graph_revision: '7',
+    executions_created: 0,
+    members_added: 0,
+    edges_staged: 0,
+    edges_applied: 0,
+    groups_set: 0,
+    started: false,
   });
 });
 
@@ -221,10 +333,21 @@ test('a dry run answers would_submit with the counts and the current revision, a
   const [old] = await createMembers(db, flowId, 1);
   const x = randomUUID();
   const before = await snapshot(db);
-  const row = await submit(db, flowId, { executions: [exec(x, { task_identifier: 'job' })], edges: [edge(old, x)] }, { dryRun: true, start: true });
+  const row = await submit(
+    db,
+    flowId,
+    { executions: [exec(x, { task_identifier: 'job' })], edges: [edge(old, x)] },
+    { dryRun: true, start: true },
+  );
   t.deepEqual(row, {
-    status: 'would_submit', graph_revision: '1', executions_created: 1, members_added: 1, edges_staged: 1, edges_applied: 1,
-    groups_set: 0, started: true,
+    status: 'would_submit',
+    graph_revision: '1',
+    executions_created: 1,
+    members_added: 1,
+    edges_staged: 1,
+    edges_applied: 1,
+    groups_set: 0,
+    started: true,
   });
   t.deepEqual(await snapshot(db), before);
   t.is((await db.query('SELECT count(*)::int AS n FROM graphile_worker.jobs')).rows[0].n, 0);
@@ -233,15 +356,23 @@ test('a dry run answers would_submit with the counts and the current revision, a
 test('a dry run of a new flow writes nothing', async (t) => {
   const db = await testDatabase(t);
   const before = await snapshot(db);
-  t.like(await submit(db, randomUUID(), chainPlan(3).plan, { dryRun: true }), { status: 'would_submit', graph_revision: '0', edges_staged: 2 });
+  t.like(await submit(db, randomUUID(), chainPlan(3).plan, { dryRun: true }), {
+    status: 'would_submit',
+    graph_revision: '0',
+    edges_staged: 2,
+  });
   t.deepEqual(await snapshot(db), before);
 });
 
 test('a dry run is refused as the real call would be', async (t) => {
   const db = await testDatabase(t);
   const a = randomUUID();
-  await assertRefusedWritesNothing(t, db, () => submit(db, randomUUID(), { executions: [exec(a)], edges: [edge(a, a)] }, { dryRun: true }),
-    'self_referencing_edge');
+  await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, randomUUID(), { executions: [exec(a)], edges: [edge(a, a)] }, { dryRun: true }),
+    'self_referencing_edge',
+  );
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -251,13 +382,25 @@ test('p_start starts the flow in the same call: members eligible now are enqueue
   const db = await testDatabase(t);
   const flowId = randomUUID();
   const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-  const row = await submit(db, flowId, {
-    executions: [exec(a, { task_identifier: 'extract' }), exec(b, { task_identifier: 'extract' }), exec(c, { task_identifier: 'load' })],
-    edges: [edge(a, c), edge(b, c)],
-  }, { start: true });
+  const row = await submit(
+    db,
+    flowId,
+    {
+      executions: [
+        exec(a, { task_identifier: 'extract' }),
+        exec(b, { task_identifier: 'extract' }),
+        exec(c, { task_identifier: 'load' }),
+      ],
+      edges: [edge(a, c), edge(b, c)],
+    },
+    { start: true },
+  );
   t.true(row.started);
   const { rows } = await db.query('SELECT task_identifier, key FROM graphile_worker.jobs ORDER BY key');
-  t.deepEqual(rows, [a, b].sort().map((id) => ({ task_identifier: 'extract', key: `flowstage:run:${id}` })));
+  t.deepEqual(
+    rows,
+    [a, b].sort().map((id) => ({ task_identifier: 'extract', key: `flowstage:run:${id}` })),
+  );
   t.true('started_at_ms' in (await flowRow(db, flowId)).raw_fields);
 });
 
@@ -295,15 +438,24 @@ test('logs create_flow and one submit_flow row at the revision after the plan, w
   const { ids, plan } = chainPlan(3);
   await submit(db, flowId, plan);
   const log = await events(db, flowId);
-  t.deepEqual(log.map((e) => [e.operation, e.graph_revision]), [['create_flow', '0'], ['submit_flow', '5']]);
+  t.deepEqual(
+    log.map((e) => [e.operation, e.graph_revision]),
+    [
+      ['create_flow', '0'],
+      ['submit_flow', '5'],
+    ],
+  );
   t.like(log[1].arguments, {
-    flow_id: flowId, base_graph_revision: 0, executions_created: 3,
+    flow_id: flowId,
+    base_graph_revision: 0,
+    executions_created: 3,
     members: ids.map((id) => canonical(partition, id)),
     edges: {
       edge_id: plan.edges.map((e) => e.edge_id),
       upstream_execution_id: ids.slice(0, 2).map((id) => canonical(partition, id)),
       downstream_execution_id: ids.slice(1).map((id) => canonical(partition, id)),
-      data_passing_ref: ['', ''], dependency_kind: 'success_only',
+      data_passing_ref: ['', ''],
+      dependency_kind: 'success_only',
     },
     edges_applied: 2,
   });
@@ -322,27 +474,54 @@ test('ff_describe_flow_at rebuilds every revision a plan produced exactly as for
   const n = 8;
   const idsA = Array.from({ length: n }, () => randomUUID());
   const idsB = Array.from({ length: n }, () => randomUUID());
-  const pairs: Array<[number, number, string, string]> = [[0, 1, randomUUID(), ''], [1, 2, randomUUID(), 'x']];  // before the plan
-  const planned: Array<[number, number, string, string]> = [[2, 3, randomUUID(), ''], [0, 4, randomUUID(), 'data'], [3, 5, randomUUID(), ''],
-    [5, 7, randomUUID(), ''], [4, 6, randomUUID(), ''], [1, 7, randomUUID(), 'y']];
-  for (const [flow, ids] of [[flowA, idsA], [flowB, idsB]] as const) {
-    for (const id of ids.slice(0, 3)) { await createExecution(db, { executionId: id, flowId: flow }); await addMember(db, flow, id); }
+  const pairs: Array<[number, number, string, string]> = [
+    [0, 1, randomUUID(), ''],
+    [1, 2, randomUUID(), 'x'],
+  ]; // before the plan
+  const planned: Array<[number, number, string, string]> = [
+    [2, 3, randomUUID(), ''],
+    [0, 4, randomUUID(), 'data'],
+    [3, 5, randomUUID(), ''],
+    [5, 7, randomUUID(), ''],
+    [4, 6, randomUUID(), ''],
+    [1, 7, randomUUID(), 'y'],
+  ];
+  for (const [flow, ids] of [
+    [flowA, idsA],
+    [flowB, idsB],
+  ] as const) {
+    for (const id of ids.slice(0, 3)) {
+      await createExecution(db, { executionId: id, flowId: flow });
+      await addMember(db, flow, id);
+    }
     for (const [u, d, id, ref] of pairs) await stage(db, flow, ids[u], ids[d], { edgeId: id, dataPassingRef: ref || undefined });
   }
   // flow A: the rest one call at a time, in the plan's order (members first, then edges)
-  for (const id of idsA.slice(3)) { await createExecution(db, { executionId: id, flowId: flowA }); await addMember(db, flowA, id); }
-  for (const [u, d, id, ref] of planned) await stage(db, flowA, idsA[u], idsA[d], { edgeId: id, dataPassingRef: ref || undefined });
+  for (const id of idsA.slice(3)) {
+    await createExecution(db, { executionId: id, flowId: flowA });
+    await addMember(db, flowA, id);
+  }
+  for (const [u, d, id, ref] of planned)
+    await stage(db, flowA, idsA[u], idsA[d], { edgeId: id, dataPassingRef: ref || undefined });
   // flow B: one plan that also repeats members and an edge it already has (no-ops)
   await submit(db, flowB, {
     executions: [exec(idsB[0]), ...idsB.slice(3).map((id) => exec(id))],
-    edges: [{ edge_id: pairs[0][2], upstream_execution_id: idsB[0], downstream_execution_id: idsB[1] },
-      ...planned.map(([u, d, id, ref]) => ({ edge_id: id, upstream_execution_id: idsB[u], downstream_execution_id: idsB[d], ...(ref ? { data_passing_ref: ref } : {}) }))],
+    edges: [
+      { edge_id: pairs[0][2], upstream_execution_id: idsB[0], downstream_execution_id: idsB[1] },
+      ...planned.map(([u, d, id, ref]) => ({
+        edge_id: id,
+        upstream_execution_id: idsB[u],
+        downstream_execution_id: idsB[d],
+        ...(ref ? { data_passing_ref: ref } : {}),
+      })),
+    ],
   });
   const current = await revisionOf(db, flowB);
   t.is(current, await revisionOf(db, flowA));
   const toB = (text: string) => idsA.reduce((s, id, i) => s.replaceAll(canonical(pa, id), canonical(pb, idsB[i])), text);
   for (let revision = 0; revision <= current; revision++) {
-    const at = 'SELECT node_count, edge_count, members, edges FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => $2)';
+    const at =
+      'SELECT node_count, edge_count, members, edges FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => $2)';
     const [a] = (await db.query(at, [flowA, revision])).rows;
     const [b] = (await db.query(at, [flowB, revision])).rows;
     t.deepEqual(b, JSON.parse(toB(JSON.stringify(a))), `revision ${revision}`);
@@ -360,30 +539,93 @@ const invalidPlans: Array<[string, unknown, string]> = [
   ['an unknown item key', { executions: [exec(undefined, { retries: 3 })] }, 'executions[0].retries: unknown key'],
   ['a malformed execution id', { executions: [exec(), exec('not-a-uuid')] }, 'executions[1].execution_id: not an execution id'],
   ['an execution id with braces', { executions: [exec(`{${randomUUID()}}`)] }, 'executions[0].execution_id: not an execution id'],
-  ['a partition prefix over 255', { executions: [exec(`{fp:256}:${randomUUID()}`)] }, 'executions[0].execution_id: not an execution id'],
-  ['a negative partition prefix', { edges: [edge(`{fp:-5}:${randomUUID()}`, randomUUID())] }, 'edges[0].upstream_execution_id: not an execution id'],
-  ['a prefix without its separator', { groups: [{ downstream_execution_id: `{fp:12}${randomUUID()}`, kind: 'all_of' }] }, 'groups[0].downstream_execution_id: not an execution id'],
+  [
+    'a partition prefix over 255',
+    { executions: [exec(`{fp:256}:${randomUUID()}`)] },
+    'executions[0].execution_id: not an execution id',
+  ],
+  [
+    'a negative partition prefix',
+    { edges: [edge(`{fp:-5}:${randomUUID()}`, randomUUID())] },
+    'edges[0].upstream_execution_id: not an execution id',
+  ],
+  [
+    'a prefix without its separator',
+    { groups: [{ downstream_execution_id: `{fp:12}${randomUUID()}`, kind: 'all_of' }] },
+    'groups[0].downstream_execution_id: not an execution id',
+  ],
   ['a missing execution id', { executions: [{ task_identifier: 't' }] }, 'executions[0].execution_id: must not be null'],
-  ['a task_identifier over 128 characters', { executions: [exec(undefined, { task_identifier: 't'.repeat(129) })] }, 'executions[0].task_identifier'],
+  [
+    'a task_identifier over 128 characters',
+    { executions: [exec(undefined, { task_identifier: 't'.repeat(129) })] },
+    'executions[0].task_identifier',
+  ],
   ['an empty task_identifier', { executions: [exec(undefined, { task_identifier: '' })] }, 'executions[0].task_identifier'],
   ['a payload that is not an object', { executions: [exec(undefined, { payload: [1] })] }, 'executions[0].payload'],
   ['a priority that is not an integer', { executions: [exec(undefined, { priority: 1.5 })] }, 'executions[0].priority'],
   ['a lane_id over 1024 bytes', { executions: [exec(undefined, { lane_id: 'é'.repeat(513) })] }, 'executions[0].lane_id'],
   ['a group without a kind', { groups: [{ downstream_execution_id: randomUUID() }] }, 'groups[0].kind'],
-  ['a quorum without k', { groups: [{ downstream_execution_id: randomUUID(), kind: 'quorum', on_satisfied: 'let_run' }] }, 'groups[0].k'],
-  ['an any_of without on_satisfied', { groups: [{ downstream_execution_id: randomUUID(), kind: 'any_of' }] }, 'groups[0].on_satisfied'],
-  ['an all_of with on_satisfied', { groups: [{ downstream_execution_id: randomUUID(), kind: 'all_of', on_satisfied: 'let_run' }] }, 'groups[0].on_satisfied'],
-  ['a malformed edge_id', { edges: [edge(randomUUID(), randomUUID(), { edge_id: `{fp:1}:${randomUUID()}` })] }, 'edges[0].edge_id: must be a uuid string'],
-  ['a numeric endpoint', { edges: [edge(randomUUID(), randomUUID(), { downstream_execution_id: 7 })] }, 'edges[0].downstream_execution_id'],
-  ['an unknown dependency_kind', { edges: [edge(randomUUID(), randomUUID(), { dependency_kind: 'always' })] }, 'edges[0].dependency_kind'],
-  ['an unknown kind (docs/semantics.md §10.1)', { edges: [edge(randomUUID(), randomUUID(), { kind: 'always' })] }, 'edges[0].kind'],
-  ['a kind that differs from dependency_kind', { edges: [edge(randomUUID(), randomUUID(), { kind: 'any_outcome', dependency_kind: 'failure_only' })] }, 'edges[0].kind'],
-  ['a condition that is no SQL/JSON path', { edges: [edge(randomUUID(), randomUUID(), { condition: '$.rows >' })] }, 'edges[0].condition'],
+  [
+    'a quorum without k',
+    { groups: [{ downstream_execution_id: randomUUID(), kind: 'quorum', on_satisfied: 'let_run' }] },
+    'groups[0].k',
+  ],
+  [
+    'an any_of without on_satisfied',
+    { groups: [{ downstream_execution_id: randomUUID(), kind: 'any_of' }] },
+    'groups[0].on_satisfied',
+  ],
+  [
+    'an all_of with on_satisfied',
+    { groups: [{ downstream_execution_id: randomUUID(), kind: 'all_of', on_satisfied: 'let_run' }] },
+    'groups[0].on_satisfied',
+  ],
+  [
+    'a malformed edge_id',
+    { edges: [edge(randomUUID(), randomUUID(), { edge_id: `{fp:1}:${randomUUID()}` })] },
+    'edges[0].edge_id: must be a uuid string',
+  ],
+  [
+    'a numeric endpoint',
+    { edges: [edge(randomUUID(), randomUUID(), { downstream_execution_id: 7 })] },
+    'edges[0].downstream_execution_id',
+  ],
+  [
+    'an unknown dependency_kind',
+    { edges: [edge(randomUUID(), randomUUID(), { dependency_kind: 'always' })] },
+    'edges[0].dependency_kind',
+  ],
+  [
+    'an unknown kind (docs/semantics.md §10.1)',
+    { edges: [edge(randomUUID(), randomUUID(), { kind: 'always' })] },
+    'edges[0].kind',
+  ],
+  [
+    'a kind that differs from dependency_kind',
+    { edges: [edge(randomUUID(), randomUUID(), { kind: 'any_outcome', dependency_kind: 'failure_only' })] },
+    'edges[0].kind',
+  ],
+  [
+    'a condition that is no SQL/JSON path',
+    { edges: [edge(randomUUID(), randomUUID(), { condition: '$.rows >' })] },
+    'edges[0].condition',
+  ],
   ['a condition that is not a string', { edges: [edge(randomUUID(), randomUUID(), { condition: 1 })] }, 'edges[0].condition'],
-  ['a task_identifier with the reserved flowstage__ prefix', { executions: [exec(undefined, { task_identifier: 'flowstage__cancel_siblings' })] },
-    'executions[0].task_identifier: the flowstage__ prefix is reserved'],
-  ['an empty data_passing_ref', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: '' })] }, 'edges[0].data_passing_ref'],
-  ['a data_passing_ref that is not a string', { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: 5 })] }, 'edges[0].data_passing_ref'],
+  [
+    'a task_identifier with the reserved flowstage__ prefix',
+    { executions: [exec(undefined, { task_identifier: 'flowstage__cancel_siblings' })] },
+    'executions[0].task_identifier: the flowstage__ prefix is reserved',
+  ],
+  [
+    'an empty data_passing_ref',
+    { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: '' })] },
+    'edges[0].data_passing_ref',
+  ],
+  [
+    'a data_passing_ref that is not a string',
+    { edges: [edge(randomUUID(), randomUUID(), { data_passing_ref: 5 })] },
+    'edges[0].data_passing_ref',
+  ],
 ];
 for (const [what, plan, detail] of invalidPlans) {
   test(`refuses ${what}: invalid_input, DETAIL ${detail}, nothing written`, async (t) => {
@@ -395,9 +637,15 @@ for (const [what, plan, detail] of invalidPlans) {
 
 test('the first malformed item decides, in the order executions, groups, edges', async (t) => {
   const db = await testDatabase(t);
-  const error = await assertRefused(t, submit(db, randomUUID(), {
-    edges: [edge('bad', randomUUID())], groups: [{ downstream_execution_id: randomUUID(), kind: 'some_of' }], executions: [exec(), exec('bad')],
-  }), 'invalid_input');
+  const error = await assertRefused(
+    t,
+    submit(db, randomUUID(), {
+      edges: [edge('bad', randomUUID())],
+      groups: [{ downstream_execution_id: randomUUID(), kind: 'some_of' }],
+      executions: [exec(), exec('bad')],
+    }),
+    'invalid_input',
+  );
   t.true(error.detail?.startsWith('executions[1].execution_id'), error.detail);
 });
 
@@ -419,7 +667,11 @@ test('refuses p_flow_kind over 1024 bytes and a NULL p_flow_id with invalid_inpu
   const db = await testDatabase(t);
   const kind = await assertRefused(t, submit(db, randomUUID(), {}, { kind: 'k'.repeat(1025) }), 'invalid_input');
   t.true(kind.detail?.startsWith('p_flow_kind'));
-  const flow = await assertRefused(t, db.query(SUBMIT, [null, '{}', null, false, false, 'dag', 'default', null]), 'invalid_input');
+  const flow = await assertRefused(
+    t,
+    db.query(SUBMIT, [null, '{}', null, false, false, 'dag', 'default', null]),
+    'invalid_input',
+  );
   t.true(flow.detail?.startsWith('p_flow_id'));
 });
 
@@ -444,12 +696,22 @@ for (const state of ['completed', 'failed', 'cancelled'] as const) {
     await makeFlowTerminal(db, flowId, state);
     const row = await assertReplayWritesNothing(t, db, () => submit(db, flowId, plan, { expected: 0, start: true }));
     t.deepEqual(row, {
-      status: 'already_submitted', graph_revision: '5', executions_created: 0, members_added: 0, edges_staged: 0, edges_applied: 0,
-      groups_set: 0, started: true,
+      status: 'already_submitted',
+      graph_revision: '5',
+      executions_created: 0,
+      members_added: 0,
+      edges_staged: 0,
+      edges_applied: 0,
+      groups_set: 0,
+      started: true,
     });
     // a plan that would change something is still refused
-    await assertRefusedWritesNothing(t, db, () => submit(db, flowId, { ...plan, executions: [...plan.executions, exec()] }),
-      'flow_already_terminal');
+    await assertRefusedWritesNothing(
+      t,
+      db,
+      () => submit(db, flowId, { ...plan, executions: [...plan.executions, exec()] }),
+      'flow_already_terminal',
+    );
   });
 }
 
@@ -457,8 +719,10 @@ test('an identical resubmission with edge kinds and conditions to a finished flo
   const db = await testDatabase(t);
   const flowId = randomUUID();
   const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-  const plan = { executions: [exec(a), exec(b), exec(c)],
-    edges: [edge(a, b, { kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0' })] };
+  const plan = {
+    executions: [exec(a), exec(b), exec(c)],
+    edges: [edge(a, b, { kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0' })],
+  };
   await submit(db, flowId, plan);
   await makeFlowTerminal(db, flowId, 'completed');
   t.is((await assertReplayWritesNothing(t, db, () => submit(db, flowId, plan))).status, 'already_submitted');
@@ -480,9 +744,19 @@ test('refuses a stale p_expected_graph_revision once for the plan, a new flow co
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db);
   await createMembers(db, flowId, 1);
-  const error = await assertRefusedWritesNothing(t, db, () => submit(db, flowId, chainPlan(2).plan, { expected: 0 }), 'stale_graph_revision');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, chainPlan(2).plan, { expected: 0 }),
+    'stale_graph_revision',
+  );
   t.regex(error.detail!, /expected_graph_revision=0 current_graph_revision=1/);
-  await assertRefusedWritesNothing(t, db, () => submit(db, randomUUID(), chainPlan(2).plan, { expected: 3 }), 'stale_graph_revision');
+  await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, randomUUID(), chainPlan(2).plan, { expected: 3 }),
+    'stale_graph_revision',
+  );
 });
 
 test('refuses an execution of another flow with already_member_of_different_flow at its place', async (t) => {
@@ -490,8 +764,12 @@ test('refuses an execution of another flow with already_member_of_different_flow
   const { flowId: other } = await createFlow(db);
   const [taken] = await createMembers(db, other, 1);
   const flowId = await flowIdBeside(db, other);
-  const error = await assertRefusedWritesNothing(t, db, () => submit(db, flowId, { executions: [exec(), exec(uuidOf(taken))] }),
-    'already_member_of_different_flow');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { executions: [exec(), exec(uuidOf(taken))] }),
+    'already_member_of_different_flow',
+  );
   t.true(error.detail?.startsWith('executions[1]: '), error.detail);
   t.regex(error.detail!, new RegExp(`member_of_flow_id=${other}`));
 });
@@ -500,8 +778,12 @@ test('refuses an execution id whose {fp:N} names another partition with invalid_
   const db = await testDatabase(t);
   const flowId = randomUUID();
   const wrong = otherPartition(await partitionOf(db, flowId));
-  const error = await assertRefusedWritesNothing(t, db, () => submit(db, flowId, { executions: [exec(`{fp:${wrong}}:${randomUUID()}`)] }),
-    'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { executions: [exec(`{fp:${wrong}}:${randomUUID()}`)] }),
+    'invalid_input',
+  );
   t.true(error.detail?.startsWith('executions[0]: partition_mismatch'), error.detail);
 });
 
@@ -509,24 +791,35 @@ test('refuses an edge whose endpoint is neither a member nor in the plan with ex
   const db = await testDatabase(t);
   const { ids, plan } = chainPlan(3);
   const stranger = randomUUID();
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, randomUUID(), { ...plan, edges: [...plan.edges, edge(ids[0], stranger)] }), 'execution_not_in_flow');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, randomUUID(), { ...plan, edges: [...plan.edges, edge(ids[0], stranger)] }),
+    'execution_not_in_flow',
+  );
   t.true(error.detail?.startsWith('edges[2]: downstream_execution_id='), error.detail);
 });
 
 test('refuses a group whose downstream is not a member with execution_not_in_flow at its place', async (t) => {
   const db = await testDatabase(t);
-  const error = await assertRefusedWritesNothing(t, db,
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
     () => submit(db, randomUUID(), { executions: [exec()], groups: [{ downstream_execution_id: randomUUID(), kind: 'all_of' }] }),
-    'execution_not_in_flow');
+    'execution_not_in_flow',
+  );
   t.true(error.detail?.startsWith('groups[0]: downstream_execution_id='), error.detail);
 });
 
 test('refuses a self edge with self_referencing_edge at its place', async (t) => {
   const db = await testDatabase(t);
   const { ids, plan } = chainPlan(3);
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, randomUUID(), { ...plan, edges: [...plan.edges, edge(ids[1], ids[1])] }), 'self_referencing_edge');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, randomUUID(), { ...plan, edges: [...plan.edges, edge(ids[1], ids[1])] }),
+    'self_referencing_edge',
+  );
   t.true(error.detail?.startsWith('edges[2]: '), error.detail);
 });
 
@@ -535,12 +828,18 @@ test('refuses an edge_id used by an earlier item with other endpoints with depen
   const flowId = randomUUID();
   const { ids, plan } = chainPlan(3);
   const reused = { ...edge(ids[0], ids[2]), edge_id: plan.edges[0].edge_id };
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, flowId, { ...plan, edges: [...plan.edges, reused] }), 'dependency_already_exists');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { ...plan, edges: [...plan.edges, reused] }),
+    'dependency_already_exists',
+  );
   t.true(error.detail?.startsWith('edges[2]: {'), error.detail);
   const partition = await partitionOf(db, flowId);
   t.like(JSON.parse(error.detail!.slice('edges[2]: '.length)), {
-    edge_id: plan.edges[0].edge_id, upstream_execution_id: canonical(partition, ids[0]), downstream_execution_id: canonical(partition, ids[1]),
+    edge_id: plan.edges[0].edge_id,
+    upstream_execution_id: canonical(partition, ids[0]),
+    downstream_execution_id: canonical(partition, ids[1]),
   });
 });
 
@@ -549,8 +848,12 @@ test('refuses an edge_id staged earlier in the flow with other endpoints with de
   const { flowId } = await createFlow(db);
   const [a, b, c] = await createMembers(db, flowId, 3);
   const { edge_id } = await stage(db, flowId, a, b);
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, flowId, { edges: [{ edge_id, upstream_execution_id: a, downstream_execution_id: c }] }), 'dependency_already_exists');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { edges: [{ edge_id, upstream_execution_id: a, downstream_execution_id: c }] }),
+    'dependency_already_exists',
+  );
   t.true(error.detail?.startsWith('edges[0]: '), error.detail);
 });
 
@@ -559,8 +862,12 @@ test('refuses a cycle formed within the plan at the edge that closes it, with th
   const flowId = randomUUID();
   const partition = await partitionOf(db, flowId);
   const { ids, plan } = chainPlan(4);
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, flowId, { ...plan, edges: [...plan.edges, edge(ids[3], ids[1]), edge(ids[3], ids[0])] }), 'cycle_detected');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { ...plan, edges: [...plan.edges, edge(ids[3], ids[1]), edge(ids[3], ids[0])] }),
+    'cycle_detected',
+  );
   const path = [ids[3], ids[1], ids[2], ids[3]].map((id) => canonical(partition, id)).join(' -> ');
   t.is(error.detail, `edges[3]: ${path}`);
 });
@@ -571,19 +878,29 @@ test('refuses a cycle through edges staged before the plan', async (t) => {
   const [a, b] = await createMembers(db, flowId, 2);
   await stage(db, flowId, a, b);
   const c = randomUUID();
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, flowId, { executions: [exec(c)], edges: [edge(b, c), edge(c, a)] }), 'cycle_detected');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { executions: [exec(c)], edges: [edge(b, c), edge(c, a)] }),
+    'cycle_detected',
+  );
   t.is(error.detail, `edges[1]: ${[c, a, b, c].map((id) => canonical(partition, id)).join(' -> ')}`);
 });
 
 test('a cycle at an earlier edge is reported before a later refusal, a later cycle after an earlier one', async (t) => {
   const db = await testDatabase(t);
   const { ids, plan } = chainPlan(3);
-  const cycleFirst = await assertRefused(t, submit(db, randomUUID(), { ...plan, edges: [...plan.edges, edge(ids[2], ids[0]), edge(ids[0], randomUUID())] }),
-    'cycle_detected');
+  const cycleFirst = await assertRefused(
+    t,
+    submit(db, randomUUID(), { ...plan, edges: [...plan.edges, edge(ids[2], ids[0]), edge(ids[0], randomUUID())] }),
+    'cycle_detected',
+  );
   t.true(cycleFirst.detail?.startsWith('edges[2]: '));
-  const memberFirst = await assertRefused(t, submit(db, randomUUID(), { ...plan, edges: [edge(ids[0], randomUUID()), ...plan.edges, edge(ids[2], ids[0])] }),
-    'execution_not_in_flow');
+  const memberFirst = await assertRefused(
+    t,
+    submit(db, randomUUID(), { ...plan, edges: [edge(ids[0], randomUUID()), ...plan.edges, edge(ids[2], ids[0])] }),
+    'execution_not_in_flow',
+  );
   t.true(memberFirst.detail?.startsWith('edges[0]: '));
 });
 
@@ -592,8 +909,11 @@ test('an execution refusal comes before an edge refusal whatever their places', 
   const { flowId: other } = await createFlow(db);
   const [taken] = await createMembers(db, other, 1);
   const a = randomUUID();
-  const error = await assertRefused(t, submit(db, await flowIdBeside(db, other), { edges: [edge(a, a)], executions: [exec(a), exec(uuidOf(taken))] }),
-    'already_member_of_different_flow');
+  const error = await assertRefused(
+    t,
+    submit(db, await flowIdBeside(db, other), { edges: [edge(a, a)], executions: [exec(a), exec(uuidOf(taken))] }),
+    'already_member_of_different_flow',
+  );
   t.true(error.detail?.startsWith('executions[1]: '));
 });
 
@@ -603,8 +923,12 @@ test('refuses a different policy for a downstream that has applied edges with ed
   const [a, b] = await createMembers(db, flowId, 2);
   const { edge_id } = await stage(db, flowId, a, b);
   await apply(db, flowId, edge_id);
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, flowId, { groups: [{ downstream_execution_id: b, kind: 'any_of', on_satisfied: 'let_run' }] }), 'edge_group_policy_already_fixed');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { groups: [{ downstream_execution_id: b, kind: 'any_of', on_satisfied: 'let_run' }] }),
+    'edge_group_policy_already_fixed',
+  );
   t.true(error.detail?.startsWith('groups[0]: '), error.detail);
 });
 
@@ -615,10 +939,18 @@ test('refuses a new edge into a child whose group has decided with invalid_input
   const { edge_id } = await stage(db, flowId, a, b);
   await apply(db, flowId, edge_id);
   await complete(db, a, 'failed', { nowMs: NOW });
-  await db.query('SELECT * FROM flowfabric.ff_resolve_dependency(p_flow_id => $1, p_edge_id => $2, p_upstream_outcome => $3)', [flowId, edge_id, 'failed']);
+  await db.query('SELECT * FROM flowfabric.ff_resolve_dependency(p_flow_id => $1, p_edge_id => $2, p_upstream_outcome => $3)', [
+    flowId,
+    edge_id,
+    'failed',
+  ]);
   const c = randomUUID();
-  const error = await assertRefusedWritesNothing(t, db,
-    () => submit(db, flowId, { executions: [exec(c)], edges: [edge(c, b)] }), 'invalid_input');
+  const error = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { executions: [exec(c)], edges: [edge(c, b)] }),
+    'invalid_input',
+  );
   t.true(error.detail?.startsWith('edges[0]: group_already_decided'), error.detail);
 });
 
@@ -640,7 +972,8 @@ function layeredPlan(reverse: boolean) {
 }
 
 async function neverAnalysed(db: Db): Promise<boolean> {
-  const { rows } = await db.query(`SELECT bool_and(last_analyze IS NULL AND last_autoanalyze IS NULL) AS never FROM pg_stat_user_tables
+  const { rows } =
+    await db.query(`SELECT bool_and(last_analyze IS NULL AND last_autoanalyze IS NULL) AS never FROM pg_stat_user_tables
     WHERE schemaname = 'flowfabric' AND relname IN ('ff_exec_core', 'ff_edge', 'ff_edge_group', 'ff_flow_event')`);
   return rows[0].never;
 }
@@ -650,7 +983,13 @@ test('a plan of 10,000 executions and 30,000 edges fits in one call on never-ana
   t.true(await neverAnalysed(db));
   const flowId = randomUUID();
   const row = await submit(db, flowId, layeredPlan(false), { start: true });
-  t.like(row, { status: 'submitted', graph_revision: '40000', executions_created: 10_000, edges_staged: 30_000, edges_applied: 30_000 });
+  t.like(row, {
+    status: 'submitted',
+    graph_revision: '40000',
+    executions_created: 10_000,
+    edges_staged: 30_000,
+    edges_applied: 30_000,
+  });
   t.is((await db.query('SELECT count(*)::int AS n FROM graphile_worker.jobs')).rows[0].n, 100);
   const [at] = (await db.query('SELECT node_count, edge_count FROM flowfabric.ff_describe_flow_at($1, 10000)', [flowId])).rows;
   t.deepEqual(at, { node_count: '10000', edge_count: '0' });
@@ -690,7 +1029,10 @@ test('a submission racing with single add and stage calls on the same flow seria
   const single = async (client: pg.PoolClient, i: number) => {
     for (let step = 0; step < 5; step++) {
       const added = await createExecution(client, { flowId });
-      await client.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [flowId, added]);
+      await client.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1, p_execution_id => $2)', [
+        flowId,
+        added,
+      ]);
       for (;;) {
         try {
           await stage(client, flowId, members[(i + step) % 6], added);
@@ -702,20 +1044,24 @@ test('a submission racing with single add and stage calls on the same flow seria
     }
   };
   try {
-    await Promise.all([
-      submit(workers[0], flowId, racing),
-      ...workers.slice(1).map((client, i) => single(client, i)),
-    ]);
+    await Promise.all([submit(workers[0], flowId, racing), ...workers.slice(1).map((client, i) => single(client, i))]);
   } finally {
     for (const client of workers) client.release();
   }
   const flow = await flowRow(db, flowId);
-  const counts = (await db.query(`SELECT (SELECT count(*)::int FROM flowfabric.ff_exec_core WHERE flow_id = $1) AS members,
-    (SELECT count(*)::int FROM flowfabric.ff_edge WHERE flow_id = $1) AS edges`, [flowId])).rows[0];
+  const counts = (
+    await db.query(
+      `SELECT (SELECT count(*)::int FROM flowfabric.ff_exec_core WHERE flow_id = $1) AS members,
+    (SELECT count(*)::int FROM flowfabric.ff_edge WHERE flow_id = $1) AS edges`,
+      [flowId],
+    )
+  ).rows[0];
   t.deepEqual(counts, { members: 6 + 200 + 9 * 5, edges: 199 + 6 + 9 * 5 });
   t.is(Number(flow.graph_revision), counts.members + counts.edges);
   t.like(flow.raw_fields, { node_count: counts.members, edge_count: counts.edges });
-  const [at] = (await db.query('SELECT node_count, edge_count FROM flowfabric.ff_describe_flow_at($1, $2)', [flowId, flow.graph_revision])).rows;
+  const [at] = (
+    await db.query('SELECT node_count, edge_count FROM flowfabric.ff_describe_flow_at($1, $2)', [flowId, flow.graph_revision])
+  ).rows;
   t.deepEqual(at, { node_count: String(counts.members), edge_count: String(counts.edges) });
 });
 
@@ -724,8 +1070,10 @@ test('plan edges take kind and condition: stored on each edge, a resubmission is
   const db = await testDatabase(t);
   const flowId = randomUUID();
   const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-  const plan = { executions: [exec(a), exec(b), exec(c)],
-    edges: [edge(a, b, { kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0', dependency_kind: 'success_only' })] };
+  const plan = {
+    executions: [exec(a), exec(b), exec(c)],
+    edges: [edge(a, b, { kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0', dependency_kind: 'success_only' })],
+  };
   t.is((await submit(db, flowId, plan)).status, 'submitted');
   const { rows } = await db.query(`SELECT edge_id, policy FROM flowfabric.ff_edge WHERE flow_id = $1`, [flowId]);
   const byId = new Map(rows.map((r) => [r.edge_id, r.policy]));
@@ -753,7 +1101,10 @@ test('a false condition on a plan edge skips the branch when the upstream comple
   const flowId = randomUUID();
   const [a, b] = [randomUUID(), randomUUID()];
   await submit(db, flowId, { executions: [exec(a), exec(b)], edges: [edge(a, b, { condition: '$.rows > 0' })] });
-  await db.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success', p_result => '{"rows": 0}')`, [a]);
+  await db.query(
+    `SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success', p_result => '{"rows": 0}')`,
+    [a],
+  );
   const { rows } = await db.query(`SELECT terminal_outcome FROM flowfabric.ff_exec_core WHERE execution_id = $1`, [b]);
   t.is(rows[0].terminal_outcome, 'skipped');
 });
@@ -768,12 +1119,19 @@ test('a plan of 20,000 chain edges between existing members, on never-analysed t
   const client = await db.connect();
   let plans: string[];
   try {
-    plans = await plansOf(client, 'SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)',
-      [flowId, JSON.stringify({ edges: ids.slice(1).map((id, i) => edge(ids[i]!, id)) })], true);
+    plans = await plansOf(
+      client,
+      'SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)',
+      [flowId, JSON.stringify({ edges: ids.slice(1).map((id, i) => edge(ids[i]!, id)) })],
+      true,
+    );
   } finally {
     client.release();
   }
   t.deepEqual(repeatedScans(plans), [], 'no node runs once per step over many rows');
-  t.deepEqual(plans.filter((p) => /Seq Scan on ff_(edge|exec_core|edge_group)\b/.test(p)), []);
+  t.deepEqual(
+    plans.filter((p) => /Seq Scan on ff_(edge|exec_core|edge_group)\b/.test(p)),
+    [],
+  );
   t.is((await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_edge')).rows[0].n, 20_000);
 });

@@ -14,8 +14,11 @@ test('a running execution becomes suspended / waiting_for_signal and gets a wait
   t.is(row.execution_id, id);
   t.regex(row.token!, /^[0-9a-f]{64}$/);
   t.like(await execution(db, id), {
-    lifecycle_phase: 'suspended', public_state: 'suspended', blocking_reason: 'waiting_for_signal',
-    eligibility_state: 'not_applicable', attempt_state: 'attempt_interrupted',
+    lifecycle_phase: 'suspended',
+    public_state: 'suspended',
+    blocking_reason: 'waiting_for_signal',
+    eligibility_state: 'not_applicable',
+    attempt_state: 'attempt_interrupted',
   });
 });
 
@@ -23,8 +26,11 @@ test('the token is stored only as its sha256', async (t) => {
   const db = await testDatabase(t);
   const { id } = await activeMember(db);
   const { waitpoint_id, token } = await suspend(db, id);
-  const { rows } = await db.query(`SELECT w.*, w.token_hash = sha256(convert_to($2, 'UTF8')) AS hashed
-    FROM flowfabric.ff_waitpoint w WHERE waitpoint_id = $1`, [waitpoint_id, token]);
+  const { rows } = await db.query(
+    `SELECT w.*, w.token_hash = sha256(convert_to($2, 'UTF8')) AS hashed
+    FROM flowfabric.ff_waitpoint w WHERE waitpoint_id = $1`,
+    [waitpoint_id, token],
+  );
   t.true(rows[0].hashed);
   t.false(JSON.stringify(rows[0]).includes(token!));
 });
@@ -34,7 +40,10 @@ test('a timeout schedules one flowstage__waitpoint_timeout job keyed by the wait
   const { id } = await activeMember(db);
   const { waitpoint_id } = await suspend(db, id, { timeoutAt: Date.now() + 3_600_000 });
   const timeouts = (await jobs(db)).filter((j) => j.task_identifier === 'flowstage__waitpoint_timeout');
-  t.deepEqual(timeouts.map((j) => [j.key, j.payload]), [[`flowstage:waitpoint:${waitpoint_id}`, { waitpoint_id }]]);
+  t.deepEqual(
+    timeouts.map((j) => [j.key, j.payload]),
+    [[`flowstage:waitpoint:${waitpoint_id}`, { waitpoint_id }]],
+  );
 });
 
 test('a waitpoint created beforehand is adopted with the signals it buffered: resumed at once when they meet it', async (t) => {
@@ -89,7 +98,7 @@ test('a missing execution is execution_not_found', async (t) => {
 // docs/semantics.md §9.3 fencing: an attempt that is over never suspends the execution afterwards.
 test('fencing: a call naming an attempt that is not the current one answers stale_attempt and changes nothing', async (t) => {
   const db = await testDatabase(t);
-  const { id } = await activeMember(db);  // attempt 1 runs
+  const { id } = await activeMember(db); // attempt 1 runs
   const row = await assertReplayWritesNothing(t, db, () => suspend(db, id, { attempt: 2, timeoutAt: Date.now() + 60_000 }));
   t.like(row, { status: 'stale_attempt', execution_id: id, waitpoint_id: null, token: null });
   t.is((await suspend(db, id, { attempt: 1 })).status, 'suspended');

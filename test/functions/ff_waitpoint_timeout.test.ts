@@ -6,7 +6,10 @@ import { activeMember, deliver, suspend } from '../helpers/signals.js';
 
 const TIMEOUT = 'SELECT * FROM flowfabric.ff_waitpoint_timeout(p_waitpoint_id => $1, p_now_ms => $2)';
 
-for (const [behavior, status, outcome] of [['fail', 'failed', 'failed'], ['expire', 'expired', 'expired']] as const) {
+for (const [behavior, status, outcome] of [
+  ['fail', 'failed', 'failed'],
+  ['expire', 'expired', 'expired'],
+] as const) {
   test(`timeout_behavior ${behavior}: the execution becomes terminal ${outcome} at the timeout`, async (t) => {
     const db = await testDatabase(t);
     const { id } = await activeMember(db);
@@ -54,23 +57,38 @@ test('timeout_behavior fail spends a retry as ff_fail_execution: retry_scheduled
   t.like((await db.query(TIMEOUT, [first.waitpoint_id, 10_000])).rows[0], { status: 'retry_scheduled', execution_id: id });
   const delayed = await execution(db, id);
   t.like(delayed, {
-    lifecycle_phase: 'runnable', public_state: 'delayed', eligibility_state: 'not_eligible_until_time',
-    blocking_reason: 'waiting_for_retry_backoff', attempt_state: 'pending_retry_attempt', retry_count: 1,
-    failure_reason: 'waitpoint_timeout', delay_until_ms: '11000',
+    lifecycle_phase: 'runnable',
+    public_state: 'delayed',
+    eligibility_state: 'not_eligible_until_time',
+    blocking_reason: 'waiting_for_retry_backoff',
+    attempt_state: 'pending_retry_attempt',
+    retry_count: 1,
+    failure_reason: 'waitpoint_timeout',
+    delay_until_ms: '11000',
   });
   t.false('waitpoint_id' in (delayed.raw_fields as object));
-  const run = await db.query(`SELECT extract(epoch FROM run_at) * 1000 AS run_at_ms FROM graphile_worker._private_jobs
-    WHERE key = 'flowstage:run:' || right($1, 36)`, [id]);
-  t.deepEqual(run.rows.map((r) => Number(r.run_at_ms)), [11_000]);  // its run job, at the end of the backoff
+  const run = await db.query(
+    `SELECT extract(epoch FROM run_at) * 1000 AS run_at_ms FROM graphile_worker._private_jobs
+    WHERE key = 'flowstage:run:' || right($1, 36)`,
+    [id],
+  );
+  t.deepEqual(
+    run.rows.map((r) => Number(r.run_at_ms)),
+    [11_000],
+  ); // its run job, at the end of the backoff
   t.is((await db.query(TIMEOUT, [first.waitpoint_id, 10_001])).rows[0].status, 'already_closed');
 
   // the retry runs, suspends again and times out again: no retry left, terminal failed
-  const begun = (await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1, p_now_ms => $2)', [id, 11_000])).rows[0];
+  const begun = (await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1, p_now_ms => $2)', [id, 11_000]))
+    .rows[0];
   t.like(begun, { status: 'started', attempt: 2, attempt_type: 'retry' });
   const second = await suspend(db, id, { timeoutAt: 20_000, behavior: 'fail', attempt: 2 });
   t.is((await db.query(TIMEOUT, [second.waitpoint_id, 20_000])).rows[0].status, 'failed');
   t.like(await execution(db, id), {
-    lifecycle_phase: 'terminal', terminal_outcome: 'failed', failure_reason: 'waitpoint_timeout', retry_count: 1,
+    lifecycle_phase: 'terminal',
+    terminal_outcome: 'failed',
+    failure_reason: 'waitpoint_timeout',
+    retry_count: 1,
   });
 });
 

@@ -21,15 +21,18 @@ async function databaseWithLogin(t: ExecutionContext, roles: string[]): Promise<
 async function submitFlow(db: pg.Pool | pg.PoolClient) {
   const flowId = randomUUID();
   const [a, b] = [randomUUID(), randomUUID()];
-  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)`, [flowId, {
-    executions: [{ execution_id: a }, { execution_id: b }],
-    edges: [{ edge_id: randomUUID(), upstream_execution_id: a, downstream_execution_id: b }],
-  }]);
+  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)`, [
+    flowId,
+    {
+      executions: [{ execution_id: a }, { execution_id: b }],
+      edges: [{ edge_id: randomUUID(), upstream_execution_id: a, downstream_execution_id: b }],
+    },
+  ]);
   return { flowId, a, b };
 }
 
 async function refused(t: ExecutionContext, promise: Promise<unknown>, what: string) {
-  const error = await t.throwsAsync(promise, undefined, what) as { code?: string } | undefined;
+  const error = (await t.throwsAsync(promise, undefined, what)) as { code?: string } | undefined;
   t.is(error?.code, INSUFFICIENT_PRIVILEGE, what);
 }
 
@@ -39,8 +42,15 @@ test('the three roles exist and cannot log in', async (t) => {
   const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT rolname, rolcanlogin, rolsuper, rolbypassrls FROM pg_roles
     WHERE rolname IN ('flowstage_owner', 'flowstage_reader', 'flowstage_writer') ORDER BY 1`);
-  t.deepEqual(rows, ['flowstage_owner', 'flowstage_reader', 'flowstage_writer'].map((rolname) =>
-    ({ rolname, rolcanlogin: false, rolsuper: false, rolbypassrls: false })));
+  t.deepEqual(
+    rows,
+    ['flowstage_owner', 'flowstage_reader', 'flowstage_writer'].map((rolname) => ({
+      rolname,
+      rolcanlogin: false,
+      rolsuper: false,
+      rolbypassrls: false,
+    })),
+  );
 });
 
 test('every table, sequence and function of schema flowfabric is owned by flowstage_owner', async (t) => {
@@ -74,9 +84,9 @@ test('every public function is classified: reader functions (STABLE, IMMUTABLE) 
   // Granted to neither role (db/privileges/030_function_access.sql, v_neither): retention, which
   // deletes flows and their log, is the DBA's to run or to grant.
   const neither = ['ff_prune_flows'];
-  const misclassified = rows.filter((f) => neither.includes(f.name)
-    ? f.reader || f.writer
-    : f.writer !== true || f.reader !== (f.volatility !== 'v'));
+  const misclassified = rows.filter((f) =>
+    neither.includes(f.name) ? f.reader || f.writer : f.writer !== true || f.reader !== (f.volatility !== 'v'),
+  );
   t.deepEqual(misclassified, []);
   t.true(rows.length >= 29);
 });
@@ -95,7 +105,7 @@ test('the privilege step refuses an unclassified public function (FFM02 naming i
   const db = await testDatabase(t);
   await db.query(`CREATE FUNCTION flowfabric.ff_unclassified_probe() RETURNS int LANGUAGE sql AS 'SELECT 1'`);
   const step = await readFile(new URL('../../db/privileges/030_function_access.sql', import.meta.url), 'utf8');
-  const error = await t.throwsAsync(db.query(step)) as unknown as { code: string; detail: string };
+  const error = (await t.throwsAsync(db.query(step))) as unknown as { code: string; detail: string };
   t.is(error.code, 'FFM02');
   t.true(error.detail.startsWith('Not classified: ff_unclassified_probe.'), error.detail);
 });
@@ -129,23 +139,37 @@ test('a flowstage_writer login builds, starts and completes a flow through the f
   const ids: string[] = [];
   for (let i = 0; i < 2; i++) {
     const { rows } = await as.query(`SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)`, [flowId]);
-    await as.query(`SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)`,
-      [flowId, rows[0].execution_id]);
+    await as.query(`SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)`, [
+      flowId,
+      rows[0].execution_id,
+    ]);
     ids.push(rows[0].execution_id);
   }
-  const { rows: [flow] } = await as.query(`SELECT graph_revision FROM flowfabric.ff_describe_flow($1::uuid)`, [flowId]);
+  const {
+    rows: [flow],
+  } = await as.query(`SELECT graph_revision FROM flowfabric.ff_describe_flow($1::uuid)`, [flowId]);
   const edgeId = randomUUID();
-  await as.query(`SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1::uuid, p_edge_id => $2::uuid,
+  await as.query(
+    `SELECT * FROM flowfabric.ff_stage_dependency_edge(p_flow_id => $1::uuid, p_edge_id => $2::uuid,
     p_upstream_execution_id => $3::text, p_downstream_execution_id => $4::text, p_expected_graph_revision => $5::bigint)`,
-  [flowId, edgeId, ids[0], ids[1], flow.graph_revision]);
-  await as.query(`SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1::uuid, p_edge_id => $2::uuid)`, [flowId, edgeId]);
+    [flowId, edgeId, ids[0], ids[1], flow.graph_revision],
+  );
+  await as.query(`SELECT * FROM flowfabric.ff_apply_dependency_to_child(p_flow_id => $1::uuid, p_edge_id => $2::uuid)`, [
+    flowId,
+    edgeId,
+  ]);
   await as.query(`SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid)`, [flowId]);
   for (const id of ids) {
     await as.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => 'success')`, [id]);
   }
   const submitted = await submitFlow(as);
-  const { rows } = await db.query(`SELECT flow_id::text, public_flow_state FROM flowfabric.ff_flow_core ORDER BY public_flow_state`);
-  t.deepEqual(rows, [{ flow_id: flowId, public_flow_state: 'completed' }, { flow_id: submitted.flowId, public_flow_state: 'open' }]);
+  const { rows } = await db.query(
+    `SELECT flow_id::text, public_flow_state FROM flowfabric.ff_flow_core ORDER BY public_flow_state`,
+  );
+  t.deepEqual(rows, [
+    { flow_id: flowId, public_flow_state: 'completed' },
+    { flow_id: submitted.flowId, public_flow_state: 'open' },
+  ]);
 });
 
 test('a flowstage_writer login cannot INSERT, UPDATE, DELETE or TRUNCATE any table of flowfabric', async (t) => {
@@ -165,7 +189,7 @@ test('a flowstage_writer login cannot INSERT, UPDATE, DELETE or TRUNCATE any tab
   }
 });
 
-test('a flowstage_writer login cannot disable the mutation log\'s append-only triggers', async (t) => {
+test("a flowstage_writer login cannot disable the mutation log's append-only triggers", async (t) => {
   const { as } = await databaseWithLogin(t, ['flowstage_writer']);
   await refused(t, as.query(`ALTER TABLE flowfabric.ff_flow_event DISABLE TRIGGER ff_flow_event_append_only`), 'DISABLE TRIGGER');
   await refused(t, as.query(`ALTER TABLE flowfabric.ff_flow_event DISABLE TRIGGER ALL`), 'DISABLE TRIGGER ALL');
@@ -199,12 +223,15 @@ test('a flowstage_reader login reads and exports a flow', async (t) => {
   t.regex((await as.query(`SELECT flowfabric.ff_flow_to_mermaid($1::uuid) AS m`, [flowId])).rows[0].m, /^flowchart/);
 });
 
-test('a flowstage_reader login\'s HTML export labels nodes from their payloads, read through ff_list_members', async (t) => {
+test("a flowstage_reader login's HTML export labels nodes from their payloads, read through ff_list_members", async (t) => {
   const { db, as } = await databaseWithLogin(t, ['flowstage_reader']);
   const flowId = randomUUID();
-  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)`, [flowId, {
-    executions: [{ execution_id: randomUUID(), payload: { label: 'fetch_orders' } }],
-  }]);
+  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)`, [
+    flowId,
+    {
+      executions: [{ execution_id: randomUUID(), payload: { label: 'fetch_orders' } }],
+    },
+  ]);
   t.true((await flowToHtml(as, flowId)).includes('"label":"fetch_orders"'));
 });
 
@@ -213,11 +240,21 @@ test('a flowstage_reader login cannot change anything, through the functions or 
   const { flowId, a } = await submitFlow(db);
   await refused(t, as.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid)`, [randomUUID()]), 'ff_create_flow');
   await refused(t, as.query(`SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid)`, [flowId]), 'ff_start_flow');
-  await refused(t, as.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1::uuid, p_reason => 'test')`, [flowId]), 'ff_cancel_flow');
-  await refused(t, as.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => 'success')`, [a]),
-    'ff_complete_execution');
+  await refused(
+    t,
+    as.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1::uuid, p_reason => 'test')`, [flowId]),
+    'ff_cancel_flow',
+  );
+  await refused(
+    t,
+    as.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1::text, p_outcome => 'success')`, [a]),
+    'ff_complete_execution',
+  );
   await refused(t, as.query(`DELETE FROM flowfabric.ff_flow_core`), 'DELETE FROM ff_flow_core');
-  t.is((await db.query(`SELECT count(*)::int AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid`, [flowId])).rows[0].n, 2);
+  t.is(
+    (await db.query(`SELECT count(*)::int AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid`, [flowId])).rows[0].n,
+    2,
+  );
 });
 
 test('a login granted neither role can call no function of flowfabric', async (t) => {
@@ -226,7 +263,10 @@ test('a login granted neither role can call no function of flowfabric', async (t
   await refused(t, as.query(`SELECT flowfabric.ff_flow_partition($1::uuid)`, [flowId]), 'ff_flow_partition');
   await refused(t, as.query(`SELECT * FROM flowfabric.ff_describe_flow($1::uuid)`, [flowId]), 'ff_describe_flow');
   await refused(t, as.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1::uuid)`, [randomUUID()]), 'ff_create_flow');
-  const { rows } = await db.query(`SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
-    WHERE p.pronamespace = 'flowfabric'::regnamespace AND has_function_privilege($1, p.oid, 'EXECUTE')`, [login.name]);
+  const { rows } = await db.query(
+    `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+    WHERE p.pronamespace = 'flowfabric'::regnamespace AND has_function_privilege($1, p.oid, 'EXECUTE')`,
+    [login.name],
+  );
   t.deepEqual(rows, []);
 });

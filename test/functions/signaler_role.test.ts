@@ -26,7 +26,10 @@ test('flowstage_signaler may execute ff_deliver_signal and no other function of 
   const db = await testDatabase(t);
   const { rows } = await db.query(`SELECT p.proname AS name FROM pg_proc p
     WHERE p.pronamespace = 'flowfabric'::regnamespace AND has_function_privilege('flowstage_signaler', p.oid, 'EXECUTE') ORDER BY 1`);
-  t.deepEqual(rows.map((r) => r.name), ['ff_deliver_signal']);
+  t.deepEqual(
+    rows.map((r) => r.name),
+    ['ff_deliver_signal'],
+  );
 });
 
 test('a signaler login with the token resumes the execution', async (t) => {
@@ -40,11 +43,18 @@ test('a signaler login with the token resumes the execution', async (t) => {
 
 test('a signaler login without the token, or with a wrong one, is invalid_input; the DETAIL never echoes it', async (t) => {
   const { as, waitpoint } = await setup(t, ['flowstage_signaler']);
-  const missing = await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved')) as unknown as { code: string; detail: string };
+  const missing = (await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved'))) as unknown as {
+    code: string;
+    detail: string;
+  };
   t.is(missing.code, 'FF012');
   t.regex(missing.detail, /^p_token: missing/);
   const wrong = 'a'.repeat(64);
-  const refused = await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved', { token: wrong })) as unknown as { code: string; detail: string; hint: string };
+  const refused = (await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved', { token: wrong }))) as unknown as {
+    code: string;
+    detail: string;
+    hint: string;
+  };
   t.is(refused.code, 'FF012');
   t.false(`${refused.detail} ${refused.hint}`.includes(wrong));
 });
@@ -57,7 +67,7 @@ test('a signaler login cannot call any other function nor read the tables', asyn
     `SELECT * FROM flowfabric.ff_waitpoint`,
     `SELECT * FROM flowfabric.ff_signal`,
   ]) {
-    const error = await t.throwsAsync(as.query(sql), undefined, sql) as { code?: string };
+    const error = (await t.throwsAsync(as.query(sql), undefined, sql)) as { code?: string };
     t.is(error?.code, INSUFFICIENT_PRIVILEGE, sql);
   }
 });
@@ -69,6 +79,8 @@ test('a flowstage_writer login may deliver without the token', async (t) => {
 
 test('a login with neither role may not deliver', async (t) => {
   const { as, waitpoint } = await setup(t, []);
-  const error = await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved', { token: waitpoint.token })) as { code?: string };
+  const error = (await t.throwsAsync(deliver(as, waitpoint.waitpoint_id, 'approved', { token: waitpoint.token }))) as {
+    code?: string;
+  };
   t.is(error?.code, INSUFFICIENT_PRIVILEGE);
 });

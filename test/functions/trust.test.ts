@@ -22,9 +22,14 @@ const SECRET = 'the-live-workers-own-secret-0123456789';
 async function liveWorker(t: ExecutionContext, roles: string[]) {
   const login = await createLogin(t, roles);
   const db = await testDatabase(t);
-  await db.query(`SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-live', p_secret => $1, p_lease_ms => 30000)`, [SECRET]);
+  await db.query(
+    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-live', p_secret => $1, p_lease_ms => 30000)`,
+    [SECRET],
+  );
   await db.query(`SELECT graphile_worker.add_job('work', '{}'::json, job_key => 'running')`);
-  await db.query(`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-live', locked_at = now(), attempts = 1 WHERE key = 'running'`);
+  await db.query(
+    `UPDATE graphile_worker._private_jobs SET locked_by = 'pool-live', locked_at = now(), attempts = 1 WHERE key = 'running'`,
+  );
   return { db, as: poolAs(t, login, connectionStringOf(db)) };
 }
 
@@ -44,15 +49,25 @@ async function refusedWith(t: ExecutionContext, promise: Promise<unknown>, code:
 for (const [who, roles, code] of LOGINS) {
   test(`${who} cannot reap a live worker by moving the clock forward (p_now_ms)`, async (t) => {
     const { db, as } = await liveWorker(t, roles);
-    await refusedWith(t, as.query(`SELECT * FROM flowfabric.ff_reap_dead_workers(p_now_ms => $1::bigint)`, [Date.now() + 1e9]), code, 'p_now_ms');
+    await refusedWith(
+      t,
+      as.query(`SELECT * FROM flowfabric.ff_reap_dead_workers(p_now_ms => $1::bigint)`, [Date.now() + 1e9]),
+      code,
+      'p_now_ms',
+    );
     await stillLocked(t, db);
   });
 
   test(`${who} cannot shorten a live worker's lease without its secret, then reap it`, async (t) => {
     const { db, as } = await liveWorker(t, roles);
-    await refusedWith(t, as.query(
-      `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-live', p_secret => 'a-guessed-secret-000000', p_lease_ms => 100)`),
-      code, 'p_secret');
+    await refusedWith(
+      t,
+      as.query(
+        `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-live', p_secret => 'a-guessed-secret-000000', p_lease_ms => 100)`,
+      ),
+      code,
+      'p_secret',
+    );
     await new Promise((r) => setTimeout(r, 150));
     if (code === 'FF012') t.deepEqual((await as.query('SELECT * FROM flowfabric.ff_reap_dead_workers()')).rows, []);
     await stillLocked(t, db);
@@ -63,13 +78,18 @@ for (const [who, roles, code] of LOGINS) {
     const db = await testDatabase(t);
     const as = poolAs(t, login, connectionStringOf(db));
     const flowId = randomUUID();
-    await refusedWith(t, as.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_now_ms => 1)`, [flowId]), code, 'p_now_ms');
+    await refusedWith(
+      t,
+      as.query(`SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_now_ms => 1)`, [flowId]),
+      code,
+      'p_now_ms',
+    );
     const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core');
     t.is(rows[0].n, 0, 'nothing written');
   });
 }
 
-test('a writer\'s calls without p_now_ms use the server clock', async (t) => {
+test("a writer's calls without p_now_ms use the server clock", async (t) => {
   const login = await createLogin(t, ['flowstage_writer']);
   const db = await testDatabase(t);
   const as = poolAs(t, login, connectionStringOf(db));
@@ -92,18 +112,28 @@ test('the worker that registered renews its own lease with its secret', async (t
   const login = await createLogin(t, ['flowstage_writer']);
   const db = await testDatabase(t);
   const as = poolAs(t, login, connectionStringOf(db));
-  const beat = (leaseMs: number) => as.query(
-    `SELECT status FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-own', p_secret => $1, p_lease_ms => $2::bigint)`, [SECRET, leaseMs]);
+  const beat = (leaseMs: number) =>
+    as.query(
+      `SELECT status FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-own', p_secret => $1, p_lease_ms => $2::bigint)`,
+      [SECRET, leaseMs],
+    );
   t.is((await beat(30_000)).rows[0].status, 'registered');
   t.is((await beat(20_000)).rows[0].status, 'alive');
-  const { rows } = await db.query(`SELECT lease_ms, secret_sha256 <> convert_to($1, 'UTF8') AS hashed FROM flowfabric.ff_worker_heartbeat`, [SECRET]);
+  const { rows } = await db.query(
+    `SELECT lease_ms, secret_sha256 <> convert_to($1, 'UTF8') AS hashed FROM flowfabric.ff_worker_heartbeat`,
+    [SECRET],
+  );
   t.deepEqual(rows, [{ lease_ms: '20000', hashed: true }], 'the secret is stored hashed, not as given');
 });
 
 test('a heartbeat whose time plus lease would overflow bigint is invalid_input, not a raw 22003', async (t) => {
   const db = await testDatabase(t);
-  await refusedWith(t, db.query(`SELECT * FROM flowfabric.ff_worker_heartbeat('w', $1, 30000, NULL, 9223372036854775807)`, [SECRET]),
-    'FF012', 'p_now_ms');
+  await refusedWith(
+    t,
+    db.query(`SELECT * FROM flowfabric.ff_worker_heartbeat('w', $1, 30000, NULL, 9223372036854775807)`, [SECRET]),
+    'FF012',
+    'p_now_ms',
+  );
   const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_worker_heartbeat');
   t.is(rows[0].n, 0);
 });
@@ -134,7 +164,10 @@ for (const [who, roles] of LOGINS.map(([w, r]) => [w, r] as const).filter(([w]) 
     await caller.query(`SET lock_timeout = '1s'`);
     await caller.query(`SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'success')`, [up]);
     await caller.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1::uuid)', [flow.flowId]);
-    t.deepEqual((await jobs(db)).map((j) => j.key), [`flowstage:run:${uuidOf(child)}`]);
+    t.deepEqual(
+      (await jobs(db)).map((j) => j.key),
+      [`flowstage:run:${uuidOf(child)}`],
+    );
   });
 
   test(`${who} cannot lock the rows ff_start_flow and the cascade serialise on`, async (t) => {

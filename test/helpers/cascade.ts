@@ -15,12 +15,20 @@ export async function member(
   const { rows } = await flow.db.query(
     `SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid, p_payload => $2::jsonb,
        p_task_identifier => $3::text, p_priority => $4::int, p_policy => $5::jsonb, p_delay_until_ms => $6::bigint)`,
-    [flow.flowId, options.payload === undefined ? null : JSON.stringify(options.payload), options.task ?? null,
-     options.priority ?? 0, options.policy === undefined ? null : JSON.stringify(options.policy), options.delayUntilMs ?? null],
+    [
+      flow.flowId,
+      options.payload === undefined ? null : JSON.stringify(options.payload),
+      options.task ?? null,
+      options.priority ?? 0,
+      options.policy === undefined ? null : JSON.stringify(options.policy),
+      options.delayUntilMs ?? null,
+    ],
   );
   const id = rows[0].execution_id as string;
-  await flow.db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
-    [flow.flowId, id]);
+  await flow.db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)', [
+    flow.flowId,
+    id,
+  ]);
   return id;
 }
 
@@ -31,7 +39,11 @@ export async function members(flow: TestFlow, count: number, options: { task?: s
 }
 
 /** Stages edge up -> down at the flow's current revision; returns the edge id. */
-export interface EdgeOptions { ref?: string; kind?: 'success_only' | 'failure_only' | 'any_outcome'; condition?: string }
+export interface EdgeOptions {
+  ref?: string;
+  kind?: 'success_only' | 'failure_only' | 'any_outcome';
+  condition?: string;
+}
 
 export async function stage(flow: TestFlow, up: string, down: string, options: EdgeOptions = {}): Promise<string> {
   const edgeId = randomUUID();
@@ -44,7 +56,16 @@ export async function stage(flow: TestFlow, up: string, down: string, options: E
        p_upstream_execution_id => $3::text, p_downstream_execution_id => $4::text,
        p_expected_graph_revision => $5::bigint, p_data_passing_ref => $6::text,
        p_dependency_kind => $7::text, p_condition => $8::text)`,
-    [flow.flowId, edgeId, up, down, rows[0].graph_revision, options.ref ?? null, options.kind ?? 'success_only', options.condition ?? null],
+    [
+      flow.flowId,
+      edgeId,
+      up,
+      down,
+      rows[0].graph_revision,
+      options.ref ?? null,
+      options.kind ?? 'success_only',
+      options.condition ?? null,
+    ],
   );
   return edgeId;
 }
@@ -64,12 +85,16 @@ export async function edge(flow: TestFlow, up: string, down: string, options: Ed
   return edgeId;
 }
 
-export async function policy(flow: TestFlow, down: string, kind: 'all_of' | 'any_of' | 'quorum',
-  options: { onSatisfied?: 'cancel_remaining' | 'let_run'; k?: number } = {}) {
+export async function policy(
+  flow: TestFlow,
+  down: string,
+  kind: 'all_of' | 'any_of' | 'quorum',
+  options: { onSatisfied?: 'cancel_remaining' | 'let_run'; k?: number } = {},
+) {
   await flow.db.query(
     `SELECT * FROM flowfabric.ff_set_edge_group_policy(p_flow_id => $1::uuid, p_downstream_execution_id => $2::text,
        p_kind => $3::text, p_on_satisfied => $4::text, p_k => $5::int)`,
-    [flow.flowId, down, kind, kind === 'all_of' ? null : options.onSatisfied ?? 'let_run', options.k ?? null],
+    [flow.flowId, down, kind, kind === 'all_of' ? null : (options.onSatisfied ?? 'let_run'), options.k ?? null],
   );
 }
 
@@ -134,14 +159,18 @@ export async function group(flow: TestFlow, down: string): Promise<GroupRow> {
 }
 
 export async function edgePolicy(flow: TestFlow, edgeId: string): Promise<Record<string, unknown>> {
-  const { rows } = await flow.db.query('SELECT policy FROM flowfabric.ff_edge WHERE flow_id = $1::uuid AND edge_id = $2::uuid',
-    [flow.flowId, edgeId]);
+  const { rows } = await flow.db.query('SELECT policy FROM flowfabric.ff_edge WHERE flow_id = $1::uuid AND edge_id = $2::uuid', [
+    flow.flowId,
+    edgeId,
+  ]);
   return rows[0].policy;
 }
 
 export async function operations(flow: TestFlow): Promise<string[]> {
   const { rows } = await flow.db.query(
-    'SELECT operation FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid ORDER BY event_id', [flow.flowId]);
+    'SELECT operation FROM flowfabric.ff_flow_event WHERE flow_id = $1::uuid ORDER BY event_id',
+    [flow.flowId],
+  );
   return rows.map((r) => r.operation);
 }
 
@@ -158,7 +187,8 @@ export interface JobRow {
 export async function jobs(db: Db): Promise<JobRow[]> {
   const { rows } = await db.query(
     `SELECT t.identifier AS task_identifier, j.key, j.payload, j.attempts, j.max_attempts, j.priority
-     FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id ORDER BY j.id`);
+     FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id ORDER BY j.id`,
+  );
   return rows;
 }
 
@@ -172,7 +202,7 @@ export const quietLogger = new Logger(() => (level, message) => {
  */
 export async function drain(connectionString: string, userTasks: TaskList = {}): Promise<void> {
   const pgPool = new pg.Pool({ connectionString, max: 2 });
-  pgPool.on('error', () => {});  // a closing connection told "terminating connection" at teardown
+  pgPool.on('error', () => {}); // a closing connection told "terminating connection" at teardown
   pgPool.on('connect', (client) => client.on('error', () => {}));
   try {
     await runOnce({ pgPool, concurrency: 1, logger: quietLogger, taskList: buildTaskList(userTasks) });
@@ -196,7 +226,13 @@ export async function heartbeat(db: Db, workerId: string, options: { leaseMs?: n
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => $1, p_secret => $5, p_lease_ms => $2::bigint, p_info => $3::jsonb,
        p_now_ms => $4::bigint)`,
-    [workerId, options.leaseMs ?? 30_000, options.info === undefined ? null : JSON.stringify(options.info), options.nowMs ?? null,
-      `secret-of-${workerId}-0123456789`]);
+    [
+      workerId,
+      options.leaseMs ?? 30_000,
+      options.info === undefined ? null : JSON.stringify(options.info),
+      options.nowMs ?? null,
+      `secret-of-${workerId}-0123456789`,
+    ],
+  );
   return rows[0] as { status: string; worker_id: string; expires_at_ms: string };
 }

@@ -1,9 +1,7 @@
 // Fixtures for the client tests, built with the generated client itself.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import {
-  addExecutionToFlow, createExecution, createFlow, stageDependencyEdge, type Queryable,
-} from '../../src/index.js';
+import { addExecutionToFlow, createExecution, createFlow, stageDependencyEdge, type Queryable } from '../../src/index.js';
 
 /** A flow a -> b -> c: three members, two staged (not applied) edges, graph_revision 5. */
 export interface SmallFlow {
@@ -31,10 +29,18 @@ export async function smallFlow(db: Queryable, flowId: string = randomUUID()): P
   const edgeAB = randomUUID();
   const edgeBC = randomUUID();
   await stageDependencyEdge(db, {
-    flowId, edgeId: edgeAB, upstreamExecutionId: a, downstreamExecutionId: b, expectedGraphRevision: 3,
+    flowId,
+    edgeId: edgeAB,
+    upstreamExecutionId: a,
+    downstreamExecutionId: b,
+    expectedGraphRevision: 3,
   });
   const [staged] = await stageDependencyEdge(db, {
-    flowId, edgeId: edgeBC, upstreamExecutionId: b, downstreamExecutionId: c, expectedGraphRevision: 4,
+    flowId,
+    edgeId: edgeBC,
+    upstreamExecutionId: b,
+    downstreamExecutionId: c,
+    expectedGraphRevision: 4,
   });
   return { flowId, partition: flow!.partition_key, a, b, c, edgeAB, edgeBC, revision: staged!.graph_revision };
 }

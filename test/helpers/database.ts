@@ -41,7 +41,7 @@ export async function testDatabase(t: ExecutionContext, options: { max?: number 
     await pool.end();
     await adminPool().query(`DROP DATABASE ${name} WITH (FORCE)`);
   });
-  await checkResultTypes(pool);  // from the first test database on: see ./result-types.ts
+  await checkResultTypes(pool); // from the first test database on: see ./result-types.ts
   return pool;
 }
 

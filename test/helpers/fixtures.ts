@@ -39,7 +39,10 @@ export interface Flow {
 }
 
 /** ff_create_flow (named arguments, p_now_ms null unless given); the one flow builder of every test. */
-export async function createFlow(db: Db, options: { flowId?: string; kind?: string; namespace?: string; nowMs?: number } = {}): Promise<Flow> {
+export async function createFlow(
+  db: Db,
+  options: { flowId?: string; kind?: string; namespace?: string; nowMs?: number } = {},
+): Promise<Flow> {
   const flowId = options.flowId ?? randomUUID();
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_create_flow(p_flow_id => $1, p_flow_kind => $2, p_namespace => $3, p_now_ms => $4)`,
@@ -101,7 +104,15 @@ export async function stage(
     `SELECT * FROM flowfabric.ff_stage_dependency_edge(
        p_flow_id => $1, p_edge_id => $2, p_upstream_execution_id => $3, p_downstream_execution_id => $4,
        p_expected_graph_revision => $5, p_data_passing_ref => $6, p_now_ms => $7)`,
-    [flowId, options.edgeId ?? randomUUID(), upstream, downstream, expected, options.dataPassingRef ?? null, options.nowMs ?? null],
+    [
+      flowId,
+      options.edgeId ?? randomUUID(),
+      upstream,
+      downstream,
+      expected,
+      options.dataPassingRef ?? null,
+      options.nowMs ?? null,
+    ],
   );
   return rows[0] as { status: string; edge_id: string; graph_revision: string };
 }
@@ -157,16 +168,18 @@ export async function edgeRow(db: Db, flowId: string, edgeId: string) {
 }
 
 export async function groupRow(db: Db, flowId: string, downstream: string) {
-  const { rows } = await db.query(
-    `SELECT * FROM flowfabric.ff_edge_group WHERE flow_id = $1 AND downstream_eid = $2`,
-    [flowId, uuidOf(downstream)],
-  );
+  const { rows } = await db.query(`SELECT * FROM flowfabric.ff_edge_group WHERE flow_id = $1 AND downstream_eid = $2`, [
+    flowId,
+    uuidOf(downstream),
+  ]);
   return rows[0];
 }
 
 /** How many events the flow's log holds (of one operation, when given). */
 export async function eventCount(db: Db, flowId: string, operation?: string): Promise<number> {
-  const { rows: [row] } = await db.query(
+  const {
+    rows: [row],
+  } = await db.query(
     'SELECT count(*) AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND ($2::text IS NULL OR operation = $2)',
     [flowId, operation ?? null],
   );
@@ -244,10 +257,11 @@ export async function assertReplayWritesNothing<T>(t: ExecutionContext, db: Db, 
 
 /** Marks a flow terminal directly (fixture shortcut: ff_cancel_flow belongs to another area). */
 export async function makeFlowTerminal(db: Db, flowId: string, state: 'cancelled' | 'completed' | 'failed' = 'cancelled') {
-  await db.query(
-    `UPDATE flowfabric.ff_flow_core SET public_flow_state = $2, terminal_at_ms = $3 WHERE flow_id = $1`,
-    [flowId, state, NOW],
-  );
+  await db.query(`UPDATE flowfabric.ff_flow_core SET public_flow_state = $2, terminal_at_ms = $3 WHERE flow_id = $1`, [
+    flowId,
+    state,
+    NOW,
+  ]);
 }
 
 /** A flow id whose partition differs from the solo partition of lane 'default'. */

@@ -51,7 +51,7 @@ export async function createLogin(t: ExecutionContext, roles: string[] = [], att
 /** A pool connected as `login` to `connectionString`'s database, ended before the database is dropped. */
 export function poolAs(t: ExecutionContext, login: Login, connectionString: string): pg.Pool {
   const pool = new pg.Pool({ connectionString: login.urlFor(connectionString), max: 2 });
-  pool.on('error', () => {});  // a connection terminated by the database's DROP ... WITH (FORCE)
+  pool.on('error', () => {}); // a connection terminated by the database's DROP ... WITH (FORCE)
   t.teardown(() => pool.end());
   return pool;
 }

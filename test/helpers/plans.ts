@@ -8,7 +8,9 @@ import type pg from 'pg';
  */
 export async function plansOf(client: pg.PoolClient, sql: string, values: unknown[] = [], analyze = false): Promise<string[]> {
   const plans: string[] = [];
-  const listen = (notice: { message?: string }) => { if (notice.message?.includes('Query Text:')) plans.push(notice.message); };
+  const listen = (notice: { message?: string }) => {
+    if (notice.message?.includes('Query Text:')) plans.push(notice.message);
+  };
   await client.query(`LOAD 'auto_explain'`);
   await client.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;
     SET auto_explain.log_level = notice; SET client_min_messages = notice;

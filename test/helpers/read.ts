@@ -64,7 +64,13 @@ export async function dependOn(db: Db, flowId: string, upstream: string, downstr
  * Completes an execution, which resolves its outgoing edges in the same transaction, then calls
  * ff_resolve_dependency for the given edges (already_resolved unless the edge was applied later).
  */
-export async function completeAndResolve(db: Db, flowId: string, executionId: string, outcome: string, edgeIds: string[] = []): Promise<void> {
+export async function completeAndResolve(
+  db: Db,
+  flowId: string,
+  executionId: string,
+  outcome: string,
+  edgeIds: string[] = [],
+): Promise<void> {
   await db.query('SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => $2, p_now_ms => $3)', [
     executionId,
     outcome,

@@ -65,7 +65,9 @@ function holdToNotNull(fn: string, required: Set<string>, result: unknown): void
     if (row === null || typeof row !== 'object' || Array.isArray(row)) continue;
     for (const column of required) {
       if (column in row && (row as Record<string, unknown>)[column] === null) {
-        throw new Error(`flowfabric.${fn} returned NULL in ${column}, whose type is NOT NULL (a RETURN NEXT path that never assigns it?)`);
+        throw new Error(
+          `flowfabric.${fn} returned NULL in ${column}, whose type is NOT NULL (a RETURN NEXT path that never assigns it?)`,
+        );
       }
     }
   }

@@ -5,7 +5,8 @@ import { createFlow, type Db, type Flow as TestFlow } from './fixtures.js';
 
 /** A started flow with one task member whose attempt has begun (active); returns both. */
 export async function activeMember(
-  db: Db, options: { others?: number; policy?: Record<string, unknown> } = {},
+  db: Db,
+  options: { others?: number; policy?: Record<string, unknown> } = {},
 ): Promise<{ flow: TestFlow; id: string }> {
   const flow = await createFlow(db);
   const id = await member(flow, { task: 'approve', policy: options.policy });
@@ -18,14 +19,20 @@ export async function activeMember(
 }
 
 export interface WaitOptions {
-  names?: string[]; when?: string; timeoutAt?: number | null; behavior?: string; now?: number; attempt?: number | null;
+  names?: string[];
+  when?: string;
+  timeoutAt?: number | null;
+  behavior?: string;
+  now?: number;
+  attempt?: number | null;
 }
 
 export async function suspend(db: Db, id: string, o: WaitOptions = {}) {
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_suspend_execution(p_execution_id => $1, p_signal_names => $2, p_resume_when => $3,
        p_timeout_at_ms => $4, p_timeout_behavior => $5, p_attempt => $7, p_now_ms => $6)`,
-    [id, o.names ?? ['approved'], o.when ?? 'any', o.timeoutAt ?? null, o.behavior ?? 'fail', o.now ?? null, o.attempt ?? null]);
+    [id, o.names ?? ['approved'], o.when ?? 'any', o.timeoutAt ?? null, o.behavior ?? 'fail', o.now ?? null, o.attempt ?? null],
+  );
   return rows[0] as { status: string; execution_id: string; waitpoint_id: string; token: string | null };
 }
 
@@ -33,15 +40,29 @@ export async function createWaitpoint(db: Db, id: string, o: WaitOptions = {}) {
   const { rows } = await db.query(
     `SELECT * FROM flowfabric.ff_create_waitpoint(p_execution_id => $1, p_signal_names => $2, p_resume_when => $3,
        p_timeout_at_ms => $4, p_timeout_behavior => $5)`,
-    [id, o.names ?? ['approved'], o.when ?? 'any', o.timeoutAt ?? null, o.behavior ?? 'fail']);
+    [id, o.names ?? ['approved'], o.when ?? 'any', o.timeoutAt ?? null, o.behavior ?? 'fail'],
+  );
   return rows[0] as { status: string; execution_id: string; waitpoint_id: string; token: string };
 }
 
-export interface Delivery { payload?: unknown; key?: string | null; token?: string | null; now?: number }
+export interface Delivery {
+  payload?: unknown;
+  key?: string | null;
+  token?: string | null;
+  now?: number;
+}
 
 export function deliver(db: Db, waitpointId: string, name: string, d: Delivery = {}) {
   return db.query(
     `SELECT * FROM flowfabric.ff_deliver_signal(p_waitpoint_id => $1, p_signal_name => $2, p_payload => $3,
        p_idempotency_key => $4, p_token => $5, p_now_ms => $6)`,
-    [waitpointId, name, d.payload === undefined ? null : JSON.stringify(d.payload), d.key ?? null, d.token ?? null, d.now ?? null]);
+    [
+      waitpointId,
+      name,
+      d.payload === undefined ? null : JSON.stringify(d.payload),
+      d.key ?? null,
+      d.token ?? null,
+      d.now ?? null,
+    ],
+  );
 }

@@ -20,7 +20,9 @@ function schemaOnly(print: Fingerprint): Partial<Fingerprint> {
   const bookkeeping = (row: Record<string, unknown>) =>
     !Object.values(row).some((v) => typeof v === 'string' && v.startsWith('ff_schema_migrations'));
   const { migrations: _m, checksums: _c, ...rest } = print;
-  return Object.fromEntries(Object.entries(rest).map(([key, rows]) => [key, (rows as Record<string, unknown>[]).filter(bookkeeping)]));
+  return Object.fromEntries(
+    Object.entries(rest).map(([key, rows]) => [key, (rows as Record<string, unknown>[]).filter(bookkeeping)]),
+  );
 }
 
 function assertSameCatalogue(t: ExecutionContext, actual: Partial<Fingerprint>, expected: Partial<Fingerprint>) {
@@ -59,25 +61,42 @@ test('a fresh install by the migrations equals the desired state of db/, object 
 async function upgradedFrom020(t: ExecutionContext) {
   const url = await emptyDatabase(t);
   await migrate(url, { count: 2 });
-  t.deepEqual((await queryUrl(url, 'SELECT name FROM flowfabric.ff_schema_migrations ORDER BY id')).map((r) => r.name).at(-1), RELEASED_0_2_0);
+  t.deepEqual(
+    (await queryUrl(url, 'SELECT name FROM flowfabric.ff_schema_migrations ORDER BY id')).map((r) => r.name).at(-1),
+    RELEASED_0_2_0,
+  );
   const call = async (sql: string, params: unknown[] = []) => (await queryUrl(url, `SELECT * FROM flowfabric.${sql}`, params))[0];
 
   const running = randomUUID();
   const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
   const plan = {
     executions: [a, b, c].map((id, i) => ({ execution_id: id, task_identifier: 'step', payload: { step: i } })),
-    edges: [[a, b], [b, c]].map(([up, down]) => ({ edge_id: randomUUID(), upstream_execution_id: up, downstream_execution_id: down, data_passing_ref: 'input' })),
+    edges: [
+      [a, b],
+      [b, c],
+    ].map(([up, down]) => ({
+      edge_id: randomUUID(),
+      upstream_execution_id: up,
+      downstream_execution_id: down,
+      data_passing_ref: 'input',
+    })),
   };
   await call('ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb, p_start => true)', [running, JSON.stringify(plan)]);
   t.is((await call('ff_begin_attempt(p_execution_id => $1::text)', [a])).status, 'started');
   await call(`ff_complete_execution(p_execution_id => $1::text, p_outcome => 'success', p_result => '{"value": 1}'::jsonb)`, [a]);
-  await queryUrl(url, `SELECT graphile_worker.complete_jobs(ARRAY(SELECT j.id FROM graphile_worker._private_jobs j
+  await queryUrl(
+    url,
+    `SELECT graphile_worker.complete_jobs(ARRAY(SELECT j.id FROM graphile_worker._private_jobs j
     JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE k.identifier = 'step'
-    AND j.payload->>'execution_id' LIKE '%' || $1::text))`, [a]);
+    AND j.payload->>'execution_id' LIKE '%' || $1::text))`,
+    [a],
+  );
 
   const cancelled = randomUUID();
-  await call('ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [cancelled,
-    JSON.stringify({ executions: [{ execution_id: randomUUID(), task_identifier: 'step' }] })]);
+  await call('ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [
+    cancelled,
+    JSON.stringify({ executions: [{ execution_id: randomUUID(), task_identifier: 'step' }] }),
+  ]);
   await call(`ff_cancel_flow(p_flow_id => $1::uuid, p_reason => 'upgrade test')`, [cancelled]);
   const staged = randomUUID();
   await call('ff_create_flow(p_flow_id => $1::uuid)', [staged]);
@@ -91,11 +110,15 @@ async function upgradedFrom020(t: ExecutionContext) {
 
 /** Every row of every table of flowfabric and graphile_worker, as JSON objects, by table. */
 async function tableRows(url: string): Promise<Record<string, Record<string, unknown>[]>> {
-  const tables = await queryUrl(url, `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
-    WHERE schemaname IN ('flowfabric', 'graphile_worker') ORDER BY 1`);
+  const tables = await queryUrl(
+    url,
+    `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+    WHERE schemaname IN ('flowfabric', 'graphile_worker') ORDER BY 1`,
+  );
   const rows: Record<string, Record<string, unknown>[]> = {};
   for (const { name } of tables) {
-    rows[name] = (await queryUrl(url, `SELECT to_jsonb(t) AS row FROM ${name} t`)).map((r) => r.row)
+    rows[name] = (await queryUrl(url, `SELECT to_jsonb(t) AS row FROM ${name} t`))
+      .map((r) => r.row)
       .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
   }
   return rows;
@@ -122,7 +145,10 @@ test('upgrading from 0.2.0 keeps every row of every table', async (t) => {
     const kept = after[table].map(project).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
     // Bookkeeping grows by the new migration, the error catalogue by the release's new codes.
     if (['flowfabric.ff_schema_migrations', 'flowfabric.ff_migration_checksum', 'flowfabric.ff_error'].includes(table)) {
-      t.true(rows.every((row) => kept.some((k) => JSON.stringify(k) === JSON.stringify(row))), table);
+      t.true(
+        rows.every((row) => kept.some((k) => JSON.stringify(k) === JSON.stringify(row))),
+        table,
+      );
       if (table !== 'flowfabric.ff_error') t.is(kept.length, (await shippedMigrations()).length, table);
     } else {
       t.deepEqual(kept, rows, table);
@@ -133,6 +159,8 @@ test('upgrading from 0.2.0 keeps every row of every table', async (t) => {
 test('a flow started under 0.2.0 runs to completion after the upgrade', async (t) => {
   const { url, running } = await upgradedFrom020(t);
   await drain(url, { step: (payload) => payload });
-  const [flow] = await queryUrl(url, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [running]);
+  const [flow] = await queryUrl(url, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [
+    running,
+  ]);
   t.is(flow.public_flow_state, 'completed');
 });

@@ -29,13 +29,26 @@ test.after.always(async () => {
   if (file) await rm(join(await file, '..'), { recursive: true, force: true });
 });
 
-interface Psql { code: number; stdout: string; stderr: string }
+interface Psql {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** psql -v ON_ERROR_STOP=1 -f <the install file> <url>, as a DBA runs it (errors with their SQLSTATE). */
 async function psqlInstall(url: string): Promise<Psql> {
   try {
-    const { stdout, stderr } = await execFileAsync('psql',
-      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-f', await installFile(), url]);
+    const { stdout, stderr } = await execFileAsync('psql', [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-v',
+      'VERBOSITY=verbose',
+      '-f',
+      await installFile(),
+      url,
+    ]);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -75,8 +88,14 @@ test('psql -f installs the same catalogue as migrate(), object by object', async
 test('the file records what it applied as migrate() records it: migration names in order, checksums, Graphile Worker revisions', async (t) => {
   const url = await installedWithPsql(t);
   const print = await fingerprint(url);
-  t.deepEqual(print.migrations.map((m) => m.name), print.checksums.map((c) => c.name));
-  t.deepEqual(print.workerMigrations.map((m) => m.id), print.workerMigrations.map((_, i) => i + 1));
+  t.deepEqual(
+    print.migrations.map((m) => m.name),
+    print.checksums.map((c) => c.name),
+  );
+  t.deepEqual(
+    print.workerMigrations.map((m) => m.id),
+    print.workerMigrations.map((_, i) => i + 1),
+  );
 });
 
 test('running the file twice changes nothing, and leaves the data alone', async (t) => {
@@ -119,7 +138,7 @@ test('the file refuses a database whose recorded migration differs from the ship
   await rows(url, `UPDATE flowfabric.ff_migration_checksum SET sha256 = repeat('0', 64) WHERE name = '${last.name}'`);
   const before = await fingerprint(url);
   const run = await psqlInstall(url);
-  t.is(run.code, 3);  // psql: an error in a script with ON_ERROR_STOP
+  t.is(run.code, 3); // psql: an error in a script with ON_ERROR_STOP
   t.regex(run.stderr, new RegExp(`ERROR:  ${MIGRATION_MISMATCH}: flowstage migration ${last.name} `), run.stderr);
   t.deepEqual(await fingerprint(url), before);
   await t.throwsAsync(migrate(url), { code: MIGRATION_MISMATCH } as object);

@@ -19,7 +19,10 @@ test('a fresh database is installed: flowfabric and graphile_worker schemas, eve
   const print = await fingerprint(url);
   t.true(print.schemas.some((s) => s.nspname === 'flowfabric'));
   t.true(print.schemas.some((s) => s.nspname === 'graphile_worker'));
-  t.deepEqual(print.migrations.map((m) => m.name), (await shippedMigrations()).map((m) => m.name));
+  t.deepEqual(
+    print.migrations.map((m) => m.name),
+    (await shippedMigrations()).map((m) => m.name),
+  );
   t.is(print.migrations[0].name, RELEASED_0_1_0);
   t.is(print.errors.length, 16);
   t.true(print.workerMigrations.length > 0);
@@ -59,7 +62,10 @@ test('5 migrators at once on one fresh database: all succeed and the result equa
   const concurrent = await emptyDatabase(t);
   const single = await emptyDatabase(t);
   const results = await Promise.allSettled(Array.from({ length: 5 }, () => migrate(concurrent)));
-  t.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
+  t.deepEqual(
+    results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+    [],
+  );
   await migrate(single);
   t.deepEqual(await fingerprint(concurrent), await fingerprint(single));
 });
@@ -68,8 +74,10 @@ test('every applied migration is recorded with the sha256 of its shipped file', 
   const url = await emptyDatabase(t);
   await migrate(url);
   const shipped = await shippedMigrations();
-  t.deepEqual(await queryUrl(url, 'SELECT name, sha256 FROM flowfabric.ff_migration_checksum ORDER BY name'),
-    shipped.map((m) => ({ name: m.name, sha256: m.sha256 })));
+  t.deepEqual(
+    await queryUrl(url, 'SELECT name, sha256 FROM flowfabric.ff_migration_checksum ORDER BY name'),
+    shipped.map((m) => ({ name: m.name, sha256: m.sha256 })),
+  );
 });
 
 test('migrate refuses a database whose recorded migration differs from the shipped file, and changes nothing', async (t) => {
@@ -97,7 +105,10 @@ test('migrate refuses a migration recorded without a checksum, except 0.1.0 (rel
 test('migrate refuses a database holding a migration this flowstage does not ship (installed by a newer one)', async (t) => {
   const url = await emptyDatabase(t);
   await migrate(url);
-  await queryUrl(url, `INSERT INTO flowfabric.ff_schema_migrations (name, run_on) VALUES ('9999999999999_flowstage-9.9.9', now())`);
+  await queryUrl(
+    url,
+    `INSERT INTO flowfabric.ff_schema_migrations (name, run_on) VALUES ('9999999999999_flowstage-9.9.9', now())`,
+  );
   const error = await t.throwsAsync(migrate(url), { code: MIGRATION_MISMATCH } as object);
   t.true(error!.message.includes('9999999999999_flowstage-9.9.9'));
 });
@@ -114,11 +125,15 @@ interface Loaded {
 
 /** Every row of every table of flowfabric and graphile_worker, as JSON objects, by table. */
 async function tableRows(url: string): Promise<Record<string, Record<string, unknown>[]>> {
-  const tables = await queryUrl(url, `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
-    WHERE schemaname IN ('flowfabric', 'graphile_worker') ORDER BY 1`);
+  const tables = await queryUrl(
+    url,
+    `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+    WHERE schemaname IN ('flowfabric', 'graphile_worker') ORDER BY 1`,
+  );
   const rows: Record<string, Record<string, unknown>[]> = {};
   for (const { name } of tables) {
-    rows[name] = (await queryUrl(url, `SELECT to_jsonb(t) AS row FROM ${name} t`)).map((r) => r.row)
+    rows[name] = (await queryUrl(url, `SELECT to_jsonb(t) AS row FROM ${name} t`))
+      .map((r) => r.row)
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   }
   return rows;
@@ -131,7 +146,10 @@ async function tableRows(url: string): Promise<Record<string, Record<string, unk
 async function upgradedFrom010(t: ExecutionContext): Promise<Loaded> {
   const url = await emptyDatabase(t);
   await migrate(url, { count: 1 });
-  t.deepEqual((await queryUrl(url, 'SELECT name FROM flowfabric.ff_schema_migrations')).map((r) => r.name), [RELEASED_0_1_0]);
+  t.deepEqual(
+    (await queryUrl(url, 'SELECT name FROM flowfabric.ff_schema_migrations')).map((r) => r.name),
+    [RELEASED_0_1_0],
+  );
 
   const call = async (sql: string, params: unknown[] = []) => (await queryUrl(url, `SELECT * FROM flowfabric.${sql}`, params))[0];
   const flow = async (namespace: string, tasks: string[]) => {
@@ -141,7 +159,8 @@ async function upgradedFrom010(t: ExecutionContext): Promise<Loaded> {
     for (const [i, task] of tasks.entries()) {
       const { execution_id: id } = await call(
         'ff_create_execution(p_flow_id => $1::uuid, p_task_identifier => $2::text, p_payload => $3::jsonb)',
-        [flowId, task, JSON.stringify({ step: i })]);
+        [flowId, task, JSON.stringify({ step: i })],
+      );
       await call('ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)', [flowId, id]);
       ids.push(id);
     }
@@ -150,9 +169,11 @@ async function upgradedFrom010(t: ExecutionContext): Promise<Loaded> {
   const stage = async (flowId: string, up: string, down: string) => {
     const edgeId = randomUUID();
     const { graph_revision: revision } = await call('ff_describe_flow(p_flow_id => $1::uuid)', [flowId]);
-    await call(`ff_stage_dependency_edge(p_flow_id => $1::uuid, p_edge_id => $2::uuid, p_upstream_execution_id => $3::text,
+    await call(
+      `ff_stage_dependency_edge(p_flow_id => $1::uuid, p_edge_id => $2::uuid, p_upstream_execution_id => $3::text,
       p_downstream_execution_id => $4::text, p_expected_graph_revision => $5::bigint, p_data_passing_ref => 'input')`,
-      [flowId, edgeId, up, down, revision]);
+      [flowId, edgeId, up, down, revision],
+    );
     return edgeId;
   };
 
@@ -160,15 +181,23 @@ async function upgradedFrom010(t: ExecutionContext): Promise<Loaded> {
   // job done), so its cascade job and outbox row wait for the next worker.
   const running = await flow('upgrade', ['step', 'step', 'step']);
   const [a, b, c] = running.ids;
-  for (const [up, down] of [[a, b], [b, c]]) {
-    await call('ff_apply_dependency_to_child(p_flow_id => $1::uuid, p_edge_id => $2::uuid)',
-      [running.flowId, await stage(running.flowId, up, down)]);
+  for (const [up, down] of [
+    [a, b],
+    [b, c],
+  ]) {
+    await call('ff_apply_dependency_to_child(p_flow_id => $1::uuid, p_edge_id => $2::uuid)', [
+      running.flowId,
+      await stage(running.flowId, up, down),
+    ]);
   }
   await call('ff_start_flow(p_flow_id => $1::uuid)', [running.flowId]);
   t.is((await call('ff_begin_attempt(p_execution_id => $1::text)', [a])).status, 'started');
   await call(`ff_complete_execution(p_execution_id => $1::text, p_outcome => 'success', p_result => '{"value": 1}'::jsonb)`, [a]);
-  await queryUrl(url, `SELECT graphile_worker.complete_jobs(ARRAY(SELECT j.id FROM graphile_worker._private_jobs j
-    JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE k.identifier = 'step'))`);
+  await queryUrl(
+    url,
+    `SELECT graphile_worker.complete_jobs(ARRAY(SELECT j.id FROM graphile_worker._private_jobs j
+    JOIN graphile_worker._private_tasks k ON k.id = j.task_id WHERE k.identifier = 'step'))`,
+  );
   // Staged, not applied, not started.
   const staged = await flow('upgrade', ['step', 'step']);
   await stage(staged.flowId, staged.ids[0], staged.ids[1]);
@@ -206,9 +235,15 @@ test('upgrading from 0.1.0 keeps every row of every table', async (t) => {
     const kept = after[table].map(project).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     if (table === 'flowfabric.ff_error') {
       // The catalogue only grows (0.3.0: FF015, FF016): every row it had is kept.
-      t.true(rows.every((row) => kept.some((k) => JSON.stringify(k) === JSON.stringify(row))), table);
+      t.true(
+        rows.every((row) => kept.some((k) => JSON.stringify(k) === JSON.stringify(row))),
+        table,
+      );
     } else if (table === 'flowfabric.ff_schema_migrations') {
-      t.true(rows.every((row) => kept.some((k) => JSON.stringify(k) === JSON.stringify(row))), table);
+      t.true(
+        rows.every((row) => kept.some((k) => JSON.stringify(k) === JSON.stringify(row))),
+        table,
+      );
       t.is(kept.length, (await shippedMigrations()).length);
     } else {
       t.deepEqual(kept, rows, table);
@@ -219,10 +254,14 @@ test('upgrading from 0.1.0 keeps every row of every table', async (t) => {
 test('flows started under 0.1.0 run to completion under HEAD after the upgrade', async (t) => {
   const { url, running } = await upgradedFrom010(t);
   await drain(url, { step: (payload) => payload });
-  const [flow] = await queryUrl(url, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [running]);
+  const [flow] = await queryUrl(url, 'SELECT public_flow_state FROM flowfabric.ff_describe_flow(p_flow_id => $1::uuid)', [
+    running,
+  ]);
   t.is(flow.public_flow_state, 'completed');
-  t.deepEqual(await queryUrl(url, 'SELECT count(*)::int AS pending FROM flowfabric.ff_completion_outbox WHERE cascaded_at_ms IS NULL'),
-    [{ pending: 0 }]);
+  t.deepEqual(
+    await queryUrl(url, 'SELECT count(*)::int AS pending FROM flowfabric.ff_completion_outbox WHERE cascaded_at_ms IS NULL'),
+    [{ pending: 0 }],
+  );
 });
 
 test('a session holding the install lock makes migrate fail after lockTimeoutMs, naming it, instead of waiting forever', async (t) => {
@@ -232,7 +271,9 @@ test('a session holding the install lock makes migrate fail after lockTimeoutMs,
   const held = await stranger.connect();
   t.teardown(() => held.release());
   await held.query(`SELECT pg_advisory_lock(hashtext('flowstage.migrate'))`);
-  const { rows: [{ pid }] } = await held.query('SELECT pg_backend_pid() AS pid');
+  const {
+    rows: [{ pid }],
+  } = await held.query('SELECT pg_backend_pid() AS pid');
   const error = await t.throwsAsync(migrate(url, { lockTimeoutMs: 500 }));
   t.regex(error!.message, new RegExp(`install lock.*pid ${pid} \\(user ${login.name}`));
   t.deepEqual(await queryUrl(url, `SELECT nspname FROM pg_namespace WHERE nspname IN ('flowfabric', 'graphile_worker')`), []);
@@ -240,7 +281,7 @@ test('a session holding the install lock makes migrate fail after lockTimeoutMs,
   await migrate(url, { lockTimeoutMs: 500 });
 });
 
-test('a session holding node-pg-migrate\'s own advisory lock does not block migrate (flowstage does not take it)', async (t) => {
+test("a session holding node-pg-migrate's own advisory lock does not block migrate (flowstage does not take it)", async (t) => {
   const login = await createLogin(t);
   const url = await emptyDatabase(t);
   const held = await poolAs(t, login, url).connect();

@@ -11,7 +11,11 @@ export type Decision = 'pending' | 'satisfied' | 'impossible';
 /** An execution id as a call passes it: its uuid and its {fp:N} prefix (null: a bare uuid); null when malformed. */
 export type Ref = { uuid: string; prefix: number | null } | null;
 
-export interface Policy { kind: Kind; onSatisfied?: 'cancel_remaining' | 'let_run'; k?: number }
+export interface Policy {
+  kind: Kind;
+  onSatisfied?: 'cancel_remaining' | 'let_run';
+  k?: number;
+}
 
 export interface Plan {
   executions: string[];
@@ -28,7 +32,14 @@ export interface Execution {
   blocked: boolean;
 }
 export type EdgeKind = 'success_only' | 'failure_only' | 'any_outcome';
-export interface Edge { id: string; up: string; down: string; state: 'pending' | 'applied' | 'satisfied' | 'impossible'; stagedRevision: number; kind?: EdgeKind }
+export interface Edge {
+  id: string;
+  up: string;
+  down: string;
+  state: 'pending' | 'applied' | 'satisfied' | 'impossible';
+  stagedRevision: number;
+  kind?: EdgeKind;
+}
 
 /** docs/semantics.md §10.1: the outcomes that satisfy an edge of each kind. */
 export function satisfies(kind: EdgeKind | undefined, outcome: Outcome): boolean {
@@ -36,7 +47,15 @@ export function satisfies(kind: EdgeKind | undefined, outcome: Outcome): boolean
   if (kind === 'any_outcome') return true;
   return outcome === 'success';
 }
-export interface Group { policy: Policy; success: number; fail: number; skip: number; running: number; decision: Decision; cancelSiblings: boolean }
+export interface Group {
+  policy: Policy;
+  success: number;
+  fail: number;
+  skip: number;
+  running: number;
+  decision: Decision;
+  cancelSiblings: boolean;
+}
 export interface Flow {
   id: string;
   partition: number;
@@ -89,7 +108,16 @@ export class Model {
 
   createFlow(flowId: string, partition: number): string {
     if (this.flows.has(flowId)) return 'already_satisfied';
-    this.flows.set(flowId, { id: flowId, partition, revision: 0, state: 'open', started: false, members: [], edges: new Map(), groups: new Map() });
+    this.flows.set(flowId, {
+      id: flowId,
+      partition,
+      revision: 0,
+      state: 'open',
+      started: false,
+      members: [],
+      edges: new Map(),
+      groups: new Map(),
+    });
     return 'created';
   }
 
@@ -114,7 +142,14 @@ export class Model {
     return 'added';
   }
 
-  stage(flowId: string, edgeId: string, up: Ref, down: Ref, expected: number, kind: EdgeKind = 'success_only'): { status: string; revision: number } {
+  stage(
+    flowId: string,
+    edgeId: string,
+    up: Ref,
+    down: Ref,
+    expected: number,
+    kind: EdgeKind = 'success_only',
+  ): { status: string; revision: number } {
     if (up === null || down === null || expected < 0) return refuse('invalid_input');
     if (up.uuid === down.uuid) refuse('self_referencing_edge');
     const flow = this.openFlow(flowId);
@@ -144,7 +179,12 @@ export class Model {
     const flow = this.openFlow(flowId);
     const sameAsStaged = (edge: { id: string; up: string; down: string }) => {
       const staged = flow.edges.get(edge.id);
-      return staged !== undefined && staged.up === edge.up && staged.down === edge.down && (staged.kind ?? 'success_only') === 'success_only';
+      return (
+        staged !== undefined &&
+        staged.up === edge.up &&
+        staged.down === edge.down &&
+        (staged.kind ?? 'success_only') === 'success_only'
+      );
     };
     if (edges.every(sameAsStaged)) return 'already_staged';
     if (flow.revision !== expected) refuse('stale_graph_revision');
@@ -277,7 +317,9 @@ export class Model {
     }
     const late: Edge[] = [];
     for (const edge of plan.edges) {
-      changed = this.stage(flowId, edge.id, { uuid: edge.up, prefix: null }, { uuid: edge.down, prefix: null }, flow.revision).status === 'staged' || changed;
+      changed =
+        this.stage(flowId, edge.id, { uuid: edge.up, prefix: null }, { uuid: edge.down, prefix: null }, flow.revision).status ===
+          'staged' || changed;
       changed = this.apply(flowId, edge.id, late) === 'applied' || changed;
     }
     // Late edges resolve after the plan's last apply, in plan order, so a child's group counts
@@ -327,9 +369,13 @@ export class Model {
     const members = flow.members.map((uuid) => this.executions.get(uuid)!);
     if (members.some((m) => m.outcome === 'none')) return;
     // a failure is handled when a failure_only edge out of it led to a child that succeeded
-    const handled = (m: Execution) => [...flow.edges.values()].some((e) =>
-      e.up === m.uuid && e.kind === 'failure_only' && this.executions.get(e.down)!.outcome === 'success');
-    flow.state = members.some((m) => ['failed', 'cancelled', 'expired'].includes(m.outcome) && !handled(m)) ? 'failed' : 'completed';
+    const handled = (m: Execution) =>
+      [...flow.edges.values()].some(
+        (e) => e.up === m.uuid && e.kind === 'failure_only' && this.executions.get(e.down)!.outcome === 'success',
+      );
+    flow.state = members.some((m) => ['failed', 'cancelled', 'expired'].includes(m.outcome) && !handled(m))
+      ? 'failed'
+      : 'completed';
   }
 
   // --- lookups -----------------------------------------------------------------------------

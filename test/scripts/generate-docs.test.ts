@@ -4,8 +4,19 @@
 import test from 'ava';
 import * as flowstage from '../../src/index.js';
 import {
-  FUNCTION_GROUPS, applyRegions, docsDrift, errorClassName, groupFunctions, markdownText, psqlTable,
-  readDocCatalogue, renderDocs, renderSqlReference, unescapeMarkdown, type DocCatalogue, type DocFunction,
+  FUNCTION_GROUPS,
+  applyRegions,
+  docsDrift,
+  errorClassName,
+  groupFunctions,
+  markdownText,
+  psqlTable,
+  readDocCatalogue,
+  renderDocs,
+  renderSqlReference,
+  unescapeMarkdown,
+  type DocCatalogue,
+  type DocFunction,
 } from '../../scripts/generate-docs.js';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 
@@ -64,10 +75,21 @@ test('the reference has every flowfabric domain: NOT NULL or not, its values or 
     WHERE typnamespace = 'flowfabric'::regnamespace AND typtype = 'd'`);
   t.true(rows.length >= 30);
   for (const domain of rows) {
-    t.regex(reference, new RegExp(`\\n\\| \`${domain.name}\` \\| [^|]+ \\| ${domain.not_null ? 'not null' : 'null'} \\|`), domain.name);
+    t.regex(
+      reference,
+      new RegExp(`\\n\\| \`${domain.name}\` \\| [^|]+ \\| ${domain.not_null ? 'not null' : 'null'} \\|`),
+      domain.name,
+    );
   }
-  t.true(reference.includes("| `ff_public_state` | `text` | not null | `waiting`, `waiting_children`, `delayed`, `active`, `completed`, "));
-  t.regex(reference, /\| `ff_public_flow_state` \| `flowfabric\.ff_public_flow_state_or_null` \| not null \| the values of `ff_public_flow_state_or_null` \| `PublicFlowState` \|/);
+  t.true(
+    reference.includes(
+      '| `ff_public_state` | `text` | not null | `waiting`, `waiting_children`, `delayed`, `active`, `completed`, ',
+    ),
+  );
+  t.regex(
+    reference,
+    /\| `ff_public_flow_state` \| `flowfabric\.ff_public_flow_state_or_null` \| not null \| the values of `ff_public_flow_state_or_null` \| `PublicFlowState` \|/,
+  );
   t.regex(reference, /\| `ff_revision` \| `bigint` \| not null \| `CHECK \(\(VALUE >= 0\)\)` \| +\|/);
 });
 
@@ -79,24 +101,37 @@ test('the reference is deterministic: two databases give byte-identical text', a
 });
 
 const fn = (name: string): DocFunction => ({
-  name, identity: '', arguments: '', result: 'void', language: 'plpgsql', volatility: 'v', securityDefiner: true, executableBy: ['flowstage_writer'],
+  name,
+  identity: '',
+  arguments: '',
+  result: 'void',
+  language: 'plpgsql',
+  volatility: 'v',
+  securityDefiner: true,
+  executableBy: ['flowstage_writer'],
   comment: `Does ${name}.`,
 });
 
 test('functions are grouped by the group map, alphabetical within a group; an unknown one goes to Other, empty groups are left out', (t) => {
   const groups = groupFunctions([fn('ff_stage_dependency_edge'), fn('ff_brand_new'), fn('ff_create_flow'), fn('ff_list_flows')]);
-  t.deepEqual(groups.map((g) => [g.title, g.functions.map((f) => f.name)]), [
-    ['Staging', ['ff_create_flow', 'ff_stage_dependency_edge']],
-    ['Reads', ['ff_list_flows']],
-    ['Other', ['ff_brand_new']],
-  ]);
+  t.deepEqual(
+    groups.map((g) => [g.title, g.functions.map((f) => f.name)]),
+    [
+      ['Staging', ['ff_create_flow', 'ff_stage_dependency_edge']],
+      ['Reads', ['ff_list_flows']],
+      ['Other', ['ff_brand_new']],
+    ],
+  );
   const catalogue: DocCatalogue = { functions: [fn('ff_brand_new')], domains: [], tables: [], errors: [] };
   t.regex(renderSqlReference(catalogue), /\n## Other\n[\s\S]*\n### ff_brand_new\n/);
 });
 
 test('no function is in two groups', (t) => {
   const names = FUNCTION_GROUPS.flatMap((g) => g.functions);
-  t.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), []);
+  t.deepEqual(
+    names.filter((n, i) => names.indexOf(n) !== i),
+    [],
+  );
 });
 
 test('catalogue text becomes Markdown that renders as the same text', (t) => {
@@ -113,22 +148,37 @@ test('catalogue text becomes Markdown that renders as the same text', (t) => {
 test('a generated region is replaced and the rest of the page kept; unknown or unterminated regions are errors', (t) => {
   const page = 'intro\n<!-- BEGIN GENERATED demo (do not edit) -->\nstale\n<!-- END GENERATED demo -->\noutro\n';
   const regions = new Map([['demo', '```\nfresh\n```\n']]);
-  t.is(applyRegions(page, regions), 'intro\n<!-- BEGIN GENERATED demo (do not edit) -->\n```\nfresh\n```\n<!-- END GENERATED demo -->\noutro\n');
+  t.is(
+    applyRegions(page, regions),
+    'intro\n<!-- BEGIN GENERATED demo (do not edit) -->\n```\nfresh\n```\n<!-- END GENERATED demo -->\noutro\n',
+  );
   t.is(applyRegions(applyRegions(page, regions), regions), applyRegions(page, regions));
   t.throws(() => applyRegions(page.replaceAll('demo', 'other'), regions), { message: /unknown generated region "other"/ });
-  t.throws(() => applyRegions('<!-- BEGIN GENERATED demo x -->\nno end\n', regions), { message: /has no "<!-- END GENERATED demo -->"/ });
+  t.throws(() => applyRegions('<!-- BEGIN GENERATED demo x -->\nno end\n', regions), {
+    message: /has no "<!-- END GENERATED demo -->"/,
+  });
 });
 
 test('results print as psql prints them: centred headers, numbers right-aligned, the last text column unpadded', (t) => {
-  const columns = [{ name: 'status', typeOid: 25 }, { name: 'node_count', typeOid: 20 }, { name: 'execution_id', typeOid: 25 }];
-  t.is(psqlTable(columns, [['added', '1', '{fp:238}:x'], ['already_member', '12', null]]), [
-    '     status     | node_count | execution_id ',
-    '----------------+------------+--------------',
-    ' added          |          1 | {fp:238}:x',
-    ' already_member |         12 | ',
-    '(2 rows)',
-    '',
-  ].join('\n'));
+  const columns = [
+    { name: 'status', typeOid: 25 },
+    { name: 'node_count', typeOid: 20 },
+    { name: 'execution_id', typeOid: 25 },
+  ];
+  t.is(
+    psqlTable(columns, [
+      ['added', '1', '{fp:238}:x'],
+      ['already_member', '12', null],
+    ]),
+    [
+      '     status     | node_count | execution_id ',
+      '----------------+------------+--------------',
+      ' added          |          1 | {fp:238}:x',
+      ' already_member |         12 | ',
+      '(2 rows)',
+      '',
+    ].join('\n'),
+  );
   t.is(psqlTable([{ name: 'n', typeOid: 23 }], []), ' n \n---\n(0 rows)\n');
 });
 

@@ -5,10 +5,30 @@
 // test:types, imports it by the package name 'flowstage').
 import pg from 'pg';
 import {
-  CycleDetectedError, DependencyAlreadyExistsError, FlowstageError, StaleGraphRevisionError, applyDependencyToChild,
-  completeExecution, createExecution, createFlow, describeFlow, flowPartition, listEdges, listFlows, listMembers,
-  publicStateValues, resolveDependency, stageDependencyEdge, withRevisionRetry, withTransaction, type CreateFlowRow,
-  type FlowstageErrorCode, type PublicFlowState, type PublicState, type Queryable, type StageDependencyEdgeStatus,
+  CycleDetectedError,
+  DependencyAlreadyExistsError,
+  FlowstageError,
+  StaleGraphRevisionError,
+  applyDependencyToChild,
+  completeExecution,
+  createExecution,
+  createFlow,
+  describeFlow,
+  flowPartition,
+  listEdges,
+  listFlows,
+  listMembers,
+  publicStateValues,
+  resolveDependency,
+  stageDependencyEdge,
+  withRevisionRetry,
+  withTransaction,
+  type CreateFlowRow,
+  type FlowstageErrorCode,
+  type PublicFlowState,
+  type PublicState,
+  type Queryable,
+  type StageDependencyEdgeStatus,
 } from '../../src/index.js';
 
 declare const pool: pg.Pool;
@@ -53,7 +73,11 @@ export async function parameterTypes(): Promise<void> {
   // bigint parameters take a number, a decimal string or a bigint.
   for (const expectedGraphRevision of [1, '1', 1n]) {
     await stageDependencyEdge(pool, {
-      flowId, edgeId: flowId, upstreamExecutionId: 'a', downstreamExecutionId: 'b', expectedGraphRevision,
+      flowId,
+      edgeId: flowId,
+      upstreamExecutionId: 'a',
+      downstreamExecutionId: 'b',
+      expectedGraphRevision,
     });
   }
 }
@@ -74,7 +98,11 @@ export async function resultTypes(): Promise<void> {
   // @ts-expect-error 'added' is not a status ff_create_flow can return
   if (row.status === 'added') void row;
   const [staged] = await stageDependencyEdge(pool, {
-    flowId, edgeId: flowId, upstreamExecutionId: 'a', downstreamExecutionId: 'b', expectedGraphRevision: 0,
+    flowId,
+    edgeId: flowId,
+    upstreamExecutionId: 'a',
+    downstreamExecutionId: 'b',
+    expectedGraphRevision: 0,
   });
   const status: StageDependencyEdgeStatus = staged!.status;
   // @ts-expect-error 'staged_ok' is not a stage status
@@ -149,9 +177,15 @@ export async function states(): Promise<void> {
 
 export async function errorTypes(): Promise<void> {
   try {
-    await withRevisionRetry(pool, flowId, ({ graphRevision }) => stageDependencyEdge(pool, {
-      flowId, edgeId: flowId, upstreamExecutionId: 'a', downstreamExecutionId: 'b', expectedGraphRevision: graphRevision,
-    }));
+    await withRevisionRetry(pool, flowId, ({ graphRevision }) =>
+      stageDependencyEdge(pool, {
+        flowId,
+        edgeId: flowId,
+        upstreamExecutionId: 'a',
+        downstreamExecutionId: 'b',
+        expectedGraphRevision: graphRevision,
+      }),
+    );
   } catch (error) {
     if (error instanceof CycleDetectedError) {
       const path: string[] = error.cyclePath;

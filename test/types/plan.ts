@@ -34,11 +34,16 @@ export async function plans(): Promise<void> {
     parse: { task: 'parse', inputs: { page: 'fecth' } },
   });
   void new FlowPlan(flowId, {
-    a: {}, b: {},
+    a: {},
+    b: {},
     // @ts-expect-error a step in an input list that does not exist
     c: { inputs: { rates: ['a', 'bb'] } },
   });
-  void new FlowPlan(flowId, { a: {}, b: {}, c: { inputs: { rates: ['a', 'b'] }, group: { kind: 'any_of', onSatisfied: 'let_run' } } });
+  void new FlowPlan(flowId, {
+    a: {},
+    b: {},
+    c: { inputs: { rates: ['a', 'b'] }, group: { kind: 'any_of', onSatisfied: 'let_run' } },
+  });
   void new FlowPlan(flowId, {
     // @ts-expect-error any_of needs onSatisfied
     join: { group: { kind: 'any_of' } },
@@ -54,9 +59,18 @@ export async function waits(): Promise<void> {
 
 export async function events(): Promise<void> {
   const worker = await run({ connectionString: 'postgres://localhost/db' });
-  worker.events.on('flow:completed', ({ flowId: id, state }) => { void id; void state; });
-  worker.events.on('execution:completed', ({ outcome }) => { void (outcome === 'success'); });
-  worker.events.on('job:success', ({ job }) => { void job.task_identifier; });
-  // @ts-expect-error outcome is success | failed | cancelled
-  worker.events.on('execution:completed', ({ outcome }) => { void (outcome === 'skiped'); });
+  worker.events.on('flow:completed', ({ flowId: id, state }) => {
+    void id;
+    void state;
+  });
+  worker.events.on('execution:completed', ({ outcome }) => {
+    void (outcome === 'success');
+  });
+  worker.events.on('job:success', ({ job }) => {
+    void job.task_identifier;
+  });
+  worker.events.on('execution:completed', ({ outcome }) => {
+    // @ts-expect-error outcome is success | failed | cancelled
+    void (outcome === 'skiped');
+  });
 }

@@ -66,7 +66,10 @@ export function steps(): void {
 }
 
 export function optionalInputs(): void {
-  const more = defineTasks<{ ping: { input: { note?: string }; output: null }; echo: { input: { text: string }; output: string } }>();
+  const more = defineTasks<{
+    ping: { input: { note?: string }; output: null };
+    echo: { input: { text: string }; output: string };
+  }>();
   // A task whose inputs are all optional needs no options.
   void new FlowPlan(flowId, { ping: more.step('ping'), echo: more.step('echo', { payload: { text: 'hi' }, after: ['ping'] }) });
   // @ts-expect-error echo's text is required

@@ -7,7 +7,21 @@ import test from 'ava';
 import pg from 'pg';
 import { connectionStringOf } from '../helpers/database.js';
 import {
-  apply, drain, edge, edgePolicy, execution, group, jobs, member, members, operations, policy, resolve, stage, startFlow, waitFor,
+  apply,
+  drain,
+  edge,
+  edgePolicy,
+  execution,
+  group,
+  jobs,
+  member,
+  members,
+  operations,
+  policy,
+  resolve,
+  stage,
+  startFlow,
+  waitFor,
 } from '../helpers/cascade.js';
 import { complete, createFlow, flowRow, uuidOf } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
@@ -33,7 +47,7 @@ test('a refused completion enqueues nothing', async (t) => {
   t.deepEqual(await jobs(flow.db), []);
 });
 
-test('a completion resolves every outgoing edge in its own transaction and enqueues the started flow\'s children', async (t) => {
+test("a completion resolves every outgoing edge in its own transaction and enqueues the started flow's children", async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'root' });
@@ -63,7 +77,8 @@ test('several children released by one completion are enqueued with one graphile
     await complete(client, a, 'success');
     const { rows } = await client.query(
       `SELECT funcname, calls::int FROM pg_stat_xact_user_functions
-       WHERE schemaname = 'graphile_worker' AND funcname IN ('add_job', 'add_jobs') ORDER BY funcname`);
+       WHERE schemaname = 'graphile_worker' AND funcname IN ('add_job', 'add_jobs') ORDER BY funcname`,
+    );
     t.deepEqual(rows, [{ funcname: 'add_jobs', calls: 1 }]);
     await client.query('COMMIT');
   } finally {
@@ -72,7 +87,7 @@ test('several children released by one completion are enqueued with one graphile
   t.is((await jobs(db)).filter((j) => j.task_identifier === 'leaf').length, 5);
 });
 
-test('a skip chain advances one hop per job: the completion skips the child, each skipped child\'s job the next', async (t) => {
+test("a skip chain advances one hop per job: the completion skips the child, each skipped child's job the next", async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const [a, b, c, d] = await members(flow, 4);
@@ -81,16 +96,25 @@ test('a skip chain advances one hop per job: the completion skips the child, eac
   await complete(db, a!, 'failed');
   const phases = async () => Promise.all([b, c, d].map(async (x) => (await execution(db, x!)).terminal_outcome));
   t.deepEqual(await phases(), ['skipped', 'none', 'none']);
-  t.deepEqual((await jobs(db)).map((j) => [j.task_identifier, j.key]), [['flowstage__cascade', `flowstage:cascade:${uuidOf(b!)}`]]);
+  t.deepEqual(
+    (await jobs(db)).map((j) => [j.task_identifier, j.key]),
+    [['flowstage__cascade', `flowstage:cascade:${uuidOf(b!)}`]],
+  );
   const step = async (x: string) => (await db.query('SELECT * FROM flowfabric.ff_cascade_step($1::text)', [x])).rows[0];
   t.like(await step(b!), { status: 'done', edges_resolved: 1, public_flow_state: 'open' });
   t.deepEqual(await phases(), ['skipped', 'skipped', 'none']);
   t.like(await step(c!), { status: 'done', edges_resolved: 1, public_flow_state: 'open' });
   t.deepEqual(await phases(), ['skipped', 'skipped', 'skipped']);
   t.like(await step(d!), { status: 'done', edges_resolved: 0, public_flow_state: 'failed' });
-  t.like(await step(b!), { status: 'done', edges_resolved: 0 });  // a replayed hop finds nothing left
-  t.deepEqual(await Promise.all(edges.map(async (e) => (await edgePolicy(flow, e)).upstream_outcome)), ['failed', 'skipped', 'skipped']);
-  const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_completion_outbox WHERE cascaded_at_ms IS NOT NULL');
+  t.like(await step(b!), { status: 'done', edges_resolved: 0 }); // a replayed hop finds nothing left
+  t.deepEqual(await Promise.all(edges.map(async (e) => (await edgePolicy(flow, e)).upstream_outcome)), [
+    'failed',
+    'skipped',
+    'skipped',
+  ]);
+  const { rows } = await db.query(
+    'SELECT count(*)::int AS n FROM flowfabric.ff_completion_outbox WHERE cascaded_at_ms IS NOT NULL',
+  );
   t.is(rows[0].n, 3);
 });
 
@@ -103,7 +127,11 @@ test('a skip propagates three levels deep through the worker and the flow fails'
   await complete(db, a!, 'failed');
   await drain(connectionStringOf(db));
   for (const x of [b, c, d]) t.like(await execution(db, x!), { terminal_outcome: 'skipped', public_state: 'skipped' });
-  t.deepEqual(await Promise.all(edges.map(async (e) => (await edgePolicy(flow, e)).upstream_outcome)), ['failed', 'skipped', 'skipped']);
+  t.deepEqual(await Promise.all(edges.map(async (e) => (await edgePolicy(flow, e)).upstream_outcome)), [
+    'failed',
+    'skipped',
+    'skipped',
+  ]);
   t.like(await group(flow, d!), { skip_count: 1, decision: 'impossible' });
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
 });
@@ -145,12 +173,14 @@ test('a failed member makes the flow failed even when its dependents do not need
 test('adding an already terminal member to a started flow whose other members are terminal finishes it', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
-  await startFlow(flow);  // a started flow without members stays open: nothing to finish yet
+  await startFlow(flow); // a started flow without members stays open: nothing to finish yet
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
   await complete(db, rows[0].execution_id, 'success');
-  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
-    [flow.flowId, rows[0].execution_id]);
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)', [
+    flow.flowId,
+    rows[0].execution_id,
+  ]);
   t.like(await flowRow(flow.db, flow.flowId), { public_flow_state: 'completed' });
   t.is((await operations(flow)).at(-1), 'complete_flow');
 });
@@ -162,8 +192,10 @@ test('a terminal member added to a started flow with a running member is counted
   await startFlow(flow);
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
   await complete(db, rows[0].execution_id, 'expired');
-  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)',
-    [flow.flowId, rows[0].execution_id]);
+  await db.query('SELECT * FROM flowfabric.ff_add_execution_to_flow(p_flow_id => $1::uuid, p_execution_id => $2::text)', [
+    flow.flowId,
+    rows[0].execution_id,
+  ]);
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
   await complete(db, running, 'success');
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');
@@ -182,14 +214,19 @@ test('a last completion that finds the flow row busy leaves the flow check to a 
     await holder.query('SELECT 1 FROM flowfabric.ff_flow_core WHERE flow_id = $1::uuid FOR SHARE', [flow.flowId]);
     t.is((await complete(db, b!, 'success')).status, 'completed');
     t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'open');
-    t.deepEqual((await jobs(db)).map((j) => [j.task_identifier, j.key]), [['flowstage__cascade', `flowstage:cascade:${uuidOf(b!)}`]]);
+    t.deepEqual(
+      (await jobs(db)).map((j) => [j.task_identifier, j.key]),
+      [['flowstage__cascade', `flowstage:cascade:${uuidOf(b!)}`]],
+    );
     await holder.query('COMMIT');
   } finally {
     holder.release();
   }
   await drain(connectionStringOf(db));
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
-  const { rows } = await db.query('SELECT cascaded_at_ms FROM flowfabric.ff_completion_outbox WHERE execution_id = $1::uuid', [uuidOf(b!)]);
+  const { rows } = await db.query('SELECT cascaded_at_ms FROM flowfabric.ff_completion_outbox WHERE execution_id = $1::uuid', [
+    uuidOf(b!),
+  ]);
   t.not(rows[0].cascaded_at_ms, null);
 });
 
@@ -198,7 +235,7 @@ test('a late edge whose upstream already succeeded is resolved at apply and its 
   const flow = await createFlow(db);
   const up = await member(flow);
   const child = await member(flow, { task: 'load' });
-  const other = await member(flow, { task: 'other' });  // keeps the flow open
+  const other = await member(flow, { task: 'other' }); // keeps the flow open
   t.truthy(other);
   await complete(db, up, 'success', { result: { rows: 7 } });
   await drain(connectionStringOf(db));
@@ -229,7 +266,7 @@ test('a late edge whose upstream failed skips its child at apply, and the skip c
   t.is((await execution(db, grandchild!)).terminal_outcome, 'skipped');
 });
 
-test('cancel_remaining: the siblings\' queued jobs are removed and they complete as cancelled', async (t) => {
+test("cancel_remaining: the siblings' queued jobs are removed and they complete as cancelled", async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const ups = await members(flow, 3, { task: 'fetch' });
@@ -244,13 +281,25 @@ test('cancel_remaining: the siblings\' queued jobs are removed and they complete
   await db.query(`SELECT graphile_worker.remove_job('flowstage:run:' || $1)`, [uuidOf(ups[0]!)]);
   await drain(connectionStringOf(db));
   for (const sibling of ups.slice(1)) {
-    t.like(await execution(db, sibling), { terminal_outcome: 'cancelled', public_state: 'cancelled',
-      result: { cancelled_by: 'cancel_remaining', downstream_execution_id: child } });
+    t.like(await execution(db, sibling), {
+      terminal_outcome: 'cancelled',
+      public_state: 'cancelled',
+      result: { cancelled_by: 'cancel_remaining', downstream_execution_id: child },
+    });
   }
   const queued = await jobs(db);
-  t.deepEqual(queued.map((j) => j.task_identifier), ['merge']);
-  t.like(await group(flow, child), { decision: 'satisfied', cancel_siblings_pending_flag: false,
-    cancel_siblings_pending_members: [], success_count: 1, fail_count: 2, running_count: 0 });
+  t.deepEqual(
+    queued.map((j) => j.task_identifier),
+    ['merge'],
+  );
+  t.like(await group(flow, child), {
+    decision: 'satisfied',
+    cancel_siblings_pending_flag: false,
+    cancel_siblings_pending_members: [],
+    success_count: 1,
+    fail_count: 2,
+    running_count: 0,
+  });
 });
 
 test('a sibling that finished before its cancellation is left as it is', async (t) => {
@@ -262,8 +311,8 @@ test('a sibling that finished before its cancellation is left as it is', async (
   const edges = [];
   for (const up of ups) edges.push(await edge(flow, up, child));
   await complete(db, ups[0]!, 'success');
-  await resolve(flow, edges[0]!, 'success');  // satisfied: ups[1] recorded as a sibling to cancel
-  await complete(db, ups[1]!, 'success');      // ... but it finishes first
+  await resolve(flow, edges[0]!, 'success'); // satisfied: ups[1] recorded as a sibling to cancel
+  await complete(db, ups[1]!, 'success'); // ... but it finishes first
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, child]);
   t.like(rows[0], { status: 'already_terminal', execution_id: ups[1], remaining: 0 });
   t.is((await execution(db, ups[1]!)).terminal_outcome, 'success');
@@ -274,18 +323,30 @@ test('a plan submitted to a started flow enqueues its new members that nothing b
   const a = await member(flow, { task: 'x' });
   await startFlow(flow);
   const [root, child] = [randomUUID(), randomUUID()];
-  await flow.db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [flow.flowId, {
-    executions: [{ execution_id: root, task_identifier: 'y' }, { execution_id: child, task_identifier: 'z' }],
-    edges: [{ edge_id: randomUUID(), upstream_execution_id: a, downstream_execution_id: child }],
-  }]);
-  t.deepEqual((await jobs(flow.db)).map((j) => j.task_identifier), ['x', 'y']);
+  await flow.db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [
+    flow.flowId,
+    {
+      executions: [
+        { execution_id: root, task_identifier: 'y' },
+        { execution_id: child, task_identifier: 'z' },
+      ],
+      edges: [{ edge_id: randomUUID(), upstream_execution_id: a, downstream_execution_id: child }],
+    },
+  ]);
+  t.deepEqual(
+    (await jobs(flow.db)).map((j) => j.task_identifier),
+    ['x', 'y'],
+  );
 });
 
 test('a plan submitted to a flow not yet started enqueues nothing', async (t) => {
   const flow = await createFlow(await testDatabase(t));
-  await flow.db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [flow.flowId, {
-    executions: [{ execution_id: randomUUID(), task_identifier: 'y' }],
-  }]);
+  await flow.db.query('SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1::uuid, p_plan => $2::jsonb)', [
+    flow.flowId,
+    {
+      executions: [{ execution_id: randomUUID(), task_identifier: 'y' }],
+    },
+  ]);
   t.deepEqual(await jobs(flow.db), []);
 });
 
@@ -310,16 +371,25 @@ test('fan-in race: 50 upstreams completing from 10 connections release their all
   for (const up of ups) await edge(flow, up, child);
   await startFlow(flow);
   // 10 connections, each completing its share (which resolves the edge in the same transaction), all at once
-  const clients = await Promise.all(Array.from({ length: 10 }, () => new pg.Client({ connectionString: connectionStringOf(db) })));
+  const clients = await Promise.all(
+    Array.from({ length: 10 }, () => new pg.Client({ connectionString: connectionStringOf(db) })),
+  );
   await Promise.all(clients.map((c) => c.connect()));
   t.teardown(() => Promise.all(clients.map((c) => c.end())));
-  await Promise.all(clients.map(async (client, i) => {
-    for (let n = i; n < 50; n += 10) t.is((await complete(client, ups[n]!, 'success', { result: { n } })).status, 'completed');
-  }));
+  await Promise.all(
+    clients.map(async (client, i) => {
+      for (let n = i; n < 50; n += 10) t.is((await complete(client, ups[n]!, 'success', { result: { n } })).status, 'completed');
+    }),
+  );
   const { rows: decisions } = await db.query(
     `SELECT arguments->>'decision' AS decision, count(*)::int AS n FROM flowfabric.ff_flow_event
-     WHERE flow_id = $1::uuid AND operation = 'resolve_dependency' GROUP BY 1 ORDER BY 1`, [flow.flowId]);
-  t.deepEqual(decisions, [{ decision: 'pending', n: 49 }, { decision: 'satisfied', n: 1 }]);
+     WHERE flow_id = $1::uuid AND operation = 'resolve_dependency' GROUP BY 1 ORDER BY 1`,
+    [flow.flowId],
+  );
+  t.deepEqual(decisions, [
+    { decision: 'pending', n: 49 },
+    { decision: 'satisfied', n: 1 },
+  ]);
   t.like(await group(flow, child), { success_count: 50, fail_count: 0, skip_count: 0, running_count: 0, decision: 'satisfied' });
   t.is((await execution(db, child)).eligibility_state, 'eligible_now');
   t.is((await jobs(db)).filter((j) => j.task_identifier === 'reduce').length, 1);
@@ -334,11 +404,20 @@ test('fan-in race through the worker: 50 parents run at concurrency 10, their ch
   for (const [i, up] of ups.entries()) await edge(flow, up, child, { ref: `p${i}` });
   const seen: unknown[] = [];
   const { run } = await import('../../src/worker/index.js');
-  const worker = await run({ connectionString: connectionStringOf(db), concurrency: 10, noHandleSignals: true,
-    logFactory: () => () => {}, pollInterval: 200, taskList: {
+  const worker = await run({
+    connectionString: connectionStringOf(db),
+    concurrency: 10,
+    noHandleSignals: true,
+    logFactory: () => () => {},
+    pollInterval: 200,
+    taskList: {
       part: (payload) => (payload as { i: number }).i,
-      reduce: (payload) => { seen.push(payload); return Object.keys(payload as object).length; },
-    } });
+      reduce: (payload) => {
+        seen.push(payload);
+        return Object.keys(payload as object).length;
+      },
+    },
+  });
   t.teardown(() => worker.stop());
   await startFlow(flow);
   await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open', 30_000);

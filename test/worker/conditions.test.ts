@@ -31,9 +31,12 @@ for (const [kind, outcome, state] of kindCases) {
     const e = await edge(flow, a!, b!, { kind: kind as 'failure_only' });
     await complete(flow.db, a!, outcome);
     t.like(await edgePolicy(flow, e), { edge_state: state, upstream_outcome: outcome });
-    t.like(await execution(flow.db, b!), state === 'satisfied'
-      ? { eligibility_state: 'eligible_now', public_state: 'waiting' }
-      : { lifecycle_phase: 'terminal', terminal_outcome: 'skipped' });
+    t.like(
+      await execution(flow.db, b!),
+      state === 'satisfied'
+        ? { eligibility_state: 'eligible_now', public_state: 'waiting' }
+        : { lifecycle_phase: 'terminal', terminal_outcome: 'skipped' },
+    );
   });
 }
 
@@ -96,7 +99,7 @@ for (const [what, result, condition, recorded] of notTrue) {
   });
 }
 
-test('a condition on a failure_only edge is evaluated on the failed upstream\'s result', async (t) => {
+test("a condition on a failure_only edge is evaluated on the failed upstream's result", async (t) => {
   const flow = await flowOf(t);
   const [a, b, c] = await members(flow, 3);
   await edge(flow, a!, b!, { kind: 'failure_only', condition: '$.retryable == true' });
@@ -145,7 +148,8 @@ async function recordJobs(flow: TestFlow) {
       RETURN NEW;
     END $$;
     CREATE TRIGGER record_job AFTER INSERT ON graphile_worker._private_jobs FOR EACH ROW EXECUTE FUNCTION public.record_job();`);
-  return async () => (await flow.db.query('SELECT key, task FROM public.inserted_jobs')).rows as Array<{ key: string | null; task: string }>;
+  return async () =>
+    (await flow.db.query('SELECT key, task FROM public.inserted_jobs')).rows as Array<{ key: string | null; task: string }>;
 }
 
 test('a false condition: no run job is ever enqueued for the branch or its descendants', async (t) => {
@@ -160,9 +164,16 @@ test('a false condition: no run job is ever enqueued for the branch or its desce
   await startFlow(flow);
   const ran: string[] = [];
   await drain(connectionStringOf(db), {
-    extract: () => { ran.push('extract'); return { rows: 0 }; },
-    load: () => { ran.push('load'); },
-    report: () => { ran.push('report'); },
+    extract: () => {
+      ran.push('extract');
+      return { rows: 0 };
+    },
+    load: () => {
+      ran.push('load');
+    },
+    report: () => {
+      ran.push('report');
+    },
   });
   t.deepEqual(ran, ['extract']);
   t.is((await execution(db, load)).terminal_outcome, 'skipped');
@@ -210,7 +221,7 @@ test('an on-failure handler is skipped when nothing failed, and the flow complet
   await startFlow(flow);
   await complete(flow.db, work!, 'success');
   t.is((await execution(flow.db, onFailure!)).terminal_outcome, 'skipped');
-  await drain(connectionStringOf(flow.db as never));  // the skipped child's hop checks the flow
+  await drain(connectionStringOf(flow.db as never)); // the skipped child's hop checks the flow
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
 });
 
@@ -233,8 +244,12 @@ test('ff_describe_edge shows the kind, the condition and what it gave', async (t
   const describe = 'SELECT * FROM flowfabric.ff_describe_edge(p_flow_id => $1, p_edge_id => $2)';
   t.like((await flow.db.query(describe, [flow.flowId, e])).rows[0], { condition: '$.rows > 0', condition_result: null });
   await complete(flow.db, a!, 'success', { result: { rows: 0 } });
-  t.like((await flow.db.query(describe, [flow.flowId, e])).rows[0],
-    { dependency_kind: 'success_only', condition: '$.rows > 0', condition_result: false, edge_state: 'impossible' });
+  t.like((await flow.db.query(describe, [flow.flowId, e])).rows[0], {
+    dependency_kind: 'success_only',
+    condition: '$.rows > 0',
+    condition_result: false,
+    edge_state: 'impossible',
+  });
 });
 
 test('ff_explain_execution: "skipped: condition `$.rows > 0` was false on extract\'s result"', async (t) => {
@@ -243,8 +258,10 @@ test('ff_explain_execution: "skipped: condition `$.rows > 0` was false on extrac
   const load = await member(flow, { task: 'load' });
   await edge(flow, extract, load, { condition: '$.rows > 0' });
   await complete(flow.db, extract, 'success', { result: { rows: 0 } });
-  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)',
-    [flow.flowId, load]);
+  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_explain_execution(p_flow_id => $1, p_execution_id => $2)', [
+    flow.flowId,
+    load,
+  ]);
   t.is(rows[0].reason, "terminal: skipped: condition `$.rows > 0` was false on extract's result (a branch not taken)");
   t.like(rows[0].inbound_edges[0], { dependency_kind: 'success_only', condition: '$.rows > 0', condition_result: false });
 });
@@ -254,10 +271,12 @@ test('the exports: a failure path is red and dashed, the kind and the condition 
   const [a, b, c] = await members(flow, 3);
   await edge(flow, a!, b!, { kind: 'failure_only' });
   await edge(flow, a!, c!, { condition: '$.rows > 0' });
-  const dot = (await flow.db.query('SELECT flowfabric.ff_flow_to_dot(p_flow_id => $1) AS text', [flow.flowId])).rows[0].text as string;
+  const dot = (await flow.db.query('SELECT flowfabric.ff_flow_to_dot(p_flow_id => $1) AS text', [flow.flowId])).rows[0]
+    .text as string;
   t.regex(dot, /\[label="applied · on failure", class="applied", color="#e53935", fontcolor="#e53935", style=dashed\]/);
   t.regex(dot, /\[label="applied · if \$\.rows > 0", class="applied", color="#ffa000"/);
-  const mermaid = (await flow.db.query('SELECT flowfabric.ff_flow_to_mermaid(p_flow_id => $1) AS text', [flow.flowId])).rows[0].text as string;
+  const mermaid = (await flow.db.query('SELECT flowfabric.ff_flow_to_mermaid(p_flow_id => $1) AS text', [flow.flowId])).rows[0]
+    .text as string;
   t.regex(mermaid, /-\.->\|applied · on failure\|/);
   t.regex(mermaid, /-->\|applied · if \$\.rows #gt; 0\|/);
   t.regex(mermaid, /linkStyle \d stroke:#e53935,stroke-dasharray:5 4/);
@@ -280,15 +299,22 @@ test('ff_describe_flow_at rebuilds kinds and conditions, from single stagings an
   const flowId = randomUUID();
   const ids = Array.from({ length: 4 }, () => randomUUID());
   const [e1, e2] = [randomUUID(), randomUUID()];
-  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1, p_plan => $2)`, [flowId, JSON.stringify({
-    executions: ids.map((id) => ({ execution_id: id })),
-    edges: [{ edge_id: e1, upstream_execution_id: ids[0], downstream_execution_id: ids[1], kind: 'failure_only' },
-            { edge_id: e2, upstream_execution_id: ids[0], downstream_execution_id: ids[2], condition: '$.ok' }],
-  })]);
+  await db.query(`SELECT * FROM flowfabric.ff_submit_flow(p_flow_id => $1, p_plan => $2)`, [
+    flowId,
+    JSON.stringify({
+      executions: ids.map((id) => ({ execution_id: id })),
+      edges: [
+        { edge_id: e1, upstream_execution_id: ids[0], downstream_execution_id: ids[1], kind: 'failure_only' },
+        { edge_id: e2, upstream_execution_id: ids[0], downstream_execution_id: ids[2], condition: '$.ok' },
+      ],
+    }),
+  ]);
   const partition = (await db.query('SELECT flowfabric.ff_flow_partition(p_flow_id => $1) AS p', [flowId])).rows[0].p as number;
   const flow: TestFlow = { db, flowId, partition };
   const e3 = await edge(flow, ids[1]!, ids[3]!, { kind: 'any_outcome', condition: '$.n > 1' });
-  const { rows } = await db.query('SELECT edges FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => 7)', [flowId]);
+  const { rows } = await db.query('SELECT edges FROM flowfabric.ff_describe_flow_at(p_flow_id => $1, p_graph_revision => 7)', [
+    flowId,
+  ]);
   const byId = new Map((rows[0].edges as Array<Record<string, unknown>>).map((e) => [e.edge_id, e]));
   t.like(byId.get(e1), { dependency_kind: 'failure_only' });
   t.false('condition' in byId.get(e1)!);

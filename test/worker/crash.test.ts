@@ -35,13 +35,18 @@ function plan(seed: number): Plan {
   for (let i = 0; i < NODES; i++) {
     p.fail.push(random() < 0.06);
     const parents = new Set<number>();
-    const wanted = i === 0 ? 0 : Math.floor(random() * 4);  // 0..3 parents among the 30 nodes before
+    const wanted = i === 0 ? 0 : Math.floor(random() * 4); // 0..3 parents among the 30 nodes before
     for (let n = 0; n < wanted; n++) parents.add(Math.max(0, i - 1 - Math.floor(random() * 30)));
     p.parents.push([...parents].sort((a, b) => a - b));
     const r = random();
     const size = parents.size;
-    p.policies.push(size < 2 || r < 0.5 ? { kind: 'all_of' }
-      : r < 0.75 ? { kind: 'any_of' } : { kind: 'quorum', k: 1 + Math.floor(random() * size) });
+    p.policies.push(
+      size < 2 || r < 0.5
+        ? { kind: 'all_of' }
+        : r < 0.75
+          ? { kind: 'any_of' }
+          : { kind: 'quorum', k: 1 + Math.floor(random() * size) },
+    );
   }
   return p;
 }
@@ -87,20 +92,27 @@ async function snapshot(flow: Flow, ids: string[]) {
   const { rows: execs } = await flow.db.query(
     `SELECT execution_id, lifecycle_phase, public_state, terminal_outcome, eligibility_state,
             CASE WHEN terminal_outcome = 'success' THEN result END AS result
-     FROM flowfabric.ff_exec_core WHERE flow_id = $1::uuid`, [flow.flowId]);
+     FROM flowfabric.ff_exec_core WHERE flow_id = $1::uuid`,
+    [flow.flowId],
+  );
   const { rows: groups } = await flow.db.query(
     `SELECT downstream_eid, success_count, fail_count, skip_count, running_count, decision
-     FROM flowfabric.ff_edge_group WHERE flow_id = $1::uuid`, [flow.flowId]);
+     FROM flowfabric.ff_edge_group WHERE flow_id = $1::uuid`,
+    [flow.flowId],
+  );
   const { rows: edges } = await flow.db.query(
     `SELECT upstream_eid, downstream_eid, policy->>'edge_state' AS state, policy->>'upstream_outcome' AS outcome
-     FROM flowfabric.ff_edge WHERE flow_id = $1::uuid`, [flow.flowId]);
+     FROM flowfabric.ff_edge WHERE flow_id = $1::uuid`,
+    [flow.flowId],
+  );
   const strip = (row: Record<string, unknown>, ...keys: string[]): Record<string, unknown> =>
     Object.fromEntries(Object.entries(row).filter(([k]) => !keys.includes(k)));
   return {
     flow: (await flowRow(flow.db, flow.flowId)).public_flow_state,
     executions: execs.map((r) => ({ i: index.get(r.execution_id), ...strip(r, 'execution_id') })).sort((a, b) => a.i! - b.i!),
     groups: groups.map((r) => ({ i: index.get(r.downstream_eid), ...strip(r, 'downstream_eid') })).sort((a, b) => a.i! - b.i!),
-    edges: edges.map((r) => ({ up: index.get(r.upstream_eid), down: index.get(r.downstream_eid), state: r.state, outcome: r.outcome }))
+    edges: edges
+      .map((r) => ({ up: index.get(r.upstream_eid), down: index.get(r.downstream_eid), state: r.state, outcome: r.outcome }))
       .sort((a, b) => a.down! - b.down! || a.up! - b.up!),
   };
 }
@@ -116,7 +128,9 @@ test('a 200-node DAG killed with SIGKILL three times ends exactly as an uninterr
   const quietIds = await build(quiet, p);
   await startFlow(quiet, { maxAttempts: 5 });
   const steady = await startWorker(connectionStringOf(quietDb));
-  t.teardown(() => { steady.kill('SIGKILL'); });
+  t.teardown(() => {
+    steady.kill('SIGKILL');
+  });
   await waitFor('the uninterrupted run', () => finished(quiet), 60_000);
   steady.kill('SIGTERM');
   const expected = await snapshot(quiet, quietIds);
@@ -132,38 +146,48 @@ test('a 200-node DAG killed with SIGKILL three times ends exactly as an uninterr
   const progressAtKill: string[] = [];
   for (let round = 0; round < 3; round++) {
     const worker = await startWorker(connectionStringOf(crashDb));
-    t.teardown(() => { worker.kill('SIGKILL'); });
+    t.teardown(() => {
+      worker.kill('SIGKILL');
+    });
     await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 300)));
     const exited = new Promise((r) => worker.once('exit', r));
     worker.kill('SIGKILL');
     await exited;
     kills++;
     const { rows } = await crashDb.query(
-      `SELECT count(*) FILTER (WHERE lifecycle_phase = 'terminal')::int AS done FROM flowfabric.ff_exec_core`);
+      `SELECT count(*) FILTER (WHERE lifecycle_phase = 'terminal')::int AS done FROM flowfabric.ff_exec_core`,
+    );
     const { rows: locked } = await crashDb.query(
-      'SELECT count(*)::int AS n FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL');
+      'SELECT count(*)::int AS n FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL',
+    );
     progressAtKill.push(`${rows[0].done}/${NODES} terminal, ${locked[0].n} jobs locked`);
     // Nobody unlocks the dead worker's jobs by hand: the next worker reaps it once its lease
     // (1.5 s in the fixture) has run out (ff_reap_dead_workers).
     if (await finished(crashed)) break;
   }
   const last = await startWorker(connectionStringOf(crashDb));
-  t.teardown(() => { last.kill('SIGKILL'); });
+  t.teardown(() => {
+    last.kill('SIGKILL');
+  });
   try {
     await waitFor('the interrupted run', () => finished(crashed), 60_000);
   } catch (error) {
     const { rows: stuck } = await crashDb.query(
       `SELECT execution_id, lifecycle_phase, public_state, eligibility_state FROM flowfabric.ff_exec_core
-       WHERE lifecycle_phase <> 'terminal'`);
+       WHERE lifecycle_phase <> 'terminal'`,
+    );
     const { rows: queued } = await crashDb.query(
-      'SELECT task_identifier, key, attempts, max_attempts, locked_by, last_error, run_at FROM graphile_worker.jobs');
+      'SELECT task_identifier, key, attempts, max_attempts, locked_by, last_error, run_at FROM graphile_worker.jobs',
+    );
     t.log('not terminal:', stuck, 'jobs:', queued);
     throw error;
   }
   last.kill('SIGTERM');
   t.log(`killed at: ${progressAtKill.join('; ')}`);
   t.true(progressAtKill.length > 0 && !progressAtKill[0]!.startsWith(`${NODES}/`), 'the first kill came mid-run');
-  t.log(`killed ${kills} times; flow ${expected.flow}; ${expected.executions.filter((e) => (e as Record<string, unknown>).terminal_outcome === 'skipped').length} skipped`);
+  t.log(
+    `killed ${kills} times; flow ${expected.flow}; ${expected.executions.filter((e) => (e as Record<string, unknown>).terminal_outcome === 'skipped').length} skipped`,
+  );
 
   t.deepEqual(await snapshot(crashed, crashIds), expected);
 });

@@ -9,13 +9,22 @@ import { run, waitForFlow, type FlowFinishedEvent, type FlowstageEventMap, type 
 const silent = () => () => {};
 
 async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
-  const worker = await run({ connectionString, taskList, concurrency: 2, pollInterval: 200, noHandleSignals: true, logFactory: silent });
+  const worker = await run({
+    connectionString,
+    taskList,
+    concurrency: 2,
+    pollInterval: 200,
+    noHandleSignals: true,
+    logFactory: silent,
+  });
   t.teardown(() => worker.stop());
   const completed: FlowstageEventMap['execution:completed'][] = [];
   const flows: FlowFinishedEvent[] = [];
   worker.events.on('execution:completed', (event) => completed.push(event));
   let finished!: (event: FlowFinishedEvent) => void;
-  const flowFinished = new Promise<FlowFinishedEvent>((resolve) => { finished = resolve; });
+  const flowFinished = new Promise<FlowFinishedEvent>((resolve) => {
+    finished = resolve;
+  });
   for (const name of ['flow:completed', 'flow:failed', 'flow:cancelled'] as const) {
     worker.events.on(name, (event) => {
       flows.push({ ...event, name } as FlowFinishedEvent & { name: string });
@@ -27,7 +36,7 @@ async function startWorker(t: ExecutionContext, connectionString: string, taskLi
 
 const byId = (a: { executionId: string }, b: { executionId: string }) => a.executionId.localeCompare(b.executionId);
 
-test('each completion a task ends emits execution:completed, and the flow\'s end flow:completed once', async (t) => {
+test("each completion a task ends emits execution:completed, and the flow's end flow:completed once", async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'work' });
@@ -41,15 +50,25 @@ test('each completion a task ends emits execution:completed, and the flow\'s end
   t.deepEqual(event, { flowId: flow.flowId, state: 'completed', executionId: c });
   // c's completion finished the flow in its own transaction: its task announces both.
   await waitFor('three completions', async () => completed.length >= 3);
-  t.deepEqual(completed.sort(byId), [a, b, c].map((executionId) => ({ executionId, flowId: flow.flowId, outcome: 'success' })).sort(byId));
-  t.deepEqual(flows.map((f) => (f as FlowFinishedEvent & { name: string }).name), ['flow:completed']);
+  t.deepEqual(
+    completed.sort(byId),
+    [a, b, c].map((executionId) => ({ executionId, flowId: flow.flowId, outcome: 'success' })).sort(byId),
+  );
+  t.deepEqual(
+    flows.map((f) => (f as FlowFinishedEvent & { name: string }).name),
+    ['flow:completed'],
+  );
 });
 
 test('a task that fails for good emits execution:completed failed, and its flow flow:failed', async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const broken = await member(flow, { task: 'broken' });
-  const { completed, flowFinished } = await startWorker(t, connectionStringOf(db), { broken: () => { throw new Error('no'); } });
+  const { completed, flowFinished } = await startWorker(t, connectionStringOf(db), {
+    broken: () => {
+      throw new Error('no');
+    },
+  });
   await startFlow(flow, { maxAttempts: 1 });
   t.deepEqual(await flowFinished, { flowId: flow.flowId, state: 'failed', executionId: broken });
   await waitFor('the completion', async () => completed.length >= 1);
@@ -68,14 +87,16 @@ test('siblings cancelled by a satisfied cancel_remaining group emit execution:co
   // No 'slow' task here: the slow siblings stay queued until they are cancelled.
   const { completed, flowFinished } = await startWorker(t, connectionStringOf(db), { fast: () => 1, child: () => 2 });
   await startFlow(flow);
-  t.like(await flowFinished, { flowId: flow.flowId, state: 'failed' });  // docs/semantics.md §6: a cancelled member fails the flow
+  t.like(await flowFinished, { flowId: flow.flowId, state: 'failed' }); // docs/semantics.md §6: a cancelled member fails the flow
   // Each cancellation is emitted after its step returns, maybe after the flow's end was announced.
   await waitFor('two cancellations', async () => completed.filter((e) => e.outcome === 'cancelled').length >= 2);
-  t.deepEqual(completed.filter((e) => e.outcome === 'cancelled').sort(byId),
-    [slow1, slow2].map((executionId) => ({ executionId, flowId: flow.flowId, outcome: 'cancelled' })).sort(byId));
+  t.deepEqual(
+    completed.filter((e) => e.outcome === 'cancelled').sort(byId),
+    [slow1, slow2].map((executionId) => ({ executionId, flowId: flow.flowId, outcome: 'cancelled' })).sort(byId),
+  );
 });
 
-test('Graphile Worker\'s own events come through the same emitter', async (t) => {
+test("Graphile Worker's own events come through the same emitter", async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   await member(flow, { task: 'work' });
@@ -83,9 +104,12 @@ test('Graphile Worker\'s own events come through the same emitter', async (t) =>
   const succeeded: string[] = [];
   worker.events.on('job:success', ({ job }) => succeeded.push(job.task_identifier));
   await startFlow(flow);
-  await flowFinished;  // emitted by the work job itself: its completion finished the flow
-  await waitFor('the job\'s success', async () => succeeded.includes('work'));
-  t.deepEqual(succeeded.filter((name) => name === 'work'), ['work']);
+  await flowFinished; // emitted by the work job itself: its completion finished the flow
+  await waitFor("the job's success", async () => succeeded.includes('work'));
+  t.deepEqual(
+    succeeded.filter((name) => name === 'work'),
+    ['work'],
+  );
 });
 
 test('a listener that throws does not fail the job', async (t) => {
@@ -93,8 +117,15 @@ test('a listener that throws does not fail the job', async (t) => {
   const flow = await createFlow(db);
   await member(flow, { task: 'work' });
   let calls = 0;
-  const { worker } = await startWorker(t, connectionStringOf(db), { work: () => { calls++; return 'ok'; } });
-  worker.events.on('execution:completed', () => { throw new Error('listener bug'); });
+  const { worker } = await startWorker(t, connectionStringOf(db), {
+    work: () => {
+      calls++;
+      return 'ok';
+    },
+  });
+  worker.events.on('execution:completed', () => {
+    throw new Error('listener bug');
+  });
   const errors: string[] = [];
   worker.events.on('job:error', ({ error }) => errors.push(String(error)));
   const succeeded: string[] = [];

@@ -14,7 +14,12 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/worker-process.ts', import.met
 const APPLICATION = 'flowstage-fault-test-worker';
 const NODES = 120;
 
-interface Worker { child: ChildProcess; runs: Map<number, number>; exit: Promise<number | null>; exited: () => boolean }
+interface Worker {
+  child: ChildProcess;
+  runs: Map<number, number>;
+  exit: Promise<number | null>;
+  exited: () => boolean;
+}
 
 function startWorker(connectionString: string): Promise<Worker> {
   const url = new URL(connectionString);
@@ -22,7 +27,12 @@ function startWorker(connectionString: string): Promise<Worker> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, url.toString()], { stdio: ['ignore', 'pipe', 'inherit'] });
   const runs = new Map<number, number>();
   let done = false;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => { done = true; resolve(code); }));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      done = true;
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     void exit.then((code) => reject(new Error(`worker exited early with ${code}`)));
@@ -49,7 +59,8 @@ test('a worker whose connections are terminated again and again lives, finishes 
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const ids: string[] = [];
-  for (let i = 0; i < NODES; i++) ids.push(await member(flow, { task: 'crash_node', payload: { i, fail: false, sleep_ms: 100 + (i * 37) % 200 } }));
+  for (let i = 0; i < NODES; i++)
+    ids.push(await member(flow, { task: 'crash_node', payload: { i, fail: false, sleep_ms: 100 + ((i * 37) % 200) } }));
   // Ten layers of 8: each node waits for one or two nodes of the layers before it.
   for (let i = 8; i < NODES; i++) {
     await edge(flow, ids[i - 8]!, ids[i]!, { ref: 'a' });
@@ -57,7 +68,9 @@ test('a worker whose connections are terminated again and again lives, finishes 
   }
   await startFlow(flow, { maxAttempts: 5 });
   const worker = await startWorker(connectionStringOf(db));
-  t.teardown(() => { worker.child.kill('SIGKILL'); });
+  t.teardown(() => {
+    worker.child.kill('SIGKILL');
+  });
 
   // Up to 20 s of faults: every 200-400 ms, every connection of the worker is terminated. Then
   // the faults stop and the worker must finish the DAG on its own.
@@ -66,7 +79,9 @@ test('a worker whose connections are terminated again and again lives, finishes 
   while (Date.now() < faultsUntil && !(await finished(flow))) {
     const { rows } = await db.query(
       `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-       WHERE datname = current_database() AND application_name = $1`, [APPLICATION]);
+       WHERE datname = current_database() AND application_name = $1`,
+      [APPLICATION],
+    );
     terminated += rows[0].n;
     await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 200)));
     t.false(worker.exited(), `the worker process exited after ${terminated} terminated connections`);
@@ -74,7 +89,8 @@ test('a worker whose connections are terminated again and again lives, finishes 
   const recoverUntil = Date.now() + 25_000;
   while (Date.now() < recoverUntil && !(await finished(flow))) await new Promise((r) => setTimeout(r, 200));
   const { rows: progress } = await db.query(
-    `SELECT count(*) FILTER (WHERE lifecycle_phase = 'terminal')::int AS done FROM flowfabric.ff_exec_core`);
+    `SELECT count(*) FILTER (WHERE lifecycle_phase = 'terminal')::int AS done FROM flowfabric.ff_exec_core`,
+  );
   t.log(`${terminated} connections terminated while the DAG ran; ${progress[0].done}/${NODES} terminal`);
   t.true(terminated >= 20, `the connections were terminated repeatedly (${terminated})`);
   t.true(await finished(flow), 'the DAG finished');

@@ -16,7 +16,13 @@ test('an eligible member starts: active and leased, attempt 1, its payload retur
   const flow = await createFlow(await testDatabase(t));
   const a = await member(flow, { payload: { page: 1 } });
   t.deepEqual(await begin(flow.db, a), {
-    status: 'started', execution_id: a, payload: { page: 1 }, attempt: 1, attempt_timeout_ms: null, retry_count: 0, attempt_type: 'initial',
+    status: 'started',
+    execution_id: a,
+    payload: { page: 1 },
+    attempt: 1,
+    attempt_timeout_ms: null,
+    retry_count: 0,
+    attempt_type: 'initial',
   });
   t.like(await execution(flow.db, a), { lifecycle_phase: 'active', public_state: 'active', attempt_state: 'running_attempt' });
 });

@@ -16,15 +16,19 @@ test('ff_cancel_siblings_step answers done for a member of the flow without a gr
 
 test('ff_cancel_siblings_step refuses an unknown execution with execution_not_found', async (t) => {
   const flow = await createFlow(await testDatabase(t));
-  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
-    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, randomUUID()]));
+  const error = await t.throwsAsync<Error & { code: string }>(
+    flow.db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, randomUUID()]),
+  );
   t.like(error, { code: 'FF003', message: 'execution_not_found' });
 });
 
 test('ff_cancel_siblings_step refuses an execution that is not a member of the flow with execution_not_in_flow', async (t) => {
   const flow = await createFlow(await testDatabase(t));
-  const { rows } = await flow.db.query('SELECT execution_id FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [flow.flowId]);
-  const error = await t.throwsAsync<Error & { code: string }>(flow.db.query(
-    'SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, rows[0].execution_id]));
+  const { rows } = await flow.db.query('SELECT execution_id FROM flowfabric.ff_create_execution(p_flow_id => $1::uuid)', [
+    flow.flowId,
+  ]);
+  const error = await t.throwsAsync<Error & { code: string }>(
+    flow.db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, rows[0].execution_id]),
+  );
   t.like(error, { code: 'FF007', message: 'execution_not_in_flow' });
 });

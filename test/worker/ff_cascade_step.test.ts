@@ -9,7 +9,8 @@ test('ff_cascade_step refuses an execution that is not terminal', async (t) => {
   const flow = await createFlow(await testDatabase(t));
   const a = await member(flow);
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(
-    flow.db.query('SELECT * FROM flowfabric.ff_cascade_step($1::text)', [a]));
+    flow.db.query('SELECT * FROM flowfabric.ff_cascade_step($1::text)', [a]),
+  );
   t.like(error, { code: 'FF012', message: 'invalid_input' });
   t.regex(error!.detail, /^p_execution_id: /);
 });

@@ -9,10 +9,16 @@ const T0 = 1_900_000_000_000;
 
 test('the first heartbeat registers the worker, later ones keep it alive until heartbeat + lease', async (t) => {
   const db = await testDatabase(t);
-  t.deepEqual(await heartbeat(db, 'pool-a', { leaseMs: 10_000, nowMs: T0, info: { pid: 7 } }),
-    { status: 'registered', worker_id: 'pool-a', expires_at_ms: String(T0 + 10_000) });
-  t.deepEqual(await heartbeat(db, 'pool-a', { leaseMs: 10_000, nowMs: T0 + 4_000 }),
-    { status: 'alive', worker_id: 'pool-a', expires_at_ms: String(T0 + 14_000) });
+  t.deepEqual(await heartbeat(db, 'pool-a', { leaseMs: 10_000, nowMs: T0, info: { pid: 7 } }), {
+    status: 'registered',
+    worker_id: 'pool-a',
+    expires_at_ms: String(T0 + 10_000),
+  });
+  t.deepEqual(await heartbeat(db, 'pool-a', { leaseMs: 10_000, nowMs: T0 + 4_000 }), {
+    status: 'alive',
+    worker_id: 'pool-a',
+    expires_at_ms: String(T0 + 14_000),
+  });
   const { rows } = await db.query('SELECT * FROM flowfabric.ff_worker_heartbeat WHERE worker_id = $1', ['pool-a']);
   t.like(rows[0], { started_at_ms: String(T0), heartbeat_at_ms: String(T0 + 4_000), lease_ms: '10000', info: { pid: 7 } });
 });
@@ -29,7 +35,8 @@ test('bad heartbeat arguments are invalid_input naming the parameter, and nothin
   ];
   for (const [workerId, leaseMs, info, parameter] of cases) {
     const error = await t.throwsAsync<Error & { code: string; detail: string }>(
-      heartbeat(db, workerId as string, { leaseMs, info }));
+      heartbeat(db, workerId as string, { leaseMs, info }),
+    );
     t.like(error, { code: 'FF012', message: 'invalid_input' });
     t.true(error!.detail.startsWith(`${parameter}:`), error!.detail);
   }

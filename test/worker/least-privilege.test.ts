@@ -25,16 +25,24 @@ test('a worker connected as a flowstage_writer login with the documented Graphil
   const b = await member(flow, { task: 'double' });
   await edge(flow, a, b, { ref: 'value' });
   const worker = await run({
-    connectionString: login.urlFor(connectionStringOf(db)), taskList: {
+    connectionString: login.urlFor(connectionStringOf(db)),
+    taskList: {
       double: (payload) => (payload as { value: number }).value * 2,
-    }, concurrency: 2, pollInterval: 200, noHandleSignals: true, logFactory: () => () => {},
+    },
+    concurrency: 2,
+    pollInterval: 200,
+    noHandleSignals: true,
+    logFactory: () => () => {},
   });
   t.teardown(() => worker.stop());
   await startFlow(flow);
   await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.is((await execution(db, b)).result, 8);
-  const { rows } = await db.query(`SELECT DISTINCT actor FROM flowfabric.ff_flow_event
-    WHERE flow_id = $1::uuid AND operation IN ('begin_attempt', 'complete_execution')`, [flow.flowId]);
+  const { rows } = await db.query(
+    `SELECT DISTINCT actor FROM flowfabric.ff_flow_event
+    WHERE flow_id = $1::uuid AND operation IN ('begin_attempt', 'complete_execution')`,
+    [flow.flowId],
+  );
   t.deepEqual(rows, [{ actor: login.name }]);
 });

@@ -9,7 +9,14 @@ import { run, type FlowstageEventMap, type TaskList } from '../../src/worker/ind
 const silent = () => () => {};
 
 async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
-  const worker = await run({ connectionString, taskList, concurrency: 2, pollInterval: 100, noHandleSignals: true, logFactory: silent });
+  const worker = await run({
+    connectionString,
+    taskList,
+    concurrency: 2,
+    pollInterval: 100,
+    noHandleSignals: true,
+    logFactory: silent,
+  });
   t.teardown(() => worker.stop());
   return worker;
 }
@@ -42,10 +49,18 @@ test('a task that throws twice with max_retries 2 completes on its third attempt
   t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'completed');
   t.deepEqual(attempts, [1, 2, 3]);
   t.like(await execution(db, id), {
-    terminal_outcome: 'success', result: { ok: 3 }, retry_count: 2, failure_reason: 'connection refused (2)',
+    terminal_outcome: 'success',
+    result: { ok: 3 },
+    retry_count: 2,
+    failure_reason: 'connection refused (2)',
   });
-  t.deepEqual(scheduled.map((e) => [e.attempt, e.retryCount, e.reason]),
-    [[1, 1, 'connection refused (1)'], [2, 2, 'connection refused (2)']]);
+  t.deepEqual(
+    scheduled.map((e) => [e.attempt, e.retryCount, e.reason]),
+    [
+      [1, 1, 'connection refused (1)'],
+      [2, 2, 'connection refused (2)'],
+    ],
+  );
   const waits = [startedAt[1]! - thrownAt[0]!, startedAt[2]! - thrownAt[1]!];
   t.log(`waits between attempts: ${waits.join(' ms, ')} ms (backoff 200 ms, 400 ms)`);
   // Ordered and bounded: never before the backoff, and within a poll interval plus slack after it.
@@ -53,12 +68,18 @@ test('a task that throws twice with max_retries 2 completes on its third attempt
   t.true(waits[1]! >= 400 - 5 && waits[1]! < 400 + 1000, `second wait ${waits[1]} ms`);
 });
 
-test('the failure reason is the error\'s message truncated to 1,024 characters; the category its name', async (t) => {
+test("the failure reason is the error's message truncated to 1,024 characters; the category its name", async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const id = await member(flow, { task: 'loud' });
-  class QuotaError extends Error { override name = 'QuotaError'; }
-  await startWorker(t, connectionStringOf(db), { loud: () => { throw new QuotaError('x'.repeat(5000)); } });
+  class QuotaError extends Error {
+    override name = 'QuotaError';
+  }
+  await startWorker(t, connectionStringOf(db), {
+    loud: () => {
+      throw new QuotaError('x'.repeat(5000));
+    },
+  });
   await startFlow(flow);
   await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
   const row = await execution(db, id);
@@ -104,9 +125,17 @@ test('a replayed execution runs again on a worker, which emits replayed, and the
   await waitFor('the flow to finish again', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state === 'completed');
   const { rows } = await db.query(
     `SELECT operation FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation IN ('replay_execution', 'complete_flow')
-     ORDER BY event_id`, [flow.flowId]);
-  t.deepEqual(rows.map((r) => r.operation), ['complete_flow', 'replay_execution', 'complete_flow']);
+     ORDER BY event_id`,
+    [flow.flowId],
+  );
+  t.deepEqual(
+    rows.map((r) => r.operation),
+    ['complete_flow', 'replay_execution', 'complete_flow'],
+  );
   t.is(runs, 2);
   t.like(await execution(db, id), { result: 2, replay_count: 1 });
-  t.deepEqual(replayed.map((e) => [e.executionId, e.attempt]), [[id, 2]]);
+  t.deepEqual(
+    replayed.map((e) => [e.executionId, e.attempt]),
+    [[id, 2]],
+  );
 });

@@ -11,12 +11,19 @@ import { run, type TaskList } from '../../src/worker/index.js';
 const silent = () => () => {};
 
 async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
-  const worker = await run({ connectionString, taskList, concurrency: 2, pollInterval: 200, noHandleSignals: true, logFactory: silent });
+  const worker = await run({
+    connectionString,
+    taskList,
+    concurrency: 2,
+    pollInterval: 200,
+    noHandleSignals: true,
+    logFactory: silent,
+  });
   t.teardown(() => worker.stop());
   return worker;
 }
 
-test('a started flow runs to the end: each task gets its payload with its parents\' results and returns its result', async (t) => {
+test("a started flow runs to the end: each task gets its payload with its parents' results and returns its result", async (t) => {
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'number', payload: { value: 2 } });
@@ -46,7 +53,11 @@ test('nothing runs before ff_start_flow', async (t) => {
   const flow = await createFlow(db);
   const a = await member(flow, { task: 'work' });
   let calls = 0;
-  await startWorker(t, connectionStringOf(db), { work: () => { calls++; } });
+  await startWorker(t, connectionStringOf(db), {
+    work: () => {
+      calls++;
+    },
+  });
   await new Promise((r) => setTimeout(r, 600));
   t.is(calls, 0);
   t.is((await execution(db, a)).lifecycle_phase, 'runnable');
@@ -64,8 +75,13 @@ test('a task that throws is retried by flowstage and only its final failure comp
   let calls = 0;
   let neverCalls = 0;
   await startWorker(t, connectionStringOf(db), {
-    flaky: () => { calls++; throw new Error(`boom ${calls}`); },
-    never: () => { neverCalls++; },
+    flaky: () => {
+      calls++;
+      throw new Error(`boom ${calls}`);
+    },
+    never: () => {
+      neverCalls++;
+    },
   });
   await startFlow(flow);
   // first attempt failed: the execution waits for its retry, delayed, not terminal
@@ -74,7 +90,10 @@ test('a task that throws is retried by flowstage and only its final failure comp
   await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open', 30_000);
   t.is(calls, 2);
   t.like(await execution(db, flaky), {
-    terminal_outcome: 'failed', public_state: 'failed', failure_reason: 'boom 2', result: { error: 'boom 2', category: 'Error' },
+    terminal_outcome: 'failed',
+    public_state: 'failed',
+    failure_reason: 'boom 2',
+    result: { error: 'boom 2', category: 'Error' },
   });
   t.is((await execution(db, flaky)).raw_fields.attempt_count, 2);
   t.is((await execution(db, dependent)).terminal_outcome, 'skipped');
@@ -96,46 +115,61 @@ test('cancel_remaining with a worker: the first success runs the child and the s
   for (const up of [fast, slow1, slow2]) await edge(flow, up, child, { ref: 'winner' });
   let slowCalls = 0;
   // A worker without 'slow' first: the fast task wins and the slow siblings are cancelled while queued.
-  const first = await run({ connectionString: connectionStringOf(db), concurrency: 2, noHandleSignals: true, logFactory: silent,
-    taskList: { fast: () => 'fast', child: (payload) => payload } });
+  const first = await run({
+    connectionString: connectionStringOf(db),
+    concurrency: 2,
+    noHandleSignals: true,
+    logFactory: silent,
+    taskList: { fast: () => 'fast', child: (payload) => payload },
+  });
   t.teardown(() => first.stop());
   await startFlow(flow);
   await waitFor('the child to finish', async () => (await execution(db, child)).lifecycle_phase === 'terminal');
   await first.stop();
-  await startWorker(t, connectionStringOf(db), { slow: () => { slowCalls++; } });
+  await startWorker(t, connectionStringOf(db), {
+    slow: () => {
+      slowCalls++;
+    },
+  });
   await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open');
   t.like(await execution(db, child), { terminal_outcome: 'success', result: { winner: 'fast' } });
   for (const s of [slow1, slow2]) t.is((await execution(db, s)).terminal_outcome, 'cancelled');
   t.is(slowCalls, 0);
-  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed');  // docs/semantics.md §6: a cancelled member fails the flow
+  t.is((await flowRow(flow.db, flow.flowId)).public_flow_state, 'failed'); // docs/semantics.md §6: a cancelled member fails the flow
 });
 
 test('run() refuses user task names with the reserved flowstage__ prefix', async (t) => {
   const db = await testDatabase(t);
-  await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, taskList: { flowstage__cascade: () => 1 } }),
-    { message: /flowstage__ prefix is reserved/ });
+  await t.throwsAsync(
+    run({ connectionString: connectionStringOf(db), noHandleSignals: true, taskList: { flowstage__cascade: () => 1 } }),
+    { message: /flowstage__ prefix is reserved/ },
+  );
 });
 
 for (const concurrency of [-1, 0, 1.5, Number.NaN]) {
   test(`run() refuses concurrency ${concurrency} (a positive integer or nothing)`, async (t) => {
     const db = await testDatabase(t);
-    await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, concurrency }),
-      { message: /run: concurrency must be a positive integer/ });
+    await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, concurrency }), {
+      message: /run: concurrency must be a positive integer/,
+    });
   });
 }
 
 test('run() refuses a taskList that is not an object of tasks', async (t) => {
   const db = await testDatabase(t);
   for (const taskList of [42, 'tasks', [() => 1]]) {
-    await t.throwsAsync(run({ connectionString: connectionStringOf(db), noHandleSignals: true, taskList: taskList as unknown as TaskList }),
-      { message: /run: taskList must be an object/ });
+    await t.throwsAsync(
+      run({ connectionString: connectionStringOf(db), noHandleSignals: true, taskList: taskList as unknown as TaskList }),
+      { message: /run: taskList must be an object/ },
+    );
   }
 });
 
 test('run() on a database without flowstage refuses to start, says so, and creates nothing there', async (t) => {
   const url = await emptyDatabase(t);
-  await t.throwsAsync(run({ connectionString: url, noHandleSignals: true, logFactory: silent }),
-    { message: /flowstage is not installed in this database \(no schema flowfabric\).*flowstage migrate/ });
+  await t.throwsAsync(run({ connectionString: url, noHandleSignals: true, logFactory: silent }), {
+    message: /flowstage is not installed in this database \(no schema flowfabric\).*flowstage migrate/,
+  });
   const schemas = await queryUrl(url, `SELECT nspname FROM pg_namespace WHERE nspname IN ('graphile_worker', 'flowfabric')`);
   t.deepEqual(schemas, []);
 });
@@ -143,16 +177,29 @@ test('run() on a database without flowstage refuses to start, says so, and creat
 test('a worker without cron logs nothing about a crontab file', async (t) => {
   const db = await testDatabase(t);
   const messages: string[] = [];
-  const worker = await run({ connectionString: connectionStringOf(db), noHandleSignals: true, logFactory: () => (_level, message) => { messages.push(message); } });
+  const worker = await run({
+    connectionString: connectionStringOf(db),
+    noHandleSignals: true,
+    logFactory: () => (_level, message) => {
+      messages.push(message);
+    },
+  });
   await worker.stop();
   t.true(messages.length > 0, 'the logger was used');
-  t.deepEqual(messages.filter((m) => /crontab|cron is disabled/i.test(m)), []);
+  t.deepEqual(
+    messages.filter((m) => /crontab|cron is disabled/i.test(m)),
+    [],
+  );
 });
 
 test('a plain Graphile Worker job for a user task runs the task with the job payload', async (t) => {
   const db = await testDatabase(t);
   const received: unknown[] = [];
-  await startWorker(t, connectionStringOf(db), { greet: (payload, helpers) => { received.push([payload, helpers.executionId]); } });
+  await startWorker(t, connectionStringOf(db), {
+    greet: (payload, helpers) => {
+      received.push([payload, helpers.executionId]);
+    },
+  });
   await quickAddJob({ pgPool: db, logger: quietLogger }, 'greet', { name: 'ada' });
   await waitFor('the job to run', async () => received.length > 0);
   t.deepEqual(received, [[{ name: 'ada' }, null]]);

@@ -22,9 +22,15 @@ test('helpers.suspend ends the job without completing; a signal runs the same ex
   };
   await drain(connectionStringOf(db), tasks as never);
   t.like(await execution(db, id), { lifecycle_phase: 'suspended', public_state: 'suspended' });
-  t.deepEqual((await jobs(db)).map((j) => j.task_identifier), ['flowstage__waitpoint_timeout']);
+  t.deepEqual(
+    (await jobs(db)).map((j) => j.task_identifier),
+    ['flowstage__waitpoint_timeout'],
+  );
   const { rows } = await db.query(`SELECT waitpoint_id FROM flowfabric.ff_waitpoint`);
-  t.is((await deliver(db, rows[0].waitpoint_id, 'approved', { payload: { by: 'ann' }, key: 'click-1' })).rows[0].status, 'resumed');
+  t.is(
+    (await deliver(db, rows[0].waitpoint_id, 'approved', { payload: { by: 'ann' }, key: 'click-1' })).rows[0].status,
+    'resumed',
+  );
   await drain(connectionStringOf(db), tasks as never);
   t.is(seen.length, 2);
   t.like(await execution(db, id), { terminal_outcome: 'success', result: { approvedBy: 'ann' } });
@@ -45,10 +51,17 @@ test('helpers.suspend from an attempt replaced meanwhile answers stale_attempt: 
   const tasks = {
     approve: async (_payload: unknown, helpers: { attempt: number; suspend: (o: { signals: string[] }) => Promise<never> }) => {
       // while attempt 1 runs, it is failed (a retry scheduled) and attempt 2 begins elsewhere
-      statuses.push((await db.query(`SELECT * FROM flowfabric.ff_fail_execution(p_execution_id => $1, p_failure_reason => 'lost',
-        p_attempt => $2)`, [id, helpers.attempt])).rows[0].status);
+      statuses.push(
+        (
+          await db.query(
+            `SELECT * FROM flowfabric.ff_fail_execution(p_execution_id => $1, p_failure_reason => 'lost',
+        p_attempt => $2)`,
+            [id, helpers.attempt],
+          )
+        ).rows[0].status,
+      );
       statuses.push((await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [id])).rows[0].status);
-      await helpers.suspend({ signals: ['approved'] });  // attempt 1, stale now
+      await helpers.suspend({ signals: ['approved'] }); // attempt 1, stale now
     },
   };
   await drain(connectionStringOf(db), tasks as never);

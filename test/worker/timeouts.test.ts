@@ -13,8 +13,14 @@ const HANG_WORKER = fileURLToPath(new URL('./fixtures/hang-worker.ts', import.me
 
 async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
   const worker = await run({
-    connectionString, taskList, concurrency: 2, pollInterval: 100, heartbeatInterval: 200, workerLease: 1500,
-    noHandleSignals: true, logFactory: silent,
+    connectionString,
+    taskList,
+    concurrency: 2,
+    pollInterval: 100,
+    heartbeatInterval: 200,
+    workerLease: 1500,
+    noHandleSignals: true,
+    logFactory: silent,
   });
   t.teardown(() => worker.stop());
   return worker;
@@ -24,7 +30,8 @@ test('a hanging task with attempt_timeout_ms 500: its signal aborts, the attempt
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const id = await member(flow, {
-    task: 'hang', policy: { attempt_timeout_ms: 500, max_retries: 1, backoff: { type: 'fixed', delay_ms: 100 } },
+    task: 'hang',
+    policy: { attempt_timeout_ms: 500, max_retries: 1, backoff: { type: 'fixed', delay_ms: 100 } },
   });
   const startedAt: number[] = [];
   let aborted = false;
@@ -32,8 +39,13 @@ test('a hanging task with attempt_timeout_ms 500: its signal aborts, the attempt
     hang: async (_payload, helpers) => {
       startedAt.push(Date.now());
       if (helpers.attempt === 1) {
-        await new Promise<void>((resolve) => helpers.signal.addEventListener('abort', () => { aborted = true; resolve(); }));
-        return 'too late';  // fenced off: the attempt is no longer current
+        await new Promise<void>((resolve) =>
+          helpers.signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }),
+        );
+        return 'too late'; // fenced off: the attempt is no longer current
       }
       return 'second';
     },
@@ -44,9 +56,15 @@ test('a hanging task with attempt_timeout_ms 500: its signal aborts, the attempt
   await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open', 10_000);
   t.true(aborted);
   t.like(await execution(db, id), {
-    terminal_outcome: 'success', result: 'second', retry_count: 1, failure_reason: 'attempt_timeout',
+    terminal_outcome: 'success',
+    result: 'second',
+    retry_count: 1,
+    failure_reason: 'attempt_timeout',
   });
-  t.deepEqual(timedOut.map((e) => [e.attempt, e.timeoutMs]), [[1, 500]]);
+  t.deepEqual(
+    timedOut.map((e) => [e.attempt, e.timeoutMs]),
+    [[1, 500]],
+  );
   const retriedAfter = startedAt[1]! - startedAt[0]!;
   t.log(`second attempt began ${retriedAfter} ms after the first (timeout 500 ms + backoff 100 ms)`);
   t.true(retriedAfter >= 500 && retriedAfter < 500 + 2000);
@@ -64,11 +82,15 @@ test('a timed out attempt with no retries left ends expired, not failed', async 
 });
 
 function spawnHangWorker(connectionString: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HANG_WORKER, connectionString], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', HANG_WORKER, connectionString], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('ready')) resolve(child); });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve(child);
+    });
   });
 }
 
@@ -77,10 +99,13 @@ test('the attempt timeout holds when the worker running it was SIGKILLed: a live
   const db = await testDatabase(t);
   const flow = await createFlow(db);
   const id = await member(flow, {
-    task: 'hang', policy: { attempt_timeout_ms: 500, max_retries: 1, backoff: { type: 'fixed', delay_ms: 100 } },
+    task: 'hang',
+    policy: { attempt_timeout_ms: 500, max_retries: 1, backoff: { type: 'fixed', delay_ms: 100 } },
   });
   const child = await spawnHangWorker(connectionStringOf(db));
-  t.teardown(() => { child.kill('SIGKILL'); });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
   await startFlow(flow);
   await waitFor('the first attempt to hang', async () => (await execution(db, id)).public_state === 'active', 15_000);
   child.kill('SIGKILL');
@@ -100,7 +125,11 @@ test('execution_deadline_ms: a delayed execution still not terminal at its deadl
   const flow = await createFlow(db);
   const id = await member(flow, { task: 'never', delayUntilMs: Date.now() + 3_600_000, policy: { execution_deadline_ms: 400 } });
   let calls = 0;
-  await startWorker(t, connectionStringOf(db), { never: () => { calls++; } });
+  await startWorker(t, connectionStringOf(db), {
+    never: () => {
+      calls++;
+    },
+  });
   const started = Date.now();
   await startFlow(flow);
   await waitFor('the flow to finish', async () => (await flowRow(flow.db, flow.flowId)).public_flow_state !== 'open', 10_000);

@@ -24,9 +24,15 @@ test('step is a FlowPlan step with task set: the plan JSON names the task, paylo
     load: tasks.step('load', { inputs: { extracted: 'extract' } }),
   });
   const json = plan.toJSON();
-  t.deepEqual(json.executions.map(({ task_identifier, payload, priority }) => ({ task_identifier, payload, priority })), [
-    { task_identifier: 'extract', payload: { source: 'orders.csv' }, priority: 3 },
-    { task_identifier: 'load', payload: undefined, priority: undefined },
-  ]);
-  t.deepEqual(json.edges.map((e) => e.data_passing_ref), ['extracted']);
+  t.deepEqual(
+    json.executions.map(({ task_identifier, payload, priority }) => ({ task_identifier, payload, priority })),
+    [
+      { task_identifier: 'extract', payload: { source: 'orders.csv' }, priority: 3 },
+      { task_identifier: 'load', payload: undefined, priority: undefined },
+    ],
+  );
+  t.deepEqual(
+    json.edges.map((e) => e.data_passing_ref),
+    ['extracted'],
+  );
 });

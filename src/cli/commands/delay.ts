@@ -21,7 +21,8 @@ const command: Command = {
   order: 85.6,
   args: ['execution_id', 'until'],
   summary: 'defer an execution until a time, without spending a retry',
-  description: 'Defers the execution until UNTIL (ff_delay_execution): an ISO time (2026-01-31T12:00:00Z) or +N followed by\n' +
+  description:
+    'Defers the execution until UNTIL (ff_delay_execution): an ISO time (2026-01-31T12:00:00Z) or +N followed by\n' +
     's, m or h (+30s, +5m, +2h from now). A running attempt it interrupts ends without spending a retry; its run\n' +
     'job is enqueued for that time. Prints the execution and the time it runs again. A time in the past, or an\n' +
     'execution that is terminal or waiting for its dependencies, is refused (invalid_input, exit 1).',

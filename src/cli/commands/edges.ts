@@ -6,26 +6,35 @@ import { json, nextPage, table } from '../format.js';
 const command: Command = {
   order: 40,
   args: ['flow_id'],
-  summary: 'the flow\'s edges, a page at a time',
-  description: 'Lists the flow\'s edges, or one member\'s, in edge_id order (ff_list_edges).',
+  summary: "the flow's edges, a page at a time",
+  description: "Lists the flow's edges, or one member's, in edge_id order (ff_list_edges).",
   options: {
     execution: { type: 'string', value: 'ID', help: 'only the edges of this member' },
-    direction: { type: 'string', value: 'in|out|both', help: 'with --execution: its inbound, outbound or all edges (default both)' },
+    direction: {
+      type: 'string',
+      value: 'in|out|both',
+      help: 'with --execution: its inbound, outbound or all edges (default both)',
+    },
     after: { type: 'string', value: 'EDGE_ID', help: 'the page after this edge' },
     limit: LIMIT_OPTION,
     json: JSON_OPTION,
   },
-  run: (ctx) => withClient(ctx, async (db) => {
-    const [flowId] = ctx.args;
-    const limit = intOption(ctx, 'limit');
-    const rows = await listEdges(db, {
-      flowId, executionId: str(ctx, 'execution'), direction: str(ctx, 'direction'), after: str(ctx, 'after'), limit,
-    });
-    if (ctx.values.json) return json(ctx, rows);
-    ctx.io.out(table(rows, ['edge_id', 'upstream_execution_id', 'downstream_execution_id', 'edge_state', 'upstream_outcome']));
-    nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.edge_id);
-    return 0;
-  }),
+  run: (ctx) =>
+    withClient(ctx, async (db) => {
+      const [flowId] = ctx.args;
+      const limit = intOption(ctx, 'limit');
+      const rows = await listEdges(db, {
+        flowId,
+        executionId: str(ctx, 'execution'),
+        direction: str(ctx, 'direction'),
+        after: str(ctx, 'after'),
+        limit,
+      });
+      if (ctx.values.json) return json(ctx, rows);
+      ctx.io.out(table(rows, ['edge_id', 'upstream_execution_id', 'downstream_execution_id', 'edge_state', 'upstream_outcome']));
+      nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.edge_id);
+      return 0;
+    }),
 };
 
 export default command;

@@ -8,8 +8,9 @@ const command: Command = {
   order: 60,
   args: ['flow_id'],
   summary: 'the DAG as Mermaid, Graphviz DOT or an HTML picture',
-  description: 'Prints the DAG as Mermaid text (ff_flow_to_mermaid), Graphviz DOT text (ff_flow_to_dot), or a self-contained\n' +
-    'HTML page that draws it coloured by state (nodes labelled with their payload\'s label or name key when present;\n' +
+  description:
+    'Prints the DAG as Mermaid text (ff_flow_to_mermaid), Graphviz DOT text (ff_flow_to_dot), or a self-contained\n' +
+    "HTML page that draws it coloured by state (nodes labelled with their payload's label or name key when present;\n" +
     'the page loads nothing from the network).',
   options: {
     format: { type: 'string', value: 'mermaid|dot|html', help: 'the format (required)' },
@@ -22,9 +23,12 @@ const command: Command = {
       throw new UsageError('export needs --format mermaid, --format dot or --format html');
     }
     return withClient(ctx, async (db) => {
-      const text = format === 'mermaid' ? await flowToMermaid(db, { flowId })
-        : format === 'dot' ? await flowToDot(db, { flowId })
-          : await flowToHtml(db, flowId);
+      const text =
+        format === 'mermaid'
+          ? await flowToMermaid(db, { flowId })
+          : format === 'dot'
+            ? await flowToDot(db, { flowId })
+            : await flowToHtml(db, flowId);
       const output = str(ctx, 'output');
       if (output === undefined) ctx.io.out(text ?? '');
       else {

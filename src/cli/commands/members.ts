@@ -6,22 +6,32 @@ import { json, nextPage, table } from '../format.js';
 const command: Command = {
   order: 30,
   args: ['flow_id'],
-  summary: 'the flow\'s members, a page at a time',
-  description: 'Lists the flow\'s members in execution uuid order (ff_list_members).',
+  summary: "the flow's members, a page at a time",
+  description: "Lists the flow's members in execution uuid order (ff_list_members).",
   options: {
     after: { type: 'string', value: 'EXECUTION_ID', help: 'the page after this execution' },
     limit: LIMIT_OPTION,
     json: JSON_OPTION,
   },
-  run: (ctx) => withClient(ctx, async (db) => {
-    const [flowId] = ctx.args;
-    const limit = intOption(ctx, 'limit');
-    const rows = await listMembers(db, { flowId, after: str(ctx, 'after'), limit });
-    if (ctx.values.json) return json(ctx, rows);
-    ctx.io.out(table(rows, ['execution_id', 'task_identifier', 'lifecycle_phase', 'public_state', 'eligibility_state', 'terminal_outcome']));
-    nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.execution_id);
-    return 0;
-  }),
+  run: (ctx) =>
+    withClient(ctx, async (db) => {
+      const [flowId] = ctx.args;
+      const limit = intOption(ctx, 'limit');
+      const rows = await listMembers(db, { flowId, after: str(ctx, 'after'), limit });
+      if (ctx.values.json) return json(ctx, rows);
+      ctx.io.out(
+        table(rows, [
+          'execution_id',
+          'task_identifier',
+          'lifecycle_phase',
+          'public_state',
+          'eligibility_state',
+          'terminal_outcome',
+        ]),
+      );
+      nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.execution_id);
+      return 0;
+    }),
 };
 
 export default command;

@@ -8,10 +8,11 @@ const command: Command = {
   order: 90,
   args: [],
   summary: 'install or upgrade flowstage in the database',
-  description: 'Installs or upgrades flowstage (and Graphile Worker\'s schema) in the database; running it again is a no-op.\n' +
+  description:
+    "Installs or upgrades flowstage (and Graphile Worker's schema) in the database; running it again is a no-op.\n" +
     'Prints each migration it applied, then that flowstage is installed and up to date.',
   options: {
-    verbose: { type: 'boolean', help: 'also print node-pg-migrate\'s progress lines on stderr' },
+    verbose: { type: 'boolean', help: "also print node-pg-migrate's progress lines on stderr" },
   },
   run: async (ctx) => {
     const log = ctx.values.verbose ? (line: string) => ctx.io.err(`${line}\n`) : undefined;

@@ -8,7 +8,8 @@ const command: Command = {
   order: 85.1,
   args: ['flow_id'],
   summary: 'pause a flow: none of its executions starts until resume',
-  description: 'Pauses the flow (ff_pause_flow): none of its executions starts until flowstage resume; the queued run jobs of\n' +
+  description:
+    'Pauses the flow (ff_pause_flow): none of its executions starts until flowstage resume; the queued run jobs of\n' +
     'its eligible members are removed and those members held; running attempts finish. Prints paused and how many\n' +
     'members it held, or already_paused. A flow that is not open is refused (flow_already_terminal, exit 1).',
   options: {
@@ -21,9 +22,11 @@ const command: Command = {
       const [row] = await pauseFlow(db, { flowId, reason: str(ctx, 'reason') ?? null });
       if (ctx.values.json) return json(ctx, row);
       const since = new Date(Number(row.paused_at_ms)).toISOString();
-      ctx.io.out(row.status === 'paused'
-        ? `${row.flow_id} paused: ${row.held_count} member(s) held\n`
-        : `${row.flow_id} already_paused (since ${since})\n`);
+      ctx.io.out(
+        row.status === 'paused'
+          ? `${row.flow_id} paused: ${row.held_count} member(s) held\n`
+          : `${row.flow_id} already_paused (since ${since})\n`,
+      );
       return 0;
     });
   },

@@ -7,8 +7,9 @@ import { json } from '../format.js';
 const command: Command = {
   order: 85.7,
   args: ['execution_id', 'n'],
-  summary: 'change an unfinished execution\'s priority',
-  description: 'Sets the priority of the unfinished execution to N, -32767..32767, higher runs first (ff_change_priority); its\n' +
+  summary: "change an unfinished execution's priority",
+  description:
+    'Sets the priority of the unfinished execution to N, -32767..32767, higher runs first (ff_change_priority); its\n' +
     'queued run job is re-prioritised in place. A negative N goes after --: flowstage priority ID -- -5.\n' +
     'Prints the execution, its priority and changed or unchanged. N out of range or a terminal execution is\n' +
     'refused (invalid_input, exit 1).',

@@ -8,7 +8,8 @@ const command: Command = {
   order: 85.4,
   args: ['execution_id'],
   summary: 'run a terminal execution again (and its downstreams)',
-  description: 'Turns the terminal execution runnable again (ff_replay_execution) with its whole retry budget; its flow reopens\n' +
+  description:
+    'Turns the terminal execution runnable again (ff_replay_execution) with its whole retry budget; its flow reopens\n' +
     'if it had finished. With --downstream every terminal execution downstream of it is replayed in the same call.\n' +
     'Prints one row per replayed execution (execution_id, replay_count, eligibility_state), in topological order.\n' +
     'Refusals exit 1: execution_not_terminal, max_replays_exhausted, flow_already_terminal (a cancelled flow).',

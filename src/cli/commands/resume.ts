@@ -8,7 +8,8 @@ const command: Command = {
   order: 85.2,
   args: ['flow_id'],
   summary: 'resume a paused flow',
-  description: 'Resumes the paused flow (ff_resume_flow): the members it held get their run jobs again. Prints resumed and how\n' +
+  description:
+    'Resumes the paused flow (ff_resume_flow): the members it held get their run jobs again. Prints resumed and how\n' +
     'many jobs it enqueued, or not_paused (nothing changes). An unknown flow is refused (flow_not_found, exit 1).',
   options: { json: JSON_OPTION },
   run: async (ctx) => {
@@ -16,7 +17,11 @@ const command: Command = {
     return withClient(ctx, async (db) => {
       const [row] = await resumeFlow(db, { flowId });
       if (ctx.values.json) return json(ctx, row);
-      ctx.io.out(row.status === 'resumed' ? `${row.flow_id} resumed: ${row.enqueued_count} job(s) enqueued\n` : `${row.flow_id} not_paused\n`);
+      ctx.io.out(
+        row.status === 'resumed'
+          ? `${row.flow_id} resumed: ${row.enqueued_count} job(s) enqueued\n`
+          : `${row.flow_id} not_paused\n`,
+      );
       return 0;
     });
   },

@@ -9,13 +9,14 @@ const command: Command = {
   order: 70,
   args: ['plan.json'],
   summary: 'build or extend a flow from a plan file in one call',
-  description: 'Submits a plan file with ff_submit_flow: {"flow_id"?, "executions": [...], "edges": [...], "groups": [...]}\n' +
+  description:
+    'Submits a plan file with ff_submit_flow: {"flow_id"?, "executions": [...], "edges": [...], "groups": [...]}\n' +
     '(- reads stdin), checked as a whole and written in one transaction: all of it or nothing. The flow is created\n' +
-    'if new; a resubmission is already_submitted. The flow id is --flow-id, else the file\'s flow_id, else a new\n' +
+    "if new; a resubmission is already_submitted. The flow id is --flow-id, else the file's flow_id, else a new\n" +
     'uuid (printed).',
   options: {
     start: { type: 'boolean', help: 'start the flow in the same transaction' },
-    'flow-id': { type: 'string', value: 'ID', help: 'the flow (overrides the file\'s flow_id)' },
+    'flow-id': { type: 'string', value: 'ID', help: "the flow (overrides the file's flow_id)" },
     namespace: { type: 'string', value: 'NS', help: 'the namespace of a new flow (default: default)' },
     'dry-run': { type: 'boolean', help: 'check and count, write nothing' },
     json: JSON_OPTION,
@@ -28,7 +29,11 @@ const command: Command = {
     const flowId = str(ctx, 'flow-id') ?? (fileFlowId as string | undefined) ?? randomUUID();
     return withClient(ctx, async (db) => {
       const [row] = await submitFlow(db, {
-        flowId, plan, start: ctx.values.start === true, dryRun: ctx.values['dry-run'] === true, namespace: str(ctx, 'namespace'),
+        flowId,
+        plan,
+        start: ctx.values.start === true,
+        dryRun: ctx.values['dry-run'] === true,
+        namespace: str(ctx, 'namespace'),
       });
       if (ctx.values.json) return json(ctx, { flow_id: flowId, ...row });
       ctx.io.out(keyValues({ flow_id: flowId, ...row }));

@@ -7,8 +7,9 @@ const command: Command = {
   order: 80,
   args: ['flow_id'],
   summary: 'wait until the flow completes, fails or is cancelled',
-  description: 'Waits until the flow leaves open (waitForFlow: polls ff_describe_flow with backoff, and LISTENs on\n' +
-    'flowstage:<namespace>, which wakes it at once when the namespace\'s notifications are on), then prints its state.\n' +
+  description:
+    'Waits until the flow leaves open (waitForFlow: polls ff_describe_flow with backoff, and LISTENs on\n' +
+    "flowstage:<namespace>, which wakes it at once when the namespace's notifications are on), then prints its state.\n" +
     'Exit 0 when it completed; 1 when it failed or was cancelled, or at the timeout.',
   options: {
     timeout: { type: 'string', value: 'SECONDS', help: 'give up after this many seconds (default: wait as long as it takes)' },
@@ -17,7 +18,8 @@ const command: Command = {
   run: async (ctx) => {
     const [flowId] = ctx.args;
     const timeout = str(ctx, 'timeout');
-    if (timeout !== undefined && !(/^\d+(\.\d+)?$/.test(timeout))) throw new UsageError(`--timeout must be a number of seconds (got ${timeout})`);
+    if (timeout !== undefined && !/^\d+(\.\d+)?$/.test(timeout))
+      throw new UsageError(`--timeout must be a number of seconds (got ${timeout})`);
     const controller = new AbortController();
     const interrupt = () => controller.abort();
     process.once('SIGINT', interrupt);

@@ -6,11 +6,15 @@ import { loadTaskList } from '../files.js';
 const command: Command = {
   order: 110,
   args: [],
-  summary: 'run the cascade (and FILE\'s tasks) on Graphile Worker',
-  description: 'Runs flowstage\'s tasks and the user\'s tasks on Graphile Worker until SIGINT or SIGTERM.',
+  summary: "run the cascade (and FILE's tasks) on Graphile Worker",
+  description: "Runs flowstage's tasks and the user's tasks on Graphile Worker until SIGINT or SIGTERM.",
   options: {
     concurrency: { type: 'string', value: 'N', help: 'jobs at once (default 4)' },
-    tasks: { type: 'string', value: 'FILE', help: 'a module exporting a task list (export const taskList = { name: async (payload, helpers) => ... })' },
+    tasks: {
+      type: 'string',
+      value: 'FILE',
+      help: 'a module exporting a task list (export const taskList = { name: async (payload, helpers) => ... })',
+    },
   },
   run: async (ctx) => {
     const concurrency = intOption(ctx, 'concurrency');
@@ -20,7 +24,9 @@ const command: Command = {
     if (tasks) {
       const loaded = await loadTaskList(tasks);
       if (!loaded || typeof loaded !== 'object') {
-        throw new UsageError(`--tasks ${tasks} must export a task list (export const taskList = { name: async (payload, helpers) => ... })`);
+        throw new UsageError(
+          `--tasks ${tasks} must export a task list (export const taskList = { name: async (payload, helpers) => ... })`,
+        );
       }
       taskList = loaded as TaskList;
     }
