@@ -68,6 +68,31 @@ test('submit --start --flow-id starts the flow it builds and prints the result a
   t.is(rows[0].n, 2);
 });
 
+test("submit --max-retries sets the plan's default run policy: the executions it creates may retry that often", async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const run = await flowstage(['submit', await planFile(t, PLAN), '--start', '--flow-id', flowId, '--max-retries', '3'], {
+    DATABASE_URL: connectionStringOf(db),
+  });
+  t.is(run.code, 0, run.stderr);
+  const { rows } = await db.query("SELECT DISTINCT policy->>'max_retries' AS n FROM flowfabric.ff_exec_core WHERE flow_id = $1", [
+    flowId,
+  ]);
+  t.deepEqual(rows, [{ n: '3' }]);
+});
+
+test('submit --max-retries refuses a value the run policy does not allow (exit 1) and writes nothing', async (t) => {
+  const db = await testDatabase(t);
+  const flowId = randomUUID();
+  const run = await flowstage(['submit', await planFile(t, PLAN), '--flow-id', flowId, '--max-retries', '5000'], {
+    DATABASE_URL: connectionStringOf(db),
+  });
+  t.is(run.code, 1);
+  t.regex(run.stderr, /^error: invalid_input: .*max_retries/m);
+  const { rows } = await db.query('SELECT count(*)::int AS n FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId]);
+  t.is(rows[0].n, 0);
+});
+
 test('submit without a flow id anywhere builds a new flow and prints its id', async (t) => {
   const db = await testDatabase(t);
   const run = await flowstage(['submit', await planFile(t, { executions: [{ execution_id: randomUUID() }] }), '--json'], {
