@@ -3581,6 +3581,26 @@ BEGIN
     PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
   END IF;
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
+  IF v_exec.flow_id IS NOT NULL THEN
+    SELECT * INTO v_flow FROM ff_flow_core f
+    WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
+    -- A paused flow starts nothing (docs/semantics.md §10.3), whichever way the job got into the
+    -- queue (a retry's backoff, a delay, a replay, a recovery, a member added to a started flow):
+    -- the one place every run passes through holds it. FOR KEY SHARE waits for a resume in flight
+    -- (it holds the flow row FOR UPDATE; flow row before execution, as everywhere) and reads again.
+    IF v_exec.lifecycle_phase = 'runnable' AND v_flow.raw_fields ? 'paused_at_ms' THEN
+      SELECT * INTO v_flow FROM ff_flow_core f
+      WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id FOR KEY SHARE;
+      IF v_flow.raw_fields ? 'paused_at_ms' THEN
+        -- Held as ff_pause_flow holds an eligible member, so ff_resume_flow enqueues it again.
+        UPDATE ff_exec_core e
+        SET eligibility_state = 'eligible_now', blocking_reason = 'flow_paused', public_state = 'waiting', delay_until_ms = NULL
+        WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
+          AND e.lifecycle_phase = 'runnable' AND e.eligibility_state IN ('eligible_now', 'not_eligible_until_time');
+        v_exec.blocking_reason := 'flow_paused';
+      END IF;
+    END IF;
+  END IF;
   IF v_exec.lifecycle_phase = 'active'
      OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
          AND v_exec.blocking_reason <> 'flow_paused') THEN
@@ -3615,8 +3635,6 @@ BEGIN
         PERFORM _add_jobs(ARRAY[_expire_job_spec(v_exec.partition_key, v_id, 'attempt_timeout', attempt, v_now + attempt_timeout_ms)]);
       END IF;
       IF v_exec.flow_id IS NOT NULL THEN
-        SELECT * INTO v_flow FROM ff_flow_core f
-        WHERE f.partition_key = v_exec.partition_key AND f.flow_id = v_exec.flow_id;
         PERFORM _log_flow_event(v_exec.partition_key, v_exec.flow_id, v_flow.raw_fields->>'namespace',
           v_flow.graph_revision, 'begin_attempt',
           jsonb_build_object('execution_id', execution_id, 'attempt', attempt), v_now);
@@ -3639,8 +3657,8 @@ COMMENT ON FUNCTION flowfabric.ff_begin_attempt(text, bigint) IS
 $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the flowstage task wrapper calls it before running the user's task function.
 Returns (status, execution_id, payload, attempt, attempt_timeout_ms, retry_count, attempt_type): attempt is the fencing token the task wrapper passes back to ff_complete_execution / ff_fail_execution / ff_delay_execution (p_attempt); attempt_timeout_ms is the policy's (NULL: none), for the task's AbortSignal.
 started: the execution was runnable and eligible_now or delayed (its run job comes at its time: a retry after backoff, a delay), or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), raw_fields.attempt_type (initial | retry | replay), delay_until_ms cleared; with an attempt_timeout_ms a flowstage__expire job is scheduled at now + that timeout (job_key flowstage:timeout:<uuid>); and payload is its current payload (with every result passed to it so far).
-not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
-Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only. Logs begin_attempt for flow members.$$;
+not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again; a runnable member whose job reaches this call while its flow is paused - a retry after backoff, a delay, a replay - is held here the same way: eligible_now, flow_paused, public_state waiting) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
+Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only; the flow row FOR KEY SHARE only when the flow reads as paused. Logs begin_attempt for flow members.$$;
 
 -- db/functions/run/ff_cancel_flow.sql
 -- ff_cancel_flow: make an open flow cancelled for good; with cancel_all its unfinished members are cancelled too, in the same transaction.

@@ -147,3 +147,24 @@ test('refusals: a missing flow is flow_not_found, a terminal one flow_already_te
   await db.query(`SELECT * FROM flowfabric.ff_cancel_flow(p_flow_id => $1, p_reason => 'stop')`, [flow.flowId]);
   await assertRefused(t, db.query(PAUSE, [flow.flowId, null, null]), 'flow_already_terminal');
 });
+
+test('a retry whose backoff ends while the flow is paused does not start: ff_begin_attempt holds it, and resume enqueues it', async (t) => {
+  const db = await testDatabase(t);
+  const flow = await createFlow(db);
+  const a = await member(flow, { task: 'work', policy: { max_retries: 1, backoff: { type: 'fixed', delay_ms: 1 } } });
+  await startFlow(flow);
+  await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [a]);
+  await db.query(`SELECT * FROM flowfabric.ff_fail_execution(p_execution_id => $1, p_failure_reason => 'boom')`, [a]);
+  t.like(await execution(db, a), { public_state: 'delayed' });
+  await db.query(PAUSE, [flow.flowId, null, null]);
+  const { rows } = await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [a]);
+  t.is(rows[0].status, 'not_runnable');
+  t.like(await execution(db, a), {
+    lifecycle_phase: 'runnable',
+    eligibility_state: 'eligible_now',
+    blocking_reason: 'flow_paused',
+    public_state: 'waiting',
+  });
+  t.like((await db.query(RESUME, [flow.flowId])).rows[0], { status: 'resumed', enqueued_count: 1 });
+  t.is((await db.query('SELECT * FROM flowfabric.ff_begin_attempt(p_execution_id => $1)', [a])).rows[0].status, 'started');
+});
