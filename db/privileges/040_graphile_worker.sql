@@ -5,6 +5,7 @@
 --   remove_job           (cancel: drop a queued run job)      delete or update a job
 --   complete_jobs        (ff_recover_jobs: drop a spent job)   delete jobs
 --   force_unlock_workers (ff_reap_dead_workers)               update jobs and queues
+--   reschedule_jobs      (ff_change_priority: re-prioritise)  update jobs
 --   jobs (view)          (ff_recover_jobs, ff_reap_dead_workers: read jobs)
 -- Nothing else of graphile_worker. Graphile Worker enables row-level security on its tables and
 -- defines no policy, so only their owner (and superusers) see a row; policy "flowstage" lets
@@ -22,7 +23,8 @@ GRANT EXECUTE ON FUNCTION
   graphile_worker.add_job(text, json, text, timestamptz, integer, text, integer, text[], text),
   graphile_worker.remove_job(text),
   graphile_worker.complete_jobs(bigint[]),
-  graphile_worker.force_unlock_workers(text[])
+  graphile_worker.force_unlock_workers(text[]),
+  graphile_worker.reschedule_jobs(bigint[], timestamptz, integer, integer, integer)
   TO flowstage_owner;
 GRANT SELECT ON graphile_worker.jobs TO flowstage_owner;
 GRANT SELECT, INSERT ON graphile_worker._private_tasks TO flowstage_owner;

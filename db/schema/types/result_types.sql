@@ -146,7 +146,7 @@ COMMENT ON DOMAIN flowfabric.ff_fail_execution_status IS
   'The statuses of ff_fail_execution and ff_expire_execution: retry_scheduled (delayed until the backoff ends), failed / expired (terminal: no retries left, or a deadline), already_terminal, stale_attempt (the call named an attempt that is no longer current: nothing changed), not_due (ff_expire_execution before the time: nothing changed).';
 CREATE DOMAIN flowfabric.ff_attempt_type_or_null AS text CHECK (VALUE IN ('initial', 'retry', 'replay'));
 COMMENT ON DOMAIN flowfabric.ff_attempt_type_or_null IS
-  'What kind of attempt an execution''s latest attempt is: initial (its first, or one after ff_delay_execution), retry (after a failed attempt), replay (after ff_replay_execution); NULL before any attempt began.';
+  'What kind of attempt an execution''s latest attempt is: initial (its first, also when delayed before it began), retry (after a failed attempt, or after ff_delay_execution interrupted a running one), replay (after ff_replay_execution); NULL before any attempt began.';
 CREATE DOMAIN flowfabric.ff_delay_execution_status AS text NOT NULL CHECK (VALUE IN ('delayed', 'stale_attempt'));
 COMMENT ON DOMAIN flowfabric.ff_delay_execution_status IS 'The statuses of ff_delay_execution.';
 CREATE DOMAIN flowfabric.ff_replay_execution_status AS text NOT NULL CHECK (VALUE IN ('replayed'));
