@@ -1,5 +1,5 @@
 // One version everywhere: the psql install file (`flowstage sql`, dist/flowstage.sql) names the
-// version package.json says, in its header and in the line psql prints last.
+// version package.json says, in its header and in the line psql prints last; so does the CHANGELOG.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,4 +37,10 @@ test("psql -f of the install file ends with 'flowstage <package.json version> is
     connectionStringOf(db),
   ]);
   t.is(stdout.trim().split('\n').at(-1), `flowstage ${version} is installed and up to date.`);
+});
+
+test("the CHANGELOG's newest section is package.json's version (released, or Unreleased while it is being built)", async (t) => {
+  const changelog = await readFile(new URL('../../CHANGELOG.md', import.meta.url), 'utf8');
+  const newest = /^## (.+)$/m.exec(changelog)?.[1];
+  t.true(newest === `Unreleased (${version})` || newest?.startsWith(`${version} (`), newest);
 });
