@@ -34,7 +34,7 @@ ALTER DOMAIN flowfabric.ff_public_state DROP CONSTRAINT ff_public_state_check;
 ALTER DOMAIN flowfabric.ff_public_state ADD CONSTRAINT ff_public_state_check
   CHECK (VALUE IN ('waiting', 'waiting_children', 'delayed', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped'));
 COMMENT ON DOMAIN flowfabric.ff_public_state IS
-  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry''s backoff or a delay), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
+  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry''s backoff or a delay), suspended (waiting for a signal), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
 ALTER DOMAIN flowfabric.ff_eligibility_state DROP CONSTRAINT ff_eligibility_state_check;
 ALTER DOMAIN flowfabric.ff_eligibility_state ADD CONSTRAINT ff_eligibility_state_check
   CHECK (VALUE IN ('eligible_now', 'not_eligible_until_time', 'blocked_by_dependencies', 'not_applicable'));

@@ -198,7 +198,7 @@ export const publicFlowStateValues = ['open', 'cancelled', 'completed', 'failed'
 export type PublicFlowState = (typeof publicFlowStateValues)[number];
 
 /**
- * An execution's public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry's backoff or a delay), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome's name).
+ * An execution's public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry's backoff or a delay), suspended (waiting for a signal), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome's name).
  * SQL: domain flowfabric.ff_public_state.
  */
 export const publicStateValues = ['waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped', 'delayed', 'suspended'] as const;

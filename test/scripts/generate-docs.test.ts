@@ -83,7 +83,7 @@ test('the reference has every flowfabric domain: NOT NULL or not, its values or 
   }
   t.true(
     reference.includes(
-      '| `ff_public_state` | `text` | not null | `waiting`, `waiting_children`, `delayed`, `active`, `completed`, ',
+      '| `ff_public_state` | `text` | not null | `waiting`, `waiting_children`, `active`, `completed`, `failed`, `cancelled`, `expired`, `skipped`, `delayed`, `suspended` ',
     ),
   );
   t.regex(

@@ -38,7 +38,7 @@ CREATE DOMAIN flowfabric.ff_public_state AS text NOT NULL
   CHECK (VALUE IN ('waiting', 'waiting_children', 'active', 'completed', 'failed', 'cancelled', 'expired', 'skipped',
                    'delayed', 'suspended'));
 COMMENT ON DOMAIN flowfabric.ff_public_state IS
-  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry''s backoff or a delay), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
+  'An execution''s public_state: waiting (eligible, for a worker), waiting_children (blocked by dependencies), delayed (not before delay_until_ms: a retry''s backoff or a delay), suspended (waiting for a signal), active (an attempt runs), or its terminal state (completed for outcome success, else the outcome''s name).';
 
 CREATE DOMAIN flowfabric.ff_lifecycle_phase AS text NOT NULL
   CHECK (VALUE IN ('runnable', 'active', 'terminal', 'suspended'));
