@@ -3,7 +3,7 @@
 // flow(), the plain-INSERT floor), concurrent single-edge staging next to a one-row INSERT,
 // per-call latency of the generated client next to a raw prepared statement, running a DAG
 // (flowstage's runner, bare Graphile Worker, pg-boss workers), and the hop along a chain.
-// Alternating rounds, medians of 3; prints a table and writes bench/RESULTS.md.
+// Alternating rounds (5), medians with their spread; WAL bytes per node; prints a table and writes bench/RESULTS.md.
 //
 //   npm run bench                    full run, writes bench/RESULTS.md
 //   npm run bench -- --quick         tiny sizes, one round, asserts no timing, writes nothing (CI smoke run)
@@ -79,6 +79,7 @@ try {
       await section();
       log(`[${elapsed()}] round ${round + 1}/${sizes.rounds}: ${name} done`);
     }
+    results.note(`load average (1/5/15 min) at the end of round ${round + 1}: ${loadAverage()}`);
   }
 
   const outcomes = goals(sizes).map((goal) => results.evaluate(goal));

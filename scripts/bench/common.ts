@@ -19,6 +19,12 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export const now = () => performance.now();
+
+/** The server's WAL insert position in bytes: the difference of two readings is the WAL written between them (by every database of the server). */
+export async function walPosition(db: pg.ClientBase | pg.Pool): Promise<number> {
+  const { rows } = await db.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS bytes`);
+  return Number(rows[0].bytes);
+}
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Milliseconds an async call takes. */

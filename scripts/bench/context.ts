@@ -18,7 +18,7 @@ export interface Sizes {
 }
 
 export const FULL: Sizes = {
-  rounds: 3,
+  rounds: 5,
   submit: { layers: 100, width: 100, fanIn: 3 },
   // side: each connection's flow has side x side upstream/downstream members: room for side^2 edges.
   staging: { connections: [1, 4, 16], windowMs: 2_000, warmCalls: 20, side: 200 },

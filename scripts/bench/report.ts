@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type pg from 'pg';
-import { bound, formatValue, type Goal, type GoalOutcome, type Results } from './results.js';
+import { bound, formatValue, type Figure, type Goal, type GoalOutcome, type Results } from './results.js';
 import type { Sizes } from './context.js';
 
 export function goals(sizes: Sizes): Goal[] {
@@ -89,6 +89,18 @@ export function goals(sizes: Sizes): Goal[] {
       denominator: `D.pgboss.${c}`,
       kind: 'below',
       target: 1.0,
+      unit: 'x',
+    });
+  }
+  for (const c of sizes.run.concurrencies) {
+    // issue 21: WAL per executed node at most twice a bare job's
+    list.push({
+      section: 'D',
+      name: `WAL per executed node: flowstage DAG / bare Graphile Worker job, concurrency ${c}`,
+      numerator: `D.flowstage.${c}.wal`,
+      denominator: `D.graphile.${c}.wal`,
+      kind: 'max',
+      target: 2.0,
       unit: 'x',
     });
   }
@@ -205,6 +217,11 @@ export async function environment(db: pg.Client, server: string, command: string
   };
 }
 
+/** The rounds' range, min..max. */
+function spread(f: Figure): string {
+  return `${formatValue(Math.min(...f.values), f.digits)}..${formatValue(Math.max(...f.values), f.digits)}`;
+}
+
 function pad(text: string, width: number, right = false) {
   return right ? text.padStart(width) : text.padEnd(width);
 }
@@ -215,7 +232,7 @@ export function printTable(results: Results, outcomes: GoalOutcome[], log: (line
     if (!figures.length) continue;
     log(`\n${title}`);
     for (const f of figures) {
-      const rounds = f.values.length > 1 ? `   [${f.values.map((v) => formatValue(v, f.digits)).join(', ')}]` : '';
+      const rounds = f.values.length > 1 ? `   ${spread(f)}  [${f.values.map((v) => formatValue(v, f.digits)).join(', ')}]` : '';
       log(`  ${pad(f.label, 100)} ${pad(formatValue(results.median(f.key), f.digits), 10, true)} ${f.unit}${rounds}`);
     }
   }
@@ -236,8 +253,10 @@ export function markdown(env: Environment, sizes: Sizes, results: Results, outco
     'Written by `npm run bench` (scripts/bench.ts, scripts/bench/). Every contender runs on the same PostgreSQL',
     `server in the same run, on a fresh database cloned from a migrated template, in ${sizes.rounds} alternating rounds`,
     "(A1 B1 C1 D1 E1 A2 B2 ..., the contenders' order rotating by round); each figure is the median of its rounds,",
-    'with the rounds in brackets. **Only ratios between figures of one run count**: absolute figures depend on the',
-    'machine and on whatever else it was doing.',
+    'with their spread (min..max) and the rounds. **Only ratios between figures of one run count**: absolute figures',
+    'depend on the machine and on whatever else it was doing. WAL bytes (the server-wide `pg_current_wal_lsn()`',
+    'difference around the timed window) and transactions per node hold from run to run; wall-time ratios drift',
+    'with the load, recorded below per round.',
     '',
   );
   if (userNote) lines.push(`> ${userNote}`, '');
@@ -261,10 +280,17 @@ export function markdown(env: Environment, sizes: Sizes, results: Results, outco
   for (const [section, title] of Object.entries(SECTIONS)) {
     const figures = [...results.figures.values()].filter((f) => f.section === section);
     if (!figures.length) continue;
-    lines.push(`### ${title}`, '', METHOD[section], '', '| measurement | median | unit | rounds |', '|---|---:|---|---|');
+    lines.push(
+      `### ${title}`,
+      '',
+      METHOD[section],
+      '',
+      '| measurement | median | spread (min..max) | unit | rounds |',
+      '|---|---:|---:|---|---|',
+    );
     for (const f of figures) {
       lines.push(
-        `| ${f.label} | ${formatValue(results.median(f.key), f.digits)} | ${f.unit} | ${f.values.map((v) => formatValue(v, f.digits)).join(', ')} |`,
+        `| ${f.label} | ${formatValue(results.median(f.key), f.digits)} | ${spread(f)} | ${f.unit} | ${f.values.map((v) => formatValue(v, f.digits)).join(', ')} |`,
       );
     }
     lines.push('');
@@ -295,7 +321,8 @@ const METHOD: Record<string, string> = {
     'item as the single calls write them: 1 + executions + edges rows), unpacked from the same jsonb, with no checks. ' +
     'ff_submit_flow itself logs a plan as one submit_flow row (expanded by ff_describe_flow_at), so a second floor ' +
     'writes the log that way, for reference (no goal). Timed: the call, including serialising the plan. Each ' +
-    'contender makes one small untimed call first on the same connection.',
+    'contender makes one small untimed call first on the same connection. WAL per submitted node: the WAL ' +
+    'written during the timed call (`pg_current_wal_lsn()` before and after) / executions.',
   B:
     'Each connection stages edges into its own flow (separate flows, so connections do not contend on one flow ' +
     "row), one `ff_stage_dependency_edge` call per transaction through the generated client, with the flow's " +
@@ -314,7 +341,10 @@ const METHOD: Record<string, string> = {
     '12: the same DAG inserted with `flow()` (untimed), then one worker with at most `concurrency` jobs in flight ' +
     '(`batchSize` = concurrency, `burstWhenBatchFull`), `pollingIntervalSeconds` 0.5 and `flowIntervalSeconds` 1 ' +
     '(both their minimums), timed from `work()` until every job is completed. Completion is seen by a poll every ' +
-    '20 ms; executions/s = nodes / wall time.',
+    '20 ms; executions/s = nodes / wall time. WAL per executed node: the WAL written between the start and the ' +
+    "end of the timed window / nodes. Committed transactions per executed node: the database's `xact_commit` " +
+    "(pg_stat_database, read once every session has ended) less the bench's own polls, / nodes (the untimed " +
+    'build adds a few). HOT share: `n_tup_hot_upd / n_tup_upd` of the table over the run (pg_stat_user_tables).',
   E:
     "A chain (node i depends on node i - 1) through flowstage's runner; hop = the child's " +
     "`raw_fields.last_attempt_started_at_ms` minus the parent's `terminal_at_ms` (millisecond timestamps), over " +

@@ -11,7 +11,7 @@ import { Logger, run as runGraphileWorker, type LogFunctionFactory } from 'graph
 import { PgBoss } from 'pg-boss';
 import { startFlow } from '../../src/generated/index.js';
 import { run as runFlowstage } from '../../src/worker/index.js';
-import { median, now, percentile, pool, rotate, waitUntil } from './common.js';
+import { client, median, now, percentile, pool, rotate, sleep, waitUntil, walPosition } from './common.js';
 import { NOOP_TASK, PG_BOSS_QUEUE, type Context } from './context.js';
 import { buildFlow, chainDag, layeredDag, pgBossJobs, planOf, type Dag } from './dag.js';
 
@@ -32,9 +32,12 @@ async function flowstageRun(
   timeoutMs: number,
   after?: (db: ReturnType<typeof pool>, flowId: string) => Promise<void>,
   condition?: string,
-): Promise<{ ms: number; how: string }> {
+): Promise<RunMeasure & { how: string; hot: HotShare }> {
   return ctx.scratch.with(ctx.templates.flowstage, async (url) => {
     const db = pool(url, 2);
+    let polls = 0;
+    let ms = 0;
+    let walBytes = 0;
     const flowId = randomUUID();
     const how = await buildFlow(db, flowId, planOf(dag, NOOP_TASK, condition));
     const result = condition === undefined ? null : { rows: 1 };
@@ -47,12 +50,14 @@ async function flowstageRun(
       logFactory: errorsOnly(ctx),
     });
     try {
+      const walStart = await walPosition(db);
       const start = now();
       await startFlow(db, { flowId });
       let state = 'open';
       await waitUntil(
         'the flowstage flow to finish',
         async () => {
+          polls++;
           const { rows } = await db.query('SELECT public_flow_state FROM flowfabric.ff_flow_core WHERE flow_id = $1', [flowId]);
           state = rows[0].public_flow_state;
           return state !== 'open';
@@ -60,21 +65,67 @@ async function flowstageRun(
         POLL_MS,
         timeoutMs,
       );
-      const ms = now() - start;
+      ms = now() - start;
+      walBytes = (await walPosition(db)) - walStart;
       if (state !== 'completed') throw new Error(`bench: the flowstage flow ended ${state}`);
       await after?.(db, flowId);
-      return { ms, how };
     } finally {
       await runner.stop();
       await db.end();
     }
+    const stats = await settledStats(url, ['ff_exec_core', 'ff_edge', 'ff_edge_group']);
+    return { ms, how, walBytes, transactions: stats.transactions - polls, hot: stats.hot };
   });
 }
 
+/** What one timed run measured: wall time, WAL bytes written in the timed window, and committed transactions. */
+interface RunMeasure {
+  ms: number;
+  walBytes: number;
+  /** Transactions committed in the database over its life (the untimed setup's few included), the bench's own polls left out. */
+  transactions: number;
+}
+
+/** Per table: [HOT updates, all updates]. */
+type HotShare = Record<string, [number, number]>;
+
+/**
+ * The database's committed transactions and its tables' updates (HOT and all), once every
+ * session has ended and flushed its statistics (a backend flushes them when it exits, shortly
+ * after its client disconnects): read until two readings 300 ms apart agree.
+ */
+async function settledStats(url: string, tables: string[]): Promise<{ transactions: number; hot: HotShare }> {
+  const db = await client(url);
+  try {
+    let last = '';
+    for (let reading = 0; ; reading++) {
+      await sleep(300);
+      const { rows } = await db.query(
+        `
+        SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())::bigint AS transactions,
+               coalesce((SELECT jsonb_object_agg(relname, jsonb_build_array(n_tup_hot_upd, n_tup_upd))
+                         FROM pg_stat_user_tables WHERE schemaname = 'flowfabric' AND relname = ANY ($1)), '{}') AS hot`,
+        [tables],
+      );
+      const now = JSON.stringify(rows[0]);
+      if (now === last || reading === 10) {
+        // This session's own readings (at most 11 transactions) may be counted: noise.
+        return { transactions: Number(rows[0].transactions), hot: rows[0].hot };
+      }
+      last = now;
+    }
+  } finally {
+    await db.end();
+  }
+}
+
 /** Bare Graphile Worker: a runner with a no-op task; time add_jobs of n jobs until none is left. */
-async function graphileRun(ctx: Context, jobs: number, concurrency: number, timeoutMs: number): Promise<number> {
+async function graphileRun(ctx: Context, jobs: number, concurrency: number, timeoutMs: number): Promise<RunMeasure> {
   return ctx.scratch.with(ctx.templates.graphile, async (url) => {
     const db = pool(url, 2);
+    let polls = 0;
+    let ms = 0;
+    let walBytes = 0;
     // Its own pool, sized as flowstage's runner sizes its pool.
     const workerPool = pool(url, concurrency + 2);
     const runner = await runGraphileWorker({
@@ -86,6 +137,7 @@ async function graphileRun(ctx: Context, jobs: number, concurrency: number, time
       logger: new Logger(errorsOnly(ctx)),
     });
     try {
+      const walStart = await walPosition(db);
       const start = now();
       await db.query(
         `
@@ -97,18 +149,22 @@ async function graphileRun(ctx: Context, jobs: number, concurrency: number, time
       await waitUntil(
         'Graphile Worker to run every job',
         async () => {
+          polls++;
           const { rows } = await db.query('SELECT count(*)::int AS left FROM graphile_worker._private_jobs');
           return rows[0].left === 0;
         },
         POLL_MS,
         timeoutMs,
       );
-      return now() - start;
+      ms = now() - start;
+      walBytes = (await walPosition(db)) - walStart;
     } finally {
       await runner.stop();
       await workerPool.end();
       await db.end();
     }
+    const stats = await settledStats(url, []);
+    return { ms, walBytes, transactions: stats.transactions - polls };
   });
 }
 
@@ -166,37 +222,61 @@ export async function runRound(ctx: Context, round: number): Promise<void> {
   for (const concurrency of concurrencies) {
     for (const contender of rotate(['flowstage', 'graphile', 'pgboss'] as const, round)) {
       if (contender === 'flowstage') {
-        const { ms, how } = await flowstageRun(ctx, dag, concurrency, timeoutMs);
-        ctx.results.note(`D: flowstage's DAGs were built with ${how} (untimed).`);
-        record(ctx, `D.flowstage.${concurrency}`, `flowstage runner, ${label}, concurrency ${concurrency}`, ms, nodes);
+        const plain = await flowstageRun(ctx, dag, concurrency, timeoutMs);
+        ctx.results.note(`D: flowstage's DAGs were built with ${plain.how} (untimed).`);
+        const what = `flowstage runner, ${label}, concurrency ${concurrency}`;
+        record(ctx, `D.flowstage.${concurrency}`, what, plain, nodes);
+        for (const [table, [hot, all]] of Object.entries(plain.hot)) {
+          if (all > 0) {
+            ctx.results.add(
+              `D.flowstage.${concurrency}.hot.${table}`,
+              'D',
+              `${what}: HOT share of ${table} updates`,
+              '%',
+              (100 * hot) / all,
+            );
+          }
+        }
         const conditioned = await flowstageRun(ctx, dag, concurrency, timeoutMs, undefined, '$.rows > 0');
         record(
           ctx,
           `D.condition.${concurrency}`,
           `flowstage runner, ${label}, a true condition on every edge, concurrency ${concurrency}`,
-          conditioned.ms,
+          conditioned,
           nodes,
         );
       } else if (contender === 'graphile') {
-        const ms = await graphileRun(ctx, nodes, concurrency, timeoutMs);
+        const measured = await graphileRun(ctx, nodes, concurrency, timeoutMs);
         record(
           ctx,
           `D.graphile.${concurrency}`,
           `bare Graphile Worker, ${nodes.toLocaleString('en-US')} independent jobs, concurrency ${concurrency}`,
-          ms,
+          measured,
           nodes,
         );
       } else {
         const ms = await pgBossRun(ctx, dag, concurrency, timeoutMs);
-        record(ctx, `D.pgboss.${concurrency}`, `pg-boss flow() workers, ${label}, concurrency ${concurrency}`, ms, nodes);
+        record(ctx, `D.pgboss.${concurrency}`, `pg-boss flow() workers, ${label}, concurrency ${concurrency}`, { ms }, nodes);
       }
     }
   }
 }
 
-function record(ctx: Context, key: string, label: string, ms: number, nodes: number) {
+function record(ctx: Context, key: string, label: string, measured: Partial<RunMeasure> & { ms: number }, nodes: number) {
+  const { ms, walBytes, transactions } = measured;
   ctx.results.add(key, 'D', `${label}: wall time`, 's', ms / 1000, 2);
   ctx.results.add(`${key}.rate`, 'D', `${label}: executions/s`, 'executions/s', (nodes * 1000) / ms);
+  if (walBytes !== undefined) ctx.results.add(`${key}.wal`, 'D', `${label}: WAL per executed node`, 'bytes', walBytes / nodes);
+  if (transactions !== undefined) {
+    ctx.results.add(
+      `${key}.xacts`,
+      'D',
+      `${label}: committed transactions per executed node`,
+      'transactions',
+      transactions / nodes,
+      2,
+    );
+  }
 }
 
 export async function chainRound(ctx: Context): Promise<void> {

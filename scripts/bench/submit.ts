@@ -3,7 +3,7 @@
 // untimed call first on the same connection, so the timed call finds its plans and caches warm.
 import { randomUUID } from 'node:crypto';
 import { PgBoss } from 'pg-boss';
-import { client, rotate, timeMs } from './common.js';
+import { client, rotate, timeMs, walPosition } from './common.js';
 import { NOOP_TASK, PG_BOSS_QUEUE, type Context } from './context.js';
 import { SUBMIT_SQL, floorSql, hasSubmitFlow, layeredDag, pgBossJobs, planOf, type Plan } from './dag.js';
 
@@ -30,9 +30,11 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
           await db.query(SUBMIT_SQL, [randomUUID(), JSON.stringify(warmPlan)]);
           const flowId = randomUUID();
           let row: Record<string, unknown> | undefined;
+          const walStart = await walPosition(db);
           const elapsed = await timeMs(async () => {
             row = (await db.query(SUBMIT_SQL, [flowId, JSON.stringify(plan)])).rows[0];
           });
+          walPerNode(ctx, 'A.submit', 'ff_submit_flow', (await walPosition(db)) - walStart, plan);
           if (
             row?.status !== 'submitted' ||
             Number(row.edges_staged) !== plan.edges.length ||
@@ -56,9 +58,13 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
         try {
           await boss.flow(warmJobs);
           let ids: Record<string, string> = {};
+          const db = await client(url);
+          const walStart = await walPosition(db);
           const elapsed = await timeMs(async () => {
             ids = await boss.flow(jobs);
           });
+          walPerNode(ctx, 'A.pgboss', 'pg-boss flow()', (await walPosition(db)) - walStart, plan);
+          await db.end();
           if (Object.keys(ids).length !== jobs.length) throw new Error('bench A: pg-boss flow() returned too few ids');
           return elapsed;
         } finally {
@@ -72,7 +78,7 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
         'A',
         `floor: INSERT ... SELECT, one log row per item (${label})`,
         'ms',
-        await floor(ctx, floorSql('perItem'), plan, warmPlan),
+        await floor(ctx, 'A.floor', 'floor, one log row per item', floorSql('perItem'), plan, warmPlan),
       );
     } else {
       ctx.results.add(
@@ -80,21 +86,28 @@ export async function submitRound(ctx: Context, round: number, input: ReturnType
         'A',
         `floor with one log row per plan, for reference (${label})`,
         'ms',
-        await floor(ctx, floorSql('perPlan'), plan, warmPlan),
+        await floor(ctx, 'A.floorPlanLog', 'floor, one log row per plan', floorSql('perPlan'), plan, warmPlan),
       );
     }
   }
 }
 
-async function floor(ctx: Context, sql: string, plan: Plan, warmPlan: Plan): Promise<number> {
+/** WAL written by one build, per execution of the plan. */
+function walPerNode(ctx: Context, key: string, who: string, bytes: number, plan: Plan): void {
+  ctx.results.add(`${key}.wal`, 'A', `${who}: WAL per submitted node`, 'bytes', bytes / plan.executions.length);
+}
+
+async function floor(ctx: Context, key: string, who: string, sql: string, plan: Plan, warmPlan: Plan): Promise<number> {
   return ctx.scratch.with(ctx.templates.flowstage, async (url) => {
     const db = await client(url);
     try {
       await db.query(sql, [randomUUID(), JSON.stringify(warmPlan), Date.now()]);
       let row: Record<string, unknown> | undefined;
+      const walStart = await walPosition(db);
       const elapsed = await timeMs(async () => {
         row = (await db.query(sql, [randomUUID(), JSON.stringify(plan), Date.now()])).rows[0];
       });
+      walPerNode(ctx, key, who, (await walPosition(db)) - walStart, plan);
       if (Number(row?.edges) !== plan.edges.length) throw new Error(`bench A: floor wrote ${JSON.stringify(row)}`);
       return elapsed;
     } finally {
