@@ -1,6 +1,6 @@
 // The goals (issues 12 and 8), the environment a run happened in, the stdout table and bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type pg from 'pg';
 import { bound, formatValue, type Figure, type Goal, type GoalOutcome, type Results } from './results.js';
@@ -308,6 +308,10 @@ export function markdown(env: Environment, sizes: Sizes, results: Results, outco
     for (const note of results.notes) lines.push(`- ${note}`);
     lines.push('');
   }
+  // Why the goals missed, from measurements that hold between runs (WAL, statements, transactions
+  // per node): kept in bench/ANALYSIS.md, so that every run's RESULTS.md carries it.
+  const analysis = new URL('../../bench/ANALYSIS.md', import.meta.url);
+  if (existsSync(analysis)) lines.push(readFileSync(analysis, 'utf8').trimEnd(), '');
   return lines.join('\n');
 }
 
