@@ -235,6 +235,19 @@ CREATE TABLE flowfabric.ff_flow_start_lock (
 COMMENT ON TABLE flowfabric.ff_flow_start_lock IS
   'One row per flow that was started, paused or had a child released: ff_start_flow, ff_pause_flow and ff_resume_flow hold it FOR UPDATE while they enqueue or hold the eligible members, and a cascade that releases children takes it FOR SHARE before reading started_at_ms and paused_at_ms, so a member made eligible concurrently with a start or pause is enqueued exactly once (or held) and a concurrent last completion is never missed (_lock_flow_start). Only flowstage_owner may lock it.';
 
+-- db/upgrades/0.3.0/400_edge_index_diet.sql
+-- 400: ff_edge keeps two adjacency indexes instead of four (issue 21): ff_edge_outbound /
+-- ff_edge_inbound (partition_key, flow_id, endpoint) duplicated ff_edge_walk_out / ff_edge_walk_in
+-- (endpoint) INCLUDE (other endpoint). The walk indexes now carry partition_key and flow_id after
+-- the endpoint, so they answer both the cycle check's probes by uuid alone and the run path's
+-- lookups by (partition_key, flow_id, endpoint), and every edge written updates three indexes, not five.
+DROP INDEX flowfabric.ff_edge_outbound;
+DROP INDEX flowfabric.ff_edge_inbound;
+DROP INDEX flowfabric.ff_edge_walk_out;
+DROP INDEX flowfabric.ff_edge_walk_in;
+CREATE INDEX ff_edge_walk_out ON flowfabric.ff_edge (upstream_eid, partition_key, flow_id) INCLUDE (downstream_eid);
+CREATE INDEX ff_edge_walk_in  ON flowfabric.ff_edge (downstream_eid, partition_key, flow_id) INCLUDE (upstream_eid);
+
 -- db/upgrades/0.3.0/600_dashboard_poll.sql
 -- 0.3.0 (dashboard): the dashboard's live updates poll the mutation log by event_id, one query for
 -- every open page (ff_poll_flow_events). The primary key starts with (partition_key, flow_id), so
@@ -6691,6 +6704,9 @@ Locks: the executions it fails, one at a time in uuid order, with their children
 -- db/functions/run/ff_replay_execution.sql
 -- ff_replay_execution: run a terminal execution again, alone or with everything downstream of it
 -- (docs/semantics.md §9.4); a finished flow reopens and finishes again by the §6 rule.
+-- Edges are read one endpoint at a time (a LATERAL probe per execution, OFFSET 0), so even on a
+-- table never analysed each lookup matches ff_edge_walk_out / ff_edge_walk_in on all three columns
+-- instead of scanning the flow's edges through the primary key's (partition_key, flow_id) prefix.
 CREATE OR REPLACE FUNCTION flowfabric.ff_replay_execution(
   p_execution_id text,
   p_downstream   boolean DEFAULT false,
@@ -6714,6 +6730,8 @@ DECLARE
   v_order     uuid[];     -- the executions to replay, in topological order
   v_set       uuid[];     -- the same, for lookups
   v_children  uuid[];     -- non-replayed, non-terminal children of replayed executions
+  v_edges     uuid[];     -- the edges that go back to applied
+  v_edge      uuid;
   v_row       ff_exec_core;
   v_policy    jsonb;
   v_specs     graphile_worker.job_spec[];
@@ -6750,10 +6768,13 @@ BEGIN
     WITH RECURSIVE reach(eid, depth) AS (
       SELECT v_id, 0
       UNION
-      SELECT e.downstream_eid, r.depth + 1
+      SELECT o.downstream_eid, r.depth + 1
       FROM reach r
-      JOIN ff_edge e ON e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = r.eid
-      WHERE e.policy->>'edge_state' <> 'pending' AND r.depth < 100000)
+      CROSS JOIN LATERAL (
+        SELECT e.downstream_eid FROM ff_edge e
+        WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = r.eid
+          AND e.policy->>'edge_state' <> 'pending' OFFSET 0) o
+      WHERE r.depth < 100000)
     SELECT array_agg(d.eid ORDER BY d.depth, d.eid) INTO v_order
     FROM (SELECT r.eid, max(r.depth) AS depth FROM reach r GROUP BY r.eid) d
     JOIN ff_exec_core x ON x.partition_key = v_part AND x.execution_id = d.eid
@@ -6765,11 +6786,13 @@ BEGIN
   -- Their non-replayed children still waiting (runnable): they must not run on a stale result.
   -- Children that run or ran already are left alone, edges into them included.
   IF v_exec.flow_id IS NOT NULL THEN
-    SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
-    FROM ff_edge e
-    JOIN ff_exec_core c ON c.partition_key = v_part AND c.execution_id = e.downstream_eid
-    WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = ANY (v_set)
-      AND NOT (e.downstream_eid = ANY (v_set)) AND c.lifecycle_phase = 'runnable';
+    SELECT coalesce(array_agg(DISTINCT o.downstream_eid), '{}') INTO v_children
+    FROM unnest(v_set) s(eid)
+    CROSS JOIN LATERAL (
+      SELECT e.downstream_eid FROM ff_edge e
+      WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = s.eid OFFSET 0) o
+    JOIN ff_exec_core c ON c.partition_key = v_part AND c.execution_id = o.downstream_eid
+    WHERE NOT (o.downstream_eid = ANY (v_set)) AND c.lifecycle_phase = 'runnable';
   ELSE
     v_children := '{}';
   END IF;
@@ -6809,26 +6832,45 @@ BEGIN
   IF v_exec.flow_id IS NOT NULL THEN
     -- Edges: every edge out of a replayed execution, and every impossible edge into one, go back
     -- to applied (unresolved); the latter are resolved again below from their upstreams' outcomes.
-    UPDATE ff_edge e
-    SET policy = (e.policy - 'resolved_at_ms' - 'upstream_outcome') || '{"edge_state": "applied"}'::jsonb
-    WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id
-      AND e.policy->>'edge_state' IN ('satisfied', 'impossible')
-      AND ((e.upstream_eid = ANY (v_set) AND e.downstream_eid = ANY (v_set || v_children))
-           OR (e.downstream_eid = ANY (v_set) AND e.policy->>'edge_state' = 'impossible'));
+    SELECT coalesce(array_agg(t.edge_id), '{}') INTO v_edges
+    FROM (SELECT o.edge_id
+          FROM unnest(v_set) s(eid)
+          CROSS JOIN LATERAL (
+            SELECT x.edge_id FROM ff_edge x
+            WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.upstream_eid = s.eid
+              AND x.downstream_eid = ANY (v_set || v_children) AND x.policy->>'edge_state' IN ('satisfied', 'impossible')
+            OFFSET 0) o
+          UNION
+          SELECT i.edge_id
+          FROM unnest(v_set) s(eid)
+          CROSS JOIN LATERAL (
+            SELECT x.edge_id FROM ff_edge x
+            WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = s.eid
+              AND x.policy->>'edge_state' = 'impossible'
+            OFFSET 0) i) t;
+    -- One key lookup per edge: with the ids as an array, a never-analysed table's plan scans the
+    -- key by its (partition_key, flow_id) prefix and filters on edge_id.
+    FOREACH v_edge IN ARRAY v_edges LOOP
+      UPDATE ff_edge e
+      SET policy = (e.policy - 'resolved_at_ms' - 'upstream_outcome') || '{"edge_state": "applied"}'::jsonb
+      WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.edge_id = v_edge;
+    END LOOP;
     -- Groups of replayed executions and of their waiting children: counters recomputed from
     -- their edges, decision back to pending (the one case where a decision changes; logged below).
     UPDATE ff_edge_group g
     SET success_count = c.s, fail_count = c.f, skip_count = c.k, running_count = c.r,
         decision = 'pending',
         decided_at_ms = NULL
-    FROM (SELECT e.downstream_eid AS down,
+    FROM (SELECT d.eid AS down,
                  count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied')::int AS s,
                  count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' <> 'skipped')::int AS f,
                  count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped')::int AS k,
                  count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied')::int AS r
-          FROM ff_edge e
-          WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.downstream_eid = ANY (v_set || v_children)
-          GROUP BY e.downstream_eid) c
+          FROM unnest(v_set || v_children) d(eid)
+          CROSS JOIN LATERAL (
+            SELECT x.policy FROM ff_edge x
+            WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = d.eid OFFSET 0) e
+          GROUP BY d.eid) c
     WHERE g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = c.down;
     -- Waiting children that were released on a result now being replaced wait again.
     UPDATE ff_exec_core e
@@ -6904,10 +6946,13 @@ BEGIN
   IF v_exec.flow_id IS NOT NULL THEN
     FOR v_upstream IN
       SELECT DISTINCT e.upstream_eid, u.terminal_outcome
-      FROM ff_edge e
+      FROM unnest(v_set) s(eid)
+      CROSS JOIN LATERAL (
+        SELECT x.upstream_eid FROM ff_edge x
+        WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = s.eid
+          AND x.policy->>'edge_state' = 'applied' OFFSET 0) e
       JOIN ff_exec_core u ON u.partition_key = v_part AND u.execution_id = e.upstream_eid
-      WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.downstream_eid = ANY (v_set)
-        AND e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal'
+      WHERE u.lifecycle_phase = 'terminal'
       ORDER BY e.upstream_eid
     LOOP
       PERFORM _resolve_edges(v_part, v_exec.flow_id, v_upstream.upstream_eid, v_upstream.terminal_outcome, v_set, NULL, v_now);

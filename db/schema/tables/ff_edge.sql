@@ -11,21 +11,16 @@ CREATE TABLE flowfabric.ff_edge (
   policy         jsonb    NOT NULL,
   PRIMARY KEY (partition_key, flow_id, edge_id)
 ) WITH (fillfactor = 80);
--- Adjacency both ways: out-edges for the cascade, in-edges for fan-in. They share the
--- (partition_key, flow_id) prefix with the primary key, and on a table the planner has not
--- analysed yet it then answered edge-by-id lookups from them, reading every edge of the flow.
--- The IS NOT NULL predicates (always true: the columns are NOT NULL) make them usable only by
--- queries that constrain their endpoint column, so a lookup by edge_id can only use the key.
-CREATE INDEX ff_edge_outbound ON flowfabric.ff_edge (partition_key, flow_id, upstream_eid)
-  WHERE upstream_eid IS NOT NULL;
-CREATE INDEX ff_edge_inbound  ON flowfabric.ff_edge (partition_key, flow_id, downstream_eid)
-  WHERE downstream_eid IS NOT NULL;
--- The cycle check's probes: edges by one endpoint's uuid alone. Only these indexes can answer
--- `upstream_eid = $1` / `downstream_eid = $1` with an index condition, so no table statistics
--- can steer a graph walk onto an index that scans every edge of the flow at each step.
--- (Execution uuids are unique and an edge's endpoints are members of its flow, so a node's
--- edges all belong to that flow.)
-CREATE INDEX ff_edge_walk_out ON flowfabric.ff_edge (upstream_eid) INCLUDE (downstream_eid);
-CREATE INDEX ff_edge_walk_in  ON flowfabric.ff_edge (downstream_eid) INCLUDE (upstream_eid);
+-- Adjacency both ways, two indexes: out-edges (the cascade, the cycle check's walk) and in-edges
+-- (fan-in, the cycle path). The endpoint's uuid leads, because the cycle check probes by it alone
+-- (execution uuids are unique and an edge's endpoints are members of its flow, so a node's edges
+-- all belong to that flow); partition_key and flow_id follow, so the run path's lookups
+-- (partition_key, flow_id, endpoint) match all three columns and the planner prefers these indexes
+-- to the primary key's (partition_key, flow_id) prefix even on a table it has never analysed, and
+-- a lookup by edge_id, which constrains no leading column here, can only use the key. The other
+-- endpoint is included, so walks read the index alone. (On Citus each shard holds one
+-- partition_key; the key leads in the primary key, which Citus needs, not here.)
+CREATE INDEX ff_edge_walk_out ON flowfabric.ff_edge (upstream_eid, partition_key, flow_id) INCLUDE (downstream_eid);
+CREATE INDEX ff_edge_walk_in  ON flowfabric.ff_edge (downstream_eid, partition_key, flow_id) INCLUDE (upstream_eid);
 COMMENT ON TABLE flowfabric.ff_edge IS
   'One row per staged dependency edge. policy: dependency_kind, satisfaction_condition, data_passing_ref, edge_state (pending|applied|satisfied|impossible), created_at_ms, created_by, staged_at_ms, staged_graph_revision, applied_at_ms, resolved_at_ms, upstream_outcome.';
