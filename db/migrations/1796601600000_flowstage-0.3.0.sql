@@ -865,10 +865,7 @@ DECLARE
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     v_flow := _get_flow(v_exec.partition_key, v_exec.flow_id);
@@ -1878,6 +1875,30 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._remembered_flow_tid(uuid) IS
   'Private (_flow_row, _bump_flow). The ctid held by the transaction-local setting flowstage.flow_row (''<flow_id> <ctid>'', written by _bump_flow) when it names p_flow_id, else NULL. Only a hint: every reader rechecks the key and visibility at that ctid.';
+
+-- db/functions/core/_require_execution.sql
+-- _require_execution: the execution a function's p_execution_id names, refusing one that does not exist.
+CREATE OR REPLACE FUNCTION flowfabric._require_execution(
+  p_execution_id        text,
+  p_requested_partition smallint,
+  p_id                  uuid)
+RETURNS flowfabric.ff_exec_core
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_exec ff_exec_core;
+BEGIN
+  v_exec := _find_execution('p_execution_id', p_requested_partition, p_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  RETURN v_exec;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._require_execution(text, smallint, uuid) IS
+  'Private. The ff_exec_core row of the execution a function''s p_execution_id argument names (p_requested_partition and p_id: that argument as _parse_execution_id parsed it), read without a lock: invalid_input partition_mismatch as _find_execution checks it, execution_not_found (FF003, DETAIL execution_id=<the argument as given>) when it does not exist.';
 
 -- db/functions/run/_resolve_edges.sql
 -- _resolve_edges: one hop of the completion cascade, set-based: resolve a terminal upstream's
@@ -3597,10 +3618,7 @@ BEGIN
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -3911,10 +3929,7 @@ BEGIN
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase <> 'terminal' THEN
     PERFORM _raise('invalid_input',
@@ -4018,10 +4033,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_priority: must be -32767..32767 (got %s)', coalesce(p_priority::text, 'NULL')));
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
@@ -4360,10 +4372,7 @@ BEGIN
   v_now := _now_ms(p_now_ms);
 
   -- A replay (already_terminal) is answered from an unlocked read.
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase = 'terminal' THEN
     status := 'already_terminal';
@@ -4693,10 +4702,7 @@ BEGIN
   PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
@@ -4756,10 +4762,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_delay_until_ms: must not be in the past (got %s, now %s)',
       coalesce(p_delay_until_ms::text, 'NULL'), v_now));
   END IF;
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -5293,10 +5296,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   retry_count := v_exec.retry_count;
   IF v_exec.lifecycle_phase = 'terminal' THEN
@@ -6747,10 +6747,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_downstream: must not be null');
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   v_part := v_exec.partition_key;
 
   -- Lock order: the flow row first.
@@ -8494,10 +8491,7 @@ BEGIN
   END IF;
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
