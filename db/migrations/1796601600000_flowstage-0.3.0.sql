@@ -286,6 +286,11 @@ CREATE TYPE flowfabric.ff_submit_plan AS (
 COMMENT ON TYPE flowfabric.ff_submit_plan IS
   'Private (ff_submit_flow). A plan''s items, checked and parsed, in plan order per section; has_kinds: some edge item has a kind or a condition (else every edge''s kinds is NULL).';
 
+-- db/upgrades/0.3.0/501_kahn_unpeeled.sql
+-- 501: Kahn's algorithm is written once (_kahn_unpeeled, shared by the staging cycle check and
+-- ff_check_invariants' _stored_cycles); the boolean helper it replaces is dropped.
+DROP FUNCTION IF EXISTS flowfabric._graph_is_cyclic(int, int[], int[], int[], int);
+
 -- db/upgrades/0.3.0/600_dashboard_poll.sql
 -- 0.3.0 (dashboard): the dashboard's live updates poll the mutation log by event_id, one query for
 -- every open page (ff_poll_flow_events). The primary key starts with (partition_key, flow_id), so
@@ -1259,7 +1264,7 @@ COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text
 -- is a hash join of two arrays. (Done in one statement of recursive CTEs instead, planned with a
 -- 30,000-element array as a constant, the estimates grew to 10^11 rows and the hash join split
 -- into 65,536 batches on disk: 17 s for 30,000 edges.) Then Kahn's algorithm over int arrays
--- (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic.
+-- (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic.
 CREATE OR REPLACE FUNCTION flowfabric._first_cycle_closing_edge(
   p_base_revision   bigint,
   p_upstream_eids   uuid[],
@@ -1334,7 +1339,7 @@ BEGIN
     v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
   END LOOP;
 
-  IF NOT _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
+  IF 0 = ALL (_kahn_unpeeled(v_count, v_start, v_dst, v_pos, v_high)) THEN  -- every node peeled: acyclic
     RETURN NULL;
   END IF;
   -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
@@ -1342,7 +1347,7 @@ BEGIN
   v_low := 1;
   WHILE v_low < v_high LOOP
     v_mid := (v_low + v_high) / 2;
-    IF _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
+    IF 0 <> ANY (_kahn_unpeeled(v_count, v_start, v_dst, v_pos, v_mid)) THEN
       v_high := v_mid;
     ELSE
       v_low := v_mid + 1;
@@ -1353,7 +1358,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean) IS
-  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
 
 -- db/functions/core/_flow_row.sql
 -- _flow_row: a flow's row, read unlocked or locked FOR UPDATE, found in O(1) when this
@@ -1498,58 +1503,6 @@ $$;
 COMMENT ON FUNCTION flowfabric._get_flow(smallint, uuid) IS
   'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock through _flow_row (O(1) even after many rewrites in this transaction; flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
 
--- db/functions/staging/_graph_is_cyclic.sql
--- _graph_is_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
-CREATE OR REPLACE FUNCTION flowfabric._graph_is_cyclic(
-  p_nodes int,
-  p_start int[],
-  p_dst   int[],
-  p_pos   int[],
-  p_bound int)
-RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-DECLARE
-  v_indegree int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
-  v_queue    int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
-  v_head     int := 1;
-  v_tail     int := 0;
-  v_node     int;
-  v_next     int;
-BEGIN
-  FOR v_arc IN 1 .. cardinality(p_dst) LOOP
-    IF p_pos[v_arc] <= p_bound THEN
-      v_indegree[p_dst[v_arc]] := v_indegree[p_dst[v_arc]] + 1;
-    END IF;
-  END LOOP;
-  FOR v_node IN 1 .. p_nodes LOOP
-    IF v_indegree[v_node] = 0 THEN
-      v_tail := v_tail + 1;
-      v_queue[v_tail] := v_node;
-    END IF;
-  END LOOP;
-  WHILE v_head <= v_tail LOOP
-    v_node := v_queue[v_head];
-    v_head := v_head + 1;
-    FOR v_arc IN p_start[v_node] .. p_start[v_node + 1] - 1 LOOP
-      IF p_pos[v_arc] <= p_bound THEN
-        v_next := p_dst[v_arc];
-        v_indegree[v_next] := v_indegree[v_next] - 1;
-        IF v_indegree[v_next] = 0 THEN
-          v_tail := v_tail + 1;
-          v_queue[v_tail] := v_next;
-        END IF;
-      END IF;
-    END LOOP;
-  END LOOP;
-  RETURN v_tail < p_nodes;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._graph_is_cyclic(int, int[], int[], int[], int) IS
-  'Private (_first_cycle_closing_edge). True when the graph of p_nodes nodes (1..p_nodes) has a cycle, counting only the arcs whose p_pos <= p_bound. Arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Kahn''s algorithm, linear in nodes + arcs.';
-
 -- db/functions/run/_group_decision.sql
 -- _group_decision: evaluate a fan-in policy on its counters (docs/semantics.md §6 table).
 CREATE OR REPLACE FUNCTION flowfabric._group_decision(p_group flowfabric.ff_edge_group)
@@ -1635,6 +1588,58 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._is_stale_attempt(flowfabric.ff_exec_core, int) IS
   'Private. Fencing (docs/semantics.md §9.3): true when p_attempt is given and is not the attempt of p_execution running now (raw_fields.attempt_count while attempt_state is running_attempt). NULL p_attempt (psql, an operator) is never stale.';
+
+-- db/functions/core/_kahn_unpeeled.sql
+-- _kahn_unpeeled: Kahn's algorithm on a graph in compressed adjacency form; what it cannot peel is on or behind a cycle.
+CREATE OR REPLACE FUNCTION flowfabric._kahn_unpeeled(
+  p_nodes int,
+  p_start int[],
+  p_dst   int[],
+  p_pos   int[],
+  p_bound int)
+RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_indegree int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_queue    int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_head     int := 1;
+  v_tail     int := 0;
+  v_node     int;
+  v_next     int;
+BEGIN
+  FOR v_arc IN 1 .. cardinality(p_dst) LOOP
+    IF p_pos[v_arc] <= p_bound THEN
+      v_indegree[p_dst[v_arc]] := v_indegree[p_dst[v_arc]] + 1;
+    END IF;
+  END LOOP;
+  FOR v_node IN 1 .. p_nodes LOOP
+    IF v_indegree[v_node] = 0 THEN
+      v_tail := v_tail + 1;
+      v_queue[v_tail] := v_node;
+    END IF;
+  END LOOP;
+  WHILE v_head <= v_tail LOOP
+    v_node := v_queue[v_head];
+    v_head := v_head + 1;
+    FOR v_arc IN p_start[v_node] .. p_start[v_node + 1] - 1 LOOP
+      IF p_pos[v_arc] <= p_bound THEN
+        v_next := p_dst[v_arc];
+        v_indegree[v_next] := v_indegree[v_next] - 1;
+        IF v_indegree[v_next] = 0 THEN
+          v_tail := v_tail + 1;
+          v_queue[v_tail] := v_next;
+        END IF;
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN v_indegree;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._kahn_unpeeled(int, int[], int[], int[], int) IS
+  'Private (_first_cycle_closing_edge, _stored_cycles). Kahn''s algorithm over the graph of p_nodes nodes (1..p_nodes), counting only the arcs whose p_pos <= p_bound; arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Returns per node the number of its arcs that come from nodes it could not peel: 0 for a peeled node, > 0 for a node on a cycle or downstream of one (every such node has a predecessor that is not peeled), so the graph is acyclic exactly when every entry is 0. Linear in nodes + arcs.';
 
 -- db/functions/run/_lock_flow_start.sql
 -- _lock_flow_start: the start/pause/cascade handshake on a row only flowstage_owner can lock.
@@ -2534,14 +2539,9 @@ DECLARE
   v_out_count  int[];
   v_out        int[];       -- out-edges' downstream nodes, grouped by upstream node
   v_in_first   int[];
-  v_in_count   int[];
   v_in         int[];       -- in-edges' upstream nodes, grouped by downstream node
-  v_unpeeled   int[];       -- per node: predecessors not peeled yet
-  v_queue      int[];
-  v_head       int := 1;
-  v_tail       int := 0;
+  v_unpeeled   int[];       -- per node: predecessors Kahn's algorithm could not peel (0: peeled)
   v_nodes      int;
-  v_node       int;
   v_next       int;
   v_pred       int;
   v_seen_at    int[];       -- per node: its step in the current walk back (0 = not seen)
@@ -2583,36 +2583,17 @@ BEGIN
          (SELECT array_agg(o.outs ORDER BY o.id) FROM offsets o),
          (SELECT array_agg(x.down ORDER BY x.up, x.down) FROM numbered x),
          (SELECT array_agg(o.in_first ORDER BY o.id) FROM offsets o),
-         (SELECT array_agg(o.ins ORDER BY o.id) FROM offsets o),
          (SELECT array_agg(x.up ORDER BY x.down, x.up) FROM numbered x)
-  INTO v_node_flow, v_node_part, v_node_eid, v_out_first, v_out_count, v_out, v_in_first, v_in_count, v_in;
+  INTO v_node_flow, v_node_part, v_node_eid, v_out_first, v_out_count, v_out, v_in_first, v_in;
   v_nodes := coalesce(cardinality(v_node_eid), 0);
   IF v_nodes = 0 THEN
     RETURN;
   END IF;
 
-  -- Kahn: peel every node whose predecessors are all peeled.
-  v_unpeeled := v_in_count;
-  v_queue := array_fill(0, ARRAY[v_nodes]);
-  FOR v_node IN 1 .. v_nodes LOOP
-    IF v_unpeeled[v_node] = 0 THEN
-      v_tail := v_tail + 1;
-      v_queue[v_tail] := v_node;
-    END IF;
-  END LOOP;
-  WHILE v_head <= v_tail LOOP
-    v_node := v_queue[v_head];
-    v_head := v_head + 1;
-    FOR v_step IN v_out_first[v_node] .. v_out_first[v_node] + v_out_count[v_node] - 1 LOOP
-      v_next := v_out[v_step];
-      v_unpeeled[v_next] := v_unpeeled[v_next] - 1;
-      IF v_unpeeled[v_next] = 0 THEN
-        v_tail := v_tail + 1;
-        v_queue[v_tail] := v_next;
-      END IF;
-    END LOOP;
-  END LOOP;
-  IF v_tail = v_nodes THEN
+  -- Kahn: peel every node whose predecessors are all peeled (every arc counts: position 0, bound 0).
+  v_unpeeled := _kahn_unpeeled(v_nodes, v_out_first || (v_out_first[v_nodes] + v_out_count[v_nodes]), v_out,
+                               array_fill(0, ARRAY[cardinality(v_out)]), 0);
+  IF 0 = ALL (v_unpeeled) THEN
     RETURN;  -- every node peeled: no cycle anywhere in scope
   END IF;
 
