@@ -426,6 +426,30 @@ $$;
 COMMENT ON FUNCTION flowfabric._canonical_execution_id(smallint, uuid) IS
   'Private. Canonical execution id text: {fp:<partition>}:<uuid>.';
 
+-- db/functions/staging/_check_acyclic.sql
+-- _check_acyclic: refuse an edge upstream -> downstream that would close a cycle (check 6 of docs/semantics.md §4.3), naming the cycle.
+CREATE OR REPLACE FUNCTION flowfabric._check_acyclic(
+  p_partition_key  smallint,
+  p_place          text,
+  p_upstream_eid   uuid,
+  p_downstream_eid uuid)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_cycle uuid[] := _find_cycle(p_upstream_eid, p_downstream_eid);
+BEGIN
+  IF v_cycle IS NOT NULL THEN
+    PERFORM _raise('cycle_detected',
+      CASE WHEN p_place IS NULL THEN '' ELSE p_place || ': ' END || _format_cycle_path(p_partition_key, v_cycle));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_acyclic(smallint, text, uuid, uuid) IS
+  'Private (the staging calls). Returns when staging p_upstream_eid -> p_downstream_eid keeps the flow''s edges acyclic (_find_cycle); else cycle_detected (FF008), DETAIL "<p_place>: " (none when NULL) and the cycle, upstream first and last, as canonical ids on p_partition_key (_format_cycle_path).';
+
 -- db/functions/core/_check_condition.sql
 -- _check_condition: refuse an edge condition that is not a usable SQL/JSON path predicate.
 CREATE OR REPLACE FUNCTION flowfabric._check_condition(p_field text, p_condition text)
@@ -2405,7 +2429,6 @@ DECLARE
   v_duplicate int;
   v_clean     int;
   v_closing   int;
-  v_cycle     uuid[];
   v_edge      ff_edge;
 BEGIN
   v_now := _now_ms(p_now_ms);
@@ -2441,19 +2464,13 @@ BEGIN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = ANY (p_edge_ids[v_closing:v_clean]);
-      v_cycle := _find_cycle(p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
-      IF v_cycle IS NULL THEN
-        RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
-      END IF;
-      PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_closing - 1, _format_cycle_path(v_partition, v_cycle)));
+      PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_closing - 1), p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
+      RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
     END IF;
   END IF;
   IF v_duplicate IS NOT NULL THEN
     -- 6-7 for the first entry with a taken edge_id: a cycle is reported first, as for one edge.
-    v_cycle := _find_cycle(p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
-    IF v_cycle IS NOT NULL THEN
-      PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_duplicate - 1, _format_cycle_path(v_partition, v_cycle)));
-    END IF;
+    PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_duplicate - 1), p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = p_edge_ids[v_duplicate];
     PERFORM _raise('dependency_already_exists', format('p_edges[%s]: %s', v_duplicate - 1, _edge_to_json(v_edge)::text),
@@ -3246,7 +3263,6 @@ DECLARE
   v_side     text;
   v_eid      uuid;
   v_stored   smallint;
-  v_cycle    uuid[];
   v_edge     ff_edge;
   v_decision text;
 BEGIN
@@ -3275,10 +3291,7 @@ BEGIN
   -- An item that stages (not an exact retry) meets the cycle check before the edge_id check and
   -- the apply; the graph holds exactly the edges staged before it.
   IF NOT _is_same_edge(v_edge, p_edge.upstream_eid, p_edge.downstream_eid, 'success_only') THEN
-    v_cycle := _find_cycle(p_edge.upstream_eid, p_edge.downstream_eid);
-    IF v_cycle IS NOT NULL THEN
-      PERFORM _raise('cycle_detected', format('%s: %s', v_place, _format_cycle_path(p_partition_key, v_cycle)));
-    END IF;
+    PERFORM _check_acyclic(p_partition_key, v_place, p_edge.upstream_eid, p_edge.downstream_eid);
   END IF;
   IF p_kind = 'taken' THEN
     PERFORM _raise('dependency_already_exists', format('%s: %s', v_place, _edge_to_json(v_edge)::text),
@@ -7300,7 +7313,6 @@ DECLARE
   v_flow           ff_flow_core;
   v_edge           ff_edge;
   v_exec           ff_exec_core;
-  v_cycle          uuid[];
   v_revision       bigint;
 BEGIN
   IF p_flow_id IS NULL THEN
@@ -7376,10 +7388,7 @@ BEGIN
   END IF;
 
   -- 6. exact cycle check, cost bounded by what is reachable from the downstream
-  v_cycle := _find_cycle(v_up, v_down);
-  IF v_cycle IS NOT NULL THEN
-    PERFORM _raise('cycle_detected', _format_cycle_path(v_partition, v_cycle));
-  END IF;
+  PERFORM _check_acyclic(v_partition, NULL, v_up, v_down);
 
   -- 7. the edge_id is taken by another edge
   IF v_edge.edge_id IS NOT NULL THEN
@@ -7864,7 +7873,6 @@ DECLARE
   v_applied        int := 0;
   v_bound          int;
   v_closing        int;
-  v_cycle          uuid[];
   v_place          int;
   v_fail_id        uuid;
   v_fail_partition smallint;
@@ -8266,11 +8274,8 @@ BEGIN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
           WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_new_ids[v_closing:v_bound]);
-          v_cycle := _find_cycle(v_new_ups[v_closing], v_new_downs[v_closing]);
-          IF v_cycle IS NULL THEN
-            RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
-          END IF;
-          PERFORM _raise('cycle_detected', format('edges[%s]: %s', v_new_places[v_closing] - 1, _format_cycle_path(v_partition, v_cycle)));
+          PERFORM _check_acyclic(v_partition, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
+          RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
         END IF;
       END IF;
     END IF;

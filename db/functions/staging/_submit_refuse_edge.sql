@@ -14,7 +14,6 @@ DECLARE
   v_side     text;
   v_eid      uuid;
   v_stored   smallint;
-  v_cycle    uuid[];
   v_edge     ff_edge;
   v_decision text;
 BEGIN
@@ -43,10 +42,7 @@ BEGIN
   -- An item that stages (not an exact retry) meets the cycle check before the edge_id check and
   -- the apply; the graph holds exactly the edges staged before it.
   IF NOT _is_same_edge(v_edge, p_edge.upstream_eid, p_edge.downstream_eid, 'success_only') THEN
-    v_cycle := _find_cycle(p_edge.upstream_eid, p_edge.downstream_eid);
-    IF v_cycle IS NOT NULL THEN
-      PERFORM _raise('cycle_detected', format('%s: %s', v_place, _format_cycle_path(p_partition_key, v_cycle)));
-    END IF;
+    PERFORM _check_acyclic(p_partition_key, v_place, p_edge.upstream_eid, p_edge.downstream_eid);
   END IF;
   IF p_kind = 'taken' THEN
     PERFORM _raise('dependency_already_exists', format('%s: %s', v_place, _edge_to_json(v_edge)::text),

@@ -105,7 +105,6 @@ DECLARE
   v_applied        int := 0;
   v_bound          int;
   v_closing        int;
-  v_cycle          uuid[];
   v_place          int;
   v_fail_id        uuid;
   v_fail_partition smallint;
@@ -507,11 +506,8 @@ BEGIN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
           WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_new_ids[v_closing:v_bound]);
-          v_cycle := _find_cycle(v_new_ups[v_closing], v_new_downs[v_closing]);
-          IF v_cycle IS NULL THEN
-            RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
-          END IF;
-          PERFORM _raise('cycle_detected', format('edges[%s]: %s', v_new_places[v_closing] - 1, _format_cycle_path(v_partition, v_cycle)));
+          PERFORM _check_acyclic(v_partition, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
+          RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
         END IF;
       END IF;
     END IF;
