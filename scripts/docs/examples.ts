@@ -225,6 +225,9 @@ export async function renderRegions(transcriptUrl: string, cliUrl: string): Prom
   regions.set('example-ts-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/example-ts.out.txt'), 'utf8')));
   regions.set('example-sql', fence('sql', await readFile(join(ROOT, 'examples/quickstart.sql'), 'utf8')));
   regions.set('example-sql-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/example-sql.out.txt'), 'utf8')));
+  // docs/failures.md's worked example (test/client/failures-example.test.ts checks its output).
+  regions.set('failures-example-ts', fence('ts', await readFile(join(ROOT, 'scripts/failures-example.ts'), 'utf8')));
+  regions.set('failures-example-ts-output', fence('', await readFile(join(ROOT, 'test/client/fixtures/failures-example.out.txt'), 'utf8')));
   regions.set('worker-tasks', fence('ts', await readFile(join(ROOT, 'test/cli/fixtures/tasks.ts'), 'utf8')));
   return regions;
 }

@@ -31,9 +31,22 @@ export function json(ctx: Context, value: unknown): number {
   return 0;
 }
 
-/** On a full page, says on stderr how to ask for the next one. */
-export function nextPage(ctx: Context, count: number, limit: number, last: string | null | undefined): void {
-  if (count === limit && last) ctx.io.err(`(more may follow: --after ${last})\n`);
+/**
+ * A page of a list command (`--limit`, `--after`): JSON with --json, else a table of `columns` and,
+ * when the page is full (limit, default 100), on stderr how to ask for the next one.
+ */
+export function printPage<Row extends object>(
+  ctx: Context,
+  rows: readonly Row[],
+  columns: (keyof Row & string)[],
+  limit: number | undefined,
+  key: keyof Row & string,
+): number {
+  if (ctx.values.json) return json(ctx, rows);
+  ctx.io.out(table(rows, columns));
+  const last = rows.at(-1)?.[key];
+  if (rows.length === (limit ?? 100) && last) ctx.io.err(`(more may follow: --after ${String(last)})\n`);
+  return 0;
 }
 
 export function policyText(policy: GroupJson['policy']): string {

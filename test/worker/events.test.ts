@@ -4,20 +4,11 @@ import test, { type ExecutionContext } from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { edge, member, policy, startFlow, waitFor } from '../helpers/cascade.js';
 import { createFlow } from '../helpers/fixtures.js';
-import { run, waitForFlow, type FlowFinishedEvent, type FlowstageEventMap, type TaskList } from '../../src/index.js';
-
-const silent = () => () => {};
+import { startWorker as startTestWorker } from '../helpers/worker.js';
+import { waitForFlow, type FlowFinishedEvent, type FlowstageEventMap, type TaskList } from '../../src/index.js';
 
 async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
-  const worker = await run({
-    connectionString,
-    taskList,
-    concurrency: 2,
-    pollInterval: 200,
-    noHandleSignals: true,
-    logFactory: silent,
-  });
-  t.teardown(() => worker.stop());
+  const worker = await startTestWorker(t, connectionString, taskList, { pollInterval: 200 });
   const completed: FlowstageEventMap['execution:completed'][] = [];
   const flows: FlowFinishedEvent[] = [];
   worker.events.on('execution:completed', (event) => completed.push(event));

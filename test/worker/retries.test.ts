@@ -1,25 +1,11 @@
 // docs/semantics.md §9.2 with a worker: flowstage owns retrying. A task that throws is failed
 // (ff_fail_execution) and runs again after its policy's backoff, as a new single-attempt job.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { createFlow, flowRow } from '../helpers/fixtures.js';
 import { execution, member, startFlow, waitFor } from '../helpers/cascade.js';
-import { run, type FlowstageEventMap, type TaskList } from '../../src/worker/index.js';
-
-const silent = () => () => {};
-
-async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
-  const worker = await run({
-    connectionString,
-    taskList,
-    concurrency: 2,
-    pollInterval: 100,
-    noHandleSignals: true,
-    logFactory: silent,
-  });
-  t.teardown(() => worker.stop());
-  return worker;
-}
+import { startWorker } from '../helpers/worker.js';
+import { type FlowstageEventMap } from '../../src/worker/index.js';
 
 test('a task that throws twice with max_retries 2 completes on its third attempt, each wait bounded by its backoff', async (t) => {
   const db = await testDatabase(t);

@@ -6,22 +6,11 @@ import { edge, execution, jobs, member, policy, quietLogger, startFlow, waitFor 
 import { createFlow, flowRow } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 import { emptyDatabase, queryUrl } from '../helpers/fixtures.js';
+import { silent, startWorker as startTestWorker } from '../helpers/worker.js';
 import { run, type TaskList } from '../../src/worker/index.js';
 
-const silent = () => () => {};
-
-async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
-  const worker = await run({
-    connectionString,
-    taskList,
-    concurrency: 2,
-    pollInterval: 200,
-    noHandleSignals: true,
-    logFactory: silent,
-  });
-  t.teardown(() => worker.stop());
-  return worker;
-}
+const startWorker = (t: ExecutionContext, connectionString: string, taskList: TaskList) =>
+  startTestWorker(t, connectionString, taskList, { pollInterval: 200 });
 
 test("a started flow runs to the end: each task gets its payload with its parents' results and returns its result", async (t) => {
   const db = await testDatabase(t);

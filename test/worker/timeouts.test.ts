@@ -6,25 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { createFlow, flowRow } from '../helpers/fixtures.js';
 import { execution, member, startFlow, waitFor } from '../helpers/cascade.js';
-import { run, type FlowstageEventMap, type TaskList } from '../../src/worker/index.js';
+import { startWorker as startTestWorker } from '../helpers/worker.js';
+import { type FlowstageEventMap, type TaskList } from '../../src/worker/index.js';
 
-const silent = () => () => {};
 const HANG_WORKER = fileURLToPath(new URL('./fixtures/hang-worker.ts', import.meta.url));
 
-async function startWorker(t: ExecutionContext, connectionString: string, taskList: TaskList) {
-  const worker = await run({
-    connectionString,
-    taskList,
-    concurrency: 2,
-    pollInterval: 100,
-    heartbeatInterval: 200,
-    workerLease: 1500,
-    noHandleSignals: true,
-    logFactory: silent,
-  });
-  t.teardown(() => worker.stop());
-  return worker;
-}
+// Heartbeats every 200 ms with a 1.5 s lease, so a worker that died is reaped within the test.
+const startWorker = (t: ExecutionContext, connectionString: string, taskList: TaskList) =>
+  startTestWorker(t, connectionString, taskList, { heartbeatInterval: 200, workerLease: 1500 });
 
 test('a hanging task with attempt_timeout_ms 500: its signal aborts, the attempt fails and is retried within 2 s', async (t) => {
   const db = await testDatabase(t);

@@ -25,14 +25,9 @@ DECLARE
   v_out_count  int[];
   v_out        int[];       -- out-edges' downstream nodes, grouped by upstream node
   v_in_first   int[];
-  v_in_count   int[];
   v_in         int[];       -- in-edges' upstream nodes, grouped by downstream node
-  v_unpeeled   int[];       -- per node: predecessors not peeled yet
-  v_queue      int[];
-  v_head       int := 1;
-  v_tail       int := 0;
+  v_unpeeled   int[];       -- per node: predecessors Kahn's algorithm could not peel (0: peeled)
   v_nodes      int;
-  v_node       int;
   v_next       int;
   v_pred       int;
   v_seen_at    int[];       -- per node: its step in the current walk back (0 = not seen)
@@ -74,36 +69,17 @@ BEGIN
          (SELECT array_agg(o.outs ORDER BY o.id) FROM offsets o),
          (SELECT array_agg(x.down ORDER BY x.up, x.down) FROM numbered x),
          (SELECT array_agg(o.in_first ORDER BY o.id) FROM offsets o),
-         (SELECT array_agg(o.ins ORDER BY o.id) FROM offsets o),
          (SELECT array_agg(x.up ORDER BY x.down, x.up) FROM numbered x)
-  INTO v_node_flow, v_node_part, v_node_eid, v_out_first, v_out_count, v_out, v_in_first, v_in_count, v_in;
+  INTO v_node_flow, v_node_part, v_node_eid, v_out_first, v_out_count, v_out, v_in_first, v_in;
   v_nodes := coalesce(cardinality(v_node_eid), 0);
   IF v_nodes = 0 THEN
     RETURN;
   END IF;
 
-  -- Kahn: peel every node whose predecessors are all peeled.
-  v_unpeeled := v_in_count;
-  v_queue := array_fill(0, ARRAY[v_nodes]);
-  FOR v_node IN 1 .. v_nodes LOOP
-    IF v_unpeeled[v_node] = 0 THEN
-      v_tail := v_tail + 1;
-      v_queue[v_tail] := v_node;
-    END IF;
-  END LOOP;
-  WHILE v_head <= v_tail LOOP
-    v_node := v_queue[v_head];
-    v_head := v_head + 1;
-    FOR v_step IN v_out_first[v_node] .. v_out_first[v_node] + v_out_count[v_node] - 1 LOOP
-      v_next := v_out[v_step];
-      v_unpeeled[v_next] := v_unpeeled[v_next] - 1;
-      IF v_unpeeled[v_next] = 0 THEN
-        v_tail := v_tail + 1;
-        v_queue[v_tail] := v_next;
-      END IF;
-    END LOOP;
-  END LOOP;
-  IF v_tail = v_nodes THEN
+  -- Kahn: peel every node whose predecessors are all peeled (every arc counts: position 0, bound 0).
+  v_unpeeled := _kahn_unpeeled(v_nodes, v_out_first || (v_out_first[v_nodes] + v_out_count[v_nodes]), v_out,
+                               array_fill(0, ARRAY[cardinality(v_out)]), 0);
+  IF 0 = ALL (v_unpeeled) THEN
     RETURN;  -- every node peeled: no cycle anywhere in scope
   END IF;
 

@@ -33,10 +33,7 @@ DECLARE
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     v_flow := _get_flow(v_exec.partition_key, v_exec.flow_id);

@@ -29,10 +29,7 @@ BEGIN
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.lifecycle_phase <> 'terminal' THEN
     PERFORM _raise('invalid_input',

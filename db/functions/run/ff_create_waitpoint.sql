@@ -27,10 +27,7 @@ BEGIN
   PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
   v_now := _now_ms(p_now_ms);
 
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   SELECT * INTO v_exec FROM ff_exec_core e
   WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;

@@ -30,10 +30,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_delay_until_ms: must not be in the past (got %s, now %s)',
       coalesce(p_delay_until_ms::text, 'NULL'), v_now));
   END IF;
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   IF v_exec.flow_id IS NOT NULL THEN
     SELECT * INTO v_flow FROM ff_flow_core f

@@ -32,10 +32,7 @@ BEGIN
     PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
   retry_count := v_exec.retry_count;
   IF v_exec.lifecycle_phase = 'terminal' THEN

@@ -40,10 +40,7 @@ BEGIN
     PERFORM _raise('invalid_input', 'p_downstream: must not be null');
   END IF;
   v_now := _now_ms(p_now_ms);
-  v_exec := _find_execution('p_execution_id', v_requested, v_id);
-  IF v_exec.execution_id IS NULL THEN
-    PERFORM _raise('execution_not_found', format('execution_id=%s', p_execution_id));
-  END IF;
+  v_exec := _require_execution(p_execution_id, v_requested, v_id);
   v_part := v_exec.partition_key;
 
   -- Lock order: the flow row first.

@@ -12,7 +12,7 @@
 -- is a hash join of two arrays. (Done in one statement of recursive CTEs instead, planned with a
 -- 30,000-element array as a constant, the estimates grew to 10^11 rows and the hash join split
 -- into 65,536 batches on disk: 17 s for 30,000 edges.) Then Kahn's algorithm over int arrays
--- (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic.
+-- (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic.
 CREATE OR REPLACE FUNCTION flowfabric._first_cycle_closing_edge(
   p_base_revision   bigint,
   p_upstream_eids   uuid[],
@@ -87,7 +87,7 @@ BEGIN
     v_start[v_mid] := v_start[v_mid] + v_start[v_mid - 1];
   END LOOP;
 
-  IF NOT _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_high) THEN
+  IF 0 = ALL (_kahn_unpeeled(v_count, v_start, v_dst, v_pos, v_high)) THEN  -- every node peeled: acyclic
     RETURN NULL;
   END IF;
   -- The graph before the plan is acyclic, with every new edge it is not: the first cyclic prefix
@@ -95,7 +95,7 @@ BEGIN
   v_low := 1;
   WHILE v_low < v_high LOOP
     v_mid := (v_low + v_high) / 2;
-    IF _graph_is_cyclic(v_count, v_start, v_dst, v_pos, v_mid) THEN
+    IF 0 <> ANY (_kahn_unpeeled(v_count, v_start, v_dst, v_pos, v_mid)) THEN
       v_high := v_mid;
     ELSE
       v_low := v_mid + 1;
@@ -106,4 +106,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean) IS
-  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_graph_is_cyclic), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';

@@ -21,7 +21,6 @@ DECLARE
   v_duplicate int;
   v_clean     int;
   v_closing   int;
-  v_cycle     uuid[];
   v_edge      ff_edge;
 BEGIN
   v_now := _now_ms(p_now_ms);
@@ -57,19 +56,13 @@ BEGIN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = ANY (p_edge_ids[v_closing:v_clean]);
-      v_cycle := _find_cycle(p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
-      IF v_cycle IS NULL THEN
-        RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
-      END IF;
-      PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_closing - 1, _format_cycle_path(v_partition, v_cycle)));
+      PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_closing - 1), p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
+      RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
     END IF;
   END IF;
   IF v_duplicate IS NOT NULL THEN
     -- 6-7 for the first entry with a taken edge_id: a cycle is reported first, as for one edge.
-    v_cycle := _find_cycle(p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
-    IF v_cycle IS NOT NULL THEN
-      PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_duplicate - 1, _format_cycle_path(v_partition, v_cycle)));
-    END IF;
+    PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_duplicate - 1), p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = p_edge_ids[v_duplicate];
     PERFORM _raise('dependency_already_exists', format('p_edges[%s]: %s', v_duplicate - 1, _edge_to_json(v_edge)::text),

@@ -1,26 +1,13 @@
 -- _submit_check_items: check a plan's items one by one, in plan order, and raise the first malformed one.
-CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(
-  p_plan jsonb,
-  OUT x_ids                   uuid[],
-  OUT x_partitions            smallint[],
-  OUT x_task_identifiers      text[],
-  OUT x_payloads              jsonb[],
-  OUT x_priorities            int[],
-  OUT x_lane_ids              text[],
-  OUT g_downstream_ids        uuid[],
-  OUT g_downstream_partitions smallint[],
-  OUT g_policies              jsonb[],
-  OUT g_k_targets             int[],
-  OUT e_ids                   uuid[],
-  OUT e_upstream_ids          uuid[],
-  OUT e_upstream_partitions   smallint[],
-  OUT e_downstream_ids        uuid[],
-  OUT e_downstream_partitions smallint[],
-  OUT e_data_passing_refs     text[])
+CREATE OR REPLACE FUNCTION flowfabric._submit_check_items(p_plan jsonb)
+RETURNS flowfabric.ff_submit_plan
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
+  v_executions ff_submit_plan_execution[] := '{}'::ff_submit_plan_execution[];
+  v_groups     ff_submit_plan_group[] := '{}'::ff_submit_plan_group[];
+  v_edges      ff_submit_plan_edge[] := '{}'::ff_submit_plan_edge[];
   v_item      jsonb;
   v_index     int;
   v_place     text;
@@ -28,15 +15,16 @@ DECLARE
   v_value     jsonb;
   v_requested smallint;
   v_id        uuid;
+  v_edge_id   uuid;
+  v_up        uuid;
+  v_up_requested smallint;
+  v_task      text;
+  v_payload   jsonb;
+  v_priority  int;
   v_kind      text;
   v_on        text;
   v_k         int;
 BEGIN
-  x_ids := '{}'; x_partitions := '{}'; x_task_identifiers := '{}'; x_payloads := '{}'; x_priorities := '{}'; x_lane_ids := '{}';
-  g_downstream_ids := '{}'; g_downstream_partitions := '{}'; g_policies := '{}'; g_k_targets := '{}';
-  e_ids := '{}'; e_upstream_ids := '{}'; e_upstream_partitions := '{}'; e_downstream_ids := '{}';
-  e_downstream_partitions := '{}'; e_data_passing_refs := '{}';
-
   -- executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?}
   FOR v_item, v_index IN
     SELECT a.value, a.ordinality::int - 1
@@ -54,8 +42,6 @@ BEGIN
     END IF;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
     FROM _submit_parse_id(v_place || '.execution_id', v_item->'execution_id') p;
-    x_ids[v_index + 1] := v_id;
-    x_partitions[v_index + 1] := v_requested;
     v_value := nullif(v_item->'task_identifier', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR char_length(v_value #>> '{}') NOT BETWEEN 1 AND 128) THEN
       PERFORM _raise('invalid_input', format('%s.task_identifier: must be a string of 1 to 128 characters (got %s)', v_place, _submit_quote(v_value)));
@@ -64,23 +50,23 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s.task_identifier: the flowstage__ prefix is reserved for flowstage''s own worker tasks (got %s)',
         v_place, _submit_quote(v_value)));
     END IF;
-    x_task_identifiers[v_index + 1] := v_value #>> '{}';
+    v_task := v_value #>> '{}';
     v_value := nullif(v_item->'payload', 'null'::jsonb);
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'object' THEN
       PERFORM _raise('invalid_input', format('%s.payload: must be a JSON object or null (got a JSON %s)', v_place, jsonb_typeof(v_value)));
     END IF;
-    x_payloads[v_index + 1] := v_value;
+    v_payload := v_value;
     v_value := nullif(v_item->'priority', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'number' OR v_value::numeric <> trunc(v_value::numeric)
                                 OR v_value::numeric NOT BETWEEN -2147483648 AND 2147483647) THEN
       PERFORM _raise('invalid_input', format('%s.priority: must be an integer (got %s)', v_place, _submit_quote(v_value)));
     END IF;
-    x_priorities[v_index + 1] := coalesce(v_value::numeric::int, 0);
+    v_priority := coalesce(v_value::numeric::int, 0);
     v_value := nullif(v_item->'lane_id', 'null'::jsonb);
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
       PERFORM _raise('invalid_input', format('%s.lane_id: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
     END IF;
-    x_lane_ids[v_index + 1] := coalesce(v_value #>> '{}', 'default');
+    v_executions[v_index + 1] := ROW(v_id, v_requested, v_task, v_payload, v_priority, coalesce(v_value #>> '{}', 'default'));
     -- Run policy (docs/semantics.md §9.1): applied by ff_submit_flow to the executions it creates.
     PERFORM _run_policy(v_place || '.policy', nullif(v_item->'policy', 'null'::jsonb));
     v_value := nullif(v_item->'delay_until_ms', 'null'::jsonb);
@@ -134,13 +120,12 @@ BEGIN
     IF v_kind = 'quorum' AND (v_k IS NULL OR v_k < 1) THEN
       PERFORM _raise('invalid_input', format('%s.k: quorum needs k >= 1 (got %s)', v_place, coalesce(v_k::text, 'NULL')));
     END IF;
-    g_downstream_ids[v_index + 1] := v_id;
-    g_downstream_partitions[v_index + 1] := v_requested;
-    g_policies[v_index + 1] := CASE v_kind
-      WHEN 'all_of' THEN jsonb_build_object('kind', 'all_of')
-      WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', v_on)
-      ELSE jsonb_build_object('kind', 'quorum', 'k', v_k, 'on_satisfied', v_on) END;
-    g_k_targets[v_index + 1] := CASE v_kind WHEN 'quorum' THEN v_k WHEN 'any_of' THEN 1 END;
+    v_groups[v_index + 1] := ROW(v_id, v_requested,
+      CASE v_kind
+        WHEN 'all_of' THEN jsonb_build_object('kind', 'all_of')
+        WHEN 'any_of' THEN jsonb_build_object('kind', 'any_of', 'on_satisfied', v_on)
+        ELSE jsonb_build_object('kind', 'quorum', 'k', v_k, 'on_satisfied', v_on) END,
+      CASE v_kind WHEN 'quorum' THEN v_k WHEN 'any_of' THEN 1 END);
   END LOOP;
 
   -- edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "dependency_kind"?}
@@ -158,16 +143,11 @@ BEGIN
       PERFORM _raise('invalid_input', format('%s.%s: unknown key; an edge has edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref, kind (or dependency_kind), condition',
         v_place, left(v_unknown, 200)));
     END IF;
-    SELECT p.execution_id INTO v_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
-    e_ids[v_index + 1] := v_id;
-    SELECT p.partition_key, p.execution_id INTO v_requested, v_id
+    SELECT p.execution_id INTO v_edge_id FROM _submit_parse_id(v_place || '.edge_id', v_item->'edge_id', true) p;
+    SELECT p.partition_key, p.execution_id INTO v_up_requested, v_up
     FROM _submit_parse_id(v_place || '.upstream_execution_id', v_item->'upstream_execution_id') p;
-    e_upstream_ids[v_index + 1] := v_id;
-    e_upstream_partitions[v_index + 1] := v_requested;
     SELECT p.partition_key, p.execution_id INTO v_requested, v_id
     FROM _submit_parse_id(v_place || '.downstream_execution_id', v_item->'downstream_execution_id') p;
-    e_downstream_ids[v_index + 1] := v_id;
-    e_downstream_partitions[v_index + 1] := v_requested;
     v_value := nullif(v_item->'dependency_kind', 'null'::jsonb);
     IF v_value IS NOT NULL AND v_value NOT IN ('"success_only"'::jsonb, '"failure_only"'::jsonb, '"any_outcome"'::jsonb) THEN
       PERFORM _raise('invalid_input', format('%s.dependency_kind: must be success_only, failure_only or any_outcome (got %s)', v_place, _submit_quote(v_value)));
@@ -176,12 +156,13 @@ BEGIN
     IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR octet_length(v_value #>> '{}') NOT BETWEEN 1 AND 1024) THEN
       PERFORM _raise('invalid_input', format('%s.data_passing_ref: must be a string of 1 to 1024 bytes (got %s)', v_place, _submit_quote(v_value)));
     END IF;
-    e_data_passing_refs[v_index + 1] := coalesce(v_value #>> '{}', '');
+    v_edges[v_index + 1] := ROW(v_edge_id, v_up, v_up_requested, v_id, v_requested, coalesce(v_value #>> '{}', ''), NULL);
   END LOOP;
+  RETURN ROW(v_executions, v_groups, v_edges, false)::ff_submit_plan;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_check_items(jsonb) IS
-$$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed into arrays (index i + 1 = item i).
-executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters, not starting with the reserved flowstage__), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. x_partitions / g_downstream_partitions / e_*_partitions hold the {fp:N} of an id, NULL for a bare uuid.
+$$Private (ff_submit_flow). The exact argument check of a plan's items, one by one in plan order (executions, then groups, then edges; each item's fields in the order listed): raises invalid_input (FF012) for the first malformed item, DETAIL "<section>[i].<field>: ..." (i 0-based) quoting at most 200 characters of a value; otherwise returns the items parsed, as an ff_submit_plan (element i + 1 of a section = item i; edges' kinds NULL and has_kinds false: _submit_parse_plan adds them).
+executions: an object with keys execution_id ({fp:N}:<uuid> or <uuid>), task_identifier (absent/null or 1..128 characters, not starting with the reserved flowstage__), payload (absent/null or a JSON object), priority (absent/null = 0, or an integer), lane_id (absent/null = 'default', or 1..1024 bytes), policy (a run policy, checked by _run_policy), delay_until_ms (a non-negative integer). groups: downstream_execution_id, kind (all_of | any_of | quorum), on_satisfied (cancel_remaining | let_run; absent for all_of, required otherwise), k (quorum only, >= 1); returned as the policy jsonb ff_set_edge_group_policy stores and its k_target. edges: edge_id (a uuid), upstream_execution_id, downstream_execution_id, dependency_kind (absent/null or success_only | failure_only | any_outcome; kind and condition are checked by _submit_edge_kinds), data_passing_ref (absent/null = '', or 1..1024 bytes). Unknown keys are refused. The *requested_partition fields hold the {fp:N} of an id, NULL for a bare uuid.
 ff_submit_flow calls it only when its set-based check (_submit_parse_plan) finds something unusual, so its cost (a loop over the items) is paid on refusals only.$$;

@@ -1,4 +1,4 @@
--- _submit_parse_plan: a plan's items as arrays, checked set-based; any doubt goes to the exact item-by-item check.
+-- _submit_parse_plan: a plan's items as an ff_submit_plan, checked set-based; any doubt goes to the exact item-by-item check.
 --
 -- Every item is read with a few operators per field in three statements (one per section), no
 -- per-item function call: a PL/pgSQL helper per id costs ~10 us, a regular expression ~15 us and
@@ -11,40 +11,25 @@
 -- aggregated without a per-aggregate ORDER BY (seven of those meant seven sorts). Each item gets an ok flag that
 -- holds only when the exact check would accept it with the same values; when any flag is false or
 -- anything raised, _submit_check_items walks the items in plan order and refuses the first bad
--- one (or, for a false alarm such as {fp:007}, returns the same arrays).
-CREATE OR REPLACE FUNCTION flowfabric._submit_parse_plan(
-  p_plan jsonb,
-  OUT x_ids                   uuid[],
-  OUT x_partitions            smallint[],
-  OUT x_task_identifiers      text[],
-  OUT x_payloads              jsonb[],
-  OUT x_priorities            int[],
-  OUT x_lane_ids              text[],
-  OUT g_downstream_ids        uuid[],
-  OUT g_downstream_partitions smallint[],
-  OUT g_policies              jsonb[],
-  OUT g_k_targets             int[],
-  OUT e_ids                   uuid[],
-  OUT e_upstream_ids          uuid[],
-  OUT e_upstream_partitions   smallint[],
-  OUT e_downstream_ids        uuid[],
-  OUT e_downstream_partitions smallint[],
-  OUT e_data_passing_refs     text[])
+-- one (or, for a false alarm such as {fp:007}, returns the same plan). Last, the edges' kinds and
+-- conditions (_submit_edge_kinds), when any edge has one.
+CREATE OR REPLACE FUNCTION flowfabric._submit_parse_plan(p_plan jsonb)
+RETURNS flowfabric.ff_submit_plan
 LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
+  v_plan ff_submit_plan;
+  v_kinds jsonb[];
   v_ok boolean;
   v_ok_groups boolean;
   v_ok_edges boolean;
 BEGIN
   BEGIN
     SELECT coalesce(bool_and(t.ok), true),
-           coalesce(array_agg(t.id), '{}'), coalesce(array_agg(t.requested), '{}'),
-           coalesce(array_agg(t.task), '{}'), coalesce(array_agg(t.payload), '{}'),
-           coalesce(array_agg(t.priority), '{}'), coalesce(array_agg(t.lane), '{}')
-    INTO v_ok, x_ids, x_partitions, x_task_identifiers, x_payloads, x_priorities, x_lane_ids
+           coalesce(array_agg(ROW(t.id, t.requested, t.task, t.payload, t.priority, t.lane)::ff_submit_plan_execution), '{}')
+    INTO v_ok, v_plan.executions
     FROM (
       SELECT r.ord,
              r.u::uuid AS id,
@@ -81,9 +66,8 @@ BEGIN
     ) t;
 
     SELECT coalesce(bool_and(t.ok), true),
-           coalesce(array_agg(t.id), '{}'), coalesce(array_agg(t.requested), '{}'),
-           coalesce(array_agg(t.policy), '{}'), coalesce(array_agg(t.k_target), '{}')
-    INTO v_ok_groups, g_downstream_ids, g_downstream_partitions, g_policies, g_k_targets
+           coalesce(array_agg(ROW(t.id, t.requested, t.policy, t.k_target)::ff_submit_plan_group), '{}')
+    INTO v_ok_groups, v_plan.groups
     FROM (
       SELECT r.ord,
              r.u::uuid AS id,
@@ -122,11 +106,8 @@ BEGIN
     ) t;
 
     SELECT coalesce(bool_and(t.ok), true),
-           coalesce(array_agg(t.id), '{}'),
-           coalesce(array_agg(t.up), '{}'), coalesce(array_agg(t.up_requested), '{}'),
-           coalesce(array_agg(t.down), '{}'), coalesce(array_agg(t.down_requested), '{}'),
-           coalesce(array_agg(t.ref), '{}')
-    INTO v_ok_edges, e_ids, e_upstream_ids, e_upstream_partitions, e_downstream_ids, e_downstream_partitions, e_data_passing_refs
+           coalesce(array_agg(ROW(t.id, t.up, t.up_requested, t.down, t.down_requested, t.ref, NULL)::ff_submit_plan_edge), '{}')
+    INTO v_ok_edges, v_plan.edges
     FROM (
       SELECT r.ord,
              r.edge_id::uuid AS id,
@@ -165,13 +146,21 @@ BEGIN
     v_ok := false;  -- a cast failed: some item is malformed; the exact check names it
   END;
   IF NOT v_ok THEN
-    SELECT * INTO x_ids, x_partitions, x_task_identifiers, x_payloads, x_priorities, x_lane_ids,
-                  g_downstream_ids, g_downstream_partitions, g_policies, g_k_targets,
-                  e_ids, e_upstream_ids, e_upstream_partitions, e_downstream_ids, e_downstream_partitions, e_data_passing_refs
-    FROM _submit_check_items(p_plan);
+    v_plan := _submit_check_items(p_plan);
   END IF;
+  v_kinds := _submit_edge_kinds(p_plan);
+  v_plan.has_kinds := v_kinds IS NOT NULL;
+  IF v_plan.has_kinds THEN
+    SELECT array_agg(ROW(e.edge_id, e.upstream_eid, e.upstream_requested_partition, e.downstream_eid,
+                         e.downstream_requested_partition, e.data_passing_ref, e.kinds)::ff_submit_plan_edge ORDER BY e.ord)
+    INTO v_plan.edges
+    FROM unnest(v_plan.edges, v_kinds) WITH ORDINALITY
+         AS e(edge_id, upstream_eid, upstream_requested_partition, downstream_eid, downstream_requested_partition,
+              data_passing_ref, no_kinds, kinds, ord);
+  END IF;
+  RETURN v_plan;
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._submit_parse_plan(jsonb) IS
-  'Private (ff_submit_flow). The plan''s items as arrays (see _submit_check_items for the fields, defaults and refusals), read set-based in one statement per section: each item carries an ok flag that holds only when _submit_check_items would accept it with the same values; if any flag is false or a cast raises, _submit_check_items runs and refuses the first malformed item in plan order (invalid_input, DETAIL "<section>[i].<field>: ..."). Cost: well under a microsecond per field on well-formed plans.';
+  'Private (ff_submit_flow). The plan''s items as an ff_submit_plan (see _submit_check_items for the fields, defaults and refusals; each edge''s kinds and has_kinds from _submit_edge_kinds, whose refusals come after the items''), read set-based in one statement per section: each item carries an ok flag that holds only when _submit_check_items would accept it with the same values; if any flag is false or a cast raises, _submit_check_items runs and refuses the first malformed item in plan order (invalid_input, DETAIL "<section>[i].<field>: ..."). Cost: well under a microsecond per field on well-formed plans.';

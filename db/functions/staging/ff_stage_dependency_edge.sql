@@ -27,7 +27,6 @@ DECLARE
   v_flow           ff_flow_core;
   v_edge           ff_edge;
   v_exec           ff_exec_core;
-  v_cycle          uuid[];
   v_revision       bigint;
 BEGIN
   IF p_flow_id IS NULL THEN
@@ -103,10 +102,7 @@ BEGIN
   END IF;
 
   -- 6. exact cycle check, cost bounded by what is reachable from the downstream
-  v_cycle := _find_cycle(v_up, v_down);
-  IF v_cycle IS NOT NULL THEN
-    PERFORM _raise('cycle_detected', _format_cycle_path(v_partition, v_cycle));
-  END IF;
+  PERFORM _check_acyclic(v_partition, NULL, v_up, v_down);
 
   -- 7. the edge_id is taken by another edge
   IF v_edge.edge_id IS NOT NULL THEN

@@ -1,7 +1,7 @@
 -- ff_submit_flow: build or extend a flow from a whole plan (executions, fan-in groups, edges) in one call, all or nothing.
 --
--- Set-based throughout: the plan is read into arrays once (_submit_parse_plan), every check is a
--- join or a window over those arrays and the few rows the plan touches (read by key with
+-- Set-based throughout: the plan is read once into an ff_submit_plan (_submit_parse_plan: an
+-- array of typed rows per section), every check is a join or a window over those rows and the few rows the plan touches (read by key with
 -- `= ANY`), and every write is one INSERT ... SELECT or UPDATE per table. The flow row is written
 -- once and the mutation log gets one submit_flow row per call (plus create_flow for a new flow).
 --
@@ -49,24 +49,10 @@ DECLARE
   v_new_flow       boolean := false;
   v_base           bigint;
   v_namespace      text;
-  -- the plan, parsed (index i + 1 = item i)
-  v_x_ids          uuid[];
-  v_x_requested    smallint[];
-  v_x_tasks        text[];
-  v_x_payloads     jsonb[];
-  v_x_priorities   int[];
-  v_x_lanes        text[];
-  v_g_ids          uuid[];
-  v_g_requested    smallint[];
-  v_g_policies     jsonb[];
-  v_g_k_targets    int[];
-  v_e_ids          uuid[];
-  v_e_ups          uuid[];
-  v_e_up_requested smallint[];
-  v_e_downs        uuid[];
-  v_e_down_requested smallint[];
-  v_e_refs         text[];
-  v_e_kinds        jsonb[];  -- per edge item: {dependency_kind?, condition?}; NULL when none has one
+  v_plan           ff_submit_plan;  -- the plan, parsed (element i + 1 of a section = item i)
+  v_execution_ids  uuid[];          -- its execution items' ids, in plan order (for = ANY tests)
+  v_edge_ids       uuid[];          -- its edge items' edge_ids
+  v_child_ids      uuid[];          -- its edge items' downstreams
   v_se_kinds       jsonb[] := '{}'::jsonb[];
   -- executions
   v_distinct_executions int;
@@ -108,6 +94,7 @@ DECLARE
   v_new_ups        uuid[] := '{}'::uuid[];
   v_new_downs      uuid[] := '{}'::uuid[];
   v_new_refs       text[] := '{}'::text[];
+  v_new_kinds      jsonb[] := '{}'::jsonb[];  -- when the plan has kinds
   v_new_places     int[] := '{}'::int[];
   v_forward        boolean := true;
   v_into_added     boolean;          -- every new edge points at an execution the plan adds
@@ -118,7 +105,6 @@ DECLARE
   v_applied        int := 0;
   v_bound          int;
   v_closing        int;
-  v_cycle          uuid[];
   v_place          int;
   v_fail_id        uuid;
   v_fail_partition smallint;
@@ -205,29 +191,28 @@ BEGIN
     RETURN;
   END IF;
 
-  SELECT * INTO v_x_ids, v_x_requested, v_x_tasks, v_x_payloads, v_x_priorities, v_x_lanes,
-                v_g_ids, v_g_requested, v_g_policies, v_g_k_targets,
-                v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs
-  FROM _submit_parse_plan(p_plan);
-  v_e_kinds := _submit_edge_kinds(p_plan);
+  v_plan := _submit_parse_plan(p_plan);
   v_partition := ff_flow_partition(p_flow_id);
-  -- Distinct executions and edge_ids, and the edge_ids named by more than one item (their first
-  -- item decides what the later ones are), in one hash aggregate each.
-  SELECT count(*)::int INTO v_distinct_executions FROM (SELECT DISTINCT x FROM unnest(v_x_ids) x) d;
-  SELECT count(*)::int, coalesce(array_agg(g.id) FILTER (WHERE g.n > 1), '{}') INTO v_distinct_edges, v_repeated
-  FROM (SELECT u.id, count(*) AS n FROM unnest(v_e_ids) AS u(id) GROUP BY u.id) g;
 
   ---------------------------------------------------------------------------------------------
   -- The flow. A replay (already_submitted) is answered from an unlocked read, before the
   -- terminal check: an identical resubmission to a finished flow changes nothing, so it is a
   -- no-op there too (docs/semantics.md §4.7; the exact-retry idea of §4.3).
   SELECT * INTO v_flow FROM ff_flow_core f WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  IF FOUND THEN
-    IF _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                         v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
-      RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
-      RETURN;
-    END IF;
+  IF v_flow.flow_id IS NOT NULL AND _submit_is_replay(v_partition, p_flow_id, v_plan) THEN
+    RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
+    RETURN;
+  END IF;
+  -- The plan's ids as sets, for the = ANY tests below (a replay needs none of this); the distinct
+  -- executions and edge_ids, and the edge_ids named by more than one item (their first item
+  -- decides what the later ones are), in one hash aggregate each.
+  v_execution_ids := ARRAY(SELECT x.execution_id FROM unnest(v_plan.executions) x);
+  v_edge_ids := ARRAY(SELECT e.edge_id FROM unnest(v_plan.edges) e);
+  v_child_ids := ARRAY(SELECT e.downstream_eid FROM unnest(v_plan.edges) e);
+  SELECT count(*)::int INTO v_distinct_executions FROM (SELECT DISTINCT x FROM unnest(v_execution_ids) x) d;
+  SELECT count(*)::int, coalesce(array_agg(g.id) FILTER (WHERE g.n > 1), '{}') INTO v_distinct_edges, v_repeated
+  FROM (SELECT u.id, count(*) AS n FROM unnest(v_edge_ids) AS u(id) GROUP BY u.id) g;
+  IF v_flow.flow_id IS NOT NULL THEN
     PERFORM _check_flow_open(v_flow);
   ELSE
     -- A new flow: its row is inserted now, with the counters a successful submission leaves (in
@@ -248,8 +233,7 @@ BEGIN
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id FOR UPDATE;
     IF v_flow.public_flow_state <> 'open'
-       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
+       AND _submit_is_replay(v_partition, p_flow_id, v_plan) THEN
       -- the flow finished while we waited, and an identical submission had committed before
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
@@ -261,8 +245,7 @@ BEGIN
   IF p_expected_graph_revision IS NOT NULL AND p_expected_graph_revision <> v_base THEN
     -- A concurrent identical submission may have committed while we waited for the lock.
     IF NOT v_new_flow
-       AND _submit_is_replay(v_partition, p_flow_id, v_x_ids, v_x_requested, v_g_ids, v_g_requested, v_g_policies,
-                             v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_kinds) THEN
+       AND _submit_is_replay(v_partition, p_flow_id, v_plan) THEN
       RETURN QUERY SELECT * FROM _submit_replayed(v_flow, p_start, v_now);
       RETURN;
     END IF;
@@ -286,20 +269,21 @@ BEGIN
            CASE WHEN x.child THEN 'waiting_for_children' ELSE 'waiting_for_worker' END,
            x.priority, v_now, x.payload,
            CASE WHEN x.task IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('task_identifier', x.task) END
-    FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_e_downs) AS child,
+    FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_child_ids) AS child,
                  row_number() OVER (PARTITION BY u.id ORDER BY u.ord) AS nth
-          FROM unnest(v_x_ids, v_x_tasks, v_x_payloads, v_x_priorities, v_x_lanes)
-               WITH ORDINALITY AS u(id, task, payload, priority, lane, ord)) x
+          FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)) x
     WHERE x.nth = 1
     ON CONFLICT DO NOTHING
     RETURNING e.execution_id)
   SELECT coalesce(array_agg(i.execution_id), '{}') INTO v_created FROM inserted i;
-  PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_x_ids, v_created, v_default_policy, v_now);
+  PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_execution_ids, v_created, v_default_policy, v_now);
 
   -- Every other execution the plan names (its executions, edge endpoints, group downstreams),
   -- read and locked in uuid order.
   SELECT coalesce(array_agg(DISTINCT r.id), '{}') INTO v_lookup
-  FROM unnest(v_x_ids || v_e_ups || v_e_downs || v_g_ids) AS r(id)
+  FROM (SELECT unnest(v_execution_ids || v_child_ids) AS id
+        UNION ALL SELECT e.upstream_eid FROM unnest(v_plan.edges) e
+        UNION ALL SELECT g.downstream_eid FROM unnest(v_plan.groups) g) r
   WHERE r.id <> ALL (v_created);
   IF cardinality(v_lookup) > 0 THEN
     SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
@@ -310,7 +294,7 @@ BEGIN
     FROM (SELECT e.execution_id, e.partition_key, e.flow_id, e.lifecycle_phase FROM ff_exec_core e
           WHERE e.execution_id = ANY (v_lookup) ORDER BY e.execution_id FOR UPDATE) e;
     SELECT coalesce(array_agg(r.id) FILTER (WHERE r.flow_id = p_flow_id), '{}'),
-           coalesce(array_agg(r.id) FILTER (WHERE r.flow_id IS NULL AND r.partition_key = v_partition AND r.id = ANY (v_x_ids)), '{}'),
+           coalesce(array_agg(r.id) FILTER (WHERE r.flow_id IS NULL AND r.partition_key = v_partition AND r.id = ANY (v_execution_ids)), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.phase = 'terminal'), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.partition_key <> v_partition), '{}')
     INTO v_members_before, v_adopted, v_terminal, v_mismatched
@@ -321,7 +305,7 @@ BEGIN
   -- stored row's partition), then already_member_of_different_flow.
   SELECT u.ord::int - 1, u.id, CASE WHEN u.requested <> v_partition THEN u.requested ELSE r.partition_key END, r.flow_id
   INTO v_place, v_fail_id, v_fail_partition, v_fail_flow
-  FROM unnest(v_x_ids, v_x_requested) WITH ORDINALITY AS u(id, requested, ord)
+  FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)
   LEFT JOIN unnest(v_r_ids, v_r_partitions, v_r_flows) AS r(id, partition_key, flow_id) ON r.id = u.id
   WHERE u.requested <> v_partition OR r.partition_key <> v_partition OR r.flow_id <> p_flow_id
   ORDER BY u.ord
@@ -340,7 +324,7 @@ BEGIN
 
   -- Members added, in plan order (the first item of each execution): revisions base + 1 .. base + m.
   SELECT coalesce(array_agg(x.id ORDER BY x.ord), '{}') INTO v_added
-  FROM (SELECT DISTINCT ON (u.id) u.id, u.ord FROM unnest(v_x_ids) WITH ORDINALITY AS u(id, ord) ORDER BY u.id, u.ord) x
+  FROM (SELECT DISTINCT ON (u.id) u.id, u.ord FROM unnest(v_execution_ids) WITH ORDINALITY AS u(id, ord) ORDER BY u.id, u.ord) x
   WHERE x.id <> ALL (v_members_before);
   v_m := cardinality(v_added);
 
@@ -353,7 +337,9 @@ BEGIN
     INTO v_sg_ids, v_sg_policies, v_sg_counted, v_sg_decisions
     FROM ff_edge_group g
     WHERE g.partition_key = v_partition AND g.flow_id = p_flow_id
-      AND g.downstream_eid = ANY (ARRAY(SELECT DISTINCT d FROM unnest(v_g_ids || v_e_downs) d WHERE d = ANY (v_members_before)));
+      AND g.downstream_eid = ANY (ARRAY(SELECT DISTINCT t.d FROM (SELECT u.downstream_eid FROM unnest(v_plan.groups) u
+                                                                  UNION ALL SELECT unnest(v_child_ids)) AS t(d)
+                                        WHERE t.d = ANY (v_members_before)));
     SELECT coalesce(array_agg(s.id) FILTER (WHERE s.decision <> 'pending'), '{}') INTO v_decided
     FROM unnest(v_sg_ids, v_sg_decisions) AS s(id, decision);
   END IF;
@@ -362,18 +348,18 @@ BEGIN
   -- member (the plan's executions are by now); an item whose policy differs from the one in
   -- force at its turn (the previous item for that downstream, else the stored one) sets it, and
   -- is refused once an edge has been applied to that downstream.
-  IF cardinality(v_g_ids) > 0 THEN
+  IF cardinality(v_plan.groups) > 0 THEN
     SELECT i.ord::int - 1, i.id, coalesce(i.requested, r.partition_key), i.policy, coalesce(i.previous, s.policy), s.counted,
            CASE WHEN i.requested <> v_partition OR r.partition_key <> v_partition THEN 'partition'
-                WHEN NOT (i.id = ANY (v_x_ids) OR coalesce(r.flow_id = p_flow_id, false)) THEN 'member'
+                WHEN NOT (i.id = ANY (v_execution_ids) OR coalesce(r.flow_id = p_flow_id, false)) THEN 'member'
                 ELSE 'fixed' END
     INTO v_place, v_fail_id, v_fail_partition, v_fail_policy, v_fail_stored, v_fail_counted, v_fail_kind
     FROM (SELECT u.*, lag(u.policy) OVER (PARTITION BY u.id ORDER BY u.ord) AS previous
-          FROM unnest(v_g_ids, v_g_requested, v_g_policies) WITH ORDINALITY AS u(id, requested, policy, ord)) i
+          FROM unnest(v_plan.groups) WITH ORDINALITY AS u(id, requested, policy, k, ord)) i
     LEFT JOIN unnest(v_r_ids, v_r_partitions, v_r_flows) AS r(id, partition_key, flow_id) ON r.id = i.id
     LEFT JOIN unnest(v_sg_ids, v_sg_policies, v_sg_counted) AS s(id, policy, counted) ON s.id = i.id
     WHERE i.requested <> v_partition OR r.partition_key <> v_partition
-       OR NOT (i.id = ANY (v_x_ids) OR coalesce(r.flow_id = p_flow_id, false))
+       OR NOT (i.id = ANY (v_execution_ids) OR coalesce(r.flow_id = p_flow_id, false))
        OR (i.policy IS DISTINCT FROM coalesce(i.previous, s.policy) AND s.counted > 0)
     ORDER BY i.ord
     LIMIT 1;
@@ -401,7 +387,7 @@ BEGIN
           FROM (SELECT u.id, u.policy, u.k, u.ord,
                        u.policy IS DISTINCT FROM coalesce(lag(u.policy) OVER w, s.policy) AS sets,
                        u.ord = max(u.ord) OVER (PARTITION BY u.id) AS last
-                FROM unnest(v_g_ids, v_g_policies, v_g_k_targets) WITH ORDINALITY AS u(id, policy, k, ord)
+                FROM unnest(v_plan.groups) WITH ORDINALITY AS u(id, requested, policy, k, ord)
                 LEFT JOIN unnest(v_sg_ids, v_sg_policies) AS s(id, policy) ON s.id = u.id
                 WINDOW w AS (PARTITION BY u.id ORDER BY u.ord)) j) i;
   END IF;
@@ -412,7 +398,7 @@ BEGIN
   -- the plan or by an earlier item) stages nothing; 5 both endpoints members (partition first);
   -- 6 the cycle check (below, once for the whole plan); 7 an edge_id taken by other endpoints;
   -- then the apply: a downstream whose group has decided takes no new edge.
-  IF cardinality(v_e_ids) > 0 THEN
+  IF cardinality(v_plan.edges) > 0 THEN
     IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
       SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
              coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}'),
@@ -421,7 +407,7 @@ BEGIN
                'dependency_kind', nullif(e.policy->>'dependency_kind', 'success_only'), 'condition', e.policy->>'condition'))), '{}')
       INTO v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds
       FROM ff_edge e
-      WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_e_ids)
+      WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_edge_ids)
         AND e.policy->>'dependency_kind' IS NOT NULL;
     END IF;
     SELECT min(p.ord) FILTER (WHERE p.failure IS NOT NULL),
@@ -431,12 +417,13 @@ BEGIN
            coalesce(array_agg(p.down) FILTER (WHERE p.new), '{}'),
            coalesce(array_agg(p.ref) FILTER (WHERE p.new), '{}'),
            coalesce(array_agg(p.ord::int) FILTER (WHERE p.new), '{}'),
+           coalesce(array_agg(p.kc) FILTER (WHERE p.new AND v_plan.has_kinds), '{}'),
            coalesce(bool_and(coalesce(p.up_pos < p.down_pos, false)) FILTER (WHERE p.new), true),
            coalesce(bool_and(p.down_pos IS NOT NULL) FILTER (WHERE p.new), true),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.stored), '{}'),
            coalesce(array_agg(p.down) FILTER (WHERE p.applies), '{}'),
            coalesce(array_agg(p.id) FILTER (WHERE p.applies AND p.up = ANY (v_terminal)), '{}')
-    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_forward, v_into_added,
+    INTO v_failure, v_failure_kind, v_new_ids, v_new_ups, v_new_downs, v_new_refs, v_new_places, v_new_kinds, v_forward, v_into_added,
          v_apply_existing, v_applied_downs, v_late_ids
     FROM (
       SELECT k.*, pu.pos AS up_pos, pd.pos AS down_pos,
@@ -446,9 +433,9 @@ BEGIN
                WHEN k.retry THEN CASE WHEN k.stored AND k.state = 'pending' AND k.ord = k.first_ord
                                            AND k.down = ANY (v_decided) THEN 'decided' END
                WHEN k.up_requested <> v_partition OR k.up = ANY (v_mismatched) THEN 'up_partition'
-               WHEN NOT (k.up = ANY (v_x_ids) OR k.up = ANY (v_members_before)) THEN 'up_member'
+               WHEN NOT (k.up = ANY (v_execution_ids) OR k.up = ANY (v_members_before)) THEN 'up_member'
                WHEN k.down_requested <> v_partition OR k.down = ANY (v_mismatched) THEN 'down_partition'
-               WHEN NOT (k.down = ANY (v_x_ids) OR k.down = ANY (v_members_before)) THEN 'down_member'
+               WHEN NOT (k.down = ANY (v_execution_ids) OR k.down = ANY (v_members_before)) THEN 'down_member'
                WHEN NOT k.new THEN 'taken'
                WHEN k.down = ANY (v_decided) THEN 'decided'
              END AS failure
@@ -458,12 +445,11 @@ BEGIN
                i.up = coalesce(s.up, f.up, i.up) AND i.down = coalesce(s.down, f.down, i.down)
                  AND (s.id IS NOT NULL OR i.ord > coalesce(f.ord, i.ord))
                  -- a stored edge is retried only with its own kind and condition
-                 AND (s.id IS NULL OR coalesce(s.kc, '{}'::jsonb) = coalesce(v_e_kinds[i.ord::int], '{}'::jsonb)) AS retry,
+                 AND (s.id IS NULL OR coalesce(s.kc, '{}'::jsonb) = coalesce(i.kc, '{}'::jsonb)) AS retry,
                s.id IS NULL AND i.ord = coalesce(f.ord, i.ord) AS new
-        FROM unnest(v_e_ids, v_e_ups, v_e_up_requested, v_e_downs, v_e_down_requested, v_e_refs)
-             WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, ord)
+        FROM unnest(v_plan.edges) WITH ORDINALITY AS i(id, up, up_requested, down, down_requested, ref, kc, ord)
         LEFT JOIN (SELECT DISTINCT ON (u.id) u.id, u.up, u.down, u.ord
-                   FROM unnest(v_e_ids, v_e_ups, v_e_downs) WITH ORDINALITY AS u(id, up, down, ord)
+                   FROM unnest(v_plan.edges) WITH ORDINALITY AS u(id, up, up_requested, down, down_requested, ref, kc, ord)
                    WHERE cardinality(v_repeated) > 0 AND u.id = ANY (v_repeated)
                    ORDER BY u.id, u.ord) f ON f.id = i.id
         LEFT JOIN unnest(v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds) AS s(id, up, down, state, kc) ON s.id = i.id
@@ -502,11 +488,10 @@ BEGIN
       FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
            WITH ORDINALITY AS n(id, up, down, ref, k);
       -- Kinds and conditions (docs/semantics.md §10.1), only when the plan has any.
-      IF v_e_kinds IS NOT NULL THEN
+      IF v_plan.has_kinds THEN
         UPDATE ff_edge e
         SET policy = e.policy || x.kc
-        FROM (SELECT n.id, v_e_kinds[n.place] AS kc
-              FROM unnest(v_new_ids[1:v_bound], v_new_places[1:v_bound]) AS n(id, place)) x
+        FROM unnest(v_new_ids[1:v_bound], v_new_kinds[1:v_bound]) AS x(id, kc)
         WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = x.id
           AND x.kc IS NOT NULL AND x.kc <> '{}'::jsonb;
       END IF;
@@ -521,17 +506,13 @@ BEGIN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
           WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_new_ids[v_closing:v_bound]);
-          v_cycle := _find_cycle(v_new_ups[v_closing], v_new_downs[v_closing]);
-          IF v_cycle IS NULL THEN
-            RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
-          END IF;
-          PERFORM _raise('cycle_detected', format('edges[%s]: %s', v_new_places[v_closing] - 1, _format_cycle_path(v_partition, v_cycle)));
+          PERFORM _check_acyclic(v_partition, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
+          RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
         END IF;
       END IF;
     END IF;
     IF v_failure IS NOT NULL THEN
-      PERFORM _submit_refuse_edge(v_partition, p_flow_id, v_failure - 1, v_failure_kind, v_e_ids[v_failure],
-        v_e_ups[v_failure], v_e_up_requested[v_failure], v_e_downs[v_failure], v_e_down_requested[v_failure]);
+      PERFORM _submit_refuse_edge(v_partition, p_flow_id, v_failure - 1, v_failure_kind, v_plan.edges[v_failure]);
     END IF;
   END IF;
 
@@ -618,9 +599,8 @@ BEGIN
       'data_passing_ref', to_jsonb(v_new_refs),
       'dependency_kind', 'success_only')
       -- per new edge, its kind and condition when the plan has any ({} for a plain edge)
-      || CASE WHEN v_e_kinds IS NULL THEN '{}'::jsonb
-              ELSE jsonb_build_object('kinds', to_jsonb(ARRAY(SELECT coalesce(v_e_kinds[p.place], '{}'::jsonb)
-                                                             FROM unnest(v_new_places) AS p(place)))) END,
+      || CASE WHEN NOT v_plan.has_kinds THEN '{}'::jsonb
+              ELSE jsonb_build_object('kinds', to_jsonb(ARRAY(SELECT coalesce(n.kc, '{}'::jsonb) FROM unnest(v_new_kinds) AS n(kc)))) END,
     'groups', v_group_log,
     'applied_edge_ids', to_jsonb(ARRAY(SELECT n.id::text FROM unnest(v_apply_existing) AS n(id))),
     'edges_applied', v_applied);

@@ -1,7 +1,7 @@
 // `flowstage edges <flow_id>`: the flow's edges (or one member's), a page at a time.
 import { listEdges } from '../../generated/index.js';
 import { JSON_OPTION, LIMIT_OPTION, intOption, str, withClient, type Command } from '../command.js';
-import { json, nextPage, table } from '../format.js';
+import { printPage } from '../format.js';
 
 const command: Command = {
   order: 40,
@@ -30,10 +30,13 @@ const command: Command = {
         after: str(ctx, 'after'),
         limit,
       });
-      if (ctx.values.json) return json(ctx, rows);
-      ctx.io.out(table(rows, ['edge_id', 'upstream_execution_id', 'downstream_execution_id', 'edge_state', 'upstream_outcome']));
-      nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.edge_id);
-      return 0;
+      return printPage(
+        ctx,
+        rows,
+        ['edge_id', 'upstream_execution_id', 'downstream_execution_id', 'edge_state', 'upstream_outcome'],
+        limit,
+        'edge_id',
+      );
     }),
 };
 

@@ -1,7 +1,7 @@
 // `flowstage list`: flows, a page at a time.
 import { listFlows } from '../../generated/index.js';
 import { JSON_OPTION, LIMIT_OPTION, intOption, str, withClient, type Command } from '../command.js';
-import { json, nextPage, table } from '../format.js';
+import { printPage } from '../format.js';
 
 const command: Command = {
   order: 20,
@@ -25,20 +25,13 @@ const command: Command = {
         after: str(ctx, 'after'),
         limit,
       });
-      if (ctx.values.json) return json(ctx, rows);
-      ctx.io.out(
-        table(rows, [
-          'flow_id',
-          'namespace',
-          'public_flow_state',
-          'graph_revision',
-          'node_count',
-          'edge_count',
-          'last_mutation_at_ms',
-        ]),
+      return printPage(
+        ctx,
+        rows,
+        ['flow_id', 'namespace', 'public_flow_state', 'graph_revision', 'node_count', 'edge_count', 'last_mutation_at_ms'],
+        limit,
+        'flow_id',
       );
-      nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.flow_id);
-      return 0;
     }),
 };
 

@@ -1,7 +1,7 @@
 // `flowstage members <flow_id>`: the flow's members, a page at a time.
 import { listMembers } from '../../generated/index.js';
 import { JSON_OPTION, LIMIT_OPTION, intOption, str, withClient, type Command } from '../command.js';
-import { json, nextPage, table } from '../format.js';
+import { printPage } from '../format.js';
 
 const command: Command = {
   order: 30,
@@ -18,19 +18,13 @@ const command: Command = {
       const [flowId] = ctx.args;
       const limit = intOption(ctx, 'limit');
       const rows = await listMembers(db, { flowId, after: str(ctx, 'after'), limit });
-      if (ctx.values.json) return json(ctx, rows);
-      ctx.io.out(
-        table(rows, [
-          'execution_id',
-          'task_identifier',
-          'lifecycle_phase',
-          'public_state',
-          'eligibility_state',
-          'terminal_outcome',
-        ]),
+      return printPage(
+        ctx,
+        rows,
+        ['execution_id', 'task_identifier', 'lifecycle_phase', 'public_state', 'eligibility_state', 'terminal_outcome'],
+        limit,
+        'execution_id',
       );
-      nextPage(ctx, rows.length, limit ?? 100, rows.at(-1)?.execution_id);
-      return 0;
     }),
 };
 

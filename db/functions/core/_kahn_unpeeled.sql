@@ -1,11 +1,11 @@
--- _graph_is_cyclic: Kahn's algorithm on a graph in compressed adjacency form, counting only arcs with pos <= p_bound.
-CREATE OR REPLACE FUNCTION flowfabric._graph_is_cyclic(
+-- _kahn_unpeeled: Kahn's algorithm on a graph in compressed adjacency form; what it cannot peel is on or behind a cycle.
+CREATE OR REPLACE FUNCTION flowfabric._kahn_unpeeled(
   p_nodes int,
   p_start int[],
   p_dst   int[],
   p_pos   int[],
   p_bound int)
-RETURNS boolean
+RETURNS int[]
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
@@ -42,9 +42,9 @@ BEGIN
       END IF;
     END LOOP;
   END LOOP;
-  RETURN v_tail < p_nodes;
+  RETURN v_indegree;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._graph_is_cyclic(int, int[], int[], int[], int) IS
-  'Private (_first_cycle_closing_edge). True when the graph of p_nodes nodes (1..p_nodes) has a cycle, counting only the arcs whose p_pos <= p_bound. Arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Kahn''s algorithm, linear in nodes + arcs.';
+COMMENT ON FUNCTION flowfabric._kahn_unpeeled(int, int[], int[], int[], int) IS
+  'Private (_first_cycle_closing_edge, _stored_cycles). Kahn''s algorithm over the graph of p_nodes nodes (1..p_nodes), counting only the arcs whose p_pos <= p_bound; arcs in compressed form: the arcs leaving node n are p_start[n] .. p_start[n + 1] - 1, with targets p_dst and positions p_pos. Returns per node the number of its arcs that come from nodes it could not peel: 0 for a peeled node, > 0 for a node on a cycle or downstream of one (every such node has a predecessor that is not peeled), so the graph is acyclic exactly when every entry is 0. Linear in nodes + arcs.';
