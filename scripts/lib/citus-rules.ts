@@ -19,7 +19,9 @@ export type CitusRule =
   | 'lock-without-partition-key'
   | 'recursive-cte-without-partition-key'
   | 'identity-insert-in-cte'
-  | 'correlated-subquery-without-partition-key';
+  | 'correlated-subquery-without-partition-key'
+  | 'simple-case-in-update'
+  | 'nested-distributed-call';
 
 export interface CitusFinding {
   rule: CitusRule;
@@ -37,6 +39,8 @@ interface Catalogue {
   identityTables: Set<string>;
   /** Function name -> volatilities of its overloads (pg_catalog and the schema). */
   volatility: Map<string, Set<string>>;
+  /** The schema's functions whose body names one of its tables. */
+  readsTables: Set<string>;
 }
 
 const KEYWORDS = new Set([
@@ -153,10 +157,10 @@ function parenthesised(text: string, open: number): string {
   return text.slice(open + 1);
 }
 
-/** Statements of a body, split at semicolons (the blanked text has no literal to contain one). */
+/** Statements of a body, split at semicolons (the blanked text has no literal to contain one) and at LOOP. */
 function statements(body: string): string[] {
   return body
-    .split(';')
+    .split(/;|\bloop\b/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
@@ -189,7 +193,13 @@ async function readCatalogue(db: Db, schema: string): Promise<Catalogue> {
       WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`,
     [schema],
   );
-  const catalogue: Catalogue = { flowTables: new Set(), columns: new Map(), identityTables: new Set(), volatility: new Map() };
+  const catalogue: Catalogue = {
+    flowTables: new Set(),
+    columns: new Map(),
+    identityTables: new Set(),
+    volatility: new Map(),
+    readsTables: new Set(),
+  };
   for (const row of columns) {
     if (!catalogue.columns.has(row.table_name)) catalogue.columns.set(row.table_name, new Set());
     catalogue.columns.get(row.table_name)!.add(row.column_name);
@@ -205,6 +215,12 @@ async function readCatalogue(db: Db, schema: string): Promise<Catalogue> {
     if (!catalogue.volatility.has(row.name)) catalogue.volatility.set(row.name, new Set());
     catalogue.volatility.get(row.name)!.add(row.volatility);
   }
+  const { rows: bodies } = await db.query(
+    `SELECT proname::text AS name, prosrc AS source FROM pg_proc WHERE pronamespace = $1::regnamespace`,
+    [schema],
+  );
+  const tables = new Set(catalogue.columns.keys());
+  for (const row of bodies) if (mentionsTable(blankedSource(row.source), tables)) catalogue.readsTables.add(row.name);
   return catalogue;
 }
 
@@ -232,6 +248,10 @@ function checkBody(label: string, body: string, catalogue: Catalogue): CitusFind
       );
     if (update && catalogue.flowTables.has(update[1])) {
       const [, table, alias, setList] = update;
+      // Citus sends CASE x WHEN 'a' ... of an UPDATE's SET to the shard as x = 'a' compared with a
+      // boolean ("operator does not exist: text = boolean"): a searched CASE WHEN x = 'a' works.
+      if (/\bcase\b(?!\s+when\b)/.test(setList))
+        add('simple-case-in-update', `UPDATE ${table} SET uses CASE <expression> WHEN; write CASE WHEN <expression> = ...`);
       const columns = catalogue.columns.get(table)!;
       for (const m of setList.matchAll(/\b([a-z_][a-z0-9_]*)\s*\(/g)) {
         const volatility = catalogue.volatility.get(m[1]);
@@ -247,6 +267,14 @@ function checkBody(label: string, body: string, catalogue: Catalogue): CitusFind
     }
 
     if (!flowTable) continue;
+    // A function that reads our tables, called inside a statement on a flow-scoped table: Citus
+    // runs the statement on the shard, and the function's own queries there are nested
+    // distributed queries, which it refuses. Call it in a statement of its own.
+    for (const m of statement.matchAll(/\b([a-z_][a-z0-9_]*)\s*\(/g)) {
+      if (catalogue.readsTables.has(m[1]) && !/\b(?:perform|select)\s*$/.test(statement.slice(0, m.index).trimEnd().slice(-8))) {
+        add('nested-distributed-call', `${m[1]}() reads flowstage tables and is called inside a statement on ${flowTable}`);
+      }
+    }
     // FOR UPDATE / FOR SHARE on a flow-scoped table must name the shard.
     if (/\bfor\s+(no\s+key\s+)?(update|share)\b/.test(statement)) {
       if (!PARTITION_FILTER.test(statement))
@@ -331,15 +359,18 @@ export async function citusFindings(db: Db, schema = 'flowfabric'): Promise<Citu
     [schema],
   );
   for (const fn of functions) {
-    if ((fn.config as string[]).some((s) => s.replace(/\s/g, '').toLowerCase() === 'plan_cache_mode=force_generic_plan')) {
+    const body = blankedSource(fn.source);
+    // Only where it reaches a distributed table: Graphile Worker's tables stay on the coordinator.
+    const generic = (fn.config as string[]).some(
+      (s) => s.replace(/\s/g, '').toLowerCase() === 'plan_cache_mode=force_generic_plan',
+    );
+    if (generic && mentionsTable(body, catalogue.flowTables)) {
       findings.push({
         rule: 'force-generic-plan',
         object: fn.label,
-        message:
-          'SET plan_cache_mode = force_generic_plan: Citus cannot plan generic plans with parameters on distributed tables',
+        message: 'SET plan_cache_mode = force_generic_plan: Citus cannot build a distributed plan from a generic one',
       });
     }
-    const body = blankedSource(fn.source);
     if (fn.language === 'sql') {
       const table = mentionsTable(body, new Set(catalogue.columns.keys()));
       if (table)

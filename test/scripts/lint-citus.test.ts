@@ -44,12 +44,18 @@ test('a unique index on a flow-scoped table without partition_key is caught, one
   t.false(caught(findings, 'unique-without-partition-key', 'scratch_by_key_item'));
 });
 
-test('SET plan_cache_mode = force_generic_plan on a function is caught', async (t) => {
+test('SET plan_cache_mode = force_generic_plan on a function reading a flow-scoped table is caught', async (t) => {
   const findings = await findingsAfter(
     t,
-    plpgsql('scratch_generic', 'BEGIN NULL; END;', 'SET plan_cache_mode = force_generic_plan'),
+    plpgsql(
+      'scratch_generic',
+      'BEGIN PERFORM 1 FROM scratch_flow WHERE partition_key = p_partition; END;',
+      'SET plan_cache_mode = force_generic_plan',
+    ),
+    plpgsql('scratch_generic_local', 'BEGIN NULL; END;', 'SET plan_cache_mode = force_generic_plan'),
   );
-  t.true(caught(findings, 'force-generic-plan', 'scratch_generic'));
+  t.true(caught(findings, 'force-generic-plan', 'scratch_generic('));
+  t.false(caught(findings, 'force-generic-plan', 'scratch_generic_local'));
 });
 
 test('a bare table alias passed to a function is caught, ROW(alias.*)::type is not', async (t) => {
@@ -158,4 +164,39 @@ test('a subquery correlated with the outer query on anything but partition_key i
   );
   t.true(caught(findings, 'correlated-subquery-without-partition-key', 'scratch_correlated_any'));
   t.false(caught(findings, 'correlated-subquery-without-partition-key', 'scratch_correlated_shard'));
+});
+
+test('CASE <expression> WHEN inside UPDATE ... SET of a flow-scoped table is caught, a searched CASE is not', async (t) => {
+  const findings = await findingsAfter(
+    t,
+    plpgsql(
+      'scratch_simple_case',
+      `BEGIN UPDATE scratch_flow SET doc = CASE doc->>'k' WHEN 'a' THEN '{}'::jsonb ELSE doc END
+      WHERE partition_key = p_partition AND item_id = p_id; END;`,
+    ),
+    plpgsql(
+      'scratch_searched_case',
+      `BEGIN UPDATE scratch_flow SET doc = CASE WHEN doc->>'k' = 'a' THEN '{}'::jsonb ELSE doc END
+      WHERE partition_key = p_partition AND item_id = p_id; END;`,
+    ),
+  );
+  t.true(caught(findings, 'simple-case-in-update', 'scratch_simple_case'));
+  t.false(caught(findings, 'simple-case-in-update', 'scratch_searched_case'));
+});
+
+test('a function reading our tables called inside a statement on a flow-scoped table is caught, on its own it is not', async (t) => {
+  const findings = await findingsAfter(
+    t,
+    `CREATE FUNCTION flowfabric.scratch_count(p_partition smallint) RETURNS bigint LANGUAGE plpgsql
+       SET search_path = flowfabric, pg_catalog, pg_temp AS $$
+       BEGIN RETURN (SELECT count(*) FROM ff_error); END; $$`,
+    plpgsql(
+      'scratch_nested',
+      `BEGIN PERFORM 1 FROM scratch_flow s WHERE s.partition_key = p_partition
+      AND s.seq < scratch_count(p_partition); END;`,
+    ),
+    plpgsql('scratch_own_statement', `BEGIN PERFORM scratch_count(p_partition); END;`),
+  );
+  t.true(caught(findings, 'nested-distributed-call', 'scratch_nested'));
+  t.false(caught(findings, 'nested-distributed-call', 'scratch_own_statement'));
 });

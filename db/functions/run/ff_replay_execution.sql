@@ -198,7 +198,7 @@ BEGIN
 
   -- Enqueue what may run now (a flow not started runs it when it starts), and the deadlines.
   IF v_started THEN
-    SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+    SELECT coalesce(array_agg(_run_job_spec(ROW(e.*)::ff_exec_core, v_flow) ORDER BY e.execution_id)
                     FILTER (WHERE e.raw_fields ? 'task_identifier' AND e.eligibility_state = 'eligible_now'), '{}')
            || coalesce(array_agg(_expire_job_spec(v_part, e.execution_id, 'execution_deadline', NULL, e.deadline_at_ms)
                                  ORDER BY e.execution_id) FILTER (WHERE e.deadline_at_ms IS NOT NULL), '{}')

@@ -52,12 +52,12 @@ BEGIN
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
     -- flow's edges and the entries before it.
-    v_closing := _first_cycle_closing_edge(p_flow.graph_revision, p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], true);
+    v_closing := _first_cycle_closing_edge(v_partition, p_flow.flow_id, p_flow.graph_revision, p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], true);
     IF v_closing IS NOT NULL THEN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = ANY (p_edge_ids[v_closing:v_clean]);
-      v_cycle := _find_cycle(p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
+      v_cycle := _find_cycle(v_partition, p_flow.flow_id, p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
       IF v_cycle IS NULL THEN
         RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
       END IF;
@@ -66,7 +66,7 @@ BEGIN
   END IF;
   IF v_duplicate IS NOT NULL THEN
     -- 6-7 for the first entry with a taken edge_id: a cycle is reported first, as for one edge.
-    v_cycle := _find_cycle(p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
+    v_cycle := _find_cycle(v_partition, p_flow.flow_id, p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
     IF v_cycle IS NOT NULL THEN
       PERFORM _raise('cycle_detected', format('p_edges[%s]: %s', v_duplicate - 1, _format_cycle_path(v_partition, v_cycle)));
     END IF;

@@ -47,7 +47,7 @@ BEGIN
   -- An item that stages (not an exact retry) meets the cycle check before the edge_id check and
   -- the apply; the graph holds exactly the edges staged before it.
   IF NOT _is_same_edge(v_edge, p_upstream_eid, p_downstream_eid, 'success_only') THEN
-    v_cycle := _find_cycle(p_upstream_eid, p_downstream_eid);
+    v_cycle := _find_cycle(p_partition_key, p_flow_id, p_upstream_eid, p_downstream_eid);
     IF v_cycle IS NOT NULL THEN
       PERFORM _raise('cycle_detected', format('%s: %s', v_place, _format_cycle_path(p_partition_key, v_cycle)));
     END IF;

@@ -103,7 +103,7 @@ BEGIN
   END IF;
 
   -- 6. exact cycle check, cost bounded by what is reachable from the downstream
-  v_cycle := _find_cycle(v_up, v_down);
+  v_cycle := _find_cycle(v_partition, p_flow_id, v_up, v_down);
   IF v_cycle IS NOT NULL THEN
     PERFORM _raise('cycle_detected', _format_cycle_path(v_partition, v_cycle));
   END IF;
