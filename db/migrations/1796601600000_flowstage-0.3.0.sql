@@ -6764,6 +6764,7 @@ DECLARE
   v_order     uuid[];     -- the executions to replay, in topological order
   v_set       uuid[];     -- the same, for lookups
   v_children  uuid[];     -- non-replayed, non-terminal children of replayed executions
+  v_blocked   uuid[];     -- of those, the ones blocked again (their run jobs go)
   v_row       ff_exec_core;
   v_policy    jsonb;
   v_specs     graphile_worker.job_spec[];
@@ -6886,10 +6887,12 @@ BEGIN
     FROM ff_edge_group g
     WHERE e.partition_key = v_part AND e.execution_id = ANY (v_children) AND e.lifecycle_phase = 'runnable'
       AND g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = e.execution_id AND g.decision = 'pending';
-    PERFORM graphile_worker.remove_job('flowstage:run:' || c)
-    FROM unnest(v_children) c
-    JOIN ff_exec_core e ON e.partition_key = v_part AND e.execution_id = c
-    WHERE e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies';
+    -- The job keys first, removed in a statement of their own: Graphile Worker's tables are on the
+    -- coordinator, and a call inside a statement on ff_exec_core would run on the shard (Citus).
+    SELECT coalesce(array_agg(e.execution_id), '{}') INTO v_blocked FROM ff_exec_core e
+    WHERE e.partition_key = v_part AND e.execution_id = ANY (v_children)
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies';
+    PERFORM graphile_worker.remove_job('flowstage:run:' || b.eid) FROM unnest(v_blocked) AS b(eid);
   END IF;
 
   -- The executions: runnable again, eligible when nothing blocks them (no group, or a group whose

@@ -39,7 +39,7 @@ interface Catalogue {
   identityTables: Set<string>;
   /** Function name -> volatilities of its overloads (pg_catalog and the schema). */
   volatility: Map<string, Set<string>>;
-  /** The schema's functions whose body names one of its tables. */
+  /** The schema's functions whose body names one of its tables or calls a Graphile Worker function. */
   readsTables: Set<string>;
 }
 
@@ -220,7 +220,10 @@ async function readCatalogue(db: Db, schema: string): Promise<Catalogue> {
     [schema],
   );
   const tables = new Set(catalogue.columns.keys());
-  for (const row of bodies) if (mentionsTable(blankedSource(row.source), tables)) catalogue.readsTables.add(row.name);
+  for (const row of bodies) {
+    const body = blankedSource(row.source);
+    if (mentionsTable(body, tables) || /graphile_worker\.[a-z_]+\s*\(/.test(body)) catalogue.readsTables.add(row.name);
+  }
   return catalogue;
 }
 
@@ -271,8 +274,9 @@ function checkBody(label: string, body: string, catalogue: Catalogue): CitusFind
     // runs the statement on the shard, and the function's own queries there are nested
     // distributed queries, which it refuses. Call it in a statement of its own.
     for (const m of statement.matchAll(/\b([a-z_][a-z0-9_]*)\s*\(/g)) {
-      if (catalogue.readsTables.has(m[1]) && !/\b(?:perform|select)\s*$/.test(statement.slice(0, m.index).trimEnd().slice(-8))) {
-        add('nested-distributed-call', `${m[1]}() reads flowstage tables and is called inside a statement on ${flowTable}`);
+      const graphileWorker = statement.slice(Math.max(0, m.index - 16), m.index) === 'graphile_worker.';
+      if (graphileWorker || catalogue.readsTables.has(m[1])) {
+        add('nested-distributed-call', `${m[1]}() reads tables and is called inside a statement on ${flowTable}`);
       }
     }
     // FOR UPDATE / FOR SHARE on a flow-scoped table must name the shard.

@@ -184,7 +184,7 @@ test('CASE <expression> WHEN inside UPDATE ... SET of a flow-scoped table is cau
   t.false(caught(findings, 'simple-case-in-update', 'scratch_searched_case'));
 });
 
-test('a function reading our tables called inside a statement on a flow-scoped table is caught, on its own it is not', async (t) => {
+test("a function reading our tables, or Graphile Worker's, called inside a statement on a flow-scoped table is caught, on its own it is not", async (t) => {
   const findings = await findingsAfter(
     t,
     `CREATE FUNCTION flowfabric.scratch_count(p_partition smallint) RETURNS bigint LANGUAGE plpgsql
@@ -195,8 +195,13 @@ test('a function reading our tables called inside a statement on a flow-scoped t
       `BEGIN PERFORM 1 FROM scratch_flow s WHERE s.partition_key = p_partition
       AND s.seq < scratch_count(p_partition); END;`,
     ),
+    plpgsql(
+      'scratch_nested_queue',
+      `BEGIN PERFORM graphile_worker.remove_job('k' || s.item_id) FROM scratch_flow s WHERE s.partition_key = p_partition; END;`,
+    ),
     plpgsql('scratch_own_statement', `BEGIN PERFORM scratch_count(p_partition); END;`),
   );
-  t.true(caught(findings, 'nested-distributed-call', 'scratch_nested'));
+  t.true(caught(findings, 'nested-distributed-call', 'scratch_nested('));
+  t.true(caught(findings, 'nested-distributed-call', 'scratch_nested_queue'));
   t.false(caught(findings, 'nested-distributed-call', 'scratch_own_statement'));
 });
