@@ -41,7 +41,8 @@ done
 for migration in "$repo"/db/migrations/*.sql; do
   grep -qx "package/db/migrations/$(basename "$migration")" "$work/contents" || fail "the tarball lacks $migration"
 done
-if grep -v -e '^package/dist/' -e '^package/db/migrations/' \
+grep -qx 'package/db/citus/distribute.sql' "$work/contents" || fail 'the tarball lacks db/citus/distribute.sql (flowstage citus distribute reads it)'
+if grep -v -e '^package/dist/' -e '^package/db/migrations/' -e '^package/db/citus/' \
   -e '^package/\(package\.json\|LICENSE\|CHANGELOG\.md\|README\.md\)$' "$work/contents"; then
   fail 'the tarball holds the files above, which are not part of the package'
 fi

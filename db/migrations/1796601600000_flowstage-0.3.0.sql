@@ -248,6 +248,29 @@ DROP INDEX flowfabric.ff_edge_walk_in;
 CREATE INDEX ff_edge_walk_out ON flowfabric.ff_edge (upstream_eid, partition_key, flow_id) INCLUDE (downstream_eid);
 CREATE INDEX ff_edge_walk_in  ON flowfabric.ff_edge (downstream_eid, partition_key, flow_id) INCLUDE (upstream_eid);
 
+-- db/upgrades/0.3.0/450_execution_home.sql
+-- 450 (issue 22): the uniqueness of an execution uuid across partitions moves from the unique
+-- index ff_exec_core_execution_id (which Citus cannot distribute: it lacks partition_key) to the
+-- table ff_execution_home (uuid -> partition; a reference table on Citus), filled from the
+-- executions that exist.
+CREATE TABLE flowfabric.ff_execution_home (
+  execution_id   uuid     PRIMARY KEY,
+  home_partition smallint NOT NULL
+);
+COMMENT ON TABLE flowfabric.ff_execution_home IS
+  'One row per execution: its uuid (unique across partitions: the insert that conflicts here is the one that loses) and home_partition, the partition_key of its ff_exec_core row. How a bare uuid finds its partition; a reference table on Citus.';
+INSERT INTO flowfabric.ff_execution_home (execution_id, home_partition)
+SELECT execution_id, partition_key FROM flowfabric.ff_exec_core;
+DROP INDEX flowfabric.ff_exec_core_execution_id;
+
+-- db/upgrades/0.3.0/451_cycle_walk_partition.sql
+-- 451 (issue 22): the cycle walk filters ff_edge on the flow's partition_key (one shard on
+-- Citus; a uuid is unique only within a partition of ff_exec_core's key): its three functions
+-- take p_partition_key first. The old signatures go, or CREATE OR REPLACE would add overloads.
+DROP FUNCTION IF EXISTS flowfabric._find_cycle(uuid, uuid);
+DROP FUNCTION IF EXISTS flowfabric._cycle_path(uuid[], uuid, uuid);
+DROP FUNCTION IF EXISTS flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean);
+
 -- db/upgrades/0.3.0/500_submit_plan.sql
 -- 500: ff_submit_flow carries its parsed plan as one typed value (issue 16): the row types of
 -- db/schema/types/submit_plan.sql replace the sixteen parallel arrays its helpers took and returned.
@@ -407,10 +430,12 @@ BEGIN
   -- held that version stays current: a TID update, however many versions this transaction left.
   UPDATE ff_flow_core f
   SET graph_revision = f.graph_revision + p_nodes_added + p_edges_added,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'node_count', (f.raw_fields->>'node_count')::bigint + p_nodes_added,
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + p_edges_added,
-        'last_mutation_at_ms', p_now_ms)
+      -- jsonb_set and casts, not jsonb_build_object (STABLE) over the columns: Citus refuses a
+      -- STABLE function over column values in UPDATE ... SET (docs/conventions.md 17).
+      raw_fields = jsonb_set(jsonb_set(f.raw_fields,
+        '{node_count}', ((f.raw_fields->>'node_count')::bigint + p_nodes_added)::text::jsonb),
+        '{edge_count}', ((f.raw_fields->>'edge_count')::bigint + p_edges_added)::text::jsonb)
+        || jsonb_build_object('last_mutation_at_ms', p_now_ms)
   WHERE f.ctid = v_locked AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id
   RETURNING f.ctid, f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint
   INTO v_tid, graph_revision, node_count, edge_count;
@@ -443,6 +468,7 @@ COMMENT ON FUNCTION flowfabric._canonical_execution_id(smallint, uuid) IS
 -- _check_acyclic: refuse an edge upstream -> downstream that would close a cycle (check 6 of docs/semantics.md §4.3), naming the cycle.
 CREATE OR REPLACE FUNCTION flowfabric._check_acyclic(
   p_partition_key  smallint,
+  p_flow_id        uuid,
   p_place          text,
   p_upstream_eid   uuid,
   p_downstream_eid uuid)
@@ -451,7 +477,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_cycle uuid[] := _find_cycle(p_upstream_eid, p_downstream_eid);
+  v_cycle uuid[] := _find_cycle(p_partition_key, p_flow_id, p_upstream_eid, p_downstream_eid);
 BEGIN
   IF v_cycle IS NOT NULL THEN
     PERFORM _raise('cycle_detected',
@@ -460,8 +486,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._check_acyclic(smallint, text, uuid, uuid) IS
-  'Private (the staging calls). Returns when staging p_upstream_eid -> p_downstream_eid keeps the flow''s edges acyclic (_find_cycle); else cycle_detected (FF008), DETAIL "<p_place>: " (none when NULL) and the cycle, upstream first and last, as canonical ids on p_partition_key (_format_cycle_path).';
+COMMENT ON FUNCTION flowfabric._check_acyclic(smallint, uuid, text, uuid, uuid) IS
+  'Private (the staging calls). Returns when staging p_upstream_eid -> p_downstream_eid keeps flow p_flow_id''s edges on p_partition_key acyclic (_find_cycle); else cycle_detected (FF008), DETAIL "<p_place>: " (none when NULL) and the cycle, upstream first and last, as canonical ids on p_partition_key (_format_cycle_path).';
 
 -- db/functions/core/_check_condition.sql
 -- _check_condition: refuse an edge condition that is not a usable SQL/JSON path predicate.
@@ -605,6 +631,8 @@ COMMENT ON FUNCTION flowfabric._crc16_xmodem(bytea) IS
 -- db/functions/staging/_cycle_path.sql
 -- _cycle_path: the cycle closed by upstream -> downstream, from the nodes _find_cycle's walk reached.
 CREATE OR REPLACE FUNCTION flowfabric._cycle_path(
+  p_partition_key  smallint,
+  p_flow_id        uuid,
   p_walked         uuid[],
   p_upstream_eid   uuid,
   p_downstream_eid uuid)
@@ -625,7 +653,7 @@ BEGIN
   -- Every walked node but the downstream was reached from a node walked before it, so
   -- stepping back from the upstream to a walked predecessor always can go on, and in an
   -- acyclic graph it ends at the downstream. The smallest such predecessor is taken, so the
-  -- reported cycle is deterministic. One ff_edge_walk_in probe per step.
+  -- reported cycle is deterministic. One index probe by (partition_key, flow_id, uuid) per step.
   SELECT jsonb_object_agg(n, true) INTO v_walked FROM unnest(p_walked) AS n;
   WITH RECURSIVE back(eid, step) AS (
     SELECT p_upstream_eid, 0
@@ -636,7 +664,7 @@ BEGIN
       -- The in-edges are fetched in a fenced subquery: an ORDER BY ... LIMIT over ff_edge
       -- itself lets the planner walk a whole index in upstream order instead.
       SELECT in_edge.upstream_eid
-      FROM (SELECT e.upstream_eid FROM ff_edge e WHERE e.downstream_eid = b.eid OFFSET 0) in_edge
+      FROM (SELECT e.upstream_eid FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.downstream_eid = b.eid OFFSET 0) in_edge
       WHERE v_walked ? in_edge.upstream_eid::text
       ORDER BY in_edge.upstream_eid
       LIMIT 1) pred
@@ -647,8 +675,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._cycle_path(uuid[], uuid, uuid) IS
-  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one probe of ff_edge_walk_in.';
+COMMENT ON FUNCTION flowfabric._cycle_path(smallint, uuid, uuid[], uuid, uuid) IS
+  'Private. Given the nodes a walk from p_downstream_eid reached up to p_upstream_eid, the cycle the new edge closes: upstream, downstream, ..., upstream; at each step back the smallest walked predecessor (deterministic), one index probe by (partition_key, flow_id, uuid).';
 
 -- db/functions/run/_defer_cascade.sql
 -- _defer_cascade: record that a terminal flow member's outgoing edges (and the flow check) are
@@ -1005,13 +1033,17 @@ $$Private. Fails the running attempt of execution p_execution_id with p_failure_
 -- A recursive CTE left to the planner, on an edge table it has never analysed, picks a
 -- nested loop that scans every edge of the flow at every step, even on the index of the
 -- other direction (or a hash join over all of them). So each step is a LATERAL probe by the
--- node's uuid alone, which only the index ff_edge_walk_out can answer (execution uuids are
--- unique and an edge's endpoints are members of its flow, so a node's edges are its flow's),
--- and the planner's alternatives are switched off: one index lookup per reached node. The walk's rows are nodes alone, so
+-- flow's (partition_key, flow_id) and the node's uuid, which an index answers with all three as
+-- its condition (by partition_key and uuid alone the planner chose an index on the partition's
+-- prefix and the 100,000-node chain test timed out; the partition filter keeps the walk on one
+-- shard on Citus, docs/conventions.md 17), and the planner's alternatives are switched off: one
+-- index lookup per reached node. The walk's rows are nodes alone, so
 -- UNION expands each node once: rows of (node, predecessor) would expand a node once per
 -- predecessor, in-degree x out-degree probes per node (18 s instead of 0.2 s on ten fully
 -- connected layers of 100 nodes).
 CREATE OR REPLACE FUNCTION flowfabric._find_cycle(
+  p_partition_key  smallint,
+  p_flow_id        uuid,
   p_upstream_eid   uuid,
   p_downstream_eid uuid)
 RETURNS uuid[]
@@ -1039,22 +1071,22 @@ BEGIN
       SELECT out_edge.downstream_eid
       FROM reachable r
       CROSS JOIN LATERAL (
-        SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
+        SELECT e.downstream_eid FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid OFFSET 0) out_edge
     )
     SELECT eid FROM reachable
   LOOP
     v_count := v_count + 1;
     v_nodes[v_count] := v_step.eid;
     IF v_step.eid = p_upstream_eid THEN
-      RETURN _cycle_path(v_nodes, p_upstream_eid, p_downstream_eid);
+      RETURN _cycle_path(p_partition_key, p_flow_id, v_nodes, p_upstream_eid, p_downstream_eid);
     END IF;
   END LOOP;
   RETURN NULL;
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._find_cycle(uuid, uuid) IS
-  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one probe of ff_edge_walk_out (by uuid alone: execution uuids are unique and an edge''s endpoints are members of its flow, so the walk stays in the flow), whatever the table statistics.';
+COMMENT ON FUNCTION flowfabric._find_cycle(smallint, uuid, uuid, uuid) IS
+  'Private. NULL when staging p_upstream_eid -> p_downstream_eid keeps the flow acyclic; else the cycle as uuids, upstream first and last. Exact, no node cap. Walks only what is reachable from p_downstream_eid (stopping at p_upstream_eid), each node once with one index probe by (partition_key, flow_id, uuid): the walk stays in the flow and, on Citus, on its shard, whatever the table statistics.';
 
 -- db/functions/core/_find_execution.sql
 -- _find_execution: look an execution up by uuid, refusing one on another partition than expected.
@@ -1069,9 +1101,20 @@ SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
 DECLARE
   v_exec     ff_exec_core;
-  v_expected smallint;
+  v_expected smallint := coalesce(p_flow_partition, p_requested_partition);
+  v_home     smallint;
 BEGIN
-  SELECT * INTO v_exec FROM ff_exec_core e WHERE e.execution_id = p_execution_id;
+  -- On the partition expected (the flow's, else the {fp:N} prefix's) by its key: one shard on
+  -- Citus. Only a miss, or a bare uuid, asks ff_execution_home where the uuid lives.
+  IF v_expected IS NOT NULL THEN
+    SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_expected AND e.execution_id = p_execution_id;
+  END IF;
+  IF v_exec.execution_id IS NULL THEN
+    SELECT h.home_partition INTO v_home FROM ff_execution_home h WHERE h.execution_id = p_execution_id;
+    IF v_home IS DISTINCT FROM v_expected THEN
+      SELECT * INTO v_exec FROM ff_exec_core e WHERE e.partition_key = v_home AND e.execution_id = p_execution_id;
+    END IF;
+  END IF;
   -- Expected: the flow's partition when acting for a flow, else where the row is stored.
   v_expected := coalesce(p_flow_partition, v_exec.partition_key, p_requested_partition);
   IF p_requested_partition <> v_expected OR v_exec.partition_key <> v_expected THEN
@@ -1085,7 +1128,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._find_execution(text, smallint, uuid, smallint) IS
-  'Private. The ff_exec_core row of p_execution_id (every field NULL when missing). A {fp:N} prefix or a stored row on another partition than expected (the flow''s when p_flow_partition is given) -> invalid_input, DETAIL partition_mismatch naming p_field.';
+  'Private. The ff_exec_core row of p_execution_id (every field NULL when missing): read by key on the expected partition, else found through ff_execution_home. A {fp:N} prefix or a stored row on another partition than expected (the flow''s when p_flow_partition is given) -> invalid_input, DETAIL partition_mismatch naming p_field.';
 
 -- db/functions/run/_finish_execution.sql
 -- _finish_execution: make a locked, non-terminal execution terminal with an outcome (the one
@@ -1101,42 +1144,39 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_namespace text;
+  v_revision  bigint;
 BEGIN
-  -- The transition and, for a flow member, its log row: one statement (runs on every completion).
-  WITH finished AS (
-    UPDATE ff_exec_core e
-    SET lifecycle_phase = 'terminal',
-        ownership_state = 'unowned',
-        eligibility_state = 'not_applicable',
-        blocking_reason = 'none',
-        -- A skipped execution that never began an attempt never ran: attempt_state none.
-        attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
-                             WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
-                             ELSE e.attempt_state END,
-        public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
-        terminal_outcome = p_outcome,
-        terminal_at_ms = p_now_ms,
-        result = p_result
-    WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id
-    RETURNING e.flow_id),
-  logged AS (
-    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    SELECT f.partition_key, f.flow_id, f.graph_revision, 'complete_execution',
-           jsonb_build_object('execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id,
-                              'outcome', p_outcome),
-           p_now_ms
+  -- The transition, then for a flow member its log row, as statements of their own: an INSERT
+  -- into ff_flow_event (identity key) inside a data-modifying CTE runs on Citus as one statement
+  -- per shard (docs/conventions.md 17).
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'terminal',
+      ownership_state = 'unowned',
+      eligibility_state = 'not_applicable',
+      blocking_reason = 'none',
+      -- A skipped execution that never began an attempt never ran: attempt_state none.
+      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
+                           WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
+                           ELSE e.attempt_state END,
+      -- (A searched CASE: Citus sends CASE x WHEN ... in an UPDATE to the shard as text = boolean.)
+      public_state = CASE WHEN p_outcome = 'success' THEN 'completed' ELSE p_outcome END,
+      terminal_outcome = p_outcome,
+      terminal_at_ms = p_now_ms,
+      result = p_result
+  WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id;
+  IF p_execution.flow_id IS NOT NULL THEN
+    SELECT f.graph_revision, f.raw_fields->>'namespace' INTO v_revision, v_namespace
     FROM ff_flow_core f
-    WHERE p_execution.flow_id IS NOT NULL
-      AND f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id
-    RETURNING 1)
-  SELECT f.raw_fields->>'namespace' INTO v_namespace
-  FROM ff_flow_core f
-  WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;  -- (the CTEs always run)
+    WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
+    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    VALUES (p_execution.partition_key, p_execution.flow_id, v_revision, 'complete_execution',
+            jsonb_build_object('execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id,
+                               'outcome', p_outcome),
+            p_now_ms);
+  END IF;
 
   -- A cancelled or expired execution must not start any more: drop its queued run job
   -- (a job already running is only stopped from retrying; its completion finds the
@@ -1193,9 +1233,6 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- The probes must use the partial index ff_exec_core_open_members whatever the statistics say
--- (a LIMIT 1 probe planned as a sequential scan reads every execution of every flow).
-SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 SET enable_bitmapscan = off
 AS $$
@@ -1303,6 +1340,8 @@ COMMENT ON FUNCTION flowfabric._finish_flow_if_done(smallint, uuid, bigint, text
 -- into 65,536 batches on disk: 17 s for 30,000 edges.) Then Kahn's algorithm over int arrays
 -- (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic.
 CREATE OR REPLACE FUNCTION flowfabric._first_cycle_closing_edge(
+  p_partition_key   smallint,
+  p_flow_id         uuid,
   p_base_revision   bigint,
   p_upstream_eids   uuid[],
   p_downstream_eids uuid[],
@@ -1336,7 +1375,7 @@ BEGIN
       UNION
       SELECT out_edge.downstream_eid
       FROM reach r
-      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
+      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid OFFSET 0) out_edge
     )
     SELECT array_agg(eid) INTO v_nodes FROM reach;
     -- The out-edges first (MATERIALIZED), numbered afterwards by one hash join: left in one
@@ -1347,7 +1386,7 @@ BEGIN
       FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
       CROSS JOIN LATERAL (
         SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
-        FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a)
+        FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = n.eid OFFSET 0) a)
     SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
     INTO v_src, v_dst, v_pos
     FROM (SELECT o.src, d.idx::int AS dst, o.pos
@@ -1394,8 +1433,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean) IS
-  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(smallint, uuid, bigint, uuid[], uuid[], boolean) IS
+  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge within the flow (p_partition_key, p_flow_id: one shard on Citus), one index probe per node. Then Kahn''s algorithm over int arrays (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
 
 -- db/functions/core/_flow_row.sql
 -- _flow_row: a flow's row, read unlocked or locked FOR UPDATE, found in O(1) when this
@@ -1970,10 +2009,6 @@ CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   OUT public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Every statement here is an index lookup by key or by the upstream: one generic plan per
--- session, instead of custom plans re-planned at every call (arrays of ids as parameters
--- keep the plan cache on custom plans otherwise). add_jobs runs under its own setting (_add_jobs).
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_satisfied  uuid[];
@@ -1984,6 +2019,8 @@ DECLARE
   v_specs      graphile_worker.job_spec[];
   v_spec       graphile_worker.job_spec;
   v_paused     boolean;
+  v_revision   bigint;
+  v_namespace  text;
 BEGIN
   skipped := '{}';
 
@@ -1997,32 +2034,30 @@ BEGIN
   WITH flow AS (
     SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace, f.public_flow_state FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
-  notified AS (
-    -- The caller logged the completion (or the apply) without notifying: one notification for
-    -- the transaction, if the namespace opted in.
-    SELECT _notify_namespace(fl.namespace) FROM flow fl),
   resolved AS (
     -- The edge's kind decides which outcomes satisfy it (docs/semantics.md §10.1), then its
     -- condition, if any, over the upstream's result (its row joined by key, co-located), matched
     -- silently, so a false, non-boolean or erroring predicate is simply not true.
     -- condition_result records what the predicate gave.
     UPDATE ff_edge e
-    SET policy = e.policy || jsonb_build_object(
-          'edge_state', CASE WHEN CASE coalesce(e.policy->>'dependency_kind', 'success_only')
-                                    WHEN 'success_only' THEN p_outcome = 'success'
-                                    WHEN 'failure_only' THEN p_outcome IN ('failed', 'expired')
-                                    ELSE true END
+    -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
+    SET policy = jsonb_set(e.policy,
+          -- (Searched CASEs: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
+          '{edge_state}', CASE WHEN CASE WHEN coalesce(e.policy->>'dependency_kind', 'success_only') = 'success_only'
+                                         THEN p_outcome = 'success'
+                                         WHEN e.policy->>'dependency_kind' = 'failure_only'
+                                         THEN p_outcome IN ('failed', 'expired')
+                                         ELSE true END
                               AND (NOT (e.policy ? 'condition')
                                    OR coalesce(jsonb_path_match(
                                         coalesce(up.result, 'null'::jsonb),
                                         (e.policy->>'condition')::jsonpath, '{}'::jsonb, true), false))
-                             THEN 'satisfied' ELSE 'impossible' END,
-          'resolved_at_ms', p_now_ms,
-          'upstream_outcome', p_outcome)
-        || CASE WHEN e.policy ? 'condition' THEN jsonb_build_object('condition_result',
-             jsonb_path_match(
+                             THEN '"satisfied"'::jsonb ELSE '"impossible"'::jsonb END)
+        || jsonb_build_object('resolved_at_ms', p_now_ms, 'upstream_outcome', p_outcome)
+        || CASE WHEN e.policy ? 'condition' THEN jsonb_set('{}'::jsonb, '{condition_result}',
+             coalesce(jsonb_path_match(
                coalesce(up.result, 'null'::jsonb),
-               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true))
+               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true)::text, 'null')::jsonb)
            ELSE '{}'::jsonb END
     FROM ff_exec_core up
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
@@ -2062,20 +2097,13 @@ BEGIN
           FROM resolved r GROUP BY r.downstream_eid) n
     WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = n.down
     RETURNING g.downstream_eid AS down,
-              CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(g) END AS verdict),
+              CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(ROW(g.*)::ff_edge_group) END AS verdict),
   per_edge AS (
     SELECT r.edge_id, r.downstream_eid AS down,
            CASE WHEN k.verdict = 'already_decided'
                   OR row_number() OVER (PARTITION BY r.downstream_eid ORDER BY r.edge_id DESC) = 1
                 THEN k.verdict ELSE 'pending' END AS decision
-    FROM resolved r JOIN counted k ON k.down = r.downstream_eid),
-  logged AS (
-    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    SELECT p_partition_key, p_flow_id, fl.graph_revision, 'resolve_dependency',
-           jsonb_build_object('edge_id', pe.edge_id, 'upstream_outcome', p_outcome, 'decision', pe.decision), p_now_ms
-    FROM per_edge pe CROSS JOIN flow fl
-    ORDER BY pe.down, pe.edge_id
-    RETURNING 1)
+    FROM resolved r JOIN counted k ON k.down = r.downstream_eid)
   SELECT (SELECT array_agg(pe.edge_id ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
          (SELECT array_agg(pe.decision ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
          (SELECT array_agg(k.down ORDER BY k.down) FROM counted k WHERE k.verdict = 'satisfied'),
@@ -2084,12 +2112,25 @@ BEGIN
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
              AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
-         -- read through notified: a CTE that nothing reads is never run
-         (SELECT fl.public_flow_state FROM flow fl CROSS JOIN notified)
-  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, public_flow_state;
+         (SELECT fl.public_flow_state FROM flow fl),
+         (SELECT fl.graph_revision FROM flow fl),
+         (SELECT fl.namespace FROM flow fl)
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, public_flow_state, v_revision, v_namespace;
+  -- The caller logged the completion (or the apply) without notifying: one notification for the
+  -- transaction, if the namespace opted in. A statement of its own: inside the one above, which
+  -- Citus runs on the flow's shard, its read of ff_namespace_notify would be a nested
+  -- distributed query, which Citus refuses.
+  PERFORM _notify_namespace(v_namespace);
   IF edge_ids IS NULL THEN
     RETURN;  -- nothing left to resolve into these children
   END IF;
+  -- The log rows, in the order of edge_ids, as a statement of its own: an INSERT into
+  -- ff_flow_event (identity key) in a data-modifying CTE runs on Citus as one statement per shard.
+  INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+  SELECT p_partition_key, p_flow_id, v_revision, 'resolve_dependency',
+         jsonb_build_object('edge_id', l.edge_id, 'upstream_outcome', p_outcome, 'decision', l.decision), p_now_ms
+  FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)
+  ORDER BY l.n;
   IF v_satisfied IS NULL AND v_impossible IS NULL THEN
     RETURN;  -- every group still pending (or decided before): nothing to act on
   END IF;
@@ -2104,7 +2145,8 @@ BEGIN
         decided_at_ms = p_now_ms,
         cancel_siblings_pending_members = CASE
           WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
-            (SELECT coalesce(array_agg(DISTINCT '{fp:' || e.partition_key || '}:' || e.upstream_eid), '{}')
+            -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
+            (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
              FROM ff_edge e
              WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
                AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
@@ -2121,7 +2163,7 @@ BEGIN
     FROM decided d
     WHERE d.decision = 'satisfied' AND e.partition_key = p_partition_key AND e.execution_id = d.downstream_eid
       AND e.lifecycle_phase = 'runnable'
-    RETURNING e)
+    RETURNING ROW(e.*)::ff_exec_core AS e)
   SELECT (SELECT array_agg(r.e ORDER BY (r.e).execution_id) FROM released r),
          (SELECT array_agg(d.downstream_eid ORDER BY d.downstream_eid) FROM decided d WHERE d.cancel_siblings)
   INTO v_released, v_cancelling;
@@ -2149,7 +2191,7 @@ BEGIN
   --    started, because a pause can come at any time.
   IF v_released IS NOT NULL THEN
     PERFORM _lock_flow_start(p_partition_key, p_flow_id, false);
-    SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
+    SELECT v_specs || coalesce(array_agg(_run_job_spec(x, ROW(f.*)::ff_flow_core) ORDER BY x.execution_id)
                                FILTER (WHERE x.raw_fields ? 'task_identifier' AND f.raw_fields ? 'started_at_ms'
                                          AND NOT (f.raw_fields ? 'paused_at_ms')), '{}'),
            bool_or(f.raw_fields ? 'paused_at_ms')
@@ -2401,18 +2443,23 @@ CREATE OR REPLACE FUNCTION flowfabric._stage_edges_replay(
   p_downstream_eids uuid[],
   p_kinds         jsonb[] DEFAULT NULL)
 RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-  SELECT CASE
-    WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
-    THEN max((e.policy->>'staged_graph_revision')::bigint)
-    END
-  FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
-  JOIN ff_edge e
-    ON e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = batch.edge_id
-  WHERE _is_same_edge(e, batch.upstream_eid, batch.downstream_eid,
-                      coalesce(p_kinds[batch.ord]->>'dependency_kind', 'success_only'), p_kinds[batch.ord]->>'condition')
+BEGIN
+  -- PL/pgSQL, not LANGUAGE sql, and the row passed as ROW(e.*)::ff_edge: Citus plans neither an
+  -- inlined SQL function over a distributed table nor a bare alias (docs/conventions.md 17).
+  RETURN (
+    SELECT CASE
+      WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
+      THEN max((e.policy->>'staged_graph_revision')::bigint)
+      END
+    FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
+    JOIN ff_edge e
+      ON e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = batch.edge_id
+    WHERE _is_same_edge(ROW(e.*)::ff_edge, batch.upstream_eid, batch.downstream_eid,
+                        coalesce(p_kinds[batch.ord]->>'dependency_kind', 'success_only'), p_kinds[batch.ord]->>'condition'));
+END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[], jsonb[]) IS
@@ -2472,18 +2519,18 @@ BEGIN
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
     -- flow's edges and the entries before it.
-    v_closing := _first_cycle_closing_edge(p_flow.graph_revision, p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], true);
+    v_closing := _first_cycle_closing_edge(v_partition, p_flow.flow_id, p_flow.graph_revision, p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], true);
     IF v_closing IS NOT NULL THEN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = ANY (p_edge_ids[v_closing:v_clean]);
-      PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_closing - 1), p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
+      PERFORM _check_acyclic(v_partition, p_flow.flow_id, format('p_edges[%s]', v_closing - 1), p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
       RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
     END IF;
   END IF;
   IF v_duplicate IS NOT NULL THEN
     -- 6-7 for the first entry with a taken edge_id: a cycle is reported first, as for one edge.
-    PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_duplicate - 1), p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
+    PERFORM _check_acyclic(v_partition, p_flow.flow_id, format('p_edges[%s]', v_duplicate - 1), p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = p_edge_ids[v_duplicate];
     PERFORM _raise('dependency_already_exists', format('p_edges[%s]: %s', v_duplicate - 1, _edge_to_json(v_edge)::text),
@@ -3304,7 +3351,7 @@ BEGIN
   -- An item that stages (not an exact retry) meets the cycle check before the edge_id check and
   -- the apply; the graph holds exactly the edges staged before it.
   IF NOT _is_same_edge(v_edge, p_edge.upstream_eid, p_edge.downstream_eid, 'success_only') THEN
-    PERFORM _check_acyclic(p_partition_key, v_place, p_edge.upstream_eid, p_edge.downstream_eid);
+    PERFORM _check_acyclic(p_partition_key, p_flow_id, v_place, p_edge.upstream_eid, p_edge.downstream_eid);
   END IF;
   IF p_kind = 'taken' THEN
     PERFORM _raise('dependency_already_exists', format('%s: %s', v_place, _edge_to_json(v_edge)::text),
@@ -3663,14 +3710,16 @@ BEGIN
           public_state = 'active',
           attempt_state = 'running_attempt',
           delay_until_ms = NULL,
-          raw_fields = e.raw_fields || jsonb_build_object(
-            'attempt_count', coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1,
-            'last_attempt_started_at_ms', v_now,
+          -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
+          raw_fields = jsonb_set(jsonb_set(e.raw_fields,
+            '{attempt_count}', (coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1)::text::jsonb),
             -- What kind of attempt this is (docs/semantics.md §9.2), for ff_explain_execution.
-            'attempt_type', CASE e.attempt_state WHEN 'pending_retry_attempt' THEN 'retry'
-                                                 WHEN 'pending_replay_attempt' THEN 'replay'
-                                                 WHEN 'running_attempt' THEN coalesce(e.raw_fields->>'attempt_type', 'initial')
-                                                 ELSE 'initial' END)
+            -- (A searched CASE: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
+            '{attempt_type}', CASE WHEN e.attempt_state = 'pending_retry_attempt' THEN '"retry"'::jsonb
+                                   WHEN e.attempt_state = 'pending_replay_attempt' THEN '"replay"'::jsonb
+                                   WHEN e.attempt_state = 'running_attempt' THEN coalesce(e.raw_fields->'attempt_type', '"initial"')
+                                   ELSE '"initial"'::jsonb END)
+            || jsonb_build_object('last_attempt_started_at_ms', v_now)
       WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
       RETURNING e.payload, (e.raw_fields->>'attempt_count')::int, (e.policy->>'attempt_timeout_ms')::bigint, e.retry_count,
                 e.raw_fields->>'attempt_type'
@@ -3917,8 +3966,6 @@ RETURNS TABLE (
   public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
-SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -4119,15 +4166,20 @@ BEGIN
     SELECT e.partition_key, e.flow_id, count(*) AS n FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id)
     GROUP BY e.partition_key, e.flow_id),
+  -- Joins, not correlated EXISTS: Citus refuses a correlated subquery in a query whose FROM
+  -- holds a CTE (docs/scale-out.md).
+  due AS (
+    SELECT DISTINCT o.partition_key, o.flow_id FROM ff_completion_outbox o
+    WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))),
   counted AS (
     SELECT f.flow_id, f.partition_key, f.home, f.graph_revision, f.public_flow_state, f.terminal_at_ms, f.raw_fields,
            coalesce(m.n, 0) AS members, coalesce(m.open, 0) AS open, coalesce(m.bad, 0) AS bad,
            coalesce(d.n, 0) AS edges,
-           EXISTS (SELECT 1 FROM ff_completion_outbox o
-                   WHERE o.partition_key = f.home AND o.flow_id = f.flow_id AND o.cascaded_at_ms IS NULL) AS job_due
+           j.flow_id IS NOT NULL AS job_due
     FROM flows f
     LEFT JOIN members m ON m.partition_key = f.home AND m.flow_id = f.flow_id
-    LEFT JOIN edges d ON d.partition_key = f.home AND d.flow_id = f.flow_id)
+    LEFT JOIN edges d ON d.partition_key = f.home AND d.flow_id = f.flow_id
+    LEFT JOIN due j ON j.partition_key = f.home AND j.flow_id = f.flow_id)
   SELECT c.flow_id::ff_flow_id, v.invariant::ff_name, v.detail::ff_text
   FROM counted c
   CROSS JOIN LATERAL (VALUES
@@ -4177,13 +4229,16 @@ BEGIN
                 r.partition_key, h.home)::ff_text
   FROM rows_of_flows r
   JOIN homes h ON h.flow_id = r.flow_id
-  WHERE r.partition_key <> h.home
-     OR NOT EXISTS (SELECT 1 FROM ff_flow_core f WHERE f.partition_key = h.home AND f.flow_id = r.flow_id);
+  LEFT JOIN ff_flow_core f ON f.partition_key = h.home AND f.flow_id = r.flow_id
+  WHERE r.partition_key <> h.home OR f.flow_id IS NULL;
 
   -- Edges: endpoints are members, the recorded state agrees with the upstream, and an applied
   -- edge whose upstream is terminal has been resolved (unless that upstream's cascade job is due).
   RETURN QUERY
-  WITH edges AS (
+  WITH due AS (
+    SELECT o.partition_key, o.execution_id FROM ff_completion_outbox o
+    WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))),
+  edges AS (
     SELECT e.*, e.policy->>'edge_state' AS state, e.policy->>'upstream_outcome' AS outcome FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
   SELECT e.flow_id::ff_flow_id, v.invariant::ff_name, format('edge %s: %s', e.edge_id, v.detail)::ff_text
@@ -4191,6 +4246,7 @@ BEGIN
   JOIN ff_flow_core f ON f.partition_key = e.partition_key AND f.flow_id = e.flow_id
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
   LEFT JOIN ff_exec_core d ON d.partition_key = e.partition_key AND d.execution_id = e.downstream_eid
+  LEFT JOIN due j ON j.partition_key = e.partition_key AND j.execution_id = e.upstream_eid
   CROSS JOIN LATERAL (VALUES
     ('edge_endpoints_are_members', u.flow_id IS DISTINCT FROM e.flow_id,
      format('upstream %s is not a member (its flow_id: %s)',
@@ -4228,8 +4284,7 @@ BEGIN
     -- cancel_all finishes members without cascading (the flow is already terminal).
     ('applied_edge_resolved_when_upstream_terminal',
      e.state = 'applied' AND u.terminal_outcome <> 'none' AND f.public_flow_state <> 'cancelled'
-       AND NOT EXISTS (SELECT 1 FROM ff_completion_outbox o
-                       WHERE o.partition_key = e.partition_key AND o.execution_id = e.upstream_eid AND o.cascaded_at_ms IS NULL),
+       AND j.execution_id IS NULL,
      format('still applied, upstream %s finished %s and no cascade job is due',
             _canonical_execution_id(e.partition_key, e.upstream_eid), u.terminal_outcome))
   ) v(invariant, violated, detail)
@@ -4351,9 +4406,6 @@ RETURNS TABLE (
   public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Index lookups by key throughout: one generic plan per session rather than a custom plan per
--- call (the arrays of ids it passes keep the plan cache on custom plans otherwise).
-SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -4556,20 +4608,23 @@ BEGIN
   IF p_flow_id IS NULL AND v_policy ? 'execution_deadline_ms' THEN
     v_deadline := v_now + (v_policy->>'execution_deadline_ms')::bigint;
   END IF;
-  INSERT INTO ff_exec_core (partition_key, execution_id, lane_id, lifecycle_phase, ownership_state,
-                            eligibility_state, public_state, attempt_state, blocking_reason,
-                            priority, created_at_ms, payload, raw_fields, policy, delay_until_ms, deadline_at_ms)
-  VALUES (v_partition, v_id, p_lane_id, 'runnable', 'unowned',
-          CASE WHEN v_delayed THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
-          CASE WHEN v_delayed THEN 'delayed' ELSE 'waiting' END,
-          'pending_first_attempt',
-          CASE WHEN v_delayed THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
-          p_priority, v_now, p_payload,
-          CASE WHEN p_task_identifier IS NULL THEN '{}'::jsonb
-               ELSE jsonb_build_object('task_identifier', p_task_identifier) END,
-          v_policy, CASE WHEN v_delayed THEN p_delay_until_ms END, v_deadline)
+  -- The uuid's home first: the insert that conflicts there (a concurrent create, on any
+  -- partition) is the one that loses.
+  INSERT INTO ff_execution_home (execution_id, home_partition) VALUES (v_id, v_partition)
   ON CONFLICT DO NOTHING;
   IF FOUND THEN
+    INSERT INTO ff_exec_core (partition_key, execution_id, lane_id, lifecycle_phase, ownership_state,
+                              eligibility_state, public_state, attempt_state, blocking_reason,
+                              priority, created_at_ms, payload, raw_fields, policy, delay_until_ms, deadline_at_ms)
+    VALUES (v_partition, v_id, p_lane_id, 'runnable', 'unowned',
+            CASE WHEN v_delayed THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
+            CASE WHEN v_delayed THEN 'delayed' ELSE 'waiting' END,
+            'pending_first_attempt',
+            CASE WHEN v_delayed THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
+            p_priority, v_now, p_payload,
+            CASE WHEN p_task_identifier IS NULL THEN '{}'::jsonb
+                 ELSE jsonb_build_object('task_identifier', p_task_identifier) END,
+            v_policy, CASE WHEN v_delayed THEN p_delay_until_ms END, v_deadline);
     status := 'created';
     IF v_deadline IS NOT NULL THEN
       PERFORM _add_jobs(ARRAY[_expire_job_spec(v_partition, v_id, 'execution_deadline', NULL, v_deadline)]);
@@ -6492,6 +6547,7 @@ BEGIN
     DELETE FROM ff_exec_core e USING unnest(v_member_partitions, v_members) m(partition_key, execution_id)
     WHERE e.partition_key = m.partition_key AND e.execution_id = m.execution_id RETURNING 1)
   SELECT count(*) INTO executions FROM gone;
+  DELETE FROM ff_execution_home h USING unnest(v_members) m(execution_id) WHERE h.execution_id = m.execution_id;
   WITH gone AS (
     DELETE FROM ff_edge d USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE d.partition_key = c.partition_key AND d.flow_id = c.flow_id RETURNING 1)
@@ -6623,7 +6679,10 @@ BEGIN
   LOOP
     -- The spent job goes first: a retry enqueued below reuses its key.
     PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);
-    SELECT * INTO v_exec FROM ff_exec_core e WHERE e.execution_id = v_job.eid;
+    -- The job key holds the bare uuid: ff_execution_home names its partition (one shard on Citus).
+    SELECT e.* INTO v_exec FROM ff_execution_home h
+    JOIN ff_exec_core e ON e.partition_key = h.home_partition AND e.execution_id = h.execution_id
+    WHERE h.execution_id = v_job.eid;
     IF NOT FOUND OR v_exec.lifecycle_phase = 'terminal' THEN
       CONTINUE;
     END IF;
@@ -6658,8 +6717,8 @@ BEGIN
     SELECT j.id FROM graphile_worker._private_jobs j
     WHERE j.key IS NULL AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
       AND (j.payload::jsonb) ? 'execution_id'
-      AND EXISTS (SELECT 1 FROM ff_exec_core e
-                  WHERE e.execution_id = substring(j.payload->>'execution_id' FROM '[0-9a-f-]{36}$')::uuid)
+      AND EXISTS (SELECT 1 FROM ff_execution_home h
+                  WHERE h.execution_id = substring(j.payload->>'execution_id' FROM '[0-9a-f-]{36}$')::uuid)
     ORDER BY j.id
   LOOP
     PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);
@@ -6747,6 +6806,7 @@ DECLARE
   v_children  uuid[];     -- non-replayed, non-terminal children of replayed executions
   v_edges     uuid[];     -- the edges that go back to applied
   v_edge      uuid;
+  v_blocked   uuid[];     -- of those, the ones blocked again (their run jobs go)
   v_row       ff_exec_core;
   v_policy    jsonb;
   v_specs     graphile_worker.job_spec[];
@@ -6890,10 +6950,12 @@ BEGIN
     FROM ff_edge_group g
     WHERE e.partition_key = v_part AND e.execution_id = ANY (v_children) AND e.lifecycle_phase = 'runnable'
       AND g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = e.execution_id AND g.decision = 'pending';
-    PERFORM graphile_worker.remove_job('flowstage:run:' || c)
-    FROM unnest(v_children) c
-    JOIN ff_exec_core e ON e.partition_key = v_part AND e.execution_id = c
-    WHERE e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies';
+    -- The job keys first, removed in a statement of their own: Graphile Worker's tables are on the
+    -- coordinator, and a call inside a statement on ff_exec_core would run on the shard (Citus).
+    SELECT coalesce(array_agg(e.execution_id), '{}') INTO v_blocked FROM ff_exec_core e
+    WHERE e.partition_key = v_part AND e.execution_id = ANY (v_children)
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies';
+    PERFORM graphile_worker.remove_job('flowstage:run:' || b.eid) FROM unnest(v_blocked) AS b(eid);
   END IF;
 
   -- The executions: runnable again, eligible when nothing blocks them (no group, or a group whose
@@ -6943,7 +7005,7 @@ BEGIN
 
   -- Enqueue what may run now (a flow not started runs it when it starts), and the deadlines.
   IF v_started THEN
-    SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+    SELECT coalesce(array_agg(_run_job_spec(ROW(e.*)::ff_exec_core, v_flow) ORDER BY e.execution_id)
                     FILTER (WHERE e.raw_fields ? 'task_identifier' AND e.eligibility_state = 'eligible_now'), '{}')
            || coalesce(array_agg(_expire_job_spec(v_part, e.execution_id, 'execution_deadline', NULL, e.deadline_at_ms)
                                  ORDER BY e.execution_id) FILTER (WHERE e.deadline_at_ms IS NOT NULL), '{}')
@@ -7433,7 +7495,7 @@ BEGIN
   END IF;
 
   -- 6. exact cycle check, cost bounded by what is reachable from the downstream
-  PERFORM _check_acyclic(v_partition, NULL, v_up, v_down);
+  PERFORM _check_acyclic(v_partition, p_flow_id, NULL, v_up, v_down);
 
   -- 7. the edge_id is taken by another edge
   IF v_edge.edge_id IS NOT NULL THEN
@@ -7778,7 +7840,7 @@ BEGIN
   -- below, which then finds it; one that started after waits for this commit and sees the start.
   -- A row of ff_flow_start_lock, not an advisory lock: no login without flowstage_owner's rights can hold it.
   PERFORM _lock_flow_start(v_partition, p_flow_id, true);
-  SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+  SELECT coalesce(array_agg(_run_job_spec(ROW(e.*)::ff_exec_core, v_flow) ORDER BY e.execution_id)
                   FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
   INTO v_specs
   FROM ff_exec_core e
@@ -8069,26 +8131,29 @@ BEGIN
   ---------------------------------------------------------------------------------------------
   -- Executions. Those missing are created on the flow's partition, already members (and, when
   -- an edge of the plan points at them, already blocked as the apply would leave them). The
-  -- insert goes first: a uuid that exists anywhere conflicts and is left alone, so the rows the
-  -- plan did not create are exactly the ones to check.
-  WITH inserted AS (
-    INSERT INTO ff_exec_core AS e (partition_key, execution_id, flow_id, lane_id, lifecycle_phase, ownership_state,
-                                   eligibility_state, public_state, attempt_state, blocking_reason,
-                                   priority, created_at_ms, payload, raw_fields)
-    SELECT v_partition, x.id, p_flow_id, x.lane, 'runnable', 'unowned',
-           CASE WHEN x.child THEN 'blocked_by_dependencies' ELSE 'eligible_now' END,
-           CASE WHEN x.child THEN 'waiting_children' ELSE 'waiting' END,
-           'pending_first_attempt',
-           CASE WHEN x.child THEN 'waiting_for_children' ELSE 'waiting_for_worker' END,
-           x.priority, v_now, x.payload,
-           CASE WHEN x.task IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('task_identifier', x.task) END
-    FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_child_ids) AS child,
-                 row_number() OVER (PARTITION BY u.id ORDER BY u.ord) AS nth
-          FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)) x
-    WHERE x.nth = 1
+  -- insert goes first: a uuid that exists anywhere conflicts in ff_execution_home and is left
+  -- alone, so the rows the plan did not create are exactly the ones to check.
+  WITH homed AS (
+    INSERT INTO ff_execution_home (execution_id, home_partition)
+    SELECT DISTINCT u.id, v_partition FROM unnest(v_execution_ids) AS u(id)
     ON CONFLICT DO NOTHING
-    RETURNING e.execution_id)
-  SELECT coalesce(array_agg(i.execution_id), '{}') INTO v_created FROM inserted i;
+    RETURNING execution_id)
+  SELECT coalesce(array_agg(h.execution_id), '{}') INTO v_created FROM homed h;
+  INSERT INTO ff_exec_core AS e (partition_key, execution_id, flow_id, lane_id, lifecycle_phase, ownership_state,
+                                 eligibility_state, public_state, attempt_state, blocking_reason,
+                                 priority, created_at_ms, payload, raw_fields)
+  SELECT v_partition, x.id, p_flow_id, x.lane, 'runnable', 'unowned',
+         CASE WHEN x.child THEN 'blocked_by_dependencies' ELSE 'eligible_now' END,
+         CASE WHEN x.child THEN 'waiting_children' ELSE 'waiting' END,
+         'pending_first_attempt',
+         CASE WHEN x.child THEN 'waiting_for_children' ELSE 'waiting_for_worker' END,
+         x.priority, v_now, x.payload,
+         CASE WHEN x.task IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('task_identifier', x.task) END
+  FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_child_ids) AS child,
+               row_number() OVER (PARTITION BY u.id ORDER BY u.ord) AS nth
+        FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)
+        JOIN unnest(v_created) AS c(id) ON c.id = u.id) x
+  WHERE x.nth = 1;
   PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_execution_ids, v_created, v_default_policy, v_now);
 
   -- Every other execution the plan names (its executions, edge endpoints, group downstreams),
@@ -8105,7 +8170,15 @@ BEGIN
            coalesce(array_agg(e.lifecycle_phase ORDER BY e.execution_id), '{}')
     INTO v_r_ids, v_r_partitions, v_r_flows, v_r_phases
     FROM (SELECT e.execution_id, e.partition_key, e.flow_id, e.lifecycle_phase FROM ff_exec_core e
-          WHERE e.execution_id = ANY (v_lookup) ORDER BY e.execution_id FOR UPDATE) e;
+          WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_lookup) ORDER BY e.execution_id FOR UPDATE) e;
+    -- Those on another partition are refused below (partition_mismatch): read, not locked (a
+    -- lock there would span shards on Citus), found through ff_execution_home.
+    SELECT v_r_ids || coalesce(array_agg(e.execution_id), '{}'), v_r_partitions || coalesce(array_agg(e.partition_key), '{}'),
+           v_r_flows || coalesce(array_agg(e.flow_id), '{}'), v_r_phases || coalesce(array_agg(e.lifecycle_phase), '{}')
+    INTO v_r_ids, v_r_partitions, v_r_flows, v_r_phases
+    FROM ff_execution_home h
+    JOIN ff_exec_core e ON e.partition_key = h.home_partition AND e.execution_id = h.execution_id
+    WHERE h.execution_id = ANY (v_lookup) AND h.home_partition <> v_partition;
     SELECT coalesce(array_agg(r.id) FILTER (WHERE r.flow_id = p_flow_id), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.flow_id IS NULL AND r.partition_key = v_partition AND r.id = ANY (v_execution_ids)), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.phase = 'terminal'), '{}'),
@@ -8314,12 +8387,12 @@ BEGIN
       -- reachable from their downstreams (_first_cycle_closing_edge: the new edges alone when they all
       -- point at executions the plan adds) names the first closing one.
       IF NOT v_forward THEN
-        v_closing := _first_cycle_closing_edge(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
+        v_closing := _first_cycle_closing_edge(v_partition, p_flow_id, v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
         IF v_closing IS NOT NULL THEN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
           WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_new_ids[v_closing:v_bound]);
-          PERFORM _check_acyclic(v_partition, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
+          PERFORM _check_acyclic(v_partition, p_flow_id, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
           RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
         END IF;
       END IF;
@@ -8387,10 +8460,11 @@ BEGIN
   IF NOT v_new_flow AND v_m + v_e > 0 THEN
     UPDATE ff_flow_core f
     SET graph_revision = f.graph_revision + v_m + v_e,
-        raw_fields = f.raw_fields || jsonb_build_object(
-          'node_count', (f.raw_fields->>'node_count')::bigint + v_m,
-          'edge_count', (f.raw_fields->>'edge_count')::bigint + v_e,
-          'last_mutation_at_ms', v_now)
+        -- jsonb_set, not jsonb_build_object (STABLE) over the columns (docs/conventions.md 17)
+        raw_fields = jsonb_set(jsonb_set(f.raw_fields,
+          '{node_count}', ((f.raw_fields->>'node_count')::bigint + v_m)::text::jsonb),
+          '{edge_count}', ((f.raw_fields->>'edge_count')::bigint + v_e)::text::jsonb)
+          || jsonb_build_object('last_mutation_at_ms', v_now)
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   END IF;
 
@@ -8441,7 +8515,7 @@ BEGIN
   -- in later transactions; a plan brings them in the same one.) A child released by a late edge
   -- above was enqueued by that resolution already: the same job key keeps it one job.
   IF v_flow.raw_fields ? 'started_at_ms' AND v_m > 0 THEN
-    SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+    SELECT coalesce(array_agg(_run_job_spec(ROW(e.*)::ff_exec_core, v_flow) ORDER BY e.execution_id)
                     FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
     INTO v_specs
     FROM ff_exec_core e
@@ -8465,8 +8539,10 @@ BEGIN
   edges_staged := v_e;
   edges_applied := v_applied;
   groups_set := v_groups_set;
-  started := (SELECT f.raw_fields ? 'started_at_ms' FROM ff_flow_core f
-              WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id);
+  -- SELECT INTO, not an assignment from a scalar subquery: Citus sends that one to the shard with a
+  -- parameter it cannot type ("could not determine data type of parameter").
+  SELECT f.raw_fields ? 'started_at_ms' INTO started FROM ff_flow_core f
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   RETURN NEXT;
 END;
 $$;

@@ -154,6 +154,22 @@ test('re-creating a solo execution for a flow on another partition: invalid_inpu
   t.true(error.detail?.startsWith('partition_mismatch'), error.detail);
 });
 
+test('a uuid has one home across partitions (ff_execution_home), not a unique index of ff_exec_core', async (t) => {
+  // The uniqueness Citus cannot enforce on ff_exec_core (every unique index there must include
+  // partition_key) is ff_execution_home's primary key: one row per uuid, naming its partition.
+  const db = await testDatabase(t);
+  const { flowId } = await createFlow(db, { flowId: await flowIdOffDefaultLane(db) });
+  const solo = (await db.query(CREATE, args())).rows[0].execution_id;
+  await t.throwsAsync(db.query(CREATE, args({ id: uuidOf(solo), flow: flowId })), { code: 'FF012' });
+  const { rows: homes } = await db.query('SELECT home_partition FROM flowfabric.ff_execution_home WHERE execution_id = $1', [
+    uuidOf(solo),
+  ]);
+  t.deepEqual(homes, [{ home_partition: (await executionRow(db, solo)).partition_key }]);
+  const { rows: unique } = await db.query(`SELECT i.indexrelid::regclass::text AS name FROM pg_index i
+    WHERE i.indrelid = 'flowfabric.ff_exec_core'::regclass AND i.indisunique AND i.indnkeyatts = 1`);
+  t.deepEqual(unique, []);
+});
+
 const malformed = [
   'nope',
   `{fp:999}:${randomUUID()}`,

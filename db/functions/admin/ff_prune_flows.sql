@@ -138,6 +138,7 @@ BEGIN
     DELETE FROM ff_exec_core e USING unnest(v_member_partitions, v_members) m(partition_key, execution_id)
     WHERE e.partition_key = m.partition_key AND e.execution_id = m.execution_id RETURNING 1)
   SELECT count(*) INTO executions FROM gone;
+  DELETE FROM ff_execution_home h USING unnest(v_members) m(execution_id) WHERE h.execution_id = m.execution_id;
   WITH gone AS (
     DELETE FROM ff_edge d USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE d.partition_key = c.partition_key AND d.flow_id = c.flow_id RETURNING 1)

@@ -20,10 +20,12 @@ BEGIN
   -- held that version stays current: a TID update, however many versions this transaction left.
   UPDATE ff_flow_core f
   SET graph_revision = f.graph_revision + p_nodes_added + p_edges_added,
-      raw_fields = f.raw_fields || jsonb_build_object(
-        'node_count', (f.raw_fields->>'node_count')::bigint + p_nodes_added,
-        'edge_count', (f.raw_fields->>'edge_count')::bigint + p_edges_added,
-        'last_mutation_at_ms', p_now_ms)
+      -- jsonb_set and casts, not jsonb_build_object (STABLE) over the columns: Citus refuses a
+      -- STABLE function over column values in UPDATE ... SET (docs/conventions.md 17).
+      raw_fields = jsonb_set(jsonb_set(f.raw_fields,
+        '{node_count}', ((f.raw_fields->>'node_count')::bigint + p_nodes_added)::text::jsonb),
+        '{edge_count}', ((f.raw_fields->>'edge_count')::bigint + p_edges_added)::text::jsonb)
+        || jsonb_build_object('last_mutation_at_ms', p_now_ms)
   WHERE f.ctid = v_locked AND f.partition_key = p_partition_key AND f.flow_id = p_flow_id
   RETURNING f.ctid, f.graph_revision, (f.raw_fields->>'node_count')::bigint, (f.raw_fields->>'edge_count')::bigint
   INTO v_tid, graph_revision, node_count, edge_count;

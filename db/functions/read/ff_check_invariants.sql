@@ -37,15 +37,20 @@ BEGIN
     SELECT e.partition_key, e.flow_id, count(*) AS n FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id)
     GROUP BY e.partition_key, e.flow_id),
+  -- Joins, not correlated EXISTS: Citus refuses a correlated subquery in a query whose FROM
+  -- holds a CTE (docs/scale-out.md).
+  due AS (
+    SELECT DISTINCT o.partition_key, o.flow_id FROM ff_completion_outbox o
+    WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))),
   counted AS (
     SELECT f.flow_id, f.partition_key, f.home, f.graph_revision, f.public_flow_state, f.terminal_at_ms, f.raw_fields,
            coalesce(m.n, 0) AS members, coalesce(m.open, 0) AS open, coalesce(m.bad, 0) AS bad,
            coalesce(d.n, 0) AS edges,
-           EXISTS (SELECT 1 FROM ff_completion_outbox o
-                   WHERE o.partition_key = f.home AND o.flow_id = f.flow_id AND o.cascaded_at_ms IS NULL) AS job_due
+           j.flow_id IS NOT NULL AS job_due
     FROM flows f
     LEFT JOIN members m ON m.partition_key = f.home AND m.flow_id = f.flow_id
-    LEFT JOIN edges d ON d.partition_key = f.home AND d.flow_id = f.flow_id)
+    LEFT JOIN edges d ON d.partition_key = f.home AND d.flow_id = f.flow_id
+    LEFT JOIN due j ON j.partition_key = f.home AND j.flow_id = f.flow_id)
   SELECT c.flow_id::ff_flow_id, v.invariant::ff_name, v.detail::ff_text
   FROM counted c
   CROSS JOIN LATERAL (VALUES
@@ -95,13 +100,16 @@ BEGIN
                 r.partition_key, h.home)::ff_text
   FROM rows_of_flows r
   JOIN homes h ON h.flow_id = r.flow_id
-  WHERE r.partition_key <> h.home
-     OR NOT EXISTS (SELECT 1 FROM ff_flow_core f WHERE f.partition_key = h.home AND f.flow_id = r.flow_id);
+  LEFT JOIN ff_flow_core f ON f.partition_key = h.home AND f.flow_id = r.flow_id
+  WHERE r.partition_key <> h.home OR f.flow_id IS NULL;
 
   -- Edges: endpoints are members, the recorded state agrees with the upstream, and an applied
   -- edge whose upstream is terminal has been resolved (unless that upstream's cascade job is due).
   RETURN QUERY
-  WITH edges AS (
+  WITH due AS (
+    SELECT o.partition_key, o.execution_id FROM ff_completion_outbox o
+    WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))),
+  edges AS (
     SELECT e.*, e.policy->>'edge_state' AS state, e.policy->>'upstream_outcome' AS outcome FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
   SELECT e.flow_id::ff_flow_id, v.invariant::ff_name, format('edge %s: %s', e.edge_id, v.detail)::ff_text
@@ -109,6 +117,7 @@ BEGIN
   JOIN ff_flow_core f ON f.partition_key = e.partition_key AND f.flow_id = e.flow_id
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
   LEFT JOIN ff_exec_core d ON d.partition_key = e.partition_key AND d.execution_id = e.downstream_eid
+  LEFT JOIN due j ON j.partition_key = e.partition_key AND j.execution_id = e.upstream_eid
   CROSS JOIN LATERAL (VALUES
     ('edge_endpoints_are_members', u.flow_id IS DISTINCT FROM e.flow_id,
      format('upstream %s is not a member (its flow_id: %s)',
@@ -146,8 +155,7 @@ BEGIN
     -- cancel_all finishes members without cascading (the flow is already terminal).
     ('applied_edge_resolved_when_upstream_terminal',
      e.state = 'applied' AND u.terminal_outcome <> 'none' AND f.public_flow_state <> 'cancelled'
-       AND NOT EXISTS (SELECT 1 FROM ff_completion_outbox o
-                       WHERE o.partition_key = e.partition_key AND o.execution_id = e.upstream_eid AND o.cascaded_at_ms IS NULL),
+       AND j.execution_id IS NULL,
      format('still applied, upstream %s finished %s and no cascade job is due',
             _canonical_execution_id(e.partition_key, e.upstream_eid), u.terminal_outcome))
   ) v(invariant, violated, detail)

@@ -11,42 +11,39 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_namespace text;
+  v_revision  bigint;
 BEGIN
-  -- The transition and, for a flow member, its log row: one statement (runs on every completion).
-  WITH finished AS (
-    UPDATE ff_exec_core e
-    SET lifecycle_phase = 'terminal',
-        ownership_state = 'unowned',
-        eligibility_state = 'not_applicable',
-        blocking_reason = 'none',
-        -- A skipped execution that never began an attempt never ran: attempt_state none.
-        attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
-                             WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
-                             ELSE e.attempt_state END,
-        public_state = CASE p_outcome WHEN 'success' THEN 'completed' ELSE p_outcome END,
-        terminal_outcome = p_outcome,
-        terminal_at_ms = p_now_ms,
-        result = p_result
-    WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id
-    RETURNING e.flow_id),
-  logged AS (
-    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    SELECT f.partition_key, f.flow_id, f.graph_revision, 'complete_execution',
-           jsonb_build_object('execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id,
-                              'outcome', p_outcome),
-           p_now_ms
+  -- The transition, then for a flow member its log row, as statements of their own: an INSERT
+  -- into ff_flow_event (identity key) inside a data-modifying CTE runs on Citus as one statement
+  -- per shard (docs/conventions.md 17).
+  UPDATE ff_exec_core e
+  SET lifecycle_phase = 'terminal',
+      ownership_state = 'unowned',
+      eligibility_state = 'not_applicable',
+      blocking_reason = 'none',
+      -- A skipped execution that never began an attempt never ran: attempt_state none.
+      attempt_state = CASE WHEN e.attempt_state = 'running_attempt' THEN 'attempt_terminal'
+                           WHEN p_outcome = 'skipped' AND e.attempt_state = 'pending_first_attempt' THEN 'none'
+                           ELSE e.attempt_state END,
+      -- (A searched CASE: Citus sends CASE x WHEN ... in an UPDATE to the shard as text = boolean.)
+      public_state = CASE WHEN p_outcome = 'success' THEN 'completed' ELSE p_outcome END,
+      terminal_outcome = p_outcome,
+      terminal_at_ms = p_now_ms,
+      result = p_result
+  WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id;
+  IF p_execution.flow_id IS NOT NULL THEN
+    SELECT f.graph_revision, f.raw_fields->>'namespace' INTO v_revision, v_namespace
     FROM ff_flow_core f
-    WHERE p_execution.flow_id IS NOT NULL
-      AND f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id
-    RETURNING 1)
-  SELECT f.raw_fields->>'namespace' INTO v_namespace
-  FROM ff_flow_core f
-  WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;  -- (the CTEs always run)
+    WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
+    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    VALUES (p_execution.partition_key, p_execution.flow_id, v_revision, 'complete_execution',
+            jsonb_build_object('execution_id', '{fp:' || p_execution.partition_key || '}:' || p_execution.execution_id,
+                               'outcome', p_outcome),
+            p_now_ms);
+  END IF;
 
   -- A cancelled or expired execution must not start any more: drop its queued run job
   -- (a job already running is only stopped from retrying; its completion finds the

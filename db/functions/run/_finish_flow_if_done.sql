@@ -28,9 +28,6 @@ CREATE OR REPLACE FUNCTION flowfabric._finish_flow_if_done(
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- The probes must use the partial index ff_exec_core_open_members whatever the statistics say
--- (a LIMIT 1 probe planned as a sequential scan reads every execution of every flow).
-SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 SET enable_bitmapscan = off
 AS $$

@@ -25,10 +25,6 @@ CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   OUT public_flow_state text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Every statement here is an index lookup by key or by the upstream: one generic plan per
--- session, instead of custom plans re-planned at every call (arrays of ids as parameters
--- keep the plan cache on custom plans otherwise). add_jobs runs under its own setting (_add_jobs).
-SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_satisfied  uuid[];
@@ -39,6 +35,8 @@ DECLARE
   v_specs      graphile_worker.job_spec[];
   v_spec       graphile_worker.job_spec;
   v_paused     boolean;
+  v_revision   bigint;
+  v_namespace  text;
 BEGIN
   skipped := '{}';
 
@@ -52,32 +50,30 @@ BEGIN
   WITH flow AS (
     SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace, f.public_flow_state FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
-  notified AS (
-    -- The caller logged the completion (or the apply) without notifying: one notification for
-    -- the transaction, if the namespace opted in.
-    SELECT _notify_namespace(fl.namespace) FROM flow fl),
   resolved AS (
     -- The edge's kind decides which outcomes satisfy it (docs/semantics.md §10.1), then its
     -- condition, if any, over the upstream's result (its row joined by key, co-located), matched
     -- silently, so a false, non-boolean or erroring predicate is simply not true.
     -- condition_result records what the predicate gave.
     UPDATE ff_edge e
-    SET policy = e.policy || jsonb_build_object(
-          'edge_state', CASE WHEN CASE coalesce(e.policy->>'dependency_kind', 'success_only')
-                                    WHEN 'success_only' THEN p_outcome = 'success'
-                                    WHEN 'failure_only' THEN p_outcome IN ('failed', 'expired')
-                                    ELSE true END
+    -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
+    SET policy = jsonb_set(e.policy,
+          -- (Searched CASEs: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
+          '{edge_state}', CASE WHEN CASE WHEN coalesce(e.policy->>'dependency_kind', 'success_only') = 'success_only'
+                                         THEN p_outcome = 'success'
+                                         WHEN e.policy->>'dependency_kind' = 'failure_only'
+                                         THEN p_outcome IN ('failed', 'expired')
+                                         ELSE true END
                               AND (NOT (e.policy ? 'condition')
                                    OR coalesce(jsonb_path_match(
                                         coalesce(up.result, 'null'::jsonb),
                                         (e.policy->>'condition')::jsonpath, '{}'::jsonb, true), false))
-                             THEN 'satisfied' ELSE 'impossible' END,
-          'resolved_at_ms', p_now_ms,
-          'upstream_outcome', p_outcome)
-        || CASE WHEN e.policy ? 'condition' THEN jsonb_build_object('condition_result',
-             jsonb_path_match(
+                             THEN '"satisfied"'::jsonb ELSE '"impossible"'::jsonb END)
+        || jsonb_build_object('resolved_at_ms', p_now_ms, 'upstream_outcome', p_outcome)
+        || CASE WHEN e.policy ? 'condition' THEN jsonb_set('{}'::jsonb, '{condition_result}',
+             coalesce(jsonb_path_match(
                coalesce(up.result, 'null'::jsonb),
-               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true))
+               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true)::text, 'null')::jsonb)
            ELSE '{}'::jsonb END
     FROM ff_exec_core up
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
@@ -117,20 +113,13 @@ BEGIN
           FROM resolved r GROUP BY r.downstream_eid) n
     WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = n.down
     RETURNING g.downstream_eid AS down,
-              CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(g) END AS verdict),
+              CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(ROW(g.*)::ff_edge_group) END AS verdict),
   per_edge AS (
     SELECT r.edge_id, r.downstream_eid AS down,
            CASE WHEN k.verdict = 'already_decided'
                   OR row_number() OVER (PARTITION BY r.downstream_eid ORDER BY r.edge_id DESC) = 1
                 THEN k.verdict ELSE 'pending' END AS decision
-    FROM resolved r JOIN counted k ON k.down = r.downstream_eid),
-  logged AS (
-    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    SELECT p_partition_key, p_flow_id, fl.graph_revision, 'resolve_dependency',
-           jsonb_build_object('edge_id', pe.edge_id, 'upstream_outcome', p_outcome, 'decision', pe.decision), p_now_ms
-    FROM per_edge pe CROSS JOIN flow fl
-    ORDER BY pe.down, pe.edge_id
-    RETURNING 1)
+    FROM resolved r JOIN counted k ON k.down = r.downstream_eid)
   SELECT (SELECT array_agg(pe.edge_id ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
          (SELECT array_agg(pe.decision ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
          (SELECT array_agg(k.down ORDER BY k.down) FROM counted k WHERE k.verdict = 'satisfied'),
@@ -139,12 +128,25 @@ BEGIN
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
              AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
-         -- read through notified: a CTE that nothing reads is never run
-         (SELECT fl.public_flow_state FROM flow fl CROSS JOIN notified)
-  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, public_flow_state;
+         (SELECT fl.public_flow_state FROM flow fl),
+         (SELECT fl.graph_revision FROM flow fl),
+         (SELECT fl.namespace FROM flow fl)
+  INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, public_flow_state, v_revision, v_namespace;
+  -- The caller logged the completion (or the apply) without notifying: one notification for the
+  -- transaction, if the namespace opted in. A statement of its own: inside the one above, which
+  -- Citus runs on the flow's shard, its read of ff_namespace_notify would be a nested
+  -- distributed query, which Citus refuses.
+  PERFORM _notify_namespace(v_namespace);
   IF edge_ids IS NULL THEN
     RETURN;  -- nothing left to resolve into these children
   END IF;
+  -- The log rows, in the order of edge_ids, as a statement of its own: an INSERT into
+  -- ff_flow_event (identity key) in a data-modifying CTE runs on Citus as one statement per shard.
+  INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+  SELECT p_partition_key, p_flow_id, v_revision, 'resolve_dependency',
+         jsonb_build_object('edge_id', l.edge_id, 'upstream_outcome', p_outcome, 'decision', l.decision), p_now_ms
+  FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)
+  ORDER BY l.n;
   IF v_satisfied IS NULL AND v_impossible IS NULL THEN
     RETURN;  -- every group still pending (or decided before): nothing to act on
   END IF;
@@ -159,7 +161,8 @@ BEGIN
         decided_at_ms = p_now_ms,
         cancel_siblings_pending_members = CASE
           WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
-            (SELECT coalesce(array_agg(DISTINCT '{fp:' || e.partition_key || '}:' || e.upstream_eid), '{}')
+            -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
+            (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
              FROM ff_edge e
              WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
                AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
@@ -176,7 +179,7 @@ BEGIN
     FROM decided d
     WHERE d.decision = 'satisfied' AND e.partition_key = p_partition_key AND e.execution_id = d.downstream_eid
       AND e.lifecycle_phase = 'runnable'
-    RETURNING e)
+    RETURNING ROW(e.*)::ff_exec_core AS e)
   SELECT (SELECT array_agg(r.e ORDER BY (r.e).execution_id) FROM released r),
          (SELECT array_agg(d.downstream_eid ORDER BY d.downstream_eid) FROM decided d WHERE d.cancel_siblings)
   INTO v_released, v_cancelling;
@@ -204,7 +207,7 @@ BEGIN
   --    started, because a pause can come at any time.
   IF v_released IS NOT NULL THEN
     PERFORM _lock_flow_start(p_partition_key, p_flow_id, false);
-    SELECT v_specs || coalesce(array_agg(_run_job_spec(x, f) ORDER BY x.execution_id)
+    SELECT v_specs || coalesce(array_agg(_run_job_spec(x, ROW(f.*)::ff_flow_core) ORDER BY x.execution_id)
                                FILTER (WHERE x.raw_fields ? 'task_identifier' AND f.raw_fields ? 'started_at_ms'
                                          AND NOT (f.raw_fields ? 'paused_at_ms')), '{}'),
            bool_or(f.raw_fields ? 'paused_at_ms')

@@ -63,14 +63,16 @@ BEGIN
           public_state = 'active',
           attempt_state = 'running_attempt',
           delay_until_ms = NULL,
-          raw_fields = e.raw_fields || jsonb_build_object(
-            'attempt_count', coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1,
-            'last_attempt_started_at_ms', v_now,
+          -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
+          raw_fields = jsonb_set(jsonb_set(e.raw_fields,
+            '{attempt_count}', (coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1)::text::jsonb),
             -- What kind of attempt this is (docs/semantics.md §9.2), for ff_explain_execution.
-            'attempt_type', CASE e.attempt_state WHEN 'pending_retry_attempt' THEN 'retry'
-                                                 WHEN 'pending_replay_attempt' THEN 'replay'
-                                                 WHEN 'running_attempt' THEN coalesce(e.raw_fields->>'attempt_type', 'initial')
-                                                 ELSE 'initial' END)
+            -- (A searched CASE: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
+            '{attempt_type}', CASE WHEN e.attempt_state = 'pending_retry_attempt' THEN '"retry"'::jsonb
+                                   WHEN e.attempt_state = 'pending_replay_attempt' THEN '"replay"'::jsonb
+                                   WHEN e.attempt_state = 'running_attempt' THEN coalesce(e.raw_fields->'attempt_type', '"initial"')
+                                   ELSE '"initial"'::jsonb END)
+            || jsonb_build_object('last_attempt_started_at_ms', v_now)
       WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
       RETURNING e.payload, (e.raw_fields->>'attempt_count')::int, (e.policy->>'attempt_timeout_ms')::bigint, e.retry_count,
                 e.raw_fields->>'attempt_type'

@@ -10,8 +10,6 @@ RETURNS TABLE (
   public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Index lookups by key throughout: one generic plan per session (see _resolve_edges).
-SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE

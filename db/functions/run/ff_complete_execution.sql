@@ -13,9 +13,6 @@ RETURNS TABLE (
   public_flow_state flowfabric.ff_public_flow_state_or_null)
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
--- Index lookups by key throughout: one generic plan per session rather than a custom plan per
--- call (the arrays of ids it passes keep the plan cache on custom plans otherwise).
-SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE

@@ -33,7 +33,10 @@ BEGIN
   LOOP
     -- The spent job goes first: a retry enqueued below reuses its key.
     PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);
-    SELECT * INTO v_exec FROM ff_exec_core e WHERE e.execution_id = v_job.eid;
+    -- The job key holds the bare uuid: ff_execution_home names its partition (one shard on Citus).
+    SELECT e.* INTO v_exec FROM ff_execution_home h
+    JOIN ff_exec_core e ON e.partition_key = h.home_partition AND e.execution_id = h.execution_id
+    WHERE h.execution_id = v_job.eid;
     IF NOT FOUND OR v_exec.lifecycle_phase = 'terminal' THEN
       CONTINUE;
     END IF;
@@ -68,8 +71,8 @@ BEGIN
     SELECT j.id FROM graphile_worker._private_jobs j
     WHERE j.key IS NULL AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
       AND (j.payload::jsonb) ? 'execution_id'
-      AND EXISTS (SELECT 1 FROM ff_exec_core e
-                  WHERE e.execution_id = substring(j.payload->>'execution_id' FROM '[0-9a-f-]{36}$')::uuid)
+      AND EXISTS (SELECT 1 FROM ff_execution_home h
+                  WHERE h.execution_id = substring(j.payload->>'execution_id' FROM '[0-9a-f-]{36}$')::uuid)
     ORDER BY j.id
   LOOP
     PERFORM graphile_worker.complete_jobs(ARRAY[v_job.id]);

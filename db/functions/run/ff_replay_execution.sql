@@ -28,6 +28,7 @@ DECLARE
   v_children  uuid[];     -- non-replayed, non-terminal children of replayed executions
   v_edges     uuid[];     -- the edges that go back to applied
   v_edge      uuid;
+  v_blocked   uuid[];     -- of those, the ones blocked again (their run jobs go)
   v_row       ff_exec_core;
   v_policy    jsonb;
   v_specs     graphile_worker.job_spec[];
@@ -171,10 +172,12 @@ BEGIN
     FROM ff_edge_group g
     WHERE e.partition_key = v_part AND e.execution_id = ANY (v_children) AND e.lifecycle_phase = 'runnable'
       AND g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = e.execution_id AND g.decision = 'pending';
-    PERFORM graphile_worker.remove_job('flowstage:run:' || c)
-    FROM unnest(v_children) c
-    JOIN ff_exec_core e ON e.partition_key = v_part AND e.execution_id = c
-    WHERE e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies';
+    -- The job keys first, removed in a statement of their own: Graphile Worker's tables are on the
+    -- coordinator, and a call inside a statement on ff_exec_core would run on the shard (Citus).
+    SELECT coalesce(array_agg(e.execution_id), '{}') INTO v_blocked FROM ff_exec_core e
+    WHERE e.partition_key = v_part AND e.execution_id = ANY (v_children)
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies';
+    PERFORM graphile_worker.remove_job('flowstage:run:' || b.eid) FROM unnest(v_blocked) AS b(eid);
   END IF;
 
   -- The executions: runnable again, eligible when nothing blocks them (no group, or a group whose
@@ -224,7 +227,7 @@ BEGIN
 
   -- Enqueue what may run now (a flow not started runs it when it starts), and the deadlines.
   IF v_started THEN
-    SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+    SELECT coalesce(array_agg(_run_job_spec(ROW(e.*)::ff_exec_core, v_flow) ORDER BY e.execution_id)
                     FILTER (WHERE e.raw_fields ? 'task_identifier' AND e.eligibility_state = 'eligible_now'), '{}')
            || coalesce(array_agg(_expire_job_spec(v_part, e.execution_id, 'execution_deadline', NULL, e.deadline_at_ms)
                                  ORDER BY e.execution_id) FILTER (WHERE e.deadline_at_ms IS NOT NULL), '{}')

@@ -73,7 +73,7 @@ BEGIN
   -- below, which then finds it; one that started after waits for this commit and sees the start.
   -- A row of ff_flow_start_lock, not an advisory lock: no login without flowstage_owner's rights can hold it.
   PERFORM _lock_flow_start(v_partition, p_flow_id, true);
-  SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+  SELECT coalesce(array_agg(_run_job_spec(ROW(e.*)::ff_exec_core, v_flow) ORDER BY e.execution_id)
                   FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
   INTO v_specs
   FROM ff_exec_core e

@@ -14,6 +14,8 @@
 -- into 65,536 batches on disk: 17 s for 30,000 edges.) Then Kahn's algorithm over int arrays
 -- (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic.
 CREATE OR REPLACE FUNCTION flowfabric._first_cycle_closing_edge(
+  p_partition_key   smallint,
+  p_flow_id         uuid,
   p_base_revision   bigint,
   p_upstream_eids   uuid[],
   p_downstream_eids uuid[],
@@ -47,7 +49,7 @@ BEGIN
       UNION
       SELECT out_edge.downstream_eid
       FROM reach r
-      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.upstream_eid = r.eid OFFSET 0) out_edge
+      CROSS JOIN LATERAL (SELECT e.downstream_eid FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = r.eid OFFSET 0) out_edge
     )
     SELECT array_agg(eid) INTO v_nodes FROM reach;
     -- The out-edges first (MATERIALIZED), numbered afterwards by one hash join: left in one
@@ -58,7 +60,7 @@ BEGIN
       FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
       CROSS JOIN LATERAL (
         SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
-        FROM ff_edge e WHERE e.upstream_eid = n.eid OFFSET 0) a)
+        FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = n.eid OFFSET 0) a)
     SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
     INTO v_src, v_dst, v_pos
     FROM (SELECT o.src, d.idx::int AS dst, o.pos
@@ -105,5 +107,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(bigint, uuid[], uuid[], boolean) IS
-  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge (one ff_edge_walk_out probe per node). Then Kahn''s algorithm over int arrays (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';
+COMMENT ON FUNCTION flowfabric._first_cycle_closing_edge(smallint, uuid, bigint, uuid[], uuid[], boolean) IS
+  'Private (ff_submit_flow, _stage_edges_write). With a plan''s or a batch''s new edges inserted in ff_edge (edge k, 1-based, at staged_graph_revision p_base_revision + k; endpoints p_upstream_eids[k] -> p_downstream_eids[k]), the first k whose edge closes a cycle with the edges staged before the plan and new edges 1 .. k - 1, or NULL when the flow stays acyclic. Without p_walk (every new edge points at an execution the plan adds) the graph is the new edges alone, from the arrays; with it, the part reachable from the new downstreams is walked in ff_edge within the flow (p_partition_key, p_flow_id: one shard on Citus), one index probe per node. Then Kahn''s algorithm over int arrays (_kahn_unpeeled), and a binary search over prefixes only when the whole set is cyclic. Linear in the part walked.';

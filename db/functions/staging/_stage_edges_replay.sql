@@ -7,18 +7,23 @@ CREATE OR REPLACE FUNCTION flowfabric._stage_edges_replay(
   p_downstream_eids uuid[],
   p_kinds         jsonb[] DEFAULT NULL)
 RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-  SELECT CASE
-    WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
-    THEN max((e.policy->>'staged_graph_revision')::bigint)
-    END
-  FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
-  JOIN ff_edge e
-    ON e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = batch.edge_id
-  WHERE _is_same_edge(e, batch.upstream_eid, batch.downstream_eid,
-                      coalesce(p_kinds[batch.ord]->>'dependency_kind', 'success_only'), p_kinds[batch.ord]->>'condition')
+BEGIN
+  -- PL/pgSQL, not LANGUAGE sql, and the row passed as ROW(e.*)::ff_edge: Citus plans neither an
+  -- inlined SQL function over a distributed table nor a bare alias (docs/conventions.md 17).
+  RETURN (
+    SELECT CASE
+      WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
+      THEN max((e.policy->>'staged_graph_revision')::bigint)
+      END
+    FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
+    JOIN ff_edge e
+      ON e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = batch.edge_id
+    WHERE _is_same_edge(ROW(e.*)::ff_edge, batch.upstream_eid, batch.downstream_eid,
+                        coalesce(p_kinds[batch.ord]->>'dependency_kind', 'success_only'), p_kinds[batch.ord]->>'condition'));
+END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_replay(smallint, uuid, uuid[], uuid[], uuid[], jsonb[]) IS

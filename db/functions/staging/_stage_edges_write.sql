@@ -51,18 +51,18 @@ BEGIN
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
     -- flow's edges and the entries before it.
-    v_closing := _first_cycle_closing_edge(p_flow.graph_revision, p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], true);
+    v_closing := _first_cycle_closing_edge(v_partition, p_flow.flow_id, p_flow.graph_revision, p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], true);
     IF v_closing IS NOT NULL THEN
       -- Back to the graph that entry saw, so its cycle is the one a call for it alone would report.
       DELETE FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = ANY (p_edge_ids[v_closing:v_clean]);
-      PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_closing - 1), p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
+      PERFORM _check_acyclic(v_partition, p_flow.flow_id, format('p_edges[%s]', v_closing - 1), p_upstream_eids[v_closing], p_downstream_eids[v_closing]);
       RAISE EXCEPTION 'flowstage bug: p_edges[%] closes a cycle in the batch check but not in _find_cycle', v_closing - 1;
     END IF;
   END IF;
   IF v_duplicate IS NOT NULL THEN
     -- 6-7 for the first entry with a taken edge_id: a cycle is reported first, as for one edge.
-    PERFORM _check_acyclic(v_partition, format('p_edges[%s]', v_duplicate - 1), p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
+    PERFORM _check_acyclic(v_partition, p_flow.flow_id, format('p_edges[%s]', v_duplicate - 1), p_upstream_eids[v_duplicate], p_downstream_eids[v_duplicate]);
     SELECT * INTO v_edge FROM ff_edge e
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow.flow_id AND e.edge_id = p_edge_ids[v_duplicate];
     PERFORM _raise('dependency_already_exists', format('p_edges[%s]: %s', v_duplicate - 1, _edge_to_json(v_edge)::text),

@@ -42,7 +42,7 @@ BEGIN
   -- An item that stages (not an exact retry) meets the cycle check before the edge_id check and
   -- the apply; the graph holds exactly the edges staged before it.
   IF NOT _is_same_edge(v_edge, p_edge.upstream_eid, p_edge.downstream_eid, 'success_only') THEN
-    PERFORM _check_acyclic(p_partition_key, v_place, p_edge.upstream_eid, p_edge.downstream_eid);
+    PERFORM _check_acyclic(p_partition_key, p_flow_id, v_place, p_edge.upstream_eid, p_edge.downstream_eid);
   END IF;
   IF p_kind = 'taken' THEN
     PERFORM _raise('dependency_already_exists', format('%s: %s', v_place, _edge_to_json(v_edge)::text),

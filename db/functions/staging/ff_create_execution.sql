@@ -84,20 +84,23 @@ BEGIN
   IF p_flow_id IS NULL AND v_policy ? 'execution_deadline_ms' THEN
     v_deadline := v_now + (v_policy->>'execution_deadline_ms')::bigint;
   END IF;
-  INSERT INTO ff_exec_core (partition_key, execution_id, lane_id, lifecycle_phase, ownership_state,
-                            eligibility_state, public_state, attempt_state, blocking_reason,
-                            priority, created_at_ms, payload, raw_fields, policy, delay_until_ms, deadline_at_ms)
-  VALUES (v_partition, v_id, p_lane_id, 'runnable', 'unowned',
-          CASE WHEN v_delayed THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
-          CASE WHEN v_delayed THEN 'delayed' ELSE 'waiting' END,
-          'pending_first_attempt',
-          CASE WHEN v_delayed THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
-          p_priority, v_now, p_payload,
-          CASE WHEN p_task_identifier IS NULL THEN '{}'::jsonb
-               ELSE jsonb_build_object('task_identifier', p_task_identifier) END,
-          v_policy, CASE WHEN v_delayed THEN p_delay_until_ms END, v_deadline)
+  -- The uuid's home first: the insert that conflicts there (a concurrent create, on any
+  -- partition) is the one that loses.
+  INSERT INTO ff_execution_home (execution_id, home_partition) VALUES (v_id, v_partition)
   ON CONFLICT DO NOTHING;
   IF FOUND THEN
+    INSERT INTO ff_exec_core (partition_key, execution_id, lane_id, lifecycle_phase, ownership_state,
+                              eligibility_state, public_state, attempt_state, blocking_reason,
+                              priority, created_at_ms, payload, raw_fields, policy, delay_until_ms, deadline_at_ms)
+    VALUES (v_partition, v_id, p_lane_id, 'runnable', 'unowned',
+            CASE WHEN v_delayed THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
+            CASE WHEN v_delayed THEN 'delayed' ELSE 'waiting' END,
+            'pending_first_attempt',
+            CASE WHEN v_delayed THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
+            p_priority, v_now, p_payload,
+            CASE WHEN p_task_identifier IS NULL THEN '{}'::jsonb
+                 ELSE jsonb_build_object('task_identifier', p_task_identifier) END,
+            v_policy, CASE WHEN v_delayed THEN p_delay_until_ms END, v_deadline);
     status := 'created';
     IF v_deadline IS NOT NULL THEN
       PERFORM _add_jobs(ARRAY[_expire_job_spec(v_partition, v_id, 'execution_deadline', NULL, v_deadline)]);

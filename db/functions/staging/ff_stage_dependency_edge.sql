@@ -102,7 +102,7 @@ BEGIN
   END IF;
 
   -- 6. exact cycle check, cost bounded by what is reachable from the downstream
-  PERFORM _check_acyclic(v_partition, NULL, v_up, v_down);
+  PERFORM _check_acyclic(v_partition, p_flow_id, NULL, v_up, v_down);
 
   -- 7. the edge_id is taken by another edge
   IF v_edge.edge_id IS NOT NULL THEN

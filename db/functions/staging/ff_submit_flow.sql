@@ -256,26 +256,29 @@ BEGIN
   ---------------------------------------------------------------------------------------------
   -- Executions. Those missing are created on the flow's partition, already members (and, when
   -- an edge of the plan points at them, already blocked as the apply would leave them). The
-  -- insert goes first: a uuid that exists anywhere conflicts and is left alone, so the rows the
-  -- plan did not create are exactly the ones to check.
-  WITH inserted AS (
-    INSERT INTO ff_exec_core AS e (partition_key, execution_id, flow_id, lane_id, lifecycle_phase, ownership_state,
-                                   eligibility_state, public_state, attempt_state, blocking_reason,
-                                   priority, created_at_ms, payload, raw_fields)
-    SELECT v_partition, x.id, p_flow_id, x.lane, 'runnable', 'unowned',
-           CASE WHEN x.child THEN 'blocked_by_dependencies' ELSE 'eligible_now' END,
-           CASE WHEN x.child THEN 'waiting_children' ELSE 'waiting' END,
-           'pending_first_attempt',
-           CASE WHEN x.child THEN 'waiting_for_children' ELSE 'waiting_for_worker' END,
-           x.priority, v_now, x.payload,
-           CASE WHEN x.task IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('task_identifier', x.task) END
-    FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_child_ids) AS child,
-                 row_number() OVER (PARTITION BY u.id ORDER BY u.ord) AS nth
-          FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)) x
-    WHERE x.nth = 1
+  -- insert goes first: a uuid that exists anywhere conflicts in ff_execution_home and is left
+  -- alone, so the rows the plan did not create are exactly the ones to check.
+  WITH homed AS (
+    INSERT INTO ff_execution_home (execution_id, home_partition)
+    SELECT DISTINCT u.id, v_partition FROM unnest(v_execution_ids) AS u(id)
     ON CONFLICT DO NOTHING
-    RETURNING e.execution_id)
-  SELECT coalesce(array_agg(i.execution_id), '{}') INTO v_created FROM inserted i;
+    RETURNING execution_id)
+  SELECT coalesce(array_agg(h.execution_id), '{}') INTO v_created FROM homed h;
+  INSERT INTO ff_exec_core AS e (partition_key, execution_id, flow_id, lane_id, lifecycle_phase, ownership_state,
+                                 eligibility_state, public_state, attempt_state, blocking_reason,
+                                 priority, created_at_ms, payload, raw_fields)
+  SELECT v_partition, x.id, p_flow_id, x.lane, 'runnable', 'unowned',
+         CASE WHEN x.child THEN 'blocked_by_dependencies' ELSE 'eligible_now' END,
+         CASE WHEN x.child THEN 'waiting_children' ELSE 'waiting' END,
+         'pending_first_attempt',
+         CASE WHEN x.child THEN 'waiting_for_children' ELSE 'waiting_for_worker' END,
+         x.priority, v_now, x.payload,
+         CASE WHEN x.task IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('task_identifier', x.task) END
+  FROM (SELECT u.id, u.task, u.payload, u.priority, u.lane, u.id = ANY (v_child_ids) AS child,
+               row_number() OVER (PARTITION BY u.id ORDER BY u.ord) AS nth
+        FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)
+        JOIN unnest(v_created) AS c(id) ON c.id = u.id) x
+  WHERE x.nth = 1;
   PERFORM _submit_apply_policies(v_partition, v_flow, p_plan, v_execution_ids, v_created, v_default_policy, v_now);
 
   -- Every other execution the plan names (its executions, edge endpoints, group downstreams),
@@ -292,7 +295,15 @@ BEGIN
            coalesce(array_agg(e.lifecycle_phase ORDER BY e.execution_id), '{}')
     INTO v_r_ids, v_r_partitions, v_r_flows, v_r_phases
     FROM (SELECT e.execution_id, e.partition_key, e.flow_id, e.lifecycle_phase FROM ff_exec_core e
-          WHERE e.execution_id = ANY (v_lookup) ORDER BY e.execution_id FOR UPDATE) e;
+          WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_lookup) ORDER BY e.execution_id FOR UPDATE) e;
+    -- Those on another partition are refused below (partition_mismatch): read, not locked (a
+    -- lock there would span shards on Citus), found through ff_execution_home.
+    SELECT v_r_ids || coalesce(array_agg(e.execution_id), '{}'), v_r_partitions || coalesce(array_agg(e.partition_key), '{}'),
+           v_r_flows || coalesce(array_agg(e.flow_id), '{}'), v_r_phases || coalesce(array_agg(e.lifecycle_phase), '{}')
+    INTO v_r_ids, v_r_partitions, v_r_flows, v_r_phases
+    FROM ff_execution_home h
+    JOIN ff_exec_core e ON e.partition_key = h.home_partition AND e.execution_id = h.execution_id
+    WHERE h.execution_id = ANY (v_lookup) AND h.home_partition <> v_partition;
     SELECT coalesce(array_agg(r.id) FILTER (WHERE r.flow_id = p_flow_id), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.flow_id IS NULL AND r.partition_key = v_partition AND r.id = ANY (v_execution_ids)), '{}'),
            coalesce(array_agg(r.id) FILTER (WHERE r.phase = 'terminal'), '{}'),
@@ -501,12 +512,12 @@ BEGIN
       -- reachable from their downstreams (_first_cycle_closing_edge: the new edges alone when they all
       -- point at executions the plan adds) names the first closing one.
       IF NOT v_forward THEN
-        v_closing := _first_cycle_closing_edge(v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
+        v_closing := _first_cycle_closing_edge(v_partition, p_flow_id, v_base + v_m, v_new_ups[1:v_bound], v_new_downs[1:v_bound], NOT v_into_added);
         IF v_closing IS NOT NULL THEN
           -- Back to the graph that item saw, so its cycle is the one a call for it alone reports.
           DELETE FROM ff_edge e
           WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_new_ids[v_closing:v_bound]);
-          PERFORM _check_acyclic(v_partition, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
+          PERFORM _check_acyclic(v_partition, p_flow_id, format('edges[%s]', v_new_places[v_closing] - 1), v_new_ups[v_closing], v_new_downs[v_closing]);
           RAISE EXCEPTION 'flowstage bug: edges[%] closes a cycle in the plan check but not in _find_cycle', v_new_places[v_closing] - 1;
         END IF;
       END IF;
@@ -574,10 +585,11 @@ BEGIN
   IF NOT v_new_flow AND v_m + v_e > 0 THEN
     UPDATE ff_flow_core f
     SET graph_revision = f.graph_revision + v_m + v_e,
-        raw_fields = f.raw_fields || jsonb_build_object(
-          'node_count', (f.raw_fields->>'node_count')::bigint + v_m,
-          'edge_count', (f.raw_fields->>'edge_count')::bigint + v_e,
-          'last_mutation_at_ms', v_now)
+        -- jsonb_set, not jsonb_build_object (STABLE) over the columns (docs/conventions.md 17)
+        raw_fields = jsonb_set(jsonb_set(f.raw_fields,
+          '{node_count}', ((f.raw_fields->>'node_count')::bigint + v_m)::text::jsonb),
+          '{edge_count}', ((f.raw_fields->>'edge_count')::bigint + v_e)::text::jsonb)
+          || jsonb_build_object('last_mutation_at_ms', v_now)
     WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   END IF;
 
@@ -628,7 +640,7 @@ BEGIN
   -- in later transactions; a plan brings them in the same one.) A child released by a late edge
   -- above was enqueued by that resolution already: the same job key keeps it one job.
   IF v_flow.raw_fields ? 'started_at_ms' AND v_m > 0 THEN
-    SELECT coalesce(array_agg(_run_job_spec(e, v_flow) ORDER BY e.execution_id)
+    SELECT coalesce(array_agg(_run_job_spec(ROW(e.*)::ff_exec_core, v_flow) ORDER BY e.execution_id)
                     FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
     INTO v_specs
     FROM ff_exec_core e
@@ -652,8 +664,10 @@ BEGIN
   edges_staged := v_e;
   edges_applied := v_applied;
   groups_set := v_groups_set;
-  started := (SELECT f.raw_fields ? 'started_at_ms' FROM ff_flow_core f
-              WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id);
+  -- SELECT INTO, not an assignment from a scalar subquery: Citus sends that one to the shard with a
+  -- parameter it cannot type ("could not determine data type of parameter").
+  SELECT f.raw_fields ? 'started_at_ms' INTO started FROM ff_flow_core f
+  WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
   RETURN NEXT;
 END;
 $$;

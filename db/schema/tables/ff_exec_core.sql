@@ -41,8 +41,8 @@ CREATE TABLE flowfabric.ff_exec_core (
 COMMENT ON TABLE flowfabric.ff_exec_core IS
   'One row per execution. flow_id is the membership back-pointer (NULL for a solo execution). raw_fields: task_identifier.';
 
--- A bare uuid is looked up by the uuid alone; uuids are unique across partitions.
-CREATE UNIQUE INDEX ff_exec_core_execution_id ON flowfabric.ff_exec_core (execution_id);
+-- A uuid is unique across partitions through ff_execution_home, which also routes a bare uuid to
+-- its partition: a unique index here must include partition_key to be distributable (Citus).
 -- Membership: (partition_key, flow_id) finds a flow's members, and execution_id after them orders
 -- ff_list_members' pages. Partial, so lookups by (partition_key, execution_id) can only use the key.
 CREATE INDEX ff_exec_core_members ON flowfabric.ff_exec_core (partition_key, flow_id, execution_id)
