@@ -489,6 +489,23 @@ $$;
 COMMENT ON FUNCTION flowfabric._check_acyclic(smallint, uuid, text, uuid, uuid) IS
   'Private (the staging calls). Returns when staging p_upstream_eid -> p_downstream_eid keeps flow p_flow_id''s edges on p_partition_key acyclic (_find_cycle); else cycle_detected (FF008), DETAIL "<p_place>: " (none when NULL) and the cycle, upstream first and last, as canonical ids on p_partition_key (_format_cycle_path).';
 
+-- db/functions/core/_check_attempt_number.sql
+-- _check_attempt_number: refuse an attempt number below 1 (the fencing argument of the run calls, docs/semantics.md §9).
+CREATE OR REPLACE FUNCTION flowfabric._check_attempt_number(p_attempt int)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF p_attempt < 1 THEN
+    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._check_attempt_number(int) IS
+  'Private (ff_complete_execution, ff_fail_execution, ff_expire_execution, ff_delay_execution, ff_suspend_execution). invalid_input (FF012, DETAIL "p_attempt: ...") when p_attempt is below 1; NULL (the current attempt) passes.';
+
 -- db/functions/core/_check_condition.sql
 -- _check_condition: refuse an edge condition that is not a usable SQL/JSON path predicate.
 CREATE OR REPLACE FUNCTION flowfabric._check_condition(p_field text, p_condition text)
@@ -4425,9 +4442,7 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_outcome: must be success, failed, cancelled, expired or skipped (got %s)', coalesce(p_outcome, 'NULL')));
   END IF;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
 
   -- A replay (already_terminal) is answered from an unlocked read.
@@ -4816,9 +4831,7 @@ DECLARE
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
   IF p_delay_until_ms IS NULL OR p_delay_until_ms < v_now THEN
     PERFORM _raise('invalid_input', format('p_delay_until_ms: must not be in the past (got %s, now %s)',
@@ -5354,9 +5367,7 @@ BEGIN
   IF p_reason IS NULL OR p_reason NOT IN ('attempt_timeout', 'execution_deadline') THEN
     PERFORM _raise('invalid_input', format('p_reason: must be attempt_timeout or execution_deadline (got %s)', _shown(p_reason)));
   END IF;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
   v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);
@@ -5613,9 +5624,7 @@ BEGIN
   IF p_failure_category = '' OR length(p_failure_category) > 128 THEN
     PERFORM _raise('invalid_input', format('p_failure_category: must be NULL or 1 to 128 characters (got %s)', _shown(p_failure_category)));
   END IF;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
   RETURN QUERY SELECT * FROM _fail_attempt(p_execution_id, p_failure_reason, p_failure_category, p_attempt, 'failed', v_now);
 END;
@@ -8593,9 +8602,7 @@ BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
 
   v_exec := _require_execution(p_execution_id, v_requested, v_id);

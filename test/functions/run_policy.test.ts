@@ -192,3 +192,18 @@ test('ff_add_execution_to_flow: an execution created without the flow takes its 
   ]);
   t.deepEqual(await policyOf(db, solo.execution_id), { max_retries: 0, max_replays: 2 });
 });
+
+// The attempt fencing argument (§9): every run call that takes p_attempt refuses a number below 1
+// before it reads anything (so the execution need not exist).
+for (const [call, sql] of [
+  ['ff_complete_execution', "SELECT * FROM flowfabric.ff_complete_execution($1, 'success', p_attempt => 0)"],
+  ['ff_fail_execution', "SELECT * FROM flowfabric.ff_fail_execution($1, 'boom', p_attempt => 0)"],
+  ['ff_expire_execution', "SELECT * FROM flowfabric.ff_expire_execution($1, 'attempt_timeout', p_attempt => 0)"],
+  ['ff_delay_execution', 'SELECT * FROM flowfabric.ff_delay_execution($1, 9000000000000, p_attempt => 0)'],
+] as const) {
+  test(`${call}: p_attempt below 1 is invalid_input naming p_attempt, and writes nothing`, async (t) => {
+    const db = await testDatabase(t);
+    const error = await assertRefusedWritesNothing(t, db, () => db.query(sql, [randomUUID()]), 'invalid_input');
+    t.true(error.detail?.startsWith('p_attempt'), error.detail);
+  });
+}

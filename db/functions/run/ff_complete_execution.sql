@@ -32,9 +32,7 @@ BEGIN
     PERFORM _raise('invalid_input',
       format('p_outcome: must be success, failed, cancelled, expired or skipped (got %s)', coalesce(p_outcome, 'NULL')));
   END IF;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
 
   -- A replay (already_terminal) is answered from an unlocked read.

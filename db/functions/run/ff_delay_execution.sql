@@ -22,9 +22,7 @@ DECLARE
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
   IF p_delay_until_ms IS NULL OR p_delay_until_ms < v_now THEN
     PERFORM _raise('invalid_input', format('p_delay_until_ms: must not be in the past (got %s, now %s)',

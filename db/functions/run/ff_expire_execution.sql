@@ -28,9 +28,7 @@ BEGIN
   IF p_reason IS NULL OR p_reason NOT IN ('attempt_timeout', 'execution_deadline') THEN
     PERFORM _raise('invalid_input', format('p_reason: must be attempt_timeout or execution_deadline (got %s)', _shown(p_reason)));
   END IF;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
   v_exec := _require_execution(p_execution_id, v_requested, v_id);
   execution_id := _canonical_execution_id(v_exec.partition_key, v_id);

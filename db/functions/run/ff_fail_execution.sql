@@ -26,9 +26,7 @@ BEGIN
   IF p_failure_category = '' OR length(p_failure_category) > 128 THEN
     PERFORM _raise('invalid_input', format('p_failure_category: must be NULL or 1 to 128 characters (got %s)', _shown(p_failure_category)));
   END IF;
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
   RETURN QUERY SELECT * FROM _fail_attempt(p_execution_id, p_failure_reason, p_failure_category, p_attempt, 'failed', v_now);
 END;

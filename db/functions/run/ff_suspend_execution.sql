@@ -29,9 +29,7 @@ BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
   PERFORM _check_waitpoint_args(p_signal_names, p_resume_when, p_timeout_at_ms, p_timeout_behavior);
-  IF p_attempt < 1 THEN
-    PERFORM _raise('invalid_input', format('p_attempt: must be NULL or >= 1 (got %s)', p_attempt));
-  END IF;
+  PERFORM _check_attempt_number(p_attempt);
   v_now := _now_ms(p_now_ms);
 
   v_exec := _require_execution(p_execution_id, v_requested, v_id);
