@@ -1,8 +1,8 @@
 // npm run probe:faults [-- --runs N --seconds S]: the database-fault probe of issue 23. Each run
 // starts the real worker (run(), in a child process, default lease and heartbeat) on a fresh
 // database holding a started 200-node DAG whose task records every run (execution, attempt) in a
-// table (each run lasting about S/80 seconds, so the DAG runs through most of the faults), then terminates every backend of the worker (pg_terminate_backend) every 200-400 ms for S
-// seconds, then gives the worker up to 60 s without faults to finish. Per run it reports: did the
+// table (a run lasts about S/80 s, so the DAG runs through most of the faults), then terminates
+// every backend of the worker (pg_terminate_backend) every 200-400 ms for S seconds, then gives the worker up to 60 s without faults to finish. Per run it reports: did the
 // worker process exit, did the DAG finish, how many (execution, attempt) pairs ran twice.
 // Exit code 1 when any run had an exit, an unfinished DAG or a double run.
 //
