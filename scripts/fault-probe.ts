@@ -113,6 +113,9 @@ function spawnWorker(
 
 async function probeRun(url: string, seconds: number): Promise<RunResult> {
   const db = new pg.Pool({ connectionString: withApplicationName(url, 'flowstage-probe'), max: 2 });
+  // An idle connection of the probe's own closed by the server (as happened once in a 10-run
+  // probe, on a machine shared with other test runs) is replaced, not fatal.
+  db.on('error', () => {});
   try {
     await db.query('CREATE TABLE probe_run (execution_id text NOT NULL, attempt int NOT NULL)');
     const flowId = randomUUID();
