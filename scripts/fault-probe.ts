@@ -80,6 +80,8 @@ async function workerProcess(connectionString: string, taskMs: number): Promise<
 
 interface RunResult {
   exitCode: number | null | 'running';
+  /** For an unfinished DAG: where it stands (executions by state, jobs by lock, workers, connections). */
+  stuck: string | null;
   terminated: number;
   finished: boolean;
   finishedAfterMs: number | null;
@@ -161,8 +163,27 @@ async function probeRun(url: string, seconds: number): Promise<RunResult> {
               (SELECT count(*)::int FROM flowfabric.ff_exec_core WHERE flow_id = $1 AND lifecycle_phase = 'terminal') AS terminal`,
       [flowId],
     );
+    const stuck =
+      finishedAfterMs === null
+        ? JSON.stringify(
+            (
+              await db.query(
+                `SELECT (SELECT json_object_agg(s, n) FROM (SELECT public_state || '/' || blocking_reason AS s, count(*) AS n
+                         FROM flowfabric.ff_exec_core GROUP BY 1) x) AS executions,
+                        (SELECT json_agg(json_build_object('task', t.identifier, 'locked_by', j.locked_by, 'locked_for_s',
+                                  round(extract(epoch FROM now() - j.locked_at)), 'attempts', j.attempts, 'run_in_s',
+                                  round(extract(epoch FROM j.run_at - now())), 'last_error', left(j.last_error, 80)))
+                         FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id) AS jobs,
+                        (SELECT json_agg(w.worker_id) FROM flowfabric.ff_worker_heartbeat w) AS workers,
+                        (SELECT json_object_agg(s, n) FROM (SELECT application_name || ':' || state AS s, count(*) AS n
+                         FROM pg_stat_activity WHERE datname = current_database() GROUP BY 1) a) AS connections`,
+              )
+            ).rows[0],
+          )
+        : null;
     return {
       exitCode: exitedUnasked ? await worker.exit : 'running',
+      stuck,
       terminated,
       finished: finishedAfterMs !== null,
       finishedAfterMs,
@@ -206,6 +227,7 @@ async function main(): Promise<number> {
             `${result.terminated} connections terminated, DAG ${result.finished ? `finished after ${(result.finishedAfterMs! / 1000).toFixed(1)} s` : `NOT finished (${result.terminal}/${DAG.parents.length} terminal)`}, ` +
             `${result.runs} task runs, ${result.doubleRuns} double run(s)`,
         );
+        if (result.stuck) console.log(`  stuck: ${result.stuck}`);
       } finally {
         await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       }
