@@ -89,7 +89,7 @@ test('pause, resume and completions at once on one flow (8 connections): no dead
 
   t.log(`${completedBy.size} completions, ${pauses} pauses, ${resumes} resumes`);
   t.deepEqual(errors, [], 'no call failed (no 40P01 deadlock)');
-  t.true(pauses >= 20 && resumes >= 20, `pauses and resumes ran throughout (${pauses}, ${resumes})`);
+  t.true(pauses >= 10 && resumes >= 10, `pauses and resumes ran throughout (${pauses}, ${resumes})`);
   t.is(completedBy.size, ids.length);
   // A last completion that found the flow row locked (by a pause) left the flow's finish to a
   // job, and the members completed directly left their run jobs: a worker settles both.
