@@ -8,7 +8,8 @@
 //
 // Loopback servers only: $DATABASE_URL must point at this machine (it terminates backends there),
 // else an embedded server is started as for npm test. Its databases are dropped at the end.
-// PROBE_LOG=1 shows the worker's log and stderr (Graphile Worker traces every fault there).
+// PROBE_LOG=1 shows the worker's log and stderr (Graphile Worker traces every fault there), its
+// pools' creation, faults and shutdowns, and a tick every 2 s naming the current pool.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +68,15 @@ async function workerProcess(connectionString: string, taskMs: number): Promise<
       },
     },
   });
+  if (process.env.PROBE_LOG) {
+    // Where a stalled worker stands: its pools' lives, and a tick that shows the event loop runs.
+    const stamp = () => new Date().toISOString().slice(11, 23);
+    for (const name of ['pool:create', 'pool:fatalError', 'pool:gracefulShutdown', 'pool:release'] as const)
+      worker.events.on(name, (e: { workerPool?: { id: string } }) =>
+        console.error(`${stamp()} [probe] ${name} ${e.workerPool?.id}`),
+      );
+    setInterval(() => console.error(`${stamp()} [probe] tick: current pool ${worker.workerId}`), 2000).unref();
+  }
   process.stdout.write('ready\n');
   process.on('SIGTERM', async () => {
     await worker.stop();
