@@ -25,6 +25,8 @@ import { Results } from './bench/results.js';
 import { stagingRound } from './bench/staging.js';
 import { prepareSubmit, submitRound } from './bench/submit.js';
 import { dashboardRound } from './bench/dashboard.js';
+import { pruneRound } from './bench/prune.js';
+import { freshRound } from './bench/fresh.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -74,6 +76,8 @@ try {
       ['D', () => runRound(ctx, round)],
       ['E', () => chainRound(ctx)],
       ['F', () => dashboardRound(ctx)],
+      ['G', () => pruneRound(ctx)],
+      ['H', () => freshRound(ctx)],
     ];
     for (const [name, section] of sections) {
       await section();

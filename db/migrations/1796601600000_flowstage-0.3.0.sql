@@ -1736,9 +1736,10 @@ COMMENT ON FUNCTION flowfabric._kahn_unpeeled(int, int[], int[], int[], int) IS
 
 -- db/functions/run/_lock_flow_start.sql
 -- _lock_flow_start: the start/pause/cascade handshake on a row only flowstage_owner can lock.
--- p_exclusive (ff_start_flow, ff_pause_flow, ff_resume_flow, holding the flow row): FOR UPDATE;
--- otherwise (a cascade, holding the children it releases): FOR SHARE, waiting for a start or
--- pause in flight.
+-- p_exclusive (ff_start_flow, ff_pause_flow, ff_resume_flow, holding the flow row and, for pause
+-- and resume, the members they hold): FOR UPDATE; otherwise (a cascade, holding the executions it
+-- completes and releases): FOR SHARE, waiting for a start, pause or resume in flight. Whoever holds
+-- it FOR UPDATE waits for no execution afterwards, or a cascade waiting here would deadlock with it.
 CREATE OR REPLACE FUNCTION flowfabric._lock_flow_start(p_partition_key smallint, p_flow_id uuid, p_exclusive boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -1759,7 +1760,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._lock_flow_start(smallint, uuid, boolean) IS
-  'Private. Locks the flow''s row of ff_flow_start_lock (creating it when missing; a concurrent creation is waited for): FOR UPDATE when p_exclusive (ff_start_flow, ff_pause_flow, ff_resume_flow, after the flow row), else FOR SHARE (a cascade that releases children, after the children it holds). Replaces the advisory lock any login could hold; lock order: flow row, executions, then this row.';
+  'Private. Locks the flow''s row of ff_flow_start_lock (creating it when missing; a concurrent creation is waited for): FOR UPDATE when p_exclusive (ff_start_flow, ff_pause_flow, ff_resume_flow, after the flow row), else FOR SHARE (a cascade that releases children, after the children it holds). Replaces the advisory lock any login could hold. Lock order: flow row, executions, then this row; a holder of it FOR UPDATE never waits for an execution afterwards (ff_pause_flow and ff_resume_flow lock later members SKIP LOCKED), since a cascade waiting for it FOR SHARE holds executions (issue 23: pause against completion deadlocked).';
 
 -- db/functions/core/_log_flow_event.sql
 -- _log_flow_event: append a mutation to ff_flow_event and, if the namespace opted in, notify its channel once per transaction.
@@ -6326,12 +6327,11 @@ BEGIN
   UPDATE ff_flow_core f
   SET raw_fields = f.raw_fields || jsonb_build_object('paused_at_ms', v_now, 'pause_reason', p_reason)
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id;
-  -- Exclusive against the cascade's shared lock on the flow's ff_flow_start_lock row (_resolve_edges): a
-  -- child released by a transaction that did not see the pause has committed, and is held
-  -- below; one released after waits for this commit and sees the pause.
-  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
 
-  -- Eligible members (flow row first, then executions in uuid order).
+  -- Lock order: flow row, executions, then the flow's ff_flow_start_lock row. A cascade holds the
+  -- executions it completes and releases and then waits for that row FOR SHARE; so the eligible
+  -- members are held first (waiting for such a cascade, which then commits), and once the row is
+  -- ours no execution is waited for: a cascade waiting for the row may hold it (issue 23).
   SELECT coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
          coalesce(array_agg(e.execution_id ORDER BY e.execution_id) FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
   INTO v_held, v_tasks
@@ -6343,6 +6343,24 @@ BEGIN
   UPDATE ff_exec_core e
   SET blocking_reason = 'flow_paused'
   WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_held);
+
+  -- Exclusive against the cascade's shared lock (_resolve_edges): a cascade that did not see the
+  -- pause has committed once this returns, and one that comes later waits for this commit and
+  -- holds what it releases. Members released in between (committed, eligible, not yet held) are
+  -- held now, SKIP LOCKED: a member locked by another transaction keeps its run job, and
+  -- ff_begin_attempt, which every run passes through, holds it if it is still eligible then.
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
+  SELECT v_held || coalesce(array_agg(e.execution_id ORDER BY e.execution_id), '{}'),
+         v_tasks || coalesce(array_agg(e.execution_id ORDER BY e.execution_id) FILTER (WHERE e.raw_fields ? 'task_identifier'), '{}')
+  INTO v_held, v_tasks
+  FROM (SELECT x.execution_id, x.raw_fields FROM ff_exec_core x
+        WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id
+          AND x.lifecycle_phase = 'runnable' AND x.eligibility_state = 'eligible_now' AND x.blocking_reason <> 'flow_paused'
+        ORDER BY x.execution_id
+        FOR UPDATE SKIP LOCKED) e;
+  UPDATE ff_exec_core e
+  SET blocking_reason = 'flow_paused'
+  WHERE e.partition_key = v_partition AND e.execution_id = ANY (v_held) AND e.blocking_reason <> 'flow_paused';
   -- Their queued jobs leave the queue (a job already locked by a worker is kept from retrying,
   -- and its ff_begin_attempt finds the execution held). ff_resume_flow enqueues them again.
   PERFORM graphile_worker.remove_job('flowstage:run:' || x) FROM unnest(v_tasks) x;
@@ -6359,7 +6377,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_pause_flow(uuid, text, bigint) IS
 $$Pause flow p_flow_id (docs/semantics.md §10.3): while paused none of its executions starts. Returns (status, flow_id, paused_at_ms, held_count).
 paused: raw_fields gains paused_at_ms and pause_reason (shown by ff_describe_flow); every runnable eligible_now member gets blocking_reason flow_paused (held_count of them) and its queued run job is removed from Graphile Worker's queue (graphile_worker.remove_job; a job a worker has already locked is only kept from retrying, and ff_begin_attempt answers not_runnable for a held execution). Members that become eligible while paused stay eligible_now with blocking_reason flow_paused and get no job. Running attempts finish, and the cascade still resolves edges and skips. A pause is not terminal: ff_cancel_flow still works. already_paused: nothing changes (paused_at_ms is the first pause's).
-Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks the flow row, then the eligible members in uuid order; the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the cascade's shared one) (see ff_start_flow). Logs pause_flow.$$;
+Refusals: invalid_input (FF012: NULL p_flow_id; p_reason empty or over 1024 bytes); flow_not_found (FF001); flow_already_terminal (FF002). Locks, in this order: the flow row; the eligible members in uuid order (waiting for a cascade that holds one); then the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the shared lock a cascade takes after the executions it holds; see ff_start_flow); then, without waiting, members released meanwhile (FOR UPDATE SKIP LOCKED: one locked by another transaction keeps its run job and is held by ff_begin_attempt when the job runs). It never waits for an execution while it holds the ff_flow_start_lock row, so it cannot deadlock with a completion (issue 23). Logs pause_flow.$$;
 
 -- db/functions/read/ff_poll_flow_events.sql
 -- ff_poll_flow_events: the mutation log's entries after a cursor, across every flow, in event_id order (the dashboard's keyset poll).
@@ -7201,8 +7219,9 @@ BEGIN
   SET raw_fields = f.raw_fields - 'paused_at_ms' - 'pause_reason'
   WHERE f.partition_key = v_partition AND f.flow_id = p_flow_id
   RETURNING f.* INTO v_flow;
-  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
 
+  -- Lock order as in ff_pause_flow: flow row, the held members (waiting for a cascade that holds
+  -- one), then the flow's ff_flow_start_lock row, after which no execution is waited for.
   WITH held AS (
     SELECT x.execution_id FROM ff_exec_core x
     WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id AND x.blocking_reason = 'flow_paused'
@@ -7216,6 +7235,24 @@ BEGIN
       AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
     RETURNING e)
   SELECT array_agg(r.e ORDER BY (r.e).execution_id) INTO v_released FROM released r;
+
+  -- Exclusive against the cascade's shared lock: a cascade that saw the flow paused has committed
+  -- once this returns (its held children are released here, SKIP LOCKED), and one that comes
+  -- later waits for this commit and enqueues what it releases.
+  PERFORM _lock_flow_start(v_partition, p_flow_id, true);
+  WITH held AS (
+    SELECT x.execution_id FROM ff_exec_core x
+    WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id AND x.blocking_reason = 'flow_paused'
+    ORDER BY x.execution_id
+    FOR UPDATE SKIP LOCKED),
+  released AS (
+    UPDATE ff_exec_core e
+    SET blocking_reason = 'waiting_for_worker'
+    FROM held h
+    WHERE e.partition_key = v_partition AND e.execution_id = h.execution_id
+      AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
+    RETURNING e)
+  SELECT coalesce(v_released, '{}') || array_agg(r.e ORDER BY (r.e).execution_id) INTO v_released FROM released r;
 
   -- One add_jobs call for every eligible member of a started flow that has a task.
   SELECT coalesce(array_agg(_run_job_spec(x, v_flow) ORDER BY x.execution_id)
@@ -7236,7 +7273,7 @@ $$;
 COMMENT ON FUNCTION flowfabric.ff_resume_flow(uuid, bigint) IS
 $$Resume paused flow p_flow_id (docs/semantics.md §10.3). Returns (status, flow_id, enqueued_count).
 resumed: paused_at_ms and pause_reason leave raw_fields; every member held with blocking_reason flow_paused that is still runnable and eligible_now gets blocking_reason waiting_for_worker and, when the flow is started and it has a task_identifier, its run job, all in one graphile_worker.add_jobs call (enqueued_count of them). not_paused: nothing changes. Works on a terminal flow too (a cancelled paused flow can be resumed; it enqueues nothing then, its members being terminal).
-Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks the flow row, then the held members in uuid order; the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the cascade's shared one). Logs resume_flow.$$;
+Refusals: invalid_input (FF012: NULL p_flow_id); flow_not_found (FF001). Locks, in this order: the flow row; the held members in uuid order (waiting for a cascade that holds one); then the flow's ff_flow_start_lock row FOR UPDATE (_lock_flow_start, against the shared lock a cascade takes after the executions it holds); then, without waiting, members a cascade held meanwhile (FOR UPDATE SKIP LOCKED). It never waits for an execution while it holds the ff_flow_start_lock row, so it cannot deadlock with a completion (issue 23). A member held meanwhile that another transaction has locked at that instant and leaves non-terminal (a completion of another parent of it, releasing a sibling, in the same instant) stays held: a later pause and resume releases it. Logs resume_flow.$$;
 
 -- db/functions/staging/ff_set_edge_group_policy.sql
 -- ff_set_edge_group_policy: choose a downstream's fan-in policy (all_of, any_of, quorum k) before any edge is applied to it.
@@ -8828,7 +8865,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_worker_heartbeat(text, text, bigint, jsonb, bigint) IS
 $$Record that worker p_worker_id (a flowstage worker's Graphile Worker pool id: the locked_by of the jobs it holds) is alive and may stay silent for p_lease_ms (100..3600000, default 30000) before ff_reap_dead_workers declares it dead and unlocks its jobs. The flowstage runner calls it when it starts and then every few seconds (well inside the lease).
-p_secret (16..1024 characters; the runner draws 32 random bytes per process) binds the worker id to the process: the first heartbeat stores its sha256, and every later heartbeat of that id must present the same secret, so no other login can renew, shorten or take over a live worker's lease (docs/operations.md#trust-model). A reaped worker's row is gone: its next heartbeat registers it again.
+p_secret (16..1024 characters; the runner draws 32 random bytes per process) binds the worker id to the process: the first heartbeat stores its sha256, and every later heartbeat of that id must present the same secret, so no other login can renew, shorten or take over a live worker's lease (docs/operations.md#trust-model). A reaped worker's row is gone: its next heartbeat registers it again. A worker id nobody uses yet may be registered by any caller, a writer included: decided harmless, since the row renews only that id and reaping it unlocks only the jobs locked by that id, while a live worker's id is its Graphile Worker pool id (pool- and 9 random bytes), which a writer can neither read (no right on graphile_worker's tables nor on ff_worker_heartbeat) nor lock a job under. A login that can read locked_by (a worker login, a DBA) could so take the id of a pool that sends no heartbeat, but can unlock jobs directly anyway (docs/operations.md#trust-model).
 Time: the server clock; p_now_ms is honoured only for a superuser or a member of flowstage_owner (any other login that passes it is refused), so liveness is judged by the database's own clock.
 Returns (status, worker_id, expires_at_ms); registered: the first heartbeat, or the first since the worker was reaped; else alive. expires_at_ms = last heartbeat + lease.
 p_info (a JSON object: host, pid, ...) replaces the stored info when given.
