@@ -2012,6 +2012,10 @@ COMMENT ON FUNCTION flowfabric._require_execution(text, smallint, uuid) IS
 -- group's verdict, and the log, in one statement; then only when a group decides: (2) the
 -- decisions with the released children, (3) the flow's started flag, (4) the skipped children
 -- one at a time (each happens once in a child's life); and one add_jobs call.
+-- On a never-analysed table the planner takes a primary key's (partition_key, flow_id) prefix for
+-- one row and would read the whole flow through it; so each statement reaches the groups and the
+-- children one probe of the full key per child (flow_id as a join column beside the child, never
+-- the constant alone), which costs the same on analysed tables.
 CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   p_partition_key smallint,
   p_flow_id       uuid,
@@ -2031,6 +2035,7 @@ AS $$
 DECLARE
   v_satisfied  uuid[];
   v_impossible uuid[];
+  v_decided    uuid[];
   v_released   ff_exec_core[];
   v_cancelling uuid[];
   v_child      ff_exec_core;
@@ -2082,7 +2087,7 @@ BEGIN
       AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
       AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
       AND up.partition_key = p_partition_key AND up.execution_id = p_upstream_eid
-    RETURNING e.edge_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref,
+    RETURNING e.edge_id, e.flow_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref,
               e.policy->>'edge_state' = 'satisfied' AS satisfied,
               -- an impossible edge counts as skipped when its upstream was skipped (kind not any_outcome)
               p_outcome = 'skipped' AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome' AS as_skip),
@@ -2104,24 +2109,29 @@ BEGIN
     WHERE c.partition_key = p_partition_key AND c.execution_id = d.down AND c.lifecycle_phase <> 'terminal'
     RETURNING c.execution_id),
   counted AS (
+    -- The group's flow_id comes from the edges (a join column, not the constant): with the
+    -- constant, a never-analysed table makes the primary key's (partition_key, flow_id) prefix
+    -- look like one row and the planner reads the whole flow's groups against the children;
+    -- this way only a probe of the full key per child can use flow_id. The edges' ids travel
+    -- with their group, so per_edge needs no join back to resolved.
     UPDATE ff_edge_group g
     SET running_count = g.running_count - n.n,
         success_count = g.success_count + n.ok,
         skip_count    = g.skip_count    + n.skip,
         fail_count    = g.fail_count    + n.n - n.ok - n.skip
-    FROM (SELECT r.downstream_eid AS down, count(*)::int AS n,
+    FROM (SELECT r.flow_id, r.downstream_eid AS down, count(*)::int AS n,
                  (count(*) FILTER (WHERE r.satisfied))::int AS ok,
-                 (count(*) FILTER (WHERE NOT r.satisfied AND r.as_skip))::int AS skip
-          FROM resolved r GROUP BY r.downstream_eid) n
-    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = n.down
-    RETURNING g.downstream_eid AS down,
+                 (count(*) FILTER (WHERE NOT r.satisfied AND r.as_skip))::int AS skip,
+                 array_agg(r.edge_id ORDER BY r.edge_id) AS edge_ids
+          FROM resolved r GROUP BY r.flow_id, r.downstream_eid) n
+    WHERE g.partition_key = p_partition_key AND g.flow_id = n.flow_id AND g.downstream_eid = n.down
+    RETURNING g.downstream_eid AS down, n.edge_ids,
               CASE WHEN g.decision <> 'pending' THEN 'already_decided' ELSE _group_decision(ROW(g.*)::ff_edge_group) END AS verdict),
   per_edge AS (
-    SELECT r.edge_id, r.downstream_eid AS down,
-           CASE WHEN k.verdict = 'already_decided'
-                  OR row_number() OVER (PARTITION BY r.downstream_eid ORDER BY r.edge_id DESC) = 1
+    SELECT x.edge_id, k.down,
+           CASE WHEN k.verdict = 'already_decided' OR x.n = cardinality(k.edge_ids)
                 THEN k.verdict ELSE 'pending' END AS decision
-    FROM resolved r JOIN counted k ON k.down = r.downstream_eid)
+    FROM counted k CROSS JOIN LATERAL unnest(k.edge_ids) WITH ORDINALITY AS x(edge_id, n))
   SELECT (SELECT array_agg(pe.edge_id ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
          (SELECT array_agg(pe.decision ORDER BY pe.down, pe.edge_id) FROM per_edge pe),
          (SELECT array_agg(k.down ORDER BY k.down) FROM counted k WHERE k.verdict = 'satisfied'),
@@ -2152,6 +2162,7 @@ BEGIN
   IF v_satisfied IS NULL AND v_impossible IS NULL THEN
     RETURN;  -- every group still pending (or decided before): nothing to act on
   END IF;
+  v_decided := coalesce(v_satisfied, '{}') || coalesce(v_impossible, '{}');
 
   -- 2. Record the decisions, once. satisfied + cancel_remaining: the upstreams of the edges still
   --    unresolved go to cancel_siblings_pending_members (flag set when any) with a job that
@@ -2169,9 +2180,13 @@ BEGIN
              WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
                AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
           ELSE '{}' END
-    FROM (SELECT x, 'satisfied' FROM unnest(v_satisfied) x
-          UNION ALL SELECT x, 'impossible' FROM unnest(v_impossible) x) d(down, decision)
-    WHERE g.partition_key = p_partition_key AND g.flow_id = p_flow_id AND g.downstream_eid = d.down
+    -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
+    -- alongside each child, and the arrays are sub-SELECTs (parameters), so the planner counts
+    -- on a few children, not on all of them, and prefers a probe each to the partition's groups.
+    FROM (SELECT x.down, x.flow_id, CASE WHEN x.down = ANY (v_satisfied) THEN 'satisfied' ELSE 'impossible' END
+          FROM unnest((SELECT v_decided), (SELECT array_fill(p_flow_id, ARRAY[cardinality(v_decided)]))) x(down, flow_id)
+         ) d(down, flow_id, decision)
+    WHERE g.partition_key = p_partition_key AND g.flow_id = d.flow_id AND g.downstream_eid = d.down
     RETURNING g.downstream_eid, g.decision, cardinality(g.cancel_siblings_pending_members) > 0 AS cancel_siblings),
   released AS (
     UPDATE ff_exec_core e
@@ -2227,8 +2242,10 @@ BEGIN
   --    a later transaction, its flowstage__cascade job: one hop per transaction.
   IF v_impossible IS NOT NULL THEN
     FOR v_child IN
-      SELECT * FROM ff_exec_core e
-      WHERE e.partition_key = p_partition_key AND e.execution_id = ANY (v_impossible) AND e.lifecycle_phase <> 'terminal'
+      SELECT e.* FROM unnest(v_impossible) k(x)
+      CROSS JOIN LATERAL (SELECT * FROM ff_exec_core e
+                          WHERE e.partition_key = p_partition_key AND e.execution_id = k.x
+                            AND e.lifecycle_phase <> 'terminal' OFFSET 0) e  -- a probe per child
       ORDER BY e.execution_id
     LOOP
       v_spec := _finish_execution(v_child, 'skipped', NULL, p_now_ms, p_cascade => true, p_notify => false);
@@ -4024,11 +4041,13 @@ BEGIN
 
   IF cardinality(v_children) > 0 THEN
     v_open := false;
+    -- One key probe per child, locked in uuid order (as in ff_complete_execution).
     FOR v_row IN
-      SELECT * FROM ff_exec_core e
-      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      SELECT e.* FROM (SELECT x FROM unnest(v_children) x ORDER BY x OFFSET 0) k
+      CROSS JOIN LATERAL (SELECT * FROM ff_exec_core e
+                          WHERE e.partition_key = v_exec.partition_key AND e.execution_id = k.x
+                          OFFSET 0 FOR UPDATE) e
       ORDER BY e.execution_id
-      FOR UPDATE
     LOOP
       v_open := v_open OR v_row.lifecycle_phase <> 'terminal';
     END LOOP;
@@ -4475,11 +4494,14 @@ BEGIN
     v_children := '{}';
   END IF;
   v_open := false;
+  -- One key probe per row, locked in uuid order (both subqueries fenced by OFFSET 0): as a plain
+  -- = ANY, the planner reads the whole partition on a never-analysed table.
   FOR v_row IN
-    SELECT * FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
+    SELECT e.* FROM (SELECT x FROM unnest(v_children || v_id) x ORDER BY x OFFSET 0) k
+    CROSS JOIN LATERAL (SELECT * FROM ff_exec_core e
+                        WHERE e.partition_key = v_exec.partition_key AND e.execution_id = k.x
+                        OFFSET 0 FOR UPDATE) e
     ORDER BY e.execution_id
-    FOR UPDATE
   LOOP
     IF v_row.execution_id = v_id THEN
       v_exec := v_row;

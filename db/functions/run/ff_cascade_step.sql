@@ -50,11 +50,13 @@ BEGIN
 
   IF cardinality(v_children) > 0 THEN
     v_open := false;
+    -- One key probe per child, locked in uuid order (as in ff_complete_execution).
     FOR v_row IN
-      SELECT * FROM ff_exec_core e
-      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children)
+      SELECT e.* FROM (SELECT x FROM unnest(v_children) x ORDER BY x OFFSET 0) k
+      CROSS JOIN LATERAL (SELECT * FROM ff_exec_core e
+                          WHERE e.partition_key = v_exec.partition_key AND e.execution_id = k.x
+                          OFFSET 0 FOR UPDATE) e
       ORDER BY e.execution_id
-      FOR UPDATE
     LOOP
       v_open := v_open OR v_row.lifecycle_phase <> 'terminal';
     END LOOP;

@@ -64,11 +64,14 @@ BEGIN
     v_children := '{}';
   END IF;
   v_open := false;
+  -- One key probe per row, locked in uuid order (both subqueries fenced by OFFSET 0): as a plain
+  -- = ANY, the planner reads the whole partition on a never-analysed table.
   FOR v_row IN
-    SELECT * FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = ANY (v_children || v_id)
+    SELECT e.* FROM (SELECT x FROM unnest(v_children || v_id) x ORDER BY x OFFSET 0) k
+    CROSS JOIN LATERAL (SELECT * FROM ff_exec_core e
+                        WHERE e.partition_key = v_exec.partition_key AND e.execution_id = k.x
+                        OFFSET 0 FOR UPDATE) e
     ORDER BY e.execution_id
-    FOR UPDATE
   LOOP
     IF v_row.execution_id = v_id THEN
       v_exec := v_row;
