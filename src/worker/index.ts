@@ -6,7 +6,15 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
+import {
+  Logger,
+  run as runGraphileWorker,
+  type LogFunctionFactory,
+  type Runner,
+  type Worker,
+  type WorkerEvents,
+  type WorkerPool,
+} from 'graphile-worker';
 import { buildTaskList, type FlowstageEvents, type TaskList } from './tasks.js';
 import { callPool, retryingCalls } from './calls.js';
 import type { Queryable } from '../client/queryable.js';
@@ -136,12 +144,15 @@ export async function run(options: {
     id: string;
     faulted: boolean;
     pool: pg.Pool;
+    workerPool: WorkerPool;
+    /** When one of its workers last got an answer to "a job?" (a job or none), or was running one. */
+    lastAlive: number;
   }
   const startRunner = async (): Promise<Current> => {
     const pool = newPool();
-    let id: string | undefined;
-    const onPool = ({ workerPool }: { workerPool: { id: string } }) => {
-      id ??= workerPool.id;
+    let created: WorkerPool | undefined;
+    const onPool = ({ workerPool }: { workerPool: WorkerPool }) => {
+      created ??= workerPool;
     };
     events.on('pool:create', onPool);
     let runner: Runner;
@@ -164,12 +175,12 @@ export async function run(options: {
     } finally {
       events.off('pool:create', onPool);
     }
-    if (!id) {
+    if (!created) {
       await runner.stop().catch(() => {});
       await pool.end().catch(() => {});
       throw new Error('run: Graphile Worker did not announce its worker pool (pool:create); cannot heartbeat');
     }
-    return { runner, id, faulted: false, pool };
+    return { runner, id: created.id, faulted: false, pool, workerPool: created, lastAlive: Date.now() };
   };
   let current: Current;
   try {
@@ -271,11 +282,31 @@ export async function run(options: {
   events.on('pool:fatalError', ({ workerPool, error }: { workerPool: { id: string }; error: unknown }) => {
     if (workerPool.id === current.id) replace(current, (error as Error)?.message ?? String(error));
   });
+  // A pool can also stall without a fault: under repeated terminated connections its workers were
+  // seen waiting forever for a connection (its pg.Pool's slots held by clients that are never
+  // released), taking no job while jobs were due. A pool whose workers run no job and have had no
+  // answer from the database for stallAfter is stopped and replaced like a faulted one (it runs no
+  // job, so none can run twice; a job it might still lock stays locked by its id and is reaped).
+  const stallAfter = Math.max(workerLease, 10 * (options.pollInterval ?? 2000));
+  const alive = ({ worker }: { worker: Worker }) => {
+    if (worker.workerPool.id === current.id) current.lastAlive = Date.now();
+  };
+  events.on('worker:getJob:empty', alive);
+  events.on('job:start', alive);
+  const checkStalled = () => {
+    const c = current;
+    if (stopped || c.faulted || replacing) return;
+    if (c.workerPool._workers.some((worker) => worker.getActiveJob())) c.lastAlive = Date.now();
+    if (Date.now() - c.lastAlive <= stallAfter) return;
+    replace(c, `none of its workers got an answer from the database for ${stallAfter} ms`);
+    void Promise.resolve(c.runner.stop()).catch(() => {});
+  };
   watch(current);
   await heartbeat();
   await recover();
   let beating: Promise<void> | undefined;
   const heartbeatTimer = setInterval(() => {
+    checkStalled();
     beating ??= heartbeat().finally(() => {
       beating = undefined;
     });
