@@ -230,9 +230,7 @@ export async function run(options: {
     if (stopped || from !== current || from.faulted) return;
     from.faulted = true;
     retire(from);
-    log.error(
-      `flowstage worker: Graphile Worker pool ${from.id} stopped after a database fault (${reason}); starting a new pool`,
-    );
+    log.error(`flowstage worker: Graphile Worker pool ${from.id} stopped ${reason}; starting a new pool`);
     replacing = (async () => {
       for (let delay = 250; !stopped; delay = Math.min(delay * 2, 10_000)) {
         try {
@@ -263,7 +261,7 @@ export async function run(options: {
         if (!c.faulted) finish();
       },
       (error: unknown) => {
-        if (!c.faulted) replace(c, (error as Error)?.message ?? String(error));
+        if (!c.faulted) replace(c, `after a database fault (${(error as Error)?.message ?? String(error)})`);
       },
     );
     retired.push(settled);
@@ -280,13 +278,14 @@ export async function run(options: {
     }, 10_000).unref();
   };
   events.on('pool:fatalError', ({ workerPool, error }: { workerPool: { id: string }; error: unknown }) => {
-    if (workerPool.id === current.id) replace(current, (error as Error)?.message ?? String(error));
+    if (workerPool.id === current.id) replace(current, `after a database fault (${(error as Error)?.message ?? String(error)})`);
   });
-  // A pool can also stall without a fault: under repeated terminated connections its workers were
-  // seen waiting forever for a connection (its pg.Pool's slots held by clients that are never
-  // released), taking no job while jobs were due. A pool whose workers run no job and have had no
-  // answer from the database for stallAfter is stopped and replaced like a faulted one (it runs no
-  // job, so none can run twice; a job it might still lock stays locked by its id and is reaped).
+  // A pool can also stall without a fault: under repeated terminated connections (the fault probe)
+  // a pool was seen taking none of the due jobs for minutes while holding no connection, its
+  // workers waiting somewhere inside Graphile Worker or pg. A pool whose workers run no job and got
+  // no answer to "a job?" (a job or none) for stallAfter is stopped and replaced like a faulted one
+  // (it runs no job, so none can run twice; a job it might still lock stays locked by its id until
+  // that id's lease runs out and it is reaped).
   const stallAfter = Math.max(workerLease, 10 * (options.pollInterval ?? 2000));
   const alive = ({ worker }: { worker: Worker }) => {
     if (worker.workerPool.id === current.id) current.lastAlive = Date.now();
@@ -298,7 +297,7 @@ export async function run(options: {
     if (stopped || c.faulted || replacing) return;
     if (c.workerPool._workers.some((worker) => worker.getActiveJob())) c.lastAlive = Date.now();
     if (Date.now() - c.lastAlive <= stallAfter) return;
-    replace(c, `none of its workers got an answer from the database for ${stallAfter} ms`);
+    replace(c, `taking jobs: none of its workers got an answer from the database for ${stallAfter} ms`);
     void Promise.resolve(c.runner.stop()).catch(() => {});
   };
   watch(current);
