@@ -63,7 +63,6 @@ test('a pool whose connections stop answering, without any fault reported, is re
   const flow = await createFlow(db);
   const work = await member(flow, { task: 'work' });
   const proxy = await freezingProxy(new URL(connectionStringOf(db)));
-  t.teardown(() => proxy.close());
   let runs = 0;
   const worker = await startWorker(
     t,
@@ -75,6 +74,7 @@ test('a pool whose connections stop answering, without any fault reported, is re
     },
     { concurrency: 1, pollInterval: 200, heartbeatInterval: 500, workerLease: 2000 },
   );
+  t.teardown(() => proxy.close()); // before the worker stops (teardowns run last first): frees what is frozen
   const stalledPool = worker.workerId;
   // The pool's only worker polls every 200 ms: within a second it waits on a frozen connection.
   proxy.freeze(true);
