@@ -280,25 +280,43 @@ export async function run(options: {
   events.on('pool:fatalError', ({ workerPool, error }: { workerPool: { id: string }; error: unknown }) => {
     if (workerPool.id === current.id) replace(current, `after a database fault (${(error as Error)?.message ?? String(error)})`);
   });
-  // A pool can also stall without a fault: under repeated terminated connections (the fault probe)
-  // a pool was seen taking none of the due jobs for minutes while holding no connection, its
-  // workers waiting somewhere inside Graphile Worker or pg. A pool whose workers run no job and got
-  // no answer to "a job?" (a job or none) for stallAfter is stopped and replaced like a faulted one
-  // (it runs no job, so none can run twice; a job it might still lock stays locked by its id until
-  // that id's lease runs out and it is reaped).
+  // A pool can also stall without a fault, taking none of the due jobs (the fault probe saw it for
+  // minutes, the pool holding no connection; the cause found is below). Such a pool is stopped and
+  // replaced like a faulted one: it runs no job, so none can run twice, and a job it might still
+  // lock stays locked by its id until that id's lease runs out and it is reaped. Besides the cause
+  // found, a pool whose workers run no job and got no answer to "a job?" (a job or none) for
+  // stallAfter is taken for stalled (e.g. waiting on connections that never answer).
+  const replaceStalled = (c: Current, reason: string) => {
+    if (stopped || c !== current || c.faulted) return;
+    replace(c, `taking jobs: ${reason}`);
+    void Promise.resolve(c.runner.stop()).catch(() => {}); // it did not stop itself, unlike a faulted pool
+  };
   const stallAfter = Math.max(workerLease, 10 * (options.pollInterval ?? 2000));
   const alive = ({ worker }: { worker: Worker }) => {
     if (worker.workerPool.id === current.id) current.lastAlive = Date.now();
   };
   events.on('worker:getJob:empty', alive);
   events.on('job:start', alive);
+  // The stall the probe found: Graphile Worker 0.17 looks a pool's task names up once, on its first
+  // poll, and keeps the promise; when that lookup's connection is terminated, every later poll of
+  // the pool fails with that same rejected promise's error object, without asking the database,
+  // for as long as the pool lives. A fresh failure is a new error object, so the same one twice
+  // means the pool can never take a job: it is replaced at once.
+  let lastGetJobError: { poolId: string; error: unknown } | undefined;
+  events.on('worker:getJob:error', ({ worker, error }: { worker: Worker; error: unknown }) => {
+    const c = current;
+    if (worker.workerPool.id !== c.id) return;
+    if (lastGetJobError?.poolId === c.id && lastGetJobError.error === error) {
+      replaceStalled(c, `every poll fails with the same error (${(error as Error)?.message ?? String(error)})`);
+    }
+    lastGetJobError = { poolId: c.id, error };
+  });
   const checkStalled = () => {
     const c = current;
     if (stopped || c.faulted || replacing) return;
     if (c.workerPool._workers.some((worker) => worker.getActiveJob())) c.lastAlive = Date.now();
     if (Date.now() - c.lastAlive <= stallAfter) return;
-    replace(c, `taking jobs: none of its workers got an answer from the database for ${stallAfter} ms`);
-    void Promise.resolve(c.runner.stop()).catch(() => {});
+    replaceStalled(c, `none of its workers got an answer from the database for ${stallAfter} ms`);
   };
   watch(current);
   await heartbeat();
