@@ -6,7 +6,15 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { Logger, run as runGraphileWorker, type LogFunctionFactory, type Runner, type WorkerEvents } from 'graphile-worker';
+import {
+  Logger,
+  run as runGraphileWorker,
+  type LogFunctionFactory,
+  type Runner,
+  type Worker,
+  type WorkerEvents,
+  type WorkerPool,
+} from 'graphile-worker';
 import { buildTaskList, type FlowstageEvents, type TaskList } from './tasks.js';
 import { callPool, retryingCalls } from './calls.js';
 import type { Queryable } from '../client/queryable.js';
@@ -136,12 +144,15 @@ export async function run(options: {
     id: string;
     faulted: boolean;
     pool: pg.Pool;
+    workerPool: WorkerPool;
+    /** When one of its workers last got an answer to "a job?" (a job or none), or was running one. */
+    lastAlive: number;
   }
   const startRunner = async (): Promise<Current> => {
     const pool = newPool();
-    let id: string | undefined;
-    const onPool = ({ workerPool }: { workerPool: { id: string } }) => {
-      id ??= workerPool.id;
+    let created: WorkerPool | undefined;
+    const onPool = ({ workerPool }: { workerPool: WorkerPool }) => {
+      created ??= workerPool;
     };
     events.on('pool:create', onPool);
     let runner: Runner;
@@ -164,12 +175,12 @@ export async function run(options: {
     } finally {
       events.off('pool:create', onPool);
     }
-    if (!id) {
+    if (!created) {
       await runner.stop().catch(() => {});
       await pool.end().catch(() => {});
       throw new Error('run: Graphile Worker did not announce its worker pool (pool:create); cannot heartbeat');
     }
-    return { runner, id, faulted: false, pool };
+    return { runner, id: created.id, faulted: false, pool, workerPool: created, lastAlive: Date.now() };
   };
   let current: Current;
   try {
@@ -219,9 +230,7 @@ export async function run(options: {
     if (stopped || from !== current || from.faulted) return;
     from.faulted = true;
     retire(from);
-    log.error(
-      `flowstage worker: Graphile Worker pool ${from.id} stopped after a database fault (${reason}); starting a new pool`,
-    );
+    log.error(`flowstage worker: Graphile Worker pool ${from.id} stopped ${reason}; starting a new pool`);
     replacing = (async () => {
       for (let delay = 250; !stopped; delay = Math.min(delay * 2, 10_000)) {
         try {
@@ -252,7 +261,7 @@ export async function run(options: {
         if (!c.faulted) finish();
       },
       (error: unknown) => {
-        if (!c.faulted) replace(c, (error as Error)?.message ?? String(error));
+        if (!c.faulted) replace(c, `after a database fault (${(error as Error)?.message ?? String(error)})`);
       },
     );
     retired.push(settled);
@@ -269,13 +278,52 @@ export async function run(options: {
     }, 10_000).unref();
   };
   events.on('pool:fatalError', ({ workerPool, error }: { workerPool: { id: string }; error: unknown }) => {
-    if (workerPool.id === current.id) replace(current, (error as Error)?.message ?? String(error));
+    if (workerPool.id === current.id) replace(current, `after a database fault (${(error as Error)?.message ?? String(error)})`);
   });
+  // A pool can also stall without a fault, taking none of the due jobs (the fault probe saw it for
+  // minutes, the pool holding no connection; the cause found is below). Such a pool is stopped and
+  // replaced like a faulted one: it runs no job, so none can run twice, and a job it might still
+  // lock stays locked by its id until that id's lease runs out and it is reaped. Besides the cause
+  // found, a pool whose workers run no job and got no answer to "a job?" (a job or none) for
+  // stallAfter is taken for stalled (e.g. waiting on connections that never answer).
+  const replaceStalled = (c: Current, reason: string) => {
+    if (stopped || c !== current || c.faulted) return;
+    replace(c, `taking jobs: ${reason}`);
+    void Promise.resolve(c.runner.stop()).catch(() => {}); // it did not stop itself, unlike a faulted pool
+  };
+  const stallAfter = Math.max(workerLease, 10 * (options.pollInterval ?? 2000));
+  const alive = ({ worker }: { worker: Worker }) => {
+    if (worker.workerPool.id === current.id) current.lastAlive = Date.now();
+  };
+  events.on('worker:getJob:empty', alive);
+  events.on('job:start', alive);
+  // The stall the probe found: Graphile Worker 0.17 looks a pool's task names up once, on its first
+  // poll, and keeps the promise; when that lookup's connection is terminated, every later poll of
+  // the pool fails with that same rejected promise's error object, without asking the database,
+  // for as long as the pool lives. A fresh failure is a new error object, so the same one twice
+  // means the pool can never take a job: it is replaced at once.
+  let lastGetJobError: { poolId: string; error: unknown } | undefined;
+  events.on('worker:getJob:error', ({ worker, error }: { worker: Worker; error: unknown }) => {
+    const c = current;
+    if (worker.workerPool.id !== c.id) return;
+    if (lastGetJobError?.poolId === c.id && lastGetJobError.error === error) {
+      replaceStalled(c, `every poll fails with the same error (${(error as Error)?.message ?? String(error)})`);
+    }
+    lastGetJobError = { poolId: c.id, error };
+  });
+  const checkStalled = () => {
+    const c = current;
+    if (stopped || c.faulted || replacing) return;
+    if (c.workerPool._workers.some((worker) => worker.getActiveJob())) c.lastAlive = Date.now();
+    if (Date.now() - c.lastAlive <= stallAfter) return;
+    replaceStalled(c, `none of its workers got an answer from the database for ${stallAfter} ms`);
+  };
   watch(current);
   await heartbeat();
   await recover();
   let beating: Promise<void> | undefined;
   const heartbeatTimer = setInterval(() => {
+    checkStalled();
     beating ??= heartbeat().finally(() => {
       beating = undefined;
     });
