@@ -8,7 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import type pg from 'pg';
 import { connectionStringOf, testDatabase } from '../helpers/database.js';
 import { createFlow, uuidOf } from '../helpers/fixtures.js';
-import { createLogin, poolAs } from '../helpers/logins.js';
+import { LIVE_WORKER_SECRET, createLogin, liveWorkerAnd, poolAs } from '../helpers/logins.js';
 import { edge, jobs, member, startFlow } from '../helpers/cascade.js';
 
 const LOGINS: Array<[string, string[], string]> = [
@@ -16,22 +16,7 @@ const LOGINS: Array<[string, string[], string]> = [
   ['a reader', ['flowstage_reader'], '42501'],
   ['a login with no flowstage role', [], '42501'],
 ];
-const SECRET = 'the-live-workers-own-secret-0123456789';
-
-/** A database where worker `pool-live` heartbeats (30 s lease) and holds a running job, and a pool connected as a login granted `roles`. */
-async function liveWorker(t: ExecutionContext, roles: string[]) {
-  const login = await createLogin(t, roles);
-  const db = await testDatabase(t);
-  await db.query(
-    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-live', p_secret => $1, p_lease_ms => 30000)`,
-    [SECRET],
-  );
-  await db.query(`SELECT graphile_worker.add_job('work', '{}'::json, job_key => 'running')`);
-  await db.query(
-    `UPDATE graphile_worker._private_jobs SET locked_by = 'pool-live', locked_at = now(), attempts = 1 WHERE key = 'running'`,
-  );
-  return { db, as: poolAs(t, login, connectionStringOf(db)) };
-}
+const SECRET = LIVE_WORKER_SECRET;
 
 async function stillLocked(t: ExecutionContext, db: pg.Pool) {
   const { rows } = await db.query(`SELECT locked_by FROM graphile_worker.jobs WHERE key = 'running'`);
@@ -48,7 +33,7 @@ async function refusedWith(t: ExecutionContext, promise: Promise<unknown>, code:
 
 for (const [who, roles, code] of LOGINS) {
   test(`${who} cannot reap a live worker by moving the clock forward (p_now_ms)`, async (t) => {
-    const { db, as } = await liveWorker(t, roles);
+    const { db, as } = await liveWorkerAnd(t, roles);
     await refusedWith(
       t,
       as.query(`SELECT * FROM flowfabric.ff_reap_dead_workers(p_now_ms => $1::bigint)`, [Date.now() + 1e9]),
@@ -59,7 +44,7 @@ for (const [who, roles, code] of LOGINS) {
   });
 
   test(`${who} cannot shorten a live worker's lease without its secret, then reap it`, async (t) => {
-    const { db, as } = await liveWorker(t, roles);
+    const { db, as } = await liveWorkerAnd(t, roles);
     await refusedWith(
       t,
       as.query(

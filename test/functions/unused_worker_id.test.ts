@@ -4,25 +4,14 @@
 // worker's id is its Graphile Worker pool id (`pool-` and 9 random bytes), which a writer cannot
 // read (no right on graphile_worker's tables or ff_worker_heartbeat), nor lock a job under.
 import test, { type ExecutionContext } from 'ava';
-import { connectionStringOf, testDatabase } from '../helpers/database.js';
-import { createLogin, poolAs } from '../helpers/logins.js';
+import { liveWorkerAnd } from '../helpers/logins.js';
 
-const LIVE_SECRET = 'the-live-workers-own-secret-0123456789';
 const WRITER_SECRET = 'a-writers-secret-for-an-unused-id-000';
 
 /** A database where worker `pool-live` heartbeats and holds a running job, and a pool of a flowstage_writer login. */
 async function liveWorkerAndWriter(t: ExecutionContext) {
-  const login = await createLogin(t, ['flowstage_writer']);
-  const db = await testDatabase(t);
-  await db.query(
-    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-live', p_secret => $1, p_lease_ms => 30000)`,
-    [LIVE_SECRET],
-  );
-  await db.query(`SELECT graphile_worker.add_job('work', '{}'::json, job_key => 'running')`);
-  await db.query(
-    `UPDATE graphile_worker._private_jobs SET locked_by = 'pool-live', locked_at = now(), attempts = 1 WHERE key = 'running'`,
-  );
-  return { db, writer: poolAs(t, login, connectionStringOf(db)) };
+  const { db, as } = await liveWorkerAnd(t, ['flowstage_writer']);
+  return { db, writer: as };
 }
 
 test("a writer may register a heartbeat for an unused worker id; when it lapses, reaping it unlocks no live worker's job", async (t) => {

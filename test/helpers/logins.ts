@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import pg from 'pg';
+import { connectionStringOf, testDatabase } from './database.js';
 
 const serverUrl = () => {
   const url = process.env.FLOWSTAGE_TEST_SERVER_URL;
@@ -54,4 +55,26 @@ export function poolAs(t: ExecutionContext, login: Login, connectionString: stri
   pool.on('error', () => {}); // a connection terminated by the database's DROP ... WITH (FORCE)
   t.teardown(() => pool.end());
   return pool;
+}
+
+/** The secret of the live worker `liveWorkerAnd` registers. */
+export const LIVE_WORKER_SECRET = 'the-live-workers-own-secret-0123456789';
+
+/**
+ * A database where worker `pool-live` heartbeats (30 s lease, LIVE_WORKER_SECRET) and holds a running
+ * job (key `running`), and a pool connected as a new login granted `roles`: the scene of the
+ * trust-model attacks on a live worker.
+ */
+export async function liveWorkerAnd(t: ExecutionContext, roles: string[]) {
+  const login = await createLogin(t, roles);
+  const db = await testDatabase(t);
+  await db.query(
+    `SELECT * FROM flowfabric.ff_worker_heartbeat(p_worker_id => 'pool-live', p_secret => $1, p_lease_ms => 30000)`,
+    [LIVE_WORKER_SECRET],
+  );
+  await db.query(`SELECT graphile_worker.add_job('work', '{}'::json, job_key => 'running')`);
+  await db.query(
+    `UPDATE graphile_worker._private_jobs SET locked_by = 'pool-live', locked_at = now(), attempts = 1 WHERE key = 'running'`,
+  );
+  return { db, as: poolAs(t, login, connectionStringOf(db)) };
 }
