@@ -99,9 +99,16 @@ BEGIN
                             WHEN 'failure_only' THEN e.policy->>'upstream_outcome' IN ('failed', 'expired')
                             ELSE true END))[1]
   INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished, v_condition
-  FROM ff_edge e
-  LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
-  WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.downstream_eid = v_id;
+  -- Fenced probes (LATERAL, OFFSET 0, keyed by a value the planner cannot fold into a constant):
+  -- on never-analysed tables a plain join read the flow's edges by the primary key's
+  -- (partition_key, flow_id) prefix and the partition's executions once per edge.
+  FROM unnest(ARRAY[v_id]) AS d(eid)
+  CROSS JOIN LATERAL (
+    SELECT x.* FROM ff_edge x
+    WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id AND x.downstream_eid = d.eid OFFSET 0) e
+  LEFT JOIN LATERAL (
+    SELECT y.public_state, y.terminal_outcome, y.lifecycle_phase, y.raw_fields FROM ff_exec_core y
+    WHERE y.partition_key = e.partition_key AND y.execution_id = e.upstream_eid OFFSET 0) u ON true;
 
   v_waiting := CASE WHEN v_exec.raw_fields->>'task_identifier' IS NULL
                       THEN 'no task_identifier, so no worker runs it: complete it with ff_complete_execution'
