@@ -360,6 +360,14 @@ DROP FUNCTION IF EXISTS flowfabric._fail_attempt(text, text, text, int, text, bi
 DROP FUNCTION IF EXISTS flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[],
   uuid[], uuid[], smallint[], uuid[], smallint[]);  -- + p_e_kinds
 
+-- db/upgrades/0.3.0/810_log_row_per_call.sql
+-- 810: one log row per call (issue 21): a completion's row lists the edges it resolved, so
+-- _resolve_edges takes the caller's operation and arguments, and _finish_execution can leave the
+-- row to its caller (ff_cancel_flow, ff_cancel_siblings_step). The old signatures are dropped;
+-- the new ones are created with the functions.
+DROP FUNCTION IF EXISTS flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint);
+DROP FUNCTION IF EXISTS flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean, boolean);
+
 -- db/functions/run/_add_jobs.sql
 -- _add_jobs: enqueue job specs with one graphile_worker.add_jobs call, with plans fit for a queue that churns.
 CREATE OR REPLACE FUNCTION flowfabric._add_jobs(p_specs graphile_worker.job_spec[])
@@ -1151,13 +1159,17 @@ COMMENT ON FUNCTION flowfabric._find_execution(text, smallint, uuid, smallint) I
 -- _finish_execution: make a locked, non-terminal execution terminal with an outcome (the one
 -- terminal transition: completions, skips from the cascade, sibling and flow cancels all use it)
 -- and, for a flow member with p_cascade, defer its cascade to a job whose spec it returns.
+-- A caller whose own log row records the transition (ff_complete_execution, whose row lists the
+-- resolutions it caused; ff_cancel_flow and ff_cancel_siblings_step, whose rows name what they
+-- cancelled) passes p_log => false: one log row per call, not one more per execution.
 CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_execution flowfabric.ff_exec_core,
   p_outcome   text,
   p_result    jsonb,
   p_now_ms    bigint,
   p_cascade   boolean DEFAULT true,
-  p_notify    boolean DEFAULT true)
+  p_notify    boolean DEFAULT true,
+  p_log       boolean DEFAULT true)
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -1184,7 +1196,7 @@ BEGIN
       terminal_at_ms = p_now_ms,
       result = p_result
   WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id;
-  IF p_execution.flow_id IS NOT NULL THEN
+  IF p_execution.flow_id IS NOT NULL AND p_log THEN
     SELECT f.graph_revision, f.raw_fields->>'namespace' INTO v_revision, v_namespace
     FROM ff_flow_core f
     WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
@@ -1206,7 +1218,7 @@ BEGIN
   IF p_execution.flow_id IS NULL THEN
     RETURN NULL;  -- a solo execution has no edges and no flow to finish
   END IF;
-  IF p_notify THEN
+  IF p_notify AND p_log THEN
     PERFORM _notify_namespace(v_namespace);  -- (the log row above was written directly)
   END IF;
   IF p_cascade THEN
@@ -1216,8 +1228,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean, boolean) IS
-  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution (and notifies the namespace unless p_notify => false: the caller then calls _notify_namespace itself in this transaction) and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
+COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean, boolean, boolean) IS
+  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution {execution_id, outcome} (and notifies the namespace unless p_notify => false: the caller then calls _notify_namespace itself in this transaction); p_log => false writes no row and sends no notification (the caller''s own row records the transition) and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
 
 -- db/functions/run/_finish_flow_if_done.sql
 -- _finish_flow_if_done: a started, open flow whose members are all terminal becomes completed or
@@ -2009,9 +2021,10 @@ COMMENT ON FUNCTION flowfabric._require_execution(text, smallint, uuid) IS
 -- execution), ff_resolve_dependency (one edge; also the late edge of ff_apply_dependency_to_child).
 -- It runs on every completion, so it is written as few statements as the work allows, each
 -- touching all edges at once: (1) the edges, the data they pass, the group counters with each
--- group's verdict, and the log, in one statement; then only when a group decides: (2) the
--- decisions with the released children, (3) the flow's started flag, (4) the skipped children
--- one at a time (each happens once in a child's life); and one add_jobs call.
+-- group's verdict, in one statement; then only when a group decides: (2) the decisions with the
+-- released children; the caller's one log row, which lists the resolutions and releases (so a
+-- completion writes one row, not one per edge); then (3) the flow's started flag, (4) the skipped
+-- children one at a time (each happens once in a child's life); and one add_jobs call.
 -- On a never-analysed table the planner takes a primary key's (partition_key, flow_id) prefix for
 -- one row and would read the whole flow through it; so each statement reaches the groups and the
 -- children one probe of the full key per child (flow_id as a join column beside the child, never
@@ -2024,6 +2037,8 @@ CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   p_children      uuid[],
   p_edge_id       uuid,
   p_now_ms        bigint,
+  p_log_operation text,
+  p_log_arguments jsonb,
   OUT edge_ids    uuid[],
   OUT decisions   text[],
   OUT skipped     uuid[],
@@ -2051,9 +2066,9 @@ BEGIN
   --    out); a success passes its result to each non-terminal child under each edge's ref,
   --    before any decision; each edge moves one unit of its child's group out of running_count,
   --    and each group's policy is evaluated on its new counters (a decided group counts but
-  --    never decides again: already_decided); one resolve_dependency log row per edge, the last
-  --    edge of a child (by edge_id) carrying the group's verdict and the others pending, as if
-  --    they had been resolved one by one.
+  --    never decides again: already_decided). Per edge, the decision it is logged with: within
+  --    a child's edges the last (by edge_id) carries the group's verdict and the others pending,
+  --    as if they had been resolved one by one.
   WITH flow AS (
     SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace, f.public_flow_state FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
@@ -2144,62 +2159,76 @@ BEGIN
          (SELECT fl.graph_revision FROM flow fl),
          (SELECT fl.namespace FROM flow fl)
   INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, public_flow_state, v_revision, v_namespace;
-  -- The caller logged the completion (or the apply) without notifying: one notification for the
-  -- transaction, if the namespace opted in. A statement of its own: inside the one above, which
-  -- Citus runs on the flow's shard, its read of ff_namespace_notify would be a nested
-  -- distributed query, which Citus refuses.
+  -- One notification for the transaction, if the namespace opted in (the log row below is
+  -- written directly). A statement of its own: inside the one above, which Citus runs on the
+  -- flow's shard, its read of ff_namespace_notify would be a nested distributed query, which
+  -- Citus refuses.
   PERFORM _notify_namespace(v_namespace);
-  IF edge_ids IS NULL THEN
-    RETURN;  -- nothing left to resolve into these children
-  END IF;
-  -- The log rows, in the order of edge_ids, as a statement of its own: an INSERT into
-  -- ff_flow_event (identity key) in a data-modifying CTE runs on Citus as one statement per shard.
-  INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-  SELECT p_partition_key, p_flow_id, v_revision, 'resolve_dependency',
-         jsonb_build_object('edge_id', l.edge_id, 'upstream_outcome', p_outcome, 'decision', l.decision), p_now_ms
-  FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)
-  ORDER BY l.n;
-  IF v_satisfied IS NULL AND v_impossible IS NULL THEN
-    RETURN;  -- every group still pending (or decided before): nothing to act on
-  END IF;
   v_decided := coalesce(v_satisfied, '{}') || coalesce(v_impossible, '{}');
 
-  -- 2. Record the decisions, once. satisfied + cancel_remaining: the upstreams of the edges still
+  -- 2. Only when a group decides (every group still pending, or decided before: nothing to act
+  --    on). Record the decisions, once. satisfied + cancel_remaining: the upstreams of the edges still
   --    unresolved go to cancel_siblings_pending_members (flag set when any) with a job that
   --    cancels them one per transaction. A satisfied runnable child becomes eligible (an active
   --    one already runs; a terminal one, e.g. cancelled meanwhile, stays as it is).
-  WITH decided AS (
-    UPDATE ff_edge_group g
-    SET decision = d.decision,
-        decided_at_ms = p_now_ms,
-        cancel_siblings_pending_members = CASE
-          WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
-            -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
-            (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
-             FROM ff_edge e
-             WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
-               AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
-          ELSE '{}' END
-    -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
-    -- alongside each child, and the arrays are sub-SELECTs (parameters), so the planner counts
-    -- on a few children, not on all of them, and prefers a probe each to the partition's groups.
-    FROM (SELECT x.down, x.flow_id, CASE WHEN x.down = ANY (v_satisfied) THEN 'satisfied' ELSE 'impossible' END
-          FROM unnest((SELECT v_decided), (SELECT array_fill(p_flow_id, ARRAY[cardinality(v_decided)]))) x(down, flow_id)
-         ) d(down, flow_id, decision)
-    WHERE g.partition_key = p_partition_key AND g.flow_id = d.flow_id AND g.downstream_eid = d.down
-    RETURNING g.downstream_eid, g.decision, cardinality(g.cancel_siblings_pending_members) > 0 AS cancel_siblings),
-  released AS (
-    UPDATE ff_exec_core e
-    SET eligibility_state = 'eligible_now',
-        blocking_reason = 'waiting_for_worker',
-        public_state = 'waiting'
-    FROM decided d
-    WHERE d.decision = 'satisfied' AND e.partition_key = p_partition_key AND e.execution_id = d.downstream_eid
-      AND e.lifecycle_phase = 'runnable'
-    RETURNING ROW(e.*)::ff_exec_core AS e)
-  SELECT (SELECT array_agg(r.e ORDER BY (r.e).execution_id) FROM released r),
-         (SELECT array_agg(d.downstream_eid ORDER BY d.downstream_eid) FROM decided d WHERE d.cancel_siblings)
-  INTO v_released, v_cancelling;
+  IF cardinality(v_decided) > 0 THEN
+    WITH decided AS (
+      UPDATE ff_edge_group g
+      SET decision = d.decision,
+          decided_at_ms = p_now_ms,
+          cancel_siblings_pending_members = CASE
+            WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
+              -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
+              (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
+               FROM ff_edge e
+               WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
+                 AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
+            ELSE '{}' END
+      -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
+      -- alongside each child, and the arrays are sub-SELECTs (parameters), so the planner counts
+      -- on a few children, not on all of them, and prefers a probe each to the partition's groups.
+      FROM (SELECT x.down, x.flow_id, CASE WHEN x.down = ANY (v_satisfied) THEN 'satisfied' ELSE 'impossible' END
+            FROM unnest((SELECT v_decided), (SELECT array_fill(p_flow_id, ARRAY[cardinality(v_decided)]))) x(down, flow_id)
+           ) d(down, flow_id, decision)
+      WHERE g.partition_key = p_partition_key AND g.flow_id = d.flow_id AND g.downstream_eid = d.down
+      RETURNING g.downstream_eid, g.decision, cardinality(g.cancel_siblings_pending_members) > 0 AS cancel_siblings),
+    released AS (
+      UPDATE ff_exec_core e
+      SET eligibility_state = 'eligible_now',
+          blocking_reason = 'waiting_for_worker',
+          public_state = 'waiting'
+      FROM decided d
+      WHERE d.decision = 'satisfied' AND e.partition_key = p_partition_key AND e.execution_id = d.downstream_eid
+        AND e.lifecycle_phase = 'runnable'
+      RETURNING ROW(e.*)::ff_exec_core AS e)
+    SELECT (SELECT array_agg(r.e ORDER BY (r.e).execution_id) FROM released r),
+           (SELECT array_agg(d.downstream_eid ORDER BY d.downstream_eid) FROM decided d WHERE d.cancel_siblings)
+    INTO v_released, v_cancelling;
+  END IF;
+
+  -- The caller's log row, when an edge was resolved (nothing resolved: a replay, which writes
+  -- nothing; p_log_operation NULL: no row), before the skipped children's own rows. One edge
+  -- (p_edge_id): p_log_arguments and its decision. Else p_log_arguments, the resolved edges with
+  -- their decisions in the order of edge_ids, and the children this made eligible, when any. A
+  -- statement of its own: an INSERT into ff_flow_event (identity key) in a data-modifying CTE
+  -- runs on Citus as one statement per shard.
+  IF p_log_operation IS NOT NULL AND edge_ids IS NOT NULL THEN
+    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    VALUES (p_partition_key, p_flow_id, v_revision, p_log_operation,
+            CASE WHEN p_edge_id IS NOT NULL THEN p_log_arguments || jsonb_build_object('decision', decisions[1])
+                 ELSE p_log_arguments
+                      || jsonb_build_object('resolved',
+                           (SELECT jsonb_agg(jsonb_build_object('edge_id', l.edge_id, 'decision', l.decision) ORDER BY l.n)
+                            FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)))
+                      || CASE WHEN v_released IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('released',
+                           (SELECT jsonb_agg(_canonical_execution_id(p_partition_key, r.execution_id) ORDER BY r.execution_id)
+                            FROM unnest(v_released) r)) END END,
+            p_now_ms);
+  END IF;
+  IF cardinality(v_decided) = 0 THEN
+    RETURN;
+  END IF;
+
   v_specs := '{}';
   IF v_cancelling IS NOT NULL THEN
     -- (Rare: a cancel_remaining group satisfied with upstreams still unresolved.)
@@ -2262,8 +2291,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); when it releases a child, the flow''s ff_flow_start_lock row FOR SHARE (_lock_flow_start: paired with ff_start_flow, ff_pause_flow and ff_resume_flow).';
+COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint, text, jsonb) IS
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs one row for the caller when p_log_operation is given and an edge was resolved (operation p_log_operation, written before the skipped children''s rows; nothing resolved writes nothing): with p_edge_id, p_log_arguments plus decision; else p_log_arguments plus resolved [{edge_id, decision}] in the order of edge_ids (within one child''s edges the last, by edge_id, carries the group''s decision, the others pending) and released [canonical ids of the children made eligible_now] (left out when none); then complete_execution per skipped child; and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); when it releases a child, the flow''s ff_flow_start_lock row FOR SHARE (_lock_flow_start: paired with ff_start_flow, ff_pause_flow and ff_resume_flow).';
 
 -- db/functions/run/_resume_waitpoint.sql
 -- _resume_waitpoint: close a waitpoint and run its suspended execution again, with the signals
@@ -3861,7 +3890,8 @@ BEGIN
       public_state := v_exec.public_state;
       terminal_outcome := v_exec.terminal_outcome;
     ELSIF p_cancellation_policy = 'cancel_all' THEN
-      PERFORM _finish_execution(v_exec, 'cancelled', NULL, v_now, p_cascade => false);
+      -- (No row per member: the cancel_flow row lists them.)
+      PERFORM _finish_execution(v_exec, 'cancelled', NULL, v_now, p_cascade => false, p_log => false);
       v_cancelled := v_cancelled || to_jsonb(execution_id);
       status := 'cancelled';
       public_state := 'cancelled';
@@ -3886,7 +3916,7 @@ $$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and i
 p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
 Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status cancelled = made terminal by this call, already_terminal = was terminal before, left_running = not terminal, kept by cancel_flow_only. A flow without members returns no rows.
 Checks in order: invalid_input (FF012: NULL p_flow_id, p_reason NULL, empty or over 1024 bytes, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
-Locks the flow row FOR UPDATE, then the members in execution_id order. Logs cancel_flow {reason, cancellation_policy, cancelled_execution_ids} (and complete_execution per cancelled member, via _finish_execution).$$;
+Locks the flow row FOR UPDATE, then the members in execution_id order. Logs one cancel_flow row {reason, cancellation_policy, cancelled_execution_ids}: the members it cancelled get no complete_execution row of their own.$$;
 
 -- db/functions/run/ff_cancel_siblings_step.sql
 -- ff_cancel_siblings_step: cancel one sibling recorded by a cancel_remaining group's satisfied decision.
@@ -3963,7 +3993,7 @@ BEGIN
     v_spec := _finish_execution(v_sibling, 'cancelled',
       jsonb_build_object('cancelled_by', 'cancel_remaining',
                          'downstream_execution_id', _canonical_execution_id(v_partition, v_down)),
-      v_now, p_cascade => true);
+      v_now, p_cascade => true, p_log => false);  -- (the cancel_sibling row below records it)
     PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
     status := 'cancelled';
   ELSE
@@ -3986,7 +4016,7 @@ COMMENT ON FUNCTION flowfabric.ff_cancel_siblings_step(uuid, text, bigint) IS
 $$Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
 Returns (status, execution_id, remaining).
 cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for a member of the flow without a group); execution_id is then NULL.
-Refusals, in this order: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001), execution_not_found (FF003: no such execution), execution_not_in_flow (FF007: not a member of p_flow_id). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).$$;
+Refusals, in this order: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001), execution_not_found (FF003: no such execution), execution_not_in_flow (FF007: not a member of p_flow_id). Locks: the sibling execution, then the group. Logs one cancel_sibling row {downstream_execution_id, execution_id, status}: a cancelled sibling gets no complete_execution row of its own.$$;
 
 -- db/functions/run/ff_cascade_step.sql
 -- ff_cascade_step: a deferred hop of the completion cascade: resolve every outgoing applied edge
@@ -4052,7 +4082,9 @@ BEGIN
       v_open := v_open OR v_row.lifecycle_phase <> 'terminal';
     END LOOP;
     SELECT * INTO v_hop
-    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now);
+    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now,
+                        'resolve_edges', jsonb_build_object('execution_id', execution_id,
+                                                            'upstream_outcome', v_exec.terminal_outcome));
     edges_resolved := coalesce(cardinality(v_hop.edge_ids), 0);
     IF v_hop.others_left THEN
       -- Edges applied after the read above (not expected: an apply resolves an edge whose
@@ -4092,6 +4124,7 @@ $$A deferred hop of the completion cascade of terminal execution p_execution_id:
 Returns (status, execution_id, edges_resolved, public_flow_state).
 done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
 check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
+Logs one resolve_edges row when it resolved edges: {execution_id, upstream_outcome, resolved [{edge_id, decision}], released [children made eligible], when any}; then complete_execution per skipped child, and complete_flow when it finishes the flow.
 Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
 Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.$$;
 
@@ -4522,7 +4555,11 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false);
+  -- One log row for the completion: with children, _resolve_edges writes it with the resolutions
+  -- (their edges are applied and this execution is locked and not terminal, so no other call can
+  -- have resolved them: every one is resolved here); without, _finish_execution writes it.
+  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false,
+                            p_log => cardinality(v_children) = 0);
   status := 'completed';
   outcome := p_outcome;
   IF v_exec.flow_id IS NULL THEN
@@ -4531,7 +4568,9 @@ BEGIN
   END IF;
 
   -- The cascade, one hop: every outgoing applied edge into the children locked above.
-  SELECT * INTO v_hop FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now);
+  SELECT * INTO v_hop
+  FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now,
+                      'complete_execution', jsonb_build_object('execution_id', execution_id, 'outcome', p_outcome));
   public_flow_state := v_hop.public_flow_state;
   IF v_hop.others_left THEN
     -- An edge applied between the unlocked read and the lock: its child is not locked here, and
@@ -4557,7 +4596,7 @@ $$Make execution p_execution_id terminal once with p_outcome (success | failed |
 Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. stale_attempt (docs/semantics.md §9.3, fencing): p_attempt (the number ff_begin_attempt returned; NULL = whatever attempt is current) names an attempt that is no longer running (timed out, failed, delayed, reaped or replaced by a later one): nothing changes and outcome repeats p_outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
 For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
-Refusals: invalid_input (malformed id, unknown outcome, p_attempt < 1), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
+Refusals: invalid_input (malformed id, unknown outcome, p_attempt < 1), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs one complete_execution row for a flow member: {execution_id, outcome}, plus resolved [{edge_id, decision}] (every edge it resolved, by child then edge_id; within a child's edges the last carries the group's decision, the others pending) and released [children it made eligible] when there are any; then complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
 
 -- db/functions/staging/ff_create_execution.sql
 -- ff_create_execution: create an execution (on its flow's partition when p_flow_id is given). Idempotent on the id.
@@ -7085,7 +7124,9 @@ BEGIN
       WHERE u.lifecycle_phase = 'terminal'
       ORDER BY e.upstream_eid
     LOOP
-      PERFORM _resolve_edges(v_part, v_exec.flow_id, v_upstream.upstream_eid, v_upstream.terminal_outcome, v_set, NULL, v_now);
+      PERFORM _resolve_edges(v_part, v_exec.flow_id, v_upstream.upstream_eid, v_upstream.terminal_outcome, v_set, NULL, v_now,
+        'resolve_edges', jsonb_build_object('execution_id', _canonical_execution_id(v_part, v_upstream.upstream_eid),
+                                            'upstream_outcome', v_upstream.terminal_outcome));
     END LOOP;
   END IF;
 
@@ -7105,7 +7146,7 @@ A member with no group, or whose upstream edges are all satisfied, or a solo exe
 p_downstream: every transitive downstream that is terminal is replayed the same way in the same call; downstreams still running (active) are left alone. The edges going out of every replayed execution into replayed or waiting (runnable) children return to applied and those children's groups are recomputed; a non-replayed child that was eligible but had not started waits again (its queued run job is removed), so nothing runs on a stale result. Edges into children that are running or terminal (and not replayed) keep their resolution.
 The flow: completed or failed reopens (public_flow_state open, terminal_at_ms cleared, raw_fields.replayed_at_ms) and finishes again by the rule of §6; graph_revision stays (not a graph change).
 Refusals: invalid_input (malformed id, NULL p_downstream), execution_not_found (FF003), flow_already_terminal (FF002: the flow is cancelled), execution_not_terminal (FF015), max_replays_exhausted (FF016: replay_count >= the policy's max_replays, default 10; checked for every execution the call would replay, the first in topological order decides), each with the execution in DETAIL.
-Locks: the flow row, then the replayed executions and their children in uuid order, then edges, then groups. Logs one replay_execution row listing every execution reset (and resolve_dependency rows for the edges resolved again).$$;
+Locks: the flow row, then the replayed executions and their children in uuid order, then edges, then groups. Logs one replay_execution row listing every execution reset, then one resolve_edges row per upstream whose edges it resolved again ({execution_id (the upstream), upstream_outcome, resolved, released}, as ff_cascade_step logs).$$;
 
 -- db/functions/run/ff_resolve_dependency.sql
 -- ff_resolve_dependency: count one applied edge's upstream outcome, taken from the upstream's
@@ -7178,7 +7219,9 @@ BEGIN
     WHERE e.partition_key = v_partition AND e.execution_id = v_edge.downstream_eid FOR UPDATE;
     SELECT * INTO v_resolved
     FROM _resolve_edges(v_partition, p_flow_id, v_edge.upstream_eid, v_upstream.terminal_outcome,
-                        ARRAY[v_edge.downstream_eid], p_edge_id, v_now) r;
+                        ARRAY[v_edge.downstream_eid], p_edge_id, v_now,
+                        'resolve_dependency', jsonb_build_object('edge_id', p_edge_id,
+                                                                 'upstream_outcome', v_upstream.terminal_outcome)) r;
     IF v_resolved.edge_ids IS NOT NULL THEN
       status := 'resolved';
       decision := v_resolved.decisions[1];

@@ -154,6 +154,17 @@ test('logs cancel_flow with the reason, the policy and the cancelled members', a
   ]);
 });
 
+test('writes one row: the members it cancels get no complete_execution row of their own', async (t) => {
+  const db = await testDatabase(t);
+  const { flowId } = await createFlow(db, { nowMs: NOW });
+  await addMember(db, flowId);
+  await addMember(db, flowId);
+  const before = await eventCount(db, flowId);
+  await call(db, cancelSql, [flowId, 'operator', 'cancel_all', NOW]);
+  t.is(await eventCount(db, flowId), before + 1);
+  t.is(await eventCount(db, flowId, 'complete_execution'), 0);
+});
+
 test('returns no rows for a flow without members', async (t) => {
   const db = await testDatabase(t);
   const { flowId } = await createFlow(db, { nowMs: NOW });
@@ -233,5 +244,14 @@ test('a cancel racing member completions leaves every member terminal exactly on
     t.is(row.status, completedByCall.has(row.execution_id) ? 'already_terminal' : 'cancelled', row.execution_id);
   }
   t.true((await states(db, flowId)).every((m) => m.lifecycle_phase === 'terminal'));
-  t.is(await eventCount(db, flowId, 'complete_execution'), members.length);
+  // Each member's terminal transition is logged once: by its completion's row, or in the cancel's list.
+  const { rows: logged } = await db.query(
+    `SELECT arguments->>'execution_id' AS id FROM flowfabric.ff_flow_event
+     WHERE flow_id = $1 AND operation = 'complete_execution'
+     UNION ALL
+     SELECT jsonb_array_elements_text(arguments->'cancelled_execution_ids') FROM flowfabric.ff_flow_event
+     WHERE flow_id = $1 AND operation = 'cancel_flow'`,
+    [flowId],
+  );
+  t.deepEqual(logged.map((r) => r.id).sort(), [...members].sort());
 });

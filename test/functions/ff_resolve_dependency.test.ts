@@ -11,15 +11,16 @@ import {
   execution,
   group,
   jobs,
+  loggedResolutions,
   member,
   members,
-  operations,
   policy,
   resolve,
   stage,
   startFlow,
 } from '../helpers/cascade.js';
-import { complete, createFlow, eventCount, type Flow, uuidOf } from '../helpers/fixtures.js';
+import { complete, createFlow, eventCount, events, type Flow, uuidOf } from '../helpers/fixtures.js';
+import { call } from '../helpers/read.js';
 import { testDatabase } from '../helpers/database.js';
 
 /** A child with `n` applied inbound edges under a policy; returns the upstreams, the child and the edge ids. */
@@ -37,14 +38,9 @@ async function fanIn(
   return { ups, child, edges };
 }
 
-/** The decision the resolve_dependency log entry of an edge recorded. */
+/** The decision the log recorded for an edge's resolution. */
 async function loggedDecision(flow: Flow, edgeId: string): Promise<string | undefined> {
-  const { rows } = await flow.db.query(
-    `SELECT arguments->>'decision' AS decision FROM flowfabric.ff_flow_event
-     WHERE flow_id = $1::uuid AND operation = 'resolve_dependency' AND arguments->>'edge_id' = $2`,
-    [flow.flowId, edgeId],
-  );
-  return rows[0]?.decision;
+  return (await loggedResolutions(flow.db, flow.flowId)).find((r) => r.edge_id === edgeId)?.decision;
 }
 
 /** a -> b -> c: a fails, so b is skipped at once and b -> c waits for b's cascade job (a deferred hop). */
@@ -292,12 +288,66 @@ test('let_run: a satisfied any_of records no siblings', async (t) => {
   );
 });
 
-test('a completion logs complete_execution and resolve_dependency; a skipped child also logs complete_execution', async (t) => {
+test('a completion logs one complete_execution row listing its resolutions; a skipped child then logs its own', async (t) => {
   const flow = await createFlow(await testDatabase(t));
-  const { ups } = await fanIn(flow, 1, 'all_of');
-  const before = (await operations(flow)).length;
+  const { ups, child, edges } = await fanIn(flow, 1, 'all_of');
+  const before = (await events(flow.db, flow.flowId)).length;
   await complete(flow.db, ups[0]!, 'failed');
-  t.deepEqual((await operations(flow)).slice(before), ['complete_execution', 'resolve_dependency', 'complete_execution']);
+  const logged = (await events(flow.db, flow.flowId)).slice(before);
+  t.deepEqual(
+    logged.map((e) => [e.operation, e.arguments]),
+    [
+      [
+        'complete_execution',
+        { execution_id: ups[0], outcome: 'failed', resolved: [{ edge_id: edges[0], decision: 'impossible' }] },
+      ],
+      ['complete_execution', { execution_id: child, outcome: 'skipped' }],
+    ],
+  );
+});
+
+test('a completion that releases a child lists it under released', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const { ups, child, edges } = await fanIn(flow, 2, 'all_of');
+  await complete(flow.db, ups[0]!, 'success');
+  await complete(flow.db, ups[1]!, 'success');
+  const rows = (await events(flow.db, flow.flowId)).filter((e) => e.operation === 'complete_execution');
+  t.deepEqual(
+    rows.map((e) => e.arguments),
+    [
+      { execution_id: ups[0], outcome: 'success', resolved: [{ edge_id: edges[0], decision: 'pending' }] },
+      { execution_id: ups[1], outcome: 'success', resolved: [{ edge_id: edges[1], decision: 'satisfied' }], released: [child] },
+    ],
+  );
+});
+
+test('a completion with no outgoing edge logs complete_execution with its outcome alone', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const lone = await member(flow);
+  await complete(flow.db, lone, 'success');
+  const rows = (await events(flow.db, flow.flowId)).filter((e) => e.operation === 'complete_execution');
+  t.deepEqual(
+    rows.map((e) => e.arguments),
+    [{ execution_id: lone, outcome: 'success' }],
+  );
+});
+
+test('a deferred hop logs one resolve_edges row for the edges it resolved', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const [a, b, c] = await members(flow, 3);
+  await edge(flow, a!, b!);
+  const bc = await edge(flow, b!, c!);
+  await complete(flow.db, a!, 'failed');
+  const before = (await events(flow.db, flow.flowId)).length;
+  await call(flow.db, 'SELECT * FROM flowfabric.ff_cascade_step($1)', [b]);
+  const logged = (await events(flow.db, flow.flowId)).slice(before);
+  t.deepEqual(
+    logged.map((e) => [e.operation, e.arguments]),
+    [
+      ['resolve_edges', { execution_id: b, upstream_outcome: 'skipped', resolved: [{ edge_id: bc, decision: 'impossible' }] }],
+      ['complete_execution', { execution_id: c, outcome: 'skipped' }],
+    ],
+  );
 });
 
 // Direct calls.

@@ -174,6 +174,29 @@ export async function operations(flow: TestFlow): Promise<string[]> {
   return rows.map((r) => r.operation);
 }
 
+/**
+ * Every edge resolution the log records, in log order: the resolved lists of complete_execution
+ * and resolve_edges rows, and resolve_dependency rows (one edge each).
+ */
+export async function loggedResolutions(
+  db: Db,
+  flowId: string,
+): Promise<{ operation: string; edge_id: string; decision: string }[]> {
+  const { rows } = await db.query(
+    `SELECT e.operation, r.edge_id, r.decision
+     FROM flowfabric.ff_flow_event e
+     CROSS JOIN LATERAL (
+       SELECT x->>'edge_id' AS edge_id, x->>'decision' AS decision, n
+       FROM jsonb_array_elements(coalesce(e.arguments->'resolved', '[]')) WITH ORDINALITY AS l(x, n)
+       UNION ALL
+       SELECT e.arguments->>'edge_id', e.arguments->>'decision', 1 WHERE e.operation = 'resolve_dependency') r
+     WHERE e.flow_id = $1::uuid
+     ORDER BY e.event_id, r.n`,
+    [flowId],
+  );
+  return rows;
+}
+
 export interface JobRow {
   task_identifier: string;
   key: string | null;

@@ -3,8 +3,8 @@
 // through the worker, is in cascade.test.ts.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { member } from '../helpers/cascade.js';
-import { createFlow } from '../helpers/fixtures.js';
+import { edge, member, policy } from '../helpers/cascade.js';
+import { complete, createFlow, events } from '../helpers/fixtures.js';
 import { testDatabase } from '../helpers/database.js';
 
 test('ff_cancel_siblings_step answers done for a member of the flow without a group', async (t) => {
@@ -31,4 +31,23 @@ test('ff_cancel_siblings_step refuses an execution that is not a member of the f
     flow.db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [flow.flowId, rows[0].execution_id]),
   );
   t.like(error, { code: 'FF007', message: 'execution_not_in_flow' });
+});
+
+test('a cancelled sibling is logged by the one cancel_sibling row, not by a complete_execution row of its own', async (t) => {
+  const flow = await createFlow(await testDatabase(t));
+  const [a, b, child] = [await member(flow), await member(flow), await member(flow)];
+  await policy(flow, child, 'any_of', { onSatisfied: 'cancel_remaining' });
+  await edge(flow, a, child);
+  await edge(flow, b, child);
+  await complete(flow.db, a, 'success');
+  const before = (await events(flow.db, flow.flowId)).length;
+  const { rows } = await flow.db.query('SELECT * FROM flowfabric.ff_cancel_siblings_step($1::uuid, $2::text)', [
+    flow.flowId,
+    child,
+  ]);
+  t.like(rows[0], { status: 'cancelled', execution_id: b });
+  t.deepEqual(
+    (await events(flow.db, flow.flowId)).slice(before).map((e) => [e.operation, e.arguments]),
+    [['cancel_sibling', { downstream_execution_id: child, execution_id: b, status: 'cancelled' }]],
+  );
 });

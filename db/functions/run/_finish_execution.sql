@@ -1,13 +1,17 @@
 -- _finish_execution: make a locked, non-terminal execution terminal with an outcome (the one
 -- terminal transition: completions, skips from the cascade, sibling and flow cancels all use it)
 -- and, for a flow member with p_cascade, defer its cascade to a job whose spec it returns.
+-- A caller whose own log row records the transition (ff_complete_execution, whose row lists the
+-- resolutions it caused; ff_cancel_flow and ff_cancel_siblings_step, whose rows name what they
+-- cancelled) passes p_log => false: one log row per call, not one more per execution.
 CREATE OR REPLACE FUNCTION flowfabric._finish_execution(
   p_execution flowfabric.ff_exec_core,
   p_outcome   text,
   p_result    jsonb,
   p_now_ms    bigint,
   p_cascade   boolean DEFAULT true,
-  p_notify    boolean DEFAULT true)
+  p_notify    boolean DEFAULT true,
+  p_log       boolean DEFAULT true)
 RETURNS graphile_worker.job_spec
 LANGUAGE plpgsql VOLATILE
 SET search_path = flowfabric, pg_catalog, pg_temp
@@ -34,7 +38,7 @@ BEGIN
       terminal_at_ms = p_now_ms,
       result = p_result
   WHERE e.partition_key = p_execution.partition_key AND e.execution_id = p_execution.execution_id;
-  IF p_execution.flow_id IS NOT NULL THEN
+  IF p_execution.flow_id IS NOT NULL AND p_log THEN
     SELECT f.graph_revision, f.raw_fields->>'namespace' INTO v_revision, v_namespace
     FROM ff_flow_core f
     WHERE f.partition_key = p_execution.partition_key AND f.flow_id = p_execution.flow_id;
@@ -56,7 +60,7 @@ BEGIN
   IF p_execution.flow_id IS NULL THEN
     RETURN NULL;  -- a solo execution has no edges and no flow to finish
   END IF;
-  IF p_notify THEN
+  IF p_notify AND p_log THEN
     PERFORM _notify_namespace(v_namespace);  -- (the log row above was written directly)
   END IF;
   IF p_cascade THEN
@@ -66,5 +70,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean, boolean) IS
-  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution (and notifies the namespace unless p_notify => false: the caller then calls _notify_namespace itself in this transaction) and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';
+COMMENT ON FUNCTION flowfabric._finish_execution(flowfabric.ff_exec_core, text, jsonb, bigint, boolean, boolean, boolean) IS
+  'Private. Terminal transition of an execution the caller has locked and checked non-terminal: lifecycle_phase terminal, eligibility_state not_applicable, blocking_reason none, terminal_outcome and public_state from p_outcome (success -> completed), terminal_at_ms, result; attempt_state attempt_terminal after a running attempt, none for a skip of an execution that never began one. Outcome cancelled or expired removes the execution''s queued run job (graphile_worker.remove_job(''flowstage:run:<uuid>'')). For flow members it logs complete_execution {execution_id, outcome} (and notifies the namespace unless p_notify => false: the caller then calls _notify_namespace itself in this transaction); p_log => false writes no row and sends no notification (the caller''s own row records the transition) and, with p_cascade, defers the outgoing edges to a job (_defer_cascade: outbox row) and returns that job''s spec, which the caller passes to graphile_worker.add_jobs in the same transaction; NULL otherwise. p_cascade => false: ff_complete_execution (which resolves the edges itself) and ff_cancel_flow (the flow is already terminal). Takes no lock.';

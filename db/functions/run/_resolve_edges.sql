@@ -7,9 +7,10 @@
 -- execution), ff_resolve_dependency (one edge; also the late edge of ff_apply_dependency_to_child).
 -- It runs on every completion, so it is written as few statements as the work allows, each
 -- touching all edges at once: (1) the edges, the data they pass, the group counters with each
--- group's verdict, and the log, in one statement; then only when a group decides: (2) the
--- decisions with the released children, (3) the flow's started flag, (4) the skipped children
--- one at a time (each happens once in a child's life); and one add_jobs call.
+-- group's verdict, in one statement; then only when a group decides: (2) the decisions with the
+-- released children; the caller's one log row, which lists the resolutions and releases (so a
+-- completion writes one row, not one per edge); then (3) the flow's started flag, (4) the skipped
+-- children one at a time (each happens once in a child's life); and one add_jobs call.
 -- On a never-analysed table the planner takes a primary key's (partition_key, flow_id) prefix for
 -- one row and would read the whole flow through it; so each statement reaches the groups and the
 -- children one probe of the full key per child (flow_id as a join column beside the child, never
@@ -22,6 +23,8 @@ CREATE OR REPLACE FUNCTION flowfabric._resolve_edges(
   p_children      uuid[],
   p_edge_id       uuid,
   p_now_ms        bigint,
+  p_log_operation text,
+  p_log_arguments jsonb,
   OUT edge_ids    uuid[],
   OUT decisions   text[],
   OUT skipped     uuid[],
@@ -49,9 +52,9 @@ BEGIN
   --    out); a success passes its result to each non-terminal child under each edge's ref,
   --    before any decision; each edge moves one unit of its child's group out of running_count,
   --    and each group's policy is evaluated on its new counters (a decided group counts but
-  --    never decides again: already_decided); one resolve_dependency log row per edge, the last
-  --    edge of a child (by edge_id) carrying the group's verdict and the others pending, as if
-  --    they had been resolved one by one.
+  --    never decides again: already_decided). Per edge, the decision it is logged with: within
+  --    a child's edges the last (by edge_id) carries the group's verdict and the others pending,
+  --    as if they had been resolved one by one.
   WITH flow AS (
     SELECT f.graph_revision, f.raw_fields->>'namespace' AS namespace, f.public_flow_state FROM ff_flow_core f
     WHERE f.partition_key = p_partition_key AND f.flow_id = p_flow_id),
@@ -142,62 +145,76 @@ BEGIN
          (SELECT fl.graph_revision FROM flow fl),
          (SELECT fl.namespace FROM flow fl)
   INTO edge_ids, decisions, v_satisfied, v_impossible, others_left, public_flow_state, v_revision, v_namespace;
-  -- The caller logged the completion (or the apply) without notifying: one notification for the
-  -- transaction, if the namespace opted in. A statement of its own: inside the one above, which
-  -- Citus runs on the flow's shard, its read of ff_namespace_notify would be a nested
-  -- distributed query, which Citus refuses.
+  -- One notification for the transaction, if the namespace opted in (the log row below is
+  -- written directly). A statement of its own: inside the one above, which Citus runs on the
+  -- flow's shard, its read of ff_namespace_notify would be a nested distributed query, which
+  -- Citus refuses.
   PERFORM _notify_namespace(v_namespace);
-  IF edge_ids IS NULL THEN
-    RETURN;  -- nothing left to resolve into these children
-  END IF;
-  -- The log rows, in the order of edge_ids, as a statement of its own: an INSERT into
-  -- ff_flow_event (identity key) in a data-modifying CTE runs on Citus as one statement per shard.
-  INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-  SELECT p_partition_key, p_flow_id, v_revision, 'resolve_dependency',
-         jsonb_build_object('edge_id', l.edge_id, 'upstream_outcome', p_outcome, 'decision', l.decision), p_now_ms
-  FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)
-  ORDER BY l.n;
-  IF v_satisfied IS NULL AND v_impossible IS NULL THEN
-    RETURN;  -- every group still pending (or decided before): nothing to act on
-  END IF;
   v_decided := coalesce(v_satisfied, '{}') || coalesce(v_impossible, '{}');
 
-  -- 2. Record the decisions, once. satisfied + cancel_remaining: the upstreams of the edges still
+  -- 2. Only when a group decides (every group still pending, or decided before: nothing to act
+  --    on). Record the decisions, once. satisfied + cancel_remaining: the upstreams of the edges still
   --    unresolved go to cancel_siblings_pending_members (flag set when any) with a job that
   --    cancels them one per transaction. A satisfied runnable child becomes eligible (an active
   --    one already runs; a terminal one, e.g. cancelled meanwhile, stays as it is).
-  WITH decided AS (
-    UPDATE ff_edge_group g
-    SET decision = d.decision,
-        decided_at_ms = p_now_ms,
-        cancel_siblings_pending_members = CASE
-          WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
-            -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
-            (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
-             FROM ff_edge e
-             WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
-               AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
-          ELSE '{}' END
-    -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
-    -- alongside each child, and the arrays are sub-SELECTs (parameters), so the planner counts
-    -- on a few children, not on all of them, and prefers a probe each to the partition's groups.
-    FROM (SELECT x.down, x.flow_id, CASE WHEN x.down = ANY (v_satisfied) THEN 'satisfied' ELSE 'impossible' END
-          FROM unnest((SELECT v_decided), (SELECT array_fill(p_flow_id, ARRAY[cardinality(v_decided)]))) x(down, flow_id)
-         ) d(down, flow_id, decision)
-    WHERE g.partition_key = p_partition_key AND g.flow_id = d.flow_id AND g.downstream_eid = d.down
-    RETURNING g.downstream_eid, g.decision, cardinality(g.cancel_siblings_pending_members) > 0 AS cancel_siblings),
-  released AS (
-    UPDATE ff_exec_core e
-    SET eligibility_state = 'eligible_now',
-        blocking_reason = 'waiting_for_worker',
-        public_state = 'waiting'
-    FROM decided d
-    WHERE d.decision = 'satisfied' AND e.partition_key = p_partition_key AND e.execution_id = d.downstream_eid
-      AND e.lifecycle_phase = 'runnable'
-    RETURNING ROW(e.*)::ff_exec_core AS e)
-  SELECT (SELECT array_agg(r.e ORDER BY (r.e).execution_id) FROM released r),
-         (SELECT array_agg(d.downstream_eid ORDER BY d.downstream_eid) FROM decided d WHERE d.cancel_siblings)
-  INTO v_released, v_cancelling;
+  IF cardinality(v_decided) > 0 THEN
+    WITH decided AS (
+      UPDATE ff_edge_group g
+      SET decision = d.decision,
+          decided_at_ms = p_now_ms,
+          cancel_siblings_pending_members = CASE
+            WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
+              -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
+              (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
+               FROM ff_edge e
+               WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
+                 AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
+            ELSE '{}' END
+      -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
+      -- alongside each child, and the arrays are sub-SELECTs (parameters), so the planner counts
+      -- on a few children, not on all of them, and prefers a probe each to the partition's groups.
+      FROM (SELECT x.down, x.flow_id, CASE WHEN x.down = ANY (v_satisfied) THEN 'satisfied' ELSE 'impossible' END
+            FROM unnest((SELECT v_decided), (SELECT array_fill(p_flow_id, ARRAY[cardinality(v_decided)]))) x(down, flow_id)
+           ) d(down, flow_id, decision)
+      WHERE g.partition_key = p_partition_key AND g.flow_id = d.flow_id AND g.downstream_eid = d.down
+      RETURNING g.downstream_eid, g.decision, cardinality(g.cancel_siblings_pending_members) > 0 AS cancel_siblings),
+    released AS (
+      UPDATE ff_exec_core e
+      SET eligibility_state = 'eligible_now',
+          blocking_reason = 'waiting_for_worker',
+          public_state = 'waiting'
+      FROM decided d
+      WHERE d.decision = 'satisfied' AND e.partition_key = p_partition_key AND e.execution_id = d.downstream_eid
+        AND e.lifecycle_phase = 'runnable'
+      RETURNING ROW(e.*)::ff_exec_core AS e)
+    SELECT (SELECT array_agg(r.e ORDER BY (r.e).execution_id) FROM released r),
+           (SELECT array_agg(d.downstream_eid ORDER BY d.downstream_eid) FROM decided d WHERE d.cancel_siblings)
+    INTO v_released, v_cancelling;
+  END IF;
+
+  -- The caller's log row, when an edge was resolved (nothing resolved: a replay, which writes
+  -- nothing; p_log_operation NULL: no row), before the skipped children's own rows. One edge
+  -- (p_edge_id): p_log_arguments and its decision. Else p_log_arguments, the resolved edges with
+  -- their decisions in the order of edge_ids, and the children this made eligible, when any. A
+  -- statement of its own: an INSERT into ff_flow_event (identity key) in a data-modifying CTE
+  -- runs on Citus as one statement per shard.
+  IF p_log_operation IS NOT NULL AND edge_ids IS NOT NULL THEN
+    INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
+    VALUES (p_partition_key, p_flow_id, v_revision, p_log_operation,
+            CASE WHEN p_edge_id IS NOT NULL THEN p_log_arguments || jsonb_build_object('decision', decisions[1])
+                 ELSE p_log_arguments
+                      || jsonb_build_object('resolved',
+                           (SELECT jsonb_agg(jsonb_build_object('edge_id', l.edge_id, 'decision', l.decision) ORDER BY l.n)
+                            FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)))
+                      || CASE WHEN v_released IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('released',
+                           (SELECT jsonb_agg(_canonical_execution_id(p_partition_key, r.execution_id) ORDER BY r.execution_id)
+                            FROM unnest(v_released) r)) END END,
+            p_now_ms);
+  END IF;
+  IF cardinality(v_decided) = 0 THEN
+    RETURN;
+  END IF;
+
   v_specs := '{}';
   IF v_cancelling IS NOT NULL THEN
     -- (Rare: a cancel_remaining group satisfied with upstreams still unresolved.)
@@ -260,5 +277,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint) IS
-  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs resolve_dependency per edge (within one child''s edges the last, by edge_id, carries the decision, the others pending) and complete_execution per skipped child, and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); when it releases a child, the flow''s ff_flow_start_lock row FOR SHARE (_lock_flow_start: paired with ff_start_flow, ff_pause_flow and ff_resume_flow).';
+COMMENT ON FUNCTION flowfabric._resolve_edges(smallint, uuid, uuid, text, uuid[], uuid, bigint, text, jsonb) IS
+  'Private. Resolves the applied edges from terminal execution p_upstream_eid (outcome p_outcome, its terminal_outcome) into the children p_children, which the caller holds FOR UPDATE (all such edges, or only edge p_edge_id when given). Per edge (docs/semantics.md §10.1): edge_state satisfied when its dependency_kind allows the outcome (success_only: success; failure_only: failed, expired; any_outcome: every outcome) and its condition, if any, is true on the upstream''s result (jsonb_path_match, silent: false, non-boolean or erroring -> not true), else impossible; resolved_at_ms, upstream_outcome, and condition_result (true | false | null) for an edge with a condition; data passing (satisfied edge, non-empty data_passing_ref, non-terminal child: the upstream''s result after a success, else {outcome, failure_reason, result}, merged into the child''s payload under the ref) before any decision; one unit per edge from running_count into success_count (satisfied), skip_count (impossible, upstream skipped, kind not any_outcome) or fail_count (any other impossible edge). A group still pending evaluates its policy (_group_decision) on its new counters: satisfied -> decision recorded, a runnable child becomes eligible_now / waiting_for_worker / waiting and, if the flow is started, gets its run job (a paused flow holds it instead: blocking_reason flow_paused, no job); cancel_remaining records the upstreams of the still-unresolved edges in cancel_siblings_pending_members (flag set when any) with a flowstage__cancel_siblings job. impossible -> decision recorded, a non-terminal child is finished skipped (attempt_state none if it never ran) and its own outgoing edges are deferred to its flowstage__cascade job (outbox row). A decided group counts but never decides again. Everything enqueued goes into one graphile_worker.add_jobs call. Logs one row for the caller when p_log_operation is given and an edge was resolved (operation p_log_operation, written before the skipped children''s rows; nothing resolved writes nothing): with p_edge_id, p_log_arguments plus decision; else p_log_arguments plus resolved [{edge_id, decision}] in the order of edge_ids (within one child''s edges the last, by edge_id, carries the group''s decision, the others pending) and released [canonical ids of the children made eligible_now] (left out when none); then complete_execution per skipped child; and notifies the flow''s namespace (_notify_namespace) once for the transaction, so a caller may log without notifying. Returns edge_ids (resolved now, by downstream then edge_id; NULL when none), decisions (per edge: pending | satisfied | impossible | already_decided), skipped (children skipped now) others_left (p_edge_id NULL only: applied edges from the upstream into children not in p_children remain) and public_flow_state (the flow''s state as this call read it). Locks: the edges, then the groups (children first, by the caller); when it releases a child, the flow''s ff_flow_start_lock row FOR SHARE (_lock_flow_start: paired with ff_start_flow, ff_pause_flow and ff_resume_flow).';

@@ -68,7 +68,8 @@ BEGIN
       public_state := v_exec.public_state;
       terminal_outcome := v_exec.terminal_outcome;
     ELSIF p_cancellation_policy = 'cancel_all' THEN
-      PERFORM _finish_execution(v_exec, 'cancelled', NULL, v_now, p_cascade => false);
+      -- (No row per member: the cancel_flow row lists them.)
+      PERFORM _finish_execution(v_exec, 'cancelled', NULL, v_now, p_cascade => false, p_log => false);
       v_cancelled := v_cancelled || to_jsonb(execution_id);
       status := 'cancelled';
       public_state := 'cancelled';
@@ -93,4 +94,4 @@ $$Cancel open flow p_flow_id: public_flow_state cancelled, terminal_at_ms, and i
 p_cancellation_policy: cancel_all (default) makes every non-terminal member terminal with outcome cancelled (public_state cancelled) in the same transaction, without cascading from them (the flow is already terminal); cancel_flow_only leaves the members as they are.
 Returns the member list, one row per member in execution uuid order: (status, execution_id (canonical), public_state, terminal_outcome) as they stand after the call; status cancelled = made terminal by this call, already_terminal = was terminal before, left_running = not terminal, kept by cancel_flow_only. A flow without members returns no rows.
 Checks in order: invalid_input (FF012: NULL p_flow_id, p_reason NULL, empty or over 1024 bytes, unknown p_cancellation_policy); flow_not_found (FF001); flow_already_terminal (FF002).
-Locks the flow row FOR UPDATE, then the members in execution_id order. Logs cancel_flow {reason, cancellation_policy, cancelled_execution_ids} (and complete_execution per cancelled member, via _finish_execution).$$;
+Locks the flow row FOR UPDATE, then the members in execution_id order. Logs one cancel_flow row {reason, cancellation_policy, cancelled_execution_ids}: the members it cancelled get no complete_execution row of their own.$$;

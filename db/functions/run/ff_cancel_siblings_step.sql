@@ -72,7 +72,7 @@ BEGIN
     v_spec := _finish_execution(v_sibling, 'cancelled',
       jsonb_build_object('cancelled_by', 'cancel_remaining',
                          'downstream_execution_id', _canonical_execution_id(v_partition, v_down)),
-      v_now, p_cascade => true);
+      v_now, p_cascade => true, p_log => false);  -- (the cancel_sibling row below records it)
     PERFORM graphile_worker.add_jobs(ARRAY[v_spec]);
     status := 'cancelled';
   ELSE
@@ -95,4 +95,4 @@ COMMENT ON FUNCTION flowfabric.ff_cancel_siblings_step(uuid, text, bigint) IS
 $$Cancel the next sibling recorded in cancel_siblings_pending_members of the group of p_downstream_execution_id (set when a cancel_remaining group was satisfied); the flowstage__cancel_siblings job calls it, one call per transaction, until status is done.
 Returns (status, execution_id, remaining).
 cancelled: the sibling was not terminal and is now terminal with outcome cancelled (result {"cancelled_by":"cancel_remaining","downstream_execution_id":...}); its queued run job is removed and its own outgoing edges are resolved by its flowstage__cascade job (outbox row), enqueued in this transaction. already_terminal: it had finished meanwhile; nothing happens to it. Either way it leaves the list (remaining = how many are left) and the flag clears with the last one. done: nothing is pending (also for a member of the flow without a group); execution_id is then NULL.
-Refusals, in this order: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001), execution_not_found (FF003: no such execution), execution_not_in_flow (FF007: not a member of p_flow_id). Locks: the sibling execution, then the group. Logs cancel_sibling (and complete_execution for a cancelled sibling).$$;
+Refusals, in this order: invalid_input (NULL p_flow_id, malformed id or another partition), flow_not_found (FF001), execution_not_found (FF003: no such execution), execution_not_in_flow (FF007: not a member of p_flow_id). Locks: the sibling execution, then the group. Logs one cancel_sibling row {downstream_execution_id, execution_id, status}: a cancelled sibling gets no complete_execution row of its own.$$;

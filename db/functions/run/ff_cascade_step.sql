@@ -61,7 +61,9 @@ BEGIN
       v_open := v_open OR v_row.lifecycle_phase <> 'terminal';
     END LOOP;
     SELECT * INTO v_hop
-    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now);
+    FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, v_exec.terminal_outcome, v_children, NULL, v_now,
+                        'resolve_edges', jsonb_build_object('execution_id', execution_id,
+                                                            'upstream_outcome', v_exec.terminal_outcome));
     edges_resolved := coalesce(cardinality(v_hop.edge_ids), 0);
     IF v_hop.others_left THEN
       -- Edges applied after the read above (not expected: an apply resolves an edge whose
@@ -101,5 +103,6 @@ $$A deferred hop of the completion cascade of terminal execution p_execution_id:
 Returns (status, execution_id, edges_resolved, public_flow_state).
 done: every outgoing applied edge is resolved (edges_resolved of them by this call, in one transaction, as ff_complete_execution would: its direct children locked in uuid order; a child made impossible is skipped here and gets its own job), the execution's ff_completion_outbox row gets cascaded_at_ms, and the flow has been checked: a started, open flow whose members are all terminal becomes completed or failed, with terminal_at_ms, logging complete_flow. public_flow_state is the flow's state after the check (NULL for a solo execution, which is done at once).
 check_again: the edges are resolved but the flow row was busy while this call held the children's locks; the next call (holding nothing, so it may wait for the flow row) checks the flow.
+Logs one resolve_edges row when it resolved edges: {execution_id, upstream_outcome, resolved [{edge_id, decision}], released [children made eligible], when any}; then complete_execution per skipped child, and complete_flow when it finishes the flow.
 Idempotent: a repeated or crashed-and-retried job finds fewer or no edges to resolve.
 Refusals: invalid_input (malformed id; the execution is not terminal), execution_not_found (FF003). Locks: the children in uuid order, then edges, then groups; with no edge left to resolve, the flow row FOR UPDATE when every member looks terminal.$$;

@@ -92,7 +92,11 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false);
+  -- One log row for the completion: with children, _resolve_edges writes it with the resolutions
+  -- (their edges are applied and this execution is locked and not terminal, so no other call can
+  -- have resolved them: every one is resolved here); without, _finish_execution writes it.
+  PERFORM _finish_execution(v_exec, p_outcome, p_result, v_now, p_cascade => false, p_notify => false,
+                            p_log => cardinality(v_children) = 0);
   status := 'completed';
   outcome := p_outcome;
   IF v_exec.flow_id IS NULL THEN
@@ -101,7 +105,9 @@ BEGIN
   END IF;
 
   -- The cascade, one hop: every outgoing applied edge into the children locked above.
-  SELECT * INTO v_hop FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now);
+  SELECT * INTO v_hop
+  FROM _resolve_edges(v_exec.partition_key, v_exec.flow_id, v_id, p_outcome, v_children, NULL, v_now,
+                      'complete_execution', jsonb_build_object('execution_id', execution_id, 'outcome', p_outcome));
   public_flow_state := v_hop.public_flow_state;
   IF v_hop.others_left THEN
     -- An edge applied between the unlocked read and the lock: its child is not locked here, and
@@ -127,4 +133,4 @@ $$Make execution p_execution_id terminal once with p_outcome (success | failed |
 Returns (status, execution_id, outcome, public_flow_state); already_terminal: a second call changes nothing and reports the stored outcome. stale_attempt (docs/semantics.md §9.3, fencing): p_attempt (the number ff_begin_attempt returned; NULL = whatever attempt is current) names an attempt that is no longer running (timed out, failed, delayed, reaped or replaced by a later one): nothing changes and outcome repeats p_outcome. public_flow_state: the flow's state after the call (completed or failed when this completion finished it), NULL for a solo execution and for already_terminal.
 Sets lifecycle_phase terminal, eligibility_state not_applicable, terminal_outcome, public_state (completed for success, else the outcome's name), terminal_at_ms, result; a cancelled or expired execution's queued run job is removed.
 For a flow member, before it returns: every outgoing applied edge is resolved (its direct children only; as ff_resolve_dependency would, set-based): counters, data passing, group decisions; children that become eligible are enqueued with one graphile_worker.add_jobs call if the flow is started; a child made impossible is completed skipped here, and the edges going out of it are resolved by its own flowstage__cascade job (one hop per transaction). No job is enqueued for the completed execution itself. When this may have been the flow's last member, the flow becomes completed or failed here, or, if the flow row is busy, a flowstage__cascade job of this execution checks it after the commit (likewise for an edge applied while this call waited for its locks).
-Refusals: invalid_input (malformed id, unknown outcome, p_attempt < 1), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs complete_execution for flow members, resolve_dependency per edge, complete_execution per skipped child, and complete_flow when it finishes the flow.$$;
+Refusals: invalid_input (malformed id, unknown outcome, p_attempt < 1), execution_not_found (FF003). Locks on the write path: the execution and its children in uuid order (never the flow row while waiting), then edges, then groups. Logs one complete_execution row for a flow member: {execution_id, outcome}, plus resolved [{edge_id, decision}] (every edge it resolved, by child then edge_id; within a child's edges the last carries the group's decision, the others pending) and released [children it made eligible] when there are any; then complete_execution per skipped child, and complete_flow when it finishes the flow.$$;

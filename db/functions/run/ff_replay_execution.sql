@@ -251,7 +251,9 @@ BEGIN
       WHERE u.lifecycle_phase = 'terminal'
       ORDER BY e.upstream_eid
     LOOP
-      PERFORM _resolve_edges(v_part, v_exec.flow_id, v_upstream.upstream_eid, v_upstream.terminal_outcome, v_set, NULL, v_now);
+      PERFORM _resolve_edges(v_part, v_exec.flow_id, v_upstream.upstream_eid, v_upstream.terminal_outcome, v_set, NULL, v_now,
+        'resolve_edges', jsonb_build_object('execution_id', _canonical_execution_id(v_part, v_upstream.upstream_eid),
+                                            'upstream_outcome', v_upstream.terminal_outcome));
     END LOOP;
   END IF;
 
@@ -271,4 +273,4 @@ A member with no group, or whose upstream edges are all satisfied, or a solo exe
 p_downstream: every transitive downstream that is terminal is replayed the same way in the same call; downstreams still running (active) are left alone. The edges going out of every replayed execution into replayed or waiting (runnable) children return to applied and those children's groups are recomputed; a non-replayed child that was eligible but had not started waits again (its queued run job is removed), so nothing runs on a stale result. Edges into children that are running or terminal (and not replayed) keep their resolution.
 The flow: completed or failed reopens (public_flow_state open, terminal_at_ms cleared, raw_fields.replayed_at_ms) and finishes again by the rule of §6; graph_revision stays (not a graph change).
 Refusals: invalid_input (malformed id, NULL p_downstream), execution_not_found (FF003), flow_already_terminal (FF002: the flow is cancelled), execution_not_terminal (FF015), max_replays_exhausted (FF016: replay_count >= the policy's max_replays, default 10; checked for every execution the call would replay, the first in topological order decides), each with the execution in DETAIL.
-Locks: the flow row, then the replayed executions and their children in uuid order, then edges, then groups. Logs one replay_execution row listing every execution reset (and resolve_dependency rows for the edges resolved again).$$;
+Locks: the flow row, then the replayed executions and their children in uuid order, then edges, then groups. Logs one replay_execution row listing every execution reset, then one resolve_edges row per upstream whose edges it resolved again ({execution_id (the upstream), upstream_outcome, resolved, released}, as ff_cascade_step logs).$$;

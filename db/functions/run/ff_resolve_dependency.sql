@@ -68,7 +68,9 @@ BEGIN
     WHERE e.partition_key = v_partition AND e.execution_id = v_edge.downstream_eid FOR UPDATE;
     SELECT * INTO v_resolved
     FROM _resolve_edges(v_partition, p_flow_id, v_edge.upstream_eid, v_upstream.terminal_outcome,
-                        ARRAY[v_edge.downstream_eid], p_edge_id, v_now) r;
+                        ARRAY[v_edge.downstream_eid], p_edge_id, v_now,
+                        'resolve_dependency', jsonb_build_object('edge_id', p_edge_id,
+                                                                 'upstream_outcome', v_upstream.terminal_outcome)) r;
     IF v_resolved.edge_ids IS NOT NULL THEN
       status := 'resolved';
       decision := v_resolved.decisions[1];
