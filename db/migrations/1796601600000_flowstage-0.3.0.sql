@@ -3731,6 +3731,7 @@ DECLARE
   v_id        uuid;
   v_exec      ff_exec_core;
   v_flow      ff_flow_core;
+  v_started   record;
 BEGIN
   SELECT p.partition_key, p.execution_id INTO v_requested, v_id
   FROM _parse_execution_id('p_execution_id', p_execution_id) p;
@@ -3761,33 +3762,42 @@ BEGIN
   IF v_exec.lifecycle_phase = 'active'
      OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
          AND v_exec.blocking_reason <> 'flow_paused') THEN
-    SELECT * INTO v_exec FROM ff_exec_core e
-    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id FOR UPDATE;
-    IF v_exec.lifecycle_phase = 'active'
-       OR (v_exec.lifecycle_phase = 'runnable' AND v_exec.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
-         AND v_exec.blocking_reason <> 'flow_paused') THEN
-      UPDATE ff_exec_core e
-      SET lifecycle_phase = 'active',
-          ownership_state = 'leased',
-          eligibility_state = 'eligible_now',
-          blocking_reason = 'none',
-          public_state = 'active',
-          attempt_state = 'running_attempt',
-          delay_until_ms = NULL,
-          -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
-          raw_fields = jsonb_set(jsonb_set(e.raw_fields,
-            '{attempt_count}', (coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1)::text::jsonb),
-            -- What kind of attempt this is (docs/semantics.md §9.2), for ff_explain_execution.
-            -- (A searched CASE: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
-            '{attempt_type}', CASE WHEN e.attempt_state = 'pending_retry_attempt' THEN '"retry"'::jsonb
-                                   WHEN e.attempt_state = 'pending_replay_attempt' THEN '"replay"'::jsonb
-                                   WHEN e.attempt_state = 'running_attempt' THEN coalesce(e.raw_fields->'attempt_type', '"initial"')
-                                   ELSE '"initial"'::jsonb END)
-            || jsonb_build_object('last_attempt_started_at_ms', v_now)
-      WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
-      RETURNING e.payload, (e.raw_fields->>'attempt_count')::int, (e.policy->>'attempt_timeout_ms')::bigint, e.retry_count,
-                e.raw_fields->>'attempt_type'
-      INTO payload, attempt, attempt_timeout_ms, retry_count, attempt_type;
+    -- The unlocked read says it may run: one UPDATE that checks again on the row it locks (after
+    -- waiting for a concurrent writer, PostgreSQL re-evaluates the WHERE on the newest version),
+    -- so the write path locks and changes the row in one statement, with no separate row-lock
+    -- record in the WAL.
+    UPDATE ff_exec_core e
+    SET lifecycle_phase = 'active',
+        ownership_state = 'leased',
+        eligibility_state = 'eligible_now',
+        blocking_reason = 'none',
+        public_state = 'active',
+        attempt_state = 'running_attempt',
+        delay_until_ms = NULL,
+        -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
+        raw_fields = jsonb_set(jsonb_set(e.raw_fields,
+          '{attempt_count}', (coalesce((e.raw_fields->>'attempt_count')::int, 0) + 1)::text::jsonb),
+          -- What kind of attempt this is (docs/semantics.md §9.2), for ff_explain_execution.
+          -- (A searched CASE: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
+          '{attempt_type}', CASE WHEN e.attempt_state = 'pending_retry_attempt' THEN '"retry"'::jsonb
+                                 WHEN e.attempt_state = 'pending_replay_attempt' THEN '"replay"'::jsonb
+                                 WHEN e.attempt_state = 'running_attempt' THEN coalesce(e.raw_fields->'attempt_type', '"initial"')
+                                 ELSE '"initial"'::jsonb END)
+          || jsonb_build_object('last_attempt_started_at_ms', v_now)
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id
+      AND (e.lifecycle_phase = 'active'
+           OR (e.lifecycle_phase = 'runnable' AND e.eligibility_state IN ('eligible_now', 'not_eligible_until_time')
+               AND e.blocking_reason <> 'flow_paused'))
+    -- (Into a record: the OUT columns are NOT NULL domains, which a missed row would set to NULL.)
+    RETURNING e.payload, (e.raw_fields->>'attempt_count')::int AS attempt, (e.policy->>'attempt_timeout_ms')::bigint AS timeout_ms,
+              e.retry_count, e.raw_fields->>'attempt_type' AS attempt_type
+    INTO v_started;
+    IF FOUND THEN
+      payload := v_started.payload;
+      attempt := v_started.attempt;
+      attempt_timeout_ms := v_started.timeout_ms;
+      retry_count := v_started.retry_count;
+      attempt_type := v_started.attempt_type;
       -- The attempt timeout is enforced by the database side too (docs/semantics.md §9.3): a job
       -- at the due time fails this attempt on whichever worker is alive, even if this one died.
       IF attempt_timeout_ms IS NOT NULL THEN
@@ -3802,6 +3812,10 @@ BEGIN
       RETURN NEXT;
       RETURN;
     END IF;
+    -- A concurrent call changed it first (finished, cancelled, paused, began it): answer from
+    -- the row as it is now.
+    SELECT * INTO v_exec FROM ff_exec_core e
+    WHERE e.partition_key = v_exec.partition_key AND e.execution_id = v_id;
   END IF;
   status := 'not_runnable';
   payload := v_exec.payload;
@@ -3817,7 +3831,7 @@ $$Begin an attempt of execution p_execution_id ({fp:N}:<uuid> or <uuid>): the fl
 Returns (status, execution_id, payload, attempt, attempt_timeout_ms, retry_count, attempt_type): attempt is the fencing token the task wrapper passes back to ff_complete_execution / ff_fail_execution / ff_delay_execution (p_attempt); attempt_timeout_ms is the policy's (NULL: none), for the task's AbortSignal.
 started: the execution was runnable and eligible_now or delayed (its run job comes at its time: a retry after backoff, a delay), or active (a retry, or a run interrupted by a crash); it becomes lifecycle_phase active, ownership_state leased, public_state active, attempt_state running_attempt, raw_fields.attempt_count + 1 (= attempt), raw_fields.attempt_type (initial | retry | replay), delay_until_ms cleared; with an attempt_timeout_ms a flowstage__expire job is scheduled at now + that timeout (job_key flowstage:timeout:<uuid>); and payload is its current payload (with every result passed to it so far).
 not_runnable: it is terminal (e.g. cancelled as a sibling, completed from outside), held by a paused flow (blocking_reason flow_paused: ff_resume_flow enqueues it again; a runnable member whose job reaches this call while its flow is paused - a retry after backoff, a delay, a replay - is held here the same way: eligible_now, flow_paused, public_state waiting) or blocked by dependencies applied after it was queued; nothing changes and the wrapper does not run the task (a blocked execution is queued again when its group is satisfied).
-Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only; the flow row FOR KEY SHARE only when the flow reads as paused. Logs begin_attempt for flow members.$$;
+Refusals: invalid_input (malformed id), execution_not_found (FF003). Locks the execution row on the write path only (by the UPDATE that begins the attempt, which checks the state again on the row it locks); the flow row FOR KEY SHARE only when the flow reads as paused. Logs begin_attempt for flow members.$$;
 
 -- db/functions/run/ff_cancel_flow.sql
 -- ff_cancel_flow: make an open flow cancelled for good; with cancel_all its unfinished members are cancelled too, in the same transaction.

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
-import { edge, execution, member } from '../helpers/cascade.js';
+import { edge, execution, member, waitFor } from '../helpers/cascade.js';
 import { complete, createFlow, type Db } from '../helpers/fixtures.js';
 
 async function begin(db: Db, executionId: string) {
@@ -62,4 +62,34 @@ test('a malformed execution id is refused with invalid_input naming p_execution_
   const error = await t.throwsAsync<Error & { code: string; detail: string }>(begin(db, 'not-an-id'));
   t.like(error, { code: 'FF012', message: 'invalid_input' });
   t.regex(error!.detail, /^p_execution_id: /);
+});
+
+test('a member finished while the call waited for its row is not_runnable: the state is checked again on the locked row', async (t) => {
+  const db = await testDatabase(t, { max: 3 });
+  const flow = await createFlow(db);
+  const a = await member(flow);
+  const finisher = await db.connect();
+  t.teardown(() => finisher.release());
+  await finisher.query('BEGIN');
+  await finisher.query("SELECT * FROM flowfabric.ff_complete_execution(p_execution_id => $1, p_outcome => 'cancelled')", [a]);
+  // The call reads the member as eligible (the cancel is not committed) and waits for its row.
+  const beginning = begin(flow.db, a);
+  await waitFor('the call to wait for the row lock', async () => {
+    const { rows } = await flow.db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ff_begin_attempt%'",
+    );
+    return rows.length > 0;
+  });
+  await finisher.query('COMMIT');
+  t.like(await beginning, { status: 'not_runnable', execution_id: a, attempt: 0 });
+  t.like(await execution(flow.db, a), {
+    lifecycle_phase: 'terminal',
+    public_state: 'cancelled',
+    attempt_state: 'pending_first_attempt',
+  });
+  const { rows } = await flow.db.query(
+    "SELECT count(*)::int AS n FROM flowfabric.ff_flow_event WHERE flow_id = $1 AND operation = 'begin_attempt'",
+    [flow.flowId],
+  );
+  t.is(rows[0].n, 0);
 });
