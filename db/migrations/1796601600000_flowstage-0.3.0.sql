@@ -2315,6 +2315,10 @@ BEGIN
   PERFORM graphile_worker.remove_job('flowstage:waitpoint:' || p_waitpoint.waitpoint_id);
 
   IF p_waitpoint.flow_id IS NOT NULL THEN
+    -- The start/pause handshake, as the cascade takes it when it releases a child (the caller
+    -- holds the execution, which comes first in the lock order): a pause or resume in flight is
+    -- waited for, so the paused flag read next is the one it committed.
+    PERFORM _lock_flow_start(p_waitpoint.partition_key, p_waitpoint.flow_id, false);
     SELECT * INTO v_flow FROM ff_flow_core f
     WHERE f.partition_key = p_waitpoint.partition_key AND f.flow_id = p_waitpoint.flow_id;
   END IF;
@@ -2351,7 +2355,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._resume_waitpoint(flowfabric.ff_waitpoint, text, bigint) IS
-  'Private. Closes p_waitpoint (close_reason p_reason: signalled or timeout), removes its timeout job (flowstage:waitpoint:<id>), and, when its execution is suspended, makes it runnable / eligible_now / waiting (blocking_reason waiting_for_worker, or flow_paused in a paused flow) with payload.signals = every signal recorded for the waitpoint ({name, payload, received_at_ms} in arrival order), and enqueues its run job (a member of a started, unpaused flow, or a solo execution with a task). Logs resume_execution for flow members. The caller holds the execution row and the waitpoint row.';
+  'Private. Closes p_waitpoint (close_reason p_reason: signalled or timeout), removes its timeout job (flowstage:waitpoint:<id>), and, when its execution is suspended, makes it runnable / eligible_now / waiting (blocking_reason waiting_for_worker, or flow_paused in a paused flow) with payload.signals = every signal recorded for the waitpoint ({name, payload, received_at_ms} in arrival order), and enqueues its run job (a member of a started, unpaused flow, or a solo execution with a task). Logs resume_execution for flow members. The caller holds the execution row and the waitpoint row; for a flow member this takes the flow''s ff_flow_start_lock row FOR SHARE (_lock_flow_start) before reading the paused flag, so a pause or resume in flight is waited for.';
 
 -- db/functions/run/_run_job_spec.sql
 -- _run_job_spec: the Graphile Worker job that runs an eligible execution's task, as a job_spec.

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { testDatabase } from '../helpers/database.js';
-import { execution, jobs } from '../helpers/cascade.js';
+import { execution, jobs, waitFor } from '../helpers/cascade.js';
 import { complete, flowRow, assertRefused } from '../helpers/fixtures.js';
 import { activeMember, createWaitpoint, deliver, suspend } from '../helpers/signals.js';
 
@@ -98,6 +98,30 @@ test('the right token is accepted', async (t) => {
   const { id } = await activeMember(db);
   const { waitpoint_id, token } = await suspend(db, id);
   t.is((await deliver(db, waitpoint_id, 'approved', { token })).rows[0].status, 'resumed');
+});
+
+test('a signal delivered while a pause is in flight waits for it, then holds the execution: no run job', async (t) => {
+  const db = await testDatabase(t, { max: 3 });
+  const { flow, id } = await activeMember(db);
+  const { waitpoint_id } = await suspend(db, id);
+  const pauser = await db.connect();
+  t.teardown(() => pauser.release());
+  await pauser.query('BEGIN');
+  await pauser.query('SELECT * FROM flowfabric.ff_pause_flow(p_flow_id => $1)', [flow.flowId]);
+  const delivering = deliver(db, waitpoint_id, 'approved');
+  await waitFor('the delivery to wait for the pause', async () => {
+    const { rows } = await db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ff_deliver_signal%'",
+    );
+    return rows.length > 0;
+  });
+  await pauser.query('COMMIT');
+  t.is((await delivering).rows[0].status, 'resumed');
+  t.is((await execution(db, id)).blocking_reason, 'flow_paused');
+  t.deepEqual(
+    (await jobs(db)).filter((j) => j.task_identifier === 'approve'),
+    [],
+  );
 });
 
 test('a resumed execution of a paused flow is held (flow_paused) and gets no job', async (t) => {
