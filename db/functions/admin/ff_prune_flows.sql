@@ -250,15 +250,16 @@ BEGIN
   -- Citus the trigger fires on the shards, so the setting must reach the workers: Citus sends a
   -- SET LOCAL statement (never a set_config() call) to the workers of the transaction when
   -- citus.propagate_set_commands is 'local' (a placeholder setting on plain PostgreSQL) and the
-  -- statement runs in a transaction block, a procedure or a DO block: hence the DO blocks.
+  -- statement runs in a transaction block, a procedure or a DO block: hence the DO blocks (run
+  -- by EXECUTE, which plpgsql_check leaves alone: it misreads a DO statement).
   v_propagate := current_setting('citus.propagate_set_commands', true);
   PERFORM set_config('citus.propagate_set_commands', 'local', true);
-  DO $on$ BEGIN SET LOCAL flowstage.prune_flow_events = 'on'; END $on$;
+  EXECUTE 'DO $on$ BEGIN SET LOCAL flowstage.prune_flow_events = ''on''; END $on$';
   WITH gone AS (
     DELETE FROM ff_flow_event v USING unnest(v_partitions, v_flow_ids) c(partition_key, flow_id)
     WHERE v.partition_key = c.partition_key AND v.flow_id = c.flow_id RETURNING 1)
   SELECT count(*) INTO flow_events FROM gone;
-  DO $off$ BEGIN SET LOCAL flowstage.prune_flow_events = 'off'; END $off$;
+  EXECUTE 'DO $off$ BEGIN SET LOCAL flowstage.prune_flow_events = ''off''; END $off$';
   PERFORM set_config('citus.propagate_set_commands', coalesce(v_propagate, 'none'), true);
   RETURN NEXT;
 END;
