@@ -186,6 +186,38 @@ function mentionsTable(statement: string, tables: Set<string>): string | undefin
 /** A comparison on partition_key: `x.partition_key = ...`, `... = partition_key`, `partition_key IN`. */
 const PARTITION_FILTER = /\bpartition_key\s*(=|in\b|is not distinct from\b)|(=|\bin\s*\()\s*[a-z_0-9.]*\bpartition_key\b/;
 
+/** Names a statement gives to relations: table aliases, CTE names, aliases of subqueries and function calls. */
+function relationAliases(statement: string, tables: Set<string>): Set<string> {
+  const found = new Set(aliases(statement, tables).keys());
+  for (const m of statement.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s+(?:not\s+)?(?:materialized\s+)?\(/g)) found.add(m[1]);
+  for (const m of statement.matchAll(/\)\s*(?:as\s+)?([a-z_][a-z0-9_]*)/g)) if (!KEYWORDS.has(m[1])) found.add(m[1]);
+  // An alias given to a CTE (or any relation) where it is read: FROM/JOIN name alias.
+  for (const m of statement.matchAll(/\b(?:from|join)\s+(?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*(?:\s+as)?\s+([a-z_][a-z0-9_]*)/g))
+    if (!KEYWORDS.has(m[1])) found.add(m[1]);
+  return found;
+}
+
+/**
+ * Whether `text` compares partition_key with a value: a parameter, a variable or a field of one
+ * (`v_exec.partition_key`), a constant or a function call; not a column of a relation of the
+ * statement (`c.partition_key`), and not `= ANY (...)`, which may name several shards.
+ */
+function hasPartitionValue(text: string, relations: Set<string>): boolean {
+  const operand = String.raw`(\(?[a-z_$0-9'][a-z0-9_$']*\)?(?:\.[a-z_][a-z0-9_]*)?\s*\(?)`;
+  const sides = [
+    ...[...text.matchAll(new RegExp(String.raw`\bpartition_key\s*=\s*` + operand, 'g'))].map((m) => m[1]),
+    ...[...text.matchAll(new RegExp(operand + String.raw`\s*=\s*(?:[a-z_][a-z0-9_]*\.)?partition_key\b`, 'g'))].map((m) => m[1]),
+  ];
+  return sides.some((side) => {
+    const value = side.trim();
+    if (/^(any|all|some)\s*\(?$/.test(value)) return false;
+    if (/\($/.test(value)) return true; // a function call
+    const qualified = /^\(?([a-z_][a-z0-9_]*)\)?\.([a-z_][a-z0-9_]*)$/.exec(value);
+    if (qualified) return !relations.has(qualified[1]);
+    return value !== 'partition_key' && !value.startsWith('(');
+  });
+}
+
 async function readCatalogue(db: Db, schema: string): Promise<Catalogue> {
   const { rows: columns } = await db.query(
     `SELECT c.relname::text AS table_name, a.attname::text AS column_name, a.attidentity <> '' AS identity
@@ -279,10 +311,32 @@ function checkBody(label: string, body: string, catalogue: Catalogue): CitusFind
         add('nested-distributed-call', `${m[1]}() reads tables and is called inside a statement on ${flowTable}`);
       }
     }
-    // FOR UPDATE / FOR SHARE on a flow-scoped table must name the shard.
+    // FOR UPDATE / FOR SHARE on a flow-scoped table must name the shard: Citus runs a lock on one
+    // shard only (a router query), so it needs partition_key equal to a value. A join on
+    // partition_key alone names no shard, and a fenced subquery (OFFSET, LIMIT: one the planner
+    // does not pull up) must name it itself, as Citus plans it apart (tried on the cluster).
     if (/\bfor\s+(no\s+key\s+)?(update|share)\b/.test(statement)) {
+      const relations = relationAliases(statement, allTables);
       if (!PARTITION_FILTER.test(statement))
         add('lock-without-partition-key', `locks rows of ${flowTable} without a partition_key filter`);
+      else if (!hasPartitionValue(statement, relations))
+        add(
+          'lock-without-partition-key',
+          `locks rows of ${flowTable} with partition_key compared with columns only: compare it with a value (parameter, variable, constant)`,
+        );
+      else {
+        for (const m of statement.matchAll(/\(\s*select\b/g)) {
+          const inner = parenthesised(statement, m.index);
+          const innerTable = mentionsTable(inner, catalogue.flowTables);
+          if (innerTable && /\b(offset|limit)\b/.test(inner) && !hasPartitionValue(inner, relations)) {
+            add(
+              'lock-without-partition-key',
+              `a locking statement has a fenced subquery (OFFSET/LIMIT) over ${innerTable} without partition_key equal to a value`,
+            );
+            break;
+          }
+        }
+      }
     }
     // A recursive CTE over a flow-scoped table: both its seed and its step must name the shard.
     if (/\bwith\s+recursive\b/.test(statement)) {

@@ -280,6 +280,31 @@ test('does not wait for a flow or a member another transaction holds: that flow 
   t.like(await prune(pruner, NOW), { flows: 2 });
 });
 
+test('a skipped flow does not shorten the batch: the next finished flow takes its place', async (t) => {
+  const db = await testDatabase(t);
+  const busyFlow = await cancelledFlow(db, NOW - 4);
+  const busyMember = await cancelledFlow(db, NOW - 3);
+  const next = await cancelledFlow(db, NOW - 2);
+  const last = await cancelledFlow(db, NOW - 1);
+  const holder = await db.connect();
+  t.teardown(async () => {
+    await holder.query('ROLLBACK');
+    holder.release();
+  });
+  await holder.query('BEGIN');
+  await holder.query('SELECT 1 FROM flowfabric.ff_flow_core WHERE flow_id = $1 FOR UPDATE', [busyFlow.flowId]);
+  await holder.query('SELECT 1 FROM flowfabric.ff_exec_core WHERE execution_id = $1 FOR KEY SHARE', [
+    uuidOf(busyMember.members[0]),
+  ]);
+  t.like(await prune(db, NOW, 2), { flows: 2, executions: 4 });
+  t.deepEqual(await Promise.all([busyFlow, busyMember, next, last].map((flow) => flowExists(db, flow.flowId))), [
+    true,
+    true,
+    false,
+    false,
+  ]);
+});
+
 test('two concurrent calls take disjoint flows and neither waits for the other', async (t) => {
   const db = await testDatabase(t);
   for (let i = 0; i < 4; i++) await cancelledFlow(db, NOW - 10 + i);

@@ -113,6 +113,50 @@ test('FOR UPDATE on a flow-scoped table without a partition_key filter is caught
   t.false(caught(findings, 'lock-without-partition-key', 'scratch_lock_shard'));
 });
 
+test('FOR UPDATE whose partition_key is only joined to a column is caught; compared with a variable or its field it is not', async (t) => {
+  // Citus refused ff_prune_flows' join of the locked rows to its candidates on partition_key
+  // ("could not run distributed query with FOR UPDATE/SHARE commands"): a lock needs a value.
+  const findings = await findingsAfter(
+    t,
+    plpgsql(
+      'scratch_lock_join',
+      `BEGIN PERFORM 1 FROM scratch_flow s JOIN unnest(ARRAY[p_partition], ARRAY[p_id]) c(partition_key, item_id)
+         ON s.partition_key = c.partition_key AND s.item_id = c.item_id FOR UPDATE OF s; END;`,
+    ),
+    plpgsql(
+      'scratch_lock_field',
+      `DECLARE v_row scratch_flow; BEGIN
+         SELECT * INTO v_row FROM scratch_flow WHERE partition_key = p_partition AND item_id = p_id;
+         PERFORM 1 FROM scratch_flow s WHERE s.partition_key = v_row.partition_key AND s.item_id = p_id FOR UPDATE; END;`,
+    ),
+  );
+  t.true(caught(findings, 'lock-without-partition-key', 'scratch_lock_join'));
+  t.false(caught(findings, 'lock-without-partition-key', 'scratch_lock_field'));
+});
+
+test('a fenced subquery (OFFSET 0) in a locking statement that only correlates on partition_key is caught', async (t) => {
+  // On the cluster the same NOT EXISTS ran without OFFSET 0 (pulled up into the locked table's
+  // shard) and was refused with it, until it compared partition_key with the value itself.
+  const probe = (partition: string) =>
+    `BEGIN PERFORM 1 FROM scratch_flow s WHERE s.partition_key = p_partition AND s.item_id = p_id
+       AND NOT EXISTS (SELECT 1 FROM scratch_flow o WHERE o.partition_key = ${partition} AND o.doc ? 'x' OFFSET 0)
+       FOR UPDATE OF s; END;`;
+  const findings = await findingsAfter(
+    t,
+    plpgsql('scratch_lock_fenced', probe('s.partition_key')),
+    plpgsql('scratch_lock_fenced_value', probe('p_partition')),
+    plpgsql(
+      'scratch_lock_unfenced',
+      `BEGIN PERFORM 1 FROM scratch_flow s WHERE s.partition_key = p_partition AND s.item_id = p_id
+         AND NOT EXISTS (SELECT 1 FROM scratch_flow o WHERE o.partition_key = s.partition_key AND o.doc ? 'x')
+         FOR UPDATE OF s; END;`,
+    ),
+  );
+  t.true(caught(findings, 'lock-without-partition-key', 'scratch_lock_fenced('));
+  t.false(caught(findings, 'lock-without-partition-key', 'scratch_lock_fenced_value'));
+  t.false(caught(findings, 'lock-without-partition-key', 'scratch_lock_unfenced'));
+});
+
 test('a recursive CTE over a flow-scoped table without a partition_key filter in its step is caught', async (t) => {
   const findings = await findingsAfter(
     t,
