@@ -2178,10 +2178,12 @@ BEGIN
           decided_at_ms = p_now_ms,
           cancel_siblings_pending_members = CASE
             WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
-              -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
+              -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here;
+              -- p_partition_key, not g's column: correlated on the column, Citus runs the UPDATE on
+              -- every shard.)
               (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
                FROM ff_edge e
-               WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
+               WHERE e.partition_key = p_partition_key AND e.flow_id = g.flow_id
                  AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
             ELSE '{}' END
       -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
@@ -5617,7 +5619,7 @@ BEGIN
     WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id AND x.downstream_eid = d.eid OFFSET 0) e
   LEFT JOIN LATERAL (
     SELECT y.public_state, y.terminal_outcome, y.lifecycle_phase, y.raw_fields FROM ff_exec_core y
-    WHERE y.partition_key = e.partition_key AND y.execution_id = e.upstream_eid OFFSET 0) u ON true;
+    WHERE y.partition_key = v_partition AND y.execution_id = e.upstream_eid OFFSET 0) u ON true;
 
   v_waiting := CASE WHEN v_exec.raw_fields->>'task_identifier' IS NULL
                       THEN 'no task_identifier, so no worker runs it: complete it with ff_complete_execution'

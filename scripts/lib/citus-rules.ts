@@ -21,7 +21,8 @@ export type CitusRule =
   | 'identity-insert-in-cte'
   | 'correlated-subquery-without-partition-key'
   | 'simple-case-in-update'
-  | 'nested-distributed-call';
+  | 'nested-distributed-call'
+  | 'shard-subquery-without-value';
 
 export interface CitusFinding {
   rule: CitusRule;
@@ -155,6 +156,17 @@ function parenthesised(text: string, open: number): string {
     else if (text[i] === ')' && --depth === 0) return text.slice(open + 1, i);
   }
   return text.slice(open + 1);
+}
+
+/** Where the clause starting at `from` ends: the first of `words` at parenthesis depth 0, or the end. */
+function clauseEnd(text: string, from: number, words: RegExp): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth--;
+    else if (depth === 0 && /\b/.test(text.slice(i - 1, i + 1)) && words.test(text.slice(i))) return i;
+  }
+  return text.length;
 }
 
 /** Statements of a body, split at semicolons (the blanked text has no literal to contain one) and at LOOP. */
@@ -335,6 +347,30 @@ function checkBody(label: string, body: string, catalogue: Catalogue): CitusFind
             );
             break;
           }
+        }
+      }
+    }
+    // A statement meant for one shard (partition_key equal to a value) runs there only if each
+    // subquery Citus plans apart names that shard too: a fenced one (OFFSET, LIMIT) and one inside
+    // UPDATE ... SET. Correlated on the column alone, the fenced subquery is refused ("cannot push
+    // down this subquery": ff_explain_execution's probe) and the UPDATE runs on every shard
+    // (_resolve_edges' cancel_siblings list: 32 tasks per completion). Locking statements are the
+    // rule above's.
+    const relations = relationAliases(statement, allTables);
+    if (!/\bfor\s+(no\s+key\s+)?(update|share)\b/.test(statement) && hasPartitionValue(statement, relations)) {
+      const set = update && catalogue.flowTables.has(update[1]) ? statement.indexOf(' set ', update.index) : -1;
+      const setEnd = set < 0 ? -1 : clauseEnd(statement, set + 5, /^(from|where|returning)\b/);
+      for (const m of statement.matchAll(/\(\s*select\b/g)) {
+        const inner = parenthesised(statement, m.index);
+        const innerTable = mentionsTable(inner, catalogue.flowTables);
+        if (!innerTable || hasPartitionValue(inner, relations)) continue;
+        const inSet = set >= 0 && m.index > set && m.index < setEnd;
+        if (inSet || /\b(offset|limit)\b/.test(inner)) {
+          add(
+            'shard-subquery-without-value',
+            `a subquery over ${innerTable} ${inSet ? 'inside UPDATE ... SET' : 'fenced by OFFSET/LIMIT'} in a statement for one shard compares partition_key with no value: compare it with the statement's value`,
+          );
+          break;
         }
       }
     }

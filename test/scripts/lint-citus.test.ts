@@ -157,6 +157,29 @@ test('a fenced subquery (OFFSET 0) in a locking statement that only correlates o
   t.false(caught(findings, 'lock-without-partition-key', 'scratch_lock_unfenced'));
 });
 
+test('in a statement for one shard, a fenced subquery or one inside UPDATE ... SET correlated only on partition_key is caught', async (t) => {
+  // On the cluster the fenced probe was refused ("cannot push down this subquery") and the UPDATE
+  // ran on every shard, until each subquery compared partition_key with the statement's value.
+  const probe = (partition: string) =>
+    `BEGIN PERFORM u.doc FROM scratch_flow s
+       LEFT JOIN LATERAL (SELECT o.doc FROM scratch_flow o WHERE o.partition_key = ${partition} AND o.item_id = s.item_id OFFSET 0) u ON true
+       WHERE s.partition_key = p_partition AND s.item_id = p_id; END;`;
+  const update = (partition: string) =>
+    `BEGIN UPDATE scratch_flow s SET doc = (SELECT jsonb_agg(o.item_id) FROM scratch_flow o WHERE o.partition_key = ${partition})
+       WHERE s.partition_key = p_partition AND s.item_id = p_id; END;`;
+  const findings = await findingsAfter(
+    t,
+    plpgsql('scratch_probe_column', probe('s.partition_key')),
+    plpgsql('scratch_probe_value', probe('p_partition')),
+    plpgsql('scratch_set_column', update('s.partition_key')),
+    plpgsql('scratch_set_value', update('p_partition')),
+  );
+  t.true(caught(findings, 'shard-subquery-without-value', 'scratch_probe_column'));
+  t.false(caught(findings, 'shard-subquery-without-value', 'scratch_probe_value'));
+  t.true(caught(findings, 'shard-subquery-without-value', 'scratch_set_column'));
+  t.false(caught(findings, 'shard-subquery-without-value', 'scratch_set_value'));
+});
+
 test('a recursive CTE over a flow-scoped table without a partition_key filter in its step is caught', async (t) => {
   const findings = await findingsAfter(
     t,

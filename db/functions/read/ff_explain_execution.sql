@@ -108,7 +108,7 @@ BEGIN
     WHERE x.partition_key = v_partition AND x.flow_id = p_flow_id AND x.downstream_eid = d.eid OFFSET 0) e
   LEFT JOIN LATERAL (
     SELECT y.public_state, y.terminal_outcome, y.lifecycle_phase, y.raw_fields FROM ff_exec_core y
-    WHERE y.partition_key = e.partition_key AND y.execution_id = e.upstream_eid OFFSET 0) u ON true;
+    WHERE y.partition_key = v_partition AND y.execution_id = e.upstream_eid OFFSET 0) u ON true;
 
   v_waiting := CASE WHEN v_exec.raw_fields->>'task_identifier' IS NULL
                       THEN 'no task_identifier, so no worker runs it: complete it with ff_complete_execution'

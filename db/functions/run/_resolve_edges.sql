@@ -164,10 +164,12 @@ BEGIN
           decided_at_ms = p_now_ms,
           cancel_siblings_pending_members = CASE
             WHEN d.decision = 'satisfied' AND g.policy->>'on_satisfied' = 'cancel_remaining' THEN
-              -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here.)
+              -- (_canonical_execution_id, IMMUTABLE: Citus refuses the STABLE text || smallint here;
+              -- p_partition_key, not g's column: correlated on the column, Citus runs the UPDATE on
+              -- every shard.)
               (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
                FROM ff_edge e
-               WHERE e.partition_key = g.partition_key AND e.flow_id = g.flow_id
+               WHERE e.partition_key = p_partition_key AND e.flow_id = g.flow_id
                  AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
             ELSE '{}' END
       -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
