@@ -47,11 +47,10 @@ x AS (
   FROM plan, jsonb_array_elements(p->'executions') e
   RETURNING 1),
 ed AS (
-  INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+  INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                                  staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, applied_at_ms, edge_state)
   SELECT $3, $1, (e->>'edge_id')::uuid, (e->>'upstream_execution_id')::uuid, (e->>'downstream_execution_id')::uuid, 1,
-         jsonb_build_object('dependency_kind', 'success_only', 'satisfaction_condition', 'all_required', 'data_passing_ref', '',
-           'edge_state', 'applied', 'created_at_ms', 0, 'created_by', 'engine', 'staged_at_ms', 0,
-           'staged_graph_revision', o, 'applied_at_ms', 0)
+         0, o, 'success_only', '', 0, 'applied'
   FROM plan, jsonb_array_elements(p->'edges') WITH ORDINALITY a(e, o)
   RETURNING downstream_eid),
 g AS (

@@ -360,6 +360,92 @@ DROP FUNCTION IF EXISTS flowfabric._fail_attempt(text, text, text, int, text, bi
 DROP FUNCTION IF EXISTS flowfabric._submit_is_replay(smallint, uuid, uuid[], smallint[], uuid[], smallint[], jsonb[],
   uuid[], uuid[], smallint[], uuid[], smallint[]);  -- + p_e_kinds
 
+-- db/upgrades/0.3.0/800_edge_columns.sql
+-- 800: ff_edge's policy jsonb becomes typed columns (issue 21: fewer bytes per edge). A 0.2.0 row
+-- held ~450 bytes of jsonb, most of it the same keys in every row, and each apply and resolution
+-- wrote a whole new jsonb. The columns are added in the desired order (db/schema/tables/ff_edge.sql;
+-- the dropped policy column leaves no visible gap), filled from each row's policy in one UPDATE
+-- that also empties policy (so the new row versions carry no jsonb), checked, then policy goes.
+-- The keys every 0.2.0 writer stores with one value (satisfaction_condition all_required,
+-- created_by engine, created_at_ms = staged_at_ms) are not stored: the reads rebuild them, and the
+-- check below refuses the upgrade rather than lose a row whose policy the columns cannot rebuild.
+ALTER TABLE flowfabric.ff_edge
+  ADD COLUMN staged_at_ms          bigint,
+  ADD COLUMN staged_graph_revision bigint,
+  ADD COLUMN dependency_kind       text,
+  ADD COLUMN data_passing_ref      text,
+  ADD COLUMN condition             text,
+  ADD COLUMN applied_at_ms         bigint,
+  ADD COLUMN resolved_at_ms        bigint,
+  ADD COLUMN edge_state            text,
+  ADD COLUMN upstream_outcome      text,
+  ADD COLUMN condition_result      "char",
+  ALTER COLUMN policy DROP NOT NULL;
+
+DO $$
+DECLARE
+  v_bad record;
+BEGIN
+  -- Every row's policy must be exactly what the columns give back (_edge_policy's rebuild).
+  SELECT e.flow_id, e.edge_id, e.policy INTO v_bad
+  FROM flowfabric.ff_edge e
+  WHERE e.policy IS DISTINCT FROM
+        jsonb_build_object(
+          'dependency_kind', e.policy->>'dependency_kind',
+          'satisfaction_condition', 'all_required',
+          'data_passing_ref', e.policy->>'data_passing_ref',
+          'edge_state', e.policy->>'edge_state',
+          'created_at_ms', (e.policy->>'staged_at_ms')::bigint,
+          'created_by', 'engine',
+          'staged_at_ms', (e.policy->>'staged_at_ms')::bigint,
+          'staged_graph_revision', (e.policy->>'staged_graph_revision')::bigint,
+          'applied_at_ms', (e.policy->>'applied_at_ms')::bigint)
+        || CASE WHEN e.policy->>'condition' IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('condition', e.policy->>'condition') END
+        || CASE WHEN e.policy->>'resolved_at_ms' IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('resolved_at_ms', (e.policy->>'resolved_at_ms')::bigint,
+                                        'upstream_outcome', e.policy->>'upstream_outcome') END
+        || CASE WHEN e.policy ? 'condition_result' AND jsonb_typeof(e.policy->'condition_result') IN ('boolean', 'null')
+                THEN jsonb_build_object('condition_result', (e.policy->>'condition_result')::boolean)
+                ELSE '{}'::jsonb END
+     OR e.policy->>'dependency_kind' IS NULL OR e.policy->>'data_passing_ref' IS NULL
+     OR e.policy->>'edge_state' IS NULL OR e.policy->>'staged_at_ms' IS NULL
+     OR e.policy->>'staged_graph_revision' IS NULL OR jsonb_typeof(e.policy->'upstream_outcome') = 'null'
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'flowstage 0.3.0: ff_edge row flow_id=% edge_id=% has a policy the edge columns cannot hold: %',
+      v_bad.flow_id, v_bad.edge_id, v_bad.policy;
+  END IF;
+END;
+$$;
+
+UPDATE flowfabric.ff_edge e
+SET staged_at_ms          = (e.policy->>'staged_at_ms')::bigint,
+    staged_graph_revision = (e.policy->>'staged_graph_revision')::bigint,
+    dependency_kind       = e.policy->>'dependency_kind',
+    data_passing_ref      = e.policy->>'data_passing_ref',
+    condition             = e.policy->>'condition',
+    applied_at_ms         = (e.policy->>'applied_at_ms')::bigint,
+    resolved_at_ms        = (e.policy->>'resolved_at_ms')::bigint,
+    edge_state            = e.policy->>'edge_state',
+    upstream_outcome      = e.policy->>'upstream_outcome',
+    condition_result      = CASE WHEN e.policy ? 'condition_result'
+                                 THEN coalesce(e.policy->>'condition_result', 'n')::"char" END,
+    policy                = NULL;
+
+ALTER TABLE flowfabric.ff_edge
+  ALTER COLUMN staged_at_ms SET NOT NULL,
+  ALTER COLUMN staged_graph_revision SET NOT NULL,
+  ALTER COLUMN dependency_kind SET NOT NULL,
+  ALTER COLUMN data_passing_ref SET NOT NULL,
+  ALTER COLUMN edge_state SET NOT NULL,
+  DROP COLUMN policy;
+
+COMMENT ON TABLE flowfabric.ff_edge IS
+  'One row per staged dependency edge, its policy as columns: dependency_kind (success_only|failure_only|any_outcome), data_passing_ref ('''' for none), condition (SQL/JSON path, NULL for none), staged_at_ms (also its created_at_ms), staged_graph_revision, applied_at_ms (NULL until applied), resolved_at_ms and upstream_outcome (NULL until resolved, again after a replay), edge_state (pending|applied|satisfied|impossible), condition_result (what the condition gave at its last resolution: t, f, n for null; NULL when never evaluated). The policy jsonb the reads show (_edge_policy) adds satisfaction_condition all_required and created_by engine, the same for every edge.';
+
+DROP FUNCTION IF EXISTS flowfabric._edge_label(jsonb);  -- now (edge_state, dependency_kind, condition)
+
 -- db/upgrades/0.3.0/810_log_row_per_call.sql
 -- 810: one log row per call (issue 21): a completion's row lists the edges it resolved, so
 -- _resolve_edges takes the caller's operation and arguments, and _finish_execution can leave the
@@ -747,20 +833,64 @@ $$;
 COMMENT ON FUNCTION flowfabric._dot_text(text) IS
   'Private. Escapes backslash, double quote and newline so user text (a task identifier) stays inside a quoted DOT label.';
 
+-- db/functions/core/_edge_condition_result.sql
+-- _edge_condition_result: ff_edge.condition_result ("char": t, f, n) as the boolean it records.
+CREATE OR REPLACE FUNCTION flowfabric._edge_condition_result(p_code "char")
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN p_code = 't' THEN true WHEN p_code = 'f' THEN false END
+$$;
+
+COMMENT ON FUNCTION flowfabric._edge_condition_result("char") IS
+  'Private. What an edge''s condition gave at its last resolution, from ff_edge.condition_result: t -> true, f -> false, n (not boolean, or an error) and NULL (never evaluated) -> NULL.';
+
 -- db/functions/read/_edge_label.sql
 -- _edge_label: what the exports write on an edge: its state, its kind when not success_only, its condition.
-CREATE OR REPLACE FUNCTION flowfabric._edge_label(p_policy jsonb)
+CREATE OR REPLACE FUNCTION flowfabric._edge_label(p_edge_state text, p_dependency_kind text, p_condition text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = flowfabric, pg_catalog, pg_temp
 AS $$
-  SELECT concat_ws(' · ', p_policy->>'edge_state',
-                   CASE p_policy->>'dependency_kind' WHEN 'failure_only' THEN 'on failure' WHEN 'any_outcome' THEN 'always' END,
-                   'if ' || (p_policy->>'condition'))
+  SELECT concat_ws(' · ', p_edge_state,
+                   CASE p_dependency_kind WHEN 'failure_only' THEN 'on failure' WHEN 'any_outcome' THEN 'always' END,
+                   'if ' || p_condition)
 $$;
 
-COMMENT ON FUNCTION flowfabric._edge_label(jsonb) IS
-  'Private. The label ff_flow_to_dot and ff_flow_to_mermaid give an edge (p_policy = its policy): edge_state, then "on failure" (failure_only) or "always" (any_outcome), then "if <condition>" when it has one (docs/semantics.md §10.1), joined by " · ". Unescaped: each export escapes it.';
+COMMENT ON FUNCTION flowfabric._edge_label(text, text, text) IS
+  'Private. The label ff_flow_to_dot and ff_flow_to_mermaid give an edge (its edge_state, dependency_kind and condition columns): edge_state, then "on failure" (failure_only) or "always" (any_outcome), then "if <condition>" when it has one (docs/semantics.md §10.1), joined by " · ". Unescaped: each export escapes it.';
+
+-- db/functions/core/_edge_policy.sql
+-- _edge_policy: an edge's policy as one jsonb, exactly as 0.2.0 stored it in ff_edge.policy
+-- (the row holds it as columns since 0.3.0: issue 21).
+CREATE OR REPLACE FUNCTION flowfabric._edge_policy(p_edge flowfabric.ff_edge)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = flowfabric, pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN jsonb_build_object(
+      'dependency_kind', p_edge.dependency_kind,
+      'satisfaction_condition', 'all_required',
+      'data_passing_ref', p_edge.data_passing_ref,
+      'edge_state', p_edge.edge_state,
+      'created_at_ms', p_edge.staged_at_ms,
+      'created_by', 'engine',
+      'staged_at_ms', p_edge.staged_at_ms,
+      'staged_graph_revision', p_edge.staged_graph_revision,
+      'applied_at_ms', p_edge.applied_at_ms)
+    || CASE WHEN p_edge.condition IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('condition', p_edge.condition) END
+    || CASE WHEN p_edge.resolved_at_ms IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('resolved_at_ms', p_edge.resolved_at_ms, 'upstream_outcome', p_edge.upstream_outcome) END
+    || CASE WHEN p_edge.condition_result IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('condition_result', _edge_condition_result(p_edge.condition_result)) END;
+END;
+$$;
+
+COMMENT ON FUNCTION flowfabric._edge_policy(flowfabric.ff_edge) IS
+  'Private. The edge''s policy jsonb as reads show it: dependency_kind, satisfaction_condition (all_required), data_passing_ref, edge_state, created_at_ms (= staged_at_ms), created_by (engine), staged_at_ms, staged_graph_revision, applied_at_ms (null until applied); condition when it has one; resolved_at_ms and upstream_outcome once resolved (not after a replay); condition_result (true, false or null) once its condition was evaluated.';
 
 -- db/functions/core/_edge_to_json.sql
 -- _edge_to_json: an edge as callers see it (canonical ids), for DETAIL and reads.
@@ -775,12 +905,12 @@ BEGIN
     'edge_id', p_edge.edge_id,
     'upstream_execution_id', _canonical_execution_id(p_edge.partition_key, p_edge.upstream_eid),
     'downstream_execution_id', _canonical_execution_id(p_edge.partition_key, p_edge.downstream_eid),
-    'policy_version', p_edge.policy_version) || p_edge.policy;
+    'policy_version', p_edge.policy_version) || _edge_policy(p_edge);
 END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._edge_to_json(flowfabric.ff_edge) IS
-  'Private. The edge as jsonb: flow_id, edge_id, canonical upstream/downstream execution ids, policy_version and every policy field (dependency_kind, edge_state, ...).';
+  'Private. The edge as jsonb: flow_id, edge_id, canonical upstream/downstream execution ids, policy_version and every policy field (_edge_policy: dependency_kind, edge_state, ...).';
 
 -- db/functions/core/_effective_policy.sql
 -- _effective_policy: an execution's run policy with every default filled in (docs/semantics.md §9.1).
@@ -1336,7 +1466,7 @@ BEGIN
       SELECT 1 FROM ff_edge h
       JOIN ff_exec_core hc ON hc.partition_key = h.partition_key AND hc.execution_id = h.downstream_eid
       WHERE h.partition_key = p_partition_key AND h.flow_id = p_flow_id AND h.upstream_eid = e.execution_id
-        AND h.policy->>'dependency_kind' = 'failure_only' AND hc.terminal_outcome = 'success')
+        AND h.dependency_kind = 'failure_only' AND hc.terminal_outcome = 'success')
   LIMIT 1;
   v_state := CASE WHEN FOUND THEN 'failed' ELSE 'completed' END;
   UPDATE ff_flow_core f
@@ -1414,7 +1544,7 @@ BEGIN
       SELECT n.idx::int AS src, a.downstream_eid, a.pos
       FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
       CROSS JOIN LATERAL (
-        SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
+        SELECT e.downstream_eid, greatest(e.staged_graph_revision - p_base_revision, 0)::int AS pos
         FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = n.eid OFFSET 0) a)
     SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
     INTO v_src, v_dst, v_pos
@@ -1669,8 +1799,8 @@ AS $$
 BEGIN
   RETURN coalesce(p_edge.upstream_eid = p_upstream_eid
                   AND p_edge.downstream_eid = p_downstream_eid
-                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind
-                  AND (p_edge.policy->>'condition') IS NOT DISTINCT FROM p_condition, false);
+                  AND p_edge.dependency_kind = p_dependency_kind
+                  AND (p_edge.condition) IS NOT DISTINCT FROM p_condition, false);
 END;
 $$;
 
@@ -2078,34 +2208,31 @@ BEGIN
     -- silently, so a false, non-boolean or erroring predicate is simply not true.
     -- condition_result records what the predicate gave.
     UPDATE ff_edge e
-    -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
-    SET policy = jsonb_set(e.policy,
-          -- (Searched CASEs: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
-          '{edge_state}', CASE WHEN CASE WHEN coalesce(e.policy->>'dependency_kind', 'success_only') = 'success_only'
-                                         THEN p_outcome = 'success'
-                                         WHEN e.policy->>'dependency_kind' = 'failure_only'
-                                         THEN p_outcome IN ('failed', 'expired')
-                                         ELSE true END
-                              AND (NOT (e.policy ? 'condition')
-                                   OR coalesce(jsonb_path_match(
-                                        coalesce(up.result, 'null'::jsonb),
-                                        (e.policy->>'condition')::jsonpath, '{}'::jsonb, true), false))
-                             THEN '"satisfied"'::jsonb ELSE '"impossible"'::jsonb END)
-        || jsonb_build_object('resolved_at_ms', p_now_ms, 'upstream_outcome', p_outcome)
-        || CASE WHEN e.policy ? 'condition' THEN jsonb_set('{}'::jsonb, '{condition_result}',
-             coalesce(jsonb_path_match(
-               coalesce(up.result, 'null'::jsonb),
-               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true)::text, 'null')::jsonb)
-           ELSE '{}'::jsonb END
+    -- Plain column assignments, IMMUTABLE expressions only (docs/conventions.md 17); the columns
+    -- written here are the row's last, so the update logs little more than them.
+    SET resolved_at_ms = p_now_ms,
+        -- (Searched CASEs: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
+        edge_state = CASE WHEN CASE WHEN e.dependency_kind = 'success_only' THEN p_outcome = 'success'
+                                    WHEN e.dependency_kind = 'failure_only' THEN p_outcome IN ('failed', 'expired')
+                                    ELSE true END
+                               AND (e.condition IS NULL
+                                    OR coalesce(jsonb_path_match(coalesce(up.result, 'null'::jsonb),
+                                                                 e.condition::jsonpath, '{}'::jsonb, true), false))
+                          THEN 'satisfied' ELSE 'impossible' END,
+        upstream_outcome = p_outcome,
+        -- t, f or n (null: not boolean, or an error): the first letter of the boolean as text.
+        condition_result = CASE WHEN e.condition IS NULL THEN e.condition_result
+                                ELSE coalesce(jsonb_path_match(coalesce(up.result, 'null'::jsonb),
+                                                               e.condition::jsonpath, '{}'::jsonb, true)::text, 'n')::"char" END
     FROM ff_exec_core up
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
-      AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
+      AND e.downstream_eid = ANY (p_children) AND e.edge_state = 'applied'
       AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
       AND up.partition_key = p_partition_key AND up.execution_id = p_upstream_eid
-    RETURNING e.edge_id, e.flow_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref,
-              e.policy->>'edge_state' = 'satisfied' AS satisfied,
+    RETURNING e.edge_id, e.flow_id, e.downstream_eid, e.data_passing_ref AS ref,
+              e.edge_state = 'satisfied' AS satisfied,
               -- an impossible edge counts as skipped when its upstream was skipped (kind not any_outcome)
-              p_outcome = 'skipped' AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome' AS as_skip),
+              p_outcome = 'skipped' AND e.dependency_kind IS DISTINCT FROM 'any_outcome' AS as_skip),
   passed AS (
     -- Every satisfied edge with a ref passes data: a success its result, any other outcome
     -- {"outcome", "failure_reason", "result"} (failure_reason read through to_jsonb, so it is
@@ -2154,7 +2281,7 @@ BEGIN
          p_edge_id IS NULL AND EXISTS (
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
-             AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
+             AND e.edge_state = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
          (SELECT fl.public_flow_state FROM flow fl),
          (SELECT fl.graph_revision FROM flow fl),
          (SELECT fl.namespace FROM flow fl)
@@ -2184,7 +2311,7 @@ BEGIN
               (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
                FROM ff_edge e
                WHERE e.partition_key = p_partition_key AND e.flow_id = g.flow_id
-                 AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
+                 AND e.downstream_eid = g.downstream_eid AND e.edge_state = 'applied')
             ELSE '{}' END
       -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
       -- alongside each child, and the arrays are sub-SELECTs (parameters), so the planner counts
@@ -2522,7 +2649,7 @@ BEGIN
   RETURN (
     SELECT CASE
       WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
-      THEN max((e.policy->>'staged_graph_revision')::bigint)
+      THEN max(e.staged_graph_revision)
       END
     FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
     JOIN ff_edge e
@@ -2573,18 +2700,11 @@ BEGIN
   -- it, at its own revision (base + its 1-based position).
   v_clean := coalesce(v_duplicate - 1, v_count);
   IF v_clean > 0 THEN
-    INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+    INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                         staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition, edge_state)
     SELECT v_partition, p_flow.flow_id, b.edge_id, b.upstream_eid, b.downstream_eid, 1,
-           jsonb_build_object(
-             'dependency_kind', 'success_only',
-             'satisfaction_condition', 'all_required',
-             'data_passing_ref', b.data_passing_ref,
-             'edge_state', 'pending',
-             'created_at_ms', v_now,
-             'created_by', 'engine',
-             'staged_at_ms', v_now,
-             'staged_graph_revision', p_flow.graph_revision + b.ord,
-             'applied_at_ms', NULL) || coalesce(p_kinds[b.ord], '{}'::jsonb)
+           v_now, p_flow.graph_revision + b.ord, coalesce(p_kinds[b.ord]->>'dependency_kind', 'success_only'),
+           b.data_passing_ref, p_kinds[b.ord]->>'condition', 'pending'
     FROM unnest(p_edge_ids[1:v_clean], p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], p_data_passing_refs[1:v_clean])
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
@@ -2626,7 +2746,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint, jsonb[]) IS
-$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it; p_kinds[i], when given, overrides dependency_kind and adds condition: {} for a plain success_only edge), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
+$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, columns as ff_stage_dependency_edge writes them; p_kinds[i], when given, sets dependency_kind and condition: {} for a plain success_only edge), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
 With p_dry_run, once every entry has passed it logs nothing, leaves the flow row alone and raises the private sentinel SQLSTATE FF900 so the caller's exception block rolls the inserts back; refusals propagate unchanged. Planner pinned to index scans: ff_edge is only probed by key.$$;
 
 -- db/functions/run/_start_deadlines.sql
@@ -3117,14 +3237,14 @@ BEGIN
   IF cardinality(p_plan.edges) > 0 THEN
     SELECT count(*) INTO v_count
     FROM unnest(p_plan.edges) u
-    JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.policy FROM ff_edge e
+    JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.dependency_kind, e.condition, e.edge_state FROM ff_edge e
           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_edge_ids)) stored
       ON stored.edge_id = u.edge_id
     WHERE stored.upstream_eid = u.upstream_eid AND stored.downstream_eid = u.downstream_eid
-      AND stored.policy->>'dependency_kind' IS NOT NULL
-      AND jsonb_strip_nulls(jsonb_build_object('dependency_kind', nullif(stored.policy->>'dependency_kind', 'success_only'),
-                                               'condition', stored.policy->>'condition')) = coalesce(u.kinds, '{}'::jsonb)
-      AND stored.policy->>'edge_state' <> 'pending';
+      AND stored.dependency_kind IS NOT NULL
+      AND jsonb_strip_nulls(jsonb_build_object('dependency_kind', nullif(stored.dependency_kind, 'success_only'),
+                                               'condition', stored.condition)) = coalesce(u.kinds, '{}'::jsonb)
+      AND stored.edge_state <> 'pending';
     IF v_count <> cardinality(p_plan.edges) THEN
       RETURN false;
     END IF;
@@ -3640,7 +3760,7 @@ BEGIN
       format('downstream_execution_id=%s member_of_flow_id=%s flow_id=%s', downstream_execution_id, v_child.flow_id, p_flow_id));
   END IF;
 
-  IF v_edge.policy->>'edge_state' = 'pending' THEN
+  IF v_edge.edge_state = 'pending' THEN
     -- Write path. Lock order: flow (shared: a cancel must wait for us), executions in uuid
     -- order (the child to change it, the upstream so it cannot complete unseen), edge, group.
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -3658,9 +3778,9 @@ BEGIN
     END IF;
 
     UPDATE ff_edge e
-    SET policy = e.policy || jsonb_build_object('edge_state', 'applied', 'applied_at_ms', v_now)
+    SET edge_state = 'applied', applied_at_ms = v_now
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id
-      AND e.policy->>'edge_state' = 'pending';
+      AND e.edge_state = 'pending';
     IF FOUND THEN
       -- 4. count the edge in the child's group (created all_of unless a policy was set)
       INSERT INTO ff_edge_group AS g (partition_key, flow_id, downstream_eid, running_count)
@@ -4087,7 +4207,7 @@ BEGIN
   SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
   FROM ff_edge e
   WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
-    AND e.policy->>'edge_state' = 'applied';
+    AND e.edge_state = 'applied';
 
   IF cardinality(v_children) > 0 THEN
     v_open := false;
@@ -4329,7 +4449,7 @@ BEGIN
     SELECT o.partition_key, o.execution_id FROM ff_completion_outbox o
     WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))),
   edges AS (
-    SELECT e.*, e.policy->>'edge_state' AS state, e.policy->>'upstream_outcome' AS outcome FROM ff_edge e
+    SELECT e.*, e.edge_state AS state, e.upstream_outcome AS outcome FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
   SELECT e.flow_id::ff_flow_id, v.invariant::ff_name, format('edge %s: %s', e.edge_id, v.detail)::ff_text
   FROM edges e
@@ -4346,30 +4466,30 @@ BEGIN
             _canonical_execution_id(e.partition_key, e.downstream_eid), coalesce(d.flow_id::text, 'NULL'))),
     ('edge_state_recorded',
      CASE e.state
-       WHEN 'pending' THEN e.policy->>'applied_at_ms' IS NOT NULL OR e.outcome IS NOT NULL
-       WHEN 'applied' THEN e.policy->>'applied_at_ms' IS NULL OR e.outcome IS NOT NULL
+       WHEN 'pending' THEN e.applied_at_ms IS NOT NULL OR e.outcome IS NOT NULL
+       WHEN 'applied' THEN e.applied_at_ms IS NULL OR e.outcome IS NOT NULL
        -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1. An edge
        -- resolved before its upstream was replayed keeps that run's outcome: its child ran or
        -- finished on it and was not replayed (docs/semantics.md §9.4).
-       WHEN 'satisfied' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
+       WHEN 'satisfied' THEN e.applied_at_ms IS NULL OR e.resolved_at_ms IS NULL
                              OR e.outcome IS NULL
                              OR (u.terminal_outcome IS DISTINCT FROM e.outcome
-                                 AND NOT coalesce((e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
-                             OR NOT CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                 AND NOT coalesce(e.resolved_at_ms <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
+                             OR NOT CASE coalesce(e.dependency_kind, 'success_only')
                                       WHEN 'success_only' THEN e.outcome = 'success'
                                       WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
-                             OR (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true')
-       WHEN 'impossible' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
+                             OR (e.condition IS NOT NULL AND _edge_condition_result(e.condition_result) IS NOT TRUE)
+       WHEN 'impossible' THEN e.applied_at_ms IS NULL OR e.resolved_at_ms IS NULL
                               OR e.outcome IS NULL
                               OR (u.terminal_outcome IS DISTINCT FROM e.outcome
-                                  AND NOT coalesce((e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
-                              OR (CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                  AND NOT coalesce(e.resolved_at_ms <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
+                              OR (CASE coalesce(e.dependency_kind, 'success_only')
                                     WHEN 'success_only' THEN e.outcome = 'success'
                                     WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
-                                  AND NOT (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true'))
+                                  AND NOT (e.condition IS NOT NULL AND _edge_condition_result(e.condition_result) IS NOT TRUE))
        ELSE true END,
      format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
-            coalesce(e.state, 'NULL'), coalesce(e.policy->>'applied_at_ms', 'NULL'), coalesce(e.policy->>'resolved_at_ms', 'NULL'),
+            coalesce(e.state, 'NULL'), coalesce(e.applied_at_ms::text, 'NULL'), coalesce(e.resolved_at_ms::text, 'NULL'),
             coalesce(e.outcome, 'NULL'), coalesce(u.terminal_outcome, 'NULL'))),
     -- cancel_all finishes members without cascading (the flow is already terminal).
     ('applied_edge_resolved_when_upstream_terminal',
@@ -4385,15 +4505,15 @@ BEGIN
   RETURN QUERY
   WITH edges AS (
     SELECT e.partition_key, e.flow_id, e.downstream_eid,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied') AS success,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible'
-                              AND (e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped' OR e.policy->>'dependency_kind' = 'any_outcome')) AS fail,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped'
-                              AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome') AS skip,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied') AS running
+           count(*) FILTER (WHERE e.edge_state = 'satisfied') AS success,
+           count(*) FILTER (WHERE e.edge_state = 'impossible'
+                              AND (e.upstream_outcome IS DISTINCT FROM 'skipped' OR e.dependency_kind = 'any_outcome')) AS fail,
+           count(*) FILTER (WHERE e.edge_state = 'impossible' AND e.upstream_outcome = 'skipped'
+                              AND e.dependency_kind IS DISTINCT FROM 'any_outcome') AS skip,
+           count(*) FILTER (WHERE e.edge_state = 'applied') AS running
     FROM ff_edge e
     WHERE (p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
-      AND e.policy->>'edge_state' IS DISTINCT FROM 'pending'
+      AND e.edge_state IS DISTINCT FROM 'pending'
     GROUP BY e.partition_key, e.flow_id, e.downstream_eid),
   groups AS (
     SELECT g.*, g.policy->>'kind' AS kind,
@@ -4542,7 +4662,7 @@ BEGIN
     SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
     FROM ff_edge e
     WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
-      AND e.policy->>'edge_state' = 'applied';
+      AND e.edge_state = 'applied';
   ELSE
     v_children := '{}';
   END IF;
@@ -5129,21 +5249,21 @@ BEGIN
   edge_id := v_edge.edge_id;
   upstream_execution_id := _canonical_execution_id(v_partition, v_edge.upstream_eid);
   downstream_execution_id := _canonical_execution_id(v_partition, v_edge.downstream_eid);
-  dependency_kind := v_edge.policy->>'dependency_kind';
-  satisfaction_condition := v_edge.policy->>'satisfaction_condition';
-  data_passing_ref := v_edge.policy->>'data_passing_ref';
-  edge_state := v_edge.policy->>'edge_state';
+  dependency_kind := v_edge.dependency_kind;
+  satisfaction_condition := 'all_required';
+  data_passing_ref := v_edge.data_passing_ref;
+  edge_state := v_edge.edge_state;
   policy_version := v_edge.policy_version;
-  created_at_ms := (v_edge.policy->>'created_at_ms')::bigint;
-  created_by := v_edge.policy->>'created_by';
-  staged_graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
-  staged_at_ms := (v_edge.policy->>'staged_at_ms')::bigint;
-  applied_at_ms := (v_edge.policy->>'applied_at_ms')::bigint;
-  resolved_at_ms := (v_edge.policy->>'resolved_at_ms')::bigint;
-  upstream_outcome := v_edge.policy->>'upstream_outcome';
-  condition := v_edge.policy->>'condition';
-  condition_result := (v_edge.policy->>'condition_result')::boolean;
-  policy := v_edge.policy;
+  created_at_ms := v_edge.staged_at_ms;
+  created_by := 'engine';
+  staged_graph_revision := v_edge.staged_graph_revision;
+  staged_at_ms := v_edge.staged_at_ms;
+  applied_at_ms := v_edge.applied_at_ms;
+  resolved_at_ms := v_edge.resolved_at_ms;
+  upstream_outcome := v_edge.upstream_outcome;
+  condition := v_edge.condition;
+  condition_result := _edge_condition_result(v_edge.condition_result);
+  policy := _edge_policy(v_edge);
   RETURN NEXT;
 END;
 $$;
@@ -5585,29 +5705,29 @@ BEGIN
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'edge_id', e.edge_id,
            'upstream_execution_id', _canonical_execution_id(e.partition_key, e.upstream_eid),
-           'edge_state', e.policy->>'edge_state',
+           'edge_state', e.edge_state,
            'upstream_public_state', u.public_state,
            'upstream_outcome', u.terminal_outcome,
-           'resolved_with', e.policy->>'upstream_outcome',
-           'data_passing_ref', e.policy->>'data_passing_ref',
-           'dependency_kind', e.policy->>'dependency_kind',
-           'condition', e.policy->>'condition',
-           'condition_result', e.policy->'condition_result')
+           'resolved_with', e.upstream_outcome,
+           'data_passing_ref', e.data_passing_ref,
+           'dependency_kind', e.dependency_kind,
+           'condition', e.condition,
+           'condition_result', _edge_condition_result(e.condition_result))
            ORDER BY e.edge_id), '[]'::jsonb),
-         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'applied'),
-         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'impossible'),
-         count(*) FILTER (WHERE e.policy->>'edge_state' = 'pending'),
-         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal'),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.edge_state = 'applied'),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.edge_state = 'impossible'),
+         count(*) FILTER (WHERE e.edge_state = 'pending'),
+         count(*) FILTER (WHERE e.edge_state = 'applied' AND u.lifecycle_phase = 'terminal'),
          -- the first edge made impossible by its condition alone (the kind allowed the outcome)
-         (array_agg(format('condition `%s` was %s on %s''s result', e.policy->>'condition',
-                           coalesce(e.policy->>'condition_result', 'not true'),
+         (array_agg(format('condition `%s` was %s on %s''s result', e.condition,
+                           coalesce(_edge_condition_result(e.condition_result)::text, 'not true'),
                            coalesce(u.raw_fields->>'task_identifier', _canonical_execution_id(e.partition_key, e.upstream_eid)))
                     ORDER BY e.edge_id)
-            FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy ? 'condition'
-                      AND e.policy->>'condition_result' IS DISTINCT FROM 'true'
-                      AND CASE coalesce(e.policy->>'dependency_kind', 'success_only')
-                            WHEN 'success_only' THEN e.policy->>'upstream_outcome' = 'success'
-                            WHEN 'failure_only' THEN e.policy->>'upstream_outcome' IN ('failed', 'expired')
+            FILTER (WHERE e.edge_state = 'impossible' AND e.condition IS NOT NULL
+                      AND _edge_condition_result(e.condition_result) IS NOT TRUE
+                      AND CASE coalesce(e.dependency_kind, 'success_only')
+                            WHEN 'success_only' THEN e.upstream_outcome = 'success'
+                            WHEN 'failure_only' THEN e.upstream_outcome IN ('failed', 'expired')
                             ELSE true END))[1]
   INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished, v_condition
   -- Fenced probes (LATERAL, OFFSET 0, keyed by a value the planner cannot fold into a constant):
@@ -5769,7 +5889,7 @@ BEGIN
   IF p_edges THEN
     SELECT coalesce(jsonb_agg(jsonb_build_array(
              d.edge_id, _canonical_execution_id(v_partition, d.upstream_eid), _canonical_execution_id(v_partition, d.downstream_eid),
-             d.policy->>'edge_state', d.policy->>'dependency_kind', nullif(d.policy->>'data_passing_ref', ''))
+             d.edge_state, d.dependency_kind, nullif(d.data_passing_ref, ''))
            ORDER BY d.edge_id), '[]'::jsonb)
     INTO edges
     FROM ff_edge d
@@ -5875,17 +5995,17 @@ BEGIN
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
 
   SELECT string_agg(format('  "%s" -> "%s" [label="%s", class="%s", color="%s", fontcolor="%s"%s];',
-           e.upstream_eid, e.downstream_eid, _dot_text(_edge_label(e.policy)), s.style_class,
+           e.upstream_eid, e.downstream_eid, _dot_text(_edge_label(e.edge_state, e.dependency_kind, e.condition)), s.style_class,
            -- a failure path (failure_only) is red and dashed whatever its state
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only'
-                  THEN ', style=dashed' || CASE WHEN e.policy->>'edge_state' = 'satisfied' THEN ', penwidth=2' ELSE '' END
-                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END END),
+           CASE WHEN e.dependency_kind = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.dependency_kind = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.dependency_kind = 'failure_only'
+                  THEN ', style=dashed' || CASE WHEN e.edge_state = 'satisfied' THEN ', penwidth=2' ELSE '' END
+                ELSE CASE e.edge_state WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END END),
            E'\n' ORDER BY e.edge_id)
   INTO v_edges
   FROM ff_edge e
-  CROSS JOIN LATERAL _export_style('edge', e.policy->>'edge_state') s
+  CROSS JOIN LATERAL _export_style('edge', e.edge_state) s
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
 
   RETURN concat_ws(E'\n',
@@ -5943,18 +6063,18 @@ BEGIN
 
   SELECT string_agg(format('  n%s %s|%s| n%s',
            replace(e.upstream_eid::text, '-', ''),
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '-.->'
-                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END END,
-           replace(_mermaid_text(_edge_label(e.policy)), '|', '#124;'),
+           CASE WHEN e.dependency_kind = 'failure_only' THEN '-.->'
+                ELSE CASE e.edge_state WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END END,
+           replace(_mermaid_text(_edge_label(e.edge_state, e.dependency_kind, e.condition)), '|', '#124;'),
            replace(e.downstream_eid::text, '-', '')), E'\n' ORDER BY e.edge_id),
          -- a failure path (failure_only) is red and dashed whatever its state
          string_agg(format('  linkStyle %s stroke:%s', n - 1,
-                           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935,stroke-dasharray:5 4' ELSE s.stroke END),
+                           CASE WHEN e.dependency_kind = 'failure_only' THEN '#e53935,stroke-dasharray:5 4' ELSE s.stroke END),
                     E'\n' ORDER BY e.edge_id)
   INTO v_edges, v_links
   FROM (SELECT e.*, row_number() OVER (ORDER BY e.edge_id) AS n
         FROM ff_edge e WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id) e
-  CROSS JOIN LATERAL _export_style('edge', e.policy->>'edge_state') s;
+  CROSS JOIN LATERAL _export_style('edge', e.edge_state) s;
 
   RETURN concat_ws(E'\n',
     'flowchart TD',
@@ -6037,15 +6157,15 @@ BEGIN
   SELECT e.edge_id::ff_edge_id,
          _canonical_execution_id(e.partition_key, e.upstream_eid)::ff_execution_id,
          _canonical_execution_id(e.partition_key, e.downstream_eid)::ff_execution_id,
-         (e.policy->>'dependency_kind')::ff_dependency_kind,
-         (e.policy->>'data_passing_ref')::ff_text,
-         (e.policy->>'edge_state')::ff_edge_state,
-         (e.policy->>'staged_graph_revision')::ff_revision,
-         (e.policy->>'staged_at_ms')::ff_time_ms,
-         (e.policy->>'applied_at_ms')::bigint,
-         (e.policy->>'resolved_at_ms')::bigint,
-         (e.policy->>'upstream_outcome')::ff_outcome_or_null,
-         e.policy->>'condition'
+         (e.dependency_kind)::ff_dependency_kind,
+         (e.data_passing_ref)::ff_text,
+         (e.edge_state)::ff_edge_state,
+         e.staged_graph_revision::ff_revision,
+         e.staged_at_ms::ff_time_ms,
+         e.applied_at_ms,
+         e.resolved_at_ms,
+         (e.upstream_outcome)::ff_outcome_or_null,
+         e.condition
   FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.edge_id >= v_after AND (v_first OR e.edge_id <> v_after)
@@ -7052,7 +7172,7 @@ BEGIN
       CROSS JOIN LATERAL (
         SELECT e.downstream_eid FROM ff_edge e
         WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = r.eid
-          AND e.policy->>'edge_state' <> 'pending' OFFSET 0) o
+          AND e.edge_state <> 'pending' OFFSET 0) o
       WHERE r.depth < 100000)
     SELECT array_agg(d.eid ORDER BY d.depth, d.eid) INTO v_order
     FROM (SELECT r.eid, max(r.depth) AS depth FROM reach r GROUP BY r.eid) d
@@ -7117,7 +7237,7 @@ BEGIN
           CROSS JOIN LATERAL (
             SELECT x.edge_id FROM ff_edge x
             WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.upstream_eid = s.eid
-              AND x.downstream_eid = ANY (v_set || v_children) AND x.policy->>'edge_state' IN ('satisfied', 'impossible')
+              AND x.downstream_eid = ANY (v_set || v_children) AND x.edge_state IN ('satisfied', 'impossible')
             OFFSET 0) o
           UNION
           SELECT i.edge_id
@@ -7125,13 +7245,13 @@ BEGIN
           CROSS JOIN LATERAL (
             SELECT x.edge_id FROM ff_edge x
             WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = s.eid
-              AND x.policy->>'edge_state' = 'impossible'
+              AND x.edge_state = 'impossible'
             OFFSET 0) i) t;
     -- One key lookup per edge: with the ids as an array, a never-analysed table's plan scans the
     -- key by its (partition_key, flow_id) prefix and filters on edge_id.
     FOREACH v_edge IN ARRAY v_edges LOOP
       UPDATE ff_edge e
-      SET policy = (e.policy - 'resolved_at_ms' - 'upstream_outcome') || '{"edge_state": "applied"}'::jsonb
+      SET resolved_at_ms = NULL, upstream_outcome = NULL, edge_state = 'applied'
       WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.edge_id = v_edge;
     END LOOP;
     -- Groups of replayed executions and of their waiting children: counters recomputed from
@@ -7141,13 +7261,13 @@ BEGIN
         decision = 'pending',
         decided_at_ms = NULL
     FROM (SELECT d.eid AS down,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied')::int AS s,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' <> 'skipped')::int AS f,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped')::int AS k,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied')::int AS r
+                 count(*) FILTER (WHERE e.edge_state = 'satisfied')::int AS s,
+                 count(*) FILTER (WHERE e.edge_state = 'impossible' AND e.upstream_outcome <> 'skipped')::int AS f,
+                 count(*) FILTER (WHERE e.edge_state = 'impossible' AND e.upstream_outcome = 'skipped')::int AS k,
+                 count(*) FILTER (WHERE e.edge_state = 'applied')::int AS r
           FROM unnest(v_set || v_children) d(eid)
           CROSS JOIN LATERAL (
-            SELECT x.policy FROM ff_edge x
+            SELECT x.edge_state, x.upstream_outcome FROM ff_edge x
             WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = d.eid OFFSET 0) e
           GROUP BY d.eid) c
     WHERE g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = c.down;
@@ -7231,7 +7351,7 @@ BEGIN
       CROSS JOIN LATERAL (
         SELECT x.upstream_eid FROM ff_edge x
         WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = s.eid
-          AND x.policy->>'edge_state' = 'applied' OFFSET 0) e
+          AND x.edge_state = 'applied' OFFSET 0) e
       JOIN ff_exec_core u ON u.partition_key = v_part AND u.execution_id = e.upstream_eid
       WHERE u.lifecycle_phase = 'terminal'
       ORDER BY e.upstream_eid
@@ -7304,7 +7424,7 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM _raise('edge_not_found', format('flow_id=%s edge_id=%s', p_flow_id, p_edge_id));
   END IF;
-  IF v_edge.policy->>'edge_state' = 'pending' THEN
+  IF v_edge.edge_state = 'pending' THEN
     PERFORM _raise('invalid_dependency', format('flow_id=%s edge_id=%s edge_state=pending', p_flow_id, p_edge_id));
   END IF;
   -- The outcome is the upstream's, never the caller's word (a terminal execution stays terminal,
@@ -7325,7 +7445,7 @@ BEGIN
       'Pass NULL (the upstream''s stored outcome is used) or the outcome it finished with.');
   END IF;
 
-  IF v_edge.policy->>'edge_state' = 'applied' THEN
+  IF v_edge.edge_state = 'applied' THEN
     -- Write path. Lock order: the child, then (in _resolve_edges) the edge, then its group.
     PERFORM 1 FROM ff_exec_core e
     WHERE e.partition_key = v_partition AND e.execution_id = v_edge.downstream_eid FOR UPDATE;
@@ -7700,7 +7820,7 @@ BEGIN
   END IF;
   IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     status := 'already_staged';
-    graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
+    graph_revision := v_edge.staged_graph_revision;
     RETURN NEXT;
     RETURN;
   END IF;
@@ -7735,19 +7855,10 @@ BEGIN
 
   -- 8. insert the edge and bump the flow
   v_revision := v_flow.graph_revision + 1;
-  INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+  INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                       staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition, edge_state)
   VALUES (v_partition, p_flow_id, p_edge_id, v_up, v_down, 1,
-          jsonb_build_object(
-            'dependency_kind', p_dependency_kind,
-            'satisfaction_condition', 'all_required',
-            'data_passing_ref', coalesce(p_data_passing_ref, ''),
-            'edge_state', 'pending',
-            'created_at_ms', v_now,
-            'created_by', 'engine',
-            'staged_at_ms', v_now,
-            'staged_graph_revision', v_revision,
-            'applied_at_ms', NULL)
-          || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END);
+          v_now, v_revision, p_dependency_kind, coalesce(p_data_passing_ref, ''), p_condition, 'pending');
   PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',
@@ -8194,7 +8305,6 @@ DECLARE
   v_failure        int;              -- 1-based place of the first edge item that fails a check other than the cycle check
   v_failure_kind   text;
   v_repeated       uuid[] := '{}'::uuid[];
-  v_policy         jsonb;
   v_new_ids        uuid[] := '{}'::uuid[];
   v_new_ups        uuid[] := '{}'::uuid[];
   v_new_downs      uuid[] := '{}'::uuid[];
@@ -8517,14 +8627,14 @@ BEGIN
   IF cardinality(v_plan.edges) > 0 THEN
     IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
       SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
-             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}'),
+             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.edge_state), '{}'),
              -- kind and condition, normalised as _submit_edge_kinds returns them
              coalesce(array_agg(jsonb_strip_nulls(jsonb_build_object(
-               'dependency_kind', nullif(e.policy->>'dependency_kind', 'success_only'), 'condition', e.policy->>'condition'))), '{}')
+               'dependency_kind', nullif(e.dependency_kind, 'success_only'), 'condition', e.condition))), '{}')
       INTO v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds
       FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_edge_ids)
-        AND e.policy->>'dependency_kind' IS NOT NULL;
+        AND e.dependency_kind IS NOT NULL;
     END IF;
     SELECT min(p.ord) FILTER (WHERE p.failure IS NOT NULL),
            (array_agg(p.failure) FILTER (WHERE p.failure IS NOT NULL))[1],
@@ -8584,33 +8694,17 @@ BEGIN
     v_bound := CASE WHEN v_failure IS NULL THEN v_e
                     ELSE (SELECT count(*) FROM unnest(v_new_places) p WHERE p < v_failure)::int END;
     IF v_bound > 0 THEN
-      -- The policy ff_stage_dependency_edge writes, applied; per edge only its revision and
-      -- data_passing_ref are set in a template (a 9-key jsonb_build_object per edge cost 3x more).
-      v_policy := jsonb_build_object(
-        'dependency_kind', 'success_only',
-        'satisfaction_condition', 'all_required',
-        'data_passing_ref', '',
-        'edge_state', 'applied',
-        'created_at_ms', v_now,
-        'created_by', 'engine',
-        'staged_at_ms', v_now,
-        'staged_graph_revision', 0,
-        'applied_at_ms', v_now);
-      INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+      -- The columns ff_stage_dependency_edge writes, already applied; kinds and conditions
+      -- (docs/semantics.md §10.1) from the plan's items when it has any (v_new_kinds[k] is the
+      -- k-th new edge's {dependency_kind?, condition?}; empty without them).
+      INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                           staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition,
+                           applied_at_ms, edge_state)
       SELECT v_partition, p_flow_id, n.id, n.up, n.down, 1,
-             CASE WHEN n.ref = '' THEN jsonb_set(v_policy, '{staged_graph_revision}', to_jsonb(v_base + v_m + n.k))
-                  ELSE jsonb_set(jsonb_set(v_policy, '{staged_graph_revision}', to_jsonb(v_base + v_m + n.k)),
-                                 '{data_passing_ref}', to_jsonb(n.ref)) END
+             v_now, v_base + v_m + n.k, coalesce(v_new_kinds[n.k]->>'dependency_kind', 'success_only'), n.ref,
+             v_new_kinds[n.k]->>'condition', v_now, 'applied'
       FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
            WITH ORDINALITY AS n(id, up, down, ref, k);
-      -- Kinds and conditions (docs/semantics.md §10.1), only when the plan has any.
-      IF v_plan.has_kinds THEN
-        UPDATE ff_edge e
-        SET policy = e.policy || x.kc
-        FROM unnest(v_new_ids[1:v_bound], v_new_kinds[1:v_bound]) AS x(id, kc)
-        WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = x.id
-          AND x.kc IS NOT NULL AND x.kc <> '{}'::jsonb;
-      END IF;
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
@@ -8657,9 +8751,9 @@ BEGIN
   -- Edges staged before the plan and applied by it.
   IF cardinality(v_apply_existing) > 0 THEN
     UPDATE ff_edge e
-    SET policy = e.policy || jsonb_build_object('edge_state', 'applied', 'applied_at_ms', v_now)
+    SET edge_state = 'applied', applied_at_ms = v_now
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_apply_existing)
-      AND e.policy->>'edge_state' = 'pending';
+      AND e.edge_state = 'pending';
   END IF;
   -- Fan-in groups: the policy the plan set last for a downstream (else the stored one, else
   -- all_of), running_count + the edges the plan applied to it. Under the flow row lock nobody

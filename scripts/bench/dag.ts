@@ -191,12 +191,10 @@ ins_exec AS (
          0, p.now_ms, ex.payload, jsonb_build_object('task_identifier', ex.task)
   FROM ex LEFT JOIN blocked b ON b.id = ex.id, p),
 ins_edge AS (
-  INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+  INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                                  staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, applied_at_ms, edge_state)
   SELECT p.pk, $1::uuid, ed.id, ed.up, ed.down, 1,
-         jsonb_build_object('dependency_kind', 'success_only', 'satisfaction_condition', 'all_required',
-                            'data_passing_ref', '', 'edge_state', 'applied', 'created_at_ms', p.now_ms,
-                            'created_by', 'engine', 'staged_at_ms', p.now_ms,
-                            'staged_graph_revision', n.executions + ed.ord, 'applied_at_ms', p.now_ms)
+         p.now_ms, n.executions + ed.ord, 'success_only', '', p.now_ms, 'applied'
   FROM ed, p, n),
 ins_group AS (
   INSERT INTO flowfabric.ff_edge_group (partition_key, flow_id, downstream_eid, running_count)

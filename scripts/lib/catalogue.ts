@@ -461,7 +461,10 @@ export async function readFingerprint(db: Db) {
     relations: await q(`SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.reloptions,
         pg_get_userbyid(c.relowner) AS owner, c.relacl::text AS acl, obj_description(c.oid, 'pg_class') AS comment
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname ${MINE} ORDER BY 1, 2`),
-    columns: await q(`SELECT n.nspname, c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
+    // A column's position among the live ones, not its attnum: an upgrade that drops a column
+    // (0.3.0: ff_edge.policy) leaves a gap in attnum that a fresh table does not have.
+    columns: await q(`SELECT n.nspname, c.relname,
+        row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum)::int AS position, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
         a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity, a.attgenerated,
         co.collname, a.attacl::text AS acl, col_description(c.oid, a.attnum) AS comment
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace

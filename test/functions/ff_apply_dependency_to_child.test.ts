@@ -437,7 +437,7 @@ test('applies racing the completion of their upstreams: only our refusals, and t
   const applied = results.filter((r, i) => i % 2 === 1 && r.status === 'fulfilled').length;
   const group = await groupRow(db, flow.flowId, child);
   const { rows } = await db.query(
-    `SELECT policy->>'edge_state' AS state, count(*)::int AS n FROM flowfabric.ff_edge
+    `SELECT edge_state AS state, count(*)::int AS n FROM flowfabric.ff_edge
     WHERE flow_id = $1 GROUP BY 1`,
     [flow.flowId],
   );

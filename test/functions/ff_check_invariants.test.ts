@@ -66,7 +66,7 @@ test('a skipped child whose outgoing edges wait for their cascade job is not a v
     [FLOW, B],
   );
   await complete(db, A, 'failed'); // b and c are skipped; their edges into d are left to a job
-  const { rows } = await db.query(`SELECT count(*)::int AS n FROM flowfabric.ff_edge WHERE policy->>'edge_state' = 'applied'`);
+  const { rows } = await db.query(`SELECT count(*)::int AS n FROM flowfabric.ff_edge WHERE edge_state = 'applied'`);
   t.is(rows[0].n, 2);
   t.deepEqual(await violations(db), []);
 });
@@ -101,7 +101,7 @@ const corruptions: Array<[string, string, string?]> = [
   ['edge_endpoints_are_members', `UPDATE flowfabric.ff_exec_core SET flow_id = NULL WHERE execution_id = '${D}'`],
   [
     'edge_state_recorded',
-    `UPDATE flowfabric.ff_edge SET policy = policy || '{"edge_state": "satisfied"}' WHERE edge_id = '${AB}'`,
+    `UPDATE flowfabric.ff_edge SET edge_state = 'satisfied' WHERE edge_id = '${AB}'`,
   ],
   [
     'applied_edge_resolved_when_upstream_terminal',
@@ -141,8 +141,12 @@ for (const [invariant, corruption, flowId = FLOW] of corruptions) {
 test('edges_acyclic is reported with the cycle, as cycle_detected shows it', async (t) => {
   const db = await diamond(t);
   await db.query(`
-    INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy)
-    SELECT partition_key, flow_id, 'e0000000-0000-4000-8000-000000000009', '${D}', '${A}', policy
+    INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid,
+                                    staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition,
+                                    applied_at_ms, resolved_at_ms, edge_state, upstream_outcome, condition_result)
+    SELECT partition_key, flow_id, 'e0000000-0000-4000-8000-000000000009', '${D}', '${A}',
+           staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition,
+           applied_at_ms, resolved_at_ms, edge_state, upstream_outcome, condition_result
     FROM flowfabric.ff_edge WHERE edge_id = '${AB}'`);
   const cycles = (await violations(db)).filter((v) => v.invariant === 'edges_acyclic');
   t.is(cycles.length, 1);

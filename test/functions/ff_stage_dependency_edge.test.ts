@@ -980,7 +980,7 @@ async function mixedLoad(t: ExecutionContext, kinds: number) {
            (f.raw_fields->>'edge_count')::int AS edge_count,
            (SELECT count(*)::int FROM flowfabric.ff_exec_core e WHERE e.flow_id = f.flow_id) AS members,
            (SELECT count(*)::int FROM flowfabric.ff_edge e WHERE e.flow_id = f.flow_id) AS edges,
-           (SELECT count(*)::int FROM flowfabric.ff_edge e WHERE e.flow_id = f.flow_id AND e.policy->>'edge_state' <> 'pending') AS applied,
+           (SELECT count(*)::int FROM flowfabric.ff_edge e WHERE e.flow_id = f.flow_id AND e.edge_state <> 'pending') AS applied,
            (SELECT coalesce(sum(g.running_count + g.success_count + g.fail_count + g.skip_count), 0)::int
               FROM flowfabric.ff_edge_group g WHERE g.flow_id = f.flow_id) AS counted
     FROM flowfabric.ff_flow_core f WHERE f.flow_id = $1`,
@@ -1115,7 +1115,7 @@ test('no deadlock when completions finish flows: add / stage / apply / complete 
     `
     SELECT f.flow_id, f.public_flow_state,
            (SELECT count(*)::int FROM flowfabric.ff_exec_core e WHERE e.flow_id = f.flow_id AND e.lifecycle_phase <> 'terminal') AS open,
-           (SELECT count(*)::int FROM flowfabric.ff_edge e WHERE e.flow_id = f.flow_id AND e.policy->>'edge_state' = 'applied') AS unresolved,
+           (SELECT count(*)::int FROM flowfabric.ff_edge e WHERE e.flow_id = f.flow_id AND e.edge_state = 'applied') AS unresolved,
            (SELECT bool_or(e.terminal_outcome IN ('failed', 'cancelled', 'expired')) FROM flowfabric.ff_exec_core e
              WHERE e.flow_id = f.flow_id) AS any_failed
     FROM flowfabric.ff_flow_core f WHERE f.flow_id = ANY ($1::uuid[])`,
@@ -1153,11 +1153,10 @@ test('a 100,000-execution chain on never-analysed tables: tail -> head is cycle_
   );
   await db.query(
     `
-    INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+    INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                                    staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, edge_state)
     SELECT $2, $1::uuid, md5($1::text || ':edge:' || i)::uuid, ${node('i')}, ${node('i + 1')}, 1,
-           jsonb_build_object('dependency_kind', 'success_only', 'satisfaction_condition', 'all_required',
-             'data_passing_ref', '', 'edge_state', 'pending', 'created_at_ms', $3::bigint, 'created_by', 'engine',
-             'staged_at_ms', $3::bigint, 'staged_graph_revision', $4::int + i, 'applied_at_ms', NULL)
+           $3::bigint, $4::int + i, 'success_only', '', 'pending'
     FROM generate_series(1, $4::int - 1) i`,
     [flowId, partition, NOW, N],
   );
@@ -1250,11 +1249,10 @@ test('a dense layered graph (10 x 100 nodes, 90,000 edges): non-cycles stage, a 
   );
   await db.query(
     `
-    INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+    INSERT INTO flowfabric.ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                                    staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, edge_state)
     SELECT $2, $1::uuid, gen_random_uuid(), ${node('l', 'a')}, ${node('l + 1', 'b')}, 1,
-           jsonb_build_object('dependency_kind', 'success_only', 'satisfaction_condition', 'all_required',
-             'data_passing_ref', '', 'edge_state', 'pending', 'created_at_ms', $3::bigint, 'created_by', 'engine',
-             'staged_at_ms', $3::bigint, 'staged_graph_revision', 1, 'applied_at_ms', NULL)
+           $3::bigint, 1, 'success_only', '', 'pending'
     FROM generate_series(1, 9) l, generate_series(1, 100) a, generate_series(1, 100) b`,
     [flowId, partition, NOW],
   );

@@ -477,7 +477,7 @@ async function databaseState(db: pg.Pool) {
   ).rows;
   const edges = (
     await db.query(`
-    SELECT flow_id AS flow, edge_id AS edge, upstream_eid AS up, downstream_eid AS down, policy->>'edge_state' AS state,
+    SELECT flow_id AS flow, edge_id AS edge, upstream_eid AS up, downstream_eid AS down, edge_state AS state,
            (policy->>'staged_graph_revision')::int AS "stagedRevision"
     FROM flowfabric.ff_edge`)
   ).rows;

@@ -101,7 +101,7 @@ async function snapshot(flow: Flow, ids: string[]) {
     [flow.flowId],
   );
   const { rows: edges } = await flow.db.query(
-    `SELECT upstream_eid, downstream_eid, policy->>'edge_state' AS state, policy->>'upstream_outcome' AS outcome
+    `SELECT upstream_eid, downstream_eid, edge_state AS state, upstream_outcome AS outcome
      FROM flowfabric.ff_edge WHERE flow_id = $1::uuid`,
     [flow.flowId],
   );

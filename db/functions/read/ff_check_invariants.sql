@@ -110,7 +110,7 @@ BEGIN
     SELECT o.partition_key, o.execution_id FROM ff_completion_outbox o
     WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))),
   edges AS (
-    SELECT e.*, e.policy->>'edge_state' AS state, e.policy->>'upstream_outcome' AS outcome FROM ff_edge e
+    SELECT e.*, e.edge_state AS state, e.upstream_outcome AS outcome FROM ff_edge e
     WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
   SELECT e.flow_id::ff_flow_id, v.invariant::ff_name, format('edge %s: %s', e.edge_id, v.detail)::ff_text
   FROM edges e
@@ -127,30 +127,30 @@ BEGIN
             _canonical_execution_id(e.partition_key, e.downstream_eid), coalesce(d.flow_id::text, 'NULL'))),
     ('edge_state_recorded',
      CASE e.state
-       WHEN 'pending' THEN e.policy->>'applied_at_ms' IS NOT NULL OR e.outcome IS NOT NULL
-       WHEN 'applied' THEN e.policy->>'applied_at_ms' IS NULL OR e.outcome IS NOT NULL
+       WHEN 'pending' THEN e.applied_at_ms IS NOT NULL OR e.outcome IS NOT NULL
+       WHEN 'applied' THEN e.applied_at_ms IS NULL OR e.outcome IS NOT NULL
        -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1. An edge
        -- resolved before its upstream was replayed keeps that run's outcome: its child ran or
        -- finished on it and was not replayed (docs/semantics.md §9.4).
-       WHEN 'satisfied' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
+       WHEN 'satisfied' THEN e.applied_at_ms IS NULL OR e.resolved_at_ms IS NULL
                              OR e.outcome IS NULL
                              OR (u.terminal_outcome IS DISTINCT FROM e.outcome
-                                 AND NOT coalesce((e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
-                             OR NOT CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                 AND NOT coalesce(e.resolved_at_ms <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
+                             OR NOT CASE coalesce(e.dependency_kind, 'success_only')
                                       WHEN 'success_only' THEN e.outcome = 'success'
                                       WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
-                             OR (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true')
-       WHEN 'impossible' THEN e.policy->>'applied_at_ms' IS NULL OR e.policy->>'resolved_at_ms' IS NULL
+                             OR (e.condition IS NOT NULL AND _edge_condition_result(e.condition_result) IS NOT TRUE)
+       WHEN 'impossible' THEN e.applied_at_ms IS NULL OR e.resolved_at_ms IS NULL
                               OR e.outcome IS NULL
                               OR (u.terminal_outcome IS DISTINCT FROM e.outcome
-                                  AND NOT coalesce((e.policy->>'resolved_at_ms')::bigint <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
-                              OR (CASE coalesce(e.policy->>'dependency_kind', 'success_only')
+                                  AND NOT coalesce(e.resolved_at_ms <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
+                              OR (CASE coalesce(e.dependency_kind, 'success_only')
                                     WHEN 'success_only' THEN e.outcome = 'success'
                                     WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
-                                  AND NOT (e.policy ? 'condition' AND e.policy->>'condition_result' IS DISTINCT FROM 'true'))
+                                  AND NOT (e.condition IS NOT NULL AND _edge_condition_result(e.condition_result) IS NOT TRUE))
        ELSE true END,
      format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
-            coalesce(e.state, 'NULL'), coalesce(e.policy->>'applied_at_ms', 'NULL'), coalesce(e.policy->>'resolved_at_ms', 'NULL'),
+            coalesce(e.state, 'NULL'), coalesce(e.applied_at_ms::text, 'NULL'), coalesce(e.resolved_at_ms::text, 'NULL'),
             coalesce(e.outcome, 'NULL'), coalesce(u.terminal_outcome, 'NULL'))),
     -- cancel_all finishes members without cascading (the flow is already terminal).
     ('applied_edge_resolved_when_upstream_terminal',
@@ -166,15 +166,15 @@ BEGIN
   RETURN QUERY
   WITH edges AS (
     SELECT e.partition_key, e.flow_id, e.downstream_eid,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied') AS success,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible'
-                              AND (e.policy->>'upstream_outcome' IS DISTINCT FROM 'skipped' OR e.policy->>'dependency_kind' = 'any_outcome')) AS fail,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped'
-                              AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome') AS skip,
-           count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied') AS running
+           count(*) FILTER (WHERE e.edge_state = 'satisfied') AS success,
+           count(*) FILTER (WHERE e.edge_state = 'impossible'
+                              AND (e.upstream_outcome IS DISTINCT FROM 'skipped' OR e.dependency_kind = 'any_outcome')) AS fail,
+           count(*) FILTER (WHERE e.edge_state = 'impossible' AND e.upstream_outcome = 'skipped'
+                              AND e.dependency_kind IS DISTINCT FROM 'any_outcome') AS skip,
+           count(*) FILTER (WHERE e.edge_state = 'applied') AS running
     FROM ff_edge e
     WHERE (p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
-      AND e.policy->>'edge_state' IS DISTINCT FROM 'pending'
+      AND e.edge_state IS DISTINCT FROM 'pending'
     GROUP BY e.partition_key, e.flow_id, e.downstream_eid),
   groups AS (
     SELECT g.*, g.policy->>'kind' AS kind,

@@ -74,29 +74,29 @@ BEGIN
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'edge_id', e.edge_id,
            'upstream_execution_id', _canonical_execution_id(e.partition_key, e.upstream_eid),
-           'edge_state', e.policy->>'edge_state',
+           'edge_state', e.edge_state,
            'upstream_public_state', u.public_state,
            'upstream_outcome', u.terminal_outcome,
-           'resolved_with', e.policy->>'upstream_outcome',
-           'data_passing_ref', e.policy->>'data_passing_ref',
-           'dependency_kind', e.policy->>'dependency_kind',
-           'condition', e.policy->>'condition',
-           'condition_result', e.policy->'condition_result')
+           'resolved_with', e.upstream_outcome,
+           'data_passing_ref', e.data_passing_ref,
+           'dependency_kind', e.dependency_kind,
+           'condition', e.condition,
+           'condition_result', _edge_condition_result(e.condition_result))
            ORDER BY e.edge_id), '[]'::jsonb),
-         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'applied'),
-         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.policy->>'edge_state' = 'impossible'),
-         count(*) FILTER (WHERE e.policy->>'edge_state' = 'pending'),
-         count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied' AND u.lifecycle_phase = 'terminal'),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.edge_state = 'applied'),
+         array_agg(e.edge_id ORDER BY e.edge_id) FILTER (WHERE e.edge_state = 'impossible'),
+         count(*) FILTER (WHERE e.edge_state = 'pending'),
+         count(*) FILTER (WHERE e.edge_state = 'applied' AND u.lifecycle_phase = 'terminal'),
          -- the first edge made impossible by its condition alone (the kind allowed the outcome)
-         (array_agg(format('condition `%s` was %s on %s''s result', e.policy->>'condition',
-                           coalesce(e.policy->>'condition_result', 'not true'),
+         (array_agg(format('condition `%s` was %s on %s''s result', e.condition,
+                           coalesce(_edge_condition_result(e.condition_result)::text, 'not true'),
                            coalesce(u.raw_fields->>'task_identifier', _canonical_execution_id(e.partition_key, e.upstream_eid)))
                     ORDER BY e.edge_id)
-            FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy ? 'condition'
-                      AND e.policy->>'condition_result' IS DISTINCT FROM 'true'
-                      AND CASE coalesce(e.policy->>'dependency_kind', 'success_only')
-                            WHEN 'success_only' THEN e.policy->>'upstream_outcome' = 'success'
-                            WHEN 'failure_only' THEN e.policy->>'upstream_outcome' IN ('failed', 'expired')
+            FILTER (WHERE e.edge_state = 'impossible' AND e.condition IS NOT NULL
+                      AND _edge_condition_result(e.condition_result) IS NOT TRUE
+                      AND CASE coalesce(e.dependency_kind, 'success_only')
+                            WHEN 'success_only' THEN e.upstream_outcome = 'success'
+                            WHEN 'failure_only' THEN e.upstream_outcome IN ('failed', 'expired')
                             ELSE true END))[1]
   INTO inbound_edges, v_unresolved, v_impossible, v_staged, v_finished, v_condition
   -- Fenced probes (LATERAL, OFFSET 0, keyed by a value the planner cannot fold into a constant):

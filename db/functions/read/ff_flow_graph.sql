@@ -38,7 +38,7 @@ BEGIN
   IF p_edges THEN
     SELECT coalesce(jsonb_agg(jsonb_build_array(
              d.edge_id, _canonical_execution_id(v_partition, d.upstream_eid), _canonical_execution_id(v_partition, d.downstream_eid),
-             d.policy->>'edge_state', d.policy->>'dependency_kind', nullif(d.policy->>'data_passing_ref', ''))
+             d.edge_state, d.dependency_kind, nullif(d.data_passing_ref, ''))
            ORDER BY d.edge_id), '[]'::jsonb)
     INTO edges
     FROM ff_edge d

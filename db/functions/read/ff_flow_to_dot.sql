@@ -26,17 +26,17 @@ BEGIN
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
 
   SELECT string_agg(format('  "%s" -> "%s" [label="%s", class="%s", color="%s", fontcolor="%s"%s];',
-           e.upstream_eid, e.downstream_eid, _dot_text(_edge_label(e.policy)), s.style_class,
+           e.upstream_eid, e.downstream_eid, _dot_text(_edge_label(e.edge_state, e.dependency_kind, e.condition)), s.style_class,
            -- a failure path (failure_only) is red and dashed whatever its state
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935' ELSE s.stroke END,
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only'
-                  THEN ', style=dashed' || CASE WHEN e.policy->>'edge_state' = 'satisfied' THEN ', penwidth=2' ELSE '' END
-                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END END),
+           CASE WHEN e.dependency_kind = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.dependency_kind = 'failure_only' THEN '#e53935' ELSE s.stroke END,
+           CASE WHEN e.dependency_kind = 'failure_only'
+                  THEN ', style=dashed' || CASE WHEN e.edge_state = 'satisfied' THEN ', penwidth=2' ELSE '' END
+                ELSE CASE e.edge_state WHEN 'pending' THEN ', style=dashed' WHEN 'satisfied' THEN ', penwidth=2' ELSE '' END END),
            E'\n' ORDER BY e.edge_id)
   INTO v_edges
   FROM ff_edge e
-  CROSS JOIN LATERAL _export_style('edge', e.policy->>'edge_state') s
+  CROSS JOIN LATERAL _export_style('edge', e.edge_state) s
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id;
 
   RETURN concat_ws(E'\n',

@@ -36,18 +36,18 @@ BEGIN
 
   SELECT string_agg(format('  n%s %s|%s| n%s',
            replace(e.upstream_eid::text, '-', ''),
-           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '-.->'
-                ELSE CASE e.policy->>'edge_state' WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END END,
-           replace(_mermaid_text(_edge_label(e.policy)), '|', '#124;'),
+           CASE WHEN e.dependency_kind = 'failure_only' THEN '-.->'
+                ELSE CASE e.edge_state WHEN 'pending' THEN '-.->' WHEN 'satisfied' THEN '==>' ELSE '-->' END END,
+           replace(_mermaid_text(_edge_label(e.edge_state, e.dependency_kind, e.condition)), '|', '#124;'),
            replace(e.downstream_eid::text, '-', '')), E'\n' ORDER BY e.edge_id),
          -- a failure path (failure_only) is red and dashed whatever its state
          string_agg(format('  linkStyle %s stroke:%s', n - 1,
-                           CASE WHEN e.policy->>'dependency_kind' = 'failure_only' THEN '#e53935,stroke-dasharray:5 4' ELSE s.stroke END),
+                           CASE WHEN e.dependency_kind = 'failure_only' THEN '#e53935,stroke-dasharray:5 4' ELSE s.stroke END),
                     E'\n' ORDER BY e.edge_id)
   INTO v_edges, v_links
   FROM (SELECT e.*, row_number() OVER (ORDER BY e.edge_id) AS n
         FROM ff_edge e WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id) e
-  CROSS JOIN LATERAL _export_style('edge', e.policy->>'edge_state') s;
+  CROSS JOIN LATERAL _export_style('edge', e.edge_state) s;
 
   RETURN concat_ws(E'\n',
     'flowchart TD',

@@ -64,15 +64,15 @@ BEGIN
   SELECT e.edge_id::ff_edge_id,
          _canonical_execution_id(e.partition_key, e.upstream_eid)::ff_execution_id,
          _canonical_execution_id(e.partition_key, e.downstream_eid)::ff_execution_id,
-         (e.policy->>'dependency_kind')::ff_dependency_kind,
-         (e.policy->>'data_passing_ref')::ff_text,
-         (e.policy->>'edge_state')::ff_edge_state,
-         (e.policy->>'staged_graph_revision')::ff_revision,
-         (e.policy->>'staged_at_ms')::ff_time_ms,
-         (e.policy->>'applied_at_ms')::bigint,
-         (e.policy->>'resolved_at_ms')::bigint,
-         (e.policy->>'upstream_outcome')::ff_outcome_or_null,
-         e.policy->>'condition'
+         (e.dependency_kind)::ff_dependency_kind,
+         (e.data_passing_ref)::ff_text,
+         (e.edge_state)::ff_edge_state,
+         e.staged_graph_revision::ff_revision,
+         e.staged_at_ms::ff_time_ms,
+         e.applied_at_ms,
+         e.resolved_at_ms,
+         (e.upstream_outcome)::ff_outcome_or_null,
+         e.condition
   FROM ff_edge e
   WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id
     AND e.edge_id >= v_after AND (v_first OR e.edge_id <> v_after)

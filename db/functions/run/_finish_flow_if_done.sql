@@ -102,7 +102,7 @@ BEGIN
       SELECT 1 FROM ff_edge h
       JOIN ff_exec_core hc ON hc.partition_key = h.partition_key AND hc.execution_id = h.downstream_eid
       WHERE h.partition_key = p_partition_key AND h.flow_id = p_flow_id AND h.upstream_eid = e.execution_id
-        AND h.policy->>'dependency_kind' = 'failure_only' AND hc.terminal_outcome = 'success')
+        AND h.dependency_kind = 'failure_only' AND hc.terminal_outcome = 'success')
   LIMIT 1;
   v_state := CASE WHEN FOUND THEN 'failed' ELSE 'completed' END;
   UPDATE ff_flow_core f

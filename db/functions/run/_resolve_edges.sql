@@ -64,34 +64,31 @@ BEGIN
     -- silently, so a false, non-boolean or erroring predicate is simply not true.
     -- condition_result records what the predicate gave.
     UPDATE ff_edge e
-    -- jsonb_set over the columns, not jsonb_build_object (STABLE): docs/conventions.md 17.
-    SET policy = jsonb_set(e.policy,
-          -- (Searched CASEs: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
-          '{edge_state}', CASE WHEN CASE WHEN coalesce(e.policy->>'dependency_kind', 'success_only') = 'success_only'
-                                         THEN p_outcome = 'success'
-                                         WHEN e.policy->>'dependency_kind' = 'failure_only'
-                                         THEN p_outcome IN ('failed', 'expired')
-                                         ELSE true END
-                              AND (NOT (e.policy ? 'condition')
-                                   OR coalesce(jsonb_path_match(
-                                        coalesce(up.result, 'null'::jsonb),
-                                        (e.policy->>'condition')::jsonpath, '{}'::jsonb, true), false))
-                             THEN '"satisfied"'::jsonb ELSE '"impossible"'::jsonb END)
-        || jsonb_build_object('resolved_at_ms', p_now_ms, 'upstream_outcome', p_outcome)
-        || CASE WHEN e.policy ? 'condition' THEN jsonb_set('{}'::jsonb, '{condition_result}',
-             coalesce(jsonb_path_match(
-               coalesce(up.result, 'null'::jsonb),
-               (e.policy->>'condition')::jsonpath, '{}'::jsonb, true)::text, 'null')::jsonb)
-           ELSE '{}'::jsonb END
+    -- Plain column assignments, IMMUTABLE expressions only (docs/conventions.md 17); the columns
+    -- written here are the row's last, so the update logs little more than them.
+    SET resolved_at_ms = p_now_ms,
+        -- (Searched CASEs: Citus sends CASE <column> WHEN ... to the shard as text = boolean.)
+        edge_state = CASE WHEN CASE WHEN e.dependency_kind = 'success_only' THEN p_outcome = 'success'
+                                    WHEN e.dependency_kind = 'failure_only' THEN p_outcome IN ('failed', 'expired')
+                                    ELSE true END
+                               AND (e.condition IS NULL
+                                    OR coalesce(jsonb_path_match(coalesce(up.result, 'null'::jsonb),
+                                                                 e.condition::jsonpath, '{}'::jsonb, true), false))
+                          THEN 'satisfied' ELSE 'impossible' END,
+        upstream_outcome = p_outcome,
+        -- t, f or n (null: not boolean, or an error): the first letter of the boolean as text.
+        condition_result = CASE WHEN e.condition IS NULL THEN e.condition_result
+                                ELSE coalesce(jsonb_path_match(coalesce(up.result, 'null'::jsonb),
+                                                               e.condition::jsonpath, '{}'::jsonb, true)::text, 'n')::"char" END
     FROM ff_exec_core up
     WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
-      AND e.downstream_eid = ANY (p_children) AND e.policy->>'edge_state' = 'applied'
+      AND e.downstream_eid = ANY (p_children) AND e.edge_state = 'applied'
       AND (p_edge_id IS NULL OR e.edge_id = p_edge_id)
       AND up.partition_key = p_partition_key AND up.execution_id = p_upstream_eid
-    RETURNING e.edge_id, e.flow_id, e.downstream_eid, coalesce(e.policy->>'data_passing_ref', '') AS ref,
-              e.policy->>'edge_state' = 'satisfied' AS satisfied,
+    RETURNING e.edge_id, e.flow_id, e.downstream_eid, e.data_passing_ref AS ref,
+              e.edge_state = 'satisfied' AS satisfied,
               -- an impossible edge counts as skipped when its upstream was skipped (kind not any_outcome)
-              p_outcome = 'skipped' AND e.policy->>'dependency_kind' IS DISTINCT FROM 'any_outcome' AS as_skip),
+              p_outcome = 'skipped' AND e.dependency_kind IS DISTINCT FROM 'any_outcome' AS as_skip),
   passed AS (
     -- Every satisfied edge with a ref passes data: a success its result, any other outcome
     -- {"outcome", "failure_reason", "result"} (failure_reason read through to_jsonb, so it is
@@ -140,7 +137,7 @@ BEGIN
          p_edge_id IS NULL AND EXISTS (
            SELECT 1 FROM ff_edge e
            WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = p_upstream_eid
-             AND e.policy->>'edge_state' = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
+             AND e.edge_state = 'applied' AND NOT (e.downstream_eid = ANY (p_children))),
          (SELECT fl.public_flow_state FROM flow fl),
          (SELECT fl.graph_revision FROM flow fl),
          (SELECT fl.namespace FROM flow fl)
@@ -170,7 +167,7 @@ BEGIN
               (SELECT coalesce(array_agg(DISTINCT _canonical_execution_id(e.partition_key, e.upstream_eid)), '{}')
                FROM ff_edge e
                WHERE e.partition_key = p_partition_key AND e.flow_id = g.flow_id
-                 AND e.downstream_eid = g.downstream_eid AND e.policy->>'edge_state' = 'applied')
+                 AND e.downstream_eid = g.downstream_eid AND e.edge_state = 'applied')
             ELSE '{}' END
       -- A probe of the full key per group, as in counted: flow_id is a join column, unnested
       -- alongside each child, and the arrays are sub-SELECTs (parameters), so the planner counts

@@ -59,7 +59,7 @@ BEGIN
     SELECT coalesce(array_agg(DISTINCT e.downstream_eid), '{}') INTO v_children
     FROM ff_edge e
     WHERE e.partition_key = v_exec.partition_key AND e.flow_id = v_exec.flow_id AND e.upstream_eid = v_id
-      AND e.policy->>'edge_state' = 'applied';
+      AND e.edge_state = 'applied';
   ELSE
     v_children := '{}';
   END IF;

@@ -67,7 +67,7 @@ BEGIN
       CROSS JOIN LATERAL (
         SELECT e.downstream_eid FROM ff_edge e
         WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.upstream_eid = r.eid
-          AND e.policy->>'edge_state' <> 'pending' OFFSET 0) o
+          AND e.edge_state <> 'pending' OFFSET 0) o
       WHERE r.depth < 100000)
     SELECT array_agg(d.eid ORDER BY d.depth, d.eid) INTO v_order
     FROM (SELECT r.eid, max(r.depth) AS depth FROM reach r GROUP BY r.eid) d
@@ -132,7 +132,7 @@ BEGIN
           CROSS JOIN LATERAL (
             SELECT x.edge_id FROM ff_edge x
             WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.upstream_eid = s.eid
-              AND x.downstream_eid = ANY (v_set || v_children) AND x.policy->>'edge_state' IN ('satisfied', 'impossible')
+              AND x.downstream_eid = ANY (v_set || v_children) AND x.edge_state IN ('satisfied', 'impossible')
             OFFSET 0) o
           UNION
           SELECT i.edge_id
@@ -140,13 +140,13 @@ BEGIN
           CROSS JOIN LATERAL (
             SELECT x.edge_id FROM ff_edge x
             WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = s.eid
-              AND x.policy->>'edge_state' = 'impossible'
+              AND x.edge_state = 'impossible'
             OFFSET 0) i) t;
     -- One key lookup per edge: with the ids as an array, a never-analysed table's plan scans the
     -- key by its (partition_key, flow_id) prefix and filters on edge_id.
     FOREACH v_edge IN ARRAY v_edges LOOP
       UPDATE ff_edge e
-      SET policy = (e.policy - 'resolved_at_ms' - 'upstream_outcome') || '{"edge_state": "applied"}'::jsonb
+      SET resolved_at_ms = NULL, upstream_outcome = NULL, edge_state = 'applied'
       WHERE e.partition_key = v_part AND e.flow_id = v_exec.flow_id AND e.edge_id = v_edge;
     END LOOP;
     -- Groups of replayed executions and of their waiting children: counters recomputed from
@@ -156,13 +156,13 @@ BEGIN
         decision = 'pending',
         decided_at_ms = NULL
     FROM (SELECT d.eid AS down,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'satisfied')::int AS s,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' <> 'skipped')::int AS f,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'impossible' AND e.policy->>'upstream_outcome' = 'skipped')::int AS k,
-                 count(*) FILTER (WHERE e.policy->>'edge_state' = 'applied')::int AS r
+                 count(*) FILTER (WHERE e.edge_state = 'satisfied')::int AS s,
+                 count(*) FILTER (WHERE e.edge_state = 'impossible' AND e.upstream_outcome <> 'skipped')::int AS f,
+                 count(*) FILTER (WHERE e.edge_state = 'impossible' AND e.upstream_outcome = 'skipped')::int AS k,
+                 count(*) FILTER (WHERE e.edge_state = 'applied')::int AS r
           FROM unnest(v_set || v_children) d(eid)
           CROSS JOIN LATERAL (
-            SELECT x.policy FROM ff_edge x
+            SELECT x.edge_state, x.upstream_outcome FROM ff_edge x
             WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = d.eid OFFSET 0) e
           GROUP BY d.eid) c
     WHERE g.partition_key = v_part AND g.flow_id = v_exec.flow_id AND g.downstream_eid = c.down;
@@ -246,7 +246,7 @@ BEGIN
       CROSS JOIN LATERAL (
         SELECT x.upstream_eid FROM ff_edge x
         WHERE x.partition_key = v_part AND x.flow_id = v_exec.flow_id AND x.downstream_eid = s.eid
-          AND x.policy->>'edge_state' = 'applied' OFFSET 0) e
+          AND x.edge_state = 'applied' OFFSET 0) e
       JOIN ff_exec_core u ON u.partition_key = v_part AND u.execution_id = e.upstream_eid
       WHERE u.lifecycle_phase = 'terminal'
       ORDER BY e.upstream_eid

@@ -41,7 +41,7 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM _raise('edge_not_found', format('flow_id=%s edge_id=%s', p_flow_id, p_edge_id));
   END IF;
-  IF v_edge.policy->>'edge_state' = 'pending' THEN
+  IF v_edge.edge_state = 'pending' THEN
     PERFORM _raise('invalid_dependency', format('flow_id=%s edge_id=%s edge_state=pending', p_flow_id, p_edge_id));
   END IF;
   -- The outcome is the upstream's, never the caller's word (a terminal execution stays terminal,
@@ -62,7 +62,7 @@ BEGIN
       'Pass NULL (the upstream''s stored outcome is used) or the outcome it finished with.');
   END IF;
 
-  IF v_edge.policy->>'edge_state' = 'applied' THEN
+  IF v_edge.edge_state = 'applied' THEN
     -- Write path. Lock order: the child, then (in _resolve_edges) the edge, then its group.
     PERFORM 1 FROM ff_exec_core e
     WHERE e.partition_key = v_partition AND e.execution_id = v_edge.downstream_eid FOR UPDATE;

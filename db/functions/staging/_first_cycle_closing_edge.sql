@@ -59,7 +59,7 @@ BEGIN
       SELECT n.idx::int AS src, a.downstream_eid, a.pos
       FROM unnest(v_nodes) WITH ORDINALITY AS n(eid, idx)
       CROSS JOIN LATERAL (
-        SELECT e.downstream_eid, greatest((e.policy->>'staged_graph_revision')::bigint - p_base_revision, 0)::int AS pos
+        SELECT e.downstream_eid, greatest(e.staged_graph_revision - p_base_revision, 0)::int AS pos
         FROM ff_edge e WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.upstream_eid = n.eid OFFSET 0) a)
     SELECT coalesce(array_agg(arc.src), '{}'), coalesce(array_agg(arc.dst), '{}'), coalesce(array_agg(arc.pos), '{}')
     INTO v_src, v_dst, v_pos

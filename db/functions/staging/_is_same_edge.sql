@@ -12,8 +12,8 @@ AS $$
 BEGIN
   RETURN coalesce(p_edge.upstream_eid = p_upstream_eid
                   AND p_edge.downstream_eid = p_downstream_eid
-                  AND p_edge.policy->>'dependency_kind' = p_dependency_kind
-                  AND (p_edge.policy->>'condition') IS NOT DISTINCT FROM p_condition, false);
+                  AND p_edge.dependency_kind = p_dependency_kind
+                  AND (p_edge.condition) IS NOT DISTINCT FROM p_condition, false);
 END;
 $$;
 

@@ -16,7 +16,7 @@ BEGIN
   RETURN (
     SELECT CASE
       WHEN count(*) = cardinality(p_edge_ids) AND count(DISTINCT batch.edge_id) = cardinality(p_edge_ids)
-      THEN max((e.policy->>'staged_graph_revision')::bigint)
+      THEN max(e.staged_graph_revision)
       END
     FROM unnest(p_edge_ids, p_upstream_eids, p_downstream_eids) WITH ORDINALITY AS batch(edge_id, upstream_eid, downstream_eid, ord)
     JOIN ff_edge e

@@ -35,18 +35,11 @@ BEGIN
   -- it, at its own revision (base + its 1-based position).
   v_clean := coalesce(v_duplicate - 1, v_count);
   IF v_clean > 0 THEN
-    INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+    INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                         staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition, edge_state)
     SELECT v_partition, p_flow.flow_id, b.edge_id, b.upstream_eid, b.downstream_eid, 1,
-           jsonb_build_object(
-             'dependency_kind', 'success_only',
-             'satisfaction_condition', 'all_required',
-             'data_passing_ref', b.data_passing_ref,
-             'edge_state', 'pending',
-             'created_at_ms', v_now,
-             'created_by', 'engine',
-             'staged_at_ms', v_now,
-             'staged_graph_revision', p_flow.graph_revision + b.ord,
-             'applied_at_ms', NULL) || coalesce(p_kinds[b.ord], '{}'::jsonb)
+           v_now, p_flow.graph_revision + b.ord, coalesce(p_kinds[b.ord]->>'dependency_kind', 'success_only'),
+           b.data_passing_ref, p_kinds[b.ord]->>'condition', 'pending'
     FROM unnest(p_edge_ids[1:v_clean], p_upstream_eids[1:v_clean], p_downstream_eids[1:v_clean], p_data_passing_refs[1:v_clean])
          WITH ORDINALITY AS b(edge_id, upstream_eid, downstream_eid, data_passing_ref, ord);
     -- 6. one check for the whole batch: the first entry (if any) that closes a cycle with the
@@ -88,5 +81,5 @@ END;
 $$;
 
 COMMENT ON FUNCTION flowfabric._stage_edges_write(flowfabric.ff_flow_core, uuid[], uuid[], uuid[], text[], boolean, bigint, jsonb[]) IS
-$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, policy as ff_stage_dependency_edge writes it; p_kinds[i], when given, overrides dependency_kind and adds condition: {} for a plain success_only edge), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
+$$Private (ff_stage_dependency_edges; the caller has validated the batch, locked p_flow's row and run checks 1-5). Gives the answer of staging the entries one by one in array order (cycle check against the flow's edges plus the earlier entries, then the edge_id check), without one walk per entry: finds the first entry whose edge_id is taken (in the flow or by an earlier entry), inserts every entry before it in one statement (staged_graph_revision = p_flow.graph_revision + 1-based position, columns as ff_stage_dependency_edge writes them; p_kinds[i], when given, sets dependency_kind and condition: {} for a plain success_only edge), and asks _first_cycle_closing_edge for the first of them that closes a cycle. The first failing entry decides: cycle_detected (FF008, DETAIL p_edges[i] (0-based): the path _find_cycle reports on the graph that entry saw) or dependency_already_exists (FF009, DETAIL p_edges[i]: the edge holding the id, as JSON). Then logs one stage_dependency_edge event per entry (revision after that entry) and raises the flow's graph_revision and edge_count by the number of entries, last_mutation_at_ms = now.
 With p_dry_run, once every entry has passed it logs nothing, leaves the flow row alone and raises the private sentinel SQLSTATE FF900 so the caller's exception block rolls the inserts back; refusals propagate unchanged. Planner pinned to index scans: ff_edge is only probed by key.$$;

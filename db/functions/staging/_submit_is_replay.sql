@@ -57,14 +57,14 @@ BEGIN
   IF cardinality(p_plan.edges) > 0 THEN
     SELECT count(*) INTO v_count
     FROM unnest(p_plan.edges) u
-    JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.policy FROM ff_edge e
+    JOIN (SELECT e.edge_id, e.upstream_eid, e.downstream_eid, e.dependency_kind, e.condition, e.edge_state FROM ff_edge e
           WHERE e.partition_key = p_partition_key AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_edge_ids)) stored
       ON stored.edge_id = u.edge_id
     WHERE stored.upstream_eid = u.upstream_eid AND stored.downstream_eid = u.downstream_eid
-      AND stored.policy->>'dependency_kind' IS NOT NULL
-      AND jsonb_strip_nulls(jsonb_build_object('dependency_kind', nullif(stored.policy->>'dependency_kind', 'success_only'),
-                                               'condition', stored.policy->>'condition')) = coalesce(u.kinds, '{}'::jsonb)
-      AND stored.policy->>'edge_state' <> 'pending';
+      AND stored.dependency_kind IS NOT NULL
+      AND jsonb_strip_nulls(jsonb_build_object('dependency_kind', nullif(stored.dependency_kind, 'success_only'),
+                                               'condition', stored.condition)) = coalesce(u.kinds, '{}'::jsonb)
+      AND stored.edge_state <> 'pending';
     IF v_count <> cardinality(p_plan.edges) THEN
       RETURN false;
     END IF;

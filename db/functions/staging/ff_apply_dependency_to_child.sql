@@ -53,7 +53,7 @@ BEGIN
       format('downstream_execution_id=%s member_of_flow_id=%s flow_id=%s', downstream_execution_id, v_child.flow_id, p_flow_id));
   END IF;
 
-  IF v_edge.policy->>'edge_state' = 'pending' THEN
+  IF v_edge.edge_state = 'pending' THEN
     -- Write path. Lock order: flow (shared: a cancel must wait for us), executions in uuid
     -- order (the child to change it, the upstream so it cannot complete unseen), edge, group.
     SELECT * INTO v_flow FROM ff_flow_core f
@@ -71,9 +71,9 @@ BEGIN
     END IF;
 
     UPDATE ff_edge e
-    SET policy = e.policy || jsonb_build_object('edge_state', 'applied', 'applied_at_ms', v_now)
+    SET edge_state = 'applied', applied_at_ms = v_now
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = p_edge_id
-      AND e.policy->>'edge_state' = 'pending';
+      AND e.edge_state = 'pending';
     IF FOUND THEN
       -- 4. count the edge in the child's group (created all_of unless a policy was set)
       INSERT INTO ff_edge_group AS g (partition_key, flow_id, downstream_eid, running_count)

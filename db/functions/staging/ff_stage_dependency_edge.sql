@@ -77,7 +77,7 @@ BEGIN
   END IF;
   IF _is_same_edge(v_edge, v_up, v_down, p_dependency_kind, p_condition) THEN
     status := 'already_staged';
-    graph_revision := (v_edge.policy->>'staged_graph_revision')::bigint;
+    graph_revision := v_edge.staged_graph_revision;
     RETURN NEXT;
     RETURN;
   END IF;
@@ -112,19 +112,10 @@ BEGIN
 
   -- 8. insert the edge and bump the flow
   v_revision := v_flow.graph_revision + 1;
-  INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+  INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                       staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition, edge_state)
   VALUES (v_partition, p_flow_id, p_edge_id, v_up, v_down, 1,
-          jsonb_build_object(
-            'dependency_kind', p_dependency_kind,
-            'satisfaction_condition', 'all_required',
-            'data_passing_ref', coalesce(p_data_passing_ref, ''),
-            'edge_state', 'pending',
-            'created_at_ms', v_now,
-            'created_by', 'engine',
-            'staged_at_ms', v_now,
-            'staged_graph_revision', v_revision,
-            'applied_at_ms', NULL)
-          || CASE WHEN p_condition IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('condition', p_condition) END);
+          v_now, v_revision, p_dependency_kind, coalesce(p_data_passing_ref, ''), p_condition, 'pending');
   PERFORM _bump_flow(v_partition, p_flow_id, 0, 1, v_now);
   PERFORM _log_flow_event(v_partition, p_flow_id, v_flow.raw_fields->>'namespace', v_revision,
     'stage_dependency_edge',

@@ -89,7 +89,6 @@ DECLARE
   v_failure        int;              -- 1-based place of the first edge item that fails a check other than the cycle check
   v_failure_kind   text;
   v_repeated       uuid[] := '{}'::uuid[];
-  v_policy         jsonb;
   v_new_ids        uuid[] := '{}'::uuid[];
   v_new_ups        uuid[] := '{}'::uuid[];
   v_new_downs      uuid[] := '{}'::uuid[];
@@ -412,14 +411,14 @@ BEGIN
   IF cardinality(v_plan.edges) > 0 THEN
     IF NOT v_new_flow AND (v_flow.raw_fields->>'edge_count')::bigint > 0 THEN
       SELECT coalesce(array_agg(e.edge_id), '{}'), coalesce(array_agg(e.upstream_eid), '{}'),
-             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.policy->>'edge_state'), '{}'),
+             coalesce(array_agg(e.downstream_eid), '{}'), coalesce(array_agg(e.edge_state), '{}'),
              -- kind and condition, normalised as _submit_edge_kinds returns them
              coalesce(array_agg(jsonb_strip_nulls(jsonb_build_object(
-               'dependency_kind', nullif(e.policy->>'dependency_kind', 'success_only'), 'condition', e.policy->>'condition'))), '{}')
+               'dependency_kind', nullif(e.dependency_kind, 'success_only'), 'condition', e.condition))), '{}')
       INTO v_se_ids, v_se_ups, v_se_downs, v_se_states, v_se_kinds
       FROM ff_edge e
       WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_edge_ids)
-        AND e.policy->>'dependency_kind' IS NOT NULL;
+        AND e.dependency_kind IS NOT NULL;
     END IF;
     SELECT min(p.ord) FILTER (WHERE p.failure IS NOT NULL),
            (array_agg(p.failure) FILTER (WHERE p.failure IS NOT NULL))[1],
@@ -479,33 +478,17 @@ BEGIN
     v_bound := CASE WHEN v_failure IS NULL THEN v_e
                     ELSE (SELECT count(*) FROM unnest(v_new_places) p WHERE p < v_failure)::int END;
     IF v_bound > 0 THEN
-      -- The policy ff_stage_dependency_edge writes, applied; per edge only its revision and
-      -- data_passing_ref are set in a template (a 9-key jsonb_build_object per edge cost 3x more).
-      v_policy := jsonb_build_object(
-        'dependency_kind', 'success_only',
-        'satisfaction_condition', 'all_required',
-        'data_passing_ref', '',
-        'edge_state', 'applied',
-        'created_at_ms', v_now,
-        'created_by', 'engine',
-        'staged_at_ms', v_now,
-        'staged_graph_revision', 0,
-        'applied_at_ms', v_now);
-      INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version, policy)
+      -- The columns ff_stage_dependency_edge writes, already applied; kinds and conditions
+      -- (docs/semantics.md §10.1) from the plan's items when it has any (v_new_kinds[k] is the
+      -- k-th new edge's {dependency_kind?, condition?}; empty without them).
+      INSERT INTO ff_edge (partition_key, flow_id, edge_id, upstream_eid, downstream_eid, policy_version,
+                           staged_at_ms, staged_graph_revision, dependency_kind, data_passing_ref, condition,
+                           applied_at_ms, edge_state)
       SELECT v_partition, p_flow_id, n.id, n.up, n.down, 1,
-             CASE WHEN n.ref = '' THEN jsonb_set(v_policy, '{staged_graph_revision}', to_jsonb(v_base + v_m + n.k))
-                  ELSE jsonb_set(jsonb_set(v_policy, '{staged_graph_revision}', to_jsonb(v_base + v_m + n.k)),
-                                 '{data_passing_ref}', to_jsonb(n.ref)) END
+             v_now, v_base + v_m + n.k, coalesce(v_new_kinds[n.k]->>'dependency_kind', 'success_only'), n.ref,
+             v_new_kinds[n.k]->>'condition', v_now, 'applied'
       FROM unnest(v_new_ids[1:v_bound], v_new_ups[1:v_bound], v_new_downs[1:v_bound], v_new_refs[1:v_bound])
            WITH ORDINALITY AS n(id, up, down, ref, k);
-      -- Kinds and conditions (docs/semantics.md §10.1), only when the plan has any.
-      IF v_plan.has_kinds THEN
-        UPDATE ff_edge e
-        SET policy = e.policy || x.kc
-        FROM unnest(v_new_ids[1:v_bound], v_new_kinds[1:v_bound]) AS x(id, kc)
-        WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = x.id
-          AND x.kc IS NOT NULL AND x.kc <> '{}'::jsonb;
-      END IF;
       -- 6. One exact cycle check for all of them. When every new edge joins two executions the
       -- plan adds and points forward in the plan's order, none can close a cycle (those
       -- executions had no edges before). Otherwise Kahn's algorithm over the part of the graph
@@ -552,9 +535,9 @@ BEGIN
   -- Edges staged before the plan and applied by it.
   IF cardinality(v_apply_existing) > 0 THEN
     UPDATE ff_edge e
-    SET policy = e.policy || jsonb_build_object('edge_state', 'applied', 'applied_at_ms', v_now)
+    SET edge_state = 'applied', applied_at_ms = v_now
     WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.edge_id = ANY (v_apply_existing)
-      AND e.policy->>'edge_state' = 'pending';
+      AND e.edge_state = 'pending';
   END IF;
   -- Fan-in groups: the policy the plan set last for a downstream (else the stored one, else
   -- all_of), running_count + the edges the plan applied to it. Under the flow row lock nobody
