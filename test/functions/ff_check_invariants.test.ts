@@ -99,10 +99,7 @@ const corruptions: Array<[string, string, string?]> = [
   ['rows_on_flow_partition', `UPDATE flowfabric.ff_edge SET partition_key = 7 WHERE edge_id = '${AB}'`],
   ['rows_have_flow', `UPDATE flowfabric.ff_exec_core SET flow_id = '${NO_FLOW}' WHERE execution_id = '${D}'`, NO_FLOW],
   ['edge_endpoints_are_members', `UPDATE flowfabric.ff_exec_core SET flow_id = NULL WHERE execution_id = '${D}'`],
-  [
-    'edge_state_recorded',
-    `UPDATE flowfabric.ff_edge SET edge_state = 'satisfied' WHERE edge_id = '${AB}'`,
-  ],
+  ['edge_state_recorded', `UPDATE flowfabric.ff_edge SET edge_state = 'satisfied' WHERE edge_id = '${AB}'`],
   [
     'applied_edge_resolved_when_upstream_terminal',
     `UPDATE flowfabric.ff_exec_core SET lifecycle_phase = 'terminal', terminal_outcome = 'success' WHERE execution_id = '${A}'`,

@@ -1075,7 +1075,10 @@ test('plan edges take kind and condition: stored on each edge, a resubmission is
     edges: [edge(a, b, { kind: 'failure_only' }), edge(a, c, { condition: '$.rows > 0', dependency_kind: 'success_only' })],
   };
   t.is((await submit(db, flowId, plan)).status, 'submitted');
-  const { rows } = await db.query(`SELECT edge_id, flowfabric._edge_policy(e) AS policy FROM flowfabric.ff_edge e WHERE flow_id = $1`, [flowId]);
+  const { rows } = await db.query(
+    `SELECT edge_id, flowfabric._edge_policy(e) AS policy FROM flowfabric.ff_edge e WHERE flow_id = $1`,
+    [flowId],
+  );
   const byId = new Map(rows.map((r) => [r.edge_id, r.policy]));
   t.like(byId.get(plan.edges[0]!.edge_id), { dependency_kind: 'failure_only', edge_state: 'applied' });
   t.false('condition' in byId.get(plan.edges[0]!.edge_id));

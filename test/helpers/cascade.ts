@@ -159,10 +159,10 @@ export async function group(flow: TestFlow, down: string): Promise<GroupRow> {
 }
 
 export async function edgePolicy(flow: TestFlow, edgeId: string): Promise<Record<string, unknown>> {
-  const { rows } = await flow.db.query('SELECT flowfabric._edge_policy(e) AS policy FROM flowfabric.ff_edge e WHERE flow_id = $1::uuid AND edge_id = $2::uuid', [
-    flow.flowId,
-    edgeId,
-  ]);
+  const { rows } = await flow.db.query(
+    'SELECT flowfabric._edge_policy(e) AS policy FROM flowfabric.ff_edge e WHERE flow_id = $1::uuid AND edge_id = $2::uuid',
+    [flow.flowId, edgeId],
+  );
   return rows[0].policy;
 }
 

@@ -163,7 +163,10 @@ export async function executionRow(db: Db, executionId: string) {
 }
 
 export async function edgeRow(db: Db, flowId: string, edgeId: string) {
-  const { rows } = await db.query(`SELECT e.*, flowfabric._edge_policy(e) AS policy FROM flowfabric.ff_edge e WHERE flow_id = $1 AND edge_id = $2`, [flowId, edgeId]);
+  const { rows } = await db.query(
+    `SELECT e.*, flowfabric._edge_policy(e) AS policy FROM flowfabric.ff_edge e WHERE flow_id = $1 AND edge_id = $2`,
+    [flowId, edgeId],
+  );
   return rows[0];
 }
 
