@@ -5270,7 +5270,7 @@ $$;
 
 COMMENT ON FUNCTION flowfabric.ff_describe_edge(uuid, uuid) IS
 $$Describe edge p_edge_id of flow p_flow_id. Read-only: takes no row locks.
-Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the SQL/JSON path predicate over the upstream's result, NULL when none; docs/semantics.md §10.1), condition_result (what it gave at resolution: true, false, or NULL when not evaluated, non-boolean or erroring); policy is the stored jsonb itself.
+Returns one row: flow_id, edge_id, upstream_execution_id and downstream_execution_id (canonical {fp:N}:<uuid>), and every policy field as a column: dependency_kind, satisfaction_condition, data_passing_ref, edge_state, policy_version, created_at_ms, created_by, staged_graph_revision, staged_at_ms, applied_at_ms, resolved_at_ms, upstream_outcome (NULL until resolved), condition (the SQL/JSON path predicate over the upstream's result, NULL when none; docs/semantics.md §10.1), condition_result (what it gave at resolution: true, false, or NULL when not evaluated, non-boolean or erroring); policy is all of them as one jsonb (_edge_policy: the shape ff_edge.policy had before 0.3.0 stored it as columns; condition, resolved_at_ms with upstream_outcome, and condition_result only when set).
 Refusals in order: invalid_input (FF012, NULL argument), flow_not_found (FF001), edge_not_found (FF010: not staged in this flow).$$;
 
 -- db/functions/read/ff_describe_execution.sql

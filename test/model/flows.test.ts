@@ -478,7 +478,7 @@ async function databaseState(db: pg.Pool) {
   const edges = (
     await db.query(`
     SELECT flow_id AS flow, edge_id AS edge, upstream_eid AS up, downstream_eid AS down, edge_state AS state,
-           (policy->>'staged_graph_revision')::int AS "stagedRevision"
+           staged_graph_revision::int AS "stagedRevision"
     FROM flowfabric.ff_edge`)
   ).rows;
   const groups = (
