@@ -2189,6 +2189,7 @@ DECLARE
   v_paused     boolean;
   v_revision   bigint;
   v_namespace  text;
+  v_log_arguments jsonb;
 BEGIN
   skipped := '{}';
 
@@ -2342,17 +2343,19 @@ BEGIN
   -- statement of its own: an INSERT into ff_flow_event (identity key) in a data-modifying CTE
   -- runs on Citus as one statement per shard.
   IF p_log_operation IS NOT NULL AND edge_ids IS NOT NULL THEN
+    -- (The arguments first, then the INSERT: Citus refuses a subquery inside INSERT ... VALUES.)
+    IF p_edge_id IS NOT NULL THEN
+      v_log_arguments := p_log_arguments || jsonb_build_object('decision', decisions[1]);
+    ELSE
+      SELECT p_log_arguments
+             || jsonb_build_object('resolved', jsonb_agg(jsonb_build_object('edge_id', l.edge_id, 'decision', l.decision) ORDER BY l.n))
+             || CASE WHEN v_released IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('released',
+                  ARRAY(SELECT _canonical_execution_id(p_partition_key, r.execution_id) FROM unnest(v_released) r ORDER BY r.execution_id)) END
+      INTO v_log_arguments
+      FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n);
+    END IF;
     INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    VALUES (p_partition_key, p_flow_id, v_revision, p_log_operation,
-            CASE WHEN p_edge_id IS NOT NULL THEN p_log_arguments || jsonb_build_object('decision', decisions[1])
-                 ELSE p_log_arguments
-                      || jsonb_build_object('resolved',
-                           (SELECT jsonb_agg(jsonb_build_object('edge_id', l.edge_id, 'decision', l.decision) ORDER BY l.n)
-                            FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)))
-                      || CASE WHEN v_released IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('released',
-                           (SELECT jsonb_agg(_canonical_execution_id(p_partition_key, r.execution_id) ORDER BY r.execution_id)
-                            FROM unnest(v_released) r)) END END,
-            p_now_ms);
+    VALUES (p_partition_key, p_flow_id, v_revision, p_log_operation, v_log_arguments, p_now_ms);
   END IF;
   IF cardinality(v_decided) = 0 THEN
     RETURN;
@@ -4444,61 +4447,64 @@ BEGIN
 
   -- Edges: endpoints are members, the recorded state agrees with the upstream, and an applied
   -- edge whose upstream is terminal has been resolved (unless that upstream's cascade job is due).
+  -- Written for Citus over every flow: the edges and the due cascades joined directly (as CTEs
+  -- joined to the executions Citus refused the statement: "complex joins are only supported when
+  -- all distributed tables are co-located and joined on their distribution columns"), and the
+  -- VALUES rows holding only IMMUTABLE expressions, each check's detail formatted in the select
+  -- list (format() is STABLE: "Only immutable functions can be used in VALUES").
   RETURN QUERY
-  WITH due AS (
-    SELECT o.partition_key, o.execution_id FROM ff_completion_outbox o
-    WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))),
-  edges AS (
-    SELECT e.*, e.edge_state AS state, e.upstream_outcome AS outcome FROM ff_edge e
-    WHERE p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id))
-  SELECT e.flow_id::ff_flow_id, v.invariant::ff_name, format('edge %s: %s', e.edge_id, v.detail)::ff_text
-  FROM edges e
+  SELECT e.flow_id::ff_flow_id, v.invariant::ff_name,
+         format('edge %s: %s', e.edge_id, CASE v.n
+           WHEN 1 THEN format('upstream %s is not a member (its flow_id: %s)',
+                              _canonical_execution_id(e.partition_key, e.upstream_eid), coalesce(u.flow_id::text, 'NULL'))
+           WHEN 2 THEN format('downstream %s is not a member (its flow_id: %s)',
+                              _canonical_execution_id(e.partition_key, e.downstream_eid), coalesce(d.flow_id::text, 'NULL'))
+           WHEN 3 THEN format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
+                              coalesce(e.edge_state, 'NULL'), coalesce(e.applied_at_ms::text, 'NULL'),
+                              coalesce(e.resolved_at_ms::text, 'NULL'), coalesce(e.upstream_outcome, 'NULL'),
+                              coalesce(u.terminal_outcome, 'NULL'))
+           ELSE format('still applied, upstream %s finished %s and no cascade job is due',
+                       _canonical_execution_id(e.partition_key, e.upstream_eid), u.terminal_outcome) END)::ff_text
+  FROM ff_edge e
   JOIN ff_flow_core f ON f.partition_key = e.partition_key AND f.flow_id = e.flow_id
   LEFT JOIN ff_exec_core u ON u.partition_key = e.partition_key AND u.execution_id = e.upstream_eid
   LEFT JOIN ff_exec_core d ON d.partition_key = e.partition_key AND d.execution_id = e.downstream_eid
-  LEFT JOIN due j ON j.partition_key = e.partition_key AND j.execution_id = e.upstream_eid
+  LEFT JOIN (SELECT o.partition_key, o.execution_id FROM ff_completion_outbox o
+             WHERE o.cascaded_at_ms IS NULL AND (p_flow_id IS NULL OR (o.partition_key = v_partition AND o.flow_id = p_flow_id))) j
+    ON j.partition_key = e.partition_key AND j.execution_id = e.upstream_eid
   CROSS JOIN LATERAL (VALUES
-    ('edge_endpoints_are_members', u.flow_id IS DISTINCT FROM e.flow_id,
-     format('upstream %s is not a member (its flow_id: %s)',
-            _canonical_execution_id(e.partition_key, e.upstream_eid), coalesce(u.flow_id::text, 'NULL'))),
-    ('edge_endpoints_are_members', d.flow_id IS DISTINCT FROM e.flow_id,
-     format('downstream %s is not a member (its flow_id: %s)',
-            _canonical_execution_id(e.partition_key, e.downstream_eid), coalesce(d.flow_id::text, 'NULL'))),
-    ('edge_state_recorded',
-     CASE e.state
-       WHEN 'pending' THEN e.applied_at_ms IS NOT NULL OR e.outcome IS NOT NULL
-       WHEN 'applied' THEN e.applied_at_ms IS NULL OR e.outcome IS NOT NULL
+    (1, 'edge_endpoints_are_members', u.flow_id IS DISTINCT FROM e.flow_id),
+    (2, 'edge_endpoints_are_members', d.flow_id IS DISTINCT FROM e.flow_id),
+    (3, 'edge_state_recorded',
+     CASE e.edge_state
+       WHEN 'pending' THEN e.applied_at_ms IS NOT NULL OR e.upstream_outcome IS NOT NULL
+       WHEN 'applied' THEN e.applied_at_ms IS NULL OR e.upstream_outcome IS NOT NULL
        -- the kind allows the outcome (and the condition held), docs/semantics.md §10.1. An edge
        -- resolved before its upstream was replayed keeps that run's outcome: its child ran or
        -- finished on it and was not replayed (docs/semantics.md §9.4).
        WHEN 'satisfied' THEN e.applied_at_ms IS NULL OR e.resolved_at_ms IS NULL
-                             OR e.outcome IS NULL
-                             OR (u.terminal_outcome IS DISTINCT FROM e.outcome
+                             OR e.upstream_outcome IS NULL
+                             OR (u.terminal_outcome IS DISTINCT FROM e.upstream_outcome
                                  AND NOT coalesce(e.resolved_at_ms <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
                              OR NOT CASE coalesce(e.dependency_kind, 'success_only')
-                                      WHEN 'success_only' THEN e.outcome = 'success'
-                                      WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                                      WHEN 'success_only' THEN e.upstream_outcome = 'success'
+                                      WHEN 'failure_only' THEN e.upstream_outcome IN ('failed', 'expired') ELSE true END
                              OR (e.condition IS NOT NULL AND _edge_condition_result(e.condition_result) IS NOT TRUE)
        WHEN 'impossible' THEN e.applied_at_ms IS NULL OR e.resolved_at_ms IS NULL
-                              OR e.outcome IS NULL
-                              OR (u.terminal_outcome IS DISTINCT FROM e.outcome
+                              OR e.upstream_outcome IS NULL
+                              OR (u.terminal_outcome IS DISTINCT FROM e.upstream_outcome
                                   AND NOT coalesce(e.resolved_at_ms <= (u.raw_fields->>'replayed_at_ms')::bigint, false))
                               OR (CASE coalesce(e.dependency_kind, 'success_only')
-                                    WHEN 'success_only' THEN e.outcome = 'success'
-                                    WHEN 'failure_only' THEN e.outcome IN ('failed', 'expired') ELSE true END
+                                    WHEN 'success_only' THEN e.upstream_outcome = 'success'
+                                    WHEN 'failure_only' THEN e.upstream_outcome IN ('failed', 'expired') ELSE true END
                                   AND NOT (e.condition IS NOT NULL AND _edge_condition_result(e.condition_result) IS NOT TRUE))
-       ELSE true END,
-     format('edge_state=%s, applied_at_ms=%s, resolved_at_ms=%s, upstream_outcome=%s, upstream terminal_outcome=%s',
-            coalesce(e.state, 'NULL'), coalesce(e.applied_at_ms::text, 'NULL'), coalesce(e.resolved_at_ms::text, 'NULL'),
-            coalesce(e.outcome, 'NULL'), coalesce(u.terminal_outcome, 'NULL'))),
+       ELSE true END),
     -- cancel_all finishes members without cascading (the flow is already terminal).
-    ('applied_edge_resolved_when_upstream_terminal',
-     e.state = 'applied' AND u.terminal_outcome <> 'none' AND f.public_flow_state <> 'cancelled'
-       AND j.execution_id IS NULL,
-     format('still applied, upstream %s finished %s and no cascade job is due',
-            _canonical_execution_id(e.partition_key, e.upstream_eid), u.terminal_outcome))
-  ) v(invariant, violated, detail)
-  WHERE v.violated;
+    (4, 'applied_edge_resolved_when_upstream_terminal',
+     e.edge_state = 'applied' AND u.terminal_outcome <> 'none' AND f.public_flow_state <> 'cancelled'
+       AND j.execution_id IS NULL)
+  ) v(n, invariant, violated)
+  WHERE v.violated AND (p_flow_id IS NULL OR (e.partition_key = v_partition AND e.flow_id = p_flow_id));
 
   -- Edge groups: counters are the applied edges by state and outcome, the policy is well formed,
   -- the decision agrees with the counters (docs/semantics.md §6 table; decided once), the child with the decision.

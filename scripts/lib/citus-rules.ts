@@ -22,7 +22,8 @@ export type CitusRule =
   | 'correlated-subquery-without-partition-key'
   | 'simple-case-in-update'
   | 'nested-distributed-call'
-  | 'shard-subquery-without-value';
+  | 'shard-subquery-without-value'
+  | 'subquery-in-insert-values';
 
 export interface CitusFinding {
   rule: CitusRule;
@@ -373,6 +374,17 @@ function checkBody(label: string, body: string, catalogue: Catalogue): CitusFind
           break;
         }
       }
+    }
+    // INSERT ... VALUES into a flow-scoped table with a subquery among the values: Citus refuses it
+    // ("subqueries are not supported within INSERT queries": _resolve_edges' log row, on the
+    // cluster). Compute the value first (SELECT ... INTO a variable), then insert it.
+    const insertValues = /\binsert\s+into\s+(?:flowfabric\.)?([a-z_][a-z0-9_]*)\b[^;]*?\bvalues\b/.exec(statement);
+    if (insertValues && catalogue.flowTables.has(insertValues[1])) {
+      if (/\(\s*select\b/.test(statement.slice(insertValues.index + insertValues[0].length)))
+        add(
+          'subquery-in-insert-values',
+          `INSERT INTO ${insertValues[1]} ... VALUES holds a subquery: compute it into a variable first`,
+        );
     }
     // A recursive CTE over a flow-scoped table: both its seed and its step must name the shard.
     if (/\bwith\s+recursive\b/.test(statement)) {

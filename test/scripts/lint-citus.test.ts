@@ -180,6 +180,24 @@ test('in a statement for one shard, a fenced subquery or one inside UPDATE ... S
   t.false(caught(findings, 'shard-subquery-without-value', 'scratch_set_value'));
 });
 
+test('a subquery among the VALUES of an INSERT into a flow-scoped table is caught, a variable computed first is not', async (t) => {
+  const findings = await findingsAfter(
+    t,
+    plpgsql(
+      'scratch_insert_subquery',
+      `BEGIN INSERT INTO scratch_flow (partition_key, item_id, doc)
+         VALUES (p_partition, p_id, (SELECT jsonb_agg(x) FROM unnest(ARRAY[1, 2]) x)); END;`,
+    ),
+    plpgsql(
+      'scratch_insert_variable',
+      `DECLARE v_doc jsonb; BEGIN SELECT jsonb_agg(x) INTO v_doc FROM unnest(ARRAY[1, 2]) x;
+         INSERT INTO scratch_flow (partition_key, item_id, doc) VALUES (p_partition, p_id, v_doc); END;`,
+    ),
+  );
+  t.true(caught(findings, 'subquery-in-insert-values', 'scratch_insert_subquery'));
+  t.false(caught(findings, 'subquery-in-insert-values', 'scratch_insert_variable'));
+});
+
 test('a recursive CTE over a flow-scoped table without a partition_key filter in its step is caught', async (t) => {
   const findings = await findingsAfter(
     t,

@@ -45,6 +45,7 @@ DECLARE
   v_paused     boolean;
   v_revision   bigint;
   v_namespace  text;
+  v_log_arguments jsonb;
 BEGIN
   skipped := '{}';
 
@@ -198,17 +199,19 @@ BEGIN
   -- statement of its own: an INSERT into ff_flow_event (identity key) in a data-modifying CTE
   -- runs on Citus as one statement per shard.
   IF p_log_operation IS NOT NULL AND edge_ids IS NOT NULL THEN
+    -- (The arguments first, then the INSERT: Citus refuses a subquery inside INSERT ... VALUES.)
+    IF p_edge_id IS NOT NULL THEN
+      v_log_arguments := p_log_arguments || jsonb_build_object('decision', decisions[1]);
+    ELSE
+      SELECT p_log_arguments
+             || jsonb_build_object('resolved', jsonb_agg(jsonb_build_object('edge_id', l.edge_id, 'decision', l.decision) ORDER BY l.n))
+             || CASE WHEN v_released IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('released',
+                  ARRAY(SELECT _canonical_execution_id(p_partition_key, r.execution_id) FROM unnest(v_released) r ORDER BY r.execution_id)) END
+      INTO v_log_arguments
+      FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n);
+    END IF;
     INSERT INTO ff_flow_event (partition_key, flow_id, graph_revision, operation, arguments, occurred_at_ms)
-    VALUES (p_partition_key, p_flow_id, v_revision, p_log_operation,
-            CASE WHEN p_edge_id IS NOT NULL THEN p_log_arguments || jsonb_build_object('decision', decisions[1])
-                 ELSE p_log_arguments
-                      || jsonb_build_object('resolved',
-                           (SELECT jsonb_agg(jsonb_build_object('edge_id', l.edge_id, 'decision', l.decision) ORDER BY l.n)
-                            FROM unnest(edge_ids, decisions) WITH ORDINALITY AS l(edge_id, decision, n)))
-                      || CASE WHEN v_released IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('released',
-                           (SELECT jsonb_agg(_canonical_execution_id(p_partition_key, r.execution_id) ORDER BY r.execution_id)
-                            FROM unnest(v_released) r)) END END,
-            p_now_ms);
+    VALUES (p_partition_key, p_flow_id, v_revision, p_log_operation, v_log_arguments, p_now_ms);
   END IF;
   IF cardinality(v_decided) = 0 THEN
     RETURN;
