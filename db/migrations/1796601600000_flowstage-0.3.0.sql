@@ -8327,6 +8327,8 @@ DECLARE
   v_bound          int;
   v_closing        int;
   v_place          int;
+  v_open_before    int;              -- the flow's open members, the plan's created ones included
+  v_finish_place   int;              -- 1-based place of the execution item that would finish a started flow
   v_fail_id        uuid;
   v_fail_partition smallint;
   v_fail_flow      uuid;
@@ -8533,13 +8535,34 @@ BEGIN
     FROM unnest(v_r_ids, v_r_partitions, v_r_flows, v_r_phases) AS r(id, partition_key, flow_id, phase);
   END IF;
 
+  -- Members added, in plan order (the first item of each execution): revisions base + 1 .. base + m.
+  SELECT coalesce(array_agg(x.id ORDER BY x.ord), '{}') INTO v_added
+  FROM (SELECT DISTINCT ON (u.id) u.id, u.ord FROM unnest(v_execution_ids) WITH ORDINALITY AS u(id, ord) ORDER BY u.id, u.ord) x
+  WHERE x.id <> ALL (v_members_before);
+  v_m := cardinality(v_added);
+
+  -- A started flow whose members are all terminal finishes when a terminal execution joins it
+  -- (ff_add_execution_to_flow), so called one by one, a plan whose first added member is already
+  -- terminal finishes such a flow there, and its next item, whatever it is, is refused
+  -- flow_already_terminal. The cheap tests first; the count of the flow's open members (the
+  -- plan's created executions are open members already) only when they pass.
+  IF v_flow.raw_fields ? 'started_at_ms' AND v_m > 0 AND v_added[1] = ANY (v_terminal) THEN
+    SELECT count(*)::int INTO v_open_before FROM ff_exec_core e
+    WHERE e.partition_key = v_partition AND e.flow_id = p_flow_id AND e.terminal_outcome = 'none';
+    IF v_open_before = cardinality(v_created) THEN
+      SELECT min(u.ord)::int INTO v_finish_place
+      FROM unnest(v_execution_ids) WITH ORDINALITY AS u(id, ord) WHERE u.id = v_added[1];
+    END IF;
+  END IF;
+
   -- The first execution item a single call would refuse: partition_mismatch (its {fp:N}, or the
   -- stored row's partition), then already_member_of_different_flow.
   SELECT u.ord::int - 1, u.id, CASE WHEN u.requested <> v_partition THEN u.requested ELSE r.partition_key END, r.flow_id
   INTO v_place, v_fail_id, v_fail_partition, v_fail_flow
   FROM unnest(v_plan.executions) WITH ORDINALITY AS u(id, requested, task, payload, priority, lane, ord)
   LEFT JOIN unnest(v_r_ids, v_r_partitions, v_r_flows) AS r(id, partition_key, flow_id) ON r.id = u.id
-  WHERE u.requested <> v_partition OR r.partition_key <> v_partition OR r.flow_id <> p_flow_id
+  WHERE (u.requested <> v_partition OR r.partition_key <> v_partition OR r.flow_id <> p_flow_id)
+    AND (v_finish_place IS NULL OR u.ord <= v_finish_place)
   ORDER BY u.ord
   LIMIT 1;
   IF v_place IS NOT NULL THEN
@@ -8553,12 +8576,15 @@ BEGIN
       format('executions[%s]: execution_id=%s member_of_flow_id=%s', v_place,
              _canonical_execution_id(v_partition, v_fail_id), v_fail_flow));
   END IF;
+  IF v_finish_place IS NOT NULL AND v_finish_place < cardinality(v_execution_ids) + cardinality(v_plan.groups) + cardinality(v_plan.edges) THEN
+    PERFORM _raise('flow_already_terminal',
+      format('%s: flow_id=%s finished when executions[%s] (%s, already terminal) joined it, the last of its members to finish',
+             CASE WHEN v_finish_place < cardinality(v_execution_ids) THEN format('executions[%s]', v_finish_place)
+                  WHEN cardinality(v_plan.groups) > 0 THEN 'groups[0]'
+                  ELSE 'edges[0]' END,
+             p_flow_id, v_finish_place - 1, _canonical_execution_id(v_partition, v_added[1])));
+  END IF;
 
-  -- Members added, in plan order (the first item of each execution): revisions base + 1 .. base + m.
-  SELECT coalesce(array_agg(x.id ORDER BY x.ord), '{}') INTO v_added
-  FROM (SELECT DISTINCT ON (u.id) u.id, u.ord FROM unnest(v_execution_ids) WITH ORDINALITY AS u(id, ord) ORDER BY u.id, u.ord) x
-  WHERE x.id <> ALL (v_members_before);
-  v_m := cardinality(v_added);
 
   ---------------------------------------------------------------------------------------------
   -- Stored fan-in groups of the flow's existing members that the plan touches.
@@ -8883,7 +8909,7 @@ Returns (status, graph_revision, executions_created, members_added, edges_staged
 Run policies (docs/semantics.md §9.1): p_plan.default_policy (stored as the flow's default_policy when this call creates the flow) and an item's policy / delay_until_ms apply to the executions this call creates (their keys over the plan's default over the flow's, as ff_create_execution); an existing execution keeps its own. A plan that sets any policy is checked item by item (the exact path).
 executions: {"execution_id", "task_identifier"?, "payload"?, "priority"?, "lane_id"?, "policy"?, "delay_until_ms"?} - created on the flow's partition when missing (as ff_create_execution with p_flow_id; an existing one keeps its fields) and added as members (as ff_add_execution_to_flow). groups: {"downstream_execution_id", "kind", "on_satisfied"?, "k"?} - set as ff_set_edge_group_policy sets them, before the plan's edges are applied. edges: {"edge_id", "upstream_execution_id", "downstream_execution_id", "data_passing_ref"?, "kind"? (or "dependency_kind": success_only by default, failure_only, any_outcome), "condition"? (a SQL/JSON path predicate over the upstream's result, docs/semantics.md §10.1)} - staged as ff_stage_dependency_edge and applied as ff_apply_dependency_to_child; endpoints must be members already or executions of the plan; an item naming a staged edge_id with other endpoints, kind or condition is dependency_already_exists; the submit_flow log row lists each new edge's {dependency_kind?, condition?} under edges.kinds when the plan has any. Ids as {fp:N}:<uuid> or <uuid>.
 The flow is created if missing (as ff_create_flow with p_flow_kind and p_namespace; an existing flow keeps its own). The plan is checked as if its items were called one by one in the order executions, groups, edges, the first failing item deciding, with the codes of those calls; DETAIL starts with the item's place (executions[3]: ..., edges[17]: ..., 0-based).
-Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three and default_policy, each section an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters not starting with the reserved flowstage__, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); a replay -> already_submitted (checked before the flow's state: an identical resubmission to a completed, failed or cancelled flow changes nothing, so it answers already_submitted too - docs/semantics.md §4.7 items already present identically are no-ops, the exact-retry idea of §4.3 - except that p_start on a flow never started still calls ff_start_flow and gets its refusal); flow_already_terminal (FF002) for any other plan on a flow that is not open; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
+Order of checks: argument validation (invalid_input FF012: p_flow_id not null; p_expected_graph_revision NULL or >= 0; p_start, p_dry_run not null; p_flow_kind 1..1024 bytes; p_namespace 1..53 bytes; p_plan an object with no keys but the three and default_policy, each section an array or null; at most 100000 items in all; then each item's fields in plan order - unknown keys refused, ids well-formed, task_identifier 1..128 characters not starting with the reserved flowstage__, payload an object or null, priority an integer, lane_id and data_passing_ref 1..1024 bytes, group kind/on_satisfied/k as ff_set_edge_group_policy requires them; DETAIL quotes at most 200 characters of a value); a replay -> already_submitted (checked before the flow's state: an identical resubmission to a completed, failed or cancelled flow changes nothing, so it answers already_submitted too - docs/semantics.md §4.7 items already present identically are no-ops, the exact-retry idea of §4.3 - except that p_start on a flow never started still calls ff_start_flow and gets its refusal); flow_already_terminal (FF002) for any other plan on a flow that is not open; stale_graph_revision (FF006, retryable) when p_expected_graph_revision is given and differs from the flow's revision (0 for a flow the call creates) - one check for the whole plan; then item by item: executions - invalid_input partition_mismatch ({fp:N} or the stored row on another partition), already_member_of_different_flow (FF004); a started flow with no open member finishes when the plan's first added member is already terminal (as ff_add_execution_to_flow finishes it), so the plan's next item, whatever it is, is refused flow_already_terminal (FF002, DETAIL that item's place); groups - partition_mismatch, execution_not_in_flow (FF007), edge_group_policy_already_fixed (FF013); edges - self_referencing_edge (FF005), an exact retry (same edge_id and endpoints, staged before or by an earlier item) stages nothing, partition_mismatch and execution_not_in_flow (FF007) for the upstream then the downstream, cycle_detected (FF008, exact over the flow and the plan; DETAIL edges[i]: the cycle upstream first and last as ff_stage_dependency_edge reports it), dependency_already_exists (FF009, DETAIL edges[i]: the edge holding the id as JSON), then the apply's invalid_input group_already_decided.
 Items already present identically are no-ops; when all are (and nothing else would change) the call is a replay: already_submitted, nothing written, answered from an unlocked read even if the revision moved on (graph_revision = the flow's current revision).
 On submitted: members join in plan order, each raising graph_revision and node_count by one (revisions base + 1 .. base + m), then the new edges in plan order, each by one (base + m + 1 ..; staged_graph_revision in its policy) - exactly as the single calls would; every edge of the plan is applied (edge_state applied, applied_at_ms; the child's group row created with the plan's or stored policy, else all_of, running_count + 1; a runnable child blocked); a late edge (upstream already terminal) is resolved by ff_resolve_dependency after all the plan's edges are applied, in plan order - so its child's group counts every edge of the plan before it decides (called one by one, a late edge that decides the group first would get the plan's later edges into that child refused with group_already_decided); a child that a late edge skips resolves its own outgoing edges (the plan's included) in its cascade job, one hop per transaction as everywhere (docs/semantics.md §6), so the same end state is reached when that job has run. The flow row is written once (last_mutation_at_ms = now when members or edges were added). graph_revision = the revision after the plan; counts: executions created, members added, edges staged, edges applied, group items that set a policy.
 Mutation log: create_flow (new flow, revision 0) and one submit_flow row per call at the revision after the plan, arguments {flow_id, base_graph_revision, executions_created, members (canonical ids in revision order: member i joined at base + i), edges {edge_id, upstream_execution_id, downstream_execution_id, data_passing_ref (parallel arrays in revision order: edge j was staged at base + m + j), dependency_kind}, groups ([{downstream_execution_id, policy}] set, in plan order), applied_edge_ids (edges staged before the plan that it applied; every edge it staged is applied too), edges_applied}; ff_describe_flow_at expands it into every revision it produced. Late resolutions, the start and a flow finishing log their own rows.

@@ -428,6 +428,33 @@ test('a late edge (upstream already terminal) resolves at once, as ff_apply_depe
   t.like(await executionRow(db, child), { eligibility_state: 'eligible_now', payload: { input: { rows: 3 } } });
 });
 
+test('a started flow with no open member finishes when the plan adds an already terminal execution; the next item is refused flow_already_terminal', async (t) => {
+  // As called one by one: ff_add_execution_to_flow of a terminal execution finishes such a flow,
+  // and the plan's next call finds it terminal (found by the model test, test/model/flows.test.ts).
+  const db = await testDatabase(t);
+  const { flowId } = await createFlow(db);
+  await db.query('SELECT * FROM flowfabric.ff_start_flow(p_flow_id => $1)', [flowId]);
+  const done = await createExecution(db, { flowId });
+  await complete(db, done, 'success', { nowMs: NOW });
+  const later = randomUUID();
+  const refused = await assertRefusedWritesNothing(
+    t,
+    db,
+    () => submit(db, flowId, { executions: [exec(done), exec(later)] }),
+    'flow_already_terminal',
+  );
+  t.true(refused.detail?.startsWith('executions[1]: '), refused.detail);
+  await assertRefused(
+    t,
+    submit(db, flowId, { executions: [exec(done)], edges: [edge(done, later)] }),
+    'flow_already_terminal',
+    'edges[0]: ',
+  );
+  // Alone, the terminal member joins and finishes the flow.
+  t.is((await submit(db, flowId, { executions: [exec(done)] })).status, 'submitted');
+  t.is((await flowRow(db, flowId)).public_flow_state, 'completed');
+});
+
 // ------------------------------------------------------------------------------------------------
 // The log and ff_describe_flow_at
 
